@@ -1,0 +1,45 @@
+// The scale-out store: MongoDB through mongoose, restricted to what both MongoDB and FerretDB 1.24 honour.
+import mongoose from 'mongoose';
+import type { Storage } from '../../server/domain/storage.ts';
+import { MongoAccountsRepository } from './accounts.ts';
+import { MongoClientsRepository } from './clients.ts';
+import { MongoCodesRepository } from './codes.ts';
+import { ensureIndexes } from './indexes.ts';
+import { MongoKeysRepository } from './keys.ts';
+import { registerModels } from './models.ts';
+import { MongoOidcStore } from './oidc-store.ts';
+
+export interface MongoStorageOptions {
+  /** mongodb:// or mongodb+srv:// URI; the database is the one named in its path. */
+  uri: string;
+}
+
+export async function openMongoStorage(options: MongoStorageOptions): Promise<Storage> {
+  // A private connection (not mongoose's global one), so several stores can coexist, e.g. in tests.
+  // No command buffering: an unreachable server must surface as an error, not as a silent queue.
+  const connection = mongoose.createConnection(options.uri, { autoIndex: false, autoCreate: false, bufferCommands: false });
+  try {
+    await connection.asPromise();
+    const models = registerModels(connection);
+    await ensureIndexes(models);
+    return {
+      kind: 'mongo',
+      accounts: new MongoAccountsRepository(models.accounts, models.identifiers),
+      clients: new MongoClientsRepository(models.clients),
+      keys: new MongoKeysRepository(models.keys),
+      codes: new MongoCodesRepository(models.codes),
+      oidc: new MongoOidcStore(models.oidc),
+      async ping() {
+        const db = connection.db;
+        if (!db) throw new Error('MongoDB storage is not connected');
+        await db.admin().command({ ping: 1 });
+      },
+      async close() {
+        await connection.close();
+      },
+    };
+  } catch (error) {
+    await connection.close().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,62 @@
+// Creates the Mongo indexes at open; TTL is best effort (FerretDB 1.24 rejects it) since reads and the sweeper check expiry anyway.
+import type { IndexDirection, IndexSpecification } from 'mongodb';
+import type { Collection } from 'mongoose';
+import type { Models } from './models.ts';
+
+interface IndexPlan {
+  key: Record<string, IndexDirection>;
+  name: string;
+  unique?: boolean;
+  /** Seconds after `expiresAt` at which the server may delete the document, where TTL is supported. */
+  ttlSeconds?: number;
+}
+
+/** Expired codes are kept a day so the member is told "expired" rather than "wrong code". */
+const CODE_TTL_GRACE_SECONDS = 24 * 60 * 60;
+
+function plans(models: Models): Array<[Collection, IndexPlan[]]> {
+  return [
+    [models.identifiers.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
+    // Uniqueness lives in `identifiers`; this unique index is a second line of defence (every account has an email).
+    [models.accounts.collection, [{ key: { email: 1 }, name: 'email_1', unique: true }]],
+    [models.keys.collection, [{ key: { createdAt: 1, _id: 1 }, name: 'createdAt_1__id_1' }]],
+    [models.codes.collection, [{ key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: CODE_TTL_GRACE_SECONDS }]],
+    [
+      models.oidc.collection,
+      [
+        { key: { model: 1, uid: 1 }, name: 'model_1_uid_1' },
+        { key: { model: 1, userCode: 1 }, name: 'model_1_userCode_1' },
+        { key: { model: 1, grantId: 1 }, name: 'model_1_grantId_1' },
+        { key: { model: 1, accountId: 1 }, name: 'model_1_accountId_1' },
+        { key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: 0 },
+      ],
+    ],
+  ];
+}
+
+/** FerretDB 1.24 answers `NotImplemented` (238) for the expireAfterSeconds option. */
+function isTtlUnsupported(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, codeName, message } = error as { code?: unknown; codeName?: unknown; message?: unknown };
+  return code === 238 || codeName === 'NotImplemented' || (typeof message === 'string' && /expireAfterSeconds.*not implemented/i.test(message));
+}
+
+export async function ensureIndexes(models: Models): Promise<void> {
+  for (const [collection, indexes] of plans(models)) {
+    for (const plan of indexes) {
+      const key: IndexSpecification = plan.key;
+      const unique = plan.unique ?? false;
+      if (plan.ttlSeconds === undefined) {
+        await collection.createIndex(key, { name: plan.name, unique });
+        continue;
+      }
+      try {
+        await collection.createIndex(key, { name: plan.name, expireAfterSeconds: plan.ttlSeconds });
+      } catch (error) {
+        if (!isTtlUnsupported(error)) throw error;
+        // Same key without TTL: the sweeper's range delete still needs the index.
+        await collection.createIndex(key, { name: plan.name });
+      }
+    }
+  }
+}

@@ -1,0 +1,162 @@
+// Mongoose schemas for the Mongo adapter: string _ids, no dotted/`$` field names, opaque data as JSON strings.
+import { Schema, type Connection, type Model } from 'mongoose';
+
+/** `_id` is "email:<address>": one document per unique identifier, since partial unique indexes are out. */
+export interface IdentifierDoc {
+  _id: string;
+  accountId: string;
+  createdAt: Date;
+}
+
+export interface AccountDoc {
+  _id: string;
+  email: string;
+  emailVerified: boolean;
+  passwordHash: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  credentialsChangedAt: Date | null;
+}
+
+export interface ClientDoc {
+  /** client_id */
+  _id: string;
+  /** JSON string: client metadata may carry keys MongoDB rejects. */
+  metadata: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface KeyDoc {
+  /** kid */
+  _id: string;
+  alg: string;
+  publicJwk: string;
+  encryptedPrivateJwk: string;
+  createdAt: Date;
+}
+
+export interface CodeDoc {
+  /** "<purpose>:<subject>" */
+  _id: string;
+  purpose: string;
+  subject: string;
+  codeHash: string;
+  attempts: number;
+  expiresAt: Date;
+  consumedAt: Date | null;
+  sentAt: Date;
+  data: string | null;
+}
+
+export interface OidcDoc {
+  /** "<model>:<id>" */
+  _id: string;
+  model: string;
+  id: string;
+  /** The oidc-provider payload as a JSON string: its keys are not ours to restrict. */
+  payload: string;
+  grantId: string | null;
+  userCode: string | null;
+  uid: string | null;
+  accountId: string | null;
+  expiresAt: Date | null;
+  /** Epoch seconds, set by consume(). */
+  consumed: number | null;
+}
+
+// Indexes are created explicitly at open (see indexes.ts), never by mongoose behind our back.
+const options = { versionKey: false, autoIndex: false, autoCreate: false, strict: 'throw', timestamps: false } as const;
+const nullableString = { type: String, default: null };
+const nullableDate = { type: Date, default: null };
+
+const identifierSchema = new Schema<IdentifierDoc>(
+  { _id: { type: String, required: true }, accountId: { type: String, required: true }, createdAt: { type: Date, required: true } },
+  options,
+);
+
+const accountSchema = new Schema<AccountDoc>(
+  {
+    _id: { type: String, required: true },
+    email: { type: String, required: true },
+    emailVerified: { type: Boolean, required: true },
+    passwordHash: nullableString,
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    credentialsChangedAt: nullableDate,
+  },
+  options,
+);
+
+const clientSchema = new Schema<ClientDoc>(
+  {
+    _id: { type: String, required: true },
+    metadata: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  options,
+);
+
+const keySchema = new Schema<KeyDoc>(
+  {
+    _id: { type: String, required: true },
+    alg: { type: String, required: true },
+    publicJwk: { type: String, required: true },
+    encryptedPrivateJwk: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  options,
+);
+
+const codeSchema = new Schema<CodeDoc>(
+  {
+    _id: { type: String, required: true },
+    purpose: { type: String, required: true },
+    subject: { type: String, required: true },
+    codeHash: { type: String, required: true },
+    attempts: { type: Number, required: true },
+    expiresAt: { type: Date, required: true },
+    consumedAt: nullableDate,
+    sentAt: { type: Date, required: true },
+    data: nullableString,
+  },
+  options,
+);
+
+const oidcSchema = new Schema<OidcDoc>(
+  {
+    _id: { type: String, required: true },
+    model: { type: String, required: true },
+    id: { type: String, required: true },
+    payload: { type: String, required: true },
+    grantId: nullableString,
+    userCode: nullableString,
+    uid: nullableString,
+    accountId: nullableString,
+    expiresAt: nullableDate,
+    consumed: { type: Number, default: null },
+  },
+  options,
+);
+
+export interface Models {
+  identifiers: Model<IdentifierDoc>;
+  accounts: Model<AccountDoc>;
+  clients: Model<ClientDoc>;
+  keys: Model<KeyDoc>;
+  codes: Model<CodeDoc>;
+  oidc: Model<OidcDoc>;
+}
+
+/** Models are registered on the given connection only, never on mongoose's global one. */
+export function registerModels(connection: Connection): Models {
+  return {
+    identifiers: connection.model<IdentifierDoc>('Identifier', identifierSchema, 'identifiers'),
+    accounts: connection.model<AccountDoc>('Account', accountSchema, 'accounts'),
+    clients: connection.model<ClientDoc>('Client', clientSchema, 'clients'),
+    keys: connection.model<KeyDoc>('SigningKey', keySchema, 'signing_keys'),
+    codes: connection.model<CodeDoc>('OneTimeCode', codeSchema, 'one_time_codes'),
+    oidc: connection.model<OidcDoc>('OidcPayload', oidcSchema, 'oidc_payloads'),
+  };
+}

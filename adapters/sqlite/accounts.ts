@@ -1,0 +1,89 @@
+// SQLite accounts repository: the UNIQUE constraint on email is what makes duplicate sign-ups fail.
+import { randomUUID } from 'node:crypto';
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { Account, AccountPatch } from '../../server/domain/accounts/account.ts';
+import type { AccountsRepository, NewAccount } from '../../server/domain/accounts/accounts.repository.ts';
+import { DomainError } from '../../server/domain/errors.ts';
+import { isUniqueViolation } from './database.ts';
+import { date, dateOrNull, integer, text, textOrNull, type Row } from './rows.ts';
+
+const COLUMNS = 'id, email, email_verified, password_hash, created_at, updated_at, credentials_changed_at';
+
+function toAccount(row: Row): Account {
+  return {
+    id: text(row, 'id'),
+    email: text(row, 'email'),
+    emailVerified: integer(row, 'email_verified') === 1,
+    passwordHash: textOrNull(row, 'password_hash'),
+    createdAt: date(row, 'created_at'),
+    updatedAt: date(row, 'updated_at'),
+    credentialsChangedAt: dateOrNull(row, 'credentials_changed_at'),
+  };
+}
+
+export class SqliteAccountsRepository implements AccountsRepository {
+  private readonly insertStmt;
+  private readonly byIdStmt;
+  private readonly byEmailStmt;
+  private readonly deleteStmt;
+  private readonly countStmt;
+
+  constructor(private readonly db: DatabaseSync) {
+    this.insertStmt = db.prepare(`INSERT INTO accounts (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL) RETURNING ${COLUMNS}`);
+    this.byIdStmt = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE id = ?`);
+    this.byEmailStmt = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE email = ?`);
+    this.deleteStmt = db.prepare('DELETE FROM accounts WHERE id = ?');
+    this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM accounts');
+  }
+
+  async create(input: NewAccount): Promise<Account> {
+    const now = Date.now();
+    try {
+      const row = this.insertStmt.get(randomUUID(), input.email, input.emailVerified ? 1 : 0, input.passwordHash, now, now);
+      if (!row) throw new Error('INSERT ... RETURNING returned no row');
+      return toAccount(row);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DomainError('duplicate', 'An account with this email already exists', { cause: error });
+      throw error;
+    }
+  }
+
+  async findById(id: string): Promise<Account | undefined> {
+    const row = this.byIdStmt.get(id);
+    return row ? toAccount(row) : undefined;
+  }
+
+  async findByEmail(email: string): Promise<Account | undefined> {
+    const row = this.byEmailStmt.get(email);
+    return row ? toAccount(row) : undefined;
+  }
+
+  async update(id: string, patch: AccountPatch): Promise<Account | undefined> {
+    // One UPDATE ... RETURNING: atomic without a read-then-write transaction.
+    const sets = ['updated_at = ?'];
+    const params: SQLInputValue[] = [Date.now()];
+    if (patch.emailVerified !== undefined) {
+      sets.push('email_verified = ?');
+      params.push(patch.emailVerified ? 1 : 0);
+    }
+    if (patch.passwordHash !== undefined) {
+      sets.push('password_hash = ?');
+      params.push(patch.passwordHash);
+    }
+    if (patch.credentialsChangedAt !== undefined) {
+      sets.push('credentials_changed_at = ?');
+      params.push(patch.credentialsChangedAt === null ? null : patch.credentialsChangedAt.getTime());
+    }
+    const row = this.db.prepare(`UPDATE accounts SET ${sets.join(', ')} WHERE id = ? RETURNING ${COLUMNS}`).get(...params, id);
+    return row ? toAccount(row) : undefined;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return Number(this.deleteStmt.run(id).changes) > 0;
+  }
+
+  async count(): Promise<number> {
+    const row = this.countStmt.get();
+    return row ? integer(row, 'n') : 0;
+  }
+}

@@ -1,0 +1,66 @@
+// Opens the SQLite file with the durability and concurrency settings every repository relies on, then migrates.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { migrations } from './migrations.ts';
+
+/** How long a connection waits for another process's write lock before failing with SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 10_000;
+
+export function openDatabase(dataDir: string): DatabaseSync {
+  let location = ':memory:';
+  if (dataDir !== ':memory:') {
+    mkdirSync(dataDir, { recursive: true });
+    location = join(dataDir, 'idp.sqlite');
+  }
+  const db = new DatabaseSync(location);
+  try {
+    // busy_timeout first: switching to WAL needs a lock that a sibling process may be holding.
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.exec('PRAGMA journal_mode = WAL');
+    // FULL: a committed write (points, consumed codes) survives power loss, not just a process crash.
+    db.exec('PRAGMA synchronous = FULL');
+    db.exec('PRAGMA foreign_keys = ON');
+    migrate(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * Runs `work` in a BEGIN IMMEDIATE transaction: the write lock is taken up front, so a read-then-write
+ * cannot be interleaved with another process's write (and waits on busy_timeout instead of deadlocking).
+ */
+export function immediateTransaction<T>(db: DatabaseSync, work: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = work();
+    db.exec('COMMIT');
+    return result;
+  } catch (error) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/** Applies pending migrations in one transaction; processes starting together serialise on the lock. */
+function migrate(db: DatabaseSync): void {
+  immediateTransaction(db, () => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT');
+    const applied = new Set(db.prepare('SELECT version FROM schema_migrations').all().map((row) => row.version));
+    const record = db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(migration.version)) continue;
+      db.exec(migration.sql);
+      record.run(migration.version, Date.now());
+    }
+  });
+}
+
+/** SQLITE_CONSTRAINT_UNIQUE (2067) and SQLITE_CONSTRAINT_PRIMARYKEY (1555). */
+export function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null || !('errcode' in error)) return false;
+  return error.errcode === 2067 || error.errcode === 1555;
+}

@@ -1,0 +1,34 @@
+// The embedded default store: one node:sqlite file in DATA_DIR, shared safely by several processes.
+import type { Storage } from '../../server/domain/storage.ts';
+import { SqliteAccountsRepository } from './accounts.ts';
+import { SqliteClientsRepository } from './clients.ts';
+import { SqliteCodesRepository } from './codes.ts';
+import { openDatabase } from './database.ts';
+import { SqliteKeysRepository } from './keys.ts';
+import { SqliteOidcStore } from './oidc-store.ts';
+
+export interface SqliteStorageOptions {
+  /** Directory holding `idp.sqlite` (created if missing); `':memory:'` for a throwaway in-memory store. */
+  dataDir: string;
+}
+
+export async function openSqliteStorage(options: SqliteStorageOptions): Promise<Storage> {
+  const db = openDatabase(options.dataDir);
+  const ping = db.prepare('SELECT 1 AS ok');
+  return {
+    kind: 'sqlite',
+    accounts: new SqliteAccountsRepository(db),
+    clients: new SqliteClientsRepository(db),
+    keys: new SqliteKeysRepository(db),
+    codes: new SqliteCodesRepository(db),
+    oidc: new SqliteOidcStore(db),
+    async ping() {
+      if (!db.isOpen) throw new Error('SQLite storage is closed');
+      ping.get();
+    },
+    async close() {
+      // Idempotent: shutdown paths may close twice.
+      if (db.isOpen) db.close();
+    },
+  };
+}

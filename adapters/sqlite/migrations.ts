@@ -1,0 +1,69 @@
+// Numbered SQLite schema migrations, applied in order at open; never edit a released one, add a new one.
+export interface Migration {
+  readonly version: number;
+  readonly sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    // STRICT tables so a wrong type is an error, not a silent coercion; dates are epoch milliseconds.
+    sql: `
+      CREATE TABLE accounts (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        email_verified INTEGER NOT NULL CHECK (email_verified IN (0, 1)),
+        password_hash TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        credentials_changed_at INTEGER
+      ) STRICT;
+
+      CREATE TABLE clients (
+        client_id TEXT PRIMARY KEY,
+        metadata TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY,
+        alg TEXT NOT NULL CHECK (alg IN ('RS256', 'ES256', 'EdDSA')),
+        public_jwk TEXT NOT NULL,
+        encrypted_private_jwk TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX signing_keys_created_at ON signing_keys (created_at, kid);
+
+      CREATE TABLE one_time_codes (
+        purpose TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        code_hash TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        expires_at INTEGER NOT NULL,
+        consumed_at INTEGER,
+        sent_at INTEGER NOT NULL,
+        data TEXT,
+        PRIMARY KEY (purpose, subject)
+      ) STRICT;
+
+      CREATE TABLE oidc_payloads (
+        model TEXT NOT NULL,
+        id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        grant_id TEXT,
+        user_code TEXT,
+        uid TEXT,
+        account_id TEXT,
+        expires_at INTEGER,
+        consumed INTEGER,
+        PRIMARY KEY (model, id)
+      ) STRICT;
+      CREATE INDEX oidc_payloads_uid ON oidc_payloads (model, uid);
+      CREATE INDEX oidc_payloads_user_code ON oidc_payloads (model, user_code);
+      CREATE INDEX oidc_payloads_grant_id ON oidc_payloads (model, grant_id);
+      CREATE INDEX oidc_payloads_account_id ON oidc_payloads (model, account_id);
+      CREATE INDEX oidc_payloads_expires_at ON oidc_payloads (expires_at);
+    `,
+  },
+];

@@ -1,0 +1,25 @@
+// First-party clients (client metadata first_party: true) skip the consent page: the program owns them.
+import type { KoaContextWithOIDC } from 'oidc-provider';
+
+export async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
+  const { oidc } = ctx;
+  const client = oidc.client;
+  const session = oidc.session;
+  if (!client || !session?.accountId) return undefined;
+
+  const grantId = oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+  const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+  if (!(client.metadata() as { first_party?: boolean }).first_party) return existing;
+
+  // Grant exactly what was asked (never more), so a first-party token is still least-privilege.
+  const grant = existing ?? new oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+  const scope = [...(oidc.requestParamOIDCScopes ?? [])].join(' ');
+  if (scope) grant.addOIDCScope(scope);
+  const claims = [...(oidc.requestParamClaims ?? [])];
+  if (claims.length) grant.addOIDCClaims(claims);
+  for (const [resource, scopes] of Object.entries(oidc.resourceServers ?? {})) {
+    grant.addResourceScope(resource, scopes.scope);
+  }
+  await grant.save();
+  return grant;
+}

@@ -1,0 +1,110 @@
+// Turns the environment into a frozen, validated configuration; fails fast naming the bad key.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { configSchema, decodeKey, type RawConfig } from './schema.ts';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface Config {
+  env: RawConfig['NODE_ENV'];
+  port: number;
+  host: string;
+  /** Without trailing slash. */
+  issuer: string;
+  dataDir: string;
+  mongodbUri: string | undefined;
+  smtpUrl: string | undefined;
+  smtpFrom: string;
+  keyEncryptionKey: Buffer;
+  bootstrapAdmin: { clientId: string; clientSecret: string } | undefined;
+  trustProxy: boolean;
+  logLevel: RawConfig['LOG_LEVEL'];
+  codeResendCooldownSeconds: number;
+}
+
+/** Reads (or creates once) the development secrets file in DATA_DIR, so restarts keep keys and sessions. */
+function developmentKey(dataDir: string): Buffer {
+  const file = join(dataDir, 'dev-secrets.json');
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { keyEncryptionKey?: string };
+    const key = parsed.keyEncryptionKey ? decodeKey(parsed.keyEncryptionKey) : undefined;
+    if (key?.length === 32) return key;
+    throw new ConfigError(`${file} is corrupt: delete it to generate new development secrets`);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  // 'wx' fails if another process created it first; then we read theirs.
+  try {
+    writeFileSync(file, JSON.stringify({ keyEncryptionKey: key.toString('hex') }) + '\n', { mode: 0o600, flag: 'wx' });
+    return key;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return developmentKey(dataDir);
+    throw error;
+  }
+}
+
+function productionProblems(raw: RawConfig, issuer: URL): string[] {
+  const problems: string[] = [];
+  if (issuer.protocol !== 'https:') problems.push('ISSUER: must be an https URL in production');
+  if (!raw.TRUST_PROXY) problems.push('TRUST_PROXY: must be true in production (TLS ends at the reverse proxy)');
+  if (!raw.KEY_ENCRYPTION_KEY) problems.push('KEY_ENCRYPTION_KEY: required in production (32 random bytes, hex or base64)');
+  if (!raw.SMTP_URL) problems.push('SMTP_URL: required in production (the dev outbox would swallow member email)');
+  if (raw.BOOTSTRAP_ADMIN_CLIENT_SECRET && raw.BOOTSTRAP_ADMIN_CLIENT_SECRET.length < 32) {
+    problems.push('BOOTSTRAP_ADMIN_CLIENT_SECRET: must be at least 32 characters in production');
+  }
+  return problems;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  // Empty strings count as unset: `FOO= npm start` should mean "use the default".
+  const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const raw = parsed.data;
+
+  const issuerText = (raw.ISSUER ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '');
+  const issuer = new URL(issuerText);
+  if (issuer.search || issuer.hash) throw new ConfigError('Invalid configuration:\n  ISSUER: must not have a query or fragment');
+
+  if (Boolean(raw.BOOTSTRAP_ADMIN_CLIENT_ID) !== Boolean(raw.BOOTSTRAP_ADMIN_CLIENT_SECRET)) {
+    throw new ConfigError('Invalid configuration:\n  BOOTSTRAP_ADMIN_CLIENT_ID/BOOTSTRAP_ADMIN_CLIENT_SECRET: set both or neither');
+  }
+
+  if (raw.NODE_ENV === 'production') {
+    const problems = productionProblems(raw, issuer);
+    if (problems.length) throw new ConfigError(`Refusing to start in production with unsafe settings:\n  ${problems.join('\n  ')}`);
+  }
+
+  const dataDir = resolve(raw.DATA_DIR);
+  const keyEncryptionKey = raw.KEY_ENCRYPTION_KEY ? (decodeKey(raw.KEY_ENCRYPTION_KEY) as Buffer) : developmentKey(dataDir);
+
+  return Object.freeze({
+    env: raw.NODE_ENV,
+    port: raw.PORT,
+    host: raw.HOST,
+    issuer: issuerText,
+    dataDir,
+    mongodbUri: raw.MONGODB_URI,
+    smtpUrl: raw.SMTP_URL,
+    smtpFrom: raw.SMTP_FROM,
+    keyEncryptionKey,
+    bootstrapAdmin: raw.BOOTSTRAP_ADMIN_CLIENT_ID && raw.BOOTSTRAP_ADMIN_CLIENT_SECRET
+      ? Object.freeze({ clientId: raw.BOOTSTRAP_ADMIN_CLIENT_ID, clientSecret: raw.BOOTSTRAP_ADMIN_CLIENT_SECRET })
+      : undefined,
+    trustProxy: raw.TRUST_PROXY,
+    logLevel: raw.LOG_LEVEL,
+    codeResendCooldownSeconds: raw.CODE_RESEND_COOLDOWN_SECONDS,
+  });
+}

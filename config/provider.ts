@@ -1,0 +1,155 @@
+// oidc-provider Configuration: features, TTLs, claims, keys, adapter and the pages it renders itself.
+import { createHmac } from 'node:crypto';
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import type { Logger } from 'pino';
+import type { AdapterConstructor } from '../adapters/oidc-adapter.ts';
+import type { AccountService } from '../server/domain/accounts/account-service.ts';
+import type { PrivateJwk } from '../server/domain/keys/key-service.ts';
+import { interactionPolicy } from './interaction-policy.ts';
+import { loadFirstPartyGrant } from './first-party-grant.ts';
+import { providerPages } from '../server/views/provider-pages.ts';
+
+export const ACR = {
+  oneFactor: 'urn:loyalty:loa:1',
+  twoFactors: 'urn:loyalty:loa:2',
+  phishingResistant: 'urn:loyalty:loa:phr',
+} as const;
+
+/** Scopes a member can grant, and the claims each releases. `admin` is for client credentials only. */
+export const CLAIMS = {
+  openid: ['sub'],
+  email: ['email', 'email_verified'],
+  profile: ['updated_at'],
+} as const;
+
+export const ADMIN_SCOPE = 'admin';
+
+export interface ProviderDeps {
+  production: boolean;
+  adapter: AdapterConstructor;
+  jwks: PrivateJwk[];
+  cookieKeys: string[];
+  pairwiseSalt: Buffer;
+  dpopNonceSecret: Buffer;
+  accounts: AccountService;
+  logger: Logger;
+}
+
+export function providerConfiguration(deps: ProviderDeps): Configuration {
+  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: deps.production, signed: true };
+  return {
+    adapter: deps.adapter,
+    jwks: { keys: deps.jwks as unknown as NonNullable<Configuration['jwks']>['keys'] },
+    cookies: { keys: deps.cookieKeys, long: cookieOptions, short: cookieOptions },
+    acrValues: Object.values(ACR),
+    claims: { ...CLAIMS },
+    scopes: ['openid', 'offline_access', ...Object.keys(CLAIMS).filter((s) => s !== 'openid'), ADMIN_SCOPE],
+    subjectTypes: ['public', 'pairwise'],
+    pairwiseIdentifier(_ctx, accountId, client) {
+      // One stable, unlinkable subject per sector: partners cannot join their member lists on `sub`.
+      return createHmac('sha256', deps.pairwiseSalt).update(`${client.sectorIdentifier}\0${accountId}`).digest('base64url');
+    },
+    clientBasedCORS: () => true,
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      id_token_signed_response_alg: 'RS256',
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    extraClientMetadata: {
+      properties: ['first_party', 'allowed_resources'],
+      validator(_ctx, key, value) {
+        if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') {
+          throw new errors.InvalidClientMetadata('first_party must be a boolean');
+        }
+        if (key === 'allowed_resources' && value !== undefined) {
+          const ok = Array.isArray(value) && value.every((v) => typeof v === 'string' && URL.canParse(v));
+          if (!ok) throw new errors.InvalidClientMetadata('allowed_resources must be an array of absolute URIs');
+        }
+      },
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
+      userinfoSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
+      dPoPSigningAlgValues: ['ES256', 'EdDSA', 'RS256', 'PS256'],
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      claimsParameter: { enabled: true },
+      backchannelLogout: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      dPoP: { enabled: true, nonceSecret: deps.dpopNonceSecret },
+      deviceFlow: {
+        enabled: true,
+        charset: 'base-20',
+        mask: '****-****',
+        userCodeInputSource: providerPages.userCodeInput,
+        userCodeConfirmSource: providerPages.userCodeConfirm,
+        successSource: providerPages.deviceSuccess,
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: providerPages.logoutConfirm,
+        postLogoutSuccessSource: providerPages.logoutSuccess,
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => undefined as unknown as string,
+        useGrantedResource: () => true,
+        getResourceServerInfo(_ctx, resourceIndicator, client) {
+          const allowed = (client.metadata() as { allowed_resources?: string[] }).allowed_resources ?? [];
+          if (!allowed.includes(resourceIndicator)) throw new errors.InvalidTarget('resource not allowed for this client');
+          const scope = (client.scope ?? '').split(' ').filter((s) => s && s !== ADMIN_SCOPE && s !== 'openid' && s !== 'offline_access');
+          return {
+            audience: resourceIndicator,
+            scope: scope.join(' '),
+            accessTokenTTL: 15 * 60,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
+    },
+    pkce: {
+      // Public clients (mobile apps, SPAs) must use PKCE; confidential clients may.
+      required: (_ctx, client) => client.clientAuthMethod === 'none',
+    },
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 15 * 60,
+      AuthorizationCode: 60,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 10 * 60,
+      DeviceCode: 10 * 60,
+      IdToken: 60 * 60,
+      Interaction: 60 * 60,
+      RefreshToken: 30 * 24 * 60 * 60,
+      Session: 14 * 24 * 60 * 60,
+      Grant: 30 * 24 * 60 * 60,
+    },
+    interactions: {
+      policy: interactionPolicy(),
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    loadExistingGrant: loadFirstPartyGrant,
+    async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
+      const account = await deps.accounts.findById(sub);
+      if (!account) return undefined;
+      return {
+        accountId: account.id,
+        async claims() {
+          return {
+            sub: account.id,
+            email: account.email,
+            email_verified: account.emailVerified,
+            updated_at: Math.floor(account.updatedAt.getTime() / 1000),
+          };
+        },
+      };
+    },
+    renderError: providerPages.error,
+  };
+}

@@ -1,0 +1,122 @@
+// The one configuration schema: every environment variable with its type, default and description.
+// The README's configuration table is generated from this file (npm run config:docs).
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce
+  .number({ error: 'expected a port number' })
+  .int('expected a whole number')
+  .min(0, 'expected 0-65535')
+  .max(65535, 'expected 0-65535');
+
+const url = (protocols: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+/** A 32-byte key written as 64 hex characters or as base64 / base64url. */
+const key32 = z.string().refine((value) => decodeKey(value)?.length === 32, 'expected 32 random bytes as 64 hex characters or base64');
+
+export function decodeKey(value: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) return Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  return undefined;
+}
+
+export interface SettingDoc {
+  env: string;
+  description: string;
+  /** Human-readable default for the docs ('' when there is none). */
+  defaultText: string;
+}
+
+/** Each key: its zod type (which also carries the default) and its documentation. */
+export const settings = {
+  NODE_ENV: {
+    schema: z.enum(['development', 'test', 'production'], { error: 'expected development, test or production' }).default('development'),
+    description: 'development generates and keeps secrets in DATA_DIR; production refuses to boot on unsafe defaults.',
+    defaultText: 'development',
+  },
+  PORT: { schema: port.default(3000), description: 'TCP port the server listens on.', defaultText: '3000' },
+  HOST: {
+    schema: z.string().min(1, 'expected a host name or address').default('127.0.0.1'),
+    description: 'Address to bind. Loopback by default; the Docker image sets 0.0.0.0.',
+    defaultText: '127.0.0.1',
+  },
+  ISSUER: {
+    schema: url(['http:', 'https:']).optional(),
+    description: 'Public issuer URL (no trailing slash, no query). Must be https in production.',
+    defaultText: 'http://localhost:$PORT',
+  },
+  DATA_DIR: {
+    schema: z.string().min(1, 'expected a directory path').default('./data'),
+    description: 'Directory of the embedded SQLite store, the dev outbox and generated dev secrets.',
+    defaultText: './data',
+  },
+  MONGODB_URI: {
+    schema: url(['mongodb:', 'mongodb+srv:']).optional(),
+    description: 'When set, store everything in MongoDB (replica set or sharded cluster) instead of SQLite.',
+    defaultText: '',
+  },
+  SMTP_URL: {
+    schema: url(['smtp:', 'smtps:']).optional(),
+    description: 'SMTP server for email (smtp://user:pass@host:587). Without it, mail goes to a dev outbox (log + DATA_DIR/outbox.jsonl). Required in production.',
+    defaultText: '',
+  },
+  SMTP_FROM: {
+    schema: z.string().min(3, 'expected a sender address').default('Loyalty ID <no-reply@localhost>'),
+    description: 'From header of every email.',
+    defaultText: 'Loyalty ID <no-reply@localhost>',
+  },
+  KEY_ENCRYPTION_KEY: {
+    schema: key32.optional(),
+    description: 'Encrypts signing keys at rest and derives cookie and code keys. 32 bytes (hex or base64). Generated into DATA_DIR in development; required in production and identical on every instance.',
+    defaultText: '(generated in development)',
+  },
+  BOOTSTRAP_ADMIN_CLIENT_ID: {
+    schema: z.string().regex(/^[A-Za-z0-9._~-]{3,100}$/, 'expected 3-100 characters of A-Z a-z 0-9 . _ ~ -').optional(),
+    description: 'At boot, ensure a confidential client with this id that may use client_credentials with scope admin.',
+    defaultText: '',
+  },
+  BOOTSTRAP_ADMIN_CLIENT_SECRET: {
+    schema: z.string().min(16, 'expected at least 16 characters (32 or more in production)').max(256, 'expected at most 256 characters').optional(),
+    description: 'Secret of the bootstrap admin client (client_secret_basic or client_secret_post).',
+    defaultText: '',
+  },
+  TRUST_PROXY: {
+    schema: bool.default(false),
+    description: 'Trust X-Forwarded-For/-Proto from a reverse proxy. Required (with an https ISSUER) in production, where TLS ends at the proxy.',
+    defaultText: 'false',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected fatal, error, warn, info, debug, trace or silent' }).default('info'),
+    description: 'pino log level.',
+    defaultText: 'info',
+  },
+  CODE_RESEND_COOLDOWN_SECONDS: {
+    schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number').min(0, 'expected 0-3600').max(3600, 'expected 0-3600').default(60),
+    description: 'Minimum wait before a one-time code can be sent again to the same account.',
+    defaultText: '60',
+  },
+} as const;
+
+export type SettingKey = keyof typeof settings;
+
+export const configSchema = z.object(
+  Object.fromEntries(Object.entries(settings).map(([key, setting]) => [key, setting.schema])) as {
+    [K in SettingKey]: (typeof settings)[K]['schema'];
+  },
+);
+
+export type RawConfig = z.output<typeof configSchema>;
+
+export function settingDocs(): SettingDoc[] {
+  return Object.entries(settings).map(([env, s]) => ({ env, description: s.description, defaultText: s.defaultText }));
+}

@@ -1,0 +1,65 @@
+// Hosted interaction pages. GET /interaction/:uid dispatches on oidc-provider's prompt name; every
+// POST runs: parse-body → check-csrf → load-interaction → require-prompt → handler.
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { DomainError } from '../server/domain/errors.ts';
+import { consentHandlers } from './consent/handlers.ts';
+import { loginHandlers } from './login/handlers.ts';
+import { recoveryHandlers } from './recovery/handlers.ts';
+import { registrationHandlers } from './registration/handlers.ts';
+import type { InteractionDeps, InteractionDetails } from './shared/deps.ts';
+import { loadInteraction, requirePrompt } from './shared/koa-load-interaction.ts';
+import { verificationHandlers } from './verification/handlers.ts';
+
+export function interactionRouter(deps: InteractionDeps): Router {
+  const router = new Router({ prefix: '/interaction/:uid' });
+  const login = loginHandlers(deps);
+  const registration = registrationHandlers(deps);
+  const verification = verificationHandlers(deps);
+  const recovery = recoveryHandlers(deps);
+  const consent = consentHandlers(deps);
+
+  const load = loadInteraction(deps.provider);
+  const loadClient: Middleware = async (ctx, next) => {
+    const details = ctx.state.interaction as InteractionDetails;
+    ctx.state.client = await deps.provider.Client.find(String(details.params.client_id));
+    await next();
+  };
+  // Forms only, small: nothing on these pages needs more than a few hundred bytes.
+  const parse = bodyParser({ enableTypes: ['form'], formLimit: '16kb', onError: () => {
+    throw new DomainError('invalid_input', 'unreadable form body');
+  } });
+  const post = [parse, deps.csrf.verify(), load, loadClient];
+  const get = [load, loadClient];
+  const signedOut = requirePrompt('login');
+
+  router.get('/', ...get, async (ctx: Context) => {
+    const { prompt } = ctx.state.interaction as InteractionDetails;
+    switch (prompt.name) {
+      case 'login':
+        return login.show(ctx);
+      case 'consent':
+        return consent.show(ctx);
+      default:
+        throw new DomainError('invalid_input', `unsupported prompt ${prompt.name}`);
+    }
+  });
+  router.post('/login', ...post, signedOut, login.submit);
+  router.post('/abort', ...post, login.abort);
+
+  router.get('/register', ...get, signedOut, registration.show);
+  router.post('/register', ...post, signedOut, registration.submit);
+  router.get('/verify', ...get, signedOut, verification.show);
+  router.post('/verify', ...post, signedOut, verification.submit);
+  router.post('/verify/resend', ...post, signedOut, verification.resend);
+
+  router.get('/forgot', ...get, signedOut, recovery.showForgot);
+  router.post('/forgot', ...post, signedOut, recovery.submitForgot);
+  router.get('/reset', ...get, signedOut, recovery.showReset);
+  router.post('/reset', ...post, signedOut, recovery.submitReset);
+  router.post('/reset/resend', ...post, signedOut, recovery.resendReset);
+
+  router.post('/consent', ...post, requirePrompt('consent'), consent.submit);
+  return router;
+}

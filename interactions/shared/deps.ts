@@ -1,0 +1,15 @@
+// What every interaction flow needs; built once in server/container.ts.
+import type Provider from 'oidc-provider';
+import type { AccountService } from '../../server/domain/accounts/account-service.ts';
+import type { Csrf } from '../../server/middleware/koa-csrf.ts';
+import type { FlowCookie } from './flow-state.ts';
+
+export interface InteractionDeps {
+  provider: Provider;
+  accounts: AccountService;
+  csrf: Csrf;
+  flow: FlowCookie;
+}
+
+/** The oidc-provider interaction loaded for this request (see koa-load-interaction.ts). */
+export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;

@@ -1,0 +1,64 @@
+// Short-lived, signed state carried between the pages of one interaction (e.g. which account is verifying).
+// Signed, not encrypted: it only ever holds the member's own email and account id.
+import { createHmac } from 'node:crypto';
+import type { Context } from 'koa';
+import { constantTimeEqual } from '../../server/security/crypto.ts';
+
+export interface FlowState {
+  /** Email shown (masked) on the next page and pre-filled on the sign-in page. */
+  email?: string;
+  /** The account whose email is being verified. */
+  accountId?: string;
+  /** A one-shot notice for the next page (message id). */
+  info?: string;
+}
+
+interface Envelope extends FlowState {
+  uid: string;
+  exp: number;
+}
+
+const TTL_SECONDS = 60 * 60;
+
+export class FlowCookie {
+  constructor(
+    private readonly key: Buffer,
+    private readonly secure: boolean,
+  ) {}
+
+  private name(): string {
+    return this.secure ? '__Secure-idp-flow' : 'idp-flow';
+  }
+
+  private sign(value: string): string {
+    return createHmac('sha256', this.key).update(value).digest('base64url');
+  }
+
+  write(ctx: Context, uid: string, state: FlowState): void {
+    const payload = Buffer.from(JSON.stringify({ ...state, uid, exp: Math.floor(Date.now() / 1000) + TTL_SECONDS })).toString('base64url');
+    ctx.cookies.set(this.name(), `${payload}.${this.sign(payload)}`, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.secure,
+      path: `/interaction/${uid}`,
+      maxAge: TTL_SECONDS * 1000,
+      signed: false,
+      overwrite: true,
+    });
+  }
+
+  /** The state of this interaction, or an empty state when missing, forged, expired or from another interaction. */
+  read(ctx: Context, uid: string): FlowState {
+    const raw = ctx.cookies.get(this.name(), { signed: false });
+    if (!raw) return {};
+    const [payload, signature] = raw.split('.');
+    if (!payload || !signature || !constantTimeEqual(signature, this.sign(payload))) return {};
+    try {
+      const envelope = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Envelope;
+      if (envelope.uid !== uid || envelope.exp < Date.now() / 1000) return {};
+      return { email: envelope.email, accountId: envelope.accountId, info: envelope.info };
+    } catch {
+      return {};
+    }
+  }
+}

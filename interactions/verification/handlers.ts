@@ -1,0 +1,62 @@
+// Email verification with a 6-digit code; resend with a cooldown.
+import type { Context } from 'koa';
+import { maskEmail } from '../../server/domain/accounts/email-address.ts';
+import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
+import { CODE_SHAPE, parseForm } from '../shared/input.ts';
+import { renderPage, seeOther } from '../shared/page.ts';
+import { verificationForm } from './input.ts';
+
+export function verificationHandlers(deps: InteractionDeps) {
+  const page = (ctx: Context, uid: string, email: string, error: string | null, info: string | null, status = 200) =>
+    renderPage(ctx, deps, 'verification/verify', {
+      action: `/interaction/${uid}/verify`,
+      resendAction: `/interaction/${uid}/verify/resend`,
+      email: maskEmail(email),
+      error,
+      info,
+      cooldownSeconds: 0,
+    }, status);
+
+  /** Without a pending sign-up in this interaction there is nothing to verify: back to sign-in. */
+  function pending(ctx: Context) {
+    const details = ctx.state.interaction as InteractionDetails;
+    const flow = deps.flow.read(ctx, details.uid);
+    if (!flow.accountId || !flow.email) {
+      seeOther(ctx, `/interaction/${details.uid}`);
+      return undefined;
+    }
+    return { uid: details.uid, accountId: flow.accountId, email: flow.email, info: flow.info ?? null };
+  }
+
+  return {
+    async show(ctx: Context) {
+      const state = pending(ctx);
+      if (state) await page(ctx, state.uid, state.email, null, state.info);
+    },
+
+    async submit(ctx: Context) {
+      const state = pending(ctx);
+      if (!state) return;
+      const form = parseForm(verificationForm, ctx.request.body);
+      if (!form || !CODE_SHAPE.test(form.code)) {
+        await page(ctx, state.uid, state.email, 'code.format', null, 400);
+        return;
+      }
+      const result = await deps.accounts.verifyEmail(state.accountId, form.code);
+      if (!result.ok) {
+        await page(ctx, state.uid, state.email, result.reason, null, 400);
+        return;
+      }
+      deps.flow.write(ctx, state.uid, { email: result.account.email, info: 'verify.done' });
+      seeOther(ctx, `/interaction/${state.uid}`);
+    },
+
+    async resend(ctx: Context) {
+      const state = pending(ctx);
+      if (!state) return;
+      const wait = await deps.accounts.resendVerificationCode(state.accountId);
+      deps.flow.write(ctx, state.uid, { accountId: state.accountId, email: state.email, info: wait > 0 ? 'code.too_soon' : 'verify.resent' });
+      seeOther(ctx, `/interaction/${state.uid}/verify`);
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// Composition root: storage → services → oidc-provider. No DI framework; everything is built here, once.
+import Provider from 'oidc-provider';
+import pino, { type Logger } from 'pino';
+import { openStorage } from '../adapters/index.ts';
+import { createOidcAdapter } from '../adapters/oidc-adapter.ts';
+import type { Config } from '../config/index.ts';
+import { providerConfiguration } from '../config/provider.ts';
+import { FlowCookie } from '../interactions/shared/flow-state.ts';
+import type { InteractionDeps } from '../interactions/shared/deps.ts';
+import { AccountService } from './domain/accounts/account-service.ts';
+import { ensureBootstrapAdminClient } from './domain/clients/bootstrap-admin.ts';
+import { CodeService } from './domain/codes/code-service.ts';
+import { loadSigningKeys } from './domain/keys/key-service.ts';
+import type { Mailer } from './domain/mail/mailer.ts';
+import type { Storage } from './domain/storage.ts';
+import { createOutboxMailer } from './mail/outbox-mailer.ts';
+import { createSmtpMailer } from './mail/smtp-mailer.ts';
+import { Csrf } from './middleware/koa-csrf.ts';
+import { deriveKey } from './security/crypto.ts';
+
+export interface Container {
+  config: Readonly<Config>;
+  logger: Logger;
+  storage: Storage;
+  mailer: Mailer;
+  accounts: AccountService;
+  provider: Provider;
+  interactions: InteractionDeps;
+  close(): Promise<void>;
+}
+
+const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({
+    level: config.logLevel,
+    // Belt and braces: whatever a log call passes, these never reach the log.
+    redact: {
+      paths: ['password', '*.password', 'code', '*.code', 'client_secret', '*.client_secret', 'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+export async function createContainer(config: Readonly<Config>, options: { logger?: Logger; mailer?: Mailer } = {}): Promise<Container> {
+  const logger = options.logger ?? createLogger(config);
+  const storage = await openStorage({ dataDir: config.dataDir, mongodbUri: config.mongodbUri });
+  try {
+    const kek = config.keyEncryptionKey;
+    const mailer = options.mailer
+      ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.smtpFrom) : createOutboxMailer(config.dataDir, config.smtpFrom, logger));
+    const codes = new CodeService(storage.codes, deriveKey(kek, 'one-time-codes'), config.codeResendCooldownSeconds);
+    const accounts = new AccountService({ accounts: storage.accounts, oidc: storage.oidc, codes, mailer, logger });
+
+    await ensureBootstrapAdminClient(storage.clients, config.bootstrapAdmin);
+    const jwks = await loadSigningKeys(storage.keys, deriveKey(kek, 'signing-keys'));
+    const production = config.env === 'production';
+
+    const provider = new Provider(config.issuer, providerConfiguration({
+      production,
+      adapter: createOidcAdapter(storage.oidc, storage.clients),
+      jwks,
+      cookieKeys: [deriveKey(kek, 'cookies').toString('base64url')],
+      pairwiseSalt: deriveKey(kek, 'pairwise-subjects'),
+      dpopNonceSecret: deriveKey(kek, 'dpop-nonces'),
+      accounts,
+      logger,
+    }));
+    provider.proxy = config.trustProxy;
+    provider.on('server_error', (ctx, error) => logger.error({ err: error, requestId: ctx.state.requestId }, 'oidc-provider server error'));
+    provider.on('backchannel.error', (_client, error) => logger.warn({ err: error }, 'back-channel logout delivery failed'));
+
+    const interactions: InteractionDeps = {
+      provider,
+      accounts,
+      csrf: new Csrf(deriveKey(kek, 'csrf'), new URL(config.issuer).origin),
+      flow: new FlowCookie(deriveKey(kek, 'flow-cookie'), production),
+    };
+
+    // TTL indexes are lazy (and absent on some Mongo-compatible servers): sweep expired rows ourselves.
+    const sweeper = setInterval(() => {
+      storage.oidc.sweepExpired(new Date()).catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed'));
+    }, SWEEP_INTERVAL_MS);
+    sweeper.unref();
+
+    return {
+      config,
+      logger,
+      storage,
+      mailer,
+      accounts,
+      provider,
+      interactions,
+      async close() {
+        clearInterval(sweeper);
+        await mailer.close();
+        await storage.close();
+      },
+    };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+}

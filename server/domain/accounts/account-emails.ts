@@ -1,0 +1,34 @@
+// The text of every account email. Codes stand alone on their own line so members (and tests) find them.
+import type { OutgoingEmail } from '../mail/mailer.ts';
+
+export function verificationCode(to: string, code: string): OutgoingEmail {
+  return {
+    to,
+    subject: 'Your verification code',
+    text: `Your verification code is:\n\n${code}\n\nIt expires in 10 minutes. If you did not create an account, you can ignore this email.\n`,
+  };
+}
+
+export function passwordResetCode(to: string, code: string): OutgoingEmail {
+  return {
+    to,
+    subject: 'Reset your password',
+    text: `Your password reset code is:\n\n${code}\n\nIt expires in 10 minutes. If you did not ask to reset your password, ignore this email: your password stays the same.\n`,
+  };
+}
+
+export function alreadyRegistered(to: string): OutgoingEmail {
+  return {
+    to,
+    subject: 'You already have an account',
+    text: 'Someone tried to create an account with this email address, which already has one.\n\nIf it was you, sign in instead, or use "Forgot your password?" on the sign-in page. If it was not you, you can ignore this email.\n',
+  };
+}
+
+export function passwordChanged(to: string): OutgoingEmail {
+  return {
+    to,
+    subject: 'Your password was changed',
+    text: 'The password of your account was just changed and every device was signed out.\n\nIf this was not you, reset your password now and contact support.\n',
+  };
+}

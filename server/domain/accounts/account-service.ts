@@ -1,0 +1,168 @@
+// Account use cases: sign-up, email verification, sign-in and password reset.
+import type { Logger } from 'pino';
+import type { CodeService } from '../codes/code-service.ts';
+import { DomainError } from '../errors.ts';
+import type { Mailer } from '../mail/mailer.ts';
+import type { OidcStore } from '../oidc/oidc-store.repository.ts';
+import type { Account } from './account.ts';
+import type { AccountsRepository } from './accounts.repository.ts';
+import { isValidEmail, normaliseEmail } from './email-address.ts';
+import * as messages from './account-emails.ts';
+import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './password-hasher.ts';
+import { checkPassword, type PasswordProblem } from './password-policy.ts';
+
+export type FieldErrors = { email?: 'email.invalid'; password?: PasswordProblem };
+
+export type RegisterResult =
+  | { ok: true; accountId: string; email: string; retryAfterSeconds: number }
+  | { ok: false; errors: FieldErrors };
+
+export type CodeProblem = 'code.invalid' | 'code.expired' | 'code.exhausted';
+
+/** oidc-provider models that belong to an account and end when its credentials change. */
+const ACCOUNT_BOUND_MODELS = ['Session', 'Grant'] as const;
+
+export class AccountService {
+  constructor(
+    private readonly deps: {
+      accounts: AccountsRepository;
+      oidc: OidcStore;
+      codes: CodeService;
+      mailer: Mailer;
+      logger: Logger;
+    },
+  ) {}
+
+  validate(emailInput: string, password: string): FieldErrors {
+    const errors: FieldErrors = {};
+    if (!isValidEmail(normaliseEmail(emailInput))) errors.email = 'email.invalid';
+    const problem = checkPassword(password);
+    if (problem) errors.password = problem;
+    return errors;
+  }
+
+  /**
+   * Signs up with email + password. The answer is the same whether or not the email is taken, so the
+   * form cannot be used to find out who is a member: a verified owner is emailed a notice instead of a code.
+   */
+  async register(emailInput: string, password: string): Promise<RegisterResult> {
+    const errors = this.validate(emailInput, password);
+    if (errors.email || errors.password) return { ok: false, errors };
+    const email = normaliseEmail(emailInput);
+    const passwordHash = await hashPassword(password);
+
+    let account = await this.deps.accounts.findByEmail(email);
+    if (account?.emailVerified) {
+      await this.deps.mailer.send(messages.alreadyRegistered(email));
+      return { ok: true, accountId: account.id, email, retryAfterSeconds: 0 };
+    }
+    if (account) {
+      // Unverified: nobody has proved they own this address, so the newest sign-up's password wins.
+      // That defeats "pre-hijacking" (an attacker registering a victim's email first).
+      account = await this.deps.accounts.update(account.id, { passwordHash });
+    } else {
+      try {
+        account = await this.deps.accounts.create({ email, emailVerified: false, passwordHash });
+      } catch (error) {
+        if (!(error instanceof DomainError && error.code === 'duplicate')) throw error;
+        // Lost a race with a concurrent sign-up of the same email: treat as the unverified case.
+        account = await this.deps.accounts.findByEmail(email);
+        if (account && !account.emailVerified) account = await this.deps.accounts.update(account.id, { passwordHash });
+      }
+    }
+    if (!account) throw new DomainError('conflict', 'account vanished during sign-up');
+    const retryAfterSeconds = await this.sendVerificationCode(account);
+    return { ok: true, accountId: account.id, email, retryAfterSeconds };
+  }
+
+  /** Sends a verification code unless the cooldown is running; returns the seconds left to wait (0 = sent). */
+  async sendVerificationCode(account: Account): Promise<number> {
+    if (account.emailVerified) return 0;
+    const issued = await this.deps.codes.issue('email_verification', account.id);
+    if (!issued.ok) return issued.retryAfterSeconds;
+    await this.deps.mailer.send(messages.verificationCode(account.email, issued.code));
+    return 0;
+  }
+
+  async resendVerificationCode(accountId: string): Promise<number> {
+    const account = await this.deps.accounts.findById(accountId);
+    // A verified or vanished account gets no mail, but the caller sees the same answer.
+    if (!account || account.emailVerified) return 0;
+    return this.sendVerificationCode(account);
+  }
+
+  async verifyEmail(accountId: string, code: string): Promise<{ ok: true; account: Account } | { ok: false; reason: CodeProblem }> {
+    const check = await this.deps.codes.verify('email_verification', accountId, code);
+    if (!check.ok) return check;
+    const account = await this.deps.accounts.update(accountId, { emailVerified: true });
+    if (!account) return { ok: false, reason: 'code.invalid' };
+    return { ok: true, account };
+  }
+
+  /**
+   * Password sign-in. Unknown email, wrong password, no password and unverified email all return
+   * undefined after the same argon2 work, so neither the answer nor its timing tells them apart.
+   */
+  async authenticate(emailInput: string, password: string): Promise<Account | undefined> {
+    const email = normaliseEmail(emailInput);
+    const account = isValidEmail(email) ? await this.deps.accounts.findByEmail(email) : undefined;
+    if (!account?.passwordHash) {
+      await verifyAgainstDummy(password);
+      return undefined;
+    }
+    const valid = await verifyPassword(account.passwordHash, password);
+    if (!valid || !account.emailVerified) return undefined;
+    if (needsRehash(account.passwordHash)) {
+      // Imported or older hashes are upgraded while we hold the plaintext; failure here must not block sign-in.
+      await this.deps.accounts.update(account.id, { passwordHash: await hashPassword(password) }).catch((error: unknown) => {
+        this.deps.logger.warn({ err: error, accountId: account.id }, 'password rehash failed');
+      });
+    }
+    return account;
+  }
+
+  /** Starts a reset: emails a code if the account exists. The caller answers the same either way. */
+  async startPasswordReset(emailInput: string): Promise<{ retryAfterSeconds: number }> {
+    const email = normaliseEmail(emailInput);
+    if (!isValidEmail(email)) return { retryAfterSeconds: 0 };
+    const account = await this.deps.accounts.findByEmail(email);
+    if (!account) return { retryAfterSeconds: 0 };
+    const issued = await this.deps.codes.issue('password_reset', account.id);
+    if (!issued.ok) return { retryAfterSeconds: issued.retryAfterSeconds };
+    await this.deps.mailer.send(messages.passwordResetCode(account.email, issued.code));
+    return { retryAfterSeconds: 0 };
+  }
+
+  /**
+   * Completes a reset: checks the code, sets the new password, marks the email verified (the code
+   * proved it) and ends every session and grant of the account, so a thief's sessions die too.
+   */
+  async completePasswordReset(
+    emailInput: string,
+    code: string,
+    newPassword: string,
+  ): Promise<{ ok: true; account: Account } | { ok: false; errors: { code?: CodeProblem; password?: PasswordProblem } }> {
+    const problem = checkPassword(newPassword);
+    if (problem) return { ok: false, errors: { password: problem } };
+    const account = await this.deps.accounts.findByEmail(normaliseEmail(emailInput));
+    if (!account) return { ok: false, errors: { code: 'code.invalid' } };
+    const check = await this.deps.codes.verify('password_reset', account.id, code);
+    if (!check.ok) return { ok: false, errors: { code: check.reason } };
+    const passwordHash = await hashPassword(newPassword);
+    const updated = await this.deps.accounts.update(account.id, { passwordHash, emailVerified: true, credentialsChangedAt: new Date() });
+    if (!updated) return { ok: false, errors: { code: 'code.invalid' } };
+    await this.endAllSessions(account.id);
+    await this.deps.mailer.send(messages.passwordChanged(account.email));
+    return { ok: true, account: updated };
+  }
+
+  async endAllSessions(accountId: string): Promise<void> {
+    for (const model of ACCOUNT_BOUND_MODELS) {
+      await this.deps.oidc.destroyByAccountId(model, accountId);
+    }
+  }
+
+  async findById(id: string): Promise<Account | undefined> {
+    return this.deps.accounts.findById(id);
+  }
+}

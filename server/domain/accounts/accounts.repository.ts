@@ -1,0 +1,21 @@
+// Port: persistence of accounts. Implemented by adapters/sqlite and adapters/mongo, checked by test/contract.
+import type { Account, AccountPatch } from './account.ts';
+
+export interface NewAccount {
+  email: string;
+  emailVerified: boolean;
+  passwordHash: string | null;
+}
+
+export interface AccountsRepository {
+  /** Creates the account; throws DomainError('duplicate') when the email is already taken. */
+  create(input: NewAccount): Promise<Account>;
+  findById(id: string): Promise<Account | undefined>;
+  /** `email` must already be normalised (see normaliseEmail). */
+  findByEmail(email: string): Promise<Account | undefined>;
+  /** Applies the patch and bumps updatedAt; returns undefined when the account does not exist. */
+  update(id: string, patch: AccountPatch): Promise<Account | undefined>;
+  /** Removes the account and frees its email; returns whether it existed. */
+  delete(id: string): Promise<boolean>;
+  count(): Promise<number>;
+}

@@ -1,0 +1,20 @@
+// Port: storage of oidc-provider's models (sessions, grants, codes, tokens, interactions, ...).
+// Payloads are opaque JSON; only the few looked-up fields are promoted beside them.
+export type OidcPayload = Record<string, unknown>;
+
+export interface OidcStore {
+  /** Inserts or replaces; `expiresIn` in seconds (undefined: never expires). */
+  upsert(model: string, id: string, payload: OidcPayload, expiresIn: number | undefined): Promise<void>;
+  /** Undefined when missing or expired (every read checks expiry; TTL cleanup is lazy). */
+  find(model: string, id: string): Promise<OidcPayload | undefined>;
+  findByUid(model: string, uid: string): Promise<OidcPayload | undefined>;
+  findByUserCode(model: string, userCode: string): Promise<OidcPayload | undefined>;
+  /** Marks the payload consumed: sets `consumed` to the current epoch seconds. */
+  consume(model: string, id: string): Promise<void>;
+  destroy(model: string, id: string): Promise<void>;
+  revokeByGrantId(model: string, grantId: string): Promise<void>;
+  /** Removes every payload of `model` whose `accountId` is this account; returns how many. */
+  destroyByAccountId(model: string, accountId: string): Promise<number>;
+  /** Deletes expired rows of every model; returns how many. */
+  sweepExpired(now: Date): Promise<number>;
+}

@@ -1,0 +1,18 @@
+// The set of repositories one storage adapter provides (composition root input).
+import type { AccountsRepository } from './accounts/accounts.repository.ts';
+import type { ClientsRepository } from './clients/clients.repository.ts';
+import type { CodesRepository } from './codes/codes.repository.ts';
+import type { KeysRepository } from './keys/keys.repository.ts';
+import type { OidcStore } from './oidc/oidc-store.repository.ts';
+
+export interface Storage {
+  readonly kind: 'sqlite' | 'mongo';
+  readonly accounts: AccountsRepository;
+  readonly clients: ClientsRepository;
+  readonly keys: KeysRepository;
+  readonly codes: CodesRepository;
+  readonly oidc: OidcStore;
+  /** Resolves when the store answers a trivial query; rejects otherwise (readiness probe). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

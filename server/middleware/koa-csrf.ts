@@ -1,0 +1,43 @@
+// CSRF defence for hosted-page POSTs: a token bound to the interaction, plus Origin / Sec-Fetch-Site checks.
+import { createHmac } from 'node:crypto';
+import type { Context, Middleware } from 'koa';
+import { constantTimeEqual } from '../security/crypto.ts';
+import { DomainError } from '../domain/errors.ts';
+
+export class Csrf {
+  constructor(
+    private readonly key: Buffer,
+    private readonly issuerOrigin: string,
+  ) {}
+
+  /**
+   * The interaction cookie is scoped to /interaction/<uid> and required to load the interaction, so a
+   * token bound to the uid is a synchronizer token only this browser's interaction can present.
+   */
+  tokenFor(uid: string): string {
+    return createHmac('sha256', this.key).update(`csrf\0${uid}`).digest('base64url');
+  }
+
+  /** Rejects cross-site POSTs before any handler runs. Expects the parsed form in ctx.request.body. */
+  verify(): Middleware {
+    return async (ctx, next) => {
+      if (ctx.method !== 'POST') return next();
+      this.checkOrigin(ctx);
+      const uid = String(ctx.params?.uid ?? '');
+      const body = (ctx.request as { body?: Record<string, unknown> }).body ?? {};
+      const token = typeof body.csrf === 'string' ? body.csrf : '';
+      if (!uid || !token || !constantTimeEqual(token, this.tokenFor(uid))) {
+        throw new DomainError('forbidden', 'csrf token missing or invalid');
+      }
+      await next();
+    };
+  }
+
+  private checkOrigin(ctx: Context): void {
+    const site = ctx.get('sec-fetch-site');
+    if (site && site !== 'same-origin' && site !== 'none') throw new DomainError('forbidden', 'cross-site form post');
+    const origin = ctx.get('origin');
+    // "null" is sent by privacy modes and sandboxed frames; only a different real origin is refused.
+    if (origin && origin !== 'null' && origin !== this.issuerOrigin) throw new DomainError('forbidden', 'cross-origin form post');
+  }
+}

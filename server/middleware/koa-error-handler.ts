@@ -1,0 +1,69 @@
+// The one error handler for our routes: JSON for APIs, a generic page for hosted pages; nothing leaks.
+import type { Context, Middleware } from 'koa';
+import type { Logger } from 'pino';
+import { DomainError } from '../domain/errors.ts';
+import { negotiateLanguage } from '../i18n/negotiate.ts';
+import { renderView } from '../views/render.ts';
+
+interface HttpishError {
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  error?: string;
+  message?: string;
+  name?: string;
+}
+
+const PAGE_MESSAGES: Record<number, string> = {
+  400: 'error.bad_request',
+  403: 'error.forbidden',
+  404: 'error.not_found',
+  429: 'error.too_many',
+};
+
+export function messageIdFor(status: number, error?: HttpishError): string {
+  // oidc-provider's SessionNotFound: the interaction cookie or record is gone (expired, replayed, other browser).
+  if (error?.name === 'SessionNotFound' || error?.error === 'invalid_request' && /session|interaction/i.test(error.message ?? '')) {
+    return 'error.session_expired';
+  }
+  return PAGE_MESSAGES[status] ?? 'error.generic';
+}
+
+export async function renderErrorPage(ctx: Context, status: number, messageId: string): Promise<void> {
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = await renderView('errors/error', {
+    lang: negotiateLanguage(ctx.get('accept-language')),
+    status,
+    messageId,
+    requestId: ctx.state.requestId as string | undefined,
+  });
+}
+
+export function errorHandler(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (caught) {
+      const error = caught as HttpishError;
+      const status = caught instanceof DomainError ? caught.status : (error.status ?? error.statusCode ?? 500);
+      const log = (ctx.state.log as Logger | undefined) ?? logger;
+      if (status >= 500) log.error({ err: caught }, 'unhandled error');
+      else log.debug({ err: caught }, 'request error');
+
+      const exposed = status < 500 && (caught instanceof DomainError ? caught.expose : error.expose !== false);
+      if (ctx.path.startsWith('/admin') || !ctx.accepts('html')) {
+        ctx.status = status;
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = {
+          error: caught instanceof DomainError ? caught.code : (error.error ?? (status >= 500 ? 'server_error' : 'invalid_request')),
+          error_description: exposed ? (error.message ?? 'request failed') : 'internal error',
+          ...(caught instanceof DomainError && caught.details ? { details: caught.details } : {}),
+        };
+        return;
+      }
+      await renderErrorPage(ctx, status, messageIdFor(status, error));
+    }
+  };
+}

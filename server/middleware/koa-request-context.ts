@@ -1,0 +1,27 @@
+// Gives every request an id (echoed as X-Request-Id) and one access-log line without query or body.
+import { randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
+
+const SAFE_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+export function requestContext(logger: Logger, trustProxy: boolean): Middleware {
+  return async (ctx, next) => {
+    // Only a trusted proxy may choose the id; otherwise a client could forge log correlation.
+    const incoming = trustProxy ? ctx.get('x-request-id') : '';
+    const requestId = SAFE_ID.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.state.log = logger.child({ requestId });
+    ctx.set('X-Request-Id', requestId);
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      // ctx.path, never ctx.url: query strings can carry codes, tokens and login hints.
+      (ctx.state.log as Logger).info(
+        { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started), ip: ctx.ip },
+        'request',
+      );
+    }
+  };
+}

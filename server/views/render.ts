@@ -1,0 +1,67 @@
+// Renders the hosted pages (EJS under views/) with helpers bound to the request's language.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ejs from 'ejs';
+import { formatDuration } from '../i18n/format-duration.ts';
+import { hasMessage, translator } from '../i18n/messages.ts';
+
+export interface PageLocals {
+  lang: string;
+  csrfToken?: string;
+  requestId?: string;
+  [k: string]: unknown;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Sources: server/views → <repo>/views. Build: dist/server/views → dist/views (copied by the build);
+ * if the copy is missing, fall back to <repo>/views rather than fail on the first page.
+ */
+function findViewsDir(): string {
+  const candidates = [path.resolve(here, '../../views'), path.resolve(here, '../../../views')];
+  const found = candidates.find((dir) => existsSync(path.join(dir, 'partials', 'head.ejs')));
+  if (!found) throw new Error(`views directory not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
+
+export const VIEWS_DIR = findViewsDir();
+
+// 'login/login', 'errors/error': one flow folder and one page, nothing that could climb out of views/.
+const VIEW_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*\/[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** "<page title> – <site name>", from the page's `titleId` (a message id). */
+export function pageTitle(lang: string, titleId: string): string {
+  const t = translator(lang);
+  return `${t(titleId)} – ${t('common.site_name')}`;
+}
+
+/** Only http(s) links from client metadata become hrefs: a `javascript:` URI would run in our origin. */
+export function safeHref(url: unknown): string | null {
+  if (typeof url !== 'string') return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function renderView(view: string, locals: PageLocals): Promise<string> {
+  if (!VIEW_NAME.test(view)) throw new Error(`invalid view name: ${view}`);
+  const { lang } = locals;
+  const data = {
+    ...locals,
+    // Helpers last so page data can never replace them.
+    t: translator(lang),
+    hasMessage,
+    pageTitle: (titleId: string) => pageTitle(lang, titleId),
+    formatDuration: (seconds: number) => formatDuration(lang, seconds),
+    safeHref,
+  };
+  return ejs.renderFile(path.join(VIEWS_DIR, `${view}.ejs`), data, {
+    cache: process.env.NODE_ENV === 'production',
+    async: false,
+  });
+}

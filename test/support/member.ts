@@ -1,0 +1,48 @@
+// Drives the hosted pages over HTTP like a member would: sign up, verify the emailed code, sign in, consent.
+import type { SmtpSink } from './smtp-sink.ts';
+import { findForm, type Page, UserAgent } from './user-agent.ts';
+
+export const PASSWORD = 'correct horse battery staple';
+
+let counter = 0;
+export function uniqueEmail(prefix = 'member'): string {
+  counter += 1;
+  return `${prefix}.${process.pid}.${Date.now()}.${counter}@example.com`;
+}
+
+/** From an authorization URL to the login page of the interaction it starts. */
+export async function openLoginPage(ua: UserAgent, authorizationUrl: string): Promise<Page> {
+  const page = await ua.follow(authorizationUrl);
+  if (!page.url.includes('/interaction/')) throw new Error(`expected an interaction page, got ${page.status} ${page.url}\n${page.body.slice(0, 500)}`);
+  return page;
+}
+
+/** Signs up from the login page, verifies the code from the SMTP sink, and returns the login page again. */
+export async function signUpAndVerify(ua: UserAgent, loginPage: Page, sink: SmtpSink, email: string, password = PASSWORD): Promise<Page> {
+  const registerHref = /href="([^"]*\/register)"/.exec(loginPage.body)?.[1];
+  if (!registerHref) throw new Error('no Create account link on the login page');
+  const before = sink.countFor(email);
+  const registerPage = await ua.follow(new URL(registerHref, loginPage.url).href);
+  const verifyPage = await ua.submit(registerPage, '/register', { email, password });
+  if (!verifyPage.url.endsWith('/verify')) throw new Error(`sign-up did not reach verification: ${verifyPage.status}\n${verifyPage.body.slice(0, 800)}`);
+  const code = await sink.waitForCode(email, { after: before });
+  const afterVerify = await ua.submit(verifyPage, '/verify', { code });
+  if (afterVerify.status !== 200 || !afterVerify.body.includes('name="password"')) {
+    throw new Error(`verification did not return to sign-in: ${afterVerify.status}\n${afterVerify.body.slice(0, 800)}`);
+  }
+  return afterVerify;
+}
+
+/**
+ * Signs in on a login page and follows the flow; when a consent page shows up, allows it.
+ * Returns the final redirect (to the client's redirect_uri) or the page where it stopped.
+ */
+export async function signIn(ua: UserAgent, loginPage: Page, email: string, password = PASSWORD, options: { consent?: boolean } = {}): Promise<Page> {
+  let page = await ua.submit(loginPage, '/login', { email, password });
+  if (page.status === 200 && page.body.includes('/consent"') && options.consent !== false) {
+    page = await ua.submit(page, '/consent', { decision: 'allow' });
+  }
+  return page;
+}
+
+export { findForm, UserAgent };

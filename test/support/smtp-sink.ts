@@ -1,0 +1,64 @@
+// A real SMTP server on loopback that keeps what it receives, so tests read codes the way members do.
+import { SMTPServer } from 'smtp-server';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedMail {
+  to: string[];
+  raw: string;
+}
+
+export interface SmtpSink {
+  url: string;
+  messages: ReceivedMail[];
+  /** Waits for the next message to `to` received after `since` messages, and returns its 6-digit code. */
+  waitForCode(to: string, options?: { after?: number; timeoutMs?: number }): Promise<string>;
+  waitForMessage(to: string, options?: { after?: number; timeoutMs?: number }): Promise<ReceivedMail>;
+  countFor(to: string): number;
+  close(): Promise<void>;
+}
+
+export async function startSmtpSink(): Promise<SmtpSink> {
+  const messages: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        messages.push({ to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()), raw: Buffer.concat(chunks).toString('utf8') });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as AddressInfo;
+
+  const forRecipient = (to: string) => messages.filter((m) => m.to.includes(to.toLowerCase()));
+
+  async function waitForMessage(to: string, { after = 0, timeoutMs = 10_000 } = {}): Promise<ReceivedMail> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = forRecipient(to)[after];
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no email #${after + 1} for ${to} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    waitForMessage,
+    async waitForCode(to, options) {
+      const mail = await waitForMessage(to, options);
+      // Quoted-printable soft breaks aside, the code stands alone on its own line.
+      const code = /^(\d{6})\r?$/m.exec(mail.raw)?.[1];
+      if (!code) throw new Error(`no 6-digit code in the email to ${to}`);
+      return code;
+    },
+    countFor: (to) => forRecipient(to).length,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
