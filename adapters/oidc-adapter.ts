@@ -28,7 +28,11 @@ export function createOidcAdapter(store: OidcStore, clients: ClientsRepository):
   }
 
   class ModelAdapter implements Adapter {
-    constructor(private readonly model: string) {}
+    private readonly model: string;
+
+    constructor(model: string) {
+      this.model = model;
+    }
     upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       return store.upsert(this.model, id, payload as Record<string, unknown>, expiresIn || undefined);
     }

@@ -18,7 +18,9 @@ export const ACR = {
 
 /** Scopes a member can grant, and the claims each releases. `admin` is for client credentials only. */
 export const CLAIMS = {
-  openid: ['sub'],
+  // acr/amr/auth_time ride with openid so every ID token says how and when the member authenticated:
+  // partners decide on step-up from them.
+  openid: ['sub', 'acr', 'amr', 'auth_time'],
   email: ['email', 'email_verified'],
   profile: ['updated_at'],
 } as const;

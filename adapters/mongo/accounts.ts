@@ -34,10 +34,13 @@ function duplicate(cause: unknown): DomainError {
 }
 
 export class MongoAccountsRepository implements AccountsRepository {
-  constructor(
-    private readonly accounts: Model<AccountDoc>,
-    private readonly identifiers: Model<IdentifierDoc>,
-  ) {}
+  private readonly accounts: Model<AccountDoc>;
+  private readonly identifiers: Model<IdentifierDoc>;
+
+  constructor(accounts: Model<AccountDoc>, identifiers: Model<IdentifierDoc>) {
+    this.accounts = accounts;
+    this.identifiers = identifiers;
+  }
 
   async create(input: NewAccount): Promise<Account> {
     const now = new Date();

@@ -15,7 +15,11 @@ function toClient(doc: ClientDoc): StoredClient {
 }
 
 export class MongoClientsRepository implements ClientsRepository {
-  constructor(private readonly clients: Model<ClientDoc>) {}
+  private readonly clients: Model<ClientDoc>;
+
+  constructor(clients: Model<ClientDoc>) {
+    this.clients = clients;
+  }
 
   async create(metadata: ClientMetadata): Promise<StoredClient> {
     const now = new Date();

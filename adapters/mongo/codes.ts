@@ -31,7 +31,11 @@ function toCode(doc: CodeDoc, purpose: CodePurpose): OneTimeCode {
 }
 
 export class MongoCodesRepository implements CodesRepository {
-  constructor(private readonly codes: Model<CodeDoc>) {}
+  private readonly codes: Model<CodeDoc>;
+
+  constructor(codes: Model<CodeDoc>) {
+    this.codes = codes;
+  }
 
   async put(code: OneTimeCode): Promise<void> {
     const doc: CodeDoc = {

@@ -20,7 +20,11 @@ function toKey(doc: KeyDoc): StoredKey {
 }
 
 export class MongoKeysRepository implements KeysRepository {
-  constructor(private readonly keys: Model<KeyDoc>) {}
+  private readonly keys: Model<KeyDoc>;
+
+  constructor(keys: Model<KeyDoc>) {
+    this.keys = keys;
+  }
 
   async list(): Promise<StoredKey[]> {
     const docs = await this.keys.find({}).sort({ createdAt: 1, _id: 1 }).lean<KeyDoc[]>().exec();

@@ -24,7 +24,11 @@ function toPayload(doc: OidcDoc): OidcPayload {
 }
 
 export class MongoOidcStore implements OidcStore {
-  constructor(private readonly docs: Model<OidcDoc>) {}
+  private readonly docs: Model<OidcDoc>;
+
+  constructor(docs: Model<OidcDoc>) {
+    this.docs = docs;
+  }
 
   async upsert(model: string, id: string, payload: OidcPayload, expiresIn: number | undefined): Promise<void> {
     const doc: OidcDoc = {

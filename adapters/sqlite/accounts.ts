@@ -28,7 +28,10 @@ export class SqliteAccountsRepository implements AccountsRepository {
   private readonly deleteStmt;
   private readonly countStmt;
 
-  constructor(private readonly db: DatabaseSync) {
+  private readonly db: DatabaseSync;
+
+  constructor(db: DatabaseSync) {
+    this.db = db;
     this.insertStmt = db.prepare(`INSERT INTO accounts (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL) RETURNING ${COLUMNS}`);
     this.byIdStmt = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE id = ?`);
     this.byEmailStmt = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE email = ?`);

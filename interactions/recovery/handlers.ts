@@ -67,7 +67,7 @@ export function recoveryHandlers(deps: InteractionDeps) {
         await resetPage(ctx, state.uid, state.email, result.errors, null, 400);
         return;
       }
-      deps.flow.write(ctx, state.uid, { email: state.email, info: 'reset.done' });
+      deps.flow.write(ctx, state.uid, { email: state.email, info: 'login.info.password_reset' });
       seeOther(ctx, `/interaction/${state.uid}`);
     },
 
@@ -75,7 +75,7 @@ export function recoveryHandlers(deps: InteractionDeps) {
       const state = resetState(ctx);
       if (!state) return;
       const { retryAfterSeconds } = await deps.accounts.startPasswordReset(state.email);
-      deps.flow.write(ctx, state.uid, { email: state.email, info: retryAfterSeconds > 0 ? 'code.too_soon' : 'reset.sent' });
+      deps.flow.write(ctx, state.uid, { email: state.email, info: retryAfterSeconds > 0 ? 'code.too_soon' : 'reset.resent' });
       seeOther(ctx, `/interaction/${state.uid}/reset`);
     },
   };

@@ -21,10 +21,13 @@ interface Envelope extends FlowState {
 const TTL_SECONDS = 60 * 60;
 
 export class FlowCookie {
-  constructor(
-    private readonly key: Buffer,
-    private readonly secure: boolean,
-  ) {}
+  private readonly key: Buffer;
+  private readonly secure: boolean;
+
+  constructor(key: Buffer, secure: boolean) {
+    this.key = key;
+    this.secure = secure;
+  }
 
   private name(): string {
     return this.secure ? '__Secure-idp-flow' : 'idp-flow';

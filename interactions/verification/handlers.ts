@@ -47,7 +47,7 @@ export function verificationHandlers(deps: InteractionDeps) {
         await page(ctx, state.uid, state.email, result.reason, null, 400);
         return;
       }
-      deps.flow.write(ctx, state.uid, { email: result.account.email, info: 'verify.done' });
+      deps.flow.write(ctx, state.uid, { email: result.account.email, info: 'login.info.verified' });
       seeOther(ctx, `/interaction/${state.uid}`);
     },
 

@@ -5,10 +5,13 @@ import { constantTimeEqual } from '../security/crypto.ts';
 import { DomainError } from '../domain/errors.ts';
 
 export class Csrf {
-  constructor(
-    private readonly key: Buffer,
-    private readonly issuerOrigin: string,
-  ) {}
+  private readonly key: Buffer;
+  private readonly issuerOrigin: string;
+
+  constructor(key: Buffer, issuerOrigin: string) {
+    this.key = key;
+    this.issuerOrigin = issuerOrigin;
+  }
 
   /**
    * The interaction cookie is scoped to /interaction/<uid> and required to load the interaction, so a
@@ -37,7 +40,8 @@ export class Csrf {
     const site = ctx.get('sec-fetch-site');
     if (site && site !== 'same-origin' && site !== 'none') throw new DomainError('forbidden', 'cross-site form post');
     const origin = ctx.get('origin');
-    // "null" is sent by privacy modes and sandboxed frames; only a different real origin is refused.
-    if (origin && origin !== 'null' && origin !== this.issuerOrigin) throw new DomainError('forbidden', 'cross-origin form post');
+    // Our pages use Referrer-Policy same-origin, so a genuine post carries our origin; "null" comes from
+    // sandboxed frames and data: documents, which have no business posting our forms.
+    if (origin && origin !== this.issuerOrigin) throw new DomainError('forbidden', 'cross-origin form post');
   }
 }

@@ -20,7 +20,9 @@ export function securityHeaders(production: boolean): Middleware {
     ctx.set('Content-Security-Policy', CSP);
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('X-Frame-Options', 'DENY');
-    ctx.set('Referrer-Policy', 'no-referrer');
+    // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on our own form posts,
+    // which would blind the CSRF origin check; cross-origin requests still get no referrer.
+    ctx.set('Referrer-Policy', 'same-origin');
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
     ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
     if (production) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');

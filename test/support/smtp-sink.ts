@@ -5,6 +5,13 @@ import type { AddressInfo } from 'node:net';
 export interface ReceivedMail {
   to: string[];
   raw: string;
+  /** The message with quoted-printable soft breaks and escapes undone (good enough for plain-text mail). */
+  text: string;
+}
+
+function decodeQuotedPrintable(raw: string): string {
+  const bytes = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return Buffer.from(bytes, 'latin1').toString('utf8');
 }
 
 export interface SmtpSink {
@@ -27,7 +34,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
-        messages.push({ to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()), raw: Buffer.concat(chunks).toString('utf8') });
+        const raw = Buffer.concat(chunks).toString('utf8');
+        messages.push({ to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()), raw, text: decodeQuotedPrintable(raw) });
         callback();
       });
     },
@@ -54,7 +62,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     async waitForCode(to, options) {
       const mail = await waitForMessage(to, options);
       // Quoted-printable soft breaks aside, the code stands alone on its own line.
-      const code = /^(\d{6})\r?$/m.exec(mail.raw)?.[1];
+      const code = /^(\d{6})\r?$/m.exec(mail.text)?.[1];
       if (!code) throw new Error(`no 6-digit code in the email to ${to}`);
       return code;
     },

@@ -9,7 +9,11 @@ export interface Page {
 export class UserAgent {
   private readonly jar = new Map<string, string>();
 
-  constructor(private readonly origin: string) {}
+  private readonly origin: string;
+
+  constructor(origin: string) {
+    this.origin = origin;
+  }
 
   private store(headers: Headers): void {
     for (const line of headers.getSetCookie()) {

@@ -22,16 +22,20 @@ export type CodeProblem = 'code.invalid' | 'code.expired' | 'code.exhausted';
 /** oidc-provider models that belong to an account and end when its credentials change. */
 const ACCOUNT_BOUND_MODELS = ['Session', 'Grant'] as const;
 
+export interface AccountServiceDeps {
+  accounts: AccountsRepository;
+  oidc: OidcStore;
+  codes: CodeService;
+  mailer: Mailer;
+  logger: Logger;
+}
+
 export class AccountService {
-  constructor(
-    private readonly deps: {
-      accounts: AccountsRepository;
-      oidc: OidcStore;
-      codes: CodeService;
-      mailer: Mailer;
-      logger: Logger;
-    },
-  ) {}
+  private readonly deps: AccountServiceDeps;
+
+  constructor(deps: AccountServiceDeps) {
+    this.deps = deps;
+  }
 
   validate(emailInput: string, password: string): FieldErrors {
     const errors: FieldErrors = {};

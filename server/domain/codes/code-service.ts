@@ -12,12 +12,17 @@ export type CodeCheck =
 export type CodeIssue = { ok: true; code: string } | { ok: false; retryAfterSeconds: number };
 
 export class CodeService {
-  constructor(
-    private readonly codes: CodesRepository,
-    private readonly hashKey: Buffer,
-    private readonly cooldownSeconds: number,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+  private readonly codes: CodesRepository;
+  private readonly hashKey: Buffer;
+  private readonly cooldownSeconds: number;
+  private readonly now: () => Date;
+
+  constructor(codes: CodesRepository, hashKey: Buffer, cooldownSeconds: number, now: () => Date = () => new Date()) {
+    this.codes = codes;
+    this.hashKey = hashKey;
+    this.cooldownSeconds = cooldownSeconds;
+    this.now = now;
+  }
 
   /** Seconds until a new code may be sent (0 when allowed). */
   async cooldownRemaining(purpose: CodePurpose, subject: string): Promise<number> {

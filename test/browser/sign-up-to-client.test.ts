@@ -1,0 +1,88 @@
+// A real browser: sign up → verify the emailed code (local SMTP sink) → sign in → consent → back at the client with tokens.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser } from 'playwright-core';
+import { describeWithBrowser, launchBrowser } from '../support/browser.ts';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { startTestServer, STORES, type TestServer } from '../support/test-server.ts';
+import { PASSWORD, uniqueEmail } from '../support/member.ts';
+import { authorizationRequest, discover, oidc, registerClient } from '../support/oidc-client.ts';
+
+/** The relying party's callback: a tiny page on loopback that the browser lands on. */
+async function startCallback(): Promise<{ url: string; server: Server }> {
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Partner Shop</title><h1>Back at the shop</h1>'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`, server };
+}
+
+describeWithBrowser('hosted pages in Chromium', () => {
+  let browser: Browser;
+  let sink: SmtpSink;
+  let callback: Awaited<ReturnType<typeof startCallback>>;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    sink = await startSmtpSink();
+    callback = await startCallback();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await sink?.close();
+    callback?.server.close();
+  });
+
+  describe.each(STORES)('on %s', (store) => {
+    let server: TestServer;
+    beforeAll(async () => {
+      server = await startTestServer({ store, env: { SMTP_URL: sink.url } });
+    });
+    afterAll(async () => server?.close());
+
+    test('sign up, verify, sign in, consent, tokens', async () => {
+      const client = await registerClient(server, { client_name: 'Partner Shop', redirect_uris: [callback.url] });
+      const config = await discover(server, client);
+      const request = await authorizationRequest(config, { redirect_uri: callback.url, scope: 'openid email offline_access', prompt: 'consent' });
+      const email = uniqueEmail('browser');
+
+      const context = await browser.newContext({ viewport: { width: 375, height: 740 } }); // a phone
+      const page = await context.newPage();
+      const consoleErrors: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+      await page.goto(request.url);
+
+      await page.getByRole('link', { name: 'Create account' }).click();
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Create account' }).click();
+
+      const code = await sink.waitForCode(email);
+      await page.getByLabel('Verification code').fill(code);
+      await page.getByRole('button', { name: 'Continue' }).click();
+
+      await expect(page.getByLabel('Email').inputValue()).resolves.toBe(email);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+
+      await page.getByText('Partner Shop').first().waitFor();
+      await page.getByRole('button', { name: 'Allow' }).click();
+      await page.waitForURL((url) => url.href.startsWith(callback.url));
+
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), {
+        pkceCodeVerifier: request.verifier,
+        expectedState: request.state,
+        expectedNonce: request.nonce,
+      }, { redirect_uri: callback.url });
+      expect(tokens.claims()!.acr).toBe('urn:loyalty:loa:1');
+      expect(tokens.refresh_token).toBeTruthy();
+      const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+      expect(refreshed.access_token).toBeTruthy();
+      expect(consoleErrors).toEqual([]);
+
+      // Logout through the confirmation page.
+      await page.goto(oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token! }).href);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading').first().waitFor();
+      await context.close();
+    });
+  });
+});

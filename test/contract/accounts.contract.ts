@@ -1,0 +1,108 @@
+// Contract: AccountsRepository (create/find/update/delete, email uniqueness incl. under concurrency).
+import { DomainError } from '../../server/domain/errors.ts';
+import { expectDomainError, uniqueEmail, useStorage, type OpenStorage } from './harness.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+export function describeAccountsContract(open: OpenStorage): void {
+  describe('accounts', () => {
+    const storage = useStorage(open);
+
+    it('creates an account and finds it by id and by email', async () => {
+      const email = uniqueEmail();
+      const before = Date.now();
+      const created = await storage().accounts.create({ email, emailVerified: false, passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$abc$def' });
+      expect(created.id).toMatch(UUID);
+      expect(created).toMatchObject({ email, emailVerified: false, passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$abc$def', credentialsChangedAt: null });
+      expect(created.createdAt).toBeInstanceOf(Date);
+      expect(created.createdAt.getTime()).toBeGreaterThanOrEqual(before);
+      expect(created.updatedAt.getTime()).toBe(created.createdAt.getTime());
+
+      expect(await storage().accounts.findById(created.id)).toEqual(created);
+      expect(await storage().accounts.findByEmail(email)).toEqual(created);
+    });
+
+    it('returns undefined for unknown ids and emails', async () => {
+      expect(await storage().accounts.findById('00000000-0000-4000-8000-000000000000')).toBeUndefined();
+      expect(await storage().accounts.findByEmail(uniqueEmail())).toBeUndefined();
+    });
+
+    it('stores passwordless accounts (null hash)', async () => {
+      const created = await storage().accounts.create({ email: uniqueEmail(), emailVerified: true, passwordHash: null });
+      expect(await storage().accounts.findById(created.id)).toMatchObject({ passwordHash: null, emailVerified: true });
+    });
+
+    it('applies a patch, bumps updatedAt and leaves other fields alone', async () => {
+      const created = await storage().accounts.create({ email: uniqueEmail(), emailVerified: false, passwordHash: 'old' });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const changedAt = new Date(1_700_000_000_123);
+      const updated = await storage().accounts.update(created.id, { emailVerified: true, credentialsChangedAt: changedAt });
+      expect(updated).toMatchObject({ id: created.id, email: created.email, emailVerified: true, passwordHash: 'old' });
+      expect(updated?.credentialsChangedAt?.getTime()).toBe(changedAt.getTime());
+      expect(updated?.createdAt.getTime()).toBe(created.createdAt.getTime());
+      expect(updated?.updatedAt.getTime()).toBeGreaterThan(created.updatedAt.getTime());
+      expect(await storage().accounts.findById(created.id)).toEqual(updated);
+
+      const cleared = await storage().accounts.update(created.id, { passwordHash: null, credentialsChangedAt: null });
+      expect(cleared).toMatchObject({ emailVerified: true, passwordHash: null, credentialsChangedAt: null });
+    });
+
+    it('returns undefined when updating a missing account', async () => {
+      expect(await storage().accounts.update('00000000-0000-4000-8000-000000000000', { emailVerified: true })).toBeUndefined();
+    });
+
+    it('rejects a second account with the same email as a duplicate', async () => {
+      const email = uniqueEmail();
+      await storage().accounts.create({ email, emailVerified: false, passwordHash: null });
+      const countBefore = await storage().accounts.count();
+      const attempt = storage().accounts.create({ email, emailVerified: true, passwordHash: 'x' });
+      await expect(attempt).rejects.toBeInstanceOf(DomainError);
+      await expectDomainError(storage().accounts.create({ email, emailVerified: true, passwordHash: 'x' }), 'duplicate');
+      expect(await storage().accounts.count()).toBe(countBefore);
+      expect(await storage().accounts.findByEmail(email)).toMatchObject({ emailVerified: false });
+    });
+
+    it('lets exactly one of 10 concurrent creates with the same email succeed', async () => {
+      const email = uniqueEmail();
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) => storage().accounts.create({ email, emailVerified: false, passwordHash: `hash-${i}` })),
+      );
+      const fulfilled = results.filter((result) => result.status === 'fulfilled');
+      const rejected = results.filter((result) => result.status === 'rejected');
+      expect(fulfilled).toHaveLength(1);
+      expect(rejected).toHaveLength(9);
+      for (const result of rejected) expect(result.reason).toMatchObject({ name: 'DomainError', code: 'duplicate' });
+      const winner = fulfilled[0]?.status === 'fulfilled' ? fulfilled[0].value : undefined;
+      expect(await storage().accounts.findByEmail(email)).toEqual(winner);
+    });
+
+    it('deletes an account, reports whether it existed, and frees its email', async () => {
+      const email = uniqueEmail();
+      const created = await storage().accounts.create({ email, emailVerified: true, passwordHash: null });
+      expect(await storage().accounts.delete(created.id)).toBe(true);
+      expect(await storage().accounts.delete(created.id)).toBe(false);
+      expect(await storage().accounts.findById(created.id)).toBeUndefined();
+      expect(await storage().accounts.findByEmail(email)).toBeUndefined();
+
+      const again = await storage().accounts.create({ email, emailVerified: false, passwordHash: null });
+      expect(again.id).not.toBe(created.id);
+      expect(await storage().accounts.findByEmail(email)).toEqual(again);
+    });
+
+    it('counts accounts', async () => {
+      const before = await storage().accounts.count();
+      const a = await storage().accounts.create({ email: uniqueEmail(), emailVerified: false, passwordHash: null });
+      await storage().accounts.create({ email: uniqueEmail(), emailVerified: false, passwordHash: null });
+      expect(await storage().accounts.count()).toBe(before + 2);
+      await storage().accounts.delete(a.id);
+      expect(await storage().accounts.count()).toBe(before + 1);
+    });
+
+    it('keeps unicode in emails and hashes intact', async () => {
+      const email = `ünïcødé-${Date.now()}@exämple.com`;
+      const created = await storage().accounts.create({ email, emailVerified: false, passwordHash: 'pbkdf2$Ω≈ç√😀' });
+      expect(await storage().accounts.findByEmail(email)).toEqual(created);
+      expect(created.passwordHash).toBe('pbkdf2$Ω≈ç√😀');
+    });
+  });
+}

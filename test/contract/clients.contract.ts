@@ -1,0 +1,120 @@
+// Contract: ClientsRepository (create, duplicate, replace, upsert, paging, delete).
+import type { ClientMetadata } from '../../server/domain/clients/clients.repository.ts';
+import { expectDomainError, uniqueId, useStorage, type OpenStorage } from './harness.ts';
+
+function metadata(clientId: string, extra: Record<string, unknown> = {}): ClientMetadata {
+  return {
+    client_id: clientId,
+    client_secret: 'secret',
+    redirect_uris: ['https://partner.example/cb'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    ...extra,
+  };
+}
+
+export function describeClientsContract(open: OpenStorage): void {
+  describe('clients', () => {
+    const storage = useStorage(open);
+
+    it('creates a client and finds it with its metadata intact', async () => {
+      const clientId = uniqueId('client');
+      const meta = metadata(clientId, {
+        jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'abc', y: 'def' }] },
+        'urn:example:partner.tier': 'gold',
+        $note: 'dollar',
+        client_name: 'Café Ünïcode 😀',
+        default_max_age: 3600,
+        require_auth_time: true,
+        logo_uri: null,
+      });
+      const created = await storage().clients.create(meta);
+      expect(created.clientId).toBe(clientId);
+      expect(created.metadata).toEqual(meta);
+      expect(created.createdAt).toBeInstanceOf(Date);
+      expect(await storage().clients.find(clientId)).toEqual(created);
+    });
+
+    it('rejects a second create with the same client_id as a duplicate', async () => {
+      const clientId = uniqueId('client');
+      await storage().clients.create(metadata(clientId));
+      await expectDomainError(storage().clients.create(metadata(clientId, { client_name: 'other' })), 'duplicate');
+      expect((await storage().clients.find(clientId))?.metadata.client_name).toBeUndefined();
+    });
+
+    it('returns undefined for an unknown client', async () => {
+      expect(await storage().clients.find(uniqueId('missing'))).toBeUndefined();
+    });
+
+    it('replaces the metadata of an existing client and keeps createdAt', async () => {
+      const clientId = uniqueId('client');
+      const created = await storage().clients.create(metadata(clientId, { client_name: 'before' }));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const next = { client_id: clientId, client_name: 'after', redirect_uris: ['https://new.example/cb'] };
+      const replaced = await storage().clients.replace(next);
+      expect(replaced?.metadata).toEqual(next);
+      expect(replaced?.createdAt.getTime()).toBe(created.createdAt.getTime());
+      expect(replaced?.updatedAt.getTime()).toBeGreaterThan(created.updatedAt.getTime());
+      expect(await storage().clients.find(clientId)).toEqual(replaced);
+    });
+
+    it('does not create a client on replace of an unknown id', async () => {
+      const clientId = uniqueId('client');
+      expect(await storage().clients.replace(metadata(clientId))).toBeUndefined();
+      expect(await storage().clients.find(clientId)).toBeUndefined();
+    });
+
+    it('upserts: inserts when absent, replaces when present (createdAt kept)', async () => {
+      const clientId = uniqueId('client');
+      const inserted = await storage().clients.upsert(metadata(clientId, { scope: 'admin' }));
+      expect(inserted.metadata).toEqual(metadata(clientId, { scope: 'admin' }));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const replaced = await storage().clients.upsert({ client_id: clientId, scope: 'openid' });
+      expect(replaced.metadata).toEqual({ client_id: clientId, scope: 'openid' });
+      expect(replaced.createdAt.getTime()).toBe(inserted.createdAt.getTime());
+      expect(replaced.updatedAt.getTime()).toBeGreaterThan(inserted.updatedAt.getTime());
+      expect(await storage().clients.find(clientId)).toEqual(replaced);
+    });
+
+    it('survives concurrent upserts of the same new client', async () => {
+      const clientId = uniqueId('client');
+      const results = await Promise.all(Array.from({ length: 5 }, (_, i) => storage().clients.upsert(metadata(clientId, { n: i }))));
+      expect(new Set(results.map((r) => r.createdAt.getTime())).size).toBe(1);
+      expect(await storage().clients.find(clientId)).toBeDefined();
+    });
+
+    it('lists clients ordered by clientId, page by page', async () => {
+      const prefix = uniqueId('page');
+      const ids = ['e', 'a', 'd', 'b', 'c'].map((suffix) => `${prefix}-${suffix}`);
+      for (const id of ids) await storage().clients.create(metadata(id));
+
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await storage().clients.list(after === undefined ? { limit: 2 } : { limit: 2, after });
+        expect(page.length).toBeLessThanOrEqual(2);
+        if (page.length === 0) break;
+        seen.push(...page.map((client) => client.clientId));
+        after = page[page.length - 1]?.clientId;
+      }
+      const sorted = [...seen].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+      expect(seen).toEqual(sorted);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen.filter((id) => id.startsWith(prefix))).toEqual([...ids].sort());
+
+      const fromB = await storage().clients.list({ limit: 2, after: `${prefix}-b` });
+      expect(fromB.map((client) => client.clientId)).toEqual([`${prefix}-c`, `${prefix}-d`]);
+      expect(fromB[0]?.metadata).toEqual(metadata(`${prefix}-c`));
+    });
+
+    it('deletes a client and reports whether it existed', async () => {
+      const clientId = uniqueId('client');
+      await storage().clients.create(metadata(clientId));
+      expect(await storage().clients.delete(clientId)).toBe(true);
+      expect(await storage().clients.delete(clientId)).toBe(false);
+      expect(await storage().clients.find(clientId)).toBeUndefined();
+      // The id is free again.
+      await expect(storage().clients.create(metadata(clientId))).resolves.toMatchObject({ clientId });
+    });
+  });
+}

@@ -1,0 +1,37 @@
+// Shared plumbing for the storage contract: one fresh store per port group, closed after it.
+import { randomUUID } from 'node:crypto';
+import type { Storage } from '../../server/domain/storage.ts';
+
+/** Opens an isolated, empty store (a new temp dir, a new Mongo database, ...). */
+export type OpenStorage = () => Promise<Storage>;
+
+export function useStorage(open: OpenStorage): () => Storage {
+  let storage: Storage | undefined;
+  beforeAll(async () => {
+    storage = await open();
+  });
+  afterAll(async () => {
+    await storage?.close();
+  });
+  return () => {
+    if (!storage) throw new Error('storage was not opened (did beforeAll fail?)');
+    return storage;
+  };
+}
+
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+export function uniqueEmail(): string {
+  return `member-${randomUUID()}@example.com`;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Asserts the promise rejects with DomainError code `code` (checked by shape: adapters may wrap causes). */
+export async function expectDomainError(promise: Promise<unknown>, code: string): Promise<void> {
+  await expect(promise).rejects.toMatchObject({ name: 'DomainError', code });
+}

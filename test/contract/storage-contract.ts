@@ -1,0 +1,40 @@
+// The storage contract: one behaviour suite every adapter must pass unchanged (design §4).
+import type { Storage } from '../../server/domain/storage.ts';
+import { describeAccountsContract } from './accounts.contract.ts';
+import { describeClientsContract } from './clients.contract.ts';
+import { describeCodesContract } from './codes.contract.ts';
+import { useStorage } from './harness.ts';
+import { describeKeysContract } from './keys.contract.ts';
+import { describeOidcStoreContract } from './oidc-store.contract.ts';
+
+/** `open` must return a fresh, isolated, empty store on every call (each port group opens its own). */
+export function describeStorageContract(name: string, open: () => Promise<Storage>): void {
+  describe(`storage contract: ${name}`, () => {
+    describeAccountsContract(open);
+    describeClientsContract(open);
+    describeKeysContract(open);
+    describeCodesContract(open);
+    describeOidcStoreContract(open);
+
+    describe('lifecycle', () => {
+      it('answers ping while open and refuses after close; close is idempotent', async () => {
+        const storage = await open();
+        expect(['sqlite', 'mongo']).toContain(storage.kind);
+        await expect(storage.ping()).resolves.toBeUndefined();
+        await storage.close();
+        await expect(storage.ping()).rejects.toThrow();
+        await expect(storage.close()).resolves.toBeUndefined();
+      });
+
+      describe('an empty store', () => {
+        const storage = useStorage(open);
+        it('has no accounts, clients or keys', async () => {
+          expect(await storage().accounts.count()).toBe(0);
+          expect(await storage().clients.list({ limit: 10 })).toEqual([]);
+          expect(await storage().keys.list()).toEqual([]);
+          expect(await storage().oidc.sweepExpired(new Date(8.64e15))).toBe(0);
+        });
+      });
+    });
+  });
+}

@@ -1,0 +1,29 @@
+// Launches Debian's Chromium headless through playwright-core (no downloaded browser builds).
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function chromiumAvailable(): boolean {
+  return existsSync(CHROMIUM_PATH);
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+  });
+}
+
+/**
+ * Browser tests must run in CI; locally without Chromium they are skipped with a visible reason.
+ * In CI (CI=true) a missing browser fails instead, so the suite can never pass silently.
+ */
+export function describeWithBrowser(name: string, fn: () => void): void {
+  if (chromiumAvailable() || process.env.CI === 'true') {
+    describe(name, fn);
+  } else {
+    describe.skip(`${name} (skipped: no Chromium at ${CHROMIUM_PATH}; apt-get install chromium)`, fn);
+  }
+}
