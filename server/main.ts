@@ -1,5 +1,6 @@
 // Process entry: load config (fail fast), build the container, listen, and shut down gracefully on SIGTERM/SIGINT.
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from '../config/index.ts';
 import { buildApp } from './app.ts';
 import { createContainer, createLogger } from './container.ts';
@@ -27,7 +28,9 @@ async function main(): Promise<void> {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
   });
-  logger.info({ issuer: config.issuer, host: config.host, port: config.port, store: container.storage.kind }, 'listening');
+  // The bound port, not the configured one: PORT=0 asks the OS for a free port (tests, benchmarks).
+  const { port } = server.address() as AddressInfo;
+  logger.info({ issuer: config.issuer, host: config.host, port, store: container.storage.kind }, 'listening');
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -110,9 +110,12 @@ export class MongoAccountsRepository implements AccountsRepository {
   }
 
   async delete(id: string): Promise<boolean> {
-    // Account first, identifier second: a crash in between leaves an orphan claim, which create() reclaims.
-    const doc = await this.accounts.findOneAndDelete({ _id: id }).lean<AccountDoc>().exec();
+    const doc = await this.accounts.findById(id).lean<AccountDoc>().exec();
     if (!doc) return false;
+    // deleteOne's count is exact even on FerretDB, so of two concurrent deletes only one reports true.
+    // Account first, identifier second: a crash in between leaves an orphan claim, which create() reclaims.
+    const { deletedCount } = await this.accounts.deleteOne({ _id: id });
+    if (deletedCount === 0) return false;
     await this.identifiers.deleteOne({ _id: emailIdentifier(doc.email), accountId: id });
     return true;
   }

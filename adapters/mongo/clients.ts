@@ -2,7 +2,7 @@
 import type { Model } from 'mongoose';
 import type { ClientMetadata, ClientsRepository, StoredClient } from '../../server/domain/clients/clients.repository.ts';
 import { DomainError } from '../../server/domain/errors.ts';
-import { isDuplicateKey, parseObject } from './errors.ts';
+import { isDuplicateKey, parseObject, retryOnDuplicate } from './errors.ts';
 import type { ClientDoc } from './models.ts';
 
 function toClient(doc: ClientDoc): StoredClient {
@@ -42,13 +42,7 @@ export class MongoClientsRepository implements ClientsRepository {
   }
 
   async upsert(metadata: ClientMetadata): Promise<StoredClient> {
-    try {
-      return await this.upsertOnce(metadata);
-    } catch (error) {
-      // Two concurrent upserts of a new _id: the loser gets E11000 and the document now exists.
-      if (isDuplicateKey(error)) return this.upsertOnce(metadata);
-      throw error;
-    }
+    return retryOnDuplicate(() => this.upsertOnce(metadata));
   }
 
   private async upsertOnce(metadata: ClientMetadata): Promise<StoredClient> {

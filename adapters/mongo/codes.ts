@@ -1,8 +1,10 @@
-// Mongo one-time codes: consume is one conditional update, so concurrent right answers succeed once.
+// Mongo one-time codes. Single use and the attempt count rest on inserts with unique _ids (see CodeEventDoc):
+// FerretDB 1.24 applies updates as unisolated read-modify-writes, so a conditional update or $inc is not enough there.
+import { randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
 import type { CodePurpose, CodesRepository, OneTimeCode } from '../../server/domain/codes/codes.repository.ts';
-import { parseObject } from './errors.ts';
-import type { CodeDoc } from './models.ts';
+import { isDuplicateKey, parseObject, retryOnDuplicate } from './errors.ts';
+import type { CodeDoc, CodeEventDoc } from './models.ts';
 
 function codeId(purpose: CodePurpose, subject: string): string {
   return `${purpose}:${subject}`;
@@ -17,24 +19,13 @@ function parseData(json: string | null): Record<string, string> | null {
   return data;
 }
 
-function toCode(doc: CodeDoc, purpose: CodePurpose): OneTimeCode {
-  return {
-    purpose,
-    subject: doc.subject,
-    codeHash: doc.codeHash,
-    attempts: doc.attempts,
-    expiresAt: doc.expiresAt,
-    consumedAt: doc.consumedAt ?? null,
-    sentAt: doc.sentAt,
-    data: parseData(doc.data ?? null),
-  };
-}
-
 export class MongoCodesRepository implements CodesRepository {
   private readonly codes: Model<CodeDoc>;
+  private readonly events: Model<CodeEventDoc>;
 
-  constructor(codes: Model<CodeDoc>) {
+  constructor(codes: Model<CodeDoc>, events: Model<CodeEventDoc>) {
     this.codes = codes;
+    this.events = events;
   }
 
   async put(code: OneTimeCode): Promise<void> {
@@ -42,6 +33,7 @@ export class MongoCodesRepository implements CodesRepository {
       _id: codeId(code.purpose, code.subject),
       purpose: code.purpose,
       subject: code.subject,
+      nonce: randomUUID(),
       codeHash: code.codeHash,
       attempts: code.attempts,
       expiresAt: code.expiresAt,
@@ -49,33 +41,63 @@ export class MongoCodesRepository implements CodesRepository {
       sentAt: code.sentAt,
       data: code.data === null ? null : JSON.stringify(code.data),
     };
-    // A whole-document replace resets attempts and consumption along with the new hash.
-    await this.codes.replaceOne({ _id: doc._id }, doc, { upsert: true });
+    // A whole-document replace with a fresh nonce: the old code's failures and consumption no longer apply.
+    await retryOnDuplicate(() => this.codes.replaceOne({ _id: doc._id }, doc, { upsert: true }));
+    await this.events.deleteMany({ codeId: doc._id, nonce: { $ne: doc.nonce } });
   }
 
   async find(purpose: CodePurpose, subject: string): Promise<OneTimeCode | undefined> {
-    // Expired codes are returned on purpose (the caller reports "expired"); consume() checks expiry itself.
+    // Expired codes are returned on purpose: the caller tells "expired" apart from "wrong".
     const doc = await this.codes.findById(codeId(purpose, subject)).lean<CodeDoc>().exec();
-    return doc ? toCode(doc, purpose) : undefined;
+    if (!doc) return undefined;
+    const events = await this.events.find({ nonce: doc.nonce }).lean<CodeEventDoc[]>().exec();
+    const failures = events.filter((event) => event.kind === 'failure').length;
+    const consumption = events.find((event) => event.kind === 'consume');
+    return {
+      purpose,
+      subject: doc.subject,
+      codeHash: doc.codeHash,
+      attempts: doc.attempts + failures,
+      expiresAt: doc.expiresAt,
+      consumedAt: doc.consumedAt ?? consumption?.at ?? null,
+      sentAt: doc.sentAt,
+      data: parseData(doc.data ?? null),
+    };
   }
 
   async recordFailure(purpose: CodePurpose, subject: string): Promise<number> {
     const _id = codeId(purpose, subject);
-    const result = await this.codes.updateOne({ _id }, { $inc: { attempts: 1 } });
-    if (result.matchedCount === 0) return 0;
     const doc = await this.codes.findById(_id).lean<CodeDoc>().exec();
-    return doc?.attempts ?? 0;
+    if (!doc) return 0;
+    // One document per failure: concurrent failures are all counted (an $inc can lose some on FerretDB).
+    await this.events.create({ _id: `${doc.nonce}:failure:${randomUUID()}`, codeId: _id, nonce: doc.nonce, kind: 'failure', at: new Date(), expiresAt: doc.expiresAt });
+    return doc.attempts + (await this.failures(doc.nonce));
   }
 
   async consume(purpose: CodePurpose, subject: string, codeHash: string, maxAttempts: number, now: Date): Promise<boolean> {
-    const result = await this.codes.updateOne(
-      { _id: codeId(purpose, subject), consumedAt: null, codeHash, attempts: { $lt: maxAttempts }, expiresAt: { $gt: now } },
-      { $set: { consumedAt: now } },
-    );
-    return result.modifiedCount === 1;
+    const _id = codeId(purpose, subject);
+    const doc = await this.codes.findById(_id).lean<CodeDoc>().exec();
+    if (!doc || doc.consumedAt !== null || doc.codeHash !== codeHash || doc.expiresAt.getTime() <= now.getTime()) return false;
+    if (doc.attempts + (await this.failures(doc.nonce)) >= maxAttempts) return false;
+    try {
+      // The claim: its _id is unique per issued code, so exactly one concurrent consume inserts it.
+      await this.events.create({ _id: `${doc.nonce}:consume`, codeId: _id, nonce: doc.nonce, kind: 'consume', at: now, expiresAt: doc.expiresAt });
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+    // Informational (find() also reads the claim); conditional so it never marks a code issued after ours.
+    await this.codes.updateOne({ _id, nonce: doc.nonce, consumedAt: null }, { $set: { consumedAt: now } });
+    return true;
   }
 
   async delete(purpose: CodePurpose, subject: string): Promise<void> {
-    await this.codes.deleteOne({ _id: codeId(purpose, subject) });
+    const _id = codeId(purpose, subject);
+    await this.codes.deleteOne({ _id });
+    await this.events.deleteMany({ codeId: _id });
+  }
+
+  private failures(nonce: string): Promise<number> {
+    return this.events.countDocuments({ nonce, kind: 'failure' }).exec();
   }
 }

@@ -27,7 +27,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       accounts: new MongoAccountsRepository(models.accounts, models.identifiers),
       clients: new MongoClientsRepository(models.clients),
       keys: new MongoKeysRepository(models.keys),
-      codes: new MongoCodesRepository(models.codes),
+      codes: new MongoCodesRepository(models.codes, models.codeEvents),
       oidc: new MongoOidcStore(models.oidc),
       async ping() {
         const db = connection.db;

@@ -22,6 +22,14 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
     [models.keys.collection, [{ key: { createdAt: 1, _id: 1 }, name: 'createdAt_1__id_1' }]],
     [models.codes.collection, [{ key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: CODE_TTL_GRACE_SECONDS }]],
     [
+      models.codeEvents.collection,
+      [
+        { key: { nonce: 1, kind: 1 }, name: 'nonce_1_kind_1' },
+        { key: { codeId: 1 }, name: 'codeId_1' },
+        { key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: CODE_TTL_GRACE_SECONDS },
+      ],
+    ],
+    [
       models.oidc.collection,
       [
         { key: { model: 1, uid: 1 }, name: 'model_1_uid_1' },

@@ -41,12 +41,30 @@ export interface CodeDoc {
   _id: string;
   purpose: string;
   subject: string;
+  /** New on every put: events of a replaced code never count against its successor. */
+  nonce: string;
   codeHash: string;
+  /** Attempts given at put; failures recorded later are `code_events` documents. */
   attempts: number;
   expiresAt: Date;
   consumedAt: Date | null;
   sentAt: Date;
   data: string | null;
+}
+
+/**
+ * A failed attempt or the consumption of one issued code. Inserts with unique _ids are the only writes
+ * FerretDB 1.24 applies atomically (its updates are read-modify-write), so counting and single use rest on them.
+ */
+export interface CodeEventDoc {
+  /** "<nonce>:consume" (at most one per issued code) or "<nonce>:failure:<uuid>" */
+  _id: string;
+  codeId: string;
+  nonce: string;
+  kind: 'failure' | 'consume';
+  at: Date;
+  /** The code's expiry: events are useless after it (TTL cleanup where supported). */
+  expiresAt: Date;
 }
 
 export interface OidcDoc {
@@ -114,12 +132,25 @@ const codeSchema = new Schema<CodeDoc>(
     _id: { type: String, required: true },
     purpose: { type: String, required: true },
     subject: { type: String, required: true },
+    nonce: { type: String, required: true },
     codeHash: { type: String, required: true },
     attempts: { type: Number, required: true },
     expiresAt: { type: Date, required: true },
     consumedAt: nullableDate,
     sentAt: { type: Date, required: true },
     data: nullableString,
+  },
+  options,
+);
+
+const codeEventSchema = new Schema<CodeEventDoc>(
+  {
+    _id: { type: String, required: true },
+    codeId: { type: String, required: true },
+    nonce: { type: String, required: true },
+    kind: { type: String, required: true, enum: ['failure', 'consume'] },
+    at: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
   },
   options,
 );
@@ -146,6 +177,7 @@ export interface Models {
   clients: Model<ClientDoc>;
   keys: Model<KeyDoc>;
   codes: Model<CodeDoc>;
+  codeEvents: Model<CodeEventDoc>;
   oidc: Model<OidcDoc>;
 }
 
@@ -157,6 +189,7 @@ export function registerModels(connection: Connection): Models {
     clients: connection.model<ClientDoc>('Client', clientSchema, 'clients'),
     keys: connection.model<KeyDoc>('SigningKey', keySchema, 'signing_keys'),
     codes: connection.model<CodeDoc>('OneTimeCode', codeSchema, 'one_time_codes'),
+    codeEvents: connection.model<CodeEventDoc>('OneTimeCodeEvent', codeEventSchema, 'code_events'),
     oidc: connection.model<OidcDoc>('OidcPayload', oidcSchema, 'oidc_payloads'),
   };
 }

@@ -1,7 +1,7 @@
 // Mongo store for oidc-provider models: payload kept as a JSON string, lookup fields promoted beside it.
 import type { Model, QueryFilter } from 'mongoose';
 import type { OidcPayload, OidcStore } from '../../server/domain/oidc/oidc-store.repository.ts';
-import { parseObject } from './errors.ts';
+import { parseObject, retryOnDuplicate } from './errors.ts';
 import type { OidcDoc } from './models.ts';
 
 function docId(model: string, id: string): string {
@@ -43,7 +43,7 @@ export class MongoOidcStore implements OidcStore {
       expiresAt: expiresIn === undefined ? null : new Date(Date.now() + expiresIn * 1000),
       consumed: null,
     };
-    await this.docs.replaceOne({ _id: doc._id }, doc, { upsert: true });
+    await retryOnDuplicate(() => this.docs.replaceOne({ _id: doc._id }, doc, { upsert: true }));
   }
 
   async find(model: string, id: string): Promise<OidcPayload | undefined> {

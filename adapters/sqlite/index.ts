@@ -14,6 +14,9 @@ export interface SqliteStorageOptions {
 
 export async function openSqliteStorage(options: SqliteStorageOptions): Promise<Storage> {
   const db = openDatabase(options.dataDir);
+  // A second connection for oidc-provider's ephemeral state (see openDatabase on durability); an
+  // in-memory store cannot be shared between connections, so it keeps one.
+  const ephemeral = options.dataDir === ':memory:' ? db : openDatabase(options.dataDir, 'normal');
   const ping = db.prepare('SELECT 1 AS ok');
   return {
     kind: 'sqlite',
@@ -21,13 +24,14 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     clients: new SqliteClientsRepository(db),
     keys: new SqliteKeysRepository(db),
     codes: new SqliteCodesRepository(db),
-    oidc: new SqliteOidcStore(db),
+    oidc: new SqliteOidcStore(ephemeral),
     async ping() {
       if (!db.isOpen) throw new Error('SQLite storage is closed');
       ping.get();
     },
     async close() {
       // Idempotent: shutdown paths may close twice.
+      if (ephemeral.isOpen) ephemeral.close();
       if (db.isOpen) db.close();
     },
   };

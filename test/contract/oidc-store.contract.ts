@@ -27,6 +27,12 @@ export function describeOidcStoreContract(open: OpenStorage): void {
       expect(await oidc().findByUid('Session', 'u-1')).toBeUndefined();
     });
 
+    it('survives concurrent upserts of the same new id (last write wins, none fails)', async () => {
+      const id = uniqueId('sess');
+      await Promise.all(Array.from({ length: 5 }, (_, n) => oidc().upsert('Session', id, { n }, LONG)));
+      expect(await oidc().find('Session', id)).toEqual({ n: expect.any(Number) });
+    });
+
     it('keeps payloads without expiry', async () => {
       const id = uniqueId('client');
       await oidc().upsert('Client', id, { client_id: id }, undefined);

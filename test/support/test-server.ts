@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../config/index.ts';
 import { buildApp } from '../../server/app.ts';
 import { createContainer, type Container } from '../../server/container.ts';
+import { dropMongoDatabase } from '../../adapters/mongo/drop-database.ts';
 import { mongoTestUri } from './mongo-uri.ts';
 
 export type StoreKind = 'sqlite' | 'mongo';
@@ -81,6 +82,8 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await container.close();
       if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+      // Leave nothing behind on a real MongoDB; shared databases are dropped by whoever created them.
+      if (config.mongodbUri && !options.mongoDb) await dropMongoDatabase(config.mongodbUri);
     },
   };
 }
