@@ -1,39 +1,28 @@
 // Forgot password → emailed code → new password; every session of the account ends.
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
-import { startTestServer, STORES, type TestServer } from '../support/test-server.ts';
-import { openLoginPage, PASSWORD, signIn, signUpAndVerify, uniqueEmail, UserAgent } from '../support/member.ts';
-import { authorizationRequest, discover, exchange, oidc, REDIRECT_URI, registerClient } from '../support/oidc-client.ts';
+import { STORES } from '../support/test-server.ts';
+import { useMemberServer } from '../support/suite.ts';
+import { openLoginPage, PASSWORD, signIn, signUpAndVerify, uniqueEmail, UserAgent, followLink } from '../support/member.ts';
+import { authorizationRequest, exchange, REDIRECT_URI, oidc } from '../support/oidc-client.ts';
 
 describe.each(STORES)('password recovery (%s)', (store) => {
-  let sink: SmtpSink;
-  let server: TestServer;
-  let config: oidc.Configuration;
+  const fixture = useMemberServer(store);
 
-  beforeAll(async () => {
-    sink = await startSmtpSink();
-    server = await startTestServer({ store, env: { SMTP_URL: sink.url } });
-    config = await discover(server, await registerClient(server, { first_party: true }));
-  });
-  afterAll(async () => {
-    await server?.close();
-    await sink?.close();
-  });
-
+  
   test('reset with the emailed code; old password, old sessions and refresh tokens stop working', async () => {
     const email = uniqueEmail('reset');
-    const device = new UserAgent(server.url);
-    const firstRequest = await authorizationRequest(config, { scope: 'openid email offline_access', prompt: 'consent' });
-    const firstLogin = await signUpAndVerify(device, await openLoginPage(device, firstRequest.url), sink, email);
+    const device = new UserAgent(fixture.server.url);
+    const firstRequest = await authorizationRequest(fixture.config, { scope: 'openid email offline_access', prompt: 'consent' });
+    const firstLogin = await signUpAndVerify(device, await openLoginPage(device, firstRequest.url), fixture.sink, email);
     const signedIn = await signIn(device, firstLogin, email);
-    const oldTokens = await exchange(config, signedIn.url, firstRequest);
+    const oldTokens = await exchange(fixture.config, signedIn.url, firstRequest);
 
-    const ua = new UserAgent(server.url);
-    const login = await openLoginPage(ua, (await authorizationRequest(config)).url);
-    const forgot = await ua.follow(new URL(/href="([^"]*\/forgot)"/.exec(login.body)![1]!, login.url).href);
-    const before = sink.countFor(email);
+    const ua = new UserAgent(fixture.server.url);
+    const login = await openLoginPage(ua, (await authorizationRequest(fixture.config)).url);
+    const forgot = await followLink(ua, login, '/forgot');
+    const before = fixture.sink.countFor(email);
     const reset = await ua.submit(forgot, '/forgot', { email });
     expect(reset.url).toMatch(/\/reset$/);
-    const code = await sink.waitForCode(email, { after: before });
+    const code = await fixture.sink.waitForCode(email, { after: before });
     const newPassword = 'a brand new passphrase 42';
     const back = await ua.submit(reset, '/reset', { code, password: newPassword });
     expect(back.status).toBe(200);
@@ -41,44 +30,44 @@ describe.each(STORES)('password recovery (%s)', (store) => {
 
     // Old password refused, new one accepted.
     expect((await ua.submit(back, '/login', { email, password: PASSWORD })).status).toBe(400);
-    const request = await authorizationRequest(config);
+    const request = await authorizationRequest(fixture.config);
     const ok = await signIn(ua, await openLoginPage(ua, request.url), email, newPassword);
     expect(ok.url.startsWith(REDIRECT_URI)).toBe(true);
 
     // The other device's session and refresh token are gone.
-    const silent = await device.follow((await authorizationRequest(config, { prompt: 'none' })).url);
+    const silent = await device.follow((await authorizationRequest(fixture.config, { prompt: 'none' })).url);
     expect(new URL(silent.url).searchParams.get('error')).toBe('login_required');
-    await expect(oidc.refreshTokenGrant(config, oldTokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.refreshTokenGrant(fixture.config, oldTokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     // A notice went to the owner.
-    const notice = await sink.waitForMessage(email, { after: before + 1 });
+    const notice = await fixture.sink.waitForMessage(email, { after: before + 1 });
     expect(notice.text).toMatch(/password .*was just changed/);
   });
 
   test('asking for an unknown email looks the same and sends nothing', async () => {
-    const ua = new UserAgent(server.url);
-    const login = await openLoginPage(ua, (await authorizationRequest(config)).url);
-    const forgot = await ua.follow(new URL(/href="([^"]*\/forgot)"/.exec(login.body)![1]!, login.url).href);
+    const ua = new UserAgent(fixture.server.url);
+    const login = await openLoginPage(ua, (await authorizationRequest(fixture.config)).url);
+    const forgot = await followLink(ua, login, '/forgot');
     const email = uniqueEmail('ghost');
     const reset = await ua.submit(forgot, '/forgot', { email });
     expect(reset.url).toMatch(/\/reset$/);
     const result = await ua.submit(reset, '/reset', { code: '123456', password: 'a brand new passphrase 42' });
     expect(result.status).toBe(400);
     expect(result.body).toContain('not right');
-    expect(sink.countFor(email)).toBe(0);
+    expect(fixture.sink.countFor(email)).toBe(0);
   });
 
   test('a weak new password or a wrong code is refused and nothing changes', async () => {
     const email = uniqueEmail('reset-sad');
-    const ua = new UserAgent(server.url);
-    const login = await signUpAndVerify(ua, await openLoginPage(ua, (await authorizationRequest(config)).url), sink, email);
-    const forgot = await ua.follow(new URL(/href="([^"]*\/forgot)"/.exec(login.body)![1]!, login.url).href);
-    const before = sink.countFor(email);
+    const ua = new UserAgent(fixture.server.url);
+    const login = await signUpAndVerify(ua, await openLoginPage(ua, (await authorizationRequest(fixture.config)).url), fixture.sink, email);
+    const forgot = await followLink(ua, login, '/forgot');
+    const before = fixture.sink.countFor(email);
     const reset = await ua.submit(forgot, '/forgot', { email });
-    const code = await sink.waitForCode(email, { after: before });
+    const code = await fixture.sink.waitForCode(email, { after: before });
     const weak = await ua.submit(reset, '/reset', { code, password: 'password' });
     expect(weak.status).toBe(400);
     const wrong = await ua.submit(reset, '/reset', { code: code === '999999' ? '999998' : '999999', password: 'a brand new passphrase 42' });
     expect(wrong.status).toBe(400);
-    expect(await server.container.accounts.authenticate(email, PASSWORD)).toBeDefined();
+    expect(await fixture.server.container.accounts.authenticate(email, PASSWORD)).toBeDefined();
   });
 });

@@ -1,33 +1,21 @@
 // Sign-up and verification refusals: bad input, weak passwords, wrong/expired/reused codes, enumeration.
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
-import { startTestServer, STORES, type TestServer } from '../support/test-server.ts';
-import { openLoginPage, PASSWORD, signUpAndVerify, uniqueEmail, UserAgent } from '../support/member.ts';
+import { STORES } from '../support/test-server.ts';
+import { useMemberServer } from '../support/suite.ts';
+import { openLoginPage, PASSWORD, signUpAndVerify, uniqueEmail, UserAgent, followLink } from '../support/member.ts';
 import type { Page } from '../support/user-agent.ts';
-import type { oidc } from '../support/oidc-client.ts';
-import { authorizationRequest, discover, registerClient } from '../support/oidc-client.ts';
+import { authorizationRequest } from '../support/oidc-client.ts';
 
 describe.each(STORES)('registration sad paths (%s)', (store) => {
-  let sink: SmtpSink;
-  let server: TestServer;
-  let config: oidc.Configuration;
+  const fixture = useMemberServer(store);
 
   async function registerPage(): Promise<{ ua: UserAgent; page: Page }> {
-    const ua = new UserAgent(server.url);
-    const login = await openLoginPage(ua, (await authorizationRequest(config)).url);
-    const page = await ua.follow(new URL(/href="([^"]*\/register)"/.exec(login.body)![1]!, login.url).href);
+    const ua = new UserAgent(fixture.server.url);
+    const login = await openLoginPage(ua, (await authorizationRequest(fixture.config)).url);
+    const page = await followLink(ua, login, '/register');
     return { ua, page };
   }
 
-  beforeAll(async () => {
-    sink = await startSmtpSink();
-    server = await startTestServer({ store, env: { SMTP_URL: sink.url } });
-    config = await discover(server, await registerClient(server, { first_party: true }));
-  });
-  afterAll(async () => {
-    await server?.close();
-    await sink?.close();
-  });
-
+  
   test.each([
     ['too short', 'short7!', 'at least 8'],
     ['a common password', 'password123', 'too common'],
@@ -70,17 +58,17 @@ describe.each(STORES)('registration sad paths (%s)', (store) => {
 
   test('signing up with a verified member\'s email reveals nothing and emails the owner instead', async () => {
     const email = uniqueEmail('taken');
-    const owner = new UserAgent(server.url);
-    await signUpAndVerify(owner, await openLoginPage(owner, (await authorizationRequest(config)).url), sink, email);
-    const before = sink.countFor(email);
+    const owner = new UserAgent(fixture.server.url);
+    await signUpAndVerify(owner, await openLoginPage(owner, (await authorizationRequest(fixture.config)).url), fixture.sink, email);
+    const before = fixture.sink.countFor(email);
     const { ua, page } = await registerPage();
     const result = await ua.submit(page, '/register', { email, password: 'another good passphrase' });
     expect(result.url).toMatch(/\/verify$/); // same next step as a new address
-    const notice = await sink.waitForMessage(email, { after: before });
+    const notice = await fixture.sink.waitForMessage(email, { after: before });
     expect(notice.text).toMatch(/already has one/);
     expect(notice.text).not.toMatch(/^\d{6}\r?$/m);
     // The owner's password is unchanged.
-    const account = await server.container.storage.accounts.findByEmail(email);
+    const account = await fixture.server.container.storage.accounts.findByEmail(email);
     expect(account?.emailVerified).toBe(true);
   });
 
@@ -90,19 +78,19 @@ describe.each(STORES)('registration sad paths (%s)', (store) => {
     await attacker.ua.submit(attacker.page, '/register', { email, password: 'attacker chosen password' });
     const victim = await registerPage();
     const verify = await victim.ua.submit(victim.page, '/register', { email, password: PASSWORD });
-    const code = await sink.waitForCode(email, { after: 1 });
+    const code = await fixture.sink.waitForCode(email, { after: 1 });
     const done = await victim.ua.submit(verify, '/verify', { code });
     expect(done.status).toBe(200);
-    const account = await server.container.accounts.authenticate(email, 'attacker chosen password');
+    const account = await fixture.server.container.accounts.authenticate(email, 'attacker chosen password');
     expect(account).toBeUndefined();
-    expect(await server.container.accounts.authenticate(email, PASSWORD)).toBeDefined();
+    expect(await fixture.server.container.accounts.authenticate(email, PASSWORD)).toBeDefined();
   });
 
   test('wrong code, malformed code, code after five failures, reused code', async () => {
     const email = uniqueEmail('codes');
     const { ua, page } = await registerPage();
     const verify = await ua.submit(page, '/register', { email, password: PASSWORD });
-    const code = await sink.waitForCode(email);
+    const code = await fixture.sink.waitForCode(email);
     const wrong = code === '000000' ? '111111' : '000000';
     const malformed = await ua.submit(verify, '/verify', { code: '12ab' });
     expect(malformed.status).toBe(400);
@@ -117,11 +105,11 @@ describe.each(STORES)('registration sad paths (%s)', (store) => {
     // The sixth try, even with the right code, is dead.
     const sixth = await ua.submit(verify, '/verify', { code });
     expect(sixth.status).toBe(400);
-    expect((await server.container.storage.accounts.findByEmail(email))?.emailVerified).toBe(false);
+    expect((await fixture.server.container.storage.accounts.findByEmail(email))?.emailVerified).toBe(false);
 
     // A fresh code works once; using it again does nothing.
     const resent = await ua.submit(verify, '/verify/resend');
-    const fresh = await sink.waitForCode(email, { after: 1 });
+    const fresh = await fixture.sink.waitForCode(email, { after: 1 });
     expect((await ua.submit(resent, '/verify', { code: fresh })).status).toBe(200);
     const replay = await ua.request(`${new URL(resent.url).pathname}`, { form: { code: fresh, csrf: /name="csrf" value="([^"]+)"/.exec(resent.body)![1]! } });
     expect(replay.status).not.toBe(500);
@@ -131,10 +119,10 @@ describe.each(STORES)('registration sad paths (%s)', (store) => {
     const email = uniqueEmail('expired');
     const { ua, page } = await registerPage();
     const verify = await ua.submit(page, '/register', { email, password: PASSWORD });
-    const code = await sink.waitForCode(email);
-    const account = (await server.container.storage.accounts.findByEmail(email))!;
-    const stored = (await server.container.storage.codes.find('email_verification', account.id))!;
-    await server.container.storage.codes.put({ ...stored, expiresAt: new Date(Date.now() - 1000) });
+    const code = await fixture.sink.waitForCode(email);
+    const account = (await fixture.server.container.storage.accounts.findByEmail(email))!;
+    const stored = (await fixture.server.container.storage.codes.find('email_verification', account.id))!;
+    await fixture.server.container.storage.codes.put({ ...stored, expiresAt: new Date(Date.now() - 1000) });
     const result = await ua.submit(verify, '/verify', { code });
     expect(result.status).toBe(400);
     expect(result.body).toContain('expired');

@@ -1,20 +1,17 @@
 // Sign-in refusals give one answer whether the email is unknown, the password wrong or the email unverified.
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
-import { startTestServer, STORES, type TestServer } from '../support/test-server.ts';
-import { openLoginPage, PASSWORD, signUpAndVerify, uniqueEmail, UserAgent } from '../support/member.ts';
-import type { oidc } from '../support/oidc-client.ts';
-import { authorizationRequest, discover, registerClient } from '../support/oidc-client.ts';
+import { STORES } from '../support/test-server.ts';
+import { useMemberServer } from '../support/suite.ts';
+import { openLoginPage, PASSWORD, signUpAndVerify, uniqueEmail, UserAgent, followLink } from '../support/member.ts';
+import { authorizationRequest } from '../support/oidc-client.ts';
 
 describe.each(STORES)('sign-in sad paths (%s)', (store) => {
-  let sink: SmtpSink;
-  let server: TestServer;
-  let config: oidc.Configuration;
+  const fixture = useMemberServer(store);
   const verified = uniqueEmail('verified');
   const unverified = uniqueEmail('unverified');
 
   async function attempt(email: string, password: string) {
-    const ua = new UserAgent(server.url);
-    const login = await openLoginPage(ua, (await authorizationRequest(config)).url);
+    const ua = new UserAgent(fixture.server.url);
+    const login = await openLoginPage(ua, (await authorizationRequest(fixture.config)).url);
     return ua.submit(login, '/login', { email, password });
   }
 
@@ -24,19 +21,12 @@ describe.each(STORES)('sign-in sad paths (%s)', (store) => {
   }
 
   beforeAll(async () => {
-    sink = await startSmtpSink();
-    server = await startTestServer({ store, env: { SMTP_URL: sink.url } });
-    config = await discover(server, await registerClient(server, { first_party: true }));
-    const ua = new UserAgent(server.url);
-    await signUpAndVerify(ua, await openLoginPage(ua, (await authorizationRequest(config)).url), sink, verified);
-    const ua2 = new UserAgent(server.url);
-    const login = await openLoginPage(ua2, (await authorizationRequest(config)).url);
-    const register = await ua2.follow(new URL(/href="([^"]*\/register)"/.exec(login.body)![1]!, login.url).href);
+    const ua = new UserAgent(fixture.server.url);
+    await signUpAndVerify(ua, await openLoginPage(ua, (await authorizationRequest(fixture.config)).url), fixture.sink, verified);
+    const ua2 = new UserAgent(fixture.server.url);
+    const login = await openLoginPage(ua2, (await authorizationRequest(fixture.config)).url);
+    const register = await followLink(ua2, login, '/register');
     await ua2.submit(register, '/register', { email: unverified, password: PASSWORD });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await sink?.close();
   });
 
   test('unknown email, wrong password and unverified email get the same status and page', async () => {
@@ -56,15 +46,15 @@ describe.each(STORES)('sign-in sad paths (%s)', (store) => {
     ['a huge password', { email: 'x@example.com', password: 'p'.repeat(5000) }],
     ['a missing password', { email: 'x@example.com' }],
   ])('%s is refused without a server error', async (_name, fields) => {
-    const ua = new UserAgent(server.url);
-    const login = await openLoginPage(ua, (await authorizationRequest(config)).url);
+    const ua = new UserAgent(fixture.server.url);
+    const login = await openLoginPage(ua, (await authorizationRequest(fixture.config)).url);
     const result = await ua.submit(login, '/login', fields as Record<string, string>);
     expect(result.status).toBe(400);
   });
 
   test('a stale or foreign interaction shows the expired page, not a stack trace', async () => {
-    const ua = new UserAgent(server.url);
-    const page = await ua.request(`${server.url}/interaction/not-a-real-interaction`);
+    const ua = new UserAgent(fixture.server.url);
+    const page = await ua.request(`${fixture.server.url}/interaction/not-a-real-interaction`);
     expect(page.status).toBe(400);
     expect(page.body).toContain('expired');
     expect(page.body).not.toMatch(/at .*\.ts:\d+|Error:/);

@@ -1,7 +1,7 @@
 // Verification codes cannot be re-sent faster than the cooldown (mail bombing, code farming).
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { openLoginPage, PASSWORD, uniqueEmail, UserAgent } from '../support/member.ts';
+import { followLink, openLoginPage, PASSWORD, uniqueEmail, UserAgent } from '../support/member.ts';
 import { authorizationRequest, discover, registerClient } from '../support/oidc-client.ts';
 
 describe('resend cooldown', () => {
@@ -21,7 +21,7 @@ describe('resend cooldown', () => {
     const config = await discover(server, await registerClient(server, { first_party: true }));
     const ua = new UserAgent(server.url);
     const login = await openLoginPage(ua, (await authorizationRequest(config)).url);
-    const register = await ua.follow(new URL(/href="([^"]*\/register)"/.exec(login.body)![1]!, login.url).href);
+    const register = await followLink(ua, login, '/register');
     const email = uniqueEmail('cooldown');
     const verify = await ua.submit(register, '/register', { email, password: PASSWORD });
     await sink.waitForCode(email);

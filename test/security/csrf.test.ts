@@ -1,6 +1,6 @@
 // Cross-site request forgery on hosted forms: token required, cross-origin posts refused, no change on GET.
 import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { openLoginPage, PASSWORD, uniqueEmail, UserAgent } from '../support/member.ts';
+import { followLink, openLoginPage, PASSWORD, uniqueEmail, UserAgent } from '../support/member.ts';
 import type { oidc } from '../support/oidc-client.ts';
 import { authorizationRequest, discover, registerClient } from '../support/oidc-client.ts';
 import { findForm } from '../support/user-agent.ts';
@@ -18,7 +18,7 @@ describe('CSRF defences on hosted pages', () => {
   async function registerForm() {
     const ua = new UserAgent(server.url);
     const login = await openLoginPage(ua, (await authorizationRequest(config)).url);
-    const page = await ua.follow(new URL(/href="([^"]*\/register)"/.exec(login.body)![1]!, login.url).href);
+    const page = await followLink(ua, login, '/register');
     const form = findForm(page.body, '/register');
     return { ua, action: new URL(form.action, page.url).href, csrf: form.hidden.csrf! };
   }

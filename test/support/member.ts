@@ -17,12 +17,17 @@ export async function openLoginPage(ua: UserAgent, authorizationUrl: string): Pr
   return page;
 }
 
+/** Follows the link on `page` whose href ends with `suffix` (e.g. '/register', '/forgot'). */
+export async function followLink(ua: UserAgent, page: Page, suffix: string): Promise<Page> {
+  const href = [...page.body.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!).find((h) => h.endsWith(suffix));
+  if (!href) throw new Error(`no link ending in ${suffix} on ${page.url}`);
+  return ua.follow(new URL(href, page.url).href);
+}
+
 /** Signs up from the login page, verifies the code from the SMTP sink, and returns the login page again. */
 export async function signUpAndVerify(ua: UserAgent, loginPage: Page, sink: SmtpSink, email: string, password = PASSWORD): Promise<Page> {
-  const registerHref = /href="([^"]*\/register)"/.exec(loginPage.body)?.[1];
-  if (!registerHref) throw new Error('no Create account link on the login page');
   const before = sink.countFor(email);
-  const registerPage = await ua.follow(new URL(registerHref, loginPage.url).href);
+  const registerPage = await followLink(ua, loginPage, '/register');
   const verifyPage = await ua.submit(registerPage, '/register', { email, password });
   if (!verifyPage.url.endsWith('/verify')) throw new Error(`sign-up did not reach verification: ${verifyPage.status}\n${verifyPage.body.slice(0, 800)}`);
   const code = await sink.waitForCode(email, { after: before });

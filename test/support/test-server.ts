@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import { loadConfig } from '../../config/index.ts';
 import { buildApp } from '../../server/app.ts';
 import { createContainer, type Container } from '../../server/container.ts';
@@ -30,6 +31,8 @@ export interface TestServerOptions {
   /** Reuse a data directory / Mongo database (two processes on one store). */
   dataDir?: string;
   mongoDb?: string;
+  /** Capture the server's logs (pino destination) instead of discarding them. */
+  logDestination?: { write(line: string): void };
 }
 
 async function listen(): Promise<{ server: Server; port: number }> {
@@ -56,7 +59,8 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     ...options.env,
   };
   const config = loadConfig(env);
-  const container = await createContainer(config);
+  const logger = options.logDestination ? pino({ level: 'trace' }, options.logDestination) : undefined;
+  const container = await createContainer(config, logger ? { logger } : {});
   const app = buildApp(container);
   server.on('request', app.provider.callback());
 

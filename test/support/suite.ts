@@ -1,0 +1,27 @@
+// Per-file fixtures: a real server on one store, an SMTP sink for its mail, and a first-party client.
+import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
+import { startTestServer, type StoreKind, type TestServer } from './test-server.ts';
+import { discover, type oidc, registerClient, type RegisteredClient } from './oidc-client.ts';
+
+export interface MemberServer {
+  sink: SmtpSink;
+  server: TestServer;
+  client: RegisteredClient;
+  config: oidc.Configuration;
+}
+
+/** Registers beforeAll/afterAll hooks; the returned object is filled in before the first test runs. */
+export function useMemberServer(store: StoreKind, env: Record<string, string> = {}): MemberServer {
+  const fixture = {} as MemberServer;
+  beforeAll(async () => {
+    fixture.sink = await startSmtpSink();
+    fixture.server = await startTestServer({ store, env: { SMTP_URL: fixture.sink.url, ...env } });
+    fixture.client = await registerClient(fixture.server, { first_party: true });
+    fixture.config = await discover(fixture.server, fixture.client);
+  });
+  afterAll(async () => {
+    await fixture.server?.close();
+    await fixture.sink?.close();
+  });
+  return fixture;
+}
