@@ -18,20 +18,24 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
   // in-memory store cannot be shared between connections, so it keeps one.
   const ephemeral = options.dataDir === ':memory:' ? db : openDatabase(options.dataDir, 'normal');
   const ping = db.prepare('SELECT 1 AS ok');
+  const oidc = new SqliteOidcStore(ephemeral);
   return {
     kind: 'sqlite',
     accounts: new SqliteAccountsRepository(db),
     clients: new SqliteClientsRepository(db),
     keys: new SqliteKeysRepository(db),
     codes: new SqliteCodesRepository(db),
-    oidc: new SqliteOidcStore(ephemeral),
+    oidc,
     async ping() {
       if (!db.isOpen) throw new Error('SQLite storage is closed');
       ping.get();
     },
     async close() {
-      // Idempotent: shutdown paths may close twice.
-      if (ephemeral.isOpen) ephemeral.close();
+      // Idempotent: shutdown paths may close twice. Writes still queued for a group commit go in first.
+      if (ephemeral.isOpen) {
+        oidc.flush();
+        ephemeral.close();
+      }
       if (db.isOpen) db.close();
     },
   };

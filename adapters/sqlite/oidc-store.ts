@@ -1,5 +1,5 @@
 // SQLite store for oidc-provider models: opaque JSON payload plus the few promoted, indexed lookup fields.
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { OidcPayload, OidcStore } from '../../server/domain/oidc/oidc-store.repository.ts';
 import { integerOrNull, jsonObject, type Row } from './rows.ts';
 
@@ -17,7 +17,36 @@ function toPayload(row: Row): OidcPayload {
   return consumed === null ? payload : { ...payload, consumed };
 }
 
+/** One queued write: its statement and bound values, and the caller waiting for its commit. */
+interface QueuedWrite {
+  statement: StatementSync;
+  params: SQLInputValue[];
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit. node:sqlite is synchronous, so every commit blocks the event loop, and a commit costs
+ * far more than the row it carries (measured: ~55 µs for one row, ~15 µs a row when 8 share a
+ * transaction). Writes (upsert, consume, destroy, revokeByGrantId) are therefore queued, and every
+ * write queued during one turn of the event loop is committed in one transaction on setImmediate
+ * (not a microtask: requests read from other sockets in the same poll phase must get to join).
+ *
+ * - A caller's promise settles only after COMMIT returned, so a token is in the WAL (durable to the
+ *   OS, synchronous=NORMAL) before oidc-provider sends it.
+ * - Statements run in call order, so writes to one key keep their order.
+ * - The queue is flushed before anything else touches the connection (reads, account and sweep
+ *   deletes, close), so every read sees every write issued before it.
+ * - A failing statement rejects its own caller only: SQLite undoes just that statement, or, when the
+ *   error rolled the whole transaction back (I/O error, full disk), the other writes are replayed in a
+ *   new one. A failed BEGIN or COMMIT rejects the writes it carried.
+ */
 export class SqliteOidcStore implements OidcStore {
+  private readonly db: DatabaseSync;
+  private queue: QueuedWrite[] = [];
+  private flushScheduled = false;
+  private readonly beginStmt;
+  private readonly commitStmt;
   private readonly upsertStmt;
   private readonly findStmt;
   private readonly byUidStmt;
@@ -29,6 +58,10 @@ export class SqliteOidcStore implements OidcStore {
   private readonly sweepStmt;
 
   constructor(db: DatabaseSync) {
+    this.db = db;
+    // IMMEDIATE: take the write lock up front (waiting on busy_timeout) rather than failing mid-batch.
+    this.beginStmt = db.prepare('BEGIN IMMEDIATE');
+    this.commitStmt = db.prepare('COMMIT');
     this.upsertStmt = db.prepare(
       `INSERT OR REPLACE INTO oidc_payloads (model, id, payload, grant_id, user_code, uid, account_id, expires_at, consumed)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
@@ -43,9 +76,10 @@ export class SqliteOidcStore implements OidcStore {
     this.sweepStmt = db.prepare('DELETE FROM oidc_payloads WHERE expires_at <= ?');
   }
 
-  async upsert(model: string, id: string, payload: OidcPayload, expiresIn: number | undefined): Promise<void> {
+  upsert(model: string, id: string, payload: OidcPayload, expiresIn: number | undefined): Promise<void> {
+    // Everything that can fail on the caller's input (JSON.stringify) fails here, outside the batch.
     const expiresAt = expiresIn === undefined ? null : Date.now() + expiresIn * 1000;
-    this.upsertStmt.run(
+    return this.enqueue(this.upsertStmt, [
       model,
       id,
       JSON.stringify(payload),
@@ -54,41 +88,96 @@ export class SqliteOidcStore implements OidcStore {
       promoted(payload, 'uid'),
       promoted(payload, 'accountId'),
       expiresAt,
-    );
+    ]);
   }
 
   async find(model: string, id: string): Promise<OidcPayload | undefined> {
+    this.flush();
     const row = this.findStmt.get(model, id, Date.now());
     return row ? toPayload(row) : undefined;
   }
 
   async findByUid(model: string, uid: string): Promise<OidcPayload | undefined> {
+    this.flush();
     const row = this.byUidStmt.get(model, uid, Date.now());
     return row ? toPayload(row) : undefined;
   }
 
   async findByUserCode(model: string, userCode: string): Promise<OidcPayload | undefined> {
+    this.flush();
     const row = this.byUserCodeStmt.get(model, userCode, Date.now());
     return row ? toPayload(row) : undefined;
   }
 
-  async consume(model: string, id: string): Promise<void> {
-    this.consumeStmt.run(Math.floor(Date.now() / 1000), model, id);
+  consume(model: string, id: string): Promise<void> {
+    // The time of the call, not of the commit.
+    return this.enqueue(this.consumeStmt, [Math.floor(Date.now() / 1000), model, id]);
   }
 
-  async destroy(model: string, id: string): Promise<void> {
-    this.destroyStmt.run(model, id);
+  destroy(model: string, id: string): Promise<void> {
+    return this.enqueue(this.destroyStmt, [model, id]);
   }
 
-  async revokeByGrantId(model: string, grantId: string): Promise<void> {
-    this.revokeStmt.run(model, grantId);
+  revokeByGrantId(model: string, grantId: string): Promise<void> {
+    return this.enqueue(this.revokeStmt, [model, grantId]);
   }
 
   async destroyByAccountId(model: string, accountId: string): Promise<number> {
+    this.flush();
     return Number(this.byAccountStmt.run(model, accountId).changes);
   }
 
   async sweepExpired(now: Date): Promise<number> {
+    this.flush();
     return Number(this.sweepStmt.run(now.getTime()).changes);
+  }
+
+  /** Commits every queued write now (synchronously); callers' promises settle with the outcome. */
+  flush(): void {
+    let batch = this.queue;
+    this.queue = [];
+    while (batch.length > 0) batch = this.commit(batch);
+  }
+
+  private enqueue(statement: StatementSync, params: SQLInputValue[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ statement, params, resolve, reject });
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    });
+  }
+
+  /** Runs `batch` in one transaction; returns the writes to replay when one of them rolled it back. */
+  private commit(batch: QueuedWrite[]): QueuedWrite[] {
+    try {
+      this.beginStmt.run();
+    } catch (error) {
+      for (const write of batch) write.reject(error);
+      return [];
+    }
+    const applied: QueuedWrite[] = [];
+    for (const [index, write] of batch.entries()) {
+      try {
+        write.statement.run(...write.params);
+        applied.push(write);
+      } catch (error) {
+        write.reject(error);
+        // Usually SQLite undid this statement only; if it ended the transaction, replay the others.
+        if (!this.db.isTransaction) return [...applied, ...batch.slice(index + 1)];
+      }
+    }
+    try {
+      this.commitStmt.run();
+    } catch (error) {
+      for (const write of applied) write.reject(error);
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      return [];
+    }
+    for (const write of applied) write.resolve();
+    return [];
   }
 }

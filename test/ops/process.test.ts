@@ -68,6 +68,18 @@ describe('the server process', () => {
     }
   });
 
+  test('two processes booting together on an empty store publish the same JWKS', async () => {
+    const [a, b] = await Promise.all([boot({ DATA_DIR: dataDir }), boot({ DATA_DIR: dataDir })]);
+    try {
+      const [jwksA, jwksB] = await Promise.all([a, b].map(async (s) => (await fetch(`${s.url}/jwks`)).json()));
+      expect(jwksA).toEqual(jwksB);
+      expect((jwksA as { keys: unknown[] }).keys).toHaveLength(3);
+    } finally {
+      a.child.kill('SIGKILL');
+      b.child.kill('SIGKILL');
+    }
+  });
+
   test('refuses to boot on a bad setting, naming it, with exit code 78', async () => {
     const child = spawn(process.execPath, ['server/main.ts'], { env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: 'not-a-port' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

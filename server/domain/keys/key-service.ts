@@ -19,8 +19,16 @@ function generate(alg: Alg): { publicKey: KeyObject; privateKey: KeyObject } {
   }
 }
 
-function newKey(alg: Alg, kek: Buffer): StoredKey {
-  const kid = `${alg.toLowerCase()}-${randomUUID()}`;
+/**
+ * The kid of the first key per algorithm is fixed, so instances racing through their first boot on an
+ * empty store all try to insert the same kid, exactly one wins, and all then load that winner's key.
+ * (Random kids let each racer keep its own key and publish a different JWKS.) Rotated keys get random kids.
+ */
+export function initialKid(alg: Alg): string {
+  return `${alg.toLowerCase()}-initial`;
+}
+
+function newKey(alg: Alg, kek: Buffer, kid = `${alg.toLowerCase()}-${randomUUID()}`): StoredKey {
   const { publicKey, privateKey } = generate(alg);
   const meta = { kid, alg, use: 'sig' as const };
   const privateJwk = { ...privateKey.export({ format: 'jwk' }), ...meta };
@@ -34,16 +42,12 @@ function newKey(alg: Alg, kek: Buffer): StoredKey {
   };
 }
 
-/**
- * Returns the private JWKS for oidc-provider, creating a key per algorithm on first boot. Two
- * instances booting together may both generate; both insert and both then use the full stored set,
- * so they still publish the same JWKS.
- */
+/** Returns the private JWKS for oidc-provider, creating a key per algorithm on first boot. */
 export async function loadSigningKeys(repo: KeysRepository, kek: Buffer): Promise<PrivateJwk[]> {
   let stored = await repo.list();
   const missing = ALGORITHMS.filter((alg) => !stored.some((key) => key.alg === alg));
   if (missing.length) {
-    for (const alg of missing) await repo.insertIfAbsent(newKey(alg, kek));
+    for (const alg of missing) await repo.insertIfAbsent(newKey(alg, kek, initialKid(alg)));
     stored = await repo.list();
   }
   // Newest first: oidc-provider signs with the first key of a matching algorithm.
