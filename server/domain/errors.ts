@@ -12,7 +12,9 @@ export type ErrorCode =
   | 'weak_password'
   | 'unauthorized'
   | 'forbidden'
-  | 'store_unavailable';
+  | 'store_unavailable'
+  | 'unsupported_media_type'
+  | 'payload_too_large';
 
 const STATUS: Record<ErrorCode, number> = {
   duplicate: 409,
@@ -28,6 +30,8 @@ const STATUS: Record<ErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   store_unavailable: 503,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
 };
 
 export class DomainError extends Error {

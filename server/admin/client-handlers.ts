@@ -1,0 +1,121 @@
+// Admin API handlers for OIDC clients: create, list, read, replace, delete, rotate secret.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { ADMIN_SCOPE } from '../../config/provider.ts';
+import type { ClientMetadata, ClientsRepository, StoredClient } from '../domain/clients/clients.repository.ts';
+import { DomainError } from '../domain/errors.ts';
+import { type ClientInput, clientInput, fieldErrors, redirectProblems } from './client-input.ts';
+
+export interface ClientHandlerDeps {
+  provider: Provider;
+  clients: ClientsRepository;
+}
+
+const newSecret = () => randomBytes(32).toString('base64url');
+
+function invalid(fields: Record<string, string>, message = 'invalid client metadata'): DomainError {
+  return new DomainError('invalid_input', message, { details: { fields } });
+}
+
+/** Secrets leave the server only in the responses of create and rotate. */
+function publicView(client: StoredClient): Record<string, unknown> {
+  const { client_secret: _secret, ...metadata } = client.metadata;
+  return { ...metadata, created_at: client.createdAt.toISOString(), updated_at: client.updatedAt.toISOString() };
+}
+
+function parseInput(body: unknown): ClientInput {
+  const parsed = clientInput.safeParse(body);
+  if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+  const input = parsed.data;
+  if (input.scope?.split(' ').includes(ADMIN_SCOPE)) throw invalid({ scope: 'the admin scope cannot be granted through the API' });
+  const problems = redirectProblems(input);
+  if (Object.keys(problems).length) throw invalid(problems);
+  return input;
+}
+
+function toMetadata(input: ClientInput, clientId: string, secret: string | undefined): ClientMetadata {
+  const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  const responseTypes = input.response_types ?? (input.grant_types.includes('authorization_code') ? ['code'] : []);
+  const usesSecret = input.token_endpoint_auth_method === 'client_secret_basic' || input.token_endpoint_auth_method === 'client_secret_post';
+  return { ...defined, client_id: clientId, response_types: responseTypes, ...(usesSecret ? { client_secret: secret ?? newSecret() } : {}) };
+}
+
+/** oidc-provider validates the rest (grant/response type coherence, jwks, sector identifiers, ...). */
+async function validateWithProvider(provider: Provider, metadata: ClientMetadata): Promise<void> {
+  try {
+    await provider.Client.validate(metadata as Parameters<Provider['Client']['validate']>[0]);
+  } catch (error) {
+    const { error_description: description, message } = error as { error_description?: string; message?: string };
+    throw invalid({ '(metadata)': description ?? message ?? 'rejected' }, description ?? 'invalid client metadata');
+  }
+}
+
+async function existing(deps: ClientHandlerDeps, ctx: Context): Promise<StoredClient> {
+  const client = await deps.clients.find(String(ctx.params.id));
+  if (!client) throw new DomainError('not_found', 'no such client');
+  return client;
+}
+
+/** Admin-capable clients (the bootstrap admin) are managed through the environment, not the API. */
+function assertManageable(client: StoredClient): void {
+  if (String(client.metadata.scope ?? '').split(' ').includes(ADMIN_SCOPE)) {
+    throw new DomainError('conflict', 'admin clients are managed through BOOTSTRAP_ADMIN_CLIENT_* and cannot be changed here');
+  }
+}
+
+export function clientHandlers(deps: ClientHandlerDeps) {
+  return {
+    async create(ctx: Context) {
+      const input = parseInput(ctx.request.body);
+      const metadata = toMetadata(input, input.client_id ?? `client-${randomUUID()}`, undefined);
+      await validateWithProvider(deps.provider, metadata);
+      const stored = await deps.clients.create(metadata);
+      ctx.status = 201;
+      ctx.set('Location', `/admin/clients/${encodeURIComponent(stored.clientId)}`);
+      ctx.body = { ...publicView(stored), ...(stored.metadata.client_secret ? { client_secret: stored.metadata.client_secret } : {}) };
+    },
+
+    async list(ctx: Context) {
+      const limitText = typeof ctx.query.limit === 'string' ? ctx.query.limit : '50';
+      const limit = Number(limitText);
+      if (!/^\d+$/.test(limitText) || limit < 1 || limit > 100) throw invalid({ limit: 'must be a whole number from 1 to 100' });
+      const after = typeof ctx.query.after === 'string' && ctx.query.after ? ctx.query.after : undefined;
+      const page = await deps.clients.list({ limit: limit + 1, after });
+      const items = page.slice(0, limit);
+      ctx.body = { items: items.map(publicView), next: page.length > limit ? items.at(-1)!.clientId : null };
+    },
+
+    async read(ctx: Context) {
+      ctx.body = publicView(await existing(deps, ctx));
+    },
+
+    async replace(ctx: Context) {
+      const current = await existing(deps, ctx);
+      assertManageable(current);
+      const input = parseInput(ctx.request.body);
+      if (input.client_id !== undefined && input.client_id !== current.clientId) throw invalid({ client_id: 'must match the client in the URL' });
+      const metadata = toMetadata(input, current.clientId, current.metadata.client_secret as string | undefined);
+      await validateWithProvider(deps.provider, metadata);
+      const stored = await deps.clients.replace(metadata);
+      if (!stored) throw new DomainError('not_found', 'no such client');
+      ctx.body = publicView(stored);
+    },
+
+    async remove(ctx: Context) {
+      const current = await existing(deps, ctx);
+      assertManageable(current);
+      if (!(await deps.clients.delete(current.clientId))) throw new DomainError('not_found', 'no such client');
+      ctx.status = 204;
+    },
+
+    async rotateSecret(ctx: Context) {
+      const current = await existing(deps, ctx);
+      assertManageable(current);
+      if (!current.metadata.client_secret) throw new DomainError('conflict', 'this client does not authenticate with a secret');
+      const clientSecret = newSecret();
+      await deps.clients.replace({ ...current.metadata, client_secret: clientSecret });
+      ctx.body = { client_id: current.clientId, client_secret: clientSecret };
+    },
+  };
+}
