@@ -41,13 +41,22 @@ function toMetadata(input: ClientInput, clientId: string, secret: string | undef
   return { ...defined, client_id: clientId, response_types: responseTypes, ...(usesSecret ? { client_secret: secret ?? newSecret() } : {}) };
 }
 
+/** The rejections oidc-provider's client schema raises; anything else it throws is a fault, not bad input. */
+const METADATA_ERRORS: Record<string, string> = {
+  invalid_client_metadata: '(metadata)',
+  invalid_redirect_uri: 'redirect_uris',
+};
+
 /** oidc-provider validates the rest (grant/response type coherence, jwks, sector identifiers, ...). */
 async function validateWithProvider(provider: Provider, metadata: ClientMetadata): Promise<void> {
   try {
     await provider.Client.validate(metadata as Parameters<Provider['Client']['validate']>[0]);
   } catch (error) {
-    const { error_description: description, message } = error as { error_description?: string; message?: string };
-    throw invalid({ '(metadata)': description ?? message ?? 'rejected' }, description ?? 'invalid client metadata');
+    const { error: code, error_description: description } = error as { error?: unknown; error_description?: unknown };
+    const field = typeof code === 'string' ? METADATA_ERRORS[code] : undefined;
+    if (!field) throw error;
+    const message = typeof description === 'string' ? description : 'invalid client metadata';
+    throw invalid({ [field]: message }, message);
   }
 }
 
@@ -57,9 +66,13 @@ async function existing(deps: ClientHandlerDeps, ctx: Context): Promise<StoredCl
   return client;
 }
 
-/** Admin-capable clients (the bootstrap admin) are managed through the environment, not the API. */
-function assertManageable(client: StoredClient): void {
-  if (String(client.metadata.scope ?? '').split(' ').includes(ADMIN_SCOPE)) {
+/**
+ * Admin-capable clients (the bootstrap admin) are managed through the environment, not the API: a
+ * stolen admin token must not be able to mint a second admin, lock out the real one, or erase itself.
+ */
+function assertManageable(ctx: Context, client: StoredClient): void {
+  const admin = String(client.metadata.scope ?? '').split(' ').includes(ADMIN_SCOPE);
+  if (admin || client.clientId === ctx.state.adminClientId) {
     throw new DomainError('conflict', 'admin clients are managed through BOOTSTRAP_ADMIN_CLIENT_* and cannot be changed here');
   }
 }
@@ -77,10 +90,13 @@ export function clientHandlers(deps: ClientHandlerDeps) {
     },
 
     async list(ctx: Context) {
-      const limitText = typeof ctx.query.limit === 'string' ? ctx.query.limit : '50';
+      // A repeated parameter (?limit=1&limit=2) arrives as an array: refused rather than silently defaulted.
+      const limitText = ctx.query.limit ?? '50';
       const limit = Number(limitText);
-      if (!/^\d+$/.test(limitText) || limit < 1 || limit > 100) throw invalid({ limit: 'must be a whole number from 1 to 100' });
-      const after = typeof ctx.query.after === 'string' && ctx.query.after ? ctx.query.after : undefined;
+      if (typeof limitText !== 'string' || !/^\d+$/.test(limitText) || limit < 1 || limit > 100) throw invalid({ limit: 'must be a whole number from 1 to 100' });
+      if (Array.isArray(ctx.query.after)) throw invalid({ after: 'give one cursor' });
+      const after = ctx.query.after || undefined;
+      // One extra row tells whether another page exists, so `next` is null on the last page.
       const page = await deps.clients.list({ limit: limit + 1, after });
       const items = page.slice(0, limit);
       ctx.body = { items: items.map(publicView), next: page.length > limit ? items.at(-1)!.clientId : null };
@@ -92,10 +108,12 @@ export function clientHandlers(deps: ClientHandlerDeps) {
 
     async replace(ctx: Context) {
       const current = await existing(deps, ctx);
-      assertManageable(current);
+      assertManageable(ctx, current);
       const input = parseInput(ctx.request.body);
       if (input.client_id !== undefined && input.client_id !== current.clientId) throw invalid({ client_id: 'must match the client in the URL' });
-      const metadata = toMetadata(input, current.clientId, current.metadata.client_secret as string | undefined);
+      // The secret is kept. Switching to a client_secret_* method generates one, which only a rotation reveals.
+      const secret = current.metadata.client_secret;
+      const metadata = toMetadata(input, current.clientId, typeof secret === 'string' ? secret : undefined);
       await validateWithProvider(deps.provider, metadata);
       const stored = await deps.clients.replace(metadata);
       if (!stored) throw new DomainError('not_found', 'no such client');
@@ -104,17 +122,19 @@ export function clientHandlers(deps: ClientHandlerDeps) {
 
     async remove(ctx: Context) {
       const current = await existing(deps, ctx);
-      assertManageable(current);
+      assertManageable(ctx, current);
       if (!(await deps.clients.delete(current.clientId))) throw new DomainError('not_found', 'no such client');
       ctx.status = 204;
     },
 
     async rotateSecret(ctx: Context) {
       const current = await existing(deps, ctx);
-      assertManageable(current);
+      assertManageable(ctx, current);
       if (!current.metadata.client_secret) throw new DomainError('conflict', 'this client does not authenticate with a secret');
       const clientSecret = newSecret();
-      await deps.clients.replace({ ...current.metadata, client_secret: clientSecret });
+      // The store is the only copy: oidc-provider re-reads the client on every token request, so the
+      // old secret fails from the next request on.
+      if (!(await deps.clients.replace({ ...current.metadata, client_secret: clientSecret }))) throw new DomainError('not_found', 'no such client');
       ctx.body = { client_id: current.clientId, client_secret: clientSecret };
     },
   };

@@ -67,8 +67,13 @@ export function redirectProblems(input: ClientInput): Record<string, string> {
 export function fieldErrors(error: z.ZodError): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const issue of error.issues) {
-    const key = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : '(body)');
-    fields[key] ??= issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
+    const at = issue.path.join('.');
+    if (issue.code === 'unrecognized_keys') {
+      // One entry per unknown field, so a caller sees every one it has to drop, not only the first.
+      for (const key of issue.keys) fields[at ? `${at}.${key}` : key] ??= 'unknown field';
+      continue;
+    }
+    fields[at || '(body)'] ??= issue.message;
   }
   return fields;
 }

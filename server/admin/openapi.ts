@@ -11,114 +11,183 @@ const error = {
 
 const uri = { type: 'string', format: 'uri' };
 
-const clientInput = {
+/** Mirrors client-input.ts (the zod schema is what actually decides). */
+const clientProperties = {
+  client_id: { type: 'string', pattern: '^[A-Za-z0-9._~-]{3,100}$', description: 'Generated when absent.' },
+  client_name: { type: 'string', minLength: 1, maxLength: 200 },
+  redirect_uris: { type: 'array', maxItems: 50, items: uri, description: 'Exact match; https except http on localhost/127.0.0.1/[::1] (any port); no fragment; private-use schemes (com.example.app:/callback) for native apps only. Required for authorization_code.' },
+  post_logout_redirect_uris: { type: 'array', maxItems: 50, items: uri, description: 'Same rules as redirect_uris.' },
+  grant_types: { type: 'array', minItems: 1, default: ['authorization_code'], items: { enum: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'] } },
+  response_types: { type: 'array', maxItems: 1, items: { enum: ['code'] }, description: 'Defaults to ["code"] with authorization_code, else [].' },
+  scope: { type: 'string', description: 'Space-separated; `admin` is refused.' },
+  token_endpoint_auth_method: { enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'], default: 'client_secret_basic', description: 'client_secret_* get a generated secret; callers cannot choose it.' },
+  application_type: { enum: ['web', 'native'], default: 'web' },
+  id_token_signed_response_alg: { enum: ['RS256', 'ES256', 'EdDSA'], default: 'RS256' },
+  subject_type: { enum: ['public', 'pairwise'] },
+  sector_identifier_uri: uri,
+  backchannel_logout_uri: uri,
+  backchannel_logout_session_required: { type: 'boolean' },
+  first_party: { type: 'boolean', description: 'Skip the consent page (the program owns this client).' },
+  allowed_resources: { type: 'array', maxItems: 20, items: uri, description: 'Resource indicators this client may get JWT access tokens for.' },
+  client_uri: uri,
+  logo_uri: uri,
+  policy_uri: uri,
+  tos_uri: uri,
+  jwks_uri: uri,
+  jwks: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', maxItems: 20, items: { type: 'object' } } }, description: 'Public keys for private_key_jwt; not with jwks_uri.' },
+};
+
+const clientInput = { type: 'object', additionalProperties: false, properties: clientProperties };
+
+// Not an allOf over ClientInput: its additionalProperties: false would reject the timestamps.
+const client = {
   type: 'object',
-  additionalProperties: false,
+  required: ['client_id', 'created_at', 'updated_at'],
   properties: {
-    client_id: { type: 'string', pattern: '^[A-Za-z0-9._~-]{3,100}$', description: 'Generated when absent.' },
-    client_name: { type: 'string', maxLength: 200 },
-    redirect_uris: { type: 'array', items: uri, description: 'Exact match; https except on localhost/127.0.0.1/[::1]; no fragment.' },
-    post_logout_redirect_uris: { type: 'array', items: uri },
-    grant_types: { type: 'array', items: { enum: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'] } },
-    response_types: { type: 'array', items: { enum: ['code'] } },
-    scope: { type: 'string', description: 'Space-separated; `admin` is refused.' },
-    token_endpoint_auth_method: { enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'], default: 'client_secret_basic' },
-    application_type: { enum: ['web', 'native'], default: 'web' },
-    id_token_signed_response_alg: { enum: ['RS256', 'ES256', 'EdDSA'], default: 'RS256' },
-    subject_type: { enum: ['public', 'pairwise'] },
-    sector_identifier_uri: uri,
-    backchannel_logout_uri: uri,
-    backchannel_logout_session_required: { type: 'boolean' },
-    first_party: { type: 'boolean', description: 'Skip the consent page (the program owns this client).' },
-    allowed_resources: { type: 'array', items: uri, description: 'Resource indicators this client may get JWT access tokens for.' },
-    client_uri: uri,
-    logo_uri: uri,
-    policy_uri: uri,
-    tos_uri: uri,
-    jwks_uri: uri,
-    jwks: { type: 'object', properties: { keys: { type: 'array', items: { type: 'object' } } } },
+    ...clientProperties,
+    created_at: { type: 'string', format: 'date-time' },
+    updated_at: { type: 'string', format: 'date-time' },
   },
 };
 
-const client = {
-  allOf: [
-    clientInput,
-    {
-      type: 'object',
-      required: ['client_id', 'created_at', 'updated_at'],
-      properties: { created_at: { type: 'string', format: 'date-time' }, updated_at: { type: 'string', format: 'date-time' } },
-    },
-  ],
-};
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 
-const responses = (ok: Record<string, unknown>) => ({
-  ...ok,
-  400: { description: 'Invalid input (field errors in details.fields)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-  401: { description: 'Missing, unknown or expired token', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-  403: { description: 'Token without the admin scope', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+/** Every authorized operation can fail these ways; `extra` adds the operation's own outcomes. */
+const responses = (extra: Record<string, unknown>) => ({
+  ...extra,
+  401: { $ref: '#/components/responses/Unauthorized' },
+  403: { $ref: '#/components/responses/Forbidden' },
 });
+const withBody = (extra: Record<string, unknown>) => responses({
+  ...extra,
+  400: { $ref: '#/components/responses/InvalidInput' },
+  413: { $ref: '#/components/responses/PayloadTooLarge' },
+  415: { $ref: '#/components/responses/UnsupportedMediaType' },
+});
+const notFound = { $ref: '#/components/responses/NotFound' };
+const adminClient = errorResponse('The client holds the admin scope (or is the caller): managed through the environment only');
 
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The client_id' };
 const json = (schema: unknown) => ({ 'application/json': { schema } });
 
 export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
-    info: { title: 'Loyalty ID admin API', version: '1.0.0', description: 'Manage OIDC clients. Authorize with a client-credentials access token (scope `admin`) of the bootstrap admin client.' },
+    info: {
+      title: 'Loyalty ID admin API',
+      version: '1.0.0',
+      description: 'Manage OIDC clients. Authorize with a client-credentials access token (scope `admin`) of the bootstrap admin client: '
+        + 'POST /token with grant_type=client_credentials&scope=admin. Bodies are application/json, at most 64 KB. '
+        + 'Client secrets are returned only by create and rotate.',
+    },
     servers: [{ url: '/admin' }],
-    security: [{ adminToken: ['admin'] }],
+    security: [{ bearer: ['admin'] }],
     components: {
       securitySchemes: {
-        adminToken: { type: 'oauth2', flows: { clientCredentials: { tokenUrl: '/token', scopes: { admin: 'Manage clients' } } } },
+        bearer: {
+          type: 'oauth2',
+          description: 'Opaque bearer access token from the client credentials grant; sent as `Authorization: Bearer <token>`.',
+          flows: { clientCredentials: { tokenUrl: '/token', scopes: { admin: 'Manage clients' } } },
+        },
       },
       schemas: {
         Error: error,
         ClientInput: clientInput,
         Client: client,
-        ClientWithSecret: { allOf: [{ $ref: '#/components/schemas/Client' }, { type: 'object', properties: { client_secret: { type: 'string' } } }] },
+        ClientWithSecret: { allOf: [{ $ref: '#/components/schemas/Client' }, { type: 'object', properties: { client_secret: { type: 'string', description: 'Shown once; absent for `none` and `private_key_jwt`.' } } }] },
+        ClientPage: {
+          type: 'object',
+          required: ['items', 'next'],
+          properties: {
+            items: { type: 'array', items: { $ref: '#/components/schemas/Client' } },
+            next: { type: ['string', 'null'], description: 'Pass as `after` for the next page; null on the last page.' },
+          },
+        },
+        Secret: { type: 'object', required: ['client_id', 'client_secret'], properties: { client_id: { type: 'string' }, client_secret: { type: 'string' } } },
+      },
+      responses: {
+        InvalidInput: errorResponse('Invalid input; per-field messages in details.fields'),
+        Unauthorized: {
+          ...errorResponse('Missing, malformed, unknown or expired token'),
+          headers: { 'WWW-Authenticate': { schema: { type: 'string' }, description: 'Bearer error="invalid_token"' } },
+        },
+        Forbidden: {
+          ...errorResponse('The token (or its client) lacks the admin scope'),
+          headers: { 'WWW-Authenticate': { schema: { type: 'string' }, description: 'Bearer error="insufficient_scope"' } },
+        },
+        NotFound: errorResponse('No such client'),
+        PayloadTooLarge: errorResponse('Body over 64 KB'),
+        UnsupportedMediaType: errorResponse('Body not application/json'),
       },
     },
     paths: {
       '/clients': {
         post: {
+          operationId: 'createClient',
           summary: 'Register a client',
           requestBody: { required: true, content: json({ $ref: '#/components/schemas/ClientInput' }) },
-          responses: responses({
-            201: { description: 'Created; the secret is shown only here', content: json({ $ref: '#/components/schemas/ClientWithSecret' }) },
-            409: { description: 'client_id taken', content: json({ $ref: '#/components/schemas/Error' }) },
-            413: { description: 'Body over 64 KB' },
-            415: { description: 'Body not application/json' },
+          responses: withBody({
+            201: {
+              description: 'Created; the secret is shown only here',
+              headers: { Location: { schema: { type: 'string' }, description: 'URL of the new client' } },
+              content: json({ $ref: '#/components/schemas/ClientWithSecret' }),
+            },
+            409: errorResponse('client_id taken'),
           }),
         },
         get: {
-          summary: 'List clients',
+          operationId: 'listClients',
+          summary: 'List clients, ordered by client_id',
           parameters: [
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
             { name: 'after', in: 'query', schema: { type: 'string' }, description: 'The `next` value of the previous page' },
           ],
           responses: responses({
-            200: { description: 'A page of clients', content: json({ type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Client' } }, next: { type: ['string', 'null'] } } }) },
+            200: { description: 'A page of clients (without secrets)', content: json({ $ref: '#/components/schemas/ClientPage' }) },
+            400: { $ref: '#/components/responses/InvalidInput' },
           }),
         },
       },
       '/clients/{id}': {
         parameters: [idParam],
-        get: { summary: 'Read a client', responses: responses({ 200: { description: 'The client', content: json({ $ref: '#/components/schemas/Client' }) }, 404: { description: 'No such client' } }) },
-        put: {
-          summary: 'Replace a client (the secret is kept)',
-          requestBody: { required: true, content: json({ $ref: '#/components/schemas/ClientInput' }) },
-          responses: responses({ 200: { description: 'Replaced', content: json({ $ref: '#/components/schemas/Client' }) }, 404: { description: 'No such client' }, 409: { description: 'Admin clients cannot be changed here' } }),
+        get: {
+          operationId: 'readClient',
+          summary: 'Read a client (without its secret)',
+          responses: responses({ 200: { description: 'The client', content: json({ $ref: '#/components/schemas/Client' }) }, 404: notFound }),
         },
-        delete: { summary: 'Delete a client', responses: responses({ 204: { description: 'Deleted' }, 404: { description: 'No such client' }, 409: { description: 'Admin clients cannot be deleted here' } }) },
+        put: {
+          operationId: 'replaceClient',
+          summary: 'Replace a client\'s metadata (the secret is kept; client_id in the body must match or be absent)',
+          description: 'Same validation as create. The secret is kept; switching to a client_secret_* method generates one, which POST /clients/{id}/secret reveals (and replaces).',
+          requestBody: { required: true, content: json({ $ref: '#/components/schemas/ClientInput' }) },
+          responses: withBody({ 200: { description: 'Replaced', content: json({ $ref: '#/components/schemas/Client' }) }, 404: notFound, 409: adminClient }),
+        },
+        delete: {
+          operationId: 'deleteClient',
+          summary: 'Delete a client; its tokens stop working',
+          responses: responses({ 204: { description: 'Deleted' }, 404: notFound, 409: adminClient }),
+        },
       },
       '/clients/{id}/secret': {
         parameters: [idParam],
         post: {
+          operationId: 'rotateClientSecret',
           summary: 'Rotate the client secret; the old one stops working at once',
-          responses: responses({ 200: { description: 'The new secret, shown once', content: json({ type: 'object', properties: { client_id: { type: 'string' }, client_secret: { type: 'string' } } }) }, 404: { description: 'No such client' } }),
+          responses: responses({
+            200: { description: 'The new secret, shown once', content: json({ $ref: '#/components/schemas/Secret' }) },
+            404: notFound,
+            409: errorResponse('An admin client, or a client that does not authenticate with a secret'),
+          }),
         },
       },
-      '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: { description: 'OpenAPI 3.1' } } } },
+      '/openapi.json': {
+        get: {
+          operationId: 'openApiDocument',
+          summary: 'This document',
+          security: [],
+          responses: { 200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
+        },
+      },
     },
   };
 }

@@ -1,6 +1,7 @@
 // Admin API under /admin: JSON, authorized by the bootstrap admin client's client-credentials tokens.
 // Order per route: require-admin-token → parse-json-body → handler (guard before logic).
 import Router from '@koa/router';
+import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { ClientsRepository } from '../domain/clients/clients.repository.ts';
@@ -16,6 +17,28 @@ export interface AdminDeps {
   logger: Logger;
 }
 
+/**
+ * Admin responses are never cached (they carry secrets), and every authorized change is a security
+ * event: which client did what, and the outcome (failures included). Never the token or the body.
+ */
+function auditAdminActions(logger: Logger) {
+  return async (ctx: Context, next: Next) => {
+    ctx.set('Cache-Control', 'no-store');
+    let status = 0;
+    try {
+      await next();
+      status = ctx.status;
+    } catch (error) {
+      status = (error as { status?: number }).status ?? 500;
+      throw error;
+    } finally {
+      if (ctx.method !== 'GET' && ctx.state.adminClientId) {
+        logger.info({ requestId: ctx.state.requestId, adminClientId: ctx.state.adminClientId, method: ctx.method, path: ctx.path, status }, 'admin action');
+      }
+    }
+  };
+}
+
 export function adminRouter(deps: AdminDeps): Router {
   const router = new Router({ prefix: '/admin' });
   const auth = requireAdminToken(deps.provider);
@@ -23,15 +46,9 @@ export function adminRouter(deps: AdminDeps): Router {
   const clients = clientHandlers(deps);
   const document = openApiDocument();
 
-  router.use(async (ctx, next) => {
-    ctx.set('Cache-Control', 'no-store');
-    await next();
-    // Admin actions are security events: who (client) did what (method, path) and the outcome.
-    if (ctx.method !== 'GET' && ctx.state.adminClientId) {
-      deps.logger.info({ requestId: ctx.state.requestId, adminClientId: ctx.state.adminClientId, method: ctx.method, path: ctx.path, status: ctx.status }, 'admin action');
-    }
-  });
+  router.use(auditAdminActions(deps.logger));
 
+  // Public: describing the API reveals nothing a token would protect.
   router.get('/openapi.json', (ctx) => {
     ctx.body = document;
   });
@@ -41,7 +58,8 @@ export function adminRouter(deps: AdminDeps): Router {
   router.put('/clients/:id', auth, json, clients.replace);
   router.delete('/clients/:id', auth, clients.remove);
   router.post('/clients/:id/secret', auth, clients.rotateSecret);
-  router.all('/{*rest}', () => {
+  // Anything else under /admin is ours too: a JSON 404 rather than falling through to oidc-provider.
+  router.all('{/*rest}', () => {
     throw new DomainError('not_found', 'no such admin endpoint');
   });
   return router;

@@ -1,0 +1,103 @@
+// Admin API description: the public OpenAPI 3.1 document covers every route, and unknown admin paths are JSON 404s.
+import { startTestServer, STORES, type TestServer } from '../../support/test-server.ts';
+import { adminCaller } from './admin-api.ts';
+
+interface OpenApiDocument {
+  openapi: string;
+  servers: { url: string }[];
+  security: Record<string, string[]>[];
+  paths: Record<string, Record<string, { security?: unknown[]; responses?: Record<string, unknown> } | unknown>>;
+  components: {
+    securitySchemes: Record<string, { type: string; flows?: { clientCredentials?: { tokenUrl: string; scopes: Record<string, string> } } }>;
+    schemas: Record<string, unknown>;
+  };
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
+
+/** Every `$ref` in the document, so each can be checked to resolve. */
+function refs(value: unknown, found: string[] = []): string[] {
+  if (Array.isArray(value)) value.forEach((item) => refs(item, found));
+  else if (value && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      if (key === '$ref' && typeof child === 'string') found.push(child);
+      else refs(child, found);
+    }
+  }
+  return found;
+}
+
+function resolve(document: unknown, ref: string): unknown {
+  return ref.replace(/^#\//, '').split('/').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), document);
+}
+
+describe.each(STORES)('admin API: description and unknown paths (%s)', (store) => {
+  let server: TestServer;
+  let token: string;
+  const call = adminCaller(() => server, () => token);
+
+  beforeAll(async () => {
+    server = await startTestServer({ store });
+    token = await server.adminToken();
+  });
+  afterAll(async () => server?.close());
+
+  test('the OpenAPI document is public, parses as OpenAPI 3.1, and lists every route', async () => {
+    const response = await fetch(`${server.url}/admin/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    const document = JSON.parse(await response.text()) as OpenApiDocument;
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.servers).toEqual([{ url: '/admin' }]);
+
+    const operations = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).filter((key) => METHODS.includes(key)).map((method) => `${method.toUpperCase()} ${path}`));
+    expect(operations.sort()).toEqual([
+      'DELETE /clients/{id}',
+      'GET /clients',
+      'GET /clients/{id}',
+      'GET /openapi.json',
+      'POST /clients',
+      'POST /clients/{id}/secret',
+      'PUT /clients/{id}',
+    ]);
+
+    expect(document.components.securitySchemes.bearer).toMatchObject({
+      type: 'oauth2',
+      flows: { clientCredentials: { tokenUrl: '/token', scopes: { admin: expect.any(String) } } },
+    });
+    expect(document.security).toEqual([{ bearer: ['admin'] }]);
+    expect((document.paths['/openapi.json']!.get as { security: unknown[] }).security).toEqual([]);
+
+    for (const ref of refs(document)) expect([ref, resolve(document, ref)]).toEqual([ref, expect.anything()]);
+    const post = document.paths['/clients']!.post as { responses: Record<string, unknown> };
+    expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403', '409', '413', '415']));
+  });
+
+  test('the documented client input names exactly the fields the API accepts', async () => {
+    const document = (await (await fetch(`${server.url}/admin/openapi.json`)).json()) as OpenApiDocument;
+    const input = document.components.schemas.ClientInput as { properties: Record<string, unknown>; additionalProperties: boolean };
+    expect(input.additionalProperties).toBe(false);
+    const fields = Object.keys(input.properties);
+    expect(fields).toEqual(expect.arrayContaining(['client_id', 'redirect_uris', 'grant_types', 'scope', 'token_endpoint_auth_method', 'first_party', 'allowed_resources', 'jwks', 'jwks_uri']));
+    expect(fields).not.toContain('client_secret');
+    // Every documented field is one the API knows: none of them is refused as unknown.
+    const body = Object.fromEntries(fields.map((field) => [field, null]));
+    const refused = await call('POST', '/admin/clients', body);
+    expect(refused.status).toBe(400);
+    const unknown = Object.entries(refused.body!.details!.fields).filter(([, message]) => message === 'unknown field');
+    expect(unknown).toEqual([]);
+  });
+
+  test.each([
+    ['GET', '/admin'],
+    ['GET', '/admin/'],
+    ['GET', '/admin/nothing-here'],
+    ['GET', '/admin/clients/x/y/z'],
+    ['PATCH', '/admin/clients/x'],
+  ])('%s %s is a JSON 404', async (method, path) => {
+    const result = await call(method, path);
+    expect(result.status).toBe(404);
+    expect(result.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(result.body).toMatchObject({ error: 'not_found' });
+  });
+});
