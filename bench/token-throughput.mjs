@@ -1,39 +1,56 @@
 // Client-credentials token throughput: our server (built, on the embedded store unless MONGODB_URI is
 // set) against a bare oidc-provider with its in-memory adapter, both started by this script, same run.
-// Usage: npm run build && npm run bench   (options: DURATION_S, CONCURRENCY, WARMUP_S; PROFILE_DIR writes
-// a --cpu-prof profile of each server there)
+// Usage: npm run build && npm run bench   (options: DURATION_S, CONCURRENCY, WARMUP_S, ROUNDS; PROFILE_DIR
+// writes a --cpu-prof profile of each server there)
+import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 
 const DURATION_S = Number(process.env.DURATION_S ?? 10);
 const WARMUP_S = Number(process.env.WARMUP_S ?? 2);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const PROFILE_DIR = process.env.PROFILE_DIR;
 const CLIENT_ID = 'bench-client';
 const CLIENT_SECRET = 'bench-secret-0123456789abcdefghijklmnop';
 const AUTH = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
 
+/**
+ * Starts a server with its stdout going to a file, as a deployed server's logs go to a collector: piping
+ * them into this process would make the load generator pay for reading our access log.
+ */
 function start(name, args, env) {
   if (PROFILE_DIR) args = ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', `${name.replace(/\W+/g, '-')}.cpuprofile`, ...args];
+  const logFile = join(logDir, `${name.replace(/\W+/g, '-')}.log`);
+  const out = openSync(logFile, 'w');
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', out, 'inherit'] });
+  closeSync(out);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${name} did not start`)), 20_000);
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const ready = /ready (\d+)/.exec(out) ?? /"port":(\d+).*"msg":"listening"/.exec(out);
-      if (ready) {
-        clearTimeout(timer);
-        child.stdout.removeAllListeners('data');
-        child.stdout.resume();
-        resolve({ child, url: `http://127.0.0.1:${ready[1]}` });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+    const poll = setInterval(() => {
+      const text = readFileSync(logFile, 'utf8');
+      const ready = /ready (\d+)/.exec(text) ?? /"port":(\d+).*"msg":"listening"/.exec(text);
+      if (!ready) return;
+      done();
+      resolve({ child, url: `http://127.0.0.1:${ready[1]}` });
+    }, 50);
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`${name} did not start`));
+    }, 20_000);
+    const onExit = (code) => {
+      done();
+      reject(new Error(`${name} exited with ${code}`));
+    };
+    const done = () => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      child.removeListener('exit', onExit);
+    };
+    child.once('exit', onExit);
   });
 }
 
@@ -62,6 +79,7 @@ function requestToken(url) {
       res.on('end', () => (text.includes('"access_token"') ? resolve() : reject(new Error(`token request failed: ${res.statusCode} ${text}`))));
     });
     req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error('token request timed out')));
     req.end(BODY);
   });
 }
@@ -79,60 +97,71 @@ function cpuMs(pid) {
   }
 }
 
-/** Closed-loop load: CONCURRENCY workers each send the next request when the last one answers. */
-async function measure({ url, child }) {
-  await requestToken(url);
-  let count = 0;
-  let measuring = false;
-  const latencies = [];
-  let cpuStart;
-  const end = Date.now() + (WARMUP_S + DURATION_S) * 1000;
-  setTimeout(() => {
-    measuring = true;
-    cpuStart = cpuMs(child.pid);
-  }, WARMUP_S * 1000);
+/** Closed-loop load for `seconds`: CONCURRENCY workers each send the next request when the last one answers. */
+async function load(server, seconds, sample) {
+  const end = Date.now() + seconds * 1000;
+  const cpuStart = cpuMs(server.child.pid);
   const worker = async () => {
     while (Date.now() < end) {
       const started = performance.now();
-      await requestToken(url);
-      if (measuring) {
-        count += 1;
-        latencies.push(performance.now() - started);
-      }
+      await requestToken(server.url);
+      sample.latencies.push(performance.now() - started);
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const cpuEnd = cpuMs(child.pid);
-  latencies.sort((a, b) => a - b);
+  const cpuEnd = cpuMs(server.child.pid);
+  sample.cpuMs = cpuStart === undefined || cpuEnd === undefined ? undefined : (sample.cpuMs ?? 0) + cpuEnd - cpuStart;
+}
+
+function summary(sample) {
+  const latencies = sample.latencies.sort((a, b) => a - b);
   return {
-    cpuPerToken: cpuStart === undefined || cpuEnd === undefined ? undefined : ((cpuEnd - cpuStart) * 1000) / count,
-    rate: count / DURATION_S,
+    cpuPerToken: sample.cpuMs === undefined ? undefined : (sample.cpuMs * 1000) / latencies.length,
+    rate: latencies.length / DURATION_S,
     p50: latencies[Math.floor(latencies.length * 0.5)],
     p95: latencies[Math.floor(latencies.length * 0.95)],
   };
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'idp-bench-'));
+const logDir = mkdtempSync(join(tmpdir(), 'idp-bench-logs-'));
+const servers = [];
 const results = {};
+// Bounded in time even if a server hangs: the benchmark gives up (and stops both servers) after this.
+const deadline = setTimeout(() => {
+  console.error('benchmark overran its time limit');
+  for (const server of servers) server.child.kill('SIGKILL');
+  process.exit(1);
+}, (2 * (WARMUP_S + DURATION_S) + 60) * 1000);
 try {
   const ours = await start('our server', ['dist/server/main.js'], {
     NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', // as deployed: one access-log line per request
     BOOTSTRAP_ADMIN_CLIENT_ID: CLIENT_ID, BOOTSTRAP_ADMIN_CLIENT_SECRET: CLIENT_SECRET,
   });
-  results.ours = await measure(ours);
-  await stop(ours);
-  await sleep(500);
+  servers.push(ours);
   const bare = await start('bare oidc-provider', ['bench/bare-provider.mjs'], { PORT: '0', CLIENT_ID, CLIENT_SECRET });
-  results.bare = await measure(bare);
-  await stop(bare);
+  servers.push(bare);
+  const samples = { ours: { latencies: [] }, bare: { latencies: [] } };
+  for (const server of [ours, bare]) await load(server, WARMUP_S, { latencies: [] });
+  // Interleaved rounds, alternating who goes first: this VM's speed drifts over seconds (shared
+  // cores), and measuring one server after the other would hand that drift to the ratio.
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? ['ours', 'bare'] : ['bare', 'ours'];
+    for (const name of order) await load(name === 'ours' ? ours : bare, DURATION_S / ROUNDS, samples[name]);
+  }
+  results.ours = summary(samples.ours);
+  results.bare = summary(samples.bare);
 } finally {
+  await Promise.all(servers.map(stop));
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(logDir, { recursive: true, force: true });
+  clearTimeout(deadline);
 }
 
 const store = process.env.MONGODB_URI ? 'mongodb' : 'sqlite';
 const cpu = (r) => (r.cpuPerToken === undefined ? '' : `, server CPU ${r.cpuPerToken.toFixed(0)} µs/token`);
 const fmt = (r) => `${r.rate.toFixed(0)} tokens/s (p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms${cpu(r)})`;
-console.log(`client_credentials, ${CONCURRENCY} concurrent, ${DURATION_S}s after ${WARMUP_S}s warm-up, node ${process.version}`);
+console.log(`client_credentials, ${CONCURRENCY} concurrent, ${DURATION_S}s each in ${ROUNDS} interleaved rounds after ${WARMUP_S}s warm-up, node ${process.version}`);
 console.log(`ours (${store}):            ${fmt(results.ours)}`);
 console.log(`bare oidc-provider (memory): ${fmt(results.bare)}`);
 console.log(`ratio ours/bare: ${(results.ours.rate / results.bare.rate).toFixed(2)} (target >= 0.80)`);
