@@ -7,6 +7,17 @@ import { date, jsonObject, text, type Row } from './rows.ts';
 
 const COLUMNS = 'client_id, metadata, created_at, updated_at';
 
+/**
+ * oidc-provider looks the client up on every token request, and on this connection that is no cheap
+ * point read: each commit of tokens on the other connection makes SQLite drop this one's page cache.
+ * So found rows are kept this long. Writes through this repository (the admin API, the boot upsert, the
+ * oidc-provider adapter) drop the entry at once; a change made by ANOTHER process sharing the file
+ * (a rotated secret, a deleted client) is seen here within this window. Misses are never cached.
+ */
+const CACHE_TTL_MS = 1000;
+/** Only registered clients get cached, but keep the map bounded regardless. */
+const CACHE_MAX_ENTRIES = 1000;
+
 function toClient(row: Row): StoredClient {
   const clientId = text(row, 'client_id');
   return {
@@ -25,6 +36,8 @@ export class SqliteClientsRepository implements ClientsRepository {
   private readonly firstPageStmt;
   private readonly nextPageStmt;
   private readonly deleteStmt;
+  /** Rows, not StoredClients: every find parses its own copy, so no caller can alter another's. */
+  private readonly cache = new Map<string, { row: Row; until: number }>();
 
   constructor(db: DatabaseSync) {
     this.insertStmt = db.prepare(`INSERT INTO clients (${COLUMNS}) VALUES (?, ?, ?, ?) RETURNING ${COLUMNS}`);
@@ -42,6 +55,7 @@ export class SqliteClientsRepository implements ClientsRepository {
   }
 
   async create(metadata: ClientMetadata): Promise<StoredClient> {
+    this.cache.delete(metadata.client_id);
     const now = Date.now();
     try {
       const row = this.insertStmt.get(metadata.client_id, JSON.stringify(metadata), now, now);
@@ -54,11 +68,13 @@ export class SqliteClientsRepository implements ClientsRepository {
   }
 
   async replace(metadata: ClientMetadata): Promise<StoredClient | undefined> {
+    this.cache.delete(metadata.client_id);
     const row = this.replaceStmt.get(JSON.stringify(metadata), Date.now(), metadata.client_id);
     return row ? toClient(row) : undefined;
   }
 
   async upsert(metadata: ClientMetadata): Promise<StoredClient> {
+    this.cache.delete(metadata.client_id);
     const now = Date.now();
     const row = this.upsertStmt.get(metadata.client_id, JSON.stringify(metadata), now, now);
     if (!row) throw new Error('INSERT ... RETURNING returned no row');
@@ -66,8 +82,17 @@ export class SqliteClientsRepository implements ClientsRepository {
   }
 
   async find(clientId: string): Promise<StoredClient | undefined> {
+    const now = Date.now();
+    const cached = this.cache.get(clientId);
+    if (cached && cached.until > now) return toClient(cached.row);
     const row = this.findStmt.get(clientId);
-    return row ? toClient(row) : undefined;
+    if (!row) {
+      this.cache.delete(clientId);
+      return undefined;
+    }
+    if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
+    this.cache.set(clientId, { row, until: now + CACHE_TTL_MS });
+    return toClient(row);
   }
 
   async list(options: { limit: number; after?: string }): Promise<StoredClient[]> {
@@ -76,6 +101,7 @@ export class SqliteClientsRepository implements ClientsRepository {
   }
 
   async delete(clientId: string): Promise<boolean> {
+    this.cache.delete(clientId);
     return Number(this.deleteStmt.run(clientId).changes) > 0;
   }
 }

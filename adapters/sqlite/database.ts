@@ -7,6 +7,14 @@ import { migrations } from './migrations.ts';
 /** How long a connection waits for another process's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 10_000;
 
+/**
+ * WAL size (pages of 4 KiB) at which a committing connection checkpoints. node:sqlite is synchronous,
+ * so a checkpoint (copy plus fsyncs) stalls the event loop; 4000 pages (16 MiB of WAL at most) makes
+ * that four times rarer than SQLite's default of 1000, for ~20% less write cost per token (measured
+ * with bench/token-throughput.mjs on a 2-core VM).
+ */
+const AUTOCHECKPOINT_PAGES = 4000;
+
 export type Durability = 'full' | 'normal';
 
 /**
@@ -30,6 +38,7 @@ export function openDatabase(dataDir: string, durability: Durability = 'full'): 
     db.exec('PRAGMA journal_mode = WAL');
     // FULL: a committed write (points, consumed codes) survives power loss, not just a process crash.
     db.exec(durability === 'full' ? 'PRAGMA synchronous = FULL' : 'PRAGMA synchronous = NORMAL');
+    db.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
     db.exec('PRAGMA foreign_keys = ON');
     migrate(db);
     return db;

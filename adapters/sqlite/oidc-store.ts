@@ -76,7 +76,7 @@ export class SqliteOidcStore implements OidcStore {
     this.sweepStmt = db.prepare('DELETE FROM oidc_payloads WHERE expires_at <= ?');
   }
 
-  upsert(model: string, id: string, payload: OidcPayload, expiresIn: number | undefined): Promise<void> {
+  async upsert(model: string, id: string, payload: OidcPayload, expiresIn: number | undefined): Promise<void> {
     // Everything that can fail on the caller's input (JSON.stringify) fails here, outside the batch.
     const expiresAt = expiresIn === undefined ? null : Date.now() + expiresIn * 1000;
     return this.enqueue(this.upsertStmt, [
@@ -109,16 +109,16 @@ export class SqliteOidcStore implements OidcStore {
     return row ? toPayload(row) : undefined;
   }
 
-  consume(model: string, id: string): Promise<void> {
+  async consume(model: string, id: string): Promise<void> {
     // The time of the call, not of the commit.
     return this.enqueue(this.consumeStmt, [Math.floor(Date.now() / 1000), model, id]);
   }
 
-  destroy(model: string, id: string): Promise<void> {
+  async destroy(model: string, id: string): Promise<void> {
     return this.enqueue(this.destroyStmt, [model, id]);
   }
 
-  revokeByGrantId(model: string, grantId: string): Promise<void> {
+  async revokeByGrantId(model: string, grantId: string): Promise<void> {
     return this.enqueue(this.revokeStmt, [model, grantId]);
   }
 

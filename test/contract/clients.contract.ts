@@ -83,6 +83,21 @@ export function describeClientsContract(open: OpenStorage): void {
       expect(await storage().clients.find(clientId)).toBeDefined();
     });
 
+    it('sees every write through the repository on the very next find (no stale read after a find)', async () => {
+      const clientId = uniqueId('client');
+      const secret = async () => (await storage().clients.find(clientId))?.metadata.client_secret;
+      await storage().clients.create(metadata(clientId, { client_secret: 'one' }));
+      expect(await secret()).toBe('one');
+      await storage().clients.replace(metadata(clientId, { client_secret: 'two' }));
+      expect(await secret()).toBe('two');
+      await storage().clients.upsert(metadata(clientId, { client_secret: 'three' }));
+      expect(await secret()).toBe('three');
+      await storage().clients.delete(clientId);
+      expect(await secret()).toBeUndefined();
+      await storage().clients.create(metadata(clientId, { client_secret: 'four' }));
+      expect(await secret()).toBe('four');
+    });
+
     it('lists clients ordered by clientId, page by page', async () => {
       const prefix = uniqueId('page');
       const ids = ['e', 'a', 'd', 'b', 'c'].map((suffix) => `${prefix}-${suffix}`);

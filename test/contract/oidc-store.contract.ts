@@ -33,6 +33,17 @@ export function describeOidcStoreContract(open: OpenStorage): void {
       expect(await oidc().find('Session', id)).toEqual({ n: expect.any(Number) });
     });
 
+    it('settles many concurrent writes of different ids, each visible once settled', async () => {
+      const ids = Array.from({ length: 20 }, () => uniqueId('at'));
+      await Promise.all(ids.map((id, n) => oidc().upsert('AccessToken', id, { n }, LONG)));
+      const [consumed = '', destroyed = ''] = ids;
+      await Promise.all([oidc().consume('AccessToken', consumed), oidc().destroy('AccessToken', destroyed)]);
+      const found = await Promise.all(ids.map((id) => oidc().find('AccessToken', id)));
+      expect(found[0]).toEqual({ n: 0, consumed: expect.any(Number) });
+      expect(found[1]).toBeUndefined();
+      expect(found.slice(2)).toEqual(ids.slice(2).map((_, n) => ({ n: n + 2 })));
+    });
+
     it('keeps payloads without expiry', async () => {
       const id = uniqueId('client');
       await oidc().upsert('Client', id, { client_id: id }, undefined);

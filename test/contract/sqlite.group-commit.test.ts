@@ -1,0 +1,180 @@
+// The SQLite oidc store's group commit (writes of one event-loop turn share a transaction): reads see
+// queued writes, order per key holds, a failing write rejects only its caller; and the client cache.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { openSqliteStorage } from '../../adapters/sqlite/index.ts';
+import type { Storage } from '../../server/domain/storage.ts';
+import { sleep, uniqueId } from './harness.ts';
+
+const HOUR = 3600;
+
+describe('sqlite oidc store: group commit', () => {
+  let dataDir: string;
+  let storage: Storage;
+  /** A second connection to the same file, to install failure-injecting triggers. */
+  let admin: DatabaseSync;
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'idp-group-commit-'));
+    storage = await openSqliteStorage({ dataDir });
+    admin = new DatabaseSync(join(dataDir, 'idp.sqlite'));
+  });
+  afterEach(async () => {
+    admin.close();
+    await storage.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('commits many concurrent writes and settles every caller', async () => {
+    const ids = Array.from({ length: 50 }, () => uniqueId('at'));
+    await Promise.all(ids.map((id, n) => storage.oidc.upsert('AccessToken', id, { n }, HOUR)));
+    const found = await Promise.all(ids.map((id) => storage.oidc.find('AccessToken', id)));
+    expect(found).toEqual(ids.map((_, n) => ({ n })));
+    // Committed, not just queued: another connection sees them.
+    expect(admin.prepare("SELECT count(*) AS n FROM oidc_payloads WHERE model = 'AccessToken'").get()).toEqual({ n: 50 });
+  });
+
+  it('lets a read see writes that have not settled yet', async () => {
+    const id = uniqueId('sess');
+    const uid = uniqueId('uid');
+    const written = storage.oidc.upsert('Session', id, { uid }, HOUR);
+    expect(await storage.oidc.find('Session', id)).toEqual({ uid });
+    expect(await storage.oidc.findByUid('Session', uid)).toEqual({ uid });
+    await expect(written).resolves.toBeUndefined();
+  });
+
+  it('keeps the order of writes to one id within a batch', async () => {
+    const id = uniqueId('code');
+    const upserted = storage.oidc.upsert('AuthorizationCode', id, { v: 1 }, HOUR);
+    const consumed = storage.oidc.consume('AuthorizationCode', id);
+    await Promise.all([upserted, consumed]);
+    expect((await storage.oidc.find('AuthorizationCode', id))?.consumed).toEqual(expect.any(Number));
+
+    const other = uniqueId('at');
+    await Promise.all([
+      storage.oidc.upsert('AccessToken', other, { v: 1 }, HOUR),
+      storage.oidc.destroy('AccessToken', other),
+      storage.oidc.upsert('AccessToken', other, { v: 2 }, HOUR),
+    ]);
+    expect(await storage.oidc.find('AccessToken', other)).toEqual({ v: 2 });
+  });
+
+  it('counts queued writes in destroyByAccountId', async () => {
+    const account = uniqueId('acct');
+    void storage.oidc.upsert('Session', uniqueId('s'), { accountId: account }, HOUR);
+    void storage.oidc.upsert('Session', uniqueId('s'), { accountId: account }, HOUR);
+    expect(await storage.oidc.destroyByAccountId('Session', account)).toBe(2);
+  });
+
+  it('rejects only the caller whose statement fails', async () => {
+    admin.exec(`CREATE TRIGGER poison BEFORE INSERT ON oidc_payloads WHEN NEW.id = 'poison'
+                BEGIN SELECT RAISE(ABORT, 'poisoned write'); END`);
+    const [before, after] = [uniqueId('at'), uniqueId('at')];
+    const results = await Promise.allSettled([
+      storage.oidc.upsert('AccessToken', before, { n: 1 }, HOUR),
+      storage.oidc.upsert('AccessToken', 'poison', { n: 2 }, HOUR),
+      storage.oidc.upsert('AccessToken', after, { n: 3 }, HOUR),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/poisoned write/);
+    expect(await storage.oidc.find('AccessToken', before)).toEqual({ n: 1 });
+    expect(await storage.oidc.find('AccessToken', 'poison')).toBeUndefined();
+    expect(await storage.oidc.find('AccessToken', after)).toEqual({ n: 3 });
+  });
+
+  it('replays the other writes when one failure rolls the whole transaction back', async () => {
+    admin.exec(`CREATE TRIGGER poison BEFORE INSERT ON oidc_payloads WHEN NEW.id = 'poison'
+                BEGIN SELECT RAISE(ROLLBACK, 'rolled back'); END`);
+    const [before, after] = [uniqueId('at'), uniqueId('at')];
+    const results = await Promise.allSettled([
+      storage.oidc.upsert('AccessToken', before, { n: 1 }, HOUR),
+      storage.oidc.upsert('AccessToken', 'poison', { n: 2 }, HOUR),
+      storage.oidc.upsert('AccessToken', after, { n: 3 }, HOUR),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await storage.oidc.find('AccessToken', before)).toEqual({ n: 1 });
+    expect(await storage.oidc.find('AccessToken', after)).toEqual({ n: 3 });
+  });
+
+  it('rejects every write of a batch whose COMMIT fails, and commits none of them', async () => {
+    // A deferred foreign key is only checked at COMMIT: the one way to make a COMMIT itself fail here.
+    admin.exec(`CREATE TABLE parents (id INTEGER PRIMARY KEY);
+                CREATE TABLE children (parent INTEGER REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED);
+                CREATE TRIGGER orphan AFTER INSERT ON oidc_payloads WHEN NEW.id = 'orphan'
+                BEGIN INSERT INTO children (parent) VALUES (42); END`);
+    const other = uniqueId('at');
+    const results = await Promise.allSettled([
+      storage.oidc.upsert('AccessToken', other, { n: 1 }, HOUR),
+      storage.oidc.upsert('AccessToken', 'orphan', { n: 2 }, HOUR),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+    expect(await storage.oidc.find('AccessToken', other)).toBeUndefined();
+    // The connection is usable again afterwards.
+    await storage.oidc.upsert('AccessToken', other, { n: 3 }, HOUR);
+    expect(await storage.oidc.find('AccessToken', other)).toEqual({ n: 3 });
+  });
+
+  it('rejects a payload that cannot be serialised without failing the batch', async () => {
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const id = uniqueId('at');
+    const ok = storage.oidc.upsert('AccessToken', id, { n: 1 }, HOUR);
+    await expect(storage.oidc.upsert('AccessToken', uniqueId('at'), circular, HOUR)).rejects.toThrow(TypeError);
+    await expect(ok).resolves.toBeUndefined();
+    expect(await storage.oidc.find('AccessToken', id)).toEqual({ n: 1 });
+  });
+
+  it('commits queued writes on close', async () => {
+    const id = uniqueId('grant');
+    const written = storage.oidc.upsert('Grant', id, { n: 1 }, HOUR);
+    await storage.close();
+    await expect(written).resolves.toBeUndefined();
+    storage = await openSqliteStorage({ dataDir });
+    expect(await storage.oidc.find('Grant', id)).toEqual({ n: 1 });
+  });
+});
+
+describe('sqlite clients: metadata cache', () => {
+  let dataDir: string;
+  let first: Storage;
+  let second: Storage;
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'idp-client-cache-'));
+    [first, second] = [await openSqliteStorage({ dataDir }), await openSqliteStorage({ dataDir })];
+  });
+  afterEach(async () => {
+    await first.close();
+    await second.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('never caches a miss: a client created by another process is found at once', async () => {
+    const clientId = uniqueId('client');
+    expect(await first.clients.find(clientId)).toBeUndefined();
+    await second.clients.create({ client_id: clientId, client_secret: 'one' });
+    expect((await first.clients.find(clientId))?.metadata.client_secret).toBe('one');
+  });
+
+  it("sees another process's rotation and deletion within about a second", async () => {
+    const clientId = uniqueId('client');
+    await second.clients.create({ client_id: clientId, client_secret: 'one' });
+    expect((await first.clients.find(clientId))?.metadata.client_secret).toBe('one');
+    await second.clients.replace({ client_id: clientId, client_secret: 'two' });
+    await sleep(1100);
+    expect((await first.clients.find(clientId))?.metadata.client_secret).toBe('two');
+    await second.clients.delete(clientId);
+    await sleep(1100);
+    expect(await first.clients.find(clientId)).toBeUndefined();
+  });
+
+  it('hands every caller its own copy of the metadata', async () => {
+    const clientId = uniqueId('client');
+    await first.clients.create({ client_id: clientId, redirect_uris: ['https://a.example/cb'] });
+    const found = await first.clients.find(clientId);
+    (found?.metadata.redirect_uris as string[]).push('https://evil.example/cb');
+    expect((await first.clients.find(clientId))?.metadata.redirect_uris).toEqual(['https://a.example/cb']);
+  });
+});
