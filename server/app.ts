@@ -1,6 +1,7 @@
 // The HTTP application: oidc-provider's Koa app with our middleware in front, in this order:
 // request context → security headers → error handler → health → static → admin API → hosted pages → protocol.
 import { fileURLToPath } from 'node:url';
+import type { Next } from 'koa';
 import type Provider from 'oidc-provider';
 import { interactionRouter } from '../interactions/router.ts';
 import { adminRouter } from './admin/router.ts';
@@ -17,6 +18,20 @@ export interface App {
   setShuttingDown(): void;
 }
 
+/**
+ * Runs `middleware` only for paths `pattern` matches. Each @koa/router runs its matcher on every request
+ * it sees; gating them on a cheap prefix test keeps protocol endpoints such as /token out of all three.
+ * The patterns are case-insensitive and allow a trailing slash, like the routers (sensitive and strict
+ * off), so they never turn away a request the router would have taken.
+ */
+function onPaths<C extends { path: string }>(pattern: RegExp, middleware: (ctx: C, next: Next) => unknown) {
+  return (ctx: C, next: Next) => (pattern.test(ctx.path) ? middleware(ctx, next) : next());
+}
+
+const HEALTH_PATHS = /^\/(?:healthz|readyz)\/?$/i;
+const ADMIN_PATHS = /^\/admin(?:\/|$)/i;
+const INTERACTION_PATHS = /^\/interaction\//i;
+
 export function buildApp(container: Container): App {
   const { provider, config, logger, storage } = container;
   let shuttingDown = false;
@@ -25,12 +40,12 @@ export function buildApp(container: Container): App {
   provider.use(requestContext(logger, config.trustProxy));
   provider.use(securityHeaders(config.env === 'production'));
   provider.use(errorHandler(logger));
-  provider.use(healthRouter(storage, () => shuttingDown).routes());
+  provider.use(onPaths(HEALTH_PATHS, healthRouter(storage, () => shuttingDown).routes()));
   provider.use(staticAssets(fileURLToPath(new URL('../public', import.meta.url))));
   const admin = adminRouter({ provider, clients: storage.clients, logger });
-  provider.use(admin.routes());
-  provider.use(admin.allowedMethods());
-  provider.use(interactionRouter(container.interactions).routes());
+  provider.use(onPaths(ADMIN_PATHS, admin.routes()));
+  provider.use(onPaths(ADMIN_PATHS, admin.allowedMethods()));
+  provider.use(onPaths(INTERACTION_PATHS, interactionRouter(container.interactions).routes()));
 
   return {
     provider,

@@ -39,7 +39,9 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
       paths: ['password', '*.password', 'code', '*.code', 'client_secret', '*.client_secret', 'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'],
       censor: '[redacted]',
     },
-  });
+  // Asynchronous writes to stdout: one write per batch of lines instead of a blocking write per line.
+  // pino flushes what is buffered on process exit; only a SIGKILL can lose the last few lines.
+  }, pino.destination({ dest: 1, sync: false }));
 }
 
 export async function createContainer(config: Readonly<Config>, options: { logger?: Logger; mailer?: Mailer } = {}): Promise<Container> {
