@@ -1,6 +1,6 @@
 // Helpers for the admin API tests: JSON calls with a bearer token, and client-credentials tokens at /token.
 import { Buffer } from 'node:buffer';
-import type { TestServer } from '../../support/test-server.ts';
+import { startTestServer, type StoreKind, type TestServer } from '../../support/test-server.ts';
 
 /** The fields of admin API responses these tests read. */
 export interface AdminBody {
@@ -77,3 +77,22 @@ export const webClient = {
 
 /** A partner back end calling the partner API: client credentials only, no redirects. */
 export const serviceClient = { client_name: 'Partner back end', grant_types: ['client_credentials'], scope: 'email' };
+
+export interface AdminFixture {
+  server: TestServer;
+  token: string;
+  /** Admin API calls with `token` as the bearer. */
+  call: AdminCall;
+}
+
+/** Registers beforeAll/afterAll hooks: a server on `store` and an admin token, filled in before the first test. */
+export function useAdminServer(store: StoreKind): AdminFixture {
+  const fixture = {} as AdminFixture;
+  fixture.call = adminCaller(() => fixture.server, () => fixture.token);
+  beforeAll(async () => {
+    fixture.server = await startTestServer({ store });
+    fixture.token = await fixture.server.adminToken();
+  });
+  afterAll(async () => fixture.server?.close());
+  return fixture;
+}

@@ -1,17 +1,10 @@
 // Admin API, sad paths: bodies refused with field errors, size/type/syntax limits, conflicts and missing clients.
-import { startTestServer, STORES, type TestServer } from '../../support/test-server.ts';
-import { adminCaller, serviceClient, webClient } from './admin-api.ts';
+import { STORES } from '../../support/test-server.ts';
+import { serviceClient, webClient, useAdminServer } from './admin-api.ts';
 
 describe.each(STORES)('admin API: refused client input (%s)', (store) => {
-  let server: TestServer;
-  let token: string;
-  const call = adminCaller(() => server, () => token);
-
-  beforeAll(async () => {
-    server = await startTestServer({ store });
-    token = await server.adminToken();
-  });
-  afterAll(async () => server?.close());
+  const admin = useAdminServer(store);
+  const { call } = admin;
 
   test.each([
     ['an empty body', {}, 'redirect_uris'],
@@ -122,7 +115,7 @@ describe.each(STORES)('admin API: refused client input (%s)', (store) => {
     }
     // Still there and still working.
     expect((await call('GET', '/admin/clients/test-admin')).status).toBe(200);
-    expect(await server.adminToken()).toEqual(expect.any(String));
+    expect(await admin.server.adminToken()).toEqual(expect.any(String));
   });
 
   test('a public client has no secret to rotate', async () => {

@@ -1,18 +1,11 @@
 // Admin API, happy paths: client CRUD, paging, secrets (issued once, kept on replace, rotated, gone on delete).
 import { exportJWK, generateKeyPair } from 'jose';
-import { startTestServer, STORES, type TestServer } from '../../support/test-server.ts';
-import { adminCaller, clientCredentials, serviceClient, webClient } from './admin-api.ts';
+import { STORES } from '../../support/test-server.ts';
+import { clientCredentials, serviceClient, webClient, useAdminServer } from './admin-api.ts';
 
 describe.each(STORES)('admin API: managing clients (%s)', (store) => {
-  let server: TestServer;
-  let token: string;
-  const call = adminCaller(() => server, () => token);
-
-  beforeAll(async () => {
-    server = await startTestServer({ store });
-    token = await server.adminToken();
-  });
-  afterAll(async () => server?.close());
+  const admin = useAdminServer(store);
+  const { call } = admin;
 
   test('create, read, list, replace and delete a client', async () => {
     const created = await call('POST', '/admin/clients', webClient);
@@ -83,33 +76,33 @@ describe.each(STORES)('admin API: managing clients (%s)', (store) => {
     const created = await call('POST', '/admin/clients', serviceClient);
     const id = created.body!.client_id!;
     expect((await call('PUT', `/admin/clients/${id}`, { ...serviceClient, client_name: 'Renamed back end' })).status).toBe(200);
-    expect((await clientCredentials(server, id, created.body!.client_secret!)).status).toBe(200);
+    expect((await clientCredentials(admin.server, id, created.body!.client_secret!)).status).toBe(200);
   });
 
   test('rotating the secret retires the old one at once, and it is shown only in the rotation response', async () => {
     const created = await call('POST', '/admin/clients', serviceClient);
     const id = created.body!.client_id!;
     const oldSecret = created.body!.client_secret!;
-    expect((await clientCredentials(server, id, oldSecret)).status).toBe(200);
+    expect((await clientCredentials(admin.server, id, oldSecret)).status).toBe(200);
 
     const rotated = await call('POST', `/admin/clients/${id}/secret`);
     expect(rotated.status).toBe(200);
     expect(rotated.body).toEqual({ client_id: id, client_secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     expect(rotated.body!.client_secret).not.toBe(oldSecret);
 
-    const withOld = await clientCredentials(server, id, oldSecret);
+    const withOld = await clientCredentials(admin.server, id, oldSecret);
     expect(withOld.status).toBe(401);
     expect(withOld.body.error).toBe('invalid_client');
-    expect((await clientCredentials(server, id, rotated.body!.client_secret!)).status).toBe(200);
+    expect((await clientCredentials(admin.server, id, rotated.body!.client_secret!)).status).toBe(200);
     expect((await call('GET', `/admin/clients/${id}`)).body!.client_secret).toBeUndefined();
   });
 
   test('a deleted client can no longer get tokens', async () => {
     const created = await call('POST', '/admin/clients', serviceClient);
     const id = created.body!.client_id!;
-    expect((await clientCredentials(server, id, created.body!.client_secret!)).status).toBe(200);
+    expect((await clientCredentials(admin.server, id, created.body!.client_secret!)).status).toBe(200);
     expect((await call('DELETE', `/admin/clients/${id}`)).status).toBe(204);
-    expect((await clientCredentials(server, id, created.body!.client_secret!)).body.error).toBe('invalid_client');
+    expect((await clientCredentials(admin.server, id, created.body!.client_secret!)).body.error).toBe('invalid_client');
   });
 
   test('native apps may use loopback and private-use redirect URIs, and public clients get no secret', async () => {

@@ -1,6 +1,6 @@
 // Admin API description: the public OpenAPI 3.1 document covers every route, and unknown admin paths are JSON 404s.
-import { startTestServer, STORES, type TestServer } from '../../support/test-server.ts';
-import { adminCaller } from './admin-api.ts';
+import { STORES } from '../../support/test-server.ts';
+import { useAdminServer } from './admin-api.ts';
 
 interface OpenApiDocument {
   openapi: string;
@@ -32,18 +32,11 @@ function resolve(document: unknown, ref: string): unknown {
 }
 
 describe.each(STORES)('admin API: description and unknown paths (%s)', (store) => {
-  let server: TestServer;
-  let token: string;
-  const call = adminCaller(() => server, () => token);
-
-  beforeAll(async () => {
-    server = await startTestServer({ store });
-    token = await server.adminToken();
-  });
-  afterAll(async () => server?.close());
+  const admin = useAdminServer(store);
+  const { call } = admin;
 
   test('the OpenAPI document is public, parses as OpenAPI 3.1, and lists every route', async () => {
-    const response = await fetch(`${server.url}/admin/openapi.json`);
+    const response = await fetch(`${admin.server.url}/admin/openapi.json`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     const document = JSON.parse(await response.text()) as OpenApiDocument;
@@ -74,7 +67,7 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
   });
 
   test('the documented client input names exactly the fields the API accepts', async () => {
-    const document = (await (await fetch(`${server.url}/admin/openapi.json`)).json()) as OpenApiDocument;
+    const document = (await (await fetch(`${admin.server.url}/admin/openapi.json`)).json()) as OpenApiDocument;
     const input = document.components.schemas.ClientInput as { properties: Record<string, unknown>; additionalProperties: boolean };
     expect(input.additionalProperties).toBe(false);
     const fields = Object.keys(input.properties);
