@@ -6,15 +6,12 @@ import type { Logger } from 'pino';
 import type { AdapterConstructor } from '../adapters/oidc-adapter.ts';
 import type { AccountService } from '../server/domain/accounts/account-service.ts';
 import type { PrivateJwk } from '../server/domain/keys/key-service.ts';
+import { ACR } from './assurance.ts';
 import { interactionPolicy } from './interaction-policy.ts';
 import { loadFirstPartyGrant } from './first-party-grant.ts';
 import { providerPages } from '../server/views/provider-pages.ts';
 
-export const ACR = {
-  oneFactor: 'urn:loyalty:loa:1',
-  twoFactors: 'urn:loyalty:loa:2',
-  phishingResistant: 'urn:loyalty:loa:phr',
-} as const;
+export { ACR } from './assurance.ts';
 
 /** Scopes a member can grant, and the claims each releases. `admin` is for client credentials only. */
 export const CLAIMS = {
@@ -60,10 +57,10 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       token_endpoint_auth_method: 'client_secret_basic',
     },
     extraClientMetadata: {
-      properties: ['first_party', 'allowed_resources'],
+      properties: ['first_party', 'require_mfa', 'allowed_resources'],
       validator(_ctx, key, value) {
-        if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') {
-          throw new errors.InvalidClientMetadata('first_party must be a boolean');
+        if ((key === 'first_party' || key === 'require_mfa') && value !== undefined && typeof value !== 'boolean') {
+          throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
         }
         if (key === 'allowed_resources' && value !== undefined) {
           const ok = Array.isArray(value) && value.every((v) => typeof v === 'string' && URL.canParse(v));

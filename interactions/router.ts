@@ -6,6 +6,7 @@ import type { Context, Middleware } from 'koa';
 import { DomainError } from '../server/domain/errors.ts';
 import { consentHandlers } from './consent/handlers.ts';
 import { loginHandlers } from './login/handlers.ts';
+import { mfaHandlers } from './mfa/handlers.ts';
 import { recoveryHandlers } from './recovery/handlers.ts';
 import { registrationHandlers } from './registration/handlers.ts';
 import type { InteractionDeps, InteractionDetails } from './shared/deps.ts';
@@ -19,6 +20,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const verification = verificationHandlers(deps);
   const recovery = recoveryHandlers(deps);
   const consent = consentHandlers(deps);
+  const mfa = mfaHandlers(deps);
 
   const load = loadInteraction(deps.provider);
   const loadClient: Middleware = async (ctx, next) => {
@@ -39,6 +41,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
     switch (prompt.name) {
       case 'login':
         return login.show(ctx);
+      case 'mfa':
+        return mfa.show(ctx);
       case 'consent':
         return consent.show(ctx);
       default:
@@ -59,6 +63,9 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.get('/reset', ...get, signedOut, recovery.showReset);
   router.post('/reset', ...post, signedOut, recovery.submitReset);
   router.post('/reset/resend', ...post, signedOut, recovery.resendReset);
+
+  router.post('/mfa/send', ...post, requirePrompt('mfa'), mfa.send);
+  router.post('/mfa', ...post, requirePrompt('mfa'), mfa.submit);
 
   router.post('/consent', ...post, requirePrompt('consent'), consent.submit);
   return router;

@@ -10,6 +10,7 @@ import type { InteractionDeps } from '../interactions/shared/deps.ts';
 import { AccountService } from './domain/accounts/account-service.ts';
 import { ensureBootstrapAdminClient } from './domain/clients/bootstrap-admin.ts';
 import { CodeService } from './domain/codes/code-service.ts';
+import { EmailFactor } from './domain/factors/email-factor.ts';
 import { loadSigningKeys } from './domain/keys/key-service.ts';
 import type { Mailer } from './domain/mail/mailer.ts';
 import type { Storage } from './domain/storage.ts';
@@ -75,6 +76,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const interactions: InteractionDeps = {
       provider,
       accounts,
+      emailFactor: new EmailFactor({ codes, mailer }),
       csrf: new Csrf(deriveKey(kek, 'csrf'), new URL(config.issuer).origin),
       flow: new FlowCookie(deriveKey(kek, 'flow-cookie'), production),
     };

@@ -1,6 +1,6 @@
 // Sign-in with email and password; one answer for every kind of failure.
 import type { Context } from 'koa';
-import { ACR } from '../../config/provider.ts';
+import { ACR } from '../../config/assurance.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { parseForm } from '../shared/input.ts';
 import { clientName, renderPage, seeOther } from '../shared/page.ts';

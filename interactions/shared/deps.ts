@@ -1,12 +1,15 @@
 // What every interaction flow needs; built once in server/container.ts.
 import type Provider from 'oidc-provider';
 import type { AccountService } from '../../server/domain/accounts/account-service.ts';
+import type { EmailFactor } from '../../server/domain/factors/email-factor.ts';
 import type { Csrf } from '../../server/middleware/koa-csrf.ts';
 import type { FlowCookie } from './flow-state.ts';
 
 export interface InteractionDeps {
   provider: Provider;
   accounts: AccountService;
+  /** Second factor by email code (the mfa prompt). */
+  emailFactor: EmailFactor;
   csrf: Csrf;
   flow: FlowCookie;
 }

@@ -11,6 +11,8 @@ export interface FlowState {
   accountId?: string;
   /** A one-shot notice for the next page (message id). */
   info?: string;
+  /** A step-up code was sent in this interaction, so the page asks for it. */
+  stepUpSent?: boolean;
 }
 
 interface Envelope extends FlowState {
@@ -59,7 +61,7 @@ export class FlowCookie {
     try {
       const envelope = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Envelope;
       if (envelope.uid !== uid || envelope.exp < Date.now() / 1000) return {};
-      return { email: envelope.email, accountId: envelope.accountId, info: envelope.info };
+      return { email: envelope.email, accountId: envelope.accountId, info: envelope.info, stepUpSent: envelope.stepUpSent === true };
     } catch {
       return {};
     }

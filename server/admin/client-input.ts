@@ -22,6 +22,7 @@ export const clientInput = z
     backchannel_logout_uri: absoluteUri.optional(),
     backchannel_logout_session_required: z.boolean().optional(),
     first_party: z.boolean().optional(),
+    require_mfa: z.boolean().optional(),
     allowed_resources: z.array(absoluteUri).max(20).optional(),
     client_uri: absoluteUri.optional(),
     logo_uri: absoluteUri.optional(),

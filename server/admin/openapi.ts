@@ -28,6 +28,7 @@ const clientProperties = {
   backchannel_logout_uri: uri,
   backchannel_logout_session_required: { type: 'boolean' },
   first_party: { type: 'boolean', description: 'Skip the consent page (the program owns this client).' },
+  require_mfa: { type: 'boolean', description: 'Every sign-in for this client needs a second factor (acr urn:loyalty:loa:2).' },
   allowed_resources: { type: 'array', maxItems: 20, items: uri, description: 'Resource indicators this client may get JWT access tokens for.' },
   client_uri: uri,
   logo_uri: uri,

@@ -51,3 +51,17 @@ export async function signIn(ua: UserAgent, loginPage: Page, email: string, pass
 }
 
 export { findForm, UserAgent };
+
+/** On the step-up page: asks for a code, reads it from the SMTP sink and enters it. Returns where that led. */
+export async function stepUpWithEmailCode(ua: UserAgent, mfaPage: Page, sink: SmtpSink, email: string): Promise<Page> {
+  const before = sink.countFor(email);
+  const codePage = await ua.submit(mfaPage, '/mfa/send');
+  if (!codePage.body.includes('name="code"')) throw new Error(`no code form after sending: ${codePage.status}\n${codePage.body.slice(0, 800)}`);
+  const code = await sink.waitForCode(email, { after: before });
+  return ua.submit(codePage, '/mfa', { code });
+}
+
+/** True when `page` is the step-up page (it offers to send a code), not the password form. */
+export function isStepUpPage(page: Page): boolean {
+  return page.status === 200 && page.body.includes('/mfa/send"') && !page.body.includes('name="password"');
+}

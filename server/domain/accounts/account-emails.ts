@@ -32,3 +32,11 @@ export function passwordChanged(to: string): OutgoingEmail {
     text: 'The password of your account was just changed and every device was signed out.\n\nIf this was not you, reset your password now and contact support.\n',
   };
 }
+
+export function stepUpCode(to: string, code: string): OutgoingEmail {
+  return {
+    to,
+    subject: 'Your sign-in code',
+    text: `Your code to confirm it is you is:\n\n${code}\n\nIt expires in 10 minutes. If you did not just sign in, change your password now: someone else knows it.\n`,
+  };
+}

@@ -48,6 +48,17 @@ export const en = {
   'verify.resend': 'Send a new code',
   'verify.cooldown': 'You can ask for a new code in {wait}.',
 
+  // Step-up: a second factor before a client that asks for more than a password
+  'mfa.title': 'Confirm it is you',
+  'mfa.heading': 'Confirm it is you',
+  'mfa.intro': '{client} asks for an extra check. We will send a 6-digit code to {email}.',
+  'mfa.intro_sent': 'Enter the code we sent to {email}.',
+  'mfa.sent': 'We sent a 6-digit code to {email}. It expires in 10 minutes.',
+  'mfa.send': 'Send code',
+  'mfa.send_label': 'Get a code',
+  'mfa.submit': 'Continue',
+  'mfa.unavailable': 'Your account has no verified way to receive a code, so this sign-in cannot continue.',
+
   // Forgot password (ask for a code)
   'forgot.title': 'Forgot your password?',
   'forgot.heading': 'Forgot your password?',

@@ -10,6 +10,7 @@ describe.each(STORES)('admin API: refused client input (%s)', (store) => {
     ['an empty body', {}, 'redirect_uris'],
     ['redirect_uris as a string', { ...webClient, redirect_uris: 'https://shop.example/cb' }, 'redirect_uris'],
     ['first_party as a string', { ...webClient, first_party: 'yes' }, 'first_party'],
+    ['require_mfa as a number', { ...webClient, require_mfa: 1 }, 'require_mfa'],
     ['an unknown field', { ...webClient, is_admin: true }, 'is_admin'],
     ['a caller-chosen client_secret', { ...webClient, client_secret: 'my-own-secret' }, 'client_secret'],
     ['an http redirect on a public host', { ...webClient, redirect_uris: ['http://shop.example/callback'] }, 'redirect_uris.0'],

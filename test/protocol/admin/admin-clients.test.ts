@@ -136,6 +136,7 @@ describe.each(STORES)('admin API: managing clients (%s)', (store) => {
     const body = {
       ...webClient,
       first_party: true,
+      require_mfa: true,
       allowed_resources: ['https://api.partner.example/'],
       id_token_signed_response_alg: 'ES256',
       subject_type: 'pairwise',

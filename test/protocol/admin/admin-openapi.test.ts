@@ -71,7 +71,7 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
     const input = document.components.schemas.ClientInput as { properties: Record<string, unknown>; additionalProperties: boolean };
     expect(input.additionalProperties).toBe(false);
     const fields = Object.keys(input.properties);
-    expect(fields).toEqual(expect.arrayContaining(['client_id', 'redirect_uris', 'grant_types', 'scope', 'token_endpoint_auth_method', 'first_party', 'allowed_resources', 'jwks', 'jwks_uri']));
+    expect(fields).toEqual(expect.arrayContaining(['client_id', 'redirect_uris', 'grant_types', 'scope', 'token_endpoint_auth_method', 'first_party', 'require_mfa', 'allowed_resources', 'jwks', 'jwks_uri']));
     expect(fields).not.toContain('client_secret');
     // Every documented field is one the API knows: none of them is refused as unknown.
     const body = Object.fromEntries(fields.map((field) => [field, null]));
