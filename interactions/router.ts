@@ -64,8 +64,15 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.post('/reset', ...post, signedOut, recovery.submitReset);
   router.post('/reset/resend', ...post, signedOut, recovery.resendReset);
 
-  router.post('/mfa/send', ...post, requirePrompt('mfa'), mfa.send);
-  router.post('/mfa', ...post, requirePrompt('mfa'), mfa.submit);
+  const stepUp = requirePrompt('mfa');
+  router.post('/mfa/method', ...post, stepUp, mfa.chooseMethod);
+  router.post('/mfa/send', ...post, stepUp, mfa.send);
+  router.post('/mfa', ...post, stepUp, mfa.submitEmail);
+  router.post('/mfa/app', ...post, stepUp, mfa.submitApp);
+  router.post('/mfa/recovery', ...post, stepUp, mfa.submitRecovery);
+  router.post('/mfa/enrol', ...post, stepUp, mfa.startEnrolment);
+  router.post('/mfa/enrol/confirm', ...post, stepUp, mfa.confirmEnrolment);
+  router.post('/mfa/finish', ...post, stepUp, mfa.finish);
 
   router.post('/consent', ...post, requirePrompt('consent'), consent.submit);
   return router;

@@ -11,6 +11,7 @@ import { AccountService } from './domain/accounts/account-service.ts';
 import { ensureBootstrapAdminClient } from './domain/clients/bootstrap-admin.ts';
 import { CodeService } from './domain/codes/code-service.ts';
 import { EmailFactor } from './domain/factors/email-factor.ts';
+import { TotpFactor } from './domain/factors/totp-factor.ts';
 import { loadSigningKeys } from './domain/keys/key-service.ts';
 import type { Mailer } from './domain/mail/mailer.ts';
 import type { Storage } from './domain/storage.ts';
@@ -77,13 +78,22 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       provider,
       accounts,
       emailFactor: new EmailFactor({ codes, mailer }),
+      totp: new TotpFactor({
+        factors: storage.factors,
+        codes: storage.codes,
+        sealKey: deriveKey(kek, 'factor-secrets'),
+        hashKey: deriveKey(kek, 'recovery-codes'),
+        issuer: new URL(config.issuer).host,
+      }),
       csrf: new Csrf(deriveKey(kek, 'csrf'), new URL(config.issuer).origin),
       flow: new FlowCookie(deriveKey(kek, 'flow-cookie'), production),
     };
 
     // TTL indexes are lazy (and absent on some Mongo-compatible servers): sweep expired rows ourselves.
     const sweeper = setInterval(() => {
-      storage.oidc.sweepExpired(new Date()).catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed'));
+      const now = new Date();
+      storage.oidc.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed'));
+      storage.factors.sweepExpiredUses(now).catch((error: unknown) => logger.warn({ err: error }, 'factor-use sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
 

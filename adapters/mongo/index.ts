@@ -4,6 +4,7 @@ import type { Storage } from '../../server/domain/storage.ts';
 import { MongoAccountsRepository } from './accounts.ts';
 import { MongoClientsRepository } from './clients.ts';
 import { MongoCodesRepository } from './codes.ts';
+import { MongoFactorsRepository } from './factors.ts';
 import { ensureIndexes } from './indexes.ts';
 import { MongoKeysRepository } from './keys.ts';
 import { registerModels } from './models.ts';
@@ -28,6 +29,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       clients: new MongoClientsRepository(models.clients),
       keys: new MongoKeysRepository(models.keys),
       codes: new MongoCodesRepository(models.codes, models.codeEvents),
+      factors: new MongoFactorsRepository(models),
       oidc: new MongoOidcStore(models.oidc),
       async ping() {
         const db = connection.db;

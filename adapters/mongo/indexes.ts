@@ -29,6 +29,12 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
         { key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: CODE_TTL_GRACE_SECONDS },
       ],
     ],
+    [models.factors.collection, [{ key: { accountId: 1, createdAt: 1, _id: 1 }, name: 'accountId_1_createdAt_1__id_1' }]],
+    [models.recoveryCodes.collection, [{ key: { accountId: 1, codeHash: 1 }, name: 'accountId_1_codeHash_1' }]],
+    [models.recoveryCodeUses.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
+    // An expired use record blocks nothing, so the server may drop it at once.
+    [models.factorUses.collection, [{ key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: 0 }]],
+    [models.factorUseTakeovers.collection, [{ key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: 0 }]],
     [
       models.oidc.collection,
       [

@@ -67,6 +67,54 @@ export interface CodeEventDoc {
   expiresAt: Date;
 }
 
+export interface FactorDoc {
+  /** The factor id, chosen by the caller. */
+  _id: string;
+  accountId: string;
+  type: 'totp';
+  secret: string;
+  label: string;
+  createdAt: Date;
+  confirmedAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+/** Whether a code is used is not stored here but by a `recovery_code_uses` insert (see RecoveryCodeUseDoc). */
+export interface RecoveryCodeDoc {
+  /** The (accountId, codeHash) pair, encoded unambiguously: one document per code of an account. */
+  _id: string;
+  accountId: string;
+  codeHash: string;
+  /** New on every replace: a use recorded for an earlier set never applies to a code issued again. */
+  nonce: string;
+}
+
+/** The use of one recovery code: its unique _id is the claim, so of concurrent uses exactly one inserts it. */
+export interface RecoveryCodeUseDoc {
+  /** The used code's nonce. */
+  _id: string;
+  accountId: string;
+  at: Date;
+}
+
+/** A one-time value accepted for a factor; the unique _id refuses its replay. */
+export interface FactorUseDoc {
+  /** The (factorId, value) pair, encoded unambiguously. */
+  _id: string;
+  factorId: string;
+  value: string;
+  /** New on every claim, so a takeover of an expired record names exactly the record it replaces. */
+  nonce: string;
+  expiresAt: Date;
+}
+
+/** The right to replace one expired FactorUseDoc: a unique insert, so one claimer gets it, even on FerretDB. */
+export interface FactorUseTakeoverDoc {
+  /** The nonce of the expired record being replaced. */
+  _id: string;
+  expiresAt: Date;
+}
+
 export interface OidcDoc {
   /** "<model>:<id>" */
   _id: string;
@@ -87,6 +135,14 @@ export interface OidcDoc {
 const options = { versionKey: false, autoIndex: false, autoCreate: false, strict: 'throw', timestamps: false } as const;
 const nullableString = { type: String, default: null };
 const nullableDate = { type: Date, default: null };
+
+/**
+ * A required string that may be empty: mongoose's own `required` refuses '', but these hold what the caller
+ * chose (ids, labels, values), which the SQLite adapter stores as given.
+ */
+function givenString(path: string) {
+  return { type: String, required(this: { get(path: string): unknown }) { return typeof this.get(path) !== 'string'; } };
+}
 
 const identifierSchema = new Schema<IdentifierDoc>(
   { _id: { type: String, required: true }, accountId: { type: String, required: true }, createdAt: { type: Date, required: true } },
@@ -155,6 +211,51 @@ const codeEventSchema = new Schema<CodeEventDoc>(
   options,
 );
 
+const factorSchema = new Schema<FactorDoc>(
+  {
+    _id: givenString('_id'),
+    accountId: givenString('accountId'),
+    type: { type: String, required: true, enum: ['totp'] },
+    secret: givenString('secret'),
+    label: givenString('label'),
+    createdAt: { type: Date, required: true },
+    confirmedAt: nullableDate,
+    lastUsedAt: nullableDate,
+  },
+  options,
+);
+
+const recoveryCodeSchema = new Schema<RecoveryCodeDoc>(
+  {
+    _id: { type: String, required: true },
+    accountId: givenString('accountId'),
+    codeHash: givenString('codeHash'),
+    nonce: { type: String, required: true },
+  },
+  options,
+);
+
+const recoveryCodeUseSchema = new Schema<RecoveryCodeUseDoc>(
+  { _id: { type: String, required: true }, accountId: givenString('accountId'), at: { type: Date, required: true } },
+  options,
+);
+
+const factorUseSchema = new Schema<FactorUseDoc>(
+  {
+    _id: { type: String, required: true },
+    factorId: givenString('factorId'),
+    value: givenString('value'),
+    nonce: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  options,
+);
+
+const factorUseTakeoverSchema = new Schema<FactorUseTakeoverDoc>(
+  { _id: { type: String, required: true }, expiresAt: { type: Date, required: true } },
+  options,
+);
+
 const oidcSchema = new Schema<OidcDoc>(
   {
     _id: { type: String, required: true },
@@ -178,6 +279,11 @@ export interface Models {
   keys: Model<KeyDoc>;
   codes: Model<CodeDoc>;
   codeEvents: Model<CodeEventDoc>;
+  factors: Model<FactorDoc>;
+  recoveryCodes: Model<RecoveryCodeDoc>;
+  recoveryCodeUses: Model<RecoveryCodeUseDoc>;
+  factorUses: Model<FactorUseDoc>;
+  factorUseTakeovers: Model<FactorUseTakeoverDoc>;
   oidc: Model<OidcDoc>;
 }
 
@@ -190,6 +296,11 @@ export function registerModels(connection: Connection): Models {
     keys: connection.model<KeyDoc>('SigningKey', keySchema, 'signing_keys'),
     codes: connection.model<CodeDoc>('OneTimeCode', codeSchema, 'one_time_codes'),
     codeEvents: connection.model<CodeEventDoc>('OneTimeCodeEvent', codeEventSchema, 'code_events'),
+    factors: connection.model<FactorDoc>('Factor', factorSchema, 'factors'),
+    recoveryCodes: connection.model<RecoveryCodeDoc>('RecoveryCode', recoveryCodeSchema, 'recovery_codes'),
+    recoveryCodeUses: connection.model<RecoveryCodeUseDoc>('RecoveryCodeUse', recoveryCodeUseSchema, 'recovery_code_uses'),
+    factorUses: connection.model<FactorUseDoc>('FactorUse', factorUseSchema, 'factor_uses'),
+    factorUseTakeovers: connection.model<FactorUseTakeoverDoc>('FactorUseTakeover', factorUseTakeoverSchema, 'factor_use_takeovers'),
     oidc: connection.model<OidcDoc>('OidcPayload', oidcSchema, 'oidc_payloads'),
   };
 }

@@ -4,6 +4,7 @@ import { SqliteAccountsRepository } from './accounts.ts';
 import { SqliteClientsRepository } from './clients.ts';
 import { SqliteCodesRepository } from './codes.ts';
 import { openDatabase } from './database.ts';
+import { SqliteFactorsRepository } from './factors.ts';
 import { SqliteKeysRepository } from './keys.ts';
 import { SqliteOidcStore } from './oidc-store.ts';
 
@@ -25,6 +26,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     clients: new SqliteClientsRepository(db),
     keys: new SqliteKeysRepository(db),
     codes: new SqliteCodesRepository(db),
+    factors: new SqliteFactorsRepository(db),
     oidc,
     async ping() {
       if (!db.isOpen) throw new Error('SQLite storage is closed');

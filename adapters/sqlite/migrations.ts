@@ -68,4 +68,38 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX oidc_payloads_expires_at ON oidc_payloads (expires_at) WHERE expires_at IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    // Second factors. No foreign keys to accounts: the Mongo adapter cannot have them, and both must
+    // behave alike; removing an account's factors is the caller's job.
+    sql: `
+      CREATE TABLE factors (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('totp')),
+        secret TEXT NOT NULL,
+        label TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        confirmed_at INTEGER,
+        last_used_at INTEGER
+      ) STRICT;
+      CREATE INDEX factors_account_id ON factors (account_id, created_at, id);
+
+      CREATE TABLE recovery_codes (
+        account_id TEXT NOT NULL,
+        code_hash TEXT NOT NULL,
+        used_at INTEGER,
+        PRIMARY KEY (account_id, code_hash)
+      ) STRICT;
+
+      -- One row per accepted one-time value (a TOTP time step): the primary key refuses a replay.
+      CREATE TABLE factor_uses (
+        factor_id TEXT NOT NULL,
+        value TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (factor_id, value)
+      ) STRICT;
+      CREATE INDEX factor_uses_expires_at ON factor_uses (expires_at);
+    `,
+  },
 ];

@@ -2,6 +2,7 @@
 import type Provider from 'oidc-provider';
 import type { AccountService } from '../../server/domain/accounts/account-service.ts';
 import type { EmailFactor } from '../../server/domain/factors/email-factor.ts';
+import type { TotpFactor } from '../../server/domain/factors/totp-factor.ts';
 import type { Csrf } from '../../server/middleware/koa-csrf.ts';
 import type { FlowCookie } from './flow-state.ts';
 
@@ -10,6 +11,8 @@ export interface InteractionDeps {
   accounts: AccountService;
   /** Second factor by email code (the mfa prompt). */
   emailFactor: EmailFactor;
+  /** Authenticator apps and their recovery codes. */
+  totp: TotpFactor;
   csrf: Csrf;
   flow: FlowCookie;
 }

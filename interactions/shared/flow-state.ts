@@ -1,5 +1,5 @@
 // Short-lived, signed state carried between the pages of one interaction (e.g. which account is verifying).
-// Signed, not encrypted: it only ever holds the member's own email and account id.
+// Signed, not encrypted: it only holds the member's own email, ids and which factor was proven.
 import { createHmac } from 'node:crypto';
 import type { Context } from 'koa';
 import { constantTimeEqual } from '../../server/security/crypto.ts';
@@ -13,7 +13,17 @@ export interface FlowState {
   info?: string;
   /** A step-up code was sent in this interaction, so the page asks for it. */
   stepUpSent?: boolean;
+  /** The way of proving a second factor the member picked instead of the default one. */
+  mfaMethod?: MfaMethod;
+  /** The second factor this interaction already proved (set only by a successful check). */
+  secondFactor?: MfaMethod;
+  /** An authenticator app being enrolled in this interaction. */
+  enrolFactorId?: string;
 }
+
+export type MfaMethod = 'email' | 'totp' | 'recovery';
+const MFA_METHODS: readonly string[] = ['email', 'totp', 'recovery'];
+const method = (value: unknown): MfaMethod | undefined => (typeof value === 'string' && MFA_METHODS.includes(value) ? (value as MfaMethod) : undefined);
 
 interface Envelope extends FlowState {
   uid: string;
@@ -61,7 +71,15 @@ export class FlowCookie {
     try {
       const envelope = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Envelope;
       if (envelope.uid !== uid || envelope.exp < Date.now() / 1000) return {};
-      return { email: envelope.email, accountId: envelope.accountId, info: envelope.info, stepUpSent: envelope.stepUpSent === true };
+      return {
+        email: envelope.email,
+        accountId: envelope.accountId,
+        info: envelope.info,
+        stepUpSent: envelope.stepUpSent === true,
+        mfaMethod: method(envelope.mfaMethod),
+        secondFactor: method(envelope.secondFactor),
+        enrolFactorId: typeof envelope.enrolFactorId === 'string' ? envelope.enrolFactorId : undefined,
+      };
     } catch {
       return {};
     }

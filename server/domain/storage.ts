@@ -2,6 +2,7 @@
 import type { AccountsRepository } from './accounts/accounts.repository.ts';
 import type { ClientsRepository } from './clients/clients.repository.ts';
 import type { CodesRepository } from './codes/codes.repository.ts';
+import type { FactorsRepository } from './factors/factors.repository.ts';
 import type { KeysRepository } from './keys/keys.repository.ts';
 import type { OidcStore } from './oidc/oidc-store.repository.ts';
 
@@ -11,6 +12,7 @@ export interface Storage {
   readonly clients: ClientsRepository;
   readonly keys: KeysRepository;
   readonly codes: CodesRepository;
+  readonly factors: FactorsRepository;
   readonly oidc: OidcStore;
   /** Resolves when the store answers a trivial query; rejects otherwise (readiness probe). */
   ping(): Promise<void>;

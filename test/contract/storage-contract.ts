@@ -3,6 +3,7 @@ import type { Storage } from '../../server/domain/storage.ts';
 import { describeAccountsContract } from './accounts.contract.ts';
 import { describeClientsContract } from './clients.contract.ts';
 import { describeCodesContract } from './codes.contract.ts';
+import { describeFactorsContract } from './factors.contract.ts';
 import { useStorage } from './harness.ts';
 import { describeKeysContract } from './keys.contract.ts';
 import { describeOidcStoreContract } from './oidc-store.contract.ts';
@@ -14,6 +15,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describeClientsContract(open);
     describeKeysContract(open);
     describeCodesContract(open);
+    describeFactorsContract(open);
     describeOidcStoreContract(open);
 
     describe('lifecycle', () => {
@@ -33,6 +35,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
           expect(await storage().clients.list({ limit: 10 })).toEqual([]);
           expect(await storage().keys.list()).toEqual([]);
           expect(await storage().oidc.sweepExpired(new Date(8.64e15))).toBe(0);
+          expect(await storage().factors.sweepExpiredUses(new Date(8.64e15))).toBe(0);
         });
       });
     });

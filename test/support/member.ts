@@ -52,8 +52,17 @@ export async function signIn(ua: UserAgent, loginPage: Page, email: string, pass
 
 export { findForm, UserAgent };
 
-/** On the step-up page: asks for a code, reads it from the SMTP sink and enters it. Returns where that led. */
+/**
+ * Steps up by email and declines the authenticator-app offer that follows for members without one.
+ * Returns where that led (the client's redirect_uri when all went well).
+ */
 export async function stepUpWithEmailCode(ua: UserAgent, mfaPage: Page, sink: SmtpSink, email: string): Promise<Page> {
+  const page = await proveEmailCode(ua, mfaPage, sink, email);
+  return page.status === 200 && page.body.includes('/mfa/enrol"') ? ua.submit(page, '/mfa/finish') : page;
+}
+
+/** On the step-up page: asks for a code, reads it from the SMTP sink and enters it. Returns where that led. */
+export async function proveEmailCode(ua: UserAgent, mfaPage: Page, sink: SmtpSink, email: string): Promise<Page> {
   const before = sink.countFor(email);
   const codePage = await ua.submit(mfaPage, '/mfa/send');
   if (!codePage.body.includes('name="code"')) throw new Error(`no code form after sending: ${codePage.status}\n${codePage.body.slice(0, 800)}`);
@@ -64,4 +73,29 @@ export async function stepUpWithEmailCode(ua: UserAgent, mfaPage: Page, sink: Sm
 /** True when `page` is the step-up page (it offers to send a code), not the password form. */
 export function isStepUpPage(page: Page): boolean {
   return page.status === 200 && page.body.includes('/mfa/send"') && !page.body.includes('name="password"');
+}
+
+export interface AppEnrolment {
+  /** The base32 key as shown on the page, for computing codes. */
+  key: string;
+  recoveryCodes: string[];
+  /** Where "I have saved them" led (the client's redirect_uri). */
+  done: Page;
+}
+
+/**
+ * From the step-up page of a member without an app: proves the email code, accepts the offer, reads
+ * the key from the page, confirms with `code(key)` and saves the recovery codes.
+ */
+export async function enrolApp(ua: UserAgent, mfaPage: Page, sink: SmtpSink, email: string, code: (key: string) => string): Promise<AppEnrolment> {
+  const offer = await proveEmailCode(ua, mfaPage, sink, email);
+  if (!offer.body.includes('/mfa/enrol"')) throw new Error(`no app offer after the email code: ${offer.status}\n${offer.body.slice(0, 800)}`);
+  const enrolPage = await ua.submit(offer, '/mfa/enrol');
+  const key = /id="manual-key">([A-Z2-7 ]+)</.exec(enrolPage.body)?.[1];
+  if (!key) throw new Error(`no key on the enrolment page: ${enrolPage.status}\n${enrolPage.body.slice(0, 800)}`);
+  const codesPage = await ua.submit(enrolPage, '/mfa/enrol/confirm', { code: code(key) });
+  const recoveryCodes = [...codesPage.body.matchAll(/<code>([A-Z0-9-]+)<\/code>/g)].map((m) => m[1]!);
+  if (recoveryCodes.length === 0) throw new Error(`no recovery codes after confirming: ${codesPage.status}\n${codesPage.body.slice(0, 800)}`);
+  const done = await ua.submit(codesPage, '/mfa/finish');
+  return { key, recoveryCodes, done };
 }

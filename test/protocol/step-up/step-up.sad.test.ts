@@ -81,7 +81,8 @@ describe.each(STORES)('step-up threats (%s)', (store) => {
 
   test('replay: a code that already completed a step-up is refused in the next one', async () => {
     const { ua, request, codePage, code } = await atCodeForm();
-    const done = await submitCode(ua, codePage, code);
+    const offer = await submitCode(ua, codePage, code);
+    const done = await ua.submit(offer, '/mfa/finish'); // "Not now" to the authenticator-app offer
     expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
     expect((await exchange(fx.config, done.url, request)).claims()!.acr).toBe(LOA2);
 
