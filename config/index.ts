@@ -26,6 +26,7 @@ export interface Config {
   trustProxy: boolean;
   logLevel: RawConfig['LOG_LEVEL'];
   codeResendCooldownSeconds: number;
+  webauthn: { rpId: string; origins: string[] };
 }
 
 /** Reads (or creates once) the development secrets file in DATA_DIR, so restarts keep keys and sessions. */
@@ -106,5 +107,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     trustProxy: raw.TRUST_PROXY,
     logLevel: raw.LOG_LEVEL,
     codeResendCooldownSeconds: raw.CODE_RESEND_COOLDOWN_SECONDS,
+    webauthn: Object.freeze(webauthnSettings(raw, issuerText)),
   });
+}
+
+/** Passkeys: the rpId must be the issuer host or a suffix of it, and each origin an exact scheme://host[:port]. */
+function webauthnSettings(raw: RawConfig, issuer: string): { rpId: string; origins: string[] } {
+  const issuerUrl = new URL(issuer);
+  const rpId = (raw.WEBAUTHN_RP_ID ?? issuerUrl.hostname).toLowerCase();
+  if (issuerUrl.hostname !== rpId && !issuerUrl.hostname.endsWith(`.${rpId}`)) {
+    throw new ConfigError(`WEBAUTHN_RP_ID: expected the ISSUER host ${issuerUrl.hostname} or a domain it belongs to, got ${rpId}`);
+  }
+  const origins = raw.WEBAUTHN_ORIGINS === undefined ? [issuerUrl.origin] : raw.WEBAUTHN_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin) throw new ConfigError(`WEBAUTHN_ORIGINS: expected origins like https://shop.example.com, got ${origin}`);
+  }
+  if (origins.length === 0) throw new ConfigError('WEBAUTHN_ORIGINS: expected at least one origin');
+  return { rpId, origins };
 }

@@ -105,6 +105,16 @@ export const settings = {
     description: 'Minimum wait before a one-time code can be sent again to the same account.',
     defaultText: '60',
   },
+  WEBAUTHN_RP_ID: {
+    schema: z.string().regex(/^[a-z0-9.-]+$/i, 'expected a host name such as example.com (no scheme, port or path)').optional(),
+    description: 'Passkey relying-party id: the issuer host or a registrable suffix of it. Passkeys only work on that domain; changing it strands the ones already made.',
+    defaultText: 'the ISSUER host',
+  },
+  WEBAUTHN_ORIGINS: {
+    schema: z.string().optional(),
+    description: 'Comma-separated origins (scheme://host[:port]) allowed to use passkeys, matched exactly.',
+    defaultText: 'the ISSUER origin',
+  },
 } as const;
 
 export type SettingKey = keyof typeof settings;

@@ -7,6 +7,7 @@ import { DomainError } from '../server/domain/errors.ts';
 import { consentHandlers } from './consent/handlers.ts';
 import { loginHandlers } from './login/handlers.ts';
 import { mfaHandlers } from './mfa/handlers.ts';
+import { passkeyHandlers } from './passkey/handlers.ts';
 import { recoveryHandlers } from './recovery/handlers.ts';
 import { registrationHandlers } from './registration/handlers.ts';
 import type { InteractionDeps, InteractionDetails } from './shared/deps.ts';
@@ -21,6 +22,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const recovery = recoveryHandlers(deps);
   const consent = consentHandlers(deps);
   const mfa = mfaHandlers(deps);
+  const passkey = passkeyHandlers(deps);
 
   const load = loadInteraction(deps.provider);
   const loadClient: Middleware = async (ctx, next) => {
@@ -33,6 +35,11 @@ export function interactionRouter(deps: InteractionDeps): Router {
     throw new DomainError('invalid_input', 'unreadable form body');
   } });
   const post = [parse, deps.csrf.verify(), load, loadClient];
+  // The passkey endpoints are called by public/passkey.js with JSON (the credential), CSRF token inside.
+  const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '32kb', onError: () => {
+    throw new DomainError('invalid_input', 'unreadable JSON body');
+  } });
+  const postJson = [parseJson, deps.csrf.verify(), load, loadClient];
   const get = [load, loadClient];
   const signedOut = requirePrompt('login');
 
@@ -53,6 +60,14 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.post('/abort', ...post, login.abort);
 
   router.get('/register', ...get, signedOut, registration.show);
+  router.get('/register/passkey', ...get, signedOut, registration.showPasskey);
+  router.post('/register/passkey', ...post, signedOut, registration.submitPasskey);
+
+  router.post('/passkey/login/options', ...postJson, signedOut, passkey.loginOptions);
+  router.post('/passkey/login', ...postJson, signedOut, passkey.login);
+  router.get('/passkey/create', ...get, signedOut, passkey.showCreate);
+  router.post('/passkey/create/options', ...postJson, signedOut, passkey.createOptions);
+  router.post('/passkey/create', ...postJson, signedOut, passkey.create);
   router.post('/register', ...post, signedOut, registration.submit);
   router.get('/verify', ...get, signedOut, verification.show);
   router.post('/verify', ...post, signedOut, verification.submit);

@@ -1,5 +1,7 @@
 // The HTTP application: oidc-provider's Koa app with our middleware in front, in this order:
 // request context → security headers → error handler → health → static → admin API → hosted pages → protocol.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Next } from 'koa';
 import type Provider from 'oidc-provider';
@@ -28,6 +30,13 @@ function onPaths<C extends { path: string }>(pattern: RegExp, middleware: (ctx: 
   return (ctx: C, next: Next) => (pattern.test(ctx.path) ? middleware(ctx, next) : next());
 }
 
+/** Browser libraries served from our origin (no CDN): the WebAuthn helper's prebuilt bundle. */
+function browserLibraries(): Record<string, string> {
+  // The package exports only its module entry; its bundle sits two folders up from the CommonJS build.
+  const entry = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
+  return { 'simplewebauthn-browser.js': join(dirname(dirname(entry)), 'dist/bundle/index.umd.min.js') };
+}
+
 const HEALTH_PATHS = /^\/(?:healthz|readyz)\/?$/i;
 const ADMIN_PATHS = /^\/admin(?:\/|$)/i;
 const INTERACTION_PATHS = /^\/interaction\//i;
@@ -41,7 +50,7 @@ export function buildApp(container: Container): App {
   provider.use(securityHeaders(config.env === 'production'));
   provider.use(errorHandler(logger));
   provider.use(onPaths(HEALTH_PATHS, healthRouter(storage, () => shuttingDown).routes()));
-  provider.use(staticAssets(fileURLToPath(new URL('../public', import.meta.url))));
+  provider.use(staticAssets(fileURLToPath(new URL('../public', import.meta.url)), '/static/', browserLibraries()));
   const admin = adminRouter({ provider, clients: storage.clients, logger });
   provider.use(onPaths(ADMIN_PATHS, admin.routes()));
   provider.use(onPaths(ADMIN_PATHS, admin.allowedMethods()));

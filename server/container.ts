@@ -12,6 +12,7 @@ import { ensureBootstrapAdminClient } from './domain/clients/bootstrap-admin.ts'
 import { CodeService } from './domain/codes/code-service.ts';
 import { EmailFactor } from './domain/factors/email-factor.ts';
 import { TotpFactor } from './domain/factors/totp-factor.ts';
+import { PasskeyService } from './domain/passkeys/passkey-service.ts';
 import { loadSigningKeys } from './domain/keys/key-service.ts';
 import type { Mailer } from './domain/mail/mailer.ts';
 import type { Storage } from './domain/storage.ts';
@@ -84,6 +85,14 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         sealKey: deriveKey(kek, 'factor-secrets'),
         hashKey: deriveKey(kek, 'recovery-codes'),
         issuer: new URL(config.issuer).host,
+      }),
+      passkeys: new PasskeyService({
+        passkeys: storage.passkeys,
+        accounts: storage.accounts,
+        codes: storage.codes,
+        rpId: config.webauthn.rpId,
+        rpName: 'Loyalty account',
+        origins: config.webauthn.origins,
       }),
       csrf: new Csrf(deriveKey(kek, 'csrf'), new URL(config.issuer).origin),
       flow: new FlowCookie(deriveKey(kek, 'flow-cookie'), production),

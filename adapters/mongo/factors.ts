@@ -4,27 +4,11 @@ import { randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
 import { DomainError } from '../../server/domain/errors.ts';
 import type { Factor, FactorsRepository, RecoveryCode } from '../../server/domain/factors/factors.repository.ts';
-import { isDuplicateKey } from './errors.ts';
+import { insertUnique, pairId } from './claims.ts';
 import type { FactorDoc, FactorUseDoc, FactorUseTakeoverDoc, Models, RecoveryCodeDoc, RecoveryCodeUseDoc } from './models.ts';
 
 /** How long the winner of a takeover has to replace the expired record; the takeover is swept after that. */
 const TAKEOVER_HOLD_MS = 60 * 1000;
-
-/** Both parts are the caller's, so "a:b" + "c" and "a" + "b:c" must not meet: the length prefix keeps them apart. */
-function pairId(first: string, second: string): string {
-  return `${first.length}:${first}:${second}`;
-}
-
-/** Inserts `doc`; false when its _id is taken. The one write FerretDB 1.24 makes atomic against a concurrent twin. */
-async function insertUnique<T>(model: Model<T>, doc: T): Promise<boolean> {
-  try {
-    await model.create(doc);
-    return true;
-  } catch (error) {
-    if (isDuplicateKey(error)) return false;
-    throw error;
-  }
-}
 
 function toFactor(doc: FactorDoc): Factor {
   return {

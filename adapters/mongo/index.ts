@@ -9,6 +9,7 @@ import { ensureIndexes } from './indexes.ts';
 import { MongoKeysRepository } from './keys.ts';
 import { registerModels } from './models.ts';
 import { MongoOidcStore } from './oidc-store.ts';
+import { MongoPasskeysRepository } from './passkeys.ts';
 
 export interface MongoStorageOptions {
   /** mongodb:// or mongodb+srv:// URI; the database is the one named in its path. */
@@ -30,6 +31,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       keys: new MongoKeysRepository(models.keys),
       codes: new MongoCodesRepository(models.codes, models.codeEvents),
       factors: new MongoFactorsRepository(models),
+      passkeys: new MongoPasskeysRepository(models),
       oidc: new MongoOidcStore(models.oidc),
       async ping() {
         const db = connection.db;

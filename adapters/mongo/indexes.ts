@@ -35,6 +35,9 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
     // An expired use record blocks nothing, so the server may drop it at once.
     [models.factorUses.collection, [{ key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: 0 }]],
     [models.factorUseTakeovers.collection, [{ key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: 0 }]],
+    [models.passkeys.collection, [{ key: { accountId: 1, createdAt: 1, _id: 1 }, name: 'accountId_1_createdAt_1__id_1' }]],
+    // Serves both the highest use of a passkey (its true counter) and the cleanup of its older uses.
+    [models.passkeyUses.collection, [{ key: { passkeyId: 1, counter: -1 }, name: 'passkeyId_1_counter_-1' }]],
     [
       models.oidc.collection,
       [

@@ -115,6 +115,33 @@ export interface FactorUseTakeoverDoc {
   expiresAt: Date;
 }
 
+export interface PasskeyDoc {
+  /** The credential id: unique across accounts because it is the _id. */
+  _id: string;
+  accountId: string;
+  publicKey: string;
+  /** Highest counter recorded here; on FerretDB it may lag the highest PasskeyUseDoc (see passkeys.ts). */
+  counter: number;
+  transports: string[];
+  deviceType: 'singleDevice' | 'multiDevice';
+  backedUp: boolean;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+/**
+ * An accepted non-zero signature counter of a passkey: the unique _id lets one of concurrent sign-ins with it win.
+ * A passkey's highest one is kept (its counter even when FerretDB set the PasskeyDoc's back); lower ones are pruned.
+ */
+export interface PasskeyUseDoc {
+  /** The (passkeyId, counter) pair, encoded unambiguously. */
+  _id: string;
+  passkeyId: string;
+  counter: number;
+  at: Date;
+}
+
 export interface OidcDoc {
   /** "<model>:<id>" */
   _id: string;
@@ -256,6 +283,32 @@ const factorUseTakeoverSchema = new Schema<FactorUseTakeoverDoc>(
   options,
 );
 
+const passkeySchema = new Schema<PasskeyDoc>(
+  {
+    _id: givenString('_id'),
+    accountId: givenString('accountId'),
+    publicKey: givenString('publicKey'),
+    counter: { type: Number, required: true, min: 0 },
+    transports: { type: [String], required: true },
+    deviceType: { type: String, required: true, enum: ['singleDevice', 'multiDevice'] },
+    backedUp: { type: Boolean, required: true },
+    name: givenString('name'),
+    createdAt: { type: Date, required: true },
+    lastUsedAt: nullableDate,
+  },
+  options,
+);
+
+const passkeyUseSchema = new Schema<PasskeyUseDoc>(
+  {
+    _id: { type: String, required: true },
+    passkeyId: givenString('passkeyId'),
+    counter: { type: Number, required: true },
+    at: { type: Date, required: true },
+  },
+  options,
+);
+
 const oidcSchema = new Schema<OidcDoc>(
   {
     _id: { type: String, required: true },
@@ -284,6 +337,8 @@ export interface Models {
   recoveryCodeUses: Model<RecoveryCodeUseDoc>;
   factorUses: Model<FactorUseDoc>;
   factorUseTakeovers: Model<FactorUseTakeoverDoc>;
+  passkeys: Model<PasskeyDoc>;
+  passkeyUses: Model<PasskeyUseDoc>;
   oidc: Model<OidcDoc>;
 }
 
@@ -301,6 +356,8 @@ export function registerModels(connection: Connection): Models {
     recoveryCodeUses: connection.model<RecoveryCodeUseDoc>('RecoveryCodeUse', recoveryCodeUseSchema, 'recovery_code_uses'),
     factorUses: connection.model<FactorUseDoc>('FactorUse', factorUseSchema, 'factor_uses'),
     factorUseTakeovers: connection.model<FactorUseTakeoverDoc>('FactorUseTakeover', factorUseTakeoverSchema, 'factor_use_takeovers'),
+    passkeys: connection.model<PasskeyDoc>('Passkey', passkeySchema, 'passkeys'),
+    passkeyUses: connection.model<PasskeyUseDoc>('PasskeyUse', passkeyUseSchema, 'passkey_uses'),
     oidc: connection.model<OidcDoc>('OidcPayload', oidcSchema, 'oidc_payloads'),
   };
 }

@@ -7,6 +7,7 @@ import { openDatabase } from './database.ts';
 import { SqliteFactorsRepository } from './factors.ts';
 import { SqliteKeysRepository } from './keys.ts';
 import { SqliteOidcStore } from './oidc-store.ts';
+import { SqlitePasskeysRepository } from './passkeys.ts';
 
 export interface SqliteStorageOptions {
   /** Directory holding `idp.sqlite` (created if missing); `':memory:'` for a throwaway in-memory store. */
@@ -27,6 +28,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     keys: new SqliteKeysRepository(db),
     codes: new SqliteCodesRepository(db),
     factors: new SqliteFactorsRepository(db),
+    passkeys: new SqlitePasskeysRepository(db),
     oidc,
     async ping() {
       if (!db.isOpen) throw new Error('SQLite storage is closed');

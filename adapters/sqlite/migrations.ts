@@ -102,4 +102,24 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX factor_uses_expires_at ON factor_uses (expires_at);
     `,
   },
+  {
+    version: 3,
+    // Passkeys (WebAuthn credentials). The id is the credential id, so the primary key keeps it unique across
+    // accounts; no foreign key to accounts, as in version 2. Transports are a JSON array (order kept).
+    sql: `
+      CREATE TABLE passkeys (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        counter INTEGER NOT NULL CHECK (counter >= 0),
+        transports TEXT NOT NULL,
+        device_type TEXT NOT NULL CHECK (device_type IN ('singleDevice', 'multiDevice')),
+        backed_up INTEGER NOT NULL CHECK (backed_up IN (0, 1)),
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+      ) STRICT;
+      CREATE INDEX passkeys_account_id ON passkeys (account_id, created_at, id);
+    `,
+  },
 ];

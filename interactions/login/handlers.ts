@@ -13,6 +13,8 @@ function links(uid: string) {
     registerUrl: `/interaction/${uid}/register`,
     forgotUrl: `/interaction/${uid}/forgot`,
     abortUrl: `/interaction/${uid}/abort`,
+    passkeyOptionsUrl: `/interaction/${uid}/passkey/login/options`,
+    passkeyLoginUrl: `/interaction/${uid}/passkey/login`,
   };
 }
 

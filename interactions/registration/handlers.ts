@@ -1,44 +1,47 @@
-// Sign-up with email and password, then on to email verification.
+// Sign-up with email and password, or with email alone for a passkey; then on to email verification.
 import type { Context } from 'koa';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { parseForm } from '../shared/input.ts';
 import { clientName, renderPage, seeOther } from '../shared/page.ts';
-import { registrationForm } from './input.ts';
+import { passkeyRegistrationForm, registrationForm } from './input.ts';
+
+type Variant = 'password' | 'passkey';
 
 export function registrationHandlers(deps: InteractionDeps) {
-  const page = (ctx: Context, uid: string, email: string, errors: Record<string, string>, status = 200) =>
-    renderPage(ctx, deps, 'registration/register', {
-      action: `/interaction/${uid}/register`,
+  const page = (ctx: Context, variant: Variant, email: string, errors: Record<string, string>, status = 200) => {
+    const { uid } = ctx.state.interaction as InteractionDetails;
+    return renderPage(ctx, deps, variant === 'password' ? 'registration/register' : 'registration/register-passkey', {
+      action: variant === 'password' ? `/interaction/${uid}/register` : `/interaction/${uid}/register/passkey`,
+      passkeyUrl: `/interaction/${uid}/register/passkey`,
+      passwordUrl: `/interaction/${uid}/register`,
       signInUrl: `/interaction/${uid}`,
       email,
       errors,
       clientName: clientName(ctx),
     }, status);
+  };
+
+  /** Both variants: same answer whether or not the email is taken (see AccountService.register). */
+  async function submit(ctx: Context, variant: Variant) {
+    const { uid } = ctx.state.interaction as InteractionDetails;
+    const form = variant === 'password' ? parseForm(registrationForm, ctx.request.body) : parseForm(passkeyRegistrationForm, ctx.request.body);
+    if (!form) return page(ctx, variant, '', { form: 'register.error.generic' }, 400);
+    const result = await deps.accounts.register(form.email, form.password);
+    if (!result.ok) return page(ctx, variant, form.email, result.errors, 400);
+    deps.flow.write(ctx, uid, {
+      accountId: result.accountId,
+      email: result.email,
+      // Passwordless: the passkey is created after the code, once the address is proven.
+      passkeySignup: variant === 'passkey',
+      info: result.retryAfterSeconds > 0 ? 'code.too_soon' : 'verify.sent',
+    });
+    seeOther(ctx, `/interaction/${uid}/verify`);
+  }
 
   return {
-    async show(ctx: Context) {
-      const details = ctx.state.interaction as InteractionDetails;
-      await page(ctx, details.uid, '', {});
-    },
-
-    async submit(ctx: Context) {
-      const details = ctx.state.interaction as InteractionDetails;
-      const form = parseForm(registrationForm, ctx.request.body);
-      if (!form) {
-        await page(ctx, details.uid, '', { form: 'register.error.generic' }, 400);
-        return;
-      }
-      const result = await deps.accounts.register(form.email, form.password);
-      if (!result.ok) {
-        await page(ctx, details.uid, form.email, result.errors, 400);
-        return;
-      }
-      deps.flow.write(ctx, details.uid, {
-        accountId: result.accountId,
-        email: result.email,
-        info: result.retryAfterSeconds > 0 ? 'code.too_soon' : 'verify.sent',
-      });
-      seeOther(ctx, `/interaction/${details.uid}/verify`);
-    },
+    show: (ctx: Context) => page(ctx, 'password', '', {}),
+    submit: (ctx: Context) => submit(ctx, 'password'),
+    showPasskey: (ctx: Context) => page(ctx, 'passkey', '', {}),
+    submitPasskey: (ctx: Context) => submit(ctx, 'passkey'),
   };
 }

@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { AccountService } from '../../server/domain/accounts/account-service.ts';
 import type { EmailFactor } from '../../server/domain/factors/email-factor.ts';
 import type { TotpFactor } from '../../server/domain/factors/totp-factor.ts';
+import type { PasskeyService } from '../../server/domain/passkeys/passkey-service.ts';
 import type { Csrf } from '../../server/middleware/koa-csrf.ts';
 import type { FlowCookie } from './flow-state.ts';
 
@@ -13,6 +14,8 @@ export interface InteractionDeps {
   emailFactor: EmailFactor;
   /** Authenticator apps and their recovery codes. */
   totp: TotpFactor;
+  /** Passkey (WebAuthn) ceremonies. */
+  passkeys: PasskeyService;
   csrf: Csrf;
   flow: FlowCookie;
 }

@@ -19,6 +19,10 @@ export interface FlowState {
   secondFactor?: MfaMethod;
   /** An authenticator app being enrolled in this interaction. */
   enrolFactorId?: string;
+  /** The sign-up in this interaction is passwordless: a passkey is created once the email is verified. */
+  passkeySignup?: boolean;
+  /** Set by the verification step only: this account's email was proven in this interaction. */
+  verifiedAccountId?: string;
 }
 
 export type MfaMethod = 'email' | 'totp' | 'recovery';
@@ -79,6 +83,8 @@ export class FlowCookie {
         mfaMethod: method(envelope.mfaMethod),
         secondFactor: method(envelope.secondFactor),
         enrolFactorId: typeof envelope.enrolFactorId === 'string' ? envelope.enrolFactorId : undefined,
+        passkeySignup: envelope.passkeySignup === true,
+        verifiedAccountId: typeof envelope.verifiedAccountId === 'string' ? envelope.verifiedAccountId : undefined,
       };
     } catch {
       return {};

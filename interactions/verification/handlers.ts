@@ -25,7 +25,7 @@ export function verificationHandlers(deps: InteractionDeps) {
       seeOther(ctx, `/interaction/${details.uid}`);
       return undefined;
     }
-    return { uid: details.uid, accountId: flow.accountId, email: flow.email, info: flow.info ?? null };
+    return { uid: details.uid, accountId: flow.accountId, email: flow.email, info: flow.info ?? null, passkeySignup: flow.passkeySignup === true };
   }
 
   return {
@@ -47,6 +47,12 @@ export function verificationHandlers(deps: InteractionDeps) {
         await page(ctx, state.uid, state.email, result.reason, null, 400);
         return;
       }
+      if (state.passkeySignup) {
+        // Only now, with the address proven, may a credential be attached to the account.
+        deps.flow.write(ctx, state.uid, { email: result.account.email, passkeySignup: true, verifiedAccountId: result.account.id });
+        seeOther(ctx, `/interaction/${state.uid}/passkey/create`);
+        return;
+      }
       deps.flow.write(ctx, state.uid, { email: result.account.email, info: 'login.info.verified' });
       seeOther(ctx, `/interaction/${state.uid}`);
     },
@@ -55,7 +61,7 @@ export function verificationHandlers(deps: InteractionDeps) {
       const state = pending(ctx);
       if (!state) return;
       const wait = await deps.accounts.resendVerificationCode(state.accountId);
-      deps.flow.write(ctx, state.uid, { accountId: state.accountId, email: state.email, info: wait > 0 ? 'code.too_soon' : 'verify.resent' });
+      deps.flow.write(ctx, state.uid, { accountId: state.accountId, email: state.email, passkeySignup: state.passkeySignup, info: wait > 0 ? 'code.too_soon' : 'verify.resent' });
       seeOther(ctx, `/interaction/${state.uid}/verify`);
     },
   };

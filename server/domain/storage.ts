@@ -5,6 +5,7 @@ import type { CodesRepository } from './codes/codes.repository.ts';
 import type { FactorsRepository } from './factors/factors.repository.ts';
 import type { KeysRepository } from './keys/keys.repository.ts';
 import type { OidcStore } from './oidc/oidc-store.repository.ts';
+import type { PasskeysRepository } from './passkeys/passkeys.repository.ts';
 
 export interface Storage {
   readonly kind: 'sqlite' | 'mongo';
@@ -13,6 +14,7 @@ export interface Storage {
   readonly keys: KeysRepository;
   readonly codes: CodesRepository;
   readonly factors: FactorsRepository;
+  readonly passkeys: PasskeysRepository;
   readonly oidc: OidcStore;
   /** Resolves when the store answers a trivial query; rejects otherwise (readiness probe). */
   ping(): Promise<void>;

@@ -6,12 +6,17 @@ import type { Middleware } from 'koa';
 
 const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.svg': 'image/svg+xml', '.ico': 'image/x-icon' };
 
-export function staticAssets(dir: string, prefix = '/static/'): Middleware {
+/** `extra` maps more served names to files elsewhere (a browser library inside node_modules). */
+export function staticAssets(dir: string, prefix = '/static/', extra: Record<string, string> = {}): Middleware {
   const files = new Map<string, { body: Buffer; type: string; etag: string }>();
-  for (const name of readdirSync(dir)) {
+  const sources = [
+    ...readdirSync(dir).map((name) => [name, join(dir, name)] as const),
+    ...Object.entries(extra),
+  ];
+  for (const [name, path] of sources) {
     const type = TYPES[extname(name)];
     if (!type) continue;
-    const body = readFileSync(join(dir, name));
+    const body = readFileSync(path);
     files.set(prefix + name, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"` });
   }
   return async (ctx, next) => {

@@ -1,29 +1,20 @@
 // A real browser: sign up → verify the emailed code (local SMTP sink) → sign in → consent → back at the client with tokens.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
-import { describeWithBrowser, launchBrowser } from '../support/browser.ts';
+import { describeWithBrowser, launchBrowser, startCallbackPage } from '../support/browser.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { startTestServer, STORES, type TestServer } from '../support/test-server.ts';
 import { PASSWORD, uniqueEmail } from '../support/member.ts';
 import { authorizationRequest, discover, oidc, registerClient } from '../support/oidc-client.ts';
 
-/** The relying party's callback: a tiny page on loopback that the browser lands on. */
-async function startCallback(): Promise<{ url: string; server: Server }> {
-  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Partner Shop</title><h1>Back at the shop</h1>'));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`, server };
-}
-
 describeWithBrowser('hosted pages in Chromium', () => {
   let browser: Browser;
   let sink: SmtpSink;
-  let callback: Awaited<ReturnType<typeof startCallback>>;
+  let callback: Awaited<ReturnType<typeof startCallbackPage>>;
 
   beforeAll(async () => {
     browser = await launchBrowser();
     sink = await startSmtpSink();
-    callback = await startCallback();
+    callback = await startCallbackPage();
   });
   afterAll(async () => {
     await browser?.close();
@@ -61,7 +52,7 @@ describeWithBrowser('hosted pages in Chromium', () => {
 
       await expect(page.getByLabel('Email').inputValue()).resolves.toBe(email);
       await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
       await page.getByText('Partner Shop').first().waitFor();
       await page.getByRole('button', { name: 'Allow' }).click();

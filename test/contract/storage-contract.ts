@@ -7,6 +7,7 @@ import { describeFactorsContract } from './factors.contract.ts';
 import { useStorage } from './harness.ts';
 import { describeKeysContract } from './keys.contract.ts';
 import { describeOidcStoreContract } from './oidc-store.contract.ts';
+import { describePasskeysContract } from './passkeys.contract.ts';
 
 /** `open` must return a fresh, isolated, empty store on every call (each port group opens its own). */
 export function describeStorageContract(name: string, open: () => Promise<Storage>): void {
@@ -16,6 +17,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describeKeysContract(open);
     describeCodesContract(open);
     describeFactorsContract(open);
+    describePasskeysContract(open);
     describeOidcStoreContract(open);
 
     describe('lifecycle', () => {

@@ -1,5 +1,7 @@
 // Launches Debian's Chromium headless through playwright-core (no downloaded browser builds).
 import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -26,4 +28,11 @@ export function describeWithBrowser(name: string, fn: () => void): void {
   } else {
     describe.skip(`${name} (skipped: no Chromium at ${CHROMIUM_PATH}; apt-get install chromium)`, fn);
   }
+}
+
+/** A relying party's callback: a tiny page on loopback that the browser lands on. */
+export async function startCallbackPage(): Promise<{ url: string; server: Server }> {
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Partner Shop</title><h1>Back at the shop</h1>'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`, server };
 }

@@ -31,6 +31,8 @@ export interface TestServerOptions {
   /** Reuse a data directory / Mongo database (two processes on one store). */
   dataDir?: string;
   mongoDb?: string;
+  /** The host name in the issuer URL (the server still listens on 127.0.0.1). Passkeys need a domain, not an IP. */
+  publicHost?: string;
   /** Capture the server's logs (pino destination) instead of discarding them. */
   logDestination?: { write(line: string): void };
 }
@@ -45,7 +47,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const { server, port } = await listen();
   const ownDataDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'idp-test-'));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${options.publicHost ?? '127.0.0.1'}:${port}`;
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     ISSUER: url,

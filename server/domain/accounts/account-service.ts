@@ -37,23 +37,25 @@ export class AccountService {
     this.deps = deps;
   }
 
-  validate(emailInput: string, password: string): FieldErrors {
+  /** `password` null: a passwordless sign-up (a passkey comes after the email is verified). */
+  validate(emailInput: string, password: string | null): FieldErrors {
     const errors: FieldErrors = {};
     if (!isValidEmail(normaliseEmail(emailInput))) errors.email = 'email.invalid';
-    const problem = checkPassword(password);
+    const problem = password === null ? null : checkPassword(password);
     if (problem) errors.password = problem;
     return errors;
   }
 
   /**
-   * Signs up with email + password. The answer is the same whether or not the email is taken, so the
+   * Signs up with email + password (or email alone, for a passkey). The answer is the same whether or not the email is taken, so the
    * form cannot be used to find out who is a member: a verified owner is emailed a notice instead of a code.
    */
-  async register(emailInput: string, password: string): Promise<RegisterResult> {
+  async register(emailInput: string, password: string | null): Promise<RegisterResult> {
     const errors = this.validate(emailInput, password);
     if (errors.email || errors.password) return { ok: false, errors };
     const email = normaliseEmail(emailInput);
-    const passwordHash = await hashPassword(password);
+    // Passwordless: an earlier unverified sign-up's password is dropped too (the newest sign-up wins).
+    const passwordHash = password === null ? null : await hashPassword(password);
 
     let account = await this.deps.accounts.findByEmail(email);
     if (account?.emailVerified) {

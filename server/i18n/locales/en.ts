@@ -88,6 +88,28 @@ export const en = {
   'recovery.format': 'Enter a recovery code of 10 letters and digits.',
   'recovery.invalid': 'That recovery code is not right or was already used.',
 
+  // Passkeys
+  'passkey.sign_in': 'Sign in with a passkey',
+  'passkey.or': 'or',
+  'passkey.register_link': 'Sign up with a passkey instead',
+  'passkey.register_title': 'Create an account with a passkey',
+  'passkey.register_heading': 'Create an account with a passkey',
+  'passkey.register_intro': 'No password to remember: your phone or computer unlocks your account with your fingerprint, face or screen lock. First we check your email.',
+  'passkey.register_password': 'Use a password instead',
+  'passkey.create_title': 'Create your passkey',
+  'passkey.create_heading': 'Create your passkey',
+  'passkey.create_intro': 'Your email is verified. Now create a passkey for {email}: your device will ask for your fingerprint, face or screen lock.',
+  'passkey.create_button': 'Create passkey',
+  'passkey.needs_js': 'Passkeys need JavaScript and a browser that supports them.',
+  'passkey.working': 'Waiting for your device…',
+  'passkey.cancelled': 'The passkey request was cancelled or timed out. Try again.',
+  'passkey.invalid': 'That passkey could not be checked. Try again, or use another way to sign in.',
+  'passkey.challenge': 'This passkey request expired or was already used. Try again.',
+  'passkey.unknown': 'That passkey is not registered with us. Use another way to sign in.',
+  'passkey.counter': 'That passkey looks like a copy of one already used, so it was refused. Use another way to sign in.',
+  'passkey.duplicate': 'That passkey is already registered.',
+  'passkey.not_allowed': 'A passkey can only be created here right after your email is verified.',
+
   // Forgot password (ask for a code)
   'forgot.title': 'Forgot your password?',
   'forgot.heading': 'Forgot your password?',

@@ -1,0 +1,108 @@
+// Passkey ceremonies on the hosted pages: sign in (button or autofill) and create the first passkey of a
+// passwordless sign-up. The browser side is public/passkey.js; these endpoints speak JSON.
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { Context } from 'koa';
+import { ACR } from '../../config/assurance.ts';
+import { negotiateLanguage } from '../../server/i18n/negotiate.ts';
+import { translate, type MessageId } from '../../server/i18n/messages.ts';
+import type { Passkey } from '../../server/domain/passkeys/passkeys.repository.ts';
+import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
+import { renderPage, seeOther } from '../shared/page.ts';
+
+/** RFC 8176: a synced passkey is a software key, a device-bound one a hardware key; UV was required. */
+export function passkeyAmr(passkey: Pick<Passkey, 'deviceType'>): string[] {
+  return [passkey.deviceType === 'multiDevice' ? 'swk' : 'hwk', 'user', 'mfa'];
+}
+
+function jsonError(ctx: Context, messageId: MessageId, status = 400): void {
+  ctx.status = status;
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = { error: messageId, message: translate(negotiateLanguage(ctx.get('accept-language')), messageId) };
+}
+
+function jsonOk(ctx: Context, body: unknown): void {
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = body;
+}
+
+/** The credential JSON the browser sent: shape only, the library checks the rest. */
+function credential<T>(body: unknown): T | undefined {
+  const response = (body as { response?: unknown } | undefined)?.response;
+  if (!response || typeof response !== 'object') return undefined;
+  const { id, rawId, type } = response as Record<string, unknown>;
+  return typeof id === 'string' && typeof rawId === 'string' && type === 'public-key' ? (response as T) : undefined;
+}
+
+async function signInWith(ctx: Context, deps: InteractionDeps, accountId: string, passkey: Passkey): Promise<void> {
+  const location = await deps.provider.interactionResult(ctx.req, ctx.res, {
+    login: { accountId, acr: ACR.phishingResistant, amr: passkeyAmr(passkey), remember: true, ts: Math.floor(Date.now() / 1000) },
+  }, { mergeWithLastSubmission: false });
+  jsonOk(ctx, { location });
+}
+
+/**
+ * The autofill request starts with the page and the button starts another: each keeps its own challenge
+ * (one per mode and interaction), so the one the member completes is checked against its own.
+ */
+function loginFlow(ctx: Context): string | undefined {
+  const details = ctx.state.interaction as InteractionDetails;
+  const mode = (ctx.request.body as { mode?: unknown } | undefined)?.mode;
+  return mode === 'autofill' || mode === 'button' ? `login:${mode}:${details.uid}` : undefined;
+}
+
+export function passkeyHandlers(deps: InteractionDeps) {
+  /** The account whose email this interaction verified for a passwordless sign-up, or undefined. */
+  async function verifiedSignup(ctx: Context) {
+    const details = ctx.state.interaction as InteractionDetails;
+    const flow = deps.flow.read(ctx, details.uid);
+    if (!flow.passkeySignup || !flow.verifiedAccountId) return undefined;
+    const account = await deps.accounts.findById(flow.verifiedAccountId);
+    return account?.emailVerified ? { uid: details.uid, account } : undefined;
+  }
+
+  return {
+    async loginOptions(ctx: Context) {
+      const flow = loginFlow(ctx);
+      if (!flow) return jsonError(ctx, 'passkey.invalid');
+      jsonOk(ctx, await deps.passkeys.authenticationOptions(flow));
+    },
+
+    async login(ctx: Context) {
+      const flow = loginFlow(ctx);
+      const response = credential<AuthenticationResponseJSON>(ctx.request.body);
+      if (!flow || !response) return jsonError(ctx, 'passkey.invalid');
+      const result = await deps.passkeys.verifyAuthentication(flow, response);
+      if (!result.ok) return jsonError(ctx, result.reason);
+      // Same rule as the password: an account whose email is not verified does not sign in.
+      if (!result.account.emailVerified) return jsonError(ctx, 'passkey.invalid');
+      await signInWith(ctx, deps, result.account.id, result.passkey);
+    },
+
+    async showCreate(ctx: Context) {
+      const signup = await verifiedSignup(ctx);
+      const details = ctx.state.interaction as InteractionDetails;
+      if (!signup) return seeOther(ctx, `/interaction/${details.uid}`);
+      await renderPage(ctx, deps, 'passkey/create', {
+        optionsUrl: `/interaction/${signup.uid}/passkey/create/options`,
+        verifyUrl: `/interaction/${signup.uid}/passkey/create`,
+        email: signup.account.email,
+      });
+    },
+
+    async createOptions(ctx: Context) {
+      const signup = await verifiedSignup(ctx);
+      if (!signup) return jsonError(ctx, 'passkey.not_allowed', 403);
+      jsonOk(ctx, await deps.passkeys.registrationOptions(`create:${signup.uid}`, signup.account));
+    },
+
+    async create(ctx: Context) {
+      const signup = await verifiedSignup(ctx);
+      if (!signup) return jsonError(ctx, 'passkey.not_allowed', 403);
+      const response = credential<RegistrationResponseJSON>(ctx.request.body);
+      if (!response) return jsonError(ctx, 'passkey.invalid');
+      const result = await deps.passkeys.verifyRegistration(`create:${signup.uid}`, signup.account, response);
+      if (!result.ok) return jsonError(ctx, result.reason);
+      await signInWith(ctx, deps, signup.account.id, result.passkey);
+    },
+  };
+}

@@ -1,0 +1,131 @@
+// Passkeys in Chromium with a DevTools virtual authenticator (resident keys, user verification):
+// sign up with only a passkey, sign in again by button and by autofill, and what an RP then sees.
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import { describeWithBrowser, launchBrowser, startCallbackPage } from '../support/browser.ts';
+import { uniqueEmail } from '../support/member.ts';
+import { authorizationRequest, discover, oidc, registerClient, type AuthRequest } from '../support/oidc-client.ts';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { startTestServer, STORES, type TestServer } from '../support/test-server.ts';
+
+const PHR = 'urn:loyalty:loa:phr';
+
+/** A platform authenticator with resident keys and user verification that always says yes. */
+async function addVirtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; authenticatorId: string }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  return { cdp, authenticatorId };
+}
+
+describeWithBrowser('passkeys in Chromium', () => {
+  let browser: Browser;
+  let sink: SmtpSink;
+  let callback: Awaited<ReturnType<typeof startCallbackPage>>;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    sink = await startSmtpSink();
+    callback = await startCallbackPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await sink?.close();
+    callback?.server.close();
+  });
+
+  describe.each(STORES)('on %s', (store) => {
+    let server: TestServer;
+    let config: oidc.Configuration;
+    let context: BrowserContext;
+    let page: Page;
+    let authenticator: { cdp: CDPSession; authenticatorId: string };
+    const email = uniqueEmail('passkey');
+    const consoleErrors: string[] = [];
+
+    beforeAll(async () => {
+      // WebAuthn needs a domain for its rpId: the issuer is http://localhost:<port>, a secure context.
+      server = await startTestServer({ store, publicHost: 'localhost', env: { SMTP_URL: sink.url } });
+      const client = await registerClient(server, { client_name: 'Partner Shop', redirect_uris: [callback.url], first_party: true });
+      config = await discover(server, client);
+      context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+      page = await context.newPage();
+      page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+      authenticator = await addVirtualAuthenticator(page);
+    });
+    afterAll(async () => {
+      await context?.close();
+      await server?.close();
+    });
+
+    const presence = (enabled: boolean) =>
+      authenticator.cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId: authenticator.authenticatorId, enabled });
+    const interactionUid = (p: Page) => /\/interaction\/([^/?#]+)/.exec(p.url())![1]!;
+    /** Whether the server consumed the challenge of that request mode in that interaction. */
+    const challengeUsed = async (mode: 'autofill' | 'button', uid: string) =>
+      Boolean((await server.container.storage.codes.find('webauthn_authentication', `login:${mode}:${uid}`))?.consumedAt);
+
+    async function tokensFor(request: AuthRequest) {
+      await page.waitForURL((url) => url.href.startsWith(callback.url));
+      return oidc.authorizationCodeGrant(config, new URL(page.url()), {
+        pkceCodeVerifier: request.verifier, expectedState: request.state, expectedNonce: request.nonce,
+      }, { redirect_uri: callback.url });
+    }
+
+    test('sign up with only a passkey: email, code, passkey, back at the client at phr', async () => {
+      const request = await authorizationRequest(config, { redirect_uri: callback.url });
+      await page.goto(request.url);
+      await page.getByRole('link', { name: 'Create account' }).click();
+      await page.getByRole('link', { name: 'Sign up with a passkey instead' }).click();
+      await page.getByLabel('Email').fill(email);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      const code = await sink.waitForCode(email);
+      await page.getByLabel('Verification code').fill(code);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('button', { name: 'Create passkey' }).click();
+
+      const claims = (await tokensFor(request)).claims()!;
+      expect(claims.acr).toBe(PHR);
+      expect(claims.amr).toEqual(['hwk', 'user', 'mfa']);
+      const { credentials } = await authenticator.cdp.send('WebAuthn.getCredentials', { authenticatorId: authenticator.authenticatorId });
+      expect(credentials).toHaveLength(1);
+      expect(credentials[0]!.isResidentCredential).toBe(true);
+      const account = await server.container.storage.accounts.findByEmail(email);
+      expect(account).toMatchObject({ emailVerified: true, passwordHash: null });
+    });
+
+    test('sign in again with the "Sign in with a passkey" button', async () => {
+      const request = await authorizationRequest(config, { redirect_uri: callback.url, prompt: 'login' });
+      // The authenticator would answer the page's autofill request at once. It answers only requests made
+      // while presence simulation is on, so: off while the page starts its autofill request, on again
+      // before the button makes its own (which aborts the autofill one).
+      await presence(false);
+      const autofillAsked = page.waitForResponse((r) => r.url().endsWith('/passkey/login/options') && (r.request().postData() ?? '').includes('"autofill"'));
+      await page.goto(request.url);
+      await autofillAsked;
+      await page.waitForTimeout(200); // the autofill request reaches the authenticator right after its options
+      await presence(true);
+      const uid = interactionUid(page);
+      await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+      const claims = (await tokensFor(request)).claims()!;
+      expect(claims.acr).toBe(PHR);
+      expect(await challengeUsed('button', uid)).toBe(true);
+      expect(await challengeUsed('autofill', uid)).toBe(false);
+    });
+
+    test('sign in again by autofill: the passkey offered on the email field, no button pressed', async () => {
+      const request = await authorizationRequest(config, { redirect_uri: callback.url, prompt: 'login' });
+      await page.goto(request.url);
+      // Conditional UI: the page asks for a passkey in the background as it loads (mediation
+      // "conditional"); Chromium's virtual authenticator answers such a request by itself, as a member
+      // picking the passkey from the email field's suggestions would. No button is pressed.
+      const uid = interactionUid(page);
+      const claims = (await tokensFor(request)).claims()!;
+      expect(claims.acr).toBe(PHR);
+      expect(await challengeUsed('autofill', uid)).toBe(true);
+      expect(await challengeUsed('button', uid)).toBe(false);
+      expect(consoleErrors).toEqual([]);
+    });
+  });
+});
