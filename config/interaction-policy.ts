@@ -5,18 +5,25 @@ import { ACR, acrRank, requiredRank } from './assurance.ts';
 
 const { Check, Prompt } = policy;
 
-/** The strongest level the hosted pages can reach today (passkeys, for phr, come with the factors issue). */
-const HIGHEST_REACHABLE = acrRank(ACR.twoFactors);
+export interface PolicyDeps {
+  /** Whether the account has a passkey: only then can a request for phr be met. */
+  hasPasskey(accountId: string): Promise<boolean>;
+}
 
-/** The rank this request needs, capped at what we can deliver so an unreachable ask cannot loop. */
-export function stepUpTarget(ctx: KoaContextWithOIDC): number {
-  const { params, client, claims } = ctx.oidc;
+/**
+ * The rank this request needs, capped at what this member can reach (phr only with a passkey, else
+ * two factors) so that an unreachable ask yields the strongest level available instead of a loop.
+ */
+export async function stepUpTarget(ctx: KoaContextWithOIDC, deps: PolicyDeps): Promise<number> {
+  const { params, client, claims, session } = ctx.oidc;
   const needed = requiredRank({
     acrValues: params?.acr_values,
     claimsAcr: claims?.id_token?.acr as { value?: unknown; values?: unknown } | undefined,
     clientRequiresMfa: client?.metadata().require_mfa === true,
   });
-  return Math.min(needed, HIGHEST_REACHABLE);
+  if (needed <= acrRank(ACR.twoFactors)) return needed;
+  const reachable = session?.accountId && (await deps.hasPasskey(session.accountId)) ? acrRank(ACR.phishingResistant) : acrRank(ACR.twoFactors);
+  return Math.min(needed, reachable);
 }
 
 /**
@@ -25,24 +32,24 @@ export function stepUpTarget(ctx: KoaContextWithOIDC): number {
  * the member back to the login prompt, which cannot raise the level; so its two acr checks are taken
  * out of `login` and every acr request (acr_values, claims, the client's require_mfa) is decided here.
  */
-function mfaPrompt() {
+function mfaPrompt(deps: PolicyDeps) {
   return new Prompt(
     { name: 'mfa', requestable: false },
-    (ctx) => ({ acr: ctx.oidc.acr ?? null, target: stepUpTarget(ctx) }),
-    new Check('acr_step_up', 'a stronger authentication is required', 'interaction_required', (ctx) => {
+    async (ctx) => ({ acr: ctx.oidc.acr ?? null, target: await stepUpTarget(ctx, deps) }),
+    new Check('acr_step_up', 'a stronger authentication is required', 'interaction_required', async (ctx) => {
       const { session } = ctx.oidc;
       if (!session?.accountId) return Check.NO_NEED_TO_PROMPT; // login comes first
-      return acrRank(session.acr) < stepUpTarget(ctx) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+      return acrRank(session.acr) < (await stepUpTarget(ctx, deps)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     }),
   );
 }
 
-export function interactionPolicy(): InstanceType<typeof Prompt>[] {
+export function interactionPolicy(deps: PolicyDeps): InstanceType<typeof Prompt>[] {
   const prompts = policy.base();
   const login = prompts.get('login');
   if (!login) throw new Error('oidc-provider base policy has no login prompt');
   login.checks.remove('essential_acrs');
   login.checks.remove('essential_acr');
-  prompts.add(mfaPrompt(), prompts.indexOf(login) + 1);
+  prompts.add(mfaPrompt(deps), prompts.indexOf(login) + 1);
   return prompts;
 }

@@ -32,6 +32,8 @@ export interface ProviderDeps {
   pairwiseSalt: Buffer;
   dpopNonceSecret: Buffer;
   accounts: AccountService;
+  /** For the step-up policy: phr is reachable only for members with a passkey. */
+  hasPasskey(accountId: string): Promise<boolean>;
   logger: Logger;
 }
 
@@ -130,7 +132,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       Grant: 30 * 24 * 60 * 60,
     },
     interactions: {
-      policy: interactionPolicy(),
+      policy: interactionPolicy({ hasPasskey: deps.hasPasskey }),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     loadExistingGrant: loadFirstPartyGrant,

@@ -8,6 +8,7 @@ import { consentHandlers } from './consent/handlers.ts';
 import { loginHandlers } from './login/handlers.ts';
 import { mfaHandlers } from './mfa/handlers.ts';
 import { passkeyHandlers } from './passkey/handlers.ts';
+import { passkeyOfferHandlers } from './passkey/offer-handlers.ts';
 import { recoveryHandlers } from './recovery/handlers.ts';
 import { registrationHandlers } from './registration/handlers.ts';
 import type { InteractionDeps, InteractionDetails } from './shared/deps.ts';
@@ -23,6 +24,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const consent = consentHandlers(deps);
   const mfa = mfaHandlers(deps);
   const passkey = passkeyHandlers(deps);
+  const offer = passkeyOfferHandlers(deps);
 
   const load = loadInteraction(deps.provider);
   const loadClient: Middleware = async (ctx, next) => {
@@ -68,6 +70,10 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.get('/passkey/create', ...get, signedOut, passkey.showCreate);
   router.post('/passkey/create/options', ...postJson, signedOut, passkey.createOptions);
   router.post('/passkey/create', ...postJson, signedOut, passkey.create);
+  router.get('/passkey/offer', ...get, signedOut, offer.show);
+  router.post('/passkey/offer/options', ...postJson, signedOut, offer.options);
+  router.post('/passkey/offer', ...postJson, signedOut, offer.create);
+  router.post('/passkey/offer/skip', ...post, signedOut, offer.skip);
   router.post('/register', ...post, signedOut, registration.submit);
   router.get('/verify', ...get, signedOut, verification.show);
   router.post('/verify', ...post, signedOut, verification.submit);
@@ -88,6 +94,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.post('/mfa/enrol', ...post, stepUp, mfa.startEnrolment);
   router.post('/mfa/enrol/confirm', ...post, stepUp, mfa.confirmEnrolment);
   router.post('/mfa/finish', ...post, stepUp, mfa.finish);
+  router.post('/mfa/passkey/options', ...postJson, stepUp, mfa.passkeyOptions);
+  router.post('/mfa/passkey', ...postJson, stepUp, mfa.passkeyVerify);
 
   router.post('/consent', ...post, requirePrompt('consent'), consent.submit);
   return router;

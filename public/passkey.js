@@ -7,6 +7,10 @@
 
   // Links and blocks that make sense only where passkeys work.
   document.querySelectorAll('[data-passkey-only]').forEach(function (el) { el.hidden = false; });
+  // Tells the sign-in step that this device could create a passkey (the only case one is offered).
+  lib.platformAuthenticatorIsAvailable().then(function (available) {
+    document.querySelectorAll('[data-webauthn-support]').forEach(function (el) { el.value = available ? '1' : ''; });
+  });
 
   var root = document.querySelector('[data-passkey]');
   if (!root) return;
@@ -78,6 +82,12 @@
         if (supported) signIn(true).catch(function (error) { if (error && error.fromServer) failed(error); });
       });
     }
+  } else if (root.dataset.passkey === 'stepup') {
+    button.addEventListener('click', function () {
+      button.disabled = true;
+      say('');
+      signIn(false).catch(failed);
+    });
   } else if (root.dataset.passkey === 'create') {
     button.addEventListener('click', function () {
       button.disabled = true;

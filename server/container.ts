@@ -13,6 +13,7 @@ import { CodeService } from './domain/codes/code-service.ts';
 import { EmailFactor } from './domain/factors/email-factor.ts';
 import { TotpFactor } from './domain/factors/totp-factor.ts';
 import { PasskeyService } from './domain/passkeys/passkey-service.ts';
+import { PasskeyOffer } from '../interactions/passkey/offer.ts';
 import { loadSigningKeys } from './domain/keys/key-service.ts';
 import type { Mailer } from './domain/mail/mailer.ts';
 import type { Storage } from './domain/storage.ts';
@@ -69,12 +70,21 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       pairwiseSalt: deriveKey(kek, 'pairwise-subjects'),
       dpopNonceSecret: deriveKey(kek, 'dpop-nonces'),
       accounts,
+      hasPasskey: async (accountId) => (await storage.passkeys.countByAccount(accountId)) > 0,
       logger,
     }));
     provider.proxy = config.trustProxy;
     provider.on('server_error', (ctx, error) => logger.error({ err: error, requestId: ctx.state.requestId }, 'oidc-provider server error'));
     provider.on('backchannel.error', (_client, error) => logger.warn({ err: error }, 'back-channel logout delivery failed'));
 
+    const passkeys = new PasskeyService({
+      passkeys: storage.passkeys,
+      accounts: storage.accounts,
+      codes: storage.codes,
+      rpId: config.webauthn.rpId,
+      rpName: 'Loyalty account',
+      origins: config.webauthn.origins,
+    });
     const interactions: InteractionDeps = {
       provider,
       accounts,
@@ -86,14 +96,9 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         hashKey: deriveKey(kek, 'recovery-codes'),
         issuer: new URL(config.issuer).host,
       }),
-      passkeys: new PasskeyService({
-        passkeys: storage.passkeys,
-        accounts: storage.accounts,
-        codes: storage.codes,
-        rpId: config.webauthn.rpId,
-        rpName: 'Loyalty account',
-        origins: config.webauthn.origins,
-      }),
+      passkeys,
+      passkeyOffer: new PasskeyOffer(passkeys, production),
+      mailer,
       csrf: new Csrf(deriveKey(kek, 'csrf'), new URL(config.issuer).origin),
       flow: new FlowCookie(deriveKey(kek, 'flow-cookie'), production),
     };

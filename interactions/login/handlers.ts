@@ -18,6 +18,13 @@ function links(uid: string) {
   };
 }
 
+/** Completes the login prompt for a password sign-in made at `signedInAt` (epoch seconds). */
+export function passwordLoginResult(ctx: Context, deps: InteractionDeps, accountId: string, signedInAt: number): Promise<string> {
+  return deps.provider.interactionResult(ctx.req, ctx.res, {
+    login: { accountId, acr: ACR.oneFactor, amr: ['pwd'], remember: true, ts: signedInAt },
+  }, { mergeWithLastSubmission: false });
+}
+
 export function loginHandlers(deps: InteractionDeps) {
   return {
     async show(ctx: Context) {
@@ -47,10 +54,13 @@ export function loginHandlers(deps: InteractionDeps) {
         }, 400);
         return;
       }
-      const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, {
-        login: { accountId: account.id, acr: ACR.oneFactor, amr: ['pwd'], remember: true, ts: Math.floor(Date.now() / 1000) },
-      }, { mergeWithLastSubmission: false });
-      seeOther(ctx, returnTo);
+      const signedInAt = Math.floor(Date.now() / 1000);
+      if (form?.webauthn === '1' && (await deps.passkeyOffer.due(ctx, account.id))) {
+        // The sign-in completes on the offer page, whichever way the member answers it.
+        deps.flow.write(ctx, details.uid, { passwordAccountId: account.id, passwordAt: signedInAt });
+        return seeOther(ctx, `/interaction/${details.uid}/passkey/offer`);
+      }
+      seeOther(ctx, await passwordLoginResult(ctx, deps, account.id, signedInAt));
     },
 
     /** "Cancel": the client gets access_denied, as the spec expects when the member declines. */

@@ -12,17 +12,18 @@ const recoveryForm = z.object({ code: field(40) });
 const RECOVERY_SHAPE = /^[A-Za-z0-9]{5}[\s-]?[A-Za-z0-9]{5}$/;
 
 export function authenticatorStep(deps: InteractionDeps) {
-  const actions = (step: StepUp) => ({
+  const actions = async (step: StepUp) => ({
     methodAction: `/interaction/${step.uid}/mfa/method`,
     abortAction: `/interaction/${step.uid}/abort`,
     emailAvailable: deps.emailFactor.available(step.account),
+    hasPasskey: await deps.passkeys.hasPasskey(step.account.id),
   });
 
-  const appPage = (ctx: Context, step: StepUp, error: string | null, status = 200) =>
-    renderPage(ctx, deps, 'mfa/app-code', { ...actions(step), action: `/interaction/${step.uid}/mfa/app`, clientName: clientName(ctx), error }, status);
+  const appPage = async (ctx: Context, step: StepUp, error: string | null, status = 200) =>
+    renderPage(ctx, deps, 'mfa/app-code', { ...(await actions(step)), action: `/interaction/${step.uid}/mfa/app`, clientName: clientName(ctx), error }, status);
 
-  const recoveryPage = (ctx: Context, step: StepUp, error: string | null, status = 200) =>
-    renderPage(ctx, deps, 'mfa/recovery-code', { ...actions(step), action: `/interaction/${step.uid}/mfa/recovery`, error }, status);
+  const recoveryPage = async (ctx: Context, step: StepUp, error: string | null, status = 200) =>
+    renderPage(ctx, deps, 'mfa/recovery-code', { ...(await actions(step)), action: `/interaction/${step.uid}/mfa/recovery`, error }, status);
 
   return {
     showApp: (ctx: Context, step: StepUp) => appPage(ctx, step, null),

@@ -18,6 +18,7 @@ export function emailCodeStep(deps: InteractionDeps) {
       email: maskEmail(step.account.email),
       clientName: clientName(ctx),
       hasApp: (await deps.totp.enrolled(step.account.id)) !== undefined,
+      hasPasskey: await deps.passkeys.hasPasskey(step.account.id),
       unavailable,
       sent: !unavailable && (state.sent ?? step.flow.stepUpSent === true),
       info: unavailable ? 'mfa.unavailable' : (step.flow.info ?? null),

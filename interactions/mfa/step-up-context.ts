@@ -32,23 +32,32 @@ export function updateFlow(ctx: Context, deps: InteractionDeps, step: StepUp, ch
   deps.flow.write(ctx, step.uid, { ...kept, ...changes });
 }
 
-/** RFC 8176 methods after the step-up: what the session already had, plus the code and "several factors". */
-function stepUpAmr(previous: unknown): string[] {
-  const before = Array.isArray(previous) ? previous.filter((m): m is string => typeof m === 'string') : [];
-  return [...new Set([...before, 'otp', 'mfa'])];
+/** What a proven factor adds: a code gives two factors; a passkey with user verification is phishing-resistant. */
+export interface StepUpOutcome {
+  acr: string;
+  /** RFC 8176 methods the factor adds to what the session already had. */
+  amr: string[];
 }
 
+const CODE_OUTCOME: StepUpOutcome = { acr: ACR.twoFactors, amr: ['otp', 'mfa'] };
+
 /**
- * Ends the prompt with a new login result: oidc-provider records acr loa:2, the new amr and auth_time,
- * and gives the session a new id (session fixation defence on step-up). `proven` must come from a
- * successful check in this request or from the signed flow state.
+ * Ends the prompt with a new login result and returns where the browser goes next: oidc-provider
+ * records the stronger acr, the combined amr and a new auth_time, and gives the session a new id
+ * (session fixation defence on step-up). `proven` must come from a successful check in this request
+ * or from the signed flow state.
  */
-export async function finishStepUp(ctx: Context, deps: InteractionDeps, step: StepUp, proven: MfaMethod): Promise<void> {
-  (ctx.state.log as Logger).info({ accountId: step.account.id, method: proven }, 'step-up completed');
-  const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, {
-    login: { accountId: step.account.id, acr: ACR.twoFactors, amr: stepUpAmr(step.amr), remember: true, ts: Math.floor(Date.now() / 1000) },
+export async function stepUpLocation(ctx: Context, deps: InteractionDeps, step: StepUp, proven: MfaMethod, outcome: StepUpOutcome = CODE_OUTCOME): Promise<string> {
+  (ctx.state.log as Logger).info({ accountId: step.account.id, method: proven, acr: outcome.acr }, 'step-up completed');
+  const before = Array.isArray(step.amr) ? step.amr.filter((m): m is string => typeof m === 'string') : [];
+  return deps.provider.interactionResult(ctx.req, ctx.res, {
+    login: { accountId: step.account.id, acr: outcome.acr, amr: [...new Set([...before, ...outcome.amr])], remember: true, ts: Math.floor(Date.now() / 1000) },
   }, { mergeWithLastSubmission: false });
-  seeOther(ctx, returnTo);
+}
+
+/** The form-post variant: 303 to wherever oidc-provider resumes. */
+export async function finishStepUp(ctx: Context, deps: InteractionDeps, step: StepUp, proven: MfaMethod): Promise<void> {
+  seeOther(ctx, await stepUpLocation(ctx, deps, step, proven));
 }
 
 export function backToPrompt(ctx: Context, step: StepUp): void {

@@ -3,34 +3,14 @@
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Context } from 'koa';
 import { ACR } from '../../config/assurance.ts';
-import { negotiateLanguage } from '../../server/i18n/negotiate.ts';
-import { translate, type MessageId } from '../../server/i18n/messages.ts';
 import type { Passkey } from '../../server/domain/passkeys/passkeys.repository.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
+import { credentialFrom, jsonError, jsonOk } from '../shared/json.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 
 /** RFC 8176: a synced passkey is a software key, a device-bound one a hardware key; UV was required. */
 export function passkeyAmr(passkey: Pick<Passkey, 'deviceType'>): string[] {
   return [passkey.deviceType === 'multiDevice' ? 'swk' : 'hwk', 'user', 'mfa'];
-}
-
-function jsonError(ctx: Context, messageId: MessageId, status = 400): void {
-  ctx.status = status;
-  ctx.set('Cache-Control', 'no-store');
-  ctx.body = { error: messageId, message: translate(negotiateLanguage(ctx.get('accept-language')), messageId) };
-}
-
-function jsonOk(ctx: Context, body: unknown): void {
-  ctx.set('Cache-Control', 'no-store');
-  ctx.body = body;
-}
-
-/** The credential JSON the browser sent: shape only, the library checks the rest. */
-function credential<T>(body: unknown): T | undefined {
-  const response = (body as { response?: unknown } | undefined)?.response;
-  if (!response || typeof response !== 'object') return undefined;
-  const { id, rawId, type } = response as Record<string, unknown>;
-  return typeof id === 'string' && typeof rawId === 'string' && type === 'public-key' ? (response as T) : undefined;
 }
 
 async function signInWith(ctx: Context, deps: InteractionDeps, accountId: string, passkey: Passkey): Promise<void> {
@@ -69,7 +49,7 @@ export function passkeyHandlers(deps: InteractionDeps) {
 
     async login(ctx: Context) {
       const flow = loginFlow(ctx);
-      const response = credential<AuthenticationResponseJSON>(ctx.request.body);
+      const response = credentialFrom<AuthenticationResponseJSON>(ctx.request.body);
       if (!flow || !response) return jsonError(ctx, 'passkey.invalid');
       const result = await deps.passkeys.verifyAuthentication(flow, response);
       if (!result.ok) return jsonError(ctx, result.reason);
@@ -98,7 +78,7 @@ export function passkeyHandlers(deps: InteractionDeps) {
     async create(ctx: Context) {
       const signup = await verifiedSignup(ctx);
       if (!signup) return jsonError(ctx, 'passkey.not_allowed', 403);
-      const response = credential<RegistrationResponseJSON>(ctx.request.body);
+      const response = credentialFrom<RegistrationResponseJSON>(ctx.request.body);
       if (!response) return jsonError(ctx, 'passkey.invalid');
       const result = await deps.passkeys.verifyRegistration(`create:${signup.uid}`, signup.account, response);
       if (!result.ok) return jsonError(ctx, result.reason);

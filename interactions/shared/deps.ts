@@ -5,6 +5,8 @@ import type { EmailFactor } from '../../server/domain/factors/email-factor.ts';
 import type { TotpFactor } from '../../server/domain/factors/totp-factor.ts';
 import type { PasskeyService } from '../../server/domain/passkeys/passkey-service.ts';
 import type { Csrf } from '../../server/middleware/koa-csrf.ts';
+import type { Mailer } from '../../server/domain/mail/mailer.ts';
+import type { PasskeyOffer } from '../passkey/offer.ts';
 import type { FlowCookie } from './flow-state.ts';
 
 export interface InteractionDeps {
@@ -16,6 +18,10 @@ export interface InteractionDeps {
   totp: TotpFactor;
   /** Passkey (WebAuthn) ceremonies. */
   passkeys: PasskeyService;
+  /** Whether to offer a passkey after a password sign-in. */
+  passkeyOffer: PasskeyOffer;
+  /** Security notices (e.g. a passkey was added). */
+  mailer: Mailer;
   csrf: Csrf;
   flow: FlowCookie;
 }

@@ -23,10 +23,13 @@ export interface FlowState {
   passkeySignup?: boolean;
   /** Set by the verification step only: this account's email was proven in this interaction. */
   verifiedAccountId?: string;
+  /** Set by the sign-in step only: the password of this account was right, at passwordAt (epoch s). */
+  passwordAccountId?: string;
+  passwordAt?: number;
 }
 
-export type MfaMethod = 'email' | 'totp' | 'recovery';
-const MFA_METHODS: readonly string[] = ['email', 'totp', 'recovery'];
+export type MfaMethod = 'email' | 'totp' | 'recovery' | 'passkey';
+const MFA_METHODS: readonly string[] = ['email', 'totp', 'recovery', 'passkey'];
 const method = (value: unknown): MfaMethod | undefined => (typeof value === 'string' && MFA_METHODS.includes(value) ? (value as MfaMethod) : undefined);
 
 interface Envelope extends FlowState {
@@ -85,6 +88,8 @@ export class FlowCookie {
         enrolFactorId: typeof envelope.enrolFactorId === 'string' ? envelope.enrolFactorId : undefined,
         passkeySignup: envelope.passkeySignup === true,
         verifiedAccountId: typeof envelope.verifiedAccountId === 'string' ? envelope.verifiedAccountId : undefined,
+        passwordAccountId: typeof envelope.passwordAccountId === 'string' ? envelope.passwordAccountId : undefined,
+        passwordAt: typeof envelope.passwordAt === 'number' ? envelope.passwordAt : undefined,
       };
     } catch {
       return {};

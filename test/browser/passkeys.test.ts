@@ -2,7 +2,7 @@
 // sign up with only a passkey, sign in again by button and by autofill, and what an RP then sees.
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { describeWithBrowser, launchBrowser, startCallbackPage } from '../support/browser.ts';
-import { uniqueEmail } from '../support/member.ts';
+import { openLoginPage, PASSWORD, signUpAndVerify, uniqueEmail, UserAgent } from '../support/member.ts';
 import { authorizationRequest, discover, oidc, registerClient, type AuthRequest } from '../support/oidc-client.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { startTestServer, STORES, type TestServer } from '../support/test-server.ts';
@@ -126,6 +126,94 @@ describeWithBrowser('passkeys in Chromium', () => {
       expect(await challengeUsed('autofill', uid)).toBe(true);
       expect(await challengeUsed('button', uid)).toBe(false);
       expect(consoleErrors).toEqual([]);
+    });
+  });
+});
+
+describeWithBrowser('passkey offer and step-up to phr in Chromium', () => {
+  let browser: Browser;
+  let sink: SmtpSink;
+  let callback: Awaited<ReturnType<typeof startCallbackPage>>;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    sink = await startSmtpSink();
+    callback = await startCallbackPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await sink?.close();
+    callback?.server.close();
+  });
+
+  describe.each(STORES)('on %s', (store) => {
+    let server: TestServer;
+    let config: oidc.Configuration;
+
+    beforeAll(async () => {
+      server = await startTestServer({ store, publicHost: 'localhost', env: { SMTP_URL: sink.url } });
+      const client = await registerClient(server, { client_name: 'Partner Shop', redirect_uris: [callback.url], first_party: true });
+      config = await discover(server, client);
+    });
+    afterAll(async () => server?.close());
+
+    /** A member with a password (signed up over HTTP) and a phone-like browser with a platform authenticator. */
+    async function passwordMemberInBrowser(prefix: string) {
+      const email = uniqueEmail(prefix);
+      const ua = new UserAgent(server.url);
+      await signUpAndVerify(ua, await openLoginPage(ua, (await authorizationRequest(config, { redirect_uri: callback.url })).url), sink, email);
+      const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+      const page = await context.newPage();
+      await addVirtualAuthenticator(page);
+      return { email, context, page };
+    }
+
+    async function passwordSignIn(page: Page, email: string, params: Record<string, string> = {}) {
+      const request = await authorizationRequest(config, { redirect_uri: callback.url, ...params });
+      await page.goto(request.url);
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      return request;
+    }
+
+    async function tokensAt(page: Page, request: AuthRequest) {
+      await page.waitForURL((url) => url.href.startsWith(callback.url));
+      return oidc.authorizationCodeGrant(config, new URL(page.url()), {
+        pkceCodeVerifier: request.verifier, expectedState: request.state, expectedNonce: request.nonce,
+      }, { redirect_uri: callback.url });
+    }
+
+    test('after a password sign-in a passkey is offered; once made, a phr request steps up with it', async () => {
+      const { email, context, page } = await passwordMemberInBrowser('offer');
+      const mails = sink.countFor(email);
+      const first = await passwordSignIn(page, email);
+      await page.getByRole('button', { name: 'Create passkey' }).click();
+      const signIn = (await tokensAt(page, first)).claims()!;
+      expect(signIn.acr).toBe('urn:loyalty:loa:1');
+      expect(signIn.amr).toEqual(['pwd']);
+      const notice = await sink.waitForMessage(email, { after: mails });
+      expect(notice.text).toContain('A passkey was just added to your account');
+
+      const stepUp = await authorizationRequest(config, { redirect_uri: callback.url, acr_values: PHR });
+      await page.goto(stepUp.url);
+      await expect(page.getByRole('button', { name: 'Use my authenticator app' }).count()).resolves.toBe(0); // phr: passkey only
+      await page.getByRole('button', { name: 'Confirm with a passkey' }).click();
+      const claims = (await tokensAt(page, stepUp)).claims()!;
+      expect(claims.acr).toBe(PHR);
+      expect(claims.amr).toEqual(['pwd', 'hwk', 'user', 'mfa']);
+      expect(claims.auth_time).toBeGreaterThanOrEqual(signIn.auth_time as number);
+      await context.close();
+    });
+
+    test('"Not now" completes the sign-in, and the offer is not shown again on this device for a week', async () => {
+      const { email, context, page } = await passwordMemberInBrowser('snooze');
+      const first = await passwordSignIn(page, email);
+      await page.getByRole('button', { name: 'Not now' }).click();
+      expect((await tokensAt(page, first)).claims()!.acr).toBe('urn:loyalty:loa:1');
+      const second = await passwordSignIn(page, email, { prompt: 'login' });
+      expect((await tokensAt(page, second)).claims()!.acr).toBe('urn:loyalty:loa:1');
+      await context.close();
     });
   });
 });

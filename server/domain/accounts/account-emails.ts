@@ -40,3 +40,11 @@ export function stepUpCode(to: string, code: string): OutgoingEmail {
     text: `Your code to confirm it is you is:\n\n${code}\n\nIt expires in 10 minutes. If you did not just sign in, change your password now: someone else knows it.\n`,
   };
 }
+
+export function passkeyAdded(to: string): OutgoingEmail {
+  return {
+    to,
+    subject: 'A passkey was added to your account',
+    text: 'A passkey was just added to your account, so it can now be used to sign in.\n\nIf this was not you, reset your password now: someone else knows it.\n',
+  };
+}

@@ -46,9 +46,18 @@ export class PasskeyService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** Options for signing in with any discoverable passkey of this rpId (button or autofill). */
-  async authenticationOptions(flowId: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
-    const options = await generateAuthenticationOptions({ rpID: this.deps.rpId, userVerification: 'required', timeout: CEREMONY_SECONDS * 1000 });
+  /**
+   * Options for signing in with any discoverable passkey of this rpId (button or autofill), or, given
+   * an account, with one of its passkeys (step-up of a member already signed in).
+   */
+  async authenticationOptions(flowId: string, accountId?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const allow = accountId ? await this.deps.passkeys.listByAccount(accountId) : [];
+    const options = await generateAuthenticationOptions({
+      rpID: this.deps.rpId,
+      userVerification: 'required',
+      timeout: CEREMONY_SECONDS * 1000,
+      allowCredentials: allow.map((p) => ({ id: p.id, transports: p.transports as AuthenticatorTransport[] })),
+    });
     await this.storeChallenge('webauthn_authentication', flowId, options.challenge);
     return options;
   }
