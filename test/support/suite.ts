@@ -11,11 +11,12 @@ export interface MemberServer {
 }
 
 /** Registers beforeAll/afterAll hooks; the returned object is filled in before the first test runs. */
-export function useMemberServer(store: StoreKind, env: Record<string, string> = {}): MemberServer {
+/** `publicHost`: the issuer's host name (passkeys need a domain such as localhost, not an IP). */
+export function useMemberServer(store: StoreKind, env: Record<string, string> = {}, options: { publicHost?: string } = {}): MemberServer {
   const fixture = {} as MemberServer;
   beforeAll(async () => {
     fixture.sink = await startSmtpSink();
-    fixture.server = await startTestServer({ store, env: { SMTP_URL: fixture.sink.url, ...env } });
+    fixture.server = await startTestServer({ store, env: { SMTP_URL: fixture.sink.url, ...env }, ...options });
     fixture.client = await registerClient(fixture.server, { first_party: true });
     fixture.config = await discover(fixture.server, fixture.client);
   });

@@ -24,6 +24,19 @@ const COSE_ES256 = -7;
 const COSE_EDDSA = -8;
 const COSE_RS256 = -257;
 
+const TRANSPORTS: readonly string[] = ['ble', 'hybrid', 'internal', 'nfc', 'usb', 'smart-card', 'cable'];
+
+/** The browser's transport hints, from untrusted JSON: known names only, each once, whatever was sent. */
+function knownTransports(value: unknown): AuthenticatorTransport[] {
+  if (!Array.isArray(value)) return [];
+  return [...new Set(value.filter((t): t is AuthenticatorTransport => typeof t === 'string' && TRANSPORTS.includes(t)))];
+}
+
+/** The WebAuthn user handle we give an account: its id, UTF-8, base64url. */
+function userHandleOf(accountId: string): string {
+  return Buffer.from(accountId, 'utf8').toString('base64url');
+}
+
 export type PasskeyProblem = 'passkey.challenge' | 'passkey.unknown' | 'passkey.invalid' | 'passkey.counter' | 'passkey.duplicate';
 
 export interface PasskeyServiceDeps {
@@ -67,6 +80,9 @@ export class PasskeyService {
     if (!challenge) return { ok: false, reason: 'passkey.challenge' };
     const passkey = typeof response.id === 'string' ? await this.deps.passkeys.find(response.id) : undefined;
     if (!passkey) return { ok: false, reason: 'passkey.unknown' };
+    // WebAuthn §7.2: a user handle, when the authenticator returns one, must name the credential's owner.
+    const userHandle = response.response?.userHandle;
+    if (userHandle !== undefined && userHandle !== userHandleOf(passkey.accountId)) return { ok: false, reason: 'passkey.invalid' };
     let verification;
     try {
       verification = await verifyAuthenticationResponse({
@@ -104,7 +120,7 @@ export class PasskeyService {
       rpName: this.deps.rpName,
       rpID: this.deps.rpId,
       userName: account.email,
-      userID: Buffer.from(account.id, 'utf8'),
+      userID: Buffer.from(userHandleOf(account.id), 'base64url'),
       attestationType: 'none',
       timeout: CEREMONY_SECONDS * 1000,
       excludeCredentials: existing.map((p) => ({ id: p.id, transports: p.transports })),
@@ -116,6 +132,9 @@ export class PasskeyService {
   }
 
   async verifyRegistration(flowId: string, account: Account, response: RegistrationResponseJSON): Promise<{ ok: true; passkey: Passkey } | { ok: false; reason: PasskeyProblem }> {
+    // Malformed hints are bad input, refused before the challenge is spent.
+    const transports = response.response?.transports;
+    if (transports !== undefined && !Array.isArray(transports)) return { ok: false, reason: 'passkey.invalid' };
     const challenge = await this.takeChallenge('webauthn_registration', flowId);
     if (!challenge) return { ok: false, reason: 'passkey.challenge' };
     let verification;
@@ -138,7 +157,7 @@ export class PasskeyService {
       accountId: account.id,
       publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
       counter: info.credential.counter,
-      transports: (response.response.transports ?? []).filter((t): t is AuthenticatorTransport => typeof t === 'string'),
+      transports: knownTransports(response.response.transports),
       deviceType: info.credentialDeviceType,
       backedUp: info.credentialBackedUp,
       name: info.credentialDeviceType === 'multiDevice' ? 'Synced passkey' : 'Passkey on this device',
