@@ -4,6 +4,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { DomainError } from '../server/domain/errors.ts';
+import { codeSignInHandlers } from './code-sign-in/handlers.ts';
 import { consentHandlers } from './consent/handlers.ts';
 import { loginHandlers } from './login/handlers.ts';
 import { mfaHandlers } from './mfa/handlers.ts';
@@ -25,6 +26,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const mfa = mfaHandlers(deps);
   const passkey = passkeyHandlers(deps);
   const offer = passkeyOfferHandlers(deps);
+  const codeSignIn = codeSignInHandlers(deps);
 
   const load = loadInteraction(deps.provider);
   const loadClient: Middleware = async (ctx, next) => {
@@ -60,6 +62,11 @@ export function interactionRouter(deps: InteractionDeps): Router {
   });
   router.post('/login', ...post, signedOut, login.submit);
   router.post('/abort', ...post, login.abort);
+
+  router.get('/code', ...get, signedOut, codeSignIn.show);
+  router.post('/code', ...post, signedOut, codeSignIn.send);
+  router.get('/code/verify', ...get, signedOut, codeSignIn.showEnter);
+  router.post('/code/verify', ...post, signedOut, codeSignIn.verify);
 
   router.get('/register', ...get, signedOut, registration.show);
   router.get('/register/passkey', ...get, signedOut, registration.showPasskey);

@@ -12,6 +12,7 @@ function links(uid: string) {
     action: `/interaction/${uid}/login`,
     registerUrl: `/interaction/${uid}/register`,
     forgotUrl: `/interaction/${uid}/forgot`,
+    codeUrl: `/interaction/${uid}/code`,
     abortUrl: `/interaction/${uid}/abort`,
     passkeyOptionsUrl: `/interaction/${uid}/passkey/login/options`,
     passkeyLoginUrl: `/interaction/${uid}/passkey/login`,

@@ -26,6 +26,8 @@ export interface FlowState {
   /** Set by the sign-in step only: the password of this account was right, at passwordAt (epoch s). */
   passwordAccountId?: string;
   passwordAt?: number;
+  /** A passwordless sign-in code was asked for `email` in this interaction. */
+  codeSignIn?: boolean;
 }
 
 export type MfaMethod = 'email' | 'totp' | 'recovery' | 'passkey';
@@ -90,6 +92,7 @@ export class FlowCookie {
         verifiedAccountId: typeof envelope.verifiedAccountId === 'string' ? envelope.verifiedAccountId : undefined,
         passwordAccountId: typeof envelope.passwordAccountId === 'string' ? envelope.passwordAccountId : undefined,
         passwordAt: typeof envelope.passwordAt === 'number' ? envelope.passwordAt : undefined,
+        codeSignIn: envelope.codeSignIn === true,
       };
     } catch {
       return {};

@@ -9,6 +9,8 @@ const PAGES: Record<string, Record<string, unknown>> = {
   'registration/register': { action: '/interaction/u1/register', email: 'a@example.com', errors: { email: 'email.invalid', password: 'password.too_short', form: 'register.error.generic' }, signInUrl: '/interaction/u1', passkeyUrl: '/interaction/u1/register/passkey', clientName: 'Acme' },
   'registration/register-passkey': { action: '/r/p', passwordUrl: '/r', signInUrl: '/s', email: 'a@example.com', errors: { email: 'email.invalid' } },
   'passkey/create': { optionsUrl: '/p/o', verifyUrl: '/p', email: 'a@example.com' },
+  'code-sign-in/request': { action: '/c', signInUrl: '/s', email: '', error: 'email.invalid' },
+  'code-sign-in/enter': { action: '/c/v', resendAction: '/c', resendEmail: 'j@example.com', email: 'j***@example.com', error: 'code.expired', info: 'code_sign_in.sent' },
   'passkey/offer': { optionsUrl: '/p/o', verifyUrl: '/p', skipAction: '/p/skip' },
   'mfa/email-code': { action: '/m', sendAction: '/m/send', methodAction: '/m/method', abortAction: '/a', email: 'j***@example.com', clientName: 'Acme', hasApp: true, sent: true, error: 'code.invalid', info: null },
   'mfa/app-code': { action: '/m/app', methodAction: '/m/method', abortAction: '/a', clientName: 'Acme', emailAvailable: true, error: 'code.exhausted' },

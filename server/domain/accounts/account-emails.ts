@@ -48,3 +48,11 @@ export function passkeyAdded(to: string): OutgoingEmail {
     text: 'A passkey was just added to your account, so it can now be used to sign in.\n\nIf this was not you, reset your password now: someone else knows it.\n',
   };
 }
+
+export function signInCode(to: string, code: string): OutgoingEmail {
+  return {
+    to,
+    subject: 'Your sign-in code',
+    text: `Your code to sign in is:\n\n${code}\n\nIt expires in 10 minutes. If you did not try to sign in, you can ignore this email: nobody can sign in without this code.\n`,
+  };
+}

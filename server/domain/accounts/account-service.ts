@@ -162,6 +162,29 @@ export class AccountService {
     return { ok: true, account: updated };
   }
 
+  /**
+   * Passwordless sign-in: emails a code if a verified account has this address. The caller answers the
+   * same either way, so the form reveals nobody.
+   */
+  async startCodeSignIn(emailInput: string): Promise<{ retryAfterSeconds: number }> {
+    const email = normaliseEmail(emailInput);
+    if (!isValidEmail(email)) return { retryAfterSeconds: 0 };
+    const account = await this.deps.accounts.findByEmail(email);
+    if (!account?.emailVerified) return { retryAfterSeconds: 0 };
+    const issued = await this.deps.codes.issue('sign_in', account.id);
+    if (!issued.ok) return { retryAfterSeconds: issued.retryAfterSeconds };
+    await this.deps.mailer.send(messages.signInCode(account.email, issued.code));
+    return { retryAfterSeconds: 0 };
+  }
+
+  /** The account the emailed code signs in, under the usual code rules; unknown addresses fail like a wrong code. */
+  async completeCodeSignIn(emailInput: string, code: string): Promise<{ ok: true; account: Account } | { ok: false; reason: CodeProblem }> {
+    const account = await this.deps.accounts.findByEmail(normaliseEmail(emailInput));
+    if (!account?.emailVerified) return { ok: false, reason: 'code.invalid' };
+    const check = await this.deps.codes.verify('sign_in', account.id, code);
+    return check.ok ? { ok: true, account } : { ok: false, reason: check.reason };
+  }
+
   async endAllSessions(accountId: string): Promise<void> {
     for (const model of ACCOUNT_BOUND_MODELS) {
       await this.deps.oidc.destroyByAccountId(model, accountId);

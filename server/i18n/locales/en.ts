@@ -91,6 +91,15 @@ export const en = {
   'recovery.format': 'Enter a recovery code of 10 letters and digits.',
   'recovery.invalid': 'That recovery code is not right or was already used.',
 
+  // Passwordless sign-in with an emailed code
+  'code_sign_in.link': 'Email me a sign-in code instead',
+  'code_sign_in.title': 'Sign in with a code',
+  'code_sign_in.heading': 'Sign in with a code',
+  'code_sign_in.intro': 'We will email you a 6-digit code. No password needed.',
+  'code_sign_in.send': 'Send code',
+  'code_sign_in.use_password': 'Use my password instead',
+  'code_sign_in.sent': 'If {email} belongs to a member, we sent a 6-digit code to it. It expires in 10 minutes.',
+
   // Passkeys
   'passkey.sign_in': 'Sign in with a passkey',
   'passkey.or': 'or',
