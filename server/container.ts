@@ -62,21 +62,6 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const jwks = await loadSigningKeys(storage.keys, deriveKey(kek, 'signing-keys'));
     const production = config.env === 'production';
 
-    const provider = new Provider(config.issuer, providerConfiguration({
-      production,
-      adapter: createOidcAdapter(storage.oidc, storage.clients),
-      jwks,
-      cookieKeys: [deriveKey(kek, 'cookies').toString('base64url')],
-      pairwiseSalt: deriveKey(kek, 'pairwise-subjects'),
-      dpopNonceSecret: deriveKey(kek, 'dpop-nonces'),
-      accounts,
-      hasPasskey: async (accountId) => (await storage.passkeys.countByAccount(accountId)) > 0,
-      logger,
-    }));
-    provider.proxy = config.trustProxy;
-    provider.on('server_error', (ctx, error) => logger.error({ err: error, requestId: ctx.state.requestId }, 'oidc-provider server error'));
-    provider.on('backchannel.error', (_client, error) => logger.warn({ err: error }, 'back-channel logout delivery failed'));
-
     const passkeys = new PasskeyService({
       passkeys: storage.passkeys,
       accounts: storage.accounts,
@@ -85,6 +70,21 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       rpName: 'Loyalty account',
       origins: config.webauthn.origins,
     });
+    const provider = new Provider(config.issuer, providerConfiguration({
+      production,
+      adapter: createOidcAdapter(storage.oidc, storage.clients),
+      jwks,
+      cookieKeys: [deriveKey(kek, 'cookies').toString('base64url')],
+      pairwiseSalt: deriveKey(kek, 'pairwise-subjects'),
+      dpopNonceSecret: deriveKey(kek, 'dpop-nonces'),
+      accounts,
+      hasPasskey: (accountId) => passkeys.hasPasskey(accountId),
+      logger,
+    }));
+    provider.proxy = config.trustProxy;
+    provider.on('server_error', (ctx, error) => logger.error({ err: error, requestId: ctx.state.requestId }, 'oidc-provider server error'));
+    provider.on('backchannel.error', (_client, error) => logger.warn({ err: error }, 'back-channel logout delivery failed'));
+
     const interactions: InteractionDeps = {
       provider,
       accounts,

@@ -1,10 +1,9 @@
 // Passkeys in Chromium with a DevTools virtual authenticator (resident keys, user verification):
 // sign up with only a passkey, sign in again by button and by autofill, and what an RP then sees.
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
-import { describeWithBrowser, launchBrowser, startCallbackPage } from '../support/browser.ts';
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
+import { describeWithBrowser, useBrowserFixture } from '../support/browser.ts';
 import { openLoginPage, PASSWORD, signUpAndVerify, uniqueEmail, UserAgent } from '../support/member.ts';
 import { authorizationRequest, discover, oidc, registerClient, type AuthRequest } from '../support/oidc-client.ts';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { startTestServer, STORES, type TestServer } from '../support/test-server.ts';
 
 const PHR = 'urn:loyalty:loa:phr';
@@ -19,21 +18,16 @@ async function addVirtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; a
   return { cdp, authenticatorId };
 }
 
-describeWithBrowser('passkeys in Chromium', () => {
-  let browser: Browser;
-  let sink: SmtpSink;
-  let callback: Awaited<ReturnType<typeof startCallbackPage>>;
+/** Waits for the browser to land on the RP's callback and redeems the code there. */
+async function tokensAt(page: Page, config: oidc.Configuration, callbackUrl: string, request: AuthRequest) {
+  await page.waitForURL((url) => url.href.startsWith(callbackUrl));
+  return oidc.authorizationCodeGrant(config, new URL(page.url()), {
+    pkceCodeVerifier: request.verifier, expectedState: request.state, expectedNonce: request.nonce,
+  }, { redirect_uri: callbackUrl });
+}
 
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    sink = await startSmtpSink();
-    callback = await startCallbackPage();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await sink?.close();
-    callback?.server.close();
-  });
+describeWithBrowser('passkeys in Chromium', () => {
+  const shared = useBrowserFixture();
 
   describe.each(STORES)('on %s', (store) => {
     let server: TestServer;
@@ -46,10 +40,10 @@ describeWithBrowser('passkeys in Chromium', () => {
 
     beforeAll(async () => {
       // WebAuthn needs a domain for its rpId: the issuer is http://localhost:<port>, a secure context.
-      server = await startTestServer({ store, publicHost: 'localhost', env: { SMTP_URL: sink.url } });
-      const client = await registerClient(server, { client_name: 'Partner Shop', redirect_uris: [callback.url], first_party: true });
+      server = await startTestServer({ store, publicHost: 'localhost', env: { SMTP_URL: shared.sink.url } });
+      const client = await registerClient(server, { client_name: 'Partner Shop', redirect_uris: [shared.callback.url], first_party: true });
       config = await discover(server, client);
-      context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+      context = await shared.browser.newContext({ viewport: { width: 375, height: 740 } });
       page = await context.newPage();
       page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
       authenticator = await addVirtualAuthenticator(page);
@@ -66,21 +60,16 @@ describeWithBrowser('passkeys in Chromium', () => {
     const challengeUsed = async (mode: 'autofill' | 'button', uid: string) =>
       Boolean((await server.container.storage.codes.find('webauthn_authentication', `login:${mode}:${uid}`))?.consumedAt);
 
-    async function tokensFor(request: AuthRequest) {
-      await page.waitForURL((url) => url.href.startsWith(callback.url));
-      return oidc.authorizationCodeGrant(config, new URL(page.url()), {
-        pkceCodeVerifier: request.verifier, expectedState: request.state, expectedNonce: request.nonce,
-      }, { redirect_uri: callback.url });
-    }
+    const tokensFor = (request: AuthRequest) => tokensAt(page, config, shared.callback.url, request);
 
     test('sign up with only a passkey: email, code, passkey, back at the client at phr', async () => {
-      const request = await authorizationRequest(config, { redirect_uri: callback.url });
+      const request = await authorizationRequest(config, { redirect_uri: shared.callback.url });
       await page.goto(request.url);
       await page.getByRole('link', { name: 'Create account' }).click();
       await page.getByRole('link', { name: 'Sign up with a passkey instead' }).click();
       await page.getByLabel('Email').fill(email);
       await page.getByRole('button', { name: 'Continue' }).click();
-      const code = await sink.waitForCode(email);
+      const code = await shared.sink.waitForCode(email);
       await page.getByLabel('Verification code').fill(code);
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByRole('button', { name: 'Create passkey' }).click();
@@ -96,7 +85,7 @@ describeWithBrowser('passkeys in Chromium', () => {
     });
 
     test('sign in again with the "Sign in with a passkey" button', async () => {
-      const request = await authorizationRequest(config, { redirect_uri: callback.url, prompt: 'login' });
+      const request = await authorizationRequest(config, { redirect_uri: shared.callback.url, prompt: 'login' });
       // The authenticator would answer the page's autofill request at once. It answers only requests made
       // while presence simulation is on, so: off while the page starts its autofill request, on again
       // before the button makes its own (which aborts the autofill one).
@@ -115,7 +104,7 @@ describeWithBrowser('passkeys in Chromium', () => {
     });
 
     test('sign in again by autofill: the passkey offered on the email field, no button pressed', async () => {
-      const request = await authorizationRequest(config, { redirect_uri: callback.url, prompt: 'login' });
+      const request = await authorizationRequest(config, { redirect_uri: shared.callback.url, prompt: 'login' });
       await page.goto(request.url);
       // Conditional UI: the page asks for a passkey in the background as it loads (mediation
       // "conditional"); Chromium's virtual authenticator answers such a request by itself, as a member
@@ -131,28 +120,15 @@ describeWithBrowser('passkeys in Chromium', () => {
 });
 
 describeWithBrowser('passkey offer and step-up to phr in Chromium', () => {
-  let browser: Browser;
-  let sink: SmtpSink;
-  let callback: Awaited<ReturnType<typeof startCallbackPage>>;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    sink = await startSmtpSink();
-    callback = await startCallbackPage();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await sink?.close();
-    callback?.server.close();
-  });
+  const shared = useBrowserFixture();
 
   describe.each(STORES)('on %s', (store) => {
     let server: TestServer;
     let config: oidc.Configuration;
 
     beforeAll(async () => {
-      server = await startTestServer({ store, publicHost: 'localhost', env: { SMTP_URL: sink.url } });
-      const client = await registerClient(server, { client_name: 'Partner Shop', redirect_uris: [callback.url], first_party: true });
+      server = await startTestServer({ store, publicHost: 'localhost', env: { SMTP_URL: shared.sink.url } });
+      const client = await registerClient(server, { client_name: 'Partner Shop', redirect_uris: [shared.callback.url], first_party: true });
       config = await discover(server, client);
     });
     afterAll(async () => server?.close());
@@ -161,15 +137,15 @@ describeWithBrowser('passkey offer and step-up to phr in Chromium', () => {
     async function passwordMemberInBrowser(prefix: string) {
       const email = uniqueEmail(prefix);
       const ua = new UserAgent(server.url);
-      await signUpAndVerify(ua, await openLoginPage(ua, (await authorizationRequest(config, { redirect_uri: callback.url })).url), sink, email);
-      const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+      await signUpAndVerify(ua, await openLoginPage(ua, (await authorizationRequest(config, { redirect_uri: shared.callback.url })).url), shared.sink, email);
+      const context = await shared.browser.newContext({ viewport: { width: 375, height: 740 } });
       const page = await context.newPage();
       await addVirtualAuthenticator(page);
       return { email, context, page };
     }
 
     async function passwordSignIn(page: Page, email: string, params: Record<string, string> = {}) {
-      const request = await authorizationRequest(config, { redirect_uri: callback.url, ...params });
+      const request = await authorizationRequest(config, { redirect_uri: shared.callback.url, ...params });
       await page.goto(request.url);
       await page.getByLabel('Email').fill(email);
       await page.getByLabel('Password').fill(PASSWORD);
@@ -177,29 +153,24 @@ describeWithBrowser('passkey offer and step-up to phr in Chromium', () => {
       return request;
     }
 
-    async function tokensAt(page: Page, request: AuthRequest) {
-      await page.waitForURL((url) => url.href.startsWith(callback.url));
-      return oidc.authorizationCodeGrant(config, new URL(page.url()), {
-        pkceCodeVerifier: request.verifier, expectedState: request.state, expectedNonce: request.nonce,
-      }, { redirect_uri: callback.url });
-    }
+    const tokensFor = (page: Page, request: AuthRequest) => tokensAt(page, config, shared.callback.url, request);
 
     test('after a password sign-in a passkey is offered; once made, a phr request steps up with it', async () => {
       const { email, context, page } = await passwordMemberInBrowser('offer');
-      const mails = sink.countFor(email);
+      const mails = shared.sink.countFor(email);
       const first = await passwordSignIn(page, email);
       await page.getByRole('button', { name: 'Create passkey' }).click();
-      const signIn = (await tokensAt(page, first)).claims()!;
+      const signIn = (await tokensFor(page, first)).claims()!;
       expect(signIn.acr).toBe('urn:loyalty:loa:1');
       expect(signIn.amr).toEqual(['pwd']);
-      const notice = await sink.waitForMessage(email, { after: mails });
+      const notice = await shared.sink.waitForMessage(email, { after: mails });
       expect(notice.text).toContain('A passkey was just added to your account');
 
-      const stepUp = await authorizationRequest(config, { redirect_uri: callback.url, acr_values: PHR });
+      const stepUp = await authorizationRequest(config, { redirect_uri: shared.callback.url, acr_values: PHR });
       await page.goto(stepUp.url);
       await expect(page.getByRole('button', { name: 'Use my authenticator app' }).count()).resolves.toBe(0); // phr: passkey only
       await page.getByRole('button', { name: 'Confirm with a passkey' }).click();
-      const claims = (await tokensAt(page, stepUp)).claims()!;
+      const claims = (await tokensFor(page, stepUp)).claims()!;
       expect(claims.acr).toBe(PHR);
       expect(claims.amr).toEqual(['pwd', 'hwk', 'user', 'mfa']);
       expect(claims.auth_time).toBeGreaterThanOrEqual(signIn.auth_time as number);
@@ -210,9 +181,9 @@ describeWithBrowser('passkey offer and step-up to phr in Chromium', () => {
       const { email, context, page } = await passwordMemberInBrowser('snooze');
       const first = await passwordSignIn(page, email);
       await page.getByRole('button', { name: 'Not now' }).click();
-      expect((await tokensAt(page, first)).claims()!.acr).toBe('urn:loyalty:loa:1');
+      expect((await tokensFor(page, first)).claims()!.acr).toBe('urn:loyalty:loa:1');
       const second = await passwordSignIn(page, email, { prompt: 'login' });
-      expect((await tokensAt(page, second)).claims()!.acr).toBe('urn:loyalty:loa:1');
+      expect((await tokensFor(page, second)).claims()!.acr).toBe('urn:loyalty:loa:1');
       await context.close();
     });
   });

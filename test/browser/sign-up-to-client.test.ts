@@ -1,41 +1,26 @@
 // A real browser: sign up → verify the emailed code (local SMTP sink) → sign in → consent → back at the client with tokens.
-import type { Browser } from 'playwright-core';
-import { describeWithBrowser, launchBrowser, startCallbackPage } from '../support/browser.ts';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { describeWithBrowser, useBrowserFixture } from '../support/browser.ts';
 import { startTestServer, STORES, type TestServer } from '../support/test-server.ts';
 import { PASSWORD, uniqueEmail } from '../support/member.ts';
 import { authorizationRequest, discover, oidc, registerClient } from '../support/oidc-client.ts';
 
 describeWithBrowser('hosted pages in Chromium', () => {
-  let browser: Browser;
-  let sink: SmtpSink;
-  let callback: Awaited<ReturnType<typeof startCallbackPage>>;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    sink = await startSmtpSink();
-    callback = await startCallbackPage();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await sink?.close();
-    callback?.server.close();
-  });
+  const shared = useBrowserFixture();
 
   describe.each(STORES)('on %s', (store) => {
     let server: TestServer;
     beforeAll(async () => {
-      server = await startTestServer({ store, env: { SMTP_URL: sink.url } });
+      server = await startTestServer({ store, env: { SMTP_URL: shared.sink.url } });
     });
     afterAll(async () => server?.close());
 
     test('sign up, verify, sign in, consent, tokens', async () => {
-      const client = await registerClient(server, { client_name: 'Partner Shop', redirect_uris: [callback.url] });
+      const client = await registerClient(server, { client_name: 'Partner Shop', redirect_uris: [shared.callback.url] });
       const config = await discover(server, client);
-      const request = await authorizationRequest(config, { redirect_uri: callback.url, scope: 'openid email offline_access', prompt: 'consent' });
+      const request = await authorizationRequest(config, { redirect_uri: shared.callback.url, scope: 'openid email offline_access', prompt: 'consent' });
       const email = uniqueEmail('browser');
 
-      const context = await browser.newContext({ viewport: { width: 375, height: 740 } }); // a phone
+      const context = await shared.browser.newContext({ viewport: { width: 375, height: 740 } }); // a phone
       const page = await context.newPage();
       const consoleErrors: string[] = [];
       page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
@@ -46,7 +31,7 @@ describeWithBrowser('hosted pages in Chromium', () => {
       await page.getByLabel('Password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Create account' }).click();
 
-      const code = await sink.waitForCode(email);
+      const code = await shared.sink.waitForCode(email);
       await page.getByLabel('Verification code').fill(code);
       await page.getByRole('button', { name: 'Continue' }).click();
 
@@ -56,13 +41,13 @@ describeWithBrowser('hosted pages in Chromium', () => {
 
       await page.getByText('Partner Shop').first().waitFor();
       await page.getByRole('button', { name: 'Allow' }).click();
-      await page.waitForURL((url) => url.href.startsWith(callback.url));
+      await page.waitForURL((url) => url.href.startsWith(shared.callback.url));
 
       const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), {
         pkceCodeVerifier: request.verifier,
         expectedState: request.state,
         expectedNonce: request.nonce,
-      }, { redirect_uri: callback.url });
+      }, { redirect_uri: shared.callback.url });
       expect(tokens.claims()!.acr).toBe('urn:loyalty:loa:1');
       expect(tokens.refresh_token).toBeTruthy();
       const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);

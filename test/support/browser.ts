@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
+import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -35,4 +36,26 @@ export async function startCallbackPage(): Promise<{ url: string; server: Server
   const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Partner Shop</title><h1>Back at the shop</h1>'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`, server };
+}
+
+export interface BrowserFixture {
+  browser: Browser;
+  sink: SmtpSink;
+  callback: Awaited<ReturnType<typeof startCallbackPage>>;
+}
+
+/** Registers beforeAll/afterAll hooks: a headless Chromium, an SMTP sink and an RP callback page. */
+export function useBrowserFixture(): BrowserFixture {
+  const fixture = {} as BrowserFixture;
+  beforeAll(async () => {
+    fixture.browser = await launchBrowser();
+    fixture.sink = await startSmtpSink();
+    fixture.callback = await startCallbackPage();
+  });
+  afterAll(async () => {
+    await fixture.browser?.close();
+    await fixture.sink?.close();
+    fixture.callback?.server.close();
+  });
+  return fixture;
 }
