@@ -1,4 +1,4 @@
-// Mongo accounts repository: email uniqueness through the `identifiers` collection (no transactions, no partial indexes).
+// Mongo accounts repository: email and phone uniqueness through the `identifiers` collection (no transactions, no partial indexes).
 import { randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
 import type { Account, AccountPatch } from '../../server/domain/accounts/account.ts';
@@ -8,13 +8,22 @@ import { isDuplicateKey } from './errors.ts';
 import type { AccountDoc, IdentifierDoc } from './models.ts';
 
 /**
- * An identifier whose account never appeared (the process died between the two inserts) is reclaimed
- * after this long; younger ones may belong to a create still in flight.
+ * A claim whose account does not carry its value (the process died between the claim and the account
+ * write, or before an old value was released) is reclaimed after this long; younger ones may belong to
+ * a create or setPhone still in flight.
  */
 const ORPHAN_GRACE_MS = 5 * 60 * 1000;
 
-function emailIdentifier(email: string): string {
-  return `email:${email}`;
+/** The unique identifiers of an account; each is the AccountDoc field of the same name. */
+type IdentifierKind = 'email' | 'phone';
+
+const TAKEN: Record<IdentifierKind, string> = {
+  email: 'An account with this email already exists',
+  phone: 'Another account has this phone number',
+};
+
+function identifierId(kind: IdentifierKind, value: string): string {
+  return `${kind}:${value}`;
 }
 
 function toAccount(doc: AccountDoc): Account {
@@ -22,6 +31,7 @@ function toAccount(doc: AccountDoc): Account {
     id: doc._id,
     email: doc.email,
     emailVerified: doc.emailVerified,
+    phone: doc.phone ?? null,
     passwordHash: doc.passwordHash ?? null,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
@@ -29,8 +39,8 @@ function toAccount(doc: AccountDoc): Account {
   };
 }
 
-function duplicate(cause: unknown): DomainError {
-  return new DomainError('duplicate', 'An account with this email already exists', { cause });
+function duplicate(kind: IdentifierKind, cause: unknown): DomainError {
+  return new DomainError('duplicate', TAKEN[kind], { cause });
 }
 
 export class MongoAccountsRepository implements AccountsRepository {
@@ -46,11 +56,12 @@ export class MongoAccountsRepository implements AccountsRepository {
     const now = new Date();
     const id = randomUUID();
     // The identifier is claimed first: its _id is the unique key, so exactly one concurrent create wins.
-    await this.claimEmail(input.email, id, now);
+    await this.claim('email', input.email, id, now);
     const doc: AccountDoc = {
       _id: id,
       email: input.email,
       emailVerified: input.emailVerified,
+      phone: null,
       passwordHash: input.passwordHash,
       createdAt: now,
       updatedAt: now,
@@ -59,35 +70,44 @@ export class MongoAccountsRepository implements AccountsRepository {
     try {
       await this.accounts.create(doc);
     } catch (error) {
-      // Give the email back; only our own claim is removed.
-      await this.identifiers.deleteOne({ _id: emailIdentifier(input.email), accountId: id });
-      if (isDuplicateKey(error)) throw duplicate(error);
+      await this.release('email', input.email, id);
+      if (isDuplicateKey(error)) throw duplicate('email', error);
       throw error;
     }
     return toAccount(doc);
   }
 
-  private async claimEmail(email: string, accountId: string, now: Date): Promise<void> {
-    const _id = emailIdentifier(email);
+  /**
+   * Claims `kind:value` for the account. Inserting the unique _id is the claim, the one write FerretDB 1.24
+   * applies atomically, so of concurrent claimers exactly one wins. A claim the account already holds is kept.
+   */
+  private async claim(kind: IdentifierKind, value: string, accountId: string, now: Date): Promise<void> {
+    const _id = identifierId(kind, value);
     try {
       await this.identifiers.create({ _id, accountId, createdAt: now });
       return;
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       const holder = await this.identifiers.findById(_id).lean<IdentifierDoc>().exec();
+      if (holder?.accountId === accountId) return;
       const orphaned = holder !== null
         && holder.createdAt.getTime() < now.getTime() - ORPHAN_GRACE_MS
-        && (await this.accounts.exists({ _id: holder.accountId })) === null;
-      if (!orphaned) throw duplicate(error);
+        && (await this.accounts.exists({ _id: holder.accountId, [kind]: value })) === null;
+      if (!orphaned) throw duplicate(kind, error);
       // Conditional on the orphan's accountId, so two reclaimers cannot delete a fresh claim.
-      await this.identifiers.deleteOne({ _id, accountId: holder.accountId });
+      await this.release(kind, value, holder.accountId);
     }
     try {
       await this.identifiers.create({ _id, accountId, createdAt: now });
     } catch (error) {
-      if (isDuplicateKey(error)) throw duplicate(error);
+      if (isDuplicateKey(error)) throw duplicate(kind, error);
       throw error;
     }
+  }
+
+  /** Gives an identifier back; only this account's claim is removed, never one another account made since. */
+  private async release(kind: IdentifierKind, value: string, accountId: string): Promise<void> {
+    await this.identifiers.deleteOne({ _id: identifierId(kind, value), accountId });
   }
 
   async findById(id: string): Promise<Account | undefined> {
@@ -100,6 +120,41 @@ export class MongoAccountsRepository implements AccountsRepository {
     return doc ? toAccount(doc) : undefined;
   }
 
+  async findByPhone(phone: string): Promise<Account | undefined> {
+    // The claim names the one holder; the account must also carry the number (it may not yet, or no
+    // longer, while a setPhone is half done). No index on accounts.phone is needed: both reads are by _id.
+    const holder = await this.identifiers.findById(identifierId('phone', phone)).lean<IdentifierDoc>().exec();
+    if (!holder) return undefined;
+    const doc = await this.accounts.findOne({ _id: holder.accountId, phone }).lean<AccountDoc>().exec();
+    return doc ? toAccount(doc) : undefined;
+  }
+
+  async setPhone(id: string, phone: string | null): Promise<Account | undefined> {
+    const now = new Date();
+    // Claim the new number, then write the account, then release the old number: a crash at any point
+    // leaves at worst a claim its account does not carry, which claim() reclaims after the grace period.
+    if (phone !== null) {
+      try {
+        await this.claim('phone', phone, id, now);
+      } catch (error) {
+        // A missing account answers undefined whoever holds the number, as in the SQLite adapter.
+        if (error instanceof DomainError && (await this.accounts.exists({ _id: id })) === null) return undefined;
+        throw error;
+      }
+    }
+    const before = await this.accounts
+      .findOneAndUpdate({ _id: id }, { $set: { phone, updatedAt: now } }, { returnDocument: 'before' })
+      .lean<AccountDoc>()
+      .exec();
+    if (!before) {
+      if (phone !== null) await this.release('phone', phone, id);
+      return undefined;
+    }
+    const previous = before.phone ?? null;
+    if (previous !== null && previous !== phone) await this.release('phone', previous, id);
+    return toAccount({ ...before, phone, updatedAt: now });
+  }
+
   async update(id: string, patch: AccountPatch): Promise<Account | undefined> {
     const set: Partial<AccountDoc> = { updatedAt: new Date() };
     if (patch.emailVerified !== undefined) set.emailVerified = patch.emailVerified;
@@ -110,13 +165,12 @@ export class MongoAccountsRepository implements AccountsRepository {
   }
 
   async delete(id: string): Promise<boolean> {
-    const doc = await this.accounts.findById(id).lean<AccountDoc>().exec();
-    if (!doc) return false;
     // deleteOne's count is exact even on FerretDB, so of two concurrent deletes only one reports true.
-    // Account first, identifier second: a crash in between leaves an orphan claim, which create() reclaims.
+    // Account first, identifiers second: a crash in between leaves orphan claims, which claim() reclaims.
     const { deletedCount } = await this.accounts.deleteOne({ _id: id });
     if (deletedCount === 0) return false;
-    await this.identifiers.deleteOne({ _id: emailIdentifier(doc.email), accountId: id });
+    // Every claim of the account (email, phone, and any a half-done setPhone left behind), by the accountId index.
+    await this.identifiers.deleteMany({ accountId: id });
     return true;
   }
 

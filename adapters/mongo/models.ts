@@ -1,7 +1,10 @@
 // Mongoose schemas for the Mongo adapter: string _ids, no dotted/`$` field names, opaque data as JSON strings.
 import { Schema, type Connection, type Model } from 'mongoose';
 
-/** `_id` is "email:<address>": one document per unique identifier, since partial unique indexes are out. */
+/**
+ * `_id` is "<kind>:<value>" ("email:<address>", "phone:<E.164>"): one document per unique identifier,
+ * since partial unique indexes are out. Its insert is the claim; `accountId` names the holder.
+ */
 export interface IdentifierDoc {
   _id: string;
   accountId: string;
@@ -12,6 +15,8 @@ export interface AccountDoc {
   _id: string;
   email: string;
   emailVerified: boolean;
+  /** Verified number in E.164; absent in documents written before phones existed (read as null). */
+  phone?: string | null;
   passwordHash: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -181,6 +186,7 @@ const accountSchema = new Schema<AccountDoc>(
     _id: { type: String, required: true },
     email: { type: String, required: true },
     emailVerified: { type: Boolean, required: true },
+    phone: nullableString,
     passwordHash: nullableString,
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },

@@ -75,8 +75,10 @@ export class MongoOidcStore implements OidcStore {
     await this.docs.deleteMany({ model, grantId });
   }
 
-  async destroyByAccountId(model: string, accountId: string): Promise<number> {
-    const result = await this.docs.deleteMany({ model, accountId });
+  async destroyByAccountId(model: string, accountId: string, exceptId?: string): Promise<number> {
+    const filter: QueryFilter<OidcDoc> = { model, accountId };
+    if (exceptId !== undefined) filter.id = { $ne: exceptId };
+    const result = await this.docs.deleteMany(filter);
     return result.deletedCount;
   }
 

@@ -1,4 +1,4 @@
-// SQLite accounts repository: the UNIQUE constraint on email is what makes duplicate sign-ups fail.
+// SQLite accounts repository: UNIQUE constraints on email and phone are what make duplicates fail.
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { Account, AccountPatch } from '../../server/domain/accounts/account.ts';
@@ -7,13 +7,14 @@ import { DomainError } from '../../server/domain/errors.ts';
 import { isUniqueViolation } from './database.ts';
 import { date, dateOrNull, integer, text, textOrNull, type Row } from './rows.ts';
 
-const COLUMNS = 'id, email, email_verified, password_hash, created_at, updated_at, credentials_changed_at';
+const COLUMNS = 'id, email, email_verified, password_hash, created_at, updated_at, credentials_changed_at, phone';
 
 function toAccount(row: Row): Account {
   return {
     id: text(row, 'id'),
     email: text(row, 'email'),
     emailVerified: integer(row, 'email_verified') === 1,
+    phone: textOrNull(row, 'phone'),
     passwordHash: textOrNull(row, 'password_hash'),
     createdAt: date(row, 'created_at'),
     updatedAt: date(row, 'updated_at'),
@@ -25,6 +26,8 @@ export class SqliteAccountsRepository implements AccountsRepository {
   private readonly insertStmt;
   private readonly byIdStmt;
   private readonly byEmailStmt;
+  private readonly byPhoneStmt;
+  private readonly setPhoneStmt;
   private readonly deleteStmt;
   private readonly countStmt;
 
@@ -32,9 +35,11 @@ export class SqliteAccountsRepository implements AccountsRepository {
 
   constructor(db: DatabaseSync) {
     this.db = db;
-    this.insertStmt = db.prepare(`INSERT INTO accounts (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL) RETURNING ${COLUMNS}`);
+    this.insertStmt = db.prepare(`INSERT INTO accounts (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL) RETURNING ${COLUMNS}`);
     this.byIdStmt = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE id = ?`);
     this.byEmailStmt = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE email = ?`);
+    this.byPhoneStmt = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE phone = ?`);
+    this.setPhoneStmt = db.prepare(`UPDATE accounts SET phone = ?, updated_at = ? WHERE id = ? RETURNING ${COLUMNS}`);
     this.deleteStmt = db.prepare('DELETE FROM accounts WHERE id = ?');
     this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM accounts');
   }
@@ -59,6 +64,23 @@ export class SqliteAccountsRepository implements AccountsRepository {
   async findByEmail(email: string): Promise<Account | undefined> {
     const row = this.byEmailStmt.get(email);
     return row ? toAccount(row) : undefined;
+  }
+
+  async findByPhone(phone: string): Promise<Account | undefined> {
+    const row = this.byPhoneStmt.get(phone);
+    return row ? toAccount(row) : undefined;
+  }
+
+  async setPhone(id: string, phone: string | null): Promise<Account | undefined> {
+    // One UPDATE: the unique index refuses a number another account holds, and the old number is
+    // freed by the same statement. An account's own number does not collide with itself.
+    try {
+      const row = this.setPhoneStmt.get(phone, Date.now(), id);
+      return row ? toAccount(row) : undefined;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DomainError('duplicate', 'Another account has this phone number', { cause: error });
+      throw error;
+    }
   }
 
   async update(id: string, patch: AccountPatch): Promise<Account | undefined> {

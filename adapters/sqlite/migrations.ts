@@ -122,4 +122,13 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX passkeys_account_id ON passkeys (account_id, created_at, id);
     `,
   },
+  {
+    version: 4,
+    // A verified mobile number (E.164) per account, unique across accounts when present; existing
+    // accounts get NULL. The partial index keeps the many NULLs out of it.
+    sql: `
+      ALTER TABLE accounts ADD COLUMN phone TEXT;
+      CREATE UNIQUE INDEX accounts_phone ON accounts (phone) WHERE phone IS NOT NULL;
+    `,
+  },
 ];

@@ -72,7 +72,8 @@ export class SqliteOidcStore implements OidcStore {
     this.consumeStmt = db.prepare('UPDATE oidc_payloads SET consumed = ? WHERE model = ? AND id = ?');
     this.destroyStmt = db.prepare('DELETE FROM oidc_payloads WHERE model = ? AND id = ?');
     this.revokeStmt = db.prepare('DELETE FROM oidc_payloads WHERE model = ? AND grant_id = ?');
-    this.byAccountStmt = db.prepare('DELETE FROM oidc_payloads WHERE model = ? AND account_id = ?');
+    // `id IS NOT NULL` holds for every row (id is the primary key), so a NULL exceptId keeps none.
+    this.byAccountStmt = db.prepare('DELETE FROM oidc_payloads WHERE model = ? AND account_id = ? AND id IS NOT ?');
     this.sweepStmt = db.prepare('DELETE FROM oidc_payloads WHERE expires_at <= ?');
   }
 
@@ -122,9 +123,10 @@ export class SqliteOidcStore implements OidcStore {
     return this.enqueue(this.revokeStmt, [model, grantId]);
   }
 
-  async destroyByAccountId(model: string, accountId: string): Promise<number> {
+  async destroyByAccountId(model: string, accountId: string, exceptId?: string): Promise<number> {
+    // Flushed first: queued writes are counted, and a queued write of the kept payload survives.
     this.flush();
-    return Number(this.byAccountStmt.run(model, accountId).changes);
+    return Number(this.byAccountStmt.run(model, accountId, exceptId ?? null).changes);
   }
 
   async sweepExpired(now: Date): Promise<number> {

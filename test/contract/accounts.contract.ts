@@ -1,6 +1,6 @@
-// Contract: AccountsRepository (create/find/update/delete, email uniqueness incl. under concurrency).
+// Contract: AccountsRepository (create/find/update/delete, email and phone uniqueness incl. under concurrency).
 import { DomainError } from '../../server/domain/errors.ts';
-import { expectDomainError, uniqueEmail, useStorage, type OpenStorage } from './harness.ts';
+import { expectDomainError, sleep, uniqueEmail, uniquePhone, useStorage, type OpenStorage } from './harness.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -13,7 +13,7 @@ export function describeAccountsContract(open: OpenStorage): void {
       const before = Date.now();
       const created = await storage().accounts.create({ email, emailVerified: false, passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$abc$def' });
       expect(created.id).toMatch(UUID);
-      expect(created).toMatchObject({ email, emailVerified: false, passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$abc$def', credentialsChangedAt: null });
+      expect(created).toMatchObject({ email, emailVerified: false, phone: null, passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$abc$def', credentialsChangedAt: null });
       expect(created.createdAt).toBeInstanceOf(Date);
       expect(created.createdAt.getTime()).toBeGreaterThanOrEqual(before);
       expect(created.updatedAt.getTime()).toBe(created.createdAt.getTime());
@@ -96,6 +96,113 @@ export function describeAccountsContract(open: OpenStorage): void {
       expect(await storage().accounts.count()).toBe(before + 2);
       await storage().accounts.delete(a.id);
       expect(await storage().accounts.count()).toBe(before + 1);
+    });
+
+    describe('phone', () => {
+      const accounts = () => storage().accounts;
+      const newAccount = () => accounts().create({ email: uniqueEmail(), emailVerified: true, passwordHash: null });
+
+      it('sets a number, bumps updatedAt, finds the account by it, and keeps it across other updates', async () => {
+        const created = await newAccount();
+        const phone = uniquePhone();
+        await sleep(5);
+        const updated = await accounts().setPhone(created.id, phone);
+        expect(updated).toEqual({ ...created, phone, updatedAt: expect.any(Date) });
+        expect(updated?.updatedAt.getTime()).toBeGreaterThan(created.updatedAt.getTime());
+        expect(await accounts().findById(created.id)).toEqual(updated);
+        expect(await accounts().findByPhone(phone)).toEqual(updated);
+        expect(await accounts().findByPhone(uniquePhone())).toBeUndefined();
+
+        const patched = await accounts().update(created.id, { emailVerified: false });
+        expect(patched).toMatchObject({ phone, emailVerified: false });
+        expect(await accounts().findByPhone(phone)).toEqual(patched);
+      });
+
+      it('accepts the number the account already has, and still frees it afterwards', async () => {
+        const account = await newAccount();
+        const phone = uniquePhone();
+        await accounts().setPhone(account.id, phone);
+        expect(await accounts().setPhone(account.id, phone)).toMatchObject({ id: account.id, phone });
+        expect(await accounts().findByPhone(phone)).toMatchObject({ id: account.id });
+
+        await accounts().setPhone(account.id, null);
+        const other = await newAccount();
+        expect(await accounts().setPhone(other.id, phone)).toMatchObject({ id: other.id, phone });
+      });
+
+      it('frees the old number when the number changes', async () => {
+        const [a, b] = [await newAccount(), await newAccount()];
+        const [first, second] = [uniquePhone(), uniquePhone()];
+        await accounts().setPhone(a.id, first);
+        expect(await accounts().setPhone(a.id, second)).toMatchObject({ id: a.id, phone: second });
+        expect(await accounts().findByPhone(first)).toBeUndefined();
+        expect(await accounts().findByPhone(second)).toMatchObject({ id: a.id });
+
+        expect(await accounts().setPhone(b.id, first)).toMatchObject({ id: b.id, phone: first });
+        expect(await accounts().findByPhone(first)).toMatchObject({ id: b.id });
+      });
+
+      it('removes the number with null and frees it', async () => {
+        const [a, b] = [await newAccount(), await newAccount()];
+        const phone = uniquePhone();
+        await accounts().setPhone(a.id, phone);
+        const removed = await accounts().setPhone(a.id, null);
+        expect(removed).toMatchObject({ id: a.id, phone: null });
+        expect(await accounts().findById(a.id)).toEqual(removed);
+        expect(await accounts().findByPhone(phone)).toBeUndefined();
+        expect(await accounts().setPhone(a.id, null)).toMatchObject({ phone: null });
+
+        expect(await accounts().setPhone(b.id, phone)).toMatchObject({ id: b.id, phone });
+      });
+
+      it("refuses a number another account holds as a duplicate and leaves the loser's number alone", async () => {
+        const [holder, loser] = [await newAccount(), await newAccount()];
+        const [phone, own] = [uniquePhone(), uniquePhone()];
+        await accounts().setPhone(holder.id, phone);
+        const before = await accounts().setPhone(loser.id, own);
+        await expectDomainError(accounts().setPhone(loser.id, phone), 'duplicate');
+        expect(await accounts().findById(loser.id)).toEqual(before);
+        expect(await accounts().findByPhone(own)).toEqual(before);
+        expect(await accounts().findByPhone(phone)).toMatchObject({ id: holder.id, phone });
+      });
+
+      it('lets exactly one of several accounts setting one number at once have it', async () => {
+        const contenders = await Promise.all(Array.from({ length: 8 }, () => newAccount()));
+        const phone = uniquePhone();
+        const results = await Promise.allSettled(contenders.map((account) => accounts().setPhone(account.id, phone)));
+        const fulfilled = results.filter((result) => result.status === 'fulfilled');
+        const rejected = results.filter((result) => result.status === 'rejected');
+        expect(fulfilled).toHaveLength(1);
+        for (const result of rejected) expect(result.reason).toMatchObject({ name: 'DomainError', code: 'duplicate' });
+        const winner = fulfilled[0]?.status === 'fulfilled' ? fulfilled[0].value : undefined;
+        expect(winner).toMatchObject({ phone });
+        expect(await accounts().findByPhone(phone)).toEqual(winner);
+        const stored = await Promise.all(contenders.map((account) => accounts().findById(account.id)));
+        expect(stored.filter((account) => account?.phone === phone)).toHaveLength(1);
+      });
+
+      it('answers undefined for a missing account and leaves the number free', async () => {
+        const missing = '00000000-0000-4000-8000-000000000000';
+        const phone = uniquePhone();
+        expect(await accounts().setPhone(missing, phone)).toBeUndefined();
+        expect(await accounts().setPhone(missing, null)).toBeUndefined();
+        expect(await accounts().findByPhone(phone)).toBeUndefined();
+        const account = await newAccount();
+        expect(await accounts().setPhone(account.id, phone)).toMatchObject({ id: account.id, phone });
+        // Whoever holds the number, a missing account is not found rather than refused.
+        expect(await accounts().setPhone(missing, phone)).toBeUndefined();
+        expect(await accounts().findByPhone(phone)).toMatchObject({ id: account.id });
+      });
+
+      it('frees the number when the account is deleted', async () => {
+        const [a, b] = [await newAccount(), await newAccount()];
+        const phone = uniquePhone();
+        await accounts().setPhone(a.id, phone);
+        expect(await accounts().delete(a.id)).toBe(true);
+        expect(await accounts().findByPhone(phone)).toBeUndefined();
+        expect(await accounts().setPhone(b.id, phone)).toMatchObject({ id: b.id, phone });
+        expect(await accounts().findByPhone(phone)).toMatchObject({ id: b.id });
+      });
     });
 
     it('keeps unicode in emails and hashes intact', async () => {

@@ -1,5 +1,5 @@
 // Shared plumbing for the storage contract: one fresh store per port group, closed after it.
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import type { Storage } from '../../server/domain/storage.ts';
 
 /** Opens an isolated, empty store (a new temp dir, a new Mongo database, ...). */
@@ -25,6 +25,11 @@ export function uniqueId(prefix: string): string {
 
 export function uniqueEmail(): string {
   return `member-${randomUUID()}@example.com`;
+}
+
+/** A random number in E.164 (+1 555 ...): storage takes numbers as given, it does not check them. */
+export function uniquePhone(): string {
+  return `+1555${String(randomInt(1e9)).padStart(9, '0')}`;
 }
 
 export function sleep(ms: number): Promise<void> {

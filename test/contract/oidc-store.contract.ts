@@ -144,6 +144,39 @@ export function describeOidcStoreContract(open: OpenStorage): void {
       expect(await oidc().destroyByAccountId('Session', account)).toBe(0);
     });
 
+    it('destroyByAccountId keeps the payload named by exceptId and counts the others', async () => {
+      const account = uniqueId('acct');
+      const [s1, current, s3, g1] = [uniqueId('s'), uniqueId('s'), uniqueId('s'), uniqueId('grant')];
+      await oidc().upsert('Session', s1, { accountId: account }, LONG);
+      await oidc().upsert('Session', current, { accountId: account, n: 'current' }, LONG);
+      await oidc().upsert('Session', s3, { accountId: account }, undefined);
+      await oidc().upsert('Grant', g1, { accountId: account }, LONG);
+      expect(await oidc().destroyByAccountId('Session', account, current)).toBe(2);
+      expect(await oidc().find('Session', current)).toEqual({ accountId: account, n: 'current' });
+      expect(await oidc().find('Session', s1)).toBeUndefined();
+      expect(await oidc().find('Session', s3)).toBeUndefined();
+      expect(await oidc().find('Grant', g1)).toBeDefined();
+      expect(await oidc().destroyByAccountId('Session', account, current)).toBe(0);
+      expect(await oidc().find('Session', current)).toBeDefined();
+      // An exceptId that is none of the account's payloads keeps nothing.
+      expect(await oidc().destroyByAccountId('Session', account, uniqueId('s'))).toBe(1);
+      expect(await oidc().find('Session', current)).toBeUndefined();
+    });
+
+    it("destroyByAccountId with another account's payload as exceptId removes all of this account's and nothing of the other's", async () => {
+      const [account, other] = [uniqueId('acct'), uniqueId('acct')];
+      const [a1, a2, b1, b2] = [uniqueId('s'), uniqueId('s'), uniqueId('s'), uniqueId('s')];
+      await oidc().upsert('Session', a1, { accountId: account }, LONG);
+      await oidc().upsert('Session', a2, { accountId: account }, LONG);
+      await oidc().upsert('Session', b1, { accountId: other }, LONG);
+      await oidc().upsert('Session', b2, { accountId: other }, LONG);
+      expect(await oidc().destroyByAccountId('Session', account, b1)).toBe(2);
+      expect(await oidc().find('Session', a1)).toBeUndefined();
+      expect(await oidc().find('Session', a2)).toBeUndefined();
+      expect(await oidc().find('Session', b1)).toEqual({ accountId: other });
+      expect(await oidc().find('Session', b2)).toEqual({ accountId: other });
+    });
+
     it('sweepExpired deletes rows expired at `now` across models and keeps the rest', async () => {
       await oidc().sweepExpired(new Date());
       const soon = [uniqueId('a'), uniqueId('b'), uniqueId('c')];

@@ -68,6 +68,20 @@ describe('sqlite oidc store: group commit', () => {
     expect(await storage.oidc.destroyByAccountId('Session', account)).toBe(2);
   });
 
+  it('keeps a queued payload named by exceptId in destroyByAccountId, and counts the other queued ones', async () => {
+    const account = uniqueId('acct');
+    const current = uniqueId('s');
+    const written = [
+      storage.oidc.upsert('Session', uniqueId('s'), { accountId: account }, HOUR),
+      storage.oidc.upsert('Session', current, { accountId: account, n: 'current' }, HOUR),
+      storage.oidc.upsert('Session', uniqueId('s'), { accountId: account }, HOUR),
+    ];
+    expect(await storage.oidc.destroyByAccountId('Session', account, current)).toBe(2);
+    await Promise.all(written);
+    expect(await storage.oidc.find('Session', current)).toEqual({ accountId: account, n: 'current' });
+    expect(admin.prepare('SELECT id FROM oidc_payloads WHERE account_id = ?').all(account)).toEqual([{ id: current }]);
+  });
+
   // ABORT undoes the failing statement only; ROLLBACK ends the whole transaction, so the store must
   // replay the writes that had already run in it.
   it.each([

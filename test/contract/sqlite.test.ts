@@ -3,8 +3,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { openSqliteStorage } from '../../adapters/sqlite/index.ts';
-import { expectDomainError } from './harness.ts';
+import { migrations } from '../../adapters/sqlite/migrations.ts';
+import { expectDomainError, uniquePhone } from './harness.ts';
 import { describeStorageContract } from './storage-contract.ts';
 
 const dirs: string[] = [];
@@ -44,6 +46,32 @@ describe('sqlite adapter specifics', () => {
       await expectDomainError(second.accounts.create({ email: 'persist@example.com', emailVerified: false, passwordHash: null }), 'duplicate');
     } finally {
       await second.close();
+    }
+  });
+
+  it('upgrades a version 3 file: existing accounts get no phone, and numbers stay unique', async () => {
+    const dataDir = freshDir();
+    const old = new DatabaseSync(join(dataDir, 'idp.sqlite'));
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT');
+    for (const migration of migrations.filter((m) => m.version <= 3)) {
+      old.exec(migration.sql);
+      old.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(migration.version, 0);
+    }
+    old.prepare(`INSERT INTO accounts (id, email, email_verified, password_hash, created_at, updated_at, credentials_changed_at)
+                 VALUES (?, ?, 1, NULL, 1000, 1000, NULL)`).run('legacy-1', 'legacy-1@example.com');
+    old.prepare(`INSERT INTO accounts (id, email, email_verified, password_hash, created_at, updated_at, credentials_changed_at)
+                 VALUES (?, ?, 1, NULL, 1000, 1000, NULL)`).run('legacy-2', 'legacy-2@example.com');
+    old.close();
+
+    const storage = await openSqliteStorage({ dataDir });
+    try {
+      expect(await storage.accounts.findById('legacy-1')).toMatchObject({ email: 'legacy-1@example.com', phone: null });
+      const phone = uniquePhone();
+      expect(await storage.accounts.setPhone('legacy-1', phone)).toMatchObject({ id: 'legacy-1', phone });
+      await expectDomainError(storage.accounts.setPhone('legacy-2', phone), 'duplicate');
+      expect(await storage.accounts.findByPhone(phone)).toMatchObject({ id: 'legacy-1' });
+    } finally {
+      await storage.close();
     }
   });
 

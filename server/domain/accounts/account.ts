@@ -4,6 +4,11 @@ export interface Account {
   /** Lower-cased, trimmed; unique across accounts. */
   email: string;
   emailVerified: boolean;
+  /**
+   * A mobile number in E.164 (+447700900123), set only once the member proved it with a code; unique
+   * across accounts (it signs in by SMS). Null when the member has none.
+   */
+  phone: string | null;
   /** PHC string (argon2id, or a legacy scheme for imported members); null for passwordless accounts. */
   passwordHash: string | null;
   createdAt: Date;

@@ -13,9 +13,17 @@ export interface AccountsRepository {
   findById(id: string): Promise<Account | undefined>;
   /** `email` must already be normalised (see normaliseEmail). */
   findByEmail(email: string): Promise<Account | undefined>;
+  /** `phone` in E.164 (see phone-number.ts). */
+  findByPhone(phone: string): Promise<Account | undefined>;
+  /**
+   * Sets (or with null removes) the account's verified phone and bumps updatedAt; the old number is
+   * freed. Throws DomainError('duplicate') when another account holds the number; returns undefined
+   * when the account does not exist. Setting the number the account already has succeeds.
+   */
+  setPhone(id: string, phone: string | null): Promise<Account | undefined>;
   /** Applies the patch and bumps updatedAt; returns undefined when the account does not exist. */
   update(id: string, patch: AccountPatch): Promise<Account | undefined>;
-  /** Removes the account and frees its email; returns whether it existed. */
+  /** Removes the account and frees its email and phone; returns whether it existed. */
   delete(id: string): Promise<boolean>;
   count(): Promise<number>;
 }

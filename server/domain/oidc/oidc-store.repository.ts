@@ -13,8 +13,11 @@ export interface OidcStore {
   consume(model: string, id: string): Promise<void>;
   destroy(model: string, id: string): Promise<void>;
   revokeByGrantId(model: string, grantId: string): Promise<void>;
-  /** Removes every payload of `model` whose `accountId` is this account; returns how many. */
-  destroyByAccountId(model: string, accountId: string): Promise<number>;
+  /**
+   * Removes every payload of `model` whose `accountId` is this account, except the one with id
+   * `exceptId` (the member's current session when they end all the others); returns how many.
+   */
+  destroyByAccountId(model: string, accountId: string, exceptId?: string): Promise<number>;
   /** Deletes expired rows of every model; returns how many. */
   sweepExpired(now: Date): Promise<number>;
 }
