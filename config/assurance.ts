@@ -36,3 +36,6 @@ export function requiredRank(request: AssuranceRequest): number {
   const fromRequest = known.length > 0 ? Math.min(...known) : 0;
   return Math.max(fromRequest, request.clientRequiresMfa ? acrRank(ACR.twoFactors) : 0);
 }
+
+/** Adding or removing a factor needs a sign-in at least this recent (seconds). */
+export const RECENT_SIGN_IN_SECONDS = 5 * 60;

@@ -27,6 +27,16 @@ export interface Config {
   logLevel: RawConfig['LOG_LEVEL'];
   codeResendCooldownSeconds: number;
   webauthn: { rpId: string; origins: string[] };
+  sms: SmsSettings;
+}
+
+export interface SmsSettings {
+  webhookUrl: string | undefined;
+  webhookSecret: string | undefined;
+  /** ISO 3166-1 alpha-2, upper case, for numbers typed in national format. */
+  defaultCountry: string | undefined;
+  /** Offer SMS at all: a webhook is set, or (outside production) the dev outbox stands in for one. */
+  enabled: boolean;
 }
 
 /** Reads (or creates once) the development secrets file in DATA_DIR, so restarts keep keys and sessions. */
@@ -62,7 +72,37 @@ function productionProblems(raw: RawConfig, issuer: URL): string[] {
   if (raw.BOOTSTRAP_ADMIN_CLIENT_SECRET && raw.BOOTSTRAP_ADMIN_CLIENT_SECRET.length < 32) {
     problems.push('BOOTSTRAP_ADMIN_CLIENT_SECRET: must be at least 32 characters in production');
   }
+  // No SMS_WEBHOOK_URL is fine: the program then offers no SMS. Plain http would carry codes in clear.
+  if (raw.SMS_WEBHOOK_URL && !isHttpsOrLoopback(new URL(raw.SMS_WEBHOOK_URL))) {
+    problems.push('SMS_WEBHOOK_URL: must be an https URL in production (it carries one-time codes) unless the host is loopback');
+  }
   return problems;
+}
+
+function isHttpsOrLoopback(url: URL): boolean {
+  if (url.protocol === 'https:') return true;
+  return url.hostname === 'localhost' || url.hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(url.hostname);
+}
+
+/** The SMS webhook and its secret come together; the secret alone would leave SMS silently in the outbox. */
+function smsSettings(raw: RawConfig): SmsSettings {
+  if (raw.SMS_WEBHOOK_URL && !raw.SMS_WEBHOOK_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  SMS_WEBHOOK_SECRET: required when SMS_WEBHOOK_URL is set (at least 32 random characters; the provider checks the signature with it)');
+  }
+  if (raw.SMS_WEBHOOK_SECRET && !raw.SMS_WEBHOOK_URL) {
+    throw new ConfigError('Invalid configuration:\n  SMS_WEBHOOK_URL: required when SMS_WEBHOOK_SECRET is set');
+  }
+  const webhook = raw.SMS_WEBHOOK_URL ? new URL(raw.SMS_WEBHOOK_URL) : undefined;
+  // fetch refuses URLs with credentials, so they would fail every send instead of the boot.
+  if (webhook && (webhook.username || webhook.password)) {
+    throw new ConfigError('Invalid configuration:\n  SMS_WEBHOOK_URL: must not contain user:password (requests are signed with SMS_WEBHOOK_SECRET)');
+  }
+  return {
+    webhookUrl: raw.SMS_WEBHOOK_URL,
+    webhookSecret: raw.SMS_WEBHOOK_SECRET,
+    defaultCountry: raw.SMS_DEFAULT_COUNTRY,
+    enabled: raw.SMS_WEBHOOK_URL !== undefined || raw.NODE_ENV !== 'production',
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
@@ -82,6 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (Boolean(raw.BOOTSTRAP_ADMIN_CLIENT_ID) !== Boolean(raw.BOOTSTRAP_ADMIN_CLIENT_SECRET)) {
     throw new ConfigError('Invalid configuration:\n  BOOTSTRAP_ADMIN_CLIENT_ID/BOOTSTRAP_ADMIN_CLIENT_SECRET: set both or neither');
   }
+
+  const sms = smsSettings(raw);
 
   if (raw.NODE_ENV === 'production') {
     const problems = productionProblems(raw, issuer);
@@ -108,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logLevel: raw.LOG_LEVEL,
     codeResendCooldownSeconds: raw.CODE_RESEND_COOLDOWN_SECONDS,
     webauthn: Object.freeze(webauthnSettings(raw, issuerText)),
+    sms: Object.freeze(sms),
   });
 }
 

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { AdapterConstructor } from '../adapters/oidc-adapter.ts';
 import type { AccountService } from '../server/domain/accounts/account-service.ts';
 import type { PrivateJwk } from '../server/domain/keys/key-service.ts';
+import { accountConsoleClient } from './account-console-client.ts';
 import { ACR } from './assurance.ts';
 import { interactionPolicy } from './interaction-policy.ts';
 import { loadFirstPartyGrant } from './first-party-grant.ts';
@@ -19,6 +20,7 @@ export const CLAIMS = {
   // partners decide on step-up from them.
   openid: ['sub', 'acr', 'amr', 'auth_time'],
   email: ['email', 'email_verified'],
+  phone: ['phone_number', 'phone_number_verified'],
   profile: ['updated_at'],
 } as const;
 
@@ -26,6 +28,7 @@ export const ADMIN_SCOPE = 'admin';
 
 export interface ProviderDeps {
   production: boolean;
+  issuer: string;
   adapter: AdapterConstructor;
   jwks: PrivateJwk[];
   cookieKeys: string[];
@@ -51,6 +54,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       // One stable, unlinkable subject per sector: partners cannot join their member lists on `sub`.
       return createHmac('sha256', deps.pairwiseSalt).update(`${client.sectorIdentifier}\0${accountId}`).digest('base64url');
     },
+    clients: [accountConsoleClient(deps.issuer)],
     clientBasedCORS: () => true,
     clientDefaults: {
       grant_types: ['authorization_code'],
@@ -146,6 +150,8 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
             sub: account.id,
             email: account.email,
             email_verified: account.emailVerified,
+            // Only proven numbers are stored, so a number present is a verified one.
+            ...(account.phone ? { phone_number: account.phone, phone_number_verified: true } : {}),
             updated_at: Math.floor(account.updatedAt.getTime() / 1000),
           };
         },

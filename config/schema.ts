@@ -1,5 +1,6 @@
 // The one configuration schema: every environment variable with its type, default and description.
 // The README's configuration table is generated from this file (npm run config:docs).
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 
 const bool = z
@@ -74,6 +75,25 @@ export const settings = {
     schema: z.string().min(3, 'expected a sender address').default('Loyalty ID <no-reply@localhost>'),
     description: 'From header of every email.',
     defaultText: 'Loyalty ID <no-reply@localhost>',
+  },
+  SMS_WEBHOOK_URL: {
+    schema: url(['http:', 'https:']).optional(),
+    description: 'Your SMS provider\'s endpoint: each SMS is POSTed there as signed JSON (see SMS_WEBHOOK_SECRET). Without it, SMS goes to a dev outbox (log + DATA_DIR/sms-outbox.jsonl) outside production, and in production SMS is simply not offered. Must be https in production unless the host is loopback.',
+    defaultText: '',
+  },
+  SMS_WEBHOOK_SECRET: {
+    schema: z.string().min(32, 'expected at least 32 characters').max(256, 'expected at most 256 characters').optional(),
+    description: 'Signs each SMS webhook request: header X-Loyalty-Signature: t=TIMESTAMP,v1=HMAC, where HMAC is the hex HMAC-SHA256 with this secret of the Unix-seconds TIMESTAMP, a dot and the raw body. At least 32 characters; required with SMS_WEBHOOK_URL.',
+    defaultText: '',
+  },
+  SMS_DEFAULT_COUNTRY: {
+    schema: z
+      .string()
+      .transform((value) => value.toUpperCase())
+      .refine((value) => /^[A-Z]{2}$/.test(value) && isSupportedCountry(value), 'expected an ISO 3166-1 alpha-2 country code such as GB or US (the United Kingdom is GB)')
+      .optional(),
+    description: 'Country (ISO 3166-1 alpha-2, such as GB) of mobile numbers typed in national format. Without it, members type +country code.',
+    defaultText: '',
   },
   KEY_ENCRYPTION_KEY: {
     schema: key32.optional(),

@@ -65,6 +65,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
 
   router.get('/code', ...get, signedOut, codeSignIn.show);
   router.post('/code', ...post, signedOut, codeSignIn.send);
+  router.get('/code/sms', ...get, signedOut, codeSignIn.showSms);
+  router.post('/code/sms', ...post, signedOut, codeSignIn.sendSms);
   router.get('/code/verify', ...get, signedOut, codeSignIn.showEnter);
   router.post('/code/verify', ...post, signedOut, codeSignIn.verify);
 
@@ -95,7 +97,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const stepUp = requirePrompt('mfa');
   router.post('/mfa/method', ...post, stepUp, mfa.chooseMethod);
   router.post('/mfa/send', ...post, stepUp, mfa.send);
-  router.post('/mfa', ...post, stepUp, mfa.submitEmail);
+  router.post('/mfa', ...post, stepUp, mfa.submitCode);
   router.post('/mfa/app', ...post, stepUp, mfa.submitApp);
   router.post('/mfa/recovery', ...post, stepUp, mfa.submitRecovery);
   router.post('/mfa/enrol', ...post, stepUp, mfa.startEnrolment);

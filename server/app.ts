@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Next } from 'koa';
 import type Provider from 'oidc-provider';
+import { accountRouter } from '../interactions/account/router.ts';
 import { interactionRouter } from '../interactions/router.ts';
 import { adminRouter } from './admin/router.ts';
 import type { Container } from './container.ts';
@@ -40,6 +41,7 @@ function browserLibraries(): Record<string, string> {
 const HEALTH_PATHS = /^\/(?:healthz|readyz)\/?$/i;
 const ADMIN_PATHS = /^\/admin(?:\/|$)/i;
 const INTERACTION_PATHS = /^\/interaction\//i;
+const ACCOUNT_PATHS = /^\/account(?:\/|$)/i;
 
 export function buildApp(container: Container): App {
   const { provider, config, logger, storage } = container;
@@ -55,6 +57,8 @@ export function buildApp(container: Container): App {
   provider.use(onPaths(ADMIN_PATHS, admin.routes()));
   provider.use(onPaths(ADMIN_PATHS, admin.allowedMethods()));
   provider.use(onPaths(INTERACTION_PATHS, interactionRouter(container.interactions).routes()));
+  const account = accountRouter(container.interactions, { issuer: config.issuer, secure: config.env === 'production' });
+  provider.use(onPaths(ACCOUNT_PATHS, account.routes()));
 
   return {
     provider,

@@ -10,7 +10,11 @@ import type { InteractionDeps } from '../interactions/shared/deps.ts';
 import { AccountService } from './domain/accounts/account-service.ts';
 import { ensureBootstrapAdminClient } from './domain/clients/bootstrap-admin.ts';
 import { CodeService } from './domain/codes/code-service.ts';
-import { EmailFactor } from './domain/factors/email-factor.ts';
+import { emailCodeFactor, smsCodeFactor } from './domain/factors/code-factor.ts';
+import { PhoneService } from './domain/accounts/phone-service.ts';
+import type { SmsSender } from './domain/sms/sms-sender.ts';
+import { createOutboxSmsSender } from './sms/outbox-sms-sender.ts';
+import { createWebhookSmsSender } from './sms/webhook-sms-sender.ts';
 import { TotpFactor } from './domain/factors/totp-factor.ts';
 import { PasskeyService } from './domain/passkeys/passkey-service.ts';
 import { PasskeyOffer } from '../interactions/passkey/offer.ts';
@@ -48,6 +52,13 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   }, pino.destination({ dest: 1, sync: false }));
 }
 
+/** The SMS provider webhook when configured; the dev outbox outside production; else none (no SMS offered). */
+function createSmsSender(config: Readonly<Config>, logger: Logger): SmsSender | undefined {
+  const { webhookUrl, webhookSecret } = config.sms;
+  if (webhookUrl && webhookSecret) return createWebhookSmsSender({ url: webhookUrl, secret: webhookSecret, logger });
+  return config.sms.enabled ? createOutboxSmsSender(config.dataDir, logger) : undefined;
+}
+
 export async function createContainer(config: Readonly<Config>, options: { logger?: Logger; mailer?: Mailer } = {}): Promise<Container> {
   const logger = options.logger ?? createLogger(config);
   const storage = await openStorage({ dataDir: config.dataDir, mongodbUri: config.mongodbUri });
@@ -57,6 +68,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.smtpFrom) : createOutboxMailer(config.dataDir, config.smtpFrom, logger));
     const codes = new CodeService(storage.codes, deriveKey(kek, 'one-time-codes'), config.codeResendCooldownSeconds);
     const accounts = new AccountService({ accounts: storage.accounts, oidc: storage.oidc, codes, mailer, logger });
+    const sms = createSmsSender(config, logger);
+    const host = new URL(config.issuer).host;
 
     await ensureBootstrapAdminClient(storage.clients, config.bootstrapAdmin);
     const jwks = await loadSigningKeys(storage.keys, deriveKey(kek, 'signing-keys'));
@@ -72,6 +85,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     });
     const provider = new Provider(config.issuer, providerConfiguration({
       production,
+      issuer: config.issuer,
       adapter: createOidcAdapter(storage.oidc, storage.clients),
       jwks,
       cookieKeys: [deriveKey(kek, 'cookies').toString('base64url')],
@@ -88,13 +102,15 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const interactions: InteractionDeps = {
       provider,
       accounts,
-      emailFactor: new EmailFactor({ codes, mailer }),
+      emailFactor: emailCodeFactor(codes, mailer),
+      smsFactor: smsCodeFactor(codes, sms, host),
+      phones: new PhoneService({ accounts: storage.accounts, codes, sms, mailer, host, defaultCountry: config.sms.defaultCountry, logger }),
       totp: new TotpFactor({
         factors: storage.factors,
         codes: storage.codes,
         sealKey: deriveKey(kek, 'factor-secrets'),
         hashKey: deriveKey(kek, 'recovery-codes'),
-        issuer: new URL(config.issuer).host,
+        issuer: host,
       }),
       passkeys,
       passkeyOffer: new PasskeyOffer(passkeys, production),
@@ -122,6 +138,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       async close() {
         clearInterval(sweeper);
         await mailer.close();
+        await sms?.close();
         await storage.close();
       },
     };

@@ -5,6 +5,7 @@ import type { InteractionDeps } from '../shared/deps.ts';
 import { CODE_SHAPE, field, parseForm } from '../shared/input.ts';
 import { clientName, renderPage } from '../shared/page.ts';
 import { verificationForm } from '../verification/input.ts';
+import { alternatives } from './methods.ts';
 import { finishStepUp, type StepUp } from './step-up-context.ts';
 
 const recoveryForm = z.object({ code: field(40) });
@@ -12,18 +13,17 @@ const recoveryForm = z.object({ code: field(40) });
 const RECOVERY_SHAPE = /^[A-Za-z0-9]{5}[\s-]?[A-Za-z0-9]{5}$/;
 
 export function authenticatorStep(deps: InteractionDeps) {
-  const actions = async (step: StepUp) => ({
+  const actions = async (step: StepUp, current: 'totp' | 'recovery') => ({
     methodAction: `/interaction/${step.uid}/mfa/method`,
     abortAction: `/interaction/${step.uid}/abort`,
-    emailAvailable: deps.emailFactor.available(step.account),
-    hasPasskey: await deps.passkeys.hasPasskey(step.account.id),
+    choices: await alternatives(deps, step.account, current),
   });
 
   const appPage = async (ctx: Context, step: StepUp, error: string | null, status = 200) =>
-    renderPage(ctx, deps, 'mfa/app-code', { ...(await actions(step)), action: `/interaction/${step.uid}/mfa/app`, clientName: clientName(ctx), error }, status);
+    renderPage(ctx, deps, 'mfa/app-code', { ...(await actions(step, 'totp')), action: `/interaction/${step.uid}/mfa/app`, clientName: clientName(ctx), error }, status);
 
   const recoveryPage = async (ctx: Context, step: StepUp, error: string | null, status = 200) =>
-    renderPage(ctx, deps, 'mfa/recovery-code', { ...(await actions(step)), action: `/interaction/${step.uid}/mfa/recovery`, error }, status);
+    renderPage(ctx, deps, 'mfa/recovery-code', { ...(await actions(step, 'recovery')), action: `/interaction/${step.uid}/mfa/recovery`, error }, status);
 
   return {
     showApp: (ctx: Context, step: StepUp) => appPage(ctx, step, null),

@@ -1,55 +1,72 @@
-// Second factor by a code to the verified email: sent on POST only, checked under the usual code rules.
+// Second factor by a code to a verified contact — the email address or, by SMS, the mobile phone: sent
+// on POST only (never on a page view), then checked under the usual code rules.
 import type { Context } from 'koa';
+import { z } from 'zod';
 import { maskEmail } from '../../server/domain/accounts/email-address.ts';
+import { maskPhone } from '../../server/domain/accounts/phone-number.ts';
+import { DomainError } from '../../server/domain/errors.ts';
+import type { CodeChannel, CodeFactor } from '../../server/domain/factors/code-factor.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { CODE_SHAPE, parseForm } from '../shared/input.ts';
 import { clientName, renderPage } from '../shared/page.ts';
-import { verificationForm } from '../verification/input.ts';
+import { alternatives } from './methods.ts';
 import { backToPrompt, finishStepUp, type StepUp, updateFlow } from './step-up-context.ts';
 
-export function emailCodeStep(deps: InteractionDeps) {
-  async function page(ctx: Context, step: StepUp, state: { error?: string | null; sent?: boolean }, status = 200) {
-    const unavailable = !deps.emailFactor.available(step.account);
-    await renderPage(ctx, deps, 'mfa/email-code', {
+// Forms without the field (older pages still open in a tab) meant email, the only channel there was.
+const channelField = z.enum(['email', 'sms']).default('email');
+const sendForm = z.object({ channel: channelField });
+const codeForm = z.object({ channel: channelField, code: z.string().max(20) });
+
+export function codeStep(deps: InteractionDeps) {
+  const factorFor = (channel: CodeChannel): CodeFactor => (channel === 'sms' ? deps.smsFactor : deps.emailFactor);
+  const destination = (step: StepUp, channel: CodeChannel) =>
+    channel === 'sms' ? (step.account.phone ? maskPhone(step.account.phone) : '') : maskEmail(step.account.email);
+
+  async function page(ctx: Context, step: StepUp, channel: CodeChannel, state: { error?: string | null; sent?: boolean }, status = 200) {
+    const unavailable = !factorFor(channel).available(step.account);
+    await renderPage(ctx, deps, 'mfa/code', {
+      channel,
       action: `/interaction/${step.uid}/mfa`,
       sendAction: `/interaction/${step.uid}/mfa/send`,
       methodAction: `/interaction/${step.uid}/mfa/method`,
       abortAction: `/interaction/${step.uid}/abort`,
-      email: maskEmail(step.account.email),
+      destination: destination(step, channel),
       clientName: clientName(ctx),
-      hasApp: (await deps.totp.enrolled(step.account.id)) !== undefined,
-      hasPasskey: await deps.passkeys.hasPasskey(step.account.id),
+      choices: await alternatives(deps, step.account, channel),
       unavailable,
-      sent: !unavailable && (state.sent ?? step.flow.stepUpSent === true),
+      sent: !unavailable && (state.sent ?? (step.flow.stepUpSent === true && step.flow.mfaMethod === channel)),
       info: unavailable ? 'mfa.unavailable' : (step.flow.info ?? null),
       error: state.error ?? null,
-      cooldownSeconds: 0,
     }, status);
   }
 
   return {
-    show: (ctx: Context, step: StepUp) => page(ctx, step, {}),
+    show: (ctx: Context, step: StepUp, channel: CodeChannel) => page(ctx, step, channel, {}),
 
-    /** A POST, not the page view, sends the code: no email goes out on a GET. */
+    /** A POST, not the page view, sends the code: no email or SMS goes out on a GET. */
     async send(ctx: Context, step: StepUp) {
-      if (deps.emailFactor.available(step.account)) {
-        const wait = await deps.emailFactor.send(step.account);
-        updateFlow(ctx, deps, step, { mfaMethod: 'email', stepUpSent: true, info: wait > 0 ? 'code.too_soon' : 'mfa.sent' });
+      const form = parseForm(sendForm, ctx.request.body);
+      if (!form) throw new DomainError('invalid_input', 'unknown code channel');
+      const factor = factorFor(form.channel);
+      if (factor.available(step.account)) {
+        const wait = await factor.send(step.account);
+        updateFlow(ctx, deps, step, { mfaMethod: form.channel, stepUpSent: true, info: wait > 0 ? 'code.too_soon' : 'mfa.sent' });
       }
       backToPrompt(ctx, step);
     },
 
     async submit(ctx: Context, step: StepUp) {
-      const form = parseForm(verificationForm, ctx.request.body);
-      if (!form || !CODE_SHAPE.test(form.code)) return page(ctx, step, { sent: true, error: 'code.format' }, 400);
-      const check = await deps.emailFactor.verify(step.account, form.code);
-      if (!check.ok) return page(ctx, step, { sent: true, error: check.reason }, 400);
+      const form = parseForm(codeForm, ctx.request.body);
+      if (!form) throw new DomainError('invalid_input', 'unknown code channel');
+      if (!CODE_SHAPE.test(form.code)) return page(ctx, step, form.channel, { sent: true, error: 'code.format' }, 400);
+      const check = await factorFor(form.channel).verify(step.account, form.code);
+      if (!check.ok) return page(ctx, step, form.channel, { sent: true, error: check.reason }, 400);
       // Without an authenticator app yet, offer one before going on (the member just proved two factors).
       if (!(await deps.totp.enrolled(step.account.id))) {
-        updateFlow(ctx, deps, step, { secondFactor: 'email' });
+        updateFlow(ctx, deps, step, { secondFactor: form.channel });
         return backToPrompt(ctx, step);
       }
-      return finishStepUp(ctx, deps, step, 'email');
+      return finishStepUp(ctx, deps, step, form.channel);
     },
   };
 }

@@ -1,4 +1,4 @@
-// Adding an authenticator app right after a step-up by email (two factors just proven): offer, scan or
+// Adding an authenticator app right after a step-up by an email or SMS code (two factors just proven): offer, scan or
 // type the key, confirm with a first code, then see the recovery codes once.
 import type { Context } from 'koa';
 import QRCode from 'qrcode';
@@ -49,7 +49,7 @@ export function enrolmentStep(deps: InteractionDeps) {
       await renderPage(ctx, deps, 'mfa/recovery-codes', { codes: result.recoveryCodes, finishAction: finishAction(step) });
     },
 
-    /** "Not now" on the offer, or "Continue" after the recovery codes: the step-up proven by email ends here. */
-    finish: (ctx: Context, step: StepUp) => finishStepUp(ctx, deps, step, 'email'),
+    /** "Not now" on the offer, or "Continue" after the recovery codes: the step-up proven by a code ends here. */
+    finish: (ctx: Context, step: StepUp) => finishStepUp(ctx, deps, step, step.flow.secondFactor === 'sms' ? 'sms' : 'email'),
   };
 }

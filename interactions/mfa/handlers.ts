@@ -1,6 +1,6 @@
 // The mfa prompt: a signed-in member proves a second factor to reach urn:loyalty:loa:2 — the
-// authenticator app when there is one, else (or by choice) a code to the verified email, or a
-// recovery code, or a passkey (the only way to phr) — and may add an app after an email step-up.
+// authenticator app when there is one, else (or by choice) a code by SMS or email, or a recovery code,
+// or a passkey (the only way to phr) — and may add an app after a step-up by code.
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { ACR, acrRank } from '../../config/assurance.ts';
@@ -8,42 +8,52 @@ import { DomainError } from '../../server/domain/errors.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { parseForm } from '../shared/input.ts';
 import { authenticatorStep } from './authenticator.ts';
-import { emailCodeStep } from './email-code.ts';
+import { codeStep } from './code-step.ts';
 import { enrolmentStep } from './enrolment.ts';
+import { availableMethods } from './methods.ts';
 import { passkeyStep } from './passkey-step.ts';
 import { backToPrompt, loadStepUp, type StepUp, updateFlow } from './step-up-context.ts';
 
-const methodForm = z.object({ method: z.enum(['email', 'totp', 'recovery', 'passkey']) });
+const methodForm = z.object({ method: z.enum(['email', 'sms', 'totp', 'recovery', 'passkey']) });
 /** Rank of urn:loyalty:loa:phr (see config/assurance.ts): only a passkey gets there. */
 const PHR_RANK = acrRank(ACR.phishingResistant);
 
 export function mfaHandlers(deps: InteractionDeps) {
-  const email = emailCodeStep(deps);
+  const code = codeStep(deps);
   const app = authenticatorStep(deps);
   const enrolment = enrolmentStep(deps);
   const passkey = passkeyStep(deps);
 
-  /** Runs `handler` with the step-up state; `requireProven` guards the steps after a proven email code. */
+  /** Runs `handler` with the step-up state; `requireProven` guards the steps after a proven code. */
   const withStepUp = (handler: (ctx: Context, step: StepUp) => Promise<void> | void, requireProven = false) =>
     async (ctx: Context) => {
       const step = await loadStepUp(ctx, deps);
-      if (requireProven && step.flow.secondFactor !== 'email') throw new DomainError('invalid_input', 'no second factor proven in this interaction');
+      const proven = step.flow.secondFactor === 'email' || step.flow.secondFactor === 'sms';
+      if (requireProven && !proven) throw new DomainError('invalid_input', 'no second factor proven in this interaction');
       await handler(ctx, step);
     };
 
   return {
     show: withStepUp(async (ctx, step) => {
-      if (step.flow.secondFactor === 'email') return enrolment.show(ctx, step);
-      if (await deps.passkeys.hasPasskey(step.account.id)) {
+      if (step.flow.secondFactor === 'email' || step.flow.secondFactor === 'sms') return enrolment.show(ctx, step);
+      const methods = await availableMethods(deps, step.account);
+      if (methods.includes('passkey')) {
         const target = Number((ctx.state.interaction as InteractionDetails).prompt.details.target);
         if (target >= PHR_RANK) return passkey.show(ctx, step, true);
-        if (step.flow.mfaMethod === 'passkey') return passkey.show(ctx, step, false);
       }
-      const hasApp = (await deps.totp.enrolled(step.account.id)) !== undefined;
-      const method = step.flow.mfaMethod ?? (hasApp ? 'totp' : 'email');
-      if (method === 'totp' && hasApp) return app.showApp(ctx, step);
-      if (method === 'recovery' && hasApp) return app.showRecovery(ctx, step);
-      return email.show(ctx, step);
+      // The member's pick when it is still available, else the strongest method they have.
+      const picked = step.flow.mfaMethod && methods.includes(step.flow.mfaMethod) ? step.flow.mfaMethod : undefined;
+      const method = picked ?? methods.find((m) => m !== 'passkey' && m !== 'recovery') ?? 'email';
+      switch (method) {
+        case 'passkey':
+          return passkey.show(ctx, step, false);
+        case 'totp':
+          return app.showApp(ctx, step);
+        case 'recovery':
+          return app.showRecovery(ctx, step);
+        default:
+          return code.show(ctx, step, method);
+      }
     }),
 
     chooseMethod: withStepUp((ctx, step) => {
@@ -53,8 +63,8 @@ export function mfaHandlers(deps: InteractionDeps) {
       backToPrompt(ctx, step);
     }),
 
-    send: withStepUp(email.send),
-    submitEmail: withStepUp(email.submit),
+    send: withStepUp(code.send),
+    submitCode: withStepUp(code.submit),
     submitApp: withStepUp(app.submitApp),
     submitRecovery: withStepUp(app.submitRecovery),
     startEnrolment: withStepUp(enrolment.start, true),

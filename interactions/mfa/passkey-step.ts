@@ -7,6 +7,7 @@ import type { InteractionDeps } from '../shared/deps.ts';
 import { credentialFrom, jsonError, jsonOk } from '../shared/json.ts';
 import { clientName, renderPage } from '../shared/page.ts';
 import { passkeyAmr } from '../passkey/handlers.ts';
+import { alternatives } from './methods.ts';
 import { stepUpLocation, type StepUp } from './step-up-context.ts';
 
 export function passkeyStep(deps: InteractionDeps) {
@@ -14,14 +15,14 @@ export function passkeyStep(deps: InteractionDeps) {
 
   return {
     /** `onlyPasskey`: the request asks for phr, so the code alternatives (two factors) are not offered. */
-    show: (ctx: Context, step: StepUp, onlyPasskey: boolean) =>
+    show: async (ctx: Context, step: StepUp, onlyPasskey: boolean) =>
       renderPage(ctx, deps, 'mfa/passkey', {
+        choices: onlyPasskey ? [] : await alternatives(deps, step.account, 'passkey'),
         optionsUrl: `/interaction/${step.uid}/mfa/passkey/options`,
         verifyUrl: `/interaction/${step.uid}/mfa/passkey`,
         methodAction: `/interaction/${step.uid}/mfa/method`,
         abortAction: `/interaction/${step.uid}/abort`,
         clientName: clientName(ctx),
-        onlyPasskey,
       }),
 
     async options(ctx: Context, step: StepUp) {

@@ -39,7 +39,10 @@ export interface StepUpOutcome {
   amr: string[];
 }
 
-const CODE_OUTCOME: StepUpOutcome = { acr: ACR.twoFactors, amr: ['otp', 'mfa'] };
+/** RFC 8176: "sms" for a code by text message, "otp" for every other one-time code. */
+function codeOutcome(proven: MfaMethod): StepUpOutcome {
+  return { acr: ACR.twoFactors, amr: [proven === 'sms' ? 'sms' : 'otp', 'mfa'] };
+}
 
 /**
  * Ends the prompt with a new login result and returns where the browser goes next: oidc-provider
@@ -47,7 +50,7 @@ const CODE_OUTCOME: StepUpOutcome = { acr: ACR.twoFactors, amr: ['otp', 'mfa'] }
  * (session fixation defence on step-up). `proven` must come from a successful check in this request
  * or from the signed flow state.
  */
-export async function stepUpLocation(ctx: Context, deps: InteractionDeps, step: StepUp, proven: MfaMethod, outcome: StepUpOutcome = CODE_OUTCOME): Promise<string> {
+export async function stepUpLocation(ctx: Context, deps: InteractionDeps, step: StepUp, proven: MfaMethod, outcome: StepUpOutcome = codeOutcome(proven)): Promise<string> {
   (ctx.state.log as Logger).info({ accountId: step.account.id, method: proven, acr: outcome.acr }, 'step-up completed');
   const before = Array.isArray(step.amr) ? step.amr.filter((m): m is string => typeof m === 'string') : [];
   return deps.provider.interactionResult(ctx.req, ctx.res, {

@@ -2,14 +2,13 @@
 // "Not now" (asked again in a week); either way the sign-in then completes at one factor.
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Context } from 'koa';
+import { RECENT_SIGN_IN_SECONDS } from '../../config/assurance.ts';
 import { passkeyAdded } from '../../server/domain/accounts/account-emails.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { credentialFrom, jsonError, jsonOk } from '../shared/json.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 import { passwordLoginResult } from '../login/handlers.ts';
 
-/** Enrolling a factor needs a sign-in this recent (seconds). */
-const RECENT_SIGN_IN_SECONDS = 5 * 60;
 
 export function passkeyOfferHandlers(deps: InteractionDeps) {
   /** The password sign-in this interaction just made, if it is recent enough to enrol a passkey. */

@@ -1,7 +1,8 @@
 // What every interaction flow needs; built once in server/container.ts.
 import type Provider from 'oidc-provider';
 import type { AccountService } from '../../server/domain/accounts/account-service.ts';
-import type { EmailFactor } from '../../server/domain/factors/email-factor.ts';
+import type { PhoneService } from '../../server/domain/accounts/phone-service.ts';
+import type { CodeFactor } from '../../server/domain/factors/code-factor.ts';
 import type { TotpFactor } from '../../server/domain/factors/totp-factor.ts';
 import type { PasskeyService } from '../../server/domain/passkeys/passkey-service.ts';
 import type { Csrf } from '../../server/middleware/koa-csrf.ts';
@@ -12,8 +13,11 @@ import type { FlowCookie } from './flow-state.ts';
 export interface InteractionDeps {
   provider: Provider;
   accounts: AccountService;
-  /** Second factor by email code (the mfa prompt). */
-  emailFactor: EmailFactor;
+  /** Second factors by a code to the verified email, or by SMS to the verified phone (the mfa prompt). */
+  emailFactor: CodeFactor;
+  smsFactor: CodeFactor;
+  /** Adding a phone and signing in by SMS; `enabled` is false without an SMS provider. */
+  phones: PhoneService;
   /** Authenticator apps and their recovery codes. */
   totp: TotpFactor;
   /** Passkey (WebAuthn) ceremonies. */

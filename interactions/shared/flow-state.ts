@@ -26,12 +26,14 @@ export interface FlowState {
   /** Set by the sign-in step only: the password of this account was right, at passwordAt (epoch s). */
   passwordAccountId?: string;
   passwordAt?: number;
-  /** A passwordless sign-in code was asked for `email` in this interaction. */
+  /** A passwordless sign-in code was asked for `email` (or, by SMS, for `phone`) in this interaction. */
   codeSignIn?: boolean;
+  /** E.164 number a passwordless SMS code was asked for. */
+  phone?: string;
 }
 
-export type MfaMethod = 'email' | 'totp' | 'recovery' | 'passkey';
-const MFA_METHODS: readonly string[] = ['email', 'totp', 'recovery', 'passkey'];
+export type MfaMethod = 'email' | 'sms' | 'totp' | 'recovery' | 'passkey';
+const MFA_METHODS: readonly string[] = ['email', 'sms', 'totp', 'recovery', 'passkey'];
 const method = (value: unknown): MfaMethod | undefined => (typeof value === 'string' && MFA_METHODS.includes(value) ? (value as MfaMethod) : undefined);
 
 interface Envelope extends FlowState {
@@ -93,6 +95,7 @@ export class FlowCookie {
         passwordAccountId: typeof envelope.passwordAccountId === 'string' ? envelope.passwordAccountId : undefined,
         passwordAt: typeof envelope.passwordAt === 'number' ? envelope.passwordAt : undefined,
         codeSignIn: envelope.codeSignIn === true,
+        phone: typeof envelope.phone === 'string' ? envelope.phone : undefined,
       };
     } catch {
       return {};

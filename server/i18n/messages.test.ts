@@ -21,9 +21,12 @@ function templates(dir: string): string[] {
 // t('login.title') / t("x", {...}) with a literal id, and ids handed to partials (titleId: '...', labelId: '...').
 const T_CALL = /\bt\(\s*(['"])([^'"]+)\1\s*[,)]/g;
 const ID_PROPERTY = /\b(?:title|label|hint|message|error|formError)Id:\s*(['"])([^'"]+)\1/g;
+// Either side of a ternary choosing between two ids: t(sms ? 'mfa.intro_sms' : 'mfa.intro').
+const TERNARY_IDS = /\?\s*'([a-z_]+\.[a-z_.]+)'\s*:\s*'([a-z_]+\.[a-z_.]+)'/g;
 
 function idsUsedIn(source: string): string[] {
-  return [...source.matchAll(T_CALL), ...source.matchAll(ID_PROPERTY)].map((match) => match[2] ?? '');
+  const ternaries = [...source.matchAll(TERNARY_IDS)].flatMap((match) => [match[1] ?? '', match[2] ?? '']);
+  return [...source.matchAll(T_CALL), ...source.matchAll(ID_PROPERTY)].map((match) => match[2] ?? '').concat(ternaries);
 }
 
 const files = templates(viewsDir);
@@ -48,7 +51,7 @@ describe('templates', () => {
   it('use every page-level id at least once somewhere (no dead page copy)', () => {
     const used = new Set(files.flatMap((file) => idsUsedIn(readFileSync(file, 'utf8'))));
     // Ids the server chooses (errors, notices) or that templates build dynamically are not literal in templates.
-    const dynamicPrefixes = ['scope.', 'claim.', 'password.', 'email.', 'code.', 'csrf.', 'error.', 'device.error.', 'login.error.', 'login.info.', 'register.error.', 'forgot.error.', 'reset.error.', 'consent.error.', 'verify.sent', 'verify.resent', 'reset.sent', 'reset.resent', 'mfa.sent', 'mfa.unavailable', 'code_sign_in.sent', 'recovery.', 'passkey.invalid', 'passkey.challenge', 'passkey.unknown', 'passkey.counter', 'passkey.duplicate', 'passkey.not_allowed'];
+    const dynamicPrefixes = ['scope.', 'claim.', 'password.', 'email.', 'code.', 'csrf.', 'error.', 'device.error.', 'login.error.', 'login.info.', 'register.error.', 'forgot.error.', 'reset.error.', 'consent.error.', 'verify.sent', 'verify.resent', 'reset.sent', 'reset.resent', 'mfa.sent', 'mfa.unavailable', 'code_sign_in.sent', 'recovery.', 'passkey.invalid', 'passkey.challenge', 'passkey.unknown', 'passkey.counter', 'passkey.duplicate', 'passkey.not_allowed', 'mfa.use_', 'account.notice.', 'account.phone_sent', 'phone.'];
     const unused = Object.keys(en).filter((id) => !used.has(id) && !dynamicPrefixes.some((prefix) => id.startsWith(prefix)));
     expect(unused).toEqual([]);
   });

@@ -3,22 +3,41 @@ import { renderView, safeHref, VIEWS_DIR } from './render.ts';
 
 const base = { lang: 'en', csrfToken: 'csrf-token-value', requestId: 'req-1' };
 const hidden = [{ name: 'xsrf', value: 'provider-xsrf' }];
+const choices = [{ method: 'totp', labelId: 'mfa.use_app' }, { method: 'sms', labelId: 'mfa.use_sms' }];
 
 const PAGES: Record<string, Record<string, unknown>> = {
   'login/login': { uid: 'u1', action: '/interaction/u1/login', email: 'a@example.com', error: 'login.error.invalid', info: 'login.info.verified', clientName: 'Acme', registerUrl: '/interaction/u1/register', forgotUrl: '/interaction/u1/forgot', abortUrl: '/interaction/u1/abort', passkeyOptionsUrl: '/interaction/u1/passkey/login/options', passkeyLoginUrl: '/interaction/u1/passkey/login' },
   'registration/register': { action: '/interaction/u1/register', email: 'a@example.com', errors: { email: 'email.invalid', password: 'password.too_short', form: 'register.error.generic' }, signInUrl: '/interaction/u1', passkeyUrl: '/interaction/u1/register/passkey', clientName: 'Acme' },
   'registration/register-passkey': { action: '/r/p', passwordUrl: '/r', signInUrl: '/s', email: 'a@example.com', errors: { email: 'email.invalid' } },
   'passkey/create': { optionsUrl: '/p/o', verifyUrl: '/p', email: 'a@example.com' },
-  'code-sign-in/request': { action: '/c', signInUrl: '/s', email: '', error: 'email.invalid' },
-  'code-sign-in/enter': { action: '/c/v', resendAction: '/c', resendEmail: 'j@example.com', email: 'j***@example.com', error: 'code.expired', info: 'code_sign_in.sent' },
+  'code-sign-in/request': { channel: 'email', action: '/c', signInUrl: '/s', switchUrl: '/c/sms', value: '', error: 'email.invalid' },
+  'code-sign-in/request#sms': { channel: 'sms', action: '/c/sms', signInUrl: '/s', switchUrl: '/c', value: '0791', error: 'phone.not_mobile' },
+  'code-sign-in/enter': { channel: 'email', action: '/c/v', resendAction: '/c', resendField: 'email', resendValue: 'j@example.com', destination: 'j***@example.com', error: 'code.expired', info: 'code_sign_in.sent' },
+  'code-sign-in/enter#sms': { channel: 'sms', action: '/c/v', resendAction: '/c/sms', resendField: 'phone', resendValue: '+447911123456', destination: '+44 ••• ••• 3456', error: 'code.invalid', info: null },
   'passkey/offer': { optionsUrl: '/p/o', verifyUrl: '/p', skipAction: '/p/skip' },
-  'mfa/email-code': { action: '/m', sendAction: '/m/send', methodAction: '/m/method', abortAction: '/a', email: 'j***@example.com', clientName: 'Acme', hasApp: true, sent: true, error: 'code.invalid', info: null },
-  'mfa/app-code': { action: '/m/app', methodAction: '/m/method', abortAction: '/a', clientName: 'Acme', emailAvailable: true, error: 'code.exhausted' },
-  'mfa/recovery-code': { action: '/m/recovery', methodAction: '/m/method', abortAction: '/a', emailAvailable: false, error: 'recovery.invalid' },
+  'mfa/code': { channel: 'email', action: '/m', sendAction: '/m/send', methodAction: '/m/method', abortAction: '/a', destination: 'j***@example.com', clientName: 'Acme', choices, sent: true, error: 'code.invalid', info: null },
+  'mfa/code#sms': { channel: 'sms', action: '/m', sendAction: '/m/send', methodAction: '/m/method', abortAction: '/a', destination: '+44 ••• ••• 3456', clientName: 'Acme', choices: [], sent: false, error: null, info: 'mfa.sent' },
+  'mfa/app-code': { action: '/m/app', methodAction: '/m/method', abortAction: '/a', clientName: 'Acme', choices, error: 'code.exhausted' },
+  'mfa/recovery-code': { action: '/m/recovery', methodAction: '/m/method', abortAction: '/a', choices, error: 'recovery.invalid' },
   'mfa/app-offer': { startAction: '/m/enrol', finishAction: '/m/finish' },
   'mfa/app-enrol': { action: '/m/enrol/confirm', finishAction: '/m/finish', qrSvg: '<svg viewBox="0 0 1 1"></svg>', manualKey: 'ABCD EFGH', error: 'code.format' },
+  'mfa/app-enrol#account': { action: '/account/app/confirm', hiddenFields: [{ name: 'factor', value: 'f1' }], cancelUrl: '/account/security', qrSvg: '<svg viewBox="0 0 1 1"></svg>', manualKey: 'ABCD EFGH', error: null },
   'mfa/recovery-codes': { codes: ['ABCDE-23456'], finishAction: '/m/finish' },
-  'mfa/passkey': { optionsUrl: '/m/p/o', verifyUrl: '/m/p', methodAction: '/m/method', abortAction: '/a', clientName: 'Acme', onlyPasskey: false },
+  'mfa/recovery-codes#account': { codes: ['ABCDE-23456'], doneUrl: '/account/security' },
+  'mfa/passkey': { optionsUrl: '/m/p/o', verifyUrl: '/m/p', methodAction: '/m/method', abortAction: '/a', clientName: 'Acme', choices },
+  'account/security': {
+    email: 'j@example.com', hasPassword: true, phone: '+447911123456', smsEnabled: true, lastWayIn: false, canChange: true,
+    passkeys: [{ id: 'cred-1', name: 'Phone', createdAt: '2026-11-01', lastUsedAt: null, synced: true }],
+    app: { createdAt: '2026-11-02', lastUsedAt: null }, recoveryCodesLeft: 9, reauthUrl: '/account/sign-in?reauth=1', notice: 'account.notice.app_added', suggestEndSessions: true,
+  },
+  'account/security#weak': {
+    email: 'j@example.com', hasPassword: false, phone: null, smsEnabled: false, lastWayIn: true, canChange: false,
+    passkeys: [{ id: 'cred-1', name: 'Phone', createdAt: '2026-11-01', lastUsedAt: '2026-11-03', synced: false }],
+    app: null, recoveryCodesLeft: 0, reauthUrl: '/account/sign-in?reauth=1', notice: null, suggestEndSessions: false,
+  },
+  'account/signed-out': { signInUrl: '/account/sign-in' },
+  'account/phone': { action: '/account/phone', value: 'abc', error: 'phone.invalid' },
+  'account/phone-code': { action: '/account/phone/verify', resendAction: '/account/phone', resendValue: '+447911123456', destination: '+44 ••• ••• 3456', error: 'code.exhausted', info: null },
   'verification/verify': { action: '/v', resendAction: '/v/resend', email: 'j***@example.com', error: 'code.invalid', info: 'verify.sent', cooldownSeconds: 30 },
   'recovery/forgot': { action: '/f', email: '', error: 'email.invalid', signInUrl: '/interaction/u1' },
   'recovery/reset': { action: '/r', resendAction: '/r/resend', email: 'j***@example.com', errors: { code: 'code.expired', password: 'password.common', form: 'reset.error.generic' }, info: 'reset.sent' },
@@ -38,7 +57,9 @@ const PROVIDER_FORMS = new Set(['device/code-input', 'device/code-confirm', 'log
 
 const attr = (tag: string, name: string): string | undefined => new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
 
-describe.each(Object.entries(PAGES))('%s', (view, locals) => {
+// A '#variant' suffix renders the same view with other locals.
+describe.each(Object.entries(PAGES))('%s', (name, locals) => {
+  const view = name.split('#')[0]!;
   let html = '';
   beforeAll(async () => {
     html = await renderView(view, { ...base, ...locals });

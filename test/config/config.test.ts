@@ -32,6 +32,10 @@ describe('configuration', () => {
     ['TRUST_PROXY', 'maybe', /TRUST_PROXY: expected true or false/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: expected fatal/],
     ['NODE_ENV', 'staging', /NODE_ENV: expected development, test or production/],
+    ['SMS_WEBHOOK_URL', 'ftp://sms.example.com', /SMS_WEBHOOK_URL: expected a URL starting with http:\/\/ or https:\/\//],
+    ['SMS_WEBHOOK_SECRET', 'too-short', /SMS_WEBHOOK_SECRET: expected at least 32 characters/],
+    ['SMS_DEFAULT_COUNTRY', 'UK', /SMS_DEFAULT_COUNTRY: expected an ISO 3166-1 alpha-2 country code .*GB/],
+    ['SMS_DEFAULT_COUNTRY', 'GBR', /SMS_DEFAULT_COUNTRY: expected an ISO 3166-1 alpha-2/],
   ])('a bad %s stops the boot with a message naming it', (key, value, message) => {
     expect(() => loadConfig({ DATA_DIR: dataDir, [key]: value })).toThrow(message);
   });
@@ -40,16 +44,57 @@ describe('configuration', () => {
     expect(() => loadConfig({ DATA_DIR: dataDir, BOOTSTRAP_ADMIN_CLIENT_ID: 'admin' })).toThrow(/set both or neither/);
   });
 
+  describe('SMS', () => {
+    const secret = 'x'.repeat(32);
+    const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', TRUST_PROXY: 'true', KEY_ENCRYPTION_KEY: 'a'.repeat(64), SMTP_URL: 'smtp://mail.example.com:587' };
+
+    test('outside production, SMS goes to the dev outbox without any setting', () => {
+      expect(loadConfig({ DATA_DIR: dataDir }).sms).toEqual({ webhookUrl: undefined, webhookSecret: undefined, defaultCountry: undefined, enabled: true });
+    });
+
+    test('a webhook with its secret and a default country', () => {
+      const config = loadConfig({ DATA_DIR: dataDir, SMS_WEBHOOK_URL: 'http://127.0.0.1:9000/sms', SMS_WEBHOOK_SECRET: secret, SMS_DEFAULT_COUNTRY: 'gb' });
+      expect(config.sms).toEqual({ webhookUrl: 'http://127.0.0.1:9000/sms', webhookSecret: secret, defaultCountry: 'GB', enabled: true });
+      expect(Object.isFrozen(config.sms)).toBe(true);
+    });
+
+    test('a webhook without its secret stops the boot naming SMS_WEBHOOK_SECRET', () => {
+      expect(() => loadConfig({ DATA_DIR: dataDir, SMS_WEBHOOK_URL: 'https://sms.example.com/hook' })).toThrow(/SMS_WEBHOOK_SECRET: required when SMS_WEBHOOK_URL is set/);
+    });
+
+    test('a secret without a webhook stops the boot naming SMS_WEBHOOK_URL', () => {
+      expect(() => loadConfig({ DATA_DIR: dataDir, SMS_WEBHOOK_SECRET: secret })).toThrow(/SMS_WEBHOOK_URL: required when SMS_WEBHOOK_SECRET is set/);
+    });
+
+    test('credentials in the webhook URL are refused (requests are signed instead)', () => {
+      expect(() => loadConfig({ DATA_DIR: dataDir, SMS_WEBHOOK_URL: 'https://user:pass@sms.example.com/hook', SMS_WEBHOOK_SECRET: secret })).toThrow(/SMS_WEBHOOK_URL: must not contain user:password/);
+    });
+
+    test('production without a webhook boots and offers no SMS', () => {
+      const config = loadConfig({ DATA_DIR: dataDir, ...production });
+      expect(config.sms.enabled).toBe(false);
+      expect(config.sms.webhookUrl).toBeUndefined();
+    });
+
+    test('production needs an https webhook unless it is on loopback', () => {
+      expect(() => loadConfig({ DATA_DIR: dataDir, ...production, SMS_WEBHOOK_URL: 'http://sms.example.com/hook', SMS_WEBHOOK_SECRET: secret })).toThrow(/SMS_WEBHOOK_URL: must be an https URL in production/);
+      for (const url of ['https://sms.example.com/hook', 'http://127.0.0.1:9000/sms', 'http://localhost:9000/sms', 'http://[::1]:9000/sms']) {
+        expect(loadConfig({ DATA_DIR: dataDir, ...production, SMS_WEBHOOK_URL: url, SMS_WEBHOOK_SECRET: secret }).sms).toMatchObject({ webhookUrl: url, enabled: true });
+      }
+    });
+  });
+
   test('production refuses every unsafe default at once, naming each', () => {
     let error: unknown;
     try {
-      loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', BOOTSTRAP_ADMIN_CLIENT_ID: 'admin', BOOTSTRAP_ADMIN_CLIENT_SECRET: 'short-but-16-chars' });
+      loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', BOOTSTRAP_ADMIN_CLIENT_ID: 'admin', BOOTSTRAP_ADMIN_CLIENT_SECRET: 'short-but-16-chars',
+        SMS_WEBHOOK_URL: 'http://sms.example.com/hook', SMS_WEBHOOK_SECRET: 'x'.repeat(32) });
     } catch (caught) {
       error = caught;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
-    for (const key of ['ISSUER', 'TRUST_PROXY', 'KEY_ENCRYPTION_KEY', 'SMTP_URL', 'BOOTSTRAP_ADMIN_CLIENT_SECRET']) expect(message).toContain(key);
+    for (const key of ['ISSUER', 'TRUST_PROXY', 'KEY_ENCRYPTION_KEY', 'SMTP_URL', 'BOOTSTRAP_ADMIN_CLIENT_SECRET', 'SMS_WEBHOOK_URL']) expect(message).toContain(key);
   });
 
   test('production boots with safe settings and never writes development secrets', () => {

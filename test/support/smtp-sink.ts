@@ -1,6 +1,7 @@
 // A real SMTP server on loopback that keeps what it receives, so tests read codes the way members do.
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
+import { waitFor } from './wait-for.ts';
 
 export interface ReceivedMail {
   to: string[];
@@ -45,14 +46,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
 
   const forRecipient = (to: string) => messages.filter((m) => m.to.includes(to.toLowerCase()));
 
-  async function waitForMessage(to: string, { after = 0, timeoutMs = 10_000 } = {}): Promise<ReceivedMail> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = forRecipient(to)[after];
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no email #${after + 1} for ${to} within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+  function waitForMessage(to: string, { after = 0, timeoutMs = 10_000 } = {}): Promise<ReceivedMail> {
+    return waitFor(() => forRecipient(to)[after], { timeoutMs, what: `no email #${after + 1} for ${to}` });
   }
 
   return {

@@ -1,10 +1,13 @@
-// Per-file fixtures: a real server on one store, an SMTP sink for its mail, and a first-party client.
+// Per-file fixtures: a real server on one store, an SMTP sink for its mail, an HTTP sink for its SMS
+// (the signed webhook), and a first-party client.
+import { startSmsSink, type SmsSink } from './sms-sink.ts';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
 import { startTestServer, type StoreKind, type TestServer } from './test-server.ts';
 import { discover, type oidc, registerClient, type RegisteredClient } from './oidc-client.ts';
 
 export interface MemberServer {
   sink: SmtpSink;
+  sms: SmsSink;
   server: TestServer;
   client: RegisteredClient;
   config: oidc.Configuration;
@@ -16,13 +19,19 @@ export function useMemberServer(store: StoreKind, env: Record<string, string> = 
   const fixture = {} as MemberServer;
   beforeAll(async () => {
     fixture.sink = await startSmtpSink();
-    fixture.server = await startTestServer({ store, env: { SMTP_URL: fixture.sink.url, ...env }, ...options });
+    fixture.sms = await startSmsSink();
+    fixture.server = await startTestServer({
+      store,
+      env: { SMTP_URL: fixture.sink.url, SMS_WEBHOOK_URL: fixture.sms.url, SMS_WEBHOOK_SECRET: fixture.sms.secret, ...env },
+      ...options,
+    });
     fixture.client = await registerClient(fixture.server, { first_party: true });
     fixture.config = await discover(fixture.server, fixture.client);
   });
   afterAll(async () => {
     await fixture.server?.close();
     await fixture.sink?.close();
+    await fixture.sms?.close();
   });
   return fixture;
 }

@@ -56,3 +56,12 @@ export function signInCode(to: string, code: string): OutgoingEmail {
     text: `Your code to sign in is:\n\n${code}\n\nIt expires in 10 minutes. If you did not try to sign in, you can ignore this email: nobody can sign in without this code.\n`,
   };
 }
+
+/** A factor or sign-in method was added or removed: the owner hears about it even if a thief did it. */
+export function securityChanged(to: string, change: string): OutgoingEmail {
+  return {
+    to,
+    subject: 'Your account security changed',
+    text: `${change}\n\nIf this was not you, reset your password now and end your other sessions from your account's security page.\n`,
+  };
+}

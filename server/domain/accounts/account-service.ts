@@ -191,6 +191,11 @@ export class AccountService {
     }
   }
 
+  /** Ends every session of the account but the caller's own (after a factor change); returns how many. */
+  async endOtherSessions(accountId: string, currentSessionId: string): Promise<number> {
+    return this.deps.oidc.destroyByAccountId('Session', accountId, currentSessionId);
+  }
+
   async findById(id: string): Promise<Account | undefined> {
     return this.deps.accounts.findById(id);
   }

@@ -72,6 +72,13 @@ export class CodeService {
     return consumed ? { ok: true, data: stored.data } : { ok: false, reason: 'code.invalid' };
   }
 
+  /** The data carried by the live code (unconsumed, unexpired), without counting as a try. */
+  async peekData(purpose: CodePurpose, subject: string): Promise<Record<string, string> | undefined> {
+    const stored = await this.codes.find(purpose, subject);
+    if (!stored || stored.consumedAt || stored.expiresAt.getTime() <= this.now().getTime()) return undefined;
+    return stored.data ?? undefined;
+  }
+
   async discard(purpose: CodePurpose, subject: string): Promise<void> {
     await this.codes.delete(purpose, subject);
   }

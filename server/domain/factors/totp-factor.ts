@@ -121,6 +121,15 @@ export class TotpFactor {
     return (await this.deps.factors.listRecoveryCodes(accountId)).filter((c) => c.usedAt === null).length;
   }
 
+  /** Removes the authenticator app and its recovery codes; returns whether there was one. */
+  async remove(accountId: string): Promise<boolean> {
+    const factor = await this.enrolled(accountId);
+    if (!factor) return false;
+    const removed = await this.deps.factors.delete(factor.id);
+    await this.deps.factors.replaceRecoveryCodes(accountId, []);
+    return removed;
+  }
+
   /** New set of ten; the old ones stop working. */
   async regenerateRecoveryCodes(accountId: string): Promise<string[]> {
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () =>

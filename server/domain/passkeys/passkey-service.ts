@@ -178,6 +178,21 @@ export class PasskeyService {
     return (await this.deps.passkeys.countByAccount(accountId)) > 0;
   }
 
+  /** The account's passkeys, oldest first (for the account-security page). */
+  async list(accountId: string): Promise<Passkey[]> {
+    return this.deps.passkeys.listByAccount(accountId);
+  }
+
+  /** Renames one of the account's own passkeys; false when it has no such passkey. */
+  async rename(accountId: string, id: string, name: string): Promise<boolean> {
+    return this.deps.passkeys.rename(id, accountId, name);
+  }
+
+  /** Removes one of the account's own passkeys; false when it has no such passkey. */
+  async remove(accountId: string, id: string): Promise<boolean> {
+    return this.deps.passkeys.delete(id, accountId);
+  }
+
   private async storeChallenge(purpose: CodePurpose, flowId: string, challenge: string): Promise<void> {
     const now = this.now();
     await this.deps.codes.put({

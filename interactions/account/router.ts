@@ -1,0 +1,61 @@
+// The member's account pages under /account: sign in through the provider, then see and change how
+// they sign in. Every POST runs: parse-body → load-member → check-csrf (bound to the session) →
+// [require-recent-strong-sign-in] → handler.
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import { DomainError } from '../../server/domain/errors.ts';
+import type { InteractionDeps } from '../shared/deps.ts';
+import { seeOther } from '../shared/page.ts';
+import { appSettings } from './app-settings.ts';
+import { loadMember, memberOf, requireRecentStrongSignIn } from './member-session.ts';
+import { passkeySettings } from './passkey-settings.ts';
+import { phoneSettings } from './phone-settings.ts';
+import { securityPage } from './security-page.ts';
+import { sessionSettings } from './session-settings.ts';
+import { accountSignIn } from './sign-in.ts';
+
+export function accountRouter(deps: InteractionDeps, options: { issuer: string; secure: boolean }): Router {
+  const router = new Router({ prefix: '/account' });
+  const signIn = accountSignIn(deps, options);
+  const passkeys = passkeySettings(deps);
+  const app = appSettings(deps);
+  const phone = phoneSettings(deps);
+  const sessions = sessionSettings(deps);
+
+  const member = loadMember(deps);
+  const csrf = deps.csrf.verify((ctx) => `account\0${memberOf(ctx).sessionId}`);
+  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb', onError: () => {
+    throw new DomainError('invalid_input', 'unreadable form body');
+  } });
+  const json = bodyParser({ enableTypes: ['json'], jsonLimit: '32kb', onError: () => {
+    throw new DomainError('invalid_input', 'unreadable JSON body');
+  } });
+  const post = [form, member, csrf];
+  const strong = [...post, requireRecentStrongSignIn];
+  const strongJson = [json, member, csrf, requireRecentStrongSignIn];
+
+  router.get('/', (ctx) => seeOther(ctx, '/account/security'));
+  router.get('/sign-in', signIn.start);
+  router.get('/callback', signIn.callback);
+  router.get('/security', member, securityPage(deps));
+
+  router.post('/sessions/end-others', ...post, sessions.endOthers);
+
+  router.post('/passkeys/options', ...strongJson, passkeys.options);
+  router.post('/passkeys', ...strongJson, passkeys.create);
+  router.post('/passkeys/:id/rename', ...post, passkeys.rename);
+  router.post('/passkeys/:id/remove', ...strong, passkeys.remove);
+
+  router.post('/app', ...strong, app.start);
+  router.get('/app', member, app.show);
+  router.post('/app/confirm', ...strong, app.confirm);
+  router.post('/app/remove', ...strong, app.remove);
+  router.post('/recovery-codes', ...strong, app.regenerateCodes);
+
+  router.get('/phone', member, phone.show);
+  router.post('/phone', ...strong, phone.start);
+  router.get('/phone/verify', member, phone.showCode);
+  router.post('/phone/verify', ...strong, phone.confirm);
+  router.post('/phone/remove', ...strong, phone.remove);
+  return router;
+}

@@ -1,0 +1,48 @@
+// The account-security page: sign-in methods (password, passkeys), second factors (authenticator app,
+// phone) and the member's other sessions, with a one-shot notice after each change.
+import type { Context } from 'koa';
+import { maskEmail } from '../../server/domain/accounts/email-address.ts';
+import type { InteractionDeps } from '../shared/deps.ts';
+import { renderPage } from '../shared/page.ts';
+import { hasRecentStrongSignIn, type Member, memberOf } from './member-session.ts';
+
+/** Notices a redirect may ask for (?notice=...): an allowlist, so the query cannot inject text. */
+const NOTICES = new Set([
+  'reauth_needed', 'last_way_in', 'passkey_added', 'passkey_removed', 'passkey_renamed', 'app_added', 'app_removed',
+  'codes_regenerated', 'phone_added', 'phone_removed', 'sessions_ended', 'not_found',
+]);
+/** After these, the page suggests signing out everywhere else (the change may be a lost device). */
+const FACTOR_CHANGES = new Set(['passkey_removed', 'app_removed', 'phone_removed', 'app_added', 'passkey_added', 'phone_added']);
+
+const day = (date: Date | null) => (date ? date.toISOString().slice(0, 10) : null);
+
+export function csrfFor(deps: InteractionDeps, member: Member): string {
+  return deps.csrf.tokenFor(`account\0${member.sessionId}`);
+}
+
+export function securityPage(deps: InteractionDeps) {
+  return async (ctx: Context) => {
+    const member = memberOf(ctx);
+    const { account } = member;
+    const notice = typeof ctx.query.notice === 'string' && NOTICES.has(ctx.query.notice) ? ctx.query.notice : null;
+    const app = await deps.totp.enrolled(account.id);
+    const passkeys = await deps.passkeys.list(account.id);
+    await renderPage(ctx, deps, 'account/security', {
+      csrfToken: csrfFor(deps, member),
+      email: account.email,
+      maskedEmail: maskEmail(account.email),
+      hasPassword: account.passwordHash !== null,
+      phone: account.phone,
+      smsEnabled: deps.phones.enabled,
+      passkeys: passkeys.map((p) => ({ id: p.id, name: p.name, createdAt: day(p.createdAt), lastUsedAt: day(p.lastUsedAt), synced: p.backedUp })),
+      // The last passkey of an account without a password is its only way in: no remove button.
+      lastWayIn: account.passwordHash === null && passkeys.length <= 1,
+      app: app ? { createdAt: day(app.createdAt), lastUsedAt: day(app.lastUsedAt) } : null,
+      recoveryCodesLeft: app ? await deps.totp.recoveryCodesLeft(account.id) : 0,
+      canChange: hasRecentStrongSignIn(member),
+      reauthUrl: '/account/sign-in?reauth=1',
+      notice: notice ? `account.notice.${notice}` : null,
+      suggestEndSessions: notice !== null && FACTOR_CHANGES.has(notice),
+    });
+  };
+}

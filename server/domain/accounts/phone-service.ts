@@ -1,0 +1,124 @@
+// The member's verified mobile phone: adding it (a code to the new number), removing it, and signing
+// in with a code by SMS. Numbers are stored in E.164 and only once proven.
+import type { Logger } from 'pino';
+import type { CodeService } from '../codes/code-service.ts';
+import { DomainError } from '../errors.ts';
+import type { Mailer } from '../mail/mailer.ts';
+import type { SmsSender } from '../sms/sms-sender.ts';
+import { smsPhoneVerificationCode, smsSignInCode } from '../sms/sms-texts.ts';
+import type { Account } from './account.ts';
+import { securityChanged } from './account-emails.ts';
+import type { AccountsRepository } from './accounts.repository.ts';
+import type { CodeProblem } from './account-service.ts';
+import { maskPhone, parsePhoneNumber } from './phone-number.ts';
+
+export type PhoneProblem = 'phone.invalid' | 'phone.not_mobile';
+
+export interface PhoneServiceDeps {
+  accounts: AccountsRepository;
+  codes: CodeService;
+  /** Undefined when SMS is not configured: then nothing here is offered. */
+  sms: SmsSender | undefined;
+  mailer: Mailer;
+  /** Our host, for the WebOTP line of each SMS. */
+  host: string;
+  /** ISO country for numbers typed without +country code. */
+  defaultCountry: string | undefined;
+  logger: Logger;
+}
+
+export class PhoneService {
+  private readonly deps: PhoneServiceDeps;
+
+  constructor(deps: PhoneServiceDeps) {
+    this.deps = deps;
+  }
+
+  get enabled(): boolean {
+    return this.deps.sms !== undefined;
+  }
+
+  parse(input: string) {
+    return parsePhoneNumber(input, this.deps.defaultCountry);
+  }
+
+  /**
+   * Sends a code to the number the member typed; the number is kept with the code and stored on the
+   * account only when the code comes back. Returns the seconds to wait when the cooldown runs.
+   */
+  async startVerification(account: Account, input: string): Promise<{ ok: true; phone: string; retryAfterSeconds: number } | { ok: false; reason: PhoneProblem }> {
+    const sms = this.requireSms();
+    const parsed = this.parse(input);
+    if (!parsed.ok) return parsed;
+    const issued = await this.deps.codes.issue('phone_verification', account.id, { phone: parsed.e164 });
+    if (!issued.ok) return { ok: true, phone: parsed.e164, retryAfterSeconds: issued.retryAfterSeconds };
+    await sms.send(smsPhoneVerificationCode(parsed.e164, issued.code, this.deps.host));
+    return { ok: true, phone: parsed.e164, retryAfterSeconds: 0 };
+  }
+
+  /** The number waiting for its code, if any (to show it masked on the code page). */
+  async pending(account: Account): Promise<string | undefined> {
+    return (await this.deps.codes.peekData('phone_verification', account.id))?.phone;
+  }
+
+  /**
+   * Checks the code and stores the number it was sent to. A number another account holds is refused
+   * only now, after the code proved the member owns it, so the form cannot be used to find members.
+   */
+  async confirm(account: Account, code: string): Promise<{ ok: true; account: Account } | { ok: false; reason: CodeProblem | 'phone.taken' }> {
+    const check = await this.deps.codes.verify('phone_verification', account.id, code);
+    if (!check.ok) return check;
+    const phone = check.data?.phone;
+    if (!phone) return { ok: false, reason: 'code.invalid' };
+    try {
+      const updated = await this.deps.accounts.setPhone(account.id, phone);
+      if (!updated) return { ok: false, reason: 'code.invalid' };
+      await this.notify(account, `The mobile number ${maskPhone(phone)} was added to your account. It can now receive sign-in codes.`);
+      return { ok: true, account: updated };
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'duplicate') return { ok: false, reason: 'phone.taken' };
+      throw error;
+    }
+  }
+
+  async remove(account: Account): Promise<void> {
+    if (!account.phone) return;
+    await this.deps.accounts.setPhone(account.id, null);
+    await this.notify(account, `The mobile number ${maskPhone(account.phone)} was removed from your account.`);
+  }
+
+  /**
+   * Passwordless sign-in by SMS. A number no member has gets no SMS (nobody pays to text strangers) and
+   * the same answer, so the form reveals nobody.
+   */
+  async startSignIn(input: string): Promise<{ ok: true; phone: string; retryAfterSeconds: number } | { ok: false; reason: PhoneProblem }> {
+    const sms = this.requireSms();
+    const parsed = this.parse(input);
+    if (!parsed.ok) return parsed;
+    const account = await this.deps.accounts.findByPhone(parsed.e164);
+    if (!account) return { ok: true, phone: parsed.e164, retryAfterSeconds: 0 };
+    const issued = await this.deps.codes.issue('sms_sign_in', account.id);
+    if (!issued.ok) return { ok: true, phone: parsed.e164, retryAfterSeconds: issued.retryAfterSeconds };
+    await sms.send(smsSignInCode(parsed.e164, issued.code, this.deps.host));
+    return { ok: true, phone: parsed.e164, retryAfterSeconds: 0 };
+  }
+
+  async completeSignIn(phone: string, code: string): Promise<{ ok: true; account: Account } | { ok: false; reason: CodeProblem }> {
+    const account = await this.deps.accounts.findByPhone(phone);
+    if (!account) return { ok: false, reason: 'code.invalid' };
+    const check = await this.deps.codes.verify('sms_sign_in', account.id, code);
+    return check.ok ? { ok: true, account } : { ok: false, reason: check.reason };
+  }
+
+  private requireSms(): SmsSender {
+    if (!this.deps.sms) throw new DomainError('invalid_input', 'SMS is not available');
+    return this.deps.sms;
+  }
+
+  private async notify(account: Account, change: string): Promise<void> {
+    await this.deps.mailer.send(securityChanged(account.email, change)).catch((error: unknown) => {
+      // The change is made; a lost notice must not undo it or fail the page.
+      this.deps.logger.warn({ err: error, accountId: account.id }, 'security notice not sent');
+    });
+  }
+}
