@@ -26,9 +26,12 @@ export function loadMember(deps: InteractionDeps): Middleware {
     const session = await deps.provider.Session.get(ctx);
     const account = session.accountId ? await deps.accounts.findById(session.accountId) : undefined;
     const loginTs = session.loginTs ?? 0;
-    const stale = account?.credentialsChangedAt && account.credentialsChangedAt.getTime() > loginTs * 1000;
+    // loginTs has whole seconds: compared in milliseconds, a sign-in in the same second as the reset
+    // would count as older than it and loop through the sign-in forever.
+    const stale = account?.credentialsChangedAt && Math.floor(account.credentialsChangedAt.getTime() / 1000) > loginTs;
     if (!account || stale) {
-      if (ctx.method === 'GET') return seeOther(ctx, SIGN_IN_PATH);
+      // A stale session would pass single sign-on again (and loop back here): it must sign in afresh.
+      if (ctx.method === 'GET') return seeOther(ctx, stale ? `${SIGN_IN_PATH}?fresh=1` : SIGN_IN_PATH);
       return seeOther(ctx, '/account/security');
     }
     const member: Member = { account, sessionId: session.jti, loginTs, acr: session.acr };

@@ -19,7 +19,8 @@ export function phoneSettings(deps: InteractionDeps) {
 
   async function codePage(ctx: Context, error: string | null, info: string | null, status = 200) {
     const pending = await deps.phones.pending(memberOf(ctx).account);
-    if (!pending) return seeOther(ctx, '/account/phone');
+    // No live code (expired, used): back to the number form, saying why when a code was refused.
+    if (!pending) return error ? addPage(ctx, '', error, status) : seeOther(ctx, '/account/phone');
     await renderPage(ctx, deps, 'account/phone-code', {
       csrfToken: csrfFor(deps, memberOf(ctx)),
       action: '/account/phone/verify',

@@ -16,8 +16,10 @@ export function accountSignIn(deps: InteractionDeps, options: { issuer: string; 
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: options.secure, path: '/', signed: false, overwrite: true };
 
   return {
-    /** Starts the sign-in; `?reauth=1` forces a fresh sign-in with two factors. */
+    /** Starts the sign-in; `?fresh=1` forces a new sign-in (no single sign-on), `?reauth=1` one with two factors. */
     start(ctx: Context) {
+      const reauth = ctx.query.reauth === '1';
+      const fresh = reauth || ctx.query.fresh === '1';
       const state = randomBytes(24).toString('base64url');
       ctx.cookies.set(cookieName, state, { ...cookie, maxAge: STATE_TTL_SECONDS * 1000 });
       const url = new URL('/auth', options.issuer);
@@ -27,7 +29,8 @@ export function accountSignIn(deps: InteractionDeps, options: { issuer: string; 
         redirect_uri: `${options.issuer}${ACCOUNT_CALLBACK_PATH}`,
         scope: 'openid',
         state,
-        ...(ctx.query.reauth === '1' ? { prompt: 'login', acr_values: ACR.twoFactors } : {}),
+        ...(fresh ? { prompt: 'login' } : {}),
+        ...(reauth ? { acr_values: ACR.twoFactors } : {}),
       }).toString();
       seeOther(ctx, url.pathname + url.search);
     },

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { ClientsRepository } from '../domain/clients/clients.repository.ts';
 import { DomainError } from '../domain/errors.ts';
 import { clientHandlers } from './client-handlers.ts';
-import { jsonBody } from './koa-json-body.ts';
+import { jsonBody } from '../middleware/koa-json-body.ts';
 import { requireAdminToken } from './koa-require-admin-token.ts';
 import { openApiDocument } from './openapi.ts';
 

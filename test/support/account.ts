@@ -1,10 +1,17 @@
 // Drives the account pages like a member: open them (signing in through the provider when needed) and
 // "Confirm it is you" (password, then a second factor) before changing how they sign in.
+import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import type { SmtpSink } from './smtp-sink.ts';
-import { PASSWORD, stepUpWithEmailCode, type UserAgent } from './member.ts';
+import { manualKeyOn, openLoginPage, PASSWORD, recoveryCodesOn, signIn, signUpAndVerify, stepUpWithEmailCode, uniqueEmail, UserAgent } from './member.ts';
+import { authorizationRequest, REDIRECT_URI } from './oidc-client.ts';
+import { type JsonReply, type Knobs, postJsonAs, type PostInit, type SoftAuthenticator } from './soft-authenticator.ts';
+import type { MemberServer } from './suite.ts';
+import { totpCode } from './totp.ts';
 import type { Page } from './user-agent.ts';
 
 export const SECURITY_PATH = '/account/security';
+
+type Fixture = Pick<MemberServer, 'sink' | 'server' | 'config'>;
 
 /** Opens the security page; a browser with a session lands on it, one without lands on the sign-in page. */
 export function openSecurityPage(ua: UserAgent): Promise<Page> {
@@ -12,7 +19,7 @@ export function openSecurityPage(ua: UserAgent): Promise<Page> {
 }
 
 export function isSecurityPage(page: Page): boolean {
-  return page.status === 200 && page.url.endsWith(SECURITY_PATH) && page.body.includes('/account/sessions/end-others');
+  return page.status === 200 && page.url.includes(SECURITY_PATH) && page.body.includes('/account/sessions/end-others');
 }
 
 /** Changes are offered (the recent strong sign-in banner is gone). */
@@ -20,11 +27,38 @@ export function canChange(page: Page): boolean {
   return isSecurityPage(page) && !page.body.includes('/account/sign-in?reauth=1');
 }
 
+/** The hosted sign-in page (an interaction asking for the password), where a signed-out browser is sent. */
+export function isSignInPage(page: Page): boolean {
+  return page.status === 200 && page.url.includes('/interaction/') && page.body.includes('name="password"');
+}
+
+/** The text of the one-shot notice a page shows (role="status"), if any. */
+export function noticeOn(page: Page): string | undefined {
+  return /role="status">\s*<p>([^<]*)<\/p>/.exec(page.body)?.[1]?.replace(/&#34;|&quot;/g, '"');
+}
+
 /** The CSRF token the account pages carry (bound to this browser's session). */
 export function accountCsrf(page: Page): string {
   const token = /(?:name="csrf" value|data-csrf)="([^"]+)"/.exec(page.body)?.[1];
   if (!token) throw new Error(`no CSRF token on ${page.status} ${page.url}\n${page.body.slice(0, 500)}`);
   return token;
+}
+
+/** A browser that signs in at the partner client with the password only: a one-factor session. */
+export async function passwordSession(fx: Fixture, email: string, password = PASSWORD): Promise<UserAgent> {
+  const ua = new UserAgent(fx.server.url);
+  const done = await signIn(ua, await openLoginPage(ua, (await authorizationRequest(fx.config)).url), email, password);
+  if (!done.url.startsWith(REDIRECT_URI)) throw new Error(`password sign-in did not reach the client: ${done.status} ${done.url}\n${done.body.slice(0, 500)}`);
+  return ua;
+}
+
+/** A member who signed up with a password, and a browser where they are signed in with it (one factor). */
+export async function signedInMember(fx: Fixture, prefix: string): Promise<{ email: string; accountId: string; ua: UserAgent }> {
+  const email = uniqueEmail(prefix);
+  const signUp = new UserAgent(fx.server.url);
+  await signUpAndVerify(signUp, await openLoginPage(signUp, (await authorizationRequest(fx.config)).url), fx.sink, email);
+  const account = await fx.server.container.storage.accounts.findByEmail(email);
+  return { email, accountId: account!.id, ua: await passwordSession(fx, email) };
 }
 
 /**
@@ -38,4 +72,35 @@ export async function confirmItsYou(ua: UserAgent, sink: SmtpSink, email: string
   const done = await stepUpWithEmailCode(ua, mfa, sink, email);
   if (!canChange(done)) throw new Error(`reauth did not end on a changeable security page: ${done.status} ${done.url}\n${done.body.slice(0, 800)}`);
   return done;
+}
+
+/** A signed-in member who has just confirmed it is them: the browser and its changeable security page. */
+export async function confirmedMember(fx: Fixture, prefix: string) {
+  const member = await signedInMember(fx, prefix);
+  return { ...member, page: await confirmItsYou(member.ua, fx.sink, member.email) };
+}
+
+/** POSTs JSON to an /account path with the browser's cookies, as passkey.js does on the security page. */
+export function postAccountJson(ua: UserAgent, path: string, body: unknown, init: PostInit = {}): Promise<JsonReply> {
+  return postJsonAs(ua, ua.resolve(path), body, init);
+}
+
+/** "Add a passkey" on the security page: options, the authenticator's answer (with `knobs`), the server's reply. */
+export async function addPasskeyOnAccount(ua: UserAgent, securityPage: Page, authenticator: SoftAuthenticator, knobs: Knobs = {}): Promise<JsonReply> {
+  const csrf = accountCsrf(securityPage);
+  const options = await postAccountJson(ua, '/account/passkeys/options', { csrf });
+  if (options.status !== 200) throw new Error(`account passkey options: ${options.status} ${JSON.stringify(options.body)}`);
+  const response = authenticator.create(options.body as unknown as PublicKeyCredentialCreationOptionsJSON, knobs);
+  return postAccountJson(ua, '/account/passkeys', { csrf, response });
+}
+
+/**
+ * "Add an authenticator app" on a changeable security page: the QR page, its key typed into the test's own
+ * TOTP, the first code, and the recovery codes page that follows.
+ */
+export async function addAppOnAccount(ua: UserAgent, securityPage: Page) {
+  const enrolPage = await ua.submit(securityPage, '/account/app');
+  const key = manualKeyOn(enrolPage);
+  const codesPage = await ua.submit(enrolPage, '/account/app/confirm', { code: totpCode(key) });
+  return { enrolPage, key, codesPage, recoveryCodes: recoveryCodesOn(codesPage) };
 }

@@ -91,11 +91,22 @@ export async function enrolApp(ua: UserAgent, mfaPage: Page, sink: SmtpSink, ema
   const offer = await proveEmailCode(ua, mfaPage, sink, email);
   if (!offer.body.includes('/mfa/enrol"')) throw new Error(`no app offer after the email code: ${offer.status}\n${offer.body.slice(0, 800)}`);
   const enrolPage = await ua.submit(offer, '/mfa/enrol');
-  const key = /id="manual-key">([A-Z2-7 ]+)</.exec(enrolPage.body)?.[1];
-  if (!key) throw new Error(`no key on the enrolment page: ${enrolPage.status}\n${enrolPage.body.slice(0, 800)}`);
+  const key = manualKeyOn(enrolPage);
   const codesPage = await ua.submit(enrolPage, '/mfa/enrol/confirm', { code: code(key) });
-  const recoveryCodes = [...codesPage.body.matchAll(/<code>([A-Z0-9-]+)<\/code>/g)].map((m) => m[1]!);
-  if (recoveryCodes.length === 0) throw new Error(`no recovery codes after confirming: ${codesPage.status}\n${codesPage.body.slice(0, 800)}`);
   const done = await ua.submit(codesPage, '/mfa/finish');
-  return { key, recoveryCodes, done };
+  return { key, recoveryCodes: recoveryCodesOn(codesPage), done };
+}
+
+/** The base32 key an app-enrolment page shows for typing by hand. */
+export function manualKeyOn(enrolPage: Page): string {
+  const key = /id="manual-key">([A-Z2-7 ]+)</.exec(enrolPage.body)?.[1];
+  if (!key) throw new Error(`no key on the enrolment page: ${enrolPage.status} ${enrolPage.url}\n${enrolPage.body.slice(0, 800)}`);
+  return key;
+}
+
+/** The recovery codes a page shows (once, right after adding the app or making new ones). */
+export function recoveryCodesOn(codesPage: Page): string[] {
+  const codes = [...codesPage.body.matchAll(/<code>([A-Z0-9-]+)<\/code>/g)].map((m) => m[1]!);
+  if (codes.length === 0) throw new Error(`no recovery codes on ${codesPage.status} ${codesPage.url}\n${codesPage.body.slice(0, 800)}`);
+  return codes;
 }

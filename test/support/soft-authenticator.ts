@@ -253,13 +253,13 @@ export interface PostInit {
 }
 
 /**
- * POSTs JSON to /interaction/<uid><path> with this browser's cookies, as fetch() in passkey.js does (same
- * origin, so no Origin header needed).
+ * POSTs JSON to `url` with the browser's cookies, as fetch() in passkey.js does (same origin, so no
+ * Origin header needed).
  */
-export async function postJson(at: Interaction, path: string, body: unknown, init: PostInit = {}): Promise<JsonReply> {
-  const response = await fetch(new URL(`/interaction/${at.uid}${path}`, at.page.url), {
+export async function postJsonAs(ua: UserAgent, url: string, body: unknown, init: PostInit = {}): Promise<JsonReply> {
+  const response = await fetch(url, {
     method: 'POST',
-    headers: { cookie: at.ua.cookieHeader(), accept: 'application/json', 'content-type': init.contentType ?? 'application/json', ...init.headers },
+    headers: { cookie: ua.cookieHeader(), accept: 'application/json', 'content-type': init.contentType ?? 'application/json', ...init.headers },
     body: init.rawBody ?? JSON.stringify(body),
     redirect: 'manual',
   });
@@ -268,9 +268,14 @@ export async function postJson(at: Interaction, path: string, body: unknown, ini
   try {
     parsed = JSON.parse(text) as JsonReply['body'];
   } catch {
-    throw new Error(`expected JSON from ${path}, got ${response.status}: ${text.slice(0, 300)}`);
+    throw new Error(`expected JSON from ${url}, got ${response.status}: ${text.slice(0, 300)}`);
   }
   return { status: response.status, body: parsed };
+}
+
+/** POSTs JSON to /interaction/<uid><path> of the interaction `at`. */
+export function postJson(at: Interaction, path: string, body: unknown, init: PostInit = {}): Promise<JsonReply> {
+  return postJsonAs(at.ua, new URL(`/interaction/${at.uid}${path}`, at.page.url).href, body, init);
 }
 
 export async function creationOptions(at: Interaction): Promise<PublicKeyCredentialCreationOptionsJSON> {

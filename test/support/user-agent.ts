@@ -28,13 +28,18 @@ export class UserAgent {
     }
   }
 
+  /** `url` made absolute against this browser's origin (the server under test). */
+  resolve(url: string): string {
+    return new URL(url, this.origin).href;
+  }
+
   cookieHeader(): string {
     return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
   /** One request, no redirect following. */
   async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Page> {
-    const absolute = new URL(url, this.origin).href;
+    const absolute = this.resolve(url);
     const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
     if (new URL(absolute).origin === this.origin && this.jar.size) headers.cookie = this.cookieHeader();
     let body: string | undefined;

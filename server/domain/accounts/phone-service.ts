@@ -2,9 +2,10 @@
 // in with a code by SMS. Numbers are stored in E.164 and only once proven.
 import type { Logger } from 'pino';
 import type { CodeService } from '../codes/code-service.ts';
+import type { CodePurpose } from '../codes/codes.repository.ts';
 import { DomainError } from '../errors.ts';
 import type { Mailer } from '../mail/mailer.ts';
-import type { SmsSender } from '../sms/sms-sender.ts';
+import type { OutgoingSms, SmsSender } from '../sms/sms-sender.ts';
 import { smsPhoneVerificationCode, smsSignInCode } from '../sms/sms-texts.ts';
 import type { Account } from './account.ts';
 import { securityChanged } from './account-emails.ts';
@@ -52,7 +53,7 @@ export class PhoneService {
     if (!parsed.ok) return parsed;
     const issued = await this.deps.codes.issue('phone_verification', account.id, { phone: parsed.e164 });
     if (!issued.ok) return { ok: true, phone: parsed.e164, retryAfterSeconds: issued.retryAfterSeconds };
-    await sms.send(smsPhoneVerificationCode(parsed.e164, issued.code, this.deps.host));
+    await this.deliver(sms, 'phone_verification', account.id, smsPhoneVerificationCode(parsed.e164, issued.code, this.deps.host));
     return { ok: true, phone: parsed.e164, retryAfterSeconds: 0 };
   }
 
@@ -99,7 +100,7 @@ export class PhoneService {
     if (!account) return { ok: true, phone: parsed.e164, retryAfterSeconds: 0 };
     const issued = await this.deps.codes.issue('sms_sign_in', account.id);
     if (!issued.ok) return { ok: true, phone: parsed.e164, retryAfterSeconds: issued.retryAfterSeconds };
-    await sms.send(smsSignInCode(parsed.e164, issued.code, this.deps.host));
+    await this.deliver(sms, 'sms_sign_in', account.id, smsSignInCode(parsed.e164, issued.code, this.deps.host));
     return { ok: true, phone: parsed.e164, retryAfterSeconds: 0 };
   }
 
@@ -108,6 +109,19 @@ export class PhoneService {
     if (!account) return { ok: false, reason: 'code.invalid' };
     const check = await this.deps.codes.verify('sms_sign_in', account.id, code);
     return check.ok ? { ok: true, account } : { ok: false, reason: check.reason };
+  }
+
+  /**
+   * A text the provider refused leaves no code behind: it would start the resend wait, so the member's
+   * retry after an outage would send nothing, and the code page would claim a text went out.
+   */
+  private async deliver(sms: SmsSender, purpose: CodePurpose, subject: string, message: OutgoingSms): Promise<void> {
+    try {
+      await sms.send(message);
+    } catch (error) {
+      await this.deps.codes.discard(purpose, subject);
+      throw error;
+    }
   }
 
   private requireSms(): SmsSender {

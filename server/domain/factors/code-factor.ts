@@ -41,7 +41,13 @@ export class CodeFactor {
     if (destination === null) return 0;
     const issued = await this.codes.issue(this.route.purpose, account.id);
     if (!issued.ok) return issued.retryAfterSeconds;
-    await this.route.deliver(destination, issued.code);
+    try {
+      await this.route.deliver(destination, issued.code);
+    } catch (error) {
+      // Not delivered: drop the code so the resend cooldown does not block the member's retry.
+      await this.codes.discard(this.route.purpose, account.id);
+      throw error;
+    }
     return 0;
   }
 
