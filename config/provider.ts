@@ -1,15 +1,17 @@
 // oidc-provider Configuration: features, TTLs, claims, keys, adapter and the pages it renders itself.
-import { createHmac } from 'node:crypto';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { AdapterConstructor } from '../adapters/oidc-adapter.ts';
 import type { AccountService } from '../server/domain/accounts/account-service.ts';
+import type { LoyaltyService } from '../server/domain/loyalty/loyalty-service.ts';
+import type { PartnerLinks } from '../server/domain/partners/partner-links.ts';
 import type { PrivateJwk } from '../server/domain/keys/key-service.ts';
 import { accountConsoleClient } from './account-console-client.ts';
 import { ACR } from './assurance.ts';
 import { interactionPolicy } from './interaction-policy.ts';
 import { loadFirstPartyGrant } from './first-party-grant.ts';
+import { pairwiseSubject, sectorOf } from './pairwise.ts';
 import { providerPages } from '../server/views/provider-pages.ts';
 
 export { ACR } from './assurance.ts';
@@ -21,10 +23,20 @@ export const CLAIMS = {
   openid: ['sub', 'acr', 'amr', 'auth_time'],
   email: ['email', 'email_verified'],
   phone: ['phone_number', 'phone_number_verified'],
+  // Userinfo always has them for this scope; the ID token only when the claims parameter asks
+  // (oidc-provider's conformIdTokenClaims keeps scope claims out of code-flow ID tokens).
+  loyalty: ['member_number', 'tier', 'points_balance'],
   profile: ['updated_at'],
 } as const;
 
 export const ADMIN_SCOPE = 'admin';
+/** A member's own access token with this scope may redeem points (after a recent two-factor sign-in). */
+export const REDEEM_SCOPE = 'loyalty:redeem';
+/** Partner back ends (client credentials, resource indicator for the partner API). */
+export const PARTNER_SCOPES = ['loyalty:earn', 'members:read'] as const;
+const LOYALTY_CLAIMS: readonly string[] = CLAIMS.loyalty;
+/** Where members sign up through a client: recorded on the member (client metadata enrolment_channel). */
+export const ENROLMENT_CHANNELS = ['web', 'app', 'kiosk', 'partner'] as const;
 
 export interface ProviderDeps {
   production: boolean;
@@ -35,6 +47,9 @@ export interface ProviderDeps {
   pairwiseSalt: Buffer;
   dpopNonceSecret: Buffer;
   accounts: AccountService;
+  loyalty: LoyaltyService;
+  /** Remembers which partner a member signed in to (for the partner API). */
+  partnerLinks: PartnerLinks;
   /** For the step-up policy: phr is reachable only for members with a passkey. */
   hasPasskey(accountId: string): Promise<boolean>;
   logger: Logger;
@@ -48,11 +63,21 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     cookies: { keys: deps.cookieKeys, long: cookieOptions, short: cookieOptions },
     acrValues: Object.values(ACR),
     claims: { ...CLAIMS },
-    scopes: ['openid', 'offline_access', ...Object.keys(CLAIMS).filter((s) => s !== 'openid'), ADMIN_SCOPE],
+    scopes: ['openid', 'offline_access', ...Object.keys(CLAIMS).filter((s) => s !== 'openid'), REDEEM_SCOPE, ...PARTNER_SCOPES, ADMIN_SCOPE],
+    // How and when the member authenticated travels with each access token, so APIs (redemption) can
+    // demand a recent strong sign-in (RFC 9470) without a session.
+    extraTokenClaims(ctx, token) {
+      if (token.kind !== 'AccessToken') return undefined;
+      // ctx is absent when a token is minted outside a request (tests, scripts).
+      const { AuthorizationCode: code, RefreshToken: refresh, DeviceCode: device } = ctx?.oidc?.entities ?? {};
+      const source = code ?? refresh ?? device;
+      if (!source) return undefined;
+      return { acr: source.acr, amr: source.amr, auth_time: source.authTime };
+    },
     subjectTypes: ['public', 'pairwise'],
     pairwiseIdentifier(_ctx, accountId, client) {
       // One stable, unlinkable subject per sector: partners cannot join their member lists on `sub`.
-      return createHmac('sha256', deps.pairwiseSalt).update(`${client.sectorIdentifier}\0${accountId}`).digest('base64url');
+      return pairwiseSubject(deps.pairwiseSalt, sectorOf(client), accountId);
     },
     clients: [accountConsoleClient(deps.issuer)],
     clientBasedCORS: () => true,
@@ -63,10 +88,16 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       token_endpoint_auth_method: 'client_secret_basic',
     },
     extraClientMetadata: {
-      properties: ['first_party', 'require_mfa', 'allowed_resources'],
+      properties: ['first_party', 'require_mfa', 'allowed_resources', 'enrolment_channel', 'partner_id'],
       validator(_ctx, key, value) {
         if ((key === 'first_party' || key === 'require_mfa') && value !== undefined && typeof value !== 'boolean') {
           throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
+        }
+        if (key === 'partner_id' && value !== undefined && (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(value))) {
+          throw new errors.InvalidClientMetadata('partner_id must be a partner id');
+        }
+        if (key === 'enrolment_channel' && value !== undefined && !(ENROLMENT_CHANNELS as readonly unknown[]).includes(value)) {
+          throw new errors.InvalidClientMetadata(`enrolment_channel must be one of ${ENROLMENT_CHANNELS.join(', ')}`);
         }
         if (key === 'allowed_resources' && value !== undefined) {
           const ok = Array.isArray(value) && value.every((v) => typeof v === 'string' && URL.canParse(v));
@@ -139,14 +170,23 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       policy: interactionPolicy({ hasPasskey: deps.hasPasskey }),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
-    loadExistingGrant: loadFirstPartyGrant,
+    async loadExistingGrant(ctx) {
+      const grant = await loadFirstPartyGrant(ctx);
+      // Awaited here, before any code or token goes out: a partner never holds a sub it cannot use.
+      if (grant && ctx.oidc.client && grant.accountId) await deps.partnerLinks.record(ctx.oidc.client, grant.accountId, grant.getOIDCScope());
+      return grant;
+    },
     async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
       const account = await deps.accounts.findById(sub);
       if (!account) return undefined;
       return {
         accountId: account.id,
-        async claims() {
+        // `requested`: what the claims parameter asks for this use (id_token or userinfo).
+        async claims(_use: string, scope: string, requested: Record<string, unknown>) {
+          const askedByClaims = Object.keys(requested ?? {}).some((claim) => LOYALTY_CLAIMS.includes(claim));
+          const loyalty = scope.split(' ').includes('loyalty') || askedByClaims ? await deps.loyalty.claims(account.id) : {};
           return {
+            ...loyalty,
             sub: account.id,
             email: account.email,
             email_verified: account.emailVerified,

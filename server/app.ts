@@ -8,6 +8,8 @@ import type Provider from 'oidc-provider';
 import { accountRouter } from '../interactions/account/router.ts';
 import { interactionRouter } from '../interactions/router.ts';
 import { adminRouter } from './admin/router.ts';
+import { memberApiRouter } from './member-api/router.ts';
+import { partnerApiRouter } from './partner-api/router.ts';
 import type { Container } from './container.ts';
 import { healthRouter } from './health.ts';
 import { errorHandler } from './middleware/koa-error-handler.ts';
@@ -42,6 +44,8 @@ const HEALTH_PATHS = /^\/(?:healthz|readyz)\/?$/i;
 const ADMIN_PATHS = /^\/admin(?:\/|$)/i;
 const INTERACTION_PATHS = /^\/interaction\//i;
 const ACCOUNT_PATHS = /^\/account(?:\/|$)/i;
+const MEMBER_API_PATHS = /^\/api\/v1\/me(?:\/|$)/i;
+const PARTNER_API_PATHS = /^\/partner-api\/v1(?:\/|$)/i;
 
 export function buildApp(container: Container): App {
   const { provider, config, logger, storage } = container;
@@ -53,12 +57,17 @@ export function buildApp(container: Container): App {
   provider.use(errorHandler(logger));
   provider.use(onPaths(HEALTH_PATHS, healthRouter(storage, () => shuttingDown).routes()));
   provider.use(staticAssets(fileURLToPath(new URL('../public', import.meta.url)), '/static/', browserLibraries()));
-  const admin = adminRouter({ provider, clients: storage.clients, logger });
+  const admin = adminRouter({ provider, clients: storage.clients, partners: storage.partners, logger });
   provider.use(onPaths(ADMIN_PATHS, admin.routes()));
   provider.use(onPaths(ADMIN_PATHS, admin.allowedMethods()));
   provider.use(onPaths(INTERACTION_PATHS, interactionRouter(container.interactions).routes()));
   const account = accountRouter(container.interactions, { issuer: config.issuer, secure: config.env === 'production' });
   provider.use(onPaths(ACCOUNT_PATHS, account.routes()));
+  const memberApi = memberApiRouter({ provider, accounts: container.accounts, loyalty: container.loyalty });
+  provider.use(onPaths(MEMBER_API_PATHS, memberApi.routes()));
+  provider.use(onPaths(MEMBER_API_PATHS, memberApi.allowedMethods()));
+  const partnerApi = partnerApiRouter({ provider, issuer: config.issuer, jwks: container.jwks, accounts: container.accounts, loyalty: container.loyalty, links: container.partnerLinks });
+  provider.use(onPaths(PARTNER_API_PATHS, partnerApi.routes()));
 
   return {
     provider,

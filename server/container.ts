@@ -8,6 +8,8 @@ import { providerConfiguration } from '../config/provider.ts';
 import { FlowCookie } from '../interactions/shared/flow-state.ts';
 import type { InteractionDeps } from '../interactions/shared/deps.ts';
 import { AccountService } from './domain/accounts/account-service.ts';
+import { LoyaltyService } from './domain/loyalty/loyalty-service.ts';
+import { PartnerLinks } from './domain/partners/partner-links.ts';
 import { ensureBootstrapAdminClient } from './domain/clients/bootstrap-admin.ts';
 import { CodeService } from './domain/codes/code-service.ts';
 import { emailCodeFactor, smsCodeFactor } from './domain/factors/code-factor.ts';
@@ -18,7 +20,7 @@ import { createWebhookSmsSender } from './sms/webhook-sms-sender.ts';
 import { TotpFactor } from './domain/factors/totp-factor.ts';
 import { PasskeyService } from './domain/passkeys/passkey-service.ts';
 import { PasskeyOffer } from '../interactions/passkey/offer.ts';
-import { loadSigningKeys } from './domain/keys/key-service.ts';
+import { loadSigningKeys, type PrivateJwk } from './domain/keys/key-service.ts';
 import type { Mailer } from './domain/mail/mailer.ts';
 import type { Storage } from './domain/storage.ts';
 import { createOutboxMailer } from './mail/outbox-mailer.ts';
@@ -32,12 +34,18 @@ export interface Container {
   storage: Storage;
   mailer: Mailer;
   accounts: AccountService;
+  loyalty: LoyaltyService;
+  partnerLinks: PartnerLinks;
+  /** The signing keys (private; the partner API verifies its tokens with their public halves). */
+  jwks: PrivateJwk[];
   provider: Provider;
   interactions: InteractionDeps;
   close(): Promise<void>;
 }
 
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+/** A post waits at most 15 s for a pending claim (adapters/mongo/loyalty.ts); five minutes is far past that. */
+const LEDGER_RECOVERY_AGE_MS = 5 * 60 * 1000;
 
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({
@@ -67,7 +75,9 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const mailer = options.mailer
       ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.smtpFrom) : createOutboxMailer(config.dataDir, config.smtpFrom, logger));
     const codes = new CodeService(storage.codes, deriveKey(kek, 'one-time-codes'), config.codeResendCooldownSeconds);
-    const accounts = new AccountService({ accounts: storage.accounts, oidc: storage.oidc, codes, mailer, logger });
+    const loyalty = new LoyaltyService(storage.loyalty);
+    const partnerLinks = new PartnerLinks(storage.partners, deriveKey(kek, 'pairwise-subjects'));
+    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger });
     const sms = createSmsSender(config, logger);
     const host = new URL(config.issuer).host;
 
@@ -92,6 +102,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       pairwiseSalt: deriveKey(kek, 'pairwise-subjects'),
       dpopNonceSecret: deriveKey(kek, 'dpop-nonces'),
       accounts,
+      loyalty,
+      partnerLinks,
       hasPasskey: (accountId) => passkeys.hasPasskey(accountId),
       logger,
     }));
@@ -124,6 +136,10 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       const now = new Date();
       storage.oidc.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed'));
       storage.factors.sweepExpiredUses(now).catch((error: unknown) => logger.warn({ err: error }, 'factor-use sweep failed'));
+      // Ledger posts a crash left half-done (Mongo's pending claims) are settled well after any live post gave up.
+      storage.loyalty.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
+        .then((settled) => settled > 0 && logger.warn({ settled }, 'settled half-done ledger posts'))
+        .catch((error: unknown) => logger.warn({ err: error }, 'ledger recovery failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
 
@@ -133,6 +149,9 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       storage,
       mailer,
       accounts,
+      loyalty,
+      partnerLinks,
+      jwks,
       provider,
       interactions,
       async close() {

@@ -4,15 +4,9 @@ import type { Model } from 'mongoose';
 import type { Account, AccountPatch } from '../../server/domain/accounts/account.ts';
 import type { AccountsRepository, NewAccount } from '../../server/domain/accounts/accounts.repository.ts';
 import { DomainError } from '../../server/domain/errors.ts';
+import { claimIdentifier, releaseIdentifier } from './claims.ts';
 import { isDuplicateKey } from './errors.ts';
 import type { AccountDoc, IdentifierDoc } from './models.ts';
-
-/**
- * A claim whose account does not carry its value (the process died between the claim and the account
- * write, or before an old value was released) is reclaimed after this long; younger ones may belong to
- * a create or setPhone still in flight.
- */
-const ORPHAN_GRACE_MS = 5 * 60 * 1000;
 
 /** The unique identifiers of an account; each is the AccountDoc field of the same name. */
 type IdentifierKind = 'email' | 'phone';
@@ -78,36 +72,21 @@ export class MongoAccountsRepository implements AccountsRepository {
   }
 
   /**
-   * Claims `kind:value` for the account. Inserting the unique _id is the claim, the one write FerretDB 1.24
-   * applies atomically, so of concurrent claimers exactly one wins. A claim the account already holds is kept.
+   * Claims `kind:value` for the account (see claimIdentifier): of concurrent claimers exactly one wins; a claim
+   * the account already holds is kept; one whose account does not carry the value is reclaimed once old.
    */
   private async claim(kind: IdentifierKind, value: string, accountId: string, now: Date): Promise<void> {
-    const _id = identifierId(kind, value);
-    try {
-      await this.identifiers.create({ _id, accountId, createdAt: now });
-      return;
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-      const holder = await this.identifiers.findById(_id).lean<IdentifierDoc>().exec();
-      if (holder?.accountId === accountId) return;
-      const orphaned = holder !== null
-        && holder.createdAt.getTime() < now.getTime() - ORPHAN_GRACE_MS
-        && (await this.accounts.exists({ _id: holder.accountId, [kind]: value })) === null;
-      if (!orphaned) throw duplicate(kind, error);
-      // Conditional on the orphan's accountId, so two reclaimers cannot delete a fresh claim.
-      await this.release(kind, value, holder.accountId);
-    }
-    try {
-      await this.identifiers.create({ _id, accountId, createdAt: now });
-    } catch (error) {
-      if (isDuplicateKey(error)) throw duplicate(kind, error);
-      throw error;
-    }
+    await claimIdentifier(this.identifiers, {
+      id: identifierId(kind, value),
+      accountId,
+      now,
+      carried: async (holder) => (await this.accounts.exists({ _id: holder.accountId, [kind]: value })) !== null,
+      taken: (cause) => duplicate(kind, cause),
+    });
   }
 
-  /** Gives an identifier back; only this account's claim is removed, never one another account made since. */
   private async release(kind: IdentifierKind, value: string, accountId: string): Promise<void> {
-    await this.identifiers.deleteOne({ _id: identifierId(kind, value), accountId });
+    await releaseIdentifier(this.identifiers, identifierId(kind, value), accountId);
   }
 
   async findById(id: string): Promise<Account | undefined> {

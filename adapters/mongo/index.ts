@@ -7,6 +7,8 @@ import { MongoCodesRepository } from './codes.ts';
 import { MongoFactorsRepository } from './factors.ts';
 import { ensureIndexes } from './indexes.ts';
 import { MongoKeysRepository } from './keys.ts';
+import { MongoLoyaltyRepository } from './loyalty.ts';
+import { MongoPartnersRepository } from './partners.ts';
 import { registerModels } from './models.ts';
 import { MongoOidcStore } from './oidc-store.ts';
 import { MongoPasskeysRepository } from './passkeys.ts';
@@ -32,6 +34,8 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       codes: new MongoCodesRepository(models.codes, models.codeEvents),
       factors: new MongoFactorsRepository(models),
       passkeys: new MongoPasskeysRepository(models),
+      loyalty: new MongoLoyaltyRepository(models),
+      partners: new MongoPartnersRepository(models.partners, models.partnerLinks),
       oidc: new MongoOidcStore(models.oidc),
       async ping() {
         const db = connection.db;

@@ -38,6 +38,20 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
     [models.passkeys.collection, [{ key: { accountId: 1, createdAt: 1, _id: 1 }, name: 'accountId_1_createdAt_1__id_1' }]],
     // Serves both the highest use of a passkey (its true counter) and the cleanup of its older uses.
     [models.passkeyUses.collection, [{ key: { passkeyId: 1, counter: -1 }, name: 'passkeyId_1_counter_-1' }]],
+    // Uniqueness lives in `identifiers` (card:<number>); this unique index is a second line of defence.
+    [models.loyaltyMembers.collection, [{ key: { memberNumber: 1 }, name: 'memberNumber_1', unique: true }]],
+    [
+      models.ledgerEntries.collection,
+      [
+        // Serves a member's newest entry (its balance), its pages of history and its sum.
+        { key: { accountId: 1, sequence: -1 }, name: 'accountId_1_sequence_-1' },
+        // One entry per key even if a pending claim is resolved under a post still in flight (see loyalty.ts).
+        { key: { idempotencyKey: 1 }, name: 'idempotencyKey_1', unique: true },
+      ],
+    ],
+    [models.ledgerKeys.collection, [{ key: { status: 1, createdAt: 1 }, name: 'status_1_createdAt_1' }]],
+    [models.partners.collection, [{ key: { createdAt: 1, _id: 1 }, name: 'createdAt_1__id_1' }]],
+    [models.partnerLinks.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
     [
       models.oidc.collection,
       [

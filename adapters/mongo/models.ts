@@ -1,5 +1,7 @@
 // Mongoose schemas for the Mongo adapter: string _ids, no dotted/`$` field names, opaque data as JSON strings.
 import { Schema, type Connection, type Model } from 'mongoose';
+import type { EnrolmentChannel, LedgerEntry } from '../../server/domain/loyalty/loyalty.repository.ts';
+import type { PartnerMemberLink } from '../../server/domain/partners/partners.repository.ts';
 
 /**
  * `_id` is "<kind>:<value>" ("email:<address>", "phone:<E.164>"): one document per unique identifier,
@@ -145,6 +147,57 @@ export interface PasskeyUseDoc {
   passkeyId: string;
   counter: number;
   at: Date;
+}
+
+/**
+ * A loyalty member, one per account (its _id). Its balance is not stored here: it is the balanceAfter of the
+ * member's newest ledger entry, which a unique insert appends (see LedgerEntryDoc).
+ */
+export interface LoyaltyMemberDoc {
+  /** The account id. */
+  _id: string;
+  /** Unique through its `card:<number>` identifier claim. */
+  memberNumber: string;
+  enrolmentChannel: EnrolmentChannel;
+  createdAt: Date;
+}
+
+/**
+ * One ledger entry, as the port has it but for its id. The _id is the (member, sequence) pair, so of concurrent
+ * appends of one sequence exactly one inserts: FerretDB 1.24 applies no conditional update atomically, but it
+ * does refuse a taken _id. Its idempotencyKey has a unique index too: a second line of defence should a pending
+ * claim be settled under a post still in flight.
+ */
+export interface LedgerEntryDoc extends Omit<LedgerEntry, 'id'> {
+  /** "<accountId>:<sequence, 12 digits>" (the sequence is the fixed-width tail, so the pair is unambiguous). */
+  _id: string;
+}
+
+/**
+ * The claim of an idempotency key, inserted before the entry is appended: its unique _id makes one of
+ * concurrent posts with the key the writer. `pending` until the entry is written (then `applied`), or
+ * deleted when the post writes nothing; a crash leaves it pending for recoverPending().
+ */
+export interface LedgerKeyDoc {
+  /** The idempotency key. */
+  _id: string;
+  requestHash: string;
+  accountId: string;
+  status: 'pending' | 'applied';
+  /** The entry written under the key, once applied. */
+  entryId: string | null;
+  createdAt: Date;
+}
+
+export interface PartnerDoc {
+  _id: string;
+  name: string;
+  createdAt: Date;
+}
+
+/** A member who signed in to a partner; _id "<partnerId>:<subject>", so one link per pair. */
+export interface PartnerLinkDoc extends PartnerMemberLink {
+  _id: string;
 }
 
 export interface OidcDoc {
@@ -315,6 +368,68 @@ const passkeyUseSchema = new Schema<PasskeyUseDoc>(
   options,
 );
 
+const loyaltyMemberSchema = new Schema<LoyaltyMemberDoc>(
+  {
+    _id: givenString('_id'),
+    memberNumber: { type: String, required: true },
+    enrolmentChannel: { type: String, required: true, enum: ['web', 'app', 'kiosk', 'partner'] },
+    createdAt: { type: Date, required: true },
+  },
+  options,
+);
+
+const ledgerEntrySchema = new Schema<LedgerEntryDoc>(
+  {
+    _id: { type: String, required: true },
+    accountId: givenString('accountId'),
+    sequence: { type: Number, required: true, min: 1 },
+    kind: { type: String, required: true, enum: ['earn', 'redeem', 'adjust', 'reverse', 'expire'] },
+    points: { type: Number, required: true },
+    balanceAfter: { type: Number, required: true, min: 0 },
+    lifetimeAfter: { type: Number, required: true, min: 0 },
+    partnerId: nullableString,
+    reason: givenString('reason'),
+    idempotencyKey: { type: String, required: true },
+    requestHash: givenString('requestHash'),
+    createdAt: { type: Date, required: true },
+  },
+  options,
+);
+
+const ledgerKeySchema = new Schema<LedgerKeyDoc>(
+  {
+    _id: { type: String, required: true },
+    requestHash: givenString('requestHash'),
+    accountId: givenString('accountId'),
+    status: { type: String, required: true, enum: ['pending', 'applied'] },
+    entryId: nullableString,
+    createdAt: { type: Date, required: true },
+  },
+  options,
+);
+
+const partnerSchema = new Schema<PartnerDoc>(
+  {
+    _id: givenString('_id'),
+    name: givenString('name'),
+    createdAt: { type: Date, required: true },
+  },
+  options,
+);
+
+const partnerLinkSchema = new Schema<PartnerLinkDoc>(
+  {
+    _id: { type: String, required: true },
+    partnerId: givenString('partnerId'),
+    subject: givenString('subject'),
+    accountId: givenString('accountId'),
+    scope: { type: String, default: '' },
+    linkedAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  options,
+);
+
 const oidcSchema = new Schema<OidcDoc>(
   {
     _id: { type: String, required: true },
@@ -345,6 +460,11 @@ export interface Models {
   factorUseTakeovers: Model<FactorUseTakeoverDoc>;
   passkeys: Model<PasskeyDoc>;
   passkeyUses: Model<PasskeyUseDoc>;
+  loyaltyMembers: Model<LoyaltyMemberDoc>;
+  ledgerEntries: Model<LedgerEntryDoc>;
+  ledgerKeys: Model<LedgerKeyDoc>;
+  partners: Model<PartnerDoc>;
+  partnerLinks: Model<PartnerLinkDoc>;
   oidc: Model<OidcDoc>;
 }
 
@@ -364,6 +484,11 @@ export function registerModels(connection: Connection): Models {
     factorUseTakeovers: connection.model<FactorUseTakeoverDoc>('FactorUseTakeover', factorUseTakeoverSchema, 'factor_use_takeovers'),
     passkeys: connection.model<PasskeyDoc>('Passkey', passkeySchema, 'passkeys'),
     passkeyUses: connection.model<PasskeyUseDoc>('PasskeyUse', passkeyUseSchema, 'passkey_uses'),
+    loyaltyMembers: connection.model<LoyaltyMemberDoc>('LoyaltyMember', loyaltyMemberSchema, 'loyalty_members'),
+    ledgerEntries: connection.model<LedgerEntryDoc>('LedgerEntry', ledgerEntrySchema, 'ledger_entries'),
+    ledgerKeys: connection.model<LedgerKeyDoc>('LedgerKey', ledgerKeySchema, 'ledger_keys'),
+    partners: connection.model<PartnerDoc>('Partner', partnerSchema, 'partners'),
+    partnerLinks: connection.model<PartnerLinkDoc>('PartnerLink', partnerLinkSchema, 'partner_member_links'),
     oidc: connection.model<OidcDoc>('OidcPayload', oidcSchema, 'oidc_payloads'),
   };
 }

@@ -6,7 +6,9 @@ import { SqliteCodesRepository } from './codes.ts';
 import { openDatabase } from './database.ts';
 import { SqliteFactorsRepository } from './factors.ts';
 import { SqliteKeysRepository } from './keys.ts';
+import { SqliteLoyaltyRepository } from './loyalty.ts';
 import { SqliteOidcStore } from './oidc-store.ts';
+import { SqlitePartnersRepository } from './partners.ts';
 import { SqlitePasskeysRepository } from './passkeys.ts';
 
 export interface SqliteStorageOptions {
@@ -29,6 +31,9 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     codes: new SqliteCodesRepository(db),
     factors: new SqliteFactorsRepository(db),
     passkeys: new SqlitePasskeysRepository(db),
+    partners: new SqlitePartnersRepository(db),
+    // Points live on the synchronous=FULL connection (design §4): a committed post survives power loss.
+    loyalty: new SqliteLoyaltyRepository(db),
     oidc,
     async ping() {
       if (!db.isOpen) throw new Error('SQLite storage is closed');

@@ -131,4 +131,69 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX accounts_phone ON accounts (phone) WHERE phone IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    // Loyalty members and their append-only points ledger. The member row caches the newest entry's
+    // balance, lifetime and sequence so a post reads one row; the CHECKs refuse a negative balance or an
+    // entry whose sign does not fit its kind even from a hand-written statement, and the triggers
+    // refuse any UPDATE or DELETE of an entry (the adapter never issues one: a correction is a new
+    // entry). The foreign key ties entries to a member within this aggregate (the adapter checks it
+    // first, so it only ever fires on hand-written SQL).
+    sql: `
+      CREATE TABLE loyalty_members (
+        account_id TEXT PRIMARY KEY,
+        member_number TEXT NOT NULL UNIQUE,
+        enrolment_channel TEXT NOT NULL CHECK (enrolment_channel IN ('web', 'app', 'kiosk', 'partner')),
+        balance INTEGER NOT NULL CHECK (balance >= 0),
+        lifetime_points INTEGER NOT NULL CHECK (lifetime_points >= 0),
+        last_sequence INTEGER NOT NULL CHECK (last_sequence >= 0),
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE ledger_entries (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES loyalty_members (account_id),
+        sequence INTEGER NOT NULL CHECK (sequence >= 1),
+        kind TEXT NOT NULL CHECK (kind IN ('earn', 'redeem', 'adjust', 'reverse', 'expire')),
+        points INTEGER NOT NULL CHECK (points <> 0),
+        balance_after INTEGER NOT NULL CHECK (balance_after >= 0),
+        lifetime_after INTEGER NOT NULL CHECK (lifetime_after >= 0),
+        partner_id TEXT,
+        reason TEXT NOT NULL CHECK (length(reason) <= 200),
+        idempotency_key TEXT NOT NULL UNIQUE,
+        request_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (account_id, sequence),
+        CHECK ((kind = 'earn' AND points > 0) OR (kind IN ('redeem', 'expire') AND points < 0) OR kind IN ('adjust', 'reverse'))
+      ) STRICT;
+
+      CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries
+      BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END;
+      CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries
+      BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END;
+    `,
+  },
+  {
+    version: 6,
+    // Partners (organizations) and the members who signed in to each, under the partner's pairwise sub.
+    sql: `
+      CREATE TABLE partners (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX partners_created_at ON partners (created_at, id);
+
+      CREATE TABLE partner_member_links (
+        partner_id TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        linked_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (partner_id, subject)
+      ) STRICT;
+      CREATE INDEX partner_member_links_account ON partner_member_links (account_id);
+    `,
+  },
 ];

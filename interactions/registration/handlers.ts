@@ -3,7 +3,15 @@ import type { Context } from 'koa';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { parseForm } from '../shared/input.ts';
 import { clientName, renderPage, seeOther } from '../shared/page.ts';
+import type { EnrolmentChannel } from '../../server/domain/loyalty/loyalty.repository.ts';
+import { ENROLMENT_CHANNELS } from '../../config/provider.ts';
 import { passkeyRegistrationForm, registrationForm } from './input.ts';
+
+/** The channel the client signing the member up declares (client metadata), web by default. */
+function enrolmentChannel(ctx: Context): EnrolmentChannel {
+  const declared = (ctx.state.client as { metadata(): { enrolment_channel?: unknown } } | undefined)?.metadata().enrolment_channel;
+  return ENROLMENT_CHANNELS.find((channel) => channel === declared) ?? 'web';
+}
 
 type Variant = 'password' | 'passkey';
 
@@ -26,7 +34,7 @@ export function registrationHandlers(deps: InteractionDeps) {
     const { uid } = ctx.state.interaction as InteractionDetails;
     const form = variant === 'password' ? parseForm(registrationForm, ctx.request.body) : parseForm(passkeyRegistrationForm, ctx.request.body);
     if (!form) return page(ctx, variant, '', { form: 'register.error.generic' }, 400);
-    const result = await deps.accounts.register(form.email, form.password);
+    const result = await deps.accounts.register(form.email, form.password, enrolmentChannel(ctx));
     if (!result.ok) return page(ctx, variant, form.email, result.errors, 400);
     deps.flow.write(ctx, uid, {
       accountId: result.accountId,

@@ -5,11 +5,13 @@ import type Provider from 'oidc-provider';
 import { ADMIN_SCOPE } from '../../config/provider.ts';
 import type { ClientMetadata, ClientsRepository, StoredClient } from '../domain/clients/clients.repository.ts';
 import { DomainError } from '../domain/errors.ts';
+import type { PartnersRepository } from '../domain/partners/partners.repository.ts';
 import { type ClientInput, clientInput, fieldErrors, redirectProblems } from './client-input.ts';
 
 export interface ClientHandlerDeps {
   provider: Provider;
   clients: ClientsRepository;
+  partners: PartnersRepository;
 }
 
 const newSecret = () => randomBytes(32).toString('base64url');
@@ -32,6 +34,17 @@ function parseInput(body: unknown): ClientInput {
   const problems = redirectProblems(input);
   if (Object.keys(problems).length) throw invalid(problems);
   return input;
+}
+
+/**
+ * A partner's client must name an existing partner and use pairwise subjects (per partner): a public
+ * sub would let partners join their member lists.
+ */
+async function checkPartner(deps: ClientHandlerDeps, input: ClientInput): Promise<ClientInput> {
+  if (input.partner_id === undefined) return input;
+  if (!(await deps.partners.find(input.partner_id))) throw invalid({ partner_id: 'no such partner' });
+  if (input.subject_type === 'public') throw invalid({ subject_type: 'a partner client uses pairwise subjects' });
+  return { ...input, subject_type: 'pairwise' };
 }
 
 function toMetadata(input: ClientInput, clientId: string, secret: string | undefined): ClientMetadata {
@@ -80,7 +93,7 @@ function assertManageable(ctx: Context, client: StoredClient): void {
 export function clientHandlers(deps: ClientHandlerDeps) {
   return {
     async create(ctx: Context) {
-      const input = parseInput(ctx.request.body);
+      const input = await checkPartner(deps, parseInput(ctx.request.body));
       const metadata = toMetadata(input, input.client_id ?? `client-${randomUUID()}`, undefined);
       await validateWithProvider(deps.provider, metadata);
       const stored = await deps.clients.create(metadata);
@@ -109,7 +122,7 @@ export function clientHandlers(deps: ClientHandlerDeps) {
     async replace(ctx: Context) {
       const current = await existing(deps, ctx);
       assertManageable(ctx, current);
-      const input = parseInput(ctx.request.body);
+      const input = await checkPartner(deps, parseInput(ctx.request.body));
       if (input.client_id !== undefined && input.client_id !== current.clientId) throw invalid({ client_id: 'must match the client in the URL' });
       // The secret is kept. Switching to a client_secret_* method generates one, which only a rotation reveals.
       const secret = current.metadata.client_secret;

@@ -1,5 +1,6 @@
 // The client metadata the admin API accepts: zod at the edge, then our redirect rules, then oidc-provider's own validation.
 import { z } from 'zod';
+import { ENROLMENT_CHANNELS } from '../../config/provider.ts';
 
 const absoluteUri = z.string().max(2000).refine((v) => URL.canParse(v), 'must be an absolute URI');
 
@@ -23,6 +24,8 @@ export const clientInput = z
     backchannel_logout_session_required: z.boolean().optional(),
     first_party: z.boolean().optional(),
     require_mfa: z.boolean().optional(),
+    enrolment_channel: z.enum(ENROLMENT_CHANNELS).optional(),
+    partner_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a partner id').optional(),
     allowed_resources: z.array(absoluteUri).max(20).optional(),
     client_uri: absoluteUri.optional(),
     logo_uri: absoluteUri.optional(),

@@ -29,6 +29,8 @@ const clientProperties = {
   backchannel_logout_session_required: { type: 'boolean' },
   first_party: { type: 'boolean', description: 'Skip the consent page (the program owns this client).' },
   require_mfa: { type: 'boolean', description: 'Every sign-in for this client needs a second factor (acr urn:loyalty:loa:2).' },
+  enrolment_channel: { type: 'string', enum: ['web', 'app', 'kiosk', 'partner'], description: 'Recorded on members who sign up through this client (default web).' },
+  partner_id: { type: 'string', description: 'The partner (organization) this client belongs to: its members get one pairwise sub per partner, and the partner API serves only them.' },
   allowed_resources: { type: 'array', maxItems: 20, items: uri, description: 'Resource indicators this client may get JWT access tokens for.' },
   client_uri: uri,
   logo_uri: uri,
@@ -104,6 +106,7 @@ export function openApiDocument(): Record<string, unknown> {
             next: { type: ['string', 'null'], description: 'Pass as `after` for the next page; null on the last page.' },
           },
         },
+        Partner: { type: 'object', required: ['id', 'name', 'created_at'], properties: { id: { type: 'string' }, name: { type: 'string' }, created_at: { type: 'string', format: 'date-time' } } },
         Secret: { type: 'object', required: ['client_id', 'client_secret'], properties: { client_id: { type: 'string' }, client_secret: { type: 'string' } } },
       },
       responses: {
@@ -167,6 +170,31 @@ export function openApiDocument(): Record<string, unknown> {
           operationId: 'deleteClient',
           summary: 'Delete a client; its tokens stop working',
           responses: responses({ 204: { description: 'Deleted' }, 404: notFound, 409: adminClient }),
+        },
+      },
+      '/partners': {
+        post: {
+          operationId: 'createPartner',
+          summary: 'Create a partner (organization); give its clients partner_id to make them its own',
+          requestBody: { required: true, content: json({ type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 100 } } }) },
+          responses: withBody({ 201: { description: 'Created', content: json({ $ref: '#/components/schemas/Partner' }) } }),
+        },
+        get: {
+          operationId: 'listPartners',
+          summary: 'List partners, oldest first',
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+            { name: 'after', in: 'query', schema: { type: 'string' }, description: 'The `next` value of the previous page' },
+          ],
+          responses: responses({ 200: { description: 'A page of partners (items, next)' }, 400: { $ref: '#/components/responses/InvalidInput' } }),
+        },
+      },
+      '/partners/{id}': {
+        parameters: [idParam],
+        get: {
+          operationId: 'readPartner',
+          summary: 'Read a partner',
+          responses: responses({ 200: { description: 'The partner', content: json({ $ref: '#/components/schemas/Partner' }) }, 404: notFound }),
         },
       },
       '/clients/{id}/secret': {

@@ -6,7 +6,9 @@ import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { ClientsRepository } from '../domain/clients/clients.repository.ts';
 import { DomainError } from '../domain/errors.ts';
+import type { PartnersRepository } from '../domain/partners/partners.repository.ts';
 import { clientHandlers } from './client-handlers.ts';
+import { partnerHandlers } from './partner-handlers.ts';
 import { jsonBody } from '../middleware/koa-json-body.ts';
 import { requireAdminToken } from './koa-require-admin-token.ts';
 import { openApiDocument } from './openapi.ts';
@@ -14,6 +16,7 @@ import { openApiDocument } from './openapi.ts';
 export interface AdminDeps {
   provider: Provider;
   clients: ClientsRepository;
+  partners: PartnersRepository;
   logger: Logger;
 }
 
@@ -44,6 +47,7 @@ export function adminRouter(deps: AdminDeps): Router {
   const auth = requireAdminToken(deps.provider);
   const json = jsonBody();
   const clients = clientHandlers(deps);
+  const partners = partnerHandlers(deps.partners);
   const document = openApiDocument();
 
   router.use(auditAdminActions(deps.logger));
@@ -58,6 +62,9 @@ export function adminRouter(deps: AdminDeps): Router {
   router.put('/clients/:id', auth, json, clients.replace);
   router.delete('/clients/:id', auth, clients.remove);
   router.post('/clients/:id/secret', auth, clients.rotateSecret);
+  router.post('/partners', auth, json, partners.create);
+  router.get('/partners', auth, partners.list);
+  router.get('/partners/:id', auth, partners.read);
   // Anything else under /admin is ours too: a JSON 404 rather than falling through to oidc-provider.
   router.all('{/*rest}', () => {
     throw new DomainError('not_found', 'no such admin endpoint');

@@ -14,7 +14,14 @@ export type ErrorCode =
   | 'forbidden'
   | 'store_unavailable'
   | 'unsupported_media_type'
-  | 'payload_too_large';
+  | 'payload_too_large'
+  // Bearer-token APIs (RFC 6750, RFC 9470) and the points ledger.
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'insufficient_user_authentication'
+  | 'insufficient_points'
+  | 'idempotency_conflict'
+  | 'redemption_frozen';
 
 const STATUS: Record<ErrorCode, number> = {
   duplicate: 409,
@@ -32,6 +39,12 @@ const STATUS: Record<ErrorCode, number> = {
   store_unavailable: 503,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  insufficient_user_authentication: 401,
+  insufficient_points: 409,
+  idempotency_conflict: 409,
+  redemption_frozen: 403,
 };
 
 export class DomainError extends Error {

@@ -4,7 +4,9 @@ import type { ClientsRepository } from './clients/clients.repository.ts';
 import type { CodesRepository } from './codes/codes.repository.ts';
 import type { FactorsRepository } from './factors/factors.repository.ts';
 import type { KeysRepository } from './keys/keys.repository.ts';
+import type { LoyaltyRepository } from './loyalty/loyalty.repository.ts';
 import type { OidcStore } from './oidc/oidc-store.repository.ts';
+import type { PartnersRepository } from './partners/partners.repository.ts';
 import type { PasskeysRepository } from './passkeys/passkeys.repository.ts';
 
 export interface Storage {
@@ -15,6 +17,8 @@ export interface Storage {
   readonly codes: CodesRepository;
   readonly factors: FactorsRepository;
   readonly passkeys: PasskeysRepository;
+  readonly loyalty: LoyaltyRepository;
+  readonly partners: PartnersRepository;
   readonly oidc: OidcStore;
   /** Resolves when the store answers a trivial query; rejects otherwise (readiness probe). */
   ping(): Promise<void>;

@@ -53,7 +53,7 @@ export function errorHandler(logger: Logger): Middleware {
       else log.debug({ err: caught }, 'request error');
 
       const exposed = status < 500 && (caught instanceof DomainError ? caught.expose : error.expose !== false);
-      if (ctx.path.startsWith('/admin') || !ctx.accepts('html')) {
+      if (ctx.path.startsWith('/admin') || ctx.path.startsWith('/api/') || ctx.path.startsWith('/partner-api/') || !ctx.accepts('html')) {
         ctx.status = status;
         ctx.set('Cache-Control', 'no-store');
         ctx.body = {

@@ -1,8 +1,10 @@
 // Runs the storage contract against the mongoose adapter: FerretDB 1.24 by default, real MongoDB with MONGODB_URI.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import { dropMongoDatabase } from '../../adapters/mongo/drop-database.ts';
 import { openMongoStorage } from '../../adapters/mongo/index.ts';
+import type { PostEntry } from '../../server/domain/loyalty/loyalty.repository.ts';
+import { generateMemberNumber } from '../../server/domain/loyalty/member-number.ts';
 import type { Storage } from '../../server/domain/storage.ts';
 import { mongoTestUri } from '../support/mongo-uri.ts';
 import { expectDomainError, uniquePhone } from './harness.ts';
@@ -57,6 +59,39 @@ async function withTwoInstances(work: (a: Storage, b: Storage) => Promise<void>)
     await a.close();
     await b.close();
   }
+}
+
+/** A member with `points` earned, on `storage`. */
+async function newMemberWith(storage: Storage, points: number): Promise<string> {
+  const { accountId } = await storage.loyalty.createMember({ accountId: randomUUID(), memberNumber: generateMemberNumber(), enrolmentChannel: 'web' });
+  if (points > 0) await storage.loyalty.post(ledgerEntry(accountId, points));
+  return accountId;
+}
+
+function ledgerEntry(accountId: string, points: number): PostEntry {
+  const key = randomUUID();
+  return { accountId, kind: points > 0 ? 'earn' : 'redeem', points, partnerId: null, reason: 'test', idempotencyKey: key, requestHash: `hash-${key}` };
+}
+
+/** A claim as a post leaves it between claiming its key and marking it applied. */
+function pendingClaim(entry: PostEntry, createdAt: Date): RawDoc {
+  return { _id: entry.idempotencyKey, requestHash: entry.requestHash, accountId: entry.accountId, status: 'pending', entryId: null, createdAt };
+}
+
+/**
+ * What two posts on a new member leave when their process dies, as of `claimedAt`: `appended` (100 points) after
+ * writing its entry `written`, before marking its claim applied; `lost` (50 points) after claiming, before appending.
+ */
+async function leavePosts(storage: Storage, raw: mongoose.Connection, claimedAt: Date) {
+  const keys = raw.collection<RawDoc>('ledger_keys');
+  const accountId = await newMemberWith(storage, 0);
+  const appended = ledgerEntry(accountId, 100);
+  const posted = await storage.loyalty.post(appended);
+  if (!posted.ok) throw new Error('post failed');
+  await keys.replaceOne({ _id: appended.idempotencyKey }, pendingClaim(appended, claimedAt));
+  const lost = ledgerEntry(accountId, 50);
+  await keys.insertOne(pendingClaim(lost, claimedAt));
+  return { accountId, keys, appended, written: posted.entry, lost };
 }
 
 describeStorageContract('mongo', () => openMongoStorage({ uri: freshUri() }));
@@ -118,6 +153,97 @@ describe('mongo adapter specifics', () => {
       await claims.insertOne({ _id: 'email:soon@example.com', accountId: 'in-flight', createdAt: new Date() });
       expect(await storage.accounts.create({ email: 'ghost@example.com', emailVerified: false, passwordHash: null })).toMatchObject({ email: 'ghost@example.com' });
       await expectDomainError(storage.accounts.create({ email: 'soon@example.com', emailVerified: false, passwordHash: null }), 'duplicate');
+    }));
+
+  it('recovers posts a crash left pending: applied when the entry was written, given back when not', () =>
+    withRawAccess(async (storage, raw) => {
+      const { accountId, keys, appended, written, lost } = await leavePosts(storage, raw, new Date(Date.now() - 10 * 60 * 1000));
+      // Claimed just now: a post still in flight, not for recovery to touch.
+      const young = ledgerEntry(accountId, 7);
+      await keys.insertOne(pendingClaim(young, new Date()));
+
+      expect(await storage.loyalty.recoverPending(new Date(Date.now() - 60_000))).toBe(2);
+      expect(await keys.findOne({ _id: appended.idempotencyKey })).toMatchObject({ status: 'applied', entryId: written.id });
+      expect(await keys.findOne({ _id: lost.idempotencyKey })).toBeNull();
+      expect(await keys.findOne({ _id: young.idempotencyKey })).toMatchObject({ status: 'pending' });
+      expect(await storage.loyalty.recoverPending(new Date(Date.now() - 60_000))).toBe(0);
+
+      // The applied post replays; the lost one was never written, so its key is free and it goes through now.
+      expect(await storage.loyalty.post(appended)).toEqual({ ok: true, replayed: true, entry: written });
+      expect(await storage.loyalty.post(lost)).toMatchObject({ ok: true, replayed: false, entry: { sequence: 2, balanceAfter: 150 } });
+      expect(await storage.loyalty.sumEntries(accountId)).toBe(150);
+    }));
+
+  it('answers a post whose key a dead request left pending from its entry, or with a retryable conflict', () =>
+    withRawAccess(async (storage, raw) => {
+      const { accountId, keys, appended, written, lost } = await leavePosts(storage, raw, new Date(Date.now() - 60 * 60 * 1000));
+      expect(await storage.loyalty.post(appended)).toEqual({ ok: true, replayed: true, entry: written });
+      expect(await keys.findOne({ _id: appended.idempotencyKey })).toMatchObject({ status: 'applied', entryId: written.id });
+      // Nothing was written under the lost key, but only recovery may give it back: the dead request might yet write.
+      await expectDomainError(storage.loyalty.post(lost), 'conflict');
+      expect(await storage.loyalty.findMember(accountId)).toMatchObject({ balance: 100 });
+    }));
+
+  it('refuses a second entry for a key whose claim is gone (settled under a post in flight), and replays the first', () =>
+    withRawAccess(async (storage, raw) => {
+      const keys = raw.collection<RawDoc>('ledger_keys');
+      const accountId = await newMemberWith(storage, 0);
+      const earn = ledgerEntry(accountId, 30);
+      const written = await storage.loyalty.post(earn);
+      if (!written.ok) throw new Error('post failed');
+      await keys.deleteOne({ _id: earn.idempotencyKey });
+
+      expect(await storage.loyalty.post({ ...earn, requestHash: 'other' })).toEqual({ ok: false, reason: 'idempotency_conflict' });
+      expect(await keys.findOne({ _id: earn.idempotencyKey })).toMatchObject({ status: 'applied', entryId: written.entry.id, requestHash: earn.requestHash });
+      await keys.deleteOne({ _id: earn.idempotencyKey });
+      expect(await storage.loyalty.post(earn)).toEqual({ ok: true, replayed: true, entry: written.entry });
+      expect(await storage.loyalty.listEntries(accountId, { limit: 10 })).toEqual([written.entry]);
+    }));
+
+  it('keeps the ledger exact when two instances post on one member at once', () =>
+    withTwoInstances(async (a, b) => {
+      const accountId = await newMemberWith(a, 1000);
+      // 30 redemptions of 100 against 1,000 points, each sent by both instances at once.
+      const redemptions = Array.from({ length: 30 }, () => ledgerEntry(accountId, -100));
+      const results = await Promise.all(redemptions.flatMap((r) => [a.loyalty.post(r), b.loyalty.post(r)]));
+
+      expect(results.filter((r) => r.ok && !r.replayed)).toHaveLength(10);
+      for (let i = 0; i < redemptions.length; i += 1) {
+        const [first, second] = [results[2 * i], results[2 * i + 1]];
+        // Both sends of a redemption got the same answer: the one entry, or a refusal.
+        if (first?.ok && second?.ok) expect(first.entry).toEqual(second.entry);
+        else expect([first, second]).toEqual([{ ok: false, reason: 'insufficient_points' }, { ok: false, reason: 'insufficient_points' }]);
+      }
+      const entries = await b.loyalty.listEntries(accountId, { limit: 100 });
+      expect(entries.map((e) => e.sequence)).toEqual(Array.from({ length: 11 }, (_, i) => 11 - i));
+      expect(entries.every((e, i) => e.balanceAfter === (entries[i + 1]?.balanceAfter ?? 0) + e.points)).toBe(true);
+      expect(await a.loyalty.findMember(accountId)).toMatchObject({ balance: 0, lifetimePoints: 1000 });
+      expect(await a.loyalty.sumEntries(accountId)).toBe(0);
+      expect(await a.loyalty.recoverPending(new Date(Date.now() + 60_000))).toBe(0);
+    }), 60_000);
+
+  it('writes one entry for one key sent through two instances at once', () =>
+    withTwoInstances(async (a, b) => {
+      const accountId = await newMemberWith(a, 0);
+      const earn = ledgerEntry(accountId, 40);
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).loyalty.post(earn)));
+      expect(results.filter((r) => r.ok && !r.replayed)).toHaveLength(1);
+      expect(results.every((r) => r.ok && r.entry.idempotencyKey === earn.idempotencyKey && r.entry.sequence === 1)).toBe(true);
+      expect(await b.loyalty.findMember(accountId)).toMatchObject({ balance: 40 });
+    }));
+
+  it('reclaims a member number whose member was never written, never one a member holds', () =>
+    withRawAccess(async (storage, raw) => {
+      const memberNumber = generateMemberNumber();
+      // As a process that died between claiming the number and writing the member would leave it.
+      await raw.collection<RawDoc>('identifiers').insertOne({ _id: `card:${memberNumber}`, accountId: 'never-written', createdAt: new Date(Date.now() - 10 * 60 * 1000) });
+      expect(await storage.loyalty.findMemberByNumber(memberNumber)).toBeUndefined();
+      const accountId = randomUUID();
+      expect(await storage.loyalty.createMember({ accountId, memberNumber, enrolmentChannel: 'app' })).toMatchObject({ accountId, memberNumber });
+      expect(await storage.loyalty.findMemberByNumber(memberNumber)).toMatchObject({ accountId });
+      // The same account asking again with its own number keeps it.
+      await expectDomainError(storage.loyalty.createMember({ accountId, memberNumber, enrolmentChannel: 'app' }), 'duplicate');
+      expect(await storage.loyalty.findMemberByNumber(memberNumber)).toMatchObject({ accountId });
     }));
 
   it('keeps phone numbers unique across two connections (two app instances)', () =>

@@ -1,11 +1,14 @@
 // Runs the storage contract against the node:sqlite adapter, plus what only a file-backed store can show.
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { openSqliteStorage } from '../../adapters/sqlite/index.ts';
 import { migrations } from '../../adapters/sqlite/migrations.ts';
+import type { PostEntry, PostResult } from '../../server/domain/loyalty/loyalty.repository.ts';
+import { generateMemberNumber } from '../../server/domain/loyalty/member-number.ts';
 import { expectDomainError, uniquePhone } from './harness.ts';
 import { describeStorageContract } from './storage-contract.ts';
 
@@ -18,6 +21,52 @@ function freshDir(): string {
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A data directory holding a file migrated up to `version` only, as an older release left it. */
+function databaseAtVersion(version: number): { dataDir: string; db: DatabaseSync } {
+  const dataDir = freshDir();
+  const db = new DatabaseSync(join(dataDir, 'idp.sqlite'));
+  db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT');
+  for (const migration of migrations.filter((m) => m.version <= version)) {
+    db.exec(migration.sql);
+    db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(migration.version, 0);
+  }
+  return { dataDir, db };
+}
+
+interface ScriptRun {
+  /** Resolves once the child has written `text` to stdout. */
+  printed(text: string): Promise<void>;
+  /** Ends the child's stdin after writing `text`. */
+  send(text: string): void;
+  /** Settles when the child has exited and its output is complete. */
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+/** Runs an ES module script in a separate Node process (a second process on the same data directory). */
+function runScript(script: string, args: string[]): ScriptRun {
+  // process.execPath is the pinned Node 24, which has node:sqlite and runs .ts by stripping types.
+  const child = spawn(process.execPath, ['--no-warnings', '--input-type=module', '-e', script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  return {
+    printed: (text) => new Promise<void>((resolve, reject) => {
+      const check = () => { if (stdout.includes(text)) resolve(); };
+      child.stdout.on('data', check);
+      check();
+      void done.then(({ stderr: err }) => reject(new Error(`child exited before printing ${text}: ${err}`)));
+    }),
+    send: (text) => child.stdin.end(text),
+    done,
+  };
+}
+
+const sqliteModuleUrl = new URL('../../adapters/sqlite/index.ts', import.meta.url).href;
 
 describeStorageContract('sqlite', () => openSqliteStorage({ dataDir: freshDir() }));
 
@@ -50,13 +99,7 @@ describe('sqlite adapter specifics', () => {
   });
 
   it('upgrades a version 3 file: existing accounts get no phone, and numbers stay unique', async () => {
-    const dataDir = freshDir();
-    const old = new DatabaseSync(join(dataDir, 'idp.sqlite'));
-    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT');
-    for (const migration of migrations.filter((m) => m.version <= 3)) {
-      old.exec(migration.sql);
-      old.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(migration.version, 0);
-    }
+    const { dataDir, db: old } = databaseAtVersion(3);
     old.prepare(`INSERT INTO accounts (id, email, email_verified, password_hash, created_at, updated_at, credentials_changed_at)
                  VALUES (?, ?, 1, NULL, 1000, 1000, NULL)`).run('legacy-1', 'legacy-1@example.com');
     old.prepare(`INSERT INTO accounts (id, email, email_verified, password_hash, created_at, updated_at, credentials_changed_at)
@@ -97,25 +140,14 @@ describe('sqlite adapter specifics', () => {
 
   it('migrates safely when several processes open a new data directory at once', async () => {
     const dataDir = freshDir();
-    const moduleUrl = new URL('../../adapters/sqlite/index.ts', import.meta.url).href;
     const script = `
-      const { openSqliteStorage } = await import(${JSON.stringify(moduleUrl)});
+      const { openSqliteStorage } = await import(${JSON.stringify(sqliteModuleUrl)});
       const storage = await openSqliteStorage({ dataDir: process.argv[1] });
       await storage.accounts.create({ email: 'proc-' + process.argv[2] + '@example.com', emailVerified: false, passwordHash: null });
       await storage.close();
     `;
-    const codes = await Promise.all(
-      Array.from({ length: 4 }, (_, i) =>
-        new Promise<{ code: number | null; stderr: string }>((resolve) => {
-          // process.execPath is the pinned Node 24, which has node:sqlite and runs .ts by stripping types.
-          const child = spawn(process.execPath, ['--no-warnings', '--input-type=module', '-e', script, dataDir, String(i)], { stdio: ['ignore', 'ignore', 'pipe'] });
-          let stderr = '';
-          child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-          child.on('exit', (code) => resolve({ code, stderr }));
-        }),
-      ),
-    );
-    expect(codes).toEqual(Array.from({ length: 4 }, () => ({ code: 0, stderr: '' })));
+    const runs = await Promise.all(Array.from({ length: 4 }, (_, i) => runScript(script, [dataDir, String(i)]).done));
+    expect(runs.map(({ code, stderr }) => ({ code, stderr }))).toEqual(Array.from({ length: 4 }, () => ({ code: 0, stderr: '' })));
     const storage = await openSqliteStorage({ dataDir });
     try {
       expect(await storage.accounts.count()).toBe(4);
@@ -123,4 +155,143 @@ describe('sqlite adapter specifics', () => {
       await storage.close();
     }
   });
+});
+
+describe('sqlite loyalty ledger specifics', () => {
+  /** A posting with a fresh key (its own hash); the sign picks earn or redeem. */
+  function posting(accountId: string, points: number, overrides: Partial<PostEntry> = {}): PostEntry {
+    const key = randomUUID();
+    return { accountId, kind: points > 0 ? 'earn' : 'redeem', points, partnerId: null, reason: 'sqlite', idempotencyKey: key, requestHash: key, ...overrides };
+  }
+
+  async function openWithMember(dataDir: string) {
+    const storage = await openSqliteStorage({ dataDir });
+    const member = await storage.loyalty.createMember({ accountId: randomUUID(), memberNumber: generateMemberNumber(), enrolmentChannel: 'web' });
+    return { storage, accountId: member.accountId };
+  }
+
+  it('refuses a post the port forbids with invalid_input, and writes nothing', async () => {
+    const { storage, accountId } = await openWithMember(freshDir());
+    try {
+      for (const bad of [
+        posting(accountId, 0),
+        posting(accountId, 1.5),
+        posting(accountId, Number.MAX_SAFE_INTEGER + 2),
+        posting(accountId, Number.NaN),
+        posting(accountId, -5, { kind: 'earn' }),
+        posting(accountId, 5, { kind: 'redeem' }),
+        posting(accountId, 5, { reason: 'x'.repeat(201) }),
+        posting(accountId, 5, { kind: 'gift' as PostEntry['kind'] }),
+      ]) {
+        await expectDomainError(storage.loyalty.post(bad), 'invalid_input');
+      }
+      await expectDomainError(storage.loyalty.listEntries(accountId, { limit: 0 }), 'invalid_input');
+      expect(await storage.loyalty.post(posting(accountId, 5, { reason: 'x'.repeat(200) }))).toMatchObject({ ok: true });
+      expect(await storage.loyalty.listEntries(accountId, { limit: 10 })).toHaveLength(1);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('refuses, even from hand-written SQL, a negative balance, a wrong-signed entry, and any change to an entry', async () => {
+    const dataDir = freshDir();
+    const { storage, accountId } = await openWithMember(dataDir);
+    const admin = new DatabaseSync(join(dataDir, 'idp.sqlite'));
+    try {
+      const earned = await storage.loyalty.post(posting(accountId, 100));
+      admin.exec('PRAGMA foreign_keys = ON');
+      expect(() => admin.prepare('UPDATE loyalty_members SET balance = -1 WHERE account_id = ?').run(accountId)).toThrow(/CHECK constraint failed/);
+      const insert = admin.prepare(`INSERT INTO ledger_entries (id, account_id, sequence, kind, points, balance_after, lifetime_after,
+        partner_id, reason, idempotency_key, request_hash, created_at) VALUES (?, ?, 2, ?, ?, ?, 100, NULL, 'by hand', ?, 'h', 0)`);
+      expect(() => insert.run(randomUUID(), accountId, 'redeem', -150, -50, randomUUID())).toThrow(/CHECK constraint failed/);
+      expect(() => insert.run(randomUUID(), accountId, 'earn', -10, 90, randomUUID())).toThrow(/CHECK constraint failed/);
+      expect(() => insert.run(randomUUID(), randomUUID(), 'earn', 10, 10, randomUUID())).toThrow(/FOREIGN KEY constraint failed/);
+      expect(() => admin.prepare('UPDATE ledger_entries SET points = 1000, balance_after = 1000').run()).toThrow(/append-only/);
+      expect(() => admin.prepare('DELETE FROM ledger_entries WHERE account_id = ?').run(accountId)).toThrow(/append-only/);
+
+      expect(await storage.loyalty.listEntries(accountId, { limit: 10 })).toEqual([earned.ok && earned.entry]);
+      expect(await storage.loyalty.findMember(accountId)).toMatchObject({ balance: 100, lifetimePoints: 100 });
+    } finally {
+      admin.close();
+      await storage.close();
+    }
+  });
+
+  it('upgrades a version 4 file to version 5: accounts kept, members and ledger ready', async () => {
+    const { dataDir, db: old } = databaseAtVersion(4);
+    old.prepare(`INSERT INTO accounts (id, email, email_verified, password_hash, created_at, updated_at, credentials_changed_at)
+                 VALUES ('legacy-1', 'legacy@example.com', 1, NULL, 1000, 1000, NULL)`).run();
+    old.close();
+
+    const storage = await openSqliteStorage({ dataDir });
+    try {
+      expect(await storage.accounts.findById('legacy-1')).toMatchObject({ email: 'legacy@example.com' });
+      const member = await storage.loyalty.createMember({ accountId: 'legacy-1', memberNumber: generateMemberNumber(), enrolmentChannel: 'kiosk' });
+      expect(member).toMatchObject({ balance: 0, lifetimePoints: 0 });
+      expect(await storage.loyalty.post(posting('legacy-1', 40))).toMatchObject({ ok: true, entry: { sequence: 1, balanceAfter: 40 } });
+    } finally {
+      await storage.close();
+    }
+    const check = new DatabaseSync(join(dataDir, 'idp.sqlite'), { readOnly: true });
+    try {
+      const versions = check.prepare('SELECT version FROM schema_migrations ORDER BY version').all().map((row) => row.version);
+      expect(versions).toContain(5);
+      expect(versions).toEqual(migrations.map((m) => m.version).sort((a, b) => a - b));
+      const triggers = check.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ledger_entries' ORDER BY name").all();
+      expect(triggers.map((row) => row.name)).toEqual(['ledger_entries_no_delete', 'ledger_entries_no_update']);
+    } finally {
+      check.close();
+    }
+  });
+
+  it('race across two processes: 60 redemptions of 100 against 1,000, each sent by both, give exactly 10 entries', async () => {
+    const dataDir = freshDir();
+    const { storage, accountId } = await openWithMember(dataDir);
+    try {
+      await storage.loyalty.post(posting(accountId, 1000));
+      const redemptions = Array.from({ length: 60 }, () => posting(accountId, -100));
+      // Each child opens its own SqliteStorage on the file, says it is ready, and posts everything once
+      // told to go: the two contend for the write lock (BEGIN IMMEDIATE + busy_timeout) post by post.
+      // SQLite's lock is not fair (a waiter sleeps while the holder re-takes it at once), so each child
+      // pauses a random moment between posts: without it one process does all its writes first.
+      const script = `
+        const { openSqliteStorage } = await import(${JSON.stringify(sqliteModuleUrl)});
+        const storage = await openSqliteStorage({ dataDir: process.argv[1] });
+        const entries = JSON.parse(process.argv[2]);
+        process.stdout.write('ready\\n');
+        await new Promise((resolve) => process.stdin.once('data', resolve));
+        const results = [];
+        for (const entry of entries) {
+          results.push(await storage.loyalty.post(entry));
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+        }
+        await storage.close();
+        process.stdout.write(JSON.stringify(results) + '\\n');
+      `;
+      // Opposite orders: the two processes start on different keys and meet in the middle.
+      const runs = [redemptions, [...redemptions].reverse()].map((order) => runScript(script, [dataDir, JSON.stringify(order)]));
+      await Promise.all(runs.map((run) => run.printed('ready\n')));
+      for (const run of runs) run.send('go\n');
+      const outputs = await Promise.all(runs.map((run) => run.done));
+      expect(outputs.map(({ code, stderr }) => ({ code, stderr }))).toEqual([{ code: 0, stderr: '' }, { code: 0, stderr: '' }]);
+      const results = outputs.flatMap(({ stdout }) => JSON.parse(stdout.split('\n')[1] ?? '[]') as PostResult[]);
+
+      expect(results).toHaveLength(120);
+      const written = results.flatMap((r) => (r.ok && !r.replayed ? [r.entry] : []));
+      expect(written).toHaveLength(10);
+      // The other process's send of each written key replayed that very entry; every other send was refused.
+      const replayed = results.flatMap((r) => (r.ok && r.replayed ? [r.entry.id] : []));
+      expect(replayed.sort()).toEqual(written.map((e) => e.id).sort());
+      expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.reason === 'insufficient_points')).toBe(true);
+
+      expect(await storage.loyalty.findMember(accountId)).toMatchObject({ balance: 0, lifetimePoints: 1000 });
+      expect(await storage.loyalty.sumEntries(accountId)).toBe(0);
+      const entries = (await storage.loyalty.listEntries(accountId, { limit: 100 })).reverse();
+      expect(entries.map((e) => e.sequence)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+      // Each entry starts from the balance the previous one left.
+      entries.forEach((e, i) => expect(e.balanceAfter).toBe((entries[i - 1]?.balanceAfter ?? 0) + e.points));
+    } finally {
+      await storage.close();
+    }
+  }, 60_000);
 });

@@ -6,7 +6,9 @@ import { describeCodesContract } from './codes.contract.ts';
 import { describeFactorsContract } from './factors.contract.ts';
 import { useStorage } from './harness.ts';
 import { describeKeysContract } from './keys.contract.ts';
+import { describeLoyaltyContract } from './loyalty.contract.ts';
 import { describeOidcStoreContract } from './oidc-store.contract.ts';
+import { describePartnersContract } from './partners.contract.ts';
 import { describePasskeysContract } from './passkeys.contract.ts';
 
 /** `open` must return a fresh, isolated, empty store on every call (each port group opens its own). */
@@ -18,6 +20,8 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describeCodesContract(open);
     describeFactorsContract(open);
     describePasskeysContract(open);
+    describeLoyaltyContract(open);
+    describePartnersContract(open);
     describeOidcStoreContract(open);
 
     describe('lifecycle', () => {

@@ -1,6 +1,7 @@
 // Account use cases: sign-up, email verification, sign-in and password reset.
 import type { Logger } from 'pino';
 import type { CodeService } from '../codes/code-service.ts';
+import type { EnrolmentChannel } from '../loyalty/loyalty.repository.ts';
 import { DomainError } from '../errors.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { OidcStore } from '../oidc/oidc-store.repository.ts';
@@ -22,8 +23,14 @@ export type CodeProblem = 'code.invalid' | 'code.expired' | 'code.exhausted';
 /** oidc-provider models that belong to an account and end when its credentials change. */
 const ACCOUNT_BOUND_MODELS = ['Session', 'Grant'] as const;
 
+/** Every account is a loyalty member, created with it (see LoyaltyService.ensureMember). */
+export interface MemberEnrolment {
+  ensureMember(accountId: string, channel: EnrolmentChannel): Promise<unknown>;
+}
+
 export interface AccountServiceDeps {
   accounts: AccountsRepository;
+  members: MemberEnrolment;
   oidc: OidcStore;
   codes: CodeService;
   mailer: Mailer;
@@ -50,7 +57,7 @@ export class AccountService {
    * Signs up with email + password (or email alone, for a passkey). The answer is the same whether or not the email is taken, so the
    * form cannot be used to find out who is a member: a verified owner is emailed a notice instead of a code.
    */
-  async register(emailInput: string, password: string | null): Promise<RegisterResult> {
+  async register(emailInput: string, password: string | null, channel: EnrolmentChannel = 'web'): Promise<RegisterResult> {
     const errors = this.validate(emailInput, password);
     if (errors.email || errors.password) return { ok: false, errors };
     const email = normaliseEmail(emailInput);
@@ -77,6 +84,8 @@ export class AccountService {
       }
     }
     if (!account) throw new DomainError('conflict', 'account vanished during sign-up');
+    // Idempotent: a repeated sign-up of an unverified address keeps its member (and its number).
+    await this.deps.members.ensureMember(account.id, channel);
     const retryAfterSeconds = await this.sendVerificationCode(account);
     return { ok: true, accountId: account.id, email, retryAfterSeconds };
   }

@@ -49,8 +49,11 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
       'GET /clients',
       'GET /clients/{id}',
       'GET /openapi.json',
+      'GET /partners',
+      'GET /partners/{id}',
       'POST /clients',
       'POST /clients/{id}/secret',
+      'POST /partners',
       'PUT /clients/{id}',
     ]);
 

@@ -1,0 +1,106 @@
+// The member API under /api/v1/me: a member's own app reads their loyalty status and redeems points
+// with the member's access token. Per route: require-member-token → [parse-json-body] → handler.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import { REDEEM_SCOPE } from '../../config/provider.ts';
+import type { AccountService } from '../domain/accounts/account-service.ts';
+import { DomainError } from '../domain/errors.ts';
+import type { LedgerEntry } from '../domain/loyalty/loyalty.repository.ts';
+import { type LoyaltyService, MAX_POINTS_PER_ENTRY, tierFor } from '../domain/loyalty/loyalty-service.ts';
+import { checkRedemption, REDEMPTION_ACR, REDEMPTION_MAX_AUTH_AGE_SECONDS } from '../domain/loyalty/redemption-policy.ts';
+import { jsonBody } from '../middleware/koa-json-body.ts';
+import { idempotencyKey, markReplayed } from './idempotency.ts';
+import { bearerChallenge, type MemberToken, requireMemberToken } from './koa-require-member-token.ts';
+
+export interface MemberApiDeps {
+  provider: Provider;
+  accounts: AccountService;
+  loyalty: LoyaltyService;
+}
+
+const redemptionBody = z.object({
+  points: z.number().int().min(1).max(MAX_POINTS_PER_ENTRY),
+  reason: z.string().trim().min(1).max(200).default('redemption'),
+}).strict();
+
+export function entryJson(entry: LedgerEntry) {
+  return {
+    id: entry.id,
+    kind: entry.kind,
+    points: entry.points,
+    balance_after: entry.balanceAfter,
+    reason: entry.reason,
+    created_at: entry.createdAt.toISOString(),
+  };
+}
+
+export function memberApiRouter(deps: MemberApiDeps): Router {
+  const router = new Router({ prefix: '/api/v1/me' });
+  const tokenOf = (ctx: Context) => ctx.state.memberToken as MemberToken;
+  router.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+
+  router.get('/', requireMemberToken(deps.provider, 'loyalty'), async (ctx) => {
+    const member = await deps.loyalty.ensureMember(tokenOf(ctx).accountId);
+    ctx.body = {
+      member_number: member.memberNumber,
+      tier: tierFor(member.lifetimePoints),
+      points_balance: member.balance,
+      lifetime_points: member.lifetimePoints,
+      enrolment_channel: member.enrolmentChannel,
+    };
+  });
+
+  router.get('/points', requireMemberToken(deps.provider, 'loyalty'), async (ctx) => {
+    ctx.body = { entries: (await deps.loyalty.history(tokenOf(ctx).accountId)).map(entryJson) };
+  });
+
+  router.post('/redemptions', requireMemberToken(deps.provider, REDEEM_SCOPE), jsonBody(), async (ctx) => {
+    const token = tokenOf(ctx);
+    const key = idempotencyKey(ctx);
+    const parsed = redemptionBody.safeParse(ctx.request.body);
+    if (!parsed.success) throw new DomainError('invalid_input', 'body must be {"points": 1..1000000, "reason"?: text}', { details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } });
+    const account = await deps.accounts.findById(token.accountId);
+    if (!account) {
+      bearerChallenge(ctx, { error: 'invalid_token' });
+      throw new DomainError('invalid_token', 'the member of this token no longer exists');
+    }
+    const check = checkRedemption(account, token);
+    if (!check.ok && check.reason === 'step_up') {
+      // RFC 9470: the client sends the member back through the authorization endpoint with these.
+      bearerChallenge(ctx, {
+        error: 'insufficient_user_authentication',
+        error_description: 'Redeeming points needs a two-factor sign-in in the last 10 minutes',
+        acr_values: REDEMPTION_ACR,
+        max_age: String(REDEMPTION_MAX_AUTH_AGE_SECONDS),
+      });
+      throw new DomainError('insufficient_user_authentication', 'Redeeming points needs a two-factor sign-in in the last 10 minutes');
+    }
+    if (!check.ok && check.reason === 'frozen') {
+      ctx.set('Retry-After', String(check.retryAfterSeconds ?? 0));
+      throw new DomainError('redemption_frozen', 'Redemptions are paused for 24 hours after a password change');
+    }
+    if (!check.ok) throw new DomainError('forbidden', 'only a verified member can redeem points');
+
+    const result = await deps.loyalty.redeem({
+      accountId: account.id,
+      points: parsed.data.points,
+      partnerId: token.clientId,
+      reason: parsed.data.reason,
+      // Scoped to the app and the member: two apps (or two members) cannot collide on a key.
+      idempotencyKey: `redeem:${token.clientId}:${account.id}:${key}`,
+    });
+    if (!result.ok && result.reason === 'insufficient_points') throw new DomainError('insufficient_points', 'not enough points');
+    if (!result.ok && result.reason === 'idempotency_conflict') throw new DomainError('idempotency_conflict', 'this Idempotency-Key was used for a different request');
+    if (!result.ok) throw new DomainError('not_found', 'no loyalty member for this account');
+    markReplayed(ctx, result.replayed);
+    ctx.status = 201;
+    ctx.body = entryJson(result.entry);
+  });
+
+  return router;
+}

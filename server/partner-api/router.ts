@@ -1,0 +1,122 @@
+// The partner API under /partner-api/v1: a partner awards points to, and reads the granted claims of,
+// members who signed in to it — found by the pairwise sub the partner knows, never by anything else.
+// Per route: require-partner-token → load-linked-member → [parse-json-body] → handler.
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import { CLAIMS } from '../../config/provider.ts';
+import type { AccountService } from '../domain/accounts/account-service.ts';
+import { DomainError } from '../domain/errors.ts';
+import type { PrivateJwk } from '../domain/keys/key-service.ts';
+import { type LoyaltyService, MAX_POINTS_PER_ENTRY } from '../domain/loyalty/loyalty-service.ts';
+import type { PartnerLinks } from '../domain/partners/partner-links.ts';
+import type { PartnerMemberLink } from '../domain/partners/partners.repository.ts';
+import { jsonBody } from '../middleware/koa-json-body.ts';
+import { idempotencyKey, markReplayed } from '../member-api/idempotency.ts';
+import { partnerOpenApi } from './openapi.ts';
+import { type PartnerCaller, partnerTokenVerifier } from './koa-require-partner-token.ts';
+
+export const PARTNER_API_PREFIX = '/partner-api/v1';
+/** The resource indicator partners ask tokens for. */
+export const partnerResource = (issuer: string) => `${issuer}/partner-api`;
+
+export interface PartnerApiDeps {
+  provider: Provider;
+  issuer: string;
+  jwks: PrivateJwk[];
+  accounts: AccountService;
+  loyalty: LoyaltyService;
+  links: PartnerLinks;
+}
+
+const earnBody = z.object({
+  points: z.number().int().min(1).max(MAX_POINTS_PER_ENTRY),
+  reason: z.string().trim().min(1).max(200),
+}).strict();
+
+/** The claims of the scopes the member granted this partner, from the account as it is now. */
+async function grantedClaims(deps: PartnerApiDeps, link: PartnerMemberLink): Promise<Record<string, unknown>> {
+  const account = await deps.accounts.findById(link.accountId);
+  if (!account) throw new DomainError('not_found', 'no member with this subject for your organization');
+  const scopes = new Set(link.scope.split(' '));
+  const available: Record<string, unknown> = {
+    email: account.email,
+    email_verified: account.emailVerified,
+    ...(account.phone ? { phone_number: account.phone, phone_number_verified: true } : {}),
+    updated_at: Math.floor(account.updatedAt.getTime() / 1000),
+    ...(scopes.has('loyalty') ? await deps.loyalty.claims(account.id) : {}),
+  };
+  const released: Record<string, unknown> = { sub: link.subject };
+  for (const [scope, claims] of Object.entries(CLAIMS)) {
+    if (!scopes.has(scope)) continue;
+    for (const claim of claims) if (claim in available) released[claim] = available[claim];
+  }
+  delete released.acr;
+  delete released.amr;
+  delete released.auth_time;
+  return released;
+}
+
+export function partnerApiRouter(deps: PartnerApiDeps): Router {
+  const router = new Router({ prefix: PARTNER_API_PREFIX });
+  const requireToken = partnerTokenVerifier({ provider: deps.provider, issuer: deps.issuer, audience: partnerResource(deps.issuer), jwks: deps.jwks });
+  const document = partnerOpenApi(deps.issuer);
+  const callerOf = (ctx: Context) => ctx.state.partner as PartnerCaller;
+  const linkOf = (ctx: Context) => ctx.state.link as PartnerMemberLink;
+
+  /** The member behind :sub for this partner. Unknown and someone else's subjects look the same. */
+  const loadLinkedMember: Middleware = async (ctx, next) => {
+    const subject = String(ctx.params.sub ?? '');
+    const link = subject.length <= 128 ? await deps.links.find(callerOf(ctx).partnerId, subject) : undefined;
+    if (!link) throw new DomainError('not_found', 'no member with this subject for your organization');
+    ctx.state.link = link;
+    await next();
+  };
+
+  router.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+  router.get('/openapi.json', (ctx) => {
+    ctx.body = document;
+  });
+
+  router.get('/members/:sub', requireToken('members:read'), loadLinkedMember, async (ctx) => {
+    ctx.body = await grantedClaims(deps, linkOf(ctx));
+  });
+
+  router.post('/members/:sub/points', requireToken('loyalty:earn'), loadLinkedMember, jsonBody(), async (ctx) => {
+    const { partnerId } = callerOf(ctx);
+    const link = linkOf(ctx);
+    const key = idempotencyKey(ctx);
+    const parsed = earnBody.safeParse(ctx.request.body);
+    if (!parsed.success) throw new DomainError('invalid_input', 'body must be {"points": 1..1000000, "reason": text}');
+    await deps.loyalty.ensureMember(link.accountId);
+    const result = await deps.loyalty.earn({
+      accountId: link.accountId,
+      points: parsed.data.points,
+      partnerId,
+      reason: parsed.data.reason,
+      idempotencyKey: `earn:${partnerId}:${key}`,
+    });
+    if (!result.ok && result.reason === 'idempotency_conflict') throw new DomainError('idempotency_conflict', 'this Idempotency-Key was used for a different request');
+    if (!result.ok) throw new DomainError('not_found', 'no member with this subject for your organization');
+    markReplayed(ctx, result.replayed);
+    ctx.status = 201;
+    // The balance is the member's business: shown only to a partner granted the loyalty scope.
+    const showBalance = link.scope.split(' ').includes('loyalty');
+    ctx.body = {
+      id: result.entry.id,
+      points: result.entry.points,
+      reason: result.entry.reason,
+      created_at: result.entry.createdAt.toISOString(),
+      ...(showBalance ? { points_balance: result.entry.balanceAfter } : {}),
+    };
+  });
+
+  router.all('{/*rest}', () => {
+    throw new DomainError('not_found', 'no such partner API endpoint');
+  });
+  return router;
+}
