@@ -9,6 +9,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
+import { cpuMs } from './proc-cpu.mjs';
 
 const DURATION_S = Number(process.env.DURATION_S ?? 10);
 const WARMUP_S = Number(process.env.WARMUP_S ?? 2);
@@ -82,19 +83,6 @@ function requestToken(url) {
     req.setTimeout(10_000, () => req.destroy(new Error('token request timed out')));
     req.end(BODY);
   });
-}
-
-/**
- * CPU time (user + system, ms) the server process has used so far, from /proc (Linux); undefined elsewhere.
- * CPU per token is steadier than the rate on a shared 2-core VM: it does not depend on who won the cores.
- */
-function cpuMs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100 on Linux)
-  } catch {
-    return undefined;
-  }
 }
 
 /** Closed-loop load for `seconds`: CONCURRENCY workers each send the next request when the last one answers. */

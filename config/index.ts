@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { KNOWN_FIELDS, parseProfileFields, type ProfileFieldSpec } from './profile-fields.ts';
 import { configSchema, decodeKey, type RawConfig } from './schema.ts';
 
 export class ConfigError extends Error {
@@ -28,6 +29,8 @@ export interface Config {
   codeResendCooldownSeconds: number;
   webauthn: { rpId: string; origins: string[] };
   sms: SmsSettings;
+  /** The program's profile fields (config/profile-fields.ts). */
+  profileFields: readonly ProfileFieldSpec[];
 }
 
 export interface SmsSettings {
@@ -151,7 +154,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     codeResendCooldownSeconds: raw.CODE_RESEND_COOLDOWN_SECONDS,
     webauthn: Object.freeze(webauthnSettings(raw, issuerText)),
     sms: Object.freeze(sms),
+    profileFields: Object.freeze(profileFields(raw)),
   });
+}
+
+/** The declared profile fields, or every known field asked only when a client requires it. */
+function profileFields(raw: RawConfig): ProfileFieldSpec[] {
+  if (!raw.PROFILE_FIELDS_FILE) return [...KNOWN_FIELDS];
+  try {
+    return parseProfileFields(JSON.parse(readFileSync(raw.PROFILE_FIELDS_FILE, 'utf8')));
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration:\n  PROFILE_FIELDS_FILE: ${(error as Error).message.split('\n')[0]}`);
+  }
 }
 
 /** Passkeys: the rpId must be the issuer host or a suffix of it, and each origin an exact scheme://host[:port]. */

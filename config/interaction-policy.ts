@@ -8,6 +8,29 @@ const { Check, Prompt } = policy;
 export interface PolicyDeps {
   /** Whether the account has a passkey: only then can a request for phr be met. */
   hasPasskey(accountId: string): Promise<boolean>;
+  /** Whether profile fields are due for this member and request (see ProfileService.due). */
+  profileDue(accountId: string, request: { clientRequires: readonly string[]; redeeming: boolean }): Promise<boolean>;
+}
+
+/** What the client and the request need from the member's profile. */
+export function profileRequest(ctx: KoaContextWithOIDC): { clientRequires: readonly string[]; redeeming: boolean } {
+  const required = (ctx.oidc.client?.metadata() as { required_claims?: unknown } | undefined)?.required_claims;
+  const scope = String(ctx.oidc.params?.scope ?? '').split(' ');
+  return { clientRequires: Array.isArray(required) ? required.filter((c): c is string => typeof c === 'string') : [], redeeming: scope.includes(REDEEM_SCOPE_NAME) };
+}
+
+const REDEEM_SCOPE_NAME = 'loyalty:redeem';
+
+/** `profile` runs after mfa and before consent: ask for the fields that are due (progressive profiling). */
+function profilePrompt(deps: PolicyDeps) {
+  return new Prompt(
+    { name: 'profile', requestable: false },
+    new Check('profile_incomplete', 'profile fields are needed', 'interaction_required', async (ctx) => {
+      const accountId = ctx.oidc.session?.accountId;
+      if (!accountId) return Check.NO_NEED_TO_PROMPT;
+      return (await deps.profileDue(accountId, profileRequest(ctx))) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
 }
 
 /**
@@ -51,5 +74,6 @@ export function interactionPolicy(deps: PolicyDeps): InstanceType<typeof Prompt>
   login.checks.remove('essential_acrs');
   login.checks.remove('essential_acr');
   prompts.add(mfaPrompt(deps), prompts.indexOf(login) + 1);
+  prompts.add(profilePrompt(deps), prompts.indexOf(login) + 2);
   return prompts;
 }

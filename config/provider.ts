@@ -6,6 +6,7 @@ import type { AdapterConstructor } from '../adapters/oidc-adapter.ts';
 import type { AccountService } from '../server/domain/accounts/account-service.ts';
 import type { LoyaltyService } from '../server/domain/loyalty/loyalty-service.ts';
 import type { PartnerLinks } from '../server/domain/partners/partner-links.ts';
+import type { ProfileService } from '../server/domain/profile/profile-service.ts';
 import type { PrivateJwk } from '../server/domain/keys/key-service.ts';
 import { accountConsoleClient } from './account-console-client.ts';
 import { ACR } from './assurance.ts';
@@ -25,8 +26,9 @@ export const CLAIMS = {
   phone: ['phone_number', 'phone_number_verified'],
   // Userinfo always has them for this scope; the ID token only when the claims parameter asks
   // (oidc-provider's conformIdTokenClaims keeps scope claims out of code-flow ID tokens).
-  loyalty: ['member_number', 'tier', 'points_balance'],
-  profile: ['updated_at'],
+  loyalty: ['member_number', 'tier', 'points_balance', 'favourite_store'],
+  profile: ['given_name', 'family_name', 'birthdate', 'updated_at'],
+  address: ['address'],
 } as const;
 
 export const ADMIN_SCOPE = 'admin';
@@ -35,6 +37,8 @@ export const REDEEM_SCOPE = 'loyalty:redeem';
 /** Partner back ends (client credentials, resource indicator for the partner API). */
 export const PARTNER_SCOPES = ['loyalty:earn', 'members:read'] as const;
 const LOYALTY_CLAIMS: readonly string[] = CLAIMS.loyalty;
+/** Claims that come from the progressive profile (config/profile-fields.ts). */
+const PROFILE_CLAIMS: readonly string[] = ['given_name', 'family_name', 'birthdate', 'address', 'favourite_store'];
 /** Where members sign up through a client: recorded on the member (client metadata enrolment_channel). */
 export const ENROLMENT_CHANNELS = ['web', 'app', 'kiosk', 'partner'] as const;
 
@@ -48,6 +52,7 @@ export interface ProviderDeps {
   dpopNonceSecret: Buffer;
   accounts: AccountService;
   loyalty: LoyaltyService;
+  profiles: ProfileService;
   /** Remembers which partner a member signed in to (for the partner API). */
   partnerLinks: PartnerLinks;
   /** For the step-up policy: phr is reachable only for members with a passkey. */
@@ -88,10 +93,13 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       token_endpoint_auth_method: 'client_secret_basic',
     },
     extraClientMetadata: {
-      properties: ['first_party', 'require_mfa', 'allowed_resources', 'enrolment_channel', 'partner_id'],
+      properties: ['first_party', 'require_mfa', 'allowed_resources', 'enrolment_channel', 'partner_id', 'required_claims'],
       validator(_ctx, key, value) {
         if ((key === 'first_party' || key === 'require_mfa') && value !== undefined && typeof value !== 'boolean') {
           throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
+        }
+        if (key === 'required_claims' && value !== undefined && !(Array.isArray(value) && value.every((claim) => typeof claim === 'string' && deps.profiles.fieldSpec(claim)))) {
+          throw new errors.InvalidClientMetadata('required_claims must list declared profile fields');
         }
         if (key === 'partner_id' && value !== undefined && (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(value))) {
           throw new errors.InvalidClientMetadata('partner_id must be a partner id');
@@ -167,7 +175,10 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       Grant: 30 * 24 * 60 * 60,
     },
     interactions: {
-      policy: interactionPolicy({ hasPasskey: deps.hasPasskey }),
+      policy: interactionPolicy({
+        hasPasskey: deps.hasPasskey,
+        profileDue: async (accountId, request) => (await deps.profiles.due(accountId, request)).length > 0,
+      }),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     async loadExistingGrant(ctx) {
@@ -184,8 +195,12 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
         // `requested`: what the claims parameter asks for this use (id_token or userinfo).
         async claims(_use: string, scope: string, requested: Record<string, unknown>) {
           const askedByClaims = Object.keys(requested ?? {}).some((claim) => LOYALTY_CLAIMS.includes(claim));
-          const loyalty = scope.split(' ').includes('loyalty') || askedByClaims ? await deps.loyalty.claims(account.id) : {};
+          const scopes = scope.split(' ');
+          const loyalty = scopes.includes('loyalty') || askedByClaims ? await deps.loyalty.claims(account.id) : {};
+          const wantsProfile = ['profile', 'address', 'loyalty'].some((s) => scopes.includes(s)) || Object.keys(requested ?? {}).some((c) => PROFILE_CLAIMS.includes(c));
+          const profile = wantsProfile ? await deps.profiles.claims(account.id) : {};
           return {
+            ...profile,
             ...loyalty,
             sub: account.id,
             email: account.email,

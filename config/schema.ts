@@ -120,6 +120,11 @@ export const settings = {
     description: 'pino log level.',
     defaultText: 'info',
   },
+  PROFILE_FIELDS_FILE: {
+    schema: z.string().min(1).max(4096).optional(),
+    description: 'JSON file declaring the progressive-profile fields: [{"name":"given_name","required":true,"ask":{"atSignUp":true}}, ...] (names: given_name, family_name, birthdate, address.postal_code, favourite_store; ask: atSignUp, afterSignIns, beforeRedemption). Without it, fields are asked only when a client lists them in required_claims.',
+    defaultText: '(none)',
+  },
   CODE_RESEND_COOLDOWN_SECONDS: {
     schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number').min(0, 'expected 0-3600').max(3600, 'expected 0-3600').default(60),
     description: 'Minimum wait before a one-time code can be sent again to the same account.',

@@ -10,6 +10,7 @@ import { loginHandlers } from './login/handlers.ts';
 import { mfaHandlers } from './mfa/handlers.ts';
 import { passkeyHandlers } from './passkey/handlers.ts';
 import { passkeyOfferHandlers } from './passkey/offer-handlers.ts';
+import { profileHandlers } from './profile/handlers.ts';
 import { recoveryHandlers } from './recovery/handlers.ts';
 import { registrationHandlers } from './registration/handlers.ts';
 import type { InteractionDeps, InteractionDetails } from './shared/deps.ts';
@@ -27,6 +28,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const passkey = passkeyHandlers(deps);
   const offer = passkeyOfferHandlers(deps);
   const codeSignIn = codeSignInHandlers(deps);
+  const profile = profileHandlers(deps);
 
   const load = loadInteraction(deps.provider);
   const loadClient: Middleware = async (ctx, next) => {
@@ -54,6 +56,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
         return login.show(ctx);
       case 'mfa':
         return mfa.show(ctx);
+      case 'profile':
+        return profile.show(ctx);
       case 'consent':
         return consent.show(ctx);
       default:
@@ -106,6 +110,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.post('/mfa/passkey/options', ...postJson, stepUp, mfa.passkeyOptions);
   router.post('/mfa/passkey', ...postJson, stepUp, mfa.passkeyVerify);
 
+  router.post('/profile', ...post, requirePrompt('profile'), profile.submit);
+  router.post('/profile/skip', ...post, requirePrompt('profile'), profile.skip);
   router.post('/consent', ...post, requirePrompt('consent'), consent.submit);
   return router;
 }

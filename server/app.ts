@@ -57,7 +57,10 @@ export function buildApp(container: Container): App {
   provider.use(errorHandler(logger));
   provider.use(onPaths(HEALTH_PATHS, healthRouter(storage, () => shuttingDown).routes()));
   provider.use(staticAssets(fileURLToPath(new URL('../public', import.meta.url)), '/static/', browserLibraries()));
-  const admin = adminRouter({ provider, clients: storage.clients, partners: storage.partners, logger });
+  const admin = adminRouter({
+    provider, clients: storage.clients, partners: storage.partners, importedMembers: storage.importedMembers,
+    defaultCountry: config.sms.defaultCountry, logger,
+  });
   provider.use(onPaths(ADMIN_PATHS, admin.routes()));
   provider.use(onPaths(ADMIN_PATHS, admin.allowedMethods()));
   provider.use(onPaths(INTERACTION_PATHS, interactionRouter(container.interactions).routes()));

@@ -8,8 +8,10 @@ import { providerConfiguration } from '../config/provider.ts';
 import { FlowCookie } from '../interactions/shared/flow-state.ts';
 import type { InteractionDeps } from '../interactions/shared/deps.ts';
 import { AccountService } from './domain/accounts/account-service.ts';
+import { CardClaimService } from './domain/loyalty/card-claim.ts';
 import { LoyaltyService } from './domain/loyalty/loyalty-service.ts';
 import { PartnerLinks } from './domain/partners/partner-links.ts';
+import { ProfileService } from './domain/profile/profile-service.ts';
 import { ensureBootstrapAdminClient } from './domain/clients/bootstrap-admin.ts';
 import { CodeService } from './domain/codes/code-service.ts';
 import { emailCodeFactor, smsCodeFactor } from './domain/factors/code-factor.ts';
@@ -76,6 +78,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.smtpFrom) : createOutboxMailer(config.dataDir, config.smtpFrom, logger));
     const codes = new CodeService(storage.codes, deriveKey(kek, 'one-time-codes'), config.codeResendCooldownSeconds);
     const loyalty = new LoyaltyService(storage.loyalty);
+    const profiles = new ProfileService(storage.profiles, config.profileFields);
     const partnerLinks = new PartnerLinks(storage.partners, deriveKey(kek, 'pairwise-subjects'));
     const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger });
     const sms = createSmsSender(config, logger);
@@ -104,6 +107,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       accounts,
       loyalty,
       partnerLinks,
+      profiles,
       hasPasskey: (accountId) => passkeys.hasPasskey(accountId),
       logger,
     }));
@@ -125,6 +129,9 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         issuer: host,
       }),
       passkeys,
+      profiles,
+      loyalty,
+      cardClaims: new CardClaimService({ importedMembers: storage.importedMembers, loyalty, codes, mailer, sms, host, logger }),
       passkeyOffer: new PasskeyOffer(passkeys, production),
       mailer,
       csrf: new Csrf(deriveKey(kek, 'csrf'), new URL(config.issuer).origin),

@@ -5,10 +5,12 @@ import { MongoAccountsRepository } from './accounts.ts';
 import { MongoClientsRepository } from './clients.ts';
 import { MongoCodesRepository } from './codes.ts';
 import { MongoFactorsRepository } from './factors.ts';
+import { MongoImportedMembersRepository } from './imported-members.ts';
 import { ensureIndexes } from './indexes.ts';
 import { MongoKeysRepository } from './keys.ts';
 import { MongoLoyaltyRepository } from './loyalty.ts';
 import { MongoPartnersRepository } from './partners.ts';
+import { MongoProfilesRepository } from './profiles.ts';
 import { registerModels } from './models.ts';
 import { MongoOidcStore } from './oidc-store.ts';
 import { MongoPasskeysRepository } from './passkeys.ts';
@@ -35,7 +37,9 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       factors: new MongoFactorsRepository(models),
       passkeys: new MongoPasskeysRepository(models),
       loyalty: new MongoLoyaltyRepository(models),
+      importedMembers: new MongoImportedMembersRepository(models),
       partners: new MongoPartnersRepository(models.partners, models.partnerLinks),
+      profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns),
       oidc: new MongoOidcStore(models.oidc),
       async ping() {
         const db = connection.db;

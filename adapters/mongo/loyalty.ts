@@ -29,6 +29,10 @@ const APPEND_BACKOFF_CAP_MS = 50;
 /** Between looks at a key another instance holds: longer, as that instance has a whole append to do. */
 const PENDING_POLL_CAP_MS = 100;
 
+/** headHint is written every this many entries: other processes walk at most this far by _id. */
+const HEAD_HINT_EVERY = 16;
+const MAX_REMEMBERED_HEADS = 50_000;
+
 function entryId(accountId: string, sequence: number): string {
   return `${accountId}:${String(sequence).padStart(SEQUENCE_DIGITS, '0')}`;
 }
@@ -102,6 +106,8 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
   private readonly postingKey = new KeyedQueue();
   /** Appends of this process one member at a time: no insert is wasted on a sequence a sibling takes. */
   private readonly appendingTo = new KeyedQueue();
+  /** The newest sequence this process saw per member: where the walk to the newest entry starts. */
+  private readonly heads = new Map<string, number>();
 
   constructor(models: LoyaltyModels) {
     this.identifiers = models.identifiers;
@@ -258,15 +264,53 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
         requestHash: input.requestHash,
         createdAt: new Date(),
       };
-      if (await insertUnique(this.entries, doc)) return { entry: toEntry(doc), written: true };
+      if (await insertUnique(this.entries, doc)) {
+        await this.advanceHead(input.accountId, sequence);
+        return { entry: toEntry(doc), written: true };
+      }
       refused = sequence;
       await backoff(attempt, APPEND_BACKOFF_CAP_MS);
     }
     return 'busy';
   }
 
-  private newest(accountId: string): Promise<LedgerEntryDoc | null> {
-    return this.entries.findOne({ accountId }).sort({ sequence: -1 }).lean<LedgerEntryDoc>().exec();
+  /**
+   * The member's newest entry. A sorted query is a scan of the whole ledger on FerretDB (its cost grew from
+   * 1 to 200 ms over 2,400 entries in bench/earn-throughput.mjs), so the newest entry is found by _id
+   * look-ups instead: from the head this process last saw (or the member's headHint, written every few
+   * entries by whoever appends), forward until the next sequence is missing. Entries are never deleted and
+   * a head is recorded only after its insert, so a hint is never ahead of the truth, only behind it.
+   */
+  private async newest(accountId: string): Promise<LedgerEntryDoc | null> {
+    let sequence = this.heads.get(accountId);
+    if (sequence === undefined) {
+      const member = await this.members.findById(accountId).lean<LoyaltyMemberDoc>().exec();
+      sequence = member?.headHint ?? 0;
+      // A member from before headHint existed: one sorted query, then the walk takes over.
+      if (!sequence) sequence = (await this.entries.findOne({ accountId }).sort({ sequence: -1 }).lean<LedgerEntryDoc>().exec())?.sequence ?? 0;
+    }
+    let current = sequence > 0 ? await this.entries.findById(entryId(accountId, sequence)).lean<LedgerEntryDoc>().exec() : null;
+    for (;;) {
+      const next = await this.entries.findById(entryId(accountId, sequence + 1)).lean<LedgerEntryDoc>().exec();
+      if (!next) break;
+      current = next;
+      sequence += 1;
+    }
+    this.rememberHead(accountId, sequence);
+    return current;
+  }
+
+  private rememberHead(accountId: string, sequence: number): void {
+    // Bounded: a busy process forgets heads rather than growing without limit (a miss costs one read).
+    if (this.heads.size >= MAX_REMEMBERED_HEADS && !this.heads.has(accountId)) this.heads.clear();
+    this.heads.set(accountId, sequence);
+  }
+
+  /** After an append: this process knows the head; other processes learn it from headHint every few entries. */
+  private async advanceHead(accountId: string, sequence: number): Promise<void> {
+    this.rememberHead(accountId, sequence);
+    // $max keeps the hint from moving back; a lost write on FerretDB only leaves it further behind.
+    if (sequence % HEAD_HINT_EVERY === 0) await this.members.updateOne({ _id: accountId }, { $max: { headHint: sequence } });
   }
 
   /**

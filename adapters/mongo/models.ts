@@ -1,5 +1,6 @@
 // Mongoose schemas for the Mongo adapter: string _ids, no dotted/`$` field names, opaque data as JSON strings.
 import { Schema, type Connection, type Model } from 'mongoose';
+import type { ImportedMember } from '../../server/domain/loyalty/imported-members.repository.ts';
 import type { EnrolmentChannel, LedgerEntry } from '../../server/domain/loyalty/loyalty.repository.ts';
 import type { PartnerMemberLink } from '../../server/domain/partners/partners.repository.ts';
 
@@ -160,6 +161,8 @@ export interface LoyaltyMemberDoc {
   memberNumber: string;
   enrolmentChannel: EnrolmentChannel;
   createdAt: Date;
+  /** A sequence at or behind the member's newest entry, where the look-up of the newest starts (a hint only). */
+  headHint?: number;
 }
 
 /**
@@ -189,6 +192,26 @@ export interface LedgerKeyDoc {
   createdAt: Date;
 }
 
+/**
+ * A member imported from the old program. Whether it is claimed is decided by its ImportedMemberClaimDoc, not
+ * by claimedBy here: that is a copy written after the claim, which a concurrent re-import may overwrite on
+ * FerretDB 1.24 (its updates write the whole document back) and the adapter then restores.
+ */
+export interface ImportedMemberDoc extends Omit<ImportedMember, 'cardNumber'> {
+  /** The card number. */
+  _id: string;
+}
+
+/** The claim of one imported card: its unique _id makes one of concurrent claimers the winner, even on FerretDB. */
+export interface ImportedMemberClaimDoc {
+  /** The card number. */
+  _id: string;
+  accountId: string;
+  /** The record's balance when it was claimed: what moves to the account, whatever a racing re-import wrote. */
+  balance: number;
+  claimedAt: Date;
+}
+
 export interface PartnerDoc {
   _id: string;
   name: string;
@@ -198,6 +221,22 @@ export interface PartnerDoc {
 /** A member who signed in to a partner; _id "<partnerId>:<subject>", so one link per pair. */
 export interface PartnerLinkDoc extends PartnerMemberLink {
   _id: string;
+}
+
+/** One field of a member's progressive profile; _id "<accountId>\0<name>". */
+export interface ProfileFieldDoc {
+  _id: string;
+  accountId: string;
+  name: string;
+  value: string | null;
+  skippedAt: Date | null;
+  updatedAt: Date;
+}
+
+export interface ProfileSignInsDoc {
+  /** The account id. */
+  _id: string;
+  count: number;
 }
 
 export interface OidcDoc {
@@ -374,6 +413,7 @@ const loyaltyMemberSchema = new Schema<LoyaltyMemberDoc>(
     memberNumber: { type: String, required: true },
     enrolmentChannel: { type: String, required: true, enum: ['web', 'app', 'kiosk', 'partner'] },
     createdAt: { type: Date, required: true },
+    headHint: { type: Number, default: 0 },
   },
   options,
 );
@@ -408,6 +448,30 @@ const ledgerKeySchema = new Schema<LedgerKeyDoc>(
   options,
 );
 
+const importedMemberSchema = new Schema<ImportedMemberDoc>(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true },
+    email: nullableString,
+    phone: nullableString,
+    balance: { type: Number, required: true, min: 0 },
+    importedAt: { type: Date, required: true },
+    claimedBy: nullableString,
+    claimedAt: nullableDate,
+  },
+  options,
+);
+
+const importedMemberClaimSchema = new Schema<ImportedMemberClaimDoc>(
+  {
+    _id: { type: String, required: true },
+    accountId: givenString('accountId'),
+    balance: { type: Number, required: true, min: 0 },
+    claimedAt: { type: Date, required: true },
+  },
+  options,
+);
+
 const partnerSchema = new Schema<PartnerDoc>(
   {
     _id: givenString('_id'),
@@ -426,6 +490,26 @@ const partnerLinkSchema = new Schema<PartnerLinkDoc>(
     scope: { type: String, default: '' },
     linkedAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
+  },
+  options,
+);
+
+const profileFieldSchema = new Schema<ProfileFieldDoc>(
+  {
+    _id: { type: String, required: true },
+    accountId: givenString('accountId'),
+    name: givenString('name'),
+    value: nullableString,
+    skippedAt: nullableDate,
+    updatedAt: { type: Date, required: true },
+  },
+  options,
+);
+
+const profileSignInsSchema = new Schema<ProfileSignInsDoc>(
+  {
+    _id: { type: String, required: true },
+    count: { type: Number, required: true, min: 0 },
   },
   options,
 );
@@ -463,8 +547,12 @@ export interface Models {
   loyaltyMembers: Model<LoyaltyMemberDoc>;
   ledgerEntries: Model<LedgerEntryDoc>;
   ledgerKeys: Model<LedgerKeyDoc>;
+  importedMembers: Model<ImportedMemberDoc>;
+  importedMemberClaims: Model<ImportedMemberClaimDoc>;
   partners: Model<PartnerDoc>;
   partnerLinks: Model<PartnerLinkDoc>;
+  profileFields: Model<ProfileFieldDoc>;
+  profileSignIns: Model<ProfileSignInsDoc>;
   oidc: Model<OidcDoc>;
 }
 
@@ -487,8 +575,12 @@ export function registerModels(connection: Connection): Models {
     loyaltyMembers: connection.model<LoyaltyMemberDoc>('LoyaltyMember', loyaltyMemberSchema, 'loyalty_members'),
     ledgerEntries: connection.model<LedgerEntryDoc>('LedgerEntry', ledgerEntrySchema, 'ledger_entries'),
     ledgerKeys: connection.model<LedgerKeyDoc>('LedgerKey', ledgerKeySchema, 'ledger_keys'),
+    importedMembers: connection.model<ImportedMemberDoc>('ImportedMember', importedMemberSchema, 'imported_members'),
+    importedMemberClaims: connection.model<ImportedMemberClaimDoc>('ImportedMemberClaim', importedMemberClaimSchema, 'imported_member_claims'),
     partners: connection.model<PartnerDoc>('Partner', partnerSchema, 'partners'),
     partnerLinks: connection.model<PartnerLinkDoc>('PartnerLink', partnerLinkSchema, 'partner_member_links'),
+    profileFields: connection.model<ProfileFieldDoc>('ProfileField', profileFieldSchema, 'profile_fields'),
+    profileSignIns: connection.model<ProfileSignInsDoc>('ProfileSignIns', profileSignInsSchema, 'profile_sign_ins'),
     oidc: connection.model<OidcDoc>('OidcPayload', oidcSchema, 'oidc_payloads'),
   };
 }

@@ -5,10 +5,12 @@ import { SqliteClientsRepository } from './clients.ts';
 import { SqliteCodesRepository } from './codes.ts';
 import { openDatabase } from './database.ts';
 import { SqliteFactorsRepository } from './factors.ts';
+import { SqliteImportedMembersRepository } from './imported-members.ts';
 import { SqliteKeysRepository } from './keys.ts';
 import { SqliteLoyaltyRepository } from './loyalty.ts';
 import { SqliteOidcStore } from './oidc-store.ts';
 import { SqlitePartnersRepository } from './partners.ts';
+import { SqliteProfilesRepository } from './profiles.ts';
 import { SqlitePasskeysRepository } from './passkeys.ts';
 
 export interface SqliteStorageOptions {
@@ -32,8 +34,10 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     factors: new SqliteFactorsRepository(db),
     passkeys: new SqlitePasskeysRepository(db),
     partners: new SqlitePartnersRepository(db),
+    profiles: new SqliteProfilesRepository(db),
     // Points live on the synchronous=FULL connection (design §4): a committed post survives power loss.
     loyalty: new SqliteLoyaltyRepository(db),
+    importedMembers: new SqliteImportedMembersRepository(db),
     oidc,
     async ping() {
       if (!db.isOpen) throw new Error('SQLite storage is closed');

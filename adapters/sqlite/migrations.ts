@@ -196,4 +196,42 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX partner_member_links_account ON partner_member_links (account_id);
     `,
   },
+  {
+    version: 7,
+    // Members imported from the old program, waiting to be claimed. The card number is text (leading zeros
+    // count); claimed_by is set once, by a conditional UPDATE, and the CHECKs keep it and claimed_at together
+    // and the balance non-negative even for hand-written SQL.
+    sql: `
+      CREATE TABLE imported_members (
+        card_number TEXT PRIMARY KEY CHECK (length(card_number) BETWEEN 8 AND 19 AND card_number NOT GLOB '*[^0-9]*'),
+        name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+        email TEXT,
+        phone TEXT,
+        balance INTEGER NOT NULL CHECK (balance >= 0),
+        imported_at INTEGER NOT NULL,
+        claimed_by TEXT,
+        claimed_at INTEGER,
+        CHECK ((claimed_by IS NULL) = (claimed_at IS NULL))
+      ) STRICT;
+    `,
+  },
+  {
+    version: 8,
+    // Progressive profile: one row per declared field (so changes to different fields never undo each
+    // other), and the member's sign-in count (fields may wait for the n-th sign-in).
+    sql: `
+      CREATE TABLE profile_fields (
+        account_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT,
+        skipped_at INTEGER,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, name)
+      ) STRICT;
+      CREATE TABLE profile_sign_ins (
+        account_id TEXT PRIMARY KEY,
+        count INTEGER NOT NULL CHECK (count >= 0)
+      ) STRICT;
+    `,
+  },
 ];

@@ -7,6 +7,7 @@ import { DomainError } from '../../server/domain/errors.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { seeOther } from '../shared/page.ts';
 import { appSettings } from './app-settings.ts';
+import { cardClaimPages } from './card-claim.ts';
 import { loadMember, memberOf, requireRecentStrongSignIn } from './member-session.ts';
 import { passkeySettings } from './passkey-settings.ts';
 import { phoneSettings } from './phone-settings.ts';
@@ -21,6 +22,7 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   const app = appSettings(deps);
   const phone = phoneSettings(deps);
   const sessions = sessionSettings(deps);
+  const card = cardClaimPages(deps);
 
   const member = loadMember(deps);
   const csrf = deps.csrf.verify((ctx) => `account\0${memberOf(ctx).sessionId}`);
@@ -57,5 +59,12 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.get('/phone/verify', member, phone.showCode);
   router.post('/phone/verify', ...strong, phone.confirm);
   router.post('/phone/remove', ...strong, phone.remove);
+
+  // Claiming a card adds points, not a way in: a signed-in member with a CSRF token is enough (the code to
+  // the card's contact is the proof that matters).
+  router.get('/card', member, card.show);
+  router.post('/card', ...post, card.start);
+  router.get('/card/verify', member, card.showCode);
+  router.post('/card/verify', ...post, card.confirm);
   return router;
 }

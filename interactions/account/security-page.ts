@@ -1,5 +1,5 @@
 // The account-security page: sign-in methods (password, passkeys), second factors (authenticator app,
-// phone) and the member's other sessions, with a one-shot notice after each change.
+// phone), the member's other sessions and their loyalty card, with a one-shot notice after each change.
 import type { Context } from 'koa';
 import { maskEmail } from '../../server/domain/accounts/email-address.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
@@ -9,7 +9,7 @@ import { hasRecentStrongSignIn, type Member, memberOf } from './member-session.t
 /** Notices a redirect may ask for (?notice=...): an allowlist, so the query cannot inject text. */
 const NOTICES = new Set([
   'reauth_needed', 'last_way_in', 'passkey_added', 'passkey_removed', 'passkey_renamed', 'app_added', 'app_removed',
-  'codes_regenerated', 'phone_added', 'phone_removed', 'sessions_ended', 'not_found',
+  'codes_regenerated', 'phone_added', 'phone_removed', 'sessions_ended', 'not_found', 'card_claimed',
 ]);
 /** After these, the page suggests signing out everywhere else (the change may be a lost device). */
 const FACTOR_CHANGES = new Set(['passkey_removed', 'app_removed', 'phone_removed', 'app_added', 'passkey_added', 'phone_added']);
@@ -27,6 +27,7 @@ export function securityPage(deps: InteractionDeps) {
     const notice = typeof ctx.query.notice === 'string' && NOTICES.has(ctx.query.notice) ? ctx.query.notice : null;
     const app = await deps.totp.enrolled(account.id);
     const passkeys = await deps.passkeys.list(account.id);
+    const loyalty = await deps.loyalty.ensureMember(account.id);
     await renderPage(ctx, deps, 'account/security', {
       csrfToken: csrfFor(deps, member),
       email: account.email,
@@ -41,6 +42,8 @@ export function securityPage(deps: InteractionDeps) {
       recoveryCodesLeft: app ? await deps.totp.recoveryCodesLeft(account.id) : 0,
       canChange: hasRecentStrongSignIn(member),
       reauthUrl: '/account/sign-in?reauth=1',
+      memberNumber: loyalty.memberNumber,
+      balance: loyalty.balance,
       notice: notice ? `account.notice.${notice}` : null,
       suggestEndSessions: notice !== null && FACTOR_CHANGES.has(notice),
     });

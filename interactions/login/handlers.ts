@@ -20,7 +20,8 @@ function links(uid: string) {
 }
 
 /** Completes the login prompt for a password sign-in made at `signedInAt` (epoch seconds). */
-export function passwordLoginResult(ctx: Context, deps: InteractionDeps, accountId: string, signedInAt: number): Promise<string> {
+export async function passwordLoginResult(ctx: Context, deps: InteractionDeps, accountId: string, signedInAt: number): Promise<string> {
+  await deps.profiles.recordSignIn(accountId);
   return deps.provider.interactionResult(ctx.req, ctx.res, {
     login: { accountId, acr: ACR.oneFactor, amr: ['pwd'], remember: true, ts: signedInAt },
   }, { mergeWithLastSubmission: false });

@@ -4,7 +4,10 @@ import type { AccountService } from '../../server/domain/accounts/account-servic
 import type { PhoneService } from '../../server/domain/accounts/phone-service.ts';
 import type { CodeFactor } from '../../server/domain/factors/code-factor.ts';
 import type { TotpFactor } from '../../server/domain/factors/totp-factor.ts';
+import type { CardClaimService } from '../../server/domain/loyalty/card-claim.ts';
+import type { LoyaltyService } from '../../server/domain/loyalty/loyalty-service.ts';
 import type { PasskeyService } from '../../server/domain/passkeys/passkey-service.ts';
+import type { ProfileService } from '../../server/domain/profile/profile-service.ts';
 import type { Csrf } from '../../server/middleware/koa-csrf.ts';
 import type { Mailer } from '../../server/domain/mail/mailer.ts';
 import type { PasskeyOffer } from '../passkey/offer.ts';
@@ -20,6 +23,12 @@ export interface InteractionDeps {
   phones: PhoneService;
   /** Authenticator apps and their recovery codes. */
   totp: TotpFactor;
+  /** Progressive profiling (the profile prompt) and the sign-in count it waits on. */
+  profiles: ProfileService;
+  /** The member's number and balance (the account page's loyalty card section). */
+  loyalty: LoyaltyService;
+  /** Claiming a card of the old program into the account. */
+  cardClaims: CardClaimService;
   /** Passkey (WebAuthn) ceremonies. */
   passkeys: PasskeyService;
   /** Whether to offer a passkey after a password sign-in. */

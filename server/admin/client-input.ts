@@ -25,6 +25,7 @@ export const clientInput = z
     first_party: z.boolean().optional(),
     require_mfa: z.boolean().optional(),
     enrolment_channel: z.enum(ENROLMENT_CHANNELS).optional(),
+    required_claims: z.array(z.string().max(64)).max(10).optional(),
     partner_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a partner id').optional(),
     allowed_resources: z.array(absoluteUri).max(20).optional(),
     client_uri: absoluteUri.optional(),

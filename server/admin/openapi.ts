@@ -30,6 +30,7 @@ const clientProperties = {
   first_party: { type: 'boolean', description: 'Skip the consent page (the program owns this client).' },
   require_mfa: { type: 'boolean', description: 'Every sign-in for this client needs a second factor (acr urn:loyalty:loa:2).' },
   enrolment_channel: { type: 'string', enum: ['web', 'app', 'kiosk', 'partner'], description: 'Recorded on members who sign up through this client (default web).' },
+  required_claims: { type: 'array', maxItems: 10, items: { type: 'string' }, description: 'Profile fields this client needs (e.g. address.postal_code): members without them are asked on the profile page before coming back.' },
   partner_id: { type: 'string', description: 'The partner (organization) this client belongs to: its members get one pairwise sub per partner, and the partner API serves only them.' },
   allowed_resources: { type: 'array', maxItems: 20, items: uri, description: 'Resource indicators this client may get JWT access tokens for.' },
   client_uri: uri,
@@ -50,6 +51,44 @@ const client = {
     ...clientProperties,
     created_at: { type: 'string', format: 'date-time' },
     updated_at: { type: 'string', format: 'date-time' },
+  },
+};
+
+/** Mirrors imported-member-handlers.ts (the zod schema there is what decides). */
+const importedMemberInput = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['card_number', 'name', 'balance'],
+  properties: {
+    card_number: { type: 'string', maxLength: 64, description: 'The old program\'s card number: 8-19 digits, no check digit required; spaces and dashes are dropped, leading zeros kept.' },
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    email: { type: ['string', 'null'], format: 'email', description: 'Where the claim code goes (preferred over phone).' },
+    phone: { type: ['string', 'null'], description: 'Mobile number, international format (or national with SMS_DEFAULT_COUNTRY); the claim code goes here by SMS when there is no email.' },
+    balance: { type: 'integer', minimum: 0, maximum: 100_000_000, description: 'Points moved to the account that claims the card.' },
+  },
+};
+
+const importResult = {
+  type: 'object',
+  required: ['received', 'inserted', 'updated', 'claimed', 'rejected', 'errors'],
+  properties: {
+    received: { type: 'integer' },
+    inserted: { type: 'integer', description: 'New cards.' },
+    updated: { type: 'integer', description: 'Unclaimed cards overwritten with the new record.' },
+    claimed: {
+      type: 'array',
+      description: 'Rows left alone because an account claimed the card already.',
+      items: { type: 'object', required: ['index', 'card_number'], properties: { index: { type: 'integer' }, card_number: { type: 'string' } } },
+    },
+    rejected: { type: 'integer', description: 'Rows refused (not imported); see errors.' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['index', 'fields'],
+        properties: { index: { type: 'integer', description: 'Position of the row in the request' }, fields: { type: 'object', additionalProperties: { type: 'string' } } },
+      },
+    },
   },
 };
 
@@ -79,8 +118,8 @@ export function openApiDocument(): Record<string, unknown> {
     info: {
       title: 'Loyalty ID admin API',
       version: '1.0.0',
-      description: 'Manage OIDC clients. Authorize with a client-credentials access token (scope `admin`) of the bootstrap admin client: '
-        + 'POST /token with grant_type=client_credentials&scope=admin. Bodies are application/json, at most 64 KB. '
+      description: 'Manage OIDC clients, partners and members imported from an old program. Authorize with a client-credentials access token (scope `admin`) of the bootstrap admin client: '
+        + 'POST /token with grant_type=client_credentials&scope=admin. Bodies are application/json, at most 64 KB (1 MB for an import). '
         + 'Client secrets are returned only by create and rotate.',
     },
     servers: [{ url: '/admin' }],
@@ -107,6 +146,8 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
         Partner: { type: 'object', required: ['id', 'name', 'created_at'], properties: { id: { type: 'string' }, name: { type: 'string' }, created_at: { type: 'string', format: 'date-time' } } },
+        ImportedMemberInput: importedMemberInput,
+        ImportResult: importResult,
         Secret: { type: 'object', required: ['client_id', 'client_secret'], properties: { client_id: { type: 'string' }, client_secret: { type: 'string' } } },
       },
       responses: {
@@ -120,7 +161,7 @@ export function openApiDocument(): Record<string, unknown> {
           headers: { 'WWW-Authenticate': { schema: { type: 'string' }, description: 'Bearer error="insufficient_scope"' } },
         },
         NotFound: errorResponse('No such client'),
-        PayloadTooLarge: errorResponse('Body over 64 KB'),
+        PayloadTooLarge: errorResponse('Body over 64 KB (1 MB for an import)'),
         UnsupportedMediaType: errorResponse('Body not application/json'),
       },
     },
@@ -195,6 +236,17 @@ export function openApiDocument(): Record<string, unknown> {
           operationId: 'readPartner',
           summary: 'Read a partner',
           responses: responses({ 200: { description: 'The partner', content: json({ $ref: '#/components/schemas/Partner' }) }, 404: notFound }),
+        },
+      },
+      '/imported-members': {
+        post: {
+          operationId: 'importMembers',
+          summary: 'Import members of the old program, to be claimed by their owners from the account page',
+          description: 'Idempotent by card number: a new card is added, an unclaimed one is replaced by the new record, a claimed one is '
+            + 'left alone and listed in `claimed`. Each row is checked on its own: good rows are imported, bad ones are listed in `errors` '
+            + 'and not imported (a card number twice in one request refuses every row with it). 400 only when the body is not an array of 1 to 1,000 records.',
+          requestBody: { required: true, content: json({ type: 'array', minItems: 1, maxItems: 1000, items: { $ref: '#/components/schemas/ImportedMemberInput' } }) },
+          responses: withBody({ 200: { description: 'What was done with each row', content: json({ $ref: '#/components/schemas/ImportResult' }) } }),
         },
       },
       '/clients/{id}/secret': {

@@ -6,8 +6,10 @@ import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { ClientsRepository } from '../domain/clients/clients.repository.ts';
 import { DomainError } from '../domain/errors.ts';
+import type { ImportedMembersRepository } from '../domain/loyalty/imported-members.repository.ts';
 import type { PartnersRepository } from '../domain/partners/partners.repository.ts';
 import { clientHandlers } from './client-handlers.ts';
+import { importedMemberHandlers } from './imported-member-handlers.ts';
 import { partnerHandlers } from './partner-handlers.ts';
 import { jsonBody } from '../middleware/koa-json-body.ts';
 import { requireAdminToken } from './koa-require-admin-token.ts';
@@ -17,6 +19,9 @@ export interface AdminDeps {
   provider: Provider;
   clients: ClientsRepository;
   partners: PartnersRepository;
+  importedMembers: ImportedMembersRepository;
+  /** SMS_DEFAULT_COUNTRY: reads national phone numbers in imported records. */
+  defaultCountry: string | undefined;
   logger: Logger;
 }
 
@@ -48,6 +53,7 @@ export function adminRouter(deps: AdminDeps): Router {
   const json = jsonBody();
   const clients = clientHandlers(deps);
   const partners = partnerHandlers(deps.partners);
+  const importedMembers = importedMemberHandlers(deps.importedMembers, deps.defaultCountry);
   const document = openApiDocument();
 
   router.use(auditAdminActions(deps.logger));
@@ -65,6 +71,8 @@ export function adminRouter(deps: AdminDeps): Router {
   router.post('/partners', auth, json, partners.create);
   router.get('/partners', auth, partners.list);
   router.get('/partners/:id', auth, partners.read);
+  // Up to 1,000 records a request: a larger body than the other routes take.
+  router.post('/imported-members', auth, jsonBody('1mb'), importedMembers.importMany);
   // Anything else under /admin is ours too: a JSON 404 rather than falling through to oidc-provider.
   router.all('{/*rest}', () => {
     throw new DomainError('not_found', 'no such admin endpoint');

@@ -4,10 +4,12 @@ import type { ClientsRepository } from './clients/clients.repository.ts';
 import type { CodesRepository } from './codes/codes.repository.ts';
 import type { FactorsRepository } from './factors/factors.repository.ts';
 import type { KeysRepository } from './keys/keys.repository.ts';
+import type { ImportedMembersRepository } from './loyalty/imported-members.repository.ts';
 import type { LoyaltyRepository } from './loyalty/loyalty.repository.ts';
 import type { OidcStore } from './oidc/oidc-store.repository.ts';
 import type { PartnersRepository } from './partners/partners.repository.ts';
 import type { PasskeysRepository } from './passkeys/passkeys.repository.ts';
+import type { ProfilesRepository } from './profile/profiles.repository.ts';
 
 export interface Storage {
   readonly kind: 'sqlite' | 'mongo';
@@ -18,7 +20,10 @@ export interface Storage {
   readonly factors: FactorsRepository;
   readonly passkeys: PasskeysRepository;
   readonly loyalty: LoyaltyRepository;
+  /** Members of the old program waiting to be claimed (issue 4). */
+  readonly importedMembers: ImportedMembersRepository;
   readonly partners: PartnersRepository;
+  readonly profiles: ProfilesRepository;
   readonly oidc: OidcStore;
   /** Resolves when the store answers a trivial query; rejects otherwise (readiness probe). */
   ping(): Promise<void>;

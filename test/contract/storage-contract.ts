@@ -5,11 +5,13 @@ import { describeClientsContract } from './clients.contract.ts';
 import { describeCodesContract } from './codes.contract.ts';
 import { describeFactorsContract } from './factors.contract.ts';
 import { useStorage } from './harness.ts';
+import { describeImportedMembersContract } from './imported-members.contract.ts';
 import { describeKeysContract } from './keys.contract.ts';
 import { describeLoyaltyContract } from './loyalty.contract.ts';
 import { describeOidcStoreContract } from './oidc-store.contract.ts';
 import { describePartnersContract } from './partners.contract.ts';
 import { describePasskeysContract } from './passkeys.contract.ts';
+import { describeProfilesContract } from './profiles.contract.ts';
 
 /** `open` must return a fresh, isolated, empty store on every call (each port group opens its own). */
 export function describeStorageContract(name: string, open: () => Promise<Storage>): void {
@@ -21,7 +23,9 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describeFactorsContract(open);
     describePasskeysContract(open);
     describeLoyaltyContract(open);
+    describeImportedMembersContract(open);
     describePartnersContract(open);
+    describeProfilesContract(open);
     describeOidcStoreContract(open);
 
     describe('lifecycle', () => {

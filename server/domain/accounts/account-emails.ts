@@ -65,3 +65,12 @@ export function securityChanged(to: string, change: string): OutgoingEmail {
     text: `${change}\n\nIf this was not you, reset your password now and end your other sessions from your account's security page.\n`,
   };
 }
+
+/** Sent to the contact on file of an imported card, not to the account asking: whoever reads it owns the card. */
+export function cardClaimCode(to: string, cardEnding: string, code: string): OutgoingEmail {
+  return {
+    to,
+    subject: 'Your code to add your loyalty card',
+    text: `Your code to add your loyalty card ${cardEnding} from our old program to an online account is:\n\n${code}\n\nIt expires in 10 minutes. Never share it: whoever enters it gets the card's points. If you did not ask for it, ignore this email and your card stays as it is.\n`,
+  };
+}

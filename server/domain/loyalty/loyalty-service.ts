@@ -74,6 +74,14 @@ export class LoyaltyService {
     return this.post('redeem', -request.points, request);
   }
 
+  /**
+   * A program adjustment (partner null) of points counted elsewhere, such as a claimed card's balance from
+   * the old program: signed, and not held to MAX_POINTS_PER_ENTRY, which guards typed-in amounts.
+   */
+  adjust(request: PointsRequest): Promise<PostResult> {
+    return this.append('adjust', request.points, request);
+  }
+
   history(accountId: string, limit = 50): Promise<LedgerEntry[]> {
     return this.repository.listEntries(accountId, { limit });
   }
@@ -83,6 +91,13 @@ export class LoyaltyService {
     if (!Number.isSafeInteger(magnitude) || magnitude < 1 || magnitude > MAX_POINTS_PER_ENTRY) {
       throw new DomainError('invalid_input', `points must be a whole number from 1 to ${MAX_POINTS_PER_ENTRY}`);
     }
+    return this.append(kind, signedPoints, request);
+  }
+
+  private append(kind: LedgerKind, signedPoints: number, request: PointsRequest): Promise<PostResult> {
+    // Earn and redeem hash the magnitude (their kind fixes the sign; kept so stored hashes still match);
+    // an adjustment goes either way, so its sign is part of what it asked.
+    const points = kind === 'adjust' ? signedPoints : Math.abs(signedPoints);
     return this.repository.post({
       accountId: request.accountId,
       kind,
@@ -90,7 +105,7 @@ export class LoyaltyService {
       partnerId: request.partnerId,
       reason: request.reason,
       idempotencyKey: request.idempotencyKey,
-      requestHash: requestHash({ kind, points: magnitude, partnerId: request.partnerId, reason: request.reason, accountId: request.accountId }),
+      requestHash: requestHash({ kind, points, partnerId: request.partnerId, reason: request.reason, accountId: request.accountId }),
     });
   }
 }

@@ -17,3 +17,7 @@ export function smsSignInCode(to: string, code: string, host: string): OutgoingS
 export function smsPhoneVerificationCode(to: string, code: string, host: string): OutgoingSms {
   return withOrigin(to, `${code} is your code to add this phone to your loyalty account. It expires in 10 minutes.`, code, host);
 }
+
+export function smsCardClaimCode(to: string, code: string, host: string): OutgoingSms {
+  return withOrigin(to, `${code} is your code to add your loyalty card to an online account. It expires in 10 minutes. Never share it.`, code, host);
+}

@@ -53,6 +53,7 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
       'GET /partners/{id}',
       'POST /clients',
       'POST /clients/{id}/secret',
+      'POST /imported-members',
       'POST /partners',
       'PUT /clients/{id}',
     ]);

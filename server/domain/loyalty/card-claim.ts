@@ -1,0 +1,150 @@
+// Claiming a card of the old program: a 6-digit code to the contact on file proves the member holds the card;
+// then the imported record is claimed once and its points move into the account in one idempotent ledger entry.
+import type { Logger } from 'pino';
+import type { Account } from '../accounts/account.ts';
+import { cardClaimCode, securityChanged } from '../accounts/account-emails.ts';
+import type { CodeProblem } from '../accounts/account-service.ts';
+import type { CodeService } from '../codes/code-service.ts';
+import { DomainError } from '../errors.ts';
+import type { Mailer } from '../mail/mailer.ts';
+import type { SmsSender } from '../sms/sms-sender.ts';
+import { smsCardClaimCode } from '../sms/sms-texts.ts';
+import { cardEnding, normaliseCardNumber } from './imported-member-rules.ts';
+import type { ImportedMember, ImportedMembersRepository } from './imported-members.repository.ts';
+import type { LoyaltyService } from './loyalty-service.ts';
+
+const PURPOSE = 'card_claim';
+
+export interface CardClaimDeps {
+  importedMembers: ImportedMembersRepository;
+  loyalty: LoyaltyService;
+  codes: CodeService;
+  mailer: Mailer;
+  /** Undefined when SMS is not configured: a card whose only contact is a phone cannot be claimed then. */
+  sms: SmsSender | undefined;
+  /** Our host, for the WebOTP line of the SMS. */
+  host: string;
+  logger: Logger;
+}
+
+export type ClaimStart =
+  /** The answer for every well-formed card: ours or not, claimed or not, reachable or not (see start()). */
+  | { status: 'sent_if_ours'; retryAfterSeconds: number }
+  /** This account claimed the card before: only its claimer learns that, and any points left to move are moved. */
+  | { status: 'already_yours' }
+  | { status: 'invalid' };
+
+export type ClaimConfirm = { ok: true; cardNumber: string; points: number } | { ok: false; reason: CodeProblem };
+
+/** The ledger key of a card's balance: one per card whoever claims it, so no retry or race credits it twice. */
+export function cardLedgerKey(cardNumber: string): string {
+  return `card:${cardNumber}`;
+}
+
+export class CardClaimService {
+  private readonly deps: CardClaimDeps;
+
+  constructor(deps: CardClaimDeps) {
+    this.deps = deps;
+  }
+
+  /** Whether SMS can be sent at all: without it the page says, for every card, that phone-only cards need support. */
+  get smsEnabled(): boolean {
+    return this.deps.sms !== undefined;
+  }
+
+  /**
+   * Sends a code to the contact on file of an unclaimed card. Enumeration: the answer is the same for a card
+   * that is not ours, one claimed by someone else, one with no contact we can reach and one we sent a code for,
+   * and it shows no masked contact: "a code went to j***@example.com" would tell anyone typing numbers that the
+   * card exists and whose it might be. What else could differ is made alike: every well-formed card gets a
+   * code (kept, sent only to a real contact; one nobody received never claims anything), so the resend wait
+   * runs the same for all; and the code is sent after answering, so an SMTP or SMS round trip cannot make a
+   * card on file answer slower.
+   */
+  async start(account: Account, input: string): Promise<ClaimStart> {
+    const cardNumber = normaliseCardNumber(input);
+    if (!cardNumber) return { status: 'invalid' };
+    const wait = await this.deps.codes.cooldownRemaining(PURPOSE, account.id);
+    if (wait > 0) return { status: 'sent_if_ours', retryAfterSeconds: wait };
+    const record = await this.deps.importedMembers.find(cardNumber);
+    if (record?.claimedBy === account.id) {
+      await this.credit(account, record);
+      return { status: 'already_yours' };
+    }
+    const delivery = record?.claimedBy === null ? this.deliveryFor(record) : undefined;
+    const issued = await this.deps.codes.issue(PURPOSE, account.id, { cardNumber, to: delivery?.to ?? '' }, { ignoreCooldown: true });
+    if (!issued.ok) return { status: 'sent_if_ours', retryAfterSeconds: issued.retryAfterSeconds };
+    if (delivery) this.sendInBackground(account.id, () => delivery.send(issued.code));
+    return { status: 'sent_if_ours', retryAfterSeconds: 0 };
+  }
+
+  /** The card the live code is for (to offer a new code for it), without counting as a try. */
+  async pending(account: Account): Promise<string | undefined> {
+    return (await this.deps.codes.peekData(PURPOSE, account.id))?.cardNumber;
+  }
+
+  /**
+   * Checks the code, claims the record and moves its points. A card claimed by another account meanwhile, or one
+   * whose contact the code did not reach, fails like a wrong code: the same as for a card that is not ours.
+   */
+  async confirm(account: Account, code: string): Promise<ClaimConfirm> {
+    const invalid = { ok: false, reason: 'code.invalid' } as const;
+    const check = await this.deps.codes.verify(PURPOSE, account.id, code);
+    if (!check.ok) return check;
+    const cardNumber = check.data?.cardNumber;
+    const to = check.data?.to;
+    // A code that went nowhere proves nothing, even guessed.
+    if (!cardNumber || !to) return invalid;
+    // The code's contact must still be the record's: a re-import that replaced it took that person's say away.
+    const current = await this.deps.importedMembers.find(cardNumber);
+    if (!current || (current.email !== to && current.phone !== to)) return invalid;
+    const claim = await this.deps.importedMembers.claim(cardNumber, account.id);
+    if (!claim.ok) return invalid;
+    await this.credit(account, claim.record);
+    if (!claim.alreadyYours) await this.notify(account, claim.record);
+    return { ok: true, cardNumber, points: claim.record.balance };
+  }
+
+  /**
+   * Moves the claimed balance with one ledger entry under the card's key: a retry (or the recovery of a claim
+   * whose credit a crash cut short) replays it, and no other account can post under it.
+   */
+  private async credit(account: Account, record: ImportedMember): Promise<void> {
+    if (record.balance === 0) return;
+    await this.deps.loyalty.ensureMember(account.id);
+    const posted = await this.deps.loyalty.adjust({
+      accountId: account.id,
+      points: record.balance,
+      partnerId: null,
+      reason: `claimed card ${cardEnding(record.cardNumber)} from the old program`,
+      idempotencyKey: cardLedgerKey(record.cardNumber),
+    });
+    if (!posted.ok) throw new DomainError('conflict', `card ${cardEnding(record.cardNumber)} could not be credited: ${posted.reason}`);
+  }
+
+  /** Email when the record has one (free, and no SMS pumping); else SMS when configured; else nowhere. */
+  private deliveryFor(record: ImportedMember): { to: string; send(code: string): Promise<void> } | undefined {
+    const { email, phone } = record;
+    if (email) return { to: email, send: (code) => this.deps.mailer.send(cardClaimCode(email, cardEnding(record.cardNumber), code)) };
+    const sms = this.deps.sms;
+    if (phone && sms) return { to: phone, send: (code) => sms.send(smsCardClaimCode(phone, code, this.deps.host)) };
+    return undefined;
+  }
+
+  /** A code that could not be sent is discarded (as PhoneService does), so it does not hold the resend wait. */
+  private sendInBackground(accountId: string, send: () => Promise<void>): void {
+    void send().catch(async (error: unknown) => {
+      this.deps.logger.warn({ err: error, accountId }, 'card claim code not sent');
+      await this.deps.codes.discard(PURPOSE, accountId).catch(() => undefined);
+    });
+  }
+
+  private async notify(account: Account, record: ImportedMember): Promise<void> {
+    const change = `The loyalty card ${cardEnding(record.cardNumber)} from our old program was added to your account, with its ${record.balance} points.`;
+    await this.deps.mailer.send(securityChanged(account.email, change)).catch((error: unknown) => {
+      // The card is claimed and credited; a lost notice must not undo that or fail the page.
+      this.deps.logger.warn({ err: error, accountId: account.id }, 'security notice not sent');
+    });
+  }
+}

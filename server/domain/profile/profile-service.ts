@@ -1,0 +1,113 @@
+// Progressive profiling: which declared fields a member should be asked for now, saving answers and
+// "Not now", and the profile claims each scope releases.
+import type { ProfileFieldSpec } from '../../../config/profile-fields.ts';
+import type { Profile, ProfilesRepository } from './profiles.repository.ts';
+import { checkFieldValue } from './field-values.ts';
+
+/** A skipped optional field is asked again after this long. */
+export const SKIP_DAYS = 30;
+/** At most this many fields on one page. */
+export const FIELDS_PER_PAGE = 3;
+
+export interface DueRequest {
+  /** Claim names the client requires (client metadata required_claims). */
+  clientRequires: readonly string[];
+  /** The authorization asks for loyalty:redeem (fields wanted before the first redemption). */
+  redeeming: boolean;
+}
+
+export interface DueField {
+  spec: ProfileFieldSpec;
+  /** May be skipped ("Not now"): optional and not required by this client. */
+  skippable: boolean;
+}
+
+export class ProfileService {
+  private readonly profiles: ProfilesRepository;
+  private readonly fields: readonly ProfileFieldSpec[];
+  private readonly now: () => Date;
+
+  constructor(profiles: ProfilesRepository, fields: readonly ProfileFieldSpec[], now: () => Date = () => new Date()) {
+    this.profiles = profiles;
+    this.fields = fields;
+    this.now = now;
+  }
+
+  fieldSpec(name: string): ProfileFieldSpec | undefined {
+    return this.fields.find((field) => field.name === name);
+  }
+
+  recordSignIn(accountId: string): Promise<number> {
+    return this.profiles.recordSignIn(accountId);
+  }
+
+  /** The fields to ask now, client-required first; empty when the profile is complete enough. */
+  async due(accountId: string, request: DueRequest): Promise<DueField[]> {
+    const profile = await this.profiles.find(accountId);
+    const skipExpiry = this.now().getTime() - SKIP_DAYS * 24 * 3600 * 1000;
+    const due: DueField[] = [];
+    for (const spec of this.fields) {
+      const stored = profile.fields[spec.name];
+      if (stored?.value) continue;
+      const requiredByClient = request.clientRequires.includes(spec.name);
+      const skippedRecently = stored?.skippedAt ? stored.skippedAt.getTime() > skipExpiry : false;
+      const wanted = requiredByClient
+        || (spec.ask.atSignUp && !stored)
+        || (spec.ask.afterSignIns !== undefined && profile.signIns >= spec.ask.afterSignIns)
+        || (spec.ask.beforeRedemption && request.redeeming);
+      if (!wanted || (skippedRecently && !requiredByClient && !spec.required)) continue;
+      due.push({ spec, skippable: !spec.required && !requiredByClient });
+    }
+    return due.sort((a, b) => Number(a.skippable) - Number(b.skippable));
+  }
+
+  /**
+   * Saves the answers to the fields on the page; the skippable ones left empty count as "Not now". Returns
+   * field errors (message ids) and saves nothing when any answer does not fit or a required one is empty.
+   */
+  async answer(accountId: string, page: DueField[], input: Record<string, string | undefined>): Promise<{ ok: true } | { ok: false; errors: Record<string, string> }> {
+    const values: Record<string, string> = {};
+    const skipped: string[] = [];
+    const errors: Record<string, string> = {};
+    for (const { spec, skippable } of page) {
+      const raw = input[spec.name] ?? '';
+      if (!raw.trim() && skippable) {
+        skipped.push(spec.name);
+        continue;
+      }
+      const check = checkFieldValue(spec, raw, this.now());
+      if (check.ok) values[spec.name] = check.value;
+      else errors[spec.name] = check.error;
+    }
+    if (Object.keys(errors).length) return { ok: false, errors };
+    await this.profiles.update(accountId, { values, skipped }, this.now());
+    return { ok: true };
+  }
+
+  /** "Not now" for every skippable field on the page. */
+  async skip(accountId: string, page: DueField[]): Promise<void> {
+    const skipped = page.filter((field) => field.skippable).map((field) => field.spec.name);
+    if (skipped.length) await this.profiles.update(accountId, { skipped }, this.now());
+  }
+
+  /** The claims of the answered fields, grouped as OIDC has them (address is an object). */
+  async claims(accountId: string): Promise<Record<string, unknown>> {
+    return claimsOf(this.fields, await this.profiles.find(accountId));
+  }
+}
+
+export function claimsOf(fields: readonly ProfileFieldSpec[], profile: Profile): Record<string, unknown> {
+  const claims: Record<string, unknown> = {};
+  for (const spec of fields) {
+    const value = profile.fields[spec.name]?.value;
+    if (!value) continue;
+    if (spec.name.startsWith('address.')) {
+      const address = (claims.address ?? {}) as Record<string, string>;
+      address[spec.name.slice('address.'.length)] = value;
+      claims.address = address;
+    } else {
+      claims[spec.name] = value;
+    }
+  }
+  return claims;
+}
