@@ -26,6 +26,7 @@ function toAccount(doc: AccountDoc): Account {
     email: doc.email,
     emailVerified: doc.emailVerified,
     phone: doc.phone ?? null,
+    contactChangedAt: doc.contactChangedAt ?? null,
     passwordHash: doc.passwordHash ?? null,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
@@ -131,7 +132,10 @@ export class MongoAccountsRepository implements AccountsRepository {
     }
     const previous = before.phone ?? null;
     if (previous !== null && previous !== phone) await this.release('phone', previous, id);
-    return toAccount({ ...before, phone, updatedAt: now });
+    // A second write (no transactions): only a real change of number moves contactChangedAt.
+    if (previous === phone) return toAccount({ ...before, phone, updatedAt: now });
+    await this.accounts.updateOne({ _id: id }, { $set: { contactChangedAt: now } });
+    return toAccount({ ...before, phone, updatedAt: now, contactChangedAt: now });
   }
 
   async update(id: string, patch: AccountPatch): Promise<Account | undefined> {

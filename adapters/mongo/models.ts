@@ -24,6 +24,7 @@ export interface AccountDoc {
   createdAt: Date;
   updatedAt: Date;
   credentialsChangedAt: Date | null;
+  contactChangedAt?: Date | null;
 }
 
 export interface ClientDoc {
@@ -283,6 +284,7 @@ const accountSchema = new Schema<AccountDoc>(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     credentialsChangedAt: nullableDate,
+    contactChangedAt: nullableDate,
   },
   options,
 );

@@ -7,7 +7,7 @@ import { DomainError } from '../../server/domain/errors.ts';
 import { isUniqueViolation } from './database.ts';
 import { date, dateOrNull, integer, text, textOrNull, type Row } from './rows.ts';
 
-const COLUMNS = 'id, email, email_verified, password_hash, created_at, updated_at, credentials_changed_at, phone';
+const COLUMNS = 'id, email, email_verified, password_hash, created_at, updated_at, credentials_changed_at, phone, contact_changed_at';
 
 function toAccount(row: Row): Account {
   return {
@@ -15,6 +15,7 @@ function toAccount(row: Row): Account {
     email: text(row, 'email'),
     emailVerified: integer(row, 'email_verified') === 1,
     phone: textOrNull(row, 'phone'),
+    contactChangedAt: dateOrNull(row, 'contact_changed_at'),
     passwordHash: textOrNull(row, 'password_hash'),
     createdAt: date(row, 'created_at'),
     updatedAt: date(row, 'updated_at'),
@@ -35,11 +36,13 @@ export class SqliteAccountsRepository implements AccountsRepository {
 
   constructor(db: DatabaseSync) {
     this.db = db;
-    this.insertStmt = db.prepare(`INSERT INTO accounts (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL) RETURNING ${COLUMNS}`);
+    this.insertStmt = db.prepare(`INSERT INTO accounts (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL) RETURNING ${COLUMNS}`);
     this.byIdStmt = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE id = ?`);
     this.byEmailStmt = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE email = ?`);
     this.byPhoneStmt = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE phone = ?`);
-    this.setPhoneStmt = db.prepare(`UPDATE accounts SET phone = ?, updated_at = ? WHERE id = ? RETURNING ${COLUMNS}`);
+    // contact_changed_at moves only when the number really changes (IS NOT: NULL-safe comparison).
+    this.setPhoneStmt = db.prepare(`UPDATE accounts SET contact_changed_at = CASE WHEN phone IS NOT ?1 THEN ?2 ELSE contact_changed_at END,
+      phone = ?1, updated_at = ?2 WHERE id = ?3 RETURNING ${COLUMNS}`);
     this.deleteStmt = db.prepare('DELETE FROM accounts WHERE id = ?');
     this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM accounts');
   }

@@ -216,6 +216,11 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 9,
+    // When the phone last changed: redemptions pause for 24 hours after a change of a code-receiving contact.
+    sql: 'ALTER TABLE accounts ADD COLUMN contact_changed_at INTEGER;',
+  },
+  {
     version: 8,
     // Progressive profile: one row per declared field (so changes to different fields never undo each
     // other), and the member's sign-in count (fields may wait for the n-th sign-in).

@@ -82,7 +82,7 @@ export function memberApiRouter(deps: MemberApiDeps): Router {
     }
     if (!check.ok && check.reason === 'frozen') {
       ctx.set('Retry-After', String(check.retryAfterSeconds ?? 0));
-      throw new DomainError('redemption_frozen', 'Redemptions are paused for 24 hours after a password change');
+      throw new DomainError('redemption_frozen', 'Redemptions are paused for 24 hours after a password or phone change');
     }
     if (!check.ok) throw new DomainError('forbidden', 'only a verified member can redeem points');
 

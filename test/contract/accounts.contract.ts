@@ -107,8 +107,10 @@ export function describeAccountsContract(open: OpenStorage): void {
         const phone = uniquePhone();
         await sleep(5);
         const updated = await accounts().setPhone(created.id, phone);
-        expect(updated).toEqual({ ...created, phone, updatedAt: expect.any(Date) });
+        expect(created.contactChangedAt).toBeNull();
+        expect(updated).toEqual({ ...created, phone, updatedAt: expect.any(Date), contactChangedAt: expect.any(Date) });
         expect(updated?.updatedAt.getTime()).toBeGreaterThan(created.updatedAt.getTime());
+        expect(updated?.contactChangedAt?.getTime()).toBe(updated?.updatedAt.getTime());
         expect(await accounts().findById(created.id)).toEqual(updated);
         expect(await accounts().findByPhone(phone)).toEqual(updated);
         expect(await accounts().findByPhone(uniquePhone())).toBeUndefined();
@@ -121,8 +123,13 @@ export function describeAccountsContract(open: OpenStorage): void {
       it('accepts the number the account already has, and still frees it afterwards', async () => {
         const account = await newAccount();
         const phone = uniquePhone();
-        await accounts().setPhone(account.id, phone);
-        expect(await accounts().setPhone(account.id, phone)).toMatchObject({ id: account.id, phone });
+        const first = await accounts().setPhone(account.id, phone);
+        await sleep(5);
+        const same = await accounts().setPhone(account.id, phone);
+        expect(same).toMatchObject({ id: account.id, phone });
+        // Setting the same number again is no change of contact.
+        expect(same?.contactChangedAt?.getTime()).toBe(first?.contactChangedAt?.getTime());
+        expect((await accounts().findById(account.id))?.contactChangedAt?.getTime()).toBe(first?.contactChangedAt?.getTime());
         expect(await accounts().findByPhone(phone)).toMatchObject({ id: account.id });
 
         await accounts().setPhone(account.id, null);

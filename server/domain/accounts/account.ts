@@ -15,6 +15,8 @@ export interface Account {
   updatedAt: Date;
   /** Sessions and grants that started before this instant are no longer honoured. */
   credentialsChangedAt: Date | null;
+  /** When a contact that receives codes (the phone) last changed: redemptions pause for a day after it. */
+  contactChangedAt: Date | null;
 }
 
 export type AccountPatch = Partial<Pick<Account, 'emailVerified' | 'passwordHash' | 'credentialsChangedAt'>>;

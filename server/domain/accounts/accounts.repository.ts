@@ -16,7 +16,8 @@ export interface AccountsRepository {
   /** `phone` in E.164 (see phone-number.ts). */
   findByPhone(phone: string): Promise<Account | undefined>;
   /**
-   * Sets (or with null removes) the account's verified phone and bumps updatedAt; the old number is
+   * Sets (or with null removes) the account's verified phone, sets contactChangedAt to now and bumps
+   * updatedAt (a number set to the one it already has changes nothing but updatedAt); the old number is
    * freed. Throws DomainError('duplicate') when another account holds the number; returns undefined
    * when the account does not exist. Setting the number the account already has succeeds.
    */

@@ -7,7 +7,7 @@ const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 const now = Math.floor(NOW / 1000);
 const account = (overrides: Partial<Account> = {}): Account => ({
   id: 'a1', email: 'a@example.com', emailVerified: true, phone: null, passwordHash: 'x',
-  createdAt: new Date(0), updatedAt: new Date(0), credentialsChangedAt: null, ...overrides,
+  createdAt: new Date(0), updatedAt: new Date(0), credentialsChangedAt: null, contactChangedAt: null, ...overrides,
 });
 
 describe('checkRedemption', () => {
@@ -34,6 +34,8 @@ describe('checkRedemption', () => {
   it('freezes redemption for 24 hours after a credential change', () => {
     const changed = account({ credentialsChangedAt: new Date(NOW - 3600_000) });
     expect(checkRedemption(changed, { acr: 'urn:loyalty:loa:2', authTime: now }, NOW)).toEqual({ ok: false, reason: 'frozen', retryAfterSeconds: 23 * 3600 });
+    const phoneChanged = account({ credentialsChangedAt: new Date(NOW - 48 * 3600_000), contactChangedAt: new Date(NOW - 2 * 3600_000) });
+    expect(checkRedemption(phoneChanged, { acr: 'urn:loyalty:loa:2', authTime: now }, NOW)).toEqual({ ok: false, reason: 'frozen', retryAfterSeconds: 22 * 3600 });
     const dayOld = account({ credentialsChangedAt: new Date(NOW - 24 * 3600_000) });
     expect(checkRedemption(dayOld, { acr: 'urn:loyalty:loa:2', authTime: now }, NOW)).toEqual({ ok: true });
   });

@@ -1,5 +1,5 @@
 // Who may redeem points right now: a verified member, signed in with two factors (or a passkey) in the
-// last 10 minutes, whose credentials did not change in the last 24 hours (a thief's first move).
+// last 10 minutes, whose password or phone did not change in the last 24 hours (a thief's first moves).
 import { ACR, acrRank } from '../../../config/assurance.ts';
 import type { Account } from '../accounts/account.ts';
 
@@ -23,7 +23,9 @@ export function checkRedemption(account: Account, auth: Authentication, nowMs = 
   const strong = acrRank(auth.acr) >= acrRank(REDEMPTION_ACR);
   const recent = auth.authTime !== undefined && nowSeconds - auth.authTime <= REDEMPTION_MAX_AUTH_AGE_SECONDS && auth.authTime <= nowSeconds + 60;
   if (!strong || !recent) return { ok: false, reason: 'step_up' };
-  const changedAt = account.credentialsChangedAt?.getTime();
+  // The later of a password reset and a change of phone (a thief's first moves).
+  const changes = [account.credentialsChangedAt, account.contactChangedAt].filter((d): d is Date => d !== null).map((d) => d.getTime());
+  const changedAt = changes.length ? Math.max(...changes) : undefined;
   if (changedAt !== undefined && nowMs - changedAt < REDEMPTION_FREEZE_SECONDS * 1000) {
     return { ok: false, reason: 'frozen', retryAfterSeconds: Math.ceil((changedAt + REDEMPTION_FREEZE_SECONDS * 1000 - nowMs) / 1000) };
   }

@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { followLink, isStepUpPage, openLoginPage, signIn, signUpAndVerify, stepUpWithEmailCode, uniqueEmail, UserAgent } from '../../support/member.ts';
 import { authorizationRequest, discover, exchange, type oidc, REDIRECT_URI, registerClient } from '../../support/oidc-client.ts';
+import { confirmItsYou } from '../../support/account.ts';
+import { addPhoneOnAccount, uniquePhone } from '../../support/phone.ts';
 import { useMemberServer } from '../../support/suite.ts';
 import { STORES } from '../../support/test-server.ts';
 
@@ -168,5 +170,19 @@ describe.each(STORES)('member redemption API (%s)', (store) => {
     expect(((await frozen.json()) as { error: string }).error).toBe('redemption_frozen');
     expect(Number(frozen.headers.get('retry-after'))).toBeGreaterThan(23 * 3600);
     expect(await balance(token)).toBe(300);
+  });
+
+  test('adding a phone pauses redemptions for 24 hours too', async () => {
+    const { email } = await member(300);
+    const { ua } = await tokenFor(email, true);
+    await confirmItsYou(ua, fx.sink, email);
+    await addPhoneOnAccount(ua, fx.sms, uniquePhone());
+    // The same browser: its two-factor session from a minute ago still satisfies loa:2.
+    const { accessToken, claims } = await tokenFor(email, true, ua);
+    expect(claims.acr).toBe(LOA2);
+    const frozen = await redeem(accessToken, { points: 10 });
+    expect(frozen.status).toBe(403);
+    expect(((await frozen.json()) as { error: string }).error).toBe('redemption_frozen');
+    expect(await balance(accessToken)).toBe(300);
   });
 });
