@@ -11,6 +11,7 @@ import { AccountService } from './domain/accounts/account-service.ts';
 import { CardClaimService } from './domain/loyalty/card-claim.ts';
 import { LoyaltyService } from './domain/loyalty/loyalty-service.ts';
 import { PartnerLinks } from './domain/partners/partner-links.ts';
+import { CouponService } from './domain/coupons/coupon-service.ts';
 import { ProfileService } from './domain/profile/profile-service.ts';
 import { ensureBootstrapAdminClient } from './domain/clients/bootstrap-admin.ts';
 import { CodeService } from './domain/codes/code-service.ts';
@@ -38,6 +39,7 @@ export interface Container {
   accounts: AccountService;
   loyalty: LoyaltyService;
   partnerLinks: PartnerLinks;
+  coupons: CouponService;
   /** The signing keys (private; the partner API verifies its tokens with their public halves). */
   jwks: PrivateJwk[];
   provider: Provider;
@@ -79,6 +81,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const codes = new CodeService(storage.codes, deriveKey(kek, 'one-time-codes'), config.codeResendCooldownSeconds);
     const loyalty = new LoyaltyService(storage.loyalty);
     const profiles = new ProfileService(storage.profiles, config.profileFields);
+    const coupons = new CouponService(storage.coupons, loyalty);
     const partnerLinks = new PartnerLinks(storage.partners, deriveKey(kek, 'pairwise-subjects'));
     const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger });
     const sms = createSmsSender(config, logger);
@@ -131,6 +134,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       passkeys,
       profiles,
       loyalty,
+      coupons,
       cardClaims: new CardClaimService({ importedMembers: storage.importedMembers, loyalty, codes, mailer, sms, host, logger }),
       passkeyOffer: new PasskeyOffer(passkeys, production),
       mailer,
@@ -158,6 +162,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       accounts,
       loyalty,
       partnerLinks,
+      coupons,
       jwks,
       provider,
       interactions,

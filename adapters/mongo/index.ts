@@ -9,6 +9,7 @@ import { MongoImportedMembersRepository } from './imported-members.ts';
 import { ensureIndexes } from './indexes.ts';
 import { MongoKeysRepository } from './keys.ts';
 import { MongoLoyaltyRepository } from './loyalty.ts';
+import { MongoCouponsRepository } from './coupons.ts';
 import { MongoPartnersRepository } from './partners.ts';
 import { MongoProfilesRepository } from './profiles.ts';
 import { registerModels } from './models.ts';
@@ -39,6 +40,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       loyalty: new MongoLoyaltyRepository(models),
       importedMembers: new MongoImportedMembersRepository(models),
       partners: new MongoPartnersRepository(models.partners, models.partnerLinks),
+      coupons: new MongoCouponsRepository(models.couponCampaigns, models.couponUses),
       profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns),
       oidc: new MongoOidcStore(models.oidc),
       async ping() {

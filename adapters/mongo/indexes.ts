@@ -52,6 +52,15 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
     [models.ledgerKeys.collection, [{ key: { status: 1, createdAt: 1 }, name: 'status_1_createdAt_1' }]],
     [models.partners.collection, [{ key: { createdAt: 1, _id: 1 }, name: 'createdAt_1__id_1' }]],
     [models.partnerLinks.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
+    [
+      models.couponCampaigns.collection,
+      [
+        // One code per partner: a unique insert, which FerretDB 1.24 makes atomic.
+        { key: { partnerId: 1, code: 1 }, name: 'partnerId_1_code_1', unique: true },
+        { key: { code: 1 }, name: 'code_1' },
+      ],
+    ],
+    [models.couponUses.collection, [{ key: { campaignId: 1, kind: 1, accountId: 1 }, name: 'campaignId_1_kind_1_accountId_1' }]],
     [models.profileFields.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
     [
       models.oidc.collection,

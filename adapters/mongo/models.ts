@@ -2,6 +2,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { ImportedMember } from '../../server/domain/loyalty/imported-members.repository.ts';
 import type { EnrolmentChannel, LedgerEntry } from '../../server/domain/loyalty/loyalty.repository.ts';
+import type { Campaign } from '../../server/domain/coupons/coupons.repository.ts';
 import type { PartnerMemberLink } from '../../server/domain/partners/partners.repository.ts';
 
 /**
@@ -216,6 +217,20 @@ export interface ImportedMemberClaimDoc {
 export interface PartnerDoc {
   _id: string;
   name: string;
+  createdAt: Date;
+}
+
+/** A partner's coupon campaign; (partnerId, code) is unique. */
+export interface CouponCampaignDoc extends Omit<Campaign, 'id'> {
+  _id: string;
+}
+
+/** One slot of a coupon use: _id "<campaign>:<n>" (total) or "<campaign>:<account>:<k>" (per member). */
+export interface CouponUseDoc {
+  _id: string;
+  campaignId: string;
+  accountId: string;
+  kind: 'total' | 'member';
   createdAt: Date;
 }
 
@@ -483,6 +498,32 @@ const partnerSchema = new Schema<PartnerDoc>(
   options,
 );
 
+const couponCampaignSchema = new Schema<CouponCampaignDoc>(
+  {
+    _id: { type: String, required: true },
+    partnerId: givenString('partnerId'),
+    code: { type: String, required: true },
+    points: { type: Number, required: true, min: 1 },
+    perMemberLimit: { type: Number, required: true, min: 1 },
+    totalLimit: { type: Number, required: true, min: 1 },
+    startsAt: { type: Date, required: true },
+    endsAt: { type: Date, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  options,
+);
+
+const couponUseSchema = new Schema<CouponUseDoc>(
+  {
+    _id: { type: String, required: true },
+    campaignId: { type: String, required: true },
+    accountId: givenString('accountId'),
+    kind: { type: String, required: true, enum: ['total', 'member'] },
+    createdAt: { type: Date, required: true },
+  },
+  options,
+);
+
 const partnerLinkSchema = new Schema<PartnerLinkDoc>(
   {
     _id: { type: String, required: true },
@@ -553,6 +594,8 @@ export interface Models {
   importedMemberClaims: Model<ImportedMemberClaimDoc>;
   partners: Model<PartnerDoc>;
   partnerLinks: Model<PartnerLinkDoc>;
+  couponCampaigns: Model<CouponCampaignDoc>;
+  couponUses: Model<CouponUseDoc>;
   profileFields: Model<ProfileFieldDoc>;
   profileSignIns: Model<ProfileSignInsDoc>;
   oidc: Model<OidcDoc>;
@@ -581,6 +624,8 @@ export function registerModels(connection: Connection): Models {
     importedMemberClaims: connection.model<ImportedMemberClaimDoc>('ImportedMemberClaim', importedMemberClaimSchema, 'imported_member_claims'),
     partners: connection.model<PartnerDoc>('Partner', partnerSchema, 'partners'),
     partnerLinks: connection.model<PartnerLinkDoc>('PartnerLink', partnerLinkSchema, 'partner_member_links'),
+    couponCampaigns: connection.model<CouponCampaignDoc>('CouponCampaign', couponCampaignSchema, 'coupon_campaigns'),
+    couponUses: connection.model<CouponUseDoc>('CouponUse', couponUseSchema, 'coupon_uses'),
     profileFields: connection.model<ProfileFieldDoc>('ProfileField', profileFieldSchema, 'profile_fields'),
     profileSignIns: connection.model<ProfileSignInsDoc>('ProfileSignIns', profileSignInsSchema, 'profile_sign_ins'),
     oidc: connection.model<OidcDoc>('OidcPayload', oidcSchema, 'oidc_payloads'),

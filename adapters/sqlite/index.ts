@@ -3,6 +3,7 @@ import type { Storage } from '../../server/domain/storage.ts';
 import { SqliteAccountsRepository } from './accounts.ts';
 import { SqliteClientsRepository } from './clients.ts';
 import { SqliteCodesRepository } from './codes.ts';
+import { SqliteCouponsRepository } from './coupons.ts';
 import { openDatabase } from './database.ts';
 import { SqliteFactorsRepository } from './factors.ts';
 import { SqliteImportedMembersRepository } from './imported-members.ts';
@@ -34,6 +35,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     factors: new SqliteFactorsRepository(db),
     passkeys: new SqlitePasskeysRepository(db),
     partners: new SqlitePartnersRepository(db),
+    coupons: new SqliteCouponsRepository(db),
     profiles: new SqliteProfilesRepository(db),
     // Points live on the synchronous=FULL connection (design §4): a committed post survives power loss.
     loyalty: new SqliteLoyaltyRepository(db),

@@ -239,4 +239,33 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 10,
+    // Coupon campaigns (one code per partner) and their uses: a use holds one slot row per limit, keyed
+    // "<campaign>:<n>" (total) and "<campaign>:<account>:<k>" (per member), so a limit is a primary key.
+    sql: `
+      CREATE TABLE coupon_campaigns (
+        id TEXT PRIMARY KEY,
+        partner_id TEXT NOT NULL,
+        code TEXT NOT NULL CHECK (length(code) BETWEEN 4 AND 32 AND code NOT GLOB '*[^A-Z0-9-]*'),
+        points INTEGER NOT NULL CHECK (points > 0),
+        per_member_limit INTEGER NOT NULL CHECK (per_member_limit > 0),
+        total_limit INTEGER NOT NULL CHECK (total_limit > 0),
+        starts_at INTEGER NOT NULL,
+        ends_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        CHECK (ends_at > starts_at),
+        UNIQUE (partner_id, code)
+      ) STRICT;
+      CREATE INDEX coupon_campaigns_code ON coupon_campaigns (code);
+      CREATE TABLE coupon_uses (
+        id TEXT PRIMARY KEY,
+        campaign_id TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('total', 'member')),
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX coupon_uses_campaign ON coupon_uses (campaign_id, kind);
+    `,
+  },
 ];

@@ -8,6 +8,7 @@ import type { InteractionDeps } from '../shared/deps.ts';
 import { seeOther } from '../shared/page.ts';
 import { appSettings } from './app-settings.ts';
 import { cardClaimPages } from './card-claim.ts';
+import { couponPages } from './coupon.ts';
 import { loadMember, memberOf, requireRecentStrongSignIn } from './member-session.ts';
 import { passkeySettings } from './passkey-settings.ts';
 import { phoneSettings } from './phone-settings.ts';
@@ -23,6 +24,7 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   const phone = phoneSettings(deps);
   const sessions = sessionSettings(deps);
   const card = cardClaimPages(deps);
+  const coupon = couponPages(deps);
 
   const member = loadMember(deps);
   const csrf = deps.csrf.verify((ctx) => `account\0${memberOf(ctx).sessionId}`);
@@ -66,5 +68,9 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.post('/card', ...post, card.start);
   router.get('/card/verify', member, card.showCode);
   router.post('/card/verify', ...post, card.confirm);
+
+  // A coupon adds points the partner chose to give: a signed-in member with a CSRF token is enough.
+  router.get('/coupon', member, coupon.show);
+  router.post('/coupon', ...post, coupon.redeem);
   return router;
 }

@@ -5,6 +5,7 @@ import type { PhoneService } from '../../server/domain/accounts/phone-service.ts
 import type { CodeFactor } from '../../server/domain/factors/code-factor.ts';
 import type { TotpFactor } from '../../server/domain/factors/totp-factor.ts';
 import type { CardClaimService } from '../../server/domain/loyalty/card-claim.ts';
+import type { CouponService } from '../../server/domain/coupons/coupon-service.ts';
 import type { LoyaltyService } from '../../server/domain/loyalty/loyalty-service.ts';
 import type { PasskeyService } from '../../server/domain/passkeys/passkey-service.ts';
 import type { ProfileService } from '../../server/domain/profile/profile-service.ts';
@@ -29,6 +30,7 @@ export interface InteractionDeps {
   loyalty: LoyaltyService;
   /** Claiming a card of the old program into the account. */
   cardClaims: CardClaimService;
+  coupons: CouponService;
   /** Passkey (WebAuthn) ceremonies. */
   passkeys: PasskeyService;
   /** Whether to offer a passkey after a password sign-in. */

@@ -2,6 +2,7 @@
 import type { AccountsRepository } from './accounts/accounts.repository.ts';
 import type { ClientsRepository } from './clients/clients.repository.ts';
 import type { CodesRepository } from './codes/codes.repository.ts';
+import type { CouponsRepository } from './coupons/coupons.repository.ts';
 import type { FactorsRepository } from './factors/factors.repository.ts';
 import type { KeysRepository } from './keys/keys.repository.ts';
 import type { ImportedMembersRepository } from './loyalty/imported-members.repository.ts';
@@ -23,6 +24,8 @@ export interface Storage {
   /** Members of the old program waiting to be claimed (issue 4). */
   readonly importedMembers: ImportedMembersRepository;
   readonly partners: PartnersRepository;
+  /** Partners' coupon campaigns and their capped uses (issue 4). */
+  readonly coupons: CouponsRepository;
   readonly profiles: ProfilesRepository;
   readonly oidc: OidcStore;
   /** Resolves when the store answers a trivial query; rejects otherwise (readiness probe). */

@@ -50,6 +50,7 @@ const PAGES: Record<string, Record<string, unknown>> = {
   'account/phone': { action: '/account/phone', value: 'abc', error: 'phone.invalid' },
   'account/phone-code': { action: '/account/phone/verify', resendAction: '/account/phone', resendValue: '+447911123456', destination: '+44 ••• ••• 3456', error: 'code.exhausted', info: null },
   'account/card': { action: '/account/card', value: '12ab', error: 'card.invalid' },
+  'account/coupon': { action: '/account/coupon', value: 'summer-24', error: 'coupon.error.member_limit' },
   'account/card-code': { action: '/account/card/verify', resendAction: '/account/card', resendValue: '00123456789', smsEnabled: true, error: 'code.invalid', info: 'card.sent' },
   'account/card-code#no-sms': { action: '/account/card/verify', resendAction: '/account/card', resendValue: '00123456789', smsEnabled: false, error: null, info: 'code.too_soon' },
   'verification/verify': { action: '/v', resendAction: '/v/resend', email: 'j***@example.com', error: 'code.invalid', info: 'verify.sent', cooldownSeconds: 30 },

@@ -3,6 +3,7 @@ import type { Storage } from '../../server/domain/storage.ts';
 import { describeAccountsContract } from './accounts.contract.ts';
 import { describeClientsContract } from './clients.contract.ts';
 import { describeCodesContract } from './codes.contract.ts';
+import { describeCouponsContract } from './coupons.contract.ts';
 import { describeFactorsContract } from './factors.contract.ts';
 import { useStorage } from './harness.ts';
 import { describeImportedMembersContract } from './imported-members.contract.ts';
@@ -25,6 +26,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describeLoyaltyContract(open);
     describeImportedMembersContract(open);
     describePartnersContract(open);
+    describeCouponsContract(open);
     describeProfilesContract(open);
     describeOidcStoreContract(open);
 

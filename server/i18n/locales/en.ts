@@ -202,6 +202,18 @@ export const en = {
   'card.sms_unavailable': 'We cannot send text messages at the moment: if we only have a mobile number for your card, contact support.',
   'card.code_hint': 'The code has 6 digits and comes by email or text message.',
   'card.confirm': 'Claim card',
+  // Redeeming a partner's coupon code on the account pages
+  'account.redeem_coupon': 'Redeem a coupon code',
+  'account.notice.coupon_redeemed': 'Coupon redeemed. Its points are in your balance now.',
+  'coupon.title': 'Redeem a coupon code',
+  'coupon.intro': 'Enter a coupon code from one of our partners. Its points go straight to your balance.',
+  'coupon.label': 'Coupon code',
+  'coupon.hint': '4 to 32 letters, digits or dashes. Upper or lower case is fine.',
+  'coupon.submit': 'Redeem',
+  'coupon.error.unknown': 'This code is not valid or has expired. Check it and try again.',
+  'coupon.error.not_started': 'This code cannot be used yet. Try again when the offer starts.',
+  'coupon.error.used_up': 'This code has been used as many times as the offer allows.',
+  'coupon.error.member_limit': 'You have already used this code as many times as the offer allows.',
 
   // Passkeys
   'passkey.sign_in': 'Sign in with a passkey',
