@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { type AttackProtection, attackProtection, attackProtectionProblems } from './attack-protection.ts';
 import { KNOWN_FIELDS, parseProfileFields, type ProfileFieldSpec } from './profile-fields.ts';
 import { configSchema, decodeKey, type RawConfig } from './schema.ts';
 
@@ -31,6 +32,8 @@ export interface Config {
   sms: SmsSettings;
   /** The program's profile fields (config/profile-fields.ts). */
   profileFields: readonly ProfileFieldSpec[];
+  /** Rate limits, lockout, stuffing detection, SMS pumping and fake-account rules (config/attack-protection.ts). */
+  attackProtection: AttackProtection;
 }
 
 export interface SmsSettings {
@@ -79,6 +82,7 @@ function productionProblems(raw: RawConfig, issuer: URL): string[] {
   if (raw.SMS_WEBHOOK_URL && !isHttpsOrLoopback(new URL(raw.SMS_WEBHOOK_URL))) {
     problems.push('SMS_WEBHOOK_URL: must be an https URL in production (it carries one-time codes) unless the host is loopback');
   }
+  problems.push(...attackProtectionProblems(raw));
   return problems;
 }
 
@@ -155,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     webauthn: Object.freeze(webauthnSettings(raw, issuerText)),
     sms: Object.freeze(sms),
     profileFields: Object.freeze(profileFields(raw)),
+    attackProtection: Object.freeze(attackProtection(raw)),
   });
 }
 

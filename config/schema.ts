@@ -2,6 +2,7 @@
 // The README's configuration table is generated from this file (npm run config:docs).
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
+import { attackProtectionSettings } from './attack-protection-settings.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
@@ -140,6 +141,7 @@ export const settings = {
     description: 'Comma-separated origins (scheme://host[:port]) allowed to use passkeys, matched exactly.',
     defaultText: 'the ISSUER origin',
   },
+  ...attackProtectionSettings,
 } as const;
 
 export type SettingKey = keyof typeof settings;

@@ -4,6 +4,7 @@ import type { Storage } from '../../server/domain/storage.ts';
 import { MongoAccountsRepository } from './accounts.ts';
 import { MongoClientsRepository } from './clients.ts';
 import { MongoCodesRepository } from './codes.ts';
+import { MongoDevicesRepository } from './devices.ts';
 import { MongoFactorsRepository } from './factors.ts';
 import { MongoImportedMembersRepository } from './imported-members.ts';
 import { ensureIndexes } from './indexes.ts';
@@ -42,6 +43,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       partners: new MongoPartnersRepository(models.partners, models.partnerLinks),
       coupons: new MongoCouponsRepository(models.couponCampaigns, models.couponUses),
       profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns),
+      devices: new MongoDevicesRepository(models.knownDevices),
       oidc: new MongoOidcStore(models.oidc),
       async ping() {
         const db = connection.db;

@@ -62,6 +62,7 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
     ],
     [models.couponUses.collection, [{ key: { campaignId: 1, kind: 1, accountId: 1 }, name: 'campaignId_1_kind_1_accountId_1' }]],
     [models.profileFields.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
+    [models.knownDevices.collection, [{ key: { accountId: 1, lastSeenAt: -1 }, name: 'accountId_1_lastSeenAt_-1' }]],
     [
       models.oidc.collection,
       [

@@ -5,6 +5,7 @@ import { SqliteClientsRepository } from './clients.ts';
 import { SqliteCodesRepository } from './codes.ts';
 import { SqliteCouponsRepository } from './coupons.ts';
 import { openDatabase } from './database.ts';
+import { SqliteDevicesRepository } from './devices.ts';
 import { SqliteFactorsRepository } from './factors.ts';
 import { SqliteImportedMembersRepository } from './imported-members.ts';
 import { SqliteKeysRepository } from './keys.ts';
@@ -37,6 +38,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     partners: new SqlitePartnersRepository(db),
     coupons: new SqliteCouponsRepository(db),
     profiles: new SqliteProfilesRepository(db),
+    devices: new SqliteDevicesRepository(db),
     // Points live on the synchronous=FULL connection (design §4): a committed post survives power loss.
     loyalty: new SqliteLoyaltyRepository(db),
     importedMembers: new SqliteImportedMembersRepository(db),

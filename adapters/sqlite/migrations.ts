@@ -268,4 +268,23 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX coupon_uses_campaign ON coupon_uses (campaign_id, kind);
     `,
   },
+  {
+    version: 14,
+    // Devices each account signed in on (risk signals: new device, new country, impossible travel). The device
+    // cookie is stored only as an HMAC; one row per (account, device).
+    sql: `
+      CREATE TABLE known_devices (
+        account_id TEXT NOT NULL,
+        device_hash TEXT NOT NULL CHECK (length(device_hash) BETWEEN 16 AND 128),
+        first_seen_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        last_ip TEXT,
+        last_country TEXT,
+        user_agent TEXT,
+        PRIMARY KEY (account_id, device_hash),
+        CHECK (last_seen_at >= first_seen_at)
+      ) STRICT;
+      CREATE INDEX known_devices_recent ON known_devices (account_id, last_seen_at);
+    `,
+  },
 ];

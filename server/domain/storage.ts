@@ -3,6 +3,7 @@ import type { AccountsRepository } from './accounts/accounts.repository.ts';
 import type { ClientsRepository } from './clients/clients.repository.ts';
 import type { CodesRepository } from './codes/codes.repository.ts';
 import type { CouponsRepository } from './coupons/coupons.repository.ts';
+import type { DevicesRepository } from './devices/devices.repository.ts';
 import type { FactorsRepository } from './factors/factors.repository.ts';
 import type { KeysRepository } from './keys/keys.repository.ts';
 import type { ImportedMembersRepository } from './loyalty/imported-members.repository.ts';
@@ -27,6 +28,8 @@ export interface Storage {
   /** Partners' coupon campaigns and their capped uses (issue 4). */
   readonly coupons: CouponsRepository;
   readonly profiles: ProfilesRepository;
+  /** Devices each account signed in on (risk signals; issue 5). */
+  readonly devices: DevicesRepository;
   readonly oidc: OidcStore;
   /** Resolves when the store answers a trivial query; rejects otherwise (readiness probe). */
   ping(): Promise<void>;

@@ -4,6 +4,7 @@ import { describeAccountsContract } from './accounts.contract.ts';
 import { describeClientsContract } from './clients.contract.ts';
 import { describeCodesContract } from './codes.contract.ts';
 import { describeCouponsContract } from './coupons.contract.ts';
+import { describeDevicesContract } from './devices.contract.ts';
 import { describeFactorsContract } from './factors.contract.ts';
 import { useStorage } from './harness.ts';
 import { describeImportedMembersContract } from './imported-members.contract.ts';
@@ -28,6 +29,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describePartnersContract(open);
     describeCouponsContract(open);
     describeProfilesContract(open);
+    describeDevicesContract(open);
     describeOidcStoreContract(open);
 
     describe('lifecycle', () => {

@@ -1,0 +1,99 @@
+// The attack-protection settings (issue 5): thresholds an operator may tune, each documented for the README table.
+import { isSupportedCountry } from 'libphonenumber-js/max';
+import { z } from 'zod';
+
+/** A whole number in [min, max], named in the error so the boot message says what is expected. */
+const count = (min: number, max: number) => z.coerce
+  .number({ error: `expected a whole number ${min}-${max}` })
+  .int(`expected a whole number ${min}-${max}`)
+  .min(min, `expected a whole number ${min}-${max}`)
+  .max(max, `expected a whole number ${min}-${max}`);
+
+const countryList = z
+  .string()
+  .transform((value) => value.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean))
+  .refine((codes) => codes.length > 0 && codes.every((c) => c === '*' || (/^[A-Z]{2}$/.test(c) && isSupportedCountry(c))), 'expected comma-separated ISO 3166-1 alpha-2 country codes such as GB,IE (or * for every country)');
+
+export const attackProtectionSettings = {
+  SIGN_IN_PAIR_FAILURES: {
+    schema: count(3, 1000).default(10),
+    description: 'Consecutive failed sign-ins for one email from one IP address before that pair is blocked for SIGN_IN_PAIR_BLOCK_MINUTES. A success resets the count.',
+    defaultText: '10',
+  },
+  SIGN_IN_PAIR_BLOCK_MINUTES: {
+    schema: count(1, 1440).default(15),
+    description: 'How long a blocked (email, IP) pair stays blocked.',
+    defaultText: '15',
+  },
+  SIGN_IN_ACCOUNT_FAILURES_PER_HOUR: {
+    schema: count(10, 100000).default(100),
+    description: 'Failed sign-ins for one email from any addresses in an hour before that account needs extra proof on unrecognised devices: the bot challenge plus an emailed unlock link (never a hard lockout). Devices the member signed in on before are not affected.',
+    defaultText: '100',
+  },
+  SIGN_IN_IP_FAILURES_PER_DAY: {
+    schema: count(10, 1000000).default(100),
+    description: 'Failed sign-ins from one IP address in a day before password sign-ins from it are refused until the day is over.',
+    defaultText: '100',
+  },
+  SIGN_UPS_PER_IP_PER_HOUR: {
+    schema: count(1, 100000).default(50),
+    description: 'Sign-ups from one IP address in an hour; more are refused with a page saying when to try again.',
+    defaultText: '50',
+  },
+  SIGN_UPS_PER_DEVICE_PER_HOUR: {
+    schema: count(1, 1000).default(5),
+    description: 'Sign-ups from one browser (device cookie) in an hour.',
+    defaultText: '5',
+  },
+  STUFFING_ACCOUNTS_PER_IP: {
+    schema: count(2, 10000).default(5),
+    description: 'Credential stuffing, one source: when this many different emails fail to sign in from one IP address within an hour, sign-ins from that address on unrecognised devices need the bot challenge for 24 hours.',
+    defaultText: '5',
+  },
+  STUFFING_FAILURES_PER_5_MIN: {
+    schema: count(10, 1000000).default(100),
+    description: 'Credential stuffing, many sources: when this many sign-ins fail within 5 minutes from at least 10 addresses and at least STUFFING_UNKNOWN_PERCENT of them name no account, every sign-in on an unrecognised device needs the bot challenge for 30 minutes.',
+    defaultText: '100',
+  },
+  STUFFING_UNKNOWN_PERCENT: {
+    schema: count(1, 100).default(50),
+    description: 'Share (percent) of failed sign-ins naming no account that marks a burst of failures as credential stuffing.',
+    defaultText: '50',
+  },
+  SMS_PER_NUMBER_PER_HOUR: {
+    schema: count(1, 100).default(3),
+    description: 'Text messages to one mobile number in an hour (SMS pumping defence).',
+    defaultText: '3',
+  },
+  SMS_PER_IP_PER_HOUR: {
+    schema: count(1, 10000).default(10),
+    description: 'Text messages triggered from one IP address in an hour.',
+    defaultText: '10',
+  },
+  SMS_DAILY_BUDGET: {
+    schema: count(1, 10000000).default(1000),
+    description: 'Text messages the whole program sends in a day; past it, SMS sends stop until the day is over and an alert event is logged.',
+    defaultText: '1000',
+  },
+  SMS_ALLOWED_COUNTRIES: {
+    schema: countryList.optional(),
+    description: 'Countries (comma-separated ISO 3166-1 alpha-2, or *) whose mobile numbers may receive text messages. Required in production when SMS_WEBHOOK_URL is set.',
+    defaultText: 'SMS_DEFAULT_COUNTRY, else * outside production',
+  },
+  UNVERIFIED_ACCOUNT_DAYS: {
+    schema: count(1, 365).default(7),
+    description: 'Sign-ups whose email is still unverified after this many days are deleted (fake-account clean-up).',
+    defaultText: '7',
+  },
+  PWNED_PASSWORDS_URL: {
+    schema: z.string().refine((value) => {
+      try {
+        return ['http:', 'https:'].includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, 'expected a URL starting with http:// or https://').optional(),
+    description: 'A k-anonymity range service for breached passwords (such as https://api.pwnedpasswords.com/range/): only the first 5 hex characters of the password\'s SHA-1 are sent. Unreachable or slow (over 1.5 s) means the shipped common-password list alone decides.',
+    defaultText: '',
+  },
+} as const;

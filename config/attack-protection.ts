@@ -1,0 +1,60 @@
+// Attack-protection settings as the services use them (thresholds, SMS budget, clean-up), from the raw env.
+import type { RawConfig } from './schema.ts';
+
+export interface AttackProtection {
+  signIn: {
+    pairFailures: number;
+    pairBlockSeconds: number;
+    accountFailuresPerHour: number;
+    ipFailuresPerDay: number;
+  };
+  signUp: { perIpPerHour: number; perDevicePerHour: number };
+  stuffing: { accountsPerIp: number; failuresPer5Min: number; unknownPercent: number; minAddresses: number };
+  sms: {
+    perNumberPerHour: number;
+    perIpPerHour: number;
+    dailyBudget: number;
+    /** Upper-case alpha-2 codes; undefined means every country. */
+    allowedCountries: readonly string[] | undefined;
+  };
+  unverifiedAccountDays: number;
+  pwnedPasswordsUrl: string | undefined;
+}
+
+/** At least this many distinct addresses make a burst of failures "many sources" (not one noisy client). */
+const STUFFING_MIN_ADDRESSES = 10;
+
+export function attackProtection(raw: RawConfig): AttackProtection {
+  const listed = raw.SMS_ALLOWED_COUNTRIES ?? (raw.SMS_DEFAULT_COUNTRY ? [raw.SMS_DEFAULT_COUNTRY] : ['*']);
+  return {
+    signIn: {
+      pairFailures: raw.SIGN_IN_PAIR_FAILURES,
+      pairBlockSeconds: raw.SIGN_IN_PAIR_BLOCK_MINUTES * 60,
+      accountFailuresPerHour: raw.SIGN_IN_ACCOUNT_FAILURES_PER_HOUR,
+      ipFailuresPerDay: raw.SIGN_IN_IP_FAILURES_PER_DAY,
+    },
+    signUp: { perIpPerHour: raw.SIGN_UPS_PER_IP_PER_HOUR, perDevicePerHour: raw.SIGN_UPS_PER_DEVICE_PER_HOUR },
+    stuffing: {
+      accountsPerIp: raw.STUFFING_ACCOUNTS_PER_IP,
+      failuresPer5Min: raw.STUFFING_FAILURES_PER_5_MIN,
+      unknownPercent: raw.STUFFING_UNKNOWN_PERCENT,
+      minAddresses: STUFFING_MIN_ADDRESSES,
+    },
+    sms: {
+      perNumberPerHour: raw.SMS_PER_NUMBER_PER_HOUR,
+      perIpPerHour: raw.SMS_PER_IP_PER_HOUR,
+      dailyBudget: raw.SMS_DAILY_BUDGET,
+      allowedCountries: listed.includes('*') ? undefined : Object.freeze([...new Set(listed)]),
+    },
+    unverifiedAccountDays: raw.UNVERIFIED_ACCOUNT_DAYS,
+    pwnedPasswordsUrl: raw.PWNED_PASSWORDS_URL,
+  };
+}
+
+/** Production problems of these settings: paid SMS to every country is an open door to SMS pumping. */
+export function attackProtectionProblems(raw: RawConfig): string[] {
+  if (raw.SMS_WEBHOOK_URL && !raw.SMS_ALLOWED_COUNTRIES && !raw.SMS_DEFAULT_COUNTRY) {
+    return ['SMS_ALLOWED_COUNTRIES: required in production with SMS_WEBHOOK_URL (the countries your members\' mobiles are in, e.g. GB,IE)'];
+  }
+  return [];
+}
