@@ -242,29 +242,29 @@ function increment(a: Uint32Array, width: number): boolean {
   return true;
 }
 
-/** The country index of an IPv4 address (unsigned 32-bit number). */
-export function findIpv4(table: RangeTable, address: number): number {
-  const { starts } = table;
-  // Largest step whose start ≤ address; step 0 starts at 0, so there always is one.
+/**
+ * The country index of the last step whose start is at or below the address, as told by
+ * `startAtOrBelow(i)`; step 0 starts at 0, so there always is one in a non-empty table.
+ */
+function findStep(table: RangeTable, startAtOrBelow: (step: number) => boolean): number {
   let low = 0;
   let high = table.length - 1;
   while (low < high) {
     const mid = (low + high + 1) >>> 1;
-    if (starts[mid]! <= address) low = mid;
+    if (startAtOrBelow(mid)) low = mid;
     else high = mid - 1;
   }
   return table.length === 0 ? 0 : table.countries[low]!;
 }
 
+/** The country index of an IPv4 address (unsigned 32-bit number). */
+export function findIpv4(table: RangeTable, address: number): number {
+  const { starts } = table;
+  return findStep(table, (step) => starts[step]! <= address);
+}
+
 /** The country index of an IPv6 address (four big-endian 32-bit words). */
 export function findIpv6(table: RangeTable, address: Uint32Array): number {
   const { starts } = table;
-  let low = 0;
-  let high = table.length - 1;
-  while (low < high) {
-    const mid = (low + high + 1) >>> 1;
-    if (compare(starts, mid * 4, address, 0, 4) <= 0) low = mid;
-    else high = mid - 1;
-  }
-  return table.length === 0 ? 0 : table.countries[low]!;
+  return findStep(table, (step) => compare(starts, step * 4, address, 0, 4) <= 0);
 }
