@@ -63,6 +63,15 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
     [models.couponUses.collection, [{ key: { campaignId: 1, kind: 1, accountId: 1 }, name: 'campaignId_1_kind_1_accountId_1' }]],
     [models.profileFields.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
     [
+      models.auditEvents.collection,
+      [
+        // Newest-first pages of one account, of everyone, and of some types; retention deletes by `at` too.
+        { key: { accountId: 1, at: -1, _id: -1 }, name: 'accountId_1_at_-1__id_-1' },
+        { key: { at: -1, _id: -1 }, name: 'at_-1__id_-1' },
+        { key: { type: 1, at: -1, _id: -1 }, name: 'type_1_at_-1__id_-1' },
+      ],
+    ],
+    [
       models.oidc.collection,
       [
         { key: { model: 1, uid: 1 }, name: 'model_1_uid_1' },
