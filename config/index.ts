@@ -28,6 +28,8 @@ export interface Config {
   trustProxy: boolean;
   logLevel: RawConfig['LOG_LEVEL'];
   codeResendCooldownSeconds: number;
+  /** Days security audit events are kept (AUDIT_RETENTION_DAYS). */
+  auditRetentionDays: number;
   webauthn: { rpId: string; origins: string[] };
   sms: SmsSettings;
   /** The program's profile fields (config/profile-fields.ts). */
@@ -156,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     trustProxy: raw.TRUST_PROXY,
     logLevel: raw.LOG_LEVEL,
     codeResendCooldownSeconds: raw.CODE_RESEND_COOLDOWN_SECONDS,
+    auditRetentionDays: raw.AUDIT_RETENTION_DAYS,
     webauthn: Object.freeze(webauthnSettings(raw, issuerText)),
     sms: Object.freeze(sms),
     profileFields: Object.freeze(profileFields(raw)),

@@ -126,6 +126,11 @@ export const settings = {
     description: 'JSON file declaring the progressive-profile fields: [{"name":"given_name","required":true,"ask":{"atSignUp":true}}, ...] (names: given_name, family_name, birthdate, address.postal_code, favourite_store; ask: atSignUp, afterSignIns, beforeRedemption). Without it, fields are asked only when a client lists them in required_claims.',
     defaultText: '(none)',
   },
+  AUDIT_RETENTION_DAYS: {
+    schema: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number').min(1, 'expected 1-3650').max(3650, 'expected 1-3650').default(400),
+    description: 'Days the security audit log (sign-ins, blocks, factor changes, admin actions) is kept; older events are deleted once a day.',
+    defaultText: '400',
+  },
   CODE_RESEND_COOLDOWN_SECONDS: {
     schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number').min(0, 'expected 0-3600').max(3600, 'expected 0-3600').default(60),
     description: 'Minimum wait before a one-time code can be sent again to the same account.',

@@ -59,7 +59,7 @@ export function buildApp(container: Container): App {
   provider.use(staticAssets(fileURLToPath(new URL('../public', import.meta.url)), '/static/', browserLibraries()));
   const admin = adminRouter({
     provider, clients: storage.clients, partners: storage.partners, importedMembers: storage.importedMembers,
-    defaultCountry: config.sms.defaultCountry, logger,
+    defaultCountry: config.sms.defaultCountry, logger, audit: container.audit,
   });
   provider.use(onPaths(ADMIN_PATHS, admin.routes()));
   provider.use(onPaths(ADMIN_PATHS, admin.allowedMethods()));

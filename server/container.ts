@@ -8,6 +8,7 @@ import { providerConfiguration } from '../config/provider.ts';
 import { FlowCookie } from '../interactions/shared/flow-state.ts';
 import type { InteractionDeps } from '../interactions/shared/deps.ts';
 import { AccountService } from './domain/accounts/account-service.ts';
+import { AuditLog } from './domain/audit/audit-log.ts';
 import { CardClaimService } from './domain/loyalty/card-claim.ts';
 import { LoyaltyService } from './domain/loyalty/loyalty-service.ts';
 import { PartnerLinks } from './domain/partners/partner-links.ts';
@@ -40,6 +41,8 @@ export interface Container {
   loyalty: LoyaltyService;
   partnerLinks: PartnerLinks;
   coupons: CouponService;
+  /** The security audit log (issue 5): record() never throws, so no flow fails because of it. */
+  audit: AuditLog;
   /** The signing keys (private; the partner API verifies its tokens with their public halves). */
   jwks: PrivateJwk[];
   provider: Provider;
@@ -50,6 +53,8 @@ export interface Container {
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 /** A post waits at most 15 s for a pending claim (adapters/mongo/loyalty.ts); five minutes is far past that. */
 const LEDGER_RECOVERY_AGE_MS = 5 * 60 * 1000;
+/** Audit retention runs on the first sweep after boot, then once a day (each instance; deleting twice is harmless). */
+const AUDIT_RETENTION_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({
@@ -85,6 +90,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const partnerLinks = new PartnerLinks(storage.partners, deriveKey(kek, 'pairwise-subjects'));
     const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger });
     const sms = createSmsSender(config, logger);
+    const audit = new AuditLog({ repository: storage.audit, logger, cursorKey: deriveKey(kek, 'audit-cursors') });
     const host = new URL(config.issuer).host;
 
     await ensureBootstrapAdminClient(storage.clients, config.bootstrapAdmin);
@@ -138,13 +144,21 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       cardClaims: new CardClaimService({ importedMembers: storage.importedMembers, loyalty, codes, mailer, sms, host, logger }),
       passkeyOffer: new PasskeyOffer(passkeys, production),
       mailer,
+      audit,
       csrf: new Csrf(deriveKey(kek, 'csrf'), new URL(config.issuer).origin),
       flow: new FlowCookie(deriveKey(kek, 'flow-cookie'), production),
     };
 
     // TTL indexes are lazy (and absent on some Mongo-compatible servers): sweep expired rows ourselves.
+    let auditRetainedAt = 0;
     const sweeper = setInterval(() => {
       const now = new Date();
+      if (now.getTime() - auditRetainedAt >= AUDIT_RETENTION_INTERVAL_MS) {
+        auditRetainedAt = now.getTime();
+        audit.deleteOlderThan(config.auditRetentionDays)
+          .then((deleted) => deleted > 0 && logger.info({ deleted, days: config.auditRetentionDays }, 'audit events past retention deleted'))
+          .catch((error: unknown) => logger.warn({ err: error }, 'audit retention failed'));
+      }
       storage.oidc.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed'));
       storage.factors.sweepExpiredUses(now).catch((error: unknown) => logger.warn({ err: error }, 'factor-use sweep failed'));
       // Ledger posts a crash left half-done (Mongo's pending claims) are settled well after any live post gave up.
@@ -163,6 +177,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       loyalty,
       partnerLinks,
       coupons,
+      audit,
       jwks,
       provider,
       interactions,

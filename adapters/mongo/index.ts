@@ -2,6 +2,7 @@
 import mongoose from 'mongoose';
 import type { Storage } from '../../server/domain/storage.ts';
 import { MongoAccountsRepository } from './accounts.ts';
+import { MongoAuditRepository } from './audit.ts';
 import { MongoClientsRepository } from './clients.ts';
 import { MongoCodesRepository } from './codes.ts';
 import { MongoDevicesRepository } from './devices.ts';
@@ -44,6 +45,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       coupons: new MongoCouponsRepository(models.couponCampaigns, models.couponUses),
       profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns),
       devices: new MongoDevicesRepository(models.knownDevices),
+      audit: new MongoAuditRepository(models.auditEvents),
       oidc: new MongoOidcStore(models.oidc),
       async ping() {
         const db = connection.db;

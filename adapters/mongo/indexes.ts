@@ -64,6 +64,15 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
     [models.profileFields.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
     [models.knownDevices.collection, [{ key: { accountId: 1, lastSeenAt: -1 }, name: 'accountId_1_lastSeenAt_-1' }]],
     [
+      models.auditEvents.collection,
+      [
+        // Newest-first pages of one account, of everyone, and of some types; retention deletes by `at` too.
+        { key: { accountId: 1, at: -1, _id: -1 }, name: 'accountId_1_at_-1__id_-1' },
+        { key: { at: -1, _id: -1 }, name: 'at_-1__id_-1' },
+        { key: { type: 1, at: -1, _id: -1 }, name: 'type_1_at_-1__id_-1' },
+      ],
+    ],
+    [
       models.oidc.collection,
       [
         { key: { model: 1, uid: 1 }, name: 'model_1_uid_1' },

@@ -2,9 +2,11 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Passkey } from '../../server/domain/passkeys/passkeys.repository.ts';
 import { type DeviceModels, registerDeviceModels } from './device-models.ts';
+import { type AuditModels, registerAuditModels } from './audit-models.ts';
 import { type LoyaltyModels, registerLoyaltyModels } from './loyalty-models.ts';
 import { givenString, nullableDate, nullableString, options } from './schema-kit.ts';
 
+export type * from './audit-models.ts';
 export type * from './loyalty-models.ts';
 export type * from './device-models.ts';
 
@@ -318,8 +320,8 @@ const oidcSchema = new Schema<OidcDoc>(
   options,
 );
 
-/** Every model of the store: identity and protocol here, loyalty, partners and profiles in loyalty-models.ts. */
-export interface Models extends LoyaltyModels, DeviceModels {
+/** Every model of the store: identity and protocol here, loyalty, partners and profiles in loyalty-models.ts, the audit log in audit-models.ts, known devices in device-models.ts. */
+export interface Models extends LoyaltyModels, AuditModels, DeviceModels {
   identifiers: Model<IdentifierDoc>;
   accounts: Model<AccountDoc>;
   clients: Model<ClientDoc>;
@@ -341,6 +343,7 @@ export function registerModels(connection: Connection): Models {
   return {
     ...registerLoyaltyModels(connection),
     ...registerDeviceModels(connection),
+    ...registerAuditModels(connection),
     identifiers: connection.model<IdentifierDoc>('Identifier', identifierSchema, 'identifiers'),
     accounts: connection.model<AccountDoc>('Account', accountSchema, 'accounts'),
     clients: connection.model<ClientDoc>('Client', clientSchema, 'clients'),

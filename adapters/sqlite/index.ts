@@ -1,6 +1,7 @@
 // The embedded default store: one node:sqlite file in DATA_DIR, shared safely by several processes.
 import type { Storage } from '../../server/domain/storage.ts';
 import { SqliteAccountsRepository } from './accounts.ts';
+import { SqliteAuditRepository } from './audit.ts';
 import { SqliteClientsRepository } from './clients.ts';
 import { SqliteCodesRepository } from './codes.ts';
 import { SqliteCouponsRepository } from './coupons.ts';
@@ -42,6 +43,10 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     // Points live on the synchronous=FULL connection (design §4): a committed post survives power loss.
     loyalty: new SqliteLoyaltyRepository(db),
     importedMembers: new SqliteImportedMembersRepository(db),
+    // The audit log takes a write with every sign-in attempt, attackers' included: on the FULL connection
+    // each would be an fsync blocking the event loop, which an attack could turn into a stall. On the
+    // NORMAL one a process crash loses nothing (WAL); a power cut may lose the last moments of the log.
+    audit: new SqliteAuditRepository(ephemeral),
     oidc,
     async ping() {
       if (!db.isOpen) throw new Error('SQLite storage is closed');

@@ -287,4 +287,28 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX known_devices_recent ON known_devices (account_id, last_seen_at);
     `,
   },
+  {
+    version: 12,
+    // The security audit log. Append-only: the trigger refuses any UPDATE even from hand-written SQL (DELETE
+    // stays, for retention). Indexes serve newest-first pages per account (partial: admin actions have no
+    // account), across all accounts, and per type; `details` is a JSON object of flat values.
+    sql: `
+      CREATE TABLE audit_events (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL CHECK (length(type) BETWEEN 1 AND 64),
+        at INTEGER NOT NULL,
+        account_id TEXT,
+        ip TEXT,
+        user_agent TEXT,
+        country TEXT,
+        reason TEXT,
+        details TEXT NOT NULL CHECK (json_valid(details) AND json_type(details) = 'object')
+      ) STRICT;
+      CREATE INDEX audit_events_account ON audit_events (account_id, at, id) WHERE account_id IS NOT NULL;
+      CREATE INDEX audit_events_at ON audit_events (at, id);
+      CREATE INDEX audit_events_type ON audit_events (type, at, id);
+      CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+      BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
+    `,
+  },
 ];

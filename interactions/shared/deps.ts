@@ -2,6 +2,7 @@
 import type Provider from 'oidc-provider';
 import type { AccountService } from '../../server/domain/accounts/account-service.ts';
 import type { PhoneService } from '../../server/domain/accounts/phone-service.ts';
+import type { AuditLog } from '../../server/domain/audit/audit-log.ts';
 import type { CodeFactor } from '../../server/domain/factors/code-factor.ts';
 import type { TotpFactor } from '../../server/domain/factors/totp-factor.ts';
 import type { CardClaimService } from '../../server/domain/loyalty/card-claim.ts';
@@ -37,6 +38,8 @@ export interface InteractionDeps {
   passkeyOffer: PasskeyOffer;
   /** Security notices (e.g. a passkey was added). */
   mailer: Mailer;
+  /** The security audit log: sign-in outcomes, blocks, factor changes (record() never throws). */
+  audit: AuditLog;
   csrf: Csrf;
   flow: FlowCookie;
 }

@@ -1,4 +1,6 @@
 // The OpenAPI 3.1 description of the admin API, served at /admin/openapi.json.
+import { AUDIT_EVENT_TYPES, MAX_AUDIT_PAGE } from '../domain/audit/audit-rules.ts';
+
 const error = {
   type: 'object',
   required: ['error', 'error_description'],
@@ -92,6 +94,30 @@ const importResult = {
   },
 };
 
+/** Mirrors audit-handlers.ts (the zod schema there is what decides). */
+const auditEvent = {
+  type: 'object',
+  required: ['id', 'type', 'at', 'account_id', 'ip', 'user_agent', 'country', 'reason', 'details'],
+  properties: {
+    id: { type: 'string' },
+    type: { type: 'string', enum: [...AUDIT_EVENT_TYPES] },
+    at: { type: 'string', format: 'date-time' },
+    account_id: { type: ['string', 'null'], description: 'The account concerned, when one is known.' },
+    ip: { type: ['string', 'null'] },
+    user_agent: { type: ['string', 'null'], maxLength: 256 },
+    country: { type: ['string', 'null'], description: 'ISO 3166-1 alpha-2 of the address, when known.' },
+    reason: { type: ['string', 'null'], maxLength: 64, description: 'Why: a failure reason or rule name, or for admin.action the route (`POST /admin/clients`).' },
+    details: {
+      type: 'object',
+      maxProperties: 20,
+      additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
+      description: 'Flat values (never passwords, codes, tokens or secrets); for admin.action: status, admin_client_id, request_id.',
+    },
+  },
+};
+
+const isoInstant = (description: string) => ({ type: 'string', format: 'date-time', description: `${description} ISO 8601 with a time zone offset (Z or ±hh:mm).` });
+
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 
 /** Every authorized operation can fail these ways; `extra` adds the operation's own outcomes. */
@@ -118,7 +144,7 @@ export function openApiDocument(): Record<string, unknown> {
     info: {
       title: 'Loyalty ID admin API',
       version: '1.0.0',
-      description: 'Manage OIDC clients, partners and members imported from an old program. Authorize with a client-credentials access token (scope `admin`) of the bootstrap admin client: '
+      description: 'Manage OIDC clients, partners and members imported from an old program, and read the security audit log. Authorize with a client-credentials access token (scope `admin`) of the bootstrap admin client: '
         + 'POST /token with grant_type=client_credentials&scope=admin. Bodies are application/json, at most 64 KB (1 MB for an import). '
         + 'Client secrets are returned only by create and rotate.',
     },
@@ -148,6 +174,15 @@ export function openApiDocument(): Record<string, unknown> {
         Partner: { type: 'object', required: ['id', 'name', 'created_at'], properties: { id: { type: 'string' }, name: { type: 'string' }, created_at: { type: 'string', format: 'date-time' } } },
         ImportedMemberInput: importedMemberInput,
         ImportResult: importResult,
+        AuditEvent: auditEvent,
+        AuditEventPage: {
+          type: 'object',
+          required: ['events', 'next'],
+          properties: {
+            events: { type: 'array', items: { $ref: '#/components/schemas/AuditEvent' }, description: 'Newest first (by time, then id).' },
+            next: { type: ['string', 'null'], description: 'Pass as `before` for the next (older) page; null on the last page.' },
+          },
+        },
         Secret: { type: 'object', required: ['client_id', 'client_secret'], properties: { client_id: { type: 'string' }, client_secret: { type: 'string' } } },
       },
       responses: {
@@ -247,6 +282,30 @@ export function openApiDocument(): Record<string, unknown> {
             + 'and not imported (a card number twice in one request refuses every row with it). 400 only when the body is not an array of 1 to 1,000 records.',
           requestBody: { required: true, content: json({ type: 'array', minItems: 1, maxItems: 1000, items: { $ref: '#/components/schemas/ImportedMemberInput' } }) },
           responses: withBody({ 200: { description: 'What was done with each row', content: json({ $ref: '#/components/schemas/ImportResult' }) } }),
+        },
+      },
+      '/audit-events': {
+        get: {
+          operationId: 'listAuditEvents',
+          summary: 'Query the security audit log, newest first',
+          description: 'Sign-in outcomes, blocks, unlocks, factor changes, redemptions and admin actions. Unknown parameters are refused, '
+            + 'so a misspelt filter never widens the answer. Events are kept AUDIT_RETENTION_DAYS days (400 by default).',
+          parameters: [
+            { name: 'account_id', in: 'query', schema: { type: 'string', minLength: 1, maxLength: 200 }, description: 'Only events of this account' },
+            {
+              name: 'type', in: 'query', style: 'form', explode: true,
+              schema: { type: 'array', items: { type: 'string', enum: [...AUDIT_EVENT_TYPES] } },
+              description: 'Only these types: repeat the parameter, or separate types with commas',
+            },
+            { name: 'from', in: 'query', schema: isoInstant('Inclusive.') },
+            { name: 'to', in: 'query', schema: isoInstant('Exclusive; later than from.') },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: MAX_AUDIT_PAGE, default: 100 } },
+            { name: 'before', in: 'query', schema: { type: 'string' }, description: 'The `next` value of the previous page (opaque; an altered one is a 400)' },
+          ],
+          responses: responses({
+            200: { description: 'A page of events', content: json({ $ref: '#/components/schemas/AuditEventPage' }) },
+            400: { $ref: '#/components/responses/InvalidInput' },
+          }),
         },
       },
       '/clients/{id}/secret': {

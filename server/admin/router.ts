@@ -1,13 +1,15 @@
 // Admin API under /admin: JSON, authorized by the bootstrap admin client's client-credentials tokens.
 // Order per route: require-admin-token → parse-json-body → handler (guard before logic).
-import Router from '@koa/router';
-import type { Context, Next } from 'koa';
+import Router, { type RouterContext } from '@koa/router';
+import type { Next } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
+import type { AuditLog } from '../domain/audit/audit-log.ts';
 import type { ClientsRepository } from '../domain/clients/clients.repository.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { ImportedMembersRepository } from '../domain/loyalty/imported-members.repository.ts';
 import type { PartnersRepository } from '../domain/partners/partners.repository.ts';
+import { auditHandlers } from './audit-handlers.ts';
 import { clientHandlers } from './client-handlers.ts';
 import { importedMemberHandlers } from './imported-member-handlers.ts';
 import { partnerHandlers } from './partner-handlers.ts';
@@ -23,14 +25,17 @@ export interface AdminDeps {
   /** SMS_DEFAULT_COUNTRY: reads national phone numbers in imported records. */
   defaultCountry: string | undefined;
   logger: Logger;
+  /** Admin changes are recorded here; the audit events route reads it. */
+  audit: AuditLog;
 }
 
 /**
  * Admin responses are never cached (they carry secrets), and every authorized change is a security
- * event: which client did what, and the outcome (failures included). Never the token or the body.
+ * event: which client did what, and the outcome (failures included). Never the token or the body: the
+ * audit event names the route pattern (`PUT /admin/clients/:id`), not the path, and the status.
  */
-function auditAdminActions(logger: Logger) {
-  return async (ctx: Context, next: Next) => {
+function auditAdminActions(logger: Logger, audit: AuditLog) {
+  return async (ctx: RouterContext, next: Next) => {
     ctx.set('Cache-Control', 'no-store');
     let status = 0;
     try {
@@ -42,6 +47,14 @@ function auditAdminActions(logger: Logger) {
     } finally {
       if (ctx.method !== 'GET' && ctx.state.adminClientId) {
         logger.info({ requestId: ctx.state.requestId, adminClientId: ctx.state.adminClientId, method: ctx.method, path: ctx.path, status }, 'admin action');
+        // Awaited (it never throws, and waits at most a moment): the event is queryable once the caller has its answer.
+        await audit.record({
+          type: 'admin.action',
+          ip: ctx.ip,
+          userAgent: ctx.get('user-agent'),
+          reason: `${ctx.method} ${typeof ctx.routerPath === 'string' ? ctx.routerPath : '(unmatched)'}`,
+          details: { status, admin_client_id: String(ctx.state.adminClientId), request_id: String(ctx.state.requestId ?? '') || null },
+        });
       }
     }
   };
@@ -54,9 +67,10 @@ export function adminRouter(deps: AdminDeps): Router {
   const clients = clientHandlers(deps);
   const partners = partnerHandlers(deps.partners);
   const importedMembers = importedMemberHandlers(deps.importedMembers, deps.defaultCountry);
+  const audit = auditHandlers(deps.audit);
   const document = openApiDocument();
 
-  router.use(auditAdminActions(deps.logger));
+  router.use(auditAdminActions(deps.logger, deps.audit));
 
   // Public: describing the API reveals nothing a token would protect.
   router.get('/openapi.json', (ctx) => {
@@ -73,6 +87,7 @@ export function adminRouter(deps: AdminDeps): Router {
   router.get('/partners/:id', auth, partners.read);
   // Up to 1,000 records a request: a larger body than the other routes take.
   router.post('/imported-members', auth, jsonBody('1mb'), importedMembers.importMany);
+  router.get('/audit-events', auth, audit.list);
   // Anything else under /admin is ours too: a JSON 404 rather than falling through to oidc-provider.
   router.all('{/*rest}', () => {
     throw new DomainError('not_found', 'no such admin endpoint');

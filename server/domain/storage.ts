@@ -1,5 +1,6 @@
 // The set of repositories one storage adapter provides (composition root input).
 import type { AccountsRepository } from './accounts/accounts.repository.ts';
+import type { AuditRepository } from './audit/audit.repository.ts';
 import type { ClientsRepository } from './clients/clients.repository.ts';
 import type { CodesRepository } from './codes/codes.repository.ts';
 import type { CouponsRepository } from './coupons/coupons.repository.ts';
@@ -30,6 +31,8 @@ export interface Storage {
   readonly profiles: ProfilesRepository;
   /** Devices each account signed in on (risk signals; issue 5). */
   readonly devices: DevicesRepository;
+  /** The append-only security audit log (issue 5). */
+  readonly audit: AuditRepository;
   readonly oidc: OidcStore;
   /** Resolves when the store answers a trivial query; rejects otherwise (readiness probe). */
   ping(): Promise<void>;

@@ -36,8 +36,18 @@ describe('configuration', () => {
     ['SMS_WEBHOOK_SECRET', 'too-short', /SMS_WEBHOOK_SECRET: expected at least 32 characters/],
     ['SMS_DEFAULT_COUNTRY', 'UK', /SMS_DEFAULT_COUNTRY: expected an ISO 3166-1 alpha-2 country code .*GB/],
     ['SMS_DEFAULT_COUNTRY', 'GBR', /SMS_DEFAULT_COUNTRY: expected an ISO 3166-1 alpha-2/],
+    ['AUDIT_RETENTION_DAYS', '0', /AUDIT_RETENTION_DAYS: expected 1-3650/],
+    ['AUDIT_RETENTION_DAYS', '3651', /AUDIT_RETENTION_DAYS: expected 1-3650/],
+    ['AUDIT_RETENTION_DAYS', '30.5', /AUDIT_RETENTION_DAYS: expected a whole number/],
+    ['AUDIT_RETENTION_DAYS', 'forever', /AUDIT_RETENTION_DAYS: expected a number of days/],
   ])('a bad %s stops the boot with a message naming it', (key, value, message) => {
     expect(() => loadConfig({ DATA_DIR: dataDir, [key]: value })).toThrow(message);
+  });
+
+  test('audit events are kept 400 days unless AUDIT_RETENTION_DAYS says otherwise (1-3650)', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).auditRetentionDays).toBe(400);
+    expect(loadConfig({ DATA_DIR: dataDir, AUDIT_RETENTION_DAYS: '1' }).auditRetentionDays).toBe(1);
+    expect(loadConfig({ DATA_DIR: dataDir, AUDIT_RETENTION_DAYS: '3650' }).auditRetentionDays).toBe(3650);
   });
 
   test('the bootstrap admin needs both id and secret', () => {

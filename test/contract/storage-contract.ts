@@ -1,6 +1,7 @@
 // The storage contract: one behaviour suite every adapter must pass unchanged (design §4).
 import type { Storage } from '../../server/domain/storage.ts';
 import { describeAccountsContract } from './accounts.contract.ts';
+import { describeAuditContract } from './audit.contract.ts';
 import { describeClientsContract } from './clients.contract.ts';
 import { describeCodesContract } from './codes.contract.ts';
 import { describeCouponsContract } from './coupons.contract.ts';
@@ -30,6 +31,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describeCouponsContract(open);
     describeProfilesContract(open);
     describeDevicesContract(open);
+    describeAuditContract(open);
     describeOidcStoreContract(open);
 
     describe('lifecycle', () => {

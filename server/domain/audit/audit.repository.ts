@@ -18,7 +18,10 @@ export type AuditEventType =
   | 'sms.budget_exceeded'
   | 'admin.action';
 
-/** Small flat values only: the log never holds passwords, codes, tokens or message texts. */
+/**
+ * Small flat values only: the log never holds passwords, codes, tokens or message texts. Keys are
+ * [A-Za-z0-9_]{1,40} (AuditLog reduces them so), which both stores can hold as field names.
+ */
 export type AuditDetails = Record<string, string | number | boolean | null>;
 
 export interface AuditEvent {
@@ -32,28 +35,32 @@ export interface AuditEvent {
   userAgent: string | null;
   /** ISO 3166-1 alpha-2 of `ip`, when known. */
   country: string | null;
-  /** Why (failure reason, rule name, admin route), a short machine-readable word. */
+  /** Why (failure reason, rule name, admin route such as `POST /admin/clients`), short and machine-readable. */
   reason: string | null;
   details: AuditDetails;
 }
 
 export interface AuditQuery {
   accountId?: string;
+  /** Any of these; at least one when given (leave it out for every type). */
   types?: AuditEventType[];
   /** Inclusive. */
   from?: Date;
   /** Exclusive. */
   to?: Date;
-  /** 1-500. */
+  /** 1-500 (MAX_AUDIT_PAGE); outside that, or a bad date or type, is DomainError('invalid_input'). */
   limit: number;
   /** Paging, newest first: events strictly older than this one (by at, then id). */
   before?: { at: Date; id: string };
 }
 
 export interface AuditRepository {
-  /** Appends one event; ids are unique (a repeated id throws DomainError('duplicate')). Events are never updated. */
+  /**
+   * Appends one event; ids are unique (a repeated id throws DomainError('duplicate')). Events are never
+   * updated (the SQLite table refuses it), only deleted by retention.
+   */
   append(event: AuditEvent): Promise<void>;
-  /** Newest first. */
+  /** Newest first: by `at`, then by `id`, both descending. */
   list(query: AuditQuery): Promise<AuditEvent[]>;
   /** Retention: removes events older than `before`; returns how many. */
   deleteBefore(before: Date): Promise<number>;

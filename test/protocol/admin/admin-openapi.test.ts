@@ -46,6 +46,7 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
     const operations = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).filter((key) => METHODS.includes(key)).map((method) => `${method.toUpperCase()} ${path}`));
     expect(operations.sort()).toEqual([
       'DELETE /clients/{id}',
+      'GET /audit-events',
       'GET /clients',
       'GET /clients/{id}',
       'GET /openapi.json',
