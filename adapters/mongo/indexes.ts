@@ -62,6 +62,9 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
     ],
     [models.couponUses.collection, [{ key: { campaignId: 1, kind: 1, accountId: 1 }, name: 'campaignId_1_kind_1_accountId_1' }]],
     [models.profileFields.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
+    // Heads and slots are looked up by _id only; this serves the sweeper and TTL (nothing blocks once expired).
+    [models.rateLimitWindows.collection, [{ key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: 0 }]],
+    [models.rateLimitSlots.collection, [{ key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: 0 }]],
     [
       models.oidc.collection,
       [

@@ -2,9 +2,11 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Passkey } from '../../server/domain/passkeys/passkeys.repository.ts';
 import { type LoyaltyModels, registerLoyaltyModels } from './loyalty-models.ts';
+import { type RateLimitModels, registerRateLimitModels } from './rate-limit-models.ts';
 import { givenString, nullableDate, nullableString, options } from './schema-kit.ts';
 
 export type * from './loyalty-models.ts';
+export type * from './rate-limit-models.ts';
 
 /**
  * `_id` is "<kind>:<value>" ("email:<address>", "phone:<E.164>"): one document per unique identifier,
@@ -317,7 +319,7 @@ const oidcSchema = new Schema<OidcDoc>(
 );
 
 /** Every model of the store: identity and protocol here, loyalty, partners and profiles in loyalty-models.ts. */
-export interface Models extends LoyaltyModels {
+export interface Models extends LoyaltyModels, RateLimitModels {
   identifiers: Model<IdentifierDoc>;
   accounts: Model<AccountDoc>;
   clients: Model<ClientDoc>;
@@ -338,6 +340,7 @@ export interface Models extends LoyaltyModels {
 export function registerModels(connection: Connection): Models {
   return {
     ...registerLoyaltyModels(connection),
+    ...registerRateLimitModels(connection),
     identifiers: connection.model<IdentifierDoc>('Identifier', identifierSchema, 'identifiers'),
     accounts: connection.model<AccountDoc>('Account', accountSchema, 'accounts'),
     clients: connection.model<ClientDoc>('Client', clientSchema, 'clients'),
