@@ -13,6 +13,7 @@ import { SqliteOidcStore } from './oidc-store.ts';
 import { SqlitePartnersRepository } from './partners.ts';
 import { SqliteProfilesRepository } from './profiles.ts';
 import { SqlitePasskeysRepository } from './passkeys.ts';
+import { SqliteRateLimitStore } from './rate-limits.ts';
 
 export interface SqliteStorageOptions {
   /** Directory holding `idp.sqlite` (created if missing); `':memory:'` for a throwaway in-memory store. */
@@ -41,6 +42,9 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     loyalty: new SqliteLoyaltyRepository(db),
     importedMembers: new SqliteImportedMembersRepository(db),
     oidc,
+    // Counters are ephemeral-grade: a power cut losing their last moments only forgives a few attempts,
+    // while an fsync per consume (synchronous=FULL) would stall the event loop on every guarded request.
+    rateLimits: new SqliteRateLimitStore(ephemeral),
     async ping() {
       if (!db.isOpen) throw new Error('SQLite storage is closed');
       ping.get();
