@@ -161,6 +161,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       }
       storage.oidc.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed'));
       storage.factors.sweepExpiredUses(now).catch((error: unknown) => logger.warn({ err: error }, 'factor-use sweep failed'));
+      storage.rateLimits.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'rate-limit sweep failed'));
       // Ledger posts a crash left half-done (Mongo's pending claims) are settled well after any live post gave up.
       storage.loyalty.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
         .then((settled) => settled > 0 && logger.warn({ settled }, 'settled half-done ledger posts'))

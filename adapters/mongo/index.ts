@@ -17,6 +17,7 @@ import { MongoProfilesRepository } from './profiles.ts';
 import { registerModels } from './models.ts';
 import { MongoOidcStore } from './oidc-store.ts';
 import { MongoPasskeysRepository } from './passkeys.ts';
+import { MongoRateLimitStore } from './rate-limits.ts';
 
 export interface MongoStorageOptions {
   /** mongodb:// or mongodb+srv:// URI; the database is the one named in its path. */
@@ -47,6 +48,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       devices: new MongoDevicesRepository(models.knownDevices),
       audit: new MongoAuditRepository(models.auditEvents),
       oidc: new MongoOidcStore(models.oidc),
+      rateLimits: new MongoRateLimitStore(models),
       async ping() {
         const db = connection.db;
         if (!db) throw new Error('MongoDB storage is not connected');

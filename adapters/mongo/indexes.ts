@@ -72,6 +72,9 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
         { key: { type: 1, at: -1, _id: -1 }, name: 'type_1_at_-1__id_-1' },
       ],
     ],
+    // Heads and slots are looked up by _id only; this serves the sweeper and TTL (nothing blocks once expired).
+    [models.rateLimitWindows.collection, [{ key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: 0 }]],
+    [models.rateLimitSlots.collection, [{ key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: 0 }]],
     [
       models.oidc.collection,
       [

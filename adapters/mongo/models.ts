@@ -4,11 +4,13 @@ import type { Passkey } from '../../server/domain/passkeys/passkeys.repository.t
 import { type DeviceModels, registerDeviceModels } from './device-models.ts';
 import { type AuditModels, registerAuditModels } from './audit-models.ts';
 import { type LoyaltyModels, registerLoyaltyModels } from './loyalty-models.ts';
+import { type RateLimitModels, registerRateLimitModels } from './rate-limit-models.ts';
 import { givenString, nullableDate, nullableString, options } from './schema-kit.ts';
 
 export type * from './audit-models.ts';
 export type * from './loyalty-models.ts';
 export type * from './device-models.ts';
+export type * from './rate-limit-models.ts';
 
 /**
  * `_id` is "<kind>:<value>" ("email:<address>", "phone:<E.164>"): one document per unique identifier,
@@ -320,8 +322,8 @@ const oidcSchema = new Schema<OidcDoc>(
   options,
 );
 
-/** Every model of the store: identity and protocol here, loyalty, partners and profiles in loyalty-models.ts, the audit log in audit-models.ts, known devices in device-models.ts. */
-export interface Models extends LoyaltyModels, AuditModels, DeviceModels {
+/** Every model of the store: identity and protocol here, loyalty, partners and profiles in loyalty-models.ts, the audit log in audit-models.ts, known devices in device-models.ts, rate-limit counters in rate-limit-models.ts. */
+export interface Models extends LoyaltyModels, AuditModels, DeviceModels, RateLimitModels {
   identifiers: Model<IdentifierDoc>;
   accounts: Model<AccountDoc>;
   clients: Model<ClientDoc>;
@@ -344,6 +346,7 @@ export function registerModels(connection: Connection): Models {
     ...registerLoyaltyModels(connection),
     ...registerDeviceModels(connection),
     ...registerAuditModels(connection),
+    ...registerRateLimitModels(connection),
     identifiers: connection.model<IdentifierDoc>('Identifier', identifierSchema, 'identifiers'),
     accounts: connection.model<AccountDoc>('Account', accountSchema, 'accounts'),
     clients: connection.model<ClientDoc>('Client', clientSchema, 'clients'),

@@ -15,6 +15,7 @@ import { SqliteOidcStore } from './oidc-store.ts';
 import { SqlitePartnersRepository } from './partners.ts';
 import { SqliteProfilesRepository } from './profiles.ts';
 import { SqlitePasskeysRepository } from './passkeys.ts';
+import { SqliteRateLimitStore } from './rate-limits.ts';
 
 export interface SqliteStorageOptions {
   /** Directory holding `idp.sqlite` (created if missing); `':memory:'` for a throwaway in-memory store. */
@@ -48,6 +49,9 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     // NORMAL one a process crash loses nothing (WAL); a power cut may lose the last moments of the log.
     audit: new SqliteAuditRepository(ephemeral),
     oidc,
+    // Counters are ephemeral-grade: a power cut losing their last moments only forgives a few attempts,
+    // while an fsync per consume (synchronous=FULL) would stall the event loop on every guarded request.
+    rateLimits: new SqliteRateLimitStore(ephemeral),
     async ping() {
       if (!db.isOpen) throw new Error('SQLite storage is closed');
       ping.get();

@@ -311,4 +311,18 @@ export const migrations: readonly Migration[] = [
       BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
     `,
   },
+  {
+    version: 13,
+    // Rate-limit windows, one row per (rule, key): the key is the 43-character base64url SHA-256 of the rule
+    // name and the caller's key (emails and IPs are never stored in clear). `consumed` counts refused points
+    // too; ends_at (epoch ms) is the window's or its block's end, swept once past.
+    sql: `
+      CREATE TABLE rate_limits (
+        key TEXT PRIMARY KEY CHECK (length(key) = 43),
+        consumed INTEGER NOT NULL CHECK (consumed >= 0),
+        ends_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX rate_limits_ends_at ON rate_limits (ends_at);
+    `,
+  },
 ];

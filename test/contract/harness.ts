@@ -5,6 +5,9 @@ import type { Storage } from '../../server/domain/storage.ts';
 /** Opens an isolated, empty store (a new temp dir, a new Mongo database, ...). */
 export type OpenStorage = () => Promise<Storage>;
 
+/** Opens two stores on one isolated, empty location (same file, same database), as two processes would. */
+export type OpenStoragePair = () => Promise<[Storage, Storage]>;
+
 export function useStorage(open: OpenStorage): () => Storage {
   let storage: Storage | undefined;
   beforeAll(async () => {

@@ -94,7 +94,10 @@ async function leavePosts(storage: Storage, raw: mongoose.Connection, claimedAt:
   return { accountId, keys, appended, written: posted.entry, lost };
 }
 
-describeStorageContract('mongo', () => openMongoStorage({ uri: freshUri() }));
+describeStorageContract('mongo', () => openMongoStorage({ uri: freshUri() }), async () => {
+  const uri = freshUri();
+  return [await openMongoStorage({ uri }), await openMongoStorage({ uri })];
+});
 
 describe('mongo adapter specifics', () => {
   it('keeps everything across a close and reopen of the same database (indexes re-ensured idempotently)', async () => {

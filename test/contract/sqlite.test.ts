@@ -68,7 +68,10 @@ function runScript(script: string, args: string[]): ScriptRun {
 
 const sqliteModuleUrl = new URL('../../adapters/sqlite/index.ts', import.meta.url).href;
 
-describeStorageContract('sqlite', () => openSqliteStorage({ dataDir: freshDir() }));
+describeStorageContract('sqlite', () => openSqliteStorage({ dataDir: freshDir() }), async () => {
+  const dataDir = freshDir();
+  return [await openSqliteStorage({ dataDir }), await openSqliteStorage({ dataDir })];
+});
 
 describe('sqlite adapter specifics', () => {
   it('keeps everything across a close and reopen of the same data directory', async () => {

@@ -7,7 +7,7 @@ import { describeCodesContract } from './codes.contract.ts';
 import { describeCouponsContract } from './coupons.contract.ts';
 import { describeDevicesContract } from './devices.contract.ts';
 import { describeFactorsContract } from './factors.contract.ts';
-import { useStorage } from './harness.ts';
+import { useStorage, type OpenStoragePair } from './harness.ts';
 import { describeImportedMembersContract } from './imported-members.contract.ts';
 import { describeKeysContract } from './keys.contract.ts';
 import { describeLoyaltyContract } from './loyalty.contract.ts';
@@ -15,9 +15,13 @@ import { describeOidcStoreContract } from './oidc-store.contract.ts';
 import { describePartnersContract } from './partners.contract.ts';
 import { describePasskeysContract } from './passkeys.contract.ts';
 import { describeProfilesContract } from './profiles.contract.ts';
+import { describeRateLimitsContract } from './rate-limits.contract.ts';
 
-/** `open` must return a fresh, isolated, empty store on every call (each port group opens its own). */
-export function describeStorageContract(name: string, open: () => Promise<Storage>): void {
+/**
+ * `open` must return a fresh, isolated, empty store on every call (each port group opens its own);
+ * `openPair` two stores on one fresh location, for what must hold across processes.
+ */
+export function describeStorageContract(name: string, open: () => Promise<Storage>, openPair: OpenStoragePair): void {
   describe(`storage contract: ${name}`, () => {
     describeAccountsContract(open);
     describeClientsContract(open);
@@ -33,6 +37,17 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describeDevicesContract(open);
     describeAuditContract(open);
     describeOidcStoreContract(open);
+    describeRateLimitsContract(async () => {
+      const [first, second] = await openPair();
+      return {
+        store: first.rateLimits,
+        twin: second.rateLimits,
+        async close() {
+          await first.close();
+          await second.close();
+        },
+      };
+    });
 
     describe('lifecycle', () => {
       it('answers ping while open and refuses after close; close is idempotent', async () => {
@@ -52,6 +67,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
           expect(await storage().keys.list()).toEqual([]);
           expect(await storage().oidc.sweepExpired(new Date(8.64e15))).toBe(0);
           expect(await storage().factors.sweepExpiredUses(new Date(8.64e15))).toBe(0);
+          expect(await storage().rateLimits.sweepExpired(new Date(8.64e15))).toBe(0);
         });
       });
     });
