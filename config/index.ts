@@ -31,6 +31,8 @@ export interface Config {
   sms: SmsSettings;
   /** The program's profile fields (config/profile-fields.ts). */
   profileFields: readonly ProfileFieldSpec[];
+  /** The proof-of-work bot check (server/security/bot-challenge): bits of work, and how long a challenge lasts. */
+  botChallenge: { difficulty: number; ttlSeconds: number };
 }
 
 export interface SmsSettings {
@@ -155,6 +157,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     webauthn: Object.freeze(webauthnSettings(raw, issuerText)),
     sms: Object.freeze(sms),
     profileFields: Object.freeze(profileFields(raw)),
+    // 10 minutes: long enough to fill a sign-up form at leisure, short enough that a stock of solved challenges goes stale.
+    botChallenge: Object.freeze({ difficulty: raw.BOT_CHALLENGE_DIFFICULTY, ttlSeconds: 600 }),
   });
 }
 
