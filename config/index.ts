@@ -36,6 +36,8 @@ export interface Config {
   profileFields: readonly ProfileFieldSpec[];
   /** Rate limits, lockout, stuffing detection, SMS pumping and fake-account rules (config/attack-protection.ts). */
   attackProtection: AttackProtection;
+  /** The proof-of-work bot check (server/security/bot-challenge): bits of work, and how long a challenge lasts. */
+  botChallenge: { difficulty: number; ttlSeconds: number };
 }
 
 export interface SmsSettings {
@@ -163,6 +165,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     sms: Object.freeze(sms),
     profileFields: Object.freeze(profileFields(raw)),
     attackProtection: Object.freeze(attackProtection(raw)),
+    // 10 minutes: long enough to fill a sign-up form at leisure, short enough that a stock of solved challenges goes stale.
+    botChallenge: Object.freeze({ difficulty: raw.BOT_CHALLENGE_DIFFICULTY, ttlSeconds: 600 }),
   });
 }
 

@@ -136,6 +136,11 @@ export const settings = {
     description: 'Minimum wait before a one-time code can be sent again to the same account.',
     defaultText: '60',
   },
+  BOT_CHALLENGE_DIFFICULTY: {
+    schema: z.coerce.number({ error: 'expected a number of bits' }).int('expected a whole number').min(8, 'expected 8-26').max(26, 'expected 8-26').default(19),
+    description: 'Work of the in-browser bot check, shown when risk asks for it: leading zero bits of SHA-256, so each bit doubles the average time (19 ≈ 0.4 s on a laptop, 1.5 s on a slow phone). Challenges already shown keep their own difficulty.',
+    defaultText: '19',
+  },
   WEBAUTHN_RP_ID: {
     schema: z.string().regex(/^[a-z0-9.-]+$/i, 'expected a host name such as example.com (no scheme, port or path)').optional(),
     description: 'Passkey relying-party id: the issuer host or a registrable suffix of it. Passkeys only work on that domain; changing it strands the ones already made.',

@@ -30,6 +30,7 @@ import type { Storage } from './domain/storage.ts';
 import { createOutboxMailer } from './mail/outbox-mailer.ts';
 import { createSmtpMailer } from './mail/smtp-mailer.ts';
 import { Csrf } from './middleware/koa-csrf.ts';
+import { BotChallenge } from './security/bot-challenge/bot-challenge.ts';
 import { deriveKey } from './security/crypto.ts';
 
 export interface Container {
@@ -145,6 +146,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       passkeyOffer: new PasskeyOffer(passkeys, production),
       mailer,
       audit,
+      // Single use through the factor-use records (scope 'bot-challenge'), which the sweeper below expires.
+      botChallenge: new BotChallenge({ key: deriveKey(kek, 'bot-challenge'), ...config.botChallenge, uses: storage.factors }),
       csrf: new Csrf(deriveKey(kek, 'csrf'), new URL(config.issuer).origin),
       flow: new FlowCookie(deriveKey(kek, 'flow-cookie'), production),
     };

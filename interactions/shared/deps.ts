@@ -11,6 +11,7 @@ import type { LoyaltyService } from '../../server/domain/loyalty/loyalty-service
 import type { PasskeyService } from '../../server/domain/passkeys/passkey-service.ts';
 import type { ProfileService } from '../../server/domain/profile/profile-service.ts';
 import type { Csrf } from '../../server/middleware/koa-csrf.ts';
+import type { BotChallenge } from '../../server/security/bot-challenge/bot-challenge.ts';
 import type { Mailer } from '../../server/domain/mail/mailer.ts';
 import type { PasskeyOffer } from '../passkey/offer.ts';
 import type { FlowCookie } from './flow-state.ts';
@@ -40,6 +41,8 @@ export interface InteractionDeps {
   mailer: Mailer;
   /** The security audit log: sign-in outcomes, blocks, factor changes (record() never throws). */
   audit: AuditLog;
+  /** The proof-of-work bot check, issued and verified per interaction when risk asks for it. */
+  botChallenge: BotChallenge;
   csrf: Csrf;
   flow: FlowCookie;
 }

@@ -48,7 +48,8 @@ export function safeHref(url: unknown): string | null {
   }
 }
 
-export async function renderView(view: string, locals: PageLocals): Promise<string> {
+/** `root` is for tests only (a test page under test/fixtures/views); pages always render from VIEWS_DIR. */
+export async function renderView(view: string, locals: PageLocals, root: string = VIEWS_DIR): Promise<string> {
   if (!VIEW_NAME.test(view)) throw new Error(`invalid view name: ${view}`);
   const { lang } = locals;
   const data = {
@@ -60,7 +61,7 @@ export async function renderView(view: string, locals: PageLocals): Promise<stri
     formatDuration: (seconds: number) => formatDuration(lang, seconds),
     safeHref,
   };
-  return ejs.renderFile(path.join(VIEWS_DIR, `${view}.ejs`), data, {
+  return ejs.renderFile(path.join(root, `${view}.ejs`), data, {
     cache: process.env.NODE_ENV === 'production',
     async: false,
   });

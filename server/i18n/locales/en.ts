@@ -347,6 +347,12 @@ export const en = {
   'error.blocked.retry': 'Try again in {wait}.',
   'error.blocked.retry_soon': 'Try again in a moment.',
 
+  // Attack protection: the in-browser bot check (shown only when risk asks for it) and the sign-up honeypot
+  'bot_challenge.working': 'Running a quick security check in your browser…',
+  'bot_challenge.done': 'Security check complete.',
+  'bot_challenge.noscript': 'This security check needs JavaScript. Turn JavaScript on and reload the page, or choose “{alternative}”.',
+  'honeypot.label': 'Leave this field empty',
+
   // Field errors and hints used by several forms
   'password.hint': 'At least 8 characters. Avoid common passwords.',
   'password.required': 'Enter your password.',
