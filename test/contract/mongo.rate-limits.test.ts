@@ -1,38 +1,8 @@
 // Mongo rate limits beyond the contract: documents at rest, and recovery from what FerretDB's non-atomic updates leave.
-import { randomBytes } from 'node:crypto';
-import mongoose from 'mongoose';
-import { dropMongoDatabase } from '../../adapters/mongo/drop-database.ts';
-import { openMongoStorage } from '../../adapters/mongo/index.ts';
-import type { Storage } from '../../server/domain/storage.ts';
 import { storedKey } from '../../server/security/rate-limit/flexible-store.ts';
-import { mongoTestUri } from '../support/mongo-uri.ts';
+import { useMongoDatabases, type RawDoc } from '../support/mongo-databases.ts';
 
-const prefix = `rate_limits_${randomBytes(4).toString('hex')}`;
-let counter = 0;
-const used: string[] = [];
-afterAll(async () => {
-  for (const uri of used) await dropMongoDatabase(uri);
-});
-
-interface RawDoc {
-  _id: string;
-  [field: string]: unknown;
-}
-
-/** A store on a fresh database plus a plain connection to it, to read and bend documents behind its back. */
-async function withRawAccess(work: (storage: Storage, raw: mongoose.Connection) => Promise<void>): Promise<void> {
-  const uri = mongoTestUri(`${prefix}_${counter++}`);
-  used.push(uri);
-  const storage = await openMongoStorage({ uri });
-  const raw = mongoose.createConnection(uri, { autoIndex: false, autoCreate: false, bufferCommands: false });
-  try {
-    await raw.asPromise();
-    await work(storage, raw);
-  } finally {
-    await raw.close();
-    await storage.close();
-  }
-}
+const { withRawAccess } = useMongoDatabases('rate_limits');
 
 const rule = { name: 'sign-in-pair', points: 5, durationSeconds: 60 };
 
