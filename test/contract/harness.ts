@@ -9,16 +9,21 @@ export type OpenStorage = () => Promise<Storage>;
 export type OpenStoragePair = () => Promise<[Storage, Storage]>;
 
 export function useStorage(open: OpenStorage): () => Storage {
-  let storage: Storage | undefined;
+  return useOpened(open, 'storage');
+}
+
+/** Opens one resource before a group's tests and closes it after them; the getter throws if opening failed. */
+export function useOpened<T extends { close(): Promise<void> }>(open: () => Promise<T>, what: string): () => T {
+  let opened: T | undefined;
   beforeAll(async () => {
-    storage = await open();
+    opened = await open();
   });
   afterAll(async () => {
-    await storage?.close();
+    await opened?.close();
   });
   return () => {
-    if (!storage) throw new Error('storage was not opened (did beforeAll fail?)');
-    return storage;
+    if (!opened) throw new Error(`${what} was not opened (did beforeAll fail?)`);
+    return opened;
   };
 }
 

@@ -1,65 +1,16 @@
 // Runs the storage contract against the mongoose adapter: FerretDB 1.24 by default, real MongoDB with MONGODB_URI.
-import { randomBytes, randomUUID } from 'node:crypto';
-import mongoose from 'mongoose';
-import { dropMongoDatabase } from '../../adapters/mongo/drop-database.ts';
+import { randomUUID } from 'node:crypto';
+import type mongoose from 'mongoose';
 import { openMongoStorage } from '../../adapters/mongo/index.ts';
 import type { PostEntry } from '../../server/domain/loyalty/loyalty.repository.ts';
 import { generateMemberNumber } from '../../server/domain/loyalty/member-number.ts';
 import type { Storage } from '../../server/domain/storage.ts';
-import { mongoTestUri } from '../support/mongo-uri.ts';
+import { useMongoDatabases, type RawDoc } from '../support/mongo-databases.ts';
 import { expectDomainError, uniquePhone } from './harness.ts';
 import { describeStorageContract } from './storage-contract.ts';
 
-// Unique per test file and run; each open() gets its own database under this prefix so every group starts empty.
-const prefix = `contract_${randomBytes(4).toString('hex')}`;
-mongoTestUri(prefix); // fails the file loudly (never skips) when no MongoDB was provided
-const used: string[] = [];
-let counter = 0;
-
-function freshUri(): string {
-  const uri = mongoTestUri(`${prefix}_${counter++}`);
-  used.push(uri);
-  return uri;
-}
-
-afterAll(async () => {
-  for (const uri of used) await dropMongoDatabase(uri);
-});
-
-/** A document as stored, with the adapter's string _ids. */
-interface RawDoc {
-  _id: string;
-  [field: string]: unknown;
-}
-
-/**
- * A store on a fresh database plus a plain connection to it, to write documents behind the adapter's
- * back (old shapes, crash leftovers); both closed after `work`.
- */
-async function withRawAccess(work: (storage: Storage, raw: mongoose.Connection) => Promise<void>): Promise<void> {
-  const uri = freshUri();
-  const storage = await openMongoStorage({ uri });
-  const raw = mongoose.createConnection(uri, { autoIndex: false, autoCreate: false, bufferCommands: false });
-  try {
-    await raw.asPromise();
-    await work(storage, raw);
-  } finally {
-    await raw.close();
-    await storage.close();
-  }
-}
-
-/** Two stores on one fresh database, as two app instances open it; both closed after `work`. */
-async function withTwoInstances(work: (a: Storage, b: Storage) => Promise<void>): Promise<void> {
-  const uri = freshUri();
-  const [a, b] = await Promise.all([openMongoStorage({ uri }), openMongoStorage({ uri })]);
-  try {
-    await work(a, b);
-  } finally {
-    await a.close();
-    await b.close();
-  }
-}
+// Each open() gets its own database, so every group starts empty.
+const { freshUri, withRawAccess, withTwoInstances } = useMongoDatabases('contract');
 
 /** A member with `points` earned, on `storage`. */
 async function newMemberWith(storage: Storage, points: number): Promise<string> {

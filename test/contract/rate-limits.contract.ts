@@ -1,7 +1,7 @@
 // Contract: RateLimitStore — exact window numbers, blocks, resets, odd keys and exactness under concurrency, for every store.
 import { randomUUID } from 'node:crypto';
 import type { LimitResult, LimitRule, RateLimitStore } from '../../server/security/rate-limit/rate-limiter.ts';
-import { sleep } from './harness.ts';
+import { sleep, useOpened } from './harness.ts';
 
 export interface RateLimitStores {
   store: RateLimitStore;
@@ -12,20 +12,6 @@ export interface RateLimitStores {
 
 /** Opens stores on fresh, empty data on every call. */
 export type OpenRateLimitStores = () => Promise<RateLimitStores>;
-
-function useRateLimitStores(open: OpenRateLimitStores): () => RateLimitStores {
-  let stores: RateLimitStores | undefined;
-  beforeAll(async () => {
-    stores = await open();
-  });
-  afterAll(async () => {
-    await stores?.close();
-  });
-  return () => {
-    if (!stores) throw new Error('rate-limit stores were not opened (did beforeAll fail?)');
-    return stores;
-  };
-}
 
 /** A rule of its own per test, so tests sharing a store never share counters. */
 function rule(over: Partial<LimitRule> = {}): LimitRule {
@@ -45,7 +31,7 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 export function describeRateLimitsContract(open: OpenRateLimitStores): void {
   describe('rate limits', () => {
-    const stores = useRateLimitStores(open);
+    const stores = useOpened(open, 'rate-limit stores');
     const store = () => stores().store;
 
     it('counts consumes in a window, refuses past the points, and peeks without consuming', async () => {
@@ -186,7 +172,7 @@ export function describeRateLimitsContract(open: OpenRateLimitStores): void {
 
     describe('sweeping', () => {
       // A store of its own: the count of swept windows must not include other tests' windows.
-      const own = useRateLimitStores(open);
+      const own = useOpened(open, 'rate-limit stores');
 
       it('forgets the windows and blocks that end before the given time, and keeps the others', async () => {
         const short = own().store.limiter(rule({ durationSeconds: 2 }));
