@@ -36,8 +36,16 @@ describe('configuration', () => {
     ['SMS_WEBHOOK_SECRET', 'too-short', /SMS_WEBHOOK_SECRET: expected at least 32 characters/],
     ['SMS_DEFAULT_COUNTRY', 'UK', /SMS_DEFAULT_COUNTRY: expected an ISO 3166-1 alpha-2 country code .*GB/],
     ['SMS_DEFAULT_COUNTRY', 'GBR', /SMS_DEFAULT_COUNTRY: expected an ISO 3166-1 alpha-2/],
+    ['BOT_CHALLENGE_DIFFICULTY', '7', /BOT_CHALLENGE_DIFFICULTY: expected 8-26/],
+    ['BOT_CHALLENGE_DIFFICULTY', '27', /BOT_CHALLENGE_DIFFICULTY: expected 8-26/],
+    ['BOT_CHALLENGE_DIFFICULTY', '18.5', /BOT_CHALLENGE_DIFFICULTY: expected a whole number/],
   ])('a bad %s stops the boot with a message naming it', (key, value, message) => {
     expect(() => loadConfig({ DATA_DIR: dataDir, [key]: value })).toThrow(message);
+  });
+
+  test('the bot challenge: 19 bits by default, 10-minute challenges, the difficulty settable', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).botChallenge).toEqual({ difficulty: 19, ttlSeconds: 600 });
+    expect(loadConfig({ DATA_DIR: dataDir, BOT_CHALLENGE_DIFFICULTY: '22' }).botChallenge.difficulty).toBe(22);
   });
 
   test('the bootstrap admin needs both id and secret', () => {
