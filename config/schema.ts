@@ -138,7 +138,7 @@ export const settings = {
   },
   BOT_CHALLENGE_DIFFICULTY: {
     schema: z.coerce.number({ error: 'expected a number of bits' }).int('expected a whole number').min(8, 'expected 8-26').max(26, 'expected 8-26').default(19),
-    description: 'Work of the in-browser bot check, shown when risk asks for it: leading zero bits of SHA-256, so each bit doubles the average time (19 ≈ 0.4 s on a laptop, 1.5 s on a slow phone). Challenges already shown keep their own difficulty.',
+    description: 'Work of the in-browser bot check, shown when risk asks for it: leading zero bits of SHA-256, so each bit doubles the average time (19: about 0.3 s in Chromium on a laptop, 1-2 s on a slow phone). Challenges already shown keep their own difficulty.',
     defaultText: '19',
   },
   WEBAUTHN_RP_ID: {

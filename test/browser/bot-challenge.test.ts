@@ -18,7 +18,7 @@ import { BotChallenge, type ChallengeCheck, type IssuedChallenge } from '../../s
 import { honeypotTripped } from '../../server/security/bot-challenge/honeypot.ts';
 import { solveChallenge } from '../../server/security/bot-challenge/solve.ts';
 import { renderView } from '../../server/views/render.ts';
-import { describeWithBrowser, launchBrowser } from '../support/browser.ts';
+import { describeWithBrowser, launchBrowser, provokeInlineScriptViolation } from '../support/browser.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const PHONE = { width: 375, height: 812 };
@@ -71,9 +71,7 @@ interface BrowserGlobals {
     activeElement: unknown;
     addEventListener(type: 'securitypolicyviolation', listener: (event: { effectiveDirective: string; blockedURI: string }) => void): void;
     addEventListener(type: 'DOMContentLoaded', listener: () => void): void;
-    createElement(tag: 'script'): { textContent: string };
     querySelector(selector: string): { value: string; click(): void } | null;
-    body: { append(node: unknown): void };
   };
   getComputedStyle(element: unknown): { display: string };
   reportCspViolation(violation: string): Promise<void>;
@@ -196,13 +194,7 @@ describeWithBrowser('bot challenge in Chromium', () => {
     expect(problems).toEqual({ console: [], csp: [] });
 
     // The CSP recorder is not blind: an inline script is reported.
-    await page.evaluate(() => {
-      const { document } = globalThis as unknown as BrowserGlobals;
-      const script = document.createElement('script');
-      script.textContent = 'void 0';
-      document.body.append(script);
-    });
-    await waitFor(() => problems.csp[0], { timeoutMs: 2000, what: 'no CSP violation reported for an inline script' });
+    await provokeInlineScriptViolation(page, problems.csp);
   });
 
   test('holds a submit clicked before the answer, then sends it with the same button and a valid answer', async () => {

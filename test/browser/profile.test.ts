@@ -6,11 +6,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { describeWithBrowser, useBrowserFixture } from '../support/browser.ts';
+import { describeWithBrowser, provokeInlineScriptViolation, useBrowserFixture } from '../support/browser.ts';
 import { PASSWORD, uniqueEmail } from '../support/member.ts';
 import { authorizationRequest, discover, oidc, registerClient, type AuthRequest } from '../support/oidc-client.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { waitFor } from '../support/wait-for.ts';
 
 const declaration = join(mkdtempSync(join(tmpdir(), 'profile-fields-')), 'fields.json');
 writeFileSync(declaration, JSON.stringify([
@@ -30,9 +29,7 @@ interface BrowserGlobals {
   document: {
     documentElement: { scrollWidth: number };
     activeElement: unknown;
-    body: { append(node: unknown): void };
     getElementById(id: string): { textContent: string | null } | null;
-    createElement(tag: 'script'): { textContent: string };
     addEventListener(type: 'securitypolicyviolation', listener: (event: { effectiveDirective: string; blockedURI: string; documentURI: string }) => void): void;
   };
   innerWidth: number;
@@ -206,13 +203,7 @@ describeWithBrowser('progressive profiling in Chromium', () => {
     expect(problems).toEqual({ console: [], csp: [] });
 
     // The CSP recorder is not blind: an inline script on this page is reported (then forgotten).
-    await page.evaluate(() => {
-      const { document } = globalThis as unknown as BrowserGlobals;
-      const script = document.createElement('script');
-      script.textContent = 'void 0';
-      document.body.append(script);
-    });
-    await waitFor(() => problems.csp[0], { timeoutMs: 2000, what: 'no CSP violation reported for an inline script' });
+    await provokeInlineScriptViolation(page, problems.csp);
     expect(problems.csp).toEqual([expect.stringMatching(/^script-src-elem blocked inline on /)]);
     problems.csp.length = 0;
     problems.console.length = 0;

@@ -40,6 +40,9 @@ describe('configuration', () => {
     ['AUDIT_RETENTION_DAYS', '3651', /AUDIT_RETENTION_DAYS: expected 1-3650/],
     ['AUDIT_RETENTION_DAYS', '30.5', /AUDIT_RETENTION_DAYS: expected a whole number/],
     ['AUDIT_RETENTION_DAYS', 'forever', /AUDIT_RETENTION_DAYS: expected a number of days/],
+    ['BOT_CHALLENGE_DIFFICULTY', '7', /BOT_CHALLENGE_DIFFICULTY: expected 8-26/],
+    ['BOT_CHALLENGE_DIFFICULTY', '27', /BOT_CHALLENGE_DIFFICULTY: expected 8-26/],
+    ['BOT_CHALLENGE_DIFFICULTY', '18.5', /BOT_CHALLENGE_DIFFICULTY: expected a whole number/],
   ])('a bad %s stops the boot with a message naming it', (key, value, message) => {
     expect(() => loadConfig({ DATA_DIR: dataDir, [key]: value })).toThrow(message);
   });
@@ -48,6 +51,11 @@ describe('configuration', () => {
     expect(loadConfig({ DATA_DIR: dataDir }).auditRetentionDays).toBe(400);
     expect(loadConfig({ DATA_DIR: dataDir, AUDIT_RETENTION_DAYS: '1' }).auditRetentionDays).toBe(1);
     expect(loadConfig({ DATA_DIR: dataDir, AUDIT_RETENTION_DAYS: '3650' }).auditRetentionDays).toBe(3650);
+  });
+
+  test('the bot challenge: 19 bits by default, 10-minute challenges, the difficulty settable', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).botChallenge).toEqual({ difficulty: 19, ttlSeconds: 600 });
+    expect(loadConfig({ DATA_DIR: dataDir, BOT_CHALLENGE_DIFFICULTY: '22' }).botChallenge.difficulty).toBe(22);
   });
 
   test('the bootstrap admin needs both id and secret', () => {

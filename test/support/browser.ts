@@ -2,8 +2,9 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
+import { waitFor } from './wait-for.ts';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -58,4 +59,19 @@ export function useBrowserFixture(): BrowserFixture {
     fixture.callback?.server.close();
   });
   return fixture;
+}
+
+/**
+ * Proves a test's CSP recorder is not blind: appends an inline script, which the strict CSP must block,
+ * and waits until `csp` (the recorder's list of violations) holds a report.
+ */
+export async function provokeInlineScriptViolation(page: Page, csp: readonly string[]): Promise<void> {
+  await page.evaluate(() => {
+    // The page's own globals: the project compiles without lib.dom.
+    const { document } = globalThis as unknown as { document: { createElement(tag: 'script'): { textContent: string }; body: { append(node: unknown): void } } };
+    const script = document.createElement('script');
+    script.textContent = 'void 0';
+    document.body.append(script);
+  });
+  await waitFor(() => csp[0], { timeoutMs: 2000, what: 'no CSP violation reported for an inline script' });
 }
