@@ -51,6 +51,23 @@ const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 /** A post waits at most 15 s for a pending claim (adapters/mongo/loyalty.ts); five minutes is far past that. */
 const LEDGER_RECOVERY_AGE_MS = 5 * 60 * 1000;
 
+/** A coupon use is credited within its request (seconds); one still uncredited after five minutes was cut short. */
+const COUPON_RECOVERY_AGE_MS = 5 * 60 * 1000;
+
+/**
+ * Coupon redemptions a crash left half-done: first the Mongo adapter's claims taken ahead of the slots, then the
+ * uses taken without their ledger earn, credited under the same key (so one whose earn went through is not paid twice).
+ */
+async function recoverCoupons(storage: Storage, coupons: CouponService, olderThan: Date, logger: Logger): Promise<void> {
+  try {
+    const settled = await storage.coupons.recoverPending(olderThan);
+    const { credited, failed } = await coupons.recoverUncredited(olderThan);
+    if (settled > 0 || credited > 0 || failed > 0) logger.warn({ settled, credited, failed }, 'settled half-done coupon redemptions');
+  } catch (error) {
+    logger.warn({ err: error }, 'coupon recovery failed');
+  }
+}
+
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({
     level: config.logLevel,
@@ -151,6 +168,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       storage.loyalty.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
         .then((settled) => settled > 0 && logger.warn({ settled }, 'settled half-done ledger posts'))
         .catch((error: unknown) => logger.warn({ err: error }, 'ledger recovery failed'));
+      void recoverCoupons(storage, coupons, new Date(now.getTime() - COUPON_RECOVERY_AGE_MS), logger);
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
 

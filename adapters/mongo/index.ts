@@ -40,7 +40,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       loyalty: new MongoLoyaltyRepository(models),
       importedMembers: new MongoImportedMembersRepository(models),
       partners: new MongoPartnersRepository(models.partners, models.partnerLinks),
-      coupons: new MongoCouponsRepository(models.couponCampaigns, models.couponUses),
+      coupons: new MongoCouponsRepository(models),
       profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns),
       oidc: new MongoOidcStore(models.oidc),
       async ping() {

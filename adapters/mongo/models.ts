@@ -1,9 +1,11 @@
 // Mongoose schemas for the Mongo adapter: string _ids, no dotted/`$` field names, opaque data as JSON strings.
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Passkey } from '../../server/domain/passkeys/passkeys.repository.ts';
+import { type CouponModels, registerCouponModels } from './coupon-models.ts';
 import { type LoyaltyModels, registerLoyaltyModels } from './loyalty-models.ts';
 import { givenString, nullableDate, nullableString, options } from './schema-kit.ts';
 
+export type * from './coupon-models.ts';
 export type * from './loyalty-models.ts';
 
 /**
@@ -316,8 +318,8 @@ const oidcSchema = new Schema<OidcDoc>(
   options,
 );
 
-/** Every model of the store: identity and protocol here, loyalty, partners and profiles in loyalty-models.ts. */
-export interface Models extends LoyaltyModels {
+/** Every model of the store: identity and protocol here, loyalty, partners and profiles in loyalty-models.ts, coupons in coupon-models.ts. */
+export interface Models extends LoyaltyModels, CouponModels {
   identifiers: Model<IdentifierDoc>;
   accounts: Model<AccountDoc>;
   clients: Model<ClientDoc>;
@@ -338,6 +340,7 @@ export interface Models extends LoyaltyModels {
 export function registerModels(connection: Connection): Models {
   return {
     ...registerLoyaltyModels(connection),
+    ...registerCouponModels(connection),
     identifiers: connection.model<IdentifierDoc>('Identifier', identifierSchema, 'identifiers'),
     accounts: connection.model<AccountDoc>('Account', accountSchema, 'accounts'),
     clients: connection.model<ClientDoc>('Client', clientSchema, 'clients'),

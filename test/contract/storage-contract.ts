@@ -3,6 +3,7 @@ import type { Storage } from '../../server/domain/storage.ts';
 import { describeAccountsContract } from './accounts.contract.ts';
 import { describeClientsContract } from './clients.contract.ts';
 import { describeCodesContract } from './codes.contract.ts';
+import { describeCouponCodesContract } from './coupon-codes.contract.ts';
 import { describeCouponsContract } from './coupons.contract.ts';
 import { describeFactorsContract } from './factors.contract.ts';
 import { useStorage } from './harness.ts';
@@ -27,6 +28,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describeImportedMembersContract(open);
     describePartnersContract(open);
     describeCouponsContract(open);
+    describeCouponCodesContract(open);
     describeProfilesContract(open);
     describeOidcStoreContract(open);
 

@@ -19,16 +19,19 @@ const FORBIDDEN = 'That request was not allowed.';
 describe.each(STORES)('redeeming a coupon code on the account pages (%s)', (store) => {
   const fx = useMemberServer(store);
 
-  const campaign = (over: Partial<NewCampaign> = {}) => fx.server.container.coupons.createCampaign({
-    partnerId: randomUUID(),
-    code: `F-${randomUUID().slice(0, 8).toUpperCase()}`,
-    points: 30,
-    perMemberLimit: 1,
-    totalLimit: 100,
-    startsAt: new Date(Date.now() - HOUR),
-    endsAt: new Date(Date.now() + HOUR),
-    ...over,
-  });
+  const campaign = async (over: Partial<NewCampaign> = {}) => {
+    const input: NewCampaign = {
+      partnerId: randomUUID(),
+      code: `F-${randomUUID().slice(0, 8).toUpperCase()}`,
+      points: 30,
+      perMemberLimit: 1,
+      totalLimit: 100,
+      startsAt: new Date(Date.now() - HOUR),
+      endsAt: new Date(Date.now() + HOUR),
+      ...over,
+    };
+    return { ...(await fx.server.container.coupons.createCampaign(input)), code: input.code };
+  };
   const submit = async (ua: UserAgent, code: string) => ua.submit(await ua.follow('/account/coupon'), '/account/coupon', { code });
 
   test('a valid code credits its points and shows the notice; the security page links to the form', async () => {

@@ -1,5 +1,6 @@
 // Coupons through the partner API: a partner creates a campaign (one code, points, limits, window) and
 // redeems its code for its own members; limits hold, the window holds, another partner's code is unknown.
+import { randomUUID } from 'node:crypto';
 import { useMemberServer } from '../../support/suite.ts';
 import { STORES } from '../../support/test-server.ts';
 import { adminCaller } from '../admin/admin-api.ts';
@@ -16,10 +17,10 @@ describe.each(STORES)('partner API coupons (%s)', (store) => {
   let cafeToken: string;
   const { partner, partnerToken, memberOf } = partnerFixture(fx, () => admin);
 
-  const post = (token: string, path: string, body: unknown) =>
+  const post = (token: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${fx.server.url}/partner-api/v1${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
     });
   const campaign = (token: string, over: Record<string, unknown> = {}) => post(token, '/campaigns', {
@@ -31,7 +32,7 @@ describe.each(STORES)('partner API coupons (%s)', (store) => {
     ends_at: new Date(Date.now() + HOUR).toISOString(),
     ...over,
   });
-  const redeem = (token: string, sub: string, code: string) => post(token, `/members/${encodeURIComponent(sub)}/coupons`, { code });
+  const redeem = (token: string, sub: string, code: string, key = randomUUID()) => post(token, `/members/${encodeURIComponent(sub)}/coupons`, { code }, { 'idempotency-key': key });
   const balanceOf = async (accountId: string) => (await fx.server.container.storage.loyalty.findMember(accountId))?.balance ?? 0;
 
   beforeAll(async () => {
@@ -102,8 +103,9 @@ describe.each(STORES)('partner API coupons (%s)', (store) => {
       expect([over, (await campaign(shopToken, over)).status]).toEqual([over, 400]);
     }
     const member = await memberOf(shop);
-    expect((await post(shopToken, `/members/${member.sub}/coupons`, { code: 'X', more: 1 })).status).toBe(400);
-    expect((await post(shopToken, `/members/${member.sub}/coupons`, {})).status).toBe(400);
+    const key = { 'idempotency-key': randomUUID() };
+    expect((await post(shopToken, `/members/${member.sub}/coupons`, { code: 'X', more: 1 }, key)).status).toBe(400);
+    expect((await post(shopToken, `/members/${member.sub}/coupons`, {}, key)).status).toBe(400);
   });
 
   test('needs the loyalty:earn scope', async () => {
