@@ -1,5 +1,5 @@
-// "Redeem a coupon code" on the account pages: a code of any partner's campaign (single or generated), its points credited,
-// then back to the security page with a notice; each refusal has one plain message.
+// "Redeem a coupon code" on the account pages: a code of any partner's campaign (single or generated), its
+// points credited, then back to the security page with a notice; each refusal has one plain message.
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { CouponProblem } from '../../server/domain/coupons/coupon-service.ts';
