@@ -152,7 +152,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       profiles,
       loyalty,
       coupons,
-      cardClaims: new CardClaimService({ importedMembers: storage.importedMembers, loyalty, codes, mailer, sms, host, logger }),
+      cardClaims: new CardClaimService({ importedMembers: storage.importedMembers, accounts: storage.accounts, profiles, loyalty, codes, mailer, sms, host, logger }),
       passkeyOffer: new PasskeyOffer(passkeys, production),
       mailer,
       csrf: new Csrf(deriveKey(kek, 'csrf'), new URL(config.issuer).origin),
