@@ -59,31 +59,23 @@ function invalid(error: z.ZodError, message: string): DomainError {
   return new DomainError('invalid_input', message, { details: { fields: fieldErrors(error) } });
 }
 
+/** What both kinds of campaign take alike. */
+function common(input: { points: number; per_member_limit: number; starts_at: string; ends_at: string }) {
+  return { points: input.points, perMemberLimit: input.per_member_limit, startsAt: new Date(input.starts_at), endsAt: new Date(input.ends_at) };
+}
+
 /** A campaign with one code ({"code", ...}) or with generated codes ({"code_pattern", "code_count", ...}). */
 export function parseNewCampaign(body: unknown): NewCampaignInput {
-  const generated = typeof body === 'object' && body !== null && 'code_pattern' in body;
-  if (generated) {
+  if (typeof body === 'object' && body !== null && 'code_pattern' in body) {
     const parsed = generatedBody.safeParse(body);
     if (!parsed.success) throw invalid(parsed.error, 'body must be {"code_pattern", "code_count", "points", "per_member_limit", "total_limit"?, "starts_at", "ends_at"}');
     const input = parsed.data;
-    return {
-      kind: 'generated',
-      campaign: {
-        codePattern: input.code_pattern, codeCount: input.code_count, points: input.points, perMemberLimit: input.per_member_limit,
-        totalLimit: input.total_limit ?? input.code_count, startsAt: new Date(input.starts_at), endsAt: new Date(input.ends_at),
-      },
-    };
+    return { kind: 'generated', campaign: { ...common(input), codePattern: input.code_pattern, codeCount: input.code_count, totalLimit: input.total_limit ?? input.code_count } };
   }
   const parsed = singleBody.safeParse(body);
   if (!parsed.success) throw invalid(parsed.error, 'body must be {"code", "points", "per_member_limit", "total_limit", "starts_at", "ends_at"} (or "code_pattern" and "code_count" instead of "code") with ends_at after starts_at');
   const input = parsed.data;
-  return {
-    kind: 'single',
-    campaign: {
-      code: input.code, points: input.points, perMemberLimit: input.per_member_limit, totalLimit: input.total_limit,
-      startsAt: new Date(input.starts_at), endsAt: new Date(input.ends_at),
-    },
-  };
+  return { kind: 'single', campaign: { ...common(input), code: input.code, totalLimit: input.total_limit } };
 }
 
 /** PATCH /campaigns/{id}: what may change (never the code). */

@@ -2,6 +2,7 @@
 // $ref resolves, and the documented bodies name exactly the fields the API accepts.
 import { randomUUID } from 'node:crypto';
 import { useCouponPartners } from './coupon-api.ts';
+import { operations, refs, resolve } from '../../support/openapi.ts';
 
 interface Operation {
   security?: Array<Record<string, string[]>>;
@@ -14,23 +15,6 @@ interface OpenApiDocument {
   servers: Array<{ url: string }>;
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, { properties?: Record<string, unknown>; additionalProperties?: boolean }> };
-}
-
-const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
-
-function refs(value: unknown, found: string[] = []): string[] {
-  if (Array.isArray(value)) value.forEach((item) => refs(item, found));
-  else if (value && typeof value === 'object') {
-    for (const [key, child] of Object.entries(value)) {
-      if (key === '$ref' && typeof child === 'string') found.push(child);
-      else refs(child, found);
-    }
-  }
-  return found;
-}
-
-function resolve(document: unknown, ref: string): unknown {
-  return ref.replace(/^#\//, '').split('/').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), document);
 }
 
 /** The document is the same on every store: one server is enough. */
@@ -48,8 +32,7 @@ describe('partner API: OpenAPI document', () => {
   test('is OpenAPI 3.1, lists every route, and every $ref resolves', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(document.servers).toEqual([{ url: `${setup.fx.server.url}/partner-api/v1` }]);
-    const operations = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).filter((key) => METHODS.includes(key)).map((method) => `${method.toUpperCase()} ${path}`));
-    expect(operations.sort()).toEqual([
+    expect(operations(document.paths).sort()).toEqual([
       'GET /campaigns',
       'GET /campaigns/{id}',
       'GET /campaigns/{id}/codes',
