@@ -57,6 +57,23 @@ const LEDGER_RECOVERY_AGE_MS = 5 * 60 * 1000;
 /** Audit retention runs on the first sweep after boot, then once a day (each instance; deleting twice is harmless). */
 const AUDIT_RETENTION_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
+/** A coupon use is credited within its request (seconds); one still uncredited after five minutes was cut short. */
+const COUPON_RECOVERY_AGE_MS = 5 * 60 * 1000;
+
+/**
+ * Coupon redemptions a crash left half-done: first the Mongo adapter's claims taken ahead of the slots, then the
+ * uses taken without their ledger earn, credited under the same key (so one whose earn went through is not paid twice).
+ */
+async function recoverCoupons(storage: Storage, coupons: CouponService, olderThan: Date, logger: Logger): Promise<void> {
+  try {
+    const settled = await storage.coupons.recoverPending(olderThan);
+    const { credited, failed } = await coupons.recoverUncredited(olderThan);
+    if (settled > 0 || credited > 0 || failed > 0) logger.warn({ settled, credited, failed }, 'settled half-done coupon redemptions');
+  } catch (error) {
+    logger.warn({ err: error }, 'coupon recovery failed');
+  }
+}
+
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({
     level: config.logLevel,
@@ -142,7 +159,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       profiles,
       loyalty,
       coupons,
-      cardClaims: new CardClaimService({ importedMembers: storage.importedMembers, loyalty, codes, mailer, sms, host, logger }),
+      cardClaims: new CardClaimService({ importedMembers: storage.importedMembers, accounts: storage.accounts, profiles, loyalty, codes, mailer, sms, host, logger }),
       passkeyOffer: new PasskeyOffer(passkeys, production),
       mailer,
       audit,
@@ -169,6 +186,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       storage.loyalty.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
         .then((settled) => settled > 0 && logger.warn({ settled }, 'settled half-done ledger posts'))
         .catch((error: unknown) => logger.warn({ err: error }, 'ledger recovery failed'));
+      void recoverCoupons(storage, coupons, new Date(now.getTime() - COUPON_RECOVERY_AGE_MS), logger);
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
 

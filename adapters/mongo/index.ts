@@ -43,7 +43,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       loyalty: new MongoLoyaltyRepository(models),
       importedMembers: new MongoImportedMembersRepository(models),
       partners: new MongoPartnersRepository(models.partners, models.partnerLinks),
-      coupons: new MongoCouponsRepository(models.couponCampaigns, models.couponUses),
+      coupons: new MongoCouponsRepository(models),
       profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns),
       devices: new MongoDevicesRepository(models.knownDevices),
       audit: new MongoAuditRepository(models.auditEvents),

@@ -58,9 +58,23 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
         // One code per partner: a unique insert, which FerretDB 1.24 makes atomic.
         { key: { partnerId: 1, code: 1 }, name: 'partnerId_1_code_1', unique: true },
         { key: { code: 1 }, name: 'code_1' },
+        // A partner's campaigns, oldest first (GET /campaigns).
+        { key: { partnerId: 1, createdAt: 1, _id: 1 }, name: 'partnerId_1_createdAt_1__id_1' },
       ],
     ],
-    [models.couponUses.collection, [{ key: { campaignId: 1, kind: 1, accountId: 1 }, name: 'campaignId_1_kind_1_accountId_1' }]],
+    [
+      models.couponUses.collection,
+      [
+        { key: { campaignId: 1, kind: 1, accountId: 1 }, name: 'campaignId_1_kind_1_accountId_1' },
+        { key: { idempotencyKey: 1 }, name: 'idempotencyKey_1' },
+        // Uses whose credit is not confirmed: few, found by the recovery sweep.
+        { key: { kind: 1, creditedAt: 1, createdAt: 1 }, name: 'kind_1_creditedAt_1_createdAt_1' },
+      ],
+    ],
+    // A campaign's codes in code order (bounded by the campaign: at most 10,000), and codes of any partner.
+    [models.couponCodes.collection, [{ key: { campaignId: 1, code: 1 }, name: 'campaignId_1_code_1' }, { key: { code: 1 }, name: 'code_1' }]],
+    [models.couponCodeUses.collection, [{ key: { campaignId: 1 }, name: 'campaignId_1' }, { key: { useId: 1, createdAt: 1 }, name: 'useId_1_createdAt_1' }]],
+    [models.couponKeys.collection, [{ key: { useId: 1, createdAt: 1 }, name: 'useId_1_createdAt_1' }]],
     [models.profileFields.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
     [models.knownDevices.collection, [{ key: { accountId: 1, lastSeenAt: -1 }, name: 'accountId_1_lastSeenAt_-1' }]],
     [

@@ -1,7 +1,6 @@
 // Mongo documents and schemas of the loyalty side: members, the points ledger and its key claims, imported
-// cards, partners and their member links, coupons, and progressive profiles.
+// cards, partners and their member links, and progressive profiles (coupons: coupon-models.ts).
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { Campaign } from '../../server/domain/coupons/coupons.repository.ts';
 import type { ImportedMember } from '../../server/domain/loyalty/imported-members.repository.ts';
 import type { EnrolmentChannel, LedgerEntry } from '../../server/domain/loyalty/loyalty.repository.ts';
 import type { PartnerMemberLink } from '../../server/domain/partners/partners.repository.ts';
@@ -72,20 +71,6 @@ export interface ImportedMemberClaimDoc {
 export interface PartnerDoc {
   _id: string;
   name: string;
-  createdAt: Date;
-}
-
-/** A partner's coupon campaign; (partnerId, code) is unique. */
-export interface CouponCampaignDoc extends Omit<Campaign, 'id'> {
-  _id: string;
-}
-
-/** One slot of a coupon use: _id "<campaign>:<n>" (total) or "<campaign>:<account>:<k>" (per member). */
-export interface CouponUseDoc {
-  _id: string;
-  campaignId: string;
-  accountId: string;
-  kind: 'total' | 'member';
   createdAt: Date;
 }
 
@@ -184,32 +169,6 @@ const partnerSchema = new Schema<PartnerDoc>(
   options,
 );
 
-const couponCampaignSchema = new Schema<CouponCampaignDoc>(
-  {
-    _id: { type: String, required: true },
-    partnerId: givenString('partnerId'),
-    code: { type: String, required: true },
-    points: { type: Number, required: true, min: 1 },
-    perMemberLimit: { type: Number, required: true, min: 1 },
-    totalLimit: { type: Number, required: true, min: 1 },
-    startsAt: { type: Date, required: true },
-    endsAt: { type: Date, required: true },
-    createdAt: { type: Date, required: true },
-  },
-  options,
-);
-
-const couponUseSchema = new Schema<CouponUseDoc>(
-  {
-    _id: { type: String, required: true },
-    campaignId: { type: String, required: true },
-    accountId: givenString('accountId'),
-    kind: { type: String, required: true, enum: ['total', 'member'] },
-    createdAt: { type: Date, required: true },
-  },
-  options,
-);
-
 const partnerLinkSchema = new Schema<PartnerLinkDoc>(
   {
     _id: { type: String, required: true },
@@ -251,8 +210,6 @@ export interface LoyaltyModels {
   importedMemberClaims: Model<ImportedMemberClaimDoc>;
   partners: Model<PartnerDoc>;
   partnerLinks: Model<PartnerLinkDoc>;
-  couponCampaigns: Model<CouponCampaignDoc>;
-  couponUses: Model<CouponUseDoc>;
   profileFields: Model<ProfileFieldDoc>;
   profileSignIns: Model<ProfileSignInsDoc>;
 }
@@ -266,8 +223,6 @@ export function registerLoyaltyModels(connection: Connection): LoyaltyModels {
     importedMemberClaims: connection.model<ImportedMemberClaimDoc>('ImportedMemberClaim', importedMemberClaimSchema, 'imported_member_claims'),
     partners: connection.model<PartnerDoc>('Partner', partnerSchema, 'partners'),
     partnerLinks: connection.model<PartnerLinkDoc>('PartnerLink', partnerLinkSchema, 'partner_member_links'),
-    couponCampaigns: connection.model<CouponCampaignDoc>('CouponCampaign', couponCampaignSchema, 'coupon_campaigns'),
-    couponUses: connection.model<CouponUseDoc>('CouponUse', couponUseSchema, 'coupon_uses'),
     profileFields: connection.model<ProfileFieldDoc>('ProfileField', profileFieldSchema, 'profile_fields'),
     profileSignIns: connection.model<ProfileSignInsDoc>('ProfileSignIns', profileSignInsSchema, 'profile_sign_ins'),
   };

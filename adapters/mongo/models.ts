@@ -3,11 +3,13 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { Passkey } from '../../server/domain/passkeys/passkeys.repository.ts';
 import { type DeviceModels, registerDeviceModels } from './device-models.ts';
 import { type AuditModels, registerAuditModels } from './audit-models.ts';
+import { type CouponModels, registerCouponModels } from './coupon-models.ts';
 import { type LoyaltyModels, registerLoyaltyModels } from './loyalty-models.ts';
 import { type RateLimitModels, registerRateLimitModels } from './rate-limit-models.ts';
 import { givenString, nullableDate, nullableString, options } from './schema-kit.ts';
 
 export type * from './audit-models.ts';
+export type * from './coupon-models.ts';
 export type * from './loyalty-models.ts';
 export type * from './device-models.ts';
 export type * from './rate-limit-models.ts';
@@ -322,8 +324,8 @@ const oidcSchema = new Schema<OidcDoc>(
   options,
 );
 
-/** Every model of the store: identity and protocol here, loyalty, partners and profiles in loyalty-models.ts, the audit log in audit-models.ts, known devices in device-models.ts, rate-limit counters in rate-limit-models.ts. */
-export interface Models extends LoyaltyModels, AuditModels, DeviceModels, RateLimitModels {
+/** Every model of the store: identity and protocol here; loyalty, partners and profiles in loyalty-models.ts; coupons, the audit log, known devices and rate-limit counters in their own files. */
+export interface Models extends LoyaltyModels, CouponModels, AuditModels, DeviceModels, RateLimitModels {
   identifiers: Model<IdentifierDoc>;
   accounts: Model<AccountDoc>;
   clients: Model<ClientDoc>;
@@ -347,6 +349,7 @@ export function registerModels(connection: Connection): Models {
     ...registerDeviceModels(connection),
     ...registerAuditModels(connection),
     ...registerRateLimitModels(connection),
+    ...registerCouponModels(connection),
     identifiers: connection.model<IdentifierDoc>('Identifier', identifierSchema, 'identifiers'),
     accounts: connection.model<AccountDoc>('Account', accountSchema, 'accounts'),
     clients: connection.model<ClientDoc>('Client', clientSchema, 'clients'),

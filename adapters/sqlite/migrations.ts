@@ -325,4 +325,60 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX rate_limits_ends_at ON rate_limits (ends_at);
     `,
   },
+  {
+    version: 11,
+    // Coupons, continued. Campaigns may have generated codes instead of one code (so code becomes nullable:
+    // the table is rebuilt, as SQLite cannot relax NOT NULL) and may be ended early. Generated codes get their
+    // own table, one row per (partner, code), whose use columns are set once. A use (its total slot) records the
+    // code and points it was taken for, the caller's idempotency key, and when its ledger earn was confirmed,
+    // so a sweep can credit uses whose earn a crash cut short; uses from before this version are checked once.
+    sql: `
+      CREATE TABLE coupon_campaigns_v11 (
+        id TEXT PRIMARY KEY,
+        partner_id TEXT NOT NULL,
+        code TEXT CHECK (code IS NULL OR (length(code) BETWEEN 4 AND 32 AND code NOT GLOB '*[^A-Z0-9-]*')),
+        code_pattern TEXT CHECK (code_pattern IS NULL OR (length(code_pattern) BETWEEN 4 AND 32 AND code_pattern NOT GLOB '*[^A-Z0-9#-]*')),
+        code_count INTEGER NOT NULL DEFAULT 0 CHECK (code_count BETWEEN 0 AND 10000),
+        points INTEGER NOT NULL CHECK (points > 0),
+        per_member_limit INTEGER NOT NULL CHECK (per_member_limit > 0),
+        total_limit INTEGER NOT NULL CHECK (total_limit > 0),
+        starts_at INTEGER NOT NULL,
+        ends_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        created_at INTEGER NOT NULL,
+        CHECK (ends_at > starts_at),
+        CHECK ((code IS NULL) <> (code_pattern IS NULL)),
+        CHECK ((code_pattern IS NULL) = (code_count = 0)),
+        CHECK (code_pattern IS NULL OR total_limit <= code_count),
+        UNIQUE (partner_id, code)
+      ) STRICT;
+      INSERT INTO coupon_campaigns_v11 (id, partner_id, code, points, per_member_limit, total_limit, starts_at, ends_at, created_at)
+        SELECT id, partner_id, code, points, per_member_limit, total_limit, starts_at, ends_at, created_at FROM coupon_campaigns;
+      DROP TABLE coupon_campaigns;
+      ALTER TABLE coupon_campaigns_v11 RENAME TO coupon_campaigns;
+      CREATE INDEX coupon_campaigns_code ON coupon_campaigns (code);
+      CREATE INDEX coupon_campaigns_partner ON coupon_campaigns (partner_id, created_at, id);
+
+      CREATE TABLE coupon_codes (
+        partner_id TEXT NOT NULL,
+        code TEXT NOT NULL CHECK (length(code) BETWEEN 4 AND 32 AND code NOT GLOB '*[^A-Z0-9-]*'),
+        campaign_id TEXT NOT NULL,
+        use_id TEXT,
+        account_id TEXT,
+        used_at INTEGER,
+        PRIMARY KEY (partner_id, code),
+        CHECK ((use_id IS NULL) = (used_at IS NULL) AND (use_id IS NULL) = (account_id IS NULL))
+      ) STRICT;
+      CREATE INDEX coupon_codes_campaign ON coupon_codes (campaign_id, code);
+      CREATE INDEX coupon_codes_code ON coupon_codes (code);
+
+      ALTER TABLE coupon_uses ADD COLUMN code TEXT;
+      ALTER TABLE coupon_uses ADD COLUMN points INTEGER CHECK (points IS NULL OR points > 0);
+      ALTER TABLE coupon_uses ADD COLUMN idempotency_key TEXT;
+      ALTER TABLE coupon_uses ADD COLUMN request_hash TEXT;
+      ALTER TABLE coupon_uses ADD COLUMN credited_at INTEGER;
+      CREATE UNIQUE INDEX coupon_uses_idempotency_key ON coupon_uses (idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX coupon_uses_uncredited ON coupon_uses (created_at) WHERE kind = 'total' AND credited_at IS NULL;
+    `,
+  },
 ];

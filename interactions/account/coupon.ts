@@ -1,5 +1,5 @@
-// "Redeem a coupon code" on the account pages: a code of any partner's campaign, its points credited,
-// then back to the security page with a notice; each refusal has one plain message.
+// "Redeem a coupon code" on the account pages: a code of any partner's campaign (single or generated), its
+// points credited, then back to the security page with a notice; each refusal has one plain message.
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { CouponProblem } from '../../server/domain/coupons/coupon-service.ts';
@@ -20,6 +20,7 @@ const MESSAGES: Record<CouponProblem, string> = {
   not_started: 'coupon.error.not_started',
   used_up: 'coupon.error.used_up',
   member_limit: 'coupon.error.member_limit',
+  code_used: 'coupon.error.code_used',
 };
 
 export function couponPages(deps: InteractionDeps) {
@@ -33,8 +34,8 @@ export function couponPages(deps: InteractionDeps) {
       const form = parseForm(couponForm, ctx.request.body);
       const code = form ? normaliseCouponCode(form.code) : undefined;
       const now = new Date();
-      const campaign = code ? await deps.coupons.findAnyByCode(code, now) : undefined;
-      const result = await deps.coupons.redeem(campaign, memberOf(ctx).account.id, now);
+      const target = code ? await deps.coupons.resolveAny(code, now) : undefined;
+      const result = await deps.coupons.redeem(target, memberOf(ctx).account.id, { at: now });
       if (!result.ok) return page(ctx, form?.code ?? '', MESSAGES[result.reason], 400);
       seeOther(ctx, '/account/security?notice=coupon_redeemed');
     },

@@ -1,5 +1,6 @@
 // The partner API under /partner-api/v1: a partner awards points to, and reads the granted claims of,
-// members who signed in to it — found by the pairwise sub the partner knows, never by anything else.
+// members who signed in to it — found by the pairwise sub the partner knows, never by anything else —
+// and runs coupon campaigns (coupon-routes.ts).
 // Per route: require-partner-token → load-linked-member → [parse-json-body] → handler.
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
@@ -7,9 +8,7 @@ import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { CLAIMS } from '../../config/provider.ts';
 import type { AccountService } from '../domain/accounts/account-service.ts';
-import type { CouponProblem, CouponService } from '../domain/coupons/coupon-service.ts';
-import type { Campaign } from '../domain/coupons/coupons.repository.ts';
-import { COUPON_CODE, normaliseCouponCode } from '../domain/coupons/coupon-rules.ts';
+import type { CouponService } from '../domain/coupons/coupon-service.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { PrivateJwk } from '../domain/keys/key-service.ts';
 import { type LoyaltyService, MAX_POINTS_PER_ENTRY } from '../domain/loyalty/loyalty-service.ts';
@@ -17,6 +16,7 @@ import type { PartnerLinks } from '../domain/partners/partner-links.ts';
 import type { PartnerMemberLink } from '../domain/partners/partners.repository.ts';
 import { jsonBody } from '../middleware/koa-json-body.ts';
 import { idempotencyKey, markReplayed } from '../member-api/idempotency.ts';
+import { couponRoutes } from './coupon-routes.ts';
 import { partnerOpenApi } from './openapi.ts';
 import { type PartnerCaller, partnerTokenVerifier } from './koa-require-partner-token.ts';
 
@@ -38,42 +38,6 @@ const earnBody = z.object({
   points: z.number().int().min(1).max(MAX_POINTS_PER_ENTRY),
   reason: z.string().trim().min(1).max(200),
 }).strict();
-
-/** At most this many uses per member: a member's slots are probed one by one (adapters/mongo/coupons.ts). */
-const MAX_PER_MEMBER = 100;
-
-const campaignBody = z.object({
-  code: z.string().trim().toUpperCase().regex(COUPON_CODE),
-  points: z.number().int().min(1).max(MAX_POINTS_PER_ENTRY),
-  per_member_limit: z.number().int().min(1).max(MAX_PER_MEMBER),
-  total_limit: z.number().int().min(1).max(MAX_POINTS_PER_ENTRY),
-  starts_at: z.iso.datetime({ offset: true }),
-  ends_at: z.iso.datetime({ offset: true }),
-}).strict().refine((body) => Date.parse(body.ends_at) > Date.parse(body.starts_at), { path: ['ends_at'] });
-
-const couponBody = z.object({ code: z.string().max(64) }).strict();
-
-/** Why a code gave nothing, as the API says it: codes not open now look like unknown ones. */
-const COUPON_ERRORS: Record<CouponProblem, () => DomainError> = {
-  unknown: () => new DomainError('not_found', 'no open campaign with this code'),
-  not_started: () => new DomainError('not_found', 'no open campaign with this code'),
-  expired: () => new DomainError('not_found', 'no open campaign with this code'),
-  used_up: () => new DomainError('conflict', 'this campaign has no uses left', { details: { reason: 'used_up' } }),
-  member_limit: () => new DomainError('conflict', 'this member has used this code as often as the campaign allows', { details: { reason: 'member_limit' } }),
-};
-
-function campaignJson(campaign: Campaign): Record<string, unknown> {
-  return {
-    id: campaign.id,
-    code: campaign.code,
-    points: campaign.points,
-    per_member_limit: campaign.perMemberLimit,
-    total_limit: campaign.totalLimit,
-    starts_at: campaign.startsAt.toISOString(),
-    ends_at: campaign.endsAt.toISOString(),
-    created_at: campaign.createdAt.toISOString(),
-  };
-}
 
 /** The claims of the scopes the member granted this partner, from the account as it is now. */
 async function grantedClaims(deps: PartnerApiDeps, link: PartnerMemberLink): Promise<Record<string, unknown>> {
@@ -155,40 +119,7 @@ export function partnerApiRouter(deps: PartnerApiDeps): Router {
     };
   });
 
-  router.post('/campaigns', requireToken('loyalty:earn'), jsonBody(), async (ctx) => {
-    const parsed = campaignBody.safeParse(ctx.request.body);
-    if (!parsed.success) throw new DomainError('invalid_input', 'body must be {"code", "points", "per_member_limit", "total_limit", "starts_at", "ends_at"} with ends_at after starts_at');
-    const body = parsed.data;
-    const campaign = await deps.coupons.createCampaign({
-      partnerId: callerOf(ctx).partnerId,
-      code: body.code,
-      points: body.points,
-      perMemberLimit: body.per_member_limit,
-      totalLimit: body.total_limit,
-      startsAt: new Date(body.starts_at),
-      endsAt: new Date(body.ends_at),
-    });
-    ctx.status = 201;
-    ctx.body = campaignJson(campaign);
-  });
-
-  router.post('/members/:sub/coupons', requireToken('loyalty:earn'), loadLinkedMember, jsonBody(), async (ctx) => {
-    const parsed = couponBody.safeParse(ctx.request.body);
-    if (!parsed.success) throw new DomainError('invalid_input', 'body must be {"code": text}');
-    const code = normaliseCouponCode(parsed.data.code);
-    // Only this partner's campaigns: another partner's code is unknown here.
-    const campaign = code ? await deps.coupons.findByCode(callerOf(ctx).partnerId, code) : undefined;
-    const result = await deps.coupons.redeem(campaign, linkOf(ctx).accountId);
-    if (!result.ok) throw COUPON_ERRORS[result.reason]();
-    ctx.status = 201;
-    const showBalance = linkOf(ctx).scope.split(' ').includes('loyalty');
-    ctx.body = {
-      id: result.entryId,
-      campaign_id: result.campaign.id,
-      points: result.points,
-      ...(showBalance ? { points_balance: result.balance } : {}),
-    };
-  });
+  couponRoutes(router, { coupons: deps.coupons, requireToken, loadLinkedMember });
 
   router.all('{/*rest}', () => {
     throw new DomainError('not_found', 'no such partner API endpoint');

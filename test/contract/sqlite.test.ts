@@ -1,8 +1,6 @@
 // Runs the storage contract against the node:sqlite adapter, plus what only a file-backed store can show.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { openSqliteStorage } from '../../adapters/sqlite/index.ts';
@@ -10,29 +8,10 @@ import { migrations } from '../../adapters/sqlite/migrations.ts';
 import type { PostEntry, PostResult } from '../../server/domain/loyalty/loyalty.repository.ts';
 import { generateMemberNumber } from '../../server/domain/loyalty/member-number.ts';
 import { expectDomainError, uniquePhone } from './harness.ts';
+import { databaseAtVersion, freshDir, removeDataDirs } from './sqlite-files.ts';
 import { describeStorageContract } from './storage-contract.ts';
 
-const dirs: string[] = [];
-function freshDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'idp-contract-sqlite-'));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A data directory holding a file migrated up to `version` only, as an older release left it. */
-function databaseAtVersion(version: number): { dataDir: string; db: DatabaseSync } {
-  const dataDir = freshDir();
-  const db = new DatabaseSync(join(dataDir, 'idp.sqlite'));
-  db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT');
-  for (const migration of migrations.filter((m) => m.version <= version)) {
-    db.exec(migration.sql);
-    db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(migration.version, 0);
-  }
-  return { dataDir, db };
-}
+afterAll(removeDataDirs);
 
 interface ScriptRun {
   /** Resolves once the child has written `text` to stdout. */

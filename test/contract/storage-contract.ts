@@ -4,6 +4,7 @@ import { describeAccountsContract } from './accounts.contract.ts';
 import { describeAuditContract } from './audit.contract.ts';
 import { describeClientsContract } from './clients.contract.ts';
 import { describeCodesContract } from './codes.contract.ts';
+import { describeCouponCodesContract } from './coupon-codes.contract.ts';
 import { describeCouponsContract } from './coupons.contract.ts';
 import { describeDevicesContract } from './devices.contract.ts';
 import { describeFactorsContract } from './factors.contract.ts';
@@ -33,6 +34,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describeImportedMembersContract(open);
     describePartnersContract(open);
     describeCouponsContract(open);
+    describeCouponCodesContract(open);
     describeProfilesContract(open);
     describeDevicesContract(open);
     describeAuditContract(open);

@@ -1,7 +1,8 @@
-// Redeeming a coupon code on the account pages: a code of any partner's campaign credits its points and
-// lands on the security page with a notice; each refusal has its plain message; CSRF is required.
+// Redeeming a coupon code on the account pages: a code of any partner's campaign (its single code or one of its
+// generated codes) credits its points and lands on the security page with a notice; each refusal has its plain
+// message; CSRF is required.
 import { randomUUID } from 'node:crypto';
-import type { NewCampaign } from '../../server/domain/coupons/coupons.repository.ts';
+import type { NewCampaign, NewGeneratedCampaign } from '../../server/domain/coupons/coupons.repository.ts';
 import { accountCsrf, isSecurityPage, noticeOn, signedInMember } from '../support/account.ts';
 import { pointsOn } from '../support/card.ts';
 import { useMemberServer } from '../support/suite.ts';
@@ -14,17 +15,32 @@ const UNKNOWN = 'This code is not valid or has expired. Check it and try again.'
 const NOT_STARTED = 'This code cannot be used yet. Try again when the offer starts.';
 const USED_UP = 'This code has been used as many times as the offer allows.';
 const MEMBER_LIMIT = 'You have already used this code as many times as the offer allows.';
+const CODE_USED = 'This code has already been used. Each code of this offer works once.';
 const FORBIDDEN = 'That request was not allowed.';
 
 describe.each(STORES)('redeeming a coupon code on the account pages (%s)', (store) => {
   const fx = useMemberServer(store);
 
-  const campaign = (over: Partial<NewCampaign> = {}) => fx.server.container.coupons.createCampaign({
+  const campaign = async (over: Partial<NewCampaign> = {}) => {
+    const input: NewCampaign = {
+      partnerId: randomUUID(),
+      code: `F-${randomUUID().slice(0, 8).toUpperCase()}`,
+      points: 30,
+      perMemberLimit: 1,
+      totalLimit: 100,
+      startsAt: new Date(Date.now() - HOUR),
+      endsAt: new Date(Date.now() + HOUR),
+      ...over,
+    };
+    return { ...(await fx.server.container.coupons.createCampaign(input)), code: input.code };
+  };
+  const generated = (over: Partial<NewGeneratedCampaign> = {}) => fx.server.container.coupons.createGeneratedCampaign({
     partnerId: randomUUID(),
-    code: `F-${randomUUID().slice(0, 8).toUpperCase()}`,
-    points: 30,
+    codePattern: `${randomUUID().slice(0, 4).toUpperCase()}-####-####`,
+    codeCount: 3,
+    points: 35,
     perMemberLimit: 1,
-    totalLimit: 100,
+    totalLimit: 3,
     startsAt: new Date(Date.now() - HOUR),
     endsAt: new Date(Date.now() + HOUR),
     ...over,
@@ -75,5 +91,24 @@ describe.each(STORES)('redeeming a coupon code on the account pages (%s)', (stor
     const crossSite = await victim.ua.request('/account/coupon', { form: { csrf: victimToken, code }, headers: { origin: 'https://evil.example' } });
     expect(crossSite.status).toBe(403);
     expect((await fx.server.container.storage.loyalty.findMember(victim.accountId))?.balance ?? 0).toBe(0);
+  });
+
+  test('a generated code of any partner works once, typed in any case; a used one says so; an ended campaign\'s codes are unknown', async () => {
+    const { campaign, codes } = await generated({ perMemberLimit: 2 });
+    const first = await signedInMember(fx, 'coupon-generated');
+    const done = await submit(first.ua, codes[0]!.toLowerCase());
+    expect([isSecurityPage(done), noticeOn(done), pointsOn(done)]).toEqual([true, REDEEMED, 35]);
+    const again = await submit(first.ua, codes[0]!);
+    expect([again.status, again.body.includes(CODE_USED)]).toEqual([400, true]);
+    const second = await signedInMember(fx, 'coupon-generated-2');
+    const taken = await submit(second.ua, codes[0]!);
+    expect([taken.status, taken.body.includes(CODE_USED)]).toEqual([400, true]);
+    expect(pointsOn(await submit(second.ua, codes[1]!))).toBe(35);
+
+    await fx.server.container.coupons.end(campaign.partnerId, campaign.id);
+    const ended = await submit(second.ua, codes[2]!);
+    expect([ended.status, ended.body.includes(UNKNOWN)]).toEqual([400, true]);
+    expect((await fx.server.container.storage.loyalty.findMember(second.accountId))?.balance).toBe(35);
+    expect((await fx.server.container.coupons.listCodes(campaign.id, { limit: 10 })).filter((code) => code.usedAt).length).toBe(2);
   });
 });

@@ -1,16 +1,36 @@
-// Coupons: a partner's campaign gives points for a code; a use is taken first (capped), then credited
-// with one ledger earn keyed by the use, so a retry of the credit cannot pay twice.
+// Coupons: a partner's campaign gives points for a code (its single code, or one of its generated codes); a use
+// is taken first (capped), then credited with one ledger earn keyed by the use, so a retry of the credit cannot
+// pay twice and a credit a crash cut short can be made later under the same key.
 import { DomainError } from '../errors.ts';
 import type { LoyaltyService } from '../loyalty/loyalty-service.ts';
-import type { Campaign, CouponsRepository, NewCampaign } from './coupons.repository.ts';
+import { drawCode } from './coupon-rules.ts';
+import type {
+  Campaign, CampaignChanges, CampaignUpdate, CouponsRepository, CouponUse, GeneratedCode, NewCampaign, NewGeneratedCampaign, Page,
+} from './coupons.repository.ts';
 
-export type CouponProblem = 'unknown' | 'not_started' | 'expired' | 'used_up' | 'member_limit';
+export type CouponProblem = 'unknown' | 'not_started' | 'expired' | 'used_up' | 'member_limit' | 'code_used';
 
-export type CouponResult = { ok: true; campaign: Campaign; points: number; entryId: string; balance: number } | { ok: false; reason: CouponProblem };
+export type CouponResult =
+  | { ok: true; campaign: Campaign; points: number; entryId: string; balance: number; replayed: boolean }
+  | { ok: false; reason: CouponProblem };
+
+/** What a typed code names: a campaign, and the generated code when it is one. */
+export interface CouponTarget {
+  campaign: Campaign;
+  generatedCode?: string;
+}
+
+export interface RedeemOptions {
+  at?: Date;
+  /** The caller's key, already scoped to the caller, and the hash of what it asked (requestHash in loyalty-service.ts). */
+  idempotency?: { key: string; requestHash: string };
+}
 
 export function couponLedgerKey(campaignId: string, useId: string): string {
   return `coupon:${campaignId}:${useId}`;
 }
+
+const isOpen = (campaign: Campaign, at: Date) => !campaign.endedAt && campaign.startsAt <= at && at < campaign.endsAt;
 
 export class CouponService {
   private readonly repository: CouponsRepository;
@@ -25,31 +45,133 @@ export class CouponService {
     return this.repository.create(input);
   }
 
-  findByCode(partnerId: string, code: string): Promise<Campaign | undefined> {
-    return this.repository.findByCode(partnerId, code);
+  /** A campaign of generated codes, with every code (the only time they are all handed out in one answer). */
+  createGeneratedCampaign(input: NewGeneratedCampaign): Promise<{ campaign: Campaign; codes: string[] }> {
+    return this.repository.createGenerated(input, () => drawCode(input.codePattern));
   }
 
-  /** The campaign a member means by a code of any partner: an open one if there is one. */
-  async findAnyByCode(code: string, at: Date): Promise<Campaign | undefined> {
-    const campaigns = await this.repository.findAllByCode(code);
-    return campaigns.find((campaign) => campaign.startsAt <= at && at < campaign.endsAt) ?? campaigns[0];
+  /** The partner's campaign; another partner's is not found, like one that does not exist. */
+  async find(partnerId: string, id: string): Promise<Campaign | undefined> {
+    const campaign = await this.repository.find(id);
+    return campaign?.partnerId === partnerId ? campaign : undefined;
   }
 
-  async redeem(campaign: Campaign | undefined, accountId: string, at = new Date()): Promise<CouponResult> {
-    if (!campaign) return { ok: false, reason: 'unknown' };
+  list(partnerId: string, page: Page): Promise<Campaign[]> {
+    return this.repository.list(partnerId, page);
+  }
+
+  countUses(campaignId: string): Promise<number> {
+    return this.repository.countUses(campaignId);
+  }
+
+  update(partnerId: string, id: string, changes: CampaignChanges): Promise<CampaignUpdate> {
+    return this.repository.update(partnerId, id, changes);
+  }
+
+  end(partnerId: string, id: string, at = new Date()): Promise<Campaign | undefined> {
+    return this.repository.end(partnerId, id, at);
+  }
+
+  listCodes(campaignId: string, page: Page): Promise<GeneratedCode[]> {
+    return this.repository.listCodes(campaignId, page);
+  }
+
+  /** What one of the partner's codes names (its single codes first, then its generated ones). */
+  async resolve(partnerId: string, code: string): Promise<CouponTarget | undefined> {
+    const campaign = await this.repository.findByCode(partnerId, code);
+    if (campaign) return { campaign };
+    const generated = await this.repository.findCode(partnerId, code);
+    return generated ? this.targetOf(generated) : undefined;
+  }
+
+  /** What a member means by a code of any partner: an open campaign if one has the code, else any that has it. */
+  async resolveAny(code: string, at: Date): Promise<CouponTarget | undefined> {
+    const [singles, generated] = await Promise.all([this.repository.findAllByCode(code), this.repository.findCodes(code)]);
+    const targets: CouponTarget[] = singles.map((campaign) => ({ campaign }));
+    for (const found of generated) {
+      const target = await this.targetOf(found);
+      if (target) targets.push(target);
+    }
+    return targets.find(({ campaign }) => isOpen(campaign, at)) ?? targets[0];
+  }
+
+  async redeem(target: CouponTarget | undefined, accountId: string, options: RedeemOptions = {}): Promise<CouponResult> {
+    const at = options.at ?? new Date();
+    const { idempotency } = options;
+    // A retry is answered from the use its key took, whatever became of the code or the window since.
+    const earlier = idempotency ? await this.repository.findUseByKey(idempotency.key) : undefined;
+    if (earlier) return this.replay(earlier, idempotency!.requestHash);
+    if (!target) return { ok: false, reason: 'unknown' };
+    const { campaign } = target;
     if (at < campaign.startsAt) return { ok: false, reason: 'not_started' };
-    if (at >= campaign.endsAt) return { ok: false, reason: 'expired' };
-    const use = await this.repository.redeem(campaign.id, accountId, at);
-    if (!use.ok) return use;
-    await this.loyalty.ensureMember(accountId);
-    const posted = await this.loyalty.earn({
-      accountId,
-      points: campaign.points,
-      partnerId: campaign.partnerId,
-      reason: `coupon ${campaign.code}`,
-      idempotencyKey: couponLedgerKey(campaign.id, use.useId),
-    });
-    if (!posted.ok) throw new DomainError('conflict', `coupon use ${use.useId} could not be credited: ${posted.reason}`);
-    return { ok: true, campaign, points: campaign.points, entryId: posted.entry.id, balance: posted.entry.balanceAfter };
+    if (campaign.endedAt || at >= campaign.endsAt) return { ok: false, reason: 'expired' };
+    const taken = await this.repository.redeem({ campaignId: campaign.id, accountId, at, generatedCode: target.generatedCode, idempotency });
+    if (!taken.ok) {
+      if (taken.reason === 'idempotency_conflict') throw idempotencyConflict();
+      return { ok: false, reason: taken.reason };
+    }
+    return this.credit(campaign, taken.use, taken.replayed);
   }
+
+  /**
+   * Credits uses a crash left without their ledger earn (taken, the process died before the earn): each older
+   * than `olderThan` and not marked credited is earned under its own key, so a use whose earn did go through is
+   * only marked. Returns how many were credited now and how many could not be.
+   */
+  async recoverUncredited(olderThan: Date, limit = 100): Promise<{ credited: number; failed: number }> {
+    let credited = 0;
+    let failed = 0;
+    for (const use of await this.repository.findUncredited(olderThan, limit)) {
+      try {
+        const campaign = await this.repository.find(use.campaignId);
+        if (!campaign) throw new Error(`coupon use ${use.id} has no campaign`);
+        if (await this.loyalty.entryByKey(couponLedgerKey(campaign.id, use.id))) {
+          await this.repository.markCredited(use.id, new Date());
+          continue;
+        }
+        await this.credit(campaign, use, false);
+        credited += 1;
+      } catch {
+        // One use that cannot be credited (its member gone, say) must not hold up the others; it is tried again next sweep.
+        failed += 1;
+      }
+    }
+    return { credited, failed };
+  }
+
+  private async targetOf(generated: GeneratedCode): Promise<CouponTarget | undefined> {
+    const campaign = await this.repository.find(generated.campaignId);
+    return campaign ? { campaign, generatedCode: generated.code } : undefined;
+  }
+
+  private async replay(use: CouponUse, requestHash: string): Promise<CouponResult> {
+    if (use.requestHash !== requestHash) throw idempotencyConflict();
+    const campaign = await this.repository.find(use.campaignId);
+    if (!campaign) throw new DomainError('conflict', `coupon use ${use.id} has no campaign`);
+    return this.credit(campaign, use, true);
+  }
+
+  /**
+   * One earn under the use's key, worth what the use recorded (a later change of the campaign's points does not
+   * reach a use already taken): again for a replay, which then gets the original entry back.
+   */
+  private async credit(campaign: Campaign, use: CouponUse, replayed: boolean): Promise<CouponResult> {
+    const points = use.points ?? campaign.points;
+    await this.loyalty.ensureMember(use.accountId);
+    const posted = await this.loyalty.earn({
+      accountId: use.accountId,
+      points,
+      partnerId: campaign.partnerId,
+      reason: `coupon ${use.code ?? campaign.code ?? ''}`,
+      idempotencyKey: couponLedgerKey(campaign.id, use.id),
+    });
+    if (!posted.ok) throw new DomainError('conflict', `coupon use ${use.id} could not be credited: ${posted.reason}`);
+    // Only bookkeeping for the recovery sweep, which checks the ledger before crediting: a failure here costs nothing.
+    if (!use.creditedAt) await this.repository.markCredited(use.id, new Date()).catch(() => undefined);
+    return { ok: true, campaign, points, entryId: posted.entry.id, balance: posted.entry.balanceAfter, replayed };
+  }
+}
+
+function idempotencyConflict(): DomainError {
+  return new DomainError('idempotency_conflict', 'this Idempotency-Key was used for a different request');
 }

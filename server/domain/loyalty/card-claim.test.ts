@@ -1,12 +1,15 @@
 // CardClaimService on a real (in-memory SQLite) store, with the codes it issues in hand: where a code goes
 // (email first, SMS only when configured, nowhere without a contact), that a code which went nowhere never
-// claims a card even when right, and that a code the mailer could not send does not hold the resend wait.
+// claims a card even when right, that a code the mailer could not send does not hold the resend wait, and what
+// a claim carries over into the account: the card's name into empty profile fields, its mobile as the phone.
 import pino from 'pino';
+import { KNOWN_FIELDS } from '../../../config/profile-fields.ts';
 import { openSqliteStorage } from '../../../adapters/sqlite/index.ts';
 import type { Account } from '../accounts/account.ts';
 import { CodeService } from '../codes/code-service.ts';
 import type { CodePurpose } from '../codes/codes.repository.ts';
 import type { Mailer, OutgoingEmail } from '../mail/mailer.ts';
+import { ProfileService } from '../profile/profile-service.ts';
 import type { OutgoingSms, SmsSender } from '../sms/sms-sender.ts';
 import type { Storage } from '../storage.ts';
 import { CardClaimService } from './card-claim.ts';
@@ -47,7 +50,7 @@ describe('CardClaimService', () => {
   function service(withSms: boolean): CardClaimService {
     const loyalty = new LoyaltyService(storage.loyalty);
     return new CardClaimService({
-      importedMembers: storage.importedMembers, loyalty, codes, mailer, sms: withSms ? sms : undefined, host: 'idp.example', logger: pino({ level: 'silent' }),
+      importedMembers: storage.importedMembers, accounts: storage.accounts, profiles: new ProfileService(storage.profiles, KNOWN_FIELDS), loyalty, codes, mailer, sms: withSms ? sms : undefined, host: 'idp.example', logger: pino({ level: 'silent' }),
     });
   }
 
@@ -132,5 +135,71 @@ describe('CardClaimService', () => {
       expect(await claims.start(account, typed)).toEqual({ status: 'invalid' });
     }
     expect(await storage.codes.find('card_claim', account.id)).toBeUndefined();
+  });
+
+  describe('carrying the card over into the account', () => {
+    const profileOf = async () => {
+      const { fields } = await storage.profiles.find(account.id);
+      return Object.fromEntries(Object.entries(fields).map(([name, field]) => [name, field.value]));
+    };
+    async function claim(contact: Partial<NewImportedMember>, withSms = true) {
+      const claims = service(withSms);
+      await card(contact);
+      await claims.start(account, '00112233445566');
+      await flush();
+      return claims.confirm(account, codes.last!);
+    }
+
+    it('fills empty given and family names from the card\'s name', async () => {
+      expect(await claim({ email: 'old@example.com', name: '  Ana   García Márquez ' })).toMatchObject({ ok: true });
+      expect(await profileOf()).toEqual({ given_name: 'Ana', family_name: 'García Márquez' });
+    });
+
+    it('never replaces a name the member gave, and fills only what is empty', async () => {
+      await storage.profiles.update(account.id, { values: { given_name: 'Annie' } }, new Date());
+      expect(await claim({ email: 'old@example.com', name: 'Smith, Anne' })).toMatchObject({ ok: true });
+      expect(await profileOf()).toEqual({ given_name: 'Annie', family_name: 'Smith' });
+    });
+
+    it.each([
+      ['one word', 'Prince', { given_name: 'Prince' }],
+      ['a name with digits', 'Pat 2nd', { given_name: 'Pat' }],
+      ['nothing like a name', '#12 / ???', {}],
+    ])('takes %s only as far as it fits the profile fields', async (_what, name, expected) => {
+      expect(await claim({ email: 'old@example.com', name })).toMatchObject({ ok: true });
+      expect(await profileOf()).toEqual(expected);
+    });
+
+    it('makes the card\'s mobile the account\'s verified phone when the code went there by SMS, and says so', async () => {
+      expect(await claim({ phone: '+447911123456' })).toMatchObject({ ok: true });
+      expect(await storage.accounts.findById(account.id)).toMatchObject({ phone: '+447911123456', contactChangedAt: expect.any(Date) });
+      expect(mails.at(-1)!.text).toContain('Its mobile number +44 ••• ••• 3456 is now your account\'s verified phone');
+    });
+
+    it('leaves the phone alone when the code went by email, when the account has one, or when another account holds it', async () => {
+      expect(await claim({ email: 'old@example.com', phone: '+447911123456' })).toMatchObject({ ok: true });
+      expect((await storage.accounts.findById(account.id))?.phone).toBeNull();
+      expect(mails.at(-1)!.text).not.toContain('mobile number');
+
+      account = await storage.accounts.create({ email: 'has-phone@example.com', emailVerified: true, passwordHash: null });
+      await storage.accounts.setPhone(account.id, '+447911000001');
+      await storage.importedMembers.importMany([{ cardNumber: '00112233445577', name: 'Pat', email: null, phone: '+447911000002', balance: 5 }]);
+      const claims = service(true);
+      await claims.start(account, '00112233445577');
+      await flush();
+      expect(await claims.confirm(account, codes.last!)).toMatchObject({ ok: true });
+      expect((await storage.accounts.findById(account.id))?.phone).toBe('+447911000001');
+
+      const holder = await storage.accounts.create({ email: 'holder@example.com', emailVerified: true, passwordHash: null });
+      await storage.accounts.setPhone(holder.id, '+447911000003');
+      account = await storage.accounts.create({ email: 'no-phone@example.com', emailVerified: true, passwordHash: null });
+      await storage.importedMembers.importMany([{ cardNumber: '00112233445588', name: 'Pat', email: null, phone: '+447911000003', balance: 7 }]);
+      await claims.start(account, '00112233445588');
+      await flush();
+      expect(await claims.confirm(account, codes.last!)).toEqual({ ok: true, cardNumber: '00112233445588', points: 7 });
+      expect((await storage.accounts.findById(account.id))?.phone).toBeNull();
+      expect((await storage.accounts.findById(holder.id))?.phone).toBe('+447911000003');
+      expect((await storage.loyalty.findMember(account.id))?.balance).toBe(7);
+    });
   });
 });

@@ -1,15 +1,19 @@
 // Claiming a card of the old program: a 6-digit code to the contact on file proves the member holds the card;
-// then the imported record is claimed once and its points move into the account in one idempotent ledger entry.
+// then the imported record is claimed once, its points move into the account in one idempotent ledger entry,
+// and what the card knew fills what the account lacks (the name, and the mobile number the code went to).
 import type { Logger } from 'pino';
 import type { Account } from '../accounts/account.ts';
 import { cardClaimCode, securityChanged } from '../accounts/account-emails.ts';
+import type { AccountsRepository } from '../accounts/accounts.repository.ts';
 import type { CodeProblem } from '../accounts/account-service.ts';
+import { maskPhone } from '../accounts/phone-number.ts';
 import type { CodeService } from '../codes/code-service.ts';
 import { DomainError } from '../errors.ts';
 import type { Mailer } from '../mail/mailer.ts';
+import type { ProfileService } from '../profile/profile-service.ts';
 import type { SmsSender } from '../sms/sms-sender.ts';
 import { smsCardClaimCode } from '../sms/sms-texts.ts';
-import { cardEnding, normaliseCardNumber } from './imported-member-rules.ts';
+import { cardEnding, normaliseCardNumber, splitCardName } from './imported-member-rules.ts';
 import type { ImportedMember, ImportedMembersRepository } from './imported-members.repository.ts';
 import type { LoyaltyService } from './loyalty-service.ts';
 
@@ -17,6 +21,10 @@ const PURPOSE = 'card_claim';
 
 export interface CardClaimDeps {
   importedMembers: ImportedMembersRepository;
+  /** To give the account the card's mobile number once an SMS code proved it. */
+  accounts: AccountsRepository;
+  /** To fill the member's empty name fields from the card. */
+  profiles: ProfileService;
   loyalty: LoyaltyService;
   codes: CodeService;
   mailer: Mailer;
@@ -102,8 +110,30 @@ export class CardClaimService {
     const claim = await this.deps.importedMembers.claim(cardNumber, account.id);
     if (!claim.ok) return invalid;
     await this.credit(account, claim.record);
-    if (!claim.alreadyYours) await this.notify(account, claim.record);
+    // Also on a retry (alreadyYours): a crash may have cut the first confirm short after the claim.
+    const phone = await this.carryOver(account, claim.record, to);
+    if (!claim.alreadyYours) await this.notify(account, claim.record, phone);
     return { ok: true, cardNumber, points: claim.record.balance };
+  }
+
+  /**
+   * The card's name fills the profile's empty given and family names (never what the member entered). When the
+   * code went by SMS to the card's mobile and the account has no phone, that number becomes its verified phone:
+   * the code proved possession just as the account page's code does. A number another account holds is skipped
+   * without a word, as nothing about that account may show here. Returns the number set, if any.
+   */
+  private async carryOver(account: Account, record: ImportedMember, codeWentTo: string): Promise<string | undefined> {
+    const name = splitCardName(record.name);
+    if (name) await this.deps.profiles.fillEmpty(account.id, { given_name: name.givenName, ...(name.familyName ? { family_name: name.familyName } : {}) });
+    if (record.phone === null || codeWentTo !== record.phone) return undefined;
+    const current = await this.deps.accounts.findById(account.id);
+    if (!current || current.phone !== null) return undefined;
+    try {
+      return (await this.deps.accounts.setPhone(account.id, record.phone)) ? record.phone : undefined;
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'duplicate') return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -140,8 +170,9 @@ export class CardClaimService {
     });
   }
 
-  private async notify(account: Account, record: ImportedMember): Promise<void> {
-    const change = `The loyalty card ${cardEnding(record.cardNumber)} from our old program was added to your account, with its ${record.balance} points.`;
+  private async notify(account: Account, record: ImportedMember, phone: string | undefined): Promise<void> {
+    const change = `The loyalty card ${cardEnding(record.cardNumber)} from our old program was added to your account, with its ${record.balance} points.`
+      + (phone ? ` Its mobile number ${maskPhone(phone)} is now your account's verified phone and can receive sign-in codes.` : '');
     await this.deps.mailer.send(securityChanged(account.email, change)).catch((error: unknown) => {
       // The card is claimed and credited; a lost notice must not undo that or fail the page.
       this.deps.logger.warn({ err: error, accountId: account.id }, 'security notice not sent');

@@ -39,3 +39,17 @@ export function assertValidImportedMember(record: NewImportedMember): void {
     throw invalid(`balance must be a whole number from 0 to ${MAX_IMPORTED_BALANCE}`);
   }
 }
+
+/**
+ * The old program's one name field as profile names. "Last, First" (how some exports write it) is read as such;
+ * otherwise the first word is the given name and the rest the family name, so particles and double surnames
+ * ("Ana García Márquez", "Jan van der Berg") stay with the family name; one word is a given name only.
+ */
+export function splitCardName(name: string): { givenName: string; familyName?: string } | undefined {
+  const clean = name.trim().replace(/\s+/g, ' ');
+  const [last, first, ...more] = clean.split(',').map((part) => part.trim());
+  if (first && last && more.length === 0) return { givenName: first, familyName: last };
+  if (!clean || clean.includes(',')) return undefined;
+  const [given, ...family] = clean.split(' ');
+  return family.length ? { givenName: given!, familyName: family.join(' ') } : { givenName: given! };
+}

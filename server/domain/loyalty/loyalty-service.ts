@@ -82,6 +82,11 @@ export class LoyaltyService {
     return this.append('adjust', request.points, request);
   }
 
+  /** The entry written under an idempotency key, if any (so a recovery can tell a credit that went through). */
+  entryByKey(idempotencyKey: string): Promise<LedgerEntry | undefined> {
+    return this.repository.findEntryByKey(idempotencyKey);
+  }
+
   history(accountId: string, limit = 50): Promise<LedgerEntry[]> {
     return this.repository.listEntries(accountId, { limit });
   }

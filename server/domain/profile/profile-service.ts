@@ -84,6 +84,23 @@ export class ProfileService {
     return { ok: true };
   }
 
+  /**
+   * Fills declared fields that have no value with what the program knew already (an old card's name): a value
+   * the member gave is never replaced, and a value that does not fit the field is left out. Returns the names filled.
+   */
+  async fillEmpty(accountId: string, values: Record<string, string>): Promise<string[]> {
+    const profile = await this.profiles.find(accountId);
+    const filled: Record<string, string> = {};
+    for (const [name, raw] of Object.entries(values)) {
+      const spec = this.fieldSpec(name);
+      if (!spec || profile.fields[name]?.value) continue;
+      const check = checkFieldValue(spec, raw, this.now());
+      if (check.ok) filled[name] = check.value;
+    }
+    if (Object.keys(filled).length) await this.profiles.update(accountId, { values: filled }, this.now());
+    return Object.keys(filled);
+  }
+
   /** "Not now" for every skippable field on the page. */
   async skip(accountId: string, page: DueField[]): Promise<void> {
     const skipped = page.filter((field) => field.skippable).map((field) => field.spec.name);

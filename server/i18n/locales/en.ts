@@ -214,6 +214,7 @@ export const en = {
   'coupon.error.not_started': 'This code cannot be used yet. Try again when the offer starts.',
   'coupon.error.used_up': 'This code has been used as many times as the offer allows.',
   'coupon.error.member_limit': 'You have already used this code as many times as the offer allows.',
+  'coupon.error.code_used': 'This code has already been used. Each code of this offer works once.',
 
   // Passkeys
   'passkey.sign_in': 'Sign in with a passkey',

@@ -1,6 +1,7 @@
 // Admin API description: the public OpenAPI 3.1 document covers every route, and unknown admin paths are JSON 404s.
 import { STORES } from '../../support/test-server.ts';
 import { useAdminServer } from './admin-api.ts';
+import { operations, refs, resolve } from '../../support/openapi.ts';
 
 interface OpenApiDocument {
   openapi: string;
@@ -11,24 +12,6 @@ interface OpenApiDocument {
     securitySchemes: Record<string, { type: string; flows?: { clientCredentials?: { tokenUrl: string; scopes: Record<string, string> } } }>;
     schemas: Record<string, unknown>;
   };
-}
-
-const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
-
-/** Every `$ref` in the document, so each can be checked to resolve. */
-function refs(value: unknown, found: string[] = []): string[] {
-  if (Array.isArray(value)) value.forEach((item) => refs(item, found));
-  else if (value && typeof value === 'object') {
-    for (const [key, child] of Object.entries(value)) {
-      if (key === '$ref' && typeof child === 'string') found.push(child);
-      else refs(child, found);
-    }
-  }
-  return found;
-}
-
-function resolve(document: unknown, ref: string): unknown {
-  return ref.replace(/^#\//, '').split('/').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), document);
 }
 
 describe.each(STORES)('admin API: description and unknown paths (%s)', (store) => {
@@ -43,8 +26,7 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
     expect(document.openapi).toBe('3.1.0');
     expect(document.servers).toEqual([{ url: '/admin' }]);
 
-    const operations = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).filter((key) => METHODS.includes(key)).map((method) => `${method.toUpperCase()} ${path}`));
-    expect(operations.sort()).toEqual([
+    expect(operations(document.paths).sort()).toEqual([
       'DELETE /clients/{id}',
       'GET /audit-events',
       'GET /clients',

@@ -1,0 +1,107 @@
+// Mongo coupons beyond the contract: documents stored before generated codes read as they were meant, and what a
+// crash leaves between the unique inserts of a redemption (an idempotency key or a code claimed, its use not
+// recorded) is settled by recoverPending: kept when the use was taken, given back when it was not.
+import { randomBytes, randomUUID } from 'node:crypto';
+import mongoose from 'mongoose';
+import { pairId } from '../../adapters/mongo/claims.ts';
+import { dropMongoDatabase } from '../../adapters/mongo/drop-database.ts';
+import { openMongoStorage } from '../../adapters/mongo/index.ts';
+import { couponLedgerKey, CouponService } from '../../server/domain/coupons/coupon-service.ts';
+import type { NewGeneratedCampaign } from '../../server/domain/coupons/coupons.repository.ts';
+import { drawCode } from '../../server/domain/coupons/coupon-rules.ts';
+import { LoyaltyService } from '../../server/domain/loyalty/loyalty-service.ts';
+import type { Storage } from '../../server/domain/storage.ts';
+import { mongoTestUri } from '../support/mongo-uri.ts';
+import { expectDomainError } from './harness.ts';
+
+const uri = mongoTestUri(`coupons_${randomBytes(4).toString('hex')}`);
+let storage: Storage;
+let raw: mongoose.Connection;
+
+beforeAll(async () => {
+  storage = await openMongoStorage({ uri });
+  raw = mongoose.createConnection(uri, { autoIndex: false, autoCreate: false, bufferCommands: false });
+  await raw.asPromise();
+});
+afterAll(async () => {
+  await raw?.close();
+  await storage?.close();
+  await dropMongoDatabase(uri);
+});
+
+interface RawDoc {
+  _id: string;
+  [field: string]: unknown;
+}
+const collection = (name: string) => raw.collection<RawDoc>(name);
+const tenMinutesAgo = () => new Date(Date.now() - 10 * 60 * 1000);
+const recoveryCutoff = () => new Date(Date.now() - 5 * 60 * 1000);
+
+const generated = (over: Partial<NewGeneratedCampaign> = {}): NewGeneratedCampaign => ({
+  partnerId: randomUUID(), codePattern: 'CRASH-########', codeCount: 3, points: 20, perMemberLimit: 3, totalLimit: 3,
+  startsAt: new Date('2026-01-01T00:00:00Z'), endsAt: new Date('2027-01-01T00:00:00Z'), ...over,
+});
+
+describe('mongo coupons', () => {
+  it('reads a campaign and a use stored before generated codes, and credits that use once', async () => {
+    const campaignId = randomUUID();
+    await collection('coupon_campaigns').insertOne({
+      _id: campaignId, partnerId: 'p-old', code: 'OLD-CODE', points: 30, perMemberLimit: 2, totalLimit: 5,
+      startsAt: new Date(1000), endsAt: new Date('2030-01-01T00:00:00Z'), createdAt: new Date(1000),
+    });
+    await collection('coupon_uses').insertOne({ _id: `${campaignId}:1`, campaignId, accountId: 'old-member', kind: 'total', createdAt: new Date(2000) });
+    expect(await storage.coupons.find(campaignId)).toMatchObject({ code: 'OLD-CODE', codePattern: null, codeCount: 0, endedAt: null });
+    expect(await storage.coupons.findByCode('p-old', 'OLD-CODE')).toMatchObject({ id: campaignId });
+
+    const service = new CouponService(storage.coupons, new LoyaltyService(storage.loyalty));
+    const uncredited = (await storage.coupons.findUncredited(new Date(3000), 100)).filter((use) => use.campaignId === campaignId);
+    expect(uncredited).toEqual([expect.objectContaining({ id: `${campaignId}:1`, code: null, points: null, creditedAt: null })]);
+    expect(await service.recoverUncredited(new Date(3000))).toMatchObject({ credited: 1, failed: 0 });
+    expect(await storage.loyalty.findEntryByKey(couponLedgerKey(campaignId, `${campaignId}:1`))).toMatchObject({ points: 30, reason: 'coupon OLD-CODE' });
+    expect(await service.recoverUncredited(new Date(3000))).toEqual({ credited: 0, failed: 0 });
+  });
+
+  it('settles keys and codes a crash left claimed: kept when their use was taken, given back when not, young ones left', async () => {
+    const { campaign, codes } = await storage.coupons.createGenerated(generated({ codeCount: 4, totalLimit: 4 }), () => drawCode('CRASH-########'));
+    const keys = collection('coupon_keys');
+    const codeUses = collection('coupon_code_uses');
+    const at = new Date();
+
+    // A key whose request took its use, and one whose request died before taking anything.
+    const taken = { key: `p:${randomUUID()}`, requestHash: 'h-taken' };
+    const redeemed = await storage.coupons.redeem({ campaignId: campaign.id, accountId: 'm1', at, generatedCode: codes[0], idempotency: taken });
+    if (!redeemed.ok) throw new Error('redemption refused');
+    await keys.updateOne({ _id: taken.key }, { $set: { useId: null, createdAt: tenMinutesAgo() } });
+    await codeUses.updateOne({ _id: pairId(campaign.partnerId, codes[0]!) }, { $set: { useId: null, createdAt: tenMinutesAgo() } });
+    const lost = { key: `p:${randomUUID()}`, requestHash: 'h-lost' };
+    await keys.insertOne({ _id: lost.key, requestHash: lost.requestHash, useId: null, createdAt: tenMinutesAgo() });
+    // A code claimed by a request that died before its slots; and a claim young enough to be in flight.
+    await codeUses.insertOne({ _id: pairId(campaign.partnerId, codes[1]!), campaignId: campaign.id, code: codes[1], accountId: 'm2', useId: null, createdAt: tenMinutesAgo() });
+    await codeUses.insertOne({ _id: pairId(campaign.partnerId, codes[2]!), campaignId: campaign.id, code: codes[2], accountId: 'm3', useId: null, createdAt: new Date() });
+
+    // Until then, a retry of the dead request's key cannot tell what became of it: a retryable conflict.
+    await expectDomainError(storage.coupons.redeem({ campaignId: campaign.id, accountId: 'm2', at, generatedCode: codes[3], idempotency: lost }), 'conflict');
+    expect(await storage.coupons.recoverPending(recoveryCutoff())).toBe(4);
+    expect(await keys.findOne({ _id: taken.key })).toMatchObject({ useId: redeemed.use.id });
+    expect(await keys.findOne({ _id: lost.key })).toBeNull();
+    expect(await codeUses.findOne({ _id: pairId(campaign.partnerId, codes[0]!) })).toMatchObject({ useId: redeemed.use.id });
+    expect(await codeUses.findOne({ _id: pairId(campaign.partnerId, codes[1]!) })).toBeNull();
+    expect(await codeUses.findOne({ _id: pairId(campaign.partnerId, codes[2]!) })).toMatchObject({ useId: null });
+    expect(await storage.coupons.recoverPending(recoveryCutoff())).toBe(0);
+
+    // The kept key replays; the given-back code and key work again.
+    expect(await storage.coupons.redeem({ campaignId: campaign.id, accountId: 'm1', at, generatedCode: codes[0], idempotency: taken })).toEqual({ ...redeemed, replayed: true });
+    expect(await storage.coupons.redeem({ campaignId: campaign.id, accountId: 'm2', at, generatedCode: codes[1], idempotency: lost })).toMatchObject({ ok: true, replayed: false });
+    expect(await storage.coupons.redeem({ campaignId: campaign.id, accountId: 'm4', at, generatedCode: codes[2] })).toEqual({ ok: false, reason: 'code_used' });
+    expect(await storage.coupons.countUses(campaign.id)).toBe(2);
+  });
+
+  it('stores a generated campaign under a code nobody can type, so a partner may have many', async () => {
+    const partnerId = randomUUID();
+    const first = await storage.coupons.createGenerated(generated({ partnerId }), () => drawCode('CRASH-########'));
+    const second = await storage.coupons.createGenerated(generated({ partnerId }), () => drawCode('CRASH-########'));
+    expect([first.campaign.code, second.campaign.code]).toEqual([null, null]);
+    const stored = await collection('coupon_campaigns').find({ partnerId }).toArray();
+    expect(stored.map((doc) => doc.code).sort()).toEqual([`#${first.campaign.id}`, `#${second.campaign.id}`].sort());
+  });
+});
