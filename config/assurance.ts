@@ -7,6 +7,14 @@ export const ACR = {
 
 export type AcrValue = (typeof ACR)[keyof typeof ACR];
 
+/**
+ * The acr of a session whose password was right but whose sign-in looked risky (a new device, impossible
+ * travel, ...): it ranks below every issued level, and the mfa prompt turns it into a step-up before any
+ * token. Kept in the session rather than the interaction result, so abandoning the step-up and starting a
+ * new authorization request meets the same prompt again. It never appears in a token.
+ */
+export const RISK_PENDING_ACR = 'urn:loyalty:risk:step-up-required';
+
 const RANK: Record<string, number> = { [ACR.oneFactor]: 1, [ACR.twoFactors]: 2, [ACR.phishingResistant]: 3 };
 
 /** 0 for anything that is not one of our values (a session without acr, an unknown string). */

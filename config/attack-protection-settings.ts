@@ -14,7 +14,16 @@ const countryList = z
   .transform((value) => value.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean))
   .refine((codes) => codes.length > 0 && codes.every((c) => c === '*' || (/^[A-Z]{2}$/.test(c) && isSupportedCountry(c))), 'expected comma-separated ISO 3166-1 alpha-2 country codes such as GB,IE (or * for every country)');
 
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
 export const attackProtectionSettings = {
+  RISK_NEW_DEVICE_STEP_UP: {
+    schema: bool.default(true),
+    description: 'A right password on a browser the member never signed in on asks for a second factor (a code to the verified email when the member has nothing else), as adaptive MFA does: a stolen password alone takes over nothing. false: a new device only counts toward the risk score with the other signals (new country, impossible travel, recent failures).',
+    defaultText: 'true',
+  },
   SIGN_IN_PAIR_FAILURES: {
     schema: count(3, 1000).default(10),
     description: 'Consecutive failed sign-ins for one email from one IP address before that pair is blocked for SIGN_IN_PAIR_BLOCK_MINUTES. A success resets the count.',
@@ -31,7 +40,7 @@ export const attackProtectionSettings = {
     defaultText: '100',
   },
   SIGN_IN_IP_FAILURES_PER_DAY: {
-    schema: count(10, 1000000).default(100),
+    schema: count(10, 100000).default(100),
     description: 'Failed sign-ins from one IP address in a day before password sign-ins from it are refused until the day is over.',
     defaultText: '100',
   },
@@ -51,7 +60,7 @@ export const attackProtectionSettings = {
     defaultText: '5',
   },
   STUFFING_FAILURES_PER_5_MIN: {
-    schema: count(10, 1000000).default(100),
+    schema: count(10, 100000).default(100),
     description: 'Credential stuffing, many sources: when this many sign-ins fail within 5 minutes from at least 10 addresses and at least STUFFING_UNKNOWN_PERCENT of them name no account, every sign-in on an unrecognised device needs the bot challenge for 30 minutes.',
     defaultText: '100',
   },
@@ -71,7 +80,7 @@ export const attackProtectionSettings = {
     defaultText: '10',
   },
   SMS_DAILY_BUDGET: {
-    schema: count(1, 10000000).default(1000),
+    schema: count(1, 100000).default(1000),
     description: 'Text messages the whole program sends in a day; past it, SMS sends stop until the day is over and an alert event is logged.',
     defaultText: '1000',
   },

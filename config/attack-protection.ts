@@ -19,6 +19,8 @@ export interface AttackProtection {
   };
   unverifiedAccountDays: number;
   pwnedPasswordsUrl: string | undefined;
+  /** Whether a new device alone asks for a step-up (else it only adds to the risk score). */
+  newDeviceStepUp: boolean;
 }
 
 /** At least this many distinct addresses make a burst of failures "many sources" (not one noisy client). */
@@ -48,6 +50,7 @@ export function attackProtection(raw: RawConfig): AttackProtection {
     },
     unverifiedAccountDays: raw.UNVERIFIED_ACCOUNT_DAYS,
     pwnedPasswordsUrl: raw.PWNED_PASSWORDS_URL,
+    newDeviceStepUp: raw.RISK_NEW_DEVICE_STEP_UP,
   };
 }
 

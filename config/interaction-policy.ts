@@ -1,7 +1,7 @@
 // The interaction policy: which prompts (login, mfa, consent) an authorization request must pass.
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { interactionPolicy as policy } from 'oidc-provider';
-import { ACR, acrRank, requiredRank } from './assurance.ts';
+import { ACR, acrRank, requiredRank, RISK_PENDING_ACR } from './assurance.ts';
 
 const { Check, Prompt } = policy;
 
@@ -44,6 +44,8 @@ export async function stepUpTarget(ctx: KoaContextWithOIDC, deps: PolicyDeps): P
     claimsAcr: claims?.id_token?.acr as { value?: unknown; values?: unknown } | undefined,
     clientRequiresMfa: client?.metadata().require_mfa === true,
   });
+  // A risky sign-in needs two factors whatever the client asked for.
+  if (session?.acr === RISK_PENDING_ACR && needed < acrRank(ACR.twoFactors)) return acrRank(ACR.twoFactors);
   if (needed <= acrRank(ACR.twoFactors)) return needed;
   const reachable = session?.accountId && (await deps.hasPasskey(session.accountId)) ? acrRank(ACR.phishingResistant) : acrRank(ACR.twoFactors);
   return Math.min(needed, reachable);
@@ -64,6 +66,10 @@ function mfaPrompt(deps: PolicyDeps) {
       if (!session?.accountId) return Check.NO_NEED_TO_PROMPT; // login comes first
       return acrRank(session.acr) < (await stepUpTarget(ctx, deps)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     }),
+    // Listed second so a risky sign-in reads as such on the page (the first check already prompts for it).
+    new Check('risk_step_up', 'the sign-in looked unusual: a second factor is required', 'interaction_required', (ctx) => (
+      ctx.oidc.session?.acr === RISK_PENDING_ACR ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT
+    )),
   );
 }
 

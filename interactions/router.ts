@@ -7,12 +7,17 @@ import { DomainError } from '../server/domain/errors.ts';
 import { codeSignInHandlers } from './code-sign-in/handlers.ts';
 import { consentHandlers } from './consent/handlers.ts';
 import { loginHandlers } from './login/handlers.ts';
+import { checkSignInGate } from './login/koa-check-sign-in-gate.ts';
 import { mfaHandlers } from './mfa/handlers.ts';
 import { passkeyHandlers } from './passkey/handlers.ts';
 import { passkeyOfferHandlers } from './passkey/offer-handlers.ts';
 import { profileHandlers } from './profile/handlers.ts';
 import { recoveryHandlers } from './recovery/handlers.ts';
 import { registrationHandlers } from './registration/handlers.ts';
+import { checkSignUpGate } from './registration/koa-check-sign-up-gate.ts';
+import { codeSignInRules } from './code-sign-in/limits.ts';
+import { RECOVERY_RULES } from './recovery/limits.ts';
+import { formKey, limitBy } from '../server/security/rate-limit/koa-rate-limit.ts';
 import type { InteractionDeps, InteractionDetails } from './shared/deps.ts';
 import { loadInteraction, requirePrompt } from './shared/koa-load-interaction.ts';
 import { verificationHandlers } from './verification/handlers.ts';
@@ -40,13 +45,14 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const parse = bodyParser({ enableTypes: ['form'], formLimit: '16kb', onError: () => {
     throw new DomainError('invalid_input', 'unreadable form body');
   } });
-  const post = [parse, deps.csrf.verify(), load, loadClient];
+  const device = deps.deviceCookie.middleware();
+  const post = [parse, deps.csrf.verify(), load, loadClient, device];
   // The passkey endpoints are called by public/passkey.js with JSON (the credential), CSRF token inside.
   const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '32kb', onError: () => {
     throw new DomainError('invalid_input', 'unreadable JSON body');
   } });
-  const postJson = [parseJson, deps.csrf.verify(), load, loadClient];
-  const get = [load, loadClient];
+  const postJson = [parseJson, deps.csrf.verify(), load, loadClient, device];
+  const get = [load, loadClient, device];
   const signedOut = requirePrompt('login');
 
   router.get('/', ...get, async (ctx: Context) => {
@@ -64,19 +70,34 @@ export function interactionRouter(deps: InteractionDeps): Router {
         throw new DomainError('invalid_input', `unsupported prompt ${prompt.name}`);
     }
   });
-  router.post('/login', ...post, signedOut, login.submit);
+  router.post('/login', ...post, signedOut, checkSignInGate(deps), login.submit);
   router.post('/abort', ...post, login.abort);
 
   router.get('/code', ...get, signedOut, codeSignIn.show);
-  router.post('/code', ...post, signedOut, codeSignIn.send);
+  const byAddress = (ctx: Context) => String(ctx.state.clientIp);
+  const codeRules = codeSignInRules(deps.attackProtection);
+  const codeLimits = [
+    limitBy(deps.rateLimits, codeRules.emailAddress, byAddress, 'error.blocked.codes'),
+    limitBy(deps.rateLimits, codeRules.emailDestination, formKey('email'), 'error.blocked.codes'),
+  ];
+  const smsLimits = [
+    limitBy(deps.rateLimits, codeRules.smsAddress, byAddress, 'error.blocked.sms'),
+    limitBy(deps.rateLimits, codeRules.smsDestination, formKey('phone', true), 'error.blocked.sms'),
+  ];
+  const recoveryLimits = [
+    limitBy(deps.rateLimits, RECOVERY_RULES.address, byAddress, 'error.blocked.codes'),
+    limitBy(deps.rateLimits, RECOVERY_RULES.destination, formKey('email'), 'error.blocked.codes'),
+  ];
+  router.post('/code', ...post, signedOut, ...codeLimits, codeSignIn.send);
   router.get('/code/sms', ...get, signedOut, codeSignIn.showSms);
-  router.post('/code/sms', ...post, signedOut, codeSignIn.sendSms);
+  router.post('/code/sms', ...post, signedOut, ...smsLimits, codeSignIn.sendSms);
   router.get('/code/verify', ...get, signedOut, codeSignIn.showEnter);
   router.post('/code/verify', ...post, signedOut, codeSignIn.verify);
 
   router.get('/register', ...get, signedOut, registration.show);
   router.get('/register/passkey', ...get, signedOut, registration.showPasskey);
-  router.post('/register/passkey', ...post, signedOut, registration.submitPasskey);
+  const signUpGate = checkSignUpGate(deps, registration.challengePage);
+  router.post('/register/passkey', ...post, signedOut, signUpGate, registration.submitPasskey);
 
   router.post('/passkey/login/options', ...postJson, signedOut, passkey.loginOptions);
   router.post('/passkey/login', ...postJson, signedOut, passkey.login);
@@ -87,16 +108,16 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.post('/passkey/offer/options', ...postJson, signedOut, offer.options);
   router.post('/passkey/offer', ...postJson, signedOut, offer.create);
   router.post('/passkey/offer/skip', ...post, signedOut, offer.skip);
-  router.post('/register', ...post, signedOut, registration.submit);
+  router.post('/register', ...post, signedOut, signUpGate, registration.submit);
   router.get('/verify', ...get, signedOut, verification.show);
   router.post('/verify', ...post, signedOut, verification.submit);
   router.post('/verify/resend', ...post, signedOut, verification.resend);
 
   router.get('/forgot', ...get, signedOut, recovery.showForgot);
-  router.post('/forgot', ...post, signedOut, recovery.submitForgot);
+  router.post('/forgot', ...post, signedOut, ...recoveryLimits, recovery.submitForgot);
   router.get('/reset', ...get, signedOut, recovery.showReset);
   router.post('/reset', ...post, signedOut, recovery.submitReset);
-  router.post('/reset/resend', ...post, signedOut, recovery.resendReset);
+  router.post('/reset/resend', ...post, signedOut, ...recoveryLimits, recovery.resendReset);
 
   const stepUp = requirePrompt('mfa');
   router.post('/mfa/method', ...post, stepUp, mfa.chooseMethod);

@@ -7,6 +7,7 @@ import type { Next } from 'koa';
 import type Provider from 'oidc-provider';
 import { accountRouter } from '../interactions/account/router.ts';
 import { interactionRouter } from '../interactions/router.ts';
+import { unlockRouter } from '../interactions/unlock/router.ts';
 import { adminRouter } from './admin/router.ts';
 import { memberApiRouter } from './member-api/router.ts';
 import { partnerApiRouter } from './partner-api/router.ts';
@@ -44,6 +45,7 @@ const HEALTH_PATHS = /^\/(?:healthz|readyz)\/?$/i;
 const ADMIN_PATHS = /^\/admin(?:\/|$)/i;
 const INTERACTION_PATHS = /^\/interaction\//i;
 const ACCOUNT_PATHS = /^\/account(?:\/|$)/i;
+const UNLOCK_PATHS = /^\/unlock\//i;
 const MEMBER_API_PATHS = /^\/api\/v1\/me(?:\/|$)/i;
 const PARTNER_API_PATHS = /^\/partner-api\/v1(?:\/|$)/i;
 
@@ -66,7 +68,8 @@ export function buildApp(container: Container): App {
   provider.use(onPaths(INTERACTION_PATHS, interactionRouter(container.interactions).routes()));
   const account = accountRouter(container.interactions, { issuer: config.issuer, secure: config.env === 'production' });
   provider.use(onPaths(ACCOUNT_PATHS, account.routes()));
-  const memberApi = memberApiRouter({ provider, accounts: container.accounts, loyalty: container.loyalty });
+  provider.use(onPaths(UNLOCK_PATHS, unlockRouter(container.interactions).routes()));
+  const memberApi = memberApiRouter({ provider, accounts: container.accounts, loyalty: container.loyalty, risk: container.risk, events: container.audit });
   provider.use(onPaths(MEMBER_API_PATHS, memberApi.routes()));
   provider.use(onPaths(MEMBER_API_PATHS, memberApi.allowedMethods()));
   const partnerApi = partnerApiRouter({ provider, issuer: config.issuer, jwks: container.jwks, accounts: container.accounts, loyalty: container.loyalty, links: container.partnerLinks, coupons: container.coupons });

@@ -30,7 +30,11 @@ import type { Storage } from './domain/storage.ts';
 import { createOutboxMailer } from './mail/outbox-mailer.ts';
 import { createSmtpMailer } from './mail/smtp-mailer.ts';
 import { Csrf } from './middleware/koa-csrf.ts';
+import { createAttackProtection } from './security/attack-protection.ts';
 import { BotChallenge } from './security/bot-challenge/bot-challenge.ts';
+import type { RiskEngine } from './security/risk/risk-engine.ts';
+import { createRangeBreachedPasswords } from './passwords/range-breached-passwords.ts';
+import { deleteUnverifiedAccounts } from './domain/accounts/unverified-cleanup.ts';
 import { deriveKey } from './security/crypto.ts';
 
 export interface Container {
@@ -48,6 +52,8 @@ export interface Container {
   jwks: PrivateJwk[];
   provider: Provider;
   interactions: InteractionDeps;
+  /** The risk engine (sign-in step-up is in interactions; redemptions use it too). */
+  risk: RiskEngine;
   close(): Promise<void>;
 }
 
@@ -106,9 +112,11 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const profiles = new ProfileService(storage.profiles, config.profileFields);
     const coupons = new CouponService(storage.coupons, loyalty);
     const partnerLinks = new PartnerLinks(storage.partners, deriveKey(kek, 'pairwise-subjects'));
-    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger });
-    const sms = createSmsSender(config, logger);
+    const breached = config.attackProtection.pwnedPasswordsUrl ? createRangeBreachedPasswords(config.attackProtection.pwnedPasswordsUrl, logger) : undefined;
+    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached });
     const audit = new AuditLog({ repository: storage.audit, logger, cursorKey: deriveKey(kek, 'audit-cursors') });
+    const protection = await createAttackProtection({ config, storage, mailer, events: audit, logger });
+    const sms = protection.guardSms(createSmsSender(config, logger));
     const host = new URL(config.issuer).host;
 
     await ensureBootstrapAdminClient(storage.clients, config.bootstrapAdmin);
@@ -139,6 +147,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       logger,
     }));
     provider.proxy = config.trustProxy;
+    // Only the last X-Forwarded-For entry is our proxy's; the ones before it are the client's to forge.
+    provider.app.maxIpsCount = 1;
     provider.on('server_error', (ctx, error) => logger.error({ err: error, requestId: ctx.state.requestId }, 'oidc-provider server error'));
     provider.on('backchannel.error', (_client, error) => logger.warn({ err: error }, 'back-channel logout delivery failed'));
 
@@ -147,7 +157,9 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       accounts,
       emailFactor: emailCodeFactor(codes, mailer),
       smsFactor: smsCodeFactor(codes, sms, host),
-      phones: new PhoneService({ accounts: storage.accounts, codes, sms, mailer, host, defaultCountry: config.sms.defaultCountry, logger }),
+      phones: new PhoneService({
+        accounts: storage.accounts, codes, sms, mailer, host, defaultCountry: config.sms.defaultCountry, allowedCountries: config.attackProtection.sms.allowedCountries, logger,
+      }),
       totp: new TotpFactor({
         factors: storage.factors,
         codes: storage.codes,
@@ -167,6 +179,11 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       botChallenge: new BotChallenge({ key: deriveKey(kek, 'bot-challenge'), ...config.botChallenge, uses: storage.factors }),
       csrf: new Csrf(deriveKey(kek, 'csrf'), new URL(config.issuer).origin),
       flow: new FlowCookie(deriveKey(kek, 'flow-cookie'), production),
+      deviceCookie: protection.deviceCookie,
+      signIns: protection.signIns,
+      signUps: protection.signUps,
+      rateLimits: storage.rateLimits,
+      attackProtection: config.attackProtection,
     };
 
     // TTL indexes are lazy (and absent on some Mongo-compatible servers): sweep expired rows ourselves.
@@ -187,6 +204,9 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         .then((settled) => settled > 0 && logger.warn({ settled }, 'settled half-done ledger posts'))
         .catch((error: unknown) => logger.warn({ err: error }, 'ledger recovery failed'));
       void recoverCoupons(storage, coupons, new Date(now.getTime() - COUPON_RECOVERY_AGE_MS), logger);
+      deleteUnverifiedAccounts({ ...storage, logger }, config.attackProtection.unverifiedAccountDays, now)
+        .then((deleted) => deleted > 0 && logger.info({ deleted }, 'deleted sign-ups never verified'))
+        .catch((error: unknown) => logger.warn({ err: error }, 'unverified-account clean-up failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
 
@@ -203,6 +223,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       jwks,
       provider,
       interactions,
+      risk: protection.risk,
       async close() {
         clearInterval(sweeper);
         await mailer.close();

@@ -157,6 +157,18 @@ export class MongoAccountsRepository implements AccountsRepository {
     return true;
   }
 
+  async listUnverified(createdBefore: Date, limit: number): Promise<string[]> {
+    const docs = await this.accounts.find({ emailVerified: false, createdAt: { $lt: createdBefore } }, { _id: 1 }).limit(limit).lean<Pick<AccountDoc, '_id'>[]>().exec();
+    return docs.map((doc) => doc._id);
+  }
+
+  async deleteUnverified(id: string, createdBefore: Date): Promise<boolean> {
+    const { deletedCount } = await this.accounts.deleteOne({ _id: id, emailVerified: false, createdAt: { $lt: createdBefore } });
+    if (deletedCount === 0) return false;
+    await this.identifiers.deleteMany({ accountId: id });
+    return true;
+  }
+
   async count(): Promise<number> {
     return this.accounts.countDocuments({});
   }

@@ -358,6 +358,11 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
    * `olderThan` should lie well before now minus PENDING_WAIT_MS (minutes, say): a claim settled under a post
    * still in flight is put right when that post marks it applied, but until then a replay may not find it.
    */
+  async deleteMemberWithoutEntries(accountId: string): Promise<boolean> {
+    if (await this.entries.exists({ accountId }).exec()) return false;
+    return (await this.members.deleteOne({ _id: accountId }).exec()).deletedCount > 0;
+  }
+
   async recoverPending(olderThan: Date): Promise<number> {
     const stale = await this.keys.find({ status: 'pending', createdAt: { $lt: olderThan } }).lean<LedgerKeyDoc[]>().exec();
     let resolved = 0;

@@ -30,6 +30,8 @@ export class SqliteAccountsRepository implements AccountsRepository {
   private readonly byPhoneStmt;
   private readonly setPhoneStmt;
   private readonly deleteStmt;
+  private readonly listUnverifiedStmt;
+  private readonly deleteUnverifiedStmt;
   private readonly countStmt;
 
   private readonly db: DatabaseSync;
@@ -44,6 +46,8 @@ export class SqliteAccountsRepository implements AccountsRepository {
     this.setPhoneStmt = db.prepare(`UPDATE accounts SET contact_changed_at = CASE WHEN phone IS NOT ?1 THEN ?2 ELSE contact_changed_at END,
       phone = ?1, updated_at = ?2 WHERE id = ?3 RETURNING ${COLUMNS}`);
     this.deleteStmt = db.prepare('DELETE FROM accounts WHERE id = ?');
+    this.listUnverifiedStmt = db.prepare('SELECT id FROM accounts WHERE email_verified = 0 AND created_at < ? ORDER BY created_at LIMIT ?');
+    this.deleteUnverifiedStmt = db.prepare('DELETE FROM accounts WHERE id = ? AND email_verified = 0 AND created_at < ?');
     this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM accounts');
   }
 
@@ -108,6 +112,14 @@ export class SqliteAccountsRepository implements AccountsRepository {
 
   async delete(id: string): Promise<boolean> {
     return Number(this.deleteStmt.run(id).changes) > 0;
+  }
+
+  async listUnverified(createdBefore: Date, limit: number): Promise<string[]> {
+    return this.listUnverifiedStmt.all(createdBefore.getTime(), limit).map((row) => text(row, 'id'));
+  }
+
+  async deleteUnverified(id: string, createdBefore: Date): Promise<boolean> {
+    return Number(this.deleteUnverifiedStmt.run(id, createdBefore.getTime()).changes) > 0;
   }
 
   async count(): Promise<number> {

@@ -168,6 +168,11 @@ export class SqliteLoyaltyRepository implements LoyaltyRepository {
     return row ? integer(row, 'total') : 0;
   }
 
+  async deleteMemberWithoutEntries(accountId: string): Promise<boolean> {
+    // last_sequence counts the member's entries: 0 means none was ever written.
+    return Number(this.db.prepare('DELETE FROM loyalty_members WHERE account_id = ? AND last_sequence = 0').run(accountId).changes) > 0;
+  }
+
   async recoverPending(): Promise<number> {
     // A post is one SQLite transaction: a crash rolls it back whole, so nothing is ever left half-done.
     return 0;

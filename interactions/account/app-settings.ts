@@ -52,7 +52,7 @@ export function appSettings(deps: InteractionDeps) {
       if (!CODE_SHAPE.test(form.code)) return enrolPage(ctx, form.factor, 'code.format', 400);
       const result = await deps.totp.confirmEnrolment(account, form.factor, form.code);
       if (!result.ok) return enrolPage(ctx, form.factor, result.reason, 400);
-      await notifyOwner(deps, ctx, securityChanged(account.email, 'An authenticator app was added to your account. It can now confirm your sign-ins.'));
+      await notifyOwner(deps, ctx, securityChanged(account.email, 'An authenticator app was added to your account. It can now confirm your sign-ins.'), { type: 'factor.added', accountId: account.id, reason: 'totp' });
       // Rendered in this response and never stored in clear: the only time the codes exist outside a hash.
       await codesPage(ctx, result.recoveryCodes);
     },
@@ -60,7 +60,7 @@ export function appSettings(deps: InteractionDeps) {
     async remove(ctx: Context) {
       const { account } = memberOf(ctx);
       if (!(await deps.totp.remove(account.id))) return back(ctx, 'not_found');
-      await notifyOwner(deps, ctx, securityChanged(account.email, 'The authenticator app and its recovery codes were removed from your account.'));
+      await notifyOwner(deps, ctx, securityChanged(account.email, 'The authenticator app and its recovery codes were removed from your account.'), { type: 'factor.removed', accountId: account.id, reason: 'totp' });
       back(ctx, 'app_removed');
     },
 
@@ -68,7 +68,7 @@ export function appSettings(deps: InteractionDeps) {
       const { account } = memberOf(ctx);
       if (!(await deps.totp.enrolled(account.id))) return back(ctx, 'not_found');
       const codes = await deps.totp.regenerateRecoveryCodes(account.id);
-      await notifyOwner(deps, ctx, securityChanged(account.email, 'New recovery codes were made for your account; the old ones no longer work.'));
+      await notifyOwner(deps, ctx, securityChanged(account.email, 'New recovery codes were made for your account; the old ones no longer work.'), { type: 'factor.added', accountId: account.id, reason: 'recovery_codes' });
       await codesPage(ctx, codes);
     },
   };

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { maskPhone } from '../../server/domain/accounts/phone-number.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
+import { recordChange } from './notify.ts';
 import { CODE_SHAPE, field, parseForm } from '../shared/input.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 import { verificationForm } from '../verification/input.ts';
@@ -53,6 +54,7 @@ export function phoneSettings(deps: InteractionDeps) {
       // The code is spent by now: a number another account holds goes back to the number form.
       if (!result.ok && result.reason === 'phone.taken') return addPage(ctx, '', result.reason, 409);
       if (!result.ok) return codePage(ctx, result.reason, null, 400);
+      await recordChange(deps, ctx, { type: 'phone.changed', accountId: result.account.id, reason: 'phone_added' });
       back(ctx, 'phone_added');
     },
 
@@ -60,6 +62,7 @@ export function phoneSettings(deps: InteractionDeps) {
       const { account } = memberOf(ctx);
       if (!account.phone) return back(ctx, 'not_found');
       await deps.phones.remove(account);
+      await recordChange(deps, ctx, { type: 'phone.changed', accountId: account.id, reason: 'phone_removed' });
       back(ctx, 'phone_removed');
     },
   };

@@ -15,6 +15,8 @@ import { phoneSettings } from './phone-settings.ts';
 import { securityPage } from './security-page.ts';
 import { sessionSettings } from './session-settings.ts';
 import { accountSignIn } from './sign-in.ts';
+import { ACCOUNT_RULES } from './limits.ts';
+import { formKey, limitBy } from '../../server/security/rate-limit/koa-rate-limit.ts';
 
 export function accountRouter(deps: InteractionDeps, options: { issuer: string; secure: boolean }): Router {
   const router = new Router({ prefix: '/account' });
@@ -65,12 +67,16 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   // Claiming a card adds points, not a way in: a signed-in member with a CSRF token is enough (the code to
   // the card's contact is the proof that matters).
   router.get('/card', member, card.show);
-  router.post('/card', ...post, card.start);
+  const byMember = (ctx: Parameters<typeof memberOf>[0]) => memberOf(ctx).account.id;
+  router.post('/card', ...post,
+    limitBy(deps.rateLimits, ACCOUNT_RULES.cardClaimMember, byMember, 'error.blocked.codes'),
+    limitBy(deps.rateLimits, ACCOUNT_RULES.cardClaimCard, formKey('card_number', true), 'error.blocked.codes'),
+    card.start);
   router.get('/card/verify', member, card.showCode);
   router.post('/card/verify', ...post, card.confirm);
 
   // A coupon adds points the partner chose to give: a signed-in member with a CSRF token is enough.
   router.get('/coupon', member, coupon.show);
-  router.post('/coupon', ...post, coupon.redeem);
+  router.post('/coupon', ...post, limitBy(deps.rateLimits, ACCOUNT_RULES.couponMember, byMember), coupon.redeem);
   return router;
 }

@@ -61,6 +61,7 @@ export function codeSignInHandlers(deps: InteractionDeps) {
 
   async function signIn(ctx: Context, accountId: string, channel: Channel): Promise<void> {
     await deps.profiles.recordSignIn(accountId);
+    await deps.signIns.signedInWith(accountId, ctx.state.deviceHash as string | undefined, `code_${channel}`);
     const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, {
       login: { accountId, acr: ACR.oneFactor, amr: [channel === 'sms' ? 'sms' : 'otp'], remember: true, ts: Math.floor(Date.now() / 1000) },
     }, { mergeWithLastSubmission: false });

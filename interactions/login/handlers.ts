@@ -1,29 +1,22 @@
-// Sign-in with email and password; one answer for every kind of failure.
+// Sign-in with email and password; one answer for every kind of failure. The lockout gate runs first
+// (koa-check-sign-in-gate.ts); a right password from a risky context completes the login prompt at
+// RISK_PENDING_ACR, which the mfa prompt turns into a step-up before any token is issued.
 import type { Context } from 'koa';
-import { ACR } from '../../config/assurance.ts';
+import { ACR, RISK_PENDING_ACR } from '../../config/assurance.ts';
+import type { SignInAttempt } from '../../server/security/lockout/sign-in-guard.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
-import { parseForm } from '../shared/input.ts';
-import { clientName, renderPage, seeOther } from '../shared/page.ts';
-import { loginForm } from './input.ts';
-
-function links(uid: string) {
-  return {
-    uid,
-    action: `/interaction/${uid}/login`,
-    registerUrl: `/interaction/${uid}/register`,
-    forgotUrl: `/interaction/${uid}/forgot`,
-    codeUrl: `/interaction/${uid}/code`,
-    abortUrl: `/interaction/${uid}/abort`,
-    passkeyOptionsUrl: `/interaction/${uid}/passkey/login/options`,
-    passkeyLoginUrl: `/interaction/${uid}/passkey/login`,
-  };
-}
+import { seeOther } from '../shared/page.ts';
+import type { z } from 'zod';
+import type { loginForm } from './input.ts';
+import { renderLogin } from './page.ts';
 
 /** Completes the login prompt for a password sign-in made at `signedInAt` (epoch seconds). */
-export async function passwordLoginResult(ctx: Context, deps: InteractionDeps, accountId: string, signedInAt: number): Promise<string> {
+export async function passwordLoginResult(ctx: Context, deps: InteractionDeps, accountId: string, signedInAt: number, risky = false): Promise<string> {
   await deps.profiles.recordSignIn(accountId);
+  // A risky sign-in proves nothing about the device yet: it is trusted once the step-up succeeds.
+  if (!risky) await deps.signIns.trustDevice(accountId, ctx.state.deviceHash as string | undefined);
   return deps.provider.interactionResult(ctx.req, ctx.res, {
-    login: { accountId, acr: ACR.oneFactor, amr: ['pwd'], remember: true, ts: signedInAt },
+    login: { accountId, acr: risky ? RISK_PENDING_ACR : ACR.oneFactor, amr: ['pwd'], remember: true, ts: signedInAt },
   }, { mergeWithLastSubmission: false });
 }
 
@@ -33,36 +26,35 @@ export function loginHandlers(deps: InteractionDeps) {
       const details = ctx.state.interaction as InteractionDetails;
       const flow = deps.flow.read(ctx, details.uid);
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint : '';
-      await renderPage(ctx, deps, 'login/login', {
-        ...links(details.uid),
+      await renderLogin(ctx, deps, {
         email: flow.email ?? hint,
-        error: null,
         info: flow.info ?? null,
-        clientName: clientName(ctx),
+        // Solved while the member types, so a flagged address costs a real member no extra step.
+        challenge: await deps.signIns.challengeExpected(String(ctx.state.clientIp)),
       });
     },
 
+    /** Runs after checkSignInGate, which parsed the form and let this attempt through. */
     async submit(ctx: Context) {
       const details = ctx.state.interaction as InteractionDetails;
-      const form = parseForm(loginForm, ctx.request.body);
-      const account = form ? await deps.accounts.authenticate(form.email, form.password) : undefined;
-      if (!account) {
-        await renderPage(ctx, deps, 'login/login', {
-          ...links(details.uid),
-          email: form?.email ?? '',
-          error: 'login.error.invalid',
-          info: null,
-          clientName: clientName(ctx),
-        }, 400);
+      const form = ctx.state.loginForm as z.output<typeof loginForm>;
+      const attempt = ctx.state.signInAttempt as SignInAttempt;
+      const result = await deps.accounts.signIn(attempt.email, form.password);
+      if (!result.ok) {
+        await deps.signIns.failed(attempt, result);
+        await renderLogin(ctx, deps, { email: form.email, error: 'login.error.invalid', status: 400 });
         return;
       }
+      const { account } = result;
+      const deviceHash = ctx.state.deviceHash as string | undefined;
+      const risk = await deps.signIns.succeeded(attempt, account, deviceHash);
       const signedInAt = Math.floor(Date.now() / 1000);
-      if (form?.webauthn === '1' && (await deps.passkeyOffer.due(ctx, account.id))) {
+      if (!risk.high && form.webauthn === '1' && (await deps.passkeyOffer.due(ctx, account.id))) {
         // The sign-in completes on the offer page, whichever way the member answers it.
         deps.flow.write(ctx, details.uid, { passwordAccountId: account.id, passwordAt: signedInAt });
         return seeOther(ctx, `/interaction/${details.uid}/passkey/offer`);
       }
-      seeOther(ctx, await passwordLoginResult(ctx, deps, account.id, signedInAt));
+      seeOther(ctx, await passwordLoginResult(ctx, deps, account.id, signedInAt, risk.high));
     },
 
     /** "Cancel": the client gets access_denied, as the spec expects when the member declines. */

@@ -6,7 +6,7 @@ import { maskEmail } from '../../server/domain/accounts/email-address.ts';
 import { maskPhone } from '../../server/domain/accounts/phone-number.ts';
 import { DomainError } from '../../server/domain/errors.ts';
 import type { CodeChannel, CodeFactor } from '../../server/domain/factors/code-factor.ts';
-import type { InteractionDeps } from '../shared/deps.ts';
+import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { CODE_SHAPE, parseForm } from '../shared/input.ts';
 import { clientName, renderPage } from '../shared/page.ts';
 import { alternatives } from './methods.ts';
@@ -36,6 +36,8 @@ export function codeStep(deps: InteractionDeps) {
       unavailable,
       sent: !unavailable && (state.sent ?? (step.flow.stepUpSent === true && step.flow.mfaMethod === channel)),
       info: unavailable ? 'mfa.unavailable' : (step.flow.info ?? null),
+      // The step-up is ours, not the client's: the sign-in looked risky (see the risk_step_up check).
+      risk: (ctx.state.interaction as InteractionDetails).prompt.reasons.includes('risk_step_up'),
       error: state.error ?? null,
     }, status);
   }

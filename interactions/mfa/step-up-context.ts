@@ -52,6 +52,7 @@ function codeOutcome(proven: MfaMethod): StepUpOutcome {
  */
 export async function stepUpLocation(ctx: Context, deps: InteractionDeps, step: StepUp, proven: MfaMethod, outcome: StepUpOutcome = codeOutcome(proven)): Promise<string> {
   (ctx.state.log as Logger).info({ accountId: step.account.id, method: proven, acr: outcome.acr }, 'step-up completed');
+  await deps.signIns.signedInWith(step.account.id, ctx.state.deviceHash as string | undefined, `step_up_${proven}`);
   const before = Array.isArray(step.amr) ? step.amr.filter((m): m is string => typeof m === 'string') : [];
   return deps.provider.interactionResult(ctx.req, ctx.res, {
     login: { accountId: step.account.id, acr: outcome.acr, amr: [...new Set([...before, ...outcome.amr])], remember: true, ts: Math.floor(Date.now() / 1000) },

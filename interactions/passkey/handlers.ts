@@ -15,6 +15,7 @@ export function passkeyAmr(passkey: Pick<Passkey, 'deviceType'>): string[] {
 
 async function signInWith(ctx: Context, deps: InteractionDeps, accountId: string, passkey: Passkey): Promise<void> {
   await deps.profiles.recordSignIn(accountId);
+  await deps.signIns.signedInWith(accountId, ctx.state.deviceHash as string | undefined, 'passkey');
   const location = await deps.provider.interactionResult(ctx.req, ctx.res, {
     login: { accountId, acr: ACR.phishingResistant, amr: passkeyAmr(passkey), remember: true, ts: Math.floor(Date.now() / 1000) },
   }, { mergeWithLastSubmission: false });

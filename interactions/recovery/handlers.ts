@@ -1,6 +1,7 @@
 // Forgot password: email a code, then set a new password; every session of the account ends.
 import type { Context } from 'koa';
 import { isValidEmail, maskEmail, normaliseEmail } from '../../server/domain/accounts/email-address.ts';
+import { recordChange } from '../account/notify.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { CODE_SHAPE, parseForm } from '../shared/input.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
@@ -67,6 +68,7 @@ export function recoveryHandlers(deps: InteractionDeps) {
         await resetPage(ctx, state.uid, state.email, result.errors, null, 400);
         return;
       }
+      await recordChange(deps, ctx, { type: 'password.changed', accountId: result.account.id, reason: 'reset' });
       deps.flow.write(ctx, state.uid, { email: state.email, info: 'login.info.password_reset' });
       seeOther(ctx, `/interaction/${state.uid}`);
     },

@@ -16,8 +16,9 @@ function enrolmentChannel(ctx: Context): EnrolmentChannel {
 type Variant = 'password' | 'passkey';
 
 export function registrationHandlers(deps: InteractionDeps) {
-  const page = (ctx: Context, variant: Variant, email: string, errors: Record<string, string>, status = 200) => {
+  const page = async (ctx: Context, variant: Variant, email: string, errors: Record<string, string>, status = 200, challenge?: boolean) => {
     const { uid } = ctx.state.interaction as InteractionDetails;
+    const withChallenge = challenge ?? (await deps.signUps.challengeExpected(String(ctx.state.clientIp)));
     return renderPage(ctx, deps, variant === 'password' ? 'registration/register' : 'registration/register-passkey', {
       action: variant === 'password' ? `/interaction/${uid}/register` : `/interaction/${uid}/register/passkey`,
       passkeyUrl: `/interaction/${uid}/register/passkey`,
@@ -26,6 +27,7 @@ export function registrationHandlers(deps: InteractionDeps) {
       email,
       errors,
       clientName: clientName(ctx),
+      botChallenge: withChallenge ? deps.botChallenge.issue(uid) : null,
     }, status);
   };
 
@@ -46,7 +48,13 @@ export function registrationHandlers(deps: InteractionDeps) {
     seeOther(ctx, `/interaction/${uid}/verify`);
   }
 
+  /** The form again after the sign-up gate asked for the bot challenge (see koa-check-sign-up-gate.ts). */
+  const variantOf = (ctx: Context): Variant => (ctx.path.endsWith('/passkey') ? 'passkey' : 'password');
+  const challengePage = (ctx: Context, email: string, error: string | null, challenge: boolean, status: number) =>
+    page(ctx, variantOf(ctx), email, error ? { form: error } : {}, status, challenge);
+
   return {
+    challengePage,
     show: (ctx: Context) => page(ctx, 'password', '', {}),
     submit: (ctx: Context) => submit(ctx, 'password'),
     showPasskey: (ctx: Context) => page(ctx, 'passkey', '', {}),

@@ -11,7 +11,12 @@ import type { LoyaltyService } from '../../server/domain/loyalty/loyalty-service
 import type { PasskeyService } from '../../server/domain/passkeys/passkey-service.ts';
 import type { ProfileService } from '../../server/domain/profile/profile-service.ts';
 import type { Csrf } from '../../server/middleware/koa-csrf.ts';
+import type { DeviceCookie } from '../../server/security/device-cookie.ts';
 import type { BotChallenge } from '../../server/security/bot-challenge/bot-challenge.ts';
+import type { SignInProtection } from '../../server/security/sign-in-protection.ts';
+import type { SignUpProtection } from '../../server/security/sign-up-protection.ts';
+import type { RateLimitStore } from '../../server/security/rate-limit/rate-limiter.ts';
+import type { AttackProtection } from '../../config/attack-protection.ts';
 import type { Mailer } from '../../server/domain/mail/mailer.ts';
 import type { PasskeyOffer } from '../passkey/offer.ts';
 import type { FlowCookie } from './flow-state.ts';
@@ -45,6 +50,15 @@ export interface InteractionDeps {
   botChallenge: BotChallenge;
   csrf: Csrf;
   flow: FlowCookie;
+  /** The browser's long-lived device id (known-device and sign-up velocity signals). */
+  deviceCookie: DeviceCookie;
+  /** Lockout, stuffing detection, unlock links, known devices and the sign-in risk assessment. */
+  signIns: SignInProtection;
+  /** Sign-up velocity per address and browser, and when sign-up needs the bot challenge. */
+  signUps: SignUpProtection;
+  /** The store's rate-limit counters (per-route rules such as interactions/code-sign-in/limits.ts). */
+  rateLimits: RateLimitStore;
+  attackProtection: AttackProtection;
 }
 
 /** The oidc-provider interaction loaded for this request (see koa-load-interaction.ts). */

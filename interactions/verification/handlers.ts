@@ -47,6 +47,8 @@ export function verificationHandlers(deps: InteractionDeps) {
         await page(ctx, state.uid, state.email, result.reason, null, 400);
         return;
       }
+      // The browser that proved the address is the member's: their first sign-in on it is no "new device".
+      await deps.signIns.trustDevice(result.account.id, ctx.state.deviceHash as string | undefined);
       if (state.passkeySignup) {
         // Only now, with the address proven, may a credential be attached to the account.
         deps.flow.write(ctx, state.uid, { email: result.account.email, passkeySignup: true, verifiedAccountId: result.account.id });

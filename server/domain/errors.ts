@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'code_expired'
   | 'code_exhausted'
   | 'too_soon'
+  /** A rate limit refused the request; details.retryAfterSeconds becomes Retry-After. */
+  | 'rate_limited'
   | 'weak_password'
   | 'unauthorized'
   | 'forbidden'
@@ -33,6 +35,7 @@ const STATUS: Record<ErrorCode, number> = {
   code_expired: 400,
   code_exhausted: 400,
   too_soon: 429,
+  rate_limited: 429,
   weak_password: 400,
   unauthorized: 401,
   forbidden: 403,

@@ -9,7 +9,9 @@ import type { AccountService } from '../domain/accounts/account-service.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { LedgerEntry } from '../domain/loyalty/loyalty.repository.ts';
 import { type LoyaltyService, MAX_POINTS_PER_ENTRY, tierFor } from '../domain/loyalty/loyalty-service.ts';
-import { checkRedemption, REDEMPTION_ACR, REDEMPTION_MAX_AUTH_AGE_SECONDS } from '../domain/loyalty/redemption-policy.ts';
+import { checkRedemption, REDEMPTION_ACR, REDEMPTION_MAX_AUTH_AGE_SECONDS, RISKY_REDEMPTION_MAX_AUTH_AGE_SECONDS } from '../domain/loyalty/redemption-policy.ts';
+import type { RiskEngine } from '../security/risk/risk-engine.ts';
+import type { SecurityEvents } from '../security/security-events.ts';
 import { jsonBody } from '../middleware/koa-json-body.ts';
 import { idempotencyKey, markReplayed } from './idempotency.ts';
 import { bearerChallenge, type MemberToken, requireMemberToken } from './koa-require-member-token.ts';
@@ -18,6 +20,9 @@ export interface MemberApiDeps {
   provider: Provider;
   accounts: AccountService;
   loyalty: LoyaltyService;
+  /** Risk of this redemption next to the member's history: high risk asks for a fresher step-up. */
+  risk: RiskEngine;
+  events: SecurityEvents;
 }
 
 const redemptionBody = z.object({
@@ -69,16 +74,25 @@ export function memberApiRouter(deps: MemberApiDeps): Router {
       bearerChallenge(ctx, { error: 'invalid_token' });
       throw new DomainError('invalid_token', 'the member of this token no longer exists');
     }
-    const check = checkRedemption(account, token);
+    const ip = String(ctx.state.clientIp);
+    const risk = await deps.risk.assess({
+      purpose: 'redemption', accountId: account.id, email: account.email, ip,
+      credentialsChangedAt: [account.credentialsChangedAt, account.contactChangedAt].reduce<Date | null>((a, b) => (b && (!a || b > a) ? b : a), null),
+    });
+    const maxAge = risk.high ? RISKY_REDEMPTION_MAX_AUTH_AGE_SECONDS : REDEMPTION_MAX_AUTH_AGE_SECONDS;
+    const check = checkRedemption(account, token, Date.now(), maxAge);
+    const event = { accountId: account.id, ip, country: risk.country ?? null, details: { score: risk.score, signals: risk.signals.map((s) => s.rule).join(' '), points: parsed.data.points } };
     if (!check.ok && check.reason === 'step_up') {
+      const wanted = `a two-factor sign-in in the last ${maxAge / 60} minutes`;
+      await deps.events.record({ type: 'redemption', reason: risk.high ? 'refused_risk' : 'refused_step_up', ...event });
       // RFC 9470: the client sends the member back through the authorization endpoint with these.
       bearerChallenge(ctx, {
         error: 'insufficient_user_authentication',
-        error_description: 'Redeeming points needs a two-factor sign-in in the last 10 minutes',
+        error_description: `Redeeming points needs ${wanted}`,
         acr_values: REDEMPTION_ACR,
-        max_age: String(REDEMPTION_MAX_AUTH_AGE_SECONDS),
+        max_age: String(maxAge),
       });
-      throw new DomainError('insufficient_user_authentication', 'Redeeming points needs a two-factor sign-in in the last 10 minutes');
+      throw new DomainError('insufficient_user_authentication', `Redeeming points needs ${wanted}`);
     }
     if (!check.ok && check.reason === 'frozen') {
       ctx.set('Retry-After', String(check.retryAfterSeconds ?? 0));
@@ -97,6 +111,7 @@ export function memberApiRouter(deps: MemberApiDeps): Router {
     if (!result.ok && result.reason === 'insufficient_points') throw new DomainError('insufficient_points', 'not enough points');
     if (!result.ok && result.reason === 'idempotency_conflict') throw new DomainError('idempotency_conflict', 'this Idempotency-Key was used for a different request');
     if (!result.ok) throw new DomainError('not_found', 'no loyalty member for this account');
+    if (!result.replayed) await deps.events.record({ type: 'redemption', reason: 'redeemed', ...event });
     markReplayed(ctx, result.replayed);
     ctx.status = 201;
     ctx.body = entryJson(result.entry);

@@ -41,6 +41,19 @@ export async function renderErrorPage(ctx: Context, status: number, messageId: s
   });
 }
 
+/** The calm "too many attempts" page with when to try again (views/errors/blocked.ejs). */
+async function renderBlocked(ctx: Context, retryAfterSeconds: number, reasonId: string): Promise<void> {
+  ctx.status = 429;
+  ctx.type = 'html';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = await renderView('errors/blocked', {
+    lang: negotiateLanguage(ctx.get('accept-language')),
+    retryAfterSeconds,
+    reasonId,
+    requestId: ctx.state.requestId as string | undefined,
+  });
+}
+
 export function errorHandler(logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
@@ -52,6 +65,9 @@ export function errorHandler(logger: Logger): Middleware {
       if (status >= 500) log.error({ err: caught }, 'unhandled error');
       else log.debug({ err: caught }, 'request error');
 
+      // Every limited answer says when to come back (RFC 9110 Retry-After), on APIs and pages alike.
+      const retryAfter = caught instanceof DomainError ? Number(caught.details?.retryAfterSeconds) : NaN;
+      if (status === 429 && Number.isFinite(retryAfter) && retryAfter > 0) ctx.set('Retry-After', String(Math.ceil(retryAfter)));
       const exposed = status < 500 && (caught instanceof DomainError ? caught.expose : error.expose !== false);
       if (ctx.path.startsWith('/admin') || ctx.path.startsWith('/api/') || ctx.path.startsWith('/partner-api/') || !ctx.accepts('html')) {
         ctx.status = status;
@@ -61,6 +77,11 @@ export function errorHandler(logger: Logger): Middleware {
           error_description: exposed ? (error.message ?? 'request failed') : 'internal error',
           ...(caught instanceof DomainError && caught.details ? { details: caught.details } : {}),
         };
+        return;
+      }
+      if (status === 429 && Number.isFinite(retryAfter)) {
+        const reasonId = (caught as DomainError).details?.messageId;
+        await renderBlocked(ctx, Math.ceil(retryAfter), typeof reasonId === 'string' ? reasonId : 'error.too_many');
         return;
       }
       await renderErrorPage(ctx, status, messageIdFor(status, error));

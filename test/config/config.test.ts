@@ -97,8 +97,29 @@ describe('configuration', () => {
     test('production needs an https webhook unless it is on loopback', () => {
       expect(() => loadConfig({ DATA_DIR: dataDir, ...production, SMS_WEBHOOK_URL: 'http://sms.example.com/hook', SMS_WEBHOOK_SECRET: secret })).toThrow(/SMS_WEBHOOK_URL: must be an https URL in production/);
       for (const url of ['https://sms.example.com/hook', 'http://127.0.0.1:9000/sms', 'http://localhost:9000/sms', 'http://[::1]:9000/sms']) {
-        expect(loadConfig({ DATA_DIR: dataDir, ...production, SMS_WEBHOOK_URL: url, SMS_WEBHOOK_SECRET: secret }).sms).toMatchObject({ webhookUrl: url, enabled: true });
+        expect(loadConfig({ DATA_DIR: dataDir, ...production, SMS_WEBHOOK_URL: url, SMS_WEBHOOK_SECRET: secret, SMS_ALLOWED_COUNTRIES: 'GB' }).sms).toMatchObject({ webhookUrl: url, enabled: true });
       }
+    });
+
+    test('production with a webhook names the countries texts may go to (SMS pumping targets expensive ones)', () => {
+      const webhook = { SMS_WEBHOOK_URL: 'https://sms.example.com/hook', SMS_WEBHOOK_SECRET: secret };
+      expect(() => loadConfig({ DATA_DIR: dataDir, ...production, ...webhook })).toThrow(/SMS_ALLOWED_COUNTRIES: required in production/);
+      expect(loadConfig({ DATA_DIR: dataDir, ...production, ...webhook, SMS_DEFAULT_COUNTRY: 'IE' }).attackProtection.sms.allowedCountries).toEqual(['IE']);
+      expect(loadConfig({ DATA_DIR: dataDir, ...production, ...webhook, SMS_ALLOWED_COUNTRIES: 'gb, ie' }).attackProtection.sms.allowedCountries).toEqual(['GB', 'IE']);
+      expect(loadConfig({ DATA_DIR: dataDir, ...production, ...webhook, SMS_ALLOWED_COUNTRIES: '*' }).attackProtection.sms.allowedCountries).toBeUndefined();
+      expect(() => loadConfig({ DATA_DIR: dataDir, SMS_ALLOWED_COUNTRIES: 'UK' })).toThrow(/SMS_ALLOWED_COUNTRIES: expected comma-separated ISO 3166-1/);
+    });
+
+    test('attack-protection thresholds default to the documented values and refuse nonsense', () => {
+      const { attackProtection } = loadConfig({ DATA_DIR: dataDir });
+      expect(attackProtection.signIn).toEqual({ pairFailures: 10, pairBlockSeconds: 900, accountFailuresPerHour: 100, ipFailuresPerDay: 100 });
+      expect(attackProtection.signUp).toEqual({ perIpPerHour: 50, perDevicePerHour: 5 });
+      expect(attackProtection.sms).toMatchObject({ perNumberPerHour: 3, perIpPerHour: 10, dailyBudget: 1000 });
+      expect(attackProtection).toMatchObject({ unverifiedAccountDays: 7, newDeviceStepUp: true });
+      expect(() => loadConfig({ DATA_DIR: dataDir, SIGN_IN_PAIR_FAILURES: '2' })).toThrow(/SIGN_IN_PAIR_FAILURES: expected a whole number 3-1000/);
+      expect(() => loadConfig({ DATA_DIR: dataDir, SMS_DAILY_BUDGET: 'lots' })).toThrow(/SMS_DAILY_BUDGET: expected a whole number/);
+      expect(() => loadConfig({ DATA_DIR: dataDir, PWNED_PASSWORDS_URL: 'ftp://x' })).toThrow(/PWNED_PASSWORDS_URL: expected a URL/);
+      expect(() => loadConfig({ DATA_DIR: dataDir, RISK_NEW_DEVICE_STEP_UP: 'sometimes' })).toThrow(/RISK_NEW_DEVICE_STEP_UP: expected true or false/);
     });
   });
 

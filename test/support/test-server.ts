@@ -57,6 +57,17 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     BOOTSTRAP_ADMIN_CLIENT_ID: ADMIN_CLIENT_ID,
     BOOTSTRAP_ADMIN_CLIENT_SECRET: ADMIN_CLIENT_SECRET,
     CODE_RESEND_COOLDOWN_SECONDS: '0',
+    // Every test browser comes from 127.0.0.1: per-address limits would turn one file's many members into
+    // an "attack". The attack-protection tests (test/security) set the real thresholds back.
+    SIGN_UPS_PER_IP_PER_HOUR: '100000',
+    STUFFING_ACCOUNTS_PER_IP: '10000',
+    SIGN_IN_IP_FAILURES_PER_DAY: '100000',
+    // Most flows sign a member in from a fresh test browser; the risk tests turn this back on.
+    RISK_NEW_DEVICE_STEP_UP: 'false',
+    SMS_PER_IP_PER_HOUR: '10000',
+    SMS_PER_NUMBER_PER_HOUR: '100',
+    // Tests solve challenges in the server's own process: a real difficulty would stall it for seconds.
+    BOT_CHALLENGE_DIFFICULTY: '12',
     ...(options.store === 'mongo' ? { MONGODB_URI: mongoTestUri(options.mongoDb ?? `idp_${randomUUID().replace(/-/g, '').slice(0, 16)}`) } : {}),
     ...options.env,
   };

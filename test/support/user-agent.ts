@@ -11,8 +11,21 @@ export class UserAgent {
 
   private readonly origin: string;
 
-  constructor(origin: string) {
+  /** Sent with every request (e.g. the X-Forwarded-For a trusted proxy would add for this client). */
+  private readonly extraHeaders: Record<string, string>;
+
+  constructor(origin: string, headers: Record<string, string> = {}) {
     this.origin = origin;
+    this.extraHeaders = headers;
+  }
+
+  /** The cookie `name` as this browser holds it (tests hand a device cookie to a "second tab"). */
+  cookie(name: string): string | undefined {
+    return this.jar.get(name);
+  }
+
+  setCookie(name: string, value: string): void {
+    this.jar.set(name, value);
   }
 
   private store(headers: Headers): void {
@@ -40,7 +53,7 @@ export class UserAgent {
   /** One request, no redirect following. */
   async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Page> {
     const absolute = this.resolve(url);
-    const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
+    const headers: Record<string, string> = { accept: 'text/html', ...this.extraHeaders, ...init.headers };
     if (new URL(absolute).origin === this.origin && this.jar.size) headers.cookie = this.cookieHeader();
     let body: string | undefined;
     if (init.form) {

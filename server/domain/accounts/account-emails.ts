@@ -74,3 +74,21 @@ export function cardClaimCode(to: string, cardEnding: string, code: string): Out
     text: `Your code to add your loyalty card ${cardEnding} from our old program to an online account is:\n\n${code}\n\nIt expires in 10 minutes. Never share it: whoever enters it gets the card's points. If you did not ask for it, ignore this email and your card stays as it is.\n`,
   };
 }
+
+/** Sent once a day at most when sign-ins to the account start being blocked or challenged. */
+export function signInsBlocked(to: string): OutgoingEmail {
+  return {
+    to,
+    subject: 'We stopped sign-in attempts to your account',
+    text: 'Someone tried to sign in to your account with wrong passwords many times, so we are now blocking or double-checking those attempts. Your account is safe and you can still sign in as usual on devices you used before.\n\nIf it was you, wait a little or reset your password. If it was not you, consider changing your password, and do not use it on other sites.\n',
+  };
+}
+
+/** The unlock link of an account under attack: opened in a browser, it marks that browser as the member's. */
+export function unlockLink(to: string, url: string): OutgoingEmail {
+  return {
+    to,
+    subject: 'Unlock sign-in on your device',
+    text: `To keep your account safe we need to check it is you before signing in on a new device. Open this link on the device you want to sign in on, within an hour:\n\n${url}\n\nIf you did not try to sign in, ignore this email: nobody can use it without your inbox.\n`,
+  };
+}

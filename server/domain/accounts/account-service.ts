@@ -7,16 +7,25 @@ import type { Mailer } from '../mail/mailer.ts';
 import type { OidcStore } from '../oidc/oidc-store.repository.ts';
 import type { Account } from './account.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
+import type { BreachedPasswords } from './breached-passwords.ts';
+import { isDisposableEmail } from './disposable-email.ts';
 import { isValidEmail, normaliseEmail } from './email-address.ts';
 import * as messages from './account-emails.ts';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './password-hasher.ts';
 import { checkPassword, type PasswordProblem } from './password-policy.ts';
 
-export type FieldErrors = { email?: 'email.invalid'; password?: PasswordProblem };
+export type FieldErrors = { email?: 'email.invalid' | 'email.disposable'; password?: PasswordProblem | 'password.breached' };
 
 export type RegisterResult =
   | { ok: true; accountId: string; email: string; retryAfterSeconds: number }
   | { ok: false; errors: FieldErrors };
+
+export type SignInFailure = 'unknown_account' | 'no_password' | 'wrong_password' | 'unverified';
+
+export type SignInResult =
+  | { ok: true; account: Account }
+  /** accountId: the account the email names, when there is one (never shown to the caller). */
+  | { ok: false; reason: SignInFailure; accountId?: string };
 
 export type CodeProblem = 'code.invalid' | 'code.expired' | 'code.exhausted';
 
@@ -35,6 +44,8 @@ export interface AccountServiceDeps {
   codes: CodeService;
   mailer: Mailer;
   logger: Logger;
+  /** A breached-password service (PWNED_PASSWORDS_URL), when one is configured. */
+  breached?: BreachedPasswords | undefined;
 }
 
 export class AccountService {
@@ -47,7 +58,9 @@ export class AccountService {
   /** `password` null: a passwordless sign-up (a passkey comes after the email is verified). */
   validate(emailInput: string, password: string | null): FieldErrors {
     const errors: FieldErrors = {};
-    if (!isValidEmail(normaliseEmail(emailInput))) errors.email = 'email.invalid';
+    const email = normaliseEmail(emailInput);
+    if (!isValidEmail(email)) errors.email = 'email.invalid';
+    else if (isDisposableEmail(email)) errors.email = 'email.disposable';
     const problem = password === null ? null : checkPassword(password);
     if (problem) errors.password = problem;
     return errors;
@@ -59,6 +72,7 @@ export class AccountService {
    */
   async register(emailInput: string, password: string | null, channel: EnrolmentChannel = 'web'): Promise<RegisterResult> {
     const errors = this.validate(emailInput, password);
+    if (!errors.password && password !== null && (await this.isBreached(password))) errors.password = 'password.breached';
     if (errors.email || errors.password) return { ok: false, errors };
     const email = normaliseEmail(emailInput);
     // Passwordless: an earlier unverified sign-up's password is dropped too (the newest sign-up wins).
@@ -115,25 +129,33 @@ export class AccountService {
   }
 
   /**
-   * Password sign-in. Unknown email, wrong password, no password and unverified email all return
-   * undefined after the same argon2 work, so neither the answer nor its timing tells them apart.
+   * Password sign-in. Unknown email, wrong password, no password and unverified email all fail after the
+   * same argon2 work, so neither the answer nor its timing tells them apart; the reason is for the audit
+   * log and the stuffing counters only, never for the page.
    */
-  async authenticate(emailInput: string, password: string): Promise<Account | undefined> {
+  async signIn(emailInput: string, password: string): Promise<SignInResult> {
     const email = normaliseEmail(emailInput);
     const account = isValidEmail(email) ? await this.deps.accounts.findByEmail(email) : undefined;
     if (!account?.passwordHash) {
       await verifyAgainstDummy(password);
-      return undefined;
+      return account ? { ok: false, reason: 'no_password', accountId: account.id } : { ok: false, reason: 'unknown_account' };
     }
     const valid = await verifyPassword(account.passwordHash, password);
-    if (!valid || !account.emailVerified) return undefined;
+    if (!valid) return { ok: false, reason: 'wrong_password', accountId: account.id };
+    if (!account.emailVerified) return { ok: false, reason: 'unverified', accountId: account.id };
     if (needsRehash(account.passwordHash)) {
       // Imported or older hashes are upgraded while we hold the plaintext; failure here must not block sign-in.
       await this.deps.accounts.update(account.id, { passwordHash: await hashPassword(password) }).catch((error: unknown) => {
         this.deps.logger.warn({ err: error, accountId: account.id }, 'password rehash failed');
       });
     }
-    return account;
+    return { ok: true, account };
+  }
+
+  /** signIn without the reason: the account, or undefined for every kind of failure. */
+  async authenticate(emailInput: string, password: string): Promise<Account | undefined> {
+    const result = await this.signIn(emailInput, password);
+    return result.ok ? result.account : undefined;
   }
 
   /** Starts a reset: emails a code if the account exists. The caller answers the same either way. */
@@ -156,8 +178,8 @@ export class AccountService {
     emailInput: string,
     code: string,
     newPassword: string,
-  ): Promise<{ ok: true; account: Account } | { ok: false; errors: { code?: CodeProblem; password?: PasswordProblem } }> {
-    const problem = checkPassword(newPassword);
+  ): Promise<{ ok: true; account: Account } | { ok: false; errors: { code?: CodeProblem; password?: PasswordProblem | 'password.breached' } }> {
+    const problem = checkPassword(newPassword) ?? ((await this.isBreached(newPassword)) ? 'password.breached' : null);
     if (problem) return { ok: false, errors: { password: problem } };
     const account = await this.deps.accounts.findByEmail(normaliseEmail(emailInput));
     if (!account) return { ok: false, errors: { code: 'code.invalid' } };
@@ -203,6 +225,10 @@ export class AccountService {
   /** Ends every session of the account but the caller's own (after a factor change); returns how many. */
   async endOtherSessions(accountId: string, currentSessionId: string): Promise<number> {
     return this.deps.oidc.destroyByAccountId('Session', accountId, currentSessionId);
+  }
+
+  private async isBreached(password: string): Promise<boolean> {
+    return this.deps.breached ? this.deps.breached.isBreached(password) : false;
   }
 
   async findById(id: string): Promise<Account | undefined> {

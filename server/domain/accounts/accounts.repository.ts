@@ -26,5 +26,9 @@ export interface AccountsRepository {
   update(id: string, patch: AccountPatch): Promise<Account | undefined>;
   /** Removes the account and frees its email and phone; returns whether it existed. */
   delete(id: string): Promise<boolean>;
+  /** Ids of accounts whose email is still unverified and that were created before `createdBefore` (at most `limit`). */
+  listUnverified(createdBefore: Date, limit: number): Promise<string[]>;
+  /** Deletes the account only if it is still unverified and older than `createdBefore` (like delete otherwise). */
+  deleteUnverified(id: string, createdBefore: Date): Promise<boolean>;
   count(): Promise<number>;
 }

@@ -13,7 +13,7 @@ import type { AccountsRepository } from './accounts.repository.ts';
 import type { CodeProblem } from './account-service.ts';
 import { maskPhone, parsePhoneNumber } from './phone-number.ts';
 
-export type PhoneProblem = 'phone.invalid' | 'phone.not_mobile';
+export type PhoneProblem = 'phone.invalid' | 'phone.not_mobile' | 'phone.country_not_allowed';
 
 export interface PhoneServiceDeps {
   accounts: AccountsRepository;
@@ -25,6 +25,8 @@ export interface PhoneServiceDeps {
   host: string;
   /** ISO country for numbers typed without +country code. */
   defaultCountry: string | undefined;
+  /** SMS_ALLOWED_COUNTRIES (upper-case alpha-2); undefined: every country. */
+  allowedCountries?: readonly string[] | undefined;
   logger: Logger;
 }
 
@@ -39,8 +41,12 @@ export class PhoneService {
     return this.deps.sms !== undefined;
   }
 
-  parse(input: string) {
-    return parsePhoneNumber(input, this.deps.defaultCountry);
+  /** The number in E.164, refused early (with a clear reason) when texts cannot go to its country. */
+  parse(input: string): ReturnType<typeof parsePhoneNumber> | { ok: false; reason: 'phone.country_not_allowed' } {
+    const parsed = parsePhoneNumber(input, this.deps.defaultCountry);
+    const allowed = this.deps.allowedCountries;
+    if (parsed.ok && allowed && !allowed.includes(parsed.country)) return { ok: false, reason: 'phone.country_not_allowed' };
+    return parsed;
   }
 
   /**

@@ -66,6 +66,8 @@ export interface LoyaltyRepository {
   createMember(input: NewMember): Promise<Member>;
   findMember(accountId: string): Promise<Member | undefined>;
   findMemberByNumber(memberNumber: string): Promise<Member | undefined>;
+  /** Deletes a member that has no ledger entry (an account that never got going); false otherwise. */
+  deleteMemberWithoutEntries(accountId: string): Promise<boolean>;
 
   /**
    * Appends one entry atomically and idempotently. Of concurrent posts with one key exactly one

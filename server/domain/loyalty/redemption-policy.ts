@@ -4,6 +4,8 @@ import { ACR, acrRank } from '../../../config/assurance.ts';
 import type { Account } from '../accounts/account.ts';
 
 export const REDEMPTION_MAX_AUTH_AGE_SECONDS = 10 * 60;
+/** When the risk rules find a redemption risky (impossible travel, a new country after a credential change, ...). */
+export const RISKY_REDEMPTION_MAX_AUTH_AGE_SECONDS = 2 * 60;
 export const REDEMPTION_FREEZE_SECONDS = 24 * 60 * 60;
 export const REDEMPTION_ACR = ACR.twoFactors;
 
@@ -17,11 +19,11 @@ export type RedemptionCheck =
   | { ok: true }
   | { ok: false; reason: 'not_verified' | 'step_up' | 'frozen'; retryAfterSeconds?: number };
 
-export function checkRedemption(account: Account, auth: Authentication, nowMs = Date.now()): RedemptionCheck {
+export function checkRedemption(account: Account, auth: Authentication, nowMs = Date.now(), maxAuthAgeSeconds = REDEMPTION_MAX_AUTH_AGE_SECONDS): RedemptionCheck {
   if (!account.emailVerified) return { ok: false, reason: 'not_verified' };
   const nowSeconds = Math.floor(nowMs / 1000);
   const strong = acrRank(auth.acr) >= acrRank(REDEMPTION_ACR);
-  const recent = auth.authTime !== undefined && nowSeconds - auth.authTime <= REDEMPTION_MAX_AUTH_AGE_SECONDS && auth.authTime <= nowSeconds + 60;
+  const recent = auth.authTime !== undefined && nowSeconds - auth.authTime <= maxAuthAgeSeconds && auth.authTime <= nowSeconds + 60;
   if (!strong || !recent) return { ok: false, reason: 'step_up' };
   // The later of a password reset and a change of phone (a thief's first moves).
   const changes = [account.credentialsChangedAt, account.contactChangedAt].filter((d): d is Date => d !== null).map((d) => d.getTime());

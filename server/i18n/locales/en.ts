@@ -1,5 +1,7 @@
 // English copy of every hosted page: the reference catalogue whose keys are the message ids.
 // Placeholders are {name}; templates pass the values (already user-facing, e.g. a masked email).
+import { enAttackProtection } from './en-attack-protection.ts';
+
 export const en = {
   // Shared by every page
   'common.site_name': 'Loyalty account',
@@ -372,4 +374,5 @@ export const en = {
   'code.too_soon': 'Wait a little before asking for a new code.',
   'code.format': 'Enter the 6-digit code.',
   'csrf.invalid': 'Your session expired. Reload the page and try again.',
+  ...enAttackProtection,
 } as const;

@@ -1,0 +1,23 @@
+// English copy of the attack-protection pages and notices (blocks, bot challenge, unlock links, sign-up limits).
+export const enAttackProtection = {
+  'error.blocked.pair': 'There were too many wrong passwords for this email from your connection, so we paused sign-in attempts for it.',
+  'error.blocked.address': 'There were too many failed sign-ins from your connection today, so we paused password sign-ins from it.',
+  'error.blocked.sign_up': 'Too many accounts were created from your connection or browser recently.',
+  'error.blocked.sms': 'We cannot send more text messages to that number or from your connection right now.',
+  'error.blocked.codes': 'You asked for too many codes in a short time.',
+  'error.blocked.help': 'You can still sign in with a passkey, or reset your password if you forgot it. Devices you signed in on before are not affected.',
+  'login.error.challenge': 'For your security we need to check this browser first. Keep this page open for a moment, then sign in again.',
+  'login.error.challenge_failed': 'The browser check did not finish. Keep this page open for a moment, then sign in again.',
+  'login.info.unlock_sent': 'For your security, signing in to this account on a new device needs one more step. If the email belongs to an account, we sent it a link: open it on this device, then sign in.',
+  'mfa.intro_risk': 'We do not recognise this device or place, so we need to check it is you. We will send a 6-digit code to {destination}.',
+  'unlock.title': 'Unlock sign-in',
+  'unlock.heading': 'Unlock sign-in on this device',
+  'unlock.intro': 'Someone tried many wrong passwords on your account, so new devices need this extra step. Unlock only if you are trying to sign in on this device.',
+  'unlock.submit': 'Unlock this device',
+  'unlock.done.heading': 'This device is unlocked',
+  'unlock.done.body': 'Go back to the sign-in page on this device and sign in as usual.',
+  'unlock.invalid.heading': 'This link does not work',
+  'unlock.invalid.body': 'It may have expired or been used already. Try signing in again to get a new one.',
+  'phone.country_not_allowed': 'We cannot send text messages to numbers in that country. Enter a mobile number from a country we serve.',
+  'password.breached': 'This password has appeared in a data breach, so others may know it. Choose another one.',
+} as const;

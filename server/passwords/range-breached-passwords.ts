@@ -1,0 +1,39 @@
+// Breached-password check against a k-anonymity range API (the Pwned Passwords protocol): only the first
+// five hex characters of the password's SHA-1 leave the server; the answer lists the suffixes that share
+// them. Fails open (with a log line) so an outage never stops sign-ups; the shipped list still applies.
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { BreachedPasswords } from '../domain/accounts/breached-passwords.ts';
+
+const TIMEOUT_MS = 1500;
+/** A range answer is ~30 kB; anything far larger is not one. */
+const MAX_BODY = 2 * 1024 * 1024;
+
+export function createRangeBreachedPasswords(baseUrl: string, logger: Logger, timeoutMs = TIMEOUT_MS): BreachedPasswords {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  return {
+    async isBreached(password) {
+      const digest = createHash('sha1').update(password, 'utf8').digest('hex').toUpperCase();
+      const prefix = digest.slice(0, 5);
+      const suffix = digest.slice(5);
+      try {
+        // Add-Padding: the answer's size says nothing about the prefix to someone watching the wire.
+        const response = await fetch(`${base}${prefix}`, {
+          headers: { 'Add-Padding': 'true', 'User-Agent': 'loyalty-idp' },
+          redirect: 'error',
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        if (!response.ok) throw new Error(`range service answered ${response.status}`);
+        const body = await response.text();
+        if (body.length > MAX_BODY) throw new Error('range service answer too large');
+        return body.split('\n').some((line) => {
+          const [candidate, count] = line.trim().split(':');
+          return candidate?.toUpperCase() === suffix && Number(count) > 0;
+        });
+      } catch (error) {
+        logger.warn({ err: error }, 'breached-password service unavailable: the shipped list alone decides');
+        return false;
+      }
+    },
+  };
+}

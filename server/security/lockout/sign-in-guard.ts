@@ -1,0 +1,165 @@
+// Brute force and credential stuffing at sign-in: counters per (email, address) pair, per email, per
+// address and across the program, read before the password is checked and written after a failure.
+// Nothing here is a hard lockout an attacker can trigger at will: a busy email or address is answered
+// with a bot challenge (and, for the email, an unlock link to its owner), and devices the member
+// signed in on before are never challenged.
+import type { LimitRule, RateLimiter, RateLimitStore } from '../rate-limit/rate-limiter.ts';
+
+export interface SignInRules {
+  /** Consecutive failures of one (email, address) pair; a success resets it. */
+  pair: LimitRule;
+  /** Set when a pair runs out: the pair is refused until it ends. */
+  pairBlock: LimitRule;
+  /** Outlives the block: the first attempt after it starts the pair's fresh streak. */
+  pairBlocked: LimitRule;
+  /** Failures of one email from anywhere in an hour: past it, unrecognised devices need extra proof. */
+  account: LimitRule;
+  /** Failures from one address in a day: past it, password sign-ins from it are refused. */
+  address: LimitRule;
+  /** Stuffing from one address: each (address, email) pair counted once, then the distinct emails per address. */
+  addressAccount: LimitRule;
+  addressAccounts: LimitRule;
+  addressFlag: LimitRule;
+  /** Stuffing from many addresses: failures, failures naming no account, and distinct addresses in a burst window. */
+  burstFailures: LimitRule;
+  burstUnknown: LimitRule;
+  burstAddress: LimitRule;
+  burstAddresses: LimitRule;
+  burstFlag: LimitRule;
+  /** Thresholds of the stuffing flags (the counters above have no limit of their own). */
+  stuffing: { accountsPerAddress: number; burstFailures: number; burstAddresses: number; unknownPercent: number };
+}
+
+export interface SignInAttempt {
+  /** Normalised email as typed (an unknown one is counted like a known one, so counting reveals nothing). */
+  email: string;
+  ip: string;
+}
+
+export type SignInGate =
+  | { kind: 'open' }
+  | { kind: 'blocked'; scope: 'pair' | 'address'; retryAfterSeconds: number }
+  /** `account`: the email is under attack — a bot challenge and an emailed unlock link for this device. */
+  | { kind: 'challenge'; scope: 'account' | 'address' | 'everyone' };
+
+export interface FailureOutcome {
+  /** This failure blocked the pair (the owner may be told once). */
+  pairBlocked: boolean;
+  /** This failure put the email over its hourly limit (the owner may be told once). */
+  accountProtected: boolean;
+  /** This failure flagged the address, or the whole program, as a credential-stuffing source. */
+  addressFlagged: boolean;
+  burstFlagged: boolean;
+}
+
+type Limiters = { [K in Exclude<keyof SignInRules, 'stuffing'>]: RateLimiter };
+
+const EVERYONE = '*';
+const pairKey = (attempt: SignInAttempt) => `${attempt.email}\n${attempt.ip}`;
+
+export class SignInGuard {
+  private readonly limit: Limiters;
+  private readonly stuffing: SignInRules['stuffing'];
+
+  constructor(store: RateLimitStore, rules: SignInRules) {
+    const { stuffing, ...limitRules } = rules;
+    this.stuffing = stuffing;
+    this.limit = Object.fromEntries(Object.entries(limitRules).map(([name, rule]) => [name, store.limiter(rule)])) as Limiters;
+  }
+
+  /**
+   * Whether the password may be checked now. `exempt`: the browser is a device the email's account signed in
+   * on before (no challenge for it). `solved`: the form carries a valid bot-challenge solution. An open gate
+   * has taken one point of the pair, so parallel guesses count before any of them is checked.
+   */
+  async gate(attempt: SignInAttempt, options: { exempt: boolean; solved: boolean }): Promise<SignInGate> {
+    const [address, pairBlock] = await Promise.all([this.limit.address.peek(attempt.ip), this.limit.pairBlock.peek(pairKey(attempt))]);
+    if (address.consumed >= this.limit.address.rule.points) return { kind: 'blocked', scope: 'address', retryAfterSeconds: address.retryAfterSeconds };
+    if (pairBlock.consumed > 0) return { kind: 'blocked', scope: 'pair', retryAfterSeconds: pairBlock.retryAfterSeconds };
+    if (!options.exempt) {
+      const [account, addressFlag, burstFlag] = await Promise.all([
+        this.limit.account.peek(attempt.email), this.limit.addressFlag.peek(attempt.ip), this.limit.burstFlag.peek(EVERYONE),
+      ]);
+      if (account.consumed >= this.limit.account.rule.points) return { kind: 'challenge', scope: 'account' };
+      if (!options.solved && addressFlag.consumed > 0) return { kind: 'challenge', scope: 'address' };
+      if (!options.solved && burstFlag.consumed > 0) return { kind: 'challenge', scope: 'everyone' };
+    }
+    const reserved = await this.limit.pair.consume(pairKey(attempt));
+    if (reserved.allowed) return { kind: 'open' };
+    // Out of points and no block running: either the streak's failures are still in flight (refuse, and
+    // block), or an earlier block has ended — then the pair starts a fresh streak.
+    const [blocked, marked] = await Promise.all([this.limit.pairBlock.peek(pairKey(attempt)), this.limit.pairBlocked.peek(pairKey(attempt))]);
+    if (blocked.consumed > 0) return { kind: 'blocked', scope: 'pair', retryAfterSeconds: blocked.retryAfterSeconds };
+    if (marked.consumed > 0) {
+      await Promise.all([this.limit.pair.reset(pairKey(attempt)), this.limit.pairBlocked.reset(pairKey(attempt))]);
+      if ((await this.limit.pair.consume(pairKey(attempt))).allowed) return { kind: 'open' };
+    }
+    return { kind: 'blocked', scope: 'pair', retryAfterSeconds: await this.blockPair(attempt) };
+  }
+
+  /** After a wrong password (or an unknown email): counts it everywhere and raises the flags it crosses. */
+  async failed(attempt: SignInAttempt, accountExists: boolean): Promise<FailureOutcome> {
+    const [pair, account] = await Promise.all([
+      this.limit.pair.peek(pairKey(attempt)),
+      this.limit.account.consume(attempt.email),
+      this.limit.address.consume(attempt.ip),
+    ]);
+    const pairBlocked = pair.consumed >= this.limit.pair.rule.points;
+    if (pairBlocked) await this.blockPair(attempt);
+    const [addressFlagged, burstFlagged] = await Promise.all([this.countAddressStuffing(attempt), this.countBurst(attempt, accountExists)]);
+    return { pairBlocked, accountProtected: account.consumed === this.limit.account.rule.points, addressFlagged, burstFlagged };
+  }
+
+  /** A right password ends the pair's streak (the other counters are about attackers, not this member). */
+  async succeeded(attempt: SignInAttempt): Promise<void> {
+    await this.limit.pair.reset(pairKey(attempt));
+  }
+
+  /** Failed sign-ins of this email in the current hour (a risk signal). */
+  async recentFailures(email: string): Promise<number> {
+    return (await this.limit.account.peek(email)).consumed;
+  }
+
+  /** Whether sign-ins from this address need the bot challenge (unless from a known device). */
+  async challengeExpected(ip: string): Promise<boolean> {
+    const [addressFlag, burstFlag] = await Promise.all([this.limit.addressFlag.peek(ip), this.limit.burstFlag.peek(EVERYONE)]);
+    return addressFlag.consumed > 0 || burstFlag.consumed > 0;
+  }
+
+  /** Whether the whole program is under a credential-stuffing burst (sign-up asks for the challenge then too). */
+  async underBurst(): Promise<boolean> {
+    return (await this.limit.burstFlag.peek(EVERYONE)).consumed > 0;
+  }
+
+  /**
+   * Starts the pair's block; the streak is not reset now (attempts still in flight would get fresh points)
+   * but by the first attempt after the block, which finds the `pairBlocked` mark. Returns the block's seconds.
+   */
+  private async blockPair(attempt: SignInAttempt): Promise<number> {
+    const [block] = await Promise.all([this.limit.pairBlock.consume(pairKey(attempt)), this.limit.pairBlocked.consume(pairKey(attempt))]);
+    return block.retryAfterSeconds || this.limit.pairBlock.rule.durationSeconds;
+  }
+
+  private async countAddressStuffing(attempt: SignInAttempt): Promise<boolean> {
+    const firstForEmail = (await this.limit.addressAccount.consume(pairKey(attempt))).consumed === 1;
+    if (!firstForEmail) return false;
+    const emails = await this.limit.addressAccounts.consume(attempt.ip);
+    if (emails.consumed !== this.stuffing.accountsPerAddress) return false;
+    await this.limit.addressFlag.consume(attempt.ip);
+    return true;
+  }
+
+  private async countBurst(attempt: SignInAttempt, accountExists: boolean): Promise<boolean> {
+    const [failures, unknown, firstFromAddress] = await Promise.all([
+      this.limit.burstFailures.consume(EVERYONE),
+      accountExists ? this.limit.burstUnknown.peek(EVERYONE) : this.limit.burstUnknown.consume(EVERYONE),
+      this.limit.burstAddress.consume(attempt.ip).then((r) => r.consumed === 1),
+    ]);
+    const addresses = firstFromAddress ? await this.limit.burstAddresses.consume(EVERYONE) : await this.limit.burstAddresses.peek(EVERYONE);
+    const { burstFailures, burstAddresses, unknownPercent } = this.stuffing;
+    const stuffing = failures.consumed >= burstFailures && addresses.consumed >= burstAddresses && unknown.consumed * 100 >= unknownPercent * failures.consumed;
+    if (!stuffing) return false;
+    const flag = await this.limit.burstFlag.consume(EVERYONE);
+    return flag.consumed === 1;
+  }
+}

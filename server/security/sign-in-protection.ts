@@ -1,0 +1,159 @@
+// The password sign-in's defences in one place: the lockout gate, counting failures, telling the owner,
+// unlock links, known devices and the risk assessment of a right password. The login page calls it.
+import type { Logger } from 'pino';
+import * as emails from '../domain/accounts/account-emails.ts';
+import type { Account } from '../domain/accounts/account.ts';
+import type { SignInFailure } from '../domain/accounts/account-service.ts';
+import type { AccountsRepository } from '../domain/accounts/accounts.repository.ts';
+import type { DevicesRepository } from '../domain/devices/devices.repository.ts';
+import type { Mailer } from '../domain/mail/mailer.ts';
+import { currentRequest } from '../middleware/request-scope.ts';
+import type { LimitRule, RateLimitStore } from './rate-limit/rate-limiter.ts';
+import type { SignInAttempt, SignInGate, SignInGuard } from './lockout/sign-in-guard.ts';
+import type { UnlockLinks } from './lockout/unlock-links.ts';
+import type { RiskAssessment, RiskEngine } from './risk/risk-engine.ts';
+import type { SecurityEvent, SecurityEvents } from './security-events.ts';
+
+export interface SignInProtectionDeps {
+  guard: SignInGuard;
+  risk: RiskEngine;
+  devices: DevicesRepository;
+  accounts: AccountsRepository;
+  events: SecurityEvents;
+  mailer: Mailer;
+  unlockLinks: UnlockLinks;
+  /** Single-use records (FactorsRepository.claimUse): an unlock link works once. */
+  uses: { claimUse(scope: string, value: string, expiresAt: Date): Promise<boolean> };
+  rateLimits: RateLimitStore;
+  /** LOCKOUT_NOTICE and UNLOCK_MAIL (interactions/login/limits.ts). */
+  noticeRule: LimitRule;
+  unlockMailRule: LimitRule;
+  issuer: string;
+  logger: Logger;
+}
+
+export class SignInProtection {
+  private readonly deps: SignInProtectionDeps;
+  private readonly notices;
+  private readonly unlockMails;
+
+  constructor(deps: SignInProtectionDeps) {
+    this.deps = deps;
+    this.notices = deps.rateLimits.limiter(deps.noticeRule);
+    this.unlockMails = deps.rateLimits.limiter(deps.unlockMailRule);
+  }
+
+  /** Whether this browser is one the email's account signed in on before (such devices are never challenged). */
+  async knownDevice(email: string, deviceHash: string | undefined): Promise<boolean> {
+    if (!deviceHash) return false;
+    const account = await this.deps.accounts.findByEmail(email);
+    return account ? (await this.deps.devices.find(account.id, deviceHash)) !== undefined : false;
+  }
+
+  gate(attempt: SignInAttempt, options: { exempt: boolean; solved: boolean }): Promise<SignInGate> {
+    return this.deps.guard.gate(attempt, options);
+  }
+
+  /** Whether the sign-in page should carry a bot challenge from the start (the address or everyone is flagged). */
+  async challengeExpected(ip: string): Promise<boolean> {
+    return this.deps.guard.challengeExpected(ip);
+  }
+
+  async refused(attempt: SignInAttempt, gate: Exclude<SignInGate, { kind: 'open' }>): Promise<void> {
+    await this.event({ type: gate.kind === 'blocked' ? 'sign_in.blocked' : 'sign_in.challenged', reason: gate.scope }, attempt.ip);
+  }
+
+  async failed(attempt: SignInAttempt, failure: { reason: SignInFailure; accountId?: string | undefined }): Promise<void> {
+    const outcome = await this.deps.guard.failed(attempt, failure.reason !== 'unknown_account');
+    const accountId = failure.accountId ?? null;
+    await this.event({ type: 'sign_in.failure', accountId, reason: failure.reason }, attempt.ip);
+    if (outcome.addressFlagged) this.deps.logger.warn({ rule: 'stuffing-address' }, 'credential stuffing from one address: challenge required');
+    if (outcome.burstFlagged) this.deps.logger.warn({ rule: 'stuffing-burst' }, 'credential stuffing from many addresses: challenge required for unrecognised devices');
+    if (!accountId || !(outcome.pairBlocked || outcome.accountProtected)) return;
+    await this.event({ type: outcome.accountProtected ? 'account.protected' : 'sign_in.blocked', accountId, reason: outcome.accountProtected ? 'account' : 'pair' }, attempt.ip);
+    // Once a day at most, whichever block started: the owner should know, not be flooded.
+    if ((await this.notices.consume(accountId)).allowed) await this.mail(attempt.email, emails.signInsBlocked(attempt.email));
+  }
+
+  /** A right password: ends the pair's streak and assesses the risk (high means the member must step up). */
+  async succeeded(attempt: SignInAttempt, account: Account, deviceHash: string | undefined): Promise<RiskAssessment> {
+    await this.deps.guard.succeeded(attempt);
+    const risk = await this.deps.risk.assess({
+      purpose: 'sign-in',
+      accountId: account.id,
+      email: attempt.email,
+      ip: attempt.ip,
+      deviceHash,
+      credentialsChangedAt: latest(account.credentialsChangedAt, account.contactChangedAt),
+    });
+    const details = { score: risk.score, signals: risk.signals.map((s) => s.rule).join(' ') };
+    await this.event({ type: risk.high ? 'sign_in.step_up' : 'sign_in.success', accountId: account.id, reason: 'password', country: risk.country ?? null, details }, attempt.ip);
+    return risk;
+  }
+
+  /**
+   * Marks this browser as one of the account's devices after a sign-in the member fully proved (a low-risk
+   * password, a step-up, a code, a passkey, an email verification, an unlock link).
+   */
+  async trustDevice(accountId: string, deviceHash: string | undefined): Promise<void> {
+    if (!deviceHash) return;
+    const request = currentRequest();
+    const ip = request?.ip ?? null;
+    await this.deps.devices.record(accountId, deviceHash, {
+      at: new Date(), ip, country: ip ? (this.deps.risk.countryOf(ip) ?? null) : null, userAgent: request?.userAgent ?? null,
+    });
+  }
+
+  /** Emails the account (if there is one) an unlock link, at most every few minutes; the caller answers alike either way. */
+  async sendUnlockLink(email: string): Promise<void> {
+    const account = await this.deps.accounts.findByEmail(email);
+    if (!account?.emailVerified) return;
+    if (!(await this.unlockMails.consume(account.id)).allowed) return;
+    const url = `${this.deps.issuer}/unlock/${this.deps.unlockLinks.create(account.id)}`;
+    await this.mail(account.email, emails.unlockLink(account.email, url));
+  }
+
+  /**
+   * A sign-in by something the member holds (a code, a passkey, a step-up): this browser becomes one of the
+   * account's devices, and the sign-in goes into the member's history.
+   */
+  async signedInWith(accountId: string, deviceHash: string | undefined, method: string): Promise<void> {
+    await this.trustDevice(accountId, deviceHash);
+    await this.event({ type: 'sign_in.success', accountId, reason: method }, currentRequest()?.ip ?? null);
+  }
+
+  /** Whether `token` is a live unlock link (for the page that asks "unlock this device?"). */
+  unlockLinkValid(token: unknown): boolean {
+    return this.deps.unlockLinks.read(token) !== undefined;
+  }
+
+  /**
+   * Opens an emailed unlock link in this browser: once, before it expires, it makes this browser one of
+   * the account's devices, which the lockout never challenges. Returns whether it did.
+   */
+  async unlock(token: unknown, deviceHash: string): Promise<boolean> {
+    const claim = this.deps.unlockLinks.read(token);
+    if (!claim || !(await this.deps.uses.claimUse('unlock-link', claim.id, claim.expiresAt))) return false;
+    const account = await this.deps.accounts.findById(claim.accountId);
+    if (!account) return false;
+    await this.trustDevice(account.id, deviceHash);
+    await this.event({ type: 'account.unlocked', accountId: account.id, reason: 'email_link' }, currentRequest()?.ip ?? null);
+    return true;
+  }
+
+  private async event(event: SecurityEvent, ip: string | null): Promise<void> {
+    await this.deps.events.record({
+      ...event, ip, userAgent: currentRequest()?.userAgent ?? null, country: event.country ?? (ip ? (this.deps.risk.countryOf(ip) ?? null) : null),
+    });
+  }
+
+  /** Mail failures are logged, never thrown: a notice must not turn a sign-in answer into an error page. */
+  private async mail(to: string, message: Parameters<Mailer['send']>[0]): Promise<void> {
+    await this.deps.mailer.send({ ...message, to }).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'security email not sent'));
+  }
+}
+
+function latest(...dates: (Date | null)[]): Date | null {
+  const times = dates.filter((d): d is Date => d !== null).map((d) => d.getTime());
+  return times.length ? new Date(Math.max(...times)) : null;
+}

@@ -1,0 +1,43 @@
+// Fake-account defences at sign-up: velocity per address and per browser, and the bot challenge once an
+// address signs up more than a person would (or while credential stuffing is under way).
+import type { LimitRule, RateLimitStore } from './rate-limit/rate-limiter.ts';
+
+export interface SignUpRules {
+  perAddress: LimitRule;
+  perDevice: LimitRule;
+  /** From this many sign-ups in the address's window on, the bot challenge comes first. */
+  challengeAfter: number;
+}
+
+export type SignUpGate = { kind: 'open' } | { kind: 'blocked'; retryAfterSeconds: number } | { kind: 'challenge' };
+
+export class SignUpProtection {
+  private readonly perAddress;
+  private readonly perDevice;
+  private readonly challengeAfter: number;
+  private readonly underBurst: () => Promise<boolean>;
+
+  constructor(store: RateLimitStore, rules: SignUpRules, underBurst: () => Promise<boolean>) {
+    this.perAddress = store.limiter(rules.perAddress);
+    this.perDevice = store.limiter(rules.perDevice);
+    this.challengeAfter = rules.challengeAfter;
+    this.underBurst = underBurst;
+  }
+
+  /** Whether the sign-up page should carry the bot challenge from the start. */
+  async challengeExpected(ip: string): Promise<boolean> {
+    const [address, burst] = await Promise.all([this.perAddress.peek(ip), this.underBurst()]);
+    return address.consumed >= this.challengeAfter || burst;
+  }
+
+  /**
+   * For a well-formed sign-up: asks for the challenge when due, else takes one sign-up from the address's
+   * and the browser's allowance (taken before the account is made, so parallel sign-ups count too).
+   */
+  async gate(attempt: { ip: string; deviceHash: string }, solved: boolean): Promise<SignUpGate> {
+    if (!solved && (await this.challengeExpected(attempt.ip))) return { kind: 'challenge' };
+    const [address, device] = await Promise.all([this.perAddress.consume(attempt.ip), this.perDevice.consume(attempt.deviceHash)]);
+    if (address.allowed && device.allowed) return { kind: 'open' };
+    return { kind: 'blocked', retryAfterSeconds: Math.max(address.retryAfterSeconds, device.retryAfterSeconds) };
+  }
+}
