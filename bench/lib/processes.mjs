@@ -1,0 +1,91 @@
+// Shared plumbing of the benchmarks: free loopback ports, child processes that log to a file and are
+// ready when a line matches, stopping them, and a fresh-dist check.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
+
+const START_TIMEOUT_MS = 30_000;
+
+/** Everything started through spawnLogged that is still running (so a deadline can kill it all). */
+export const children = new Set();
+
+export async function freePort() {
+  const server = createServer();
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Warns when sources changed after dist/ was built: the figures are for dist/. */
+export function warnIfDistStale(root) {
+  const built = statSync(join(root, 'dist', 'server', 'main.js')).mtimeMs;
+  const newer = ['config', 'server', 'adapters', 'interactions']
+    .flatMap((dir) => readdirSync(join(root, dir), { recursive: true }).map((file) => join(dir, String(file))))
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts') && statSync(join(root, file)).mtimeMs > built);
+  if (newer.length > 0) console.error(`warning: dist/ is older than ${newer.length} source file(s) (${newer.slice(0, 3).join(', ')}${newer.length > 3 ? ', ...' : ''}); run npm run build`);
+}
+
+export function tail(file) {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Spawns `command` in `cwd` (env values of undefined remove the inherited variable) with stdout to
+ * `logFile` (not piped here: reading the server's log would cost the load generator CPU) and resolves
+ * once `ready` matches the log.
+ */
+export function spawnLogged({ name, command, args, env, ready, cwd, logFile }) {
+  const out = openSync(logFile, 'w');
+  const merged = { ...process.env, ...env };
+  for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
+  const child = spawn(command, args, { cwd, env: merged, stdio: ['ignore', out, out] });
+  closeSync(out);
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return new Promise((resolve, reject) => {
+    const poll = setInterval(() => {
+      const match = ready.exec(readFileSync(logFile, 'utf8'));
+      if (!match) return;
+      done();
+      resolve({ child, match, logFile });
+    }, 50);
+    const timer = setTimeout(() => {
+      done();
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not start within ${START_TIMEOUT_MS} ms; log: ${logFile}\n${tail(logFile)}`));
+    }, START_TIMEOUT_MS);
+    const onExit = (code, signal) => {
+      done();
+      reject(new Error(`${name} exited with ${code ?? signal} before it was ready; log: ${logFile}\n${tail(logFile)}`));
+    };
+    const done = () => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      child.removeListener('exit', onExit);
+    };
+    child.once('exit', onExit);
+  });
+}
+
+export async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export function percentile(sorted, p) {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
