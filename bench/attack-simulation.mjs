@@ -8,16 +8,15 @@
 // legitimate sign-in p95 without and with the attack. Exits 1 when a target is missed.
 // Usage: npm run build && npm run bench:attack  (options: ATTEMPTS, ADDRESSES, SEED_ACCOUNTS, CORRECT_PERCENT,
 // UNKNOWN_PERCENT, LEGIT, CONCURRENCY, DEADLINE_S)
-import { Buffer } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setTimeout } from 'node:timers';
 import { fileURLToPath, URLSearchParams } from 'node:url';
-import { children, freePort, percentile, spawnLogged, stopChild, warnIfDistStale } from './lib/processes.mjs';
+import { children, exchange, freePort, percentile, spawnLogged, stopChild, warnIfDistStale } from './lib/processes.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const ATTEMPTS = Number(process.env.ATTEMPTS ?? 20_000);
@@ -73,22 +72,7 @@ function addresses(count, offset) {
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
 
-/** One HTTP exchange (never rejects on an HTTP status). */
-function call(url, { method = 'GET', headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(body);
-    const req = request(url, { method, agent, headers: { ...headers, ...(payload ? { 'content-length': payload.length } : {}) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('timed out')));
-    req.end(payload);
-  });
-}
+const call = (url, init = {}) => exchange(url, { ...init, agent, timeoutMs: REQUEST_TIMEOUT_MS });
 
 /** A browser: cookies, the address it comes from, and a device cookie when it is a member's own. */
 class Browser {

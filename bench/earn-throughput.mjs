@@ -13,16 +13,15 @@
 // REPLAY_EVERY, MAX_REQUESTS per adapter, ADAPTERS=sqlite,mongo; PROFILE_DIR writes a --cpu-prof profile
 // of each server there)
 import { Buffer } from 'node:buffer';
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clearInterval, clearTimeout, setInterval } from 'node:timers';
+import { clearTimeout } from 'node:timers';
 import { fileURLToPath, URLSearchParams } from 'node:url';
 import { cpuMs } from './proc-cpu.mjs';
+import { children, exchange, freePort, percentile, spawnLogged as spawnLoggedTo, stopChild, warnIfDistStale } from './lib/processes.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DURATION_S = Number(process.env.DURATION_S ?? 10);
@@ -37,89 +36,17 @@ const FERRETDB_BINARY = join(ROOT, '.cache', 'ferretdb-test');
 const ADMIN_ID = 'bench-admin';
 const ADMIN_SECRET = 'bench-admin-secret-0123456789abcdefghijkl';
 const REQUEST_TIMEOUT_MS = 10_000;
-const START_TIMEOUT_MS = 30_000;
 
 if (!existsSync(join(ROOT, 'dist', 'server', 'main.js'))) {
   console.error('dist/server/main.js is missing: run `npm run build` first');
   process.exit(1);
 }
-{
-  // The figures are for dist/: say so when the sources have changed since it was built.
-  const built = statSync(join(ROOT, 'dist', 'server', 'main.js')).mtimeMs;
-  const newer = ['config', 'server', 'adapters', 'interactions']
-    .flatMap((dir) => readdirSync(join(ROOT, dir), { recursive: true }).map((file) => join(dir, String(file))))
-    .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts') && statSync(join(ROOT, file)).mtimeMs > built);
-  if (newer.length > 0) console.error(`warning: dist/ is older than ${newer.length} source file(s) (${newer.slice(0, 3).join(', ')}${newer.length > 3 ? ', ...' : ''}); run npm run build`);
-}
+warnIfDistStale(ROOT);
 
 const logDir = mkdtempSync(join(tmpdir(), 'idp-bench-earn-logs-'));
-/** Everything this script started, so the overall time limit can kill it all. */
-const children = new Set();
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/**
- * Spawns `command` (env values of undefined remove the inherited variable) with stdout to a log file (not piped here: reading the server's access log would
- * cost the load generator CPU) and resolves once `ready` matches the log.
- */
+/** `spawnLogged` of the shared plumbing, logging to this run's log directory. */
 function spawnLogged(name, command, args, env, ready) {
-  const logFile = join(logDir, `${name}.log`);
-  const out = openSync(logFile, 'w');
-  const merged = { ...process.env, ...env };
-  for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
-  const child = spawn(command, args, { cwd: ROOT, env: merged, stdio: ['ignore', out, out] });
-  closeSync(out);
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return new Promise((resolve, reject) => {
-    const poll = setInterval(() => {
-      const match = ready.exec(readFileSync(logFile, 'utf8'));
-      if (!match) return;
-      done();
-      resolve({ child, match, logFile });
-    }, 50);
-    const timer = setTimeout(() => {
-      done();
-      child.kill('SIGKILL');
-      reject(new Error(`${name} did not start within ${START_TIMEOUT_MS} ms; log: ${logFile}\n${tail(logFile)}`));
-    }, START_TIMEOUT_MS);
-    const onExit = (code, signal) => {
-      done();
-      reject(new Error(`${name} exited with ${code ?? signal} before it was ready; log: ${logFile}\n${tail(logFile)}`));
-    };
-    const done = () => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      child.removeListener('exit', onExit);
-    };
-    child.once('exit', onExit);
-  });
-}
-
-function tail(file) {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
-  } catch {
-    return '';
-  }
-}
-
-async function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
+  return spawnLoggedTo({ name, command, args, env, ready, cwd: ROOT, logFile: join(logDir, `${name}.log`) });
 }
 
 /** `uri` with its database replaced by `dbName` (credentials keep their original database as authSource). */
@@ -150,21 +77,8 @@ async function startFerretDb() {
 // FerretDB), so the lighter it is, the more the figures measure them.
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
-/** One HTTP exchange; resolves with status, headers and body text (never rejects on an HTTP status). */
 function call(url, method, headers, body) {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(body);
-    const req = request(url, { method, agent, headers: { ...headers, ...(payload ? { 'content-length': payload.length } : {}) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('timed out')));
-    req.end(payload);
-  });
+  return exchange(url, { method, headers, body, agent, timeoutMs: REQUEST_TIMEOUT_MS });
 }
 
 async function clientCredentials(base, clientId, secret, params) {
@@ -203,9 +117,6 @@ async function seed(storage, partnerId, generateMemberNumber) {
   return members;
 }
 
-function percentile(sorted, p) {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-}
 
 /**
  * Closed-loop load: CONCURRENCY workers each send the next request when the last one answers, for

@@ -1,6 +1,8 @@
 // Shared plumbing of the benchmarks: free loopback ports, child processes that log to a file and are
-// ready when a line matches, stopping them, and a fresh-dist check.
+// ready when a line matches, stopping them, a fresh-dist check and one keep-alive HTTP exchange.
+import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { closeSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -88,4 +90,24 @@ export async function stopChild(child) {
 
 export function percentile(sorted, p) {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+/**
+ * One HTTP exchange over node:http (lighter than fetch: the load generator shares the cores with the
+ * server); resolves with status, headers and body text, never rejects on an HTTP status.
+ */
+export function exchange(url, { method = 'GET', headers = {}, body, agent, timeoutMs = 10_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : Buffer.from(body);
+    const req = request(url, { method, agent, headers: { ...headers, ...(payload ? { 'content-length': payload.length } : {}) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.setTimeout(timeoutMs, () => req.destroy(new Error('timed out')));
+    req.end(payload);
+  });
 }
