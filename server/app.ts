@@ -72,7 +72,7 @@ export function buildApp(container: Container): App {
   const memberApi = memberApiRouter({ provider, accounts: container.accounts, loyalty: container.loyalty, risk: container.risk, events: container.audit });
   provider.use(onPaths(MEMBER_API_PATHS, memberApi.routes()));
   provider.use(onPaths(MEMBER_API_PATHS, memberApi.allowedMethods()));
-  const partnerApi = partnerApiRouter({ provider, issuer: config.issuer, jwks: container.jwks, accounts: container.accounts, loyalty: container.loyalty, links: container.partnerLinks, coupons: container.coupons });
+  const partnerApi = partnerApiRouter({ provider, issuer: config.issuer, jwks: container.jwks, accounts: container.accounts, loyalty: container.loyalty, links: container.partnerLinks, coupons: container.coupons, rateLimits: storage.rateLimits });
   provider.use(onPaths(PARTNER_API_PATHS, partnerApi.routes()));
 
   return {

@@ -4,6 +4,8 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
+import type { RateLimitStore } from '../security/rate-limit/rate-limiter.ts';
+import { limitBy } from '../security/rate-limit/koa-rate-limit.ts';
 import { normaliseCouponCode } from '../domain/coupons/coupon-rules.ts';
 import type { CouponProblem, CouponService } from '../domain/coupons/coupon-service.ts';
 import type { Campaign, CampaignUpdate } from '../domain/coupons/coupons.repository.ts';
@@ -19,7 +21,14 @@ export interface CouponRouteDeps {
   coupons: CouponService;
   requireToken: (scope: string) => Middleware;
   loadLinkedMember: Middleware;
+  rateLimits: RateLimitStore;
 }
+
+/**
+ * Coupon guessing through a partner: 30 code attempts per member and partner an hour (a till scanning a
+ * member's coupons needs a handful). A partner's retries of one request count too; replays are cheap anyway.
+ */
+export const PARTNER_COUPON_RULE = { name: 'partner-coupon-member', points: 30, durationSeconds: 3600 };
 
 const couponBody = z.object({ code: z.string().max(64) }).strict();
 
@@ -111,7 +120,8 @@ export function couponRoutes(router: Router, deps: CouponRouteDeps): void {
     ctx.body = { items: items.map(codeJson), next: page.length > limit ? items.at(-1)!.code : null };
   });
 
-  router.post('/members/:sub/coupons', earn, loadLinkedMember, jsonBody(), async (ctx) => {
+  const guessing = limitBy(deps.rateLimits, PARTNER_COUPON_RULE, (ctx) => `${partnerOf(ctx)}\n${(ctx.state.link as PartnerMemberLink).accountId}`);
+  router.post('/members/:sub/coupons', earn, loadLinkedMember, guessing, jsonBody(), async (ctx) => {
     const partnerId = partnerOf(ctx);
     const link = ctx.state.link as PartnerMemberLink;
     const key = idempotencyKey(ctx);

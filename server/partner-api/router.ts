@@ -17,6 +17,7 @@ import type { PartnerMemberLink } from '../domain/partners/partners.repository.t
 import { jsonBody } from '../middleware/koa-json-body.ts';
 import { idempotencyKey, markReplayed } from '../member-api/idempotency.ts';
 import { couponRoutes } from './coupon-routes.ts';
+import type { RateLimitStore } from '../security/rate-limit/rate-limiter.ts';
 import { partnerOpenApi } from './openapi.ts';
 import { type PartnerCaller, partnerTokenVerifier } from './koa-require-partner-token.ts';
 
@@ -32,6 +33,7 @@ export interface PartnerApiDeps {
   loyalty: LoyaltyService;
   links: PartnerLinks;
   coupons: CouponService;
+  rateLimits: RateLimitStore;
 }
 
 const earnBody = z.object({
@@ -119,7 +121,7 @@ export function partnerApiRouter(deps: PartnerApiDeps): Router {
     };
   });
 
-  couponRoutes(router, { coupons: deps.coupons, requireToken, loadLinkedMember });
+  couponRoutes(router, { coupons: deps.coupons, requireToken, loadLinkedMember, rateLimits: deps.rateLimits });
 
   router.all('{/*rest}', () => {
     throw new DomainError('not_found', 'no such partner API endpoint');
