@@ -148,7 +148,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     }));
     provider.proxy = config.trustProxy;
     // Only the last X-Forwarded-For entry is our proxy's; the ones before it are the client's to forge.
-    provider.app.maxIpsCount = 1;
+    provider.maxIpsCount = 1;
     provider.on('server_error', (ctx, error) => logger.error({ err: error, requestId: ctx.state.requestId }, 'oidc-provider server error'));
     provider.on('backchannel.error', (_client, error) => logger.warn({ err: error }, 'back-channel logout delivery failed'));
 
