@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { maskPhone } from '../../server/domain/accounts/phone-number.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
-import { recordChange } from './notify.ts';
+import { recordChange } from '../shared/record-change.ts';
 import { CODE_SHAPE, field, parseForm } from '../shared/input.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 import { verificationForm } from '../verification/input.ts';

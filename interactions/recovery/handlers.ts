@@ -1,7 +1,7 @@
 // Forgot password: email a code, then set a new password; every session of the account ends.
 import type { Context } from 'koa';
 import { isValidEmail, maskEmail, normaliseEmail } from '../../server/domain/accounts/email-address.ts';
-import { recordChange } from '../account/notify.ts';
+import { recordChange } from '../shared/record-change.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { CODE_SHAPE, parseForm } from '../shared/input.ts';
 import { renderPage, seeOther } from '../shared/page.ts';

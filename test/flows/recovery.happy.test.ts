@@ -41,6 +41,10 @@ describe.each(STORES)('password recovery (%s)', (store) => {
     // A notice went to the owner.
     const notice = await fixture.sink.waitForMessage(email, { after: before + 1 });
     expect(notice.text).toMatch(/password .*was just changed/);
+    // And the change is in the audit log, for the member's history and the operator.
+    const account = (await fixture.server.container.storage.accounts.findByEmail(email))!;
+    const events = await fixture.server.container.audit.list({ accountId: account.id, types: ['password.changed'], limit: 5 });
+    expect(events.events).toEqual([expect.objectContaining({ type: 'password.changed', reason: 'reset', accountId: account.id })]);
   });
 
   test('asking for an unknown email looks the same and sends nothing', async () => {
