@@ -26,12 +26,12 @@ export const attackProtectionSettings = {
   },
   SIGN_IN_PAIR_FAILURES: {
     schema: count(3, 1000).default(10),
-    description: 'Consecutive failed sign-ins for one email from one IP address before that pair is blocked for SIGN_IN_PAIR_BLOCK_MINUTES. A success resets the count.',
+    description: 'Failed sign-ins for one email from one IP address within SIGN_IN_PAIR_BLOCK_MINUTES before that pair is blocked for SIGN_IN_PAIR_BLOCK_MINUTES. A success resets the count.',
     defaultText: '10',
   },
   SIGN_IN_PAIR_BLOCK_MINUTES: {
     schema: count(1, 1440).default(15),
-    description: 'How long a blocked (email, IP) pair stays blocked.',
+    description: 'How long a blocked (email, IP) pair stays blocked, and the window its failures are counted in.',
     defaultText: '15',
   },
   SIGN_IN_ACCOUNT_FAILURES_PER_HOUR: {

@@ -12,10 +12,9 @@ const BURST_FLAG = 30 * 60;
 export function signInRules(settings: AttackProtection): SignInRules {
   const { signIn, stuffing } = settings;
   return {
-    // A day is long enough to call failures "consecutive" and short enough that a forgotten streak fades.
-    pair: { name: 'sign-in-pair', points: signIn.pairFailures, durationSeconds: DAY },
-    pairBlock: { name: 'sign-in-pair-block', points: 1, durationSeconds: signIn.pairBlockSeconds },
-    pairBlocked: { name: 'sign-in-pair-blocked', points: 1, durationSeconds: DAY },
+    // Failures within the block's length count as one streak; the attempt after the last point is refused
+    // and blocks the pair that long. A success resets the streak.
+    pair: { name: 'sign-in-pair', points: signIn.pairFailures, durationSeconds: signIn.pairBlockSeconds, blockSeconds: signIn.pairBlockSeconds },
     account: { name: 'sign-in-account', points: signIn.accountFailuresPerHour, durationSeconds: HOUR },
     address: { name: 'sign-in-address', points: signIn.ipFailuresPerDay, durationSeconds: DAY },
     addressAccount: { name: 'stuffing-address-email', points: COUNTER, durationSeconds: HOUR },

@@ -6,12 +6,11 @@
 import type { LimitRule, RateLimiter, RateLimitStore } from '../rate-limit/rate-limiter.ts';
 
 export interface SignInRules {
-  /** Consecutive failures of one (email, address) pair; a success resets it. */
+  /**
+   * Failures of one (email, address) pair in a window, a success resets it; the attempt after the last
+   * point starts the rule's block (rate-limiter-flexible's own, so no reset ever races the count).
+   */
   pair: LimitRule;
-  /** Set when a pair runs out: the pair is refused until it ends. */
-  pairBlock: LimitRule;
-  /** Outlives the block: the first attempt after it starts the pair's fresh streak. */
-  pairBlocked: LimitRule;
   /** Failures of one email from anywhere in an hour: past it, unrecognised devices need extra proof. */
   account: LimitRule;
   /** Failures from one address in a day: past it, password sign-ins from it are refused. */
@@ -73,9 +72,8 @@ export class SignInGuard {
    * has taken one point of the pair, so parallel guesses count before any of them is checked.
    */
   async gate(attempt: SignInAttempt, options: { exempt: boolean; solved: boolean }): Promise<SignInGate> {
-    const [address, pairBlock] = await Promise.all([this.limit.address.peek(attempt.ip), this.limit.pairBlock.peek(pairKey(attempt))]);
+    const address = await this.limit.address.peek(attempt.ip);
     if (address.consumed >= this.limit.address.rule.points) return { kind: 'blocked', scope: 'address', retryAfterSeconds: address.retryAfterSeconds };
-    if (pairBlock.consumed > 0) return { kind: 'blocked', scope: 'pair', retryAfterSeconds: pairBlock.retryAfterSeconds };
     if (!options.exempt) {
       const [account, addressFlag, burstFlag] = await Promise.all([
         this.limit.account.peek(attempt.email), this.limit.addressFlag.peek(attempt.ip), this.limit.burstFlag.peek(EVERYONE),
@@ -84,17 +82,10 @@ export class SignInGuard {
       if (!options.solved && addressFlag.consumed > 0) return { kind: 'challenge', scope: 'address' };
       if (!options.solved && burstFlag.consumed > 0) return { kind: 'challenge', scope: 'everyone' };
     }
+    // Taken before the password is checked, so guesses sent in parallel count too; refused once the
+    // pair's points are spent, and then for the rule's block.
     const reserved = await this.limit.pair.consume(pairKey(attempt));
-    if (reserved.allowed) return { kind: 'open' };
-    // Out of points and no block running: either the streak's failures are still in flight (refuse, and
-    // block), or an earlier block has ended — then the pair starts a fresh streak.
-    const [blocked, marked] = await Promise.all([this.limit.pairBlock.peek(pairKey(attempt)), this.limit.pairBlocked.peek(pairKey(attempt))]);
-    if (blocked.consumed > 0) return { kind: 'blocked', scope: 'pair', retryAfterSeconds: blocked.retryAfterSeconds };
-    if (marked.consumed > 0) {
-      await Promise.all([this.limit.pair.reset(pairKey(attempt)), this.limit.pairBlocked.reset(pairKey(attempt))]);
-      if ((await this.limit.pair.consume(pairKey(attempt))).allowed) return { kind: 'open' };
-    }
-    return { kind: 'blocked', scope: 'pair', retryAfterSeconds: await this.blockPair(attempt) };
+    return reserved.allowed ? { kind: 'open' } : { kind: 'blocked', scope: 'pair', retryAfterSeconds: reserved.retryAfterSeconds };
   }
 
   /** After a wrong password (or an unknown email): counts it everywhere and raises the flags it crosses. */
@@ -104,8 +95,8 @@ export class SignInGuard {
       this.limit.account.consume(attempt.email),
       this.limit.address.consume(attempt.ip),
     ]);
+    // The pair's last point: the next attempt from this pair is refused (and blocked).
     const pairBlocked = pair.consumed >= this.limit.pair.rule.points;
-    if (pairBlocked) await this.blockPair(attempt);
     const [addressFlagged, burstFlagged] = await Promise.all([this.countAddressStuffing(attempt), this.countBurst(attempt, accountExists)]);
     return { pairBlocked, accountProtected: account.consumed === this.limit.account.rule.points, addressFlagged, burstFlagged };
   }
@@ -129,15 +120,6 @@ export class SignInGuard {
   /** Whether the whole program is under a credential-stuffing burst (sign-up asks for the challenge then too). */
   async underBurst(): Promise<boolean> {
     return (await this.limit.burstFlag.peek(EVERYONE)).consumed > 0;
-  }
-
-  /**
-   * Starts the pair's block; the streak is not reset now (attempts still in flight would get fresh points)
-   * but by the first attempt after the block, which finds the `pairBlocked` mark. Returns the block's seconds.
-   */
-  private async blockPair(attempt: SignInAttempt): Promise<number> {
-    const [block] = await Promise.all([this.limit.pairBlock.consume(pairKey(attempt)), this.limit.pairBlocked.consume(pairKey(attempt))]);
-    return block.retryAfterSeconds || this.limit.pairBlock.rule.durationSeconds;
   }
 
   private async countAddressStuffing(attempt: SignInAttempt): Promise<boolean> {
