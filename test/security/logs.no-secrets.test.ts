@@ -39,4 +39,13 @@ describe('log hygiene', () => {
     }
     expect(log).not.toMatch(/_session=|_interaction=/);
   });
+
+  test('an unlock link is logged without its token, which is as good as the link', async () => {
+    const token = 'unlock-token-marker-0123456789abcdef';
+    const response = await fetch(`${server.url}/unlock/${token}?x=1`);
+    await response.text();
+    const log = lines.join('');
+    expect(log).toContain('"path":"/unlock/[redacted]"');
+    expect(log).not.toContain(token);
+  });
 });
