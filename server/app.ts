@@ -1,5 +1,6 @@
 // The HTTP application: oidc-provider's Koa app with our middleware in front, in this order:
-// request context → security headers → error handler → health → static → admin API → hosted pages → protocol.
+// request context → security headers → error handler → our routers by path prefix (health, static, admin API,
+// hosted pages, member and partner APIs) → protocol.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,14 +25,29 @@ export interface App {
   setShuttingDown(): void;
 }
 
+type PathMiddleware<C> = (ctx: C, next: Next) => unknown;
+
 /**
- * Runs `middleware` only for paths `pattern` matches. Each @koa/router runs its matcher on every request
- * it sees; gating them on a cheap prefix test keeps protocol endpoints such as /token out of all three.
- * The patterns are case-insensitive and allow a trailing slash, like the routers (sensitive and strict
- * off), so they never turn away a request the router would have taken.
+ * One middleware in front of oidc-provider for all our routers, each behind the path prefix it serves:
+ * every @koa/router runs its matcher on every request it sees, and every middleware in the chain costs a
+ * dispatch, so protocol endpoints such as /token pass one prefix test instead of a dozen middlewares.
+ * The prefixes never overlap, so at most one router sees a request, and it falls through to the
+ * protocol when it has no route for it. The patterns are case-insensitive and allow a trailing slash,
+ * like the routers (sensitive and strict off), so they never turn away a request a router would take.
  */
-function onPaths<C extends { path: string }>(pattern: RegExp, middleware: (ctx: C, next: Next) => unknown) {
-  return (ctx: C, next: Next) => (pattern.test(ctx.path) ? middleware(ctx, next) : next());
+function byPathPrefix<C extends { path: string }>(routes: Array<[RegExp, Array<PathMiddleware<C>>]>): PathMiddleware<C> {
+  // Each router's middleware in order, every one free to call the next or answer itself.
+  const chain = (middleware: Array<PathMiddleware<C>>): PathMiddleware<C> => middleware.reduceRight<PathMiddleware<C>>(
+    (rest, first) => (ctx, next) => first(ctx, () => Promise.resolve(rest(ctx, next))),
+    (_ctx, next) => next(),
+  );
+  const chains = routes.map(([pattern, middleware]) => [pattern, chain(middleware)] as const);
+  const anyPrefix = new RegExp(routes.map(([pattern]) => `(?:${pattern.source})`).join('|'), 'i');
+  return (ctx, next) => {
+    if (!anyPrefix.test(ctx.path)) return next();
+    for (const [pattern, chain] of chains) if (pattern.test(ctx.path)) return chain(ctx, next);
+    return next();
+  };
 }
 
 /** Browser libraries served from our origin (no CDN): the WebAuthn helper's prebuilt bundle. */
@@ -41,6 +57,7 @@ function browserLibraries(): Record<string, string> {
   return { 'simplewebauthn-browser.js': join(dirname(dirname(entry)), 'dist/bundle/index.umd.min.js') };
 }
 
+const STATIC_PATHS = /^\/static\//i;
 const HEALTH_PATHS = /^\/(?:healthz|readyz)\/?$/i;
 const ADMIN_PATHS = /^\/admin(?:\/|$)/i;
 const INTERACTION_PATHS = /^\/interaction\//i;
@@ -57,23 +74,23 @@ export function buildApp(container: Container): App {
   provider.use(requestContext(logger, config.trustProxy));
   provider.use(securityHeaders(config.env === 'production'));
   provider.use(errorHandler(logger));
-  provider.use(onPaths(HEALTH_PATHS, healthRouter(storage, () => shuttingDown).routes()));
-  provider.use(staticAssets(fileURLToPath(new URL('../public', import.meta.url)), '/static/', browserLibraries()));
   const admin = adminRouter({
     provider, clients: storage.clients, partners: storage.partners, importedMembers: storage.importedMembers,
     defaultCountry: config.sms.defaultCountry, logger, audit: container.audit,
   });
-  provider.use(onPaths(ADMIN_PATHS, admin.routes()));
-  provider.use(onPaths(ADMIN_PATHS, admin.allowedMethods()));
-  provider.use(onPaths(INTERACTION_PATHS, interactionRouter(container.interactions).routes()));
   const account = accountRouter(container.interactions, { issuer: config.issuer, secure: config.env === 'production' });
-  provider.use(onPaths(ACCOUNT_PATHS, account.routes()));
-  provider.use(onPaths(UNLOCK_PATHS, unlockRouter(container.interactions).routes()));
   const memberApi = memberApiRouter({ provider, accounts: container.accounts, loyalty: container.loyalty, risk: container.risk, events: container.audit });
-  provider.use(onPaths(MEMBER_API_PATHS, memberApi.routes()));
-  provider.use(onPaths(MEMBER_API_PATHS, memberApi.allowedMethods()));
   const partnerApi = partnerApiRouter({ provider, issuer: config.issuer, jwks: container.jwks, accounts: container.accounts, loyalty: container.loyalty, links: container.partnerLinks, coupons: container.coupons, rateLimits: storage.rateLimits });
-  provider.use(onPaths(PARTNER_API_PATHS, partnerApi.routes()));
+  provider.use(byPathPrefix([
+    [HEALTH_PATHS, [healthRouter(storage, () => shuttingDown).routes()]],
+    [STATIC_PATHS, [staticAssets(fileURLToPath(new URL('../public', import.meta.url)), '/static/', browserLibraries())]],
+    [ADMIN_PATHS, [admin.routes(), admin.allowedMethods()]],
+    [INTERACTION_PATHS, [interactionRouter(container.interactions).routes()]],
+    [ACCOUNT_PATHS, [account.routes()]],
+    [UNLOCK_PATHS, [unlockRouter(container.interactions).routes()]],
+    [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],
+    [PARTNER_API_PATHS, [partnerApi.routes()]],
+  ]));
 
   return {
     provider,

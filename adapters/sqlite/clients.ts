@@ -28,6 +28,15 @@ function toClient(row: Row): StoredClient {
   };
 }
 
+/** Freezes `value` and everything it holds (plain JSON data and Dates). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 export class SqliteClientsRepository implements ClientsRepository {
   private readonly insertStmt;
   private readonly replaceStmt;
@@ -36,8 +45,8 @@ export class SqliteClientsRepository implements ClientsRepository {
   private readonly firstPageStmt;
   private readonly nextPageStmt;
   private readonly deleteStmt;
-  /** Rows, not StoredClients: every find parses its own copy, so no caller can alter another's. */
-  private readonly cache = new Map<string, { row: Row; until: number }>();
+  /** Parsed once and deep-frozen, so callers share one copy and none can alter another's. */
+  private readonly cache = new Map<string, { client: StoredClient; until: number }>();
 
   constructor(db: DatabaseSync) {
     this.insertStmt = db.prepare(`INSERT INTO clients (${COLUMNS}) VALUES (?, ?, ?, ?) RETURNING ${COLUMNS}`);
@@ -84,15 +93,16 @@ export class SqliteClientsRepository implements ClientsRepository {
   async find(clientId: string): Promise<StoredClient | undefined> {
     const now = Date.now();
     const cached = this.cache.get(clientId);
-    if (cached && cached.until > now) return toClient(cached.row);
+    if (cached && cached.until > now) return cached.client;
     const row = this.findStmt.get(clientId);
     if (!row) {
       this.cache.delete(clientId);
       return undefined;
     }
+    const client = deepFreeze(toClient(row));
     if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
-    this.cache.set(clientId, { row, until: now + CACHE_TTL_MS });
-    return toClient(row);
+    this.cache.set(clientId, { client, until: now + CACHE_TTL_MS });
+    return client;
   }
 
   async list(options: { limit: number; after?: string }): Promise<StoredClient[]> {

@@ -175,11 +175,12 @@ describe('sqlite clients: metadata cache', () => {
     expect(await first.clients.find(clientId)).toBeUndefined();
   });
 
-  it('hands every caller its own copy of the metadata', async () => {
+  it('lets no caller alter the cached metadata another caller gets', async () => {
     const clientId = uniqueId('client');
     await first.clients.create({ client_id: clientId, redirect_uris: ['https://a.example/cb'] });
     const found = await first.clients.find(clientId);
-    (found?.metadata.redirect_uris as string[]).push('https://evil.example/cb');
-    expect((await first.clients.find(clientId))?.metadata.redirect_uris).toEqual(['https://a.example/cb']);
+    expect(() => (found?.metadata.redirect_uris as string[]).push('https://evil.example/cb')).toThrow(TypeError);
+    expect(() => { (found!.metadata as Record<string, unknown>).client_secret = 'mine'; }).toThrow(TypeError);
+    expect((await first.clients.find(clientId))?.metadata).toEqual({ client_id: clientId, redirect_uris: ['https://a.example/cb'] });
   });
 });
