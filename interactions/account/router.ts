@@ -11,6 +11,7 @@ import { cardClaimPages } from './card-claim.ts';
 import { couponPages } from './coupon.ts';
 import { loadMember, memberOf, requireRecentStrongSignIn } from './member-session.ts';
 import { passkeySettings } from './passkey-settings.ts';
+import { passwordSettings } from './password-settings.ts';
 import { phoneSettings } from './phone-settings.ts';
 import { securityPage } from './security-page.ts';
 import { sessionSettings } from './session-settings.ts';
@@ -24,6 +25,7 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   const passkeys = passkeySettings(deps);
   const app = appSettings(deps);
   const phone = phoneSettings(deps);
+  const password = passwordSettings(deps);
   const sessions = sessionSettings(deps);
   const card = cardClaimPages(deps);
   const coupon = couponPages(deps);
@@ -63,6 +65,10 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.get('/phone/verify', member, phone.showCode);
   router.post('/phone/verify', ...strong, phone.confirm);
   router.post('/phone/remove', ...strong, phone.remove);
+
+  // A new password is a new way in: the form and the change both need a recent strong sign-in.
+  router.get('/password', member, requireRecentStrongSignIn, password.show);
+  router.post('/password', ...strong, password.change);
 
   // Claiming a card adds points, not a way in: a signed-in member with a CSRF token is enough (the code to
   // the card's contact is the proof that matters).

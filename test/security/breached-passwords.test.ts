@@ -9,6 +9,7 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { registerClient, discover } from '../support/oidc-client.ts';
 import { browserFrom, loginPage, uniqueEmail } from '../support/attack.ts';
+import { confirmedMember } from '../support/account.ts';
 import { followLink } from '../support/member.ts';
 
 const BREACHED = 'my favourite breached passphrase';
@@ -53,7 +54,7 @@ describe('breached passwords by a k-anonymity range service', () => {
     mode = 'ok';
   });
 
-  describe('on the sign-up page', () => {
+  describe('on the hosted pages', () => {
     let server: TestServer;
     let sink: SmtpSink;
     let fx: Parameters<typeof loginPage>[0];
@@ -75,6 +76,15 @@ describe('breached passwords by a k-anonymity range service', () => {
       expect(page.status).toBe(400);
       expect(page.body).toContain('appeared in a data breach');
       expect(await server.container.storage.accounts.findByEmail(email)).toBeUndefined();
+    });
+
+    test('a breached password is refused when a member changes theirs on the account page, and the old one stays', async () => {
+      const { ua, accountId } = await confirmedMember(fx, 'breached-change');
+      const before = await server.container.storage.accounts.findById(accountId);
+      const page = await ua.submit(await ua.follow('/account/password'), '/account/password', { password: BREACHED });
+      expect(page.status).toBe(400);
+      expect(page.body).toContain('appeared in a data breach');
+      expect(await server.container.storage.accounts.findById(accountId)).toEqual(before);
     });
   });
 });

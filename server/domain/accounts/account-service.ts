@@ -179,7 +179,7 @@ export class AccountService {
     code: string,
     newPassword: string,
   ): Promise<{ ok: true; account: Account } | { ok: false; errors: { code?: CodeProblem; password?: PasswordProblem | 'password.breached' } }> {
-    const problem = checkPassword(newPassword) ?? ((await this.isBreached(newPassword)) ? 'password.breached' : null);
+    const problem = await this.newPasswordProblem(newPassword);
     if (problem) return { ok: false, errors: { password: problem } };
     const account = await this.deps.accounts.findByEmail(normaliseEmail(emailInput));
     if (!account) return { ok: false, errors: { code: 'code.invalid' } };
@@ -190,6 +190,26 @@ export class AccountService {
     if (!updated) return { ok: false, errors: { code: 'code.invalid' } };
     await this.endAllSessions(account.id);
     await this.deps.mailer.send(messages.passwordChanged(account.email));
+    return { ok: true, account: updated };
+  }
+
+  /**
+   * A signed-in member sets a new password (the caller checked a recent strong sign-in). Like a reset,
+   * it ends every session and grant of the account, the caller's included: whoever else knew the old
+   * password is signed out everywhere, and the member signs in again with the new one. The change time
+   * freezes redemptions for a while (redemption-policy.ts) and the owner is emailed.
+   */
+  async changePassword(
+    accountId: string,
+    newPassword: string,
+  ): Promise<{ ok: true; account: Account } | { ok: false; problem: PasswordProblem | 'password.breached' }> {
+    const problem = await this.newPasswordProblem(newPassword);
+    if (problem) return { ok: false, problem };
+    const passwordHash = await hashPassword(newPassword);
+    const updated = await this.deps.accounts.update(accountId, { passwordHash, credentialsChangedAt: new Date() });
+    if (!updated) throw new DomainError('not_found', 'account not found');
+    await this.endAllSessions(accountId);
+    await this.deps.mailer.send(messages.passwordChanged(updated.email));
     return { ok: true, account: updated };
   }
 
@@ -225,6 +245,11 @@ export class AccountService {
   /** Ends every session of the account but the caller's own (after a factor change); returns how many. */
   async endOtherSessions(accountId: string, currentSessionId: string): Promise<number> {
     return this.deps.oidc.destroyByAccountId('Session', accountId, currentSessionId);
+  }
+
+  /** Why a new password (reset or change) is refused: the policy first, then the breach service if one is set. */
+  private async newPasswordProblem(password: string): Promise<PasswordProblem | 'password.breached' | null> {
+    return checkPassword(password) ?? ((await this.isBreached(password)) ? 'password.breached' : null);
   }
 
   private async isBreached(password: string): Promise<boolean> {

@@ -1,0 +1,43 @@
+// Setting a new password from the account page. Like a reset it signs the account out everywhere, this
+// browser included, so the member signs in again with the new password (see AccountService.changePassword).
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { InteractionDeps } from '../shared/deps.ts';
+import { passwordField, parseForm } from '../shared/input.ts';
+import { renderPage } from '../shared/page.ts';
+import { recordChange } from '../shared/record-change.ts';
+import { memberOf } from './member-session.ts';
+import { csrfFor } from './security-page.ts';
+
+const passwordForm = z.object({ password: passwordField });
+
+export function passwordSettings(deps: InteractionDeps) {
+  const formPage = (ctx: Context, error: string | null, status = 200) => {
+    const { account } = memberOf(ctx);
+    return renderPage(ctx, deps, 'account/password', {
+      csrfToken: csrfFor(deps, memberOf(ctx)),
+      action: '/account/password',
+      email: account.email,
+      hasPassword: account.passwordHash !== null,
+      error,
+    }, status);
+  };
+
+  return {
+    show: (ctx: Context) => formPage(ctx, null),
+
+    async change(ctx: Context) {
+      const body = ctx.request.body as { password?: unknown } | undefined;
+      const form = parseForm(passwordForm, body);
+      // Longer than the form field allows is still a password, just too long for the policy.
+      if (!form) return formPage(ctx, typeof body?.password === 'string' ? 'password.too_long' : 'password.required', 400);
+      if (form.password === '') return formPage(ctx, 'password.required', 400);
+      const { account } = memberOf(ctx);
+      const result = await deps.accounts.changePassword(account.id, form.password);
+      if (!result.ok) return formPage(ctx, result.problem, 400);
+      await recordChange(deps, ctx, { type: 'password.changed', accountId: account.id, reason: account.passwordHash ? 'changed' : 'set' });
+      // Every session ended with the change, this one too: the page says so and offers the way back in.
+      await renderPage(ctx, deps, 'account/password-changed', { signInUrl: '/account/sign-in?fresh=1' });
+    },
+  };
+}
