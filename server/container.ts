@@ -36,6 +36,7 @@ import type { RiskEngine } from './security/risk/risk-engine.ts';
 import { createRangeBreachedPasswords } from './passwords/range-breached-passwords.ts';
 import { deleteUnverifiedAccounts } from './domain/accounts/unverified-cleanup.ts';
 import { deriveKey } from './security/crypto.ts';
+import { BackchannelLogout } from './sessions/backchannel-logout.ts';
 
 export interface Container {
   config: Readonly<Config>;
@@ -54,6 +55,8 @@ export interface Container {
   interactions: InteractionDeps;
   /** The risk engine (sign-in step-up is in interactions; redemptions use it too). */
   risk: RiskEngine;
+  /** Back-channel logout for the sessions the account service ends itself. */
+  backchannelLogout: BackchannelLogout;
   close(): Promise<void>;
 }
 
@@ -113,7 +116,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const coupons = new CouponService(storage.coupons, loyalty);
     const partnerLinks = new PartnerLinks(storage.partners, deriveKey(kek, 'pairwise-subjects'));
     const breached = config.attackProtection.pwnedPasswordsUrl ? createRangeBreachedPasswords(config.attackProtection.pwnedPasswordsUrl, logger) : undefined;
-    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached });
+    const backchannelLogout = new BackchannelLogout(logger);
+    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout });
     const audit = new AuditLog({ repository: storage.audit, logger, cursorKey: deriveKey(kek, 'audit-cursors') });
     const protection = await createAttackProtection({ config, storage, mailer, events: audit, logger });
     const sms = protection.guardSms(createSmsSender(config, logger));
@@ -149,6 +153,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     provider.proxy = config.trustProxy;
     // Only the last X-Forwarded-For entry is our proxy's; the ones before it are the client's to forge.
     provider.maxIpsCount = 1;
+    backchannelLogout.attach(provider);
     provider.on('server_error', (ctx, error) => logger.error({ err: error, requestId: ctx.state.requestId }, 'oidc-provider server error'));
     provider.on('backchannel.error', (_client, error) => logger.warn({ err: error }, 'back-channel logout delivery failed'));
 
@@ -224,8 +229,11 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       provider,
       interactions,
       risk: protection.risk,
+      backchannelLogout,
       async close() {
         clearInterval(sweeper);
+        // Logout tokens already on their way get to finish (each is bounded by oidc-provider's HTTP timeout).
+        await backchannelLogout.settled();
         await mailer.close();
         await sms?.close();
         await storage.close();

@@ -63,6 +63,11 @@ export class MongoOidcStore implements OidcStore {
     return doc ? toPayload(doc) : undefined;
   }
 
+  async findByAccountId(model: string, accountId: string): Promise<Array<{ id: string; payload: OidcPayload }>> {
+    const docs = await this.docs.find({ model, accountId, ...live(new Date()) }).lean<OidcDoc[]>().exec();
+    return docs.map((doc) => ({ id: doc.id, payload: toPayload(doc) }));
+  }
+
   async consume(model: string, id: string): Promise<void> {
     await this.docs.updateOne({ _id: docId(model, id) }, { $set: { consumed: Math.floor(Date.now() / 1000) } });
   }

@@ -1,7 +1,7 @@
 // SQLite store for oidc-provider models: opaque JSON payload plus the few promoted, indexed lookup fields.
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { OidcPayload, OidcStore } from '../../server/domain/oidc/oidc-store.repository.ts';
-import { integerOrNull, jsonObject, type Row } from './rows.ts';
+import { integerOrNull, jsonObject, text, type Row } from './rows.ts';
 
 /** Rows that never expire have a NULL expires_at; every read filters the expired ones out. */
 const LIVE = '(expires_at IS NULL OR expires_at > ?)';
@@ -55,6 +55,7 @@ export class SqliteOidcStore implements OidcStore {
   private readonly destroyStmt;
   private readonly revokeStmt;
   private readonly byAccountStmt;
+  private readonly findByAccountStmt;
   private readonly sweepStmt;
 
   constructor(db: DatabaseSync) {
@@ -74,6 +75,7 @@ export class SqliteOidcStore implements OidcStore {
     this.revokeStmt = db.prepare('DELETE FROM oidc_payloads WHERE model = ? AND grant_id = ?');
     // `id IS NOT NULL` holds for every row (id is the primary key), so a NULL exceptId keeps none.
     this.byAccountStmt = db.prepare('DELETE FROM oidc_payloads WHERE model = ? AND account_id = ? AND id IS NOT ?');
+    this.findByAccountStmt = db.prepare(`SELECT id, payload, consumed FROM oidc_payloads WHERE model = ? AND account_id = ? AND ${LIVE}`);
     this.sweepStmt = db.prepare('DELETE FROM oidc_payloads WHERE expires_at <= ?');
   }
 
@@ -108,6 +110,11 @@ export class SqliteOidcStore implements OidcStore {
     this.flush();
     const row = this.byUserCodeStmt.get(model, userCode, Date.now());
     return row ? toPayload(row) : undefined;
+  }
+
+  async findByAccountId(model: string, accountId: string): Promise<Array<{ id: string; payload: OidcPayload }>> {
+    this.flush();
+    return this.findByAccountStmt.all(model, accountId, Date.now()).map((row) => ({ id: text(row, 'id'), payload: toPayload(row) }));
   }
 
   async consume(model: string, id: string): Promise<void> {

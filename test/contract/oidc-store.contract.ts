@@ -129,6 +129,24 @@ export function describeOidcStoreContract(open: OpenStorage): void {
       expect(await oidc().find('RefreshToken', r1)).toEqual({ grantId: grant });
     });
 
+    it('findByAccountId returns the live payloads of that account and model with their ids, and nothing else', async () => {
+      const account = uniqueId('acct');
+      const [s1, s2, s3, g1] = [uniqueId('s'), uniqueId('s'), uniqueId('s'), uniqueId('grant')];
+      await oidc().upsert('Session', s1, { accountId: account, n: 1 }, LONG);
+      await oidc().upsert('Session', s2, { accountId: account, n: 2 }, undefined);
+      await oidc().upsert('Session', s3, { accountId: uniqueId('acct') }, LONG);
+      await oidc().upsert('Grant', g1, { accountId: account }, LONG);
+      await oidc().upsert('Session', uniqueId('s'), { accountId: account, n: 3 }, 1);
+      await oidc().consume('Session', s2);
+      await sleep(1100); // the third session has expired
+      const found = await oidc().findByAccountId('Session', account);
+      expect(found.sort((a, b) => Number(a.payload.n) - Number(b.payload.n))).toEqual([
+        { id: s1, payload: { accountId: account, n: 1 } },
+        { id: s2, payload: { accountId: account, n: 2, consumed: expect.any(Number) } },
+      ]);
+      expect(await oidc().findByAccountId('Session', uniqueId('acct'))).toEqual([]);
+    });
+
     it('destroyByAccountId removes the payloads of that account and model, and counts them', async () => {
       const account = uniqueId('acct');
       const [s1, s2, s3, g1] = [uniqueId('s'), uniqueId('s'), uniqueId('s'), uniqueId('grant')];

@@ -5,6 +5,7 @@ import type { EnrolmentChannel } from '../loyalty/loyalty.repository.ts';
 import { DomainError } from '../errors.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { OidcStore } from '../oidc/oidc-store.repository.ts';
+import type { SessionEndNotifier } from '../oidc/session-end-notifier.ts';
 import type { Account } from './account.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
 import type { BreachedPasswords } from './breached-passwords.ts';
@@ -46,6 +47,8 @@ export interface AccountServiceDeps {
   logger: Logger;
   /** A breached-password service (PWNED_PASSWORDS_URL), when one is configured. */
   breached?: BreachedPasswords | undefined;
+  /** Tells the clients of sessions this service ends (back-channel logout). */
+  sessionEnds?: SessionEndNotifier | undefined;
 }
 
 export class AccountService {
@@ -237,14 +240,21 @@ export class AccountService {
   }
 
   async endAllSessions(accountId: string): Promise<void> {
+    // Read before the delete, to know whom to tell: a session begun in between is ended untold, which
+    // only leaves that partner's own session to expire by itself.
+    const sessions = await this.deps.oidc.findByAccountId('Session', accountId);
     for (const model of ACCOUNT_BOUND_MODELS) {
       await this.deps.oidc.destroyByAccountId(model, accountId);
     }
+    this.deps.sessionEnds?.sessionsEnded(accountId, sessions.map((session) => session.payload));
   }
 
   /** Ends every session of the account but the caller's own (after a factor change); returns how many. */
   async endOtherSessions(accountId: string, currentSessionId: string): Promise<number> {
-    return this.deps.oidc.destroyByAccountId('Session', accountId, currentSessionId);
+    const others = (await this.deps.oidc.findByAccountId('Session', accountId)).filter((session) => session.id !== currentSessionId);
+    const ended = await this.deps.oidc.destroyByAccountId('Session', accountId, currentSessionId);
+    this.deps.sessionEnds?.sessionsEnded(accountId, others.map((session) => session.payload));
+    return ended;
   }
 
   /** Why a new password (reset or change) is refused: the policy first, then the breach service if one is set. */

@@ -13,6 +13,8 @@ export interface OidcStore {
   consume(model: string, id: string): Promise<void>;
   destroy(model: string, id: string): Promise<void>;
   revokeByGrantId(model: string, grantId: string): Promise<void>;
+  /** The live payloads of `model` whose `accountId` is this account, with their ids (to notify before ending them). */
+  findByAccountId(model: string, accountId: string): Promise<Array<{ id: string; payload: OidcPayload }>>;
   /**
    * Removes every payload of `model` whose `accountId` is this account, except the one with id
    * `exceptId` (the member's current session when they end all the others); returns how many.

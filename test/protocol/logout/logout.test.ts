@@ -1,27 +1,10 @@
 // RP-initiated logout (with a confirmation page) and back-channel logout to partner sites.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { startLogoutReceiver } from '../../support/logout-receiver.ts';
 import { startSmtpSink, type SmtpSink } from '../../support/smtp-sink.ts';
 import { startTestServer, STORES, type TestServer } from '../../support/test-server.ts';
 import { openLoginPage, signIn, signUpAndVerify, uniqueEmail, UserAgent } from '../../support/member.ts';
 import { authorizationRequest, discover, exchange, oidc, registerClient } from '../../support/oidc-client.ts';
-
-/** A partner's back-channel logout endpoint on loopback that records the logout tokens it receives. */
-async function startLogoutReceiver(): Promise<{ url: string; tokens: string[]; server: Server }> {
-  const tokens: string[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      const token = new URLSearchParams(body).get('logout_token');
-      if (token) tokens.push(token);
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/backchannel`, tokens, server };
-}
 
 describe.each(STORES)('logout (%s)', (store) => {
   let sink: SmtpSink;
