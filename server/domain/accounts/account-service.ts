@@ -6,7 +6,7 @@ import { DomainError } from '../errors.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { OidcStore } from '../oidc/oidc-store.repository.ts';
 import type { SessionEndNotifier } from '../oidc/session-end-notifier.ts';
-import type { Account } from './account.ts';
+import type { Account, AccountPatch } from './account.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
 import type { BreachedPasswords } from './breached-passwords.ts';
 import { isDisposableEmail } from './disposable-email.ts';
@@ -188,12 +188,8 @@ export class AccountService {
     if (!account) return { ok: false, errors: { code: 'code.invalid' } };
     const check = await this.deps.codes.verify('password_reset', account.id, code);
     if (!check.ok) return { ok: false, errors: { code: check.reason } };
-    const passwordHash = await hashPassword(newPassword);
-    const updated = await this.deps.accounts.update(account.id, { passwordHash, emailVerified: true, credentialsChangedAt: new Date() });
-    if (!updated) return { ok: false, errors: { code: 'code.invalid' } };
-    await this.endAllSessions(account.id);
-    await this.deps.mailer.send(messages.passwordChanged(account.email));
-    return { ok: true, account: updated };
+    const updated = await this.replacePassword(account.id, newPassword, { emailVerified: true });
+    return updated ? { ok: true, account: updated } : { ok: false, errors: { code: 'code.invalid' } };
   }
 
   /**
@@ -208,12 +204,22 @@ export class AccountService {
   ): Promise<{ ok: true; account: Account } | { ok: false; problem: PasswordProblem | 'password.breached' }> {
     const problem = await this.newPasswordProblem(newPassword);
     if (problem) return { ok: false, problem };
-    const passwordHash = await hashPassword(newPassword);
-    const updated = await this.deps.accounts.update(accountId, { passwordHash, credentialsChangedAt: new Date() });
+    const updated = await this.replacePassword(accountId, newPassword);
     if (!updated) throw new DomainError('not_found', 'account not found');
+    return { ok: true, account: updated };
+  }
+
+  /**
+   * The shared end of a reset and a change: the new hash and the change time (which also freezes
+   * redemptions), then every session and grant ended and the owner emailed. Undefined if the account is gone.
+   */
+  private async replacePassword(accountId: string, newPassword: string, patch: AccountPatch = {}): Promise<Account | undefined> {
+    const passwordHash = await hashPassword(newPassword);
+    const updated = await this.deps.accounts.update(accountId, { ...patch, passwordHash, credentialsChangedAt: new Date() });
+    if (!updated) return undefined;
     await this.endAllSessions(accountId);
     await this.deps.mailer.send(messages.passwordChanged(updated.email));
-    return { ok: true, account: updated };
+    return updated;
   }
 
   /**
