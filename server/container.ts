@@ -116,7 +116,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const coupons = new CouponService(storage.coupons, loyalty);
     const partnerLinks = new PartnerLinks(storage.partners, deriveKey(kek, 'pairwise-subjects'));
     const breached = config.attackProtection.pwnedPasswordsUrl ? createRangeBreachedPasswords(config.attackProtection.pwnedPasswordsUrl, logger) : undefined;
-    const backchannelLogout = new BackchannelLogout(logger);
+    const backchannelLogout = new BackchannelLogout();
     const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout });
     const audit = new AuditLog({ repository: storage.audit, logger, cursorKey: deriveKey(kek, 'audit-cursors') });
     const protection = await createAttackProtection({ config, storage, mailer, events: audit, logger });
@@ -155,7 +155,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     provider.maxIpsCount = 1;
     backchannelLogout.attach(provider);
     provider.on('server_error', (ctx, error) => logger.error({ err: error, requestId: ctx.state.requestId }, 'oidc-provider server error'));
-    provider.on('backchannel.error', (_client, error) => logger.warn({ err: error }, 'back-channel logout delivery failed'));
+    // end_session's deliveries and ours (BackchannelLogout) alike; ctx is undefined for ours.
+    provider.on('backchannel.error', (_ctx, error, client) => logger.warn({ err: error, clientId: client?.clientId }, 'back-channel logout delivery failed'));
 
     const interactions: InteractionDeps = {
       provider,

@@ -3,7 +3,6 @@
 // member signs out through end_session: otherwise a thief's session on a partner site would outlive the
 // reset that ended it here.
 import type Provider from 'oidc-provider';
-import type { Logger } from 'pino';
 import type { OidcPayload } from '../domain/oidc/oidc-store.repository.ts';
 import type { SessionEndNotifier } from '../domain/oidc/session-end-notifier.ts';
 
@@ -13,14 +12,9 @@ interface LogoutCapableClient {
 }
 
 export class BackchannelLogout implements SessionEndNotifier {
-  private readonly logger: Logger;
   private provider: Provider | undefined;
   /** Deliveries still in flight, so shutdown and tests can wait for them. */
   private readonly pending = new Set<Promise<void>>();
-
-  constructor(logger: Logger) {
-    this.logger = logger;
-  }
 
   /** The provider exists only after the account service it serves, so it is attached afterwards. */
   attach(provider: Provider): void {
@@ -29,8 +23,9 @@ export class BackchannelLogout implements SessionEndNotifier {
 
   /**
    * Sends every client with a back-channel logout URI one logout token per ended session, without making
-   * the member wait for partners' endpoints; a failed delivery is logged (oidc-provider gives up after
-   * its HTTP timeout) and never undoes the sign-out here.
+   * the member wait for partners' endpoints. Outcomes are oidc-provider's own `backchannel.success` and
+   * `backchannel.error` events (without a request), so whoever listens to end_session's deliveries hears
+   * these too; a failure (oidc-provider gives up after its HTTP timeout) never undoes the sign-out here.
    */
   sessionsEnded(accountId: string, sessions: OidcPayload[]): void {
     for (const session of sessions) {
@@ -49,12 +44,17 @@ export class BackchannelLogout implements SessionEndNotifier {
   }
 
   private async deliver(clientId: string, accountId: string, sid: string | undefined): Promise<void> {
+    const provider = this.provider;
+    if (!provider) return;
+    const client = await provider.Client.find(clientId).catch((error: unknown) => {
+      provider.emit('backchannel.error', undefined, error, undefined, accountId, sid);
+    });
+    if (!client?.backchannelLogoutUri) return;
     try {
-      const client = await this.provider?.Client.find(clientId);
-      if (!client?.backchannelLogoutUri) return;
       await (client as unknown as LogoutCapableClient).backchannelLogout(accountId, sid);
+      provider.emit('backchannel.success', undefined, client, accountId, sid);
     } catch (error) {
-      this.logger.warn({ err: error, clientId }, 'back-channel logout delivery failed');
+      provider.emit('backchannel.error', undefined, error, client, accountId, sid);
     }
   }
 }
