@@ -13,9 +13,10 @@ const passwordForm = z.object({ password: passwordField });
 
 export function passwordSettings(deps: InteractionDeps) {
   const formPage = (ctx: Context, error: string | null, status = 200) => {
-    const { account } = memberOf(ctx);
+    const member = memberOf(ctx);
+    const { account } = member;
     return renderPage(ctx, deps, 'account/password', {
-      csrfToken: csrfFor(deps, memberOf(ctx)),
+      csrfToken: csrfFor(deps, member),
       action: '/account/password',
       email: account.email,
       hasPassword: account.passwordHash !== null,
