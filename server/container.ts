@@ -37,6 +37,8 @@ import { createRangeBreachedPasswords } from './passwords/range-breached-passwor
 import { deleteUnverifiedAccounts } from './domain/accounts/unverified-cleanup.ts';
 import { deriveKey } from './security/crypto.ts';
 import { BackchannelLogout } from './sessions/backchannel-logout.ts';
+import { memoizeClientLookups } from './oidc/client-lookup-memo.ts';
+import { useTimeOrderedTokenIds } from './oidc/time-ordered-token-ids.ts';
 
 export interface Container {
   config: Readonly<Config>;
@@ -152,6 +154,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       logger,
     }));
     provider.proxy = config.trustProxy;
+    useTimeOrderedTokenIds(provider);
+    memoizeClientLookups(provider, storage.clients);
     // Only the last X-Forwarded-For entry is our proxy's; the ones before it are the client's to forge.
     provider.maxIpsCount = 1;
     backchannelLogout.attach(provider);

@@ -1,5 +1,6 @@
 // The scale-out store: MongoDB through mongoose, restricted to what both MongoDB and FerretDB 1.24 honour.
 import mongoose from 'mongoose';
+import { CachedClientsRepository } from '../../server/domain/clients/cached-clients.ts';
 import type { Storage } from '../../server/domain/storage.ts';
 import { MongoAccountsRepository } from './accounts.ts';
 import { MongoAuditRepository } from './audit.ts';
@@ -35,7 +36,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
     return {
       kind: 'mongo',
       accounts: new MongoAccountsRepository(models.accounts, models.identifiers),
-      clients: new MongoClientsRepository(models.clients),
+      clients: new CachedClientsRepository(new MongoClientsRepository(models.clients)),
       keys: new MongoKeysRepository(models.keys),
       codes: new MongoCodesRepository(models.codes, models.codeEvents),
       factors: new MongoFactorsRepository(models),

@@ -7,17 +7,6 @@ import { date, jsonObject, text, type Row } from './rows.ts';
 
 const COLUMNS = 'client_id, metadata, created_at, updated_at';
 
-/**
- * oidc-provider looks the client up on every token request, and on this connection that is no cheap
- * point read: each commit of tokens on the other connection makes SQLite drop this one's page cache.
- * So found rows are kept this long. Writes through this repository (the admin API, the boot upsert, the
- * oidc-provider adapter) drop the entry at once; a change made by ANOTHER process sharing the file
- * (a rotated secret, a deleted client) is seen here within this window. Misses are never cached.
- */
-const CACHE_TTL_MS = 1000;
-/** Only registered clients get cached, but keep the map bounded regardless. */
-const CACHE_MAX_ENTRIES = 1000;
-
 function toClient(row: Row): StoredClient {
   const clientId = text(row, 'client_id');
   return {
@@ -28,15 +17,6 @@ function toClient(row: Row): StoredClient {
   };
 }
 
-/** Freezes `value` and everything it holds (plain JSON data and Dates). */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
-}
-
 export class SqliteClientsRepository implements ClientsRepository {
   private readonly insertStmt;
   private readonly replaceStmt;
@@ -45,8 +25,6 @@ export class SqliteClientsRepository implements ClientsRepository {
   private readonly firstPageStmt;
   private readonly nextPageStmt;
   private readonly deleteStmt;
-  /** Parsed once and deep-frozen, so callers share one copy and none can alter another's. */
-  private readonly cache = new Map<string, { client: StoredClient; until: number }>();
 
   constructor(db: DatabaseSync) {
     this.insertStmt = db.prepare(`INSERT INTO clients (${COLUMNS}) VALUES (?, ?, ?, ?) RETURNING ${COLUMNS}`);
@@ -64,7 +42,6 @@ export class SqliteClientsRepository implements ClientsRepository {
   }
 
   async create(metadata: ClientMetadata): Promise<StoredClient> {
-    this.cache.delete(metadata.client_id);
     const now = Date.now();
     try {
       const row = this.insertStmt.get(metadata.client_id, JSON.stringify(metadata), now, now);
@@ -77,13 +54,11 @@ export class SqliteClientsRepository implements ClientsRepository {
   }
 
   async replace(metadata: ClientMetadata): Promise<StoredClient | undefined> {
-    this.cache.delete(metadata.client_id);
     const row = this.replaceStmt.get(JSON.stringify(metadata), Date.now(), metadata.client_id);
     return row ? toClient(row) : undefined;
   }
 
   async upsert(metadata: ClientMetadata): Promise<StoredClient> {
-    this.cache.delete(metadata.client_id);
     const now = Date.now();
     const row = this.upsertStmt.get(metadata.client_id, JSON.stringify(metadata), now, now);
     if (!row) throw new Error('INSERT ... RETURNING returned no row');
@@ -91,18 +66,8 @@ export class SqliteClientsRepository implements ClientsRepository {
   }
 
   async find(clientId: string): Promise<StoredClient | undefined> {
-    const now = Date.now();
-    const cached = this.cache.get(clientId);
-    if (cached && cached.until > now) return cached.client;
     const row = this.findStmt.get(clientId);
-    if (!row) {
-      this.cache.delete(clientId);
-      return undefined;
-    }
-    const client = deepFreeze(toClient(row));
-    if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
-    this.cache.set(clientId, { client, until: now + CACHE_TTL_MS });
-    return client;
+    return row ? toClient(row) : undefined;
   }
 
   async list(options: { limit: number; after?: string }): Promise<StoredClient[]> {
@@ -111,7 +76,6 @@ export class SqliteClientsRepository implements ClientsRepository {
   }
 
   async delete(clientId: string): Promise<boolean> {
-    this.cache.delete(clientId);
     return Number(this.deleteStmt.run(clientId).changes) > 0;
   }
 }

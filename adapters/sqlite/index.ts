@@ -1,4 +1,5 @@
 // The embedded default store: one node:sqlite file in DATA_DIR, shared safely by several processes.
+import { CachedClientsRepository } from '../../server/domain/clients/cached-clients.ts';
 import type { Storage } from '../../server/domain/storage.ts';
 import { SqliteAccountsRepository } from './accounts.ts';
 import { SqliteAuditRepository } from './audit.ts';
@@ -32,7 +33,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
   return {
     kind: 'sqlite',
     accounts: new SqliteAccountsRepository(db),
-    clients: new SqliteClientsRepository(db),
+    clients: new CachedClientsRepository(new SqliteClientsRepository(db)),
     keys: new SqliteKeysRepository(db),
     codes: new SqliteCodesRepository(db),
     factors: new SqliteFactorsRepository(db),

@@ -13,6 +13,30 @@ export function loggedPath(path: string): string {
   return path.replace(SECRET_IN_PATH, '$1[redacted]');
 }
 
+/** ctx.state of every request: its id and address, a logger bound to the id, and whatever later middleware adds. */
+class RequestState {
+  [key: string]: unknown;
+  readonly requestId: string;
+  readonly clientIp: string;
+  readonly #logger: Logger;
+  #log: Logger | undefined;
+
+  constructor(logger: Logger, requestId: string, clientIp: string) {
+    this.#logger = logger;
+    this.requestId = requestId;
+    this.clientIp = clientIp;
+  }
+
+  /**
+   * Made on first use, and only for the requests that log more than their access line: a child logger
+   * for every request, or a getter defined on every request's state, was a measurable share of a token
+   * request's cost.
+   */
+  get log(): Logger {
+    return (this.#log ??= this.#logger.child({ requestId: this.requestId }));
+  }
+}
+
 export function requestContext(logger: Logger, trustProxy: boolean): Middleware {
   // The access line's fields are fixed and carry no secret, so it skips the redaction pass every other
   // log call gets (which costs as much as the rest of the line).
@@ -21,15 +45,11 @@ export function requestContext(logger: Logger, trustProxy: boolean): Middleware 
     // Only a trusted proxy may choose the id; otherwise a client could forge log correlation.
     const incoming = trustProxy ? ctx.get('x-request-id') : '';
     const requestId = SAFE_ID.test(incoming) ? incoming : randomUUID();
-    ctx.state.requestId = requestId;
-    // A child logger is made only for the requests that log more than their access line: making one
-    // for every request was a measurable share of a token request's cost.
-    let child: Logger | undefined;
-    Object.defineProperty(ctx.state, 'log', { get: () => (child ??= logger.child({ requestId })), enumerable: true });
-    ctx.set('X-Request-Id', requestId);
     const started = performance.now();
     const ip = clientAddress(ctx.ip);
-    ctx.state.clientIp = ip;
+    // This is the first middleware, so there is no state yet to keep.
+    ctx.state = new RequestState(logger, requestId, ip);
+    ctx.set('X-Request-Id', requestId);
     try {
       await runInRequestScope({ requestId, ip, userAgent: userAgentOf(ctx.get('user-agent')) }, next);
     } finally {

@@ -1,6 +1,7 @@
-// Contract: ClientsRepository (create, duplicate, replace, upsert, paging, delete).
+// Contract: ClientsRepository (create, duplicate, replace, upsert, paging, delete) and its lookup cache.
 import type { ClientMetadata } from '../../server/domain/clients/clients.repository.ts';
-import { expectDomainError, uniqueId, useStorage, type OpenStorage } from './harness.ts';
+import type { Storage } from '../../server/domain/storage.ts';
+import { expectDomainError, sleep, uniqueId, useStorage, type OpenStorage, type OpenStoragePair } from './harness.ts';
 
 function metadata(clientId: string, extra: Record<string, unknown> = {}): ClientMetadata {
   return {
@@ -13,7 +14,7 @@ function metadata(clientId: string, extra: Record<string, unknown> = {}): Client
   };
 }
 
-export function describeClientsContract(open: OpenStorage): void {
+export function describeClientsContract(open: OpenStorage, openPair: OpenStoragePair): void {
   describe('clients', () => {
     const storage = useStorage(open);
 
@@ -130,6 +131,50 @@ export function describeClientsContract(open: OpenStorage): void {
       expect(await storage().clients.find(clientId)).toBeUndefined();
       // The id is free again.
       await expect(storage().clients.create(metadata(clientId))).resolves.toMatchObject({ clientId });
+    });
+  });
+
+  // Two stores on one location stand for two processes: each caches found clients for about a second.
+  describe('clients: lookup cache', () => {
+    let first: Storage;
+    let second: Storage;
+    beforeEach(async () => {
+      [first, second] = await openPair();
+    });
+    afterEach(async () => {
+      await first.close();
+      await second.close();
+    });
+
+    it('never caches a miss: a client created by another process is found at once', async () => {
+      const clientId = uniqueId('client');
+      expect(await first.clients.find(clientId)).toBeUndefined();
+      await second.clients.create(metadata(clientId, { client_secret: 'one' }));
+      expect((await first.clients.find(clientId))?.metadata.client_secret).toBe('one');
+    });
+
+    it("sees another process's rotation and deletion within about a second, and its own at once", async () => {
+      const clientId = uniqueId('client');
+      await second.clients.create(metadata(clientId, { client_secret: 'one' }));
+      expect((await first.clients.find(clientId))?.metadata.client_secret).toBe('one');
+      await second.clients.replace(metadata(clientId, { client_secret: 'two' }));
+      await sleep(1100);
+      expect((await first.clients.find(clientId))?.metadata.client_secret).toBe('two');
+      await first.clients.replace(metadata(clientId, { client_secret: 'three' }));
+      expect((await first.clients.find(clientId))?.metadata.client_secret).toBe('three');
+      await second.clients.delete(clientId);
+      await sleep(1100);
+      expect(await first.clients.find(clientId)).toBeUndefined();
+    });
+
+    it('hands every caller the same frozen metadata, which none can alter', async () => {
+      const clientId = uniqueId('client');
+      await first.clients.create(metadata(clientId));
+      const found = await first.clients.find(clientId);
+      expect(await first.clients.find(clientId)).toBe(found);
+      expect(() => (found?.metadata.redirect_uris as string[]).push('https://evil.example/cb')).toThrow(TypeError);
+      expect(() => { (found!.metadata as Record<string, unknown>).client_secret = 'mine'; }).toThrow(TypeError);
+      expect((await first.clients.find(clientId))?.metadata).toEqual(metadata(clientId));
     });
   });
 }

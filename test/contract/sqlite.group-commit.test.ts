@@ -1,12 +1,12 @@
 // The SQLite oidc store's group commit (writes of one event-loop turn share a transaction): reads see
-// queued writes, order per key holds, a failing write rejects only its caller; and the client cache.
+// queued writes, order per key holds, a failing write rejects only its caller.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { openSqliteStorage } from '../../adapters/sqlite/index.ts';
 import type { Storage } from '../../server/domain/storage.ts';
-import { sleep, uniqueId } from './harness.ts';
+import { uniqueId } from './harness.ts';
 
 const HOUR = 3600;
 
@@ -138,49 +138,5 @@ describe('sqlite oidc store: group commit', () => {
     await expect(written).resolves.toBeUndefined();
     storage = await openSqliteStorage({ dataDir });
     expect(await storage.oidc.find('Grant', id)).toEqual({ n: 1 });
-  });
-});
-
-describe('sqlite clients: metadata cache', () => {
-  let dataDir: string;
-  let first: Storage;
-  let second: Storage;
-
-  beforeEach(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'idp-client-cache-'));
-    [first, second] = [await openSqliteStorage({ dataDir }), await openSqliteStorage({ dataDir })];
-  });
-  afterEach(async () => {
-    await first.close();
-    await second.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  it('never caches a miss: a client created by another process is found at once', async () => {
-    const clientId = uniqueId('client');
-    expect(await first.clients.find(clientId)).toBeUndefined();
-    await second.clients.create({ client_id: clientId, client_secret: 'one' });
-    expect((await first.clients.find(clientId))?.metadata.client_secret).toBe('one');
-  });
-
-  it("sees another process's rotation and deletion within about a second", async () => {
-    const clientId = uniqueId('client');
-    await second.clients.create({ client_id: clientId, client_secret: 'one' });
-    expect((await first.clients.find(clientId))?.metadata.client_secret).toBe('one');
-    await second.clients.replace({ client_id: clientId, client_secret: 'two' });
-    await sleep(1100);
-    expect((await first.clients.find(clientId))?.metadata.client_secret).toBe('two');
-    await second.clients.delete(clientId);
-    await sleep(1100);
-    expect(await first.clients.find(clientId)).toBeUndefined();
-  });
-
-  it('lets no caller alter the cached metadata another caller gets', async () => {
-    const clientId = uniqueId('client');
-    await first.clients.create({ client_id: clientId, redirect_uris: ['https://a.example/cb'] });
-    const found = await first.clients.find(clientId);
-    expect(() => (found?.metadata.redirect_uris as string[]).push('https://evil.example/cb')).toThrow(TypeError);
-    expect(() => { (found!.metadata as Record<string, unknown>).client_secret = 'mine'; }).toThrow(TypeError);
-    expect((await first.clients.find(clientId))?.metadata).toEqual({ client_id: clientId, redirect_uris: ['https://a.example/cb'] });
   });
 });

@@ -25,7 +25,7 @@ import { describeRateLimitsContract } from './rate-limits.contract.ts';
 export function describeStorageContract(name: string, open: () => Promise<Storage>, openPair: OpenStoragePair): void {
   describe(`storage contract: ${name}`, () => {
     describeAccountsContract(open);
-    describeClientsContract(open);
+    describeClientsContract(open, openPair);
     describeKeysContract(open);
     describeCodesContract(open);
     describeFactorsContract(open);

@@ -97,6 +97,18 @@ describe.each(STORES)('admin API: managing clients (%s)', (store) => {
     expect((await call('GET', `/admin/clients/${id}`)).body!.client_secret).toBeUndefined();
   });
 
+  test("a replaced client's scope applies to its very next token request", async () => {
+    const created = await call('POST', '/admin/clients', serviceClient);
+    const id = created.body!.client_id!;
+    const secret = created.body!.client_secret!;
+    expect((await clientCredentials(admin.server, id, secret, 'email')).status).toBe(200);
+    expect((await call('PUT', `/admin/clients/${id}`, { ...serviceClient, scope: 'phone' })).status).toBe(200);
+    const removed = await clientCredentials(admin.server, id, secret, 'email');
+    expect(removed.status).toBe(400);
+    expect(removed.body.error).toBe('invalid_scope');
+    expect((await clientCredentials(admin.server, id, secret, 'phone')).status).toBe(200);
+  });
+
   test('a deleted client can no longer get tokens', async () => {
     const created = await call('POST', '/admin/clients', serviceClient);
     const id = created.body!.client_id!;
