@@ -42,6 +42,11 @@ const PROFILE_CLAIMS: readonly string[] = ['given_name', 'family_name', 'birthda
 /** Where members sign up through a client: recorded on the member (client metadata enrolment_channel). */
 export const ENROLMENT_CHANNELS = ['web', 'app', 'kiosk', 'partner'] as const;
 
+/** Introspection and revocation policy: the calling client must be the one the token was issued to. */
+function ownTokensOnly(_ctx: KoaContextWithOIDC, client: { clientId: string }, token: { clientId?: string | undefined }): boolean {
+  return token.clientId === client.clientId;
+}
+
 export interface ProviderDeps {
   production: boolean;
   issuer: string;
@@ -121,8 +126,12 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      // A client learns about, and can end, only the tokens issued to it. oidc-provider's default lets any
+      // confidential client introspect every token (one partner reading another's members' tokens) and
+      // answers a foreign revocation with an error that confirms the token exists; this answers both as
+      // for an unknown token (active: false; 200 with nothing revoked).
+      introspection: { enabled: true, allowedPolicy: ownTokensOnly },
+      revocation: { enabled: true, allowedPolicy: ownTokensOnly },
       claimsParameter: { enabled: true },
       backchannelLogout: { enabled: true },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },

@@ -168,4 +168,17 @@ describe.each(STORES)('authorization code flow (%s)', (store) => {
     await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect((await oidc.tokenIntrospection(config, 'garbage-token')).active).toBe(false);
   });
+
+  test("another client can neither introspect nor revoke a member's tokens, and learns nothing of them", async () => {
+    const { request, callback } = await authorize({ scope: 'openid email offline_access', prompt: 'consent' });
+    const tokens = await exchange(config, callback, request);
+    const other = await discover(server, await registerClient(server, { first_party: true }));
+    for (const token of [tokens.access_token, tokens.refresh_token!]) {
+      // The same answer as for a token that does not exist.
+      expect(await oidc.tokenIntrospection(other, token)).toEqual({ active: false });
+      await expect(oidc.tokenRevocation(other, token)).resolves.toBeUndefined();
+    }
+    expect(await oidc.tokenIntrospection(config, tokens.access_token)).toMatchObject({ active: true, client_id: client.clientId });
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).resolves.toMatchObject({ access_token: expect.any(String) });
+  });
 });
