@@ -8,7 +8,7 @@ import type Provider from 'oidc-provider';
 const MODELS = ['AccessToken', 'ClientCredentials', 'RefreshToken', 'AuthorizationCode'] as const;
 
 /** 12 hex digits of milliseconds since the epoch: fixed width, so string order is time order until year 10889. */
-export const TIME_PREFIX_LENGTH = 12;
+const TIME_PREFIX_LENGTH = 12;
 
 /**
  * oidc-provider names a stored token with 256 random bits, and the store's primary key is that name. A

@@ -167,6 +167,15 @@ export function describeClientsContract(open: OpenStorage, openPair: OpenStorage
       expect(await first.clients.find(clientId)).toBeUndefined();
     });
 
+    it('does not keep what a lookup read while a write of the same client was under way', async () => {
+      const clientId = uniqueId('client');
+      await first.clients.create(metadata(clientId, { client_secret: 'one' }));
+      const racing = first.clients.find(clientId);
+      await first.clients.replace(metadata(clientId, { client_secret: 'two' }));
+      await racing;
+      expect((await first.clients.find(clientId))?.metadata.client_secret).toBe('two');
+    });
+
     it('hands every caller the same frozen metadata, which none can alter', async () => {
       const clientId = uniqueId('client');
       await first.clients.create(metadata(clientId));

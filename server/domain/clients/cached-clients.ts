@@ -9,7 +9,7 @@ import type { ClientMetadata, ClientsRepository, StoredClient } from './clients.
  * entry at once; a change made by ANOTHER process on the same store (a rotated secret, a deleted
  * client) is seen here within this window. Misses are never cached, so a new client works at once.
  */
-export const CLIENT_CACHE_TTL_MS = 1000;
+const CLIENT_CACHE_TTL_MS = 1000;
 /** Only registered clients get cached, but keep the map bounded regardless. */
 const CACHE_MAX_ENTRIES = 1000;
 
@@ -30,36 +30,44 @@ function deepFreeze<T>(value: T): T {
 export class CachedClientsRepository implements ClientsRepository {
   private readonly inner: ClientsRepository;
   private readonly cache = new Map<string, { client: StoredClient; until: number }>();
+  /**
+   * Bumped when a write starts and when it ends. A lookup that overlapped a write (on MongoDB it may
+   * have read the row before the write landed) is answered but not cached.
+   */
+  private writes = 0;
 
   constructor(inner: ClientsRepository) {
     this.inner = inner;
   }
 
-  async create(metadata: ClientMetadata): Promise<StoredClient> {
-    this.cache.delete(metadata.client_id);
-    return this.inner.create(metadata);
+  create(metadata: ClientMetadata): Promise<StoredClient> {
+    return this.writing(metadata.client_id, () => this.inner.create(metadata));
   }
 
-  async replace(metadata: ClientMetadata): Promise<StoredClient | undefined> {
-    this.cache.delete(metadata.client_id);
-    return this.inner.replace(metadata);
+  replace(metadata: ClientMetadata): Promise<StoredClient | undefined> {
+    return this.writing(metadata.client_id, () => this.inner.replace(metadata));
   }
 
-  async upsert(metadata: ClientMetadata): Promise<StoredClient> {
-    this.cache.delete(metadata.client_id);
-    return this.inner.upsert(metadata);
+  upsert(metadata: ClientMetadata): Promise<StoredClient> {
+    return this.writing(metadata.client_id, () => this.inner.upsert(metadata));
+  }
+
+  delete(clientId: string): Promise<boolean> {
+    return this.writing(clientId, () => this.inner.delete(clientId));
   }
 
   async find(clientId: string): Promise<StoredClient | undefined> {
     const now = Date.now();
     const cached = this.cache.get(clientId);
     if (cached && cached.until > now) return cached.client;
+    const writesBefore = this.writes;
     const found = await this.inner.find(clientId);
     if (!found) {
       this.cache.delete(clientId);
       return undefined;
     }
     const client = deepFreeze(found);
+    if (this.writes !== writesBefore) return client;
     if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
     this.cache.set(clientId, { client, until: now + CLIENT_CACHE_TTL_MS });
     return client;
@@ -69,8 +77,14 @@ export class CachedClientsRepository implements ClientsRepository {
     return this.inner.list(options);
   }
 
-  async delete(clientId: string): Promise<boolean> {
+  private async writing<T>(clientId: string, write: () => Promise<T>): Promise<T> {
+    this.writes += 1;
     this.cache.delete(clientId);
-    return this.inner.delete(clientId);
+    try {
+      return await write();
+    } finally {
+      this.writes += 1;
+      this.cache.delete(clientId);
+    }
   }
 }
