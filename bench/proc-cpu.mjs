@@ -11,3 +11,17 @@ export function cpuMs(pid) {
     return undefined;
   }
 }
+
+/**
+ * The machine's CPU time so far, from the first line of /proc/stat (USER_HZ ticks): `steal` is time the
+ * hypervisor gave this VM's vCPUs to someone else, `total` everything. undefined off Linux.
+ */
+export function machineTicks() {
+  try {
+    const ticks = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already counted in user)
+    return { steal: ticks[7] ?? 0, total: ticks.slice(0, 8).reduce((sum, n) => sum + n, 0) };
+  } catch {
+    return undefined;
+  }
+}
