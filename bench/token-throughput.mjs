@@ -12,7 +12,7 @@ import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timer
 import { cpuMs, machineTicks } from './proc-cpu.mjs';
 
 // 30 s per server in 1 s rounds: on this shared VM the rate of one server swings by half from one
-// minute to the next, and a 10 s run's ratio ranged 0.7-0.95 for one build.
+// minute to the next, and a 10 s run's ratio ranged 0.73-0.90 for one build.
 const DURATION_S = Number(process.env.DURATION_S ?? 30);
 const WARMUP_S = Number(process.env.WARMUP_S ?? 2);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
