@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStorage } from '../dist/adapters/sqlite/index.js';
+import { withTimePrefix } from '../dist/server/oidc/time-ordered-token-ids.js';
 
 const TOKENS = Number(process.env.TOKENS ?? 50_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 4);
@@ -16,7 +17,7 @@ const TTL_S = 600;
 
 const idShapes = {
   random: () => randomBytes(32).toString('base64url').slice(0, 43),
-  'time-ordered': () => Date.now().toString(16).padStart(12, '0') + randomBytes(32).toString('base64url').slice(0, 43),
+  'time-ordered': () => withTimePrefix(randomBytes(32).toString('base64url').slice(0, 43)),
 };
 
 /** Writes TOKENS client-credentials payloads into a fresh store; returns wall and CPU µs per token, and the worst turn. */

@@ -22,6 +22,11 @@ const TIME_PREFIX_LENGTH = 12;
  * The random part is oidc-provider's own, unchanged, so a token is exactly as hard to guess as before.
  * The prefix tells the holder when the token was issued, which its `iat` (introspection) tells anyway.
  */
+/** `randomPart` behind the current time: ids made this way sort by when they were made. */
+export function withTimePrefix(randomPart: string): string {
+  return Date.now().toString(16).padStart(TIME_PREFIX_LENGTH, '0') + randomPart;
+}
+
 export function useTimeOrderedTokenIds(provider: Provider): void {
   for (const name of MODELS) {
     const prototype = provider[name].prototype as unknown as { generateTokenId?: (this: unknown) => string };
@@ -29,7 +34,7 @@ export function useTimeOrderedTokenIds(provider: Provider): void {
     // oidc-provider is pinned; an upgrade that renames this hook must fail loudly, not slow down quietly.
     if (typeof randomId !== 'function') throw new Error(`oidc-provider ${name}.prototype.generateTokenId is gone: update server/oidc/time-ordered-token-ids.ts`);
     prototype.generateTokenId = function timeOrderedTokenId() {
-      return Date.now().toString(16).padStart(TIME_PREFIX_LENGTH, '0') + randomId.call(this);
+      return withTimePrefix(randomId.call(this));
     };
   }
 }
