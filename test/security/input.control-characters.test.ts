@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { accountCsrf, addPasskeyOnAccount, confirmedMember, noticeOn, openSecurityPage } from '../support/account.ts';
 import { followLink, openLoginPage, signIn, signUpAndVerify, uniqueEmail, UserAgent } from '../support/member.ts';
-import { authorizationRequest } from '../support/oidc-client.ts';
+import { authorizationRequest, discover, exchange, registerClient } from '../support/oidc-client.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { useMemberServer } from '../support/suite.ts';
 import { STORES } from '../support/test-server.ts';
@@ -161,7 +161,7 @@ describe.each(STORES)('control characters are refused at every entry point (%s)'
     });
   });
 
-  describe('partner API', () => {
+  describe('partner and member APIs', () => {
     test('a points reason with a control character is a 400 naming the field; accented reasons are kept', async () => {
       const shop = await fixture.partner(`Control shop ${store}`);
       const token = await fixture.partnerToken(shop);
@@ -182,6 +182,23 @@ describe.each(STORES)('control characters are refused at every entry point (%s)'
       const accepted = await earn('Promoção de Verão – café crème');
       expect(accepted.status).toBe(201);
       expect(await accepted.json()).toMatchObject({ reason: 'Promoção de Verão – café crème' });
+    });
+
+    test('the member API: a redemption reason with a control character is a 400, before anything is taken', async () => {
+      const client = await registerClient(fx.server, { first_party: true, scope: 'openid loyalty loyalty:redeem email' });
+      const app = await discover(fx.server, client);
+      const email = uniqueEmail('member-api');
+      const ua = new UserAgent(fx.server.url);
+      const request = await authorizationRequest(app, { scope: 'openid loyalty loyalty:redeem' });
+      const done = await signIn(ua, await signUpAndVerify(ua, await openLoginPage(ua, request.url), fx.sink, email), email);
+      const token = (await exchange(app, done.url, request)).access_token;
+      const response = await fetch(`${fx.server.url}/api/v1/me/redemptions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+        body: JSON.stringify({ points: 1, reason: 'coffee\u0000' }),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: 'invalid_input' });
     });
 
     test('a campaign code with a control character is a 400', async () => {
