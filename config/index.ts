@@ -1,10 +1,11 @@
 // Turns the environment into a frozen, validated configuration; fails fast naming the bad key.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type AttackProtection, attackProtection, attackProtectionProblems } from './attack-protection.ts';
 import { KNOWN_FIELDS, parseProfileFields, type ProfileFieldSpec } from './profile-fields.ts';
 import { configSchema, decodeKey, type RawConfig } from './schema.ts';
+import { ensurePrivateDir, restrictFile } from '../server/security/private-files.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -55,17 +56,21 @@ function developmentKey(dataDir: string): Buffer {
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as { keyEncryptionKey?: string };
     const key = parsed.keyEncryptionKey ? decodeKey(parsed.keyEncryptionKey) : undefined;
-    if (key?.length === 32) return key;
+    if (key?.length === 32) {
+      restrictFile(file);
+      return key;
+    }
     throw new ConfigError(`${file} is corrupt: delete it to generate new development secrets`);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const key = randomBytes(32);
   // 'wx' fails if another process created it first; then we read theirs.
   try {
     writeFileSync(file, JSON.stringify({ keyEncryptionKey: key.toString('hex') }) + '\n', { mode: 0o600, flag: 'wx' });
+    restrictFile(file);
     return key;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return developmentKey(dataDir);

@@ -15,6 +15,8 @@ import { partnerApiRouter } from './partner-api/router.ts';
 import type { Container } from './container.ts';
 import { healthRouter } from './health.ts';
 import { errorHandler } from './middleware/koa-error-handler.ts';
+import { metadataCacheControl } from './middleware/koa-metadata-cache.ts';
+import { pinOriginToIssuer } from './middleware/pin-origin.ts';
 import { requestContext } from './middleware/koa-request-context.ts';
 import { securityHeaders } from './middleware/koa-security-headers.ts';
 import { staticAssets } from './middleware/koa-static.ts';
@@ -74,6 +76,10 @@ export function buildApp(container: Container): App {
   provider.use(requestContext(logger, config.trustProxy));
   provider.use(securityHeaders(config.env === 'production'));
   provider.use(errorHandler(logger));
+  // Host pinning and metadata caching (issue 14 item 11): absolute URLs name ISSUER whatever Host or
+  // X-Forwarded-Host say; discovery and the JWKS carry their own Cache-Control.
+  pinOriginToIssuer(provider, config.issuer);
+  provider.use(metadataCacheControl());
   const admin = adminRouter({
     provider, clients: storage.clients, partners: storage.partners, importedMembers: storage.importedMembers,
     defaultCountry: config.sms.defaultCountry, logger, audit: container.audit,

@@ -108,7 +108,8 @@ function createSmsSender(config: Readonly<Config>, logger: Logger): SmsSender | 
 
 export async function createContainer(config: Readonly<Config>, options: { logger?: Logger; mailer?: Mailer } = {}): Promise<Container> {
   const logger = options.logger ?? createLogger(config);
-  const storage = await openStorage({ dataDir: config.dataDir, mongodbUri: config.mongodbUri });
+  // Client secrets are sealed at rest under their own key (issue 14 item 12).
+  const storage = await openStorage({ dataDir: config.dataDir, mongodbUri: config.mongodbUri, clientSecretKey: deriveKey(config.keyEncryptionKey, 'client-secrets') });
   try {
     const kek = config.keyEncryptionKey;
     const mailer = options.mailer

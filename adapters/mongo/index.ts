@@ -1,6 +1,7 @@
 // The scale-out store: MongoDB through mongoose, restricted to what both MongoDB and FerretDB 1.24 honour.
 import mongoose from 'mongoose';
 import { CachedClientsRepository } from '../../server/domain/clients/cached-clients.ts';
+import { sealingClientSecrets } from '../../server/domain/clients/sealed-client-secrets.ts';
 import type { Storage } from '../../server/domain/storage.ts';
 import { MongoAccountsRepository } from './accounts.ts';
 import { MongoAuditRepository } from './audit.ts';
@@ -23,6 +24,8 @@ import { MongoRateLimitStore } from './rate-limits.ts';
 export interface MongoStorageOptions {
   /** mongodb:// or mongodb+srv:// URI; the database is the one named in its path. */
   uri: string;
+  /** Seals client secrets at rest (derived from KEY_ENCRYPTION_KEY); without it they are stored as given. */
+  clientSecretKey?: Buffer | undefined;
 }
 
 export async function openMongoStorage(options: MongoStorageOptions): Promise<Storage> {
@@ -33,10 +36,11 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
     await connection.asPromise();
     const models = registerModels(connection);
     await ensureIndexes(models);
+    const clients = await sealingClientSecrets(new MongoClientsRepository(models.clients), options.clientSecretKey);
     return {
       kind: 'mongo',
       accounts: new MongoAccountsRepository(models.accounts, models.identifiers),
-      clients: new CachedClientsRepository(new MongoClientsRepository(models.clients)),
+      clients: new CachedClientsRepository(clients),
       keys: new MongoKeysRepository(models.keys),
       codes: new MongoCodesRepository(models.codes, models.codeEvents),
       factors: new MongoFactorsRepository(models),

@@ -1,7 +1,7 @@
 // Opens the SQLite file with the durability and concurrency settings every repository relies on, then migrates.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { ensurePrivateDir, ensurePrivateFile, restrictFile } from '../../server/security/private-files.ts';
 import { migrations } from './migrations.ts';
 
 /** How long a connection waits for another process's write lock before failing with SQLITE_BUSY. */
@@ -28,14 +28,18 @@ export type Durability = 'full' | 'normal';
 export function openDatabase(dataDir: string, durability: Durability = 'full'): DatabaseSync {
   let location = ':memory:';
   if (dataDir !== ':memory:') {
-    mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDir(dataDir);
     location = join(dataDir, 'idp.sqlite');
+    // Made 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode.
+    ensurePrivateFile(location);
   }
   const db = new DatabaseSync(location);
   try {
     // busy_timeout first: switching to WAL needs a lock that a sibling process may be holding.
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.exec('PRAGMA journal_mode = WAL');
+    // Files an older version left world-readable.
+    if (location !== ':memory:') for (const suffix of ['-wal', '-shm']) restrictFile(location + suffix);
     // FULL: a committed write (points, consumed codes) survives power loss, not just a process crash.
     db.exec(durability === 'full' ? 'PRAGMA synchronous = FULL' : 'PRAGMA synchronous = NORMAL');
     db.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);

@@ -1,5 +1,6 @@
 // The embedded default store: one node:sqlite file in DATA_DIR, shared safely by several processes.
 import { CachedClientsRepository } from '../../server/domain/clients/cached-clients.ts';
+import { sealingClientSecrets } from '../../server/domain/clients/sealed-client-secrets.ts';
 import type { Storage } from '../../server/domain/storage.ts';
 import { SqliteAccountsRepository } from './accounts.ts';
 import { SqliteAuditRepository } from './audit.ts';
@@ -21,6 +22,8 @@ import { SqliteRateLimitStore } from './rate-limits.ts';
 export interface SqliteStorageOptions {
   /** Directory holding `idp.sqlite` (created if missing); `':memory:'` for a throwaway in-memory store. */
   dataDir: string;
+  /** Seals client secrets at rest (derived from KEY_ENCRYPTION_KEY); without it they are stored as given. */
+  clientSecretKey?: Buffer | undefined;
 }
 
 export async function openSqliteStorage(options: SqliteStorageOptions): Promise<Storage> {
@@ -30,10 +33,11 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
   const ephemeral = options.dataDir === ':memory:' ? db : openDatabase(options.dataDir, 'normal');
   const ping = db.prepare('SELECT 1 AS ok');
   const oidc = new SqliteOidcStore(ephemeral);
+  const clients = await sealingClientSecrets(new SqliteClientsRepository(db), options.clientSecretKey);
   return {
     kind: 'sqlite',
     accounts: new SqliteAccountsRepository(db),
-    clients: new CachedClientsRepository(new SqliteClientsRepository(db)),
+    clients: new CachedClientsRepository(clients),
     keys: new SqliteKeysRepository(db),
     codes: new SqliteCodesRepository(db),
     factors: new SqliteFactorsRepository(db),

@@ -5,14 +5,16 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { passkeyAdded, securityChanged } from '../../server/domain/accounts/account-emails.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
-import { field, parseForm } from '../shared/input.ts';
+import { parseForm } from '../shared/input.ts';
+import { textField } from '../../server/domain/text.ts';
 import { credentialFrom, jsonError, jsonOk } from '../shared/json.ts';
 import { seeOther } from '../shared/page.ts';
 import { memberOf } from './member-session.ts';
 import { notifyOwner } from './notify.ts';
 
-const renameForm = z.object({ name: field(200).transform((v) => v.trim()) });
 const NAME_MAX = 64;
+/** The one free-text rule (server/domain/text.ts): a name shown on the security page and in security emails. */
+const renameForm = z.object({ name: textField(NAME_MAX) });
 
 export function passkeySettings(deps: InteractionDeps) {
   /** One ceremony per session: a second tab restarts it rather than running two. */
@@ -36,9 +38,8 @@ export function passkeySettings(deps: InteractionDeps) {
 
     async rename(ctx: Context) {
       const form = parseForm(renameForm, ctx.request.body);
-      const name = form?.name ?? '';
-      if (!name || name.length > NAME_MAX) return back(ctx, 'not_found');
-      const renamed = await deps.passkeys.rename(memberOf(ctx).account.id, String(ctx.params.id), name);
+      if (!form) return back(ctx, 'passkey_name_invalid');
+      const renamed = await deps.passkeys.rename(memberOf(ctx).account.id, String(ctx.params.id), form.name);
       back(ctx, renamed ? 'passkey_renamed' : 'not_found');
     },
 

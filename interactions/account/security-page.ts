@@ -10,6 +10,7 @@ import { hasRecentStrongSignIn, type Member, memberOf } from './member-session.t
 const NOTICES = new Set([
   'reauth_needed', 'last_way_in', 'passkey_added', 'passkey_removed', 'passkey_renamed', 'app_added', 'app_removed',
   'codes_regenerated', 'phone_added', 'phone_removed', 'sessions_ended', 'not_found', 'card_claimed', 'coupon_redeemed',
+  'passkey_name_invalid',
 ]);
 /** After these, the page suggests signing out everywhere else (the change may be a lost device). */
 const FACTOR_CHANGES = new Set(['passkey_removed', 'app_removed', 'phone_removed', 'app_added', 'passkey_added', 'phone_added']);

@@ -4,6 +4,7 @@
 // unlock link for this device. Devices the account signed in on before go straight through.
 import type { Context, Next } from 'koa';
 import { normaliseEmail } from '../../server/domain/accounts/email-address.ts';
+import { hasForbiddenCharacters } from '../../server/domain/text.ts';
 import type { SignInAttempt } from '../../server/security/lockout/sign-in-guard.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { parseForm } from '../shared/input.ts';
@@ -16,6 +17,8 @@ export function checkSignInGate(deps: InteractionDeps) {
     const details = ctx.state.interaction as InteractionDetails;
     const form = parseForm(loginForm, ctx.request.body);
     if (!form) return renderLogin(ctx, deps, { error: 'login.error.invalid', status: 400 });
+    // Not an address at all (a control character, say): says so, which tells nothing about who is a member.
+    if (hasForbiddenCharacters(form.email)) return renderLogin(ctx, deps, { error: 'email.invalid', status: 400 });
     const attempt: SignInAttempt = { email: normaliseEmail(form.email), ip: String(ctx.state.clientIp) };
     const body = ctx.request.body as Record<string, unknown>;
     const [exempt, check] = await Promise.all([

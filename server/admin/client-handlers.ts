@@ -2,6 +2,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import { ACCOUNT_CONSOLE_CLIENT_ID } from '../../config/account-console-client.ts';
 import { ADMIN_SCOPE } from '../../config/provider.ts';
 import type { ClientMetadata, ClientsRepository, StoredClient } from '../domain/clients/clients.repository.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -90,10 +91,29 @@ function assertManageable(ctx: Context, client: StoredClient): void {
   }
 }
 
+/** Ids the provider keeps for its own clients (the account console today, any built-in client later). */
+export const RESERVED_CLIENT_ID_PREFIX = 'loyalty-';
+
+/**
+ * A registered client named like a built-in one would shadow or impersonate it (the account console is
+ * configured in code, so the store would otherwise accept its id), and one named like the bootstrap
+ * admin would collide with the environment's upsert at the next boot.
+ */
+function assertNotReserved(ctx: Context, clientId: string | undefined): void {
+  if (clientId === undefined) return;
+  const reserved = clientId === ACCOUNT_CONSOLE_CLIENT_ID
+    || clientId === ctx.state.adminClientId
+    || clientId.toLowerCase().startsWith(RESERVED_CLIENT_ID_PREFIX);
+  if (reserved) {
+    throw invalid({ client_id: `is reserved for the provider's own clients (ids starting with "${RESERVED_CLIENT_ID_PREFIX}" and the admin client)` }, 'this client_id is reserved');
+  }
+}
+
 export function clientHandlers(deps: ClientHandlerDeps) {
   return {
     async create(ctx: Context) {
       const input = await checkPartner(deps, parseInput(ctx.request.body));
+      assertNotReserved(ctx, input.client_id);
       const metadata = toMetadata(input, input.client_id ?? `client-${randomUUID()}`, undefined);
       await validateWithProvider(deps.provider, metadata);
       const stored = await deps.clients.create(metadata);

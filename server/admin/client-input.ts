@@ -1,15 +1,20 @@
 // The client metadata the admin API accepts: zod at the edge, then our redirect rules, then oidc-provider's own validation.
 import { z } from 'zod';
 import { ENROLMENT_CHANNELS } from '../../config/provider.ts';
+import { FORBIDDEN_CHARACTERS_MESSAGE, hasForbiddenCharacters, textField } from '../domain/text.ts';
 
-const absoluteUri = z.string().max(2000).refine((v) => URL.canParse(v), 'must be an absolute URI');
+// Before URL.canParse: the URL parser silently drops tabs and newlines and trims controls, so a stored URI
+// would not be the one that was checked.
+const absoluteUri = z.string().max(2000)
+  .refine((v) => !hasForbiddenCharacters(v), FORBIDDEN_CHARACTERS_MESSAGE)
+  .refine((v) => URL.canParse(v), 'must be an absolute URI');
 
 const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'] as const;
 
 export const clientInput = z
   .object({
     client_id: z.string().regex(/^[A-Za-z0-9._~-]{3,100}$/, 'must be 3-100 characters of A-Z a-z 0-9 . _ ~ -').optional(),
-    client_name: z.string().min(1).max(200).optional(),
+    client_name: textField(200).optional(),
     redirect_uris: z.array(absoluteUri).max(50).default([]),
     post_logout_redirect_uris: z.array(absoluteUri).max(50).optional(),
     grant_types: z.array(z.enum(GRANT_TYPES, { error: `must be one of ${GRANT_TYPES.join(', ')}` })).min(1).max(4).default(['authorization_code']),
@@ -25,7 +30,7 @@ export const clientInput = z
     first_party: z.boolean().optional(),
     require_mfa: z.boolean().optional(),
     enrolment_channel: z.enum(ENROLMENT_CHANNELS).optional(),
-    required_claims: z.array(z.string().max(64)).max(10).optional(),
+    required_claims: z.array(textField(64)).max(10).optional(),
     partner_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a partner id').optional(),
     allowed_resources: z.array(absoluteUri).max(20).optional(),
     client_uri: absoluteUri.optional(),

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { isValidEmail, normaliseEmail } from '../domain/accounts/email-address.ts';
 import { parsePhoneNumber } from '../domain/accounts/phone-number.ts';
 import { DomainError } from '../domain/errors.ts';
+import { textField } from '../domain/text.ts';
 import { MAX_IMPORTED_BALANCE, MAX_NAME_LENGTH, normaliseCardNumber } from '../domain/loyalty/imported-member-rules.ts';
 import type { ImportedMembersRepository, NewImportedMember } from '../domain/loyalty/imported-members.repository.ts';
 import { fieldErrors } from './client-input.ts';
@@ -22,7 +23,7 @@ function rowSchema(defaultCountry: string | undefined) {
       if (!card) ctx.addIssue({ code: 'custom', message: 'must be 8-19 digits (spaces and dashes allowed)' });
       return card ?? '';
     }),
-    name: z.string().trim().min(1).max(MAX_NAME_LENGTH),
+    name: textField(MAX_NAME_LENGTH),
     email: z.string().max(320).nullable().default(null).transform((value, ctx) => {
       if (value === null || value.trim() === '') return null;
       const email = normaliseEmail(value);

@@ -15,8 +15,8 @@ const uri = { type: 'string', format: 'uri' };
 
 /** Mirrors client-input.ts (the zod schema is what actually decides). */
 const clientProperties = {
-  client_id: { type: 'string', pattern: '^[A-Za-z0-9._~-]{3,100}$', description: 'Generated when absent.' },
-  client_name: { type: 'string', minLength: 1, maxLength: 200 },
+  client_id: { type: 'string', pattern: '^[A-Za-z0-9._~-]{3,100}$', description: 'Generated when absent. Ids starting with "loyalty-" (the provider\'s own clients, such as the account console) and the bootstrap admin\'s id are reserved (400).' },
+  client_name: { type: 'string', minLength: 1, maxLength: 200, description: 'Free text: no control or bidirectional-formatting characters; stored trimmed, in NFC.' },
   redirect_uris: { type: 'array', maxItems: 50, items: uri, description: 'Exact match; https except http on localhost/127.0.0.1/[::1] (any port); no fragment; private-use schemes (com.example.app:/callback) for native apps only. Required for authorization_code.' },
   post_logout_redirect_uris: { type: 'array', maxItems: 50, items: uri, description: 'Same rules as redirect_uris.' },
   grant_types: { type: 'array', minItems: 1, default: ['authorization_code'], items: { enum: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'] } },
@@ -252,7 +252,7 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           operationId: 'createPartner',
           summary: 'Create a partner (organization); give its clients partner_id to make them its own',
-          requestBody: { required: true, content: json({ type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 100 } } }) },
+          requestBody: { required: true, content: json({ type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 100, description: 'Free text: no control or bidirectional-formatting characters; stored trimmed, in NFC.' } } }) },
           responses: withBody({ 201: { description: 'Created', content: json({ $ref: '#/components/schemas/Partner' }) } }),
         },
         get: {

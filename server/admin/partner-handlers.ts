@@ -3,9 +3,11 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.ts';
+import { textField } from '../domain/text.ts';
+import { fieldErrors } from './client-input.ts';
 import type { Partner, PartnersRepository } from '../domain/partners/partners.repository.ts';
 
-const partnerInput = z.object({ name: z.string().trim().min(1).max(100) }).strict();
+const partnerInput = z.object({ name: textField(100) }).strict();
 
 function view(partner: Partner) {
   return { id: partner.id, name: partner.name, created_at: partner.createdAt.toISOString() };
@@ -15,7 +17,7 @@ export function partnerHandlers(partners: PartnersRepository) {
   return {
     async create(ctx: Context) {
       const parsed = partnerInput.safeParse(ctx.request.body);
-      if (!parsed.success) throw new DomainError('invalid_input', 'invalid partner', { details: { fields: { name: 'must be 1-100 characters' } } });
+      if (!parsed.success) throw new DomainError('invalid_input', 'invalid partner: name must be 1-100 characters without control characters', { details: { fields: fieldErrors(parsed.error) } });
       const partner = await partners.create({ name: parsed.data.name });
       ctx.status = 201;
       ctx.set('Location', `/admin/partners/${encodeURIComponent(partner.id)}`);

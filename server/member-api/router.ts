@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { REDEEM_SCOPE } from '../../config/provider.ts';
 import type { AccountService } from '../domain/accounts/account-service.ts';
 import { DomainError } from '../domain/errors.ts';
+import { textField } from '../domain/text.ts';
 import type { LedgerEntry } from '../domain/loyalty/loyalty.repository.ts';
 import { type LoyaltyService, MAX_POINTS_PER_ENTRY, tierFor } from '../domain/loyalty/loyalty-service.ts';
 import { checkRedemption, REDEMPTION_ACR, REDEMPTION_MAX_AUTH_AGE_SECONDS, RISKY_REDEMPTION_MAX_AUTH_AGE_SECONDS } from '../domain/loyalty/redemption-policy.ts';
@@ -27,7 +28,7 @@ export interface MemberApiDeps {
 
 const redemptionBody = z.object({
   points: z.number().int().min(1).max(MAX_POINTS_PER_ENTRY),
-  reason: z.string().trim().min(1).max(200).default('redemption'),
+  reason: textField(200).default('redemption'),
 }).strict();
 
 export function entryJson(entry: LedgerEntry) {

@@ -30,7 +30,7 @@ export function partnerOpenApi(issuer: string) {
           description: 'Either a single code (code, total_limit) or generated codes (code_pattern, code_count, total_limit optional).',
           required: ['points', 'per_member_limit', 'starts_at', 'ends_at'],
           properties: {
-            code: { type: 'string', pattern: '^[A-Za-z0-9-]{4,32}$', description: 'The single code every member types. Case-insensitive; unique among your codes, generated ones included.' },
+            code: { type: 'string', pattern: '^[A-Za-z0-9-]{4,32}$', description: 'The single code every member types. Case-insensitive; unique among your codes, generated ones included, and not in use by another partner\'s open or upcoming campaign (409, details.reason code_taken): members type codes without naming a partner.' },
             code_pattern: {
               type: 'string',
               pattern: '^[A-Za-z0-9#-]{4,32}$',
@@ -48,7 +48,7 @@ export function partnerOpenApi(issuer: string) {
           type: 'object',
           additionalProperties: false,
           minProperties: 1,
-          description: 'What may change: never the code, the pattern or the codes. Uses already taken keep the points they were taken for.',
+          description: 'What may change: never the code, the pattern or the codes. Uses already taken keep the points they were taken for. Moving ends_at into the future while another partner\'s open or upcoming campaign has the same code is a 409 (code_taken).',
           properties: {
             points: { type: 'integer', minimum: 1, maximum: 1_000_000 },
             per_member_limit: { type: 'integer', minimum: 1, maximum: 100 },

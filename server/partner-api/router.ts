@@ -10,6 +10,8 @@ import { CLAIMS } from '../../config/provider.ts';
 import type { AccountService } from '../domain/accounts/account-service.ts';
 import type { CouponService } from '../domain/coupons/coupon-service.ts';
 import { DomainError } from '../domain/errors.ts';
+import { textField } from '../domain/text.ts';
+import { fieldErrors } from '../admin/client-input.ts';
 import type { PrivateJwk } from '../domain/keys/key-service.ts';
 import { type LoyaltyService, MAX_POINTS_PER_ENTRY } from '../domain/loyalty/loyalty-service.ts';
 import type { PartnerLinks } from '../domain/partners/partner-links.ts';
@@ -38,7 +40,7 @@ export interface PartnerApiDeps {
 
 const earnBody = z.object({
   points: z.number().int().min(1).max(MAX_POINTS_PER_ENTRY),
-  reason: z.string().trim().min(1).max(200),
+  reason: textField(200),
 }).strict();
 
 /** The claims of the scopes the member granted this partner, from the account as it is now. */
@@ -97,7 +99,7 @@ export function partnerApiRouter(deps: PartnerApiDeps): Router {
     const link = linkOf(ctx);
     const key = idempotencyKey(ctx);
     const parsed = earnBody.safeParse(ctx.request.body);
-    if (!parsed.success) throw new DomainError('invalid_input', 'body must be {"points": 1..1000000, "reason": text}');
+    if (!parsed.success) throw new DomainError('invalid_input', 'body must be {"points": 1..1000000, "reason": 1-200 characters without control characters}', { details: { fields: fieldErrors(parsed.error) } });
     await deps.loyalty.ensureMember(link.accountId);
     const result = await deps.loyalty.earn({
       accountId: link.accountId,

@@ -14,7 +14,10 @@ function metadata(clientId: string, extra: Record<string, unknown> = {}): Client
   };
 }
 
-export function describeClientsContract(open: OpenStorage, openPair: OpenStoragePair): void {
+/** One fresh location: `sealed()` opens it as the server does (with the key), `keyless()` shows what is at rest. */
+export type OpenClientStores = () => { sealed(): Promise<Storage>; keyless(): Promise<Storage> };
+
+export function describeClientsContract(open: OpenStorage, openPair: OpenStoragePair, clientStores: OpenClientStores): void {
   describe('clients', () => {
     const storage = useStorage(open);
 
@@ -184,6 +187,63 @@ export function describeClientsContract(open: OpenStorage, openPair: OpenStorage
       expect(() => (found?.metadata.redirect_uris as string[]).push('https://evil.example/cb')).toThrow(TypeError);
       expect(() => { (found!.metadata as Record<string, unknown>).client_secret = 'mine'; }).toThrow(TypeError);
       expect((await first.clients.find(clientId))?.metadata).toEqual(metadata(clientId));
+    });
+  });
+
+  // A copy of the store (backup, stolen file, read-only user) must not hand out working client credentials.
+  describe('clients: secrets sealed at rest', () => {
+    const opened: Storage[] = [];
+    const track = async (storage: Promise<Storage>) => {
+      const store = await storage;
+      opened.push(store);
+      return store;
+    };
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((store) => store.close()));
+    });
+
+    it('stores no clear secret on create, replace or upsert, and gives the clear secret back to the server', async () => {
+      const location = clientStores();
+      const sealed = await track(location.sealed());
+      const clientId = uniqueId('client');
+      const written: string[] = [];
+      for (const [write, secret] of [['create', 'first-secret-0123'], ['replace', 'second-secret-4567'], ['upsert', 'third-secret-89ab']] as const) {
+        written.push(secret);
+        await sealed.clients[write](metadata(clientId, { client_secret: secret }));
+        expect((await sealed.clients.find(clientId))?.metadata.client_secret).toBe(secret);
+        const raw = (await (await track(location.keyless())).clients.find(clientId))!.metadata;
+        expect(raw).not.toHaveProperty('client_secret');
+        expect(raw.client_secret_sealed).toEqual(expect.any(String));
+        for (const clear of written) expect(JSON.stringify(raw)).not.toContain(clear);
+        expect(raw.redirect_uris).toEqual(['https://partner.example/cb']);
+      }
+      expect((await sealed.clients.list({ limit: 100 })).find((client) => client.clientId === clientId)?.metadata.client_secret).toBe('third-secret-89ab');
+    });
+
+    it('a sealed secret copied onto another client does not open', async () => {
+      const location = clientStores();
+      const sealed = await track(location.sealed());
+      const keyless = await track(location.keyless());
+      const [victim, thief] = [uniqueId('victim'), uniqueId('thief')];
+      await sealed.clients.create(metadata(victim, { client_secret: 'victim-secret-0123' }));
+      const stolen = (await keyless.clients.find(victim))!.metadata.client_secret_sealed;
+      await keyless.clients.create({ client_id: thief, token_endpoint_auth_method: 'client_secret_basic', client_secret_sealed: stolen });
+      await expect(sealed.clients.find(thief)).rejects.toThrow();
+    });
+
+    it('reads a secret an older version stored in clear, and seals it when the store is next opened', async () => {
+      const location = clientStores();
+      const clientId = uniqueId('legacy');
+      await (await track(location.keyless())).clients.create(metadata(clientId, { client_secret: 'legacy-secret-0123' }));
+      const sealed = await track(location.sealed());
+      expect((await sealed.clients.find(clientId))?.metadata.client_secret).toBe('legacy-secret-0123');
+      const raw = (await (await track(location.keyless())).clients.find(clientId))!.metadata;
+      expect(raw).not.toHaveProperty('client_secret');
+      expect(JSON.stringify(raw)).not.toContain('legacy-secret-0123');
+      // A client without a secret stays without one.
+      const publicId = uniqueId('public');
+      await sealed.clients.create({ client_id: publicId, token_endpoint_auth_method: 'none' });
+      expect((await (await track(location.keyless())).clients.find(publicId))?.metadata).toEqual({ client_id: publicId, token_endpoint_auth_method: 'none' });
     });
   });
 }

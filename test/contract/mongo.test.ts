@@ -1,5 +1,5 @@
 // Runs the storage contract against the mongoose adapter: FerretDB 1.24 by default, real MongoDB with MONGODB_URI.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type mongoose from 'mongoose';
 import { openMongoStorage } from '../../adapters/mongo/index.ts';
 import type { PostEntry } from '../../server/domain/loyalty/loyalty.repository.ts';
@@ -45,9 +45,15 @@ async function leavePosts(storage: Storage, raw: mongoose.Connection, claimedAt:
   return { accountId, keys, appended, written: posted.entry, lost };
 }
 
-describeStorageContract('mongo', () => openMongoStorage({ uri: freshUri() }), async () => {
+/** As the server opens it: client secrets sealed (test/contract/clients.contract.ts reads what is at rest). */
+const clientSecretKey = randomBytes(32);
+
+describeStorageContract('mongo', () => openMongoStorage({ uri: freshUri(), clientSecretKey }), async () => {
   const uri = freshUri();
-  return [await openMongoStorage({ uri }), await openMongoStorage({ uri })];
+  return [await openMongoStorage({ uri, clientSecretKey }), await openMongoStorage({ uri, clientSecretKey })];
+}, () => {
+  const uri = freshUri();
+  return { sealed: () => openMongoStorage({ uri, clientSecretKey }), keyless: () => openMongoStorage({ uri }) };
 });
 
 describe('mongo adapter specifics', () => {

@@ -1,6 +1,6 @@
 // Runs the storage contract against the node:sqlite adapter, plus what only a file-backed store can show.
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { openSqliteStorage } from '../../adapters/sqlite/index.ts';
@@ -47,9 +47,15 @@ function runScript(script: string, args: string[]): ScriptRun {
 
 const sqliteModuleUrl = new URL('../../adapters/sqlite/index.ts', import.meta.url).href;
 
-describeStorageContract('sqlite', () => openSqliteStorage({ dataDir: freshDir() }), async () => {
+/** As the server opens it: client secrets sealed (test/contract/clients.contract.ts reads what is at rest). */
+const clientSecretKey = randomBytes(32);
+
+describeStorageContract('sqlite', () => openSqliteStorage({ dataDir: freshDir(), clientSecretKey }), async () => {
   const dataDir = freshDir();
-  return [await openSqliteStorage({ dataDir }), await openSqliteStorage({ dataDir })];
+  return [await openSqliteStorage({ dataDir, clientSecretKey }), await openSqliteStorage({ dataDir, clientSecretKey })];
+}, () => {
+  const dataDir = freshDir();
+  return { sealed: () => openSqliteStorage({ dataDir, clientSecretKey }), keyless: () => openSqliteStorage({ dataDir }) };
 });
 
 describe('sqlite adapter specifics', () => {

@@ -2,7 +2,7 @@
 import type { Storage } from '../../server/domain/storage.ts';
 import { describeAccountsContract } from './accounts.contract.ts';
 import { describeAuditContract } from './audit.contract.ts';
-import { describeClientsContract } from './clients.contract.ts';
+import { describeClientsContract, type OpenClientStores } from './clients.contract.ts';
 import { describeCodesContract } from './codes.contract.ts';
 import { describeCouponCodesContract } from './coupon-codes.contract.ts';
 import { describeCouponsContract } from './coupons.contract.ts';
@@ -20,12 +20,13 @@ import { describeRateLimitsContract } from './rate-limits.contract.ts';
 
 /**
  * `open` must return a fresh, isolated, empty store on every call (each port group opens its own);
- * `openPair` two stores on one fresh location, for what must hold across processes.
+ * `openPair` two stores on one fresh location, for what must hold across processes; `clientStores` a fresh
+ * location with openers for a store that seals client secrets and one without the key (what is at rest).
  */
-export function describeStorageContract(name: string, open: () => Promise<Storage>, openPair: OpenStoragePair): void {
+export function describeStorageContract(name: string, open: () => Promise<Storage>, openPair: OpenStoragePair, clientStores: OpenClientStores): void {
   describe(`storage contract: ${name}`, () => {
     describeAccountsContract(open);
-    describeClientsContract(open, openPair);
+    describeClientsContract(open, openPair, clientStores);
     describeKeysContract(open);
     describeCodesContract(open);
     describeFactorsContract(open);

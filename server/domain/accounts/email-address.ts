@@ -1,14 +1,43 @@
-// Email normalisation and a pragmatic syntax check (the verification code is the real proof).
-const MAX_LENGTH = 254;
-// One @, no spaces, a dot in the domain, no leading/trailing dots; deliberately not RFC 5322-complete.
-const SHAPE = /^[^\s@"<>()[\]\\,;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+// The one email rule: normalisation (NFC, trimmed, lower case, IDN domain as punycode) and a strict syntax
+// check (no control characters, RFC 5321 lengths); the verification code is the real proof of the address.
+import { domainToASCII } from 'node:url';
+import { hasForbiddenCharacters } from '../text.ts';
 
+/** RFC 5321: a path of at most 256 octets, so 254 for the address; 64 octets for the local part. */
+const MAX_LENGTH = 254;
+const MAX_LOCAL_LENGTH = 64;
+/** Read at all only up to this length: longer input is not an address, and is not normalised. */
+const MAX_INPUT_LENGTH = 320;
+/** No spaces or specials in the local part; ASCII (punycode) domain labels with a dot; deliberately not RFC 5322-complete. */
+const SHAPE = /^[^\s@"<>()[\]\\,;:]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+const octets = (value: string) => Buffer.byteLength(value, 'utf8');
+
+/**
+ * The stored spelling. The domain goes through the WHATWG IDNA mapping (domainToASCII), so "Bücher.example"
+ * and "xn--bcher-kva.example" are one address, and an invalid domain comes back unchanged for isValidEmail to
+ * refuse. A control character is never removed here: `victim\u0000@example.com` must not become a second
+ * spelling of victim@example.com (nodemailer would deliver it there); isValidEmail refuses it.
+ */
 export function normaliseEmail(input: string): string {
-  return input.trim().toLowerCase();
+  if (input.length > MAX_INPUT_LENGTH) return input;
+  const trimmed = input.normalize('NFC').trim();
+  const at = trimmed.lastIndexOf('@');
+  if (at < 1 || hasForbiddenCharacters(trimmed)) return trimmed.toLowerCase();
+  const domain = domainToASCII(trimmed.slice(at + 1));
+  return `${trimmed.slice(0, at).toLowerCase()}@${domain || trimmed.slice(at + 1).toLowerCase()}`;
 }
 
+/** Whether a normalised address may be stored, looked up or mailed. */
 export function isValidEmail(normalised: string): boolean {
-  return normalised.length <= MAX_LENGTH && SHAPE.test(normalised) && !normalised.startsWith('.') && !normalised.includes('..');
+  if (normalised.length > MAX_LENGTH || hasForbiddenCharacters(normalised) || octets(normalised) > MAX_LENGTH) return false;
+  const at = normalised.lastIndexOf('@');
+  const local = normalised.slice(0, at);
+  return at > 0
+    && octets(local) <= MAX_LOCAL_LENGTH
+    && SHAPE.test(normalised)
+    && !local.startsWith('.') && !local.endsWith('.')
+    && !normalised.includes('..');
 }
 
 /** j***@example.com: enough for the member to recognise, little for a shoulder-surfer. */

@@ -31,6 +31,12 @@ export function couponLedgerKey(campaignId: string, useId: string): string {
 }
 
 const isOpen = (campaign: Campaign, at: Date) => !campaign.endedAt && campaign.startsAt <= at && at < campaign.endsAt;
+/** Open now or still to come: a code such a campaign holds is taken for every other partner. */
+const isLive = (campaign: Campaign, at: Date) => !campaign.endedAt && at < campaign.endsAt;
+
+function codeTaken(): DomainError {
+  return new DomainError('conflict', 'this code is in use by another partner\'s open or upcoming campaign; choose another code', { details: { reason: 'code_taken' } });
+}
 
 export class CouponService {
   private readonly repository: CouponsRepository;
@@ -41,11 +47,22 @@ export class CouponService {
     this.loyalty = loyalty;
   }
 
-  createCampaign(input: NewCampaign): Promise<Campaign> {
+  /**
+   * A campaign with one code. Members type codes on the hosted page without naming a partner, so a code held by
+   * another partner's open or upcoming campaign is refused (409): otherwise a partner could squat a rival's
+   * printed code and take its redemptions (the page answers with the first open campaign).
+   */
+  async createCampaign(input: NewCampaign, at = new Date()): Promise<Campaign> {
+    if (await this.heldByOtherPartner(input.code, input.partnerId, at)) throw codeTaken();
     return this.repository.create(input);
   }
 
-  /** A campaign of generated codes, with every code (the only time they are all handed out in one answer). */
+  /**
+   * A campaign of generated codes, with every code (the only time they are all handed out in one answer).
+   * Not checked against other partners code by code: each code has at least MIN_RANDOM_CHARACTERS (40 bits)
+   * drawn by the CSPRNG, so no partner can aim one at another's code, and a later single code that spells
+   * another partner's live generated code is refused by createCampaign.
+   */
   createGeneratedCampaign(input: NewGeneratedCampaign): Promise<{ campaign: Campaign; codes: string[] }> {
     return this.repository.createGenerated(input, () => drawCode(input.codePattern));
   }
@@ -64,7 +81,15 @@ export class CouponService {
     return this.repository.countUses(campaignId);
   }
 
-  update(partnerId: string, id: string, changes: CampaignChanges): Promise<CampaignUpdate> {
+  /**
+   * Changes a campaign. Moving the end of a single-code campaign into the future revives its code, so it is
+   * refused (409) while another partner's open or upcoming campaign holds that code.
+   */
+  async update(partnerId: string, id: string, changes: CampaignChanges, at = new Date()): Promise<CampaignUpdate> {
+    if (changes.endsAt !== undefined && changes.endsAt > at) {
+      const campaign = await this.find(partnerId, id);
+      if (campaign?.code && !campaign.endedAt && await this.heldByOtherPartner(campaign.code, partnerId, at)) throw codeTaken();
+    }
     return this.repository.update(partnerId, id, changes);
   }
 
@@ -137,6 +162,17 @@ export class CouponService {
       }
     }
     return { credited, failed };
+  }
+
+  /** Whether another partner's open or upcoming campaign answers to this code (as its single code or a generated one). */
+  private async heldByOtherPartner(code: string, partnerId: string, at: Date): Promise<boolean> {
+    const [singles, generated] = await Promise.all([this.repository.findAllByCode(code), this.repository.findCodes(code)]);
+    if (singles.some((campaign) => campaign.partnerId !== partnerId && isLive(campaign, at))) return true;
+    for (const found of generated.filter((one) => one.partnerId !== partnerId)) {
+      const campaign = await this.repository.find(found.campaignId);
+      if (campaign && isLive(campaign, at)) return true;
+    }
+    return false;
   }
 
   private async targetOf(generated: GeneratedCode): Promise<CouponTarget | undefined> {

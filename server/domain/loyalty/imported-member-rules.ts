@@ -6,6 +6,7 @@
 // why it is text. Members may type spaces and dashes. Our own member numbers (member-number.ts) are a
 // separate namespace: an imported card number is only ever looked up among imported records.
 import { DomainError } from '../errors.ts';
+import { hasForbiddenCharacters } from '../text.ts';
 import type { NewImportedMember } from './imported-members.repository.ts';
 
 const CARD_NUMBER = /^[0-9]{8,19}$/;
@@ -33,7 +34,9 @@ export function assertValidImportedMember(record: NewImportedMember): void {
   const invalid = (message: string) => new DomainError('invalid_input', `card ${record.cardNumber}: ${message}`);
   if (!CARD_NUMBER.test(record.cardNumber)) throw new DomainError('invalid_input', 'card number must be 8-19 digits');
   if (record.name.length < 1 || record.name.length > MAX_NAME_LENGTH) throw invalid(`name must be 1-${MAX_NAME_LENGTH} characters`);
-  if (record.email !== null && !record.email.includes('@')) throw invalid('email must be an address or null');
+  // Whatever the caller, no control character reaches a store (a NUL was a fault on SQLite).
+  if (hasForbiddenCharacters(record.name)) throw invalid('name must not contain control characters');
+  if (record.email !== null && (!record.email.includes('@') || hasForbiddenCharacters(record.email))) throw invalid('email must be an address or null');
   if (record.phone !== null && !E164.test(record.phone)) throw invalid('phone must be E.164 or null');
   if (!Number.isSafeInteger(record.balance) || record.balance < 0 || record.balance > MAX_IMPORTED_BALANCE) {
     throw invalid(`balance must be a whole number from 0 to ${MAX_IMPORTED_BALANCE}`);

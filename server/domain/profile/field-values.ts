@@ -1,6 +1,7 @@
 // Checks and normalises what a member typed into a profile field; a value either fits or is refused with
 // a message id (no silent truncation).
 import type { ProfileFieldSpec } from '../../../config/profile-fields.ts';
+import { cleanText, hasForbiddenCharacters } from '../text.ts';
 
 export type FieldCheck = { ok: true; value: string } | { ok: false; error: string };
 
@@ -9,8 +10,10 @@ const MIN_AGE = 13;
 const MAX_AGE = 120;
 
 export function checkFieldValue(spec: ProfileFieldSpec, input: string, today = new Date()): FieldCheck {
-  const value = input.trim().replace(/\s+/g, ' ');
+  // NFC first, so a name typed with combining accents is stored as one spelling (server/domain/text.ts).
+  const value = cleanText(input).replace(/\s+/g, ' ');
   if (!value) return { ok: false, error: 'profile.error.empty' };
+  if (hasForbiddenCharacters(value)) return { ok: false, error: `profile.error.${spec.type === 'text' ? 'name' : spec.type}` };
   switch (spec.type) {
     case 'text':
       // Letters in any script, with the marks, spaces, apostrophes, dots and hyphens names use.

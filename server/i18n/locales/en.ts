@@ -161,6 +161,7 @@ export const en = {
   'account.notice.passkey_added': 'Passkey added.',
   'account.notice.passkey_removed': 'Passkey removed.',
   'account.notice.passkey_renamed': 'Passkey renamed.',
+  'account.notice.passkey_name_invalid': 'The name was not changed: use 1 to 64 letters, numbers, spaces or punctuation.',
   'account.notice.app_added': 'Authenticator app added.',
   'account.notice.app_removed': 'Authenticator app removed. Its recovery codes no longer work.',
   'account.notice.codes_regenerated': 'New recovery codes made.',

@@ -36,6 +36,19 @@ describe.each(STORES)('admin API: refused client input (%s)', (store) => {
     expect(Object.keys(result.body!.details!.fields)).toContain(field);
   });
 
+  test.each([
+    ['the account console', 'loyalty-account-console'],
+    ['the reserved prefix', 'loyalty-anything'],
+    ['the reserved prefix in another case', 'Loyalty-Console'],
+    ['the bootstrap admin client', 'test-admin'],
+  ])('a client_id reserved for %s is a 400 that says so, and nothing is created', async (_name, clientId) => {
+    const result = await call('POST', '/admin/clients', { ...webClient, client_id: clientId });
+    expect(result.status).toBe(400);
+    expect(result.body!.error).toBe('invalid_input');
+    expect(result.body!.details!.fields.client_id).toMatch(/reserved/);
+    if (clientId !== 'test-admin') expect((await call('GET', `/admin/clients/${clientId}`)).status).toBe(404);
+  });
+
   test('every unknown field is named', async () => {
     const result = await call('POST', '/admin/clients', { ...webClient, is_admin: true, owner: 'me' });
     expect(result.status).toBe(400);

@@ -30,9 +30,13 @@ describe.each(STORES)('partner API coupons (%s)', (store) => {
     expect(entries.map((e) => e.idempotencyKey).every((key) => key.startsWith('coupon:'))).toBe(true);
   });
 
-  test('refuses a second campaign with the same code for the partner (409), not for another partner', async () => {
-    expect((await campaign(setup.shopToken, { code: 'TWICE-1' })).status).toBe(201);
+  test('refuses a second campaign with the same code for the partner (409), and for another partner while it runs', async () => {
+    const first = await campaign(setup.shopToken, { code: 'TWICE-1' });
+    expect(first.status).toBe(201);
     expect((await campaign(setup.shopToken, { code: 'twice-1' })).status).toBe(409);
+    // Codes are global on the hosted page (test/security/coupon-code.squatting.test.ts); once the shop's ends, it is free.
+    expect((await campaign(setup.cafeToken, { code: 'TWICE-1' })).status).toBe(409);
+    expect((await call('POST', setup.shopToken, `/campaigns/${String(first.body.id)}/end`)).status).toBe(200);
     expect((await campaign(setup.cafeToken, { code: 'TWICE-1' })).status).toBe(201);
   });
 
@@ -76,9 +80,9 @@ describe.each(STORES)('partner API coupons (%s)', (store) => {
       expect([await useCount(created.body.id), await useCount(other.body.id)]).toEqual([1, 0]);
       expect(await balanceOf(member.accountId)).toBe(30);
       // The key is the partner's own: another partner may use the same one for its own request.
-      await campaign(setup.cafeToken, { code: 'RETRY-1' });
+      await campaign(setup.cafeToken, { code: 'RETRY-1-CAFE' });
       const cafeMember = await setup.fixture.memberOf(setup.cafe);
-      expect((await redeem(setup.cafeToken, cafeMember.sub, 'RETRY-1', key)).status).toBe(201);
+      expect((await redeem(setup.cafeToken, cafeMember.sub, 'RETRY-1-CAFE', key)).status).toBe(201);
     });
 
     test('a replay answers as the first time even after the campaign ended; a refused request leaves its key unused', async () => {
