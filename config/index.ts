@@ -29,6 +29,8 @@ export interface Config {
   trustProxy: boolean;
   logLevel: RawConfig['LOG_LEVEL'];
   codeResendCooldownSeconds: number;
+  /** DEFAULT_LOCALE: the language when nothing else chose one (a tag with a catalogue). */
+  defaultLocale: string;
   /** Days security audit events are kept (AUDIT_RETENTION_DAYS). */
   auditRetentionDays: number;
   webauthn: { rpId: string; origins: string[] };
@@ -165,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     trustProxy: raw.TRUST_PROXY,
     logLevel: raw.LOG_LEVEL,
     codeResendCooldownSeconds: raw.CODE_RESEND_COOLDOWN_SECONDS,
+    defaultLocale: raw.DEFAULT_LOCALE,
     auditRetentionDays: raw.AUDIT_RETENTION_DAYS,
     webauthn: Object.freeze(webauthnSettings(raw, issuerText)),
     sms: Object.freeze(sms),

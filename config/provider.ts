@@ -7,6 +7,7 @@ import type { AccountService } from '../server/domain/accounts/account-service.t
 import type { LoyaltyService } from '../server/domain/loyalty/loyalty-service.ts';
 import type { PartnerLinks } from '../server/domain/partners/partner-links.ts';
 import type { ProfileService } from '../server/domain/profile/profile-service.ts';
+import { SUPPORTED_LANGUAGES } from '../server/i18n/locales/index.ts';
 import type { PrivateJwk } from '../server/domain/keys/key-service.ts';
 import { accountConsoleClient } from './account-console-client.ts';
 import { ACR } from './assurance.ts';
@@ -27,7 +28,7 @@ export const CLAIMS = {
   // Userinfo always has them for this scope; the ID token only when the claims parameter asks
   // (oidc-provider's conformIdTokenClaims keeps scope claims out of code-flow ID tokens).
   loyalty: ['member_number', 'tier', 'points_balance', 'favourite_store'],
-  profile: ['given_name', 'family_name', 'birthdate', 'updated_at'],
+  profile: ['given_name', 'family_name', 'birthdate', 'locale', 'updated_at'],
   address: ['address'],
 } as const;
 
@@ -73,6 +74,8 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     cookies: { keys: deps.cookieKeys, long: cookieOptions, short: cookieOptions },
     acrValues: Object.values(ACR),
     claims: { ...CLAIMS },
+    // Every language with a catalogue: relying parties may ask for any of them with ui_locales.
+    discovery: { ui_locales_supported: [...SUPPORTED_LANGUAGES], claims_locales_supported: [...SUPPORTED_LANGUAGES] },
     scopes: ['openid', 'offline_access', ...Object.keys(CLAIMS).filter((s) => s !== 'openid'), REDEEM_SCOPE, ...PARTNER_SCOPES, ADMIN_SCOPE],
     // How and when the member authenticated travels with each access token, so APIs (redemption) can
     // demand a recent strong sign-in (RFC 9470) without a session.

@@ -8,6 +8,7 @@ import type { InteractionDeps } from '../shared/deps.ts';
 import { seeOther } from '../shared/page.ts';
 import { appSettings } from './app-settings.ts';
 import { cardClaimPages } from './card-claim.ts';
+import { languageSettings } from './language-settings.ts';
 import { couponPages } from './coupon.ts';
 import { loadMember, memberOf, requireRecentStrongSignIn } from './member-session.ts';
 import { passkeySettings } from './passkey-settings.ts';
@@ -48,6 +49,7 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.get('/security', member, securityPage(deps));
 
   router.post('/sessions/end-others', ...post, sessions.endOthers);
+  router.post('/language', ...post, languageSettings(deps, options.secure));
 
   router.post('/passkeys/options', ...strongJson, passkeys.options);
   router.post('/passkeys', ...strongJson, passkeys.create);

@@ -12,6 +12,7 @@ import type { BreachedPasswords } from './breached-passwords.ts';
 import { isDisposableEmail } from './disposable-email.ts';
 import { isValidEmail, normaliseEmail } from './email-address.ts';
 import * as messages from './account-emails.ts';
+import { messageLanguage } from '../../i18n/request-language.ts';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './password-hasher.ts';
 import { checkPassword, type PasswordProblem } from './password-policy.ts';
 
@@ -83,7 +84,7 @@ export class AccountService {
 
     let account = await this.deps.accounts.findByEmail(email);
     if (account?.emailVerified) {
-      await this.deps.mailer.send(messages.alreadyRegistered(email));
+      await this.deps.mailer.send(messages.alreadyRegistered(email, await messageLanguage()));
       return { ok: true, accountId: account.id, email, retryAfterSeconds: 0 };
     }
     if (account) {
@@ -112,7 +113,7 @@ export class AccountService {
     if (account.emailVerified) return 0;
     const issued = await this.deps.codes.issue('email_verification', account.id);
     if (!issued.ok) return issued.retryAfterSeconds;
-    await this.deps.mailer.send(messages.verificationCode(account.email, issued.code));
+    await this.deps.mailer.send(messages.verificationCode(account.email, issued.code, await messageLanguage()));
     return 0;
   }
 
@@ -169,7 +170,7 @@ export class AccountService {
     if (!account) return { retryAfterSeconds: 0 };
     const issued = await this.deps.codes.issue('password_reset', account.id);
     if (!issued.ok) return { retryAfterSeconds: issued.retryAfterSeconds };
-    await this.deps.mailer.send(messages.passwordResetCode(account.email, issued.code));
+    await this.deps.mailer.send(messages.passwordResetCode(account.email, issued.code, await messageLanguage()));
     return { retryAfterSeconds: 0 };
   }
 
@@ -218,7 +219,7 @@ export class AccountService {
     const updated = await this.deps.accounts.update(accountId, { ...patch, passwordHash, credentialsChangedAt: new Date() });
     if (!updated) return undefined;
     await this.endAllSessions(accountId);
-    await this.deps.mailer.send(messages.passwordChanged(updated.email));
+    await this.deps.mailer.send(messages.passwordChanged(updated.email, await messageLanguage()));
     return updated;
   }
 
@@ -233,7 +234,7 @@ export class AccountService {
     if (!account?.emailVerified) return { retryAfterSeconds: 0 };
     const issued = await this.deps.codes.issue('sign_in', account.id);
     if (!issued.ok) return { retryAfterSeconds: issued.retryAfterSeconds };
-    await this.deps.mailer.send(messages.signInCode(account.email, issued.code));
+    await this.deps.mailer.send(messages.signInCode(account.email, issued.code, await messageLanguage()));
     return { retryAfterSeconds: 0 };
   }
 
