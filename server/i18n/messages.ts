@@ -1,6 +1,7 @@
 // Message lookup and ICU MessageFormat formatting (plurals, numbers, dates through Intl), falling back to English.
 import { IntlMessageFormat } from 'intl-messageformat';
-import { catalogues, english, getDefaultLanguage, SOURCE_LANGUAGE } from './locales/index.ts';
+import type { Formatters } from 'intl-messageformat';
+import { catalogues, english, getDefaultLanguage, intlLocale, SOURCE_LANGUAGE } from './locales/index.ts';
 import type { MessageId } from './message-ids.ts';
 
 export type { MessageId } from './message-ids.ts';
@@ -10,6 +11,31 @@ export type Translate = (id: string, params?: MessageParams) => string;
 
 // Compiled once per (language, id): parsing is the expensive part, formatting is cheap.
 const compiled = new Map<string, IntlMessageFormat>();
+
+/**
+ * Intl formatters shared by every message, cached by locale and options. Numbers are grouped from four
+ * digits in every language ("1 234" points in Polish too, where CLDR would start at five), so a balance
+ * reads the same way on every page.
+ */
+function cachedFormatters(): Formatters {
+  const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat | Intl.PluralRules>();
+  const key = (kind: string, locales: unknown, options: unknown) => `${kind}\u0000${JSON.stringify(locales)}\u0000${JSON.stringify(options ?? {})}`;
+  function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat | Intl.PluralRules>(id: string, make: () => T): T {
+    let found = cache.get(id) as T | undefined;
+    if (!found) {
+      found = make();
+      cache.set(id, found);
+    }
+    return found;
+  }
+  return {
+    getNumberFormat: (locales, options) => cached(key('n', locales, options), () => new Intl.NumberFormat(locales, { useGrouping: 'always', ...options } as Intl.NumberFormatOptions)),
+    getDateTimeFormat: (locales, options) => cached(key('d', locales, options), () => new Intl.DateTimeFormat(locales, options)),
+    getPluralRules: (locales, options) => cached(key('p', locales, options), () => new Intl.PluralRules(locales, options)),
+  };
+}
+
+const formatters = cachedFormatters();
 
 // Object.hasOwn, not `in` or plain indexing: an id such as 'constructor' must not reach Object.prototype.
 export function hasMessage(id: string): id is MessageId {
@@ -29,7 +55,7 @@ function formatterFor(language: string, id: MessageId): IntlMessageFormat {
     const translated = own && Object.hasOwn(own, id) ? own[id] : undefined;
     const source = translated ?? english[id] ?? id;
     // ignoreTag: '<' in copy is text, never a rich-text tag.
-    format = new IntlMessageFormat(source, translated === undefined ? SOURCE_LANGUAGE : language, undefined, { ignoreTag: true });
+    format = new IntlMessageFormat(source, intlLocale(translated === undefined ? SOURCE_LANGUAGE : language), undefined, { ignoreTag: true, formatters });
     compiled.set(key, format);
   }
   return format;

@@ -48,6 +48,17 @@ export const SUPPORTED_LANGUAGES: readonly string[] = Object.freeze([
 
 export const english: Catalogue = catalogues.get(SOURCE_LANGUAGE) ?? {};
 
+/**
+ * The Intl locale that writes numbers and dates for a catalogue, when it is not the tag itself. Spanish is
+ * served as one catalogue, `es`, written for Latin America: its numbers and dates follow es-419 ("1,234"),
+ * not Spain's es ("1234", "1.234"). A new language needs an entry only for the same kind of choice.
+ */
+const INTL_LOCALES: Readonly<Record<string, string>> = { es: 'es-419' };
+
+export function intlLocale(tag: string): string {
+  return INTL_LOCALES[tag] ?? tag;
+}
+
 let defaultLanguage = SOURCE_LANGUAGE;
 
 /** DEFAULT_LOCALE, set once at boot (config/schema.ts has already checked it is supported). */
