@@ -72,19 +72,16 @@ export function languageOf(ctx: Context, extra: { uiLocales?: unknown; saved?: s
 }
 
 /**
- * Where the switcher's links point: this page (GET, its query kept) or, after a POST, the GET page of the
- * same flow, since a POST-only URL would answer 404. Always a same-origin path (leading slashes collapsed).
+ * Where the switcher's links point: this page or, after a POST, the GET page of the same flow (a POST-only
+ * URL would answer 404). The query is dropped: reflecting it would put request parameters (a refused
+ * redirect URI, say) into links on our page. Always a same-origin path (leading slashes collapsed).
  */
 export function switchBase(ctx: Context): string {
-  const isGet = ctx.method === 'GET' || ctx.method === 'HEAD';
   let pathname = `/${ctx.path.replace(/^\/+/, '')}`;
-  const query = new URLSearchParams(isGet ? ctx.querystring : '');
-  query.delete(PICK_PARAM);
-  if (!isGet) {
+  if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
     const uid = /^\/interaction\/([^/]+)/.exec(pathname)?.[1];
     if (uid) pathname = `/interaction/${uid}`;
     else if (/^\/account(?:\/|$)/i.test(pathname)) pathname = '/account/security';
   }
-  const rest = query.toString();
-  return `${pathname}?${rest ? `${rest}&` : ''}${PICK_PARAM}=`;
+  return `${pathname}?${PICK_PARAM}=`;
 }
