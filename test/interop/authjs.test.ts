@@ -5,11 +5,24 @@
 // the session the site reads.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Auth, type AuthConfig } from '@auth/core';
 import { adminCreate, memberSignsUpThrough } from '../support/interop.ts';
 import { UserAgent } from '../support/member.ts';
 import { useMemberServer } from '../support/suite.ts';
 import { STORES } from '../support/test-server.ts';
+
+/**
+ * The part of @auth/core's API this recipe uses, typed here: its own declarations pull in preact's JSX types,
+ * which reference the DOM lib and would change global types (streams, fetch) for the whole project.
+ */
+interface AuthConfig {
+  basePath: string;
+  trustHost: boolean;
+  secret: string;
+  providers: Array<Record<string, unknown>>;
+  callbacks?: { redirect?: () => string };
+}
+const AUTH_CORE = '@auth/core';
+const { Auth } = (await import(AUTH_CORE)) as { Auth: (request: Request, config: AuthConfig) => Promise<Response> };
 
 /** A Fetch API Request for a Node request (what Auth.js framework adapters do). */
 async function toRequest(req: IncomingMessage, origin: string): Promise<Request> {

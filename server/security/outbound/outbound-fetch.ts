@@ -8,6 +8,8 @@ import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
+// undici's own stream type, so the piped body is what its Response takes.
+import { TransformStream } from 'node:stream/web';
 import { Agent, buildConnector, fetch as undiciFetch, Response as UndiciResponse } from 'undici';
 import { classifyAddress } from './special-use-addresses.ts';
 
