@@ -26,6 +26,7 @@ export interface OutboundPolicy {
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
+const PARTNER_TIMEOUT_MS = 2500;
 /** A JWKS, a sector identifier list or a logout answer is a few kB; 256 KiB is far past any honest one. */
 const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024;
 /** How long a registration check waits for DNS before deciding without it (delivery is checked again anyway). */
@@ -36,7 +37,8 @@ const REGISTRATION_DNS_WAIT_MS = 3000;
  * only outside production (a developer's receiver on localhost), https only in production.
  */
 export function partnerTargets(production: boolean): OutboundPolicy {
-  return { name: 'partner', allowLoopback: !production, requireHttps: production, timeoutMs: DEFAULT_TIMEOUT_MS, maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES };
+  // 2.5 s, as oidc-provider's own default: end_session makes the member wait for its deliveries.
+  return { name: 'partner', allowLoopback: !production, requireHttps: production, timeoutMs: PARTNER_TIMEOUT_MS, maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES };
 }
 
 /**
