@@ -60,6 +60,8 @@ describe('outbound requests: what the guard refuses', () => {
     const prod = createOutboundClient(production);
     expect(await outcome(dev.fetch('http://[::ffff:10.0.0.1]/'))).toBe('special_use_address');
     expect(await outcome(dev.fetch('http://[::ffff:a9fe:a9fe]/'))).toBe('special_use_address');
+    // The deprecated IPv4-compatible form (::127.0.0.1) is refused outright.
+    expect(await outcome(dev.fetch('http://[::7f00:1]/'))).toBe('special_use_address');
     expect(await outcome(prod.fetch('https://[::ffff:127.0.0.1]/'))).toBe('loopback_address');
     expect(await outcome(dev.fetch(`http://[::ffff:127.0.0.1]:${port}/plain`))).toBe('allowed 200');
     await Promise.all([dev.close(), prod.close()]);

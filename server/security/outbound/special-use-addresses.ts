@@ -31,7 +31,8 @@ for (const [network, prefix] of [
   ['240.0.0.0', 4], // reserved, broadcast
 ] as const) specialUse.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [
-  ['::', 128], // unspecified
+  ['::', 96], // unspecified, and IPv4-compatible addresses (::a.b.c.d, deprecated) that some stacks still map
+  ['::ffff:0:0:0', 96], // IPv4-translated
   ['64:ff9b::', 96], // NAT64: embeds an IPv4 address we would not check otherwise
   ['64:ff9b:1::', 48], // local-use NAT64
   ['100::', 64], // discard-only
