@@ -5,7 +5,9 @@
 // targets are refused after DNS resolution, redirects are never followed, loopback only outside production.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createOutboundClient, OutboundRequestRefused, partnerTargets, type Resolve } from '../../server/security/outbound/outbound-fetch.ts';
+import pino from 'pino';
+import { createOutboundClient, operatorTargets, OutboundRequestRefused, partnerTargets, type Resolve } from '../../server/security/outbound/outbound-fetch.ts';
+import { createWebhookSmsSender } from '../../server/sms/webhook-sms-sender.ts';
 import { signedInMember } from '../support/account.ts';
 import { startLogoutReceiver, type LogoutReceiver } from '../support/logout-receiver.ts';
 import { signIn, type UserAgent } from '../support/member.ts';
@@ -110,6 +112,16 @@ describe('outbound requests: what the guard refuses', () => {
     expect(await outcome(prod.fetch('http://partner.example/backchannel'))).toBe('scheme');
     expect(await outcome(dev.fetch('file:///etc/passwd'))).toBe('scheme');
     await Promise.all([dev.close(), prod.close()]);
+  });
+
+  test('the SMS webhook goes through the same guard: a private address is refused, a loopback relay is fine', async () => {
+    const outbound = createOutboundClient(operatorTargets(true));
+    const secret = 's'.repeat(40);
+    const internal = createWebhookSmsSender({ url: 'https://10.20.30.40/sms', secret, logger: pino({ level: 'silent' }), outbound });
+    await expect(internal.send({ to: '+447700900123', text: 'code 123456' })).rejects.toThrow(/refused: 10\.20\.30\.40 is a private, link-local or special-use address/);
+    const relay = createWebhookSmsSender({ url: `${base}/sms`, secret, logger: pino({ level: 'silent' }), outbound });
+    await expect(relay.send({ to: '+447700900123', text: 'code 123456' })).resolves.toBeUndefined();
+    await outbound.close();
   });
 
   test('an answer larger than the policy allows is not read', async () => {
