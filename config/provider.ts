@@ -8,6 +8,7 @@ import type { LoyaltyService } from '../server/domain/loyalty/loyalty-service.ts
 import type { PartnerLinks } from '../server/domain/partners/partner-links.ts';
 import type { ProfileService } from '../server/domain/profile/profile-service.ts';
 import type { PrivateJwk } from '../server/domain/keys/key-service.ts';
+import type { OutboundClient, OutboundInit } from '../server/security/outbound/outbound-fetch.ts';
 import { accountConsoleClient } from './account-console-client.ts';
 import { ACR } from './assurance.ts';
 import { interactionPolicy } from './interaction-policy.ts';
@@ -62,6 +63,8 @@ export interface ProviderDeps {
   partnerLinks: PartnerLinks;
   /** For the step-up policy: phr is reachable only for members with a passkey. */
   hasPasskey(accountId: string): Promise<boolean>;
+  /** The SSRF-safe client for URLs clients registered (back-channel logout, jwks_uri, sector_identifier_uri). */
+  outbound: Pick<OutboundClient, 'fetch'>;
   logger: Logger;
 }
 
@@ -69,6 +72,10 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
   const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: deps.production, signed: true };
   return {
     adapter: deps.adapter,
+    // Every request oidc-provider makes goes through our outbound client: its own guard (the `dispatcher` it
+    // puts in `init`, ignored here) cannot be set up under jest's VM modules, so tests ran unguarded, and it
+    // refuses loopback receivers even in development. Ours: loopback outside production only, never private.
+    fetch: (input, init) => deps.outbound.fetch(input instanceof URL || typeof input === 'string' ? input : input.url, init as OutboundInit),
     jwks: { keys: deps.jwks as unknown as NonNullable<Configuration['jwks']>['keys'] },
     cookies: { keys: deps.cookieKeys, long: cookieOptions, short: cookieOptions },
     acrValues: Object.values(ACR),

@@ -131,6 +131,16 @@ export const settings = {
     description: 'Days the security audit log (sign-ins, blocks, factor changes, admin actions) is kept; older events are deleted once a day.',
     defaultText: '400',
   },
+  BACKCHANNEL_LOGOUT_RETRY_SECONDS: {
+    schema: z
+      .string()
+      .regex(/^\d{1,4}(\.\d{1,3})?(,\d{1,4}(\.\d{1,3})?){0,4}$/, 'expected up to 5 comma-separated numbers of seconds, such as 10,50')
+      .transform((value) => value.split(',').map(Number))
+      .refine((delays) => delays.every((delay) => delay <= 3600), 'expected each wait to be at most 3600 seconds')
+      .default([10, 50]),
+    description: 'Waits between the tries of a back-channel logout delivery that failed (comma-separated seconds): each failure is audited (backchannel_logout.failed) and, after the last, the delivery is given up. The default tries three times over about a minute.',
+    defaultText: '10,50',
+  },
   CODE_RESEND_COOLDOWN_SECONDS: {
     schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number').min(0, 'expected 0-3600').max(3600, 'expected 0-3600').default(60),
     description: 'Minimum wait before a one-time code can be sent again to the same account.',

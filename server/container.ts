@@ -37,6 +37,7 @@ import { createRangeBreachedPasswords } from './passwords/range-breached-passwor
 import { deleteUnverifiedAccounts } from './domain/accounts/unverified-cleanup.ts';
 import { deriveKey } from './security/crypto.ts';
 import { BackchannelLogout } from './sessions/backchannel-logout.ts';
+import { createOutboundClient, operatorTargets, partnerTargets, type OutboundClient } from './security/outbound/outbound-fetch.ts';
 import { memoizeClientLookups } from './oidc/client-lookup-memo.ts';
 import { useTimeOrderedTokenIds } from './oidc/time-ordered-token-ids.ts';
 
@@ -57,8 +58,10 @@ export interface Container {
   interactions: InteractionDeps;
   /** The risk engine (sign-in step-up is in interactions; redemptions use it too). */
   risk: RiskEngine;
-  /** Back-channel logout for the sessions the account service ends itself. */
+  /** Back-channel logout for the sessions the account service ends itself, and retries of failed deliveries. */
   backchannelLogout: BackchannelLogout;
+  /** SSRF-safe HTTP: `partners` for URLs clients registered, `operator` for URLs set in the environment. */
+  outbound: { partners: OutboundClient; operator: OutboundClient };
   close(): Promise<void>;
 }
 
@@ -100,9 +103,9 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 }
 
 /** The SMS provider webhook when configured; the dev outbox outside production; else none (no SMS offered). */
-function createSmsSender(config: Readonly<Config>, logger: Logger): SmsSender | undefined {
+function createSmsSender(config: Readonly<Config>, logger: Logger, outbound: OutboundClient): SmsSender | undefined {
   const { webhookUrl, webhookSecret } = config.sms;
-  if (webhookUrl && webhookSecret) return createWebhookSmsSender({ url: webhookUrl, secret: webhookSecret, logger });
+  if (webhookUrl && webhookSecret) return createWebhookSmsSender({ url: webhookUrl, secret: webhookSecret, logger, outbound });
   return config.sms.enabled ? createOutboxSmsSender(config.dataDir, logger) : undefined;
 }
 
@@ -110,6 +113,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
   const logger = options.logger ?? createLogger(config);
   // Client secrets are sealed at rest under their own key (issue 14 item 12).
   const storage = await openStorage({ dataDir: config.dataDir, mongodbUri: config.mongodbUri, clientSecretKey: deriveKey(config.keyEncryptionKey, 'client-secrets') });
+  const outbound = { partners: createOutboundClient(partnerTargets(config.env === 'production')), operator: createOutboundClient(operatorTargets(config.env === 'production')) };
   try {
     const kek = config.keyEncryptionKey;
     const mailer = options.mailer
@@ -119,12 +123,12 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const profiles = new ProfileService(storage.profiles, config.profileFields);
     const coupons = new CouponService(storage.coupons, loyalty);
     const partnerLinks = new PartnerLinks(storage.partners, deriveKey(kek, 'pairwise-subjects'));
-    const breached = config.attackProtection.pwnedPasswordsUrl ? createRangeBreachedPasswords(config.attackProtection.pwnedPasswordsUrl, logger) : undefined;
-    const backchannelLogout = new BackchannelLogout();
-    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout });
+    const breached = config.attackProtection.pwnedPasswordsUrl ? createRangeBreachedPasswords(config.attackProtection.pwnedPasswordsUrl, logger, undefined, outbound.operator) : undefined;
     const audit = new AuditLog({ repository: storage.audit, logger, cursorKey: deriveKey(kek, 'audit-cursors') });
+    const backchannelLogout = new BackchannelLogout({ audit, logger, retryDelaysMs: config.backchannelLogoutRetrySeconds.map((seconds) => seconds * 1000) });
+    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout });
     const protection = await createAttackProtection({ config, storage, mailer, events: audit, logger });
-    const sms = protection.guardSms(createSmsSender(config, logger));
+    const sms = protection.guardSms(createSmsSender(config, logger, outbound.operator));
     const host = new URL(config.issuer).host;
 
     await ensureBootstrapAdminClient(storage.clients, config.bootstrapAdmin);
@@ -152,6 +156,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       partnerLinks,
       profiles,
       hasPasskey: (accountId) => passkeys.hasPasskey(accountId),
+      outbound: outbound.partners,
       logger,
     }));
     provider.proxy = config.trustProxy;
@@ -161,8 +166,12 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     provider.maxIpsCount = 1;
     backchannelLogout.attach(provider);
     provider.on('server_error', (ctx, error) => logger.error({ err: error, requestId: ctx.state.requestId }, 'oidc-provider server error'));
-    // end_session's deliveries and ours (BackchannelLogout) alike; ctx is undefined for ours.
-    provider.on('backchannel.error', (_ctx, error, client) => logger.warn({ err: error, clientId: client?.clientId }, 'back-channel logout delivery failed'));
+    // end_session's deliveries fail here once (it does not retry): audited, then retried in the background.
+    // Ours (BackchannelLogout, ctx undefined) retry and audit by themselves and emit this only when they give up.
+    provider.on('backchannel.error', (ctx, error, client, accountId, sid) => {
+      if (ctx && client) backchannelLogout.retryFailed(client.clientId, accountId, sid, error);
+      else logger.warn({ err: error, clientId: client?.clientId }, 'back-channel logout delivery failed');
+    });
 
     const interactions: InteractionDeps = {
       provider,
@@ -237,16 +246,20 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       interactions,
       risk: protection.risk,
       backchannelLogout,
+      outbound,
       async close() {
         clearInterval(sweeper);
-        // Logout tokens already on their way get to finish (each is bounded by oidc-provider's HTTP timeout).
-        await backchannelLogout.settled();
+        // Logout tokens already on their way get to finish (each bounded by the outbound timeout); retries
+        // still waiting for their turn are dropped, and audited as such.
+        await backchannelLogout.stop();
         await mailer.close();
         await sms?.close();
+        await Promise.all([outbound.partners.close(), outbound.operator.close()]);
         await storage.close();
       },
     };
   } catch (error) {
+    await Promise.all([outbound.partners.close(), outbound.operator.close()]);
     await storage.close();
     throw error;
   }

@@ -111,7 +111,8 @@ const auditEvent = {
       type: 'object',
       maxProperties: 20,
       additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
-      description: 'Flat values (never passwords, codes, tokens or secrets); for admin.action: status, admin_client_id, request_id.',
+      description: 'Flat values (never passwords, codes, tokens or secrets); for admin.action: status, admin_client_id, request_id; '
+        + 'for backchannel_logout.failed: client_id, attempt (1-based), final (true when no retry follows), error (http_503, timeout, redirect, special_use_address, ...).',
     },
   },
 };
@@ -288,7 +289,8 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           operationId: 'listAuditEvents',
           summary: 'Query the security audit log, newest first',
-          description: 'Sign-in outcomes, blocks, unlocks, factor changes, redemptions and admin actions. Unknown parameters are refused, '
+          description: 'Sign-in outcomes, blocks, unlocks, factor changes, redemptions, admin actions and failed back-channel logout deliveries '
+            + '(`?type=backchannel_logout.failed`: one event per failed try, details client_id, attempt, final). Unknown parameters are refused, '
             + 'so a misspelt filter never widens the answer. Events are kept AUDIT_RETENTION_DAYS days (400 by default).',
           parameters: [
             { name: 'account_id', in: 'query', schema: { type: 'string', minLength: 1, maxLength: 200 }, description: 'Only events of this account' },

@@ -9,6 +9,7 @@ import type { ClientsRepository } from '../domain/clients/clients.repository.ts'
 import { DomainError } from '../domain/errors.ts';
 import type { ImportedMembersRepository } from '../domain/loyalty/imported-members.repository.ts';
 import type { PartnersRepository } from '../domain/partners/partners.repository.ts';
+import type { OutboundClient } from '../security/outbound/outbound-fetch.ts';
 import { auditHandlers } from './audit-handlers.ts';
 import { clientHandlers } from './client-handlers.ts';
 import { importedMemberHandlers } from './imported-member-handlers.ts';
@@ -27,6 +28,8 @@ export interface AdminDeps {
   logger: Logger;
   /** Admin changes are recorded here; the audit events route reads it. */
   audit: AuditLog;
+  /** Checks the URIs a client registers that this server will call (back-channel logout, jwks_uri, ...). */
+  outbound: Pick<OutboundClient, 'targetProblem'>;
 }
 
 /**

@@ -24,6 +24,7 @@ const TYPES = {
   'sms.blocked': true,
   'sms.budget_exceeded': true,
   'admin.action': true,
+  'backchannel_logout.failed': true,
 } as const satisfies Record<AuditEventType, true>;
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = Object.freeze(Object.keys(TYPES) as AuditEventType[]);

@@ -16,7 +16,9 @@ export type AuditEventType =
   | 'redemption'
   | 'sms.blocked'
   | 'sms.budget_exceeded'
-  | 'admin.action';
+  | 'admin.action'
+  /** One failed try of a back-channel logout delivery (details: client_id, attempt, final, error). */
+  | 'backchannel_logout.failed';
 
 /**
  * Small flat values only: the log never holds passwords, codes, tokens or message texts. Keys are
