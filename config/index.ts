@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type AttackProtection, attackProtection, attackProtectionProblems } from './attack-protection.ts';
+import { dataDirProblem } from './data-dir.ts';
 import { KNOWN_FIELDS, parseProfileFields, type ProfileFieldSpec } from './profile-fields.ts';
 import { configSchema, decodeKey, type RawConfig } from './schema.ts';
 import { ensurePrivateDir, restrictFile } from '../server/security/private-files.ts';
@@ -18,6 +19,8 @@ export interface Config {
   env: RawConfig['NODE_ENV'];
   port: number;
   host: string;
+  /** Longest a client may take to send one request, headers and body (REQUEST_TIMEOUT_SECONDS), in ms. */
+  requestTimeoutMs: number;
   /** Without trailing slash. */
   issuer: string;
   dataDir: string;
@@ -149,12 +152,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   }
 
   const dataDir = resolve(raw.DATA_DIR);
+  if (usesDataDir(raw)) {
+    const problem = dataDirProblem(dataDir);
+    if (problem) throw new ConfigError(problem);
+  }
   const keyEncryptionKey = raw.KEY_ENCRYPTION_KEY ? (decodeKey(raw.KEY_ENCRYPTION_KEY) as Buffer) : developmentKey(dataDir);
 
   return Object.freeze({
     env: raw.NODE_ENV,
     port: raw.PORT,
     host: raw.HOST,
+    requestTimeoutMs: raw.REQUEST_TIMEOUT_SECONDS * 1000,
     issuer: issuerText,
     dataDir,
     mongodbUri: raw.MONGODB_URI,
@@ -176,6 +184,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     // 10 minutes: long enough to fill a sign-up form at leisure, short enough that a stock of solved challenges goes stale.
     botChallenge: Object.freeze({ difficulty: raw.BOT_CHALLENGE_DIFFICULTY, ttlSeconds: 600 }),
   });
+}
+
+/** DATA_DIR holds the SQLite store, generated dev secrets and the dev outboxes; with none of them it is never touched. */
+function usesDataDir(raw: RawConfig): boolean {
+  const devSmsOutbox = !raw.SMS_WEBHOOK_URL && raw.NODE_ENV !== 'production';
+  return !raw.MONGODB_URI || !raw.KEY_ENCRYPTION_KEY || !raw.SMTP_URL || devSmsOutbox;
 }
 
 /** The declared profile fields, or every known field asked only when a client requires it. */

@@ -62,6 +62,11 @@ export const settings = {
     description: 'Directory of the embedded SQLite store, the dev outbox and generated dev secrets.',
     defaultText: './data',
   },
+  REQUEST_TIMEOUT_SECONDS: {
+    schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number').min(1, 'expected 1-300').max(300, 'expected 1-300').default(30),
+    description: 'Longest a client may take to send one whole request (headers and body); a slower one gets 408 and its connection is closed, so slow senders cannot hold connections for Node\'s default 300 s.',
+    defaultText: '30',
+  },
   MONGODB_URI: {
     schema: url(['mongodb:', 'mongodb+srv:']).optional(),
     description: 'When set, store everything in MongoDB (replica set or sharded cluster) instead of SQLite.',

@@ -1,5 +1,5 @@
 // The HTTP application: oidc-provider's Koa app with our middleware in front, in this order:
-// request context → security headers → error handler → our routers by path prefix (health, static, admin API,
+// connection close → request context → security headers → error handler → our routers by path prefix (health, static, admin API,
 // hosted pages, member and partner APIs) → protocol.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -14,6 +14,7 @@ import { memberApiRouter } from './member-api/router.ts';
 import { partnerApiRouter } from './partner-api/router.ts';
 import type { Container } from './container.ts';
 import { healthRouter } from './health.ts';
+import { connectionClose } from './middleware/koa-connection-close.ts';
 import { errorHandler } from './middleware/koa-error-handler.ts';
 import { metadataCacheControl } from './middleware/koa-metadata-cache.ts';
 import { pinOriginToIssuer } from './middleware/pin-origin.ts';
@@ -73,6 +74,7 @@ export function buildApp(container: Container): App {
   let shuttingDown = false;
 
   // provider.use() inserts middleware ahead of oidc-provider's own routes.
+  provider.use(connectionClose(() => shuttingDown));
   provider.use(requestContext(logger, config.trustProxy));
   provider.use(securityHeaders(config.env === 'production'));
   provider.use(errorHandler(logger));
@@ -88,7 +90,7 @@ export function buildApp(container: Container): App {
   const memberApi = memberApiRouter({ provider, accounts: container.accounts, loyalty: container.loyalty, risk: container.risk, events: container.audit });
   const partnerApi = partnerApiRouter({ provider, issuer: config.issuer, jwks: container.jwks, accounts: container.accounts, loyalty: container.loyalty, links: container.partnerLinks, coupons: container.coupons, rateLimits: storage.rateLimits });
   provider.use(byPathPrefix([
-    [HEALTH_PATHS, [healthRouter(storage, () => shuttingDown).routes()]],
+    [HEALTH_PATHS, [healthRouter(storage, () => shuttingDown, logger).routes()]],
     [STATIC_PATHS, [staticAssets(fileURLToPath(new URL('../public', import.meta.url)), '/static/', browserLibraries())]],
     [ADMIN_PATHS, [admin.routes(), admin.allowedMethods()]],
     [INTERACTION_PATHS, [interactionRouter(container.interactions).routes()]],

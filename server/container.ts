@@ -66,7 +66,7 @@ export interface Container {
 }
 
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
-/** A post waits at most 15 s for a pending claim (adapters/mongo/loyalty.ts); five minutes is far past that. */
+/** A retried post settles a pending claim after 5 s (adapters/mongo/loyalty.ts); this sweep is for keys nobody retries. */
 const LEDGER_RECOVERY_AGE_MS = 5 * 60 * 1000;
 /** Audit retention runs on the first sweep after boot, then once a day (each instance; deleting twice is harmless). */
 const AUDIT_RETENTION_INTERVAL_MS = 24 * 60 * 60 * 1000;

@@ -381,4 +381,14 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX coupon_uses_uncredited ON coupon_uses (created_at) WHERE kind = 'total' AND credited_at IS NULL;
     `,
   },
+  {
+    version: 15,
+    // One row every instance upserts for the readiness write probe (Storage.canWrite): proves the file takes writes.
+    sql: `
+      CREATE TABLE health_probe (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        checked_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
