@@ -121,12 +121,10 @@ export class MongoCouponsRepository implements CouponsRepository {
   /**
    * Checked against the uses taken, written, then the uses counted again: a use that read the old limit and took
    * a slot before the write is seen by the second count (its own re-read after its slot sees the write
-   * otherwise, see coupon-uses.ts), and a lowering it undercut is undone and refused.
-   */
-  /**
-   * An end moved past `at` claims the code again (renewing the campaign's own claim, or taking over a stale one)
-   * before it is written, so it is refused while another partner holds the code; an end moved to `at` or before
-   * gives the claim back once written.
+   * otherwise, see coupon-uses.ts), and a lowering it undercut is undone and refused. An end moved past `at`
+   * claims the code again before it is written (renewing the campaign's own claim, or taking over a stale one),
+   * so it is refused while another partner holds the code; an end moved to `at` or before gives the claim back
+   * once written.
    */
   async update(partnerId: string, id: string, changes: CampaignChanges, at = new Date()): Promise<CampaignUpdate> {
     const campaign = await this.find(id);
