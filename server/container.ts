@@ -29,6 +29,7 @@ import type { Mailer } from './domain/mail/mailer.ts';
 import type { Storage } from './domain/storage.ts';
 import { createOutboxMailer } from './mail/outbox-mailer.ts';
 import { createSmtpMailer } from './mail/smtp-mailer.ts';
+import { DeliveryQueue, queuedMailer, queuedSmsSender } from './mail/delivery-queue.ts';
 import { Csrf } from './middleware/koa-csrf.ts';
 import { createAttackProtection } from './security/attack-protection.ts';
 import { BotChallenge } from './security/bot-challenge/bot-challenge.ts';
@@ -45,6 +46,8 @@ export interface Container {
   logger: Logger;
   storage: Storage;
   mailer: Mailer;
+  /** Email and SMS wait here to go out after the response (drained by close()). */
+  deliveries: DeliveryQueue;
   accounts: AccountService;
   loyalty: LoyaltyService;
   partnerLinks: PartnerLinks;
@@ -111,9 +114,17 @@ export async function createContainer(config: Readonly<Config>, options: { logge
   const storage = await openStorage({ dataDir: config.dataDir, mongodbUri: config.mongodbUri });
   try {
     const kek = config.keyEncryptionKey;
-    const mailer = options.mailer
-      ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.smtpFrom) : createOutboxMailer(config.dataDir, config.smtpFrom, logger));
-    const codes = new CodeService(storage.codes, deriveKey(kek, 'one-time-codes'), config.codeResendCooldownSeconds);
+    // Every message goes out after the response: its cost must not tell a member from a stranger (issue 14 item 6).
+    const deliveries = new DeliveryQueue(logger);
+    const mailer = queuedMailer(options.mailer
+      ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.smtpFrom) : createOutboxMailer(config.dataDir, config.smtpFrom, logger)), deliveries);
+    const audit = new AuditLog({ repository: storage.audit, logger, cursorKey: deriveKey(kek, 'audit-cursors') });
+    const codes = new CodeService(storage.codes, deriveKey(kek, 'one-time-codes'), config.codeResendCooldownSeconds, undefined, {
+      store: storage.rateLimits,
+      codesPerDay: config.attackProtection.codes.perAccountPerDay,
+      failuresPerDay: config.attackProtection.codes.failuresPerAccountPerDay,
+      events: audit,
+    });
     const loyalty = new LoyaltyService(storage.loyalty);
     const profiles = new ProfileService(storage.profiles, config.profileFields);
     const coupons = new CouponService(storage.coupons, loyalty);
@@ -121,9 +132,9 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const breached = config.attackProtection.pwnedPasswordsUrl ? createRangeBreachedPasswords(config.attackProtection.pwnedPasswordsUrl, logger) : undefined;
     const backchannelLogout = new BackchannelLogout();
     const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout });
-    const audit = new AuditLog({ repository: storage.audit, logger, cursorKey: deriveKey(kek, 'audit-cursors') });
     const protection = await createAttackProtection({ config, storage, mailer, events: audit, logger });
-    const sms = protection.guardSms(createSmsSender(config, logger));
+    const direct = createSmsSender(config, logger);
+    const sms = protection.guardSms(direct && queuedSmsSender(direct, deliveries));
     const host = new URL(config.issuer).host;
 
     await ensureBootstrapAdminClient(storage.clients, config.bootstrapAdmin);
@@ -226,6 +237,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       logger,
       storage,
       mailer,
+      deliveries,
       accounts,
       loyalty,
       partnerLinks,
@@ -240,6 +252,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         clearInterval(sweeper);
         // Logout tokens already on their way get to finish (each is bounded by oidc-provider's HTTP timeout).
         await backchannelLogout.settled();
+        // Codes and notices already promised to members go out before the store closes (their failure hooks use it).
+        await deliveries.drain();
         await mailer.close();
         await sms?.close();
         await storage.close();
