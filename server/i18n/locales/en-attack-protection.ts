@@ -7,6 +7,7 @@ export const enAttackProtection = {
   'error.blocked.codes': 'You asked for too many codes in a short time.',
   'code.too_many_codes': 'Too many codes were sent for this today, so we paused sending new ones.',
   'code.too_many_tries': 'Too many wrong codes were entered for this today, so we paused checking codes.',
+  'device.error.session': 'This page has expired. Open the device page again and enter the code shown on the device.',
   'error.blocked.device_code': 'Too many device codes were tried from your connection or browser, so we paused checking them.',
   'error.blocked.help': 'You can still sign in with a passkey, or reset your password if you forgot it. Devices you signed in on before are not affected.',
   'login.error.challenge': 'For your security we need to check this browser first. Keep this page open for a moment, then sign in again.',
