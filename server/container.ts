@@ -31,6 +31,7 @@ import { createOutboxMailer } from './mail/outbox-mailer.ts';
 import { createSmtpMailer } from './mail/smtp-mailer.ts';
 import { DeliveryQueue, queuedMailer, queuedSmsSender } from './mail/delivery-queue.ts';
 import { Csrf } from './middleware/koa-csrf.ts';
+import { currentRequest } from './middleware/request-scope.ts';
 import { createAttackProtection } from './security/attack-protection.ts';
 import { BotChallenge } from './security/bot-challenge/bot-challenge.ts';
 import type { RiskEngine } from './security/risk/risk-engine.ts';
@@ -125,7 +126,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       store: storage.rateLimits,
       codesPerDay: config.attackProtection.codes.perAccountPerDay,
       failuresPerDay: config.attackProtection.codes.failuresPerAccountPerDay,
-      events: audit,
+      // Who spent the budget, from the request that did (the domain service knows no requests).
+      events: { record: (event) => audit.record({ ip: currentRequest()?.ip ?? null, userAgent: currentRequest()?.userAgent ?? null, ...event }) },
     });
     const loyalty = new LoyaltyService(storage.loyalty);
     const profiles = new ProfileService(storage.profiles, config.profileFields);
