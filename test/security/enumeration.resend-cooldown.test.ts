@@ -86,4 +86,38 @@ describe.each(STORES)('asking twice within the resend wait (%s)', (store) => {
     expect(sink.countFor(unknown)).toBe(0);
     expect(knownSecond.page.body).toContain('Wait a little');
   });
+
+  test('sign-up: a member\'s address and a new one get the same answers, first and second', async () => {
+    const flow: Flow = { link: '/register', action: '/register', field: 'email', mask: maskEmail };
+    const known = await emailMember('cooldown-signup-known');
+    const unknown = uniqueEmail('cooldown-signup-new');
+    const signUpTwice = async (email: string) => {
+      const ua = new UserAgent(fx.server.url);
+      const form = await followLink(ua, await openLoginPage(ua, (await authorizationRequest(fx.config)).url), '/register');
+      const { action, hidden } = findForm(form.body, '/register');
+      const post = (email: string) => ua.request(new URL(action, form.url).href, { form: { ...hidden, email, password: 'correct horse battery staple' } });
+      const answers: Answer[] = [];
+      for (let i = 0; i < 2; i += 1) {
+        const response = await post(email);
+        const page = await ua.follow(response.headers.get('location') ?? response.url);
+        answers.push({
+          status: response.status,
+          location: response.headers.get('location')?.replace(/\/interaction\/[^/]+/, '/interaction/UID') ?? null,
+          headers: [...response.headers.keys()].sort(),
+          cookies: response.headers.getSetCookie().map((line) => line.split('=')[0]!).sort(),
+          page: { status: page.status, body: normalise(page.body, email, flow) },
+        });
+      }
+      return answers;
+    };
+    const [knownFirst, knownSecond] = await signUpTwice(known);
+    const [unknownFirst, unknownSecond] = await signUpTwice(unknown);
+    expect(unknownFirst).toEqual(knownFirst);
+    expect(unknownSecond).toEqual(knownSecond);
+    expect(knownSecond!.page.body).toContain('Wait a little');
+    // The member was told once (the second sign-up within the wait mailed nothing), the new address got one code.
+    await fx.server.container.deliveries.drain();
+    expect(fx.sink.countFor(known)).toBe(2);
+    expect(fx.sink.countFor(unknown)).toBe(1);
+  });
 });

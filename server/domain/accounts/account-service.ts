@@ -84,8 +84,11 @@ export class AccountService {
 
     let account = await this.deps.accounts.findByEmail(email);
     if (account?.emailVerified) {
-      await this.deps.mailer.send(messages.alreadyRegistered(email));
-      return { ok: true, accountId: account.id, email, retryAfterSeconds: 0 };
+      // The owner's notice runs on a code of its own (kept, sent nowhere), so signing up twice within the resend
+      // wait answers "wait a little" here too, and the daily budget counts alike: nothing tells a member apart.
+      const wait = await this.unsentCodeFor(email);
+      if (wait === 0) await this.deps.mailer.send(messages.alreadyRegistered(email));
+      return { ok: true, accountId: account.id, email, retryAfterSeconds: wait };
     }
     if (account) {
       // Unverified: nobody has proved they own this address, so the newest sign-up's password wins.
@@ -119,9 +122,16 @@ export class AccountService {
 
   async resendVerificationCode(accountId: string): Promise<number> {
     const account = await this.deps.accounts.findById(accountId);
-    // A verified or vanished account gets no mail, but the caller sees the same answer.
-    if (!account || account.emailVerified) return 0;
+    // A verified or vanished account gets no mail, but the caller sees the same answer (and the same wait).
+    if (!account) return 0;
+    if (account.emailVerified) return this.unsentCodeFor(account.email);
     return this.sendVerificationCode(account);
+  }
+
+  /** A verification code for nobody (see CodeService.subjectFor): the resend wait and budget of a sign-up, without a code. */
+  private async unsentCodeFor(email: string): Promise<number> {
+    const issued = await this.deps.codes.issue('email_verification', this.deps.codes.subjectFor(undefined, email));
+    return issued.ok ? 0 : issued.retryAfterSeconds;
   }
 
   async verifyEmail(accountId: string, code: string): Promise<{ ok: true; account: Account } | { ok: false; reason: CodeProblem }> {
