@@ -67,6 +67,8 @@ export interface Container {
 }
 
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+/** How long shutdown waits for queued email and SMS (each send has its own timeouts too). */
+const DELIVERY_DRAIN_MS = 10_000;
 /** Expired codes stay a day, so a member is told "expired" rather than "wrong" (as Mongo's TTL index keeps them). */
 const CODE_SWEEP_GRACE_MS = 24 * 60 * 60 * 1000;
 /** A post waits at most 15 s for a pending claim (adapters/mongo/loyalty.ts); five minutes is far past that. */
@@ -258,8 +260,9 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         clearInterval(sweeper);
         // Logout tokens already on their way get to finish (each is bounded by oidc-provider's HTTP timeout).
         await backchannelLogout.settled();
-        // Codes and notices already promised to members go out before the store closes (their failure hooks use it).
-        await deliveries.drain();
+        // Codes and notices already promised to members go out before the store closes (their failure hooks use
+        // it); a provider that hangs does not hold the shutdown past the wait, and what it leaves is logged.
+        if (!(await deliveries.drain(DELIVERY_DRAIN_MS))) logger.error({ pending: deliveries.pending }, 'shutdown: queued email/SMS not delivered');
         await mailer.close();
         await sms?.close();
         await storage.close();

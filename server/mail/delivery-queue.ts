@@ -14,11 +14,14 @@ interface Job {
 export interface DeliveryQueueOptions {
   /** Deliveries in flight at once (each holds an SMTP or HTTP connection). */
   concurrency?: number;
+  /** Messages waiting at most; past it new ones are refused with an error in the log (a dead provider must not eat the memory). */
+  maxWaiting?: number;
 }
 
 export class DeliveryQueue {
   private readonly logger: Logger;
   private readonly concurrency: number;
+  private readonly maxWaiting: number;
   private readonly waiting: Job[] = [];
   private running = 0;
   private idle: Array<() => void> = [];
@@ -26,6 +29,7 @@ export class DeliveryQueue {
   constructor(logger: Logger, options: DeliveryQueueOptions = {}) {
     this.logger = logger;
     this.concurrency = Math.max(1, options.concurrency ?? 8);
+    this.maxWaiting = Math.max(1, options.maxWaiting ?? 10_000);
   }
 
   /** Deliveries not finished yet (waiting or in flight). */
@@ -34,14 +38,28 @@ export class DeliveryQueue {
   }
 
   enqueue(kind: Job['kind'], run: () => Promise<void>, onFailure?: DeliveryOptions['onFailure']): void {
-    this.waiting.push({ kind, run, onFailure });
+    const job = { kind, run, onFailure };
+    if (this.waiting.length >= this.maxWaiting) {
+      void this.fail(job, new Error(`delivery queue full (${this.maxWaiting} waiting)`));
+      return;
+    }
+    this.waiting.push(job);
     this.pump();
   }
 
-  /** Resolves once everything queued so far (and anything queued meanwhile) is delivered or has failed. */
-  drain(): Promise<void> {
-    if (this.pending === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
+  /**
+   * Resolves once everything queued so far (and anything queued meanwhile) is delivered or has failed: true;
+   * or after `timeoutMs` with deliveries still pending: false (the caller logs what it leaves behind).
+   */
+  drain(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    if (this.pending === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = Number.isFinite(timeoutMs) ? setTimeout(() => resolve(false), timeoutMs) : undefined;
+      this.idle.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   private pump(): void {
@@ -60,27 +78,28 @@ export class DeliveryQueue {
     try {
       await job.run();
     } catch (error) {
-      // Nobody waits on this answer any more: the log is where an outage shows (and the hook undoes what needs it).
-      this.logger.error({ err: error, kind: job.kind }, `queued ${job.kind} not delivered`);
-      try {
-        await job.onFailure?.(error);
-      } catch (hookError) {
-        this.logger.error({ err: hookError, kind: job.kind }, `clean-up after an undelivered ${job.kind} failed`);
-      }
+      await this.fail(job, error);
+    }
+  }
+
+  /** Nobody waits on this answer any more: the log is where an outage shows (and the hook undoes what needs it). */
+  private async fail(job: Job, error: unknown): Promise<void> {
+    this.logger.error({ err: error, kind: job.kind }, `queued ${job.kind} not delivered`);
+    try {
+      await job.onFailure?.(error);
+    } catch (hookError) {
+      this.logger.error({ err: hookError, kind: job.kind }, `clean-up after an undelivered ${job.kind} failed`);
     }
   }
 }
 
-/** A Mailer whose send() returns once the message is queued; close() delivers what is queued first. */
+/** A Mailer whose send() returns once the message is queued; whoever owns the queue drains it before close(). */
 export function queuedMailer(inner: Mailer, queue: DeliveryQueue): Mailer {
   return {
     async send(message: OutgoingEmail, options?: DeliveryOptions) {
       queue.enqueue('email', () => inner.send(message), options?.onFailure);
     },
-    async close() {
-      await queue.drain();
-      await inner.close();
-    },
+    close: () => inner.close(),
   };
 }
 
@@ -90,9 +109,6 @@ export function queuedSmsSender(inner: SmsSender, queue: DeliveryQueue): SmsSend
     async send(message: OutgoingSms, options?: DeliveryOptions) {
       queue.enqueue('sms', () => inner.send(message), options?.onFailure);
     },
-    async close() {
-      await queue.drain();
-      await inner.close();
-    },
+    close: () => inner.close(),
   };
 }
