@@ -76,12 +76,12 @@ export const attackProtectionSettings = {
   },
   CODES_PER_ACCOUNT_PER_DAY: {
     schema: count(1, 1000).default(10),
-    description: 'One-time codes one account (or one unknown email or number) may be sent per purpose (email verification, sign-in code, step-up, reset, phone verification, card claim) in 24 hours; more are refused with a page saying when to try again, and the first refusal is audited (code.budget_exhausted).',
+    description: 'One-time codes one account (or one unknown email or number) may be sent per purpose (email verification, sign-in code, step-up, reset, phone verification, card claim) in 24 hours; more are refused with a page saying when to try again (24 hours from the first code), and the first refusal is audited (code.budget_exhausted).',
     defaultText: '10',
   },
   CODE_FAILURES_PER_ACCOUNT_PER_DAY: {
     schema: count(1, 1000).default(20),
-    description: 'Wrong one-time codes one account may enter per purpose in 24 hours, across all its codes; past it, codes of that purpose are not checked until the day is over (audited as code.budget_exhausted).',
+    description: 'Wrong one-time codes one account (or one unknown email or number) may enter per purpose in 24 hours, across all its codes; past it, codes of that purpose are refused, even the right one, until the 24 hours from the first wrong code are over (the page says how long; audited as code.budget_exhausted). Other ways in (password, passkey) are not affected.',
     defaultText: '20',
   },
   SMS_PER_NUMBER_PER_HOUR: {
