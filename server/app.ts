@@ -12,6 +12,7 @@ import { unlockRouter } from '../interactions/unlock/router.ts';
 import { adminRouter } from './admin/router.ts';
 import { memberApiRouter } from './member-api/router.ts';
 import { partnerApiRouter } from './partner-api/router.ts';
+import { deviceCodeGuard } from './oidc/koa-device-code-guard.ts';
 import type { Container } from './container.ts';
 import { healthRouter } from './health.ts';
 import { connectionClose } from './middleware/koa-connection-close.ts';
@@ -68,6 +69,7 @@ const ACCOUNT_PATHS = /^\/account(?:\/|$)/i;
 const UNLOCK_PATHS = /^\/unlock\//i;
 const MEMBER_API_PATHS = /^\/api\/v1\/me(?:\/|$)/i;
 const PARTNER_API_PATHS = /^\/partner-api\/v1(?:\/|$)/i;
+const DEVICE_PATHS = /^\/device\/?$/i;
 
 export function buildApp(container: Container): App {
   const { provider, config, logger, storage } = container;
@@ -98,6 +100,8 @@ export function buildApp(container: Container): App {
     [UNLOCK_PATHS, [unlockRouter(container.interactions).routes()]],
     [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],
     [PARTNER_API_PATHS, [partnerApi.routes()]],
+    // Before oidc-provider's code_verification: guess limits and the session check (issue 14 items 9, 23).
+    [DEVICE_PATHS, [deviceCodeGuard(storage.rateLimits)]],
   ]));
 
   return {

@@ -41,7 +41,7 @@ export function loginHandlers(deps: InteractionDeps) {
       const attempt = ctx.state.signInAttempt as SignInAttempt;
       const result = await deps.accounts.signIn(attempt.email, form.password);
       if (!result.ok) {
-        await deps.signIns.failed(attempt, result);
+        await deps.signIns.failed(attempt, result, form.password);
         await renderLogin(ctx, deps, { email: form.email, error: 'login.error.invalid', status: 400 });
         return;
       }

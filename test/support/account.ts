@@ -77,7 +77,10 @@ export async function confirmItsYou(ua: UserAgent, sink: SmtpSink, email: string
 /** A signed-in member who has just confirmed it is them: the browser and its changeable security page. */
 export async function confirmedMember(fx: Fixture, prefix: string) {
   const member = await signedInMember(fx, prefix);
-  return { ...member, page: await confirmItsYou(member.ua, fx.sink, member.email) };
+  const page = await confirmItsYou(member.ua, fx.sink, member.email);
+  // Mail goes out after each answer: let it all land, so the caller's counts start after it.
+  await fx.server.container.deliveries.drain();
+  return { ...member, page };
 }
 
 /** POSTs JSON to an /account path with the browser's cookies, as passkey.js does on the security page. */

@@ -9,7 +9,7 @@ import type { CodeProblem } from '../accounts/account-service.ts';
 import { maskPhone } from '../accounts/phone-number.ts';
 import type { CodeService } from '../codes/code-service.ts';
 import { DomainError } from '../errors.ts';
-import type { Mailer } from '../mail/mailer.ts';
+import type { DeliveryOptions, Mailer } from '../mail/mailer.ts';
 import type { ProfileService } from '../profile/profile-service.ts';
 import type { SmsSender } from '../sms/sms-sender.ts';
 import { smsCardClaimCode } from '../sms/sms-texts.ts';
@@ -83,7 +83,7 @@ export class CardClaimService {
     const delivery = record?.claimedBy === null ? this.deliveryFor(record) : undefined;
     const issued = await this.deps.codes.issue(PURPOSE, account.id, { cardNumber, to: delivery?.to ?? '' }, { ignoreCooldown: true });
     if (!issued.ok) return { status: 'sent_if_ours', retryAfterSeconds: issued.retryAfterSeconds };
-    if (delivery) this.sendInBackground(account.id, () => delivery.send(issued.code));
+    if (delivery) this.sendInBackground(account.id, (options) => delivery.send(issued.code, options));
     return { status: 'sent_if_ours', retryAfterSeconds: 0 };
   }
 
@@ -154,19 +154,23 @@ export class CardClaimService {
   }
 
   /** Email when the record has one (free, and no SMS pumping); else SMS when configured; else nowhere. */
-  private deliveryFor(record: ImportedMember): { to: string; send(code: string): Promise<void> } | undefined {
+  private deliveryFor(record: ImportedMember): { to: string; send(code: string, options: DeliveryOptions): Promise<void> } | undefined {
     const { email, phone } = record;
-    if (email) return { to: email, send: (code) => this.deps.mailer.send(cardClaimCode(email, cardEnding(record.cardNumber), code)) };
+    if (email) return { to: email, send: (code, options) => this.deps.mailer.send(cardClaimCode(email, cardEnding(record.cardNumber), code), options) };
     const sms = this.deps.sms;
-    if (phone && sms) return { to: phone, send: (code) => sms.send(smsCardClaimCode(phone, code, this.deps.host)) };
+    if (phone && sms) return { to: phone, send: (code, options) => sms.send(smsCardClaimCode(phone, code, this.deps.host), options) };
     return undefined;
   }
 
-  /** A code that could not be sent is discarded (as PhoneService does), so it does not hold the resend wait. */
-  private sendInBackground(accountId: string, send: () => Promise<void>): void {
-    void send().catch(async (error: unknown) => {
+  /**
+   * A code that could not be sent is discarded (as PhoneService does), so it does not hold the resend wait:
+   * refused at once (the SMS guard) or failed after the answer (the delivery queue's hook).
+   */
+  private sendInBackground(accountId: string, send: (options: DeliveryOptions) => Promise<void>): void {
+    const discard = () => this.deps.codes.discard(PURPOSE, accountId).catch(() => undefined);
+    void send({ onFailure: discard }).catch(async (error: unknown) => {
       this.deps.logger.warn({ err: error, accountId }, 'card claim code not sent');
-      await this.deps.codes.discard(PURPOSE, accountId).catch(() => undefined);
+      await discard();
     });
   }
 
