@@ -8,7 +8,7 @@ import { hasRecentStrongSignIn, type Member, memberOf } from './member-session.t
 
 /** Notices a redirect may ask for (?notice=...): an allowlist, so the query cannot inject text. */
 const NOTICES = new Set([
-  'reauth_needed', 'last_way_in', 'passkey_added', 'passkey_removed', 'passkey_renamed', 'app_added', 'app_removed',
+  'reauth_needed', 'reauth_stronger', 'last_way_in', 'passkey_added', 'passkey_removed', 'passkey_renamed', 'app_added', 'app_removed',
   'codes_regenerated', 'phone_added', 'phone_removed', 'sessions_ended', 'not_found', 'card_claimed', 'coupon_redeemed',
 ]);
 /** After these, the page suggests signing out everywhere else (the change may be a lost device). */
