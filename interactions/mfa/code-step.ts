@@ -10,7 +10,7 @@ import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { CODE_SHAPE, parseForm } from '../shared/input.ts';
 import { clientName, renderPage } from '../shared/page.ts';
 import { alternatives } from './methods.ts';
-import { assertMethodAllowed, backToPrompt, finishStepUp, methodsFor, type StepUp, updateFlow } from './step-up-context.ts';
+import { backToPrompt, finishStepUp, methodAllowed, methodsFor, type StepUp, updateFlow } from './step-up-context.ts';
 
 // Forms without the field (older pages still open in a tab) meant email, the only channel there was.
 const channelField = z.enum(['email', 'sms']).default('email');
@@ -50,17 +50,20 @@ export function codeStep(deps: InteractionDeps) {
     async send(ctx: Context, step: StepUp) {
       const form = parseForm(sendForm, ctx.request.body);
       if (!form) throw new DomainError('invalid_input', 'unknown code channel');
-      // Re-checked here, not trusted from the page: no code goes to a class the session already proved.
-      await assertMethodAllowed(deps, step, form.channel);
-      const wait = await factorFor(form.channel).send(step.account);
-      updateFlow(ctx, deps, step, { mfaMethod: form.channel, stepUpSent: true, info: wait > 0 ? 'code.too_soon' : 'mfa.sent' });
+      // Re-checked here, not trusted from the page: no code goes to a class the session already proved,
+      // nor to a contact the member lacks or when they have something stronger.
+      if (await methodAllowed(deps, step, form.channel)) {
+        const wait = await factorFor(form.channel).send(step.account);
+        updateFlow(ctx, deps, step, { mfaMethod: form.channel, stepUpSent: true, info: wait > 0 ? 'code.too_soon' : 'mfa.sent' });
+      }
       backToPrompt(ctx, step);
     },
 
     async submit(ctx: Context, step: StepUp) {
       const form = parseForm(codeForm, ctx.request.body);
       if (!form) throw new DomainError('invalid_input', 'unknown code channel');
-      await assertMethodAllowed(deps, step, form.channel);
+      // Even a right code of a method not offered here proves nothing new (or not the factor asked for).
+      if (!(await methodAllowed(deps, step, form.channel))) return page(ctx, step, form.channel, { sent: true, error: 'code.invalid' }, 400);
       if (!CODE_SHAPE.test(form.code)) return page(ctx, step, form.channel, { sent: true, error: 'code.format' }, 400);
       const check = await factorFor(form.channel).verify(step.account, form.code);
       if (!check.ok) return page(ctx, step, form.channel, { sent: true, error: check.reason }, 400);

@@ -11,7 +11,7 @@ import { authenticatorStep } from './authenticator.ts';
 import { codeStep } from './code-step.ts';
 import { enrolmentStep } from './enrolment.ts';
 import { passkeyStep } from './passkey-step.ts';
-import { assertMethodAllowed, backToPrompt, loadStepUp, methodsFor, type StepUp, updateFlow } from './step-up-context.ts';
+import { backToPrompt, loadStepUp, methodAllowed, methodsFor, type StepUp, updateFlow } from './step-up-context.ts';
 
 const methodForm = z.object({ method: z.enum(['email', 'sms', 'totp', 'recovery', 'passkey']) });
 /** Rank of urn:loyalty:loa:phr (see config/assurance.ts): only a passkey gets there. */
@@ -59,8 +59,8 @@ export function mfaHandlers(deps: InteractionDeps) {
     chooseMethod: withStepUp(async (ctx, step) => {
       const form = parseForm(methodForm, ctx.request.body);
       if (!form) throw new DomainError('invalid_input', 'unknown second-factor method');
-      await assertMethodAllowed(deps, step, form.method);
-      updateFlow(ctx, deps, step, { mfaMethod: form.method });
+      // A method this step-up does not offer is not recorded: the page shows what is allowed.
+      if (await methodAllowed(deps, step, form.method)) updateFlow(ctx, deps, step, { mfaMethod: form.method });
       backToPrompt(ctx, step);
     }),
 

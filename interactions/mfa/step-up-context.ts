@@ -36,9 +36,13 @@ export function methodsFor(deps: InteractionDeps, step: StepUp) {
   return availableMethods(deps, step.account, step.proven);
 }
 
-/** Refuses a method this step-up does not offer: one the member lacks, or of a class already proven. */
-export async function assertMethodAllowed(deps: InteractionDeps, step: StepUp, method: MfaMethod): Promise<void> {
-  if (!(await methodsFor(deps, step)).includes(method)) throw new DomainError('forbidden', `second-factor method ${method} is not offered for this step-up`);
+/**
+ * Whether this step-up offers `method`: not one the member lacks, nor one of a class the session already
+ * proved, nor email or SMS when the member has something stronger. Every send and check asks this again
+ * on the server; what the page offered is never trusted.
+ */
+export async function methodAllowed(deps: InteractionDeps, step: StepUp, method: MfaMethod): Promise<boolean> {
+  return (await methodsFor(deps, step)).includes(method);
 }
 
 /** Writes the flow state with `changes`; the one-shot notice of the previous page is dropped. */
