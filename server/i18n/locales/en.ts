@@ -203,7 +203,7 @@ export const en = {
   'account.card_balance': 'Points: {points}',
   'account.claim_card': 'Claim a card from the old program',
   'account.notice.card_claimed': 'Card added. Its points are in your balance now.',
-  'account.notice.card_claimed_add_phone': 'Card added. Its points are in your balance now. To get sign-in codes on the card\'s mobile number, add it on the mobile phone page.',
+  'account.notice.card_claimed_add_phone': 'Card added. Its points are in your balance now. To get sign-in codes on the mobile number of the card, add it on the mobile phone page.',
   'account.card_add_phone': 'Add the mobile number',
   'card.title': 'Claim a card from the old program',
   'card.intro': 'Enter the number of your card from our old loyalty program. We send a 6-digit code to the email address or mobile number we have for that card, and once you enter it, the card\'s points move to this account.',
