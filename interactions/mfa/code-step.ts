@@ -36,7 +36,7 @@ export function codeStep(deps: InteractionDeps) {
       choices: await alternatives(deps, step.account, step.proven, channel),
       unavailable,
       sent: !unavailable && (state.sent ?? (step.flow.stepUpSent === true && step.flow.mfaMethod === channel)),
-      info: unavailable ? (factorFor(channel).available(step.account) ? 'mfa.needs_other_factor' : 'mfa.unavailable') : (step.flow.info ?? null),
+      info: unavailable ? (factorFor(channel).available(step.account) ? 'mfa.unavailable_other_factor' : 'mfa.unavailable') : (step.flow.info ?? null),
       // The step-up is ours, not the client's: the sign-in looked risky (see the risk_step_up check).
       risk: (ctx.state.interaction as InteractionDetails).prompt.reasons.includes('risk_step_up'),
       error: state.error ?? null,

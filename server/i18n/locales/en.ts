@@ -61,7 +61,7 @@ export const en = {
   'mfa.send_sms': 'Text me a code',
   'mfa.submit': 'Continue',
   'mfa.unavailable': 'Your account has no verified way to receive a code, so this sign-in cannot continue.',
-  'mfa.needs_other_factor': 'This needs a second, different way to confirm it is you, and your account has no other one. Sign in with your password instead, or add another way to sign in.',
+  'mfa.unavailable_other_factor': 'This needs a second, different way to confirm it is you, and your account has no other one. Sign in with your password instead, or add another way to sign in.',
   'mfa.other_ways': 'Other ways to confirm',
   'mfa.use_app': 'Use my authenticator app',
   'mfa.use_email': 'Email me a code instead',
