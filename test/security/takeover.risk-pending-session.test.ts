@@ -3,6 +3,7 @@
 // proven that session is signed out everywhere: no account page shows the email, phone, member number or
 // balance, no account POST works (not even "sign out everywhere else"), and no token is minted for it.
 import { randomUUID } from 'node:crypto';
+import { RISK_PENDING_ACR } from '../../config/assurance.ts';
 import { GEO_IPS } from '../support/geo-ips.ts';
 import { STORES } from '../support/test-server.ts';
 import { useMemberServer } from '../support/suite.ts';
@@ -93,5 +94,32 @@ describe.each(STORES)('a session that still owes its second factor is signed out
     const done = await stepUpWithEmailCode(thief, emailStep, fx.sink, who.email);
     expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
     expect(isSecurityPage(await openSecurityPage(thief))).toBe(true);
+  });
+
+  test('the member API refuses a token whose acr is not a signed-in level of ours (defence in depth)', async () => {
+    const who = await victim('pending-api');
+    const { provider } = fx.server.container;
+    const client = await provider.Client.find(fx.client.clientId);
+    const grant = new provider.Grant({ accountId: who.accountId, clientId: fx.client.clientId });
+    grant.addOIDCScope('openid loyalty');
+    const grantId = await grant.save();
+    // What the token says about the sign-in is written at issue from the code's session (extraTokenClaims); a
+    // token minted here has none, so the stored record is given the acr under test, as a flawed issuer might.
+    const adapter = (provider.AccessToken as unknown as { adapter: { find(id: string): Promise<Record<string, unknown>>; upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void> } }).adapter;
+    const me = async (acr: string | undefined) => {
+      const token = await new provider.AccessToken({ client: client!, accountId: who.accountId, grantId, gty: 'authorization_code', scope: 'openid loyalty' }).save();
+      const id = (await provider.AccessToken.find(token))!.jti;
+      await adapter.upsert(id, { ...(await adapter.find(id)), extra: acr ? { acr, amr: ['pwd'], auth_time: Math.floor(Date.now() / 1000) } : {} }, 600);
+      return fetch(new URL('/api/v1/me', fx.server.url), { headers: { authorization: `Bearer ${token}` } });
+    };
+    for (const acr of [RISK_PENDING_ACR, undefined, 'urn:somebody-else:loa:3']) {
+      const refused = await me(acr);
+      expect([acr, refused.status]).toEqual([acr, 401]);
+      expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      expect(await refused.text()).not.toContain(who.memberNumber);
+    }
+    const allowed = await me('urn:loyalty:loa:1');
+    expect(allowed.status).toBe(200);
+    expect(await allowed.json()).toMatchObject({ member_number: who.memberNumber, points_balance: 4321 });
   });
 });
