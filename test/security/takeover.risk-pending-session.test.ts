@@ -87,6 +87,8 @@ describe.each(STORES)('a session that still owes its second factor is signed out
     expect(callback.href.startsWith(REDIRECT_URI)).toBe(true);
     expect(callback.searchParams.get('code')).toBeNull();
     expect(callback.searchParams.get('error')).toBe('interaction_required');
+    // Nor is a grant made for it (a first-party client's grant, and with it a partner link, is made on authorization).
+    expect(await fx.server.container.storage.oidc.findByAccountId('Grant', who.accountId)).toEqual([]);
     // Once the factor is proven the same browser is signed in as usual.
     const stepUp = await thief.follow((await authorizationRequest(fx.config)).url);
     expect(isStepUpPage(stepUp)).toBe(true);
