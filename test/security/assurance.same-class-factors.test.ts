@@ -4,7 +4,7 @@
 // is asked for the app, so whoever reads their inbox can neither reach loa:2, remove the app nor redeem points.
 import { randomUUID } from 'node:crypto';
 import { accountCsrf, addAppOnAccount, confirmedMember, confirmItsYouWithApp, isSecurityPage, noticeOn, openSecurityPage } from '../support/account.ts';
-import { enrolApp, followLink, openLoginPage, signIn, signUpAndVerify, stepUpWithEmailCode, uniqueEmail, UserAgent } from '../support/member.ts';
+import { enrolApp, followLink, openLoginPage, PASSWORD, signIn, signUpAndVerify, stepUpWithEmailCode, uniqueEmail, UserAgent } from '../support/member.ts';
 import { type AuthRequest, authorizationRequest, discover, exchange, type oidc, REDIRECT_URI, registerClient } from '../support/oidc-client.ts';
 import { memberWithPhone, requestSmsSignIn } from '../support/phone.ts';
 import { useMemberServer } from '../support/suite.ts';
@@ -180,5 +180,19 @@ describe.each(STORES)('assurance from distinct factor classes (%s)', (store) => 
     const confirmed = await confirmItsYouWithApp(ua, email, totpCode(key, Date.now() + 30_000));
     expect(noticeOn(await ua.submit(confirmed, '/account/app/remove'))).toBe('Authenticator app removed. Its recovery codes no longer work.');
     expect(await fx.server.container.interactions.totp.enrolled(accountId)).toBeUndefined();
+  });
+
+  test('a password alone cannot make a passkey that would outrank the member\'s app: no passkey offer then', async () => {
+    const without = await newMember('offer-no-app');
+    const offered = new UserAgent(fx.server.url);
+    const offer = await offered.submit(await openLoginPage(offered, (await authorizationRequest(app)).url), '/login', { email: without.email, password: PASSWORD, webauthn: '1' });
+    expect(offer.url).toMatch(/\/passkey\/offer$/);
+
+    const { email } = await newMember('offer-has-app');
+    const owner = new UserAgent(fx.server.url);
+    await enrolApp(owner, await signIn(owner, await openLoginPage(owner, (await authorizationRequest(app, { acr_values: LOA2 })).url), email), fx.sink, email, (k) => totpCode(k));
+    const ua = new UserAgent(fx.server.url);
+    const done = await ua.submit(await openLoginPage(ua, (await authorizationRequest(app)).url), '/login', { email, password: PASSWORD, webauthn: '1' });
+    expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
   });
 });
