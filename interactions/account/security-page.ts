@@ -41,6 +41,8 @@ export function securityPage(deps: InteractionDeps) {
       app: app ? { createdAt: day(app.createdAt), lastUsedAt: day(app.lastUsedAt) } : null,
       recoveryCodesLeft: app ? await deps.totp.recoveryCodesLeft(account.id) : 0,
       canChange: hasRecentStrongSignIn(member),
+      // Recent enough but not strong enough to remove that factor: the way to confirm with a stronger one.
+      reauthStronger: notice === 'reauth_stronger',
       reauthUrl: '/account/sign-in?reauth=1',
       memberNumber: loyalty.memberNumber,
       balance: loyalty.balance,

@@ -176,6 +176,7 @@ describe.each(STORES)('assurance from distinct factor classes (%s)', (store) => 
     const { key } = await addAppOnAccount(ua, page);
     const refused = await ua.submit(await openSecurityPage(ua), '/account/app/remove');
     expect(noticeOn(refused)).toContain('needs a recent sign-in at least as strong as it');
+    expect(refused.body).toContain('href="/account/sign-in?reauth=1"');
     expect(await fx.server.container.interactions.totp.enrolled(accountId)).toBeDefined();
     const confirmed = await confirmItsYouWithApp(ua, email, totpCode(key, Date.now() + 30_000));
     expect(noticeOn(await ua.submit(confirmed, '/account/app/remove'))).toBe('Authenticator app removed. Its recovery codes no longer work.');
