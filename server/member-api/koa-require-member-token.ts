@@ -3,6 +3,7 @@
 // auth_time (added at issue, see extraTokenClaims in config/provider.ts) say how the member signed in.
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
+import { isSignedInAcr } from '../../config/assurance.ts';
 import { DomainError } from '../domain/errors.ts';
 
 /** RFC 6750 b64token; the scheme name is case-insensitive (RFC 9110 §11.1). */
@@ -50,11 +51,18 @@ export function requireMemberToken(provider: Provider, scope: string): Middlewar
       throw new DomainError('insufficient_scope', `the token lacks the ${scope} scope`);
     }
     const extra = (token.extra ?? {}) as { acr?: unknown; amr?: unknown; auth_time?: unknown };
+    // The same rule as the account pages: only a session at a level we issue is signed in. The mfa prompt
+    // already mints nothing for a session that owes a factor; a token without one of our acr values (or
+    // with the internal pending one) is refused here too rather than read as "signed in somehow".
+    if (!isSignedInAcr(extra.acr)) {
+      bearerChallenge(ctx, { error: 'invalid_token' });
+      throw new DomainError('invalid_token', 'this token does not carry a sign-in level this API accepts');
+    }
     const memberToken: MemberToken = {
       accountId: token.accountId,
       clientId: token.clientId,
       scopes: token.scopes,
-      acr: typeof extra.acr === 'string' ? extra.acr : undefined,
+      acr: extra.acr,
       amr: Array.isArray(extra.amr) ? extra.amr.filter((m): m is string => typeof m === 'string') : [],
       authTime: typeof extra.auth_time === 'number' ? extra.auth_time : undefined,
     };
