@@ -24,8 +24,8 @@ export const CLAIMS = {
   openid: ['sub', 'acr', 'amr', 'auth_time'],
   email: ['email', 'email_verified'],
   phone: ['phone_number', 'phone_number_verified'],
-  // Userinfo always has them for this scope; the ID token only when the claims parameter asks
-  // (oidc-provider's conformIdTokenClaims keeps scope claims out of code-flow ID tokens).
+  // Every scope's claims ride in the ID token as well as userinfo (conformIdTokenClaims off below), so
+  // relying parties that read only the ID token (Auth.js and others) get them, as with Auth0 and Keycloak.
   loyalty: ['member_number', 'tier', 'points_balance', 'favourite_store'],
   profile: ['given_name', 'family_name', 'birthdate', 'updated_at'],
   address: ['address'],
@@ -73,6 +73,11 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     cookies: { keys: deps.cookieKeys, long: cookieOptions, short: cookieOptions },
     acrValues: Object.values(ACR),
     claims: { ...CLAIMS },
+    // ID tokens carry the claims of the granted scopes, not only those asked for by the claims parameter.
+    conformIdTokenClaims: false,
+    // `code` for relying parties; `none` only for the built-in account console client (discovery lists
+    // only `code`: server/oidc/koa-discovery-response-types.ts). No implicit or hybrid flows.
+    responseTypes: ['code', 'none'],
     scopes: ['openid', 'offline_access', ...Object.keys(CLAIMS).filter((s) => s !== 'openid'), REDEEM_SCOPE, ...PARTNER_SCOPES, ADMIN_SCOPE],
     // How and when the member authenticated travels with each access token, so APIs (redemption) can
     // demand a recent strong sign-in (RFC 9470) without a session.

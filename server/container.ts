@@ -39,6 +39,10 @@ import { deriveKey } from './security/crypto.ts';
 import { BackchannelLogout } from './sessions/backchannel-logout.ts';
 import { memoizeClientLookups } from './oidc/client-lookup-memo.ts';
 import { useTimeOrderedTokenIds } from './oidc/time-ordered-token-ids.ts';
+import { useUnauthorizedClientErrors } from './oidc/unauthorized-client-errors.ts';
+import { enforceRegisteredAuthMethod } from './oidc/registered-auth-method.ts';
+import { revocationJson } from './oidc/koa-revocation-json.ts';
+import { discoveryResponseTypes } from './oidc/koa-discovery-response-types.ts';
 
 export interface Container {
   config: Readonly<Config>;
@@ -156,6 +160,11 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     provider.proxy = config.trustProxy;
     useTimeOrderedTokenIds(provider);
     memoizeClientLookups(provider, storage.clients);
+    // RFC 6749 behaviour where oidc-provider differs: error codes, the registered auth method, revocation's body.
+    useUnauthorizedClientErrors();
+    enforceRegisteredAuthMethod(provider);
+    provider.use(revocationJson);
+    provider.use(discoveryResponseTypes);
     // Only the last X-Forwarded-For entry is our proxy's; the ones before it are the client's to forge.
     provider.maxIpsCount = 1;
     backchannelLogout.attach(provider);
