@@ -24,7 +24,8 @@ import { createWebhookSmsSender } from './sms/webhook-sms-sender.ts';
 import { TotpFactor } from './domain/factors/totp-factor.ts';
 import { PasskeyService } from './domain/passkeys/passkey-service.ts';
 import { PasskeyOffer } from '../interactions/passkey/offer.ts';
-import { loadSigningKeys, type PrivateJwk } from './domain/keys/key-service.ts';
+import { SigningKeys } from './domain/keys/key-service.ts';
+import { applyKeySnapshot } from './oidc/provider-keystore.ts';
 import type { Mailer } from './domain/mail/mailer.ts';
 import type { Storage } from './domain/storage.ts';
 import { createOutboxMailer } from './mail/outbox-mailer.ts';
@@ -55,8 +56,8 @@ export interface Container {
   coupons: CouponService;
   /** The security audit log (issue 5): record() never throws, so no flow fails because of it. */
   audit: AuditLog;
-  /** The signing keys (private; the partner API verifies its tokens with their public halves). */
-  jwks: PrivateJwk[];
+  /** The signing keys from the store (rotation; the partner and member APIs verify tokens with the published ones). */
+  signingKeys: SigningKeys;
   provider: Provider;
   interactions: InteractionDeps;
   /** The risk engine (sign-in step-up is in interactions; redemptions use it too). */
@@ -67,6 +68,8 @@ export interface Container {
 }
 
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+/** Every instance re-reads the signing keys this often: a rotation elsewhere is published here within a minute. */
+const KEY_REFRESH_INTERVAL_MS = 60 * 1000;
 /** A post waits at most 15 s for a pending claim (adapters/mongo/loyalty.ts); five minutes is far past that. */
 const LEDGER_RECOVERY_AGE_MS = 5 * 60 * 1000;
 /** Audit retention runs on the first sweep after boot, then once a day (each instance; deleting twice is harmless). */
@@ -131,7 +134,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const host = new URL(config.issuer).host;
 
     await ensureBootstrapAdminClient(storage.clients, config.bootstrapAdmin);
-    const jwks = await loadSigningKeys(storage.keys, deriveKey(kek, 'signing-keys'));
+    const signingKeys = new SigningKeys(storage.keys, deriveKey(kek, 'signing-keys'), config.keyRotation);
+    const initialKeys = await signingKeys.init();
     const production = config.env === 'production';
 
     const passkeys = new PasskeyService({
@@ -146,7 +150,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       production,
       issuer: config.issuer,
       adapter: createOidcAdapter(storage.oidc, storage.clients),
-      jwks,
+      jwks: initialKeys.keys,
       cookieKeys: [deriveKey(kek, 'cookies').toString('base64url')],
       pairwiseSalt: deriveKey(kek, 'pairwise-subjects'),
       dpopNonceSecret: deriveKey(kek, 'dpop-nonces'),
@@ -158,6 +162,10 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       logger,
     }));
     provider.proxy = config.trustProxy;
+    // From here on the store decides which keys are published and which sign (rotation, retirement).
+    applyKeySnapshot(provider, initialKeys);
+    signingKeys.onChange((snapshot) => applyKeySnapshot(provider, snapshot));
+    signingKeys.startRefresh(KEY_REFRESH_INTERVAL_MS, (error) => logger.warn({ err: error }, 'signing key reload failed'));
     useTimeOrderedTokenIds(provider);
     memoizeClientLookups(provider, storage.clients);
     // RFC 6749 behaviour where oidc-provider differs: error codes, the registered auth method, revocation's body.
@@ -240,13 +248,14 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       partnerLinks,
       coupons,
       audit,
-      jwks,
+      signingKeys,
       provider,
       interactions,
       risk: protection.risk,
       backchannelLogout,
       async close() {
         clearInterval(sweeper);
+        signingKeys.stopRefresh();
         // Logout tokens already on their way get to finish (each is bounded by oidc-provider's HTTP timeout).
         await backchannelLogout.settled();
         await mailer.close();
