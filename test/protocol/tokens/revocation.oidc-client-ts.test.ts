@@ -44,6 +44,8 @@ describe.each(STORES)('revocation with oidc-client-ts (%s)', (store) => {
       expires_at: Math.floor(Date.now() / 1000) + (tokens.expires_in ?? 600),
     }));
     await expect(manager.revokeTokens(['access_token', 'refresh_token'])).resolves.toBeUndefined();
+    // As an app signing out does; it also stops the library's token-expiry timers.
+    await manager.removeUser();
 
     const userinfo = await fetch(`${fx.server.url}/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(userinfo.status).toBe(401);
