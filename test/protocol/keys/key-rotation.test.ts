@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { startTestServer, STORES, type TestServer } from '../../support/test-server.ts';
-import { registerClient, type RegisteredClient } from '../../support/oidc-client.ts';
+import { authorizationRequest, discover, exchange, oidc, registerClient, type RegisteredClient } from '../../support/oidc-client.ts';
+import { openLoginPage, signIn, signUpAndVerify, uniqueEmail, UserAgent } from '../../support/member.ts';
+import { startSmtpSink, type SmtpSink } from '../../support/smtp-sink.ts';
 
 const API = 'https://api.rotation.example/';
 // Generous against a busy machine: the test waits for these to pass, it never assumes how fast it runs.
@@ -20,19 +22,28 @@ describe.each(STORES)('signing-key rotation (%s)', (store) => {
   let b: TestServer;
   let dataDir: string;
   let client: RegisteredClient;
+  let sink: SmtpSink;
+  let member: { ua: UserAgent; config: oidc.Configuration; email: string };
   const env = { KEY_ROTATION_SIGN_DELAY_SECONDS: String(SIGN_DELAY_SECONDS), KEY_ROTATION_RETIRE_AFTER_SECONDS: String(RETIRE_AFTER_SECONDS) };
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'idp-rotation-'));
     const mongoDb = `rotation_${Date.now()}`;
-    a = await startTestServer({ store, dataDir, mongoDb, env });
+    sink = await startSmtpSink();
+    a = await startTestServer({ store, dataDir, mongoDb, env: { ...env, SMTP_URL: sink.url } });
     b = await startTestServer({ store, dataDir, mongoDb, env });
     client = await registerClient(a, { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'email', allowed_resources: [API] });
+    const config = await discover(a, await registerClient(a, { first_party: true }));
+    const ua = new UserAgent(a.url);
+    const email = uniqueEmail('rotation');
+    await signUpAndVerify(ua, await openLoginPage(ua, (await authorizationRequest(config)).url), sink, email);
+    member = { ua, config, email };
   });
 
   afterAll(async () => {
     await a?.close();
     await b?.close();
+    await sink?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -63,9 +74,19 @@ describe.each(STORES)('signing-key rotation (%s)', (store) => {
     }
   }
 
+  /** An ID token for the member (a sign-in the first time, single sign-on after). */
+  async function idToken(): Promise<string> {
+    const request = await authorizationRequest(member.config);
+    let page = await member.ua.follow(request.url);
+    if (page.body.includes('name="password"')) page = await signIn(member.ua, page, member.email);
+    return (await exchange(member.config, page.url, request)).id_token!;
+  }
+
   test('publish at once, sign after the delay, retire after the token lifetime, on every instance', async () => {
     const before = await mint(a);
     const oldKid = kidOf(before)!;
+    const idTokenBefore = await idToken();
+    expect(kidOf(idTokenBefore)).toBe(oldKid);
     expect(rsaKids(await jwks(a))).toEqual([oldKid]);
 
     const admin = await a.adminToken();
@@ -110,6 +131,13 @@ describe.each(STORES)('signing-key rotation (%s)', (store) => {
     await verify(after);
     await verify(before);
     await eventually(async () => (kidOf(await mint(b)) === newKid ? true : undefined), 'the other instance signing with the new key');
+    // ID tokens switch too; the provider itself still accepts one signed by the old key as id_token_hint at logout.
+    expect(kidOf(await idToken())).toBe(newKid);
+    if (Date.now() < retireAt) {
+      const confirm = await member.ua.follow(oidc.buildEndSessionUrl(member.config, { id_token_hint: idTokenBefore }).href);
+      expect(confirm.status).toBe(200);
+      expect(confirm.body).toContain('name="logout"');
+    }
 
     // The old key stays published until its retirement, then disappears from the JWKS.
     if (Date.now() < retireAt) expect(rsaKids(await jwks(a))).toContain(oldKid);
