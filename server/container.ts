@@ -24,7 +24,8 @@ import { createWebhookSmsSender } from './sms/webhook-sms-sender.ts';
 import { TotpFactor } from './domain/factors/totp-factor.ts';
 import { PasskeyService } from './domain/passkeys/passkey-service.ts';
 import { PasskeyOffer } from '../interactions/passkey/offer.ts';
-import { loadSigningKeys, type PrivateJwk } from './domain/keys/key-service.ts';
+import { SigningKeys } from './domain/keys/key-service.ts';
+import { applyKeySnapshot } from './oidc/provider-keystore.ts';
 import type { Mailer } from './domain/mail/mailer.ts';
 import type { Storage } from './domain/storage.ts';
 import { createOutboxMailer } from './mail/outbox-mailer.ts';
@@ -42,6 +43,10 @@ import { BackchannelLogout } from './sessions/backchannel-logout.ts';
 import { createOutboundClient, operatorTargets, partnerTargets, type OutboundClient } from './security/outbound/outbound-fetch.ts';
 import { memoizeClientLookups } from './oidc/client-lookup-memo.ts';
 import { useTimeOrderedTokenIds } from './oidc/time-ordered-token-ids.ts';
+import { useUnauthorizedClientErrors } from './oidc/unauthorized-client-errors.ts';
+import { enforceRegisteredAuthMethod } from './oidc/registered-auth-method.ts';
+import { revocationJson } from './oidc/koa-revocation-json.ts';
+import { discoveryResponseTypes } from './oidc/koa-discovery-response-types.ts';
 
 export interface Container {
   config: Readonly<Config>;
@@ -56,8 +61,8 @@ export interface Container {
   coupons: CouponService;
   /** The security audit log (issue 5): record() never throws, so no flow fails because of it. */
   audit: AuditLog;
-  /** The signing keys (private; the partner API verifies its tokens with their public halves). */
-  jwks: PrivateJwk[];
+  /** The signing keys from the store (rotation; the partner and member APIs verify tokens with the published ones). */
+  signingKeys: SigningKeys;
   provider: Provider;
   interactions: InteractionDeps;
   /** The risk engine (sign-in step-up is in interactions; redemptions use it too). */
@@ -74,6 +79,8 @@ const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 const DELIVERY_DRAIN_MS = 10_000;
 /** Expired codes stay a day, so a member is told "expired" rather than "wrong" (as Mongo's TTL index keeps them). */
 const CODE_SWEEP_GRACE_MS = 24 * 60 * 60 * 1000;
+/** Every instance re-reads the signing keys this often: a rotation elsewhere is published here within a minute. */
+const KEY_REFRESH_INTERVAL_MS = 60 * 1000;
 /** A retried post settles a pending claim after 5 s (adapters/mongo/loyalty.ts); this sweep is for keys nobody retries. */
 const LEDGER_RECOVERY_AGE_MS = 5 * 60 * 1000;
 /** Audit retention runs on the first sweep after boot, then once a day (each instance; deleting twice is harmless). */
@@ -149,7 +156,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const host = new URL(config.issuer).host;
 
     await ensureBootstrapAdminClient(storage.clients, config.bootstrapAdmin);
-    const jwks = await loadSigningKeys(storage.keys, deriveKey(kek, 'signing-keys'));
+    const signingKeys = new SigningKeys(storage.keys, deriveKey(kek, 'signing-keys'), config.keyRotation);
+    const initialKeys = await signingKeys.init();
     const production = config.env === 'production';
 
     const passkeys = new PasskeyService({
@@ -164,7 +172,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       production,
       issuer: config.issuer,
       adapter: createOidcAdapter(storage.oidc, storage.clients),
-      jwks,
+      jwks: initialKeys.keys,
       cookieKeys: [deriveKey(kek, 'cookies').toString('base64url')],
       pairwiseSalt: deriveKey(kek, 'pairwise-subjects'),
       dpopNonceSecret: deriveKey(kek, 'dpop-nonces'),
@@ -177,8 +185,17 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       logger,
     }));
     provider.proxy = config.trustProxy;
+    // From here on the store decides which keys are published and which sign (rotation, retirement).
+    applyKeySnapshot(provider, initialKeys);
+    signingKeys.onChange((snapshot) => applyKeySnapshot(provider, snapshot));
+    signingKeys.startRefresh(KEY_REFRESH_INTERVAL_MS, (error) => logger.warn({ err: error }, 'signing key reload failed'));
     useTimeOrderedTokenIds(provider);
     memoizeClientLookups(provider, storage.clients);
+    // RFC 6749 behaviour where oidc-provider differs: error codes, the registered auth method, revocation's body.
+    useUnauthorizedClientErrors();
+    enforceRegisteredAuthMethod(provider);
+    provider.use(revocationJson);
+    provider.use(discoveryResponseTypes);
     // Only the last X-Forwarded-For entry is our proxy's; the ones before it are the client's to forge.
     provider.maxIpsCount = 1;
     backchannelLogout.attach(provider);
@@ -261,7 +278,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       partnerLinks,
       coupons,
       audit,
-      jwks,
+      signingKeys,
       provider,
       interactions,
       risk: protection.risk,

@@ -10,6 +10,7 @@ import { authorizationRequest, discover, exchange, oidc, REDIRECT_URI, registerC
 import { uniquePhone } from '../support/phone.ts';
 import { useMemberServer } from '../support/suite.ts';
 import { STORES } from '../support/test-server.ts';
+import { callMemberApi, memberApiResource, memberApiToken } from '../support/member-api.ts';
 
 const CLAIMED = 'Card added. Its points are in your balance now.';
 
@@ -19,7 +20,7 @@ describe.each(STORES)('claiming a card carries its name and mobile into the acco
   const storage = () => fx.server.container.storage;
 
   beforeAll(async () => {
-    app = await discover(fx.server, await registerClient(fx.server, { first_party: true, scope: 'openid email profile phone loyalty' }));
+    app = await discover(fx.server, await registerClient(fx.server, { first_party: true, scope: 'openid email profile phone loyalty', allowed_resources: [memberApiResource(fx.server)] }));
   });
 
   /** What the member's app sees: userinfo for profile, phone and loyalty, and the member API. */
@@ -29,7 +30,8 @@ describe.each(STORES)('claiming a card carries its name and mobile into the acco
     if (!done.url.startsWith(REDIRECT_URI)) throw new Error(`no single sign-on to the app: ${done.status} ${done.url}`);
     const tokens = await exchange(app, done.url, request);
     const userinfo = await oidc.fetchUserInfo(app, tokens.access_token, tokens.claims()!.sub);
-    const me = (await (await fetch(new URL('/api/v1/me', fx.server.url), { headers: { authorization: `Bearer ${tokens.access_token}` } })).json()) as Record<string, unknown>;
+    // The member API takes its own token (resource indicator), not the userinfo one.
+    const me = (await (await callMemberApi(fx.server, await memberApiToken(fx.server, app, ua))).json()) as Record<string, unknown>;
     return { userinfo, me };
   }
 
