@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { accountCsrf, addAppOnAccount, confirmedMember, confirmItsYouWithApp, isSecurityPage, noticeOn, openSecurityPage } from '../support/account.ts';
 import { enrolApp, followLink, openLoginPage, PASSWORD, signIn, signUpAndVerify, stepUpWithEmailCode, uniqueEmail, UserAgent } from '../support/member.ts';
 import { type AuthRequest, authorizationRequest, discover, exchange, type oidc, REDIRECT_URI, registerClient } from '../support/oidc-client.ts';
+import { memberApiResource } from '../support/member-api.ts';
 import { memberWithPhone, requestSmsSignIn } from '../support/phone.ts';
 import { useMemberServer } from '../support/suite.ts';
 import { STORES } from '../support/test-server.ts';
@@ -21,7 +22,7 @@ describe.each(STORES)('assurance from distinct factor classes (%s)', (store) => 
   let app: oidc.Configuration;
 
   beforeAll(async () => {
-    app = await discover(fx.server, await registerClient(fx.server, { first_party: true, scope: `${SCOPE} email` }));
+    app = await discover(fx.server, await registerClient(fx.server, { first_party: true, scope: `${SCOPE} email`, allowed_resources: [memberApiResource(fx.server)] }));
   });
 
   async function newMember(prefix: string) {
@@ -157,7 +158,8 @@ describe.each(STORES)('assurance from distinct factor classes (%s)', (store) => 
     expect(await fx.server.container.interactions.totp.enrolled(accountId)).toBeDefined();
 
     // Its token is one factor: the redemption is refused and the points stay.
-    const weak = await authorizationRequest(app, { scope: SCOPE });
+    // A real member-API token (the API's audience), so the refusal below is about assurance, nothing else.
+    const weak = await authorizationRequest(app, { scope: SCOPE, resource: memberApiResource(fx.server) });
     const done = await attacker.follow(weak.url);
     expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
     const tokens = await exchange(app, done.url, weak);
@@ -168,6 +170,7 @@ describe.each(STORES)('assurance from distinct factor classes (%s)', (store) => 
       body: JSON.stringify({ points: 750 }),
     });
     expect(redeem.status).toBe(401);
+    expect(redeem.headers.get('www-authenticate')).toContain('insufficient_user_authentication');
     expect((await fx.server.container.storage.loyalty.findMember(accountId))?.balance).toBe(750);
   });
 

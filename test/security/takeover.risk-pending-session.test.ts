@@ -3,6 +3,7 @@
 // proven that session is signed out everywhere: no account page shows the email, phone, member number or
 // balance, no account POST works (not even "sign out everywhere else"), and no token is minted for it.
 import { randomUUID } from 'node:crypto';
+import { importJWK, SignJWT } from 'jose';
 import { RISK_PENDING_ACR } from '../../config/assurance.ts';
 import { GEO_IPS } from '../support/geo-ips.ts';
 import { STORES } from '../support/test-server.ts';
@@ -11,6 +12,7 @@ import { attempt, browserFrom, member, PASSWORD } from '../support/attack.ts';
 import { isStepUpPage, stepUpWithEmailCode } from '../support/member.ts';
 import { authorizationRequest, REDIRECT_URI } from '../support/oidc-client.ts';
 import { accountCsrf, isSecurityPage, openSecurityPage } from '../support/account.ts';
+import { memberApiResource } from '../support/member-api.ts';
 import { uniquePhone } from '../support/phone.ts';
 import type { Page } from '../support/user-agent.ts';
 
@@ -101,17 +103,22 @@ describe.each(STORES)('a session that still owes its second factor is signed out
   test('the member API refuses a token whose acr is not a signed-in level of ours (defence in depth)', async () => {
     const who = await victim('pending-api');
     const { provider } = fx.server.container;
-    const client = await provider.Client.find(fx.client.clientId);
     const grant = new provider.Grant({ accountId: who.accountId, clientId: fx.client.clientId });
     grant.addOIDCScope('openid loyalty');
     const grantId = await grant.save();
-    // What the token says about the sign-in is written at issue from the code's session (extraTokenClaims); a
-    // token minted here has none, so the stored record is given the acr under test, as a flawed issuer might.
-    const adapter = (provider.AccessToken as unknown as { adapter: { find(id: string): Promise<Record<string, unknown>>; upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void> } }).adapter;
+    // What the token says about the sign-in is written at issue from the code's session (extraTokenClaims).
+    // A token carrying the acr under test is signed here with the server's own signing key, for the member
+    // API's audience, as a flawed issuer might mint it: only its acr is wrong.
+    const snapshot = fx.server.container.signingKeys.snapshot();
+    const jwk = snapshot.keys.find((key) => key.kid === snapshot.signing.RS256)!;
+    const key = await importJWK(jwk as Parameters<typeof importJWK>[0], 'RS256');
     const me = async (acr: string | undefined) => {
-      const token = await new provider.AccessToken({ client: client!, accountId: who.accountId, grantId, gty: 'authorization_code', scope: 'openid loyalty' }).save();
-      const id = (await provider.AccessToken.find(token))!.jti;
-      await adapter.upsert(id, { ...(await adapter.find(id)), extra: acr ? { acr, amr: ['pwd'], auth_time: Math.floor(Date.now() / 1000) } : {} }, 600);
+      const now = Math.floor(Date.now() / 1000);
+      const token = await new SignJWT({ client_id: fx.client.clientId, grant_id: grantId, scope: 'openid loyalty', ...(acr ? { acr, amr: ['pwd'], auth_time: now } : {}) })
+        .setProtectedHeader({ alg: 'RS256', kid: jwk.kid, typ: 'at+jwt' })
+        .setIssuer(fx.server.url).setAudience(memberApiResource(fx.server)).setSubject(who.accountId)
+        .setIssuedAt(now).setExpirationTime(now + 300).setJti(randomUUID())
+        .sign(key);
       return fetch(new URL('/api/v1/me', fx.server.url), { headers: { authorization: `Bearer ${token}` } });
     };
     for (const acr of [RISK_PENDING_ACR, undefined, 'urn:somebody-else:loa:3']) {
