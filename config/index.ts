@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type AttackProtection, attackProtection, attackProtectionProblems } from './attack-protection.ts';
+import { dataDirProblem } from './data-dir.ts';
 import { KNOWN_FIELDS, parseProfileFields, type ProfileFieldSpec } from './profile-fields.ts';
 import { configSchema, decodeKey, type RawConfig } from './schema.ts';
 import { ensurePrivateDir, restrictFile } from '../server/security/private-files.ts';
@@ -18,6 +19,8 @@ export interface Config {
   env: RawConfig['NODE_ENV'];
   port: number;
   host: string;
+  /** Longest a client may take to send one request, headers and body (REQUEST_TIMEOUT_SECONDS), in ms. */
+  requestTimeoutMs: number;
   /** Without trailing slash. */
   issuer: string;
   dataDir: string;
@@ -31,8 +34,12 @@ export interface Config {
   codeResendCooldownSeconds: number;
   /** DEFAULT_LOCALE: the language when nothing else chose one (a tag with a catalogue). */
   defaultLocale: string;
+  /** Signing-key rotation (POST /admin/keys/rotate): publish-only delay and retirement delay, in seconds. */
+  keyRotation: { signDelaySeconds: number; retireAfterSeconds: number };
   /** Days security audit events are kept (AUDIT_RETENTION_DAYS). */
   auditRetentionDays: number;
+  /** Waits between back-channel logout tries (seconds). */
+  backchannelLogoutRetrySeconds: number[];
   webauthn: { rpId: string; origins: string[] };
   sms: SmsSettings;
   /** The program's profile fields (config/profile-fields.ts). */
@@ -149,12 +156,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   }
 
   const dataDir = resolve(raw.DATA_DIR);
+  if (usesDataDir(raw)) {
+    const problem = dataDirProblem(dataDir);
+    if (problem) throw new ConfigError(problem);
+  }
   const keyEncryptionKey = raw.KEY_ENCRYPTION_KEY ? (decodeKey(raw.KEY_ENCRYPTION_KEY) as Buffer) : developmentKey(dataDir);
 
   return Object.freeze({
     env: raw.NODE_ENV,
     port: raw.PORT,
     host: raw.HOST,
+    requestTimeoutMs: raw.REQUEST_TIMEOUT_SECONDS * 1000,
     issuer: issuerText,
     dataDir,
     mongodbUri: raw.MONGODB_URI,
@@ -168,7 +180,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logLevel: raw.LOG_LEVEL,
     codeResendCooldownSeconds: raw.CODE_RESEND_COOLDOWN_SECONDS,
     defaultLocale: raw.DEFAULT_LOCALE,
+    keyRotation: Object.freeze({ signDelaySeconds: raw.KEY_ROTATION_SIGN_DELAY_SECONDS, retireAfterSeconds: raw.KEY_ROTATION_RETIRE_AFTER_SECONDS }),
     auditRetentionDays: raw.AUDIT_RETENTION_DAYS,
+    backchannelLogoutRetrySeconds: raw.BACKCHANNEL_LOGOUT_RETRY_SECONDS,
     webauthn: Object.freeze(webauthnSettings(raw, issuerText)),
     sms: Object.freeze(sms),
     profileFields: Object.freeze(profileFields(raw)),
@@ -176,6 +190,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     // 10 minutes: long enough to fill a sign-up form at leisure, short enough that a stock of solved challenges goes stale.
     botChallenge: Object.freeze({ difficulty: raw.BOT_CHALLENGE_DIFFICULTY, ttlSeconds: 600 }),
   });
+}
+
+/** DATA_DIR holds the SQLite store, generated dev secrets and the dev outboxes; with none of them it is never touched. */
+function usesDataDir(raw: RawConfig): boolean {
+  const devSmsOutbox = !raw.SMS_WEBHOOK_URL && raw.NODE_ENV !== 'production';
+  return !raw.MONGODB_URI || !raw.KEY_ENCRYPTION_KEY || !raw.SMTP_URL || devSmsOutbox;
 }
 
 /** The declared profile fields, or every known field asked only when a client requires it. */

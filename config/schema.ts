@@ -63,6 +63,11 @@ export const settings = {
     description: 'Directory of the embedded SQLite store, the dev outbox and generated dev secrets.',
     defaultText: './data',
   },
+  REQUEST_TIMEOUT_SECONDS: {
+    schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number').min(1, 'expected 1-300').max(300, 'expected 1-300').default(30),
+    description: 'Longest a client may take to send one whole request (headers and body); a slower one gets 408 and its connection is closed, so slow senders cannot hold connections for Node\'s default 300 s.',
+    defaultText: '30',
+  },
   MONGODB_URI: {
     schema: url(['mongodb:', 'mongodb+srv:']).optional(),
     description: 'When set, store everything in MongoDB (replica set or sharded cluster) instead of SQLite.',
@@ -139,6 +144,26 @@ export const settings = {
     schema: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number').min(1, 'expected 1-3650').max(3650, 'expected 1-3650').default(400),
     description: 'Days the security audit log (sign-ins, blocks, factor changes, admin actions) is kept; older events are deleted once a day.',
     defaultText: '400',
+  },
+  BACKCHANNEL_LOGOUT_RETRY_SECONDS: {
+    schema: z
+      .string()
+      .regex(/^\d{1,4}(\.\d{1,3})?(,\d{1,4}(\.\d{1,3})?){0,4}$/, 'expected up to 5 comma-separated numbers of seconds, such as 10,50')
+      .transform((value) => value.split(',').map(Number))
+      .refine((delays) => delays.every((delay) => delay <= 3600), 'expected each wait to be at most 3600 seconds')
+      .default([10, 50]),
+    description: 'Waits between the tries of a back-channel logout delivery that failed (comma-separated seconds): each failure is audited (backchannel_logout.failed) and, after the last, the delivery is given up. The default tries three times over about a minute.',
+    defaultText: '10,50',
+  },
+  KEY_ROTATION_SIGN_DELAY_SECONDS: {
+    schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number').min(0, 'expected 0-604800').max(604800, 'expected 0-604800').default(3600),
+    description: 'After POST /admin/keys/rotate, how long the new signing keys are only published in the JWKS before tokens are signed with them: long enough for relying parties\' JWKS caches and for every instance to reload its keys (each reloads from the store at least once a minute).',
+    defaultText: '3600',
+  },
+  KEY_ROTATION_RETIRE_AFTER_SECONDS: {
+    schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number').min(0, 'expected 0-2592000').max(2592000, 'expected 0-2592000').default(3600),
+    description: 'How long a replaced signing key stays in the JWKS after its successor starts signing: at least the longest lifetime of a token it signed (ID tokens: 1 hour; JWT access tokens: 15 minutes), so every token it signed still verifies.',
+    defaultText: '3600',
   },
   CODE_RESEND_COOLDOWN_SECONDS: {
     schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number').min(0, 'expected 0-3600').max(3600, 'expected 0-3600').default(60),

@@ -1,5 +1,5 @@
 // The HTTP application: oidc-provider's Koa app with our middleware in front, in this order:
-// request context → security headers → error handler → our routers by path prefix (health, static, admin API,
+// connection close → request context → security headers → error handler → our routers by path prefix (health, static, admin API,
 // hosted pages, member and partner APIs) → protocol.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -12,9 +12,11 @@ import { unlockRouter } from '../interactions/unlock/router.ts';
 import { adminRouter } from './admin/router.ts';
 import { memberApiRouter } from './member-api/router.ts';
 import { partnerApiRouter } from './partner-api/router.ts';
+import { deviceCodeGuard } from './oidc/koa-device-code-guard.ts';
 import type { Container } from './container.ts';
 import { healthRouter } from './health.ts';
 import { setDefaultLanguage } from './i18n/locales/index.ts';
+import { connectionClose } from './middleware/koa-connection-close.ts';
 import { errorHandler } from './middleware/koa-error-handler.ts';
 import { pickLanguage } from './middleware/koa-language.ts';
 import { metadataCacheControl } from './middleware/koa-metadata-cache.ts';
@@ -69,6 +71,7 @@ const ACCOUNT_PATHS = /^\/account(?:\/|$)/i;
 const UNLOCK_PATHS = /^\/unlock\//i;
 const MEMBER_API_PATHS = /^\/api\/v1\/me(?:\/|$)/i;
 const PARTNER_API_PATHS = /^\/partner-api\/v1(?:\/|$)/i;
+const DEVICE_PATHS = /^\/device\/?$/i;
 
 export function buildApp(container: Container): App {
   const { provider, config, logger, storage } = container;
@@ -76,6 +79,7 @@ export function buildApp(container: Container): App {
 
   // provider.use() inserts middleware ahead of oidc-provider's own routes.
   setDefaultLanguage(config.defaultLocale);
+  provider.use(connectionClose(() => shuttingDown));
   provider.use(requestContext(logger, config.trustProxy));
   provider.use(securityHeaders(config.env === 'production'));
   // Before the error handler, so error pages (and emails sent anywhere below) know the page language.
@@ -87,13 +91,13 @@ export function buildApp(container: Container): App {
   provider.use(metadataCacheControl());
   const admin = adminRouter({
     provider, clients: storage.clients, partners: storage.partners, importedMembers: storage.importedMembers,
-    defaultCountry: config.sms.defaultCountry, logger, audit: container.audit,
+    defaultCountry: config.sms.defaultCountry, logger, audit: container.audit, outbound: container.outbound.partners, signingKeys: container.signingKeys,
   });
   const account = accountRouter(container.interactions, { issuer: config.issuer, secure: config.env === 'production' });
-  const memberApi = memberApiRouter({ provider, accounts: container.accounts, loyalty: container.loyalty, risk: container.risk, events: container.audit });
-  const partnerApi = partnerApiRouter({ provider, issuer: config.issuer, jwks: container.jwks, accounts: container.accounts, loyalty: container.loyalty, links: container.partnerLinks, coupons: container.coupons, rateLimits: storage.rateLimits });
+  const memberApi = memberApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, risk: container.risk, events: container.audit });
+  const partnerApi = partnerApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, links: container.partnerLinks, coupons: container.coupons, rateLimits: storage.rateLimits });
   provider.use(byPathPrefix([
-    [HEALTH_PATHS, [healthRouter(storage, () => shuttingDown).routes()]],
+    [HEALTH_PATHS, [healthRouter(storage, () => shuttingDown, logger).routes()]],
     [STATIC_PATHS, [staticAssets(fileURLToPath(new URL('../public', import.meta.url)), '/static/', browserLibraries())]],
     [ADMIN_PATHS, [admin.routes(), admin.allowedMethods()]],
     [INTERACTION_PATHS, [interactionRouter(container.interactions).routes()]],
@@ -101,6 +105,8 @@ export function buildApp(container: Container): App {
     [UNLOCK_PATHS, [unlockRouter(container.interactions).routes()]],
     [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],
     [PARTNER_API_PATHS, [partnerApi.routes()]],
+    // Before oidc-provider's code_verification: guess limits and the session check (issue 14 items 9, 23).
+    [DEVICE_PATHS, [deviceCodeGuard(storage.rateLimits)]],
   ]));
 
   return {

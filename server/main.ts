@@ -1,9 +1,9 @@
 // Process entry: load config (fail fast), build the container, listen, and shut down gracefully on SIGTERM/SIGINT.
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from '../config/index.ts';
 import { buildApp } from './app.ts';
 import { createContainer, createLogger } from './container.ts';
+import { closeGracefully, createHttpServer } from './http-server.ts';
 
 const DRAIN_TIMEOUT_MS = 10_000;
 
@@ -21,8 +21,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   const container = await createContainer(config, { logger });
   const app = buildApp(container);
-  const server = createServer(app.provider.callback());
-  server.keepAliveTimeout = 65_000;
+  const server = createHttpServer(app.provider.callback(), { requestTimeoutMs: config.requestTimeoutMs });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -37,14 +36,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // Readiness answers 503 and every response closes its connection from here on; requests in flight finish.
     app.setShuttingDown();
-    const force = setTimeout(() => {
-      logger.warn('drain timeout, closing remaining connections');
-      server.closeAllConnections();
-    }, DRAIN_TIMEOUT_MS);
-    force.unref();
-    server.closeIdleConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeGracefully(server, DRAIN_TIMEOUT_MS, () => logger.warn('drain timeout, closing remaining connections'));
     await container.close();
     logger.info('stopped');
     process.exit(0);

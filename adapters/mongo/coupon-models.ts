@@ -1,5 +1,6 @@
 // Mongo documents and schemas of coupons: campaigns, the slots their uses take, generated codes and their
-// single uses, campaign ends, and the idempotency keys of partner redemptions. Every "only once" is a unique _id.
+// single uses, campaign ends, the idempotency keys of partner redemptions, and the claims of live single codes
+// across partners. Every "only once" is a unique _id.
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Campaign } from '../../server/domain/coupons/coupons.repository.ts';
 import { givenString, nullableDate, nullableString, options } from './schema-kit.ts';
@@ -78,6 +79,21 @@ export interface CouponKeyDoc {
   createdAt: Date;
 }
 
+/**
+ * One generation of the claim of a live single code across partners: _id "<code>:<gen>" (a code has no ':'), each
+ * inserted once and never changed. The highest generation of a code is its claim (see coupon-code-claims.ts).
+ */
+export interface CouponCodeClaimDoc {
+  _id: string;
+  code: string;
+  gen: number;
+  campaignId: string;
+  partnerId: string;
+  /** The campaign's end as the claimer meant it: what holds the code while the campaign is not written yet. */
+  endsAt: Date;
+  createdAt: Date;
+}
+
 const couponCampaignSchema = new Schema<CouponCampaignDoc>(
   {
     _id: { type: String, required: true },
@@ -152,6 +168,19 @@ const couponKeySchema = new Schema<CouponKeyDoc>(
   options,
 );
 
+const couponCodeClaimSchema = new Schema<CouponCodeClaimDoc>(
+  {
+    _id: { type: String, required: true },
+    code: { type: String, required: true },
+    gen: { type: Number, required: true, min: 1 },
+    campaignId: { type: String, required: true },
+    partnerId: givenString('partnerId'),
+    endsAt: { type: Date, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  options,
+);
+
 export interface CouponModels {
   couponCampaigns: Model<CouponCampaignDoc>;
   couponCampaignEnds: Model<CouponCampaignEndDoc>;
@@ -159,6 +188,7 @@ export interface CouponModels {
   couponCodes: Model<CouponCodeDoc>;
   couponCodeUses: Model<CouponCodeUseDoc>;
   couponKeys: Model<CouponKeyDoc>;
+  couponCodeClaims: Model<CouponCodeClaimDoc>;
 }
 
 export function registerCouponModels(connection: Connection): CouponModels {
@@ -169,5 +199,6 @@ export function registerCouponModels(connection: Connection): CouponModels {
     couponCodes: connection.model<CouponCodeDoc>('CouponCode', couponCodeSchema, 'coupon_codes'),
     couponCodeUses: connection.model<CouponCodeUseDoc>('CouponCodeUse', couponCodeUseSchema, 'coupon_code_uses'),
     couponKeys: connection.model<CouponKeyDoc>('CouponKey', couponKeySchema, 'coupon_keys'),
+    couponCodeClaims: connection.model<CouponCodeClaimDoc>('CouponCodeClaim', couponCodeClaimSchema, 'coupon_code_claims'),
   };
 }

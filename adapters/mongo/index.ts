@@ -28,6 +28,13 @@ export interface MongoStorageOptions {
   clientSecretKey?: Buffer | undefined;
 }
 
+/** The readiness write probe's one document (Storage.canWrite). */
+interface HealthProbeDoc {
+  _id: string;
+  checkedAt: Date;
+  writes: number;
+}
+
 export async function openMongoStorage(options: MongoStorageOptions): Promise<Storage> {
   // A private connection (not mongoose's global one), so several stores can coexist, e.g. in tests.
   // No command buffering: an unreachable server must surface as an error, not as a silent queue.
@@ -58,6 +65,16 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
         const db = connection.db;
         if (!db) throw new Error('MongoDB storage is not connected');
         await db.admin().command({ ping: 1 });
+      },
+      async canWrite() {
+        const db = connection.db;
+        if (!db) throw new Error('MongoDB storage is not connected');
+        // One document every instance upserts; acknowledged by the primary (the connection's write concern).
+        await db.collection<HealthProbeDoc>('health_probes').updateOne(
+          { _id: 'write-probe' },
+          { $set: { checkedAt: new Date() }, $inc: { writes: 1 } },
+          { upsert: true },
+        );
       },
       async close() {
         await connection.close();

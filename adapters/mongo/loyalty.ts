@@ -16,12 +16,14 @@ const SEQUENCE_DIGITS = 12;
 /** How often a post may lose the append to other instances before it gives up with `conflict` (nothing written). */
 const APPEND_ATTEMPTS = 100;
 /**
- * How old a claim another request still holds pending may get before a post with its key stops waiting for it:
- * by then that request died or hangs, and the post answers from the key's entry if there is one, else with a
- * retryable `conflict`. Far above what a post takes, queued appends included. Instance clocks only shift when a
- * waiter stops waiting, never what is written.
+ * How old a claim another request still holds pending may get before a post with its key stops waiting for it
+ * and settles it itself: by then that request died (a crash cut its write) or hangs. A client retrying after a
+ * crash is held this long at most, not until the next sweep. Settling under a post still in flight is safe:
+ * the entries' unique idempotencyKey index lets only one entry be written under the key, and the slow post then
+ * answers from that entry. Well above what a post takes. Instance clocks only shift when a waiter stops waiting,
+ * never what is written.
  */
-const PENDING_WAIT_MS = 15_000;
+const PENDING_WAIT_MS = 5_000;
 /** Waits between tries: full jitter, doubling from the base up to a cap, so contenders spread out. */
 const BACKOFF_BASE_MS = 2;
 /** Between appends that lost to another instance: short, as the loser re-reads and tries again at once. */
@@ -94,8 +96,9 @@ export type LoyaltyModels = Pick<Models, 'identifiers' | 'loyaltyMembers' | 'led
  * member is missing or the points are short (a refusal writes nothing); else claim the key (a `ledger_keys`
  * insert), insert the entry after the member's newest (again from a fresh read when another instance took that
  * sequence), and mark the claim applied. A post that ends up writing nothing deletes its claim, so the key is not
- * used up. A crash after the claim leaves it pending: recoverPending() marks it applied if its entry was written
- * and deletes it otherwise; until then posts with that key wait, then answer from its entry or with `conflict`.
+ * used up. A crash after the claim leaves it pending: a post with that key settles it (applied if its entry was
+ * written, given back otherwise) once its entry shows or the claim is PENDING_WAIT_MS old, and so does the
+ * periodic recoverPending() for keys nobody retries.
  */
 export class MongoLoyaltyRepository implements LoyaltyRepository {
   private readonly identifiers: Model<IdentifierDoc>;
@@ -165,12 +168,16 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
       const held = await this.keys.findById(_id).lean<LedgerKeyDoc>().exec();
       if (held?.status === 'applied') return answerWith(input, await this.appliedEntry(held));
       if (held) {
-        // Another request with this key is writing: wait for its answer (or for it to give the key back).
-        if (Date.now() - held.createdAt.getTime() < PENDING_WAIT_MS) {
+        // Another request with this key is writing: wait for its answer (or for it to give the key back), unless
+        // its entry is already there (it was written, then the request died before marking the claim) or the
+        // claim is stale. Either way this post settles the claim itself, as recovery would, and looks again:
+        // settled applied, it replays the entry; given back, it claims the key and writes.
+        if (Date.now() - held.createdAt.getTime() >= PENDING_WAIT_MS || (await this.findEntryByKey(_id))) {
+          await this.settlePending(held);
+        } else {
           await backoff(attempt, PENDING_POLL_CAP_MS);
-          continue;
         }
-        return this.settleStale(input);
+        continue;
       }
       // The key is free. A post that cannot write is refused without claiming it (a refusal writes nothing),
       // unless the key was claimed meanwhile: then that use of it is the answer, as if it came first.
@@ -214,14 +221,6 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
     await this.releaseKey(input);
     if (outcome === 'busy') throw new DomainError('conflict', 'The points ledger is busy for this member; try again');
     return { ok: false, reason: outcome };
-  }
-
-  /** A claim pending far longer than a post takes: its post died or hangs, maybe after appending its entry. */
-  private async settleStale(input: PostEntry): Promise<PostResult> {
-    const entry = await this.findEntryByKey(input.idempotencyKey);
-    if (!entry) throw new DomainError('conflict', 'A request with this idempotency key is still in progress; try again later');
-    await this.markApplied(entry);
-    return answerWith(input, entry);
   }
 
   private async appliedEntry(claim: LedgerKeyDoc): Promise<LedgerEntry> {
@@ -366,20 +365,25 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
   async recoverPending(olderThan: Date): Promise<number> {
     const stale = await this.keys.find({ status: 'pending', createdAt: { $lt: olderThan } }).lean<LedgerKeyDoc[]>().exec();
     let resolved = 0;
-    for (const claim of stale) {
-      const entry = await this.findEntryByKey(claim._id);
-      // Conditional on the claim read, so a claim made again since (by a replay) is left to its post.
-      const filter = { _id: claim._id, status: 'pending' as const, createdAt: claim.createdAt };
-      if (entry) {
-        // Appended, then the process died before marking it: the post happened; finish it.
-        const { modifiedCount } = await this.keys.updateOne(filter, { $set: { status: 'applied', entryId: entry.id, requestHash: entry.requestHash } });
-        resolved += modifiedCount;
-      } else {
-        // Died before appending: nothing was written; give the key back.
-        const { deletedCount } = await this.keys.deleteOne(filter);
-        resolved += deletedCount;
-      }
-    }
+    for (const claim of stale) resolved += await this.settlePending(claim);
     return resolved;
+  }
+
+  /**
+   * Settles a pending claim whose post died (or hangs): applied when its entry was written, given back when not.
+   * Used by the sweep and by a post that finds the claim stale. Returns 1 when this call changed the claim.
+   */
+  private async settlePending(claim: LedgerKeyDoc): Promise<number> {
+    const entry = await this.findEntryByKey(claim._id);
+    // Conditional on the claim read, so a claim made again since (by a replay) is left to its post.
+    const filter = { _id: claim._id, status: 'pending' as const, createdAt: claim.createdAt };
+    if (entry) {
+      // Appended, then the process died before marking it: the post happened; finish it.
+      const { modifiedCount } = await this.keys.updateOne(filter, { $set: { status: 'applied', entryId: entry.id, requestHash: entry.requestHash } });
+      return modifiedCount;
+    }
+    // Died before appending: nothing was written; give the key back.
+    const { deletedCount } = await this.keys.deleteOne(filter);
+    return deletedCount;
   }
 }

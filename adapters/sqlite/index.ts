@@ -32,6 +32,8 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
   // in-memory store cannot be shared between connections, so it keeps one.
   const ephemeral = options.dataDir === ':memory:' ? db : openDatabase(options.dataDir, 'normal');
   const ping = db.prepare('SELECT 1 AS ok');
+  // On the synchronous=FULL connection: the probe commits (and syncs) like the writes that hold points.
+  const probe = db.prepare('INSERT INTO health_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at');
   const oidc = new SqliteOidcStore(ephemeral);
   const clients = await sealingClientSecrets(new SqliteClientsRepository(db), options.clientSecretKey);
   return {
@@ -60,6 +62,10 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     async ping() {
       if (!db.isOpen) throw new Error('SQLite storage is closed');
       ping.get();
+    },
+    async canWrite() {
+      if (!db.isOpen) throw new Error('SQLite storage is closed');
+      probe.run(Date.now());
     },
     async close() {
       // Idempotent: shutdown paths may close twice. Writes still queued for a group commit go in first.

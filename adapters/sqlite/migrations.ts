@@ -381,4 +381,24 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX coupon_uses_uncredited ON coupon_uses (created_at) WHERE kind = 'total' AND credited_at IS NULL;
     `,
   },
+  {
+    version: 15,
+    // One row every instance upserts for the readiness write probe (Storage.canWrite): proves the file takes writes.
+    sql: `
+      CREATE TABLE health_probe (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        checked_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    version: 16,
+    // Signing-key rotation: a key is published when made, signs from active_from, leaves the JWKS at retire_at.
+    // Keys from before this version have always been signing.
+    sql: `
+      ALTER TABLE signing_keys ADD COLUMN active_from INTEGER;
+      UPDATE signing_keys SET active_from = created_at;
+      ALTER TABLE signing_keys ADD COLUMN retire_at INTEGER;
+    `,
+  },
 ];

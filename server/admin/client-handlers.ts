@@ -7,12 +7,34 @@ import { ADMIN_SCOPE } from '../../config/provider.ts';
 import type { ClientMetadata, ClientsRepository, StoredClient } from '../domain/clients/clients.repository.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { PartnersRepository } from '../domain/partners/partners.repository.ts';
+import type { OutboundClient } from '../security/outbound/outbound-fetch.ts';
 import { type ClientInput, clientInput, fieldErrors, redirectProblems } from './client-input.ts';
 
 export interface ClientHandlerDeps {
   provider: Provider;
   clients: ClientsRepository;
   partners: PartnersRepository;
+  /** The partner-target policy: what this server will call (loopback only outside production). */
+  outbound: Pick<OutboundClient, 'targetProblem'>;
+}
+
+/** URIs this server calls itself: refused at registration when the outbound guard would refuse them anyway. */
+const SERVER_CALLED_URIS = ['backchannel_logout_uri', 'jwks_uri', 'sector_identifier_uri'] as const;
+
+/**
+ * A client whose logout endpoint is on a private or (in production) loopback address would register fine
+ * and then never hear a logout: refused now, with the reason, instead of failing silently later.
+ */
+async function checkServerCalledUris(deps: ClientHandlerDeps, input: ClientInput): Promise<void> {
+  const problems: Record<string, string> = {};
+  for (const field of SERVER_CALLED_URIS) {
+    const uri = input[field];
+    if (uri === undefined) continue;
+    const problem = await deps.outbound.targetProblem(uri);
+    if (problem) problems[field] = problem;
+  }
+  const entries = Object.entries(problems);
+  if (entries.length) throw invalid(problems, entries.map(([field, problem]) => `${field}: ${problem}`).join('; '));
 }
 
 const newSecret = () => randomBytes(32).toString('base64url');
@@ -114,6 +136,7 @@ export function clientHandlers(deps: ClientHandlerDeps) {
     async create(ctx: Context) {
       const input = await checkPartner(deps, parseInput(ctx.request.body));
       assertNotReserved(ctx, input.client_id);
+      await checkServerCalledUris(deps, input);
       const metadata = toMetadata(input, input.client_id ?? `client-${randomUUID()}`, undefined);
       await validateWithProvider(deps.provider, metadata);
       const stored = await deps.clients.create(metadata);
@@ -144,6 +167,7 @@ export function clientHandlers(deps: ClientHandlerDeps) {
       assertManageable(ctx, current);
       const input = await checkPartner(deps, parseInput(ctx.request.body));
       if (input.client_id !== undefined && input.client_id !== current.clientId) throw invalid({ client_id: 'must match the client in the URL' });
+      await checkServerCalledUris(deps, input);
       // The secret is kept. Switching to a client_secret_* method generates one, which only a rotation reveals.
       const secret = current.metadata.client_secret;
       const metadata = toMetadata(input, current.clientId, typeof secret === 'string' ? secret : undefined);

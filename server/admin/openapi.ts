@@ -111,7 +111,8 @@ const auditEvent = {
       type: 'object',
       maxProperties: 20,
       additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
-      description: 'Flat values (never passwords, codes, tokens or secrets); for admin.action: status, admin_client_id, request_id.',
+      description: 'Flat values (never passwords, codes, tokens or secrets); for admin.action: status, admin_client_id, request_id; '
+        + 'for backchannel_logout.failed: client_id, attempt (1-based), final (true when no retry follows), error (http_503, timeout, redirect, special_use_address, ...).',
     },
   },
 };
@@ -288,7 +289,8 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           operationId: 'listAuditEvents',
           summary: 'Query the security audit log, newest first',
-          description: 'Sign-in outcomes, blocks, unlocks, factor changes, redemptions and admin actions. Unknown parameters are refused, '
+          description: 'Sign-in outcomes, blocks, unlocks, factor changes, redemptions, admin actions and failed back-channel logout deliveries '
+            + '(`?type=backchannel_logout.failed`: one event per failed try, details client_id, attempt, final). Unknown parameters are refused, '
             + 'so a misspelt filter never widens the answer. Events are kept AUDIT_RETENTION_DAYS days (400 by default).',
           parameters: [
             { name: 'account_id', in: 'query', schema: { type: 'string', minLength: 1, maxLength: 200 }, description: 'Only events of this account' },
@@ -317,6 +319,31 @@ export function openApiDocument(): Record<string, unknown> {
             200: { description: 'The new secret, shown once', content: json({ $ref: '#/components/schemas/Secret' }) },
             404: notFound,
             409: errorResponse('An admin client, or a client that does not authenticate with a secret'),
+          }),
+        },
+      },
+      '/keys/rotate': {
+        post: {
+          operationId: 'rotateSigningKeys',
+          summary: 'Rotate the signing keys: publish new ones now, sign with them later, retire the old ones after that',
+          description: 'Adds one new key per algorithm (RS256, ES256, EdDSA) to the JWKS at once. Tokens are signed with them from '
+            + '`active_from` (KEY_ROTATION_SIGN_DELAY_SECONDS later, 1 hour by default, so relying parties\' JWKS caches pick them up first); '
+            + 'the keys they replace stay in the JWKS until `previous_keys_retire_at` (KEY_ROTATION_RETIRE_AFTER_SECONDS after that) so the '
+            + 'tokens they signed still verify. Every instance on the same store follows within a minute. No body.',
+          responses: responses({
+            201: {
+              description: 'Rotation scheduled',
+              content: json({
+                type: 'object',
+                required: ['kids', 'published_at', 'active_from', 'previous_keys_retire_at'],
+                properties: {
+                  kids: { type: 'array', items: { type: 'string' }, description: 'The new keys\' kid values' },
+                  published_at: { type: 'string', format: 'date-time' },
+                  active_from: { type: 'string', format: 'date-time' },
+                  previous_keys_retire_at: { type: 'string', format: 'date-time' },
+                },
+              }),
+            },
           }),
         },
       },

@@ -39,5 +39,10 @@ export interface Storage {
   readonly rateLimits: RateLimitStore;
   /** Resolves when the store answers a trivial query; rejects otherwise (readiness probe). */
   ping(): Promise<void>;
+  /**
+   * Resolves when the store accepts a tiny write (one health row, upserted); rejects otherwise. A store can
+   * answer reads while refusing every write (disk full, read-only): readiness must see that (issue 14, item 27).
+   */
+  canWrite(): Promise<void>;
   close(): Promise<void>;
 }

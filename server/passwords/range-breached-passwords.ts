@@ -4,12 +4,17 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { BreachedPasswords } from '../domain/accounts/breached-passwords.ts';
+import { createOutboundClient, operatorTargets, type OutboundClient } from '../security/outbound/outbound-fetch.ts';
 
 const TIMEOUT_MS = 1500;
 /** A range answer is ~30 kB; anything far larger is not one. */
 const MAX_BODY = 2 * 1024 * 1024;
 
-export function createRangeBreachedPasswords(baseUrl: string, logger: Logger, timeoutMs = TIMEOUT_MS): BreachedPasswords {
+/** For callers that pass none (tests, scripts); the container passes the client for NODE_ENV. */
+let standalone: OutboundClient | undefined;
+
+export function createRangeBreachedPasswords(baseUrl: string, logger: Logger, timeoutMs = TIMEOUT_MS, outbound?: OutboundClient): BreachedPasswords {
+  const client = outbound ?? (standalone ??= createOutboundClient(operatorTargets(false)));
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   return {
     async isBreached(password) {
@@ -18,10 +23,10 @@ export function createRangeBreachedPasswords(baseUrl: string, logger: Logger, ti
       const suffix = digest.slice(5);
       try {
         // Add-Padding: the answer's size says nothing about the prefix to someone watching the wire.
-        const response = await fetch(`${base}${prefix}`, {
+        // Through the SSRF-safe client: no redirect is followed, the answer's size is bounded.
+        const response = await client.fetch(`${base}${prefix}`, {
           headers: { 'Add-Padding': 'true', 'User-Agent': 'loyalty-idp' },
-          redirect: 'error',
-          signal: AbortSignal.timeout(timeoutMs),
+          timeoutMs,
         });
         if (!response.ok) throw new Error(`range service answered ${response.status}`);
         const body = await response.text();

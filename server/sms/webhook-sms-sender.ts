@@ -4,6 +4,7 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { maskPhone } from '../domain/accounts/phone-number.ts';
 import type { OutgoingSms, SmsSender } from '../domain/sms/sms-sender.ts';
+import { createOutboundClient, operatorTargets, OutboundRequestRefused, type OutboundClient } from '../security/outbound/outbound-fetch.ts';
 
 export const SIGNATURE_HEADER = 'X-Loyalty-Signature';
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -15,6 +16,8 @@ export interface WebhookSmsSenderOptions {
   logger: Logger;
   /** How long the provider may take to accept a message (default 5000 ms). */
   timeoutMs?: number;
+  /** The SSRF-safe client (operator policy); the container passes the one for NODE_ENV. */
+  outbound?: OutboundClient;
 }
 
 /** The JSON body of each webhook request. */
@@ -75,7 +78,9 @@ export function verifyWebhookSignature(secret: string, header: string | undefine
   return match;
 }
 
-export function createWebhookSmsSender({ url, secret, logger, timeoutMs = DEFAULT_TIMEOUT_MS }: WebhookSmsSenderOptions): SmsSender {
+export function createWebhookSmsSender({ url, secret, logger, timeoutMs = DEFAULT_TIMEOUT_MS, outbound: shared }: WebhookSmsSenderOptions): SmsSender {
+  // Standalone (tests, scripts): a client of its own, closed with the sender.
+  const outbound = shared ?? createOutboundClient(operatorTargets(false));
   const endpoint = new URL(url);
   if (!secret) throw new Error('SMS webhook: a secret is required');
   // The host is enough to tell which provider failed; the path or query may hold the provider's token.
@@ -88,15 +93,16 @@ export function createWebhookSmsSender({ url, secret, logger, timeoutMs = DEFAUL
     const signature = signWebhookBody(secret, Math.floor(Date.now() / 1000), body);
     let response: Response;
     try {
-      response = await fetch(endpoint, {
+      // The outbound client never follows a redirect: it would replay the signed body (and its code) to
+      // wherever the Location points.
+      response = await outbound.fetch(endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature },
         body,
-        // A redirect would replay the signed body (and its code) to wherever the Location points.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
+        timeoutMs,
       });
     } catch (error) {
+      if (error instanceof OutboundRequestRefused) throw new SmsDeliveryError(`${target} refused: ${error.message} (message ${payload.id})`);
       throw new SmsDeliveryError(`${target} ${describeFailure(error, timeoutMs)} (message ${payload.id})`);
     }
     // The answer's body is not needed (and could be large); dropping it releases the connection.
@@ -118,13 +124,16 @@ export function createWebhookSmsSender({ url, secret, logger, timeoutMs = DEFAUL
     /** Lets messages already handed over finish (each is bounded by the timeout). */
     async close() {
       await Promise.all(inFlight);
+      if (!shared) await outbound.close();
     },
   };
 }
 
 /** A message for a failed request that names what went wrong but carries no body, header or secret. */
 function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `timed out after ${timeoutMs} ms`;
+  // By name: the abort reason may come from another realm (jest's VM modules) than this module's DOMException.
+  const name = (error as { name?: unknown } | undefined)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') return `timed out after ${timeoutMs} ms`;
   // fetch wraps the socket error; a refused connection to a dual-stack host wraps one per address.
   type Cause = { code?: unknown; errors?: Array<{ code?: unknown }> };
   const cause = (error as { cause?: Cause } | undefined)?.cause;

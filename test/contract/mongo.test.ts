@@ -134,14 +134,17 @@ describe('mongo adapter specifics', () => {
       expect(await storage.loyalty.sumEntries(accountId)).toBe(150);
     }));
 
-  it('answers a post whose key a dead request left pending from its entry, or with a retryable conflict', () =>
+  it('settles a key a dead request left pending when the post is retried: replayed from its entry, or written now', () =>
     withRawAccess(async (storage, raw) => {
       const { accountId, keys, appended, written, lost } = await leavePosts(storage, raw, new Date(Date.now() - 60 * 60 * 1000));
       expect(await storage.loyalty.post(appended)).toEqual({ ok: true, replayed: true, entry: written });
       expect(await keys.findOne({ _id: appended.idempotencyKey })).toMatchObject({ status: 'applied', entryId: written.id });
-      // Nothing was written under the lost key, but only recovery may give it back: the dead request might yet write.
-      await expectDomainError(storage.loyalty.post(lost), 'conflict');
-      expect(await storage.loyalty.findMember(accountId)).toMatchObject({ balance: 100 });
+      // Nothing was written under the lost key and its claim is stale: the retry gives it back and writes, once
+      // (the entries' unique key index keeps a request that only hung from writing it a second time).
+      expect(await storage.loyalty.post(lost)).toMatchObject({ ok: true, replayed: false, entry: { sequence: 2, balanceAfter: 150 } });
+      expect(await keys.findOne({ _id: lost.idempotencyKey })).toMatchObject({ status: 'applied' });
+      expect(await storage.loyalty.findMember(accountId)).toMatchObject({ balance: 150 });
+      expect(await storage.loyalty.sumEntries(accountId)).toBe(150);
     }));
 
   it('refuses a second entry for a key whose claim is gone (settled under a post in flight), and replays the first', () =>

@@ -53,12 +53,15 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     });
 
     describe('lifecycle', () => {
-      it('answers ping while open and refuses after close; close is idempotent', async () => {
+      it('answers ping and the write probe while open and refuses both after close; close is idempotent', async () => {
         const storage = await open();
         expect(['sqlite', 'mongo']).toContain(storage.kind);
         await expect(storage.ping()).resolves.toBeUndefined();
+        await expect(storage.canWrite()).resolves.toBeUndefined();
+        await expect(storage.canWrite()).resolves.toBeUndefined(); // the probe row exists now: an update
         await storage.close();
         await expect(storage.ping()).rejects.toThrow();
+        await expect(storage.canWrite()).rejects.toThrow();
         await expect(storage.close()).resolves.toBeUndefined();
       });
 

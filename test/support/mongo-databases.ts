@@ -4,6 +4,7 @@ import mongoose from 'mongoose';
 import { dropMongoDatabase } from '../../adapters/mongo/drop-database.ts';
 import { openMongoStorage } from '../../adapters/mongo/index.ts';
 import type { Storage } from '../../server/domain/storage.ts';
+import { allowFerretDbTime } from './ferretdb-timeout.ts';
 import { mongoTestUri } from './mongo-uri.ts';
 
 /** A document as stored, with the adapter's string _ids. */
@@ -28,6 +29,7 @@ export interface MongoDatabases {
 export function useMongoDatabases(name: string): MongoDatabases {
   const prefix = `${name}_${randomBytes(4).toString('hex')}`;
   mongoTestUri(prefix); // fails the file loudly (never skips) when no MongoDB was provided
+  allowFerretDbTime();
   const used: string[] = [];
   let counter = 0;
   afterAll(async () => {

@@ -1,5 +1,6 @@
 // Per-file fixtures: a real server on one store, an SMTP sink for its mail, an HTTP sink for its SMS
 // (the signed webhook), and a first-party client.
+import { allowFerretDbTime } from './ferretdb-timeout.ts';
 import { startSmsSink, type SmsSink } from './sms-sink.ts';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
 import { startTestServer, type StoreKind, type TestServer } from './test-server.ts';
@@ -17,6 +18,7 @@ export interface MemberServer {
 /** `publicHost`: the issuer's host name (passkeys need a domain such as localhost, not an IP). */
 export function useMemberServer(store: StoreKind, env: Record<string, string> = {}, options: { publicHost?: string } = {}): MemberServer {
   const fixture = {} as MemberServer;
+  if (store === 'mongo') allowFerretDbTime();
   beforeAll(async () => {
     fixture.sink = await startSmtpSink();
     fixture.sms = await startSmsSink();

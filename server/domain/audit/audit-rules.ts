@@ -23,7 +23,9 @@ const TYPES = {
   redemption: true,
   'sms.blocked': true,
   'sms.budget_exceeded': true,
+  'code.budget_exhausted': true,
   'admin.action': true,
+  'backchannel_logout.failed': true,
 } as const satisfies Record<AuditEventType, true>;
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = Object.freeze(Object.keys(TYPES) as AuditEventType[]);

@@ -16,7 +16,11 @@ export type AuditEventType =
   | 'redemption'
   | 'sms.blocked'
   | 'sms.budget_exceeded'
-  | 'admin.action';
+  /** A subject spent its day's one-time codes or wrong tries for one purpose (reason says which). */
+  | 'code.budget_exhausted'
+  | 'admin.action'
+  /** One failed try of a back-channel logout delivery (details: client_id, attempt, final, error). */
+  | 'backchannel_logout.failed';
 
 /**
  * Small flat values only: the log never holds passwords, codes, tokens or message texts. Keys are

@@ -11,7 +11,9 @@ import { useMemberServer } from '../../support/suite.ts';
 import { STORES } from '../../support/test-server.ts';
 
 describe.each(STORES)('back-channel logout when our pages end sessions (%s)', (store) => {
-  const fx = useMemberServer(store, {}, { publicHost: 'localhost' });
+  // Deliveries go through the outbound guard (loopback receivers allowed outside production); a failed one
+  // is retried, quickly here so settled() does not wait the production minute.
+  const fx = useMemberServer(store, { BACKCHANNEL_LOGOUT_RETRY_SECONDS: '0.05,0.05' }, { publicHost: 'localhost' });
   let receiver: LogoutReceiver;
   let partner: oidc.Configuration;
   /** A second partner whose logout endpoint is down: its failure must not stop the others or the sign-out. */
@@ -80,6 +82,10 @@ describe.each(STORES)('back-channel logout when our pages end sessions (%s)', (s
 
     const tokens = await logoutTokensSince(before);
     expect(tokens.map((token) => token.sid).sort()).toEqual([firstClaims.sid, secondClaims.sid].sort());
+    // The partner that could not be reached was tried three times, each failure audited, the last one final.
+    const failures = (await fx.server.container.audit.list({ types: ['backchannel_logout.failed'], limit: 10 })).events
+      .filter((event) => event.details.client_id === unreachable.clientMetadata().client_id);
+    expect(failures.map((event) => [event.details.attempt, event.details.final]).sort()).toEqual([[1, false], [2, false], [3, true]]);
     expect(new Set(tokens.map((token) => token.sub))).toEqual(new Set([firstClaims.sub]));
     // And the sessions are gone here: a silent request at the partner needs a login again.
     const silent = await first.follow((await authorizationRequest(partner, { prompt: 'none' })).url);
