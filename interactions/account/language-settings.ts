@@ -10,14 +10,14 @@ import { memberOf } from './member-session.ts';
 
 const languageForm = z.object({ lang: z.string().max(35) });
 
-export function languageSettings(deps: InteractionDeps, secure: boolean) {
+export function languageSettings(deps: InteractionDeps) {
   return async (ctx: Context) => {
     const form = languageForm.safeParse(ctx.request.body);
     // An unknown tag changes nothing: the page simply stays in its language.
     const tag = form.success ? matchLanguage(form.data.lang) : undefined;
     if (tag) {
       await deps.profiles.setLocale(memberOf(ctx).account.id, tag);
-      setLanguageCookie(ctx, secure, tag);
+      setLanguageCookie(ctx, tag);
     }
     seeOther(ctx, '/account/security');
   };

@@ -53,7 +53,7 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.get('/security', member, securityPage(deps));
 
   router.post('/sessions/end-others', ...post, sessions.endOthers);
-  router.post('/language', ...post, languageSettings(deps, options.secure));
+  router.post('/language', ...post, languageSettings(deps));
 
   router.post('/passkeys/options', ...strongJson, passkeys.options);
   router.post('/passkeys', ...strongJson, passkeys.create);

@@ -15,9 +15,11 @@ export function languageCookieName(secure: boolean): string {
 }
 
 /** Remembers a picked language in this browser (not a secret: httpOnly only because no script needs it). */
-export function setLanguageCookie(ctx: Context, secure: boolean, tag: string): void {
+export function setLanguageCookie(ctx: Context, tag: string): void {
+  const state = ctx.state as LanguageState;
+  const secure = state.languageCookieSecure ?? true;
   ctx.cookies.set(languageCookieName(secure), tag, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: MAX_AGE_MS, signed: false, overwrite: true });
-  (ctx.state as LanguageState).pickedLanguage = tag;
+  state.pickedLanguage = tag;
 }
 
 /**
@@ -27,9 +29,10 @@ export function setLanguageCookie(ctx: Context, secure: boolean, tag: string): v
 export function pickLanguage(secure: boolean, savedLocale: SavedLocaleLookup): Middleware {
   const name = languageCookieName(secure);
   return async (ctx, next) => {
+    (ctx.state as LanguageState).languageCookieSecure = secure;
     const param = ctx.method === 'GET' || ctx.method === 'HEAD' ? ctx.query[PICK_PARAM] : undefined;
     const fromParam = typeof param === 'string' ? matchLanguage(param) : undefined;
-    if (fromParam) setLanguageCookie(ctx, secure, fromParam);
+    if (fromParam) setLanguageCookie(ctx, fromParam);
     const cookie = ctx.cookies.get(name, { signed: false });
     ctx.state.pickedLanguage = fromParam ?? (cookie ? matchLanguage(cookie) : undefined);
     // Emails and texts built while serving this request go out in its page language (request-language.ts).
@@ -38,6 +41,7 @@ export function pickLanguage(secure: boolean, savedLocale: SavedLocaleLookup): M
 }
 
 interface LanguageState {
+  languageCookieSecure?: boolean;
   pickedLanguage?: string;
   interaction?: { params?: { ui_locales?: unknown }; session?: { accountId?: unknown }; result?: { login?: { accountId?: unknown } } };
   member?: { account: { id: string } };

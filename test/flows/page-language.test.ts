@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { STORES } from '../support/test-server.ts';
 import { useMemberServer } from '../support/suite.ts';
 import { openLoginPage, PASSWORD, signIn, signUpAndVerify, uniqueEmail, UserAgent, followLink } from '../support/member.ts';
-import { authorizationRequest, exchange, oidc, REDIRECT_URI } from '../support/oidc-client.ts';
+import { authorizationRequest, discover, exchange, oidc, REDIRECT_URI, registerClient } from '../support/oidc-client.ts';
 import type { Page } from '../support/user-agent.ts';
 import { accountCsrf, openSecurityPage, passwordSession } from '../support/account.ts';
 
@@ -119,6 +119,26 @@ describe.each(STORES)('page language (%s)', (store) => {
     // Signed in, the saved locale outranks Accept-Language on the account pages.
     const account = await openSecurityPage(await passwordSession(fixture, email));
     expect(htmlLang(account)).toBe('pl');
+  });
+
+  test('signed in at a partner\'s consent page: the saved locale outranks Accept-Language, and picking one there saves it', async () => {
+    const email = uniqueEmail('consent');
+    const signUp = new UserAgent(fixture.server.url);
+    await signUpAndVerify(signUp, await openLoginPage(signUp, (await authorizationRequest(fixture.config, { ui_locales: 'pl' })).url), fixture.sink, email);
+    const partner = await discover(fixture.server, await registerClient(fixture.server));
+    const ua = new UserAgent(fixture.server.url, { 'accept-language': 'fr' });
+    const login = await openLoginPage(ua, (await authorizationRequest(partner)).url);
+    expect(htmlLang(login)).toBe('fr'); // nobody is signed in yet: Accept-Language
+    const consent = await signIn(ua, login, email, PASSWORD, { consent: false });
+    expect(consent.body).toContain('/consent"');
+    expect(htmlLang(consent)).toBe('pl');
+    // The switcher is a form here (a cookie alone would lose to the saved locale).
+    expect(consent.body).toMatch(/<form method="post" action="\/interaction\/[^"]+\/language">/);
+    const switched = await ua.submit(consent, '/language', { lang: 'es' });
+    expect(htmlLang(switched)).toBe('es');
+    expect(switched.body).toContain('/consent"');
+    const account = await fixture.server.container.storage.accounts.findByEmail(email);
+    expect(await fixture.server.container.interactions.profiles.locale(account!.id)).toBe('es');
   });
 
   test('a signed-in member who picks a language on the account pages saves it', async () => {
