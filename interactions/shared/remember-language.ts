@@ -13,7 +13,8 @@ export async function rememberLanguage(ctx: Context, deps: InteractionDeps, acco
   try {
     const saved = await deps.profiles.locale(accountId);
     const picked = ctx.state.pickedLanguage as string | undefined;
-    if (moment === 'sign_up' && !saved) await deps.profiles.setLocale(accountId, picked ?? languageOf(ctx, { saved: null }));
+    // The language of the page the member signed up on (ui_locales, their pick, Accept-Language, default).
+    if (moment === 'sign_up' && !saved) await deps.profiles.setLocale(accountId, languageOf(ctx, { saved: null }));
     else if (moment === 'sign_in' && picked && picked !== saved) await deps.profiles.setLocale(accountId, picked);
   } catch (error) {
     (ctx.state.log as Logger | undefined)?.warn({ err: error, accountId }, 'language preference not saved');
