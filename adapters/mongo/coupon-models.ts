@@ -1,5 +1,6 @@
 // Mongo documents and schemas of coupons: campaigns, the slots their uses take, generated codes and their
-// single uses, campaign ends, and the idempotency keys of partner redemptions. Every "only once" is a unique _id.
+// single uses, campaign ends, the idempotency keys of partner redemptions and the outcome of each redemption
+// attempt. Every "only once" is a unique _id.
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Campaign } from '../../server/domain/coupons/coupons.repository.ts';
 import { givenString, nullableDate, nullableString, options } from './schema-kit.ts';
@@ -42,6 +43,11 @@ export interface CouponUseDoc {
   requestHash?: string | null;
   /** Null (or absent) until the use's ledger earn is confirmed. */
   creditedAt?: Date | null;
+  /**
+   * The redemption that took the slot (its CouponClaimDoc): the slot counts as a use only once that claim is
+   * committed to it. Absent on slots stored before claims, which were final when inserted.
+   */
+  claimId?: string | null;
 }
 
 /** A generated code; _id pairId(partnerId, code), so a partner has each code once. */
@@ -64,6 +70,20 @@ export interface CouponCodeUseDoc {
   accountId: string;
   useId: string | null;
   createdAt: Date;
+  /** The redemption that took it (absent before claims): given back with it when that claim is abandoned. */
+  claimId?: string | null;
+}
+
+/**
+ * The outcome of one redemption attempt (its claim id), inserted once, so decided once: committed to the use it
+ * took (useId) or abandoned (null). The attempt inserts it after taking its slots; a retry that finds the attempt
+ * pending for PENDING_WAIT_MS inserts it abandoned. Being a unique insert, exactly one of the two wins even on
+ * FerretDB 1.24, so an attempt that was only slow can never commit slots a retry has given back.
+ */
+export interface CouponClaimDoc {
+  _id: string;
+  useId: string | null;
+  createdAt: Date;
 }
 
 /**
@@ -76,6 +96,8 @@ export interface CouponKeyDoc {
   requestHash: string;
   useId: string | null;
   createdAt: Date;
+  /** The attempt holding the key (its CouponClaimDoc); absent on keys claimed before claims existed. */
+  claimId?: string | null;
 }
 
 const couponCampaignSchema = new Schema<CouponCampaignDoc>(
@@ -115,6 +137,7 @@ const couponUseSchema = new Schema<CouponUseDoc>(
     idempotencyKey: nullableString,
     requestHash: nullableString,
     creditedAt: nullableDate,
+    claimId: nullableString,
   },
   options,
 );
@@ -138,6 +161,16 @@ const couponCodeUseSchema = new Schema<CouponCodeUseDoc>(
     accountId: givenString('accountId'),
     useId: nullableString,
     createdAt: { type: Date, required: true },
+    claimId: nullableString,
+  },
+  options,
+);
+
+const couponClaimSchema = new Schema<CouponClaimDoc>(
+  {
+    _id: { type: String, required: true },
+    useId: nullableString,
+    createdAt: { type: Date, required: true },
   },
   options,
 );
@@ -148,6 +181,7 @@ const couponKeySchema = new Schema<CouponKeyDoc>(
     requestHash: givenString('requestHash'),
     useId: nullableString,
     createdAt: { type: Date, required: true },
+    claimId: nullableString,
   },
   options,
 );
@@ -159,6 +193,7 @@ export interface CouponModels {
   couponCodes: Model<CouponCodeDoc>;
   couponCodeUses: Model<CouponCodeUseDoc>;
   couponKeys: Model<CouponKeyDoc>;
+  couponClaims: Model<CouponClaimDoc>;
 }
 
 export function registerCouponModels(connection: Connection): CouponModels {
@@ -169,5 +204,6 @@ export function registerCouponModels(connection: Connection): CouponModels {
     couponCodes: connection.model<CouponCodeDoc>('CouponCode', couponCodeSchema, 'coupon_codes'),
     couponCodeUses: connection.model<CouponCodeUseDoc>('CouponCodeUse', couponCodeUseSchema, 'coupon_code_uses'),
     couponKeys: connection.model<CouponKeyDoc>('CouponKey', couponKeySchema, 'coupon_keys'),
+    couponClaims: connection.model<CouponClaimDoc>('CouponClaim', couponClaimSchema, 'coupon_claims'),
   };
 }
