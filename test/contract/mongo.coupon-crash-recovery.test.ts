@@ -139,23 +139,6 @@ describe('coupon crash recovery (mongo)', () => {
     await expectOneUse(target.campaignId, member.accountId, 60);
   });
 
-  test('a slow attempt a retry abandoned cannot commit: it gives its slots back and answers with the retry\'s use', async () => {
-    const member = await setup.fixture.memberOf(setup.shop);
-    const target = await oneCodeCampaign();
-    const key = randomUUID();
-    const { scopedKey, claimId } = await cutRedemption(member, target, key, 'total slot');
-    const retry = await redeem(setup.shopToken, member.sub, target.code, key);
-    expect(retry.status).toBe(201);
-    // The slow attempt's outcome was written abandoned by the retry: committing it now fails.
-    expect(await collection('coupon_claims').findOne({ _id: claimId })).toMatchObject({ useId: null });
-    const late = await storage().coupons.redeem({
-      campaignId: target.campaignId, accountId: member.accountId, at: new Date(), generatedCode: target.code,
-      idempotency: { key: scopedKey, requestHash: requestHash({ accountId: member.accountId, code: target.code }) },
-    });
-    expect(late).toMatchObject({ ok: true, replayed: true, use: { id: `${target.campaignId}:1` } });
-    await expectOneUse(target.campaignId, member.accountId, 60);
-  });
-
   test('on the account page, the member\'s retry after a cut takes over the code and slot the dead attempt held', async () => {
     const input: NewGeneratedCampaign = {
       partnerId: setup.shop.partnerId, codePattern: 'PAGE-####-####', codeCount: 1, points: 45, perMemberLimit: 1, totalLimit: 1,
