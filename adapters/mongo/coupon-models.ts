@@ -61,7 +61,7 @@ export interface CouponCodeDoc {
 
 /**
  * The single use of a generated code: _id that of its CouponCodeDoc, so of concurrent redemptions one inserts it.
- * Taken before the slots and given back (deleted) when they cannot be had; useId is set once they are.
+ * Taken before the slots and given back (deleted) when they cannot be had; useId is set once its attempt commits.
  */
 export interface CouponCodeUseDoc {
   _id: string;
@@ -88,8 +88,8 @@ export interface CouponClaimDoc {
 
 /**
  * The claim of a partner's idempotency key (already scoped to the partner), inserted before a use is taken: of
- * concurrent retries one takes the use. useId is null while its request is in flight; a crash leaves it so for
- * recoverPending(). Deleted when its request took nothing.
+ * concurrent retries one takes the use. useId is null while its request is in flight; a crash leaves it so, for
+ * the next retry with the key (after PENDING_WAIT_MS) or recoverPending() to settle. Deleted when its request took nothing.
  */
 export interface CouponKeyDoc {
   _id: string;
