@@ -69,6 +69,21 @@ export const attackProtectionSettings = {
     description: 'Share (percent) of failed sign-ins naming no account that marks a burst of failures as credential stuffing.',
     defaultText: '50',
   },
+  SPRAY_ACCOUNTS_PER_PASSWORD: {
+    schema: count(3, 10000).default(20),
+    description: 'Password spraying: when this many different existing accounts fail to sign in with the same password within 10 minutes (from any addresses), every sign-in on an unrecognised device needs the bot challenge for 30 minutes, as in a credential-stuffing burst. The password is counted only as a keyed hash (HMAC with a key derived from KEY_ENCRYPTION_KEY), never stored.',
+    defaultText: '20',
+  },
+  CODES_PER_ACCOUNT_PER_DAY: {
+    schema: count(1, 1000).default(10),
+    description: 'One-time codes one account (or one unknown email or number) may be sent per purpose (email verification, sign-in code, step-up, reset, phone verification, card claim) in 24 hours; more are refused with a page saying when to try again (24 hours from the first code), and the first refusal is audited (code.budget_exhausted).',
+    defaultText: '10',
+  },
+  CODE_FAILURES_PER_ACCOUNT_PER_DAY: {
+    schema: count(1, 1000).default(20),
+    description: 'Wrong one-time codes one account (or one unknown email or number) may enter per purpose in 24 hours, across all its codes; past it, codes of that purpose are refused, even the right one, until the 24 hours from the first wrong code are over (the page says how long; audited as code.budget_exhausted). Other ways in (password, passkey) are not affected.',
+    defaultText: '20',
+  },
   SMS_PER_NUMBER_PER_HOUR: {
     schema: count(1, 100).default(3),
     description: 'Text messages to one mobile number in an hour (SMS pumping defence).',

@@ -10,6 +10,10 @@ export interface AttackProtection {
   };
   signUp: { perIpPerHour: number; perDevicePerHour: number };
   stuffing: { accountsPerIp: number; failuresPer5Min: number; unknownPercent: number; minAddresses: number };
+  /** Password spraying: distinct existing accounts failing with one password (keyed hash) in the spray window. */
+  spraying: { accountsPerPassword: number };
+  /** Daily budget of one-time codes per (purpose, account): codes issued and wrong tries. */
+  codes: { perAccountPerDay: number; failuresPerAccountPerDay: number };
   sms: {
     perNumberPerHour: number;
     perIpPerHour: number;
@@ -42,6 +46,8 @@ export function attackProtection(raw: RawConfig): AttackProtection {
       unknownPercent: raw.STUFFING_UNKNOWN_PERCENT,
       minAddresses: STUFFING_MIN_ADDRESSES,
     },
+    spraying: { accountsPerPassword: raw.SPRAY_ACCOUNTS_PER_PASSWORD },
+    codes: { perAccountPerDay: raw.CODES_PER_ACCOUNT_PER_DAY, failuresPerAccountPerDay: raw.CODE_FAILURES_PER_ACCOUNT_PER_DAY },
     sms: {
       perNumberPerHour: raw.SMS_PER_NUMBER_PER_HOUR,
       perIpPerHour: raw.SMS_PER_IP_PER_HOUR,

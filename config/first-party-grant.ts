@@ -1,11 +1,14 @@
 // First-party clients (client metadata first_party: true) skip the consent page: the program owns them.
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { isSignedInAcr } from './assurance.ts';
 
 export async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
   const { oidc } = ctx;
   const client = oidc.client;
   const session = oidc.session;
-  if (!client || !session?.accountId) return undefined;
+  // A session that still owes a factor (risk-pending) is not signed in: no grant is made or used for it
+  // (nor a partner link recorded, see loadExistingGrant) until the mfa prompt has raised it.
+  if (!client || !session?.accountId || !isSignedInAcr(session.acr)) return undefined;
 
   const grantId = oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
   const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;

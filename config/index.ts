@@ -32,6 +32,8 @@ export interface Config {
   trustProxy: boolean;
   logLevel: RawConfig['LOG_LEVEL'];
   codeResendCooldownSeconds: number;
+  /** Signing-key rotation (POST /admin/keys/rotate): publish-only delay and retirement delay, in seconds. */
+  keyRotation: { signDelaySeconds: number; retireAfterSeconds: number };
   /** Days security audit events are kept (AUDIT_RETENTION_DAYS). */
   auditRetentionDays: number;
   /** Waits between back-channel logout tries (seconds). */
@@ -175,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     trustProxy: raw.TRUST_PROXY,
     logLevel: raw.LOG_LEVEL,
     codeResendCooldownSeconds: raw.CODE_RESEND_COOLDOWN_SECONDS,
+    keyRotation: Object.freeze({ signDelaySeconds: raw.KEY_ROTATION_SIGN_DELAY_SECONDS, retireAfterSeconds: raw.KEY_ROTATION_RETIRE_AFTER_SECONDS }),
     auditRetentionDays: raw.AUDIT_RETENTION_DAYS,
     backchannelLogoutRetrySeconds: raw.BACKCHANNEL_LOGOUT_RETRY_SECONDS,
     webauthn: Object.freeze(webauthnSettings(raw, issuerText)),

@@ -1,7 +1,7 @@
 // The interaction policy: which prompts (login, mfa, consent) an authorization request must pass.
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { interactionPolicy as policy } from 'oidc-provider';
-import { ACR, acrRank, requiredRank, RISK_PENDING_ACR } from './assurance.ts';
+import { ACR, acrRank, isSignedInAcr, requiredRank } from './assurance.ts';
 
 const { Check, Prompt } = policy;
 
@@ -44,8 +44,9 @@ export async function stepUpTarget(ctx: KoaContextWithOIDC, deps: PolicyDeps): P
     claimsAcr: claims?.id_token?.acr as { value?: unknown; values?: unknown } | undefined,
     clientRequiresMfa: client?.metadata().require_mfa === true,
   });
-  // A risky sign-in needs two factors whatever the client asked for.
-  if (session?.acr === RISK_PENDING_ACR && needed < acrRank(ACR.twoFactors)) return acrRank(ACR.twoFactors);
+  // A session below every signed-in level (a risky sign-in, RISK_PENDING_ACR) needs two factors whatever
+  // the client asked for: the same rule (isSignedInAcr) as the account pages and the member API.
+  if (session?.accountId && !isSignedInAcr(session.acr) && needed < acrRank(ACR.twoFactors)) return acrRank(ACR.twoFactors);
   if (needed <= acrRank(ACR.twoFactors)) return needed;
   const reachable = session?.accountId && (await deps.hasPasskey(session.accountId)) ? acrRank(ACR.phishingResistant) : acrRank(ACR.twoFactors);
   return Math.min(needed, reachable);
@@ -68,7 +69,7 @@ function mfaPrompt(deps: PolicyDeps) {
     }),
     // Listed second so a risky sign-in reads as such on the page (the first check already prompts for it).
     new Check('risk_step_up', 'the sign-in looked unusual: a second factor is required', 'interaction_required', (ctx) => (
-      ctx.oidc.session?.acr === RISK_PENDING_ACR ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT
+      ctx.oidc.session?.accountId && !isSignedInAcr(ctx.oidc.session.acr) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT
     )),
   );
 }

@@ -25,8 +25,8 @@ export const CLAIMS = {
   openid: ['sub', 'acr', 'amr', 'auth_time'],
   email: ['email', 'email_verified'],
   phone: ['phone_number', 'phone_number_verified'],
-  // Userinfo always has them for this scope; the ID token only when the claims parameter asks
-  // (oidc-provider's conformIdTokenClaims keeps scope claims out of code-flow ID tokens).
+  // Every scope's claims ride in the ID token as well as userinfo (conformIdTokenClaims off below), so
+  // relying parties that read only the ID token (Auth.js and others) get them, as with Auth0 and Keycloak.
   loyalty: ['member_number', 'tier', 'points_balance', 'favourite_store'],
   profile: ['given_name', 'family_name', 'birthdate', 'updated_at'],
   address: ['address'],
@@ -35,6 +35,12 @@ export const CLAIMS = {
 export const ADMIN_SCOPE = 'admin';
 /** A member's own access token with this scope may redeem points (after a recent two-factor sign-in). */
 export const REDEEM_SCOPE = 'loyalty:redeem';
+/**
+ * The member API (/api/v1/me) as a resource server: its resource indicator and the `aud` of its JWT access
+ * tokens. Only clients whose allowed_resources list it get tokens for it, carrying only MEMBER_API_SCOPES.
+ */
+export const memberApiResource = (issuer: string): string => `${issuer}/api/member`;
+export const MEMBER_API_SCOPES = ['loyalty', REDEEM_SCOPE] as const;
 /** Partner back ends (client credentials, resource indicator for the partner API). */
 export const PARTNER_SCOPES = ['loyalty:earn', 'members:read'] as const;
 const LOYALTY_CLAIMS: readonly string[] = CLAIMS.loyalty;
@@ -80,6 +86,11 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     cookies: { keys: deps.cookieKeys, long: cookieOptions, short: cookieOptions },
     acrValues: Object.values(ACR),
     claims: { ...CLAIMS },
+    // ID tokens carry the claims of the granted scopes, not only those asked for by the claims parameter.
+    conformIdTokenClaims: false,
+    // `code` for relying parties; `none` only for the built-in account console client (discovery lists
+    // only `code`: server/oidc/koa-discovery-response-types.ts). No implicit or hybrid flows.
+    responseTypes: ['code', 'none'],
     scopes: ['openid', 'offline_access', ...Object.keys(CLAIMS).filter((s) => s !== 'openid'), REDEEM_SCOPE, ...PARTNER_SCOPES, ADMIN_SCOPE],
     // How and when the member authenticated travels with each access token, so APIs (redemption) can
     // demand a recent strong sign-in (RFC 9470) without a session.
@@ -89,7 +100,10 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       const { AuthorizationCode: code, RefreshToken: refresh, DeviceCode: device } = ctx?.oidc?.entities ?? {};
       const source = code ?? refresh ?? device;
       if (!source) return undefined;
-      return { acr: source.acr, amr: source.amr, auth_time: source.authTime };
+      // Member-API tokens are JWTs, not stored: the grant they came from lets the API find the member (their
+      // `sub` may be pairwise) and refuse them once the grant is gone (password reset, revocation).
+      const forMemberApi = token.resourceServer?.audience === memberApiResource(deps.issuer);
+      return { acr: source.acr, amr: source.amr, auth_time: source.authTime, ...(forMemberApi ? { grant_id: token.grantId } : {}) };
     },
     subjectTypes: ['public', 'pairwise'],
     pairwiseIdentifier(_ctx, accountId, client) {
@@ -160,10 +174,14 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
         enabled: true,
         defaultResource: () => undefined as unknown as string,
         useGrantedResource: () => true,
-        getResourceServerInfo(_ctx, resourceIndicator, client) {
+        getResourceServerInfo(ctx, resourceIndicator, client) {
           const allowed = (client.metadata() as { allowed_resources?: string[] }).allowed_resources ?? [];
           if (!allowed.includes(resourceIndicator)) throw new errors.InvalidTarget('resource not allowed for this client');
-          const scope = (client.scope ?? '').split(' ').filter((s) => s && s !== ADMIN_SCOPE && s !== 'openid' && s !== 'offline_access');
+          const memberApi = resourceIndicator === memberApiResource(deps.issuer);
+          // The member API serves members: a client's own (client credentials) token has no member to serve.
+          if (memberApi && ctx.oidc.params?.grant_type === 'client_credentials') throw new errors.InvalidTarget('the member API takes member tokens only');
+          const scope = (client.scope ?? '').split(' ').filter((s) => s && s !== ADMIN_SCOPE && s !== 'openid' && s !== 'offline_access')
+            .filter((s) => !memberApi || (MEMBER_API_SCOPES as readonly string[]).includes(s));
           return {
             audience: resourceIndicator,
             scope: scope.join(' '),

@@ -146,6 +146,16 @@ export const settings = {
     description: 'Waits between the tries of a back-channel logout delivery that failed (comma-separated seconds): each failure is audited (backchannel_logout.failed) and, after the last, the delivery is given up. The default tries three times over about a minute.',
     defaultText: '10,50',
   },
+  KEY_ROTATION_SIGN_DELAY_SECONDS: {
+    schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number').min(0, 'expected 0-604800').max(604800, 'expected 0-604800').default(3600),
+    description: 'After POST /admin/keys/rotate, how long the new signing keys are only published in the JWKS before tokens are signed with them: long enough for relying parties\' JWKS caches and for every instance to reload its keys (each reloads from the store at least once a minute).',
+    defaultText: '3600',
+  },
+  KEY_ROTATION_RETIRE_AFTER_SECONDS: {
+    schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number').min(0, 'expected 0-2592000').max(2592000, 'expected 0-2592000').default(3600),
+    description: 'How long a replaced signing key stays in the JWKS after its successor starts signing: at least the longest lifetime of a token it signed (ID tokens: 1 hour; JWT access tokens: 15 minutes), so every token it signed still verifies.',
+    defaultText: '3600',
+  },
   CODE_RESEND_COOLDOWN_SECONDS: {
     schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number').min(0, 'expected 0-3600').max(3600, 'expected 0-3600').default(60),
     description: 'Minimum wait before a one-time code can be sent again to the same account.',

@@ -12,6 +12,7 @@ import { unlockRouter } from '../interactions/unlock/router.ts';
 import { adminRouter } from './admin/router.ts';
 import { memberApiRouter } from './member-api/router.ts';
 import { partnerApiRouter } from './partner-api/router.ts';
+import { deviceCodeGuard } from './oidc/koa-device-code-guard.ts';
 import type { Container } from './container.ts';
 import { healthRouter } from './health.ts';
 import { connectionClose } from './middleware/koa-connection-close.ts';
@@ -68,6 +69,7 @@ const ACCOUNT_PATHS = /^\/account(?:\/|$)/i;
 const UNLOCK_PATHS = /^\/unlock\//i;
 const MEMBER_API_PATHS = /^\/api\/v1\/me(?:\/|$)/i;
 const PARTNER_API_PATHS = /^\/partner-api\/v1(?:\/|$)/i;
+const DEVICE_PATHS = /^\/device\/?$/i;
 
 export function buildApp(container: Container): App {
   const { provider, config, logger, storage } = container;
@@ -84,11 +86,11 @@ export function buildApp(container: Container): App {
   provider.use(metadataCacheControl());
   const admin = adminRouter({
     provider, clients: storage.clients, partners: storage.partners, importedMembers: storage.importedMembers,
-    defaultCountry: config.sms.defaultCountry, logger, audit: container.audit, outbound: container.outbound.partners,
+    defaultCountry: config.sms.defaultCountry, logger, audit: container.audit, outbound: container.outbound.partners, signingKeys: container.signingKeys,
   });
   const account = accountRouter(container.interactions, { issuer: config.issuer, secure: config.env === 'production' });
-  const memberApi = memberApiRouter({ provider, accounts: container.accounts, loyalty: container.loyalty, risk: container.risk, events: container.audit });
-  const partnerApi = partnerApiRouter({ provider, issuer: config.issuer, jwks: container.jwks, accounts: container.accounts, loyalty: container.loyalty, links: container.partnerLinks, coupons: container.coupons, rateLimits: storage.rateLimits });
+  const memberApi = memberApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, risk: container.risk, events: container.audit });
+  const partnerApi = partnerApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, links: container.partnerLinks, coupons: container.coupons, rateLimits: storage.rateLimits });
   provider.use(byPathPrefix([
     [HEALTH_PATHS, [healthRouter(storage, () => shuttingDown, logger).routes()]],
     [STATIC_PATHS, [staticAssets(fileURLToPath(new URL('../public', import.meta.url)), '/static/', browserLibraries())]],
@@ -98,6 +100,8 @@ export function buildApp(container: Container): App {
     [UNLOCK_PATHS, [unlockRouter(container.interactions).routes()]],
     [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],
     [PARTNER_API_PATHS, [partnerApi.routes()]],
+    // Before oidc-provider's code_verification: guess limits and the session check (issue 14 items 9, 23).
+    [DEVICE_PATHS, [deviceCodeGuard(storage.rateLimits)]],
   ]));
 
   return {

@@ -24,12 +24,15 @@ import { createWebhookSmsSender } from './sms/webhook-sms-sender.ts';
 import { TotpFactor } from './domain/factors/totp-factor.ts';
 import { PasskeyService } from './domain/passkeys/passkey-service.ts';
 import { PasskeyOffer } from '../interactions/passkey/offer.ts';
-import { loadSigningKeys, type PrivateJwk } from './domain/keys/key-service.ts';
+import { SigningKeys } from './domain/keys/key-service.ts';
+import { applyKeySnapshot } from './oidc/provider-keystore.ts';
 import type { Mailer } from './domain/mail/mailer.ts';
 import type { Storage } from './domain/storage.ts';
 import { createOutboxMailer } from './mail/outbox-mailer.ts';
 import { createSmtpMailer } from './mail/smtp-mailer.ts';
+import { DeliveryQueue, queuedMailer, queuedSmsSender } from './mail/delivery-queue.ts';
 import { Csrf } from './middleware/koa-csrf.ts';
+import { currentRequest } from './middleware/request-scope.ts';
 import { createAttackProtection } from './security/attack-protection.ts';
 import { BotChallenge } from './security/bot-challenge/bot-challenge.ts';
 import type { RiskEngine } from './security/risk/risk-engine.ts';
@@ -40,20 +43,26 @@ import { BackchannelLogout } from './sessions/backchannel-logout.ts';
 import { createOutboundClient, operatorTargets, partnerTargets, type OutboundClient } from './security/outbound/outbound-fetch.ts';
 import { memoizeClientLookups } from './oidc/client-lookup-memo.ts';
 import { useTimeOrderedTokenIds } from './oidc/time-ordered-token-ids.ts';
+import { useUnauthorizedClientErrors } from './oidc/unauthorized-client-errors.ts';
+import { enforceRegisteredAuthMethod } from './oidc/registered-auth-method.ts';
+import { revocationJson } from './oidc/koa-revocation-json.ts';
+import { discoveryResponseTypes } from './oidc/koa-discovery-response-types.ts';
 
 export interface Container {
   config: Readonly<Config>;
   logger: Logger;
   storage: Storage;
   mailer: Mailer;
+  /** Email and SMS wait here to go out after the response (drained by close()). */
+  deliveries: DeliveryQueue;
   accounts: AccountService;
   loyalty: LoyaltyService;
   partnerLinks: PartnerLinks;
   coupons: CouponService;
   /** The security audit log (issue 5): record() never throws, so no flow fails because of it. */
   audit: AuditLog;
-  /** The signing keys (private; the partner API verifies its tokens with their public halves). */
-  jwks: PrivateJwk[];
+  /** The signing keys from the store (rotation; the partner and member APIs verify tokens with the published ones). */
+  signingKeys: SigningKeys;
   provider: Provider;
   interactions: InteractionDeps;
   /** The risk engine (sign-in step-up is in interactions; redemptions use it too). */
@@ -66,6 +75,12 @@ export interface Container {
 }
 
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+/** How long shutdown waits for queued email and SMS (each send has its own timeouts too). */
+const DELIVERY_DRAIN_MS = 10_000;
+/** Expired codes stay a day, so a member is told "expired" rather than "wrong" (as Mongo's TTL index keeps them). */
+const CODE_SWEEP_GRACE_MS = 24 * 60 * 60 * 1000;
+/** Every instance re-reads the signing keys this often: a rotation elsewhere is published here within a minute. */
+const KEY_REFRESH_INTERVAL_MS = 60 * 1000;
 /** A retried post settles a pending claim after 5 s (adapters/mongo/loyalty.ts); this sweep is for keys nobody retries. */
 const LEDGER_RECOVERY_AGE_MS = 5 * 60 * 1000;
 /** Audit retention runs on the first sweep after boot, then once a day (each instance; deleting twice is harmless). */
@@ -116,23 +131,33 @@ export async function createContainer(config: Readonly<Config>, options: { logge
   const outbound = { partners: createOutboundClient(partnerTargets(config.env === 'production')), operator: createOutboundClient(operatorTargets(config.env === 'production')) };
   try {
     const kek = config.keyEncryptionKey;
-    const mailer = options.mailer
-      ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.smtpFrom) : createOutboxMailer(config.dataDir, config.smtpFrom, logger));
-    const codes = new CodeService(storage.codes, deriveKey(kek, 'one-time-codes'), config.codeResendCooldownSeconds);
+    // Every message goes out after the response: its cost must not tell a member from a stranger (issue 14 item 6).
+    const deliveries = new DeliveryQueue(logger);
+    const mailer = queuedMailer(options.mailer
+      ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.smtpFrom) : createOutboxMailer(config.dataDir, config.smtpFrom, logger)), deliveries);
+    const audit = new AuditLog({ repository: storage.audit, logger, cursorKey: deriveKey(kek, 'audit-cursors') });
+    const codes = new CodeService(storage.codes, deriveKey(kek, 'one-time-codes'), config.codeResendCooldownSeconds, undefined, {
+      store: storage.rateLimits,
+      codesPerDay: config.attackProtection.codes.perAccountPerDay,
+      failuresPerDay: config.attackProtection.codes.failuresPerAccountPerDay,
+      // Who spent the budget, from the request that did (the domain service knows no requests).
+      events: { record: (event) => audit.record({ ip: currentRequest()?.ip ?? null, userAgent: currentRequest()?.userAgent ?? null, ...event }) },
+    });
     const loyalty = new LoyaltyService(storage.loyalty);
     const profiles = new ProfileService(storage.profiles, config.profileFields);
     const coupons = new CouponService(storage.coupons, loyalty);
     const partnerLinks = new PartnerLinks(storage.partners, deriveKey(kek, 'pairwise-subjects'));
     const breached = config.attackProtection.pwnedPasswordsUrl ? createRangeBreachedPasswords(config.attackProtection.pwnedPasswordsUrl, logger, undefined, outbound.operator) : undefined;
-    const audit = new AuditLog({ repository: storage.audit, logger, cursorKey: deriveKey(kek, 'audit-cursors') });
     const backchannelLogout = new BackchannelLogout({ audit, logger, retryDelaysMs: config.backchannelLogoutRetrySeconds.map((seconds) => seconds * 1000) });
     const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout });
     const protection = await createAttackProtection({ config, storage, mailer, events: audit, logger });
-    const sms = protection.guardSms(createSmsSender(config, logger, outbound.operator));
+    const direct = createSmsSender(config, logger, outbound.operator);
+    const sms = protection.guardSms(direct && queuedSmsSender(direct, deliveries));
     const host = new URL(config.issuer).host;
 
     await ensureBootstrapAdminClient(storage.clients, config.bootstrapAdmin);
-    const jwks = await loadSigningKeys(storage.keys, deriveKey(kek, 'signing-keys'));
+    const signingKeys = new SigningKeys(storage.keys, deriveKey(kek, 'signing-keys'), config.keyRotation);
+    const initialKeys = await signingKeys.init();
     const production = config.env === 'production';
 
     const passkeys = new PasskeyService({
@@ -147,7 +172,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       production,
       issuer: config.issuer,
       adapter: createOidcAdapter(storage.oidc, storage.clients),
-      jwks,
+      jwks: initialKeys.keys,
       cookieKeys: [deriveKey(kek, 'cookies').toString('base64url')],
       pairwiseSalt: deriveKey(kek, 'pairwise-subjects'),
       dpopNonceSecret: deriveKey(kek, 'dpop-nonces'),
@@ -160,8 +185,17 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       logger,
     }));
     provider.proxy = config.trustProxy;
+    // From here on the store decides which keys are published and which sign (rotation, retirement).
+    applyKeySnapshot(provider, initialKeys);
+    signingKeys.onChange((snapshot) => applyKeySnapshot(provider, snapshot));
+    signingKeys.startRefresh(KEY_REFRESH_INTERVAL_MS, (error) => logger.warn({ err: error }, 'signing key reload failed'));
     useTimeOrderedTokenIds(provider);
     memoizeClientLookups(provider, storage.clients);
+    // RFC 6749 behaviour where oidc-provider differs: error codes, the registered auth method, revocation's body.
+    useUnauthorizedClientErrors();
+    enforceRegisteredAuthMethod(provider);
+    provider.use(revocationJson);
+    provider.use(discoveryResponseTypes);
     // Only the last X-Forwarded-For entry is our proxy's; the ones before it are the client's to forge.
     provider.maxIpsCount = 1;
     backchannelLogout.attach(provider);
@@ -219,6 +253,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       }
       storage.oidc.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed'));
       storage.factors.sweepExpiredUses(now).catch((error: unknown) => logger.warn({ err: error }, 'factor-use sweep failed'));
+      // Codes a day past expiry: strangers' unsent codes (issue 14 item 5) would otherwise pile up.
+      storage.codes.sweepExpired(new Date(now.getTime() - CODE_SWEEP_GRACE_MS)).catch((error: unknown) => logger.warn({ err: error }, 'code sweep failed'));
       storage.rateLimits.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'rate-limit sweep failed'));
       // Ledger posts a crash left half-done (Mongo's pending claims) are settled well after any live post gave up.
       storage.loyalty.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
@@ -236,12 +272,13 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       logger,
       storage,
       mailer,
+      deliveries,
       accounts,
       loyalty,
       partnerLinks,
       coupons,
       audit,
-      jwks,
+      signingKeys,
       provider,
       interactions,
       risk: protection.risk,
@@ -252,6 +289,9 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         // Logout tokens already on their way get to finish (each bounded by the outbound timeout); retries
         // still waiting for their turn are dropped, and audited as such.
         await backchannelLogout.stop();
+        // Codes and notices already promised to members go out before the store closes (their failure hooks use
+        // it); a provider that hangs does not hold the shutdown past the wait, and what it leaves is logged.
+        if (!(await deliveries.drain(DELIVERY_DRAIN_MS))) logger.error({ pending: deliveries.pending }, 'shutdown: queued email/SMS not delivered');
         await mailer.close();
         await sms?.close();
         await Promise.all([outbound.partners.close(), outbound.operator.close()]);

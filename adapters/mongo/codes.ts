@@ -46,6 +46,13 @@ export class MongoCodesRepository implements CodesRepository {
     await this.events.deleteMany({ codeId: doc._id, nonce: { $ne: doc.nonce } });
   }
 
+  async sweepExpired(before: Date): Promise<number> {
+    // TTL indexes are lazy, and absent on some Mongo-compatible servers: the sweeper does it too.
+    const { deletedCount } = await this.codes.deleteMany({ expiresAt: { $lt: before } });
+    await this.events.deleteMany({ expiresAt: { $lt: before } });
+    return deletedCount;
+  }
+
   async find(purpose: CodePurpose, subject: string): Promise<OneTimeCode | undefined> {
     // Expired codes are returned on purpose: the caller tells "expired" apart from "wrong".
     const doc = await this.codes.findById(codeId(purpose, subject)).lean<CodeDoc>().exec();

@@ -1,6 +1,6 @@
 // Mongo documents and schemas of coupons: campaigns, the slots their uses take, generated codes and their
-// single uses, campaign ends, the idempotency keys of partner redemptions and the outcome of each redemption
-// attempt. Every "only once" is a unique _id.
+// single uses, campaign ends, the idempotency keys of partner redemptions, the outcome of each redemption attempt,
+// and the claims of live single codes across partners. Every "only once" is a unique _id.
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Campaign } from '../../server/domain/coupons/coupons.repository.ts';
 import { givenString, nullableDate, nullableString, options } from './schema-kit.ts';
@@ -44,10 +44,10 @@ export interface CouponUseDoc {
   /** Null (or absent) until the use's ledger earn is confirmed. */
   creditedAt?: Date | null;
   /**
-   * The redemption that took the slot (its CouponClaimDoc): the slot counts as a use only once that claim is
-   * committed to it. Absent on slots stored before claims, which were final when inserted.
+   * The redemption that took the slot (its CouponAttemptDoc): the slot counts as a use only once that attempt is
+   * committed to it. Absent on slots stored before attempts, which were final when inserted.
    */
-  claimId?: string | null;
+  attemptId?: string | null;
 }
 
 /** A generated code; _id pairId(partnerId, code), so a partner has each code once. */
@@ -70,17 +70,17 @@ export interface CouponCodeUseDoc {
   accountId: string;
   useId: string | null;
   createdAt: Date;
-  /** The redemption that took it (absent before claims): given back with it when that claim is abandoned. */
-  claimId?: string | null;
+  /** The redemption that took it (absent before attempts): given back with it when that attempt is abandoned. */
+  attemptId?: string | null;
 }
 
 /**
- * The outcome of one redemption attempt (its claim id), inserted once, so decided once: committed to the use it
+ * The outcome of one redemption attempt (its attempt id), inserted once, so decided once: committed to the use it
  * took (useId) or abandoned (null). The attempt inserts it after taking its slots; a retry that finds the attempt
  * pending for PENDING_WAIT_MS inserts it abandoned. Being a unique insert, exactly one of the two wins even on
  * FerretDB 1.24, so an attempt that was only slow can never commit slots a retry has given back.
  */
-export interface CouponClaimDoc {
+export interface CouponAttemptDoc {
   _id: string;
   useId: string | null;
   createdAt: Date;
@@ -96,8 +96,23 @@ export interface CouponKeyDoc {
   requestHash: string;
   useId: string | null;
   createdAt: Date;
-  /** The attempt holding the key (its CouponClaimDoc); absent on keys claimed before claims existed. */
-  claimId?: string | null;
+  /** The attempt holding the key (its CouponAttemptDoc); absent on keys claimed before attempts existed. */
+  attemptId?: string | null;
+}
+
+/**
+ * One generation of the claim of a live single code across partners: _id "<code>:<gen>" (a code has no ':'), each
+ * inserted once and never changed. The highest generation of a code is its claim (see coupon-code-claims.ts).
+ */
+export interface CouponCodeClaimDoc {
+  _id: string;
+  code: string;
+  gen: number;
+  campaignId: string;
+  partnerId: string;
+  /** The campaign's end as the claimer meant it: what holds the code while the campaign is not written yet. */
+  endsAt: Date;
+  createdAt: Date;
 }
 
 const couponCampaignSchema = new Schema<CouponCampaignDoc>(
@@ -137,7 +152,7 @@ const couponUseSchema = new Schema<CouponUseDoc>(
     idempotencyKey: nullableString,
     requestHash: nullableString,
     creditedAt: nullableDate,
-    claimId: nullableString,
+    attemptId: nullableString,
   },
   options,
 );
@@ -161,12 +176,12 @@ const couponCodeUseSchema = new Schema<CouponCodeUseDoc>(
     accountId: givenString('accountId'),
     useId: nullableString,
     createdAt: { type: Date, required: true },
-    claimId: nullableString,
+    attemptId: nullableString,
   },
   options,
 );
 
-const couponClaimSchema = new Schema<CouponClaimDoc>(
+const couponAttemptSchema = new Schema<CouponAttemptDoc>(
   {
     _id: { type: String, required: true },
     useId: nullableString,
@@ -181,7 +196,20 @@ const couponKeySchema = new Schema<CouponKeyDoc>(
     requestHash: givenString('requestHash'),
     useId: nullableString,
     createdAt: { type: Date, required: true },
-    claimId: nullableString,
+    attemptId: nullableString,
+  },
+  options,
+);
+
+const couponCodeClaimSchema = new Schema<CouponCodeClaimDoc>(
+  {
+    _id: { type: String, required: true },
+    code: { type: String, required: true },
+    gen: { type: Number, required: true, min: 1 },
+    campaignId: { type: String, required: true },
+    partnerId: givenString('partnerId'),
+    endsAt: { type: Date, required: true },
+    createdAt: { type: Date, required: true },
   },
   options,
 );
@@ -193,7 +221,8 @@ export interface CouponModels {
   couponCodes: Model<CouponCodeDoc>;
   couponCodeUses: Model<CouponCodeUseDoc>;
   couponKeys: Model<CouponKeyDoc>;
-  couponClaims: Model<CouponClaimDoc>;
+  couponCodeClaims: Model<CouponCodeClaimDoc>;
+  couponAttempts: Model<CouponAttemptDoc>;
 }
 
 export function registerCouponModels(connection: Connection): CouponModels {
@@ -204,6 +233,7 @@ export function registerCouponModels(connection: Connection): CouponModels {
     couponCodes: connection.model<CouponCodeDoc>('CouponCode', couponCodeSchema, 'coupon_codes'),
     couponCodeUses: connection.model<CouponCodeUseDoc>('CouponCodeUse', couponCodeUseSchema, 'coupon_code_uses'),
     couponKeys: connection.model<CouponKeyDoc>('CouponKey', couponKeySchema, 'coupon_keys'),
-    couponClaims: connection.model<CouponClaimDoc>('CouponClaim', couponClaimSchema, 'coupon_claims'),
+    couponCodeClaims: connection.model<CouponCodeClaimDoc>('CouponCodeClaim', couponCodeClaimSchema, 'coupon_code_claims'),
+    couponAttempts: connection.model<CouponAttemptDoc>('CouponAttempt', couponAttemptSchema, 'coupon_attempts'),
   };
 }

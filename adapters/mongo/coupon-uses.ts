@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CouponRedemption, CouponUse, RedeemRequest } from '../../server/domain/coupons/coupons.repository.ts';
 import { DomainError } from '../../server/domain/errors.ts';
 import { insertUnique, pairId } from './claims.ts';
-import type { CouponCampaignDoc, CouponClaimDoc, CouponCodeDoc, CouponCodeUseDoc, CouponKeyDoc, CouponModels, CouponUseDoc } from './models.ts';
+import type { CouponCampaignDoc, CouponAttemptDoc, CouponCodeDoc, CouponCodeUseDoc, CouponKeyDoc, CouponModels, CouponUseDoc } from './models.ts';
 
 /**
  * How long an attempt may stay pending (slots taken, outcome not written) before another attempt that needs what
@@ -22,13 +22,13 @@ const RECOVERY_BATCH = 100;
 /** Tries of a redemption without a key whose attempts keep being abandoned (each was slower than PENDING_WAIT_MS). */
 const TAKE_ATTEMPTS = 3;
 
-/** An attempt's claim id starts with when it began, so whoever finds its slots can tell how long it has been pending. */
-function newClaimId(): string {
+/** An attempt's id starts with when it began, so whoever finds its slots can tell how long it has been pending. */
+function newAttemptId(): string {
   return `${Date.now().toString(36)}.${randomUUID()}`;
 }
 
-function pendingTooLong(claimId: string): boolean {
-  return Date.now() - Number.parseInt(claimId.slice(0, claimId.indexOf('.')), 36) >= PENDING_WAIT_MS;
+function pendingTooLong(attemptId: string): boolean {
+  return Date.now() - Number.parseInt(attemptId.slice(0, attemptId.indexOf('.')), 36) >= PENDING_WAIT_MS;
 }
 
 function backoff(attempt: number): Promise<void> {
@@ -71,7 +71,7 @@ export class MongoCouponUses {
     const { idempotency } = request;
     if (!idempotency) return this.takeWithoutKey(request);
     for (let attempt = 0; ; attempt += 1) {
-      const claim: CouponKeyDoc = { _id: idempotency.key, requestHash: idempotency.requestHash, useId: null, createdAt: new Date(), claimId: newClaimId() };
+      const claim: CouponKeyDoc = { _id: idempotency.key, requestHash: idempotency.requestHash, useId: null, createdAt: new Date(), attemptId: newAttemptId() };
       if (await insertUnique(this.models.couponKeys, claim)) {
         const taken = await this.takeUnderKey(request, claim);
         // Abandoned: a retry found this attempt pending too long and settled the key; its answer is the key's.
@@ -93,7 +93,7 @@ export class MongoCouponUses {
     }
   }
 
-  /** The use a key's attempt committed (a use stored before claims was final when inserted). */
+  /** The use a key's attempt committed (a use stored before attempts was final when inserted). */
   async findUseByKey(idempotencyKey: string): Promise<CouponUse | undefined> {
     const docs = await this.models.couponUses.find({ idempotencyKey, kind: 'total' }).lean<CouponUseDoc[]>().exec();
     for (const doc of docs) if (await this.isCommitted(doc)) return toUse(doc);
@@ -134,10 +134,10 @@ export class MongoCouponUses {
     }
     const codes = await couponCodeUses.find({ useId: null, createdAt: { $lt: olderThan } }).limit(RECOVERY_BATCH).lean<CouponCodeUseDoc[]>().exec();
     for (const code of codes) {
-      if (code.claimId) {
-        await this.settleAttempt(code.claimId);
+      if (code.attemptId) {
+        await this.settleAttempt(code.attemptId);
       } else {
-        // Taken before claims: its use, if it was taken, carries the code.
+        // Taken before attempts: its use, if it was taken, carries the code.
         const use = await couponUses.findOne({ campaignId: code.campaignId, kind: 'total', code: code.code }).lean<CouponUseDoc>().exec();
         if (use) await couponCodeUses.updateOne({ _id: code._id }, { $set: { useId: use._id } }).exec();
         else await couponCodeUses.deleteOne({ _id: code._id, useId: null }).exec();
@@ -147,8 +147,8 @@ export class MongoCouponUses {
     const slots = await couponUses.find({ kind: 'total', creditedAt: null, createdAt: { $lt: olderThan } }).limit(RECOVERY_BATCH).lean<CouponUseDoc[]>().exec();
     for (const slot of slots) {
       // Committed ones are recoverUncredited's to credit.
-      if (!slot.claimId || (await this.isCommitted(slot))) continue;
-      await this.settleAttempt(slot.claimId);
+      if (!slot.attemptId || (await this.isCommitted(slot))) continue;
+      await this.settleAttempt(slot.attemptId);
       settled += 1;
     }
     return settled;
@@ -157,13 +157,13 @@ export class MongoCouponUses {
   /** Settles a key whose attempt stayed pending: bound to the use it committed, or given back with its slots. */
   private async settleKey(key: CouponKeyDoc): Promise<void> {
     const { couponKeys, couponUses } = this.models;
-    if (key.claimId) {
-      const useId = await this.settleAttempt(key.claimId);
-      if (useId === null) await couponKeys.deleteOne({ _id: key._id, claimId: key.claimId, useId: null }).exec();
-      else await couponKeys.updateOne({ _id: key._id, claimId: key.claimId }, { $set: { useId } }).exec();
+    if (key.attemptId) {
+      const useId = await this.settleAttempt(key.attemptId);
+      if (useId === null) await couponKeys.deleteOne({ _id: key._id, attemptId: key.attemptId, useId: null }).exec();
+      else await couponKeys.updateOne({ _id: key._id, attemptId: key.attemptId }, { $set: { useId } }).exec();
       return;
     }
-    // Claimed before claims: a use carrying the key was final when inserted; without one, nothing was taken.
+    // Claimed before attempts: a use carrying the key was final when inserted; without one, nothing was taken.
     const use = await couponUses.findOne({ idempotencyKey: key._id, kind: 'total' }).lean<CouponUseDoc>().exec();
     if (use) await couponKeys.updateOne({ _id: key._id }, { $set: { useId: use._id } }).exec();
     else await couponKeys.deleteOne({ _id: key._id, useId: null, createdAt: key.createdAt }).exec();
@@ -173,52 +173,52 @@ export class MongoCouponUses {
    * Settles a pending attempt: its outcome is written abandoned unless it was committed first. Abandoned, what it
    * took is given back; committed, its code is bound to its use (the step a crash may have cut). Returns the use.
    */
-  private async settleAttempt(claimId: string): Promise<string | null> {
-    const useId = await this.decide(claimId, null);
-    if (useId === null) await this.giveBack(claimId);
-    else await this.models.couponCodeUses.updateOne({ claimId, useId: null }, { $set: { useId } }).exec();
+  private async settleAttempt(attemptId: string): Promise<string | null> {
+    const useId = await this.decide(attemptId, null);
+    if (useId === null) await this.giveBack(attemptId);
+    else await this.models.couponCodeUses.updateOne({ attemptId, useId: null }, { $set: { useId } }).exec();
     return useId;
   }
 
   /** Writes the attempt's outcome once; returns the one that stands (this one, or the one written first). */
-  private async decide(claimId: string, useId: string | null): Promise<string | null> {
-    const outcome: CouponClaimDoc = { _id: claimId, useId, createdAt: new Date() };
-    if (await insertUnique(this.models.couponClaims, outcome)) return useId;
-    return (await this.models.couponClaims.findById(claimId).lean<CouponClaimDoc>().exec())?.useId ?? null;
+  private async decide(attemptId: string, useId: string | null): Promise<string | null> {
+    const outcome: CouponAttemptDoc = { _id: attemptId, useId, createdAt: new Date() };
+    if (await insertUnique(this.models.couponAttempts, outcome)) return useId;
+    return (await this.models.couponAttempts.findById(attemptId).lean<CouponAttemptDoc>().exec())?.useId ?? null;
   }
 
-  /** Everything an abandoned attempt took: only its own documents (by claim id), never a slot taken again since. */
-  private async giveBack(claimId: string): Promise<void> {
-    await this.models.couponUses.deleteMany({ claimId }).exec();
-    await this.models.couponCodeUses.deleteMany({ claimId, useId: null }).exec();
+  /** Everything an abandoned attempt took: only its own documents (by attempt id), never a slot taken again since. */
+  private async giveBack(attemptId: string): Promise<void> {
+    await this.models.couponUses.deleteMany({ attemptId }).exec();
+    await this.models.couponCodeUses.deleteMany({ attemptId, useId: null }).exec();
   }
 
   private async isCommitted(doc: CouponUseDoc): Promise<boolean> {
-    if (!doc.claimId) return true;
-    return (await this.models.couponClaims.findById(doc.claimId).lean<CouponClaimDoc>().exec())?.useId === doc._id;
+    if (!doc.attemptId) return true;
+    return (await this.models.couponAttempts.findById(doc.attemptId).lean<CouponAttemptDoc>().exec())?.useId === doc._id;
   }
 
   /**
    * Waits for another attempt that holds something this one wants: 'taken' once it committed, 'free' once it let
    * go (refused, abandoned) or, pending PENDING_WAIT_MS, once this call abandoned it.
    */
-  private async outlast(claimId: string, stillHeld: () => Promise<boolean>): Promise<'taken' | 'free'> {
+  private async outlast(attemptId: string, stillHeld: () => Promise<boolean>): Promise<'taken' | 'free'> {
     for (let attempt = 0; ; attempt += 1) {
-      const outcome = await this.models.couponClaims.findById(claimId).lean<CouponClaimDoc>().exec();
+      const outcome = await this.models.couponAttempts.findById(attemptId).lean<CouponAttemptDoc>().exec();
       if (outcome) {
         if (outcome.useId !== null) return 'taken';
-        await this.giveBack(claimId); // abandoned: its settler may have been cut short too
+        await this.giveBack(attemptId); // abandoned: its settler may have been cut short too
         return 'free';
       }
       if (!(await stillHeld())) return 'free';
-      if (pendingTooLong(claimId)) return (await this.settleAttempt(claimId)) === null ? 'free' : 'taken';
+      if (pendingTooLong(attemptId)) return (await this.settleAttempt(attemptId)) === null ? 'free' : 'taken';
       await backoff(attempt);
     }
   }
 
   private async takeWithoutKey(request: RedeemRequest): Promise<CouponRedemption> {
     for (let tries = 0; tries < TAKE_ATTEMPTS; tries += 1) {
-      const taken = await this.take(request, newClaimId());
+      const taken = await this.take(request, newAttemptId());
       if (taken.ok || taken.reason !== 'abandoned') return taken;
     }
     throw new DomainError('conflict', 'The coupon redemption could not finish; try again');
@@ -226,16 +226,16 @@ export class MongoCouponUses {
 
   /** A take that throws leaves the key pending (whether its slots went in is unknown) for a retry or recoverPending(). */
   private async takeUnderKey(request: RedeemRequest, key: CouponKeyDoc): Promise<Attempt> {
-    const claimId = key.claimId!;
-    const taken = await this.take(request, claimId);
+    const attemptId = key.attemptId!;
+    const taken = await this.take(request, attemptId);
     if (taken.ok) {
-      await this.models.couponKeys.updateOne({ _id: key._id, claimId }, { $set: { useId: taken.use.id } }).exec();
+      await this.models.couponKeys.updateOne({ _id: key._id, attemptId }, { $set: { useId: taken.use.id } }).exec();
       return taken;
     }
     if (taken.reason === 'abandoned') return taken;
     // Refused by what a retry that abandoned this attempt took meanwhile (its code, its slot): the retry's answer is the key's.
-    if (await this.models.couponClaims.exists({ _id: claimId }).exec()) return { ok: false, reason: 'abandoned' };
-    await this.models.couponKeys.deleteOne({ _id: key._id, claimId }).exec();
+    if (await this.models.couponAttempts.exists({ _id: attemptId }).exec()) return { ok: false, reason: 'abandoned' };
+    await this.models.couponKeys.deleteOne({ _id: key._id, attemptId }).exec();
     return taken;
   }
 
@@ -244,7 +244,7 @@ export class MongoCouponUses {
    * meanwhile (see MongoCouponsRepository.update) refuses a slot past it; then the outcome commits the use. Of
    * concurrent callers each slot goes to one, so no limit can be passed; whatever a refused call took is given back.
    */
-  private async take(request: RedeemRequest, claimId: string): Promise<Attempt> {
+  private async take(request: RedeemRequest, attemptId: string): Promise<Attempt> {
     const { campaignId, accountId, at, generatedCode, idempotency } = request;
     const { couponCampaigns, couponCodes, couponUses } = this.models;
     const campaign = await couponCampaigns.findById(campaignId).lean<CouponCampaignDoc>().exec();
@@ -260,18 +260,18 @@ export class MongoCouponUses {
       const code = await couponCodes.findById(codeId).lean<CouponCodeDoc>().exec();
       // A code of another campaign has no use to give here.
       if (code?.campaignId !== campaignId) return { ok: false, reason: 'code_used' };
-      const codeUse: CouponCodeUseDoc = { _id: codeId, campaignId, code: generatedCode, accountId, useId: null, createdAt: new Date(), claimId };
+      const codeUse: CouponCodeUseDoc = { _id: codeId, campaignId, code: generatedCode, accountId, useId: null, createdAt: new Date(), attemptId };
       if (!(await this.takeCode(codeUse))) return { ok: false, reason: 'code_used' };
-      // Conditional on the claim: a retry that abandoned this attempt may have given the code to someone since.
-      taken.push(() => this.models.couponCodeUses.deleteOne({ _id: codeId, claimId, useId: null }).exec());
+      // Conditional on the attempt: a retry that abandoned this attempt may have given the code to someone since.
+      taken.push(() => this.models.couponCodeUses.deleteOne({ _id: codeId, attemptId, useId: null }).exec());
     }
 
-    const base = { campaignId, accountId, createdAt: at, claimId };
+    const base = { campaignId, accountId, createdAt: at, attemptId };
     // A member slot given back leaves a hole, so member slots are probed from 1 (the limit is small); one held by
     // a pending attempt of this member (a crash's leftover, or a twin request) is waited out before refusing.
     const memberSlot = await this.takeSlot(0, campaign.perMemberLimit, (k) => ({ ...base, _id: `${campaignId}:${accountId}:${k}`, kind: 'member' }), true);
     if (!memberSlot) return refuse('member_limit');
-    taken.push(() => couponUses.deleteOne({ _id: memberSlot.doc._id, claimId }).exec());
+    taken.push(() => couponUses.deleteOne({ _id: memberSlot.doc._id, attemptId }).exec());
     // Total slots are given back only past a lowered limit: 1..count are taken, so probing starts after them.
     const use = (n: number): CouponUseDoc => ({
       ...base, _id: `${campaignId}:${n}`, kind: 'total', code: generatedCode ?? campaign.code, points: campaign.points,
@@ -279,17 +279,17 @@ export class MongoCouponUses {
     });
     const totalSlot = await this.takeSlot(await this.countUses(campaignId), campaign.totalLimit, use, false);
     if (!totalSlot) return refuse('used_up');
-    taken.push(() => couponUses.deleteOne({ _id: totalSlot.doc._id, claimId }).exec());
+    taken.push(() => couponUses.deleteOne({ _id: totalSlot.doc._id, attemptId }).exec());
 
     const now = await couponCampaigns.findById(campaignId).lean<CouponCampaignDoc>().exec();
     if (!now || totalSlot.n > now.totalLimit) return refuse('used_up');
     if (memberSlot.n > now.perMemberLimit) return refuse('member_limit');
-    if ((await this.decide(claimId, totalSlot.doc._id)) !== totalSlot.doc._id) {
+    if ((await this.decide(attemptId, totalSlot.doc._id)) !== totalSlot.doc._id) {
       // A retry abandoned this attempt (it was pending too long): it gave back, or will give back, what was taken.
-      await this.giveBack(claimId);
+      await this.giveBack(attemptId);
       return { ok: false, reason: 'abandoned' };
     }
-    if (codeId !== undefined) await this.models.couponCodeUses.updateOne({ _id: codeId, claimId }, { $set: { useId: totalSlot.doc._id } }).exec();
+    if (codeId !== undefined) await this.models.couponCodeUses.updateOne({ _id: codeId, attemptId }, { $set: { useId: totalSlot.doc._id } }).exec();
     return { ok: true, use: toUse(totalSlot.doc), replayed: false };
   }
 
@@ -303,12 +303,12 @@ export class MongoCouponUses {
       if (await insertUnique(couponCodeUses, codeUse)) return true;
       const holder = await couponCodeUses.findById(codeUse._id).lean<CouponCodeUseDoc>().exec();
       if (!holder) continue; // given back meanwhile
-      // Used, or held since before claims (the sweep settles those).
-      if (holder.useId !== null || !holder.claimId) return false;
-      const holderClaim = holder.claimId;
-      if (holder.accountId !== codeUse.accountId && !pendingTooLong(holderClaim)) return false;
-      const held = async () => (await couponCodeUses.exists({ _id: codeUse._id, claimId: holderClaim }).exec()) !== null;
-      if ((await this.outlast(holderClaim, held)) === 'taken') return false;
+      // Used, or held since before attempts (the sweep settles those).
+      if (holder.useId !== null || !holder.attemptId) return false;
+      const holderAttempt = holder.attemptId;
+      if (holder.accountId !== codeUse.accountId && !pendingTooLong(holderAttempt)) return false;
+      const held = async () => (await couponCodeUses.exists({ _id: codeUse._id, attemptId: holderAttempt }).exec()) !== null;
+      if ((await this.outlast(holderAttempt, held)) === 'taken') return false;
     }
   }
 
@@ -327,10 +327,10 @@ export class MongoCouponUses {
       for (;;) {
         const holder = await this.models.couponUses.findById(doc._id).lean<CouponUseDoc>().exec();
         if (holder) {
-          const holderClaim = holder.claimId;
-          if (!holderClaim) break; // taken before claims: final
-          const held = async () => (await this.models.couponUses.exists({ _id: doc._id, claimId: holderClaim }).exec()) !== null;
-          if ((await this.outlast(holderClaim, held)) === 'taken') break;
+          const holderAttempt = holder.attemptId;
+          if (!holderAttempt) break; // taken before attempts: final
+          const held = async () => (await this.models.couponUses.exists({ _id: doc._id, attemptId: holderAttempt }).exec()) !== null;
+          if ((await this.outlast(holderAttempt, held)) === 'taken') break;
         }
         if (await insertUnique(this.models.couponUses, doc)) return { n, doc };
       }

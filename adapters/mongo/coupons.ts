@@ -1,14 +1,16 @@
 // Mongo coupons: campaigns, their generated codes (one document per (partner, code), so each exists once) and
-// campaign ends; uses are taken by coupon-uses.ts. No transactions: a generated campaign's codes go in first and
-// the campaign last, so a campaign that can be found has all its codes.
+// campaign ends; uses are taken by coupon-uses.ts, live single codes across partners by coupon-code-claims.ts.
+// No transactions: a generated campaign's codes go in first and the campaign last, so a campaign that can be
+// found has all its codes; a single code's claim goes in before its campaign.
 import { randomUUID } from 'node:crypto';
-import { checkChanges } from '../../server/domain/coupons/coupon-rules.ts';
+import { checkChanges, codeTaken, isLiveCampaign } from '../../server/domain/coupons/coupon-rules.ts';
 import type {
   Campaign, CampaignChanges, CampaignUpdate, CouponRedemption, CouponsRepository, CouponUse, GeneratedCode, NewCampaign,
   NewGeneratedCampaign, Page, RedeemRequest,
 } from '../../server/domain/coupons/coupons.repository.ts';
 import { DomainError } from '../../server/domain/errors.ts';
 import { insertUnique, pairId } from './claims.ts';
+import { CLAIM_GRACE_MS, CouponCodeClaims } from './coupon-code-claims.ts';
 import { MongoCouponUses } from './coupon-uses.ts';
 import { isDuplicateKey } from './errors.ts';
 import type { CouponCampaignDoc, CouponCampaignEndDoc, CouponCodeDoc, CouponCodeUseDoc, CouponModels } from './models.ts';
@@ -26,26 +28,40 @@ function toCampaign(doc: CouponCampaignDoc, end: CouponCampaignEndDoc | null | u
   return { id, ...rest, code: pattern === null ? code : null, codePattern: pattern, codeCount: codeCount ?? 0, endedAt: end?.endedAt ?? null };
 }
 
+export interface MongoCouponsOptions {
+  /** How long a claim of a code whose campaign is missing still holds it (CLAIM_GRACE_MS unless a test says). */
+  claimGraceMs?: number;
+}
+
 export class MongoCouponsRepository implements CouponsRepository {
   private readonly models: CouponModels;
   private readonly uses: MongoCouponUses;
+  private readonly claims: CouponCodeClaims;
 
-  constructor(models: CouponModels) {
+  constructor(models: CouponModels, options: MongoCouponsOptions = {}) {
     this.models = models;
     this.uses = new MongoCouponUses(models);
+    this.claims = new CouponCodeClaims(models, (id) => this.find(id), options.claimGraceMs ?? CLAIM_GRACE_MS);
   }
 
   /**
-   * The unique index refuses a second campaign with the code; a generated code spelled so is looked for first
-   * (only a generated campaign drawing this very code at this very moment could slip past).
+   * The code is claimed across partners first (a unique insert: of concurrent creations of one code by different
+   * partners one wins), then the campaign is written; the unique index refuses a second campaign of the partner
+   * with the code. A generated code spelled so is looked for first (only a generated campaign drawing this very
+   * code at this very moment could slip past). A claim whose campaign could not be written is given back.
    */
-  async create(input: NewCampaign): Promise<Campaign> {
+  async create(input: NewCampaign, at = new Date()): Promise<Campaign> {
     const message = 'this partner has a campaign with this code';
+    await this.refuseUnclaimedHolders(input.code, input.partnerId, at);
     if (await this.models.couponCodes.exists({ _id: pairId(input.partnerId, input.code) }).exec()) throw new DomainError('duplicate', message);
+    if (await this.models.couponCampaigns.exists({ partnerId: input.partnerId, code: input.code }).exec()) throw new DomainError('duplicate', message);
     const doc: CouponCampaignDoc = { _id: randomUUID(), ...input, codePattern: null, codeCount: 0, createdAt: new Date() };
+    const holder = { campaignId: doc._id, partnerId: input.partnerId };
+    await this.claims.claim(input.code, holder, input.endsAt, at);
     try {
       await this.models.couponCampaigns.create(doc);
     } catch (error) {
+      await this.claims.release(input.code, holder, at, at).catch(() => undefined);
       if (isDuplicateKey(error)) throw new DomainError('duplicate', message, { cause: error });
       throw error;
     }
@@ -105,22 +121,37 @@ export class MongoCouponsRepository implements CouponsRepository {
   /**
    * Checked against the uses taken, written, then the uses counted again: a use that read the old limit and took
    * a slot before the write is seen by the second count (its own re-read after its slot sees the write
-   * otherwise, see coupon-uses.ts), and a lowering it undercut is undone and refused.
+   * otherwise, see coupon-uses.ts), and a lowering it undercut is undone and refused. An end moved past `at`
+   * claims the code again before it is written (renewing the campaign's own claim, or taking over a stale one),
+   * so it is refused while another partner holds the code; an end moved to `at` or before gives the claim back
+   * once written.
    */
-  async update(partnerId: string, id: string, changes: CampaignChanges): Promise<CampaignUpdate> {
+  async update(partnerId: string, id: string, changes: CampaignChanges, at = new Date()): Promise<CampaignUpdate> {
     const campaign = await this.find(id);
     if (!campaign || campaign.partnerId !== partnerId) return { ok: false, reason: 'not_found' };
     const checked = checkChanges(campaign, changes, await this.uses.countUses(id));
     if (!checked.ok) return checked;
+    const { code } = checked.campaign;
+    const holder = { campaignId: id, partnerId };
+    const moved = changes.endsAt !== undefined && code !== null;
+    const claims = moved && checked.campaign.endsAt > at;
+    if (claims) {
+      await this.refuseUnclaimedHolders(code, partnerId, at);
+      await this.claims.claim(code, holder, checked.campaign.endsAt, at);
+    }
     const fields = (c: Campaign) => ({ points: c.points, perMemberLimit: c.perMemberLimit, totalLimit: c.totalLimit, startsAt: c.startsAt, endsAt: c.endsAt });
     await this.models.couponCampaigns.updateOne({ _id: id }, { $set: fields(checked.campaign) }).exec();
     if (checked.campaign.totalLimit < campaign.totalLimit && (await this.uses.countUses(id)) > checked.campaign.totalLimit) {
       await this.models.couponCampaigns.updateOne({ _id: id }, { $set: fields(campaign) }).exec();
+      // The claim renewed above for the end that was not kept goes back to the end that stands.
+      if (claims) await this.claims.release(code, holder, campaign.endsAt, at);
       return { ok: false, reason: 'below_uses' };
     }
+    if (moved && !claims) await this.claims.release(code, holder, checked.campaign.endsAt, at);
     return checked;
   }
 
+  /** Needs no change to the code's claim: an ended campaign's claim holds nothing (see CouponCodeClaims.holds). */
   async end(partnerId: string, id: string, at: Date): Promise<Campaign | undefined> {
     const doc = await this.models.couponCampaigns.findOne({ _id: id, partnerId }).lean<CouponCampaignDoc>().exec();
     if (!doc) return undefined;
@@ -167,6 +198,15 @@ export class MongoCouponsRepository implements CouponsRepository {
 
   recoverPending(olderThan: Date): Promise<number> {
     return this.uses.recoverPending(olderThan);
+  }
+
+  /**
+   * Throws codeTaken() when another partner's live campaign has the code but no claim of it (stored before claims
+   * existed): such campaigns are not created any more, so looking for them is enough.
+   */
+  private async refuseUnclaimedHolders(code: string, partnerId: string, at: Date): Promise<void> {
+    const holders = await this.findAllByCode(code);
+    if (holders.some((campaign) => campaign.partnerId !== partnerId && isLiveCampaign(campaign, at))) throw codeTaken();
   }
 
   /**

@@ -16,6 +16,8 @@ function toKey(doc: KeyDoc): StoredKey {
     publicJwk: parseObject(doc.publicJwk, `signing key ${doc._id}`),
     encryptedPrivateJwk: doc.encryptedPrivateJwk,
     createdAt: doc.createdAt,
+    activeFrom: doc.activeFrom ?? doc.createdAt,
+    retireAt: doc.retireAt ?? null,
   };
 }
 
@@ -39,11 +41,24 @@ export class MongoKeysRepository implements KeysRepository {
         publicJwk: JSON.stringify(key.publicJwk),
         encryptedPrivateJwk: key.encryptedPrivateJwk,
         createdAt: key.createdAt,
+        activeFrom: key.activeFrom,
+        retireAt: key.retireAt,
       });
       return true;
     } catch (error) {
       if (isDuplicateKey(error)) return false;
       throw error;
     }
+  }
+
+  async scheduleRetirement(kids: readonly string[], retireAt: Date): Promise<void> {
+    if (kids.length === 0) return;
+    // `retireAt: null` also matches documents without the field (keys from before rotation existed).
+    await this.keys.updateMany({ _id: { $in: [...kids] }, retireAt: null }, { $set: { retireAt } }).exec();
+  }
+
+  async deleteRetired(now: Date): Promise<number> {
+    const result = await this.keys.deleteMany({ retireAt: { $ne: null, $lte: now } }).exec();
+    return result.deletedCount;
   }
 }

@@ -53,6 +53,9 @@ export interface KeyDoc {
   publicJwk: string;
   encryptedPrivateJwk: string;
   createdAt: Date;
+  /** Absent on keys made before rotation existed: those sign from createdAt. */
+  activeFrom?: Date;
+  retireAt?: Date | null;
 }
 
 export interface CodeDoc {
@@ -205,6 +208,8 @@ const keySchema = new Schema<KeyDoc>(
     publicJwk: { type: String, required: true },
     encryptedPrivateJwk: { type: String, required: true },
     createdAt: { type: Date, required: true },
+    activeFrom: { type: Date },
+    retireAt: { type: Date, default: null },
   },
   options,
 );

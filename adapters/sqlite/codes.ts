@@ -33,6 +33,7 @@ export class SqliteCodesRepository implements CodesRepository {
   private readonly failureStmt;
   private readonly consumeStmt;
   private readonly deleteStmt;
+  private readonly sweepStmt;
 
   constructor(db: DatabaseSync) {
     // INSERT OR REPLACE drops the old row whole: attempts and consumption reset with the new code.
@@ -49,6 +50,11 @@ export class SqliteCodesRepository implements CodesRepository {
        WHERE purpose = ? AND subject = ? AND consumed_at IS NULL AND code_hash = ? AND attempts < ? AND expires_at > ?`,
     );
     this.deleteStmt = db.prepare('DELETE FROM one_time_codes WHERE purpose = ? AND subject = ?');
+    this.sweepStmt = db.prepare('DELETE FROM one_time_codes WHERE expires_at < ?');
+  }
+
+  async sweepExpired(before: Date): Promise<number> {
+    return Number(this.sweepStmt.run(before.getTime()).changes);
   }
 
   async put(code: OneTimeCode): Promise<void> {

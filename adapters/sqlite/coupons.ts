@@ -1,9 +1,10 @@
-// SQLite coupons: campaigns, their generated codes, and uses taken in one BEGIN IMMEDIATE transaction (key,
+// SQLite coupons: campaigns (a live single code held by one partner at a time: checked and written in one
+// BEGIN IMMEDIATE transaction), their generated codes, and uses taken in one BEGIN IMMEDIATE transaction (key,
 // code, counts, checks, inserts) under the same slot keys as the Mongo adapter, whose primary key is a second
 // line of defence.
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
-import { checkChanges } from '../../server/domain/coupons/coupon-rules.ts';
+import { checkChanges, codeTaken, isLiveCampaign } from '../../server/domain/coupons/coupon-rules.ts';
 import type {
   Campaign, CampaignChanges, CampaignUpdate, CouponRedemption, CouponsRepository, CouponUse, GeneratedCode, NewCampaign,
   NewGeneratedCampaign, Page, RedeemRequest,
@@ -86,8 +87,10 @@ export class SqliteCouponsRepository implements CouponsRepository {
     };
   }
 
-  async create(input: NewCampaign): Promise<Campaign> {
+  /** The write lock is taken before the look at other partners' campaigns, so two creations of one code serialise. */
+  async create(input: NewCampaign, at = new Date()): Promise<Campaign> {
     return immediateTransaction(this.db, () => {
+      this.refuseHeldByOthers(input.code, input.partnerId, at);
       // One namespace per partner: a single code may not spell one of its generated codes.
       const row = this.stmt.findCode.get(input.partnerId, input.code) ? undefined : this.insertCampaign(input, input.code, null, 0);
       if (!row) throw new DomainError('duplicate', 'this partner has a campaign with this code');
@@ -135,13 +138,15 @@ export class SqliteCouponsRepository implements CouponsRepository {
     return (this.stmt.list.all(partnerId, ...cursor, page.limit) as Row[]).map(toCampaign);
   }
 
-  async update(partnerId: string, id: string, changes: CampaignChanges): Promise<CampaignUpdate> {
+  async update(partnerId: string, id: string, changes: CampaignChanges, at = new Date()): Promise<CampaignUpdate> {
     return immediateTransaction(this.db, (): CampaignUpdate => {
       const row = this.stmt.findMine.get(id, partnerId) as Row | undefined;
       if (!row) return { ok: false, reason: 'not_found' };
       const checked = checkChanges(toCampaign(row), changes, integer(this.stmt.countUses.get(id) as Row, 'n'));
       if (!checked.ok) return checked;
       const next = checked.campaign;
+      // An end moved past `at` revives (or extends) the code: in the same transaction as the write, as for create.
+      if (changes.endsAt !== undefined && changes.endsAt > at && next.code !== null) this.refuseHeldByOthers(next.code, partnerId, at);
       const updated = this.stmt.update.get(next.points, next.perMemberLimit, next.totalLimit, next.startsAt.getTime(), next.endsAt.getTime(), id) as Row;
       return { ok: true, campaign: toCampaign(updated) };
     });
@@ -216,6 +221,12 @@ export class SqliteCouponsRepository implements CouponsRepository {
 
   async recoverPending(): Promise<number> {
     return 0;
+  }
+
+  /** Throws codeTaken() when another partner's campaign live at `at` has this single code; call inside the transaction. */
+  private refuseHeldByOthers(code: string, partnerId: string, at: Date): void {
+    const holders = (this.stmt.findAllByCode.all(code) as Row[]).map(toCampaign);
+    if (holders.some((campaign) => campaign.partnerId !== partnerId && isLiveCampaign(campaign, at))) throw codeTaken();
   }
 
   private insertCampaign(input: NewCampaign | NewGeneratedCampaign, code: string | null, pattern: string | null, count: number): Row | undefined {

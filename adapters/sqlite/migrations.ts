@@ -391,4 +391,14 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 16,
+    // Signing-key rotation: a key is published when made, signs from active_from, leaves the JWKS at retire_at.
+    // Keys from before this version have always been signing.
+    sql: `
+      ALTER TABLE signing_keys ADD COLUMN active_from INTEGER;
+      UPDATE signing_keys SET active_from = created_at;
+      ALTER TABLE signing_keys ADD COLUMN retire_at INTEGER;
+    `,
+  },
 ];

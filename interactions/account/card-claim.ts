@@ -6,7 +6,7 @@ import type { InteractionDeps } from '../shared/deps.ts';
 import { CODE_SHAPE, field, parseForm } from '../shared/input.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 import { verificationForm } from '../verification/input.ts';
-import { memberOf } from './member-session.ts';
+import { hasRecentStrongSignIn, memberOf } from './member-session.ts';
 import { csrfFor } from './security-page.ts';
 
 // Longer than any card number typed with spaces; what is longer is refused before it is read.
@@ -49,9 +49,11 @@ export function cardClaimPages(deps: InteractionDeps) {
     async confirm(ctx: Context) {
       const form = parseForm(verificationForm, ctx.request.body);
       if (!form || !CODE_SHAPE.test(form.code)) return codePage(ctx, 'code.format', null, 400);
-      const result = await claims.confirm(memberOf(ctx).account, form.code);
+      const member = memberOf(ctx);
+      // The card's mobile becomes the account's phone only under the phone page's own rule; else it is offered.
+      const result = await claims.confirm(member.account, form.code, { mayAddPhone: hasRecentStrongSignIn(member) });
       if (!result.ok) return codePage(ctx, result.reason, null, 400);
-      seeOther(ctx, '/account/security?notice=card_claimed');
+      seeOther(ctx, `/account/security?notice=${result.phoneOffered ? 'card_claimed_add_phone' : 'card_claimed'}`);
     },
   };
 }

@@ -9,7 +9,8 @@ import { seeOther } from '../shared/page.ts';
 import { appSettings } from './app-settings.ts';
 import { cardClaimPages } from './card-claim.ts';
 import { couponPages } from './coupon.ts';
-import { loadMember, memberOf, requireRecentStrongSignIn } from './member-session.ts';
+import { loadMember, memberOf, requireRecentStrongSignIn, requireSignInAsStrongAs } from './member-session.ts';
+import { FACTOR_STRENGTH } from '../../config/assurance.ts';
 import { passkeySettings } from './passkey-settings.ts';
 import { passwordSettings } from './password-settings.ts';
 import { phoneSettings } from './phone-settings.ts';
@@ -41,6 +42,9 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   const post = [form, member, csrf];
   const strong = [...post, requireRecentStrongSignIn];
   const strongJson = [json, member, csrf, requireRecentStrongSignIn];
+  // Removing a factor needs a sign-in at least as strong as it (see FACTOR_STRENGTH in config/assurance.ts).
+  const asStrongAsDevice = [...strong, requireSignInAsStrongAs(FACTOR_STRENGTH.device)];
+  const asStrongAsPhone = [...strong, requireSignInAsStrongAs(FACTOR_STRENGTH.phone)];
 
   router.get('/', (ctx) => seeOther(ctx, '/account/security'));
   router.get('/sign-in', signIn.start);
@@ -52,19 +56,20 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.post('/passkeys/options', ...strongJson, passkeys.options);
   router.post('/passkeys', ...strongJson, passkeys.create);
   router.post('/passkeys/:id/rename', ...post, passkeys.rename);
-  router.post('/passkeys/:id/remove', ...strong, passkeys.remove);
+  router.post('/passkeys/:id/remove', ...asStrongAsDevice, passkeys.remove);
 
   router.post('/app', ...strong, app.start);
   router.get('/app', member, app.show);
   router.post('/app/confirm', ...strong, app.confirm);
-  router.post('/app/remove', ...strong, app.remove);
-  router.post('/recovery-codes', ...strong, app.regenerateCodes);
+  router.post('/app/remove', ...asStrongAsDevice, app.remove);
+  // New recovery codes are new device-class credentials: as strong a sign-in as removing the app.
+  router.post('/recovery-codes', ...asStrongAsDevice, app.regenerateCodes);
 
   router.get('/phone', member, phone.show);
   router.post('/phone', ...strong, phone.start);
   router.get('/phone/verify', member, phone.showCode);
   router.post('/phone/verify', ...strong, phone.confirm);
-  router.post('/phone/remove', ...strong, phone.remove);
+  router.post('/phone/remove', ...asStrongAsPhone, phone.remove);
 
   // A new password is a new way in: the form and the change both need a recent strong sign-in.
   router.get('/password', member, requireRecentStrongSignIn, password.show);

@@ -8,8 +8,8 @@ import { hasRecentStrongSignIn, type Member, memberOf } from './member-session.t
 
 /** Notices a redirect may ask for (?notice=...): an allowlist, so the query cannot inject text. */
 const NOTICES = new Set([
-  'reauth_needed', 'last_way_in', 'passkey_added', 'passkey_removed', 'passkey_renamed', 'app_added', 'app_removed',
-  'codes_regenerated', 'phone_added', 'phone_removed', 'sessions_ended', 'not_found', 'card_claimed', 'coupon_redeemed',
+  'reauth_needed', 'reauth_stronger', 'last_way_in', 'passkey_added', 'passkey_removed', 'passkey_renamed', 'app_added', 'app_removed',
+  'codes_regenerated', 'phone_added', 'phone_removed', 'sessions_ended', 'not_found', 'card_claimed', 'card_claimed_add_phone', 'coupon_redeemed',
   'passkey_name_invalid',
 ]);
 /** After these, the page suggests signing out everywhere else (the change may be a lost device). */
@@ -42,11 +42,15 @@ export function securityPage(deps: InteractionDeps) {
       app: app ? { createdAt: day(app.createdAt), lastUsedAt: day(app.lastUsedAt) } : null,
       recoveryCodesLeft: app ? await deps.totp.recoveryCodesLeft(account.id) : 0,
       canChange: hasRecentStrongSignIn(member),
+      // Recent enough but not strong enough to remove that factor: the way to confirm with a stronger one.
+      reauthStronger: notice === 'reauth_stronger',
       reauthUrl: '/account/sign-in?reauth=1',
       memberNumber: loyalty.memberNumber,
       balance: loyalty.balance,
       notice: notice ? `account.notice.${notice}` : null,
       suggestEndSessions: notice !== null && FACTOR_CHANGES.has(notice),
+      // After a claim whose card had a mobile: it is added through the phone page, under that page's rule and code.
+      offerPhone: notice === 'card_claimed_add_phone' && !account.phone && deps.phones.enabled,
     });
   };
 }

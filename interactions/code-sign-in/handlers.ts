@@ -1,8 +1,8 @@
-// Passwordless sign-in with a 6-digit code to the member's verified email (amr "otp") or, by SMS, to
-// their verified mobile (amr "sms"): one factor either way.
+// Passwordless sign-in with a 6-digit code to the member's verified email (amr "email") or, by SMS, to
+// their verified mobile (amr "sms"): one factor either way (see AMR in config/assurance.ts).
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { ACR } from '../../config/assurance.ts';
+import { ACR, AMR } from '../../config/assurance.ts';
 import { isValidEmail, maskEmail, normaliseEmail } from '../../server/domain/accounts/email-address.ts';
 import { maskPhone } from '../../server/domain/accounts/phone-number.ts';
 import { DomainError } from '../../server/domain/errors.ts';
@@ -63,7 +63,7 @@ export function codeSignInHandlers(deps: InteractionDeps) {
     await deps.profiles.recordSignIn(accountId);
     await deps.signIns.signedInWith(accountId, ctx.state.deviceHash as string | undefined, `code_${channel}`);
     const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, {
-      login: { accountId, acr: ACR.oneFactor, amr: [channel === 'sms' ? 'sms' : 'otp'], remember: true, ts: Math.floor(Date.now() / 1000) },
+      login: { accountId, acr: ACR.oneFactor, amr: [channel === 'sms' ? AMR.sms : AMR.email], remember: true, ts: Math.floor(Date.now() / 1000) },
     }, { mergeWithLastSubmission: false });
     seeOther(ctx, returnTo);
   }

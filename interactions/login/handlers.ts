@@ -41,7 +41,7 @@ export function loginHandlers(deps: InteractionDeps) {
       const attempt = ctx.state.signInAttempt as SignInAttempt;
       const result = await deps.accounts.signIn(attempt.email, form.password);
       if (!result.ok) {
-        await deps.signIns.failed(attempt, result);
+        await deps.signIns.failed(attempt, result, form.password);
         await renderLogin(ctx, deps, { email: form.email, error: 'login.error.invalid', status: 400 });
         return;
       }
@@ -49,7 +49,9 @@ export function loginHandlers(deps: InteractionDeps) {
       const deviceHash = ctx.state.deviceHash as string | undefined;
       const risk = await deps.signIns.succeeded(attempt, account, deviceHash);
       const signedInAt = Math.floor(Date.now() / 1000);
-      if (!risk.high && form.webauthn === '1' && (await deps.passkeyOffer.due(ctx, account.id))) {
+      // Not to a member with an authenticator app: a passkey made after a password alone would outrank the
+      // app (phr) and could then remove it, which only a sign-in as strong as the app may do.
+      if (!risk.high && form.webauthn === '1' && (await deps.passkeyOffer.due(ctx, account.id)) && !(await deps.totp.enrolled(account.id))) {
         // The sign-in completes on the offer page, whichever way the member answers it.
         deps.flow.write(ctx, details.uid, { passwordAccountId: account.id, passwordAt: signedInAt });
         return seeOther(ctx, `/interaction/${details.uid}/passkey/offer`);

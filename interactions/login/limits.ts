@@ -8,6 +8,8 @@ const DAY = 24 * HOUR;
 const COUNTER = 100_000;
 const BURST_WINDOW = 5 * 60;
 const BURST_FLAG = 30 * 60;
+/** Spraying is slow on purpose (a few tries per account): ten minutes sees a campaign, not one member's typos. */
+const SPRAY_WINDOW = 10 * 60;
 
 export function signInRules(settings: AttackProtection): SignInRules {
   const { signIn, stuffing } = settings;
@@ -25,11 +27,14 @@ export function signInRules(settings: AttackProtection): SignInRules {
     burstAddress: { name: 'stuffing-burst-address', points: COUNTER, durationSeconds: BURST_WINDOW },
     burstAddresses: { name: 'stuffing-burst-addresses', points: COUNTER, durationSeconds: BURST_WINDOW },
     burstFlag: { name: 'stuffing-burst-flag', points: 1, durationSeconds: BURST_FLAG },
+    sprayAccount: { name: 'spray-password-account', points: COUNTER, durationSeconds: SPRAY_WINDOW },
+    sprayAccounts: { name: 'spray-password-accounts', points: COUNTER, durationSeconds: SPRAY_WINDOW },
     stuffing: {
       accountsPerAddress: stuffing.accountsPerIp,
       burstFailures: stuffing.failuresPer5Min,
       burstAddresses: stuffing.minAddresses,
       unknownPercent: stuffing.unknownPercent,
+      sprayAccounts: settings.spraying.accountsPerPassword,
     },
   };
 }

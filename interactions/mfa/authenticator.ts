@@ -6,7 +6,7 @@ import { CODE_SHAPE, field, parseForm } from '../shared/input.ts';
 import { clientName, renderPage } from '../shared/page.ts';
 import { verificationForm } from '../verification/input.ts';
 import { alternatives } from './methods.ts';
-import { finishStepUp, type StepUp } from './step-up-context.ts';
+import { finishStepUp, methodAllowed, type StepUp } from './step-up-context.ts';
 
 const recoveryForm = z.object({ code: field(40) });
 /** XXXXX-XXXXX from our alphabet, in any case, with or without the dash or spaces. */
@@ -16,7 +16,7 @@ export function authenticatorStep(deps: InteractionDeps) {
   const actions = async (step: StepUp, current: 'totp' | 'recovery') => ({
     methodAction: `/interaction/${step.uid}/mfa/method`,
     abortAction: `/interaction/${step.uid}/abort`,
-    choices: await alternatives(deps, step.account, current),
+    choices: await alternatives(deps, step.account, step.proven, current),
   });
 
   const appPage = async (ctx: Context, step: StepUp, error: string | null, status = 200) =>
@@ -30,6 +30,7 @@ export function authenticatorStep(deps: InteractionDeps) {
     showRecovery: (ctx: Context, step: StepUp) => recoveryPage(ctx, step, null),
 
     async submitApp(ctx: Context, step: StepUp) {
+      if (!(await methodAllowed(deps, step, 'totp'))) return appPage(ctx, step, 'code.invalid', 400);
       const form = parseForm(verificationForm, ctx.request.body);
       if (!form || !CODE_SHAPE.test(form.code)) return appPage(ctx, step, 'code.format', 400);
       const check = await deps.totp.verify(step.account.id, form.code);
@@ -38,6 +39,7 @@ export function authenticatorStep(deps: InteractionDeps) {
     },
 
     async submitRecovery(ctx: Context, step: StepUp) {
+      if (!(await methodAllowed(deps, step, 'recovery'))) return recoveryPage(ctx, step, 'recovery.invalid', 400);
       const form = parseForm(recoveryForm, ctx.request.body);
       if (!form || !RECOVERY_SHAPE.test(form.code.trim())) return recoveryPage(ctx, step, 'recovery.format', 400);
       const check = await deps.totp.useRecoveryCode(step.account.id, form.code.trim());

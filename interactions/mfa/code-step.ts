@@ -10,7 +10,7 @@ import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { CODE_SHAPE, parseForm } from '../shared/input.ts';
 import { clientName, renderPage } from '../shared/page.ts';
 import { alternatives } from './methods.ts';
-import { backToPrompt, finishStepUp, type StepUp, updateFlow } from './step-up-context.ts';
+import { backToPrompt, finishStepUp, methodAllowed, methodsFor, type StepUp, updateFlow } from './step-up-context.ts';
 
 // Forms without the field (older pages still open in a tab) meant email, the only channel there was.
 const channelField = z.enum(['email', 'sms']).default('email');
@@ -23,7 +23,8 @@ export function codeStep(deps: InteractionDeps) {
     channel === 'sms' ? (step.account.phone ? maskPhone(step.account.phone) : '') : maskEmail(step.account.email);
 
   async function page(ctx: Context, step: StepUp, channel: CodeChannel, state: { error?: string | null; sent?: boolean }, status = 200) {
-    const unavailable = !factorFor(channel).available(step.account);
+    // Not offered: the member has no such contact, has something stronger, or the session proved this class.
+    const unavailable = !(await methodsFor(deps, step)).includes(channel);
     await renderPage(ctx, deps, 'mfa/code', {
       channel,
       action: `/interaction/${step.uid}/mfa`,
@@ -32,10 +33,10 @@ export function codeStep(deps: InteractionDeps) {
       abortAction: `/interaction/${step.uid}/abort`,
       destination: destination(step, channel),
       clientName: clientName(ctx),
-      choices: await alternatives(deps, step.account, channel),
+      choices: await alternatives(deps, step.account, step.proven, channel),
       unavailable,
       sent: !unavailable && (state.sent ?? (step.flow.stepUpSent === true && step.flow.mfaMethod === channel)),
-      info: unavailable ? 'mfa.unavailable' : (step.flow.info ?? null),
+      info: unavailable ? (factorFor(channel).available(step.account) ? 'mfa.unavailable_other_factor' : 'mfa.unavailable') : (step.flow.info ?? null),
       // The step-up is ours, not the client's: the sign-in looked risky (see the risk_step_up check).
       risk: (ctx.state.interaction as InteractionDetails).prompt.reasons.includes('risk_step_up'),
       error: state.error ?? null,
@@ -49,9 +50,10 @@ export function codeStep(deps: InteractionDeps) {
     async send(ctx: Context, step: StepUp) {
       const form = parseForm(sendForm, ctx.request.body);
       if (!form) throw new DomainError('invalid_input', 'unknown code channel');
-      const factor = factorFor(form.channel);
-      if (factor.available(step.account)) {
-        const wait = await factor.send(step.account);
+      // Re-checked here, not trusted from the page: no code goes to a class the session already proved,
+      // nor to a contact the member lacks or when they have something stronger.
+      if (await methodAllowed(deps, step, form.channel)) {
+        const wait = await factorFor(form.channel).send(step.account);
         updateFlow(ctx, deps, step, { mfaMethod: form.channel, stepUpSent: true, info: wait > 0 ? 'code.too_soon' : 'mfa.sent' });
       }
       backToPrompt(ctx, step);
@@ -60,6 +62,8 @@ export function codeStep(deps: InteractionDeps) {
     async submit(ctx: Context, step: StepUp) {
       const form = parseForm(codeForm, ctx.request.body);
       if (!form) throw new DomainError('invalid_input', 'unknown code channel');
+      // Even a right code of a method not offered here proves nothing new (or not the factor asked for).
+      if (!(await methodAllowed(deps, step, form.channel))) return page(ctx, step, form.channel, { sent: true, error: 'code.invalid' }, 400);
       if (!CODE_SHAPE.test(form.code)) return page(ctx, step, form.channel, { sent: true, error: 'code.format' }, 400);
       const check = await factorFor(form.channel).verify(step.account, form.code);
       if (!check.ok) return page(ctx, step, form.channel, { sent: true, error: check.reason }, 400);

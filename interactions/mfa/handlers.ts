@@ -1,6 +1,6 @@
-// The mfa prompt: a signed-in member proves a second factor to reach urn:loyalty:loa:2 — the
-// authenticator app when there is one, else (or by choice) a code by SMS or email, or a recovery code,
-// or a passkey (the only way to phr) — and may add an app after a step-up by code.
+// The mfa prompt: a signed-in member proves a second factor of a class the session has not proven to
+// reach urn:loyalty:loa:2 — a passkey or the authenticator app when there is one (recovery codes as its
+// fallback), else a code by SMS or email — or a passkey for phr, and may add an app after a step-up by code.
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { ACR, acrRank } from '../../config/assurance.ts';
@@ -10,9 +10,8 @@ import { parseForm } from '../shared/input.ts';
 import { authenticatorStep } from './authenticator.ts';
 import { codeStep } from './code-step.ts';
 import { enrolmentStep } from './enrolment.ts';
-import { availableMethods } from './methods.ts';
 import { passkeyStep } from './passkey-step.ts';
-import { backToPrompt, loadStepUp, type StepUp, updateFlow } from './step-up-context.ts';
+import { backToPrompt, loadStepUp, methodAllowed, methodsFor, type StepUp, updateFlow } from './step-up-context.ts';
 
 const methodForm = z.object({ method: z.enum(['email', 'sms', 'totp', 'recovery', 'passkey']) });
 /** Rank of urn:loyalty:loa:phr (see config/assurance.ts): only a passkey gets there. */
@@ -36,14 +35,15 @@ export function mfaHandlers(deps: InteractionDeps) {
   return {
     show: withStepUp(async (ctx, step) => {
       if (step.flow.secondFactor === 'email' || step.flow.secondFactor === 'sms') return enrolment.show(ctx, step);
-      const methods = await availableMethods(deps, step.account);
+      const methods = await methodsFor(deps, step);
       if (methods.includes('passkey')) {
         const target = Number((ctx.state.interaction as InteractionDetails).prompt.details.target);
         if (target >= PHR_RANK) return passkey.show(ctx, step, true);
       }
-      // The member's pick when it is still available, else the strongest method they have.
+      // The member's pick when it is still allowed, else the app or a code, else a passkey, else the
+      // email page, which says the account has no other way to confirm.
       const picked = step.flow.mfaMethod && methods.includes(step.flow.mfaMethod) ? step.flow.mfaMethod : undefined;
-      const method = picked ?? methods.find((m) => m !== 'passkey' && m !== 'recovery') ?? 'email';
+      const method = picked ?? methods.find((m) => m !== 'passkey' && m !== 'recovery') ?? methods[0] ?? 'email';
       switch (method) {
         case 'passkey':
           return passkey.show(ctx, step, false);
@@ -56,10 +56,11 @@ export function mfaHandlers(deps: InteractionDeps) {
       }
     }),
 
-    chooseMethod: withStepUp((ctx, step) => {
+    chooseMethod: withStepUp(async (ctx, step) => {
       const form = parseForm(methodForm, ctx.request.body);
       if (!form) throw new DomainError('invalid_input', 'unknown second-factor method');
-      updateFlow(ctx, deps, step, { mfaMethod: form.method });
+      // A method this step-up does not offer is not recorded: the page shows what is allowed.
+      if (await methodAllowed(deps, step, form.method)) updateFlow(ctx, deps, step, { mfaMethod: form.method });
       backToPrompt(ctx, step);
     }),
 

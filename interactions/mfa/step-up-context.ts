@@ -1,19 +1,23 @@
 // What every step of the mfa prompt shares: the signed-in account (from oidc-provider's session, never
-// the form), this interaction's flow state, and the final login result at loa:2.
+// the form), this interaction's flow state, the factor classes the session already proved, and the final
+// login result, whose acr comes from the distinct classes proven (config/assurance.ts).
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
-import { ACR } from '../../config/assurance.ts';
+import { ACR, acrFromAmr, acrRank, currentAmr, type FactorClass, factorClasses, withMfaMarker } from '../../config/assurance.ts';
 import type { Account } from '../../server/domain/accounts/account.ts';
 import { DomainError } from '../../server/domain/errors.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import type { FlowState, MfaMethod } from '../shared/flow-state.ts';
 import { seeOther } from '../shared/page.ts';
+import { availableMethods, METHOD_AMR } from './methods.ts';
 
 export interface StepUp {
   uid: string;
   account: Account;
-  /** amr of the session before this step-up. */
-  amr: unknown;
+  /** amr of the session before this step-up, in today's values (see currentAmr). */
+  amr: string[];
+  /** The factor classes the session already proved: a step-up must add a different one. */
+  proven: Set<FactorClass>;
   flow: FlowState;
 }
 
@@ -23,7 +27,22 @@ export async function loadStepUp(ctx: Context, deps: InteractionDeps): Promise<S
   const account = accountId ? await deps.accounts.findById(accountId) : undefined;
   // The prompt only exists for a session with an account; one deleted meanwhile cannot step up.
   if (!account) throw new DomainError('forbidden', 'no signed-in account for this step-up');
-  return { uid: details.uid, account, amr: details.session?.amr, flow: deps.flow.read(ctx, details.uid) };
+  const amr = currentAmr(details.session?.amr);
+  return { uid: details.uid, account, amr, proven: factorClasses(amr), flow: deps.flow.read(ctx, details.uid) };
+}
+
+/** The methods this step-up may use, decided here from the account and the session (never from the form). */
+export function methodsFor(deps: InteractionDeps, step: StepUp) {
+  return availableMethods(deps, step.account, step.proven);
+}
+
+/**
+ * Whether this step-up offers `method`: not one the member lacks, nor one of a class the session already
+ * proved, nor email or SMS when the member has something stronger. Every send and check asks this again
+ * on the server; what the page offered is never trusted.
+ */
+export async function methodAllowed(deps: InteractionDeps, step: StepUp, method: MfaMethod): Promise<boolean> {
+  return (await methodsFor(deps, step)).includes(method);
 }
 
 /** Writes the flow state with `changes`; the one-shot notice of the previous page is dropped. */
@@ -32,16 +51,9 @@ export function updateFlow(ctx: Context, deps: InteractionDeps, step: StepUp, ch
   deps.flow.write(ctx, step.uid, { ...kept, ...changes });
 }
 
-/** What a proven factor adds: a code gives two factors; a passkey with user verification is phishing-resistant. */
+/** What a proven factor adds to the session's amr (RFC 8176 values, see AMR in config/assurance.ts). */
 export interface StepUpOutcome {
-  acr: string;
-  /** RFC 8176 methods the factor adds to what the session already had. */
   amr: string[];
-}
-
-/** RFC 8176: "sms" for a code by text message, "otp" for every other one-time code. */
-function codeOutcome(proven: MfaMethod): StepUpOutcome {
-  return { acr: ACR.twoFactors, amr: [proven === 'sms' ? 'sms' : 'otp', 'mfa'] };
 }
 
 /**
@@ -50,12 +62,16 @@ function codeOutcome(proven: MfaMethod): StepUpOutcome {
  * (session fixation defence on step-up). `proven` must come from a successful check in this request
  * or from the signed flow state.
  */
-export async function stepUpLocation(ctx: Context, deps: InteractionDeps, step: StepUp, proven: MfaMethod, outcome: StepUpOutcome = codeOutcome(proven)): Promise<string> {
-  (ctx.state.log as Logger).info({ accountId: step.account.id, method: proven, acr: outcome.acr }, 'step-up completed');
+export async function stepUpLocation(ctx: Context, deps: InteractionDeps, step: StepUp, proven: MfaMethod, outcome?: StepUpOutcome): Promise<string> {
+  const added = outcome?.amr ?? (proven === 'passkey' ? [] : [METHOD_AMR[proven]]);
+  const amr = withMfaMarker([...step.amr, ...added]);
+  const acr = acrFromAmr(amr);
+  // The methods offered already exclude a class the session proved; this is the last word on it.
+  if (acrRank(acr) < acrRank(ACR.twoFactors)) throw new DomainError('forbidden', `step-up by ${proven} proves no new factor class`);
+  (ctx.state.log as Logger).info({ accountId: step.account.id, method: proven, acr }, 'step-up completed');
   await deps.signIns.signedInWith(step.account.id, ctx.state.deviceHash as string | undefined, `step_up_${proven}`);
-  const before = Array.isArray(step.amr) ? step.amr.filter((m): m is string => typeof m === 'string') : [];
   return deps.provider.interactionResult(ctx.req, ctx.res, {
-    login: { accountId: step.account.id, acr: outcome.acr, amr: [...new Set([...before, ...outcome.amr])], remember: true, ts: Math.floor(Date.now() / 1000) },
+    login: { accountId: step.account.id, acr, amr, remember: true, ts: Math.floor(Date.now() / 1000) },
   }, { mergeWithLastSubmission: false });
 }
 

@@ -322,6 +322,31 @@ export function openApiDocument(): Record<string, unknown> {
           }),
         },
       },
+      '/keys/rotate': {
+        post: {
+          operationId: 'rotateSigningKeys',
+          summary: 'Rotate the signing keys: publish new ones now, sign with them later, retire the old ones after that',
+          description: 'Adds one new key per algorithm (RS256, ES256, EdDSA) to the JWKS at once. Tokens are signed with them from '
+            + '`active_from` (KEY_ROTATION_SIGN_DELAY_SECONDS later, 1 hour by default, so relying parties\' JWKS caches pick them up first); '
+            + 'the keys they replace stay in the JWKS until `previous_keys_retire_at` (KEY_ROTATION_RETIRE_AFTER_SECONDS after that) so the '
+            + 'tokens they signed still verify. Every instance on the same store follows within a minute. No body.',
+          responses: responses({
+            201: {
+              description: 'Rotation scheduled',
+              content: json({
+                type: 'object',
+                required: ['kids', 'published_at', 'active_from', 'previous_keys_retire_at'],
+                properties: {
+                  kids: { type: 'array', items: { type: 'string' }, description: 'The new keys\' kid values' },
+                  published_at: { type: 'string', format: 'date-time' },
+                  active_from: { type: 'string', format: 'date-time' },
+                  previous_keys_retire_at: { type: 'string', format: 'date-time' },
+                },
+              }),
+            },
+          }),
+        },
+      },
       '/openapi.json': {
         get: {
           operationId: 'openApiDocument',

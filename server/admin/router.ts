@@ -7,12 +7,14 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../domain/audit/audit-log.ts';
 import type { ClientsRepository } from '../domain/clients/clients.repository.ts';
 import { DomainError } from '../domain/errors.ts';
+import type { SigningKeys } from '../domain/keys/key-service.ts';
 import type { ImportedMembersRepository } from '../domain/loyalty/imported-members.repository.ts';
 import type { PartnersRepository } from '../domain/partners/partners.repository.ts';
 import type { OutboundClient } from '../security/outbound/outbound-fetch.ts';
 import { auditHandlers } from './audit-handlers.ts';
 import { clientHandlers } from './client-handlers.ts';
 import { importedMemberHandlers } from './imported-member-handlers.ts';
+import { keyHandlers } from './key-handlers.ts';
 import { partnerHandlers } from './partner-handlers.ts';
 import { jsonBody } from '../middleware/koa-json-body.ts';
 import { requireAdminToken } from './koa-require-admin-token.ts';
@@ -30,6 +32,8 @@ export interface AdminDeps {
   audit: AuditLog;
   /** Checks the URIs a client registers that this server will call (back-channel logout, jwks_uri, ...). */
   outbound: Pick<OutboundClient, 'targetProblem'>;
+  /** POST /admin/keys/rotate. */
+  signingKeys: SigningKeys;
 }
 
 /**
@@ -91,6 +95,7 @@ export function adminRouter(deps: AdminDeps): Router {
   // Up to 1,000 records a request: a larger body than the other routes take.
   router.post('/imported-members', auth, jsonBody('1mb'), importedMembers.importMany);
   router.get('/audit-events', auth, audit.list);
+  router.post('/keys/rotate', auth, keyHandlers(deps.signingKeys).rotate);
   // Anything else under /admin is ours too: a JSON 404 rather than falling through to oidc-provider.
   router.all('{/*rest}', () => {
     throw new DomainError('not_found', 'no such admin endpoint');

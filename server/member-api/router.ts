@@ -1,5 +1,6 @@
 // The member API under /api/v1/me: a member's own app reads their loyalty status and redeems points
-// with the member's access token. Per route: require-member-token → [parse-json-body] → handler.
+// with the member's access token for this API's resource indicator (memberApiResource in config/provider.ts).
+// Per route: require-member-token → [parse-json-body] → handler.
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
@@ -15,10 +16,14 @@ import type { RiskEngine } from '../security/risk/risk-engine.ts';
 import type { SecurityEvents } from '../security/security-events.ts';
 import { jsonBody } from '../middleware/koa-json-body.ts';
 import { idempotencyKey, markReplayed } from './idempotency.ts';
-import { bearerChallenge, type MemberToken, requireMemberToken } from './koa-require-member-token.ts';
+import type { SigningKeys } from '../domain/keys/key-service.ts';
+import { bearerChallenge, type MemberToken, memberTokenVerifier } from './koa-require-member-token.ts';
 
 export interface MemberApiDeps {
   provider: Provider;
+  issuer: string;
+  /** Our signing keys: member tokens are JWTs verified against the ones published now. */
+  keys: SigningKeys;
   accounts: AccountService;
   loyalty: LoyaltyService;
   /** Risk of this redemption next to the member's history: high risk asks for a fresher step-up. */
@@ -45,12 +50,13 @@ export function entryJson(entry: LedgerEntry) {
 export function memberApiRouter(deps: MemberApiDeps): Router {
   const router = new Router({ prefix: '/api/v1/me' });
   const tokenOf = (ctx: Context) => ctx.state.memberToken as MemberToken;
+  const requireMemberToken = memberTokenVerifier({ provider: deps.provider, issuer: deps.issuer, keys: deps.keys });
   router.use(async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');
     await next();
   });
 
-  router.get('/', requireMemberToken(deps.provider, 'loyalty'), async (ctx) => {
+  router.get('/', requireMemberToken('loyalty'), async (ctx) => {
     const member = await deps.loyalty.ensureMember(tokenOf(ctx).accountId);
     ctx.body = {
       member_number: member.memberNumber,
@@ -61,11 +67,14 @@ export function memberApiRouter(deps: MemberApiDeps): Router {
     };
   });
 
-  router.get('/points', requireMemberToken(deps.provider, 'loyalty'), async (ctx) => {
-    ctx.body = { entries: (await deps.loyalty.history(tokenOf(ctx).accountId)).map(entryJson) };
+  router.get('/points', requireMemberToken('loyalty'), async (ctx) => {
+    const { accountId, partnerId } = tokenOf(ctx);
+    // A partner's client sees its own partner's entries only: not other partners' (nor their reasons).
+    const entries = partnerId ? await deps.loyalty.partnerHistory(accountId, partnerId) : await deps.loyalty.history(accountId);
+    ctx.body = { entries: entries.map(entryJson) };
   });
 
-  router.post('/redemptions', requireMemberToken(deps.provider, REDEEM_SCOPE), jsonBody(), async (ctx) => {
+  router.post('/redemptions', requireMemberToken(REDEEM_SCOPE), jsonBody(), async (ctx) => {
     const token = tokenOf(ctx);
     const key = idempotencyKey(ctx);
     const parsed = redemptionBody.safeParse(ctx.request.body);
@@ -104,7 +113,8 @@ export function memberApiRouter(deps: MemberApiDeps): Router {
     const result = await deps.loyalty.redeem({
       accountId: account.id,
       points: parsed.data.points,
-      partnerId: token.clientId,
+      // The organization that asked: the client's partner, or the program itself for its own apps.
+      partnerId: token.partnerId ?? null,
       reason: parsed.data.reason,
       // Scoped to the app and the member: two apps (or two members) cannot collide on a key.
       idempotencyKey: `redeem:${token.clientId}:${account.id}:${key}`,

@@ -3,28 +3,23 @@
 // route needs. Verified locally against our own signing keys.
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
-import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
+import { jwtVerify } from 'jose';
 import { partnerIdOf } from '../../config/pairwise.ts';
 import { DomainError } from '../domain/errors.ts';
-import type { PrivateJwk } from '../domain/keys/key-service.ts';
+import type { SigningKeys } from '../domain/keys/key-service.ts';
 import { bearerChallenge } from '../member-api/koa-require-member-token.ts';
+import { currentKeySet } from '../oidc/current-key-set.ts';
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i;
 const MAX_TOKEN_LENGTH = 4096;
-/** Only the public members of a JWK (RSA n/e, EC/OKP crv/x/y) ever leave the key store. */
-const PUBLIC_MEMBERS = ['kty', 'kid', 'alg', 'use', 'n', 'e', 'crv', 'x', 'y'];
 
 export interface PartnerCaller {
   clientId: string;
   partnerId: string;
 }
 
-export function publicKeySet(jwks: PrivateJwk[]): JSONWebKeySet {
-  return { keys: jwks.map((key) => Object.fromEntries(Object.entries(key).filter(([name]) => PUBLIC_MEMBERS.includes(name)))) };
-}
-
-export function partnerTokenVerifier(options: { provider: Provider; issuer: string; audience: string; jwks: PrivateJwk[] }) {
-  const keys = createLocalJWKSet(publicKeySet(options.jwks));
+export function partnerTokenVerifier(options: { provider: Provider; issuer: string; audience: string; keys: SigningKeys }) {
+  const keys = currentKeySet(options.keys);
 
   return (scope: string): Middleware => async (ctx, next) => {
     const refuse = (message: string): never => {

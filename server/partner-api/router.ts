@@ -12,7 +12,7 @@ import type { CouponService } from '../domain/coupons/coupon-service.ts';
 import { DomainError } from '../domain/errors.ts';
 import { textField } from '../domain/text.ts';
 import { fieldErrors } from '../admin/client-input.ts';
-import type { PrivateJwk } from '../domain/keys/key-service.ts';
+import type { SigningKeys } from '../domain/keys/key-service.ts';
 import { type LoyaltyService, MAX_POINTS_PER_ENTRY } from '../domain/loyalty/loyalty-service.ts';
 import type { PartnerLinks } from '../domain/partners/partner-links.ts';
 import type { PartnerMemberLink } from '../domain/partners/partners.repository.ts';
@@ -30,7 +30,8 @@ export const partnerResource = (issuer: string) => `${issuer}/partner-api`;
 export interface PartnerApiDeps {
   provider: Provider;
   issuer: string;
-  jwks: PrivateJwk[];
+  /** Our signing keys: partner tokens are verified against the ones published now. */
+  keys: SigningKeys;
   accounts: AccountService;
   loyalty: LoyaltyService;
   links: PartnerLinks;
@@ -68,7 +69,7 @@ async function grantedClaims(deps: PartnerApiDeps, link: PartnerMemberLink): Pro
 
 export function partnerApiRouter(deps: PartnerApiDeps): Router {
   const router = new Router({ prefix: PARTNER_API_PREFIX });
-  const requireToken = partnerTokenVerifier({ provider: deps.provider, issuer: deps.issuer, audience: partnerResource(deps.issuer), jwks: deps.jwks });
+  const requireToken = partnerTokenVerifier({ provider: deps.provider, issuer: deps.issuer, audience: partnerResource(deps.issuer), keys: deps.keys });
   const document = partnerOpenApi(deps.issuer);
   const callerOf = (ctx: Context) => ctx.state.partner as PartnerCaller;
   const linkOf = (ctx: Context) => ctx.state.link as PartnerMemberLink;

@@ -60,6 +60,7 @@ export async function createAttackProtection(deps: {
     noticeRule: LOCKOUT_NOTICE,
     unlockMailRule: UNLOCK_MAIL,
     issuer: config.issuer,
+    sprayKey: deriveKey(kek, 'password-spraying'),
     logger,
   });
   const rules = smsRules(settings.sms);

@@ -1,5 +1,6 @@
 // The password sign-in's defences in one place: the lockout gate, counting failures, telling the owner,
 // unlock links, known devices and the risk assessment of a right password. The login page calls it.
+import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import * as emails from '../domain/accounts/account-emails.ts';
 import type { Account } from '../domain/accounts/account.ts';
@@ -29,6 +30,8 @@ export interface SignInProtectionDeps {
   noticeRule: LimitRule;
   unlockMailRule: LimitRule;
   issuer: string;
+  /** Keys the hash of a tried password for the spraying rule (derived from KEY_ENCRYPTION_KEY). */
+  sprayKey: Buffer;
   logger: Logger;
 }
 
@@ -63,12 +66,18 @@ export class SignInProtection {
     await this.event({ type: gate.kind === 'blocked' ? 'sign_in.blocked' : 'sign_in.challenged', reason: gate.scope }, attempt.ip);
   }
 
-  async failed(attempt: SignInAttempt, failure: { reason: SignInFailure; accountId?: string | undefined }): Promise<void> {
-    const outcome = await this.deps.guard.failed(attempt, failure.reason !== 'unknown_account');
+  /** `password`: the password tried; only its keyed hash is counted (password spraying), never kept. */
+  async failed(attempt: SignInAttempt, failure: { reason: SignInFailure; accountId?: string | undefined }, password?: string): Promise<void> {
+    // Keyed, so a store dump cannot be checked against a list of common passwords.
+    // An unverified account's right password is not a guess.
+    const guessed = password !== undefined && failure.reason !== 'unverified';
+    const passwordTag = !guessed ? undefined : createHmac('sha256', this.deps.sprayKey).update(password).digest('base64url');
+    const outcome = await this.deps.guard.failed(attempt, failure.reason !== 'unknown_account', passwordTag);
     const accountId = failure.accountId ?? null;
     await this.event({ type: 'sign_in.failure', accountId, reason: failure.reason }, attempt.ip);
     if (outcome.addressFlagged) this.deps.logger.warn({ rule: 'stuffing-address' }, 'credential stuffing from one address: challenge required');
     if (outcome.burstFlagged) this.deps.logger.warn({ rule: 'stuffing-burst' }, 'credential stuffing from many addresses: challenge required for unrecognised devices');
+    if (outcome.sprayFlagged) this.deps.logger.warn({ rule: 'password-spraying' }, 'password spraying (one password failing for many accounts): challenge required for unrecognised devices');
     if (!accountId || !(outcome.pairBlocked || outcome.accountProtected)) return;
     await this.event({ type: outcome.accountProtected ? 'account.protected' : 'sign_in.blocked', accountId, reason: outcome.accountProtected ? 'account' : 'pair' }, attempt.ip);
     // Once a day at most, whichever block started: the owner should know, not be flooded.

@@ -4,6 +4,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.ts';
+import type { DeliveryOptions } from '../domain/mail/mailer.ts';
 import type { OutgoingSms, SmsSender } from '../domain/sms/sms-sender.ts';
 import { currentRequest } from '../middleware/request-scope.ts';
 import type { LimitRule, RateLimitStore } from './rate-limit/rate-limiter.ts';
@@ -50,7 +51,7 @@ export function guardSmsSender(inner: SmsSender, deps: { store: RateLimitStore; 
   };
 
   return {
-    async send(message: OutgoingSms) {
+    async send(message: OutgoingSms, options?: DeliveryOptions) {
       if (!smsCountryAllowed(message.to, rules.allowedCountries)) await refuse('country', 24 * 3600);
       const ip = currentRequest()?.ip;
       // The cheapest refusals first, and the budget last, so refused texts do not spend it.
@@ -68,7 +69,7 @@ export function guardSmsSender(inner: SmsSender, deps: { store: RateLimitStore; 
         }
         await refuse('budget', spent.retryAfterSeconds);
       }
-      await inner.send(message);
+      await inner.send(message, options);
     },
     close: () => inner.close(),
   };

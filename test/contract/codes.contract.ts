@@ -29,6 +29,17 @@ export function describeCodesContract(open: OpenStorage): void {
       expect(await storage().codes.find(stored.purpose, stored.subject)).toEqual(stored);
     });
 
+    it('sweeps codes that expired before the given time, and only those', async () => {
+      const old = code(uniqueId('acct'), { expiresAt: new Date(Date.now() - 2 * 24 * 3600 * 1000) });
+      const live = code(uniqueId('acct'));
+      await storage().codes.put(old);
+      await storage().codes.put(live);
+      await storage().codes.recordFailure(old.purpose, old.subject);
+      expect(await storage().codes.sweepExpired(new Date(Date.now() - 24 * 3600 * 1000))).toBeGreaterThanOrEqual(1);
+      expect(await storage().codes.find(old.purpose, old.subject)).toBeUndefined();
+      expect(await storage().codes.find(live.purpose, live.subject)).toEqual(live);
+    });
+
     it('returns undefined when there is no code, and keeps purposes apart', async () => {
       const subject = uniqueId('acct');
       expect(await storage().codes.find('email_verification', subject)).toBeUndefined();

@@ -1,5 +1,6 @@
-// Contract: CouponsRepository campaigns — one code per partner, uses that never pass either limit, a partner's
-// listing, changes that keep the limits true (also against uses racing them), and ending a campaign once.
+// Contract: CouponsRepository campaigns — one code per partner, one live single code across partners (also
+// against concurrent creations and revivals), uses that never pass either limit, a partner's listing, changes
+// that keep the limits true (also against uses racing them), and ending a campaign once.
 import { randomUUID } from 'node:crypto';
 import type { NewCampaign } from '../../server/domain/coupons/coupons.repository.ts';
 import { DomainError } from '../../server/domain/errors.ts';
@@ -18,6 +19,11 @@ export const campaign = (over: Partial<NewCampaign> = {}): NewCampaign => ({
 
 export const AT = new Date('2026-06-01T00:00:00Z');
 
+/** The one answer to a code another partner's live campaign holds (coupon-rules.ts codeTaken). */
+export async function expectCodeTaken(promise: Promise<unknown>): Promise<void> {
+  await expect(promise).rejects.toMatchObject({ name: 'DomainError', code: 'conflict', details: { reason: 'code_taken' } });
+}
+
 export function describeCouponsContract(open: OpenStorage): void {
   describe('coupons', () => {
     const storage = useStorage(open);
@@ -35,11 +41,13 @@ export function describeCouponsContract(open: OpenStorage): void {
       expect(await coupons().find(randomUUID())).toBeUndefined();
     });
 
-    it('refuses a second campaign with the same code for one partner, not for another', async () => {
-      const first = await coupons().create(campaign({ code: 'DUP-CODE' }));
-      await expect(coupons().create(campaign({ partnerId: first.partnerId, code: 'DUP-CODE' }))).rejects.toMatchObject({ code: 'duplicate' });
-      await expect(coupons().create(campaign({ partnerId: first.partnerId, code: 'DUP-CODE' }))).rejects.toBeInstanceOf(DomainError);
-      const other = await coupons().create(campaign({ code: 'DUP-CODE' }));
+    it('refuses a second campaign with the same code for one partner; for another only while the first is live', async () => {
+      const first = await coupons().create(campaign({ code: 'DUP-CODE' }), AT);
+      await expect(coupons().create(campaign({ partnerId: first.partnerId, code: 'DUP-CODE' }), AT)).rejects.toMatchObject({ code: 'duplicate' });
+      await expect(coupons().create(campaign({ partnerId: first.partnerId, code: 'DUP-CODE' }), AT)).rejects.toBeInstanceOf(DomainError);
+      await expectCodeTaken(coupons().create(campaign({ code: 'DUP-CODE' }), AT));
+      // Once the first campaign's window is over, the code is another partner's to take.
+      const other = await coupons().create(campaign({ code: 'DUP-CODE', startsAt: first.endsAt, endsAt: new Date('2028-01-01T00:00:00Z') }), first.endsAt);
       expect((await coupons().findAllByCode('DUP-CODE')).map((c) => c.id).sort()).toEqual([first.id, other.id].sort());
     });
 
@@ -63,7 +71,7 @@ export function describeCouponsContract(open: OpenStorage): void {
     });
 
     it('never passes either limit under concurrency', async () => {
-      const created = await coupons().create(campaign({ perMemberLimit: 2, totalLimit: 12 }));
+      const created = await coupons().create(campaign({ code: 'RACE-USES', perMemberLimit: 2, totalLimit: 12 }));
       const members = Array.from({ length: 10 }, () => randomUUID());
       const attempts = Array.from({ length: 30 }, (_, i) => members[i % 10]!);
       const results = await Promise.all(attempts.map(async (accountId) => ({ accountId, result: await redeem(created.id, accountId) })));
@@ -79,7 +87,7 @@ export function describeCouponsContract(open: OpenStorage): void {
       const partnerId = randomUUID();
       const mine = [];
       for (let i = 0; i < 5; i += 1) mine.push(await coupons().create(campaign({ partnerId, code: `LIST-${i}` })));
-      await coupons().create(campaign({ code: 'LIST-0' }));
+      await coupons().create(campaign({ code: 'LIST-OTHER' }));
       // Oldest first; campaigns made in the same millisecond in id order.
       mine.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
       const first = await coupons().list(partnerId, { limit: 3 });
@@ -146,6 +154,58 @@ export function describeCouponsContract(open: OpenStorage): void {
       expect(uses).toBeLessThanOrEqual(limit);
       expect(results.filter((result) => result.ok)).toHaveLength(uses);
       expect(limit).toBe(changed.ok ? 6 : 30);
+    });
+
+    describe('one live single code across partners', () => {
+      /** Of the settled calls, how many went through, and whether every other one was refused as code_taken. */
+      const tally = (results: PromiseSettledResult<unknown>[]) => ({
+        won: results.filter((result) => result.status === 'fulfilled').length,
+        othersTaken: results.every((result) => result.status === 'fulfilled'
+          || (result.reason instanceof DomainError && result.reason.code === 'conflict' && result.reason.details?.reason === 'code_taken')),
+      });
+
+      it('of 10 partners creating one code at once, exactly one gets it', async () => {
+        const results = await Promise.allSettled(Array.from({ length: 10 }, () => coupons().create(campaign({ code: 'RACE-CODE' }), AT)));
+        expect(tally(results)).toEqual({ won: 1, othersTaken: true });
+        expect(await coupons().findAllByCode('RACE-CODE')).toHaveLength(1);
+      });
+
+      it('an upcoming campaign holds its code; ending it frees the code for another partner at once', async () => {
+        const upcoming = await coupons().create(campaign({ code: 'HOLD-END', startsAt: new Date('2026-09-01T00:00:00Z') }), AT);
+        await expectCodeTaken(coupons().create(campaign({ code: 'HOLD-END' }), AT));
+        await coupons().end(upcoming.partnerId, upcoming.id, AT);
+        expect(await coupons().create(campaign({ code: 'HOLD-END' }), AT)).toMatchObject({ code: 'HOLD-END', endedAt: null });
+      });
+
+      it('moving the end to the past frees the code; moving it back while another partner holds it is code_taken', async () => {
+        const first = await coupons().create(campaign({ code: 'MOVE-END' }), AT);
+        const past = new Date(AT.getTime() - 1000);
+        expect(await coupons().update(first.partnerId, first.id, { endsAt: past }, AT)).toMatchObject({ ok: true, campaign: { endsAt: past } });
+        const second = await coupons().create(campaign({ code: 'MOVE-END' }), AT);
+        await expectCodeTaken(coupons().update(first.partnerId, first.id, { endsAt: new Date('2027-06-01T00:00:00Z') }, AT));
+        expect(await coupons().find(first.id)).toMatchObject({ endsAt: past });
+        // Changes that leave the end alone, and the holder's own changes of its end, are not refused.
+        expect(await coupons().update(first.partnerId, first.id, { points: 9 }, AT)).toMatchObject({ ok: true });
+        expect(await coupons().update(second.partnerId, second.id, { endsAt: new Date('2027-06-01T00:00:00Z') }, AT)).toMatchObject({ ok: true });
+        // Once the second is over, the first may come back.
+        const after = new Date('2027-06-01T00:00:00Z');
+        expect(await coupons().update(first.partnerId, first.id, { endsAt: new Date('2028-01-01T00:00:00Z') }, after)).toMatchObject({ ok: true });
+        await expectCodeTaken(coupons().create(campaign({ code: 'MOVE-END' }), after));
+      });
+
+      it('a revival racing other partners\' creations of its code: exactly one holds it', async () => {
+        for (let round = 0; round < 3; round += 1) {
+          const code = `REVIVE-RACE-${round}`;
+          const old = await coupons().create(campaign({ code, startsAt: new Date('2025-01-01T00:00:00Z'), endsAt: new Date('2026-01-01T00:00:00Z') }), AT);
+          const results = await Promise.allSettled([
+            coupons().update(old.partnerId, old.id, { endsAt: new Date('2027-06-01T00:00:00Z') }, AT),
+            ...Array.from({ length: 4 }, () => coupons().create(campaign({ code }), AT)),
+          ]);
+          expect(tally(results)).toEqual({ won: 1, othersTaken: true });
+          const live = (await coupons().findAllByCode(code)).filter((one) => !one.endedAt && AT < one.endsAt);
+          expect(live).toHaveLength(1);
+        }
+      });
     });
   });
 }

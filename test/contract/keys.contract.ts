@@ -1,4 +1,4 @@
-// Contract: KeysRepository (insert-if-absent, oldest-first listing).
+// Contract: KeysRepository (insert-if-absent, oldest-first listing, rotation schedule: activeFrom, retireAt).
 import type { StoredKey } from '../../server/domain/keys/keys.repository.ts';
 import { uniqueId, useStorage, type OpenStorage } from './harness.ts';
 
@@ -9,6 +9,8 @@ function key(kid: string, createdAt: Date, alg: StoredKey['alg'] = 'RS256'): Sto
     publicJwk: { kty: 'RSA', kid, alg, use: 'sig', n: 'sXch...', e: 'AQAB' },
     encryptedPrivateJwk: `v1.iv.${kid}.tag`,
     createdAt,
+    activeFrom: createdAt,
+    retireAt: null,
   };
 }
 
@@ -46,6 +48,37 @@ export function describeKeysContract(open: OpenStorage): void {
       const kid = uniqueId('kid');
       const results = await Promise.all(Array.from({ length: 5 }, () => storage().keys.insertIfAbsent(key(kid, new Date()))));
       expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('keeps a key\'s signing and retirement times', async () => {
+      const created = new Date(1_750_000_000_000);
+      const pending = { ...key(uniqueId('kid'), created), activeFrom: new Date(created.getTime() + 3_600_000), retireAt: new Date(created.getTime() + 9_000_000) };
+      expect(await storage().keys.insertIfAbsent(pending)).toBe(true);
+      expect((await storage().keys.list()).find((k) => k.kid === pending.kid)).toEqual(pending);
+    });
+
+    it('schedules a retirement once: a second schedule does not move it, and unknown kids are ignored', async () => {
+      const a = key(uniqueId('kid'), new Date(1_750_000_000_000));
+      const b = key(uniqueId('kid'), new Date(1_750_000_001_000));
+      for (const k of [a, b]) await storage().keys.insertIfAbsent(k);
+      const first = new Date(1_760_000_000_000);
+      await storage().keys.scheduleRetirement([a.kid, uniqueId('missing')], first);
+      await storage().keys.scheduleRetirement([a.kid, b.kid], new Date(1_770_000_000_000));
+      const listed = await storage().keys.list();
+      expect(listed.find((k) => k.kid === a.kid)?.retireAt).toEqual(first);
+      expect(listed.find((k) => k.kid === b.kid)?.retireAt).toEqual(new Date(1_770_000_000_000));
+    });
+
+    it('deletes only keys whose retirement has come', async () => {
+      const now = new Date(1_780_000_000_000);
+      const gone = { ...key(uniqueId('kid'), new Date(1_750_000_000_000)), retireAt: new Date(now.getTime() - 1) };
+      const leaving = { ...key(uniqueId('kid'), new Date(1_750_000_000_000)), retireAt: new Date(now.getTime() + 60_000) };
+      const staying = key(uniqueId('kid'), new Date(1_750_000_000_000));
+      for (const k of [gone, leaving, staying]) await storage().keys.insertIfAbsent(k);
+      expect(await storage().keys.deleteRetired(now)).toBeGreaterThanOrEqual(1);
+      const kids = (await storage().keys.list()).map((k) => k.kid);
+      expect(kids).not.toContain(gone.kid);
+      expect(kids).toEqual(expect.arrayContaining([leaving.kid, staying.kid]));
     });
   });
 }

@@ -52,19 +52,19 @@ describe('coupon crash recovery (mongo)', () => {
     });
     if (!taken.ok) throw new Error(`the attempt was refused: ${taken.reason}`);
     const use = await collection('coupon_uses').findOne({ _id: taken.use.id });
-    const claimId = use!.claimId as string;
+    const attemptId = use!.attemptId as string;
     // The key is bound to its use last, so every cut leaves it pending.
     await collection('coupon_keys').updateOne({ _id: scopedKey }, { $set: { useId: null } });
-    if (cut === 'commit') return { scopedKey, claimId };
-    await collection('coupon_code_uses').updateOne({ claimId }, { $set: { useId: null } });
-    await collection('coupon_claims').deleteOne({ _id: claimId });
-    if (cut === 'total slot') return { scopedKey, claimId };
+    if (cut === 'commit') return { scopedKey, attemptId };
+    await collection('coupon_code_uses').updateOne({ attemptId }, { $set: { useId: null } });
+    await collection('coupon_attempts').deleteOne({ _id: attemptId });
+    if (cut === 'total slot') return { scopedKey, attemptId };
     await collection('coupon_uses').deleteOne({ _id: taken.use.id });
-    if (cut === 'member slot') return { scopedKey, claimId };
-    await collection('coupon_uses').deleteMany({ claimId });
-    if (cut === 'code') return { scopedKey, claimId };
-    await collection('coupon_code_uses').deleteMany({ claimId });
-    return { scopedKey, claimId };
+    if (cut === 'member slot') return { scopedKey, attemptId };
+    await collection('coupon_uses').deleteMany({ attemptId });
+    if (cut === 'code') return { scopedKey, attemptId };
+    await collection('coupon_code_uses').deleteMany({ attemptId });
+    return { scopedKey, attemptId };
   }
 
   /** Exactly one use of the campaign, its code bound to it, one earn under the use's key, and the balance its sum. */
@@ -149,9 +149,9 @@ describe('coupon crash recovery (mongo)', () => {
     // The first submit died after taking the code and the member's slot (no key on the account page).
     const taken = await storage().coupons.redeem({ campaignId: campaign.id, accountId, at: new Date(), generatedCode: codes[0] });
     if (!taken.ok) throw new Error(`the attempt was refused: ${taken.reason}`);
-    const claimId = (await collection('coupon_uses').findOne({ _id: taken.use.id }))!.claimId as string;
-    await collection('coupon_code_uses').updateOne({ claimId }, { $set: { useId: null } });
-    await collection('coupon_claims').deleteOne({ _id: claimId });
+    const attemptId = (await collection('coupon_uses').findOne({ _id: taken.use.id }))!.attemptId as string;
+    await collection('coupon_code_uses').updateOne({ attemptId }, { $set: { useId: null } });
+    await collection('coupon_attempts').deleteOne({ _id: attemptId });
     await collection('coupon_uses').deleteOne({ _id: taken.use.id });
 
     const done = await ua.submit(await ua.follow('/account/coupon'), '/account/coupon', { code: codes[0]! });

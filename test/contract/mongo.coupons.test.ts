@@ -1,20 +1,25 @@
-// Mongo coupons beyond the contract: documents stored before generated codes read as they were meant, and what a
+// Mongo coupons beyond the contract: documents stored before generated codes read as they were meant, what a
 // crash leaves between the unique inserts of a redemption (an idempotency key or a code claimed, its use not
-// recorded) is settled by recoverPending: kept when the use was taken, given back when it was not.
+// recorded) is settled by recoverPending: kept when the use was taken, given back when it was not; and a claim of a
+// single code whose campaign a crash left unwritten (or unrevived) holds the code only for a grace period.
 import { randomBytes, randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import { pairId } from '../../adapters/mongo/claims.ts';
 import { registerCouponModels } from '../../adapters/mongo/coupon-models.ts';
 import { MongoCouponUses } from '../../adapters/mongo/coupon-uses.ts';
 import { dropMongoDatabase } from '../../adapters/mongo/drop-database.ts';
+import { CLAIM_GRACE_MS } from '../../adapters/mongo/coupon-code-claims.ts';
+import { MongoCouponsRepository } from '../../adapters/mongo/coupons.ts';
 import { openMongoStorage } from '../../adapters/mongo/index.ts';
+import { registerModels } from '../../adapters/mongo/models.ts';
 import { couponLedgerKey, CouponService } from '../../server/domain/coupons/coupon-service.ts';
-import type { NewGeneratedCampaign } from '../../server/domain/coupons/coupons.repository.ts';
+import type { NewCampaign, NewGeneratedCampaign } from '../../server/domain/coupons/coupons.repository.ts';
 import { drawCode } from '../../server/domain/coupons/coupon-rules.ts';
 import { LoyaltyService } from '../../server/domain/loyalty/loyalty-service.ts';
 import type { Storage } from '../../server/domain/storage.ts';
 import { allowFerretDbTime } from '../support/ferretdb-timeout.ts';
 import { mongoTestUri } from '../support/mongo-uri.ts';
+import { expectCodeTaken } from './coupons.contract.ts';
 
 const uri = mongoTestUri(`coupons_${randomBytes(4).toString('hex')}`);
 let storage: Storage;
@@ -62,6 +67,53 @@ function holdingNextCreate<T extends object>(model: T, gate: Promise<void>, onHo
     },
   });
 }
+
+const single = (code: string, over: Partial<NewCampaign> = {}): NewCampaign => ({
+  partnerId: randomUUID(), code, points: 20, perMemberLimit: 1, totalLimit: 10,
+  startsAt: new Date('2026-01-01T00:00:00Z'), endsAt: new Date('2027-01-01T00:00:00Z'), ...over,
+});
+const AT = new Date('2026-06-01T00:00:00Z');
+const after = (ms: number) => new Date(AT.getTime() + ms);
+
+/** The claim a process leaves when it dies after claiming `code` for a campaign it then never writes (or revives). */
+const leaveClaim = (code: string, gen: number, campaignId: string, partnerId: string) => collection('coupon_code_claims').insertOne({
+  _id: `${code}:${gen}`, code, gen, campaignId, partnerId, endsAt: new Date('2027-06-01T00:00:00Z'), createdAt: AT,
+});
+
+describe('mongo coupon code claims', () => {
+  it('a claim whose campaign was never written holds the code for the grace period only', async () => {
+    await leaveClaim('ORPHAN-1', 1, 'never-written', 'p-dead');
+    await expectCodeTaken(storage.coupons.create(single('ORPHAN-1'), AT));
+    await expectCodeTaken(storage.coupons.create(single('ORPHAN-1'), after(CLAIM_GRACE_MS - 1000)));
+    const taken = await storage.coupons.create(single('ORPHAN-1'), after(CLAIM_GRACE_MS + 1000));
+    expect(await storage.coupons.findAllByCode('ORPHAN-1')).toEqual([taken]);
+    // Taken over by the next generation: the orphan is left as it was, never deleted under a racing claimer.
+    expect(await collection('coupon_code_claims').find({ code: 'ORPHAN-1' }).sort({ gen: 1 }).toArray())
+      .toMatchObject([{ gen: 1, campaignId: 'never-written' }, { gen: 2, campaignId: taken.id }]);
+  });
+
+  it('the grace period is the repository\'s to set', async () => {
+    await leaveClaim('ORPHAN-2', 1, 'never-written', 'p-dead');
+    const repository = new MongoCouponsRepository(registerModels(raw), { claimGraceMs: 0 });
+    expect(await repository.create(single('ORPHAN-2'), AT)).toMatchObject({ code: 'ORPHAN-2' });
+  });
+
+  it('a revival cut short (claim renewed, new end never written) holds the code for the grace period only', async () => {
+    const old = await storage.coupons.create(single('REVIVED-1', { startsAt: new Date('2025-01-01T00:00:00Z'), endsAt: new Date('2026-01-01T00:00:00Z') }), AT);
+    await leaveClaim('REVIVED-1', 2, old.id, old.partnerId);
+    await expectCodeTaken(storage.coupons.create(single('REVIVED-1'), AT));
+    expect(await storage.coupons.create(single('REVIVED-1'), after(CLAIM_GRACE_MS + 1000))).toMatchObject({ code: 'REVIVED-1' });
+  });
+
+  it('a live campaign stored before claims existed still holds its code', async () => {
+    await collection('coupon_campaigns').insertOne({
+      _id: randomUUID(), partnerId: 'p-legacy', code: 'LEGACY-1', points: 5, perMemberLimit: 1, totalLimit: 5,
+      startsAt: new Date('2026-01-01T00:00:00Z'), endsAt: new Date('2027-01-01T00:00:00Z'), createdAt: new Date(1000),
+    });
+    await expectCodeTaken(storage.coupons.create(single('LEGACY-1'), AT));
+    expect(await storage.coupons.create(single('LEGACY-1'), new Date('2027-01-01T00:00:00Z'))).toMatchObject({ code: 'LEGACY-1' });
+  });
+});
 
 describe('mongo coupons', () => {
   allowFerretDbTime();
@@ -130,7 +182,7 @@ describe('mongo coupons', () => {
       const gate = new Promise<void>((resolve) => { open = resolve; });
       const stalled = new Promise<void>((resolve) => { held = resolve; });
       const models = registerCouponModels(slowConnection);
-      const slow = new MongoCouponUses({ ...models, couponClaims: holdingNextCreate(models.couponClaims, gate, held) });
+      const slow = new MongoCouponUses({ ...models, couponAttempts: holdingNextCreate(models.couponAttempts, gate, held) });
       const request = { campaignId: campaign.id, accountId: 'slow-member', at: new Date(), generatedCode: codes[0], idempotency: { key: `p:${randomUUID()}`, requestHash: 'h-slow' } };
       const slowAnswer = slow.redeem(request);
       await stalled;
@@ -144,9 +196,9 @@ describe('mongo coupons', () => {
       expect(await storage.coupons.countUses(campaign.id)).toBe(1);
       const slots = await collection('coupon_uses').find({ campaignId: campaign.id }).toArray();
       expect(slots.map((slot) => slot.kind).sort()).toEqual(['member', 'total']);
-      const claimIds = new Set(slots.map((slot) => slot.claimId));
-      expect(claimIds.size).toBe(1);
-      expect(await collection('coupon_code_uses').find({ campaignId: campaign.id }).toArray()).toEqual([expect.objectContaining({ useId: retry.ok && retry.use.id, claimId: [...claimIds][0] })]);
+      const attemptIds = new Set(slots.map((slot) => slot.attemptId));
+      expect(attemptIds.size).toBe(1);
+      expect(await collection('coupon_code_uses').find({ campaignId: campaign.id }).toArray()).toEqual([expect.objectContaining({ useId: retry.ok && retry.use.id, attemptId: [...attemptIds][0] })]);
     } finally {
       await slowConnection.close();
     }

@@ -64,7 +64,7 @@ describe('sqlite adapter specifics', () => {
     const first = await openSqliteStorage({ dataDir });
     const account = await first.accounts.create({ email: 'persist@example.com', emailVerified: true, passwordHash: 'h' });
     await first.clients.create({ client_id: 'persist-client', redirect_uris: ['https://x.example/cb'] });
-    await first.keys.insertIfAbsent({ kid: 'k1', alg: 'ES256', publicJwk: { kty: 'EC' }, encryptedPrivateJwk: 'enc', createdAt: new Date(1000) });
+    await first.keys.insertIfAbsent({ kid: 'k1', alg: 'ES256', publicJwk: { kty: 'EC' }, encryptedPrivateJwk: 'enc', createdAt: new Date(1000), activeFrom: new Date(1000), retireAt: null });
     await first.codes.put({
       purpose: 'password_reset', subject: account.id, codeHash: 'c'.repeat(64), attempts: 1,
       expiresAt: new Date(Date.now() + 60_000), consumedAt: null, sentAt: new Date(), data: { a: 'b' },

@@ -1,7 +1,7 @@
 // The member's account-security page (/account): reached by single sign-on, changes unlocked by "Confirm
 // it is you", then the authenticator app, recovery codes, passkeys and "Sign out everywhere else".
 import {
-  addAppOnAccount, addPasskeyOnAccount, canChange, confirmedMember, confirmItsYou, isSecurityPage, isSignInPage, noticeOn,
+  addAppOnAccount, addPasskeyOnAccount, canChange, confirmedMember, confirmItsYou, confirmItsYouWithApp, isSecurityPage, isSignInPage, noticeOn,
   openSecurityPage, passwordSession, signedInMember,
 } from '../support/account.ts';
 import { isStepUpPage, openLoginPage, recoveryCodesOn, signIn, UserAgent } from '../support/member.ts';
@@ -26,7 +26,13 @@ describe.each(STORES)('account security page (%s)', (store) => {
     return { ua, request, page: await signIn(ua, await openLoginPage(ua, request.url), email) };
   }
 
-  const mailTo = async (email: string, after: number) => (await fx.sink.waitForMessage(email, { after })).text;
+  // Every mail to `email` after the first `after`, once what is queued went out (mail leaves after the answer,
+  // so a notice of the step before may land after the caller counted).
+  const mailTo = async (email: string, after: number) => {
+    await fx.sink.waitForMessage(email, { after });
+    await fx.server.container.deliveries.drain();
+    return fx.sink.messages.filter((m) => m.to.includes(email.toLowerCase())).slice(after).map((m) => m.text).join('\n');
+  };
 
   test('a signed-in member lands on the page by single sign-on but cannot change anything until "Confirm it is you"', async () => {
     const { ua, email } = await signedInMember(fx, 'acct-sso');
@@ -75,9 +81,11 @@ describe.each(STORES)('account security page (%s)', (store) => {
 
   test('make new recovery codes: the old ones stop working at the step-up, the new ones work', async () => {
     const { ua, email, page } = await confirmedMember(fx, 'acct-codes');
-    const { recoveryCodes: old } = await addAppOnAccount(ua, page);
+    const { key, recoveryCodes: old } = await addAppOnAccount(ua, page);
+    // New recovery codes are device-class credentials: the app itself must confirm it is the member.
+    const confirmed = await confirmItsYouWithApp(ua, email, nextStep(key));
     const mails = fx.sink.countFor(email);
-    const fresh = recoveryCodesOn(await ua.submit(await openSecurityPage(ua), '/account/recovery-codes'));
+    const fresh = recoveryCodesOn(await ua.submit(confirmed, '/account/recovery-codes'));
     expect(fresh).toHaveLength(10);
     expect(fresh.filter((code) => old.includes(code))).toEqual([]);
     expect(await mailTo(email, mails)).toContain('New recovery codes were made');
@@ -94,9 +102,11 @@ describe.each(STORES)('account security page (%s)', (store) => {
 
   test('remove the app: the page says so and suggests signing out elsewhere, the owner is told, and the step-up falls back to an emailed code', async () => {
     const { ua, email, page } = await confirmedMember(fx, 'acct-app-remove');
-    await addAppOnAccount(ua, page);
+    const { key } = await addAppOnAccount(ua, page);
+    // Removing the app needs a sign-in at least as strong as it: confirmed with the app itself.
+    const confirmed = await confirmItsYouWithApp(ua, email, nextStep(key));
     const mails = fx.sink.countFor(email);
-    const removed = await ua.submit(await openSecurityPage(ua), '/account/app/remove');
+    const removed = await ua.submit(confirmed, '/account/app/remove');
     expect(isSecurityPage(removed)).toBe(true);
     expect(noticeOn(removed)).toBe('Authenticator app removed. Its recovery codes no longer work.');
     expect(removed.body).toContain('Off. An authenticator app');
@@ -129,7 +139,8 @@ describe.each(STORES)('account security page (%s)', (store) => {
     expect(await finishAtClient(fx, at, signInReply)).toMatchObject({ acr: PHR, sub: accountId });
     expect((await openSecurityPage(ua)).body).toMatch(/last used \d{4}-\d{2}-\d{2}/);
 
-    const removed = await ua.submit(await openSecurityPage(ua), `/account/passkeys/${id}/remove`);
+    // Removing it needs a sign-in at least as strong as a passkey: the browser that just used it.
+    const removed = await at.ua.submit(await openSecurityPage(at.ua), `/account/passkeys/${id}/remove`);
     expect(noticeOn(removed)).toBe('Passkey removed.');
     expect(removed.body).not.toContain('Work laptop');
     expect(removed.body).toContain('You have no passkeys yet');

@@ -4,7 +4,7 @@
 import { jest } from '@jest/globals';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import {
-  accountCsrf, addAppOnAccount, addPasskeyOnAccount, canChange, confirmedMember, isSecurityPage, isSignInPage, noticeOn,
+  accountCsrf, addAppOnAccount, addPasskeyOnAccount, canChange, confirmedMember, confirmItsYouWithPasskey, isSecurityPage, isSignInPage, noticeOn,
   openSecurityPage, passwordSession, postAccountJson, signedInMember,
 } from '../support/account.ts';
 import { followLink, openLoginPage, signIn, UserAgent } from '../support/member.ts';
@@ -235,17 +235,23 @@ describe.each(STORES)('account security page, threats (%s)', (store) => {
     });
 
     test('a member with a password may remove their only passkey', async () => {
-      const { ua, page, passkeyId } = await memberWithPasskey('last-passkey-password');
+      const { ua, email, authenticator, page, passkeyId } = await memberWithPasskey('last-passkey-password');
       expect(page.body).toContain(`/account/passkeys/${passkeyId}/remove`);
-      expect(noticeOn(await ua.submit(page, `/account/passkeys/${passkeyId}/remove`))).toBe('Passkey removed.');
+      // Removing it needs a sign-in at least as strong as it: "Confirm it is you" now asks for the passkey.
+      const confirmed = await confirmItsYouWithPasskey(ua, email, authenticator);
+      expect(noticeOn(await ua.submit(confirmed, `/account/passkeys/${passkeyId}/remove`))).toBe('Passkey removed.');
       expect(await storage().passkeys.find(passkeyId)).toBeUndefined();
     });
   });
 
   test('another member\'s passkey: removing or renaming it by id is "not found", and it is untouched', async () => {
     const victim = await signUpWithPasskey(fx, 'passkey-victim');
-    const { ua, page } = await confirmedMember(fx, 'passkey-attacker');
-    const csrf = accountCsrf(page);
+    // The attacker signed in with their own passkey, strong enough to remove one: only ownership stops them.
+    const attacker = await signUpWithPasskey(fx, 'passkey-attacker');
+    const { at, reply } = await passkeySignIn(fx, attacker.authenticator);
+    await at.ua.follow(reply.body.location!);
+    const ua = at.ua;
+    const csrf = accountCsrf(await openSecurityPage(ua));
     const removed = await ua.follow(`/account/passkeys/${victim.credentialId}/remove`, { form: { csrf } });
     expect(noticeOn(removed)).toBe(NOT_FOUND);
     const renamed = await ua.follow(`/account/passkeys/${victim.credentialId}/rename`, { form: { csrf, name: 'mine now' } });

@@ -1,14 +1,16 @@
 // What a claimed card carries into the account, through the real server: the card's name fills the profile
 // names the member left empty (released under the profile scope), the mobile an SMS code went to becomes the
-// account's verified phone (phone scope, account page), and the claimed points count toward lifetime points and
-// tier. Never over what the member entered, never a number another account holds.
-import { isSecurityPage, noticeOn, signedInMember } from '../support/account.ts';
+// account's verified phone (phone scope, account page) when the member's sign-in is as strong as adding a phone
+// needs (see test/security/takeover.card-claim-phone.test.ts for the other case), and the claimed points count
+// toward lifetime points and tier. Never over what the member entered, never a number another account holds.
+import { confirmedMember, isSecurityPage, noticeOn, signedInMember } from '../support/account.ts';
 import { importCard, isCardCodePage, submitCardCode, submitCardNumber } from '../support/card.ts';
 import { uniqueEmail, type UserAgent } from '../support/member.ts';
 import { authorizationRequest, discover, exchange, oidc, REDIRECT_URI, registerClient } from '../support/oidc-client.ts';
 import { uniquePhone } from '../support/phone.ts';
 import { useMemberServer } from '../support/suite.ts';
 import { STORES } from '../support/test-server.ts';
+import { callMemberApi, memberApiResource, memberApiToken } from '../support/member-api.ts';
 
 const CLAIMED = 'Card added. Its points are in your balance now.';
 
@@ -18,7 +20,7 @@ describe.each(STORES)('claiming a card carries its name and mobile into the acco
   const storage = () => fx.server.container.storage;
 
   beforeAll(async () => {
-    app = await discover(fx.server, await registerClient(fx.server, { first_party: true, scope: 'openid email profile phone loyalty' }));
+    app = await discover(fx.server, await registerClient(fx.server, { first_party: true, scope: 'openid email profile phone loyalty', allowed_resources: [memberApiResource(fx.server)] }));
   });
 
   /** What the member's app sees: userinfo for profile, phone and loyalty, and the member API. */
@@ -28,7 +30,8 @@ describe.each(STORES)('claiming a card carries its name and mobile into the acco
     if (!done.url.startsWith(REDIRECT_URI)) throw new Error(`no single sign-on to the app: ${done.status} ${done.url}`);
     const tokens = await exchange(app, done.url, request);
     const userinfo = await oidc.fetchUserInfo(app, tokens.access_token, tokens.claims()!.sub);
-    const me = (await (await fetch(new URL('/api/v1/me', fx.server.url), { headers: { authorization: `Bearer ${tokens.access_token}` } })).json()) as Record<string, unknown>;
+    // The member API takes its own token (resource indicator), not the userinfo one.
+    const me = (await (await callMemberApi(fx.server, await memberApiToken(fx.server, app, ua))).json()) as Record<string, unknown>;
     return { userinfo, me };
   }
 
@@ -45,7 +48,7 @@ describe.each(STORES)('claiming a card carries its name and mobile into the acco
   test('by SMS: the name fills the profile, the mobile becomes the verified phone, and the points count toward the tier', async () => {
     const phone = uniquePhone();
     const card = await importCard(fx.server, { name: 'Ana García Márquez', phone, balance: 1200 });
-    const { ua, email, accountId } = await signedInMember(fx, 'carry-sms');
+    const { ua, email, accountId } = await confirmedMember(fx, 'carry-sms');
     const notices = fx.sink.countFor(email);
     const done = await claimByCode(ua, card);
     expect(done.body).toContain('can receive sign-in codes by text message.');
@@ -79,7 +82,7 @@ describe.each(STORES)('claiming a card carries its name and mobile into the acco
     const holder = await signedInMember(fx, 'carry-holder');
     await storage().accounts.setPhone(holder.accountId, taken);
     const card = await importCard(fx.server, { name: 'Prince', phone: taken, balance: 30 });
-    const { ua, accountId } = await signedInMember(fx, 'carry-taken');
+    const { ua, accountId } = await confirmedMember(fx, 'carry-taken');
     const done = await claimByCode(ua, card);
     expect(done.body).not.toContain('can receive sign-in codes by text message.');
     expect((await storage().accounts.findById(accountId))?.phone).toBeNull();

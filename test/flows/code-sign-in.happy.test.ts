@@ -1,4 +1,4 @@
-// Passwordless sign-in with an emailed code: from the sign-in page to the client, one factor, amr otp.
+// Passwordless sign-in with an emailed code: from the sign-in page to the client, one factor, amr email.
 import { followLink, openLoginPage, signUpAndVerify, uniqueEmail, UserAgent } from '../support/member.ts';
 import { authorizationRequest, exchange, REDIRECT_URI } from '../support/oidc-client.ts';
 import { useMemberServer } from '../support/suite.ts';
@@ -13,7 +13,7 @@ describe.each(STORES)('sign in with an emailed code (%s)', (store) => {
     await signUpAndVerify(ua, await openLoginPage(ua, (await authorizationRequest(fx.config)).url), fx.sink, email);
   });
 
-  test('"Email me a sign-in code" → code → back at the client with acr loa:1 and amr otp', async () => {
+  test('"Email me a sign-in code" → code → back at the client with acr loa:1 and amr email', async () => {
     const ua = new UserAgent(fx.server.url);
     const request = await authorizationRequest(fx.config);
     const codeRequest = await followLink(ua, await openLoginPage(ua, request.url), '/code');
@@ -26,6 +26,6 @@ describe.each(STORES)('sign in with an emailed code (%s)', (store) => {
     expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
     const claims = (await exchange(fx.config, done.url, request)).claims()!;
     expect(claims.acr).toBe('urn:loyalty:loa:1');
-    expect(claims.amr).toEqual(['otp']);
+    expect(claims.amr).toEqual(['email']);
   });
 });

@@ -19,7 +19,8 @@ describe.each(STORES)('registration happy path (%s)', (store) => {
     const done = await signIn(ua, again, email);
     expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
     const tokens = await exchange(fixture.config, done.url, request);
-    expect(tokens.claims()!.email).toBeUndefined();
+    // The email scope's claims ride in the ID token and in userinfo.
+    expect(tokens.claims()!.email).toBe(email);
     expect((await oidc.fetchUserInfo(fixture.config, tokens.access_token, tokens.claims()!.sub)).email).toBe(email);
     const account = await fixture.server.container.storage.accounts.findByEmail(email);
     expect(account?.emailVerified).toBe(true);

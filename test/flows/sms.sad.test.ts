@@ -301,19 +301,18 @@ describe.each(STORES)('SMS: threats (%s)', (store) => {
 });
 
 // With the production resend wait (60 s): a failed delivery must not start it, and a code asked for
-// twice within it is still one code, used once.
+// twice within it is still one code, used once. Texts go out after the answer (issue 14 item 6), so a
+// provider outage shows in the log, not on the page; the code it could not deliver is dropped.
 describe.each(STORES)('SMS: provider outage and resend wait (%s)', (store) => {
   const fx = useMemberServer(store, { CODE_RESEND_COOLDOWN_SECONDS: '60' });
   const storage = () => fx.server.container.storage;
 
-  test('the provider answering 500 while adding a mobile: an error page, nothing kept, and trying again texts a code', async () => {
+  test('the provider answering 500 while adding a mobile: nothing kept, and trying again texts a code', async () => {
     const { ua, accountId } = await confirmedMember(fx, 'sms-outage-add');
     const phone = uniquePhone();
     fx.sms.failNext(500);
-    const failed = await submitPhoneOnAccount(ua, phone);
-    expect(failed.status).toBe(500);
-    expect(failed.body).toContain('Something went wrong. Please try again.');
-    expect(failed.body).not.toContain(phone);
+    await submitPhoneOnAccount(ua, phone);
+    await fx.server.container.deliveries.drain();
     expect(fx.sms.countFor(phone)).toBe(0);
     // No code is waiting for a number that got no text.
     expect((await ua.follow('/account/phone/verify')).url).toMatch(/\/account\/phone$/);
@@ -325,12 +324,15 @@ describe.each(STORES)('SMS: provider outage and resend wait (%s)', (store) => {
     expect(noticeOn(done)).toBe('Mobile number added.');
   });
 
-  test('the provider answering 500 on SMS sign-in: an error page, and trying again texts a code that signs in', async () => {
+  test('the provider answering 500 on SMS sign-in: the usual answer, and trying again texts a code that signs in', async () => {
     const { phone } = await memberWithPhone(fx, 'sms-outage-signin');
+    await fx.server.container.deliveries.drain();
     const before = fx.sms.countFor(phone);
     fx.sms.failNext(500);
     const failed = await requestSmsSignIn(new UserAgent(fx.server.url), (await authorizationRequest(fx.config)).url, phone);
-    expect(failed.status).toBe(500);
+    // The same page a stranger's number gets: the outage is not the member's to see, nor a prober's.
+    expect(failed.status).toBe(200);
+    await fx.server.container.deliveries.drain();
     expect(fx.sms.countFor(phone)).toBe(before);
 
     const ua = new UserAgent(fx.server.url);

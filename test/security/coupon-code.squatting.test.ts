@@ -1,6 +1,7 @@
 // Coupon-code squatting: members type codes on /account/coupon without naming a partner, so one partner must not
 // be able to take a code another partner's open or upcoming campaign uses (the page would credit the squatter's
-// campaign and the squatter would learn who redeems the rival's printed code).
+// campaign and the squatter would learn who redeems the rival's printed code), not even by racing the rival's
+// creation of it.
 import { STORES } from '../support/test-server.ts';
 import { HOUR, useCouponPartners } from '../protocol/partners/coupon-api.ts';
 
@@ -51,6 +52,19 @@ describe.each(STORES)('coupon codes cannot be squatted across partners (%s)', (s
     expect((await call('GET', setup.shopToken, `/campaigns/${String(old.body.id)}`)).body.ends_at).toBe(old.body.ends_at);
     // Changes that do not bring the code back are still fine.
     expect((await call('PATCH', setup.shopToken, `/campaigns/${String(old.body.id)}`, { points: 45 })).status).toBe(200);
+  });
+
+  test('of 10 partners creating one code at the same instant exactly one gets it; once its campaign ends another may', async () => {
+    const racers = [setup.shopToken, setup.cafeToken];
+    for (let i = racers.length; i < 10; i += 1) racers.push(await setup.fixture.partnerToken(await setup.fixture.partner(`Coupon racer ${i}`)));
+    const replies = await Promise.all(racers.map((token) => campaign(token, { code: 'SQUAT-RACE' })));
+    expect(replies.map((reply) => reply.status).sort()).toEqual([201, ...Array<number>(9).fill(409)]);
+    replies.filter((reply) => reply.status === 409).forEach(expectTaken);
+    const winner = replies.findIndex((reply) => reply.status === 201);
+    const loser = racers[(winner + 1) % racers.length]!;
+    expectTaken(await campaign(loser, { code: 'SQUAT-RACE' }));
+    expect((await call('POST', racers[winner]!, `/campaigns/${String(replies[winner]!.body.id)}/end`)).status).toBe(200);
+    expect((await campaign(loser, { code: 'SQUAT-RACE' })).status).toBe(201);
   });
 
   test('two partners generating from one pattern get codes that do not meet (40 random bits each)', async () => {

@@ -15,6 +15,7 @@ import { STORES } from '../support/test-server.ts';
 import type { Page } from '../support/user-agent.ts';
 import { adminCaller, webClient } from '../protocol/admin/admin-api.ts';
 import { partnerFixture } from '../protocol/partners/partner-fixture.ts';
+import { memberApiResource } from '../support/member-api.ts';
 
 const INVALID_EMAIL = 'Enter a valid email address.';
 const CONTROLS = ['\u0000', '\u0007', '\u001b', '\u007f', '\u0085', '\u009b', '\u202e', '\r\n'];
@@ -185,11 +186,12 @@ describe.each(STORES)('control characters are refused at every entry point (%s)'
     });
 
     test('the member API: a redemption reason with a control character is a 400, before anything is taken', async () => {
-      const client = await registerClient(fx.server, { first_party: true, scope: 'openid loyalty loyalty:redeem email' });
+      const client = await registerClient(fx.server, { first_party: true, scope: 'openid loyalty loyalty:redeem email', allowed_resources: [memberApiResource(fx.server)] });
       const app = await discover(fx.server, client);
       const email = uniqueEmail('member-api');
       const ua = new UserAgent(fx.server.url);
-      const request = await authorizationRequest(app, { scope: 'openid loyalty loyalty:redeem' });
+      // A member-API token (its audience), so the 400 below is the reason's, not the token's.
+      const request = await authorizationRequest(app, { scope: 'openid loyalty loyalty:redeem', resource: memberApiResource(fx.server) });
       const done = await signIn(ua, await signUpAndVerify(ua, await openLoginPage(ua, request.url), fx.sink, email), email);
       const token = (await exchange(app, done.url, request)).access_token;
       const response = await fetch(`${fx.server.url}/api/v1/me/redemptions`, {

@@ -1,6 +1,6 @@
 // Drives the account pages like a member: open them (signing in through the provider when needed) and
 // "Confirm it is you" (password, then a second factor) before changing how they sign in.
-import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
+import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { SmtpSink } from './smtp-sink.ts';
 import { manualKeyOn, openLoginPage, PASSWORD, recoveryCodesOn, signIn, signUpAndVerify, stepUpWithEmailCode, uniqueEmail, UserAgent } from './member.ts';
 import { authorizationRequest, REDIRECT_URI } from './oidc-client.ts';
@@ -74,10 +74,44 @@ export async function confirmItsYou(ua: UserAgent, sink: SmtpSink, email: string
   return done;
 }
 
+/** The password step of "Confirm it is you": the step-up page that follows it. */
+async function reauthStepUp(ua: UserAgent, email: string, password: string): Promise<Page> {
+  const login = await ua.follow('/account/sign-in?reauth=1');
+  if (!login.body.includes('name="password"')) throw new Error(`no sign-in form for reauth: ${login.status} ${login.url}\n${login.body.slice(0, 800)}`);
+  return ua.submit(login, '/login', { email, password });
+}
+
+/** "Confirm it is you" for a member with an authenticator app: password, then the app's `code` (it is asked for first). */
+export async function confirmItsYouWithApp(ua: UserAgent, email: string, code: string, password = PASSWORD): Promise<Page> {
+  const mfa = await reauthStepUp(ua, email, password);
+  if (!mfa.body.includes('/mfa/app"')) throw new Error(`reauth did not ask for the app: ${mfa.status} ${mfa.url}\n${mfa.body.slice(0, 800)}`);
+  const done = await ua.submit(mfa, '/mfa/app', { code });
+  if (!canChange(done)) throw new Error(`reauth did not end on a changeable security page: ${done.status} ${done.url}\n${done.body.slice(0, 800)}`);
+  return done;
+}
+
+/** "Confirm it is you" for a member with a passkey: password, then the passkey the step-up asks for. */
+export async function confirmItsYouWithPasskey(ua: UserAgent, email: string, authenticator: SoftAuthenticator, password = PASSWORD): Promise<Page> {
+  const mfa = await reauthStepUp(ua, email, password);
+  const uid = /\/interaction\/([^/?#]+)/.exec(mfa.url)?.[1];
+  const csrf = /data-passkey="stepup" data-csrf="([^"]+)"/.exec(mfa.body)?.[1];
+  if (!uid || !csrf) throw new Error(`reauth did not ask for the passkey: ${mfa.status} ${mfa.url}\n${mfa.body.slice(0, 800)}`);
+  const options = await postJsonAs(ua, ua.resolve(`/interaction/${uid}/mfa/passkey/options`), { csrf });
+  const response = authenticator.get(options.body as unknown as PublicKeyCredentialRequestOptionsJSON);
+  const reply = await postJsonAs(ua, ua.resolve(`/interaction/${uid}/mfa/passkey`), { csrf, response });
+  if (reply.status !== 200 || !reply.body.location) throw new Error(`passkey step-up refused: ${reply.status} ${JSON.stringify(reply.body)}`);
+  const done = await ua.follow(reply.body.location);
+  if (!canChange(done)) throw new Error(`reauth did not end on a changeable security page: ${done.status} ${done.url}\n${done.body.slice(0, 800)}`);
+  return done;
+}
+
 /** A signed-in member who has just confirmed it is them: the browser and its changeable security page. */
 export async function confirmedMember(fx: Fixture, prefix: string) {
   const member = await signedInMember(fx, prefix);
-  return { ...member, page: await confirmItsYou(member.ua, fx.sink, member.email) };
+  const page = await confirmItsYou(member.ua, fx.sink, member.email);
+  // Mail goes out after each answer: let it all land, so the caller's counts start after it.
+  await fx.server.container.deliveries.drain();
+  return { ...member, page };
 }
 
 /** POSTs JSON to an /account path with the browser's cookies, as passkey.js does on the security page. */

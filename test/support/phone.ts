@@ -40,6 +40,8 @@ export async function memberWithPhone(fx: Fixture, prefix: string) {
   const phone = uniquePhone();
   const page = await addPhoneOnAccount(member.ua, fx.sms, phone);
   if (!page.url.includes('notice=phone_added')) throw new Error(`the number was not added: ${page.status} ${page.url}\n${page.body.slice(0, 800)}`);
+  // The "number added" notice goes out after the answer: let it land, so the caller's counts start after it.
+  await fx.server.container.deliveries.drain();
   return { ...member, phone, page };
 }
 

@@ -10,6 +10,11 @@ export interface ReceivedMail {
   text: string;
 }
 
+/** Quoted-printable soft breaks aside, the code stands alone on its own line. */
+function codeIn(text: string): string | undefined {
+  return /^(\d{6})\r?$/m.exec(text)?.[1];
+}
+
 function decodeQuotedPrintable(raw: string): string {
   const bytes = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   return Buffer.from(bytes, 'latin1').toString('utf8');
@@ -18,14 +23,19 @@ function decodeQuotedPrintable(raw: string): string {
 export interface SmtpSink {
   url: string;
   messages: ReceivedMail[];
-  /** Waits for the next message to `to` received after `since` messages, and returns its 6-digit code. */
+  /** Waits for the first message to `to` with a 6-digit code after the first `after` messages, and returns the code. */
   waitForCode(to: string, options?: { after?: number; timeoutMs?: number }): Promise<string>;
   waitForMessage(to: string, options?: { after?: number; timeoutMs?: number }): Promise<ReceivedMail>;
   countFor(to: string): number;
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(): Promise<SmtpSink> {
+export interface SmtpSinkOptions {
+  /** Answer each message this many ms late, like a remote SMTP server (the timing tests' 40 ms). */
+  delayMs?: number;
+}
+
+export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -36,8 +46,12 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
-        messages.push({ to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()), raw, text: decodeQuotedPrintable(raw) });
-        callback();
+        const accept = () => {
+          messages.push({ to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()), raw, text: decodeQuotedPrintable(raw) });
+          callback();
+        };
+        if (options.delayMs) setTimeout(accept, options.delayMs);
+        else accept();
       });
     },
   });
@@ -54,12 +68,11 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     url: `smtp://127.0.0.1:${port}`,
     messages,
     waitForMessage,
-    async waitForCode(to, options) {
-      const mail = await waitForMessage(to, options);
-      // Quoted-printable soft breaks aside, the code stands alone on its own line.
-      const code = /^(\d{6})\r?$/m.exec(mail.text)?.[1];
-      if (!code) throw new Error(`no 6-digit code in the email to ${to}`);
-      return code;
+    async waitForCode(to, { after = 0, timeoutMs = 10_000 } = {}) {
+      // Mail goes out after the server's answer, so a notice sent by an earlier step may land after the
+      // caller counted `after`: the first message from there on that carries a code is the one.
+      const mail = await waitFor(() => forRecipient(to).slice(after).find((m) => codeIn(m.text) !== undefined), { timeoutMs, what: `no email with a code #${after + 1}+ for ${to}` });
+      return codeIn(mail.text)!;
     },
     countFor: (to) => forRecipient(to).length,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

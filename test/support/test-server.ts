@@ -62,6 +62,11 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     SIGN_UPS_PER_IP_PER_HOUR: '100000',
     STUFFING_ACCOUNTS_PER_IP: '10000',
     SIGN_IN_IP_FAILURES_PER_DAY: '100000',
+    // Files reuse one wrong password across many members, and one member may ask many codes: the
+    // password-spraying and code-budget tests set the real thresholds back.
+    SPRAY_ACCOUNTS_PER_PASSWORD: '10000',
+    CODES_PER_ACCOUNT_PER_DAY: '1000',
+    CODE_FAILURES_PER_ACCOUNT_PER_DAY: '1000',
     // Most flows sign a member in from a fresh test browser; the risk tests turn this back on.
     RISK_NEW_DEVICE_STEP_UP: 'false',
     SMS_PER_IP_PER_HOUR: '10000',

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { CodeService } from '../codes/code-service.ts';
 import type { EnrolmentChannel } from '../loyalty/loyalty.repository.ts';
 import { DomainError } from '../errors.ts';
-import type { Mailer } from '../mail/mailer.ts';
+import type { DeliveryOptions, Mailer } from '../mail/mailer.ts';
+import type { CodePurpose } from '../codes/codes.repository.ts';
 import type { OidcStore } from '../oidc/oidc-store.repository.ts';
 import type { SessionEndNotifier } from '../oidc/session-end-notifier.ts';
 import type { Account, AccountPatch } from './account.ts';
@@ -83,8 +84,11 @@ export class AccountService {
 
     let account = await this.deps.accounts.findByEmail(email);
     if (account?.emailVerified) {
-      await this.deps.mailer.send(messages.alreadyRegistered(email));
-      return { ok: true, accountId: account.id, email, retryAfterSeconds: 0 };
+      // The owner's notice runs on a code of its own (kept, sent nowhere), so signing up twice within the resend
+      // wait answers "wait a little" here too, and the daily budget counts alike: nothing tells a member apart.
+      const wait = await this.unsentCodeFor(email);
+      if (wait === 0) await this.deps.mailer.send(messages.alreadyRegistered(email));
+      return { ok: true, accountId: account.id, email, retryAfterSeconds: wait };
     }
     if (account) {
       // Unverified: nobody has proved they own this address, so the newest sign-up's password wins.
@@ -112,15 +116,22 @@ export class AccountService {
     if (account.emailVerified) return 0;
     const issued = await this.deps.codes.issue('email_verification', account.id);
     if (!issued.ok) return issued.retryAfterSeconds;
-    await this.deps.mailer.send(messages.verificationCode(account.email, issued.code));
+    await this.deps.mailer.send(messages.verificationCode(account.email, issued.code), this.discardOnFailure('email_verification', account.id));
     return 0;
   }
 
   async resendVerificationCode(accountId: string): Promise<number> {
     const account = await this.deps.accounts.findById(accountId);
-    // A verified or vanished account gets no mail, but the caller sees the same answer.
-    if (!account || account.emailVerified) return 0;
+    // A verified or vanished account gets no mail, but the caller sees the same answer (and the same wait).
+    if (!account) return 0;
+    if (account.emailVerified) return this.unsentCodeFor(account.email);
     return this.sendVerificationCode(account);
+  }
+
+  /** A verification code for nobody (see CodeService.subjectFor): the resend wait and budget of a sign-up, without a code. */
+  private async unsentCodeFor(email: string): Promise<number> {
+    const issued = await this.deps.codes.issue('email_verification', this.deps.codes.subjectFor(undefined, email));
+    return issued.ok ? 0 : issued.retryAfterSeconds;
   }
 
   async verifyEmail(accountId: string, code: string): Promise<{ ok: true; account: Account } | { ok: false; reason: CodeProblem }> {
@@ -161,15 +172,20 @@ export class AccountService {
     return result.ok ? result.account : undefined;
   }
 
-  /** Starts a reset: emails a code if the account exists. The caller answers the same either way. */
+  /**
+   * Starts a reset: emails a code if the account exists. The caller answers the same either way, and so does
+   * everything the answer depends on: a stranger's address gets a code too (kept, sent nowhere), so the resend
+   * wait and the daily budget run alike, and the mail goes out after the response (the queued mailer), so an
+   * SMTP round trip does not make a member's answer slower.
+   */
   async startPasswordReset(emailInput: string): Promise<{ retryAfterSeconds: number }> {
     const email = normaliseEmail(emailInput);
     if (!isValidEmail(email)) return { retryAfterSeconds: 0 };
     const account = await this.deps.accounts.findByEmail(email);
-    if (!account) return { retryAfterSeconds: 0 };
-    const issued = await this.deps.codes.issue('password_reset', account.id);
+    const subject = this.deps.codes.subjectFor(account?.id, email);
+    const issued = await this.deps.codes.issue('password_reset', subject);
     if (!issued.ok) return { retryAfterSeconds: issued.retryAfterSeconds };
-    await this.deps.mailer.send(messages.passwordResetCode(account.email, issued.code));
+    if (account) await this.deps.mailer.send(messages.passwordResetCode(account.email, issued.code), this.discardOnFailure('password_reset', subject));
     return { retryAfterSeconds: 0 };
   }
 
@@ -184,10 +200,12 @@ export class AccountService {
   ): Promise<{ ok: true; account: Account } | { ok: false; errors: { code?: CodeProblem; password?: PasswordProblem | 'password.breached' } }> {
     const problem = await this.newPasswordProblem(newPassword);
     if (problem) return { ok: false, errors: { password: problem } };
-    const account = await this.deps.accounts.findByEmail(normaliseEmail(emailInput));
-    if (!account) return { ok: false, errors: { code: 'code.invalid' } };
-    const check = await this.deps.codes.verify('password_reset', account.id, code);
+    const email = normaliseEmail(emailInput);
+    const account = await this.deps.accounts.findByEmail(email);
+    // A stranger's address is checked against its own unsent code: wrong tries count and end alike.
+    const check = await this.deps.codes.verify('password_reset', this.deps.codes.subjectFor(account?.id, email), code);
     if (!check.ok) return { ok: false, errors: { code: check.reason } };
+    if (!account) return { ok: false, errors: { code: 'code.invalid' } };
     const updated = await this.replacePassword(account.id, newPassword, { emailVerified: true });
     return updated ? { ok: true, account: updated } : { ok: false, errors: { code: 'code.invalid' } };
   }
@@ -230,19 +248,28 @@ export class AccountService {
     const email = normaliseEmail(emailInput);
     if (!isValidEmail(email)) return { retryAfterSeconds: 0 };
     const account = await this.deps.accounts.findByEmail(email);
-    if (!account?.emailVerified) return { retryAfterSeconds: 0 };
-    const issued = await this.deps.codes.issue('sign_in', account.id);
+    const member = account?.emailVerified ? account : undefined;
+    // As for a reset: a code (sent nowhere) for a stranger too, and the mail after the response.
+    const subject = this.deps.codes.subjectFor(member?.id, email);
+    const issued = await this.deps.codes.issue('sign_in', subject);
     if (!issued.ok) return { retryAfterSeconds: issued.retryAfterSeconds };
-    await this.deps.mailer.send(messages.signInCode(account.email, issued.code));
+    if (member) await this.deps.mailer.send(messages.signInCode(member.email, issued.code), this.discardOnFailure('sign_in', subject));
     return { retryAfterSeconds: 0 };
   }
 
   /** The account the emailed code signs in, under the usual code rules; unknown addresses fail like a wrong code. */
   async completeCodeSignIn(emailInput: string, code: string): Promise<{ ok: true; account: Account } | { ok: false; reason: CodeProblem }> {
-    const account = await this.deps.accounts.findByEmail(normaliseEmail(emailInput));
-    if (!account?.emailVerified) return { ok: false, reason: 'code.invalid' };
-    const check = await this.deps.codes.verify('sign_in', account.id, code);
-    return check.ok ? { ok: true, account } : { ok: false, reason: check.reason };
+    const email = normaliseEmail(emailInput);
+    const account = await this.deps.accounts.findByEmail(email);
+    const member = account?.emailVerified ? account : undefined;
+    const check = await this.deps.codes.verify('sign_in', this.deps.codes.subjectFor(member?.id, email), code);
+    if (!check.ok) return { ok: false, reason: check.reason };
+    return member ? { ok: true, account: member } : { ok: false, reason: 'code.invalid' };
+  }
+
+  /** A code whose mail could not be delivered is dropped, so it does not hold the resend wait against the retry. */
+  private discardOnFailure(purpose: CodePurpose, subject: string): DeliveryOptions {
+    return { onFailure: () => this.deps.codes.discard(purpose, subject) };
   }
 
   async endAllSessions(accountId: string): Promise<void> {

@@ -103,27 +103,30 @@ export class PhoneService {
     const parsed = this.parse(input);
     if (!parsed.ok) return parsed;
     const account = await this.deps.accounts.findByPhone(parsed.e164);
-    if (!account) return { ok: true, phone: parsed.e164, retryAfterSeconds: 0 };
-    const issued = await this.deps.codes.issue('sms_sign_in', account.id);
+    // A stranger's number gets a code too (kept, never texted), so the resend wait and the daily budget
+    // answer alike; the text itself goes out after the response (the queued sender).
+    const subject = this.deps.codes.subjectFor(account?.id, parsed.e164);
+    const issued = await this.deps.codes.issue('sms_sign_in', subject);
     if (!issued.ok) return { ok: true, phone: parsed.e164, retryAfterSeconds: issued.retryAfterSeconds };
-    await this.deliver(sms, 'sms_sign_in', account.id, smsSignInCode(parsed.e164, issued.code, this.deps.host));
+    if (account) await this.deliver(sms, 'sms_sign_in', subject, smsSignInCode(parsed.e164, issued.code, this.deps.host));
     return { ok: true, phone: parsed.e164, retryAfterSeconds: 0 };
   }
 
   async completeSignIn(phone: string, code: string): Promise<{ ok: true; account: Account } | { ok: false; reason: CodeProblem }> {
     const account = await this.deps.accounts.findByPhone(phone);
-    if (!account) return { ok: false, reason: 'code.invalid' };
-    const check = await this.deps.codes.verify('sms_sign_in', account.id, code);
-    return check.ok ? { ok: true, account } : { ok: false, reason: check.reason };
+    const check = await this.deps.codes.verify('sms_sign_in', this.deps.codes.subjectFor(account?.id, phone), code);
+    if (!check.ok) return { ok: false, reason: check.reason };
+    return account ? { ok: true, account } : { ok: false, reason: 'code.invalid' };
   }
 
   /**
    * A text the provider refused leaves no code behind: it would start the resend wait, so the member's
-   * retry after an outage would send nothing, and the code page would claim a text went out.
+   * retry after an outage would send nothing. The pumping guard refuses at once; the provider, after the
+   * response (the queued sender calls onFailure).
    */
   private async deliver(sms: SmsSender, purpose: CodePurpose, subject: string, message: OutgoingSms): Promise<void> {
     try {
-      await sms.send(message);
+      await sms.send(message, { onFailure: () => this.deps.codes.discard(purpose, subject) });
     } catch (error) {
       await this.deps.codes.discard(purpose, subject);
       throw error;

@@ -23,6 +23,7 @@ const TYPES = {
   redemption: true,
   'sms.blocked': true,
   'sms.budget_exceeded': true,
+  'code.budget_exhausted': true,
   'admin.action': true,
   'backchannel_logout.failed': true,
 } as const satisfies Record<AuditEventType, true>;

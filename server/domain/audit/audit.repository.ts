@@ -16,6 +16,8 @@ export type AuditEventType =
   | 'redemption'
   | 'sms.blocked'
   | 'sms.budget_exceeded'
+  /** A subject spent its day's one-time codes or wrong tries for one purpose (reason says which). */
+  | 'code.budget_exhausted'
   | 'admin.action'
   /** One failed try of a back-channel logout delivery (details: client_id, attempt, final, error). */
   | 'backchannel_logout.failed';

@@ -29,4 +29,9 @@ export interface CodesRepository {
    */
   consume(purpose: CodePurpose, subject: string, codeHash: string, maxAttempts: number, now: Date): Promise<boolean>;
   delete(purpose: CodePurpose, subject: string): Promise<void>;
+  /**
+   * Deletes codes (of every purpose) that expired before `before`, with what is kept beside them; returns how
+   * many. The sweeper passes a day ago, so a member is still told "expired" rather than "wrong" for a while.
+   */
+  sweepExpired(before: Date): Promise<number>;
 }

@@ -1,6 +1,7 @@
 // Coupon rules: one spelling of codes (upper case, so "summer-24" and "SUMMER-24" are one code), the patterns
 // codes are generated from, and what a partner's change to a campaign must keep true.
 import { randomInt } from 'node:crypto';
+import { DomainError } from '../errors.ts';
 import type { Campaign, CampaignChanges, CampaignUpdate } from './coupons.repository.ts';
 
 export const COUPON_CODE = /^[A-Z0-9-]{4,32}$/;
@@ -20,6 +21,16 @@ export const MAX_PER_MEMBER = 100;
 export function normaliseCouponCode(input: string): string | undefined {
   const code = input.trim().toUpperCase();
   return COUPON_CODE.test(code) ? code : undefined;
+}
+
+/** Open now or still to come: a code such a campaign holds is taken for every other partner. */
+export function isLiveCampaign(campaign: Pick<Campaign, 'endedAt' | 'endsAt'>, at: Date): boolean {
+  return !campaign.endedAt && at < campaign.endsAt;
+}
+
+/** The answer when another partner's live campaign holds a code (thrown by the service and by both adapters alike). */
+export function codeTaken(): DomainError {
+  return new DomainError('conflict', 'this code is in use by another partner\'s open or upcoming campaign; choose another code', { details: { reason: 'code_taken' } });
 }
 
 /** How many random characters a pattern has. */

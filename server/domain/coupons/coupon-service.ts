@@ -3,7 +3,7 @@
 // pay twice and a credit a crash cut short can be made later under the same key.
 import { DomainError } from '../errors.ts';
 import type { LoyaltyService } from '../loyalty/loyalty-service.ts';
-import { drawCode } from './coupon-rules.ts';
+import { codeTaken, drawCode, isLiveCampaign } from './coupon-rules.ts';
 import type {
   Campaign, CampaignChanges, CampaignUpdate, CouponsRepository, CouponUse, GeneratedCode, NewCampaign, NewGeneratedCampaign, Page,
 } from './coupons.repository.ts';
@@ -31,12 +31,6 @@ export function couponLedgerKey(campaignId: string, useId: string): string {
 }
 
 const isOpen = (campaign: Campaign, at: Date) => !campaign.endedAt && campaign.startsAt <= at && at < campaign.endsAt;
-/** Open now or still to come: a code such a campaign holds is taken for every other partner. */
-const isLive = (campaign: Campaign, at: Date) => !campaign.endedAt && at < campaign.endsAt;
-
-function codeTaken(): DomainError {
-  return new DomainError('conflict', 'this code is in use by another partner\'s open or upcoming campaign; choose another code', { details: { reason: 'code_taken' } });
-}
 
 export class CouponService {
   private readonly repository: CouponsRepository;
@@ -50,11 +44,13 @@ export class CouponService {
   /**
    * A campaign with one code. Members type codes on the hosted page without naming a partner, so a code held by
    * another partner's open or upcoming campaign is refused (409): otherwise a partner could squat a rival's
-   * printed code and take its redemptions (the page answers with the first open campaign).
+   * printed code and take its redemptions (the page answers with the first open campaign). Against other single
+   * codes the repository decides, atomically (two partners creating one code at one instant: one wins); against
+   * generated codes this check suffices, as no partner can aim at a code it cannot guess.
    */
   async createCampaign(input: NewCampaign, at = new Date()): Promise<Campaign> {
-    if (await this.heldByOtherPartner(input.code, input.partnerId, at)) throw codeTaken();
-    return this.repository.create(input);
+    if (await this.generatedByOtherPartner(input.code, input.partnerId, at)) throw codeTaken();
+    return this.repository.create(input, at);
   }
 
   /**
@@ -83,14 +79,15 @@ export class CouponService {
 
   /**
    * Changes a campaign. Moving the end of a single-code campaign into the future revives its code, so it is
-   * refused (409) while another partner's open or upcoming campaign holds that code.
+   * refused (409) while another partner's open or upcoming campaign holds that code (a single code: checked by the
+   * repository, atomically; a generated one: here).
    */
   async update(partnerId: string, id: string, changes: CampaignChanges, at = new Date()): Promise<CampaignUpdate> {
     if (changes.endsAt !== undefined && changes.endsAt > at) {
       const campaign = await this.find(partnerId, id);
-      if (campaign?.code && !campaign.endedAt && await this.heldByOtherPartner(campaign.code, partnerId, at)) throw codeTaken();
+      if (campaign?.code && !campaign.endedAt && await this.generatedByOtherPartner(campaign.code, partnerId, at)) throw codeTaken();
     }
-    return this.repository.update(partnerId, id, changes);
+    return this.repository.update(partnerId, id, changes, at);
   }
 
   end(partnerId: string, id: string, at = new Date()): Promise<Campaign | undefined> {
@@ -164,13 +161,11 @@ export class CouponService {
     return { credited, failed };
   }
 
-  /** Whether another partner's open or upcoming campaign answers to this code (as its single code or a generated one). */
-  private async heldByOtherPartner(code: string, partnerId: string, at: Date): Promise<boolean> {
-    const [singles, generated] = await Promise.all([this.repository.findAllByCode(code), this.repository.findCodes(code)]);
-    if (singles.some((campaign) => campaign.partnerId !== partnerId && isLive(campaign, at))) return true;
-    for (const found of generated.filter((one) => one.partnerId !== partnerId)) {
+  /** Whether another partner's open or upcoming campaign answers to this code as one of its generated codes. */
+  private async generatedByOtherPartner(code: string, partnerId: string, at: Date): Promise<boolean> {
+    for (const found of (await this.repository.findCodes(code)).filter((one) => one.partnerId !== partnerId)) {
       const campaign = await this.repository.find(found.campaignId);
-      if (campaign && isLive(campaign, at)) return true;
+      if (campaign && isLiveCampaign(campaign, at)) return true;
     }
     return false;
   }

@@ -85,8 +85,13 @@ export interface Page {
 }
 
 export interface CouponsRepository {
-  /** Throws DomainError('duplicate') when the partner has a campaign or generated code with this code. */
-  create(input: NewCampaign): Promise<Campaign>;
+  /**
+   * Throws DomainError('duplicate') when the partner has a campaign or generated code with this code, and
+   * codeTaken() (coupon-rules.ts) when another partner's campaign live at `at` (open or upcoming, not ended) has it
+   * as its single code. The second is atomic: of concurrent creations (and revivals, see update) of one code by
+   * different partners, at most one succeeds. `at` defaults to now.
+   */
+  create(input: NewCampaign, at?: Date): Promise<Campaign>;
   /**
    * Creates the campaign with input.codeCount codes, each from `draw()`; a drawn code the partner already has (a
    * generated one or a single code) is drawn again. A campaign that is found has all its codes. Throws
@@ -101,9 +106,11 @@ export interface CouponsRepository {
   list(partnerId: string, page: Page): Promise<Campaign[]>;
   /**
    * Applies the changes to the partner's campaign (checkChanges in coupon-rules.ts): totalLimit never below
-   * the uses taken, also against uses taken concurrently. Not for an ended campaign.
+   * the uses taken, also against uses taken concurrently. Not for an ended campaign. Moving the end of a
+   * single-code campaign past `at` (default now) revives or extends its code, so it throws codeTaken() while
+   * another partner's live campaign holds that code, atomically as create does.
    */
-  update(partnerId: string, id: string, changes: CampaignChanges): Promise<CampaignUpdate>;
+  update(partnerId: string, id: string, changes: CampaignChanges, at?: Date): Promise<CampaignUpdate>;
   /** Ends the partner's campaign at `at` (once: an ended campaign keeps its endedAt); undefined when not found. */
   end(partnerId: string, id: string, at: Date): Promise<Campaign | undefined>;
   /** How many uses the campaign has given. */

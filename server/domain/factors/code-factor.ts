@@ -4,7 +4,7 @@ import type { Account } from '../accounts/account.ts';
 import { stepUpCode } from '../accounts/account-emails.ts';
 import type { CodeCheck, CodeService } from '../codes/code-service.ts';
 import type { CodePurpose } from '../codes/codes.repository.ts';
-import type { Mailer } from '../mail/mailer.ts';
+import type { DeliveryOptions, Mailer } from '../mail/mailer.ts';
 import type { SmsSender } from '../sms/sms-sender.ts';
 import { smsStepUpCode } from '../sms/sms-texts.ts';
 
@@ -16,7 +16,7 @@ interface Channel {
   purpose: CodePurpose;
   /** Where the code goes, or null when the account has no verified contact on this channel. */
   destination(account: Account): string | null;
-  deliver(destination: string, code: string): Promise<void>;
+  deliver(destination: string, code: string, options: DeliveryOptions): Promise<void>;
 }
 
 export class CodeFactor {
@@ -41,11 +41,13 @@ export class CodeFactor {
     if (destination === null) return 0;
     const issued = await this.codes.issue(this.route.purpose, account.id);
     if (!issued.ok) return issued.retryAfterSeconds;
+    // Not delivered (refused now, or failed after the response): drop the code so the resend cooldown does
+    // not block the member's retry.
+    const discard = () => this.codes.discard(this.route.purpose, account.id);
     try {
-      await this.route.deliver(destination, issued.code);
+      await this.route.deliver(destination, issued.code, { onFailure: discard });
     } catch (error) {
-      // Not delivered: drop the code so the resend cooldown does not block the member's retry.
-      await this.codes.discard(this.route.purpose, account.id);
+      await discard();
       throw error;
     }
     return 0;
@@ -63,7 +65,7 @@ export function emailCodeFactor(codes: CodeService, mailer: Mailer): CodeFactor 
   return new CodeFactor('email', codes, {
     purpose: 'step_up_email',
     destination: (account) => (account.emailVerified ? account.email : null),
-    deliver: (to, code) => mailer.send(stepUpCode(to, code)),
+    deliver: (to, code, options) => mailer.send(stepUpCode(to, code), options),
   });
 }
 
@@ -72,6 +74,6 @@ export function smsCodeFactor(codes: CodeService, sms: SmsSender | undefined, ho
   return new CodeFactor('sms', codes, {
     purpose: 'step_up_sms',
     destination: (account) => (sms ? account.phone : null),
-    deliver: async (to, code) => sms?.send(smsStepUpCode(to, code, host)),
+    deliver: async (to, code, options) => sms?.send(smsStepUpCode(to, code, host), options),
   });
 }

@@ -30,6 +30,9 @@ class KnownCodes extends CodeService {
 /** Lets the sends the service starts after answering finish. */
 const flush = () => new Promise((resolve) => setTimeout(resolve, 20));
 
+
+/** A member whose sign-in meets the phone page's rule (recent, two factors). */
+const STRONG = { mayAddPhone: true };
 describe('CardClaimService', () => {
   let storage: Storage;
   let codes: KnownCodes;
@@ -78,7 +81,7 @@ describe('CardClaimService', () => {
     expect(mails.map((m) => m.to)).toEqual(['old@example.com']);
     expect(mails[0]!.text).toContain(codes.last);
     expect(texts).toEqual([]);
-    expect(await claims.confirm(account, codes.last!)).toEqual({ ok: true, cardNumber, points: 40 });
+    expect(await claims.confirm(account, codes.last!, STRONG)).toEqual({ ok: true, cardNumber, points: 40, phoneOffered: false });
     expect((await storage.loyalty.findMember(account.id))?.balance).toBe(40);
   });
 
@@ -88,7 +91,7 @@ describe('CardClaimService', () => {
     await claims.start(account, '00112233445566');
     await flush();
     expect(texts).toEqual([{ to: '+447911123456', text: expect.stringContaining(`${codes.last} is your code to add your loyalty card`) }]);
-    expect(await claims.confirm(account, codes.last!)).toMatchObject({ ok: true });
+    expect(await claims.confirm(account, codes.last!, STRONG)).toMatchObject({ ok: true });
   });
 
   it.each([
@@ -102,7 +105,7 @@ describe('CardClaimService', () => {
     await flush();
     expect([mails, texts]).toEqual([[], []]);
     expect(codes.last).toMatch(/^\d{6}$/);
-    expect(await claims.confirm(account, codes.last!)).toEqual({ ok: false, reason: 'code.invalid' });
+    expect(await claims.confirm(account, codes.last!, STRONG)).toEqual({ ok: false, reason: 'code.invalid' });
     expect(await storage.importedMembers.find(cardNumber)).toMatchObject({ claimedBy: null });
     expect(await storage.loyalty.findMember(account.id)).toBeUndefined();
   });
@@ -142,12 +145,12 @@ describe('CardClaimService', () => {
       const { fields } = await storage.profiles.find(account.id);
       return Object.fromEntries(Object.entries(fields).map(([name, field]) => [name, field.value]));
     };
-    async function claim(contact: Partial<NewImportedMember>, withSms = true) {
+    async function claim(contact: Partial<NewImportedMember>, withSms = true, options = STRONG) {
       const claims = service(withSms);
       await card(contact);
       await claims.start(account, '00112233445566');
       await flush();
-      return claims.confirm(account, codes.last!);
+      return claims.confirm(account, codes.last!, options);
     }
 
     it('fills empty given and family names from the card\'s name', async () => {
@@ -176,6 +179,12 @@ describe('CardClaimService', () => {
       expect(mails.at(-1)!.text).toContain('Its mobile number +44 ••• ••• 3456 is now your account\'s verified phone');
     });
 
+    it('only offers the card\'s mobile when the member\'s sign-in is not as strong as adding a phone needs', async () => {
+      expect(await claim({ phone: '+447911123456' }, true, { mayAddPhone: false })).toMatchObject({ ok: true, phoneOffered: true });
+      expect((await storage.accounts.findById(account.id))?.phone).toBeNull();
+      expect(mails.at(-1)!.text).not.toContain('mobile number');
+    });
+
     it('leaves the phone alone when the code went by email, when the account has one, or when another account holds it', async () => {
       expect(await claim({ email: 'old@example.com', phone: '+447911123456' })).toMatchObject({ ok: true });
       expect((await storage.accounts.findById(account.id))?.phone).toBeNull();
@@ -187,7 +196,7 @@ describe('CardClaimService', () => {
       const claims = service(true);
       await claims.start(account, '00112233445577');
       await flush();
-      expect(await claims.confirm(account, codes.last!)).toMatchObject({ ok: true });
+      expect(await claims.confirm(account, codes.last!, STRONG)).toMatchObject({ ok: true });
       expect((await storage.accounts.findById(account.id))?.phone).toBe('+447911000001');
 
       const holder = await storage.accounts.create({ email: 'holder@example.com', emailVerified: true, passwordHash: null });
@@ -196,7 +205,7 @@ describe('CardClaimService', () => {
       await storage.importedMembers.importMany([{ cardNumber: '00112233445588', name: 'Pat', email: null, phone: '+447911000003', balance: 7 }]);
       await claims.start(account, '00112233445588');
       await flush();
-      expect(await claims.confirm(account, codes.last!)).toEqual({ ok: true, cardNumber: '00112233445588', points: 7 });
+      expect(await claims.confirm(account, codes.last!, STRONG)).toEqual({ ok: true, cardNumber: '00112233445588', points: 7, phoneOffered: false });
       expect((await storage.accounts.findById(account.id))?.phone).toBeNull();
       expect((await storage.accounts.findById(holder.id))?.phone).toBe('+447911000003');
       expect((await storage.loyalty.findMember(account.id))?.balance).toBe(7);

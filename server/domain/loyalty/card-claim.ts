@@ -1,6 +1,7 @@
 // Claiming a card of the old program: a 6-digit code to the contact on file proves the member holds the card;
 // then the imported record is claimed once, its points move into the account in one idempotent ledger entry,
-// and what the card knew fills what the account lacks (the name, and the mobile number the code went to).
+// and what the card knew fills what the account lacks (the name, and the mobile number the code went to when
+// the member's sign-in is as strong as adding a phone needs; else the number is only offered).
 import type { Logger } from 'pino';
 import type { Account } from '../accounts/account.ts';
 import { cardClaimCode, securityChanged } from '../accounts/account-emails.ts';
@@ -9,7 +10,7 @@ import type { CodeProblem } from '../accounts/account-service.ts';
 import { maskPhone } from '../accounts/phone-number.ts';
 import type { CodeService } from '../codes/code-service.ts';
 import { DomainError } from '../errors.ts';
-import type { Mailer } from '../mail/mailer.ts';
+import type { DeliveryOptions, Mailer } from '../mail/mailer.ts';
 import type { ProfileService } from '../profile/profile-service.ts';
 import type { SmsSender } from '../sms/sms-sender.ts';
 import { smsCardClaimCode } from '../sms/sms-texts.ts';
@@ -42,7 +43,19 @@ export type ClaimStart =
   | { status: 'already_yours' }
   | { status: 'invalid' };
 
-export type ClaimConfirm = { ok: true; cardNumber: string; points: number } | { ok: false; reason: CodeProblem };
+export type ClaimConfirm =
+  /** `phoneOffered`: the card's mobile could become the account's phone, but only through the phone page's own rule. */
+  | { ok: true; cardNumber: string; points: number; phoneOffered: boolean }
+  | { ok: false; reason: CodeProblem };
+
+export interface ClaimConfirmOptions {
+  /**
+   * Whether the member's sign-in meets the rule for adding a phone on the account page (a recent strong
+   * sign-in). Without it the card's mobile is not set: a code to the card's contact proves the card, not
+   * the account holder, so it must not add a way to sign in (chained with an SMS sign-in it was a takeover).
+   */
+  mayAddPhone: boolean;
+}
 
 /** The ledger key of a card's balance: one per card whoever claims it, so no retry or race credits it twice. */
 export function cardLedgerKey(cardNumber: string): string {
@@ -83,7 +96,7 @@ export class CardClaimService {
     const delivery = record?.claimedBy === null ? this.deliveryFor(record) : undefined;
     const issued = await this.deps.codes.issue(PURPOSE, account.id, { cardNumber, to: delivery?.to ?? '' }, { ignoreCooldown: true });
     if (!issued.ok) return { status: 'sent_if_ours', retryAfterSeconds: issued.retryAfterSeconds };
-    if (delivery) this.sendInBackground(account.id, () => delivery.send(issued.code));
+    if (delivery) this.sendInBackground(account.id, (options) => delivery.send(issued.code, options));
     return { status: 'sent_if_ours', retryAfterSeconds: 0 };
   }
 
@@ -96,7 +109,7 @@ export class CardClaimService {
    * Checks the code, claims the record and moves its points. A card claimed by another account meanwhile, or one
    * whose contact the code did not reach, fails like a wrong code: the same as for a card that is not ours.
    */
-  async confirm(account: Account, code: string): Promise<ClaimConfirm> {
+  async confirm(account: Account, code: string, options: ClaimConfirmOptions): Promise<ClaimConfirm> {
     const invalid = { ok: false, reason: 'code.invalid' } as const;
     const check = await this.deps.codes.verify(PURPOSE, account.id, code);
     if (!check.ok) return check;
@@ -111,27 +124,31 @@ export class CardClaimService {
     if (!claim.ok) return invalid;
     await this.credit(account, claim.record);
     // Also on a retry (alreadyYours): a crash may have cut the first confirm short after the claim.
-    const phone = await this.carryOver(account, claim.record, to);
-    if (!claim.alreadyYours) await this.notify(account, claim.record, phone);
-    return { ok: true, cardNumber, points: claim.record.balance };
+    const phone = await this.carryOver(account, claim.record, to, options);
+    if (!claim.alreadyYours) await this.notify(account, claim.record, phone.set);
+    return { ok: true, cardNumber, points: claim.record.balance, phoneOffered: phone.offered };
   }
 
   /**
    * The card's name fills the profile's empty given and family names (never what the member entered). When the
-   * code went by SMS to the card's mobile and the account has no phone, that number becomes its verified phone:
-   * the code proved possession just as the account page's code does. A number another account holds is skipped
-   * without a word, as nothing about that account may show here. Returns the number set, if any.
+   * code went by SMS to the card's mobile and the account has no phone, that number can become its verified
+   * phone: the code proved possession just as the account page's code does, but adding a phone also needs the
+   * account page's recent strong sign-in, so without one the number is only offered (`offered`), to be added
+   * through the phone page. A number another account holds is skipped without a word, as nothing about that
+   * account may show here. Returns the number set, if any.
    */
-  private async carryOver(account: Account, record: ImportedMember, codeWentTo: string): Promise<string | undefined> {
+  private async carryOver(account: Account, record: ImportedMember, codeWentTo: string, options: ClaimConfirmOptions): Promise<{ set?: string; offered: boolean }> {
     const name = splitCardName(record.name);
     if (name) await this.deps.profiles.fillEmpty(account.id, { given_name: name.givenName, ...(name.familyName ? { family_name: name.familyName } : {}) });
-    if (record.phone === null || codeWentTo !== record.phone) return undefined;
+    const none = { offered: false };
+    if (record.phone === null || codeWentTo !== record.phone) return none;
     const current = await this.deps.accounts.findById(account.id);
-    if (!current || current.phone !== null) return undefined;
+    if (!current || current.phone !== null) return none;
+    if (!options.mayAddPhone) return { offered: true };
     try {
-      return (await this.deps.accounts.setPhone(account.id, record.phone)) ? record.phone : undefined;
+      return (await this.deps.accounts.setPhone(account.id, record.phone)) ? { set: record.phone, offered: false } : none;
     } catch (error) {
-      if (error instanceof DomainError && error.code === 'duplicate') return undefined;
+      if (error instanceof DomainError && error.code === 'duplicate') return none;
       throw error;
     }
   }
@@ -154,19 +171,23 @@ export class CardClaimService {
   }
 
   /** Email when the record has one (free, and no SMS pumping); else SMS when configured; else nowhere. */
-  private deliveryFor(record: ImportedMember): { to: string; send(code: string): Promise<void> } | undefined {
+  private deliveryFor(record: ImportedMember): { to: string; send(code: string, options: DeliveryOptions): Promise<void> } | undefined {
     const { email, phone } = record;
-    if (email) return { to: email, send: (code) => this.deps.mailer.send(cardClaimCode(email, cardEnding(record.cardNumber), code)) };
+    if (email) return { to: email, send: (code, options) => this.deps.mailer.send(cardClaimCode(email, cardEnding(record.cardNumber), code), options) };
     const sms = this.deps.sms;
-    if (phone && sms) return { to: phone, send: (code) => sms.send(smsCardClaimCode(phone, code, this.deps.host)) };
+    if (phone && sms) return { to: phone, send: (code, options) => sms.send(smsCardClaimCode(phone, code, this.deps.host), options) };
     return undefined;
   }
 
-  /** A code that could not be sent is discarded (as PhoneService does), so it does not hold the resend wait. */
-  private sendInBackground(accountId: string, send: () => Promise<void>): void {
-    void send().catch(async (error: unknown) => {
+  /**
+   * A code that could not be sent is discarded (as PhoneService does), so it does not hold the resend wait:
+   * refused at once (the SMS guard) or failed after the answer (the delivery queue's hook).
+   */
+  private sendInBackground(accountId: string, send: (options: DeliveryOptions) => Promise<void>): void {
+    const discard = () => this.deps.codes.discard(PURPOSE, accountId).catch(() => undefined);
+    void send({ onFailure: discard }).catch(async (error: unknown) => {
       this.deps.logger.warn({ err: error, accountId }, 'card claim code not sent');
-      await this.deps.codes.discard(PURPOSE, accountId).catch(() => undefined);
+      await discard();
     });
   }
 

@@ -91,6 +91,21 @@ export class LoyaltyService {
     return this.repository.listEntries(accountId, { limit });
   }
 
+  /** The member's newest entries posted by one partner (newest first), reading back at most `scanLimit` entries. */
+  async partnerHistory(accountId: string, partnerId: string, limit = 50, scanLimit = 2000): Promise<LedgerEntry[]> {
+    const found: LedgerEntry[] = [];
+    let beforeSequence: number | undefined;
+    for (let scanned = 0; found.length < limit && scanned < scanLimit;) {
+      const page = await this.repository.listEntries(accountId, { limit: 200, ...(beforeSequence === undefined ? {} : { beforeSequence }) });
+      for (const entry of page) if (entry.partnerId === partnerId && found.length < limit) found.push(entry);
+      scanned += page.length;
+      const last = page.at(-1);
+      if (page.length < 200 || !last) break;
+      beforeSequence = last.sequence;
+    }
+    return found;
+  }
+
   private async post(kind: LedgerKind, signedPoints: number, request: PointsRequest): Promise<PostResult> {
     const magnitude = Math.abs(signedPoints);
     if (!Number.isSafeInteger(magnitude) || magnitude < 1 || magnitude > MAX_POINTS_PER_ENTRY) {

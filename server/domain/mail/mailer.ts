@@ -5,7 +5,14 @@ export interface OutgoingEmail {
   text: string;
 }
 
+/** What a caller wants done if a message sent after the response cannot be delivered. */
+export interface DeliveryOptions {
+  /** Called (after the failure is logged) when a queued message could not be delivered, e.g. to drop its code. */
+  onFailure?: (error: unknown) => Promise<void> | void;
+}
+
 export interface Mailer {
-  send(message: OutgoingEmail): Promise<void>;
+  /** Direct mailers resolve once the server accepted the message; the app's queued mailer once it is queued. */
+  send(message: OutgoingEmail, options?: DeliveryOptions): Promise<void>;
   close(): Promise<void>;
 }

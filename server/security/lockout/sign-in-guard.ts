@@ -25,8 +25,15 @@ export interface SignInRules {
   burstAddress: LimitRule;
   burstAddresses: LimitRule;
   burstFlag: LimitRule;
-  /** Thresholds of the stuffing flags (the counters above have no limit of their own). */
-  stuffing: { accountsPerAddress: number; burstFailures: number; burstAddresses: number; unknownPercent: number };
+  /**
+   * Password spraying (one password tried against many real accounts, from anywhere): each (password tag, email)
+   * pair counted once, then the distinct accounts per tag; past the threshold it raises burstFlag, the same
+   * answer as a stuffing burst. The tag is a keyed hash of the password (SignInProtection), never the password.
+   */
+  sprayAccount: LimitRule;
+  sprayAccounts: LimitRule;
+  /** Thresholds of the stuffing and spraying flags (the counters above have no limit of their own). */
+  stuffing: { accountsPerAddress: number; burstFailures: number; burstAddresses: number; unknownPercent: number; sprayAccounts: number };
 }
 
 export interface SignInAttempt {
@@ -49,6 +56,8 @@ export interface FailureOutcome {
   /** This failure flagged the address, or the whole program, as a credential-stuffing source. */
   addressFlagged: boolean;
   burstFlagged: boolean;
+  /** This failure showed one password failing for many accounts (the flag is the burst's). */
+  sprayFlagged: boolean;
 }
 
 type Limiters = { [K in Exclude<keyof SignInRules, 'stuffing'>]: RateLimiter };
@@ -88,8 +97,11 @@ export class SignInGuard {
     return reserved.allowed ? { kind: 'open' } : { kind: 'blocked', scope: 'pair', retryAfterSeconds: reserved.retryAfterSeconds };
   }
 
-  /** After a wrong password (or an unknown email): counts it everywhere and raises the flags it crosses. */
-  async failed(attempt: SignInAttempt, accountExists: boolean): Promise<FailureOutcome> {
+  /**
+   * After a wrong password (or an unknown email): counts it everywhere and raises the flags it crosses.
+   * `passwordTag`: the keyed hash of the password tried, for the spraying rule.
+   */
+  async failed(attempt: SignInAttempt, accountExists: boolean, passwordTag?: string): Promise<FailureOutcome> {
     const [pair, account] = await Promise.all([
       this.limit.pair.peek(pairKey(attempt)),
       this.limit.account.consume(attempt.email),
@@ -97,8 +109,12 @@ export class SignInGuard {
     ]);
     // The pair's last point: the next attempt from this pair is refused (and blocked).
     const pairBlocked = pair.consumed >= this.limit.pair.rule.points;
-    const [addressFlagged, burstFlagged] = await Promise.all([this.countAddressStuffing(attempt), this.countBurst(attempt, accountExists)]);
-    return { pairBlocked, accountProtected: account.consumed === this.limit.account.rule.points, addressFlagged, burstFlagged };
+    const [addressFlagged, burstFlagged, sprayFlagged] = await Promise.all([
+      this.countAddressStuffing(attempt),
+      this.countBurst(attempt, accountExists),
+      accountExists && passwordTag !== undefined ? this.countSpraying(attempt, passwordTag) : false,
+    ]);
+    return { pairBlocked, accountProtected: account.consumed === this.limit.account.rule.points, addressFlagged, burstFlagged, sprayFlagged };
   }
 
   /** A right password ends the pair's streak (the other counters are about attackers, not this member). */
@@ -129,6 +145,20 @@ export class SignInGuard {
     if (emails.consumed !== this.stuffing.accountsPerAddress) return false;
     await this.limit.addressFlag.consume(attempt.ip);
     return true;
+  }
+
+  /**
+   * Spraying shows as one password failing for many different real accounts, whichever addresses send it; the
+   * stuffing rules miss it (few tries per address, and the accounts exist). Raises the burst flag on the
+   * threshold's account; returns whether this failure did.
+   */
+  private async countSpraying(attempt: SignInAttempt, passwordTag: string): Promise<boolean> {
+    const firstForAccount = (await this.limit.sprayAccount.consume(`${passwordTag}\n${attempt.email}`)).consumed === 1;
+    if (!firstForAccount) return false;
+    const accounts = await this.limit.sprayAccounts.consume(passwordTag);
+    if (accounts.consumed < this.stuffing.sprayAccounts) return false;
+    const flag = await this.limit.burstFlag.consume(EVERYONE);
+    return flag.consumed === 1;
   }
 
   private async countBurst(attempt: SignInAttempt, accountExists: boolean): Promise<boolean> {

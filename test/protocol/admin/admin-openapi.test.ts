@@ -37,6 +37,7 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
       'POST /clients',
       'POST /clients/{id}/secret',
       'POST /imported-members',
+      'POST /keys/rotate',
       'POST /partners',
       'PUT /clients/{id}',
     ]);

@@ -1,4 +1,5 @@
-// Redeeming points with the member's own access token (scope loyalty:redeem): refused with the RFC 9470
+// Redeeming points with the member's own access token for the member API (resource indicator, scope
+// loyalty:redeem): refused with the RFC 9470
 // step-up challenge until the member signed in with two factors in the last 10 minutes; idempotent by
 // Idempotency-Key; never below zero; paused for 24 hours after a password reset.
 import { randomUUID } from 'node:crypto';
@@ -6,6 +7,7 @@ import { followLink, isStepUpPage, openLoginPage, signIn, signUpAndVerify, stepU
 import { authorizationRequest, discover, exchange, type oidc, REDIRECT_URI, registerClient } from '../../support/oidc-client.ts';
 import { confirmItsYou } from '../../support/account.ts';
 import { addPhoneOnAccount, uniquePhone } from '../../support/phone.ts';
+import { memberApiResource } from '../../support/member-api.ts';
 import { useMemberServer } from '../../support/suite.ts';
 import { STORES } from '../../support/test-server.ts';
 
@@ -17,7 +19,7 @@ describe.each(STORES)('member redemption API (%s)', (store) => {
   let app: oidc.Configuration;
 
   beforeAll(async () => {
-    const client = await registerClient(fx.server, { first_party: true, scope: `${SCOPE} email offline_access` });
+    const client = await registerClient(fx.server, { first_party: true, scope: `${SCOPE} email offline_access`, allowed_resources: [memberApiResource(fx.server)] });
     app = await discover(fx.server, client);
   });
 
@@ -34,9 +36,12 @@ describe.each(STORES)('member redemption API (%s)', (store) => {
     return { email, accountId: account!.id };
   }
 
-  /** Signs in (password, plus an emailed code when `strong`) and returns the access token and ID token claims. */
-  async function tokenFor(email: string, strong: boolean, ua = new UserAgent(fx.server.url), scope = SCOPE) {
-    const request = await authorizationRequest(app, { scope, ...(strong ? { acr_values: LOA2 } : {}) });
+  /**
+   * Signs in (password, plus an emailed code when `strong`) and returns the access token (for the member API,
+   * unless `forApi` is false: then the userinfo token) and the ID token claims.
+   */
+  async function tokenFor(email: string, strong: boolean, ua = new UserAgent(fx.server.url), scope = SCOPE, forApi = true) {
+    const request = await authorizationRequest(app, { scope, ...(strong ? { acr_values: LOA2 } : {}), ...(forApi ? { resource: memberApiResource(fx.server) } : {}) });
     let page = await ua.follow(request.url);
     if (page.body.includes('name="password"')) page = await signIn(ua, page, email);
     if (strong && isStepUpPage(page)) page = await stepUpWithEmailCode(ua, page, fx.sink, email);
@@ -134,10 +139,10 @@ describe.each(STORES)('member redemption API (%s)', (store) => {
     expect(await balance(accessToken)).toBe(100);
   });
 
-  test('the loyalty claims are in userinfo for the scope and in the ID token only when asked', async () => {
+  test('the loyalty claims are in userinfo and the ID token for the scope, and in the ID token by the claims parameter', async () => {
     const { email } = await member(1200);
-    const { accessToken, claims } = await tokenFor(email, false);
-    expect(claims.points_balance).toBeUndefined();
+    const { accessToken, claims } = await tokenFor(email, false, undefined, SCOPE, false);
+    expect(claims.points_balance).toBe(1200);
     const info = await (await fetch(new URL('/me', fx.server.url), { headers: { authorization: `Bearer ${accessToken}` } })).json() as Record<string, unknown>;
     expect(info).toMatchObject({ tier: 'silver', points_balance: 1200 });
     expect(String(info.member_number)).toMatch(/^[1-9][0-9]{10}$/);
@@ -155,12 +160,15 @@ describe.each(STORES)('member redemption API (%s)', (store) => {
     const before = await tokenFor(email, true);
     const ua = new UserAgent(fx.server.url);
     const login = await openLoginPage(ua, (await authorizationRequest(app, { scope: SCOPE })).url);
+    // The reset code leaves after the answer: count what came before asking for it.
+    await fx.server.container.deliveries.drain();
+    const mails = fx.sink.countFor(email);
     const reset = await ua.submit(await followLink(ua, login, '/forgot'), '/forgot', { email });
     const newPassword = 'a brand new passphrase 42';
-    await ua.submit(reset, '/reset', { code: await fx.sink.waitForCode(email, { after: fx.sink.countFor(email) - 1 }), password: newPassword });
+    await ua.submit(reset, '/reset', { code: await fx.sink.waitForCode(email, { after: mails }), password: newPassword });
     expect((await redeem(before.accessToken, { points: 10 })).status).toBe(401);
 
-    const request = await authorizationRequest(app, { scope: SCOPE, acr_values: LOA2 });
+    const request = await authorizationRequest(app, { scope: SCOPE, acr_values: LOA2, resource: memberApiResource(fx.server) });
     const fresh = new UserAgent(fx.server.url);
     const mfa = await signIn(fresh, await fresh.follow(request.url), email, newPassword);
     const done = await stepUpWithEmailCode(fresh, mfa, fx.sink, email);

@@ -29,7 +29,7 @@ describe.each(STORES)('step-up with an emailed code (%s)', (store) => {
     return { ua, request, afterLogin };
   }
 
-  test('acr_values=loa:2 asks for a second factor after the password, and the ID token says loa:2 with pwd+otp+mfa', async () => {
+  test('acr_values=loa:2 asks for a second factor after the password, and the ID token says loa:2 with pwd+email+mfa', async () => {
     const started = Math.floor(Date.now() / 1000);
     const { ua, request, afterLogin } = await passwordSignIn({ acr_values: LOA2 });
     expect(isStepUpPage(afterLogin)).toBe(true);
@@ -37,7 +37,7 @@ describe.each(STORES)('step-up with an emailed code (%s)', (store) => {
     expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
     const claims = (await exchange(fx.config, done.url, request)).claims()!;
     expect(claims.acr).toBe(LOA2);
-    expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
+    expect(claims.amr).toEqual(['pwd', 'email', 'mfa']);
     expect(claims.auth_time).toBeGreaterThanOrEqual(started);
   });
 
