@@ -1,6 +1,6 @@
 // Mongo documents and schemas of coupons: campaigns, the slots their uses take, generated codes and their
-// single uses, campaign ends, the idempotency keys of partner redemptions, and the claims of live single codes
-// across partners. Every "only once" is a unique _id.
+// single uses, campaign ends, the idempotency keys of partner redemptions, the outcome of each redemption attempt,
+// and the claims of live single codes across partners. Every "only once" is a unique _id.
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Campaign } from '../../server/domain/coupons/coupons.repository.ts';
 import { givenString, nullableDate, nullableString, options } from './schema-kit.ts';
@@ -43,6 +43,11 @@ export interface CouponUseDoc {
   requestHash?: string | null;
   /** Null (or absent) until the use's ledger earn is confirmed. */
   creditedAt?: Date | null;
+  /**
+   * The redemption that took the slot (its CouponAttemptDoc): the slot counts as a use only once that attempt is
+   * committed to it. Absent on slots stored before attempts, which were final when inserted.
+   */
+  attemptId?: string | null;
 }
 
 /** A generated code; _id pairId(partnerId, code), so a partner has each code once. */
@@ -56,7 +61,7 @@ export interface CouponCodeDoc {
 
 /**
  * The single use of a generated code: _id that of its CouponCodeDoc, so of concurrent redemptions one inserts it.
- * Taken before the slots and given back (deleted) when they cannot be had; useId is set once they are.
+ * Taken before the slots and given back (deleted) when they cannot be had; useId is set once its attempt commits.
  */
 export interface CouponCodeUseDoc {
   _id: string;
@@ -65,18 +70,34 @@ export interface CouponCodeUseDoc {
   accountId: string;
   useId: string | null;
   createdAt: Date;
+  /** The redemption that took it (absent before attempts): given back with it when that attempt is abandoned. */
+  attemptId?: string | null;
+}
+
+/**
+ * The outcome of one redemption attempt (its attempt id), inserted once, so decided once: committed to the use it
+ * took (useId) or abandoned (null). The attempt inserts it after taking its slots; a retry that finds the attempt
+ * pending for PENDING_WAIT_MS inserts it abandoned. Being a unique insert, exactly one of the two wins even on
+ * FerretDB 1.24, so an attempt that was only slow can never commit slots a retry has given back.
+ */
+export interface CouponAttemptDoc {
+  _id: string;
+  useId: string | null;
+  createdAt: Date;
 }
 
 /**
  * The claim of a partner's idempotency key (already scoped to the partner), inserted before a use is taken: of
- * concurrent retries one takes the use. useId is null while its request is in flight; a crash leaves it so for
- * recoverPending(). Deleted when its request took nothing.
+ * concurrent retries one takes the use. useId is null while its request is in flight; a crash leaves it so, for
+ * the next retry with the key (after PENDING_WAIT_MS) or recoverPending() to settle. Deleted when its request took nothing.
  */
 export interface CouponKeyDoc {
   _id: string;
   requestHash: string;
   useId: string | null;
   createdAt: Date;
+  /** The attempt holding the key (its CouponAttemptDoc); absent on keys claimed before attempts existed. */
+  attemptId?: string | null;
 }
 
 /**
@@ -131,6 +152,7 @@ const couponUseSchema = new Schema<CouponUseDoc>(
     idempotencyKey: nullableString,
     requestHash: nullableString,
     creditedAt: nullableDate,
+    attemptId: nullableString,
   },
   options,
 );
@@ -154,6 +176,16 @@ const couponCodeUseSchema = new Schema<CouponCodeUseDoc>(
     accountId: givenString('accountId'),
     useId: nullableString,
     createdAt: { type: Date, required: true },
+    attemptId: nullableString,
+  },
+  options,
+);
+
+const couponAttemptSchema = new Schema<CouponAttemptDoc>(
+  {
+    _id: { type: String, required: true },
+    useId: nullableString,
+    createdAt: { type: Date, required: true },
   },
   options,
 );
@@ -164,6 +196,7 @@ const couponKeySchema = new Schema<CouponKeyDoc>(
     requestHash: givenString('requestHash'),
     useId: nullableString,
     createdAt: { type: Date, required: true },
+    attemptId: nullableString,
   },
   options,
 );
@@ -189,6 +222,7 @@ export interface CouponModels {
   couponCodeUses: Model<CouponCodeUseDoc>;
   couponKeys: Model<CouponKeyDoc>;
   couponCodeClaims: Model<CouponCodeClaimDoc>;
+  couponAttempts: Model<CouponAttemptDoc>;
 }
 
 export function registerCouponModels(connection: Connection): CouponModels {
@@ -200,5 +234,6 @@ export function registerCouponModels(connection: Connection): CouponModels {
     couponCodeUses: connection.model<CouponCodeUseDoc>('CouponCodeUse', couponCodeUseSchema, 'coupon_code_uses'),
     couponKeys: connection.model<CouponKeyDoc>('CouponKey', couponKeySchema, 'coupon_keys'),
     couponCodeClaims: connection.model<CouponCodeClaimDoc>('CouponCodeClaim', couponCodeClaimSchema, 'coupon_code_claims'),
+    couponAttempts: connection.model<CouponAttemptDoc>('CouponAttempt', couponAttemptSchema, 'coupon_attempts'),
   };
 }

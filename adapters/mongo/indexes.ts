@@ -69,11 +69,13 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
         { key: { idempotencyKey: 1 }, name: 'idempotencyKey_1' },
         // Uses whose credit is not confirmed: few, found by the recovery sweep.
         { key: { kind: 1, creditedAt: 1, createdAt: 1 }, name: 'kind_1_creditedAt_1_createdAt_1' },
+        // The slots of one redemption attempt, given back together when a retry abandons it.
+        { key: { attemptId: 1 }, name: 'attemptId_1' },
       ],
     ],
     // A campaign's codes in code order (bounded by the campaign: at most 10,000), and codes of any partner.
     [models.couponCodes.collection, [{ key: { campaignId: 1, code: 1 }, name: 'campaignId_1_code_1' }, { key: { code: 1 }, name: 'code_1' }]],
-    [models.couponCodeUses.collection, [{ key: { campaignId: 1 }, name: 'campaignId_1' }, { key: { useId: 1, createdAt: 1 }, name: 'useId_1_createdAt_1' }]],
+    [models.couponCodeUses.collection, [{ key: { campaignId: 1 }, name: 'campaignId_1' }, { key: { useId: 1, createdAt: 1 }, name: 'useId_1_createdAt_1' }, { key: { attemptId: 1 }, name: 'attemptId_1' }]],
     [models.couponKeys.collection, [{ key: { useId: 1, createdAt: 1 }, name: 'useId_1_createdAt_1' }]],
     // A code's latest claim generation (coupon-code-claims.ts).
     [models.couponCodeClaims.collection, [{ key: { code: 1, gen: -1 }, name: 'code_1_gen_-1' }]],

@@ -5,6 +5,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import { pairId } from '../../adapters/mongo/claims.ts';
+import { registerCouponModels } from '../../adapters/mongo/coupon-models.ts';
+import { MongoCouponUses } from '../../adapters/mongo/coupon-uses.ts';
 import { dropMongoDatabase } from '../../adapters/mongo/drop-database.ts';
 import { CLAIM_GRACE_MS } from '../../adapters/mongo/coupon-code-claims.ts';
 import { MongoCouponsRepository } from '../../adapters/mongo/coupons.ts';
@@ -15,9 +17,9 @@ import type { NewCampaign, NewGeneratedCampaign } from '../../server/domain/coup
 import { drawCode } from '../../server/domain/coupons/coupon-rules.ts';
 import { LoyaltyService } from '../../server/domain/loyalty/loyalty-service.ts';
 import type { Storage } from '../../server/domain/storage.ts';
+import { allowFerretDbTime } from '../support/ferretdb-timeout.ts';
 import { mongoTestUri } from '../support/mongo-uri.ts';
 import { expectCodeTaken } from './coupons.contract.ts';
-import { expectDomainError } from './harness.ts';
 
 const uri = mongoTestUri(`coupons_${randomBytes(4).toString('hex')}`);
 let storage: Storage;
@@ -46,6 +48,25 @@ const generated = (over: Partial<NewGeneratedCampaign> = {}): NewGeneratedCampai
   partnerId: randomUUID(), codePattern: 'CRASH-########', codeCount: 3, points: 20, perMemberLimit: 3, totalLimit: 3,
   startsAt: new Date('2026-01-01T00:00:00Z'), endsAt: new Date('2027-01-01T00:00:00Z'), ...over,
 });
+
+/** `model` with its next create() held until `gate` opens (`onHold` says it is held): an instance stalled mid-write. */
+function holdingNextCreate<T extends object>(model: T, gate: Promise<void>, onHold: () => void): T {
+  let held = false;
+  return new Proxy(model, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (property !== 'create' || typeof value !== 'function') return value;
+      return async (...args: unknown[]): Promise<unknown> => {
+        if (!held) {
+          held = true;
+          onHold();
+          await gate;
+        }
+        return Reflect.apply(value, target, args) as unknown;
+      };
+    },
+  });
+}
 
 const single = (code: string, over: Partial<NewCampaign> = {}): NewCampaign => ({
   partnerId: randomUUID(), code, points: 20, perMemberLimit: 1, totalLimit: 10,
@@ -95,6 +116,8 @@ describe('mongo coupon code claims', () => {
 });
 
 describe('mongo coupons', () => {
+  allowFerretDbTime();
+
   it('reads a campaign and a use stored before generated codes, and credits that use once', async () => {
     const campaignId = randomUUID();
     await collection('coupon_campaigns').insertOne({
@@ -131,9 +154,9 @@ describe('mongo coupons', () => {
     await codeUses.insertOne({ _id: pairId(campaign.partnerId, codes[1]!), campaignId: campaign.id, code: codes[1], accountId: 'm2', useId: null, createdAt: tenMinutesAgo() });
     await codeUses.insertOne({ _id: pairId(campaign.partnerId, codes[2]!), campaignId: campaign.id, code: codes[2], accountId: 'm3', useId: null, createdAt: new Date() });
 
-    // Until then, a retry of the dead request's key cannot tell what became of it: a retryable conflict.
-    await expectDomainError(storage.coupons.redeem({ campaignId: campaign.id, accountId: 'm2', at, generatedCode: codes[3], idempotency: lost }), 'conflict');
-    expect(await storage.coupons.recoverPending(recoveryCutoff())).toBe(4);
+    // Nobody retries these (a retry would settle its own key at once: mongo.coupon-crash-recovery.test.ts): the sweep
+    // does. Three: settling the taken key binds its code as well.
+    expect(await storage.coupons.recoverPending(recoveryCutoff())).toBe(3);
     expect(await keys.findOne({ _id: taken.key })).toMatchObject({ useId: redeemed.use.id });
     expect(await keys.findOne({ _id: lost.key })).toBeNull();
     expect(await codeUses.findOne({ _id: pairId(campaign.partnerId, codes[0]!) })).toMatchObject({ useId: redeemed.use.id });
@@ -146,6 +169,39 @@ describe('mongo coupons', () => {
     expect(await storage.coupons.redeem({ campaignId: campaign.id, accountId: 'm2', at, generatedCode: codes[1], idempotency: lost })).toMatchObject({ ok: true, replayed: false });
     expect(await storage.coupons.redeem({ campaignId: campaign.id, accountId: 'm4', at, generatedCode: codes[2] })).toEqual({ ok: false, reason: 'code_used' });
     expect(await storage.coupons.countUses(campaign.id)).toBe(2);
+  });
+
+  it('an attempt slower than a retry\'s wait cannot commit: it gives its slots back and replays the retry\'s use', async () => {
+    const { campaign, codes } = await storage.coupons.createGenerated(generated({ codeCount: 1, totalLimit: 1, perMemberLimit: 1 }), () => drawCode('CRASH-########'));
+    // A second instance whose attempt stalls after taking the key, the code and both slots, before writing its outcome.
+    const slowConnection = mongoose.createConnection(uri, { autoIndex: false, autoCreate: false, bufferCommands: false });
+    await slowConnection.asPromise();
+    try {
+      let open!: () => void;
+      let held!: () => void;
+      const gate = new Promise<void>((resolve) => { open = resolve; });
+      const stalled = new Promise<void>((resolve) => { held = resolve; });
+      const models = registerCouponModels(slowConnection);
+      const slow = new MongoCouponUses({ ...models, couponAttempts: holdingNextCreate(models.couponAttempts, gate, held) });
+      const request = { campaignId: campaign.id, accountId: 'slow-member', at: new Date(), generatedCode: codes[0], idempotency: { key: `p:${randomUUID()}`, requestHash: 'h-slow' } };
+      const slowAnswer = slow.redeem(request);
+      await stalled;
+
+      // The retry waits out the few seconds a live attempt may need, abandons this one and takes the use itself.
+      const retry = await storage.coupons.redeem(request);
+      expect(retry).toMatchObject({ ok: true, replayed: false });
+      open();
+      expect(await slowAnswer).toEqual({ ...retry, replayed: true });
+
+      expect(await storage.coupons.countUses(campaign.id)).toBe(1);
+      const slots = await collection('coupon_uses').find({ campaignId: campaign.id }).toArray();
+      expect(slots.map((slot) => slot.kind).sort()).toEqual(['member', 'total']);
+      const attemptIds = new Set(slots.map((slot) => slot.attemptId));
+      expect(attemptIds.size).toBe(1);
+      expect(await collection('coupon_code_uses').find({ campaignId: campaign.id }).toArray()).toEqual([expect.objectContaining({ useId: retry.ok && retry.use.id, attemptId: [...attemptIds][0] })]);
+    } finally {
+      await slowConnection.close();
+    }
   });
 
   it('stores a generated campaign under a code nobody can type, so a partner may have many', async () => {

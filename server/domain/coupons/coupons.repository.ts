@@ -138,7 +138,8 @@ export interface CouponsRepository {
   findUncredited(olderThan: Date, limit: number): Promise<CouponUse[]>;
   /**
    * Settles redemptions a crash left half-done before `olderThan` (the Mongo adapter's claims of a code or of
-   * an idempotency key taken ahead of the slots; SQLite takes everything in one transaction and returns 0).
+   * an idempotency key and the slots of an attempt that never committed; SQLite takes everything in one
+   * transaction and returns 0). A retry with the key settles its own within seconds; this is for the rest.
    */
   recoverPending(olderThan: Date): Promise<number>;
 }
