@@ -101,7 +101,7 @@ export function buildApp(container: Container): App {
     [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],
     [PARTNER_API_PATHS, [partnerApi.routes()]],
     // Before oidc-provider's code_verification: guess limits and the session check (issue 14 items 9, 23).
-    [DEVICE_PATHS, [deviceCodeGuard(storage.rateLimits)]],
+    [DEVICE_PATHS, [deviceCodeGuard(storage.rateLimits, async (id) => (await provider.Session.find(id)) !== undefined)]],
   ]));
 
   return {
