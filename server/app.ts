@@ -69,7 +69,7 @@ const ACCOUNT_PATHS = /^\/account(?:\/|$)/i;
 const UNLOCK_PATHS = /^\/unlock\//i;
 const MEMBER_API_PATHS = /^\/api\/v1\/me(?:\/|$)/i;
 const PARTNER_API_PATHS = /^\/partner-api\/v1(?:\/|$)/i;
-const DEVICE_PATHS = /^\/device\/?$/i;
+const DEVICE_PATHS = /^\/device(?:\/[^/]*)?\/?$/i;
 
 export function buildApp(container: Container): App {
   const { provider, config, logger, storage } = container;

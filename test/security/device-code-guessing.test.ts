@@ -89,4 +89,14 @@ describe.each(STORES)('device user code guessing (%s)', (store) => {
       expect(body).not.toMatch(/stack|Error:/);
     }
   });
+
+  test('the device resume URL (/device/:uid) without a live session is a 400 page, not a server error', async () => {
+    for (const cookie of [undefined, '_session=ended-session-id']) {
+      const response = await fetch(`${server.url}/device/some-interaction`, { headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });
+      expect(response.status).toBe(400);
+      const body = await response.text();
+      expect(body).toContain('This page has expired');
+      expect(body).not.toMatch(/stack|Error:/);
+    }
+  });
 });
