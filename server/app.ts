@@ -69,7 +69,7 @@ const ACCOUNT_PATHS = /^\/account(?:\/|$)/i;
 const UNLOCK_PATHS = /^\/unlock\//i;
 const MEMBER_API_PATHS = /^\/api\/v1\/me(?:\/|$)/i;
 const PARTNER_API_PATHS = /^\/partner-api\/v1(?:\/|$)/i;
-const DEVICE_PATHS = /^\/device\/?$/i;
+const DEVICE_PATHS = /^\/device(?:\/[^/]*)?\/?$/i;
 
 export function buildApp(container: Container): App {
   const { provider, config, logger, storage } = container;
@@ -101,7 +101,7 @@ export function buildApp(container: Container): App {
     [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],
     [PARTNER_API_PATHS, [partnerApi.routes()]],
     // Before oidc-provider's code_verification: guess limits and the session check (issue 14 items 9, 23).
-    [DEVICE_PATHS, [deviceCodeGuard(storage.rateLimits)]],
+    [DEVICE_PATHS, [deviceCodeGuard(storage.rateLimits, async (id) => (await provider.Session.find(id)) !== undefined)]],
   ]));
 
   return {

@@ -135,6 +135,13 @@ export class AccountService {
   }
 
   async verifyEmail(accountId: string, code: string): Promise<{ ok: true; account: Account } | { ok: false; reason: CodeProblem }> {
+    const owner = await this.deps.accounts.findById(accountId);
+    if (owner?.emailVerified) {
+      // Signing up with a member's address issued the unsent code of that address (register): wrong tries are
+      // checked and counted against it, so they end as a stranger's do; even its right code verifies nothing.
+      const check = await this.deps.codes.verify('email_verification', this.deps.codes.subjectFor(undefined, owner.email), code);
+      return check.ok ? { ok: false, reason: 'code.invalid' } : check;
+    }
     const check = await this.deps.codes.verify('email_verification', accountId, code);
     if (!check.ok) return check;
     const account = await this.deps.accounts.update(accountId, { emailVerified: true });
