@@ -102,7 +102,8 @@ describe.each(STORES)('metrics endpoint with METRICS_TOKEN (%s)', (store) => {
   });
 
   test('no token and a wrong token get 401 without a metric; the right token reads them', async () => {
-    for (const headers of [{}, { authorization: `Bearer ${'x'.repeat(token.length)}` }, { authorization: 'Bearer short' }, { authorization: `Basic ${token}` }]) {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: `Bearer ${'x'.repeat(token.length)}` }, { authorization: 'Bearer short' }, { authorization: `Basic ${token}` }];
+    for (const headers of attempts) {
       const response = await scrape(server.url, headers);
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
