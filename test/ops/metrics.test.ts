@@ -46,7 +46,8 @@ describe.each(STORES)('metrics endpoint (%s)', (store) => {
 
   test('a request a proxy forwarded is refused like a missing page, even over a loopback socket', async () => {
     const missing = await fetch(`${fixture.server.url}/no-such-page-here`);
-    for (const headers of [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }]) {
+    const forwarded: Array<Record<string, string>> = [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }];
+    for (const headers of forwarded) {
       const response = await scrape(fixture.server.url, headers);
       expect(response.status).toBe(missing.status);
       expect(await response.text()).not.toContain('loyalty_');
