@@ -66,6 +66,11 @@ describe.each(STORES)('metrics endpoint (%s)', (store) => {
     const other = new UserAgent(fixture.server.url);
     const failed = await other.submit(await openLoginPage(other, (await authorizationRequest(fixture.config)).url), '/login', { email, password: 'not the password at all' });
     expect(failed.status).toBe(400);
+    // Paths that carry secrets or ids of their own: an emailed unlock link's token, a member id in the admin API.
+    const unlockToken = randomBytes(18).toString('base64url');
+    const memberId = randomBytes(12).toString('hex');
+    await fetch(`${fixture.server.url}/unlock/${unlockToken}`);
+    await fetch(`${fixture.server.url}/admin/members/${memberId}`);
 
     const after = await metricsText(fixture.server.url);
     const moved = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
@@ -79,6 +84,8 @@ describe.each(STORES)('metrics endpoint (%s)', (store) => {
     expect(moved('loyalty_http_requests_total', { method: 'POST', route: '/interaction/:uid/...', code: '400' })).toBeGreaterThanOrEqual(1);
     expect(moved('loyalty_http_requests_total', { method: 'GET', route: '/auth', code: '303' })).toBeGreaterThanOrEqual(1);
     expect(moved('loyalty_http_request_duration_seconds_count', { method: 'GET', route: '/interaction/:uid' })).toBeGreaterThanOrEqual(1);
+    expect(moved('loyalty_http_request_duration_seconds_count', { method: 'GET', route: '/unlock/:token' })).toBe(1);
+    expect(moved('loyalty_http_request_duration_seconds_count', { method: 'GET', route: '/admin/...' })).toBe(1);
 
     // Route labels are templates or `other`: every segment a fixed word, a `:param` or `...`, never a value.
     const routes = new Set([...after.matchAll(/route="([^"]*)"/g)].map((m) => m[1]!));
@@ -87,7 +94,7 @@ describe.each(STORES)('metrics endpoint (%s)', (store) => {
       if (route === 'other' || route === '/') continue;
       for (const segment of route.slice(1).split('/')) expect(segment).toMatch(/^(?::[a-z_]+|\.\.\.|\.?[a-z-]+|v1)$/);
     }
-    for (const secret of [uid, code, email, PASSWORD, 'not the password at all', ADMIN_CLIENT_SECRET]) expect(after).not.toContain(secret);
+    for (const secret of [uid, code, unlockToken, memberId, email, PASSWORD, 'not the password at all', ADMIN_CLIENT_SECRET]) expect(after).not.toContain(secret);
   });
 });
 
