@@ -68,18 +68,24 @@ export function httpMetrics(metrics: Metrics): Middleware {
     tally.clear();
   });
 
+  const record = (ctx: Context, status: number, started: number) => {
+    const route = ROUTE_INDEX.get(routeLabel(ctx.path))!;
+    const method = METHOD_INDEX.get(METHODS.has(ctx.method) ? ctx.method : 'other')!;
+    const key = (route * 16 + method) * 1000 + (status >= 100 && status <= 999 ? status : 500);
+    tally.set(key, (tally.get(key) ?? 0) + 1);
+    metrics.httpDuration.observe(durationLabels[route]![method]!, (performance.now() - started) / 1000);
+  };
+
   return async (ctx: Context, next: Next) => {
     const started = performance.now();
     try {
       await next();
-    } finally {
-      const route = ROUTE_INDEX.get(routeLabel(ctx.path))!;
-      const method = METHOD_INDEX.get(METHODS.has(ctx.method) ? ctx.method : 'other')!;
-      // An error that escaped every handler becomes Koa's 500; a status outside 100-999 cannot be sent anyway.
-      const status = ctx.status >= 100 && ctx.status <= 999 ? ctx.status : 500;
-      const key = (route * 16 + method) * 1000 + status;
-      tally.set(key, (tally.get(key) ?? 0) + 1);
-      metrics.httpDuration.observe(durationLabels[route]![method]!, (performance.now() - started) / 1000);
+    } catch (error) {
+      // Escaped every handler: Koa answers with the error's own status (an HttpError's) or 500.
+      const status = (error as { status?: unknown } | null)?.status;
+      record(ctx, typeof status === 'number' ? status : 500, started);
+      throw error;
     }
+    record(ctx, ctx.status, started);
   };
 }
