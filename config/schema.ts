@@ -122,7 +122,7 @@ export const settings = {
     defaultText: 'false',
   },
   METRICS_TOKEN: {
-    schema: z.string().min(16, 'expected at least 16 characters (32 or more in production)').max(256, 'expected at most 256 characters').optional(),
+    schema: z.string().regex(/^[\x21-\x7E]+$/, 'expected printable ASCII without spaces (it travels in an Authorization header)').min(16, 'expected at least 16 characters (32 or more in production)').max(256, 'expected at most 256 characters').optional(),
     description: 'Bearer secret for GET /metrics (Prometheus text). Without it only clients whose socket is on loopback may read /metrics, and only requests no proxy forwarded: behind a reverse proxy on the same host, set it.',
     defaultText: '',
   },
