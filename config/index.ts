@@ -30,6 +30,8 @@ export interface Config {
   keyEncryptionKey: Buffer;
   bootstrapAdmin: { clientId: string; clientSecret: string } | undefined;
   trustProxy: boolean;
+  /** Bearer secret for GET /metrics; undefined: loopback only. */
+  metricsToken: string | undefined;
   logLevel: RawConfig['LOG_LEVEL'];
   codeResendCooldownSeconds: number;
   /** Signing-key rotation (POST /admin/keys/rotate): publish-only delay and retirement delay, in seconds. */
@@ -94,6 +96,7 @@ function productionProblems(raw: RawConfig, issuer: URL): string[] {
   if (raw.BOOTSTRAP_ADMIN_CLIENT_SECRET && raw.BOOTSTRAP_ADMIN_CLIENT_SECRET.length < 32) {
     problems.push('BOOTSTRAP_ADMIN_CLIENT_SECRET: must be at least 32 characters in production');
   }
+  if (raw.METRICS_TOKEN && raw.METRICS_TOKEN.length < 32) problems.push('METRICS_TOKEN: must be at least 32 characters in production');
   // No SMS_WEBHOOK_URL is fine: the program then offers no SMS. Plain http would carry codes in clear.
   if (raw.SMS_WEBHOOK_URL && !isHttpsOrLoopback(new URL(raw.SMS_WEBHOOK_URL))) {
     problems.push('SMS_WEBHOOK_URL: must be an https URL in production (it carries one-time codes) unless the host is loopback');
@@ -175,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       ? Object.freeze({ clientId: raw.BOOTSTRAP_ADMIN_CLIENT_ID, clientSecret: raw.BOOTSTRAP_ADMIN_CLIENT_SECRET })
       : undefined,
     trustProxy: raw.TRUST_PROXY,
+    metricsToken: raw.METRICS_TOKEN,
     logLevel: raw.LOG_LEVEL,
     codeResendCooldownSeconds: raw.CODE_RESEND_COOLDOWN_SECONDS,
     keyRotation: Object.freeze({ signDelaySeconds: raw.KEY_ROTATION_SIGN_DELAY_SECONDS, retireAfterSeconds: raw.KEY_ROTATION_RETIRE_AFTER_SECONDS }),

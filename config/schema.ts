@@ -121,6 +121,11 @@ export const settings = {
     description: 'Trust X-Forwarded-For/-Proto from a reverse proxy. Required (with an https ISSUER) in production, where TLS ends at the proxy.',
     defaultText: 'false',
   },
+  METRICS_TOKEN: {
+    schema: z.string().regex(/^[\x21-\x7E]+$/, 'expected printable ASCII without spaces (it travels in an Authorization header)').min(16, 'expected at least 16 characters (32 or more in production)').max(256, 'expected at most 256 characters').optional(),
+    description: 'Bearer secret for GET /metrics (Prometheus text). Without it only clients whose socket is on loopback may read /metrics, and only requests no proxy forwarded: behind a reverse proxy on the same host, set it.',
+    defaultText: '',
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected fatal, error, warn, info, debug, trace or silent' }).default('info'),
     description: 'pino log level.',

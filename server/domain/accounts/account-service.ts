@@ -50,6 +50,15 @@ export interface AccountServiceDeps {
   breached?: BreachedPasswords | undefined;
   /** Tells the clients of sessions this service ends (back-channel logout). */
   sessionEnds?: SessionEndNotifier | undefined;
+  /** Told of new sign-ups and of argon2 time (metrics); optional, and never able to fail a flow. */
+  observer?: AccountObserver | undefined;
+}
+
+export interface AccountObserver {
+  /** A sign-up created a new account (not a repeat of an existing address). */
+  signedUp(channel: EnrolmentChannel): void;
+  /** One argon2 hash or verification took `seconds`. */
+  kdf(operation: 'hash' | 'verify', seconds: number): void;
 }
 
 export class AccountService {
@@ -57,6 +66,30 @@ export class AccountService {
 
   constructor(deps: AccountServiceDeps) {
     this.deps = deps;
+  }
+
+  private observeSignUp(channel: EnrolmentChannel): void {
+    try {
+      this.deps.observer?.signedUp(channel);
+    } catch {
+      // metrics only
+    }
+  }
+
+  /** Runs one argon2 operation and reports its time; an observer that throws is ignored (metrics never fail a sign-in). */
+  private async kdf<T>(operation: 'hash' | 'verify', work: () => Promise<T>): Promise<T> {
+    const observer = this.deps.observer;
+    if (!observer) return work();
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      try {
+        observer.kdf(operation, (performance.now() - started) / 1000);
+      } catch {
+        // metrics only
+      }
+    }
   }
 
   /** `password` null: a passwordless sign-up (a passkey comes after the email is verified). */
@@ -80,7 +113,7 @@ export class AccountService {
     if (errors.email || errors.password) return { ok: false, errors };
     const email = normaliseEmail(emailInput);
     // Passwordless: an earlier unverified sign-up's password is dropped too (the newest sign-up wins).
-    const passwordHash = password === null ? null : await hashPassword(password);
+    const passwordHash = password === null ? null : await this.kdf('hash', () => hashPassword(password));
 
     let account = await this.deps.accounts.findByEmail(email);
     if (account?.emailVerified) {
@@ -97,6 +130,7 @@ export class AccountService {
     } else {
       try {
         account = await this.deps.accounts.create({ email, emailVerified: false, passwordHash });
+        this.observeSignUp(channel);
       } catch (error) {
         if (!(error instanceof DomainError && error.code === 'duplicate')) throw error;
         // Lost a race with a concurrent sign-up of the same email: treat as the unverified case.
@@ -158,15 +192,16 @@ export class AccountService {
     const email = normaliseEmail(emailInput);
     const account = isValidEmail(email) ? await this.deps.accounts.findByEmail(email) : undefined;
     if (!account?.passwordHash) {
-      await verifyAgainstDummy(password);
+      await this.kdf('verify', () => verifyAgainstDummy(password));
       return account ? { ok: false, reason: 'no_password', accountId: account.id } : { ok: false, reason: 'unknown_account' };
     }
-    const valid = await verifyPassword(account.passwordHash, password);
+    const storedHash = account.passwordHash;
+    const valid = await this.kdf('verify', () => verifyPassword(storedHash, password));
     if (!valid) return { ok: false, reason: 'wrong_password', accountId: account.id };
     if (!account.emailVerified) return { ok: false, reason: 'unverified', accountId: account.id };
     if (needsRehash(account.passwordHash)) {
       // Imported or older hashes are upgraded while we hold the plaintext; failure here must not block sign-in.
-      await this.deps.accounts.update(account.id, { passwordHash: await hashPassword(password) }).catch((error: unknown) => {
+      await this.deps.accounts.update(account.id, { passwordHash: await this.kdf('hash', () => hashPassword(password)) }).catch((error: unknown) => {
         this.deps.logger.warn({ err: error, accountId: account.id }, 'password rehash failed');
       });
     }
@@ -239,7 +274,7 @@ export class AccountService {
    * redemptions), then every session and grant ended and the owner emailed. Undefined if the account is gone.
    */
   private async replacePassword(accountId: string, newPassword: string, patch: AccountPatch = {}): Promise<Account | undefined> {
-    const passwordHash = await hashPassword(newPassword);
+    const passwordHash = await this.kdf('hash', () => hashPassword(newPassword));
     const updated = await this.deps.accounts.update(accountId, { ...patch, passwordHash, credentialsChangedAt: new Date() });
     if (!updated) return undefined;
     await this.endAllSessions(accountId);
