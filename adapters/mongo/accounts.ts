@@ -147,6 +147,12 @@ export class MongoAccountsRepository implements AccountsRepository {
     return doc ? toAccount(doc) : undefined;
   }
 
+  async replacePasswordHash(id: string, expected: string, replacement: string): Promise<boolean> {
+    // One conditional update on the old hash: a password reset committed meanwhile is never undone.
+    const { modifiedCount } = await this.accounts.updateOne({ _id: id, passwordHash: expected }, { $set: { passwordHash: replacement, updatedAt: new Date() } });
+    return modifiedCount === 1;
+  }
+
   async delete(id: string): Promise<boolean> {
     // deleteOne's count is exact even on FerretDB, so of two concurrent deletes only one reports true.
     // Account first, identifiers second: a crash in between leaves orphan claims, which claim() reclaims.
