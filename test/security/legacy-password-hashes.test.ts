@@ -139,7 +139,7 @@ describe('Firebase modified scrypt', () => {
 });
 
 describe('argon2 with other parameters', () => {
-  test.each([argon2.argon2i, argon2.argon2id, argon2.argon2d])('type %i made by the argon2 package verifies', async (type) => {
+  test.each([argon2.argon2i, argon2.argon2id, argon2.argon2d] as const)('type %i made by the argon2 package verifies', async (type: 0 | 1 | 2) => {
     const hash = await argon2.hash(PASSWORD, { type, memoryCost: 4096, timeCost: 3, parallelism: 2 });
     await expectVerifies(hash, PASSWORD, 'argon2');
   });
