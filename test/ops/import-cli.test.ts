@@ -137,6 +137,21 @@ describe.each(STORES)('npm run import (%s)', (store) => {
     expect(await loyalty.sumEntries(a.id)).toBe(120);
   }, 150_000);
 
+  test('a changed row counts as updated; other points for an imported member are refused for that row', async () => {
+    const changed = join(dataDir, 'changed.ndjson');
+    writeFileSync(changed, [
+      line({ email: dan, email_verified: true, password_hash: `md5$salt$${'0'.repeat(32)}`, given_name: 'Dan' }),
+      line({ email: ann, email_verified: true, password_hash: bcryptHash, points_balance: 999 }),
+    ].join('\n') + '\n');
+    const run = await runImport(changed, env);
+    expect(run.stdout.trim()).toBe('imported 0, updated 1, rejected 1');
+    expect(run.stderr).toContain('line 2: points_balance: already imported with other points');
+    const { accounts, loyalty, profiles } = server.container.storage;
+    const d = (await accounts.findByEmail(dan))!;
+    expect((await profiles.find(d.id)).fields.given_name?.value).toBe('Dan');
+    expect((await loyalty.findMember((await accounts.findByEmail(ann))!.id))?.balance).toBe(120);
+  }, 150_000);
+
   test('a file that is not UTF-8 stops at that line; the rows before it are imported', async () => {
     const bad = join(dataDir, 'latin1.ndjson');
     const good = line({ email: `before.latin1.${tag}@example.com`, email_verified: true, password_hash: bcryptHash });

@@ -136,15 +136,14 @@ export class MemberImporter {
   }
 
   /**
-   * Points arrive as `adjust` entries keyed by the import (`import:<email>`), so a re-run replays them: one entry
-   * of +balance, or, when lifetime_points is higher, +lifetime then −(lifetime − balance) so both figures match
-   * the old program. A re-run with other figures is a row error (the member's points already moved here).
+   * Points arrive as `adjust` entries keyed by the import, so a re-run replays them: `import:<email>` carries
+   * +lifetime_points (the balance when no lifetime is given) and, when the balance is lower, `import:<email>:spent`
+   * carries −(lifetime − balance), so both figures match the old program. A re-run with another lifetime figure is a
+   * row error (the member's points already moved here); one that only adds the spent entry is an update.
    */
   private async postPoints(accountId: string, row: ImportRow): Promise<boolean> {
     const key = `import:${row.email}`;
-    const entries = row.lifetime > row.balance
-      ? [{ suffix: ':earned', points: row.lifetime }, { suffix: ':spent', points: row.balance - row.lifetime }]
-      : [{ suffix: '', points: row.balance }];
+    const entries = [{ suffix: '', points: row.lifetime }, { suffix: ':spent', points: row.balance - row.lifetime }];
     let changed = false;
     for (const { suffix, points } of entries) {
       if (points === 0) continue;
@@ -159,8 +158,8 @@ export class MemberImporter {
         requestHash: requestHash({ kind: 'adjust', points, partnerId: null, reason, accountId }),
       });
       if (!result.ok) {
-        const field = suffix === '' ? 'points_balance' : 'lifetime_points';
-        throw new ImportRowError(field, result.reason === 'idempotency_conflict' ? 'already imported with other points' : result.reason);
+        // Both figures feed both entries, so the report names the balance, the figure operators check first.
+        throw new ImportRowError('points_balance', result.reason === 'idempotency_conflict' ? 'already imported with other points' : result.reason);
       }
       changed = changed || !result.replayed;
     }
