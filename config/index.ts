@@ -6,6 +6,7 @@ import { type AttackProtection, attackProtection, attackProtectionProblems } fro
 import { dataDirProblem } from './data-dir.ts';
 import { KNOWN_FIELDS, parseProfileFields, type ProfileFieldSpec } from './profile-fields.ts';
 import { configSchema, decodeKey, type RawConfig } from './schema.ts';
+import type { FirebaseScryptParameters } from '../server/passwords/legacy/family.ts';
 import { ensurePrivateDir, restrictFile } from '../server/security/private-files.ts';
 
 export class ConfigError extends Error {
@@ -27,6 +28,8 @@ export interface Config {
   mongodbUri: string | undefined;
   smtpUrl: string | undefined;
   smtpFrom: string;
+  /** Firebase project scrypt parameters for imported `$firebase-scrypt$` hashes (FIREBASE_SCRYPT_*), when a signer key is set. */
+  firebaseScrypt: FirebaseScryptParameters | undefined;
   keyEncryptionKey: Buffer;
   bootstrapAdmin: { clientId: string; clientSecret: string } | undefined;
   trustProxy: boolean;
@@ -173,6 +176,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     mongodbUri: raw.MONGODB_URI,
     smtpUrl: raw.SMTP_URL,
     smtpFrom: raw.SMTP_FROM,
+    firebaseScrypt: raw.FIREBASE_SCRYPT_SIGNER_KEY
+      ? Object.freeze({
+        signerKey: raw.FIREBASE_SCRYPT_SIGNER_KEY,
+        saltSeparator: raw.FIREBASE_SCRYPT_SALT_SEPARATOR,
+        rounds: raw.FIREBASE_SCRYPT_ROUNDS,
+        memCost: raw.FIREBASE_SCRYPT_MEM_COST,
+      })
+      : undefined,
     keyEncryptionKey,
     bootstrapAdmin: raw.BOOTSTRAP_ADMIN_CLIENT_ID && raw.BOOTSTRAP_ADMIN_CLIENT_SECRET
       ? Object.freeze({ clientId: raw.BOOTSTRAP_ADMIN_CLIENT_ID, clientSecret: raw.BOOTSTRAP_ADMIN_CLIENT_SECRET })

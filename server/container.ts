@@ -154,7 +154,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const partnerLinks = new PartnerLinks(storage.partners, deriveKey(kek, 'pairwise-subjects'));
     const breached = config.attackProtection.pwnedPasswordsUrl ? createRangeBreachedPasswords(config.attackProtection.pwnedPasswordsUrl, logger, undefined, outbound.operator) : undefined;
     const backchannelLogout = new BackchannelLogout({ audit, logger, retryDelaysMs: config.backchannelLogoutRetrySeconds.map((seconds) => seconds * 1000) });
-    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout,
+    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout, legacyHashes: { firebaseScrypt: config.firebaseScrypt },
       observer: {
         signedUp: (channel) => metrics.signUps.inc({ channel }),
         kdf: (operation, seconds) => metrics.kdfDuration.observe({ operation }, seconds),

@@ -33,6 +33,14 @@ export function passwordChanged(to: string): OutgoingEmail {
   };
 }
 
+export function weakPasswordHashUpgraded(to: string): OutgoingEmail {
+  return {
+    to,
+    subject: 'We upgraded how your password is protected',
+    text: 'You just signed in with the password you used with our previous system, which stored it with weak protection. It is now stored with strong protection; nothing changes for you.\n\nKeep your password secret and do not use it anywhere else. If you used it on another site, change it there and here ("Forgot your password?" on the sign-in page).\n',
+  };
+}
+
 export function stepUpCode(to: string, code: string): OutgoingEmail {
   return {
     to,

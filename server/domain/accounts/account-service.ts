@@ -13,7 +13,8 @@ import type { BreachedPasswords } from './breached-passwords.ts';
 import { isDisposableEmail } from './disposable-email.ts';
 import { isValidEmail, normaliseEmail } from './email-address.ts';
 import * as messages from './account-emails.ts';
-import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './password-hasher.ts';
+import type { LegacyHashSettings } from '../../passwords/legacy/registry.ts';
+import { hashPassword, needsRehash, verifyAgainstDummy, verifyAnyHash } from './password-hasher.ts';
 import { checkPassword, type PasswordProblem } from './password-policy.ts';
 
 export type FieldErrors = { email?: 'email.invalid' | 'email.disposable'; password?: PasswordProblem | 'password.breached' };
@@ -50,6 +51,8 @@ export interface AccountServiceDeps {
   breached?: BreachedPasswords | undefined;
   /** Tells the clients of sessions this service ends (back-channel logout). */
   sessionEnds?: SessionEndNotifier | undefined;
+  /** Deployment settings some imported hash formats need (Firebase's project scrypt parameters). */
+  legacyHashes?: LegacyHashSettings | undefined;
   /** Told of new sign-ups and of argon2 time (metrics); optional, and never able to fail a flow. */
   observer?: AccountObserver | undefined;
 }
@@ -195,17 +198,27 @@ export class AccountService {
       await this.kdf('verify', () => verifyAgainstDummy(password));
       return account ? { ok: false, reason: 'no_password', accountId: account.id } : { ok: false, reason: 'unknown_account' };
     }
-    const storedHash = account.passwordHash;
-    const valid = await this.kdf('verify', () => verifyPassword(storedHash, password));
-    if (!valid) return { ok: false, reason: 'wrong_password', accountId: account.id };
+    const stored = account.passwordHash;
+    const check = await this.kdf('verify', () => verifyAnyHash(stored, password, this.deps.legacyHashes ?? {}));
+    if (!check.valid) return { ok: false, reason: 'wrong_password', accountId: account.id };
     if (!account.emailVerified) return { ok: false, reason: 'unverified', accountId: account.id };
-    if (needsRehash(account.passwordHash)) {
-      // Imported or older hashes are upgraded while we hold the plaintext; failure here must not block sign-in.
-      await this.deps.accounts.update(account.id, { passwordHash: await this.kdf('hash', () => hashPassword(password)) }).catch((error: unknown) => {
-        this.deps.logger.warn({ err: error, accountId: account.id }, 'password rehash failed');
-      });
-    }
+    if (needsRehash(stored)) await this.upgradeHash(account, stored, password, check.weak);
     return { ok: true, account };
+  }
+
+  /**
+   * Imported (legacy) or older hashes become argon2id while we hold the plaintext. The write is conditional on the
+   * old hash, so a reset that landed meanwhile wins; a failure here must not block the sign-in. A member whose hash
+   * was a weak salted digest is told once (the email goes only with the write that replaced it).
+   */
+  private async upgradeHash(account: Account, stored: string, password: string, weak: boolean): Promise<void> {
+    try {
+      const replaced = await this.deps.accounts.replacePasswordHash(account.id, stored, await this.kdf('hash', () => hashPassword(password)));
+      if (replaced) this.deps.logger.info({ accountId: account.id, weak }, 'password hash upgraded to argon2id');
+      if (replaced && weak) await this.deps.mailer.send(messages.weakPasswordHashUpgraded(account.email));
+    } catch (error: unknown) {
+      this.deps.logger.warn({ err: error, accountId: account.id }, 'password rehash failed');
+    }
   }
 
   /** signIn without the reason: the account, or undefined for every kind of failure. */
