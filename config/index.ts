@@ -6,6 +6,7 @@ import { type AttackProtection, attackProtection, attackProtectionProblems } fro
 import { dataDirProblem } from './data-dir.ts';
 import { KNOWN_FIELDS, parseProfileFields, type ProfileFieldSpec } from './profile-fields.ts';
 import { configSchema, decodeKey, type RawConfig } from './schema.ts';
+import type { FirebaseScryptParameters } from '../server/passwords/legacy/family.ts';
 import { ensurePrivateDir, restrictFile } from '../server/security/private-files.ts';
 
 export class ConfigError extends Error {
@@ -27,9 +28,13 @@ export interface Config {
   mongodbUri: string | undefined;
   smtpUrl: string | undefined;
   smtpFrom: string;
+  /** Firebase project scrypt parameters for imported `$firebase-scrypt$` hashes (FIREBASE_SCRYPT_*), when a signer key is set. */
+  firebaseScrypt: FirebaseScryptParameters | undefined;
   keyEncryptionKey: Buffer;
   bootstrapAdmin: { clientId: string; clientSecret: string } | undefined;
   trustProxy: boolean;
+  /** Bearer secret for GET /metrics; undefined: loopback only. */
+  metricsToken: string | undefined;
   logLevel: RawConfig['LOG_LEVEL'];
   codeResendCooldownSeconds: number;
   /** DEFAULT_LOCALE: the language when nothing else chose one (a tag with a catalogue). */
@@ -96,6 +101,7 @@ function productionProblems(raw: RawConfig, issuer: URL): string[] {
   if (raw.BOOTSTRAP_ADMIN_CLIENT_SECRET && raw.BOOTSTRAP_ADMIN_CLIENT_SECRET.length < 32) {
     problems.push('BOOTSTRAP_ADMIN_CLIENT_SECRET: must be at least 32 characters in production');
   }
+  if (raw.METRICS_TOKEN && raw.METRICS_TOKEN.length < 32) problems.push('METRICS_TOKEN: must be at least 32 characters in production');
   // No SMS_WEBHOOK_URL is fine: the program then offers no SMS. Plain http would carry codes in clear.
   if (raw.SMS_WEBHOOK_URL && !isHttpsOrLoopback(new URL(raw.SMS_WEBHOOK_URL))) {
     problems.push('SMS_WEBHOOK_URL: must be an https URL in production (it carries one-time codes) unless the host is loopback');
@@ -172,11 +178,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     mongodbUri: raw.MONGODB_URI,
     smtpUrl: raw.SMTP_URL,
     smtpFrom: raw.SMTP_FROM,
+    firebaseScrypt: raw.FIREBASE_SCRYPT_SIGNER_KEY
+      ? Object.freeze({
+        signerKey: raw.FIREBASE_SCRYPT_SIGNER_KEY,
+        saltSeparator: raw.FIREBASE_SCRYPT_SALT_SEPARATOR,
+        rounds: raw.FIREBASE_SCRYPT_ROUNDS,
+        memCost: raw.FIREBASE_SCRYPT_MEM_COST,
+      })
+      : undefined,
     keyEncryptionKey,
     bootstrapAdmin: raw.BOOTSTRAP_ADMIN_CLIENT_ID && raw.BOOTSTRAP_ADMIN_CLIENT_SECRET
       ? Object.freeze({ clientId: raw.BOOTSTRAP_ADMIN_CLIENT_ID, clientSecret: raw.BOOTSTRAP_ADMIN_CLIENT_SECRET })
       : undefined,
     trustProxy: raw.TRUST_PROXY,
+    metricsToken: raw.METRICS_TOKEN,
     logLevel: raw.LOG_LEVEL,
     codeResendCooldownSeconds: raw.CODE_RESEND_COOLDOWN_SECONDS,
     defaultLocale: raw.DEFAULT_LOCALE,

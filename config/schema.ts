@@ -130,6 +130,11 @@ export const settings = {
     description: 'Trust X-Forwarded-For/-Proto from a reverse proxy. Required (with an https ISSUER) in production, where TLS ends at the proxy.',
     defaultText: 'false',
   },
+  METRICS_TOKEN: {
+    schema: z.string().regex(/^[\x21-\x7E]+$/, 'expected printable ASCII without spaces (it travels in an Authorization header)').min(16, 'expected at least 16 characters (32 or more in production)').max(256, 'expected at most 256 characters').optional(),
+    description: 'Bearer secret for GET /metrics (Prometheus text). Without it only clients whose socket is on loopback may read /metrics, and only requests no proxy forwarded: behind a reverse proxy on the same host, set it.',
+    defaultText: '',
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected fatal, error, warn, info, debug, trace or silent' }).default('info'),
     description: 'pino log level.',
@@ -139,6 +144,26 @@ export const settings = {
     schema: z.string().min(1).max(4096).optional(),
     description: 'JSON file declaring the progressive-profile fields: [{"name":"given_name","required":true,"ask":{"atSignUp":true}}, ...] (names: given_name, family_name, birthdate, address.postal_code, favourite_store; ask: atSignUp, afterSignIns, beforeRedemption). Without it, fields are asked only when a client lists them in required_claims.',
     defaultText: '(none)',
+  },
+  FIREBASE_SCRYPT_SIGNER_KEY: {
+    schema: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64').optional(),
+    description: 'Base64 signer key of the Firebase project imported members come from (console → Authentication → password hash parameters); without it `$firebase-scrypt$` hashes never verify.',
+    defaultText: '',
+  },
+  FIREBASE_SCRYPT_SALT_SEPARATOR: {
+    schema: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64').default('Bw=='),
+    description: 'Base64 salt separator of that Firebase project.',
+    defaultText: 'Bw==',
+  },
+  FIREBASE_SCRYPT_ROUNDS: {
+    schema: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(1, 'expected 1-8').max(8, 'expected 1-8').default(8),
+    description: 'rounds of that Firebase project\'s scrypt parameters (scrypt r).',
+    defaultText: '8',
+  },
+  FIREBASE_SCRYPT_MEM_COST: {
+    schema: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(1, 'expected 1-14').max(14, 'expected 1-14').default(14),
+    description: 'mem_cost of that Firebase project\'s scrypt parameters (scrypt N = 2^mem_cost).',
+    defaultText: '14',
   },
   AUDIT_RETENTION_DAYS: {
     schema: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number').min(1, 'expected 1-3650').max(3650, 'expected 1-3650').default(400),

@@ -1,5 +1,5 @@
 // The HTTP application: oidc-provider's Koa app with our middleware in front, in this order:
-// connection close → request context → security headers → error handler → our routers by path prefix (health, static, admin API,
+// connection close → HTTP metrics → request context → security headers → error handler → our routers by path prefix (health, static, admin API,
 // hosted pages, member and partner APIs) → protocol.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -24,6 +24,8 @@ import { pinOriginToIssuer } from './middleware/pin-origin.ts';
 import { requestContext } from './middleware/koa-request-context.ts';
 import { securityHeaders } from './middleware/koa-security-headers.ts';
 import { staticAssets } from './middleware/koa-static.ts';
+import { httpMetrics } from './metrics/koa-http-metrics.ts';
+import { metricsEndpoint } from './metrics/koa-metrics-endpoint.ts';
 
 export interface App {
   provider: Provider;
@@ -71,7 +73,8 @@ const ACCOUNT_PATHS = /^\/account(?:\/|$)/i;
 const UNLOCK_PATHS = /^\/unlock\//i;
 const MEMBER_API_PATHS = /^\/api\/v1\/me(?:\/|$)/i;
 const PARTNER_API_PATHS = /^\/partner-api\/v1(?:\/|$)/i;
-const DEVICE_PATHS = /^\/device\/?$/i;
+const DEVICE_PATHS = /^\/device(?:\/[^/]*)?\/?$/i;
+const METRICS_PATHS = /^\/metrics\/?$/i;
 
 export function buildApp(container: Container): App {
   const { provider, config, logger, storage } = container;
@@ -80,6 +83,8 @@ export function buildApp(container: Container): App {
   // provider.use() inserts middleware ahead of oidc-provider's own routes.
   setDefaultLanguage(config.defaultLocale);
   provider.use(connectionClose(() => shuttingDown));
+  // Outside the error handler, so it sees every final status; labels are route templates (koa-http-metrics.ts).
+  provider.use(httpMetrics(container.metrics));
   provider.use(requestContext(logger, config.trustProxy));
   provider.use(securityHeaders(config.env === 'production'));
   // Before the error handler, so error pages (and emails sent anywhere below) know the page language.
@@ -98,6 +103,8 @@ export function buildApp(container: Container): App {
   const partnerApi = partnerApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, links: container.partnerLinks, coupons: container.coupons, rateLimits: storage.rateLimits });
   provider.use(byPathPrefix([
     [HEALTH_PATHS, [healthRouter(storage, () => shuttingDown, logger).routes()]],
+    // Bearer METRICS_TOKEN, or a scraper on this host (koa-metrics-endpoint.ts); no page rate limits apply here.
+    [METRICS_PATHS, [metricsEndpoint(container.metrics, config.metricsToken)]],
     [STATIC_PATHS, [staticAssets(fileURLToPath(new URL('../public', import.meta.url)), '/static/', browserLibraries())]],
     [ADMIN_PATHS, [admin.routes(), admin.allowedMethods()]],
     [INTERACTION_PATHS, [interactionRouter(container.interactions).routes()]],
@@ -106,7 +113,7 @@ export function buildApp(container: Container): App {
     [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],
     [PARTNER_API_PATHS, [partnerApi.routes()]],
     // Before oidc-provider's code_verification: guess limits and the session check (issue 14 items 9, 23).
-    [DEVICE_PATHS, [deviceCodeGuard(storage.rateLimits)]],
+    [DEVICE_PATHS, [deviceCodeGuard(storage.rateLimits, async (id) => (await provider.Session.find(id)) !== undefined)]],
   ]));
 
   return {

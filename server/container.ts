@@ -47,6 +47,8 @@ import { useUnauthorizedClientErrors } from './oidc/unauthorized-client-errors.t
 import { enforceRegisteredAuthMethod } from './oidc/registered-auth-method.ts';
 import { revocationJson } from './oidc/koa-revocation-json.ts';
 import { discoveryResponseTypes } from './oidc/koa-discovery-response-types.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { auditMetrics } from './metrics/audit-metrics.ts';
 
 export interface Container {
   config: Readonly<Config>;
@@ -71,6 +73,8 @@ export interface Container {
   backchannelLogout: BackchannelLogout;
   /** SSRF-safe HTTP: `partners` for URLs clients registered, `operator` for URLs set in the environment. */
   outbound: { partners: OutboundClient; operator: OutboundClient };
+  /** The Prometheus registry and its metrics (GET /metrics); one per container, so test servers never share counts. */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -132,10 +136,11 @@ export async function createContainer(config: Readonly<Config>, options: { logge
   try {
     const kek = config.keyEncryptionKey;
     // Every message goes out after the response: its cost must not tell a member from a stranger (issue 14 item 6).
-    const deliveries = new DeliveryQueue(logger);
+    const metrics = createMetrics({ deliveryQueuePending: () => deliveries.pending });
+    const deliveries = new DeliveryQueue(logger, { onOutcome: (kind, result) => metrics.deliveries.inc({ kind, result }) });
     const mailer = queuedMailer(options.mailer
       ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.smtpFrom) : createOutboxMailer(config.dataDir, config.smtpFrom, logger)), deliveries);
-    const audit = new AuditLog({ repository: storage.audit, logger, cursorKey: deriveKey(kek, 'audit-cursors') });
+    const audit = new AuditLog({ repository: storage.audit, logger, cursorKey: deriveKey(kek, 'audit-cursors'), onEvent: auditMetrics(metrics) });
     const codes = new CodeService(storage.codes, deriveKey(kek, 'one-time-codes'), config.codeResendCooldownSeconds, undefined, {
       store: storage.rateLimits,
       codesPerDay: config.attackProtection.codes.perAccountPerDay,
@@ -149,7 +154,12 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const partnerLinks = new PartnerLinks(storage.partners, deriveKey(kek, 'pairwise-subjects'));
     const breached = config.attackProtection.pwnedPasswordsUrl ? createRangeBreachedPasswords(config.attackProtection.pwnedPasswordsUrl, logger, undefined, outbound.operator) : undefined;
     const backchannelLogout = new BackchannelLogout({ audit, logger, retryDelaysMs: config.backchannelLogoutRetrySeconds.map((seconds) => seconds * 1000) });
-    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout });
+    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout, legacyHashes: { firebaseScrypt: config.firebaseScrypt },
+      observer: {
+        signedUp: (channel) => metrics.signUps.inc({ channel }),
+        kdf: (operation, seconds) => metrics.kdfDuration.observe({ operation }, seconds),
+      },
+    });
     const protection = await createAttackProtection({ config, storage, mailer, events: audit, logger });
     const direct = createSmsSender(config, logger, outbound.operator);
     const sms = protection.guardSms(direct && queuedSmsSender(direct, deliveries));
@@ -284,6 +294,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       risk: protection.risk,
       backchannelLogout,
       outbound,
+      metrics,
       async close() {
         clearInterval(sweeper);
         // Logout tokens already on their way get to finish (each bounded by the outbound timeout); retries

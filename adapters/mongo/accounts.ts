@@ -6,6 +6,7 @@ import type { AccountsRepository, NewAccount } from '../../server/domain/account
 import { DomainError } from '../../server/domain/errors.ts';
 import { claimIdentifier, releaseIdentifier } from './claims.ts';
 import { isDuplicateKey } from './errors.ts';
+import { KeyedQueue } from './keyed-queue.ts';
 import type { AccountDoc, IdentifierDoc } from './models.ts';
 
 /** The unique identifiers of an account; each is the AccountDoc field of the same name. */
@@ -41,6 +42,7 @@ function duplicate(kind: IdentifierKind, cause: unknown): DomainError {
 export class MongoAccountsRepository implements AccountsRepository {
   private readonly accounts: Model<AccountDoc>;
   private readonly identifiers: Model<IdentifierDoc>;
+  private readonly replacingHashOf = new KeyedQueue();
 
   constructor(accounts: Model<AccountDoc>, identifiers: Model<IdentifierDoc>) {
     this.accounts = accounts;
@@ -145,6 +147,16 @@ export class MongoAccountsRepository implements AccountsRepository {
     if (patch.credentialsChangedAt !== undefined) set.credentialsChangedAt = patch.credentialsChangedAt;
     const doc = await this.accounts.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean<AccountDoc>().exec();
     return doc ? toAccount(doc) : undefined;
+  }
+
+  async replacePasswordHash(id: string, expected: string, replacement: string): Promise<boolean> {
+    // One conditional update on the old hash: a password reset committed meanwhile is never undone. MongoDB applies
+    // it atomically per document; FerretDB v1 reads then writes, so concurrent upgrades in this process queue up
+    // (the second then finds the hash changed). Two instances racing on FerretDB may both rehash the same password.
+    return this.replacingHashOf.run(id, async () => {
+      const { modifiedCount } = await this.accounts.updateOne({ _id: id, passwordHash: expected }, { $set: { passwordHash: replacement, updatedAt: new Date() } });
+      return modifiedCount === 1;
+    });
   }
 
   async delete(id: string): Promise<boolean> {

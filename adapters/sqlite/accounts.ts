@@ -33,6 +33,7 @@ export class SqliteAccountsRepository implements AccountsRepository {
   private readonly listUnverifiedStmt;
   private readonly deleteUnverifiedStmt;
   private readonly countStmt;
+  private readonly replaceHashStmt;
 
   private readonly db: DatabaseSync;
 
@@ -49,6 +50,7 @@ export class SqliteAccountsRepository implements AccountsRepository {
     this.listUnverifiedStmt = db.prepare('SELECT id FROM accounts WHERE email_verified = 0 AND created_at < ? ORDER BY created_at LIMIT ?');
     this.deleteUnverifiedStmt = db.prepare('DELETE FROM accounts WHERE id = ? AND email_verified = 0 AND created_at < ?');
     this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM accounts');
+    this.replaceHashStmt = db.prepare('UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ? AND password_hash = ?');
   }
 
   async create(input: NewAccount): Promise<Account> {
@@ -108,6 +110,11 @@ export class SqliteAccountsRepository implements AccountsRepository {
     }
     const row = this.db.prepare(`UPDATE accounts SET ${sets.join(', ')} WHERE id = ? RETURNING ${COLUMNS}`).get(...params, id);
     return row ? toAccount(row) : undefined;
+  }
+
+  async replacePasswordHash(id: string, expected: string, replacement: string): Promise<boolean> {
+    // One conditional UPDATE: a password reset committed between the sign-in's read and this write is never undone.
+    return Number(this.replaceHashStmt.run(replacement, Date.now(), id, expected).changes) === 1;
   }
 
   async delete(id: string): Promise<boolean> {

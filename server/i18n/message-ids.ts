@@ -383,6 +383,8 @@ export type MessageId =
   | 'email.already_registered.text'
   | 'email.password_changed.subject'
   | 'email.password_changed.text'
+  | 'email.weak_password_upgraded.subject'
+  | 'email.weak_password_upgraded.text'
   | 'email.step_up_code.subject'
   | 'email.step_up_code.text'
   | 'email.passkey_added.subject'

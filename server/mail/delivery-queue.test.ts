@@ -84,4 +84,18 @@ describe('delivery queue', () => {
     held.open();
     expect(await queue.drain()).toBe(true);
   });
+  test('every delivery reports how it ended: sent, failed, or refused because the queue is full (metrics count these)', async () => {
+    const { logger } = capturingLogger();
+    const outcomes: string[] = [];
+    const held = gate();
+    const queue = new DeliveryQueue(logger, { concurrency: 1, maxWaiting: 1, onOutcome: (kind, result) => outcomes.push(`${kind}:${result}`) });
+    queue.enqueue('email', () => held.done);
+    queue.enqueue('sms', () => Promise.reject(new Error('provider down')));
+    queue.enqueue('email', () => Promise.resolve());
+    // The third found the one waiting slot taken: refused at once.
+    expect(outcomes).toEqual(['email:failed']);
+    held.open();
+    expect(await queue.drain()).toBe(true);
+    expect(outcomes).toEqual(['email:failed', 'email:sent', 'sms:failed']);
+  });
 });

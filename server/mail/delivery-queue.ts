@@ -16,12 +16,15 @@ export interface DeliveryQueueOptions {
   concurrency?: number;
   /** Messages waiting at most; past it new ones are refused with an error in the log (a dead provider must not eat the memory). */
   maxWaiting?: number;
+  /** Told how each delivery ended (metrics): `sent` once the provider took it, `failed` when given up (queue full included). */
+  onOutcome?: (kind: Job['kind'], result: 'sent' | 'failed') => void;
 }
 
 export class DeliveryQueue {
   private readonly logger: Logger;
   private readonly concurrency: number;
   private readonly maxWaiting: number;
+  private readonly onOutcome: DeliveryQueueOptions['onOutcome'];
   private readonly waiting: Job[] = [];
   private running = 0;
   private idle: Array<() => void> = [];
@@ -30,6 +33,7 @@ export class DeliveryQueue {
     this.logger = logger;
     this.concurrency = Math.max(1, options.concurrency ?? 8);
     this.maxWaiting = Math.max(1, options.maxWaiting ?? 10_000);
+    this.onOutcome = options.onOutcome;
   }
 
   /** Deliveries not finished yet (waiting or in flight). */
@@ -77,6 +81,7 @@ export class DeliveryQueue {
   private async deliver(job: Job): Promise<void> {
     try {
       await job.run();
+      this.onOutcome?.(job.kind, 'sent');
     } catch (error) {
       await this.fail(job, error);
     }
@@ -85,6 +90,7 @@ export class DeliveryQueue {
   /** Nobody waits on this answer any more: the log is where an outage shows (and the hook undoes what needs it). */
   private async fail(job: Job, error: unknown): Promise<void> {
     this.logger.error({ err: error, kind: job.kind }, `queued ${job.kind} not delivered`);
+    this.onOutcome?.(job.kind, 'failed');
     try {
       await job.onFailure?.(error);
     } catch (hookError) {

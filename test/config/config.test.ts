@@ -131,13 +131,13 @@ describe('configuration', () => {
     let error: unknown;
     try {
       loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', BOOTSTRAP_ADMIN_CLIENT_ID: 'admin', BOOTSTRAP_ADMIN_CLIENT_SECRET: 'short-but-16-chars',
-        SMS_WEBHOOK_URL: 'http://sms.example.com/hook', SMS_WEBHOOK_SECRET: 'x'.repeat(32) });
+        SMS_WEBHOOK_URL: 'http://sms.example.com/hook', SMS_WEBHOOK_SECRET: 'x'.repeat(32), METRICS_TOKEN: 'metrics-16-chars' });
     } catch (caught) {
       error = caught;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
-    for (const key of ['ISSUER', 'TRUST_PROXY', 'KEY_ENCRYPTION_KEY', 'SMTP_URL', 'BOOTSTRAP_ADMIN_CLIENT_SECRET', 'SMS_WEBHOOK_URL']) expect(message).toContain(key);
+    for (const key of ['ISSUER', 'TRUST_PROXY', 'KEY_ENCRYPTION_KEY', 'SMTP_URL', 'BOOTSTRAP_ADMIN_CLIENT_SECRET', 'SMS_WEBHOOK_URL', 'METRICS_TOKEN']) expect(message).toContain(key);
   });
 
   test('production boots with safe settings and never writes development secrets', () => {

@@ -89,6 +89,24 @@ export function describeAccountsContract(open: OpenStorage): void {
       expect(await storage().accounts.findByEmail(email)).toEqual(again);
     });
 
+    it('replaces a password hash only while the stored one is still the expected one', async () => {
+      const created = await storage().accounts.create({ email: uniqueEmail(), emailVerified: true, passwordHash: '$2b$04$legacy' });
+      // A reset landed first: the upgrade computed from the old hash must not undo it.
+      await storage().accounts.update(created.id, { passwordHash: 'reset' });
+      expect(await storage().accounts.replacePasswordHash(created.id, '$2b$04$legacy', 'upgraded')).toBe(false);
+      expect((await storage().accounts.findById(created.id))?.passwordHash).toBe('reset');
+
+      expect(await storage().accounts.replacePasswordHash(created.id, 'reset', 'upgraded')).toBe(true);
+      expect((await storage().accounts.findById(created.id))?.passwordHash).toBe('upgraded');
+      // Two concurrent upgrades of the same hash: exactly one wins.
+      const both = await Promise.all([
+        storage().accounts.replacePasswordHash(created.id, 'upgraded', 'one'),
+        storage().accounts.replacePasswordHash(created.id, 'upgraded', 'two'),
+      ]);
+      expect(both.filter(Boolean)).toHaveLength(1);
+      expect(await storage().accounts.replacePasswordHash('00000000-0000-4000-8000-000000000000', 'x', 'y')).toBe(false);
+    });
+
     it('counts accounts', async () => {
       const before = await storage().accounts.count();
       const a = await storage().accounts.create({ email: uniqueEmail(), emailVerified: false, passwordHash: null });

@@ -20,7 +20,7 @@ describe.each(STORES)('recipe: openid-client (%s)', (store) => {
       scope: 'openid email profile offline_access',
     });
     // The guide's code, as a partner writes it (allowInsecureRequests only because this issuer is http://127.0.0.1).
-    const config = await client.discovery(new URL(fx.server.url), registered.client_id, registered.client_secret, undefined, { execute: [client.allowInsecureRequests] });
+    const config = await client.discovery(new URL(fx.server.url), registered.client_id, registered.client_secret, client.ClientSecretBasic(registered.client_secret), { execute: [client.allowInsecureRequests] });
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const url = client.buildAuthorizationUrl(config, {

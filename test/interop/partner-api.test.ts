@@ -21,14 +21,14 @@ describe.each(STORES)('recipe: partner API (%s)', (store) => {
     });
 
     // The member signs in at the partner's site once: that links them to the partner (by a pairwise sub).
-    const webConfig = await client.discovery(new URL(fx.server.url), web.client_id, web.client_secret, undefined, { execute: [client.allowInsecureRequests] });
+    const webConfig = await client.discovery(new URL(fx.server.url), web.client_id, web.client_secret, client.ClientSecretBasic(web.client_secret), { execute: [client.allowInsecureRequests] });
     const verifier = client.randomPKCECodeVerifier();
     const url = client.buildAuthorizationUrl(webConfig, { redirect_uri: REDIRECT, scope: 'openid email loyalty', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
     const { callbackUrl, email } = await memberSignsUpThrough(fx, url.href);
     const sub = (await client.authorizationCodeGrant(webConfig, new URL(callbackUrl), { pkceCodeVerifier: verifier, idTokenExpected: true })).claims()!.sub;
 
     // The back end: a token for the partner API resource.
-    const apiConfig = await client.discovery(new URL(fx.server.url), backEnd.client_id, backEnd.client_secret, undefined, { execute: [client.allowInsecureRequests] });
+    const apiConfig = await client.discovery(new URL(fx.server.url), backEnd.client_id, backEnd.client_secret, client.ClientSecretBasic(backEnd.client_secret), { execute: [client.allowInsecureRequests] });
     const { access_token: token } = await client.clientCredentialsGrant(apiConfig, { scope: 'loyalty:earn members:read', resource });
 
     const award = await fetch(`${resource}/v1/members/${encodeURIComponent(sub)}/points`, {

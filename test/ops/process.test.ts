@@ -103,6 +103,8 @@ describe('the server process', () => {
     try {
       const issued = await server.container.accounts.register('outbox@example.com', 'correct horse battery staple');
       expect(issued.ok).toBe(true);
+      // Mail leaves after the answer through the delivery queue: wait for it to reach the outbox.
+      expect(await server.container.deliveries.drain(30_000)).toBe(true);
       const outbox = readFileSync(join(dataDir, 'outbox.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { to: string; text: string });
       expect(outbox.at(-1)!.to).toBe('outbox@example.com');
       expect(outbox.at(-1)!.text).toMatch(/^\d{6}$/m);

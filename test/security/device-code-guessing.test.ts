@@ -70,4 +70,33 @@ describe.each(STORES)('device user code guessing (%s)', (store) => {
       expect(body).not.toMatch(/stack|Error:/);
     }
   });
+
+  test('a post whose session cookie names no stored session (signed out, ended, expired, forged) is a 400 page too', async () => {
+    // A browser that kept the cookie of a session ended meanwhile: oidc-provider cannot persist the stand-in
+    // session it makes for it and answered 500.
+    const ua = new UserAgent(server.url, { 'x-forwarded-for': '198.51.100.14' });
+    const page = await ua.follow('/device');
+    const form = findForm(page.body, '/device');
+    for (const cookie of ['_session=ended-session-id', '_session=ended-session-id; _session.sig=forged']) {
+      const response = await fetch(new URL(form.action, page.url).href, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'x-forwarded-for': '198.51.100.14', cookie },
+        body: new URLSearchParams({ ...form.hidden, user_code: 'BCDF-GHJK' }).toString(),
+      });
+      expect(response.status).toBe(400);
+      const body = await response.text();
+      expect(body).toContain('This page has expired');
+      expect(body).not.toMatch(/stack|Error:/);
+    }
+  });
+
+  test('the device resume URL (/device/:uid) without a live session is a 400 page, not a server error', async () => {
+    for (const cookie of [undefined, '_session=ended-session-id']) {
+      const response = await fetch(`${server.url}/device/some-interaction`, { headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });
+      expect(response.status).toBe(400);
+      const body = await response.text();
+      expect(body).toContain('This page has expired');
+      expect(body).not.toMatch(/stack|Error:/);
+    }
+  });
 });

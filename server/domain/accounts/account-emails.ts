@@ -6,7 +6,8 @@ import type { OutgoingEmail } from '../mail/mailer.ts';
 
 type EmailKind =
   | 'verification_code' | 'password_reset_code' | 'already_registered' | 'password_changed' | 'step_up_code'
-  | 'passkey_added' | 'sign_in_code' | 'security_changed' | 'card_claim_code' | 'sign_ins_blocked' | 'unlock_link';
+  | 'passkey_added' | 'sign_in_code' | 'security_changed' | 'card_claim_code' | 'sign_ins_blocked' | 'unlock_link'
+  | 'weak_password_upgraded';
 
 function email(to: string, lang: string, kind: EmailKind, params?: MessageParams): OutgoingEmail {
   return {
@@ -30,6 +31,11 @@ export function alreadyRegistered(to: string, lang: string): OutgoingEmail {
 
 export function passwordChanged(to: string, lang: string): OutgoingEmail {
   return email(to, lang, 'password_changed');
+}
+
+/** After a sign-in with a password the old system stored weakly: it is now argon2id, and should not be reused. */
+export function weakPasswordHashUpgraded(to: string, lang: string): OutgoingEmail {
+  return email(to, lang, 'weak_password_upgraded');
 }
 
 export function stepUpCode(to: string, code: string, lang: string): OutgoingEmail {

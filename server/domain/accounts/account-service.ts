@@ -14,7 +14,8 @@ import { isDisposableEmail } from './disposable-email.ts';
 import { isValidEmail, normaliseEmail } from './email-address.ts';
 import * as messages from './account-emails.ts';
 import { messageLanguage } from '../../i18n/request-language.ts';
-import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './password-hasher.ts';
+import type { LegacyHashSettings } from '../../passwords/legacy/registry.ts';
+import { hashPassword, needsRehash, verifyAgainstDummy, verifyAnyHash } from './password-hasher.ts';
 import { checkPassword, type PasswordProblem } from './password-policy.ts';
 
 export type FieldErrors = { email?: 'email.invalid' | 'email.disposable'; password?: PasswordProblem | 'password.breached' };
@@ -51,6 +52,17 @@ export interface AccountServiceDeps {
   breached?: BreachedPasswords | undefined;
   /** Tells the clients of sessions this service ends (back-channel logout). */
   sessionEnds?: SessionEndNotifier | undefined;
+  /** Deployment settings some imported hash formats need (Firebase's project scrypt parameters). */
+  legacyHashes?: LegacyHashSettings | undefined;
+  /** Told of new sign-ups and of argon2 time (metrics); optional, and never able to fail a flow. */
+  observer?: AccountObserver | undefined;
+}
+
+export interface AccountObserver {
+  /** A sign-up created a new account (not a repeat of an existing address). */
+  signedUp(channel: EnrolmentChannel): void;
+  /** One argon2 hash or verification took `seconds`. */
+  kdf(operation: 'hash' | 'verify', seconds: number): void;
 }
 
 export class AccountService {
@@ -58,6 +70,30 @@ export class AccountService {
 
   constructor(deps: AccountServiceDeps) {
     this.deps = deps;
+  }
+
+  private observeSignUp(channel: EnrolmentChannel): void {
+    try {
+      this.deps.observer?.signedUp(channel);
+    } catch {
+      // metrics only
+    }
+  }
+
+  /** Runs one argon2 operation and reports its time; an observer that throws is ignored (metrics never fail a sign-in). */
+  private async kdf<T>(operation: 'hash' | 'verify', work: () => Promise<T>): Promise<T> {
+    const observer = this.deps.observer;
+    if (!observer) return work();
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      try {
+        observer.kdf(operation, (performance.now() - started) / 1000);
+      } catch {
+        // metrics only
+      }
+    }
   }
 
   /** `password` null: a passwordless sign-up (a passkey comes after the email is verified). */
@@ -81,7 +117,7 @@ export class AccountService {
     if (errors.email || errors.password) return { ok: false, errors };
     const email = normaliseEmail(emailInput);
     // Passwordless: an earlier unverified sign-up's password is dropped too (the newest sign-up wins).
-    const passwordHash = password === null ? null : await hashPassword(password);
+    const passwordHash = password === null ? null : await this.kdf('hash', () => hashPassword(password));
 
     let account = await this.deps.accounts.findByEmail(email);
     if (account?.emailVerified) {
@@ -98,6 +134,7 @@ export class AccountService {
     } else {
       try {
         account = await this.deps.accounts.create({ email, emailVerified: false, passwordHash });
+        this.observeSignUp(channel);
       } catch (error) {
         if (!(error instanceof DomainError && error.code === 'duplicate')) throw error;
         // Lost a race with a concurrent sign-up of the same email: treat as the unverified case.
@@ -136,6 +173,13 @@ export class AccountService {
   }
 
   async verifyEmail(accountId: string, code: string): Promise<{ ok: true; account: Account } | { ok: false; reason: CodeProblem }> {
+    const owner = await this.deps.accounts.findById(accountId);
+    if (owner?.emailVerified) {
+      // Signing up with a member's address issued the unsent code of that address (register): wrong tries are
+      // checked and counted against it, so they end as a stranger's do; even its right code verifies nothing.
+      const check = await this.deps.codes.verify('email_verification', this.deps.codes.subjectFor(undefined, owner.email), code);
+      return check.ok ? { ok: false, reason: 'code.invalid' } : check;
+    }
     const check = await this.deps.codes.verify('email_verification', accountId, code);
     if (!check.ok) return check;
     const account = await this.deps.accounts.update(accountId, { emailVerified: true });
@@ -152,19 +196,30 @@ export class AccountService {
     const email = normaliseEmail(emailInput);
     const account = isValidEmail(email) ? await this.deps.accounts.findByEmail(email) : undefined;
     if (!account?.passwordHash) {
-      await verifyAgainstDummy(password);
+      await this.kdf('verify', () => verifyAgainstDummy(password));
       return account ? { ok: false, reason: 'no_password', accountId: account.id } : { ok: false, reason: 'unknown_account' };
     }
-    const valid = await verifyPassword(account.passwordHash, password);
-    if (!valid) return { ok: false, reason: 'wrong_password', accountId: account.id };
+    const stored = account.passwordHash;
+    const check = await this.kdf('verify', () => verifyAnyHash(stored, password, this.deps.legacyHashes ?? {}));
+    if (!check.valid) return { ok: false, reason: 'wrong_password', accountId: account.id };
     if (!account.emailVerified) return { ok: false, reason: 'unverified', accountId: account.id };
-    if (needsRehash(account.passwordHash)) {
-      // Imported or older hashes are upgraded while we hold the plaintext; failure here must not block sign-in.
-      await this.deps.accounts.update(account.id, { passwordHash: await hashPassword(password) }).catch((error: unknown) => {
-        this.deps.logger.warn({ err: error, accountId: account.id }, 'password rehash failed');
-      });
-    }
+    if (needsRehash(stored)) await this.upgradeHash(account, stored, password, check.weak);
     return { ok: true, account };
+  }
+
+  /**
+   * Imported (legacy) or older hashes become argon2id while we hold the plaintext. The write is conditional on the
+   * old hash, so a reset that landed meanwhile wins; a failure here must not block the sign-in. A member whose hash
+   * was a weak salted digest is told once (the email goes only with the write that replaced it).
+   */
+  private async upgradeHash(account: Account, stored: string, password: string, weak: boolean): Promise<void> {
+    try {
+      const replaced = await this.deps.accounts.replacePasswordHash(account.id, stored, await this.kdf('hash', () => hashPassword(password)));
+      if (replaced) this.deps.logger.info({ accountId: account.id, weak }, 'password hash upgraded to argon2id');
+      if (replaced && weak) await this.deps.mailer.send(messages.weakPasswordHashUpgraded(account.email, await messageLanguage()));
+    } catch (error: unknown) {
+      this.deps.logger.warn({ err: error, accountId: account.id }, 'password rehash failed');
+    }
   }
 
   /** signIn without the reason: the account, or undefined for every kind of failure. */
@@ -233,7 +288,7 @@ export class AccountService {
    * redemptions), then every session and grant ended and the owner emailed. Undefined if the account is gone.
    */
   private async replacePassword(accountId: string, newPassword: string, patch: AccountPatch = {}): Promise<Account | undefined> {
-    const passwordHash = await hashPassword(newPassword);
+    const passwordHash = await this.kdf('hash', () => hashPassword(newPassword));
     const updated = await this.deps.accounts.update(accountId, { ...patch, passwordHash, credentialsChangedAt: new Date() });
     if (!updated) return undefined;
     await this.endAllSessions(accountId);

@@ -24,6 +24,11 @@ export interface AccountsRepository {
   setPhone(id: string, phone: string | null): Promise<Account | undefined>;
   /** Applies the patch and bumps updatedAt; returns undefined when the account does not exist. */
   update(id: string, patch: AccountPatch): Promise<Account | undefined>;
+  /**
+   * Sets the password hash only if the stored one is still `expected` (the legacy-hash upgrade at sign-in), and
+   * bumps updatedAt; false when it changed meanwhile (a reset or a concurrent upgrade won) or the account is gone.
+   */
+  replacePasswordHash(id: string, expected: string, replacement: string): Promise<boolean>;
   /** Removes the account and frees its email and phone; returns whether it existed. */
   delete(id: string): Promise<boolean>;
   /** Ids of accounts whose email is still unverified and that were created before `createdBefore` (at most `limit`). */

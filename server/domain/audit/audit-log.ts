@@ -125,6 +125,8 @@ export interface AuditLogDeps {
   cursorKey: Buffer;
   now?: () => Date;
   writeWaitMs?: number;
+  /** Told of every event before it is written (metrics); its errors are swallowed like the store's. */
+  onEvent?: (input: AuditInput) => void;
 }
 
 export class AuditLog {
@@ -133,6 +135,7 @@ export class AuditLog {
   private readonly cursorKey: Buffer;
   private readonly now: () => Date;
   private readonly writeWaitMs: number;
+  private readonly onEvent: ((input: AuditInput) => void) | undefined;
 
   constructor(deps: AuditLogDeps) {
     this.repository = deps.repository;
@@ -140,6 +143,7 @@ export class AuditLog {
     this.cursorKey = deps.cursorKey;
     this.now = deps.now ?? (() => new Date());
     this.writeWaitMs = deps.writeWaitMs ?? DEFAULT_WRITE_WAIT_MS;
+    this.onEvent = deps.onEvent;
   }
 
   /**
@@ -151,6 +155,11 @@ export class AuditLog {
     let timer: NodeJS.Timeout | undefined;
     try {
       if (!isAuditEventType(String(input.type))) throw new TypeError('unknown audit event type');
+      try {
+        this.onEvent?.(input);
+      } catch (error) {
+        this.logger.warn({ ...context, error: describeError(error) }, 'audit event listener failed');
+      }
       const write = this.repository.append(toAuditEvent(input, this.now()));
       const slow = new Promise<'slow'>((resolve) => {
         timer = setTimeout(() => resolve('slow'), this.writeWaitMs);

@@ -1,0 +1,168 @@
+// Writes one imported member (account, legacy password hash as it came, profile, member number, points) so that
+// a re-run of the same row changes nothing: idempotent by email (the account) and by member number (the member).
+// No KDF work here: the hash is only recognised, and becomes argon2id at the member's first sign-in.
+import { DomainError } from '../errors.ts';
+import type { LoyaltyRepository, PostResult } from '../loyalty/loyalty.repository.ts';
+import { requestHash } from '../loyalty/loyalty-service.ts';
+import { generateMemberNumber } from '../loyalty/member-number.ts';
+import type { ProfilesRepository } from '../profile/profiles.repository.ts';
+import type { Account } from './account.ts';
+import type { AccountsRepository } from './accounts.repository.ts';
+import type { ImportRow } from './member-import-row.ts';
+import { needsRehash } from './password-hasher.ts';
+
+export type ImportOutcome = 'imported' | 'updated' | 'unchanged';
+
+/** A row that names a real problem with the data (reported with its line and field; the rest goes on). */
+export class ImportRowError extends Error {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = 'ImportRowError';
+    this.field = field;
+  }
+}
+
+export interface MemberImportDeps {
+  accounts: AccountsRepository;
+  loyalty: LoyaltyRepository;
+  profiles: ProfilesRepository;
+}
+
+const NUMBER_ATTEMPTS = 5;
+
+export class MemberImporter {
+  private readonly deps: MemberImportDeps;
+
+  constructor(deps: MemberImportDeps) {
+    this.deps = deps;
+  }
+
+  async importRow(row: ImportRow): Promise<ImportOutcome> {
+    const { accounts } = this.deps;
+    let changed = false;
+    let account = await accounts.findByEmail(row.email);
+    const created = !account;
+    if (!account) {
+      await this.refuseNumberOfAnother(row, undefined);
+      try {
+        account = await accounts.create({ email: row.email, emailVerified: row.emailVerified, passwordHash: row.passwordHash });
+      } catch (error) {
+        // A concurrent importer (another process) created it first: treat the row as a re-run.
+        if (!(error instanceof DomainError && error.code === 'duplicate')) throw error;
+        account = await accounts.findByEmail(row.email);
+        if (!account) throw error;
+      }
+    } else {
+      changed = (await this.updateAccount(account, row)) || changed;
+    }
+    changed = (await this.ensureMember(account.id, row)) || changed;
+    changed = (await this.updatePhone(account, row)) || changed;
+    changed = (await this.updateProfile(account.id, row)) || changed;
+    changed = (await this.postPoints(account.id, row)) || changed;
+    if (created) return 'imported';
+    return changed ? 'updated' : 'unchanged';
+  }
+
+  /**
+   * Email verification only moves false → true (an import never unverifies a member); the hash is replaced only
+   * while the stored one is still a legacy hash — once the member signed in (argon2id), their password stays.
+   */
+  private async updateAccount(account: Account, row: ImportRow): Promise<boolean> {
+    let changed = false;
+    if (row.emailVerified && !account.emailVerified) {
+      await this.deps.accounts.update(account.id, { emailVerified: true });
+      changed = true;
+    }
+    const stored = account.passwordHash;
+    if (stored !== row.passwordHash && (stored === null || needsRehash(stored))) {
+      changed = stored === null
+        ? Boolean(await this.deps.accounts.update(account.id, { passwordHash: row.passwordHash })) || changed
+        : (await this.deps.accounts.replacePasswordHash(account.id, stored, row.passwordHash)) || changed;
+    }
+    return changed;
+  }
+
+  private async refuseNumberOfAnother(row: ImportRow, accountId: string | undefined): Promise<void> {
+    if (!row.memberNumber) return;
+    const holder = await this.deps.loyalty.findMemberByNumber(row.memberNumber);
+    if (holder && holder.accountId !== accountId) throw new ImportRowError('member_number', 'belongs to another member');
+  }
+
+  /** The file's member number when valid, else a new one; an existing member keeps the number it has. */
+  private async ensureMember(accountId: string, row: ImportRow): Promise<boolean> {
+    const { loyalty } = this.deps;
+    const existing = await loyalty.findMember(accountId);
+    if (existing) {
+      if (row.memberNumber && existing.memberNumber !== row.memberNumber) {
+        throw new ImportRowError('member_number', `this member already has number ${existing.memberNumber}`);
+      }
+      return false;
+    }
+    await this.refuseNumberOfAnother(row, accountId);
+    for (let attempt = 0; attempt < NUMBER_ATTEMPTS; attempt += 1) {
+      const memberNumber = attempt === 0 && row.memberNumber ? row.memberNumber : generateMemberNumber();
+      try {
+        await loyalty.createMember({ accountId, memberNumber, enrolmentChannel: 'web' });
+        return true;
+      } catch (error) {
+        if (!(error instanceof DomainError && error.code === 'duplicate')) throw error;
+        if (await loyalty.findMember(accountId)) return false;
+        if (attempt === 0 && row.memberNumber) throw new ImportRowError('member_number', 'belongs to another member');
+      }
+    }
+    throw new DomainError('conflict', 'could not issue a member number');
+  }
+
+  private async updatePhone(account: Account, row: ImportRow): Promise<boolean> {
+    if (row.phone === undefined || account.phone === row.phone) return false;
+    try {
+      await this.deps.accounts.setPhone(account.id, row.phone);
+      return true;
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'duplicate') throw new ImportRowError('phone_number', 'belongs to another member');
+      throw error;
+    }
+  }
+
+  private async updateProfile(accountId: string, row: ImportRow): Promise<boolean> {
+    const names = Object.keys(row.profile);
+    if (names.length === 0) return false;
+    const { fields } = await this.deps.profiles.find(accountId);
+    const values = Object.fromEntries(Object.entries(row.profile).filter(([field, value]) => fields[field]?.value !== value));
+    if (Object.keys(values).length === 0) return false;
+    await this.deps.profiles.update(accountId, { values }, new Date());
+    return true;
+  }
+
+  /**
+   * Points arrive as `adjust` entries keyed by the import, so a re-run replays them: `import:<email>` carries
+   * +lifetime_points (the balance when no lifetime is given) and, when the balance is lower, `import:<email>:spent`
+   * carries −(lifetime − balance), so both figures match the old program. A re-run with another lifetime figure is a
+   * row error (the member's points already moved here); one that only adds the spent entry is an update.
+   */
+  private async postPoints(accountId: string, row: ImportRow): Promise<boolean> {
+    const key = `import:${row.email}`;
+    const entries = [{ suffix: '', points: row.lifetime }, { suffix: ':spent', points: row.balance - row.lifetime }];
+    let changed = false;
+    for (const { suffix, points } of entries) {
+      if (points === 0) continue;
+      const reason = 'balance imported from the previous program';
+      const result: PostResult = await this.deps.loyalty.post({
+        accountId,
+        kind: 'adjust',
+        points,
+        partnerId: null,
+        reason,
+        idempotencyKey: key + suffix,
+        requestHash: requestHash({ kind: 'adjust', points, partnerId: null, reason, accountId }),
+      });
+      if (!result.ok) {
+        // Both figures feed both entries, so the report names the balance, the figure operators check first.
+        throw new ImportRowError('points_balance', result.reason === 'idempotency_conflict' ? 'already imported with other points' : result.reason);
+      }
+      changed = changed || !result.replayed;
+    }
+    return changed;
+  }
+}
