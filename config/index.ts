@@ -37,6 +37,8 @@ export interface Config {
   metricsToken: string | undefined;
   logLevel: RawConfig['LOG_LEVEL'];
   codeResendCooldownSeconds: number;
+  /** DEFAULT_LOCALE: the language when nothing else chose one (a tag with a catalogue). */
+  defaultLocale: string;
   /** Signing-key rotation (POST /admin/keys/rotate): publish-only delay and retirement delay, in seconds. */
   keyRotation: { signDelaySeconds: number; retireAfterSeconds: number };
   /** Days security audit events are kept (AUDIT_RETENTION_DAYS). */
@@ -192,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     metricsToken: raw.METRICS_TOKEN,
     logLevel: raw.LOG_LEVEL,
     codeResendCooldownSeconds: raw.CODE_RESEND_COOLDOWN_SECONDS,
+    defaultLocale: raw.DEFAULT_LOCALE,
     keyRotation: Object.freeze({ signDelaySeconds: raw.KEY_ROTATION_SIGN_DELAY_SECONDS, retireAfterSeconds: raw.KEY_ROTATION_RETIRE_AFTER_SECONDS }),
     auditRetentionDays: raw.AUDIT_RETENTION_DAYS,
     backchannelLogoutRetrySeconds: raw.BACKCHANNEL_LOGOUT_RETRY_SECONDS,

@@ -7,6 +7,7 @@ import type { AccountService } from '../server/domain/accounts/account-service.t
 import type { LoyaltyService } from '../server/domain/loyalty/loyalty-service.ts';
 import type { PartnerLinks } from '../server/domain/partners/partner-links.ts';
 import type { ProfileService } from '../server/domain/profile/profile-service.ts';
+import { SUPPORTED_LANGUAGES } from '../server/i18n/locales/index.ts';
 import type { PrivateJwk } from '../server/domain/keys/key-service.ts';
 import type { OutboundClient, OutboundInit } from '../server/security/outbound/outbound-fetch.ts';
 import { accountConsoleClient } from './account-console-client.ts';
@@ -28,7 +29,7 @@ export const CLAIMS = {
   // Every scope's claims ride in the ID token as well as userinfo (conformIdTokenClaims off below), so
   // relying parties that read only the ID token (Auth.js and others) get them, as with Auth0 and Keycloak.
   loyalty: ['member_number', 'tier', 'points_balance', 'favourite_store'],
-  profile: ['given_name', 'family_name', 'birthdate', 'updated_at'],
+  profile: ['given_name', 'family_name', 'birthdate', 'locale', 'updated_at'],
   address: ['address'],
 } as const;
 
@@ -86,6 +87,8 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     cookies: { keys: deps.cookieKeys, long: cookieOptions, short: cookieOptions },
     acrValues: Object.values(ACR),
     claims: { ...CLAIMS },
+    // Every language with a catalogue: relying parties may ask for any of them with ui_locales.
+    discovery: { ui_locales_supported: [...SUPPORTED_LANGUAGES], claims_locales_supported: [...SUPPORTED_LANGUAGES] },
     // ID tokens carry the claims of the granted scopes, not only those asked for by the claims parameter.
     conformIdTokenClaims: false,
     // `code` for relying parties; `none` only for the built-in account console client (discovery lists

@@ -2,6 +2,7 @@
 // The README's configuration table is generated from this file (npm run config:docs).
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
+import { SUPPORTED_LANGUAGES } from '../server/i18n/locales/index.ts';
 import { attackProtectionSettings } from './attack-protection-settings.ts';
 
 const bool = z
@@ -100,6 +101,14 @@ export const settings = {
       .optional(),
     description: 'Country (ISO 3166-1 alpha-2, such as GB) of mobile numbers typed in national format. Without it, members type +country code.',
     defaultText: '',
+  },
+  DEFAULT_LOCALE: {
+    schema: z
+      .string()
+      .refine((value) => SUPPORTED_LANGUAGES.includes(value), `expected one of the languages with a catalogue in server/i18n/locales: ${SUPPORTED_LANGUAGES.join(', ')}`)
+      .default('en'),
+    description: 'Page, email and SMS language when neither ui_locales, the member\'s saved locale, a language picked on the page nor Accept-Language names a supported one. A tag exactly as its catalogue file is named (en, es, pt-BR, fr, pl).',
+    defaultText: 'en',
   },
   KEY_ENCRYPTION_KEY: {
     schema: key32.optional(),

@@ -20,6 +20,7 @@ import { RECOVERY_RULES } from './recovery/limits.ts';
 import { formKey, limitBy } from '../server/security/rate-limit/koa-rate-limit.ts';
 import type { InteractionDeps, InteractionDetails } from './shared/deps.ts';
 import { loadInteraction, requirePrompt } from './shared/koa-load-interaction.ts';
+import { interactionLanguagePick } from './shared/language-pick.ts';
 import { verificationHandlers } from './verification/handlers.ts';
 
 export function interactionRouter(deps: InteractionDeps): Router {
@@ -72,6 +73,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   });
   router.post('/login', ...post, signedOut, checkSignInGate(deps), login.submit);
   router.post('/abort', ...post, login.abort);
+  router.post('/language', ...post, interactionLanguagePick(deps));
 
   router.get('/code', ...get, signedOut, codeSignIn.show);
   const byAddress = (ctx: Context) => String(ctx.state.clientIp);

@@ -4,3 +4,5 @@ import { cpSync } from 'node:fs';
 cpSync('views', 'dist/views', { recursive: true });
 cpSync('public', 'dist/public', { recursive: true });
 cpSync('server/domain/accounts/common-passwords.txt', 'dist/server/domain/accounts/common-passwords.txt');
+// The message catalogues: server/i18n/locales/index.ts reads every <tag>.json beside it at boot.
+cpSync('server/i18n/locales', 'dist/server/i18n/locales', { recursive: true, filter: (source) => !/\.ts$/.test(source) });

@@ -15,8 +15,10 @@ import { partnerApiRouter } from './partner-api/router.ts';
 import { deviceCodeGuard } from './oidc/koa-device-code-guard.ts';
 import type { Container } from './container.ts';
 import { healthRouter } from './health.ts';
+import { setDefaultLanguage } from './i18n/locales/index.ts';
 import { connectionClose } from './middleware/koa-connection-close.ts';
 import { errorHandler } from './middleware/koa-error-handler.ts';
+import { pickLanguage } from './middleware/koa-language.ts';
 import { metadataCacheControl } from './middleware/koa-metadata-cache.ts';
 import { pinOriginToIssuer } from './middleware/pin-origin.ts';
 import { requestContext } from './middleware/koa-request-context.ts';
@@ -79,11 +81,14 @@ export function buildApp(container: Container): App {
   let shuttingDown = false;
 
   // provider.use() inserts middleware ahead of oidc-provider's own routes.
+  setDefaultLanguage(config.defaultLocale);
   provider.use(connectionClose(() => shuttingDown));
   // Outside the error handler, so it sees every final status; labels are route templates (koa-http-metrics.ts).
   provider.use(httpMetrics(container.metrics));
   provider.use(requestContext(logger, config.trustProxy));
   provider.use(securityHeaders(config.env === 'production'));
+  // Before the error handler, so error pages (and emails sent anywhere below) know the page language.
+  provider.use(pickLanguage(config.env === 'production', (accountId) => container.interactions.profiles.locale(accountId)));
   provider.use(errorHandler(logger));
   // Host pinning and metadata caching (issue 14 item 11): absolute URLs name ISSUER whatever Host or
   // X-Forwarded-Host say; discovery and the JWKS carry their own Cache-Control.

@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import { securityChanged } from '../../server/domain/accounts/account-emails.ts';
+import { messageLanguage } from '../../server/i18n/request-language.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { CODE_SHAPE, codeField, field, parseForm } from '../shared/input.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
@@ -52,7 +53,7 @@ export function appSettings(deps: InteractionDeps) {
       if (!CODE_SHAPE.test(form.code)) return enrolPage(ctx, form.factor, 'code.format', 400);
       const result = await deps.totp.confirmEnrolment(account, form.factor, form.code);
       if (!result.ok) return enrolPage(ctx, form.factor, result.reason, 400);
-      await notifyOwner(deps, ctx, securityChanged(account.email, 'An authenticator app was added to your account. It can now confirm your sign-ins.'), { type: 'factor.added', accountId: account.id, reason: 'totp' });
+      await notifyOwner(deps, ctx, securityChanged(account.email, { id: 'email.change.app_added' }, await messageLanguage()), { type: 'factor.added', accountId: account.id, reason: 'totp' });
       // Rendered in this response and never stored in clear: the only time the codes exist outside a hash.
       await codesPage(ctx, result.recoveryCodes);
     },
@@ -60,7 +61,7 @@ export function appSettings(deps: InteractionDeps) {
     async remove(ctx: Context) {
       const { account } = memberOf(ctx);
       if (!(await deps.totp.remove(account.id))) return back(ctx, 'not_found');
-      await notifyOwner(deps, ctx, securityChanged(account.email, 'The authenticator app and its recovery codes were removed from your account.'), { type: 'factor.removed', accountId: account.id, reason: 'totp' });
+      await notifyOwner(deps, ctx, securityChanged(account.email, { id: 'email.change.app_removed' }, await messageLanguage()), { type: 'factor.removed', accountId: account.id, reason: 'totp' });
       back(ctx, 'app_removed');
     },
 
@@ -68,7 +69,7 @@ export function appSettings(deps: InteractionDeps) {
       const { account } = memberOf(ctx);
       if (!(await deps.totp.enrolled(account.id))) return back(ctx, 'not_found');
       const codes = await deps.totp.regenerateRecoveryCodes(account.id);
-      await notifyOwner(deps, ctx, securityChanged(account.email, 'New recovery codes were made for your account; the old ones no longer work.'), { type: 'factor.added', accountId: account.id, reason: 'recovery_codes' });
+      await notifyOwner(deps, ctx, securityChanged(account.email, { id: 'email.change.codes_regenerated' }, await messageLanguage()), { type: 'factor.added', accountId: account.id, reason: 'recovery_codes' });
       await codesPage(ctx, codes);
     },
   };

@@ -8,6 +8,7 @@ import type { InteractionDeps } from '../shared/deps.ts';
 import { seeOther } from '../shared/page.ts';
 import { appSettings } from './app-settings.ts';
 import { cardClaimPages } from './card-claim.ts';
+import { languageSettings } from './language-settings.ts';
 import { couponPages } from './coupon.ts';
 import { loadMember, memberOf, requireRecentStrongSignIn, requireSignInAsStrongAs } from './member-session.ts';
 import { FACTOR_STRENGTH } from '../../config/assurance.ts';
@@ -52,6 +53,7 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.get('/security', member, securityPage(deps));
 
   router.post('/sessions/end-others', ...post, sessions.endOthers);
+  router.post('/language', ...post, languageSettings(deps));
 
   router.post('/passkeys/options', ...strongJson, passkeys.options);
   router.post('/passkeys', ...strongJson, passkeys.create);

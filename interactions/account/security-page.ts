@@ -15,8 +15,6 @@ const NOTICES = new Set([
 /** After these, the page suggests signing out everywhere else (the change may be a lost device). */
 const FACTOR_CHANGES = new Set(['passkey_removed', 'app_removed', 'phone_removed', 'app_added', 'passkey_added', 'phone_added']);
 
-const day = (date: Date | null) => (date ? date.toISOString().slice(0, 10) : null);
-
 export function csrfFor(deps: InteractionDeps, member: Member): string {
   return deps.csrf.tokenFor(`account\0${member.sessionId}`);
 }
@@ -36,10 +34,11 @@ export function securityPage(deps: InteractionDeps) {
       hasPassword: account.passwordHash !== null,
       phone: account.phone,
       smsEnabled: deps.phones.enabled,
-      passkeys: passkeys.map((p) => ({ id: p.id, name: p.name, createdAt: day(p.createdAt), lastUsedAt: day(p.lastUsedAt), synced: p.backedUp })),
+      passkeys: passkeys.map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt, lastUsedAt: p.lastUsedAt, synced: p.backedUp })),
       // The last passkey of an account without a password is its only way in: no remove button.
       lastWayIn: account.passwordHash === null && passkeys.length <= 1,
-      app: app ? { createdAt: day(app.createdAt), lastUsedAt: day(app.lastUsedAt) } : null,
+      // Dates go to the messages as Date: ICU ({date, date, medium}) writes them for the page language.
+      app: app ? { createdAt: app.createdAt, lastUsedAt: app.lastUsedAt } : null,
       recoveryCodesLeft: app ? await deps.totp.recoveryCodesLeft(account.id) : 0,
       canChange: hasRecentStrongSignIn(member),
       // Recent enough but not strong enough to remove that factor: the way to confirm with a stronger one.

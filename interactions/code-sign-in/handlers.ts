@@ -11,6 +11,7 @@ import { CODE_SHAPE, field, parseForm } from '../shared/input.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 import { forgotForm as emailForm } from '../recovery/input.ts';
 import { verificationForm as codeForm } from '../verification/input.ts';
+import { rememberLanguage } from '../shared/remember-language.ts';
 
 const phoneForm = z.object({ phone: field(64) });
 
@@ -61,6 +62,7 @@ export function codeSignInHandlers(deps: InteractionDeps) {
 
   async function signIn(ctx: Context, accountId: string, channel: Channel): Promise<void> {
     await deps.profiles.recordSignIn(accountId);
+    await rememberLanguage(ctx, deps, accountId, 'sign_in');
     await deps.signIns.signedInWith(accountId, ctx.state.deviceHash as string | undefined, `code_${channel}`);
     const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, {
       login: { accountId, acr: ACR.oneFactor, amr: [channel === 'sms' ? AMR.sms : AMR.email], remember: true, ts: Math.floor(Date.now() / 1000) },

@@ -9,10 +9,12 @@ import { seeOther } from '../shared/page.ts';
 import type { z } from 'zod';
 import type { loginForm } from './input.ts';
 import { renderLogin } from './page.ts';
+import { rememberLanguage } from '../shared/remember-language.ts';
 
 /** Completes the login prompt for a password sign-in made at `signedInAt` (epoch seconds). */
 export async function passwordLoginResult(ctx: Context, deps: InteractionDeps, accountId: string, signedInAt: number, risky = false): Promise<string> {
   await deps.profiles.recordSignIn(accountId);
+  await rememberLanguage(ctx, deps, accountId, 'sign_in');
   // A risky sign-in proves nothing about the device yet: it is trusted once the step-up succeeds.
   if (!risky) await deps.signIns.trustDevice(accountId, ctx.state.deviceHash as string | undefined);
   return deps.provider.interactionResult(ctx.req, ctx.res, {

@@ -4,6 +4,7 @@ import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Context } from 'koa';
 import { RECENT_SIGN_IN_SECONDS } from '../../config/assurance.ts';
 import { passkeyAdded } from '../../server/domain/accounts/account-emails.ts';
+import { messageLanguage } from '../../server/i18n/request-language.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { credentialFrom, jsonError, jsonOk } from '../shared/json.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
@@ -47,7 +48,7 @@ export function passkeyOfferHandlers(deps: InteractionDeps) {
       const result = await deps.passkeys.verifyRegistration(`offer:${state.uid}`, state.account, response);
       if (!result.ok) return jsonError(ctx, result.reason);
       // A new way into the account: its owner hears about it, in case the password was stolen.
-      await deps.mailer.send(passkeyAdded(state.account.email));
+      await deps.mailer.send(passkeyAdded(state.account.email, await messageLanguage()));
       jsonOk(ctx, { location: await passwordLoginResult(ctx, deps, state.account.id, state.signedInAt) });
     },
 

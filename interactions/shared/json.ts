@@ -1,7 +1,7 @@
 // JSON answers for the few endpoints the hosted pages' scripts call (passkey ceremonies).
 import type { Context } from 'koa';
 import { translate, type MessageId } from '../../server/i18n/messages.ts';
-import { negotiateLanguage } from '../../server/i18n/negotiate.ts';
+import { languageOf } from '../../server/middleware/koa-language.ts';
 
 export function jsonOk(ctx: Context, body: unknown): void {
   ctx.set('Cache-Control', 'no-store');
@@ -12,7 +12,7 @@ export function jsonOk(ctx: Context, body: unknown): void {
 export function jsonError(ctx: Context, messageId: MessageId, status = 400): void {
   ctx.status = status;
   ctx.set('Cache-Control', 'no-store');
-  ctx.body = { error: messageId, message: translate(negotiateLanguage(ctx.get('accept-language')), messageId) };
+  ctx.body = { error: messageId, message: translate(languageOf(ctx), messageId) };
 }
 
 /** The WebAuthn credential JSON in the body: its shape only, the library checks the rest. */

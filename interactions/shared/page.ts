@@ -1,16 +1,35 @@
-// Renders a hosted page with the locals every page needs (language, CSRF token, request id).
+// Renders a hosted page with the locals every page needs (language, switcher, CSRF token, request id).
 import type { Context } from 'koa';
-import { negotiateLanguage } from '../../server/i18n/negotiate.ts';
+import { resolveLanguage, switchBase } from '../../server/middleware/koa-language.ts';
 import { renderView } from '../../server/views/render.ts';
-import type { InteractionDeps } from './deps.ts';
+import type { InteractionDeps, InteractionDetails } from './deps.ts';
+
+/** The page language of our routes (koa-language.ts), the member's saved locale included once known. */
+export function pageLanguage(ctx: Context, deps: InteractionDeps): Promise<string> {
+  return resolveLanguage(ctx, (accountId) => deps.profiles.locale(accountId));
+}
+
+/** The interaction's signed-in account, if any (its pages offer the saving language form). */
+export function signedInAccountOf(interaction: InteractionDetails | undefined): string | undefined {
+  const accountId = interaction?.session?.accountId;
+  return typeof accountId === 'string' ? accountId : undefined;
+}
 
 export async function renderPage(ctx: Context, deps: InteractionDeps, view: string, locals: Record<string, unknown>, status = 200): Promise<void> {
   const uid = String(ctx.params.uid ?? '');
   ctx.status = status;
   ctx.type = 'html';
   ctx.set('Cache-Control', 'no-store');
+  const member = ctx.state.member as { sessionId: string } | undefined;
+  const signedIn = uid && signedInAccountOf(ctx.state.interaction as InteractionDetails | undefined);
   ctx.body = await renderView(view, {
-    lang: negotiateLanguage(ctx.get('accept-language')),
+    lang: await pageLanguage(ctx, deps),
+    switchBase: switchBase(ctx),
+    // Signed in on the account pages: picking a language saves it (a POST, so the CSRF token of the session).
+    // Likewise on interaction pages once signed in (the saved locale would outrank a cookie-only pick).
+    languageForm: member && !uid
+      ? { action: '/account/language', csrfToken: deps.csrf.tokenFor(`account\0${member.sessionId}`) }
+      : signedIn ? { action: `/interaction/${uid}/language`, csrfToken: deps.csrf.tokenFor(uid) } : null,
     csrfToken: uid ? deps.csrf.tokenFor(uid) : '',
     requestId: ctx.state.requestId as string | undefined,
     ...locals,

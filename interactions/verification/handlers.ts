@@ -5,6 +5,7 @@ import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { CODE_SHAPE, parseForm } from '../shared/input.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 import { verificationForm } from './input.ts';
+import { rememberLanguage } from '../shared/remember-language.ts';
 
 export function verificationHandlers(deps: InteractionDeps) {
   const page = (ctx: Context, uid: string, email: string, error: string | null, info: string | null, status = 200) =>
@@ -49,6 +50,7 @@ export function verificationHandlers(deps: InteractionDeps) {
       }
       // The browser that proved the address is the member's: their first sign-in on it is no "new device".
       await deps.signIns.trustDevice(result.account.id, ctx.state.deviceHash as string | undefined);
+      await rememberLanguage(ctx, deps, result.account.id, 'sign_up');
       if (state.passkeySignup) {
         // Only now, with the address proven, may a credential be attached to the account.
         deps.flow.write(ctx, state.uid, { email: result.account.email, passkeySignup: true, verifiedAccountId: result.account.id });

@@ -2,7 +2,7 @@
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.ts';
-import { negotiateLanguage } from '../i18n/negotiate.ts';
+import { languageOf, switchBase } from './koa-language.ts';
 import { renderView } from '../views/render.ts';
 
 interface HttpishError {
@@ -34,7 +34,8 @@ export async function renderErrorPage(ctx: Context, status: number, messageId: s
   ctx.type = 'html';
   ctx.set('Cache-Control', 'no-store');
   ctx.body = await renderView('errors/error', {
-    lang: negotiateLanguage(ctx.get('accept-language')),
+    lang: languageOf(ctx),
+    switchBase: switchBase(ctx),
     status,
     messageId,
     requestId: ctx.state.requestId as string | undefined,
@@ -47,7 +48,8 @@ async function renderBlocked(ctx: Context, retryAfterSeconds: number, reasonId: 
   ctx.type = 'html';
   ctx.set('Cache-Control', 'no-store');
   ctx.body = await renderView('errors/blocked', {
-    lang: negotiateLanguage(ctx.get('accept-language')),
+    lang: languageOf(ctx),
+    switchBase: switchBase(ctx),
     retryAfterSeconds,
     reasonId,
     requestId: ctx.state.requestId as string | undefined,

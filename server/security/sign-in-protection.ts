@@ -3,6 +3,7 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import * as emails from '../domain/accounts/account-emails.ts';
+import { messageLanguage } from '../i18n/request-language.ts';
 import type { Account } from '../domain/accounts/account.ts';
 import type { SignInFailure } from '../domain/accounts/account-service.ts';
 import type { AccountsRepository } from '../domain/accounts/accounts.repository.ts';
@@ -81,7 +82,7 @@ export class SignInProtection {
     if (!accountId || !(outcome.pairBlocked || outcome.accountProtected)) return;
     await this.event({ type: outcome.accountProtected ? 'account.protected' : 'sign_in.blocked', accountId, reason: outcome.accountProtected ? 'account' : 'pair' }, attempt.ip);
     // Once a day at most, whichever block started: the owner should know, not be flooded.
-    if ((await this.notices.consume(accountId)).allowed) await this.mail(attempt.email, emails.signInsBlocked(attempt.email));
+    if ((await this.notices.consume(accountId)).allowed) await this.mail(attempt.email, emails.signInsBlocked(attempt.email, await messageLanguage()));
   }
 
   /** A right password: ends the pair's streak and assesses the risk (high means the member must step up). */
@@ -119,7 +120,7 @@ export class SignInProtection {
     if (!account?.emailVerified) return;
     if (!(await this.unlockMails.consume(account.id)).allowed) return;
     const url = `${this.deps.issuer}/unlock/${this.deps.unlockLinks.create(account.id)}`;
-    await this.mail(account.email, emails.unlockLink(account.email, url));
+    await this.mail(account.email, emails.unlockLink(account.email, url, await messageLanguage()));
   }
 
   /**

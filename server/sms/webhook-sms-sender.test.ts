@@ -46,7 +46,7 @@ describe('webhook SMS sender', () => {
   test('delivers signed JSON the receiver verifies, and logs only the masked number and id', async () => {
     const { logger, lines } = capturingLogger();
     const sender = createWebhookSmsSender({ url: sink.url, secret: sink.secret, logger });
-    await sender.send(smsSignInCode(TO, CODE, 'id.example.com'));
+    await sender.send(smsSignInCode(TO, CODE, 'id.example.com', 'en'));
     await sender.close();
 
     expect(await sink.waitForCode(TO)).toBe(CODE);
@@ -74,7 +74,7 @@ describe('webhook SMS sender', () => {
 
   test('a wrong secret is refused by the receiver and the send rejects', async () => {
     const sender = createWebhookSmsSender({ url: sink.url, secret: 'w'.repeat(40), logger: pino({ level: 'silent' }) });
-    const error = await rejection(sender.send(smsSignInCode(TO, CODE, 'id.example.com')));
+    const error = await rejection(sender.send(smsSignInCode(TO, CODE, 'id.example.com', 'en')));
     expect(error).toBeInstanceOf(SmsDeliveryError);
     expect((error as SmsDeliveryError).status).toBe(401);
     expect(sink.messages).toEqual([]);
@@ -84,7 +84,7 @@ describe('webhook SMS sender', () => {
   test('a provider error rejects naming the status, never the text or the secret', async () => {
     const sender = createWebhookSmsSender({ url: sink.url, secret: sink.secret, logger: pino({ level: 'silent' }) });
     sink.failNext(500);
-    const error = await rejection(sender.send(smsSignInCode(TO, CODE, 'id.example.com')));
+    const error = await rejection(sender.send(smsSignInCode(TO, CODE, 'id.example.com', 'en')));
     expect(error.message).toMatch(/HTTP 500/);
     expect(error.message).toContain('127.0.0.1');
     for (const secretPart of [CODE, sink.secret, TO]) expect(`${error.message} ${error.stack} ${JSON.stringify(error)}`).not.toContain(secretPart);
@@ -183,7 +183,7 @@ describe('dev outbox SMS sender', () => {
   test('appends one JSON line per message to DATA_DIR/sms-outbox.jsonl, readable by its owner only', async () => {
     const dir = join(dataDir, 'nested');
     const sender = createOutboxSmsSender(dir, pino({ level: 'silent' }));
-    await sender.send(smsSignInCode(TO, CODE, 'localhost'));
+    await sender.send(smsSignInCode(TO, CODE, 'localhost', 'en'));
     await sender.send({ to: '+33612345678', text: 'second' });
     await sender.close();
     const file = join(dir, 'sms-outbox.jsonl');

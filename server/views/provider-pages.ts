@@ -1,7 +1,7 @@
 // The pages oidc-provider renders itself (device flow, logout, protocol errors), drawn with our views.
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { negotiateLanguage } from '../i18n/negotiate.ts';
 import { messageIdFor } from '../middleware/koa-error-handler.ts';
+import { languageOf, switchBase } from '../middleware/koa-language.ts';
 import { renderView } from './render.ts';
 
 interface ProviderForm {
@@ -29,7 +29,9 @@ async function page(ctx: KoaContextWithOIDC, view: string, locals: Record<string
   ctx.type = 'html';
   ctx.set('Cache-Control', 'no-store');
   ctx.body = await renderView(view, {
-    lang: negotiateLanguage(ctx.get('accept-language')),
+    // ui_locales of the request oidc-provider is handling (an authorization or end-session request).
+    lang: languageOf(ctx, { uiLocales: ctx.oidc?.params?.ui_locales }),
+    switchBase: switchBase(ctx),
     requestId: ctx.state.requestId as string | undefined,
     ...locals,
   });

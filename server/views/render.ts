@@ -4,13 +4,31 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
 import { formatDuration } from '../i18n/format-duration.ts';
+import { languageName, SUPPORTED_LANGUAGES } from '../i18n/locales/index.ts';
 import { hasMessage, translator } from '../i18n/messages.ts';
 
 export interface PageLocals {
   lang: string;
   csrfToken?: string;
   requestId?: string;
+  /** The switcher's link prefix (koa-language.ts switchBase), e.g. '/interaction/abc?lang='. */
+  switchBase?: string;
+  /** Signed-in pages: the switcher is a POST form that also saves the member's choice. */
+  languageForm?: { action: string; csrfToken: string } | null;
   [k: string]: unknown;
+}
+
+export interface LanguageLink {
+  tag: string;
+  /** The language's name in itself ("français"), so a member who cannot read the page finds theirs. */
+  name: string;
+  href: string;
+  current: boolean;
+}
+
+/** One entry per supported language, for views/partials/footer.ejs. */
+export function languageLinks(current: string, base = '?lang='): LanguageLink[] {
+  return SUPPORTED_LANGUAGES.map((tag) => ({ tag, name: languageName(tag), href: `${base}${encodeURIComponent(tag)}`, current: tag === current }));
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -60,6 +78,8 @@ export async function renderView(view: string, locals: PageLocals, root: string 
     pageTitle: (titleId: string) => pageTitle(lang, titleId),
     formatDuration: (seconds: number) => formatDuration(lang, seconds),
     safeHref,
+    languages: languageLinks(lang, locals.switchBase),
+    languageForm: locals.languageForm ?? null,
   };
   return ejs.renderFile(path.join(root, `${view}.ejs`), data, {
     cache: process.env.NODE_ENV === 'production',

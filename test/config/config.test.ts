@@ -21,6 +21,8 @@ describe('configuration', () => {
     expect(again.keyEncryptionKey.equals(config.keyEncryptionKey)).toBe(true);
     expect(JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')).keyEncryptionKey).toHaveLength(64);
     expect(Object.isFrozen(config)).toBe(true);
+    expect(config.defaultLocale).toBe('en');
+    expect(loadConfig({ DATA_DIR: dataDir, DEFAULT_LOCALE: 'pt-BR' }).defaultLocale).toBe('pt-BR');
   });
 
   test.each([
@@ -36,6 +38,8 @@ describe('configuration', () => {
     ['SMS_WEBHOOK_SECRET', 'too-short', /SMS_WEBHOOK_SECRET: expected at least 32 characters/],
     ['SMS_DEFAULT_COUNTRY', 'UK', /SMS_DEFAULT_COUNTRY: expected an ISO 3166-1 alpha-2 country code .*GB/],
     ['SMS_DEFAULT_COUNTRY', 'GBR', /SMS_DEFAULT_COUNTRY: expected an ISO 3166-1 alpha-2/],
+    ['DEFAULT_LOCALE', 'de', /DEFAULT_LOCALE: expected one of the languages with a catalogue .*en, .*pt-BR/],
+    ['DEFAULT_LOCALE', 'pt-br', /DEFAULT_LOCALE: expected one of the languages/],
     ['AUDIT_RETENTION_DAYS', '0', /AUDIT_RETENTION_DAYS: expected 1-3650/],
     ['AUDIT_RETENTION_DAYS', '3651', /AUDIT_RETENTION_DAYS: expected 1-3650/],
     ['AUDIT_RETENTION_DAYS', '30.5', /AUDIT_RETENTION_DAYS: expected a whole number/],

@@ -74,7 +74,7 @@ describe.each(STORES)('claiming a card from the old program (%s)', (store) => {
     expect(fx.sms.countFor(phone)).toBe(0);
 
     const notice = await fx.sink.waitForMessage(email, { after: notices });
-    expect(notice.text).toContain(`The loyalty card ending ${card.card_number.slice(-4)} from our old program was added to your account, with its 1234 points.`);
+    expect(notice.text).toContain(`The loyalty card ending ${card.card_number.slice(-4)} from our old program was added to your account, with its 1,234 points.`);
 
     const status = await loyaltyStatus(fx, app, ua);
     expect(status.userinfo.points_balance).toBe(1234);

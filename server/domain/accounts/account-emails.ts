@@ -1,102 +1,77 @@
-// The text of every account email. Codes stand alone on their own line so members (and tests) find them.
+// The text of every account email, in the member's language (copy in server/i18n/locales/<tag>.json,
+// ids email.<kind>.*). Codes stand alone on their own line so members (and tests) find them.
+import { translate } from '../../i18n/messages.ts';
+import type { MessageId, MessageParams } from '../../i18n/messages.ts';
 import type { OutgoingEmail } from '../mail/mailer.ts';
 
-export function verificationCode(to: string, code: string): OutgoingEmail {
+type EmailKind =
+  | 'verification_code' | 'password_reset_code' | 'already_registered' | 'password_changed' | 'step_up_code'
+  | 'passkey_added' | 'sign_in_code' | 'security_changed' | 'card_claim_code' | 'sign_ins_blocked' | 'unlock_link'
+  | 'weak_password_upgraded';
+
+function email(to: string, lang: string, kind: EmailKind, params?: MessageParams): OutgoingEmail {
   return {
     to,
-    subject: 'Your verification code',
-    text: `Your verification code is:\n\n${code}\n\nIt expires in 10 minutes. If you did not create an account, you can ignore this email.\n`,
+    subject: translate(lang, `email.${kind}.subject` as MessageId, params),
+    text: translate(lang, `email.${kind}.text` as MessageId, params),
   };
 }
 
-export function passwordResetCode(to: string, code: string): OutgoingEmail {
-  return {
-    to,
-    subject: 'Reset your password',
-    text: `Your password reset code is:\n\n${code}\n\nIt expires in 10 minutes. If you did not ask to reset your password, ignore this email: your password stays the same.\n`,
-  };
+export function verificationCode(to: string, code: string, lang: string): OutgoingEmail {
+  return email(to, lang, 'verification_code', { code });
 }
 
-export function alreadyRegistered(to: string): OutgoingEmail {
-  return {
-    to,
-    subject: 'You already have an account',
-    text: 'Someone tried to create an account with this email address, which already has one.\n\nIf it was you, sign in instead, or use "Forgot your password?" on the sign-in page. If it was not you, you can ignore this email.\n',
-  };
+export function passwordResetCode(to: string, code: string, lang: string): OutgoingEmail {
+  return email(to, lang, 'password_reset_code', { code });
 }
 
-export function passwordChanged(to: string): OutgoingEmail {
-  return {
-    to,
-    subject: 'Your password was changed',
-    text: 'The password of your account was just changed and every device was signed out.\n\nIf this was not you, reset your password now and contact support.\n',
-  };
+export function alreadyRegistered(to: string, lang: string): OutgoingEmail {
+  return email(to, lang, 'already_registered');
 }
 
-export function weakPasswordHashUpgraded(to: string): OutgoingEmail {
-  return {
-    to,
-    subject: 'We upgraded how your password is protected',
-    text: 'You just signed in with the password you used with our previous system, which stored it with weak protection. It is now stored with strong protection; nothing changes for you.\n\nKeep your password secret and do not use it anywhere else. If you used it on another site, change it there and here ("Forgot your password?" on the sign-in page).\n',
-  };
+export function passwordChanged(to: string, lang: string): OutgoingEmail {
+  return email(to, lang, 'password_changed');
 }
 
-export function stepUpCode(to: string, code: string): OutgoingEmail {
-  return {
-    to,
-    subject: 'Your sign-in code',
-    text: `Your code to confirm it is you is:\n\n${code}\n\nIt expires in 10 minutes. If you did not just sign in, change your password now: someone else knows it.\n`,
-  };
+/** After a sign-in with a password the old system stored weakly: it is now argon2id, and should not be reused. */
+export function weakPasswordHashUpgraded(to: string, lang: string): OutgoingEmail {
+  return email(to, lang, 'weak_password_upgraded');
 }
 
-export function passkeyAdded(to: string): OutgoingEmail {
-  return {
-    to,
-    subject: 'A passkey was added to your account',
-    text: 'A passkey was just added to your account, so it can now be used to sign in.\n\nIf this was not you, reset your password now: someone else knows it.\n',
-  };
+export function stepUpCode(to: string, code: string, lang: string): OutgoingEmail {
+  return email(to, lang, 'step_up_code', { code });
 }
 
-export function signInCode(to: string, code: string): OutgoingEmail {
-  return {
-    to,
-    subject: 'Your sign-in code',
-    text: `Your code to sign in is:\n\n${code}\n\nIt expires in 10 minutes. If you did not try to sign in, you can ignore this email: nobody can sign in without this code.\n`,
-  };
+export function passkeyAdded(to: string, lang: string): OutgoingEmail {
+  return email(to, lang, 'passkey_added');
+}
+
+export function signInCode(to: string, code: string, lang: string): OutgoingEmail {
+  return email(to, lang, 'sign_in_code', { code });
+}
+
+/** What changed, for securityChanged: a message id (email.change.*) and its values. */
+export interface SecurityChange {
+  id: Extract<MessageId, `email.change.${string}`>;
+  params?: MessageParams;
 }
 
 /** A factor or sign-in method was added or removed: the owner hears about it even if a thief did it. */
-export function securityChanged(to: string, change: string): OutgoingEmail {
-  return {
-    to,
-    subject: 'Your account security changed',
-    text: `${change}\n\nIf this was not you, reset your password now and end your other sessions from your account's security page.\n`,
-  };
+export function securityChanged(to: string, change: SecurityChange, lang: string): OutgoingEmail {
+  return email(to, lang, 'security_changed', { change: translate(lang, change.id, change.params) });
 }
 
 /** Sent to the contact on file of an imported card, not to the account asking: whoever reads it owns the card. */
-export function cardClaimCode(to: string, cardEnding: string, code: string): OutgoingEmail {
-  return {
-    to,
-    subject: 'Your code to add your loyalty card',
-    text: `Your code to add your loyalty card ${cardEnding} from our old program to an online account is:\n\n${code}\n\nIt expires in 10 minutes. Never share it: whoever enters it gets the card's points. If you did not ask for it, ignore this email and your card stays as it is.\n`,
-  };
+export function cardClaimCode(to: string, last4: string, code: string, lang: string): OutgoingEmail {
+  return email(to, lang, 'card_claim_code', { last4, code });
 }
 
 /** Sent once a day at most when sign-ins to the account start being blocked or challenged. */
-export function signInsBlocked(to: string): OutgoingEmail {
-  return {
-    to,
-    subject: 'We stopped sign-in attempts to your account',
-    text: 'Someone tried to sign in to your account with wrong passwords many times, so we are now blocking or double-checking those attempts. Your account is safe and you can still sign in as usual on devices you used before.\n\nIf it was you, wait a little or reset your password. If it was not you, consider changing your password, and do not use it on other sites.\n',
-  };
+export function signInsBlocked(to: string, lang: string): OutgoingEmail {
+  return email(to, lang, 'sign_ins_blocked');
 }
 
 /** The unlock link of an account under attack: opened in a browser, it marks that browser as the member's. */
-export function unlockLink(to: string, url: string): OutgoingEmail {
-  return {
-    to,
-    subject: 'Unlock sign-in on your device',
-    text: `To keep your account safe we need to check it is you before signing in on a new device. Open this link on the device you want to sign in on, within an hour:\n\n${url}\n\nIf you did not try to sign in, ignore this email: nobody can use it without your inbox.\n`,
-  };
+export function unlockLink(to: string, url: string, lang: string): OutgoingEmail {
+  return email(to, lang, 'unlock_link', { url });
 }

@@ -13,6 +13,7 @@ import type { BreachedPasswords } from './breached-passwords.ts';
 import { isDisposableEmail } from './disposable-email.ts';
 import { isValidEmail, normaliseEmail } from './email-address.ts';
 import * as messages from './account-emails.ts';
+import { messageLanguage } from '../../i18n/request-language.ts';
 import type { LegacyHashSettings } from '../../passwords/legacy/registry.ts';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyAnyHash } from './password-hasher.ts';
 import { checkPassword, type PasswordProblem } from './password-policy.ts';
@@ -123,7 +124,7 @@ export class AccountService {
       // The owner's notice runs on a code of its own (kept, sent nowhere), so signing up twice within the resend
       // wait answers "wait a little" here too, and the daily budget counts alike: nothing tells a member apart.
       const wait = await this.unsentCodeFor(email);
-      if (wait === 0) await this.deps.mailer.send(messages.alreadyRegistered(email));
+      if (wait === 0) await this.deps.mailer.send(messages.alreadyRegistered(email, await messageLanguage()));
       return { ok: true, accountId: account.id, email, retryAfterSeconds: wait };
     }
     if (account) {
@@ -153,7 +154,7 @@ export class AccountService {
     if (account.emailVerified) return 0;
     const issued = await this.deps.codes.issue('email_verification', account.id);
     if (!issued.ok) return issued.retryAfterSeconds;
-    await this.deps.mailer.send(messages.verificationCode(account.email, issued.code), this.discardOnFailure('email_verification', account.id));
+    await this.deps.mailer.send(messages.verificationCode(account.email, issued.code, await messageLanguage()), this.discardOnFailure('email_verification', account.id));
     return 0;
   }
 
@@ -215,7 +216,7 @@ export class AccountService {
     try {
       const replaced = await this.deps.accounts.replacePasswordHash(account.id, stored, await this.kdf('hash', () => hashPassword(password)));
       if (replaced) this.deps.logger.info({ accountId: account.id, weak }, 'password hash upgraded to argon2id');
-      if (replaced && weak) await this.deps.mailer.send(messages.weakPasswordHashUpgraded(account.email));
+      if (replaced && weak) await this.deps.mailer.send(messages.weakPasswordHashUpgraded(account.email, await messageLanguage()));
     } catch (error: unknown) {
       this.deps.logger.warn({ err: error, accountId: account.id }, 'password rehash failed');
     }
@@ -240,7 +241,7 @@ export class AccountService {
     const subject = this.deps.codes.subjectFor(account?.id, email);
     const issued = await this.deps.codes.issue('password_reset', subject);
     if (!issued.ok) return { retryAfterSeconds: issued.retryAfterSeconds };
-    if (account) await this.deps.mailer.send(messages.passwordResetCode(account.email, issued.code), this.discardOnFailure('password_reset', subject));
+    if (account) await this.deps.mailer.send(messages.passwordResetCode(account.email, issued.code, await messageLanguage()), this.discardOnFailure('password_reset', subject));
     return { retryAfterSeconds: 0 };
   }
 
@@ -291,7 +292,7 @@ export class AccountService {
     const updated = await this.deps.accounts.update(accountId, { ...patch, passwordHash, credentialsChangedAt: new Date() });
     if (!updated) return undefined;
     await this.endAllSessions(accountId);
-    await this.deps.mailer.send(messages.passwordChanged(updated.email));
+    await this.deps.mailer.send(messages.passwordChanged(updated.email, await messageLanguage()));
     return updated;
   }
 
@@ -308,7 +309,7 @@ export class AccountService {
     const subject = this.deps.codes.subjectFor(member?.id, email);
     const issued = await this.deps.codes.issue('sign_in', subject);
     if (!issued.ok) return { retryAfterSeconds: issued.retryAfterSeconds };
-    if (member) await this.deps.mailer.send(messages.signInCode(member.email, issued.code), this.discardOnFailure('sign_in', subject));
+    if (member) await this.deps.mailer.send(messages.signInCode(member.email, issued.code, await messageLanguage()), this.discardOnFailure('sign_in', subject));
     return { retryAfterSeconds: 0 };
   }
 

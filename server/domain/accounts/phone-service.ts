@@ -8,7 +8,8 @@ import type { Mailer } from '../mail/mailer.ts';
 import type { OutgoingSms, SmsSender } from '../sms/sms-sender.ts';
 import { smsPhoneVerificationCode, smsSignInCode } from '../sms/sms-texts.ts';
 import type { Account } from './account.ts';
-import { securityChanged } from './account-emails.ts';
+import { type SecurityChange, securityChanged } from './account-emails.ts';
+import { messageLanguage } from '../../i18n/request-language.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
 import type { CodeProblem } from './account-service.ts';
 import { maskPhone, parsePhoneNumber } from './phone-number.ts';
@@ -59,7 +60,7 @@ export class PhoneService {
     if (!parsed.ok) return parsed;
     const issued = await this.deps.codes.issue('phone_verification', account.id, { phone: parsed.e164 });
     if (!issued.ok) return { ok: true, phone: parsed.e164, retryAfterSeconds: issued.retryAfterSeconds };
-    await this.deliver(sms, 'phone_verification', account.id, smsPhoneVerificationCode(parsed.e164, issued.code, this.deps.host));
+    await this.deliver(sms, 'phone_verification', account.id, smsPhoneVerificationCode(parsed.e164, issued.code, this.deps.host, await messageLanguage()));
     return { ok: true, phone: parsed.e164, retryAfterSeconds: 0 };
   }
 
@@ -80,7 +81,7 @@ export class PhoneService {
     try {
       const updated = await this.deps.accounts.setPhone(account.id, phone);
       if (!updated) return { ok: false, reason: 'code.invalid' };
-      await this.notify(account, `The mobile number ${maskPhone(phone)} was added to your account. It can now receive sign-in codes.`);
+      await this.notify(account, { id: 'email.change.phone_added', params: { phone: maskPhone(phone) } });
       return { ok: true, account: updated };
     } catch (error) {
       if (error instanceof DomainError && error.code === 'duplicate') return { ok: false, reason: 'phone.taken' };
@@ -91,7 +92,7 @@ export class PhoneService {
   async remove(account: Account): Promise<void> {
     if (!account.phone) return;
     await this.deps.accounts.setPhone(account.id, null);
-    await this.notify(account, `The mobile number ${maskPhone(account.phone)} was removed from your account.`);
+    await this.notify(account, { id: 'email.change.phone_removed', params: { phone: maskPhone(account.phone) } });
   }
 
   /**
@@ -108,7 +109,7 @@ export class PhoneService {
     const subject = this.deps.codes.subjectFor(account?.id, parsed.e164);
     const issued = await this.deps.codes.issue('sms_sign_in', subject);
     if (!issued.ok) return { ok: true, phone: parsed.e164, retryAfterSeconds: issued.retryAfterSeconds };
-    if (account) await this.deliver(sms, 'sms_sign_in', subject, smsSignInCode(parsed.e164, issued.code, this.deps.host));
+    if (account) await this.deliver(sms, 'sms_sign_in', subject, smsSignInCode(parsed.e164, issued.code, this.deps.host, await messageLanguage()));
     return { ok: true, phone: parsed.e164, retryAfterSeconds: 0 };
   }
 
@@ -138,8 +139,8 @@ export class PhoneService {
     return this.deps.sms;
   }
 
-  private async notify(account: Account, change: string): Promise<void> {
-    await this.deps.mailer.send(securityChanged(account.email, change)).catch((error: unknown) => {
+  private async notify(account: Account, change: SecurityChange): Promise<void> {
+    await this.deps.mailer.send(securityChanged(account.email, change, await messageLanguage())).catch((error: unknown) => {
       // The change is made; a lost notice must not undo it or fail the page.
       this.deps.logger.warn({ err: error, accountId: account.id }, 'security notice not sent');
     });

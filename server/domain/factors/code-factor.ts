@@ -7,6 +7,7 @@ import type { CodePurpose } from '../codes/codes.repository.ts';
 import type { DeliveryOptions, Mailer } from '../mail/mailer.ts';
 import type { SmsSender } from '../sms/sms-sender.ts';
 import { smsStepUpCode } from '../sms/sms-texts.ts';
+import { messageLanguage } from '../../i18n/request-language.ts';
 
 export type CodeChannel = 'email' | 'sms';
 
@@ -65,7 +66,7 @@ export function emailCodeFactor(codes: CodeService, mailer: Mailer): CodeFactor 
   return new CodeFactor('email', codes, {
     purpose: 'step_up_email',
     destination: (account) => (account.emailVerified ? account.email : null),
-    deliver: (to, code, options) => mailer.send(stepUpCode(to, code), options),
+    deliver: async (to, code, options) => mailer.send(stepUpCode(to, code, await messageLanguage()), options),
   });
 }
 
@@ -74,6 +75,6 @@ export function smsCodeFactor(codes: CodeService, sms: SmsSender | undefined, ho
   return new CodeFactor('sms', codes, {
     purpose: 'step_up_sms',
     destination: (account) => (sms ? account.phone : null),
-    deliver: async (to, code, options) => sms?.send(smsStepUpCode(to, code, host), options),
+    deliver: async (to, code, options) => sms?.send(smsStepUpCode(to, code, host, await messageLanguage()), options),
   });
 }

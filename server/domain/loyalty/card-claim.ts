@@ -4,7 +4,7 @@
 // the member's sign-in is as strong as adding a phone needs; else the number is only offered).
 import type { Logger } from 'pino';
 import type { Account } from '../accounts/account.ts';
-import { cardClaimCode, securityChanged } from '../accounts/account-emails.ts';
+import { cardClaimCode, type SecurityChange, securityChanged } from '../accounts/account-emails.ts';
 import type { AccountsRepository } from '../accounts/accounts.repository.ts';
 import type { CodeProblem } from '../accounts/account-service.ts';
 import { maskPhone } from '../accounts/phone-number.ts';
@@ -14,6 +14,7 @@ import type { DeliveryOptions, Mailer } from '../mail/mailer.ts';
 import type { ProfileService } from '../profile/profile-service.ts';
 import type { SmsSender } from '../sms/sms-sender.ts';
 import { smsCardClaimCode } from '../sms/sms-texts.ts';
+import { messageLanguage } from '../../i18n/request-language.ts';
 import { cardEnding, normaliseCardNumber, splitCardName } from './imported-member-rules.ts';
 import type { ImportedMember, ImportedMembersRepository } from './imported-members.repository.ts';
 import type { LoyaltyService } from './loyalty-service.ts';
@@ -173,9 +174,9 @@ export class CardClaimService {
   /** Email when the record has one (free, and no SMS pumping); else SMS when configured; else nowhere. */
   private deliveryFor(record: ImportedMember): { to: string; send(code: string, options: DeliveryOptions): Promise<void> } | undefined {
     const { email, phone } = record;
-    if (email) return { to: email, send: (code, options) => this.deps.mailer.send(cardClaimCode(email, cardEnding(record.cardNumber), code), options) };
+    if (email) return { to: email, send: async (code, options) => this.deps.mailer.send(cardClaimCode(email, record.cardNumber.slice(-4), code, await messageLanguage()), options) };
     const sms = this.deps.sms;
-    if (phone && sms) return { to: phone, send: (code, options) => sms.send(smsCardClaimCode(phone, code, this.deps.host), options) };
+    if (phone && sms) return { to: phone, send: async (code, options) => sms.send(smsCardClaimCode(phone, code, this.deps.host, await messageLanguage()), options) };
     return undefined;
   }
 
@@ -192,9 +193,11 @@ export class CardClaimService {
   }
 
   private async notify(account: Account, record: ImportedMember, phone: string | undefined): Promise<void> {
-    const change = `The loyalty card ${cardEnding(record.cardNumber)} from our old program was added to your account, with its ${record.balance} points.`
-      + (phone ? ` Its mobile number ${maskPhone(phone)} is now your account's verified phone and can receive sign-in codes.` : '');
-    await this.deps.mailer.send(securityChanged(account.email, change)).catch((error: unknown) => {
+    const last4 = record.cardNumber.slice(-4);
+    const change: SecurityChange = phone
+      ? { id: 'email.change.card_claimed_phone', params: { last4, points: record.balance, phone: maskPhone(phone) } }
+      : { id: 'email.change.card_claimed', params: { last4, points: record.balance } };
+    await this.deps.mailer.send(securityChanged(account.email, change, await messageLanguage())).catch((error: unknown) => {
       // The card is claimed and credited; a lost notice must not undo that or fail the page.
       this.deps.logger.warn({ err: error, accountId: account.id }, 'security notice not sent');
     });

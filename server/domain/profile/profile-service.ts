@@ -4,6 +4,12 @@ import type { ProfileFieldSpec } from '../../../config/profile-fields.ts';
 import type { Profile, ProfilesRepository } from './profiles.repository.ts';
 import { checkFieldValue } from './field-values.ts';
 
+/**
+ * The member's language, kept beside the declared fields (one row per field) but never asked by the profile
+ * prompt: it is set from the page language. Released as the standard `locale` claim under `profile`.
+ */
+export const LOCALE_FIELD = 'locale';
+
 /** A skipped optional field is asked again after this long. */
 export const SKIP_DAYS = 30;
 /** At most this many fields on one page. */
@@ -107,9 +113,21 @@ export class ProfileService {
     if (skipped.length) await this.profiles.update(accountId, { skipped }, this.now());
   }
 
-  /** The claims of the answered fields, grouped as OIDC has them (address is an object). */
+  /** The claims of the answered fields, grouped as OIDC has them (address is an object), and `locale`. */
   async claims(accountId: string): Promise<Record<string, unknown>> {
-    return claimsOf(this.fields, await this.profiles.find(accountId));
+    const profile = await this.profiles.find(accountId);
+    const locale = profile.fields[LOCALE_FIELD]?.value;
+    return { ...claimsOf(this.fields, profile), ...(locale ? { locale } : {}) };
+  }
+
+  /** The member's saved language (a BCP 47 tag of a supported catalogue), or null. */
+  async locale(accountId: string): Promise<string | null> {
+    return (await this.profiles.find(accountId)).fields[LOCALE_FIELD]?.value ?? null;
+  }
+
+  /** Saves the member's language: picked while signed in, or the page language at sign-up. */
+  async setLocale(accountId: string, tag: string): Promise<void> {
+    await this.profiles.update(accountId, { values: { [LOCALE_FIELD]: tag } }, this.now());
   }
 }
 

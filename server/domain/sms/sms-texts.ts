@@ -1,23 +1,25 @@
-// The text of every SMS. Short (one segment), the code first, and a last line in the WebOTP format
-// ("@host #code") so phones offer to fill the code in on our pages only.
+// The text of every SMS, in the member's language (ids sms.*). Short (one segment), the code first, and a
+// last line in the WebOTP format ("@host #code", never translated) so phones offer to fill the code in on our pages only.
+import { translate } from '../../i18n/messages.ts';
+import type { MessageId } from '../../i18n/messages.ts';
 import type { OutgoingSms } from './sms-sender.ts';
 
-function withOrigin(to: string, text: string, code: string, host: string): OutgoingSms {
-  return { to, text: `${text}\n\n@${host} #${code}` };
+function withOrigin(to: string, id: Extract<MessageId, `sms.${string}`>, code: string, host: string, lang: string): OutgoingSms {
+  return { to, text: `${translate(lang, id, { code })}\n\n@${host} #${code}` };
 }
 
-export function smsStepUpCode(to: string, code: string, host: string): OutgoingSms {
-  return withOrigin(to, `${code} is your code to confirm it is you. It expires in 10 minutes. Never share it.`, code, host);
+export function smsStepUpCode(to: string, code: string, host: string, lang: string): OutgoingSms {
+  return withOrigin(to, 'sms.step_up_code', code, host, lang);
 }
 
-export function smsSignInCode(to: string, code: string, host: string): OutgoingSms {
-  return withOrigin(to, `${code} is your sign-in code. It expires in 10 minutes. Never share it.`, code, host);
+export function smsSignInCode(to: string, code: string, host: string, lang: string): OutgoingSms {
+  return withOrigin(to, 'sms.sign_in_code', code, host, lang);
 }
 
-export function smsPhoneVerificationCode(to: string, code: string, host: string): OutgoingSms {
-  return withOrigin(to, `${code} is your code to add this phone to your loyalty account. It expires in 10 minutes.`, code, host);
+export function smsPhoneVerificationCode(to: string, code: string, host: string, lang: string): OutgoingSms {
+  return withOrigin(to, 'sms.phone_verification_code', code, host, lang);
 }
 
-export function smsCardClaimCode(to: string, code: string, host: string): OutgoingSms {
-  return withOrigin(to, `${code} is your code to add your loyalty card to an online account. It expires in 10 minutes. Never share it.`, code, host);
+export function smsCardClaimCode(to: string, code: string, host: string, lang: string): OutgoingSms {
+  return withOrigin(to, 'sms.card_claim_code', code, host, lang);
 }
