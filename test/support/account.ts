@@ -49,6 +49,9 @@ export async function passwordSession(fx: Fixture, email: string, password = PAS
   const ua = new UserAgent(fx.server.url);
   const done = await signIn(ua, await openLoginPage(ua, (await authorizationRequest(fx.config)).url), email, password);
   if (!done.url.startsWith(REDIRECT_URI)) throw new Error(`password sign-in did not reach the client: ${done.status} ${done.url}\n${done.body.slice(0, 500)}`);
+  // Mail leaves after the answer (a new-device notice, say): let it arrive, so a caller counting mail from
+  // here on counts only what its own steps send.
+  await fx.server.container.deliveries.drain();
   return ua;
 }
 
