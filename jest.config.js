@@ -11,7 +11,9 @@ export default {
   },
   testMatch: ['<rootDir>/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  testTimeout: 30000,
+  // Generous: on a busy two-core machine a real sign-in (argon2, several round trips) can take seconds, and a
+  // test must not fail because the machine is slow (FerretDB suites get 120 s, test/support/ferretdb-timeout.ts).
+  testTimeout: 90000,
   // One FerretDB for the whole run (unless MONGODB_URI names a real MongoDB); its URI reaches workers via env.
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
