@@ -40,7 +40,7 @@ export class SqliteAccountsRepository implements AccountsRepository {
 
   constructor(db: DatabaseSync) {
     this.db = db;
-    this.insertStmt = db.prepare(`INSERT INTO accounts (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL) RETURNING ${COLUMNS}`);
+    this.insertStmt = db.prepare(`INSERT INTO accounts (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL) RETURNING ${COLUMNS}`);
     this.byIdStmt = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE id = ?`);
     this.byEmailStmt = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE email = ?`);
     this.byPhoneStmt = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE phone = ?`);
