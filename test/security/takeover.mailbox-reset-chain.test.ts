@@ -7,7 +7,7 @@ import { MAILBOX_PASSWORD_DAYS } from '../../server/domain/accounts/mailbox-pass
 import { accountCsrf, isSecurityPage, noticeOn, openSecurityPage } from '../support/account.ts';
 import { followLink, openLoginPage, PASSWORD, signIn, signUpAndVerify, stepUpWithEmailCode, uniqueEmail, UserAgent } from '../support/member.ts';
 import { authorizationRequest, discover, exchange, type oidc, REDIRECT_URI, registerClient } from '../support/oidc-client.ts';
-import { memberWithPhone } from '../support/phone.ts';
+import { memberWithPhone, sendStepUpSms } from '../support/phone.ts';
 import { useMemberServer } from '../support/suite.ts';
 import { STORES } from '../support/test-server.ts';
 import type { Page } from '../support/user-agent.ts';
