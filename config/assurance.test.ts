@@ -30,6 +30,16 @@ describe('acr from amr', () => {
     expect(acrFromAmr(withMfaMarker([...currentAmr(['otp']), 'email']))).toBe(ACR.oneFactor);
   });
 
+  test('a password set through the emailed reset code is the mailbox: with an emailed code it is one factor', () => {
+    const reset = { passwordProvesMailbox: true };
+    expect(factorClassOf('pwd', reset)).toBe('mailbox');
+    expect(withMfaMarker(['pwd', 'email'], reset)).toEqual(['pwd', 'email']);
+    expect(acrFromAmr(['pwd', 'email'], reset)).toBe(ACR.oneFactor);
+    expect(acrFromAmr(['pwd', 'email', 'mfa'], reset)).toBe(ACR.oneFactor);
+    expect(acrFromAmr(withMfaMarker(['pwd', 'sms'], reset), reset)).toBe(ACR.twoFactors);
+    expect(withMfaMarker(['pwd', 'otp'], reset)).toEqual(['pwd', 'otp', 'mfa']);
+  });
+
   test('two different classes are two factors, marked mfa', () => {
     expect(withMfaMarker(['pwd', 'email'])).toEqual(['pwd', 'email', 'mfa']);
     expect(acrFromAmr(['pwd', 'email', 'mfa'])).toBe(ACR.twoFactors);

@@ -79,8 +79,19 @@ const CLASS_OF_AMR: Record<string, FactorClass> = {
   [AMR.userVerification]: 'inherence',
 };
 
+/**
+ * What the account adds to reading a session's amr. `passwordProvesMailbox`: the password was set through
+ * the emailed reset code (server/domain/accounts/mailbox-password.ts), so `pwd` proves the mailbox, not
+ * knowledge, and never pairs with an emailed code. The amr itself keeps `pwd`: it says how the member
+ * signed in, and relying parties see nothing invented.
+ */
+export interface AmrContext {
+  passwordProvesMailbox?: boolean;
+}
+
 /** The class an amr value proves; undefined for `mfa` and anything we do not issue. */
-export function factorClassOf(amrValue: string): FactorClass | undefined {
+export function factorClassOf(amrValue: string, context: AmrContext = {}): FactorClass | undefined {
+  if (amrValue === AMR.password && context.passwordProvesMailbox === true) return 'mailbox';
   return CLASS_OF_AMR[amrValue];
 }
 
@@ -101,10 +112,10 @@ export function currentAmr(amr: unknown): string[] {
 }
 
 /** The distinct factor classes an amr proves. */
-export function factorClasses(amr: unknown): Set<FactorClass> {
+export function factorClasses(amr: unknown, context: AmrContext = {}): Set<FactorClass> {
   const classes = new Set<FactorClass>();
   for (const value of currentAmr(amr)) {
-    const kind = factorClassOf(value);
+    const kind = factorClassOf(value, context);
     if (kind) classes.add(kind);
   }
   return classes;
@@ -121,9 +132,9 @@ function provedPasskey(amr: unknown): boolean {
  * (never the same class twice: two codes to one mailbox or one SIM are one factor), one for one class,
  * undefined for none. The count of steps plays no part.
  */
-export function acrFromAmr(amr: unknown): AcrValue | undefined {
+export function acrFromAmr(amr: unknown, context: AmrContext = {}): AcrValue | undefined {
   if (provedPasskey(amr)) return ACR.phishingResistant;
-  const count = factorClasses(amr).size;
+  const count = factorClasses(amr, context).size;
   if (count >= 2) return ACR.twoFactors;
   return count === 1 ? ACR.oneFactor : undefined;
 }
@@ -132,9 +143,9 @@ export function acrFromAmr(amr: unknown): AcrValue | undefined {
  * `amr` (already in today's values, see currentAmr) with `mfa` added when it proves two classes or a
  * verified passkey (RFC 8176: "multiple-factor authentication"), and without it otherwise.
  */
-export function withMfaMarker(amr: readonly string[]): string[] {
+export function withMfaMarker(amr: readonly string[], context: AmrContext = {}): string[] {
   const unique = [...new Set(amr.filter((m) => m !== AMR.multiFactor))];
-  const classes = new Set(unique.map(factorClassOf).filter((kind) => kind !== undefined));
+  const classes = new Set(unique.map((m) => factorClassOf(m, context)).filter((kind) => kind !== undefined));
   return classes.size >= 2 || provedPasskey(unique) ? [...unique, AMR.multiFactor] : unique;
 }
 

@@ -32,6 +32,7 @@ function toAccount(doc: AccountDoc): Account {
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
     credentialsChangedAt: doc.credentialsChangedAt ?? null,
+    passwordFromMailboxAt: doc.passwordFromMailboxAt ?? null,
   };
 }
 
@@ -145,6 +146,7 @@ export class MongoAccountsRepository implements AccountsRepository {
     if (patch.emailVerified !== undefined) set.emailVerified = patch.emailVerified;
     if (patch.passwordHash !== undefined) set.passwordHash = patch.passwordHash;
     if (patch.credentialsChangedAt !== undefined) set.credentialsChangedAt = patch.credentialsChangedAt;
+    if (patch.passwordFromMailboxAt !== undefined) set.passwordFromMailboxAt = patch.passwordFromMailboxAt;
     const doc = await this.accounts.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean<AccountDoc>().exec();
     return doc ? toAccount(doc) : undefined;
   }

@@ -35,6 +35,8 @@ export interface AccountDoc {
   updatedAt: Date;
   credentialsChangedAt: Date | null;
   contactChangedAt?: Date | null;
+  /** Absent in documents written before it existed (read as null). */
+  passwordFromMailboxAt?: Date | null;
 }
 
 export interface ClientDoc {
@@ -187,6 +189,7 @@ const accountSchema = new Schema<AccountDoc>(
     updatedAt: { type: Date, required: true },
     credentialsChangedAt: nullableDate,
     contactChangedAt: nullableDate,
+    passwordFromMailboxAt: nullableDate,
   },
   options,
 );

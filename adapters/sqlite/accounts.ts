@@ -7,7 +7,7 @@ import { DomainError } from '../../server/domain/errors.ts';
 import { isUniqueViolation } from './database.ts';
 import { date, dateOrNull, integer, text, textOrNull, type Row } from './rows.ts';
 
-const COLUMNS = 'id, email, email_verified, password_hash, created_at, updated_at, credentials_changed_at, phone, contact_changed_at';
+const COLUMNS = 'id, email, email_verified, password_hash, created_at, updated_at, credentials_changed_at, phone, contact_changed_at, password_from_mailbox_at';
 
 function toAccount(row: Row): Account {
   return {
@@ -20,6 +20,7 @@ function toAccount(row: Row): Account {
     createdAt: date(row, 'created_at'),
     updatedAt: date(row, 'updated_at'),
     credentialsChangedAt: dateOrNull(row, 'credentials_changed_at'),
+    passwordFromMailboxAt: dateOrNull(row, 'password_from_mailbox_at'),
   };
 }
 
@@ -39,7 +40,7 @@ export class SqliteAccountsRepository implements AccountsRepository {
 
   constructor(db: DatabaseSync) {
     this.db = db;
-    this.insertStmt = db.prepare(`INSERT INTO accounts (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL) RETURNING ${COLUMNS}`);
+    this.insertStmt = db.prepare(`INSERT INTO accounts (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL) RETURNING ${COLUMNS}`);
     this.byIdStmt = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE id = ?`);
     this.byEmailStmt = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE email = ?`);
     this.byPhoneStmt = db.prepare(`SELECT ${COLUMNS} FROM accounts WHERE phone = ?`);
@@ -107,6 +108,10 @@ export class SqliteAccountsRepository implements AccountsRepository {
     if (patch.credentialsChangedAt !== undefined) {
       sets.push('credentials_changed_at = ?');
       params.push(patch.credentialsChangedAt === null ? null : patch.credentialsChangedAt.getTime());
+    }
+    if (patch.passwordFromMailboxAt !== undefined) {
+      sets.push('password_from_mailbox_at = ?');
+      params.push(patch.passwordFromMailboxAt === null ? null : patch.passwordFromMailboxAt.getTime());
     }
     const row = this.db.prepare(`UPDATE accounts SET ${sets.join(', ')} WHERE id = ? RETURNING ${COLUMNS}`).get(...params, id);
     return row ? toAccount(row) : undefined;

@@ -401,4 +401,9 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE signing_keys ADD COLUMN retire_at INTEGER;
     `,
   },
+  {
+    version: 17,
+    // When the password was last set by the emailed reset code (it then proves the mailbox, not knowledge).
+    sql: 'ALTER TABLE accounts ADD COLUMN password_from_mailbox_at INTEGER;',
+  },
 ];

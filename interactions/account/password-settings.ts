@@ -2,6 +2,8 @@
 // browser included, so the member signs in again with the new password (see AccountService.changePassword).
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { factorClasses } from '../../config/assurance.ts';
+import { passwordProvesMailbox } from '../../server/domain/accounts/mailbox-password.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { passwordField, parseForm } from '../shared/input.ts';
 import { renderPage } from '../shared/page.ts';
@@ -33,8 +35,12 @@ export function passwordSettings(deps: InteractionDeps) {
       // Longer than the form field allows is still a password, just too long for the policy.
       if (!form) return formPage(ctx, typeof body?.password === 'string' ? 'password.too_long' : 'password.required', 400);
       if (form.password === '') return formPage(ctx, 'password.required', 400);
-      const { account } = memberOf(ctx);
-      const result = await deps.accounts.changePassword(account.id, form.password);
+      const { account, amr } = memberOf(ctx);
+      // A session that proved only the mailbox (a password from a reset, an emailed code) sets a password
+      // that proves no more; one that proved a phone, a device or the member's own password sets theirs.
+      const proven = factorClasses(amr, { passwordProvesMailbox: passwordProvesMailbox(account) });
+      const mailboxOnly = [...proven].every((kind) => kind === 'mailbox');
+      const result = await deps.accounts.changePassword(account.id, form.password, { mailboxOnly });
       if (!result.ok) return formPage(ctx, result.problem, 400);
       await recordChange(deps, ctx, { type: 'password.changed', accountId: account.id, reason: account.passwordHash ? 'changed' : 'set' });
       // Every session ended with the change, this one too: the page says so and offers the way back in.

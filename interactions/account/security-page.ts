@@ -2,6 +2,8 @@
 // phone), the member's other sessions and their loyalty card, with a one-shot notice after each change.
 import type { Context } from 'koa';
 import { maskEmail } from '../../server/domain/accounts/email-address.ts';
+import { passwordProvesMailbox } from '../../server/domain/accounts/mailbox-password.ts';
+import { availableMethods } from '../mfa/methods.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { renderPage } from '../shared/page.ts';
 import { hasRecentStrongSignIn, type Member, memberOf } from './member-session.ts';
@@ -27,6 +29,10 @@ export function securityPage(deps: InteractionDeps) {
     const app = await deps.totp.enrolled(account.id);
     const passkeys = await deps.passkeys.list(account.id);
     const loyalty = await deps.loyalty.ensureMember(account.id);
+    const canChange = hasRecentStrongSignIn(member);
+    // After a reset by email, every way in this member has proves the mailbox (the password included):
+    // "Confirm it is you" could only end on the step-up's dead end, so the page says why instead.
+    const reauthBlocked = !canChange && passwordProvesMailbox(account) && (await availableMethods(deps, account, new Set(['mailbox']))).length === 0;
     await renderPage(ctx, deps, 'account/security', {
       csrfToken: csrfFor(deps, member),
       email: account.email,
@@ -40,7 +46,8 @@ export function securityPage(deps: InteractionDeps) {
       // Dates go to the messages as Date: ICU ({date, date, medium}) writes them for the page language.
       app: app ? { createdAt: app.createdAt, lastUsedAt: app.lastUsedAt } : null,
       recoveryCodesLeft: app ? await deps.totp.recoveryCodesLeft(account.id) : 0,
-      canChange: hasRecentStrongSignIn(member),
+      canChange,
+      reauthBlocked,
       // Recent enough but not strong enough to remove that factor: the way to confirm with a stronger one.
       reauthStronger: notice === 'reauth_stronger',
       reauthUrl: '/account/sign-in?reauth=1',

@@ -3,6 +3,7 @@
 // RISK_PENDING_ACR, which the mfa prompt turns into a step-up before any token is issued.
 import type { Context } from 'koa';
 import { ACR, RISK_PENDING_ACR } from '../../config/assurance.ts';
+import { passwordProvesMailbox } from '../../server/domain/accounts/mailbox-password.ts';
 import type { SignInAttempt } from '../../server/security/lockout/sign-in-guard.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { seeOther } from '../shared/page.ts';
@@ -52,8 +53,10 @@ export function loginHandlers(deps: InteractionDeps) {
       const risk = await deps.signIns.succeeded(attempt, account, deviceHash);
       const signedInAt = Math.floor(Date.now() / 1000);
       // Not to a member with an authenticator app: a passkey made after a password alone would outrank the
-      // app (phr) and could then remove it, which only a sign-in as strong as the app may do.
-      if (!risk.high && form.webauthn === '1' && (await deps.passkeyOffer.due(ctx, account.id)) && !(await deps.totp.enrolled(account.id))) {
+      // app (phr) and could then remove it, which only a sign-in as strong as the app may do. Nor after a
+      // password the emailed reset set: it proves only the inbox, which must not turn into a passkey.
+      if (!risk.high && form.webauthn === '1' && !passwordProvesMailbox(account) && (await deps.passkeyOffer.due(ctx, account.id))
+        && !(await deps.totp.enrolled(account.id))) {
         // The sign-in completes on the offer page, whichever way the member answers it.
         deps.flow.write(ctx, details.uid, { passwordAccountId: account.id, passwordAt: signedInAt });
         return seeOther(ctx, `/interaction/${details.uid}/passkey/offer`);

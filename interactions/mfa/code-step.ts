@@ -2,6 +2,7 @@
 // on POST only (never on a page view), then checked under the usual code rules.
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { AMR } from '../../config/assurance.ts';
 import { maskEmail } from '../../server/domain/accounts/email-address.ts';
 import { maskPhone } from '../../server/domain/accounts/phone-number.ts';
 import { DomainError } from '../../server/domain/errors.ts';
@@ -25,6 +26,10 @@ export function codeStep(deps: InteractionDeps) {
   async function page(ctx: Context, step: StepUp, channel: CodeChannel, state: { error?: string | null; sent?: boolean }, status = 200) {
     // Not offered: the member has no such contact, has something stronger, or the session proved this class.
     const unavailable = !(await methodsFor(deps, step)).includes(channel);
+    // The password came from the inbox (a recent reset): say why email is not a way, rather than a dead end.
+    const afterReset = step.context.passwordProvesMailbox === true && step.amr.includes(AMR.password);
+    const unavailableInfo = afterReset && channel === 'email' ? 'mfa.unavailable_password_reset'
+      : factorFor(channel).available(step.account) ? 'mfa.unavailable_other_factor' : 'mfa.unavailable';
     await renderPage(ctx, deps, 'mfa/code', {
       channel,
       action: `/interaction/${step.uid}/mfa`,
@@ -36,7 +41,8 @@ export function codeStep(deps: InteractionDeps) {
       choices: await alternatives(deps, step.account, step.proven, channel),
       unavailable,
       sent: !unavailable && (state.sent ?? (step.flow.stepUpSent === true && step.flow.mfaMethod === channel)),
-      info: unavailable ? (factorFor(channel).available(step.account) ? 'mfa.unavailable_other_factor' : 'mfa.unavailable') : (step.flow.info ?? null),
+      info: unavailable ? unavailableInfo : (step.flow.info ?? null),
+      passwordReset: afterReset && !unavailable,
       // The step-up is ours, not the client's: the sign-in looked risky (see the risk_step_up check).
       risk: (ctx.state.interaction as InteractionDetails).prompt.reasons.includes('risk_step_up'),
       error: state.error ?? null,

@@ -3,8 +3,9 @@
 // login result, whose acr comes from the distinct classes proven (config/assurance.ts).
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
-import { ACR, acrFromAmr, acrRank, currentAmr, type FactorClass, factorClasses, withMfaMarker } from '../../config/assurance.ts';
+import { ACR, acrFromAmr, acrRank, type AmrContext, currentAmr, type FactorClass, factorClasses, withMfaMarker } from '../../config/assurance.ts';
 import type { Account } from '../../server/domain/accounts/account.ts';
+import { passwordProvesMailbox } from '../../server/domain/accounts/mailbox-password.ts';
 import { DomainError } from '../../server/domain/errors.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import type { FlowState, MfaMethod } from '../shared/flow-state.ts';
@@ -16,6 +17,8 @@ export interface StepUp {
   account: Account;
   /** amr of the session before this step-up, in today's values (see currentAmr). */
   amr: string[];
+  /** How the account reads that amr: a password set by the emailed reset code proves the mailbox. */
+  context: AmrContext;
   /** The factor classes the session already proved: a step-up must add a different one. */
   proven: Set<FactorClass>;
   flow: FlowState;
@@ -28,7 +31,10 @@ export async function loadStepUp(ctx: Context, deps: InteractionDeps): Promise<S
   // The prompt only exists for a session with an account; one deleted meanwhile cannot step up.
   if (!account) throw new DomainError('forbidden', 'no signed-in account for this step-up');
   const amr = currentAmr(details.session?.amr);
-  return { uid: details.uid, account, amr, proven: factorClasses(amr), flow: deps.flow.read(ctx, details.uid) };
+  // Read from the account on every request (page, send, submit): every session ended with the reset, so a
+  // `pwd` in this session is the password the reset set while the flag stands.
+  const context: AmrContext = { passwordProvesMailbox: passwordProvesMailbox(account) };
+  return { uid: details.uid, account, amr, context, proven: factorClasses(amr, context), flow: deps.flow.read(ctx, details.uid) };
 }
 
 /** The methods this step-up may use, decided here from the account and the session (never from the form). */
@@ -64,10 +70,12 @@ export interface StepUpOutcome {
  */
 export async function stepUpLocation(ctx: Context, deps: InteractionDeps, step: StepUp, proven: MfaMethod, outcome?: StepUpOutcome): Promise<string> {
   const added = outcome?.amr ?? (proven === 'passkey' ? [] : [METHOD_AMR[proven]]);
-  const amr = withMfaMarker([...step.amr, ...added]);
-  const acr = acrFromAmr(amr);
+  const amr = withMfaMarker([...step.amr, ...added], step.context);
+  const acr = acrFromAmr(amr, step.context);
   // The methods offered already exclude a class the session proved; this is the last word on it.
   if (acrRank(acr) < acrRank(ACR.twoFactors)) throw new DomainError('forbidden', `step-up by ${proven} proves no new factor class`);
+  // A phone or a device proved: a password the emailed reset set is the member's own again.
+  if (proven !== 'email') await deps.accounts.provedBeyondMailbox(step.account);
   (ctx.state.log as Logger).info({ accountId: step.account.id, method: proven, acr }, 'step-up completed');
   await deps.signIns.signedInWith(step.account.id, ctx.state.deviceHash as string | undefined, `step_up_${proven}`);
   return deps.provider.interactionResult(ctx.req, ctx.res, {

@@ -4,6 +4,7 @@ import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Context } from 'koa';
 import { RECENT_SIGN_IN_SECONDS } from '../../config/assurance.ts';
 import { passkeyAdded } from '../../server/domain/accounts/account-emails.ts';
+import { passwordProvesMailbox } from '../../server/domain/accounts/mailbox-password.ts';
 import { messageLanguage } from '../../server/i18n/request-language.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { credentialFrom, jsonError, jsonOk } from '../shared/json.ts';
@@ -19,7 +20,9 @@ export function passkeyOfferHandlers(deps: InteractionDeps) {
     if (!flow.passwordAccountId || flow.passwordAt === undefined) return undefined;
     if (Date.now() / 1000 - flow.passwordAt > RECENT_SIGN_IN_SECONDS) return undefined;
     const account = await deps.accounts.findById(flow.passwordAccountId);
-    return account ? { uid, account, signedInAt: flow.passwordAt } : undefined;
+    // Re-checked here (not only when the offer was made): a password from an emailed reset proves the inbox only.
+    if (!account || passwordProvesMailbox(account)) return undefined;
+    return { uid, account, signedInAt: flow.passwordAt };
   }
 
   return {

@@ -411,4 +411,7 @@ export type MessageId =
   | 'sms.sign_in_code'
   | 'sms.phone_verification_code'
   | 'sms.card_claim_code'
+  | 'mfa.unavailable_password_reset'
+  | 'mfa.password_reset_other_way'
+  | 'account.reauth_password_reset'
   ;

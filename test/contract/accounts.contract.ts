@@ -47,6 +47,21 @@ export function describeAccountsContract(open: OpenStorage): void {
       expect(cleared).toMatchObject({ emailVerified: true, passwordHash: null, credentialsChangedAt: null });
     });
 
+    it('records when the password was set by an emailed reset code, and clears it', async () => {
+      const created = await storage().accounts.create({ email: uniqueEmail(), emailVerified: true, passwordHash: 'old' });
+      expect(created.passwordFromMailboxAt).toBeNull();
+      const resetAt = new Date(1_700_000_000_456);
+      const flagged = await storage().accounts.update(created.id, { passwordHash: 'new', passwordFromMailboxAt: resetAt });
+      expect(flagged?.passwordFromMailboxAt?.getTime()).toBe(resetAt.getTime());
+      expect(await storage().accounts.findById(created.id)).toEqual(flagged);
+      // A patch without the field leaves it alone.
+      const verified = await storage().accounts.update(created.id, { emailVerified: false });
+      expect(verified?.passwordFromMailboxAt?.getTime()).toBe(resetAt.getTime());
+      const cleared = await storage().accounts.update(created.id, { passwordFromMailboxAt: null });
+      expect(cleared).toMatchObject({ passwordHash: 'new', passwordFromMailboxAt: null });
+      expect((await storage().accounts.findById(created.id))?.passwordFromMailboxAt).toBeNull();
+    });
+
     it('returns undefined when updating a missing account', async () => {
       expect(await storage().accounts.update('00000000-0000-4000-8000-000000000000', { emailVerified: true })).toBeUndefined();
     });

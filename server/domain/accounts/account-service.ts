@@ -262,7 +262,9 @@ export class AccountService {
     const check = await this.deps.codes.verify('password_reset', this.deps.codes.subjectFor(account?.id, email), code);
     if (!check.ok) return { ok: false, errors: { code: check.reason } };
     if (!account) return { ok: false, errors: { code: 'code.invalid' } };
-    const updated = await this.replacePassword(account.id, newPassword, { emailVerified: true });
+    // Whoever reads the inbox could have set this password: until the member proves another class, it
+    // signs in as the mailbox, not as knowledge (mailbox-password.ts), so it never pairs with an emailed code.
+    const updated = await this.replacePassword(account.id, newPassword, { emailVerified: true, passwordFromMailboxAt: new Date() });
     return updated ? { ok: true, account: updated } : { ok: false, errors: { code: 'code.invalid' } };
   }
 
@@ -270,15 +272,18 @@ export class AccountService {
    * A signed-in member sets a new password (the caller checked a recent strong sign-in). Like a reset,
    * it ends every session and grant of the account, the caller's included: whoever else knew the old
    * password is signed out everywhere, and the member signs in again with the new one. The change time
-   * freezes redemptions for a while (redemption-policy.ts) and the owner is emailed.
+   * freezes redemptions for a while (redemption-policy.ts) and the owner is emailed. `mailboxOnly`: the
+   * caller's session proved nothing but the mailbox, so the new password proves no more than a reset's
+   * would; otherwise (a phone, a device, a password of the member's own) it counts as knowledge again.
    */
   async changePassword(
     accountId: string,
     newPassword: string,
+    options: { mailboxOnly: boolean },
   ): Promise<{ ok: true; account: Account } | { ok: false; problem: PasswordProblem | 'password.breached' }> {
     const problem = await this.newPasswordProblem(newPassword);
     if (problem) return { ok: false, problem };
-    const updated = await this.replacePassword(accountId, newPassword);
+    const updated = await this.replacePassword(accountId, newPassword, { passwordFromMailboxAt: options.mailboxOnly ? new Date() : null });
     if (!updated) throw new DomainError('not_found', 'account not found');
     return { ok: true, account: updated };
   }
@@ -294,6 +299,15 @@ export class AccountService {
     await this.endAllSessions(accountId);
     await this.deps.mailer.send(messages.passwordChanged(updated.email, await messageLanguage()));
     return updated;
+  }
+
+  /**
+   * The member proved a class other than the mailbox (a step-up by phone or device): a password set by
+   * reset counts as knowledge again from now on.
+   */
+  async provedBeyondMailbox(account: Account): Promise<void> {
+    if (account.passwordFromMailboxAt === null) return;
+    await this.deps.accounts.update(account.id, { passwordFromMailboxAt: null });
   }
 
   /**

@@ -17,6 +17,12 @@ export interface Account {
   credentialsChangedAt: Date | null;
   /** When a contact that receives codes (the phone) last changed: redemptions pause for a day after it. */
   contactChangedAt: Date | null;
+  /**
+   * When the password was last set by the emailed reset code: such a password proves the mailbox, not
+   * knowledge (see mailbox-password.ts). Null once the member proves another class, or for a password
+   * set otherwise (sign-up, the account page after a strong sign-in).
+   */
+  passwordFromMailboxAt: Date | null;
 }
 
-export type AccountPatch = Partial<Pick<Account, 'emailVerified' | 'passwordHash' | 'credentialsChangedAt'>>;
+export type AccountPatch = Partial<Pick<Account, 'emailVerified' | 'passwordHash' | 'credentialsChangedAt' | 'passwordFromMailboxAt'>>;

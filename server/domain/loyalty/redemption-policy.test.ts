@@ -7,7 +7,7 @@ const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 const now = Math.floor(NOW / 1000);
 const account = (overrides: Partial<Account> = {}): Account => ({
   id: 'a1', email: 'a@example.com', emailVerified: true, phone: null, passwordHash: 'x',
-  createdAt: new Date(0), updatedAt: new Date(0), credentialsChangedAt: null, contactChangedAt: null, ...overrides,
+  createdAt: new Date(0), updatedAt: new Date(0), credentialsChangedAt: null, contactChangedAt: null, passwordFromMailboxAt: null, ...overrides,
 });
 
 describe('checkRedemption', () => {
