@@ -1,0 +1,152 @@
+// SQLite migrations — Accounts, clients, signing keys and the ways members sign in (factors, passkeys, phones).
+// Released migrations are never edited: add a new one with the next free version (adapters/sqlite/migrations.ts).
+import type { Migration } from '../migrations.ts';
+
+export const identityMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    // STRICT tables so a wrong type is an error, not a silent coercion; dates are epoch milliseconds.
+    sql: `
+      CREATE TABLE accounts (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        email_verified INTEGER NOT NULL CHECK (email_verified IN (0, 1)),
+        password_hash TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        credentials_changed_at INTEGER
+      ) STRICT;
+
+      CREATE TABLE clients (
+        client_id TEXT PRIMARY KEY,
+        metadata TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY,
+        alg TEXT NOT NULL CHECK (alg IN ('RS256', 'ES256', 'EdDSA')),
+        public_jwk TEXT NOT NULL,
+        encrypted_private_jwk TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX signing_keys_created_at ON signing_keys (created_at, kid);
+
+      CREATE TABLE one_time_codes (
+        purpose TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        code_hash TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        expires_at INTEGER NOT NULL,
+        consumed_at INTEGER,
+        sent_at INTEGER NOT NULL,
+        data TEXT,
+        PRIMARY KEY (purpose, subject)
+      ) STRICT;
+
+      CREATE TABLE oidc_payloads (
+        model TEXT NOT NULL,
+        id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        grant_id TEXT,
+        user_code TEXT,
+        uid TEXT,
+        account_id TEXT,
+        expires_at INTEGER,
+        consumed INTEGER,
+        PRIMARY KEY (model, id)
+      ) STRICT;
+      -- Partial indexes: most rows (access tokens, client-credentials tokens) have none of these
+      -- fields, and skipping their index writes is most of the cost of issuing a token.
+      CREATE INDEX oidc_payloads_uid ON oidc_payloads (model, uid) WHERE uid IS NOT NULL;
+      CREATE INDEX oidc_payloads_user_code ON oidc_payloads (model, user_code) WHERE user_code IS NOT NULL;
+      CREATE INDEX oidc_payloads_grant_id ON oidc_payloads (model, grant_id) WHERE grant_id IS NOT NULL;
+      CREATE INDEX oidc_payloads_account_id ON oidc_payloads (model, account_id) WHERE account_id IS NOT NULL;
+      CREATE INDEX oidc_payloads_expires_at ON oidc_payloads (expires_at) WHERE expires_at IS NOT NULL;
+    `,
+  },
+  {
+    version: 2,
+    // Second factors. No foreign keys to accounts: the Mongo adapter cannot have them, and both must
+    // behave alike; removing an account's factors is the caller's job.
+    sql: `
+      CREATE TABLE factors (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('totp')),
+        secret TEXT NOT NULL,
+        label TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        confirmed_at INTEGER,
+        last_used_at INTEGER
+      ) STRICT;
+      CREATE INDEX factors_account_id ON factors (account_id, created_at, id);
+
+      CREATE TABLE recovery_codes (
+        account_id TEXT NOT NULL,
+        code_hash TEXT NOT NULL,
+        used_at INTEGER,
+        PRIMARY KEY (account_id, code_hash)
+      ) STRICT;
+
+      -- One row per accepted one-time value (a TOTP time step): the primary key refuses a replay.
+      CREATE TABLE factor_uses (
+        factor_id TEXT NOT NULL,
+        value TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (factor_id, value)
+      ) STRICT;
+      CREATE INDEX factor_uses_expires_at ON factor_uses (expires_at);
+    `,
+  },
+  {
+    version: 3,
+    // Passkeys (WebAuthn credentials). The id is the credential id, so the primary key keeps it unique across
+    // accounts; no foreign key to accounts, as in version 2. Transports are a JSON array (order kept).
+    sql: `
+      CREATE TABLE passkeys (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        counter INTEGER NOT NULL CHECK (counter >= 0),
+        transports TEXT NOT NULL,
+        device_type TEXT NOT NULL CHECK (device_type IN ('singleDevice', 'multiDevice')),
+        backed_up INTEGER NOT NULL CHECK (backed_up IN (0, 1)),
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+      ) STRICT;
+      CREATE INDEX passkeys_account_id ON passkeys (account_id, created_at, id);
+    `,
+  },
+  {
+    version: 4,
+    // A verified mobile number (E.164) per account, unique across accounts when present; existing
+    // accounts get NULL. The partial index keeps the many NULLs out of it.
+    sql: `
+      ALTER TABLE accounts ADD COLUMN phone TEXT;
+      CREATE UNIQUE INDEX accounts_phone ON accounts (phone) WHERE phone IS NOT NULL;
+    `,
+  },
+  {
+    version: 9,
+    // When the phone last changed: redemptions pause for 24 hours after a change of a code-receiving contact.
+    sql: 'ALTER TABLE accounts ADD COLUMN contact_changed_at INTEGER;',
+  },
+  {
+    version: 16,
+    // Signing-key rotation: a key is published when made, signs from active_from, leaves the JWKS at retire_at.
+    // Keys from before this version have always been signing.
+    sql: `
+      ALTER TABLE signing_keys ADD COLUMN active_from INTEGER;
+      UPDATE signing_keys SET active_from = created_at;
+      ALTER TABLE signing_keys ADD COLUMN retire_at INTEGER;
+    `,
+  },
+  {
+    version: 17,
+    // When the password was last set by the emailed reset code (it then proves the mailbox, not knowledge).
+    sql: 'ALTER TABLE accounts ADD COLUMN password_from_mailbox_at INTEGER;',
+  },
+];
