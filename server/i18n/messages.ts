@@ -2,9 +2,13 @@
 import { IntlMessageFormat } from 'intl-messageformat';
 import type { Formatters } from 'intl-messageformat';
 import { catalogues, english, getDefaultLanguage, intlLocale, SOURCE_LANGUAGE } from './locales/index.ts';
-import type { MessageId } from './message-ids.ts';
+import type englishCatalogue from './locales/en.json';
 
-export type { MessageId } from './message-ids.ts';
+/**
+ * Every id English has, read by the compiler from the catalogue itself (a type-only import: nothing is loaded
+ * at run time), so an id used in code that en.json lacks is a type error without a generated file to keep.
+ */
+export type MessageId = keyof typeof englishCatalogue;
 export type MessageParams = Record<string, string | number | Date>;
 /** What templates receive as `t`: ids can be dynamic there (e.g. an error id chosen by the server). */
 export type Translate = (id: string, params?: MessageParams) => string;
