@@ -15,6 +15,9 @@ import { partnerApiRouter } from './partner-api/router.ts';
 import { deviceCodeGuard } from './oidc/koa-device-code-guard.ts';
 import type { Container } from './container.ts';
 import { healthRouter } from './health.ts';
+import { BRANDING_PATHS, brandingAssets } from './branding/koa-branding-assets.ts';
+import { setBranding } from './branding/page-brand.ts';
+import { HOME_PATHS, homePage } from '../interactions/home/home-page.ts';
 import { setDefaultLanguage } from './i18n/locales/index.ts';
 import { connectionClose } from './middleware/koa-connection-close.ts';
 import { errorHandler } from './middleware/koa-error-handler.ts';
@@ -82,6 +85,7 @@ export function buildApp(container: Container): App {
 
   // provider.use() inserts middleware ahead of oidc-provider's own routes.
   setDefaultLanguage(config.defaultLocale);
+  setBranding(config.branding);
   provider.use(connectionClose(() => shuttingDown));
   // Outside the error handler, so it sees every final status; labels are route templates (koa-http-metrics.ts).
   provider.use(httpMetrics(container.metrics));
@@ -105,6 +109,10 @@ export function buildApp(container: Container): App {
     [HEALTH_PATHS, [healthRouter(storage, () => shuttingDown, logger).routes()]],
     // Bearer METRICS_TOKEN, or a scraper on this host (koa-metrics-endpoint.ts); no page rate limits apply here.
     [METRICS_PATHS, [metricsEndpoint(container.metrics, config.metricsToken)]],
+    // The home page at `/` (issue 15 item 7); discovery and every other path are untouched.
+    [HOME_PATHS, [homePage()]],
+    // The operator's logo and colours, and partner logos fetched by us (server/branding).
+    [BRANDING_PATHS, [brandingAssets(container.partnerLogos, async (clientId) => (await provider.Client.find(clientId)) ?? undefined)]],
     [STATIC_PATHS, [staticAssets(fileURLToPath(new URL('../public', import.meta.url)), '/static/', browserLibraries())]],
     [ADMIN_PATHS, [admin.routes(), admin.allowedMethods()]],
     [INTERACTION_PATHS, [interactionRouter(container.interactions).routes()]],
