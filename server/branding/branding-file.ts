@@ -83,8 +83,11 @@ export class BrandingError extends Error {
 function describe(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return 'invalid';
-  // A union reports the branch errors; the most specific one is what the operator needs to read.
-  const nested = issue.code === 'invalid_union' ? issue.errors.flat()[0] : undefined;
+  // A value-or-per-language union reports both branches: the one of the shape the operator wrote (not
+  // "expected string, received object") is the one to read.
+  const nested = issue.code === 'invalid_union'
+    ? (issue.errors.find((branch) => branch.length > 0 && !(branch.length === 1 && branch[0]?.code === 'invalid_type' && branch[0].path.length === 0)) ?? issue.errors[0])?.[0]
+    : undefined;
   const path = [...issue.path, ...(nested?.path ?? [])].join('.');
   return `${path || '(root)'}: ${nested?.message ?? issue.message}`;
 }
