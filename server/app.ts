@@ -17,6 +17,7 @@ import type { Container } from './container.ts';
 import { healthRouter } from './health.ts';
 import { BRANDING_PATHS, brandingAssets } from './branding/koa-branding-assets.ts';
 import { setBranding } from './branding/page-brand.ts';
+import { LOGOUT_CONFIRM_PATHS, logoutWayBack, notFoundPage } from './branding/koa-no-dead-ends.ts';
 import { HOME_PATHS, homePage } from '../interactions/home/home-page.ts';
 import { setDefaultLanguage } from './i18n/locales/index.ts';
 import { connectionClose } from './middleware/koa-connection-close.ts';
@@ -94,6 +95,8 @@ export function buildApp(container: Container): App {
   // Before the error handler, so error pages (and emails sent anywhere below) know the page language.
   provider.use(pickLanguage(config.env === 'production', (accountId) => container.interactions.profiles.locale(accountId)));
   provider.use(errorHandler(logger));
+  // Inside the error handler: an unknown page gets the 404 page with the way back (server/branding).
+  provider.use(notFoundPage());
   // Host pinning and metadata caching (issue 14 item 11): absolute URLs name ISSUER whatever Host or
   // X-Forwarded-Host say; discovery and the JWKS carry their own Cache-Control.
   pinOriginToIssuer(provider, config.issuer);
@@ -121,6 +124,8 @@ export function buildApp(container: Container): App {
     [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],
     [PARTNER_API_PATHS, [partnerApi.routes()]],
     // Before oidc-provider's code_verification: guess limits and the session check (issue 14 items 9, 23).
+    // The signed-out page after a client's logout knows the client, for the way back to its site.
+    [LOGOUT_CONFIRM_PATHS, [logoutWayBack('/session/end/success')]],
     [DEVICE_PATHS, [deviceCodeGuard(storage.rateLimits, async (id) => (await provider.Session.find(id)) !== undefined)]],
   ]));
 

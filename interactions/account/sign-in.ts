@@ -9,6 +9,7 @@ import { constantTimeEqual } from '../../server/security/crypto.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 import { rememberSignUpIntent } from '../home/sign-up-intent.ts';
+import { wayBack } from '../../server/branding/way-back.ts';
 
 const STATE_TTL_SECONDS = 60 * 60;
 
@@ -48,7 +49,7 @@ export function accountSignIn(deps: InteractionDeps, options: { issuer: string; 
       const error = typeof ctx.query.error === 'string';
       if (!expected || !state || !constantTimeEqual(state, expected) || error) {
         // Cancelled, expired or forged: nothing happened, so the member just gets the way back in.
-        return renderPage(ctx, deps, 'account/signed-out', { signInUrl: '/account/sign-in' });
+        return renderPage(ctx, deps, 'account/signed-out', { signInUrl: '/account/sign-in', wayBack: wayBack(undefined) });
       }
       seeOther(ctx, '/account/security');
     },
