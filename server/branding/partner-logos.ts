@@ -11,7 +11,8 @@ export const MAX_PARTNER_LOGO_BYTES = 100 * 1024;
 const FRESH_MS = 60 * 60 * 1000;
 /** A broken logo is tried again after a while, not on every consent page. */
 const FAILED_MS = 5 * 60 * 1000;
-const MAX_ENTRIES = 1000;
+/** At most 256 logos of at most 100 KiB each: 25 MiB in the worst case, far fewer in practice (one per partner). */
+const MAX_ENTRIES = 256;
 /** The consent page waits for a first fetch at most this long; a slow partner just shows no logo. */
 const FETCH_TIMEOUT_MS = 2000;
 

@@ -88,7 +88,7 @@ describe.each(STORES)('branding and the way back (%s)', (store) => {
     expect(picked.body).toContain('Witamy w programie Acme Rewards');
   });
 
-  test('the home page breaks nothing: discovery, /static and an unknown path answer as before; POST / is not the page', async () => {
+  test('the home page breaks nothing: discovery and /static answer as before; POST / is not the page', async () => {
     const discovery = await fetch(`${fx.server.url}/.well-known/openid-configuration`);
     expect(discovery.status).toBe(200);
     expect(((await discovery.json()) as { issuer: string }).issuer).toBe(fx.server.url);
@@ -97,7 +97,7 @@ describe.each(STORES)('branding and the way back (%s)', (store) => {
     expect(post.status).toBe(404);
   });
 
-  test('"Create account" on the home page opens the sign-up form, and the new member ends on the account page', async () => {
+  test('"Create account" on the home page opens the sign-up form, once', async () => {
     const ua = new UserAgent(fx.server.url);
     const home = await ua.request('/');
     const start = await ua.follow(/href="(\/account\/sign-in\?signup=1)"/.exec(home.body)![1]!);
@@ -251,5 +251,35 @@ describe.each(STORES)('branding and the way back (%s)', (store) => {
     expect(await sessions()).toHaveLength(0);
     // The session is gone: the account pages ask to sign in again.
     expect(isSignInPage(await openSecurityPage(ua))).toBe(true);
+  });
+});
+
+describe.each(STORES)('without a branding file: today\'s look, the way back to our home page (%s)', (store) => {
+  const fx = useMemberServer(store);
+
+  test('the catalogue\'s program name, no logo, colours or operator links; error pages and the account pages lead back to /', async () => {
+    const home = await new UserAgent(fx.server.url).request('/');
+    expect(home.status).toBe(200);
+    expect(home.body).toContain('<p class="site-name">Loyalty account</p>');
+    expect(home.body).toContain('<h1>Welcome to Loyalty account</h1>');
+    expect(home.body).not.toContain('/branding/');
+    expect(home.body).not.toContain('brand-links');
+    expect((await fetch(`${fx.server.url}/branding/logo`)).status).toBe(404);
+    expect((await fetch(`${fx.server.url}/branding/theme.css`)).status).toBe(404);
+
+    const missing = await new UserAgent(fx.server.url).request('/no-such-page');
+    expect(missing.status).toBe(404);
+    expect(wayBackOf(missing)).toEqual(['/', 'Back to Loyalty account']);
+    // An API client keeps a bare 404 (no page).
+    const api = await fetch(`${fx.server.url}/no-such-page`, { headers: { accept: 'application/json' } });
+    expect(api.status).toBe(404);
+    expect(await api.text()).not.toContain('<html');
+
+    const { ua } = await signedInMember(fx, 'plain-sign-out');
+    const security = await openSecurityPage(ua);
+    expect(wayBackOf(security)).toEqual(['/', 'Back to Loyalty account']);
+    const signedOut = await ua.submit(security, '/account/sign-out', { csrf: accountCsrf(security) });
+    expect(signedOut.body).toContain('You are signed out.');
+    expect(wayBackOf(signedOut)).toEqual(['/', 'Back to Loyalty account']);
   });
 });
