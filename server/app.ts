@@ -123,9 +123,9 @@ export function buildApp(container: Container): App {
     [UNLOCK_PATHS, [unlockRouter(container.interactions).routes()]],
     [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],
     [PARTNER_API_PATHS, [partnerApi.routes()]],
-    // Before oidc-provider's code_verification: guess limits and the session check (issue 14 items 9, 23).
     // The signed-out page after a client's logout knows the client, for the way back to its site.
     [LOGOUT_CONFIRM_PATHS, [logoutWayBack('/session/end/success')]],
+    // Before oidc-provider's code_verification: guess limits and the session check (issue 14 items 9, 23).
     [DEVICE_PATHS, [deviceCodeGuard(storage.rateLimits, async (id) => (await provider.Session.find(id)) !== undefined)]],
   ]));
 
