@@ -8,6 +8,7 @@ import { KNOWN_FIELDS, parseProfileFields, type ProfileFieldSpec } from './profi
 import { configSchema, decodeKey, type RawConfig } from './schema.ts';
 import type { FirebaseScryptParameters } from '../server/passwords/legacy/family.ts';
 import { ensurePrivateDir, restrictFile } from '../server/security/private-files.ts';
+import { type Branding, BrandingError, loadBrandingFile, NO_BRANDING } from '../server/branding/branding-file.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -53,6 +54,8 @@ export interface Config {
   attackProtection: AttackProtection;
   /** The proof-of-work bot check (server/security/bot-challenge): bits of work, and how long a challenge lasts. */
   botChallenge: { difficulty: number; ttlSeconds: number };
+  /** The operator's name, logo, colours and links for the hosted pages (BRANDING_FILE); NO_BRANDING without one. */
+  branding: Branding;
 }
 
 export interface SmsSettings {
@@ -201,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     webauthn: Object.freeze(webauthnSettings(raw, issuerText)),
     sms: Object.freeze(sms),
     profileFields: Object.freeze(profileFields(raw)),
+    branding: branding(raw),
     attackProtection: Object.freeze(attackProtection(raw)),
     // 10 minutes: long enough to fill a sign-up form at leisure, short enough that a stock of solved challenges goes stale.
     botChallenge: Object.freeze({ difficulty: raw.BOT_CHALLENGE_DIFFICULTY, ttlSeconds: 600 }),
@@ -220,6 +224,17 @@ function profileFields(raw: RawConfig): ProfileFieldSpec[] {
     return parseProfileFields(JSON.parse(readFileSync(raw.PROFILE_FIELDS_FILE, 'utf8')));
   } catch (error) {
     throw new ConfigError(`Invalid configuration:\n  PROFILE_FIELDS_FILE: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** The branding file, checked now: a wrong colour or a missing logo stops the boot, naming the file and the field. */
+function branding(raw: RawConfig): Branding {
+  if (!raw.BRANDING_FILE) return NO_BRANDING;
+  try {
+    return loadBrandingFile(raw.BRANDING_FILE);
+  } catch (error) {
+    if (!(error instanceof BrandingError)) throw error;
+    throw new ConfigError(`Invalid configuration:\n  BRANDING_FILE (${raw.BRANDING_FILE}): ${error.message}`);
   }
 }
 

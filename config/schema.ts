@@ -145,6 +145,11 @@ export const settings = {
     description: 'JSON file declaring the progressive-profile fields: [{"name":"given_name","required":true,"ask":{"atSignUp":true}}, ...] (names: given_name, family_name, birthdate, address.postal_code, favourite_store; ask: atSignUp, afterSignIns, beforeRedemption). Without it, fields are asked only when a client lists them in required_claims.',
     defaultText: '(none)',
   },
+  BRANDING_FILE: {
+    schema: z.string().min(1).max(4096).optional(),
+    description: 'JSON file with the operator branding of the hosted pages: program_name (text, or {"default": ..., "es": ...} per language), logo (path to an .svg or .png of at most 100 KiB, relative to the file), primary_colour and primary_text_colour (#rrggbb, at least 4.5:1 contrast), home_url, and support_url / privacy_url / terms_url (https, one URL or per language). Checked at boot: a bad file stops it naming the field. Without it, the default look and the catalogue\'s program name.',
+    defaultText: '(none)',
+  },
   FIREBASE_SCRYPT_SIGNER_KEY: {
     schema: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64').optional(),
     description: 'Base64 signer key of the Firebase project imported members come from (console → Authentication → password hash parameters); without it `$firebase-scrypt$` hashes never verify.',

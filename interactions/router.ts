@@ -21,6 +21,8 @@ import { formKey, limitBy } from '../server/security/rate-limit/koa-rate-limit.t
 import type { InteractionDeps, InteractionDetails } from './shared/deps.ts';
 import { loadInteraction, requirePrompt } from './shared/koa-load-interaction.ts';
 import { interactionLanguagePick } from './shared/language-pick.ts';
+import { takeSignUpIntent } from './home/sign-up-intent.ts';
+import { seeOther } from './shared/page.ts';
 import { verificationHandlers } from './verification/handlers.ts';
 
 export function interactionRouter(deps: InteractionDeps): Router {
@@ -60,6 +62,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
     const { prompt } = ctx.state.interaction as InteractionDetails;
     switch (prompt.name) {
       case 'login':
+        // "Create account" on the home page: the sign-up form of this interaction first (home/sign-up-intent.ts).
+        if (takeSignUpIntent(ctx)) return seeOther(ctx, `/interaction/${(ctx.state.interaction as InteractionDetails).uid}/register`);
         return login.show(ctx);
       case 'mfa':
         return mfa.show(ctx);

@@ -41,6 +41,7 @@ import { deleteUnverifiedAccounts } from './domain/accounts/unverified-cleanup.t
 import { deriveKey } from './security/crypto.ts';
 import { BackchannelLogout } from './sessions/backchannel-logout.ts';
 import { createOutboundClient, operatorTargets, partnerTargets, type OutboundClient } from './security/outbound/outbound-fetch.ts';
+import { createPartnerLogos, type PartnerLogos } from './branding/partner-logos.ts';
 import { memoizeClientLookups } from './oidc/client-lookup-memo.ts';
 import { useTimeOrderedTokenIds } from './oidc/time-ordered-token-ids.ts';
 import { useUnauthorizedClientErrors } from './oidc/unauthorized-client-errors.ts';
@@ -73,6 +74,8 @@ export interface Container {
   backchannelLogout: BackchannelLogout;
   /** SSRF-safe HTTP: `partners` for URLs clients registered, `operator` for URLs set in the environment. */
   outbound: { partners: OutboundClient; operator: OutboundClient };
+  /** Partner logos (client logo_uri) fetched through the partner outbound client and served from our origin. */
+  partnerLogos: PartnerLogos;
   /** The Prometheus registry and its metrics (GET /metrics); one per container, so test servers never share counts. */
   metrics: Metrics;
   close(): Promise<void>;
@@ -217,6 +220,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       else logger.warn({ err: error, clientId: client?.clientId }, 'back-channel logout delivery failed');
     });
 
+    const partnerLogos = createPartnerLogos(outbound.partners, logger);
     const interactions: InteractionDeps = {
       provider,
       accounts,
@@ -249,6 +253,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       signUps: protection.signUps,
       rateLimits: storage.rateLimits,
       attackProtection: config.attackProtection,
+      partnerLogos,
     };
 
     // TTL indexes are lazy (and absent on some Mongo-compatible servers): sweep expired rows ourselves.
@@ -294,6 +299,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       risk: protection.risk,
       backchannelLogout,
       outbound,
+      partnerLogos,
       metrics,
       async close() {
         clearInterval(sweeper);

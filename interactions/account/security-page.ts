@@ -6,6 +6,7 @@ import { passwordProvesMailbox } from '../../server/domain/accounts/mailbox-pass
 import { availableMethods } from '../mfa/methods.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { renderPage } from '../shared/page.ts';
+import { wayBack } from '../../server/branding/way-back.ts';
 import { hasRecentStrongSignIn, type Member, memberOf } from './member-session.ts';
 
 /** Notices a redirect may ask for (?notice=...): an allowlist, so the query cannot inject text. */
@@ -57,6 +58,8 @@ export function securityPage(deps: InteractionDeps) {
       suggestEndSessions: notice !== null && FACTOR_CHANGES.has(notice),
       // After a claim whose card had a mobile: it is added through the phone page, under that page's rule and code.
       offerPhone: notice === 'card_claimed_add_phone' && !account.phone && deps.phones.enabled,
+      // No dead ends: the way back to the program's home (BRANDING_FILE home_url, else our home page).
+      wayBack: wayBack(undefined),
     });
   };
 }

@@ -30,6 +30,8 @@ export async function renderPage(ctx: Context, deps: InteractionDeps, view: stri
     languageForm: member && !uid
       ? { action: '/account/language', csrfToken: deps.csrf.tokenFor(`account\0${member.sessionId}`) }
       : signedIn ? { action: `/interaction/${uid}/language`, csrfToken: deps.csrf.tokenFor(uid) } : null,
+    // The account pages' "Sign out" in the page header (a POST with the session's CSRF token).
+    signOutForm: member && !uid ? { action: '/account/sign-out', csrfToken: deps.csrf.tokenFor(`account\0${member.sessionId}`) } : null,
     csrfToken: uid ? deps.csrf.tokenFor(uid) : '',
     requestId: ctx.state.requestId as string | undefined,
     ...locals,

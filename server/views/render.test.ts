@@ -37,7 +37,8 @@ const PAGES: Record<string, Record<string, unknown>> = {
     app: null, recoveryCodesLeft: 0, reauthUrl: '/account/sign-in?reauth=1', notice: null, suggestEndSessions: false,
     memberNumber: '79927398713', balance: 0,
   },
-  'account/signed-out': { signInUrl: '/account/sign-in' },
+  'account/signed-out': { signInUrl: '/account/sign-in', wayBack: { href: 'https://acme.example/', clientName: null } },
+  'home/home': { signInUrl: '/account/sign-in', signUpUrl: '/account/sign-in?signup=1' },
   'profile/complete': {
     action: '/p', skipAction: '/p/skip', clientName: 'Acme', canSkip: false,
     fields: [
