@@ -46,7 +46,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     passkeys: new SqlitePasskeysRepository(db),
     partners: new SqlitePartnersRepository(db),
     coupons: new SqliteCouponsRepository(db),
-    profiles: new SqliteProfilesRepository(db),
+    profiles: new SqliteProfilesRepository(db, ephemeral),
     devices: new SqliteDevicesRepository(db),
     // Points live on the synchronous=FULL connection (design §4): a committed post survives power loss.
     loyalty: new SqliteLoyaltyRepository(db),
