@@ -3,7 +3,8 @@
 // the same cores, measured in interleaved rounds of the same run. While sign-ins run flat out, a probe reads
 // discovery and the JWKS and reports their latency. Then the first sign-in of members imported with a bcrypt
 // hash (verify, then rehash to argon2id) against members already on argon2id.
-// Usage: npm run build && npm run bench:signin  (options: DURATION_S, ROUNDS, CONCURRENCY, MEMBERS, BCRYPT_MEMBERS)
+// Usage: npm run build && npm run bench:signin  (options: DURATION_S, ROUNDS, CONCURRENCY, MEMBERS, BCRYPT_MEMBERS;
+// PROFILE_DIR writes a --cpu-prof profile of the server there)
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ const CONCURRENCY = Number(process.env.CONCURRENCY ?? 8);
 const MEMBERS = Number(process.env.MEMBERS ?? 200);
 const BCRYPT_MEMBERS = Number(process.env.BCRYPT_MEMBERS ?? 40);
 const PROBE_EVERY_MS = 20;
+const PROFILE_DIR = process.env.PROFILE_DIR;
 const CLIENT = { id: 'bench-app', redirectUri: 'http://127.0.0.1:9/callback' };
 
 if (!existsSync(join(ROOT, 'dist', 'server', 'main.js'))) {
@@ -124,7 +126,7 @@ async function main() {
     await seedPublicClient({ dataDir, id: CLIENT.id, redirectUri: CLIENT.redirectUri });
     const port = await freePort();
     const { child } = await spawnLogged({
-      name: 'server', command: process.execPath, args: ['dist/server/main.js'], cwd: ROOT, logFile: join(logDir, 'server.log'),
+      name: 'server', command: process.execPath, args: [...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', 'sign-in.cpuprofile'] : []), 'dist/server/main.js'], cwd: ROOT, logFile: join(logDir, 'server.log'),
       env: { NODE_ENV: 'development', PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, TRUST_PROXY: 'true', LOG_LEVEL: 'info', KEY_ENCRYPTION_KEY: kek.toString('hex'), MONGODB_URI: undefined, SMTP_URL: undefined },
       ready: /"msg":"listening"/,
     });
