@@ -42,6 +42,8 @@ export interface Config {
   defaultLocale: string;
   /** Signing-key rotation (POST /admin/keys/rotate): publish-only delay and retirement delay, in seconds. */
   keyRotation: { signDelaySeconds: number; retireAfterSeconds: number };
+  /** Resource indicators whose JWT access tokens are signed RS256 (RS256_RESOURCES); the rest get ES256. */
+  rs256Resources: readonly string[];
   /** Days security audit events are kept (AUDIT_RETENTION_DAYS). */
   auditRetentionDays: number;
   /** Waits between back-channel logout tries (seconds). */
@@ -199,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     codeResendCooldownSeconds: raw.CODE_RESEND_COOLDOWN_SECONDS,
     defaultLocale: raw.DEFAULT_LOCALE,
     keyRotation: Object.freeze({ signDelaySeconds: raw.KEY_ROTATION_SIGN_DELAY_SECONDS, retireAfterSeconds: raw.KEY_ROTATION_RETIRE_AFTER_SECONDS }),
+    rs256Resources: Object.freeze([...raw.RS256_RESOURCES]),
     auditRetentionDays: raw.AUDIT_RETENTION_DAYS,
     backchannelLogoutRetrySeconds: raw.BACKCHANNEL_LOGOUT_RETRY_SECONDS,
     webauthn: Object.freeze(webauthnSettings(raw, issuerText)),

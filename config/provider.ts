@@ -72,6 +72,8 @@ export interface ProviderDeps {
   hasPasskey(accountId: string): Promise<boolean>;
   /** The SSRF-safe client for URLs clients registered (back-channel logout, jwks_uri, sector_identifier_uri). */
   outbound: Pick<OutboundClient, 'fetch'>;
+  /** Resource servers that accept only RS256 access tokens; every other resource gets ES256. */
+  rs256Resources: readonly string[];
   logger: Logger;
 }
 
@@ -190,7 +192,9 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
             scope: scope.join(' '),
             accessTokenTTL: 15 * 60,
             accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'RS256' } },
+            // ES256 signs in a fraction of RS256's time (RSA-2048 private-key operations dominated JWT issuance);
+            // resource servers stuck on RS256 are listed by the operator.
+            jwt: { sign: { alg: deps.rs256Resources.includes(resourceIndicator) ? 'RS256' : 'ES256' } },
           };
         },
       },

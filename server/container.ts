@@ -195,6 +195,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       profiles,
       hasPasskey: (accountId) => passkeys.hasPasskey(accountId),
       outbound: outbound.partners,
+      rs256Resources: config.rs256Resources,
       logger,
     }));
     provider.proxy = config.trustProxy;
