@@ -40,6 +40,12 @@ export interface SettingDoc {
   defaultText: string;
 }
 
+/**
+ * Where the program runs (issue 15): Mexico first (es pages default to es-MX), then Brazil, France and Poland,
+ * then the other Latin-American markets by size.
+ */
+export const DEFAULT_SMS_COUNTRIES = ['MX', 'BR', 'FR', 'PL', 'AR', 'CO', 'CL', 'PE', 'EC', 'GT', 'DO', 'CR', 'PA', 'UY'] as const;
+
 /** Each key: its zod type (which also carries the default) and its documentation. */
 export const settings = {
   NODE_ENV: {
@@ -99,8 +105,18 @@ export const settings = {
       .transform((value) => value.toUpperCase())
       .refine((value) => /^[A-Z]{2}$/.test(value) && isSupportedCountry(value), 'expected an ISO 3166-1 alpha-2 country code such as GB or US (the United Kingdom is GB)')
       .optional(),
-    description: 'Country (ISO 3166-1 alpha-2, such as GB) of mobile numbers typed in national format. Without it, members type +country code.',
+    description: 'Country (ISO 3166-1 alpha-2, one of SMS_COUNTRIES) preselected in phone fields of English pages and of pages whose language names no country of SMS_COUNTRIES, and of national numbers in imported records. Without it, the first of SMS_COUNTRIES.',
     defaultText: '',
+  },
+  SMS_COUNTRIES: {
+    schema: z
+      .string()
+      .transform((value) => value.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean))
+      .refine((codes) => codes.length > 0 && codes.every((c) => /^[A-Z]{2}$/.test(c) && isSupportedCountry(c)), 'expected comma-separated ISO 3166-1 alpha-2 country codes such as MX,BR,FR,PL')
+      .transform((codes) => [...new Set(codes)])
+      .default([...DEFAULT_SMS_COUNTRIES]),
+    description: 'The program\'s countries (comma-separated ISO 3166-1 alpha-2): the country list of every phone field, in this order of preference when neither the request\'s country nor the page language picks one; numbers from elsewhere are refused. Also the SMS allowlist unless SMS_ALLOWED_COUNTRIES says otherwise.',
+    defaultText: DEFAULT_SMS_COUNTRIES.join(','),
   },
   DEFAULT_LOCALE: {
     schema: z

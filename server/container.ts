@@ -223,7 +223,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       emailFactor: emailCodeFactor(codes, mailer),
       smsFactor: smsCodeFactor(codes, sms, host),
       phones: new PhoneService({
-        accounts: storage.accounts, codes, sms, mailer, host, defaultCountry: config.sms.defaultCountry, allowedCountries: config.attackProtection.sms.allowedCountries, logger,
+        accounts: storage.accounts, codes, sms, mailer, host, defaultCountry: config.sms.defaultCountry, countries: config.sms.countries,
+        allowedCountries: config.attackProtection.sms.allowedCountries, countryOf: (ip) => protection.risk.countryOf(ip), logger,
       }),
       totp: new TotpFactor({
         factors: storage.factors,

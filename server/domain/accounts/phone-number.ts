@@ -26,8 +26,9 @@ const NUMBER_LIKE = /^\+?[0-9\s().\-/]+$/;
 const SMS_CAPABLE: ReadonlySet<PhoneNumberType> = new Set<PhoneNumberType>(['MOBILE', 'FIXED_LINE_OR_MOBILE']);
 
 /**
- * `defaultCountry` (ISO 3166-1 alpha-2, SMS_DEFAULT_COUNTRY) lets members type the national format
- * ("07400 123456" in GB); without it only "+<country code> ..." (or a default country's "00 ..." prefix) reads.
+ * `defaultCountry` (ISO 3166-1 alpha-2: the phone field's selected country, or SMS_DEFAULT_COUNTRY for
+ * imports) lets members type the national format ("55 1234 5678" in MX, "07400 123456" in GB); without it
+ * only "+<country code> ..." (or a default country's "00 ..." prefix) reads.
  */
 export function parsePhoneNumber(input: string, defaultCountry?: string): PhoneNumberResult {
   const text = input.trim();
@@ -45,6 +46,14 @@ export function parsePhoneNumber(input: string, defaultCountry?: string): PhoneN
   // Premium rate, shared cost, toll free, fixed line, VoIP, personal numbers, pagers, UAN, voicemail.
   if (type === undefined || !SMS_CAPABLE.has(type)) return { ok: false, reason: 'phone.not_mobile' };
   return { ok: true, e164: parsed.number, country: parsed.country };
+}
+
+/**
+ * "+52 55 1234 5678": a stored E.164 number as members read it (international format, so it reads the same
+ * on every page language and for a member abroad). Anything unparsable is shown as stored.
+ */
+export function formatPhone(e164: string): string {
+  return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
 }
 
 /**
