@@ -1,7 +1,6 @@
 // Passwordless sign-in with a 6-digit code to the member's verified email (amr "email") or, by SMS, to
 // their verified mobile (amr "sms"): one factor either way (see AMR in config/assurance.ts).
 import type { Context } from 'koa';
-import { z } from 'zod';
 import { ACR, AMR } from '../../config/assurance.ts';
 import { isValidEmail, maskEmail, normaliseEmail } from '../../server/domain/accounts/email-address.ts';
 import { maskPhone } from '../../server/domain/accounts/phone-number.ts';
