@@ -53,6 +53,8 @@ export interface Config {
   attackProtection: AttackProtection;
   /** The proof-of-work bot check (server/security/bot-challenge): bits of work, and how long a challenge lasts. */
   botChallenge: { difficulty: number; ttlSeconds: number };
+  /** Kiosk clients (enrolment_channel kiosk): idle seconds before the server ends the flow and session. */
+  kiosk: { idleSeconds: number };
 }
 
 export interface SmsSettings {
@@ -209,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     attackProtection: Object.freeze(attackProtection(raw)),
     // 10 minutes: long enough to fill a sign-up form at leisure, short enough that a stock of solved challenges goes stale.
     botChallenge: Object.freeze({ difficulty: raw.BOT_CHALLENGE_DIFFICULTY, ttlSeconds: 600 }),
+    kiosk: Object.freeze({ idleSeconds: raw.KIOSK_IDLE_SECONDS }),
   });
 }
 

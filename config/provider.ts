@@ -16,6 +16,7 @@ import { interactionPolicy } from './interaction-policy.ts';
 import { loadFirstPartyGrant } from './first-party-grant.ts';
 import { pairwiseSubject, sectorOf } from './pairwise.ts';
 import { providerPages } from '../server/views/provider-pages.ts';
+import { isKioskClient } from '../server/oidc/kiosk-client.ts';
 
 export { ACR } from './assurance.ts';
 
@@ -73,6 +74,8 @@ export interface ProviderDeps {
   /** The SSRF-safe client for URLs clients registered (back-channel logout, jwks_uri, sector_identifier_uri). */
   outbound: Pick<OutboundClient, 'fetch'>;
   logger: Logger;
+  /** KIOSK_IDLE_SECONDS: the lifetime of a kiosk sign-in's session, renewed by each of its pages. */
+  kioskIdleSeconds: number;
 }
 
 export function providerConfiguration(deps: ProviderDeps): Configuration {
@@ -200,6 +203,9 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       required: (_ctx, client) => client.clientAuthMethod === 'none',
     },
     rotateRefreshToken: true,
+    // A kiosk's session ends with its flow (server/oidc/koa-kiosk-flow-end.ts), before the kiosk app
+    // redeems its code: its codes and tokens do not die with that session. Others keep the default.
+    expiresWithSession: (ctx, source) => !isKioskClient(ctx.oidc.client) && !source.scopes.has('offline_access'),
     ttl: {
       AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 15 * 60,
       AuthorizationCode: 60,
@@ -208,7 +214,9 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       IdToken: 60 * 60,
       Interaction: 60 * 60,
       RefreshToken: 30 * 24 * 60 * 60,
-      Session: 14 * 24 * 60 * 60,
+      // Only kiosk sign-ins are transient (remember: false, a browser-session cookie): their server session
+      // ends after KIOSK_IDLE_SECONDS without a page (interactions/shared/koa-kiosk-mode.ts renews it).
+      Session: (_ctx, session) => (session.transient ? deps.kioskIdleSeconds : 14 * 24 * 60 * 60),
       Grant: 30 * 24 * 60 * 60,
     },
     interactions: {

@@ -216,6 +216,11 @@ export const settings = {
     description: 'Work of the in-browser bot check, shown when risk asks for it: leading zero bits of SHA-256, so each bit doubles the average time (19: about 0.3 s in Chromium on a laptop, 1-2 s on a slow phone). Challenges already shown keep their own difficulty.',
     defaultText: '19',
   },
+  KIOSK_IDLE_SECONDS: {
+    schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number').min(1, 'expected 1-3600').max(3600, 'expected 1-3600').default(120),
+    description: 'On the pages of clients with enrolment_channel kiosk (a shared in-store device): seconds without a request after which the server ends the member\'s flow and session; the page counts them down and then returns to the client.',
+    defaultText: '120',
+  },
   WEBAUTHN_RP_ID: {
     schema: z.string().regex(/^[a-z0-9.-]+$/i, 'expected a host name such as example.com (no scheme, port or path)').optional(),
     description: 'Passkey relying-party id: the issuer host or a registrable suffix of it. Passkeys only work on that domain; changing it strands the ones already made.',

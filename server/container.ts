@@ -193,6 +193,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       hasPasskey: (accountId) => passkeys.hasPasskey(accountId),
       outbound: outbound.partners,
       logger,
+      kioskIdleSeconds: config.kiosk.idleSeconds,
     }));
     provider.proxy = config.trustProxy;
     // From here on the store decides which keys are published and which sign (rotation, retirement).
@@ -250,6 +251,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       signUps: protection.signUps,
       rateLimits: storage.rateLimits,
       attackProtection: config.attackProtection,
+      kiosk: config.kiosk,
     };
 
     // TTL indexes are lazy (and absent on some Mongo-compatible servers): sweep expired rows ourselves.

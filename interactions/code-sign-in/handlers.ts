@@ -12,6 +12,7 @@ import { pageLanguage, renderPage, seeOther } from '../shared/page.ts';
 import { forgotForm as emailForm } from '../recovery/input.ts';
 import { verificationForm as codeForm } from '../verification/input.ts';
 import { rememberLanguage } from '../shared/remember-language.ts';
+import { inKioskMode } from '../shared/koa-kiosk-mode.ts';
 
 type Channel = 'email' | 'sms';
 interface Requested {
@@ -64,7 +65,7 @@ export function codeSignInHandlers(deps: InteractionDeps) {
     await rememberLanguage(ctx, deps, accountId, 'sign_in');
     await deps.signIns.signedInWith(accountId, ctx.state.deviceHash as string | undefined, `code_${channel}`);
     const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, {
-      login: { accountId, acr: ACR.oneFactor, amr: [channel === 'sms' ? AMR.sms : AMR.email], remember: true, ts: Math.floor(Date.now() / 1000) },
+      login: { accountId, acr: ACR.oneFactor, amr: [channel === 'sms' ? AMR.sms : AMR.email], remember: !inKioskMode(ctx), ts: Math.floor(Date.now() / 1000) },
     }, { mergeWithLastSubmission: false });
     seeOther(ctx, returnTo);
   }

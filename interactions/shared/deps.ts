@@ -59,6 +59,8 @@ export interface InteractionDeps {
   /** The store's rate-limit counters (per-route rules such as interactions/code-sign-in/limits.ts). */
   rateLimits: RateLimitStore;
   attackProtection: AttackProtection;
+  /** Kiosk clients' pages: the idle seconds after which the server ends the flow (KIOSK_IDLE_SECONDS). */
+  kiosk: { idleSeconds: number };
 }
 
 /** The oidc-provider interaction loaded for this request (see koa-load-interaction.ts). */
