@@ -4,7 +4,7 @@
 // member's known device. A web client's pages and sessions are unchanged.
 import { signedInMember } from '../support/account.ts';
 import { findForm, openLoginPage, PASSWORD, signIn, UserAgent } from '../support/member.ts';
-import { authorizationRequest, discover, exchange, REDIRECT_URI, registerClient } from '../support/oidc-client.ts';
+import { authorizationRequest, discover, exchange, oidc, REDIRECT_URI, registerClient } from '../support/oidc-client.ts';
 import { type MemberServer, useMemberServer } from '../support/suite.ts';
 import { STORES } from '../support/test-server.ts';
 import type { Page } from '../support/user-agent.ts';
@@ -131,6 +131,25 @@ describe.each(STORES)('Kiosk mode (%s)', (store) => {
     expect((await signIn(later, await openLoginPage(later, (await authorizationRequest(fx.config)).url), email)).url.startsWith(REDIRECT_URI)).toBe(true);
     const { events: after } = await fx.server.container.audit.list({ accountId, types: ['sign_in.success'], limit: 1 });
     expect(after[0]?.details.signals ?? '').not.toContain('new-device');
+  });
+
+  test('the device flow of a kiosk client runs on the member\'s own phone: its pages are not in kiosk mode', async () => {
+    const { email } = await signedInMember(fx, 'kiosk-device-flow');
+    const client = await registerClient(fx.server, {
+      token_endpoint_auth_method: 'none', application_type: 'native', enrolment_channel: 'kiosk', client_name: 'Store Kiosk',
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code'], response_types: [], redirect_uris: [],
+    });
+    const config = await discover(fx.server, client);
+    const device = await oidc.initiateDeviceAuthorization(config, { scope: 'openid email' });
+    const phone = new UserAgent(fx.server.url);
+    const confirm = await phone.submit(await phone.follow(device.verification_uri), '/device', { user_code: device.user_code });
+    const login = await phone.submit(confirm, '/device', { confirm: 'yes' });
+    expect(login.url).toContain('/interaction/');
+    expect(login.body).not.toContain(NOTICE);
+    expect(login.body).toContain('<body>');
+    expect(phone.cookie('device')).toBeDefined();
+    // The device-flow test polls the tokens (test/protocol/device-flow); here the phone's success page is enough.
+    expect((await signIn(phone, login, email)).status).toBe(200);
   });
 
   test('"End my session now" ends the flow: back at the kiosk app with access_denied, nobody signed in', async () => {
