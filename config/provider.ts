@@ -16,7 +16,7 @@ import { interactionPolicy } from './interaction-policy.ts';
 import { loadFirstPartyGrant } from './first-party-grant.ts';
 import { pairwiseSubject, sectorOf } from './pairwise.ts';
 import { providerPages } from '../server/views/provider-pages.ts';
-import { isKioskClient } from '../server/oidc/kiosk-client.ts';
+import { isKioskClient, kioskServerIdleSeconds } from '../server/oidc/kiosk-client.ts';
 
 export { ACR } from './assurance.ts';
 
@@ -216,7 +216,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       RefreshToken: 30 * 24 * 60 * 60,
       // Only kiosk sign-ins are transient (remember: false, a browser-session cookie): their server session
       // ends after KIOSK_IDLE_SECONDS without a page (interactions/shared/koa-kiosk-mode.ts renews it).
-      Session: (_ctx, session) => (session.transient ? deps.kioskIdleSeconds : 14 * 24 * 60 * 60),
+      Session: (_ctx, session) => (session.transient ? kioskServerIdleSeconds(deps.kioskIdleSeconds) : 14 * 24 * 60 * 60),
       Grant: 30 * 24 * 60 * 60,
     },
     interactions: {

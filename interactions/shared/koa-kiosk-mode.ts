@@ -3,7 +3,7 @@
 // cookie is neither read nor set, and sign-ins are not remembered. The device flow's pages are excluded:
 // there the member types the kiosk's code on their own phone.
 import type { Context, Middleware } from 'koa';
-import { isKioskClient } from '../../server/oidc/kiosk-client.ts';
+import { isKioskClient, kioskServerIdleSeconds } from '../../server/oidc/kiosk-client.ts';
 import { sharedDeviceHash } from '../../server/security/device-cookie.ts';
 import type { InteractionDeps, InteractionDetails } from './deps.ts';
 
@@ -14,9 +14,9 @@ export function kioskMode(deps: InteractionDeps): Middleware {
     if (interaction.deviceCode || !isKioskClient(ctx.state.client as Parameters<typeof isKioskClient>[0])) return device(ctx, next);
     ctx.state.kiosk = true;
     ctx.state.deviceHash = sharedDeviceHash();
-    // Idle end enforced by the store, not the page: both records now expire KIOSK_IDLE_SECONDS from this
-    // request (every read checks the expiry), and each page of the flow moves that end again.
-    const idle = deps.kiosk.idleSeconds;
+    // Idle end enforced by the store, not the page: both records now expire KIOSK_IDLE_SECONDS (and the
+    // countdown's grace) from this request (every read checks the expiry); each page moves that end again.
+    const idle = kioskServerIdleSeconds(deps.kiosk.idleSeconds);
     await interaction.save(idle);
     const sessionUid = interaction.session?.uid;
     const session = sessionUid ? await deps.provider.Session.findByUid(sessionUid) : undefined;

@@ -8,3 +8,13 @@ interface ClientLike {
 export function isKioskClient(client: ClientLike | undefined | null): boolean {
   return (client?.metadata() as { enrolment_channel?: unknown } | undefined)?.enrolment_channel === 'kiosk';
 }
+
+/**
+ * How long the server keeps an idle kiosk flow and session: the page's countdown (KIOSK_IDLE_SECONDS) ends
+ * the flow itself at zero, through the flow; the server's own end comes a little later (at most 5 s), so
+ * the countdown's request still finds the flow and can send the kiosk back to the client's start. Without
+ * the page (JavaScript off, browser closed) the server's end is the one that counts.
+ */
+export function kioskServerIdleSeconds(idleSeconds: number): number {
+  return idleSeconds + Math.min(5, Math.ceil(idleSeconds / 10));
+}
