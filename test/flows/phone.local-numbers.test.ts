@@ -5,7 +5,9 @@
 import { confirmedMember, openSecurityPage } from '../support/account.ts';
 import { authorizationRequest } from '../support/oidc-client.ts';
 import { requestSmsSignIn } from '../support/phone.ts';
-import type { UserAgent } from '../support/member.ts';
+import { exampleNumber } from '../../server/domain/accounts/phone-countries.ts';
+import { GEO_IPS } from '../support/geo-ips.ts';
+import { followLink, openLoginPage, UserAgent as UserAgentClass, type UserAgent } from '../support/member.ts';
 import { type MemberServer, useMemberServer } from '../support/suite.ts';
 import { STORES } from '../support/test-server.ts';
 import type { Page } from '../support/user-agent.ts';
@@ -35,7 +37,8 @@ const LOCALES = [
 ];
 
 describe.each(STORES)('Local phone numbers (%s)', (store) => {
-  const fx = useMemberServer(store);
+  // TRUST_PROXY: the geo tests below come from addresses in other countries (X-Forwarded-For).
+  const fx = useMemberServer(store, { TRUST_PROXY: 'true' });
 
   test.each(LOCALES)('$lang: preselects $country, reads "$typed", shows "$shown"', async ({ lang, country, name, example, typed, e164, shown }) => {
     const { ua } = await confirmedMember(fx, `phone-${lang.toLowerCase()}`);
@@ -79,6 +82,20 @@ describe.each(STORES)('Local phone numbers (%s)', (store) => {
     expect(refused.body).toContain('aria-invalid="true"');
   });
 
+  test.each([
+    ['an English page from Brazil', GEO_IPS.BR, 'en', 'BR'],
+    ['a Spanish page from France', GEO_IPS.FR, 'es', 'FR'],
+    ['a Spanish page from a country the program is not in', GEO_IPS.US, 'es', 'MX'],
+    ['a Polish page from a country the program is not in', GEO_IPS.DE, 'pl', 'PL'],
+  ])('the SMS sign-in page preselects the request\'s country when the program is there, else the language\'s: %s', async (_name, ip, lang, country) => {
+    const ua = new UserAgentClass(fx.server.url, { 'x-forwarded-for': ip, 'accept-language': lang });
+    const emailForm = await followLink(ua, await openLoginPage(ua, (await authorizationRequest(fx.config)).url), '/code');
+    const smsForm = await followLink(ua, emailForm, '/code/sms');
+    expect(smsForm.body).toContain(`<html lang="${lang}">`);
+    expect(selectedCountry(smsForm)).toBe(country);
+    expect(hint(smsForm)).toContain(exampleNumber(country));
+  });
+
   test('SMS sign-in takes the national form in the selected country (Polish page, Polish number)', async () => {
     const { ua } = await confirmedMember(fx, 'phone-sms-sign-in');
     await pickLanguage(ua, 'pl');
@@ -86,7 +103,7 @@ describe.each(STORES)('Local phone numbers (%s)', (store) => {
     await fx.server.container.deliveries.drain();
     const before = fx.sms.countFor('+48512345606');
 
-    const other = new (ua.constructor as new (base: string, headers?: Record<string, string>) => UserAgent)(fx.server.url, { 'accept-language': 'pl' });
+    const other = new UserAgentClass(fx.server.url, { 'accept-language': 'pl' });
     const request = await authorizationRequest(fx.config);
     const enter = await requestSmsSignIn(other, request.url, '512 345 606');
     expect(enter.url).toMatch(/\/code\/verify$/);
