@@ -34,7 +34,7 @@ export function parsePhoneNumber(input: string, defaultCountry?: string): PhoneN
   const text = input.trim();
   if (text.length === 0 || text.length > MAX_INPUT_LENGTH || !NUMBER_LIKE.test(text)) return { ok: false, reason: 'phone.invalid' };
   const country = defaultCountry?.toUpperCase();
-  const parsed = parsePhoneNumberFromString(text, {
+  const parsed = parsePhoneNumberFromString(withoutMexicanMobileOne(text), {
     defaultCountry: country !== undefined && isSupportedCountry(country) ? country : undefined,
     extract: false,
   });
@@ -46,6 +46,16 @@ export function parsePhoneNumber(input: string, defaultCountry?: string): PhoneN
   // Premium rate, shared cost, toll free, fixed line, VoIP, personal numbers, pagers, UAN, voicemail.
   if (type === undefined || !SMS_CAPABLE.has(type)) return { ok: false, reason: 'phone.not_mobile' };
   return { ok: true, e164: parsed.number, country: parsed.country };
+}
+
+/**
+ * Mexico dropped the "1" of mobile numbers dialled from abroad in 2019 ("+52 1 55 1234 5678" is now
+ * "+52 55 1234 5678"), but members still type it and their phones' contacts still hold it.
+ */
+function withoutMexicanMobileOne(text: string): string {
+  const digits = text.replace(/[\s().\-/]/g, '');
+  const match = /^(?:\+|00)521(\d{10})$/.exec(digits);
+  return match ? `+52${match[1]}` : text;
 }
 
 /**
