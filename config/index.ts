@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type AttackProtection, attackProtection, attackProtectionProblems } from './attack-protection.ts';
+import { type AttackProtection, attackProtection } from './attack-protection.ts';
 import { dataDirProblem } from './data-dir.ts';
 import { KNOWN_FIELDS, parseProfileFields, type ProfileFieldSpec } from './profile-fields.ts';
 import { configSchema, decodeKey, type RawConfig } from './schema.ts';
@@ -58,13 +58,17 @@ export interface Config {
   botChallenge: { difficulty: number; ttlSeconds: number };
   /** The operator's name, logo, colours and links for the hosted pages (BRANDING_FILE); NO_BRANDING without one. */
   branding: Branding;
+  /** Kiosk clients (enrolment_channel kiosk): idle seconds before the server ends the flow and session. */
+  kiosk: { idleSeconds: number };
 }
 
 export interface SmsSettings {
   webhookUrl: string | undefined;
   webhookSecret: string | undefined;
-  /** ISO 3166-1 alpha-2, upper case, for numbers typed in national format. */
+  /** ISO 3166-1 alpha-2, upper case: preselected where the page language names none of `countries`. */
   defaultCountry: string | undefined;
+  /** SMS_COUNTRIES: the program's countries, upper-case alpha-2, in order of preference. */
+  countries: readonly string[];
   /** Offer SMS at all: a webhook is set, or (outside production) the dev outbox stands in for one. */
   enabled: boolean;
 }
@@ -111,7 +115,6 @@ function productionProblems(raw: RawConfig, issuer: URL): string[] {
   if (raw.SMS_WEBHOOK_URL && !isHttpsOrLoopback(new URL(raw.SMS_WEBHOOK_URL))) {
     problems.push('SMS_WEBHOOK_URL: must be an https URL in production (it carries one-time codes) unless the host is loopback');
   }
-  problems.push(...attackProtectionProblems(raw));
   return problems;
 }
 
@@ -133,10 +136,14 @@ function smsSettings(raw: RawConfig): SmsSettings {
   if (webhook && (webhook.username || webhook.password)) {
     throw new ConfigError('Invalid configuration:\n  SMS_WEBHOOK_URL: must not contain user:password (requests are signed with SMS_WEBHOOK_SECRET)');
   }
+  if (raw.SMS_DEFAULT_COUNTRY && !raw.SMS_COUNTRIES.includes(raw.SMS_DEFAULT_COUNTRY)) {
+    throw new ConfigError(`Invalid configuration:\n  SMS_DEFAULT_COUNTRY: ${raw.SMS_DEFAULT_COUNTRY} is not one of SMS_COUNTRIES (${raw.SMS_COUNTRIES.join(',')})`);
+  }
   return {
     webhookUrl: raw.SMS_WEBHOOK_URL,
     webhookSecret: raw.SMS_WEBHOOK_SECRET,
     defaultCountry: raw.SMS_DEFAULT_COUNTRY,
+    countries: Object.freeze([...raw.SMS_COUNTRIES]),
     enabled: raw.SMS_WEBHOOK_URL !== undefined || raw.NODE_ENV !== 'production',
   };
 }
@@ -211,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     attackProtection: Object.freeze(attackProtection(raw)),
     // 10 minutes: long enough to fill a sign-up form at leisure, short enough that a stock of solved challenges goes stale.
     botChallenge: Object.freeze({ difficulty: raw.BOT_CHALLENGE_DIFFICULTY, ttlSeconds: 600 }),
+    kiosk: Object.freeze({ idleSeconds: raw.KIOSK_IDLE_SECONDS }),
   });
 }
 

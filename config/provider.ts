@@ -16,6 +16,7 @@ import { interactionPolicy } from './interaction-policy.ts';
 import { loadFirstPartyGrant } from './first-party-grant.ts';
 import { pairwiseSubject, sectorOf } from './pairwise.ts';
 import { providerPages } from '../server/views/provider-pages.ts';
+import { isKioskClient, kioskServerIdleSeconds } from '../server/oidc/kiosk-client.ts';
 
 export { ACR } from './assurance.ts';
 
@@ -75,6 +76,8 @@ export interface ProviderDeps {
   /** Resource servers that accept only RS256 access tokens; every other resource gets ES256. */
   rs256Resources: readonly string[];
   logger: Logger;
+  /** KIOSK_IDLE_SECONDS: the lifetime of a kiosk sign-in's session, renewed by each of its pages. */
+  kioskIdleSeconds: number;
 }
 
 export function providerConfiguration(deps: ProviderDeps): Configuration {
@@ -204,6 +207,9 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       required: (_ctx, client) => client.clientAuthMethod === 'none',
     },
     rotateRefreshToken: true,
+    // A kiosk's session ends with its flow (server/oidc/koa-kiosk-flow-end.ts), before the kiosk app
+    // redeems its code: its codes and tokens do not die with that session. Others keep the default.
+    expiresWithSession: (ctx, source) => !isKioskClient(ctx.oidc.client) && !source.scopes.has('offline_access'),
     ttl: {
       AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 15 * 60,
       AuthorizationCode: 60,
@@ -212,7 +218,9 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       IdToken: 60 * 60,
       Interaction: 60 * 60,
       RefreshToken: 30 * 24 * 60 * 60,
-      Session: 14 * 24 * 60 * 60,
+      // Only kiosk sign-ins are transient (remember: false, a browser-session cookie): their server session
+      // ends after KIOSK_IDLE_SECONDS without a page (interactions/shared/koa-kiosk-mode.ts renews it).
+      Session: (_ctx, session) => (session.transient ? kioskServerIdleSeconds(deps.kioskIdleSeconds) : 14 * 24 * 60 * 60),
       Grant: 30 * 24 * 60 * 60,
     },
     interactions: {

@@ -40,6 +40,12 @@ export interface SettingDoc {
   defaultText: string;
 }
 
+/**
+ * Where the program runs (issue 15): Mexico first (es pages default to es-MX), then Brazil, France and Poland,
+ * then the other Latin-American markets by size.
+ */
+export const DEFAULT_SMS_COUNTRIES = ['MX', 'BR', 'FR', 'PL', 'AR', 'CO', 'CL', 'PE', 'EC', 'GT', 'DO', 'CR', 'PA', 'UY'] as const;
+
 /** Each key: its zod type (which also carries the default) and its documentation. */
 export const settings = {
   NODE_ENV: {
@@ -99,8 +105,18 @@ export const settings = {
       .transform((value) => value.toUpperCase())
       .refine((value) => /^[A-Z]{2}$/.test(value) && isSupportedCountry(value), 'expected an ISO 3166-1 alpha-2 country code such as GB or US (the United Kingdom is GB)')
       .optional(),
-    description: 'Country (ISO 3166-1 alpha-2, such as GB) of mobile numbers typed in national format. Without it, members type +country code.',
+    description: 'Country (ISO 3166-1 alpha-2, one of SMS_COUNTRIES) preselected in phone fields of English pages and of pages whose language names no country of SMS_COUNTRIES, and of national numbers in imported records. Without it, the first of SMS_COUNTRIES.',
     defaultText: '',
+  },
+  SMS_COUNTRIES: {
+    schema: z
+      .string()
+      .transform((value) => value.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean))
+      .refine((codes) => codes.length > 0 && codes.every((c) => /^[A-Z]{2}$/.test(c) && isSupportedCountry(c)), 'expected comma-separated ISO 3166-1 alpha-2 country codes such as MX,BR,FR,PL')
+      .transform((codes) => [...new Set(codes)])
+      .default([...DEFAULT_SMS_COUNTRIES]),
+    description: 'The program\'s countries (comma-separated ISO 3166-1 alpha-2): the country list of every phone field, in this order of preference when neither the request\'s country nor the page language picks one; numbers from elsewhere are refused. Also the SMS allowlist unless SMS_ALLOWED_COUNTRIES says otherwise.',
+    defaultText: DEFAULT_SMS_COUNTRIES.join(','),
   },
   DEFAULT_LOCALE: {
     schema: z
@@ -213,6 +229,11 @@ export const settings = {
     schema: z.coerce.number({ error: 'expected a number of bits' }).int('expected a whole number').min(8, 'expected 8-26').max(26, 'expected 8-26').default(19),
     description: 'Work of the in-browser bot check, shown when risk asks for it: leading zero bits of SHA-256, so each bit doubles the average time (19: about 0.3 s in Chromium on a laptop, 1-2 s on a slow phone). Challenges already shown keep their own difficulty.',
     defaultText: '19',
+  },
+  KIOSK_IDLE_SECONDS: {
+    schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number').min(1, 'expected 1-3600').max(3600, 'expected 1-3600').default(120),
+    description: 'On the pages of clients with enrolment_channel kiosk (a shared in-store device): seconds without a request after which the server ends the member\'s flow and session; the page counts them down and then returns to the client.',
+    defaultText: '120',
   },
   WEBAUTHN_RP_ID: {
     schema: z.string().regex(/^[a-z0-9.-]+$/i, 'expected a host name such as example.com (no scheme, port or path)').optional(),

@@ -1,5 +1,5 @@
 // The HTTP application: oidc-provider's Koa app with our middleware in front, in this order:
-// connection close → HTTP metrics → request context → security headers → error handler → our routers by path prefix (health, static, admin API,
+// connection close → HTTP metrics → request context → security headers → error handler → kiosk flow end → our routers by path prefix (health, static, admin API,
 // hosted pages, member and partner APIs) → protocol.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -13,6 +13,7 @@ import { adminRouter } from './admin/router.ts';
 import { memberApiRouter } from './member-api/router.ts';
 import { partnerApiRouter } from './partner-api/router.ts';
 import { deviceCodeGuard } from './oidc/koa-device-code-guard.ts';
+import { kioskFlowEnd } from './oidc/koa-kiosk-flow-end.ts';
 import type { Container } from './container.ts';
 import { healthRouter } from './health.ts';
 import { BRANDING_PATHS, brandingAssets } from './branding/koa-branding-assets.ts';
@@ -97,6 +98,7 @@ export function buildApp(container: Container): App {
   provider.use(errorHandler(logger));
   // Inside the error handler: an unknown page gets the 404 page with the way back (server/branding).
   provider.use(notFoundPage());
+  provider.use(kioskFlowEnd());
   // Host pinning and metadata caching (issue 14 item 11): absolute URLs name ISSUER whatever Host or
   // X-Forwarded-Host say; discovery and the JWKS carry their own Cache-Control.
   pinOriginToIssuer(provider, config.issuer);

@@ -197,6 +197,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       outbound: outbound.partners,
       rs256Resources: config.rs256Resources,
       logger,
+      kioskIdleSeconds: config.kiosk.idleSeconds,
     }));
     provider.proxy = config.trustProxy;
     // From here on the store decides which keys are published and which sign (rotation, retirement).
@@ -228,7 +229,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       emailFactor: emailCodeFactor(codes, mailer),
       smsFactor: smsCodeFactor(codes, sms, host),
       phones: new PhoneService({
-        accounts: storage.accounts, codes, sms, mailer, host, defaultCountry: config.sms.defaultCountry, allowedCountries: config.attackProtection.sms.allowedCountries, logger,
+        accounts: storage.accounts, codes, sms, mailer, host, defaultCountry: config.sms.defaultCountry, countries: config.sms.countries,
+        allowedCountries: config.attackProtection.sms.allowedCountries, countryOf: (ip) => protection.risk.countryOf(ip), logger,
       }),
       totp: new TotpFactor({
         factors: storage.factors,
@@ -255,6 +257,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       rateLimits: storage.rateLimits,
       attackProtection: config.attackProtection,
       partnerLogos,
+      kiosk: config.kiosk,
     };
 
     // TTL indexes are lazy (and absent on some Mongo-compatible servers): sweep expired rows ourselves.

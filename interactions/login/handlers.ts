@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import type { loginForm } from './input.ts';
 import { renderLogin } from './page.ts';
 import { rememberLanguage } from '../shared/remember-language.ts';
+import { inKioskMode } from '../shared/koa-kiosk-mode.ts';
 
 /** Completes the login prompt for a password sign-in made at `signedInAt` (epoch seconds). */
 export async function passwordLoginResult(ctx: Context, deps: InteractionDeps, accountId: string, signedInAt: number, risky = false): Promise<string> {
@@ -19,7 +20,7 @@ export async function passwordLoginResult(ctx: Context, deps: InteractionDeps, a
   // A risky sign-in proves nothing about the device yet: it is trusted once the step-up succeeds.
   if (!risky) await deps.signIns.trustDevice(accountId, ctx.state.deviceHash as string | undefined);
   return deps.provider.interactionResult(ctx.req, ctx.res, {
-    login: { accountId, acr: risky ? RISK_PENDING_ACR : ACR.oneFactor, amr: ['pwd'], remember: true, ts: signedInAt },
+    login: { accountId, acr: risky ? RISK_PENDING_ACR : ACR.oneFactor, amr: ['pwd'], remember: !inKioskMode(ctx), ts: signedInAt },
   }, { mergeWithLastSubmission: false });
 }
 

@@ -8,6 +8,7 @@ import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { credentialFrom, jsonError, jsonOk } from '../shared/json.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 import { rememberLanguage } from '../shared/remember-language.ts';
+import { inKioskMode } from '../shared/koa-kiosk-mode.ts';
 
 /** RFC 8176: a synced passkey is a software key, a device-bound one a hardware key; UV was required. */
 export function passkeyAmr(passkey: Pick<Passkey, 'deviceType'>): string[] {
@@ -19,7 +20,7 @@ async function signInWith(ctx: Context, deps: InteractionDeps, accountId: string
   await rememberLanguage(ctx, deps, accountId, 'sign_in');
   await deps.signIns.signedInWith(accountId, ctx.state.deviceHash as string | undefined, 'passkey');
   const location = await deps.provider.interactionResult(ctx.req, ctx.res, {
-    login: { accountId, acr: ACR.phishingResistant, amr: passkeyAmr(passkey), remember: true, ts: Math.floor(Date.now() / 1000) },
+    login: { accountId, acr: ACR.phishingResistant, amr: passkeyAmr(passkey), remember: !inKioskMode(ctx), ts: Math.floor(Date.now() / 1000) },
   }, { mergeWithLastSubmission: false });
   jsonOk(ctx, { location });
 }

@@ -62,6 +62,8 @@ export interface InteractionDeps {
   attackProtection: AttackProtection;
   /** A partner's logo for its consent page, fetched by us and served from our origin (server/branding). */
   partnerLogos: PartnerLogos;
+  /** Kiosk clients' pages: the idle seconds after which the server ends the flow (KIOSK_IDLE_SECONDS). */
+  kiosk: { idleSeconds: number };
 }
 
 /** The oidc-provider interaction loaded for this request (see koa-load-interaction.ts). */

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { resolveLanguage, switchBase } from '../../server/middleware/koa-language.ts';
 import { renderView } from '../../server/views/render.ts';
 import type { InteractionDeps, InteractionDetails } from './deps.ts';
+import { inKioskMode } from './koa-kiosk-mode.ts';
 
 /** The page language of our routes (koa-language.ts), the member's saved locale included once known. */
 export function pageLanguage(ctx: Context, deps: InteractionDeps): Promise<string> {
@@ -33,6 +34,10 @@ export async function renderPage(ctx: Context, deps: InteractionDeps, view: stri
     // The account pages' "Sign out" in the page header (a POST with the session's CSRF token).
     signOutForm: member && !uid ? { action: '/account/sign-out', csrfToken: deps.csrf.tokenFor(`account\0${member.sessionId}`) } : null,
     csrfToken: uid ? deps.csrf.tokenFor(uid) : '',
+    // A kiosk client's pages (koa-kiosk-mode.ts): the shared-device notice, its countdown and end form.
+    kiosk: uid && inKioskMode(ctx)
+      ? { idleSeconds: deps.kiosk.idleSeconds, endAction: `/interaction/${uid}/abort`, csrfToken: deps.csrf.tokenFor(uid) }
+      : null,
     requestId: ctx.state.requestId as string | undefined,
     ...locals,
   });
