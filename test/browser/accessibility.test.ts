@@ -1,6 +1,7 @@
 // WCAG 2.2 AA on every hosted page in Chromium: axe-core (from npm, injected by the test, never served by
 // the app) finds no serious or critical violation; no page scrolls sideways at 320 CSS px or at 200 % zoom;
 // every input says what it holds (autocomplete, inputmode) and every language name carries its lang.
+// Light colours everywhere; the dark scheme too on the pages every member meets.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { BrowserContext, Page as BrowserPage } from 'playwright-core';
@@ -171,6 +172,14 @@ describeWithBrowser('accessibility of the hosted pages (sqlite)', () => {
         await page.setViewportSize({ width: 640, height: 400 });
         const zoomed = await horizontalOverflow(page);
         if (zoomed > 0) failures.push(`${name}: scrolls ${zoomed}px sideways at 200 % zoom`);
+      }
+      // The dark colour scheme has its own palette: its contrast too, on the pages every member meets.
+      if (locale === 'en') {
+        await page.emulateMedia({ colorScheme: 'dark' });
+        for (const name of names.filter((n) => EVERY_LANGUAGE.has(n) && kept.has(n))) {
+          await replay(page, kept.get(name)!);
+          for (const violation of await axeViolations(page)) failures.push(`${name} (dark): ${violation}`);
+        }
       }
     } finally {
       await page.close();
