@@ -151,39 +151,42 @@ describeWithBrowser('accessibility of the hosted pages (sqlite)', () => {
     }
   });
 
-  test.each(LOCALES)('%s: every page passes axe (WCAG 2.2 AA), reflows at 320 px and 200 %% zoom, and labels its inputs', async (locale) => {
-    const kept: Kept = await reachHostedPages(fx, locale);
-    const names = pagesFor(locale);
-    expect(names.filter((name) => !kept.has(name) && !PENDING.has(name))).toEqual([]);
-    const page = await context.newPage();
-    const failures: string[] = [];
-    try {
-      for (const name of names.filter((n) => kept.has(n))) {
-        const html = kept.get(name)!;
-        await page.setViewportSize({ width: 320, height: 640 });
-        await replay(page, html);
-        const lang = await page.getAttribute('html', 'lang');
-        if (lang !== locale) failures.push(`${name}: <html lang="${lang}">`);
-        const narrow = await horizontalOverflow(page);
-        if (narrow > 0) failures.push(`${name}: scrolls ${narrow}px sideways at 320 px`);
-        for (const violation of await axeViolations(page)) failures.push(`${name}: ${violation}`);
-        for (const problem of await inputProblems(page)) failures.push(`${name}: ${problem}`);
-        // 200 % zoom of a 1280 px window: the layout gets 640 CSS px.
-        await page.setViewportSize({ width: 640, height: 400 });
-        const zoomed = await horizontalOverflow(page);
-        if (zoomed > 0) failures.push(`${name}: scrolls ${zoomed}px sideways at 200 % zoom`);
-      }
+  describe.each(LOCALES)('%s', (locale) => {
+    let kept: Kept;
+    let page: BrowserPage;
+    beforeAll(async () => {
+      kept = await reachHostedPages(fx, locale);
+      page = await context.newPage();
+    });
+    afterAll(async () => page?.close());
+
+    test('every page on the list was reached', () => {
+      expect(pagesFor(locale).filter((name) => !kept.has(name) && !PENDING.has(name))).toEqual([]);
+    });
+
+    // One test per page: a failure names the page, and no test runs long on a busy machine.
+    test.each(pagesFor(locale).filter((name) => !PENDING.has(name)))('%s: axe (WCAG 2.2 AA) finds nothing serious, no sideways scrolling at 320 px or 200 %% zoom, inputs say what they hold', async (name) => {
+      const html = kept.get(name);
+      if (!html) throw new Error(`${name} was not reached`);
+      const failures: string[] = [];
+      await page.emulateMedia({ colorScheme: 'light' });
+      await page.setViewportSize({ width: 320, height: 640 });
+      await replay(page, html);
+      const lang = await page.getAttribute('html', 'lang');
+      if (lang !== locale) failures.push(`<html lang="${lang}">`);
+      const narrow = await horizontalOverflow(page);
+      if (narrow > 0) failures.push(`scrolls ${narrow}px sideways at 320 px`);
+      failures.push(...(await axeViolations(page)), ...(await inputProblems(page)));
+      // 200 % zoom of a 1280 px window: the layout gets 640 CSS px.
+      await page.setViewportSize({ width: 640, height: 400 });
+      const zoomed = await horizontalOverflow(page);
+      if (zoomed > 0) failures.push(`scrolls ${zoomed}px sideways at 200 % zoom`);
       // The dark colour scheme has its own palette: its contrast too, on the pages every member meets.
-      if (locale === 'en') {
+      if (locale === 'en' && EVERY_LANGUAGE.has(name)) {
         await page.emulateMedia({ colorScheme: 'dark' });
-        for (const name of names.filter((n) => EVERY_LANGUAGE.has(n) && kept.has(n))) {
-          await replay(page, kept.get(name)!);
-          for (const violation of await axeViolations(page)) failures.push(`${name} (dark): ${violation}`);
-        }
+        await replay(page, html);
+        failures.push(...(await axeViolations(page)).map((violation) => `dark: ${violation}`));
       }
-    } finally {
-      await page.close();
-    }
-    expect(failures).toEqual([]);
-  });
-});
+      expect(failures).toEqual([]);
+    });
+  });});

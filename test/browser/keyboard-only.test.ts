@@ -123,6 +123,11 @@ describeWithBrowser('keyboard-only members in Chromium', () => {
       const request = await authorizationRequest(config, { redirect_uri: shared.callback.url });
       const context = await shared.browser.newContext({ viewport: { width: 375, height: 740 } });
       const page = await context.newPage();
+      // The focus script is a file under the strict CSP (script-src 'self'): nothing may be refused, nothing may
+      // throw. (The failed submits themselves answer 400, which Chromium logs as a failed load.)
+      const consoleErrors: string[] = [];
+      page.on('console', (message) => message.type() === 'error' && !/status of 400/.test(message.text()) && consoleErrors.push(message.text()));
+      page.on('pageerror', (error) => consoleErrors.push(error.message));
       try {
         await page.goto(request.url);
         await tabTo(page, 'a[href$="/register"]');
@@ -151,6 +156,7 @@ describeWithBrowser('keyboard-only members in Chromium', () => {
         await tabTo(page, '#error-summary a[href="#code"]');
         await page.keyboard.press('Enter');
         await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.activeElement?.id === 'code');
+        expect(consoleErrors).toEqual([]);
       } finally {
         await context.close();
       }
