@@ -193,6 +193,9 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     // Until the dead-ends change gives unknown addresses a page, oidc-provider answers a plain "Not Found".
     const missing = await ua.follow('/no-such-page');
     if (isHtml(missing)) kit.keep('404', missing);
+    // Likewise the home page (issue 15 item 7): today `/` is a 404.
+    const home = await ua.follow('/');
+    if (isHtml(home) && home.status === 200) kit.keep('home', home);
     kit.keep('error page', await ua.follow('/interaction/no-such-interaction'));
     kit.keep('unlock: invalid link', await ua.follow('/unlock/no-such-token'));
   },
