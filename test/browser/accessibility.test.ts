@@ -4,11 +4,10 @@
 // Light colours everywhere; the dark scheme too on the pages every member meets.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { BrowserContext, Page as BrowserPage } from 'playwright-core';
+import type { Browser, BrowserContext, Page as BrowserPage } from 'playwright-core';
 import { describeWithBrowser, launchBrowser } from '../support/browser.ts';
 import { hostedPagesEnv, type Kept, LOCALES, type Locale, reachHostedPages, replay } from '../support/hosted-pages.ts';
 import { useMemberServer } from '../support/suite.ts';
-import type { Browser } from 'playwright-core';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];

@@ -4,9 +4,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page as BrowserPage } from 'playwright-core';
+import type { Page as BrowserPage } from 'playwright-core';
 import { followLink, openLoginPage, PASSWORD, signIn, signUpAndVerify, uniqueEmail, UserAgent } from './member.ts';
-import { authorizationRequest, discover, oidc, REDIRECT_URI, registerClient, type RegisteredClient } from './oidc-client.ts';
+import { authorizationRequest, discover, oidc, REDIRECT_URI, registerClient } from './oidc-client.ts';
 import type { MemberServer } from './suite.ts';
 import { totpCode } from './totp.ts';
 import type { Page } from './user-agent.ts';
@@ -16,7 +16,7 @@ export type Locale = (typeof LOCALES)[number];
 
 const LOA2 = 'urn:loyalty:loa:2';
 
-/** A program field asked at sign-up, so profile completion shows up for scope=profile requests. */
+/** Program fields asked at sign-up: every member's first sign-in then shows profile completion. */
 export function profileFieldsFile(): string {
   const file = join(mkdtempSync(join(tmpdir(), 'a11y-profile-')), 'fields.json');
   writeFileSync(file, JSON.stringify([{ name: 'given_name', required: true, ask: { atSignUp: true } }, { name: 'family_name', ask: { atSignUp: true } }]));
@@ -46,7 +46,7 @@ interface WalkKit {
 }
 
 let address = 0;
-/** A distinct documentation-range address per browser: per-address budgets never mix walks. */
+/** A distinct client address per browser: per-address budgets never mix walks. */
 function nextAddress(): string {
   address += 1;
   return `198.51.${Math.floor(address / 250) % 250}.${(address % 250) + 1}`;
@@ -247,5 +247,3 @@ export async function replay(page: BrowserPage, kept: Page): Promise<void> {
   await page.route(url, (route) => route.fulfill({ status: kept.status, headers, body: kept.body }), { times: 1 });
   await page.goto(url, { waitUntil: 'load' });
 }
-
-export type { BrowserContext, RegisteredClient };
