@@ -1,5 +1,7 @@
 // Renders a hosted page with the locals every page needs (language, switcher, CSRF token, request id).
 import type { Context } from 'koa';
+import { ACCOUNT_CONSOLE_CLIENT_ID } from '../../config/account-console-client.ts';
+import { translate } from '../../server/i18n/messages.ts';
 import { resolveLanguage, switchBase } from '../../server/middleware/koa-language.ts';
 import { renderView } from '../../server/views/render.ts';
 import type { InteractionDeps, InteractionDetails } from './deps.ts';
@@ -23,8 +25,12 @@ export async function renderPage(ctx: Context, deps: InteractionDeps, view: stri
   ctx.set('Cache-Control', 'no-store');
   const member = ctx.state.member as { sessionId: string } | undefined;
   const signedIn = uid && signedInAccountOf(ctx.state.interaction as InteractionDetails | undefined);
+  const lang = await pageLanguage(ctx, deps);
+  // The account pages' own client is registered with an English client_name: members see the program's
+  // name in their language instead ("Sign in to continue to Conta de fidelidade").
+  const accountConsole = (ctx.state.client as { clientId?: string } | undefined)?.clientId === ACCOUNT_CONSOLE_CLIENT_ID;
   ctx.body = await renderView(view, {
-    lang: await pageLanguage(ctx, deps),
+    lang,
     switchBase: switchBase(ctx),
     // Signed in on the account pages: picking a language saves it (a POST, so the CSRF token of the session).
     // Likewise on interaction pages once signed in (the saved locale would outrank a cookie-only pick).
@@ -40,6 +46,7 @@ export async function renderPage(ctx: Context, deps: InteractionDeps, view: stri
       : null,
     requestId: ctx.state.requestId as string | undefined,
     ...locals,
+    ...(accountConsole && 'clientName' in locals ? { clientName: translate(lang, 'common.site_name') } : {}),
   });
 }
 

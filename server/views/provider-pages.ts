@@ -1,5 +1,6 @@
 // The pages oidc-provider renders itself (device flow, logout, protocol errors), drawn with our views.
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { ACCOUNT_CONSOLE_CLIENT_ID } from '../../config/account-console-client.ts';
 import { messageIdFor, requestClient } from '../middleware/koa-error-handler.ts';
 import { languageOf, switchBase } from '../middleware/koa-language.ts';
 import { renderView } from './render.ts';
@@ -38,9 +39,11 @@ async function page(ctx: KoaContextWithOIDC, view: string, locals: Record<string
   });
 }
 
+/** The partner's name; none for the account pages' own client (its English client_name is no partner's name). */
 function clientNameOf(ctx: KoaContextWithOIDC): string | null {
   const client = ctx.oidc?.client;
-  return client ? (client.clientName ?? client.clientId) : null;
+  if (!client || client.clientId === ACCOUNT_CONSOLE_CLIENT_ID) return null;
+  return client.clientName ?? client.clientId;
 }
 
 export const providerPages = {
