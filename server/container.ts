@@ -49,6 +49,8 @@ import { revocationJson } from './oidc/koa-revocation-json.ts';
 import { discoveryResponseTypes } from './oidc/koa-discovery-response-types.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { auditMetrics } from './metrics/audit-metrics.ts';
+import { HookRunner, hookTargets } from './hooks/hook-runner.ts';
+import { useHookClaimsInIdTokens } from './oidc/hook-claims.ts';
 
 export interface Container {
   config: Readonly<Config>;
@@ -72,7 +74,9 @@ export interface Container {
   /** Back-channel logout for the sessions the account service ends itself, and retries of failed deliveries. */
   backchannelLogout: BackchannelLogout;
   /** SSRF-safe HTTP: `partners` for URLs clients registered, `operator` for URLs set in the environment. */
-  outbound: { partners: OutboundClient; operator: OutboundClient };
+  outbound: { partners: OutboundClient; operator: OutboundClient; hooks: OutboundClient };
+  /** The operator's hooks (issue 18): signed callouts at sign-up, sign-in, client credentials and redemption. */
+  hooks: HookRunner;
   /** The Prometheus registry and its metrics (GET /metrics); one per container, so test servers never share counts. */
   metrics: Metrics;
   close(): Promise<void>;
@@ -132,7 +136,9 @@ export async function createContainer(config: Readonly<Config>, options: { logge
   const logger = options.logger ?? createLogger(config);
   // Client secrets are sealed at rest under their own key (issue 14 item 12).
   const storage = await openStorage({ dataDir: config.dataDir, mongodbUri: config.mongodbUri, clientSecretKey: deriveKey(config.keyEncryptionKey, 'client-secrets') });
-  const outbound = { partners: createOutboundClient(partnerTargets(config.env === 'production')), operator: createOutboundClient(operatorTargets(config.env === 'production')) };
+  const outbound = { partners: createOutboundClient(partnerTargets(config.env === 'production')), operator: createOutboundClient(operatorTargets(config.env === 'production')),
+    hooks: createOutboundClient(hookTargets(config.env === 'production')) };
+  const closeOutbound = () => Promise.all([outbound.partners.close(), outbound.operator.close(), outbound.hooks.close()]);
   try {
     const kek = config.keyEncryptionKey;
     // Every message goes out after the response: its cost must not tell a member from a stranger (issue 14 item 6).
@@ -161,6 +167,9 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       },
     });
     const protection = await createAttackProtection({ config, storage, mailer, events: audit, logger });
+    const hooks = new HookRunner({
+      repository: storage.hooks, outbound: outbound.hooks, sealKey: deriveKey(kek, 'hook-secrets'), audit, metrics, logger, countryOf: (ip) => protection.risk.countryOf(ip),
+    });
     const direct = createSmsSender(config, logger, outbound.operator);
     const sms = protection.guardSms(direct && queuedSmsSender(direct, deliveries));
     const host = new URL(config.issuer).host;
@@ -193,6 +202,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       hasPasskey: (accountId) => passkeys.hasPasskey(accountId),
       outbound: outbound.partners,
       logger,
+      hooks,
     }));
     provider.proxy = config.trustProxy;
     // From here on the store decides which keys are published and which sign (rotation, retirement).
@@ -200,6 +210,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     signingKeys.onChange((snapshot) => applyKeySnapshot(provider, snapshot));
     signingKeys.startRefresh(KEY_REFRESH_INTERVAL_MS, (error) => logger.warn({ err: error }, 'signing key reload failed'));
     useTimeOrderedTokenIds(provider);
+    // A post-login hook's namespaced claims in the ID tokens of that client (the access tokens get them in extraTokenClaims).
+    useHookClaimsInIdTokens(provider, storage.hooks);
     memoizeClientLookups(provider, storage.clients);
     // RFC 6749 behaviour where oidc-provider differs: error codes, the registered auth method, revocation's body.
     useUnauthorizedClientErrors();
@@ -249,6 +261,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       signUps: protection.signUps,
       rateLimits: storage.rateLimits,
       attackProtection: config.attackProtection,
+      hooks,
     };
 
     // TTL indexes are lazy (and absent on some Mongo-compatible servers): sweep expired rows ourselves.
@@ -294,23 +307,26 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       risk: protection.risk,
       backchannelLogout,
       outbound,
+      hooks,
       metrics,
       async close() {
         clearInterval(sweeper);
         // Logout tokens already on their way get to finish (each bounded by the outbound timeout); retries
         // still waiting for their turn are dropped, and audited as such.
         await backchannelLogout.stop();
+        // post-redemption calls already made get their answer (each bounded by its hook's timeout).
+        await hooks.drain();
         // Codes and notices already promised to members go out before the store closes (their failure hooks use
         // it); a provider that hangs does not hold the shutdown past the wait, and what it leaves is logged.
         if (!(await deliveries.drain(DELIVERY_DRAIN_MS))) logger.error({ pending: deliveries.pending }, 'shutdown: queued email/SMS not delivered');
         await mailer.close();
         await sms?.close();
-        await Promise.all([outbound.partners.close(), outbound.operator.close()]);
+        await closeOutbound();
         await storage.close();
       },
     };
   } catch (error) {
-    await Promise.all([outbound.partners.close(), outbound.operator.close()]);
+    await closeOutbound();
     await storage.close();
     throw error;
   }
