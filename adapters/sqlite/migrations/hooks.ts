@@ -4,8 +4,8 @@ import type { Migration } from '../migrations.ts';
 
 export const hookMigrations: readonly Migration[] = [
   {
-    // 17, not 16: issue 18's events outbox was built in parallel and takes 16.
-    version: 17,
+    // 19, not 18: issue 18's events outbox was built in parallel and takes the next free version.
+    version: 19,
     // One hook per point (UNIQUE): a sign-in waits on at most one callout. Claims are keyed by (account, client),
     // the latest sign-in's answer replacing the previous one.
     sql: `
