@@ -82,6 +82,8 @@ export function buildApp(container: Container): App {
 
   // provider.use() inserts middleware ahead of oidc-provider's own routes.
   setDefaultLanguage(config.defaultLocale);
+  // First, so the request's span covers everything else (and is active for any outbound call below).
+  if (container.tracing) provider.use(container.tracing.middleware);
   provider.use(connectionClose(() => shuttingDown));
   // Outside the error handler, so it sees every final status; labels are route templates (koa-http-metrics.ts).
   provider.use(httpMetrics(container.metrics));

@@ -51,6 +51,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { auditMetrics } from './metrics/audit-metrics.ts';
 import { HookRunner, hookTargets } from './hooks/hook-runner.ts';
 import { useHookClaimsInIdTokens } from './oidc/hook-claims.ts';
+import { startTracing, type Tracing } from './tracing/tracing.ts';
 
 export interface Container {
   config: Readonly<Config>;
@@ -77,6 +78,8 @@ export interface Container {
   outbound: { partners: OutboundClient; operator: OutboundClient; hooks: OutboundClient };
   /** The operator's hooks (issue 18): signed callouts at sign-up, sign-in, client credentials and redemption. */
   hooks: HookRunner;
+  /** OpenTelemetry tracing when configured (TRACING_ENABLED / OTEL_EXPORTER_OTLP_ENDPOINT); undefined: the SDK is not loaded. */
+  tracing: Tracing | undefined;
   /** The Prometheus registry and its metrics (GET /metrics); one per container, so test servers never share counts. */
   metrics: Metrics;
   close(): Promise<void>;
@@ -141,6 +144,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
   const closeOutbound = () => Promise.all([outbound.partners.close(), outbound.operator.close(), outbound.hooks.close()]);
   try {
     const kek = config.keyEncryptionKey;
+    // Imported only when on: a server without tracing never loads the SDK.
+    const tracing = config.tracing ? await startTracing({ endpoint: config.tracing.endpoint }) : undefined;
     // Every message goes out after the response: its cost must not tell a member from a stranger (issue 14 item 6).
     const metrics = createMetrics({ deliveryQueuePending: () => deliveries.pending });
     const deliveries = new DeliveryQueue(logger, { onOutcome: (kind, result) => metrics.deliveries.inc({ kind, result }) });
@@ -308,6 +313,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       backchannelLogout,
       outbound,
       hooks,
+      tracing,
       metrics,
       async close() {
         clearInterval(sweeper);
@@ -323,6 +329,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         await sms?.close();
         await closeOutbound();
         await storage.close();
+        // Last, so the spans of the requests that just finished are sent.
+        await tracing?.shutdown();
       },
     };
   } catch (error) {
