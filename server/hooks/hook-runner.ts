@@ -152,7 +152,7 @@ export class HookRunner {
     const started = performance.now();
     const body = JSON.stringify({ type: hook.point, timestamp: new Date().toISOString(), data: payload });
     let status: number | null = null;
-    let outcome: Failure | 'ok' = 'ok';
+    let outcome: Failure | 'ok';
     let answer: unknown;
     const controller = new AbortController();
     // The sign-in waits at most timeout_ms, whatever the far end does (slow headers, a trickled body).
