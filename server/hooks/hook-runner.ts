@@ -154,14 +154,11 @@ export class HookRunner {
     let status: number | null = null;
     let outcome: Failure | 'ok';
     let answer: unknown;
-    const controller = new AbortController();
-    // The sign-in waits at most timeout_ms, whatever the far end does (slow headers, a trickled body).
+    // The sign-in waits at most timeout_ms, whatever the far end does (slow headers, a trickled body); the
+    // outbound client aborts the request itself at the same timeout.
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        resolve('timeout');
-      }, hook.timeoutMs);
+      timer = setTimeout(() => resolve('timeout'), hook.timeoutMs);
     });
     try {
       const secret = decrypt(this.deps.sealKey, hook.secretSealed, sealedFor(hook.id));
