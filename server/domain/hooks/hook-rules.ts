@@ -61,16 +61,26 @@ const claimNamespace = z.string().max(200).refine((value) => {
   return url.protocol === 'https:' && !url.username && !url.password && (value.endsWith('/') || value.endsWith('#'));
 }, 'must be an https URL ending with /');
 
+/** The fields an operator sets, without defaults (a change names only what it changes). */
+const hookFields = {
+  url: z.string().max(2000).refine((value) => URL.canParse(value), 'must be an absolute URL'),
+  timeout_ms: z.number().int().min(100).max(MAX_HOOK_TIMEOUT_MS),
+  failure_policy: z.enum(['open', 'closed']),
+  enabled: z.boolean(),
+  claim_namespace: claimNamespace.nullable(),
+};
+
 export const hookInput = z.object({
   point: z.enum(HOOK_POINTS),
-  url: z.string().max(2000).refine((value) => URL.canParse(value), 'must be an absolute URL'),
-  timeout_ms: z.number().int().min(100).max(MAX_HOOK_TIMEOUT_MS).default(DEFAULT_HOOK_TIMEOUT_MS),
-  failure_policy: z.enum(['open', 'closed']).default('open'),
-  enabled: z.boolean().default(true),
-  claim_namespace: claimNamespace.nullable().default(null),
+  url: hookFields.url,
+  timeout_ms: hookFields.timeout_ms.default(DEFAULT_HOOK_TIMEOUT_MS),
+  failure_policy: hookFields.failure_policy.default('open'),
+  enabled: hookFields.enabled.default(true),
+  claim_namespace: hookFields.claim_namespace.default(null),
 }).strict();
 
-export const hookChanges = hookInput.omit({ point: true }).partial().strict();
+/** PATCH: only the fields given change (no defaults here, or a change of one field would reset the others). */
+export const hookChanges = z.object(hookFields).partial().strict();
 
 /** Picks the text for `language`: exact tag, then the same base language, then English, then none (the page's generic text). */
 export function messageFor(message: LocalisedMessage | undefined, language: string): string | undefined {

@@ -40,7 +40,10 @@ describe.each(STORES)('admin API: hooks (%s)', (store) => {
 
     const changed = await call('PATCH', `/admin/hooks/${id}`, { enabled: false, failure_policy: 'closed', timeout_ms: 500 });
     expect(changed.status).toBe(200);
-    expect(changed.body).toMatchObject({ enabled: false, failure_policy: 'closed', timeout_ms: 500, url: 'https://hooks.example/post-login' });
+    expect(changed.body).toMatchObject({ enabled: false, failure_policy: 'closed', timeout_ms: 500, url: 'https://hooks.example/post-login', claim_namespace: 'https://loyalty.example/' });
+    // A change names only what changes: the rest is kept, not reset to the defaults.
+    const again = await call('PATCH', `/admin/hooks/${id}`, { enabled: true });
+    expect(again.body).toMatchObject({ enabled: true, failure_policy: 'closed', timeout_ms: 500, claim_namespace: 'https://loyalty.example/' });
 
     // One hook per point: a sign-in waits on one callout at most.
     expect((await call('POST', '/admin/hooks', { point: 'post-login', url: 'https://hooks.example/other' })).status).toBe(409);
