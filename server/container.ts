@@ -284,6 +284,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       // Codes a day past expiry: strangers' unsent codes (issue 14 item 5) would otherwise pile up.
       storage.codes.sweepExpired(new Date(now.getTime() - CODE_SWEEP_GRACE_MS)).catch((error: unknown) => logger.warn({ err: error }, 'code sweep failed'));
       storage.rateLimits.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'rate-limit sweep failed'));
+      storage.hooks.sweepExpiredClaims(now).catch((error: unknown) => logger.warn({ err: error }, 'hook claims sweep failed'));
       // Ledger posts a crash left half-done (Mongo's pending claims) are settled well after any live post gave up.
       storage.loyalty.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
         .then((settled) => settled > 0 && logger.warn({ settled }, 'settled half-done ledger posts'))

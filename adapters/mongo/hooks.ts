@@ -93,4 +93,9 @@ export class MongoHooksRepository implements HooksRepository {
     if (!doc || doc.expiresAt.getTime() <= now.getTime()) return undefined;
     return JSON.parse(doc.claims) as Record<string, unknown>;
   }
+
+  async sweepExpiredClaims(now: Date): Promise<number> {
+    const result = await this.claims.deleteMany({ expiresAt: { $lte: now } }).exec();
+    return result.deletedCount;
+  }
 }

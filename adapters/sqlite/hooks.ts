@@ -32,6 +32,7 @@ export class SqliteHooksRepository implements HooksRepository {
   private readonly saveClaimsStmt;
   private readonly deleteClaimsStmt;
   private readonly findClaimsStmt;
+  private readonly sweepStmt;
 
   constructor(db: DatabaseSync) {
     this.db = db;
@@ -44,6 +45,7 @@ export class SqliteHooksRepository implements HooksRepository {
       ON CONFLICT (account_id, client_id) DO UPDATE SET claims = excluded.claims, expires_at = excluded.expires_at`);
     this.deleteClaimsStmt = db.prepare('DELETE FROM hook_claims WHERE account_id = ? AND client_id = ?');
     this.findClaimsStmt = db.prepare('SELECT claims FROM hook_claims WHERE account_id = ? AND client_id = ? AND expires_at > ?');
+    this.sweepStmt = db.prepare('DELETE FROM hook_claims WHERE expires_at <= ?');
   }
 
   async create(hook: NewHook): Promise<Hook> {
@@ -93,5 +95,9 @@ export class SqliteHooksRepository implements HooksRepository {
   async findClaims(accountId: string, clientId: string, now: Date): Promise<Record<string, unknown> | undefined> {
     const row = this.findClaimsStmt.get(accountId, clientId, now.getTime());
     return row ? (JSON.parse(text(row, 'claims')) as Record<string, unknown>) : undefined;
+  }
+
+  async sweepExpiredClaims(now: Date): Promise<number> {
+    return Number(this.sweepStmt.run(now.getTime()).changes);
   }
 }

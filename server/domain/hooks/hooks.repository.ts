@@ -45,4 +45,6 @@ export interface HooksRepository {
   saveClaims(entry: HookClaims): Promise<void>;
   /** undefined when none or expired. */
   findClaims(accountId: string, clientId: string, now: Date): Promise<Record<string, unknown> | undefined>;
+  /** Removes claims expired at `now`; returns how many. */
+  sweepExpiredClaims(now: Date): Promise<number>;
 }
