@@ -85,7 +85,7 @@ export interface ProviderDeps {
   outbound: Pick<OutboundClient, 'fetch'>;
   logger: Logger;
   /** Issue 18: a post-login hook's claims in that client's access tokens; the pre-token hook for client credentials. */
-  hooks?: Pick<HookRunner, 'preToken' | 'repository'>;
+  hooks?: Pick<HookRunner, 'preToken' | 'claimsFor'>;
 }
 
 export function providerConfiguration(deps: ProviderDeps): Configuration {
@@ -124,7 +124,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       // `sub` may be pairwise) and refuse them once the grant is gone (password reset, revocation).
       const forMemberApi = token.resourceServer?.audience === memberApiResource(deps.issuer);
       // A post-login hook's namespaced claims for this member at this client (kept across refreshes).
-      const hookClaims = deps.hooks && token.accountId && token.clientId ? await deps.hooks.repository.findClaims(token.accountId, token.clientId, new Date()) : undefined;
+      const hookClaims = deps.hooks && token.accountId && token.clientId ? await deps.hooks.claimsFor(token.accountId, token.clientId) : undefined;
       return { ...hookClaims, acr: source.acr, amr: source.amr, auth_time: source.authTime, ...(forMemberApi ? { grant_id: token.grantId } : {}) };
     },
     subjectTypes: ['public', 'pairwise'],

@@ -216,7 +216,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     signingKeys.startRefresh(KEY_REFRESH_INTERVAL_MS, (error) => logger.warn({ err: error }, 'signing key reload failed'));
     useTimeOrderedTokenIds(provider);
     // A post-login hook's namespaced claims in the ID tokens of that client (the access tokens get them in extraTokenClaims).
-    useHookClaimsInIdTokens(provider, storage.hooks);
+    useHookClaimsInIdTokens(provider, hooks);
     memoizeClientLookups(provider, storage.clients);
     // RFC 6749 behaviour where oidc-provider differs: error codes, the registered auth method, revocation's body.
     useUnauthorizedClientErrors();

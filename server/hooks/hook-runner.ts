@@ -132,6 +132,15 @@ export class HookRunner {
     return result.answer.decision === 'deny' ? { decision: 'deny' } : { decision: 'allow', claims: result.answer.claims ?? {} };
   }
 
+  /**
+   * The claims a post-login hook gave this member at this client, for their tokens. None while no post-login
+   * hook is enabled (disabling the hook withdraws its claims), which also spares every token a store read.
+   */
+  async claimsFor(accountId: string, clientId: string): Promise<Record<string, unknown> | undefined> {
+    if (!(await this.enabled('post-login'))) return undefined;
+    return this.deps.repository.findClaims(accountId, clientId, new Date());
+  }
+
   /** Informational: started after the redemption committed, never awaited by it, failures only audited. */
   postRedemption(body: Record<string, unknown>, accountId: string): void {
     const run = (async () => {

@@ -2,7 +2,7 @@
 // claims its scopes name in an ID token, and hook claims have operator-chosen URL names, so they are set
 // as extra claims when the token is issued (the access tokens get them in extraTokenClaims, config/provider.ts).
 import type Provider from 'oidc-provider';
-import type { HooksRepository } from '../domain/hooks/hooks.repository.ts';
+import type { HookRunner } from '../hooks/hook-runner.ts';
 
 interface IdTokenInternals {
   available: { sub?: unknown };
@@ -11,7 +11,7 @@ interface IdTokenInternals {
   issue(this: IdTokenInternals, options?: { use?: string }): Promise<string>;
 }
 
-export function useHookClaimsInIdTokens(provider: Provider, hooks: Pick<HooksRepository, 'findClaims'>): void {
+export function useHookClaimsInIdTokens(provider: Provider, hooks: Pick<HookRunner, 'claimsFor'>): void {
   const prototype = (provider as unknown as { IdToken: { prototype: IdTokenInternals } }).IdToken.prototype;
   const issue = prototype.issue;
   // oidc-provider is pinned; an upgrade that renames this must fail loudly, not drop the claims quietly.
@@ -20,7 +20,7 @@ export function useHookClaimsInIdTokens(provider: Provider, hooks: Pick<HooksRep
     // `available.sub` is the account id here: the pairwise subject is computed later, from it.
     const accountId = this.available.sub;
     if (options?.use === 'idtoken' && typeof accountId === 'string' && this.client) {
-      const claims = await hooks.findClaims(accountId, this.client.clientId, new Date());
+      const claims = await hooks.claimsFor(accountId, this.client.clientId);
       for (const [name, value] of Object.entries(claims ?? {})) this.set(name, value);
     }
     return issue.call(this, options);
