@@ -406,7 +406,7 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       '/hooks/{id}': {
-        parameters: [idParam],
+        parameters: [{ ...idParam, description: 'The hook id' }],
         get: {
           operationId: 'readHook',
           summary: 'Read a hook (without its secret)',
