@@ -36,6 +36,8 @@ export interface Config {
   trustProxy: boolean;
   /** Bearer secret for GET /metrics; undefined: loopback only. */
   metricsToken: string | undefined;
+  /** OpenTelemetry tracing (TRACING_ENABLED or OTEL_EXPORTER_OTLP_ENDPOINT): where spans go; undefined: off. */
+  tracing: { endpoint: string } | undefined;
   logLevel: RawConfig['LOG_LEVEL'];
   codeResendCooldownSeconds: number;
   /** DEFAULT_LOCALE: the language when nothing else chose one (a tag with a catalogue). */
@@ -204,6 +206,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       : undefined,
     trustProxy: raw.TRUST_PROXY,
     metricsToken: raw.METRICS_TOKEN,
+    tracing: raw.OTEL_EXPORTER_OTLP_ENDPOINT || raw.TRACING_ENABLED
+      ? Object.freeze({ endpoint: (raw.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318').replace(/\/+$/, '') })
+      : undefined,
     logLevel: raw.LOG_LEVEL,
     codeResendCooldownSeconds: raw.CODE_RESEND_COOLDOWN_SECONDS,
     defaultLocale: raw.DEFAULT_LOCALE,

@@ -151,6 +151,16 @@ export const settings = {
     description: 'Bearer secret for GET /metrics (Prometheus text). Without it only clients whose socket is on loopback may read /metrics, and only requests no proxy forwarded: behind a reverse proxy on the same host, set it.',
     defaultText: '',
   },
+  TRACING_ENABLED: {
+    schema: bool.default(false),
+    description: 'OpenTelemetry tracing: one span per HTTP request (route, status, request id as request.id) exported over OTLP/HTTP (JSON) to OTEL_EXPORTER_OTLP_ENDPOINT. Also on whenever OTEL_EXPORTER_OTLP_ENDPOINT is set. Off: the OpenTelemetry SDK is not even loaded.',
+    defaultText: 'false',
+  },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    schema: url(['http:', 'https:']).optional(),
+    description: 'Base URL of the OTLP/HTTP collector (spans are POSTed to <endpoint>/v1/traces). Setting it turns tracing on; with TRACING_ENABLED alone, http://localhost:4318.',
+    defaultText: '',
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected fatal, error, warn, info, debug, trace or silent' }).default('info'),
     description: 'pino log level.',

@@ -50,6 +50,9 @@ import { revocationJson } from './oidc/koa-revocation-json.ts';
 import { discoveryResponseTypes } from './oidc/koa-discovery-response-types.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { auditMetrics } from './metrics/audit-metrics.ts';
+import { HookRunner, hookTargets } from './hooks/hook-runner.ts';
+import { useHookClaimsInIdTokens } from './oidc/hook-claims.ts';
+import { startTracing, type Tracing } from './tracing/tracing.ts';
 
 export interface Container {
   config: Readonly<Config>;
@@ -73,9 +76,13 @@ export interface Container {
   /** Back-channel logout for the sessions the account service ends itself, and retries of failed deliveries. */
   backchannelLogout: BackchannelLogout;
   /** SSRF-safe HTTP: `partners` for URLs clients registered, `operator` for URLs set in the environment. */
-  outbound: { partners: OutboundClient; operator: OutboundClient };
+  outbound: { partners: OutboundClient; operator: OutboundClient; hooks: OutboundClient };
   /** Partner logos (client logo_uri) fetched through the partner outbound client and served from our origin. */
   partnerLogos: PartnerLogos;
+  /** The operator's hooks (issue 18): signed callouts at sign-up, sign-in, client credentials and redemption. */
+  hooks: HookRunner;
+  /** OpenTelemetry tracing when configured (TRACING_ENABLED / OTEL_EXPORTER_OTLP_ENDPOINT); undefined: the SDK is not loaded. */
+  tracing: Tracing | undefined;
   /** The Prometheus registry and its metrics (GET /metrics); one per container, so test servers never share counts. */
   metrics: Metrics;
   close(): Promise<void>;
@@ -135,9 +142,13 @@ export async function createContainer(config: Readonly<Config>, options: { logge
   const logger = options.logger ?? createLogger(config);
   // Client secrets are sealed at rest under their own key (issue 14 item 12).
   const storage = await openStorage({ dataDir: config.dataDir, mongodbUri: config.mongodbUri, clientSecretKey: deriveKey(config.keyEncryptionKey, 'client-secrets') });
-  const outbound = { partners: createOutboundClient(partnerTargets(config.env === 'production')), operator: createOutboundClient(operatorTargets(config.env === 'production')) };
+  const outbound = { partners: createOutboundClient(partnerTargets(config.env === 'production')), operator: createOutboundClient(operatorTargets(config.env === 'production')),
+    hooks: createOutboundClient(hookTargets(config.env === 'production')) };
+  const closeOutbound = () => Promise.all([outbound.partners.close(), outbound.operator.close(), outbound.hooks.close()]);
   try {
     const kek = config.keyEncryptionKey;
+    // Imported only when on: a server without tracing never loads the SDK.
+    const tracing = config.tracing ? await startTracing({ endpoint: config.tracing.endpoint }) : undefined;
     // Every message goes out after the response: its cost must not tell a member from a stranger (issue 14 item 6).
     const metrics = createMetrics({ deliveryQueuePending: () => deliveries.pending });
     const deliveries = new DeliveryQueue(logger, { onOutcome: (kind, result) => metrics.deliveries.inc({ kind, result }) });
@@ -164,6 +175,9 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       },
     });
     const protection = await createAttackProtection({ config, storage, mailer, events: audit, logger });
+    const hooks = new HookRunner({
+      repository: storage.hooks, outbound: outbound.hooks, sealKey: deriveKey(kek, 'hook-secrets'), audit, metrics, logger, countryOf: (ip) => protection.risk.countryOf(ip),
+    });
     const direct = createSmsSender(config, logger, outbound.operator);
     const sms = protection.guardSms(direct && queuedSmsSender(direct, deliveries));
     const host = new URL(config.issuer).host;
@@ -198,6 +212,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       rs256Resources: config.rs256Resources,
       logger,
       kioskIdleSeconds: config.kiosk.idleSeconds,
+      hooks,
     }));
     provider.proxy = config.trustProxy;
     // From here on the store decides which keys are published and which sign (rotation, retirement).
@@ -205,6 +220,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     signingKeys.onChange((snapshot) => applyKeySnapshot(provider, snapshot));
     signingKeys.startRefresh(KEY_REFRESH_INTERVAL_MS, (error) => logger.warn({ err: error }, 'signing key reload failed'));
     useTimeOrderedTokenIds(provider);
+    // A post-login hook's namespaced claims in the ID tokens of that client (the access tokens get them in extraTokenClaims).
+    useHookClaimsInIdTokens(provider, hooks);
     memoizeClientLookups(provider, storage.clients);
     // RFC 6749 behaviour where oidc-provider differs: error codes, the registered auth method, revocation's body.
     useUnauthorizedClientErrors();
@@ -258,6 +275,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       attackProtection: config.attackProtection,
       partnerLogos,
       kiosk: config.kiosk,
+      hooks,
     };
 
     // TTL indexes are lazy (and absent on some Mongo-compatible servers): sweep expired rows ourselves.
@@ -275,6 +293,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       // Codes a day past expiry: strangers' unsent codes (issue 14 item 5) would otherwise pile up.
       storage.codes.sweepExpired(new Date(now.getTime() - CODE_SWEEP_GRACE_MS)).catch((error: unknown) => logger.warn({ err: error }, 'code sweep failed'));
       storage.rateLimits.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'rate-limit sweep failed'));
+      storage.hooks.sweepExpiredClaims(now).catch((error: unknown) => logger.warn({ err: error }, 'hook claims sweep failed'));
       // Ledger posts a crash left half-done (Mongo's pending claims) are settled well after any live post gave up.
       storage.loyalty.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
         .then((settled) => settled > 0 && logger.warn({ settled }, 'settled half-done ledger posts'))
@@ -304,23 +323,29 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       backchannelLogout,
       outbound,
       partnerLogos,
+      hooks,
+      tracing,
       metrics,
       async close() {
         clearInterval(sweeper);
         // Logout tokens already on their way get to finish (each bounded by the outbound timeout); retries
         // still waiting for their turn are dropped, and audited as such.
         await backchannelLogout.stop();
+        // post-redemption calls already made get their answer (each bounded by its hook's timeout).
+        await hooks.drain();
         // Codes and notices already promised to members go out before the store closes (their failure hooks use
         // it); a provider that hangs does not hold the shutdown past the wait, and what it leaves is logged.
         if (!(await deliveries.drain(DELIVERY_DRAIN_MS))) logger.error({ pending: deliveries.pending }, 'shutdown: queued email/SMS not delivered');
         await mailer.close();
         await sms?.close();
-        await Promise.all([outbound.partners.close(), outbound.operator.close()]);
+        await closeOutbound();
         await storage.close();
+        // Last, so the spans of the requests that just finished are sent.
+        await tracing?.shutdown();
       },
     };
   } catch (error) {
-    await Promise.all([outbound.partners.close(), outbound.operator.close()]);
+    await closeOutbound();
     await storage.close();
     throw error;
   }

@@ -9,6 +9,7 @@ import { MongoClientsRepository } from './clients.ts';
 import { MongoCodesRepository } from './codes.ts';
 import { MongoDevicesRepository } from './devices.ts';
 import { MongoFactorsRepository } from './factors.ts';
+import { MongoHooksRepository } from './hooks.ts';
 import { MongoImportedMembersRepository } from './imported-members.ts';
 import { ensureIndexes } from './indexes.ts';
 import { MongoKeysRepository } from './keys.ts';
@@ -59,6 +60,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns),
       devices: new MongoDevicesRepository(models.knownDevices),
       audit: new MongoAuditRepository(models.auditEvents),
+      hooks: new MongoHooksRepository(models),
       oidc: new MongoOidcStore(models.oidc),
       rateLimits: new MongoRateLimitStore(models),
       async ping() {

@@ -10,6 +10,7 @@ import { SqliteCouponsRepository } from './coupons.ts';
 import { openDatabase } from './database.ts';
 import { SqliteDevicesRepository } from './devices.ts';
 import { SqliteFactorsRepository } from './factors.ts';
+import { SqliteHooksRepository } from './hooks.ts';
 import { SqliteImportedMembersRepository } from './imported-members.ts';
 import { SqliteKeysRepository } from './keys.ts';
 import { SqliteLoyaltyRepository } from './loyalty.ts';
@@ -51,6 +52,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     // largest share of a sign-in's main-thread time (bench/sign-in-throughput profile). A power cut that loses
     // the last sightings only makes a device look new again: more step-up, never less.
     devices: new SqliteDevicesRepository(ephemeral),
+    hooks: new SqliteHooksRepository(db),
     // Points live on the synchronous=FULL connection (design §4): a committed post survives power loss.
     loyalty: new SqliteLoyaltyRepository(db),
     importedMembers: new SqliteImportedMembersRepository(db),

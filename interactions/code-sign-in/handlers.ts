@@ -13,6 +13,7 @@ import { forgotForm as emailForm } from '../recovery/input.ts';
 import { verificationForm as codeForm } from '../verification/input.ts';
 import { rememberLanguage } from '../shared/remember-language.ts';
 import { inKioskMode } from '../shared/koa-kiosk-mode.ts';
+import { postLogin, renderHookRefusal } from '../shared/hook-callouts.ts';
 
 type Channel = 'email' | 'sms';
 interface Requested {
@@ -61,11 +62,14 @@ export function codeSignInHandlers(deps: InteractionDeps) {
   }
 
   async function signIn(ctx: Context, accountId: string, channel: Channel): Promise<void> {
+    const hooked = await postLogin(ctx, deps, { accountId, acr: ACR.oneFactor, amr: [channel === 'sms' ? AMR.sms : AMR.email], ts: Math.floor(Date.now() / 1000) }, `code_${channel}`);
+    if ('refused' in hooked) return renderHookRefusal(ctx, deps, hooked.refused);
     await deps.profiles.recordSignIn(accountId);
     await rememberLanguage(ctx, deps, accountId, 'sign_in');
     await deps.signIns.signedInWith(accountId, ctx.state.deviceHash as string | undefined, `code_${channel}`);
+    const { login } = hooked;
     const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, {
-      login: { accountId, acr: ACR.oneFactor, amr: [channel === 'sms' ? AMR.sms : AMR.email], remember: !inKioskMode(ctx), ts: Math.floor(Date.now() / 1000) },
+      login: { accountId, acr: login.acr, amr: login.amr, remember: !inKioskMode(ctx), ts: login.ts },
     }, { mergeWithLastSubmission: false });
     seeOther(ctx, returnTo);
   }

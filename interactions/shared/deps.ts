@@ -18,6 +18,7 @@ import type { SignUpProtection } from '../../server/security/sign-up-protection.
 import type { RateLimitStore } from '../../server/security/rate-limit/rate-limiter.ts';
 import type { AttackProtection } from '../../config/attack-protection.ts';
 import type { Mailer } from '../../server/domain/mail/mailer.ts';
+import type { HookRunner } from '../../server/hooks/hook-runner.ts';
 import type { PasskeyOffer } from '../passkey/offer.ts';
 import type { FlowCookie } from './flow-state.ts';
 import type { PartnerLogos } from '../../server/branding/partner-logos.ts';
@@ -64,6 +65,8 @@ export interface InteractionDeps {
   partnerLogos: PartnerLogos;
   /** Kiosk clients' pages: the idle seconds after which the server ends the flow (KIOSK_IDLE_SECONDS). */
   kiosk: { idleSeconds: number };
+  /** The operator's pre-registration and post-login hooks (issue 18). */
+  hooks: HookRunner;
 }
 
 /** The oidc-provider interaction loaded for this request (see koa-load-interaction.ts). */

@@ -10,10 +10,12 @@ import { DomainError } from '../domain/errors.ts';
 import type { SigningKeys } from '../domain/keys/key-service.ts';
 import type { ImportedMembersRepository } from '../domain/loyalty/imported-members.repository.ts';
 import type { PartnersRepository } from '../domain/partners/partners.repository.ts';
+import type { HookRunner } from '../hooks/hook-runner.ts';
 import type { OutboundClient } from '../security/outbound/outbound-fetch.ts';
 import { auditHandlers } from './audit-handlers.ts';
 import { clientHandlers } from './client-handlers.ts';
 import { importedMemberHandlers } from './imported-member-handlers.ts';
+import { hookHandlers } from './hook-handlers.ts';
 import { keyHandlers } from './key-handlers.ts';
 import { partnerHandlers } from './partner-handlers.ts';
 import { jsonBody } from '../middleware/koa-json-body.ts';
@@ -34,6 +36,8 @@ export interface AdminDeps {
   outbound: Pick<OutboundClient, 'targetProblem'>;
   /** POST /admin/keys/rotate. */
   signingKeys: SigningKeys;
+  /** /admin/hooks: the operator's callouts (issue 18). */
+  hooks: HookRunner;
 }
 
 /**
@@ -96,6 +100,12 @@ export function adminRouter(deps: AdminDeps): Router {
   router.post('/imported-members', auth, jsonBody('1mb'), importedMembers.importMany);
   router.get('/audit-events', auth, audit.list);
   router.post('/keys/rotate', auth, keyHandlers(deps.signingKeys).rotate);
+  const hooks = hookHandlers(deps.hooks);
+  router.post('/hooks', auth, json, hooks.create);
+  router.get('/hooks', auth, hooks.list);
+  router.get('/hooks/:id', auth, hooks.read);
+  router.patch('/hooks/:id', auth, json, hooks.change);
+  router.delete('/hooks/:id', auth, hooks.remove);
   // Anything else under /admin is ours too: a JSON 404 rather than falling through to oidc-provider.
   router.all('{/*rest}', () => {
     throw new DomainError('not_found', 'no such admin endpoint');

@@ -6,6 +6,7 @@ import type { CodesRepository } from './codes/codes.repository.ts';
 import type { CouponsRepository } from './coupons/coupons.repository.ts';
 import type { DevicesRepository } from './devices/devices.repository.ts';
 import type { FactorsRepository } from './factors/factors.repository.ts';
+import type { HooksRepository } from './hooks/hooks.repository.ts';
 import type { KeysRepository } from './keys/keys.repository.ts';
 import type { ImportedMembersRepository } from './loyalty/imported-members.repository.ts';
 import type { LoyaltyRepository } from './loyalty/loyalty.repository.ts';
@@ -34,6 +35,8 @@ export interface Storage {
   readonly devices: DevicesRepository;
   /** The append-only security audit log (issue 5). */
   readonly audit: AuditRepository;
+  /** The operator's hooks and the claims post-login hooks added (issue 18). */
+  readonly hooks: HooksRepository;
   readonly oidc: OidcStore;
   /** Rate-limit counters shared by every process on the store (issue 5). */
   readonly rateLimits: RateLimitStore;
