@@ -114,6 +114,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.get('/verify', ...get, signedOut, verification.show);
   router.post('/verify', ...post, signedOut, verification.submit);
   router.post('/verify/resend', ...post, signedOut, verification.resend);
+  router.post('/verify/change', ...post, signedOut, verification.change);
 
   router.get('/forgot', ...get, signedOut, recovery.showForgot);
   router.post('/forgot', ...post, signedOut, ...recoveryLimits, recovery.submitForgot);

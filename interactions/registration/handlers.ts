@@ -48,6 +48,9 @@ export function registrationHandlers(deps: InteractionDeps) {
     seeOther(ctx, `/interaction/${uid}/verify`);
   }
 
+  /** The address typed before "Change email" on the verification page, kept for editing. */
+  const typedEmail = (ctx: Context): string => deps.flow.read(ctx, (ctx.state.interaction as InteractionDetails).uid).email ?? '';
+
   /** The form again after the sign-up gate asked for the bot challenge (see koa-check-sign-up-gate.ts). */
   const variantOf = (ctx: Context): Variant => (ctx.path.endsWith('/passkey') ? 'passkey' : 'password');
   const challengePage = (ctx: Context, email: string, error: string | null, challenge: boolean, status: number) =>
@@ -55,9 +58,9 @@ export function registrationHandlers(deps: InteractionDeps) {
 
   return {
     challengePage,
-    show: (ctx: Context) => page(ctx, 'password', '', {}),
+    show: (ctx: Context) => page(ctx, 'password', typedEmail(ctx), {}),
     submit: (ctx: Context) => submit(ctx, 'password'),
-    showPasskey: (ctx: Context) => page(ctx, 'passkey', '', {}),
+    showPasskey: (ctx: Context) => page(ctx, 'passkey', typedEmail(ctx), {}),
     submitPasskey: (ctx: Context) => submit(ctx, 'passkey'),
   };
 }

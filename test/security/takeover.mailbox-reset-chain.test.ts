@@ -35,17 +35,24 @@ describe.each(STORES)('a password reset by email proves the mailbox only (%s)', 
     return { email, accountId: (await accounts().findByEmail(email))!.id };
   }
 
-  /** Forgot password → the emailed code → NEW_PASSWORD, in a new browser: all the mailbox's reader needs. */
+  /**
+   * Forgot password → the emailed code → NEW_PASSWORD, in a new browser: all the mailbox's reader needs.
+   * The reset signs that browser in as the mailbox (loa:1, amr email); returned is another tab of the same
+   * browser without that session, where the password the inbox set is then tried.
+   */
   async function resetByEmail(email: string): Promise<UserAgent> {
     const ua = new UserAgent(fx.server.url);
-    const forgot = await followLink(ua, await openLoginPage(ua, (await authorizationRequest(app)).url), '/forgot');
+    const request = await authorizationRequest(app);
+    const forgot = await followLink(ua, await openLoginPage(ua, request.url), '/forgot');
     const before = fx.sink.countFor(email);
     const reset = await ua.submit(forgot, '/forgot', { email });
+    const tab = ua.clone();
     const back = await ua.submit(reset, '/reset', { code: await fx.sink.waitForCode(email, { after: before }), password: NEW_PASSWORD });
-    expect(back.body).toContain('name="password"');
+    expect(back.url.startsWith(REDIRECT_URI)).toBe(true);
+    expect((await exchange(app, back.url, request)).claims()).toMatchObject({ acr: LOA1, amr: ['email'] });
     // The "password changed" notice goes out after the answer: let it land before counting mail.
     await fx.server.container.deliveries.drain();
-    return ua;
+    return tab;
   }
 
   /** POSTs a step-up form by hand, as a forged page would: the server decides, not the form. */

@@ -24,18 +24,27 @@ export async function followLink(ua: UserAgent, page: Page, suffix: string): Pro
   return ua.follow(new URL(href, page.url).href);
 }
 
-/** Signs up from the login page, verifies the code from the SMTP sink, and returns the login page again. */
+/**
+ * Signs up and verifies the code from the SMTP sink, and returns the login page of `loginPage`'s
+ * interaction, for tests about members who already have an account. A verified sign-up signs the member
+ * in at once, which would end that interaction; so the sign-up runs in another tab of the same browser
+ * (same device cookie), through the account pages' sign-in, and leaves `ua`'s own session untouched.
+ * Tests of the sign-up itself walk it in `ua` (see registration.happy.test.ts).
+ */
 export async function signUpAndVerify(ua: UserAgent, loginPage: Page, sink: SmtpSink, email: string, password = PASSWORD): Promise<Page> {
   const before = sink.countFor(email);
-  const registerPage = await followLink(ua, loginPage, '/register');
-  const verifyPage = await ua.submit(registerPage, '/register', { email, password });
+  const tab = ua.clone();
+  const registerPage = await followLink(tab, await openLoginPage(tab, '/account/sign-in?fresh=1'), '/register');
+  const verifyPage = await tab.submit(registerPage, '/register', { email, password });
   if (!verifyPage.url.endsWith('/verify')) throw new Error(`sign-up did not reach verification: ${verifyPage.status}\n${verifyPage.body.slice(0, 800)}`);
   const code = await sink.waitForCode(email, { after: before });
-  const afterVerify = await ua.submit(verifyPage, '/verify', { code });
-  if (afterVerify.status !== 200 || !afterVerify.body.includes('name="password"')) {
-    throw new Error(`verification did not return to sign-in: ${afterVerify.status}\n${afterVerify.body.slice(0, 800)}`);
+  const afterVerify = await tab.submit(verifyPage, '/verify', { code });
+  if (afterVerify.status !== 200 || !afterVerify.url.includes('/account/')) {
+    throw new Error(`verification did not sign the member in: ${afterVerify.status} ${afterVerify.url}\n${afterVerify.body.slice(0, 800)}`);
   }
-  return afterVerify;
+  const again = await ua.follow(loginPage.url);
+  if (again.status !== 200 || !again.body.includes('name="password"')) throw new Error(`no sign-in page again: ${again.status}\n${again.body.slice(0, 800)}`);
+  return again;
 }
 
 /**
