@@ -189,6 +189,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       accounts,
       loyalty,
       partnerLinks,
+      consents: storage.consents,
       profiles,
       hasPasskey: (accountId) => passkeys.hasPasskey(accountId),
       outbound: outbound.partners,
@@ -249,6 +250,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       signUps: protection.signUps,
       rateLimits: storage.rateLimits,
       attackProtection: config.attackProtection,
+      consents: storage.consents,
     };
 
     // TTL indexes are lazy (and absent on some Mongo-compatible servers): sweep expired rows ourselves.

@@ -9,6 +9,7 @@ import { SqliteCodesRepository } from './codes.ts';
 import { SqliteCouponsRepository } from './coupons.ts';
 import { openDatabase } from './database.ts';
 import { SqliteDevicesRepository } from './devices.ts';
+import { SqliteConsentsRepository } from './consents.ts';
 import { SqliteFactorsRepository } from './factors.ts';
 import { SqliteImportedMembersRepository } from './imported-members.ts';
 import { SqliteKeysRepository } from './keys.ts';
@@ -48,6 +49,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     coupons: new SqliteCouponsRepository(db),
     profiles: new SqliteProfilesRepository(db),
     devices: new SqliteDevicesRepository(db),
+    consents: new SqliteConsentsRepository(db),
     // Points live on the synchronous=FULL connection (design §4): a committed post survives power loss.
     loyalty: new SqliteLoyaltyRepository(db),
     importedMembers: new SqliteImportedMembersRepository(db),

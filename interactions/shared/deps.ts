@@ -20,6 +20,7 @@ import type { AttackProtection } from '../../config/attack-protection.ts';
 import type { Mailer } from '../../server/domain/mail/mailer.ts';
 import type { PasskeyOffer } from '../passkey/offer.ts';
 import type { FlowCookie } from './flow-state.ts';
+import type { ConsentsRepository } from '../../server/domain/consent/consents.repository.ts';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -59,6 +60,8 @@ export interface InteractionDeps {
   /** The store's rate-limit counters (per-route rules such as interactions/code-sign-in/limits.ts). */
   rateLimits: RateLimitStore;
   attackProtection: AttackProtection;
+  /** Consents remembered per (member, client), saved by the consent page. */
+  consents: ConsentsRepository;
 }
 
 /** The oidc-provider interaction loaded for this request (see koa-load-interaction.ts). */

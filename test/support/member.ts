@@ -39,7 +39,8 @@ export async function signUpAndVerify(ua: UserAgent, loginPage: Page, sink: Smtp
   if (!verifyPage.url.endsWith('/verify')) throw new Error(`sign-up did not reach verification: ${verifyPage.status}\n${verifyPage.body.slice(0, 800)}`);
   const code = await sink.waitForCode(email, { after: before });
   const afterVerify = await tab.submit(verifyPage, '/verify', { code });
-  if (afterVerify.status !== 200 || !afterVerify.url.includes('/account/')) {
+  // Signed in: on the account page, or on a later prompt of that sign-in (profile fields) the tab leaves.
+  if (afterVerify.status >= 400 || afterVerify.url.endsWith('/verify')) {
     throw new Error(`verification did not sign the member in: ${afterVerify.status} ${afterVerify.url}\n${afterVerify.body.slice(0, 800)}`);
   }
   const again = await ua.follow(loginPage.url);
