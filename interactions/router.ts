@@ -131,6 +131,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.post('/mfa/enrol', ...post, stepUp, mfa.startEnrolment);
   router.post('/mfa/enrol/confirm', ...post, stepUp, mfa.confirmEnrolment);
   router.post('/mfa/finish', ...post, stepUp, mfa.finish);
+  router.post('/mfa/codes.txt', ...post, stepUp, mfa.downloadCodes);
   router.post('/mfa/passkey/options', ...postJson, stepUp, mfa.passkeyOptions);
   router.post('/mfa/passkey', ...postJson, stepUp, mfa.passkeyVerify);
 

@@ -16,7 +16,7 @@ function enrolmentChannel(ctx: Context): EnrolmentChannel {
 type Variant = 'password' | 'passkey';
 
 export function registrationHandlers(deps: InteractionDeps) {
-  const page = async (ctx: Context, variant: Variant, email: string, errors: Record<string, string>, status = 200, challenge?: boolean) => {
+  const page = async (ctx: Context, variant: Variant, email: string, errors: Record<string, string>, status = 200, challenge?: boolean, notice: string | null = null) => {
     const { uid } = ctx.state.interaction as InteractionDetails;
     const withChallenge = challenge ?? (await deps.signUps.challengeExpected(String(ctx.state.clientIp)));
     return renderPage(ctx, deps, variant === 'password' ? 'registration/register' : 'registration/register-passkey', {
@@ -26,6 +26,7 @@ export function registrationHandlers(deps: InteractionDeps) {
       signInUrl: `/interaction/${uid}`,
       email,
       errors,
+      notice,
       clientName: clientName(ctx),
       botChallenge: withChallenge ? deps.botChallenge.issue(uid) : null,
     }, status);
@@ -53,8 +54,9 @@ export function registrationHandlers(deps: InteractionDeps) {
 
   /** The form again after the sign-up gate asked for the bot challenge (see koa-check-sign-up-gate.ts). */
   const variantOf = (ctx: Context): Variant => (ctx.path.endsWith('/passkey') ? 'passkey' : 'password');
+  /** The bot check is a step, not a fault: a neutral notice, the address kept (never the password). */
   const challengePage = (ctx: Context, email: string, error: string | null, challenge: boolean, status: number) =>
-    page(ctx, variantOf(ctx), email, error ? { form: error } : {}, status, challenge);
+    page(ctx, variantOf(ctx), email, error ? { form: error } : {}, status, challenge, challenge && !error ? 'bot_challenge.step_sign_up' : null);
 
   return {
     challengePage,
