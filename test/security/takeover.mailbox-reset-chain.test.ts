@@ -185,4 +185,22 @@ describe.each(STORES)('a password reset by email proves the mailbox only (%s)', 
     expect(laterDone.url.startsWith(REDIRECT_URI)).toBe(true);
     expect((await exchange(app, laterDone.url, laterRequest)).claims()).toMatchObject({ acr: LOA2, amr: ['pwd', 'email', 'mfa'] });
   });
+
+  test('the session a reset signs in is the mailbox: asked for two factors, it cannot step up by email', async () => {
+    const { email } = await newMember('reset-session');
+    const ua = new UserAgent(fx.server.url);
+    const forgot = await followLink(ua, await openLoginPage(ua, (await authorizationRequest(app)).url), '/forgot');
+    const before = fx.sink.countFor(email);
+    const reset = await ua.submit(forgot, '/forgot', { email });
+    const back = await ua.submit(reset, '/reset', { code: await fx.sink.waitForCode(email, { after: before }), password: NEW_PASSWORD });
+    expect(back.url.startsWith(REDIRECT_URI)).toBe(true);
+    await fx.server.container.deliveries.drain();
+
+    // Same browser, same session: two factors asked; the inbox that signed it in is no second one.
+    const stepUp = await ua.follow((await authorizationRequest(app, { acr_values: LOA2 })).url);
+    expect(stepUp.status).toBe(200);
+    expect(stepUp.url).toContain('/interaction/');
+    expect(stepUp.body).not.toContain('/mfa/send"');
+    await expectEmailRefused(ua, stepUp, email);
+  });
 });
