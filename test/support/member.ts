@@ -33,7 +33,10 @@ export async function followLink(ua: UserAgent, page: Page, suffix: string): Pro
  */
 export async function signUpAndVerify(ua: UserAgent, loginPage: Page, sink: SmtpSink, email: string, password = PASSWORD): Promise<Page> {
   const before = sink.countFor(email);
-  const tab = ua.clone();
+  // The tab's pages speak the language of `loginPage` (ui_locales, the pick, Accept-Language), which the
+  // verified sign-up saves as the member's locale.
+  const lang = /<html lang="([^"]+)"/.exec(loginPage.body)?.[1];
+  const tab = ua.clone(lang ? { 'accept-language': lang } : {});
   const registerPage = await followLink(tab, await openLoginPage(tab, '/account/sign-in?fresh=1'), '/register');
   const verifyPage = await tab.submit(registerPage, '/register', { email, password });
   if (!verifyPage.url.endsWith('/verify')) throw new Error(`sign-up did not reach verification: ${verifyPage.status}\n${verifyPage.body.slice(0, 800)}`);
@@ -95,11 +98,18 @@ export interface AppEnrolment {
 
 /**
  * From the step-up page of a member without an app: proves the email code, accepts the offer, reads
- * the key from the page, confirms with `code(key)` and saves the recovery codes.
+ * the key from the page, confirms with `code(key)` and saves the recovery codes. The offer comes at most
+ * once a month: when the member already saw it (an earlier step-up), the app is added where members add
+ * it then, on the account page, with the two-factor sign-in the step-up just made.
  */
 export async function enrolApp(ua: UserAgent, mfaPage: Page, sink: SmtpSink, email: string, code: (key: string) => string): Promise<AppEnrolment> {
   const offer = await proveEmailCode(ua, mfaPage, sink, email);
-  if (!offer.body.includes('/mfa/enrol"')) throw new Error(`no app offer after the email code: ${offer.status}\n${offer.body.slice(0, 800)}`);
+  if (!offer.body.includes('/mfa/enrol"')) {
+    if (offer.status >= 400 || offer.url.includes('/interaction/')) throw new Error(`no app offer after the email code: ${offer.status}\n${offer.body.slice(0, 800)}`);
+    const enrolPage = await ua.submit(await ua.follow('/account/security'), '/account/app');
+    const codesPage = await ua.submit(enrolPage, '/account/app/confirm', { code: code(manualKeyOn(enrolPage)) });
+    return { key: manualKeyOn(enrolPage), recoveryCodes: recoveryCodesOn(codesPage), done: offer };
+  }
   const enrolPage = await ua.submit(offer, '/mfa/enrol');
   const key = manualKeyOn(enrolPage);
   const codesPage = await ua.submit(enrolPage, '/mfa/enrol/confirm', { code: code(key) });

@@ -29,8 +29,8 @@ export class UserAgent {
   }
 
   /** Another tab of this browser that goes its own way from now on: same cookies (device id) at this moment. */
-  clone(): UserAgent {
-    const other = new UserAgent(this.origin, this.extraHeaders);
+  clone(headers: Record<string, string> = {}): UserAgent {
+    const other = new UserAgent(this.origin, { ...this.extraHeaders, ...headers });
     for (const [name, value] of this.jar) other.jar.set(name, value);
     return other;
   }
