@@ -11,13 +11,12 @@ import { seeOther } from './page.ts';
  * chose it), so the session says `email` and loa:1, never `pwd` or two factors. Like a code sign-in
  * (code-sign-in/handlers.ts) the browser that read the code becomes one of the member's devices; the
  * risk rules still meet every later password sign-in, and a risk-pending session is never made here.
- * `moment`: a sign-up is not counted as a returning sign-in (progressive profiling waits on those).
+ * It counts as a sign-in (progressive profiling: a sign-up is the member's first, as when they signed in
+ * after it); the language of a sign-up was saved by the verification step already.
  */
 export async function signInByMailbox(ctx: Context, deps: InteractionDeps, accountId: string, moment: 'sign_up' | 'password_reset'): Promise<void> {
-  if (moment === 'password_reset') {
-    await deps.profiles.recordSignIn(accountId);
-    await rememberLanguage(ctx, deps, accountId, 'sign_in');
-  }
+  await deps.profiles.recordSignIn(accountId);
+  if (moment === 'password_reset') await rememberLanguage(ctx, deps, accountId, 'sign_in');
   await deps.signIns.signedInWith(accountId, ctx.state.deviceHash as string | undefined, moment);
   const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, {
     login: { accountId, acr: ACR.oneFactor, amr: [AMR.email], remember: true, ts: Math.floor(Date.now() / 1000) },
