@@ -15,6 +15,8 @@ import { accountConsoleClient } from './account-console-client.ts';
 import { ACR } from './assurance.ts';
 import { interactionPolicy } from './interaction-policy.ts';
 import { loadFirstPartyGrant } from './first-party-grant.ts';
+import { loadRememberedGrant } from './remembered-consent.ts';
+import type { ConsentsRepository } from '../server/domain/consent/consents.repository.ts';
 import { pairwiseSubject, sectorOf } from './pairwise.ts';
 import { providerPages } from '../server/views/provider-pages.ts';
 import { isKioskClient, kioskServerIdleSeconds } from '../server/oidc/kiosk-client.ts';
@@ -80,6 +82,8 @@ export interface ProviderDeps {
   profiles: ProfileService;
   /** Remembers which partner a member signed in to (for the partner API). */
   partnerLinks: PartnerLinks;
+  /** What each member consented to share with each client, past sessions and devices. */
+  consents: ConsentsRepository;
   /** For the step-up policy: phr is reachable only for members with a passkey. */
   hasPasskey(accountId: string): Promise<boolean>;
   /** The SSRF-safe client for URLs clients registered (back-channel logout, jwks_uri, sector_identifier_uri). */
@@ -250,7 +254,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     async loadExistingGrant(ctx) {
-      const grant = await loadFirstPartyGrant(ctx);
+      const grant = (await loadFirstPartyGrant(ctx)) ?? (await loadRememberedGrant(ctx, deps.consents));
       // Awaited here, before any code or token goes out: a partner never holds a sub it cannot use.
       if (grant && ctx.oidc.client && grant.accountId) await deps.partnerLinks.record(ctx.oidc.client, grant.accountId, grant.getOIDCScope());
       return grant;
@@ -279,6 +283,19 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
           };
         },
       };
+    },
+    /**
+     * oidc-provider's rule (revoking an access token leaves the grant; anything else ends it), plus: a
+     * client revoking a member's refresh token is the member withdrawing that client's access, so the
+     * remembered consent goes too and the next sign-in asks again. Logout ends grants but keeps consent.
+     * Awaited by oidc-provider before it answers, unlike its grant.revoked event.
+     */
+    async revokeGrantPolicy(ctx) {
+      if (ctx.oidc.route !== 'revocation') return true;
+      if (ctx.oidc.entities.AccessToken) return false;
+      const token = ctx.oidc.entities.RefreshToken;
+      if (token?.accountId && token.clientId) await deps.consents.delete(token.accountId, token.clientId);
+      return true;
     },
     renderError: providerPages.error,
   };

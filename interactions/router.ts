@@ -120,6 +120,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.get('/verify', ...get, signedOut, verification.show);
   router.post('/verify', ...post, signedOut, verification.submit);
   router.post('/verify/resend', ...post, signedOut, verification.resend);
+  router.post('/verify/change', ...post, signedOut, verification.change);
 
   router.get('/forgot', ...get, signedOut, recovery.showForgot);
   router.post('/forgot', ...post, signedOut, ...recoveryLimits, recovery.submitForgot);
@@ -136,6 +137,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.post('/mfa/enrol', ...post, stepUp, mfa.startEnrolment);
   router.post('/mfa/enrol/confirm', ...post, stepUp, mfa.confirmEnrolment);
   router.post('/mfa/finish', ...post, stepUp, mfa.finish);
+  router.post('/mfa/codes.txt', ...post, stepUp, mfa.downloadCodes);
   router.post('/mfa/passkey/options', ...postJson, stepUp, mfa.passkeyOptions);
   router.post('/mfa/passkey', ...postJson, stepUp, mfa.passkeyVerify);
 

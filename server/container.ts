@@ -206,6 +206,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       accounts,
       loyalty,
       partnerLinks,
+      consents: storage.consents,
       profiles,
       hasPasskey: (accountId) => passkeys.hasPasskey(accountId),
       outbound: outbound.partners,
@@ -276,6 +277,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       partnerLogos,
       kiosk: config.kiosk,
       hooks,
+      consents: storage.consents,
     };
 
     // TTL indexes are lazy (and absent on some Mongo-compatible servers): sweep expired rows ourselves.

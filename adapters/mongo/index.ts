@@ -8,6 +8,7 @@ import { MongoAuditRepository } from './audit.ts';
 import { MongoClientsRepository } from './clients.ts';
 import { MongoCodesRepository } from './codes.ts';
 import { MongoDevicesRepository } from './devices.ts';
+import { MongoConsentsRepository } from './consents.ts';
 import { MongoFactorsRepository } from './factors.ts';
 import { MongoHooksRepository } from './hooks.ts';
 import { MongoImportedMembersRepository } from './imported-members.ts';
@@ -59,6 +60,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       coupons: new MongoCouponsRepository(models),
       profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns),
       devices: new MongoDevicesRepository(models.knownDevices),
+      consents: new MongoConsentsRepository(models.consents),
       audit: new MongoAuditRepository(models.auditEvents),
       hooks: new MongoHooksRepository(models),
       oidc: new MongoOidcStore(models.oidc),

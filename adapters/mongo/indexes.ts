@@ -83,6 +83,7 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
     [models.couponCodeClaims.collection, [{ key: { code: 1, gen: -1 }, name: 'code_1_gen_-1' }]],
     [models.profileFields.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
     [models.knownDevices.collection, [{ key: { accountId: 1, lastSeenAt: -1 }, name: 'accountId_1_lastSeenAt_-1' }]],
+    [models.consents.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
     [
       models.auditEvents.collection,
       [

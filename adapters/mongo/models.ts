@@ -3,6 +3,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { Passkey } from '../../server/domain/passkeys/passkeys.repository.ts';
 import { type DeviceModels, registerDeviceModels } from './device-models.ts';
 import { registerHookModels, type HookModels } from './hook-models.ts';
+import { type ConsentModels, registerConsentModels } from './consent-models.ts';
 import { type AuditModels, registerAuditModels } from './audit-models.ts';
 import { type CouponModels, registerCouponModels } from './coupon-models.ts';
 import { type LoyaltyModels, registerLoyaltyModels } from './loyalty-models.ts';
@@ -334,7 +335,7 @@ const oidcSchema = new Schema<OidcDoc>(
 );
 
 /** Every model of the store: identity and protocol here; loyalty, partners and profiles in loyalty-models.ts; coupons, the audit log, known devices and rate-limit counters in their own files. */
-export interface Models extends LoyaltyModels, CouponModels, AuditModels, DeviceModels, RateLimitModels, HookModels {
+export interface Models extends LoyaltyModels, CouponModels, AuditModels, DeviceModels, RateLimitModels, HookModels, ConsentModels {
   identifiers: Model<IdentifierDoc>;
   accounts: Model<AccountDoc>;
   clients: Model<ClientDoc>;
@@ -356,6 +357,7 @@ export function registerModels(connection: Connection): Models {
   return {
     ...registerLoyaltyModels(connection),
     ...registerDeviceModels(connection),
+    ...registerConsentModels(connection),
     ...registerAuditModels(connection),
     ...registerRateLimitModels(connection),
     ...registerCouponModels(connection),

@@ -9,6 +9,7 @@ import { SqliteCodesRepository } from './codes.ts';
 import { SqliteCouponsRepository } from './coupons.ts';
 import { openDatabase } from './database.ts';
 import { SqliteDevicesRepository } from './devices.ts';
+import { SqliteConsentsRepository } from './consents.ts';
 import { SqliteFactorsRepository } from './factors.ts';
 import { SqliteHooksRepository } from './hooks.ts';
 import { SqliteImportedMembersRepository } from './imported-members.ts';
@@ -53,6 +54,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     // the last sightings only makes a device look new again: more step-up, never less.
     devices: new SqliteDevicesRepository(ephemeral),
     hooks: new SqliteHooksRepository(db),
+    consents: new SqliteConsentsRepository(db),
     // Points live on the synchronous=FULL connection (design §4): a committed post survives power loss.
     loyalty: new SqliteLoyaltyRepository(db),
     importedMembers: new SqliteImportedMembersRepository(db),

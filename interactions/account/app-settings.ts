@@ -10,6 +10,7 @@ import { CODE_SHAPE, codeField, field, parseForm } from '../shared/input.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 import { memberOf } from './member-session.ts';
 import { notifyOwner } from './notify.ts';
+import { sendRecoveryCodesFile } from '../shared/recovery-codes-file.ts';
 import { csrfFor } from './security-page.ts';
 
 const confirmForm = z.object({ factor: field(64), code: codeField });
@@ -28,12 +29,13 @@ export function appSettings(deps: InteractionDeps) {
       cancelUrl: '/account/security',
       qrSvg: await QRCode.toString(pending.uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }),
       manualKey: pending.manualKey,
+      otpauthUri: pending.uri,
       error,
     }, status);
   }
 
   const codesPage = (ctx: Context, codes: string[]) =>
-    renderPage(ctx, deps, 'mfa/recovery-codes', { csrfToken: csrfFor(deps, memberOf(ctx)), codes, doneUrl: '/account/security' });
+    renderPage(ctx, deps, 'mfa/recovery-codes', { csrfToken: csrfFor(deps, memberOf(ctx)), codes, doneUrl: '/account/security', downloadAction: '/account/recovery-codes.txt' });
 
   return {
     async start(ctx: Context) {
@@ -64,6 +66,9 @@ export function appSettings(deps: InteractionDeps) {
       await notifyOwner(deps, ctx, securityChanged(account.email, { id: 'email.change.app_removed' }, await messageLanguage()), { type: 'factor.removed', accountId: account.id, reason: 'totp' });
       back(ctx, 'app_removed');
     },
+
+    /** "Download" on the recovery-codes page: only the signed-in member's own unused codes come back. */
+    downloadCodes: (ctx: Context) => sendRecoveryCodesFile(ctx, deps, memberOf(ctx).account),
 
     async regenerateCodes(ctx: Context) {
       const { account } = memberOf(ctx);

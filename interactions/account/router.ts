@@ -70,6 +70,7 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.post('/app/remove', ...asStrongAsDevice, app.remove);
   // New recovery codes are new device-class credentials: as strong a sign-in as removing the app.
   router.post('/recovery-codes', ...asStrongAsDevice, app.regenerateCodes);
+  router.post('/recovery-codes.txt', ...post, app.downloadCodes);
 
   router.get('/phone', member, phone.show);
   router.post('/phone', ...strong, phone.start);

@@ -1,6 +1,7 @@
 // Consent for third-party clients: the member sees what the client asks for and allows or denies it.
 import type { Context } from 'koa';
 import { ADMIN_SCOPE } from '../../config/provider.ts';
+import { consentOf } from '../../config/remembered-consent.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { clientName, renderPage, seeOther } from '../shared/page.ts';
 
@@ -52,6 +53,8 @@ export function consentHandlers(deps: InteractionDeps) {
         grant.addResourceScope(resource, resourceScopes.filter((s) => s !== ADMIN_SCOPE).join(' '));
       }
       const grantId = await grant.save();
+      // Remembered past this session and device: asked again only for new scopes or after a withdrawal.
+      await deps.consents.save(consentOf(grant));
       const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true });
       seeOther(ctx, returnTo);
     },

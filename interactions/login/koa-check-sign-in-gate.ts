@@ -41,9 +41,11 @@ export function checkSignInGate(deps: InteractionDeps) {
       await deps.signIns.sendUnlockLink(attempt.email);
       return renderLogin(ctx, deps, { email: form.email, info: 'login.info.unlock_sent', status: 403 });
     }
+    // A step, not a fault (the member did nothing wrong): a neutral notice, the email kept; only the
+    // password is typed again, and the check runs while they do.
     return renderLogin(ctx, deps, {
       email: form.email,
-      error: check === 'missing' ? 'login.error.challenge' : 'login.error.challenge_failed',
+      info: 'bot_challenge.step_sign_in',
       challenge: true,
       status: 403,
     });

@@ -30,6 +30,8 @@ export function codeStep(deps: InteractionDeps) {
     const afterReset = step.context.passwordProvesMailbox === true && step.amr.includes(AMR.password);
     const unavailableInfo = afterReset && channel === 'email' ? 'mfa.unavailable_password_reset'
       : factorFor(channel).available(step.account) ? 'mfa.unavailable_other_factor' : 'mfa.unavailable';
+    const choices = await alternatives(deps, step.account, step.proven, channel);
+    const sent = !unavailable && (state.sent ?? (step.flow.stepUpSent === true && step.flow.mfaMethod === channel));
     await renderPage(ctx, deps, 'mfa/code', {
       channel,
       action: `/interaction/${step.uid}/mfa`,
@@ -38,9 +40,13 @@ export function codeStep(deps: InteractionDeps) {
       abortAction: `/interaction/${step.uid}/abort`,
       destination: destination(step, channel),
       clientName: clientName(ctx),
-      choices: await alternatives(deps, step.account, step.proven, channel),
+      choices,
       unavailable,
-      sent: !unavailable && (state.sent ?? (step.flow.stepUpSent === true && step.flow.mfaMethod === channel)),
+      sent,
+      // The code is the only way here: the page's script (public/auto-send.js) posts the send form on arrival,
+      // so the member clicks nothing; the page view itself never sends (no state change on GET).
+      autoSend: !unavailable && !sent && choices.length === 0,
+      cooldownSeconds: sent ? await factorFor(channel).cooldownRemaining(step.account) : 0,
       info: unavailable ? unavailableInfo : (step.flow.info ?? null),
       passwordReset: afterReset && !unavailable,
       // The step-up is ours, not the client's: the sign-in looked risky (see the risk_step_up check).
@@ -73,8 +79,10 @@ export function codeStep(deps: InteractionDeps) {
       if (!CODE_SHAPE.test(form.code)) return page(ctx, step, form.channel, { sent: true, error: 'code.format' }, 400);
       const check = await factorFor(form.channel).verify(step.account, form.code);
       if (!check.ok) return page(ctx, step, form.channel, { sent: true, error: check.reason }, 400);
-      // Without an authenticator app yet, offer one before going on (the member just proved two factors).
-      if (!(await deps.totp.enrolled(step.account.id))) {
+      // Without an authenticator app yet, offer one before going on (the member just proved two factors),
+      // but at most once a month: a member who said "Not now" is not asked after every step-up.
+      if (!(await deps.totp.enrolled(step.account.id)) && (await deps.profiles.appOfferDue(step.account.id))) {
+        await deps.profiles.appOfferShown(step.account.id);
         updateFlow(ctx, deps, step, { secondFactor: form.channel });
         return backToPrompt(ctx, step);
       }

@@ -6,6 +6,7 @@ import type { InteractionDeps } from '../shared/deps.ts';
 import { CODE_SHAPE, parseForm } from '../shared/input.ts';
 import { renderPage } from '../shared/page.ts';
 import { verificationForm } from '../verification/input.ts';
+import { sendRecoveryCodesFile } from '../shared/recovery-codes-file.ts';
 import { backToPrompt, finishStepUp, type StepUp, updateFlow } from './step-up-context.ts';
 
 export function enrolmentStep(deps: InteractionDeps) {
@@ -20,6 +21,8 @@ export function enrolmentStep(deps: InteractionDeps) {
       // Drawn on the server as SVG: no script, no third party sees the secret.
       qrSvg: await QRCode.toString(pending.uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }),
       manualKey: pending.manualKey,
+      // "Open in authenticator app" on a phone: the same otpauth:// URI the QR code holds.
+      otpauthUri: pending.uri,
       error,
     }, status);
   }
@@ -46,8 +49,11 @@ export function enrolmentStep(deps: InteractionDeps) {
       if (!result?.ok) return enrolPage(ctx, step, result?.reason ?? 'code.invalid', 400);
       updateFlow(ctx, deps, step, { enrolFactorId: undefined });
       // Rendered in this response and never stored in clear: the only time the codes exist outside a hash.
-      await renderPage(ctx, deps, 'mfa/recovery-codes', { codes: result.recoveryCodes, finishAction: finishAction(step) });
+      await renderPage(ctx, deps, 'mfa/recovery-codes', { codes: result.recoveryCodes, finishAction: finishAction(step), downloadAction: `/interaction/${step.uid}/mfa/codes.txt` });
     },
+
+    /** "Download" on the recovery-codes page, right after they were made in this step-up. */
+    download: (ctx: Context, step: StepUp) => sendRecoveryCodesFile(ctx, deps, step.account),
 
     /** "Not now" on the offer, or "Continue" after the recovery codes: the step-up proven by a code ends here. */
     finish: (ctx: Context, step: StepUp) => finishStepUp(ctx, deps, step, step.flow.secondFactor === 'sms' ? 'sms' : 'email'),

@@ -71,6 +71,7 @@ export function mfaHandlers(deps: InteractionDeps) {
     startEnrolment: withStepUp(enrolment.start, true),
     confirmEnrolment: withStepUp(enrolment.confirm, true),
     finish: withStepUp(enrolment.finish, true),
+    downloadCodes: withStepUp(enrolment.download, true),
     passkeyOptions: withStepUp(passkey.options),
     passkeyVerify: withStepUp(passkey.verify),
   };

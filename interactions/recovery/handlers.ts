@@ -6,6 +6,7 @@ import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { CODE_SHAPE, parseForm } from '../shared/input.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 import { forgotForm, resetForm } from './input.ts';
+import { signInByMailbox } from '../shared/mailbox-sign-in.ts';
 
 export function recoveryHandlers(deps: InteractionDeps) {
   const forgotPage = (ctx: Context, uid: string, email: string, error: string | null, status = 200) =>
@@ -69,8 +70,9 @@ export function recoveryHandlers(deps: InteractionDeps) {
         return;
       }
       await recordChange(deps, ctx, { type: 'password.changed', accountId: result.account.id, reason: 'reset' });
-      deps.flow.write(ctx, state.uid, { email: state.email, info: 'login.info.password_reset' });
-      seeOther(ctx, `/interaction/${state.uid}`);
+      // The code proved the mailbox: signed in as that (mailbox-password.ts), without typing the new
+      // password again. The reset ended every earlier session; this one starts after it.
+      await signInByMailbox(ctx, deps, result.account.id, 'password_reset');
     },
 
     async resendReset(ctx: Context) {

@@ -18,7 +18,7 @@ function enrolmentChannel(ctx: Context): EnrolmentChannel {
 type Variant = 'password' | 'passkey';
 
 export function registrationHandlers(deps: InteractionDeps) {
-  const page = async (ctx: Context, variant: Variant, email: string, errors: Record<string, string>, status = 200, challenge?: boolean, hookMessage: string | null = null) => {
+  const page = async (ctx: Context, variant: Variant, email: string, errors: Record<string, string>, status = 200, challenge?: boolean, notice: string | null = null, hookMessage: string | null = null) => {
     const { uid } = ctx.state.interaction as InteractionDetails;
     const withChallenge = challenge ?? (await deps.signUps.challengeExpected(String(ctx.state.clientIp)));
     return renderPage(ctx, deps, variant === 'password' ? 'registration/register' : 'registration/register-passkey', {
@@ -28,6 +28,7 @@ export function registrationHandlers(deps: InteractionDeps) {
       signInUrl: `/interaction/${uid}`,
       email,
       errors,
+      notice,
       clientName: clientName(ctx),
       botChallenge: withChallenge ? deps.botChallenge.issue(uid) : null,
       hookMessage,
@@ -43,7 +44,7 @@ export function registrationHandlers(deps: InteractionDeps) {
     const hooked = await preRegistration(ctx, deps, normaliseEmail(form.email));
     if ('refused' in hooked) {
       const { refused } = hooked;
-      return 'text' in refused ? page(ctx, variant, form.email, {}, 403, undefined, refused.text) : page(ctx, variant, form.email, { form: refused.messageId }, 403);
+      return 'text' in refused ? page(ctx, variant, form.email, {}, 403, undefined, null, refused.text) : page(ctx, variant, form.email, { form: refused.messageId }, 403);
     }
     const result = await deps.accounts.register(form.email, form.password, enrolmentChannel(ctx));
     if (!result.ok) return page(ctx, variant, form.email, result.errors, 400);
@@ -62,16 +63,20 @@ export function registrationHandlers(deps: InteractionDeps) {
     seeOther(ctx, `/interaction/${uid}/verify`);
   }
 
+  /** The address typed before "Change email" on the verification page, kept for editing. */
+  const typedEmail = (ctx: Context): string => deps.flow.read(ctx, (ctx.state.interaction as InteractionDetails).uid).email ?? '';
+
   /** The form again after the sign-up gate asked for the bot challenge (see koa-check-sign-up-gate.ts). */
   const variantOf = (ctx: Context): Variant => (ctx.path.endsWith('/passkey') ? 'passkey' : 'password');
+  /** The bot check is a step, not a fault: a neutral notice, the address kept (never the password). */
   const challengePage = (ctx: Context, email: string, error: string | null, challenge: boolean, status: number) =>
-    page(ctx, variantOf(ctx), email, error ? { form: error } : {}, status, challenge);
+    page(ctx, variantOf(ctx), email, error ? { form: error } : {}, status, challenge, challenge && !error ? 'bot_challenge.step_sign_up' : null);
 
   return {
     challengePage,
-    show: (ctx: Context) => page(ctx, 'password', '', {}),
+    show: (ctx: Context) => page(ctx, 'password', typedEmail(ctx), {}),
     submit: (ctx: Context) => submit(ctx, 'password'),
-    showPasskey: (ctx: Context) => page(ctx, 'passkey', '', {}),
+    showPasskey: (ctx: Context) => page(ctx, 'passkey', typedEmail(ctx), {}),
     submitPasskey: (ctx: Context) => submit(ctx, 'passkey'),
   };
 }

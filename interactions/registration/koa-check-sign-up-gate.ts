@@ -28,10 +28,10 @@ export function checkSignUpGate(deps: InteractionDeps, renderForm: (ctx: Context
       return seeOther(ctx, `/interaction/${uid}/verify`);
     }
     const solved = (await deps.botChallenge.verify(uid, body.bot_challenge, body.bot_solution)) === 'ok';
-    const gate = await deps.signUps.gate({ ip, deviceHash: String(ctx.state.deviceHash) }, solved);
+    const gate = await deps.signUps.gate({ ip, deviceHash: String(ctx.state.deviceHash) }, solved, body.no_script === '1');
     if (gate.kind === 'open') return next();
     await deps.audit.record({ type: 'sign_up.refused', reason: gate.kind === 'blocked' ? 'velocity' : 'challenge', ip, userAgent: currentRequest()?.userAgent ?? null });
     if (gate.kind === 'blocked') return renderBlockedPage(ctx, deps, gate.retryAfterSeconds, 'error.blocked.sign_up');
-    return renderForm(ctx, form.email, 'login.error.challenge', true, 403);
+    return renderForm(ctx, form.email, null, true, 403);
   };
 }

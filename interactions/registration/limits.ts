@@ -11,5 +11,8 @@ export function signUpRules(settings: AttackProtection): SignUpRules {
     perDevice: { name: 'sign-up-device', points: perDevicePerHour, durationSeconds: HOUR },
     // A household or an office signs up a few members; a script signs up dozens.
     challengeAfter: Math.max(3, Math.floor(perIpPerHour / 10)),
+    // Without JavaScript the check cannot run: a challenged address still gets this many sign-ups an hour
+    // that way, so a member without scripts is never stuck, and a script that skips the check gains no more.
+    noScriptPerAddress: { name: 'sign-up-no-script-address', points: 2, durationSeconds: HOUR },
   };
 }

@@ -22,6 +22,7 @@ import type { HookRunner } from '../../server/hooks/hook-runner.ts';
 import type { PasskeyOffer } from '../passkey/offer.ts';
 import type { FlowCookie } from './flow-state.ts';
 import type { PartnerLogos } from '../../server/branding/partner-logos.ts';
+import type { ConsentsRepository } from '../../server/domain/consent/consents.repository.ts';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -67,6 +68,8 @@ export interface InteractionDeps {
   kiosk: { idleSeconds: number };
   /** The operator's pre-registration and post-login hooks (issue 18). */
   hooks: HookRunner;
+  /** Consents remembered per (member, client), saved by the consent page. */
+  consents: ConsentsRepository;
 }
 
 /** The oidc-provider interaction loaded for this request (see koa-load-interaction.ts). */

@@ -1,18 +1,20 @@
 // Email verification with a 6-digit code; resend with a cooldown.
 import type { Context } from 'koa';
-import { maskEmail } from '../../server/domain/accounts/email-address.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { CODE_SHAPE, parseForm } from '../shared/input.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 import { verificationForm } from './input.ts';
 import { rememberLanguage } from '../shared/remember-language.ts';
+import { requestNeedsTwoFactors, signInByMailbox } from '../shared/mailbox-sign-in.ts';
 
 export function verificationHandlers(deps: InteractionDeps) {
   const page = (ctx: Context, uid: string, email: string, error: string | null, info: string | null, status = 200) =>
     renderPage(ctx, deps, 'verification/verify', {
       action: `/interaction/${uid}/verify`,
       resendAction: `/interaction/${uid}/verify/resend`,
-      email: maskEmail(email),
+      // In full: the member just typed it, and a typo must be visible to be corrected ("Change email").
+      email,
+      changeAction: `/interaction/${uid}/verify/change`,
       error,
       info,
       cooldownSeconds: 0,
@@ -48,17 +50,35 @@ export function verificationHandlers(deps: InteractionDeps) {
         await page(ctx, state.uid, state.email, result.reason, null, 400);
         return;
       }
-      // The browser that proved the address is the member's: their first sign-in on it is no "new device".
-      await deps.signIns.trustDevice(result.account.id, ctx.state.deviceHash as string | undefined);
       await rememberLanguage(ctx, deps, result.account.id, 'sign_up');
       if (state.passkeySignup) {
+        // The browser that proved the address is the member's: their first sign-in on it is no "new device".
+        await deps.signIns.trustDevice(result.account.id, ctx.state.deviceHash as string | undefined);
         // Only now, with the address proven, may a credential be attached to the account.
         deps.flow.write(ctx, state.uid, { email: result.account.email, passkeySignup: true, verifiedAccountId: result.account.id });
         seeOther(ctx, `/interaction/${state.uid}/passkey/create`);
         return;
       }
-      deps.flow.write(ctx, state.uid, { email: result.account.email, info: 'login.info.verified' });
-      seeOther(ctx, `/interaction/${state.uid}`);
+      if (requestNeedsTwoFactors(ctx)) {
+        // The partner asked for two factors. The code proved the mailbox; a password chosen a minute ago proves
+        // nothing more, and mailbox + mailbox is one class, so signing in here would leave the member on a
+        // step-up with no other way to offer. The sign-in page takes the password, then the step-up a code.
+        await deps.signIns.trustDevice(result.account.id, ctx.state.deviceHash as string | undefined);
+        deps.flow.write(ctx, state.uid, { email: result.account.email, info: 'login.info.verified' });
+        seeOther(ctx, `/interaction/${state.uid}`);
+        return;
+      }
+      // Signed in by the code just entered (no second password entry), which also trusts this browser.
+      await signInByMailbox(ctx, deps, result.account.id, 'sign_up');
+    },
+
+    /** Back to the sign-up form with the address kept for editing (never the password); the pending code dies. */
+    async change(ctx: Context) {
+      const state = pending(ctx);
+      if (!state) return;
+      await deps.accounts.abandonVerification(state.accountId);
+      deps.flow.write(ctx, state.uid, { email: state.email, passkeySignup: state.passkeySignup });
+      seeOther(ctx, `/interaction/${state.uid}/register${state.passkeySignup ? '/passkey' : ''}`);
     },
 
     async resend(ctx: Context) {

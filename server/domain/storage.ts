@@ -5,6 +5,7 @@ import type { ClientsRepository } from './clients/clients.repository.ts';
 import type { CodesRepository } from './codes/codes.repository.ts';
 import type { CouponsRepository } from './coupons/coupons.repository.ts';
 import type { DevicesRepository } from './devices/devices.repository.ts';
+import type { ConsentsRepository } from './consent/consents.repository.ts';
 import type { FactorsRepository } from './factors/factors.repository.ts';
 import type { HooksRepository } from './hooks/hooks.repository.ts';
 import type { KeysRepository } from './keys/keys.repository.ts';
@@ -33,6 +34,8 @@ export interface Storage {
   readonly profiles: ProfilesRepository;
   /** Devices each account signed in on (risk signals; issue 5). */
   readonly devices: DevicesRepository;
+  /** What each member consented to share with each client, across sessions (issue 15). */
+  readonly consents: ConsentsRepository;
   /** The append-only security audit log (issue 5). */
   readonly audit: AuditRepository;
   /** The operator's hooks and the claims post-login hooks added (issue 18). */

@@ -7,6 +7,8 @@ export interface SignUpRules {
   perDevice: LimitRule;
   /** From this many sign-ups in the address's window on, the bot challenge comes first. */
   challengeAfter: number;
+  /** Sign-ups a challenged address may still make from a browser without JavaScript (no challenge solved). */
+  noScriptPerAddress: LimitRule;
 }
 
 export type SignUpGate = { kind: 'open' } | { kind: 'blocked'; retryAfterSeconds: number } | { kind: 'challenge' };
@@ -15,12 +17,14 @@ export class SignUpProtection {
   private readonly perAddress;
   private readonly perDevice;
   private readonly challengeAfter: number;
+  private readonly noScript;
   private readonly underBurst: () => Promise<boolean>;
 
   constructor(store: RateLimitStore, rules: SignUpRules, underBurst: () => Promise<boolean>) {
     this.perAddress = store.limiter(rules.perAddress);
     this.perDevice = store.limiter(rules.perDevice);
     this.challengeAfter = rules.challengeAfter;
+    this.noScript = store.limiter(rules.noScriptPerAddress);
     this.underBurst = underBurst;
   }
 
@@ -34,8 +38,12 @@ export class SignUpProtection {
    * For a well-formed sign-up: asks for the challenge when due, else takes one sign-up from the address's
    * and the browser's allowance (taken before the account is made, so parallel sign-ups count too).
    */
-  async gate(attempt: { ip: string; deviceHash: string }, solved: boolean): Promise<SignUpGate> {
-    if (!solved && (await this.challengeExpected(attempt.ip))) return { kind: 'challenge' };
+  async gate(attempt: { ip: string; deviceHash: string }, solved: boolean, noScript = false): Promise<SignUpGate> {
+    if (!solved && (await this.challengeExpected(attempt.ip))) {
+      // A browser without scripts says so (a field inside <noscript>): it goes on within the small no-script
+      // allowance (the velocity limits below still apply); a script claiming the same gets no further.
+      if (!noScript || !(await this.noScript.consume(attempt.ip)).allowed) return { kind: 'challenge' };
+    }
     const [address, device] = await Promise.all([this.perAddress.consume(attempt.ip), this.perDevice.consume(attempt.deviceHash)]);
     if (address.allowed && device.allowed) return { kind: 'open' };
     return { kind: 'blocked', retryAfterSeconds: Math.max(address.retryAfterSeconds, device.retryAfterSeconds) };

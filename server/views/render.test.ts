@@ -55,7 +55,7 @@ const PAGES: Record<string, Record<string, unknown>> = {
   'account/coupon': { action: '/account/coupon', value: 'summer-24', error: 'coupon.error.member_limit' },
   'account/card-code': { action: '/account/card/verify', resendAction: '/account/card', resendValue: '00123456789', smsEnabled: true, error: 'code.invalid', info: 'card.sent' },
   'account/card-code#no-sms': { action: '/account/card/verify', resendAction: '/account/card', resendValue: '00123456789', smsEnabled: false, error: null, info: 'code.too_soon' },
-  'verification/verify': { action: '/v', resendAction: '/v/resend', email: 'j***@example.com', error: 'code.invalid', info: 'verify.sent', cooldownSeconds: 30 },
+  'verification/verify': { action: '/v', resendAction: '/v/resend', changeAction: '/v/change', email: 'jo@example.com', error: 'code.invalid', info: 'verify.sent', cooldownSeconds: 30 },
   'recovery/forgot': { action: '/f', email: '', error: 'email.invalid', signInUrl: '/interaction/u1' },
   'recovery/reset': { action: '/r', resendAction: '/r/resend', email: 'j***@example.com', errors: { code: 'code.expired', password: 'password.common', form: 'reset.error.generic' }, info: 'reset.sent' },
   'consent/consent': { action: '/c', abortAction: '/c/abort', clientName: 'Acme', clientUri: 'https://acme.example/', policyUri: 'javascript:alert(1)', tosUri: null, scopes: ['openid', 'email', 'loyalty', 'x-unknown'], claims: ['member_number'], accountEmail: 'j@example.com' },

@@ -7,6 +7,7 @@ import { describeCodesContract } from './codes.contract.ts';
 import { describeCouponCodesContract } from './coupon-codes.contract.ts';
 import { describeCouponsContract } from './coupons.contract.ts';
 import { describeDevicesContract } from './devices.contract.ts';
+import { describeConsentsContract } from './consents.contract.ts';
 import { describeFactorsContract } from './factors.contract.ts';
 import { describeHooksContract } from './hooks.contract.ts';
 import { useStorage, type OpenStoragePair } from './harness.ts';
@@ -39,6 +40,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describeCouponCodesContract(open);
     describeProfilesContract(open);
     describeDevicesContract(open);
+    describeConsentsContract(open);
     describeAuditContract(open);
     describeHooksContract(open);
     describeOidcStoreContract(open);

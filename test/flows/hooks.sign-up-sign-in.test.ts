@@ -45,9 +45,10 @@ describe.each(STORES)('operator hooks on sign-up and sign-in (%s)', (store) => {
     if (ids[point]) expect((await admin('PATCH', `/admin/hooks/${ids[point]}`, { enabled: false })).status).toBe(200);
   }
 
-  /** A member signed up with no hooks in the way. */
+  /** A member signed up with no hooks in the way (verifying the email signs in, so post-login runs there too). */
   async function newMember(prefix: string): Promise<string> {
     await disableHook('pre-registration');
+    await disableHook('post-login');
     const email = uniqueEmail(prefix);
     const ua = new UserAgent(fx.server.url);
     await signUpAndVerify(ua, await openLoginPage(ua, (await authorizationRequest(fx.config)).url), fx.sink, email);
@@ -135,6 +136,30 @@ describe.each(STORES)('operator hooks on sign-up and sign-in (%s)', (store) => {
     expect(page.url.startsWith(REDIRECT_URI)).toBe(false);
     // English page: no exact tag, no same base language, English next.
     expect(page.body).toContain('Your membership is on hold.');
+  });
+
+  test('post-login deny also holds where a code signs the member in: a password reset and a new sign-up', async () => {
+    const email = await newMember('deny-reset');
+    await useHook('post-login');
+    hooks.answer('post-login', { json: { decision: 'deny', message: { en: 'Your membership is on hold.' } } });
+    const ua = new UserAgent(fx.server.url);
+    const login = await openLoginPage(ua, (await authorizationRequest(fx.config)).url);
+    await fx.server.container.deliveries.drain();
+    const before = fx.sink.countFor(email);
+    const reset = await ua.submit(await followLink(ua, login, '/forgot'), '/forgot', { email });
+    const code = await fx.sink.waitForCode(email, { after: before });
+    const refused = await ua.submit(reset, '/reset', { code, password: 'a brand new passphrase 42' });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('Your membership is on hold.');
+    expect(refused.url.startsWith(REDIRECT_URI)).toBe(false);
+
+    const newcomer = uniqueEmail('deny-sign-up');
+    const other = new UserAgent(fx.server.url);
+    const register = await followLink(other, await openLoginPage(other, (await authorizationRequest(fx.config)).url), '/register');
+    const verify = await other.submit(register, '/register', { email: newcomer, password: PASSWORD });
+    const denied = await other.submit(verify, '/verify', { code: await fx.sink.waitForCode(newcomer) });
+    expect(denied.status).toBe(403);
+    expect(denied.url.startsWith(REDIRECT_URI)).toBe(false);
   });
 
   test('post-login step_up: the member proves a second factor before the client gets a code', async () => {

@@ -4,7 +4,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLoginPage, signIn, signUpAndVerify, uniqueEmail, UserAgent } from '../support/member.ts';
+import { followLink, openLoginPage, PASSWORD, signIn, uniqueEmail, UserAgent } from '../support/member.ts';
 import { authorizationRequest, discover, exchange, oidc, REDIRECT_URI, registerClient } from '../support/oidc-client.ts';
 import { useMemberServer } from '../support/suite.ts';
 import { STORES } from '../support/test-server.ts';
@@ -24,12 +24,14 @@ const labels = (page: Page) => [...page.body.matchAll(/<label for="field-[^"]+">
 describe.each(STORES)('progressive profiling (%s)', (store) => {
   const fx = useMemberServer(store, { PROFILE_FIELDS_FILE: declaration });
 
+  /** Signs up and verifies in one browser: the code signs the member in (their first sign-in), and the profile prompt follows. */
   async function newMember() {
     const email = uniqueEmail('profile');
     const ua = new UserAgent(fx.server.url);
     const request = await authorizationRequest(fx.config, { scope: 'openid profile' });
-    const login = await signUpAndVerify(ua, await openLoginPage(ua, request.url), fx.sink, email);
-    return { email, ua, request, afterLogin: await signIn(ua, login, email) };
+    const register = await followLink(ua, await openLoginPage(ua, request.url), '/register');
+    const verify = await ua.submit(register, '/register', { email, password: PASSWORD });
+    return { email, ua, request, afterLogin: await ua.submit(verify, '/verify', { code: await fx.sink.waitForCode(email) }) };
   }
 
   async function signInAgain(email: string, params: Record<string, string> = {}, config = fx.config) {

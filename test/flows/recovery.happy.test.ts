@@ -17,21 +17,31 @@ describe.each(STORES)('password recovery (%s)', (store) => {
     const oldTokens = await exchange(fixture.config, signedIn.url, firstRequest);
 
     const ua = new UserAgent(fixture.server.url);
-    const login = await openLoginPage(ua, (await authorizationRequest(fixture.config)).url);
+    const resetRequest = await authorizationRequest(fixture.config);
+    const login = await openLoginPage(ua, resetRequest.url);
     const forgot = await followLink(ua, login, '/forgot');
     const before = fixture.sink.countFor(email);
     const reset = await ua.submit(forgot, '/forgot', { email });
     expect(reset.url).toMatch(/\/reset$/);
     const code = await fixture.sink.waitForCode(email, { after: before });
     const newPassword = 'a brand new passphrase 42';
+    // Signed in by the reset itself: no retyping of the new password, no second emailed code.
     const back = await ua.submit(reset, '/reset', { code, password: newPassword });
-    expect(back.status).toBe(200);
-    expect(back.body).toContain('name="password"');
+    expect(back.url.startsWith(REDIRECT_URI)).toBe(true);
+    const resetTokens = await exchange(fixture.config, back.url, resetRequest);
+    // What was proven is the mailbox (the new password was set by it): one class, never two.
+    expect(resetTokens.claims()!.acr).toBe('urn:loyalty:loa:1');
+    expect(resetTokens.claims()!.amr).toEqual(['email']);
+    await fixture.server.container.deliveries.drain();
+    await fixture.sink.waitForMessage(email, { after: before + 1 });
+    expect(fixture.sink.countFor(email)).toBe(before + 2); // the code and the "password changed" notice: no second code
 
     // Old password refused, new one accepted.
-    expect((await ua.submit(back, '/login', { email, password: PASSWORD })).status).toBe(400);
+    const other = new UserAgent(fixture.server.url);
+    const otherLogin = await openLoginPage(other, (await authorizationRequest(fixture.config)).url);
+    expect((await other.submit(otherLogin, '/login', { email, password: PASSWORD })).status).toBe(400);
     const request = await authorizationRequest(fixture.config);
-    const ok = await signIn(ua, await openLoginPage(ua, request.url), email, newPassword);
+    const ok = await signIn(other, await openLoginPage(other, request.url), email, newPassword);
     expect(ok.url.startsWith(REDIRECT_URI)).toBe(true);
 
     // The other device's session and refresh token are gone.

@@ -25,7 +25,8 @@ describe.each(STORES)('fake accounts (%s)', (store) => {
     const ua = browserFrom(fx, ip);
     const page = await registerPage(ua);
     expect(hasChallenge(page)).toBe(true);
-    const unsolved = await ua.submit(page, '/register', { email: uniqueEmail('signup'), password: PASSWORD, bot_solution: '' });
+    // A script posting no answer (and not claiming a browser without JavaScript, see sign-up.no-javascript.test.ts).
+    const unsolved = await ua.submit(page, '/register', { email: uniqueEmail('signup'), password: PASSWORD, bot_solution: '', no_script: '' });
     expect(unsolved.status).toBe(403);
     expect(hasChallenge(unsolved)).toBe(true);
     const fourth = await ua.submit(unsolved, '/register', { email: uniqueEmail('signup'), password: PASSWORD, ...solve(unsolved) });

@@ -35,17 +35,24 @@ describe.each(STORES)('a password reset by email proves the mailbox only (%s)', 
     return { email, accountId: (await accounts().findByEmail(email))!.id };
   }
 
-  /** Forgot password → the emailed code → NEW_PASSWORD, in a new browser: all the mailbox's reader needs. */
+  /**
+   * Forgot password → the emailed code → NEW_PASSWORD, in a new browser: all the mailbox's reader needs.
+   * The reset signs that browser in as the mailbox (loa:1, amr email); returned is another tab of the same
+   * browser without that session, where the password the inbox set is then tried.
+   */
   async function resetByEmail(email: string): Promise<UserAgent> {
     const ua = new UserAgent(fx.server.url);
-    const forgot = await followLink(ua, await openLoginPage(ua, (await authorizationRequest(app)).url), '/forgot');
+    const request = await authorizationRequest(app);
+    const forgot = await followLink(ua, await openLoginPage(ua, request.url), '/forgot');
     const before = fx.sink.countFor(email);
     const reset = await ua.submit(forgot, '/forgot', { email });
+    const tab = ua.clone();
     const back = await ua.submit(reset, '/reset', { code: await fx.sink.waitForCode(email, { after: before }), password: NEW_PASSWORD });
-    expect(back.body).toContain('name="password"');
+    expect(back.url.startsWith(REDIRECT_URI)).toBe(true);
+    expect((await exchange(app, back.url, request)).claims()).toMatchObject({ acr: LOA1, amr: ['email'] });
     // The "password changed" notice goes out after the answer: let it land before counting mail.
     await fx.server.container.deliveries.drain();
-    return ua;
+    return tab;
   }
 
   /** POSTs a step-up form by hand, as a forged page would: the server decides, not the form. */
@@ -177,5 +184,23 @@ describe.each(STORES)('a password reset by email proves the mailbox only (%s)', 
     const laterDone = await stepUpWithEmailCode(later, await signIn(later, await openLoginPage(later, laterRequest.url), email, NEW_PASSWORD), fx.sink, email);
     expect(laterDone.url.startsWith(REDIRECT_URI)).toBe(true);
     expect((await exchange(app, laterDone.url, laterRequest)).claims()).toMatchObject({ acr: LOA2, amr: ['pwd', 'email', 'mfa'] });
+  });
+
+  test('the session a reset signs in is the mailbox: asked for two factors, it cannot step up by email', async () => {
+    const { email } = await newMember('reset-session');
+    const ua = new UserAgent(fx.server.url);
+    const forgot = await followLink(ua, await openLoginPage(ua, (await authorizationRequest(app)).url), '/forgot');
+    const before = fx.sink.countFor(email);
+    const reset = await ua.submit(forgot, '/forgot', { email });
+    const back = await ua.submit(reset, '/reset', { code: await fx.sink.waitForCode(email, { after: before }), password: NEW_PASSWORD });
+    expect(back.url.startsWith(REDIRECT_URI)).toBe(true);
+    await fx.server.container.deliveries.drain();
+
+    // Same browser, same session: two factors asked; the inbox that signed it in is no second one.
+    const stepUp = await ua.follow((await authorizationRequest(app, { acr_values: LOA2 })).url);
+    expect(stepUp.status).toBe(200);
+    expect(stepUp.url).toContain('/interaction/');
+    expect(stepUp.body).not.toContain('/mfa/send"');
+    await expectEmailRefused(ua, stepUp, email);
   });
 });

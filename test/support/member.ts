@@ -24,18 +24,31 @@ export async function followLink(ua: UserAgent, page: Page, suffix: string): Pro
   return ua.follow(new URL(href, page.url).href);
 }
 
-/** Signs up from the login page, verifies the code from the SMTP sink, and returns the login page again. */
+/**
+ * Signs up and verifies the code from the SMTP sink, and returns the login page of `loginPage`'s
+ * interaction, for tests about members who already have an account. A verified sign-up signs the member
+ * in at once, which would end that interaction; so the sign-up runs in another tab of the same browser
+ * (same device cookie), through the account pages' sign-in, and leaves `ua`'s own session untouched.
+ * Tests of the sign-up itself walk it in `ua` (see registration.happy.test.ts).
+ */
 export async function signUpAndVerify(ua: UserAgent, loginPage: Page, sink: SmtpSink, email: string, password = PASSWORD): Promise<Page> {
   const before = sink.countFor(email);
-  const registerPage = await followLink(ua, loginPage, '/register');
-  const verifyPage = await ua.submit(registerPage, '/register', { email, password });
+  // The tab's pages speak the language of `loginPage` (ui_locales, the pick, Accept-Language), which the
+  // verified sign-up saves as the member's locale.
+  const lang = /<html lang="([^"]+)"/.exec(loginPage.body)?.[1];
+  const tab = ua.clone(lang ? { 'accept-language': lang } : {});
+  const registerPage = await followLink(tab, await openLoginPage(tab, '/account/sign-in?fresh=1'), '/register');
+  const verifyPage = await tab.submit(registerPage, '/register', { email, password });
   if (!verifyPage.url.endsWith('/verify')) throw new Error(`sign-up did not reach verification: ${verifyPage.status}\n${verifyPage.body.slice(0, 800)}`);
   const code = await sink.waitForCode(email, { after: before });
-  const afterVerify = await ua.submit(verifyPage, '/verify', { code });
-  if (afterVerify.status !== 200 || !afterVerify.body.includes('name="password"')) {
-    throw new Error(`verification did not return to sign-in: ${afterVerify.status}\n${afterVerify.body.slice(0, 800)}`);
+  const afterVerify = await tab.submit(verifyPage, '/verify', { code });
+  // Signed in: on the account page, or on a later prompt of that sign-in (profile fields) the tab leaves.
+  if (afterVerify.status >= 400 || afterVerify.url.endsWith('/verify')) {
+    throw new Error(`verification did not sign the member in: ${afterVerify.status} ${afterVerify.url}\n${afterVerify.body.slice(0, 800)}`);
   }
-  return afterVerify;
+  const again = await ua.follow(loginPage.url);
+  if (again.status !== 200 || !again.body.includes('name="password"')) throw new Error(`no sign-in page again: ${again.status}\n${again.body.slice(0, 800)}`);
+  return again;
 }
 
 /**
@@ -85,11 +98,18 @@ export interface AppEnrolment {
 
 /**
  * From the step-up page of a member without an app: proves the email code, accepts the offer, reads
- * the key from the page, confirms with `code(key)` and saves the recovery codes.
+ * the key from the page, confirms with `code(key)` and saves the recovery codes. The offer comes at most
+ * once a month: when the member already saw it (an earlier step-up), the app is added where members add
+ * it then, on the account page, with the two-factor sign-in the step-up just made.
  */
 export async function enrolApp(ua: UserAgent, mfaPage: Page, sink: SmtpSink, email: string, code: (key: string) => string): Promise<AppEnrolment> {
   const offer = await proveEmailCode(ua, mfaPage, sink, email);
-  if (!offer.body.includes('/mfa/enrol"')) throw new Error(`no app offer after the email code: ${offer.status}\n${offer.body.slice(0, 800)}`);
+  if (!offer.body.includes('/mfa/enrol"')) {
+    if (offer.status >= 400 || offer.url.includes('/interaction/')) throw new Error(`no app offer after the email code: ${offer.status}\n${offer.body.slice(0, 800)}`);
+    const enrolPage = await ua.submit(await ua.follow('/account/security'), '/account/app');
+    const codesPage = await ua.submit(enrolPage, '/account/app/confirm', { code: code(manualKeyOn(enrolPage)) });
+    return { key: manualKeyOn(enrolPage), recoveryCodes: recoveryCodesOn(codesPage), done: offer };
+  }
   const enrolPage = await ua.submit(offer, '/mfa/enrol');
   const key = manualKeyOn(enrolPage);
   const codesPage = await ua.submit(enrolPage, '/mfa/enrol/confirm', { code: code(key) });

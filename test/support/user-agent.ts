@@ -28,6 +28,13 @@ export class UserAgent {
     this.jar.set(name, value);
   }
 
+  /** Another tab of this browser that goes its own way from now on: same cookies (device id) at this moment. */
+  clone(headers: Record<string, string> = {}): UserAgent {
+    const other = new UserAgent(this.origin, { ...this.extraHeaders, ...headers });
+    for (const [name, value] of this.jar) other.jar.set(name, value);
+    return other;
+  }
+
   private store(headers: Headers): void {
     for (const line of headers.getSetCookie()) {
       const [pair, ...attributes] = line.split(';');

@@ -70,4 +70,20 @@ export const securityMigrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 18,
+    // What each member consented to share with each client (scopes, claims, resource scopes as JSON), kept
+    // past sessions so a partner's consent page comes back only for new scopes or after a withdrawal.
+    sql: `
+      CREATE TABLE member_consents (
+        account_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        scopes TEXT NOT NULL CHECK (json_valid(scopes)),
+        claims TEXT NOT NULL CHECK (json_valid(claims)),
+        resources TEXT NOT NULL CHECK (json_valid(resources)),
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, client_id)
+      ) STRICT;
+    `,
+  },
 ];

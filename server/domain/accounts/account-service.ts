@@ -166,6 +166,18 @@ export class AccountService {
     return this.sendVerificationCode(account);
   }
 
+  /**
+   * "Change email" on the verification page: the code pending for this sign-up stops working (a typo's
+   * owner cannot use it later). A verified owner's address had an unsent code instead; it goes alike, so
+   * the answer is the same. The daily code budget is not given back.
+   */
+  async abandonVerification(accountId: string): Promise<void> {
+    const account = await this.deps.accounts.findById(accountId);
+    if (!account) return;
+    const subject = account.emailVerified ? this.deps.codes.subjectFor(undefined, account.email) : account.id;
+    await this.deps.codes.discard('email_verification', subject);
+  }
+
   /** A verification code for nobody (see CodeService.subjectFor): the resend wait and budget of a sign-up, without a code. */
   private async unsentCodeFor(email: string): Promise<number> {
     const issued = await this.deps.codes.issue('email_verification', this.deps.codes.subjectFor(undefined, email));

@@ -54,6 +54,11 @@ export class CodeFactor {
     return 0;
   }
 
+  /** Seconds before "Send again" sends (0: now). */
+  cooldownRemaining(account: Account): Promise<number> {
+    return this.codes.cooldownRemaining(this.route.purpose, account.id);
+  }
+
   /** Single use, 10 minutes, dead after 5 wrong tries. */
   async verify(account: Account, code: string): Promise<CodeFactorCheck> {
     if (!this.available(account)) return { ok: false, reason: 'code.invalid' };

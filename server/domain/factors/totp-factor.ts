@@ -117,6 +117,16 @@ export class TotpFactor {
     return this.fail(accountId);
   }
 
+  /**
+   * Whether every one of `codes` is an unused recovery code of the account (none is used up by asking):
+   * the download of the codes just shown hands back only what the member already holds.
+   */
+  async holdsUnusedRecoveryCodes(accountId: string, codes: readonly string[]): Promise<boolean> {
+    if (codes.length === 0) return false;
+    const unused = new Set((await this.deps.factors.listRecoveryCodes(accountId)).filter((c) => c.usedAt === null).map((c) => c.codeHash));
+    return codes.every((code) => unused.has(hashCode(this.deps.hashKey, 'recovery', accountId, normaliseRecoveryCode(code))));
+  }
+
   async recoveryCodesLeft(accountId: string): Promise<number> {
     return (await this.deps.factors.listRecoveryCodes(accountId)).filter((c) => c.usedAt === null).length;
   }

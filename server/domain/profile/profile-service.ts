@@ -10,6 +10,14 @@ import { checkFieldValue } from './field-values.ts';
  */
 export const LOCALE_FIELD = 'locale';
 
+/**
+ * When the authenticator-app offer was last shown (its skippedAt), kept beside the declared fields like
+ * LOCALE_FIELD: never asked by the profile prompt, never released as a claim.
+ */
+export const APP_OFFER_FIELD = 'app_offer';
+/** The authenticator-app offer after a step-up by code comes back at most this often. */
+export const APP_OFFER_DAYS = 30;
+
 /** A skipped optional field is asked again after this long. */
 export const SKIP_DAYS = 30;
 /** At most this many fields on one page. */
@@ -45,6 +53,17 @@ export class ProfileService {
 
   recordSignIn(accountId: string): Promise<number> {
     return this.profiles.recordSignIn(accountId);
+  }
+
+  /** Whether to offer an authenticator app now: never shown, or last shown over APP_OFFER_DAYS ago. */
+  async appOfferDue(accountId: string): Promise<boolean> {
+    const shown = (await this.profiles.find(accountId)).fields[APP_OFFER_FIELD]?.skippedAt;
+    return !shown || this.now().getTime() - shown.getTime() >= APP_OFFER_DAYS * 24 * 3600 * 1000;
+  }
+
+  /** The offer is on screen now; whatever the member answers, it waits APP_OFFER_DAYS before coming back. */
+  async appOfferShown(accountId: string): Promise<void> {
+    await this.profiles.update(accountId, { skipped: [APP_OFFER_FIELD] }, this.now());
   }
 
   /** The fields to ask now, client-required first; empty when the profile is complete enough. */

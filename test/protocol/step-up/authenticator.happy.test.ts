@@ -44,14 +44,17 @@ describe.each(STORES)('authenticator app (%s)', (store) => {
     expect(claims.amr).toEqual(['pwd', 'email', 'mfa']);
   });
 
-  test('the enrolment page draws the QR code as inline SVG, with no script and the otpauth secret nowhere in clear text but the key', async () => {
+  test('the enrolment page draws the QR code as inline SVG, with no inline script and the otpauth URI only in the "Open in authenticator app" link', async () => {
     const email = await newMember('app-page');
     const { ua, page } = await stepUpPage(email);
     const offer = await proveEmailCode(ua, page, fx.sink, email);
     const enrolPage = await ua.submit(offer, '/mfa/enrol');
     expect(enrolPage.body).toMatch(/<figure class="qr"[^>]*><svg[^>]*viewBox/);
-    expect(enrolPage.body).not.toMatch(/<script/i);
-    expect(enrolPage.body).not.toContain('otpauth://');
+    // Only served script files (the copy button's), never inline code.
+    expect([...enrolPage.body.matchAll(/<script[^>]*>/gi)].map((m) => m[0])).toEqual(['<script src="/static/copy.js" defer>']);
+    // The URI with the secret is in the link a phone opens its authenticator app with, and nowhere else.
+    expect(enrolPage.body.match(/otpauth:\/\//g)).toHaveLength(1);
+    expect(enrolPage.body).toMatch(/<a class="button button-secondary" href="otpauth:\/\/totp\/[^"]+">Open in authenticator app<\/a>/);
     expect(enrolPage.headers.get('cache-control')).toBe('no-store');
   });
 
