@@ -258,6 +258,9 @@ export async function reachHostedPages(fx: MemberServer, locale: Locale, walks: 
  * Replays a kept page in the browser at its own URL (same origin, so the real CSS and scripts load) with
  * the headers it was served with.
  */
+/** Browser pages already refusing non-GET requests (the route is added once per page). */
+const staticPages = new WeakSet<BrowserPage>();
+
 export async function replay(page: BrowserPage, kept: Page): Promise<void> {
   const url = kept.url.split('#')[0]!;
   const headers: Record<string, string> = {};
@@ -266,5 +269,16 @@ export async function replay(page: BrowserPage, kept: Page): Promise<void> {
     if (value) headers[name] = value;
   }
   await page.route(url, (route) => route.fulfill({ status: kept.status, headers, body: kept.body }), { times: 1 });
+  // A replayed page is checked as it stands: the script that posts the step-up's "Send code" on arrival
+  // (public/auto-send.js) is served empty, and any other form post is refused, so nothing navigates away
+  // or replays the member's action mid-check.
+  if (!staticPages.has(page)) {
+    staticPages.add(page);
+    await page.route('**/*', (route) => {
+      if (route.request().method() !== 'GET') return route.abort();
+      if (route.request().url().endsWith('/static/auto-send.js')) return route.fulfill({ status: 200, contentType: 'text/javascript', body: '' });
+      return route.fallback();
+    });
+  }
   await page.goto(url, { waitUntil: 'load' });
 }
