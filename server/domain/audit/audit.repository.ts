@@ -20,7 +20,9 @@ export type AuditEventType =
   | 'code.budget_exhausted'
   | 'admin.action'
   /** One failed try of a back-channel logout delivery (details: client_id, attempt, final, error). */
-  | 'backchannel_logout.failed';
+  | 'backchannel_logout.failed'
+  /** A session cookie came from another device or an impossible-travel place: the session was ended (reason says which). */
+  | 'session.hijack_suspected';
 
 /**
  * Small flat values only: the log never holds passwords, codes, tokens or message texts. Keys are
