@@ -42,6 +42,7 @@ import { deriveKey } from './security/crypto.ts';
 import { BackchannelLogout } from './sessions/backchannel-logout.ts';
 import { SessionBindings } from './sessions/session-bindings.ts';
 import { SessionGuard } from './sessions/session-guard.ts';
+import { MemberSessions } from './sessions/member-sessions.ts';
 import { loadGeoLookup } from './security/geo/ip-country.ts';
 import { countryCentroid, distanceKm } from './security/geo/country-centroids.ts';
 import { createOutboundClient, operatorTargets, partnerTargets, type OutboundClient } from './security/outbound/outbound-fetch.ts';
@@ -276,6 +277,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       rateLimits: storage.rateLimits,
       attackProtection: config.attackProtection,
       partnerLogos,
+      memberSessions: new MemberSessions({ oidc: storage.oidc, bindings: sessionBindings, devices: storage.devices, sessionEnds: backchannelLogout }),
     };
 
     // TTL indexes are lazy (and absent on some Mongo-compatible servers): sweep expired rows ourselves.

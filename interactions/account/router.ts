@@ -17,6 +17,8 @@ import { passwordSettings } from './password-settings.ts';
 import { phoneSettings } from './phone-settings.ts';
 import { securityPage } from './security-page.ts';
 import { sessionSettings } from './session-settings.ts';
+import { sessionsPage } from './sessions-page.ts';
+import { accessHistory } from './access-history.ts';
 import { signOutPages } from './sign-out.ts';
 import { accountSignIn } from './sign-in.ts';
 import { ACCOUNT_RULES } from './limits.ts';
@@ -55,6 +57,13 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.get('/security', member, securityPage(deps));
 
   router.post('/sessions/end-others', ...post, sessions.endOthers);
+  // Sessions, devices and access history (issue 17 item 7). Ending a session or forgetting a device takes
+  // access away, never adds it: like "Sign out everywhere else", a signed-in member with a CSRF token may.
+  const devices = sessionsPage(deps);
+  router.get('/sessions', member, devices.show);
+  router.post('/sessions/:uid/end', ...post, devices.endSession);
+  router.post('/devices/:id/forget', ...post, devices.forgetDevice);
+  router.get('/history', member, accessHistory(deps));
   router.post('/sign-out', ...post, signOut.signOut);
   router.get('/signed-out', signOut.signedOut);
   router.post('/language', ...post, languageSettings(deps));

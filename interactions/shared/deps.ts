@@ -21,6 +21,7 @@ import type { Mailer } from '../../server/domain/mail/mailer.ts';
 import type { PasskeyOffer } from '../passkey/offer.ts';
 import type { FlowCookie } from './flow-state.ts';
 import type { PartnerLogos } from '../../server/branding/partner-logos.ts';
+import type { MemberSessions } from '../../server/sessions/member-sessions.ts';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -62,6 +63,8 @@ export interface InteractionDeps {
   attackProtection: AttackProtection;
   /** A partner's logo for its consent page, fetched by us and served from our origin (server/branding). */
   partnerLogos: PartnerLogos;
+  /** The member's sessions and known devices, for the account page that lists and ends them. */
+  memberSessions: MemberSessions;
 }
 
 /** The oidc-provider interaction loaded for this request (see koa-load-interaction.ts). */
