@@ -43,6 +43,7 @@ import { BackchannelLogout } from './sessions/backchannel-logout.ts';
 import { SessionBindings } from './sessions/session-bindings.ts';
 import { SessionGuard } from './sessions/session-guard.ts';
 import { MemberSessions } from './sessions/member-sessions.ts';
+import { EmailChangeService } from './domain/accounts/email-change.ts';
 import { loadGeoLookup } from './security/geo/ip-country.ts';
 import { countryCentroid, distanceKm } from './security/geo/country-centroids.ts';
 import { createOutboundClient, operatorTargets, partnerTargets, type OutboundClient } from './security/outbound/outbound-fetch.ts';
@@ -277,6 +278,10 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       rateLimits: storage.rateLimits,
       attackProtection: config.attackProtection,
       partnerLogos,
+      emailChange: new EmailChangeService({
+        accounts: storage.accounts, codes, mailer, uses: storage.factors, key: deriveKey(kek, 'email-change-undo'), issuer: config.issuer,
+        endAllSessions: (accountId) => accounts.endAllSessions(accountId), logger,
+      }),
       memberSessions: new MemberSessions({ oidc: storage.oidc, bindings: sessionBindings, devices: storage.devices, sessionEnds: backchannelLogout }),
     };
 

@@ -15,7 +15,7 @@ const CURSOR = /^[A-Za-z0-9_.-]{1,200}$/;
 /** What the member sees, each with its own sentence (account.history.event.<type with _ for .>). */
 export const HISTORY_TYPES: readonly AuditEventType[] = [
   'sign_in.success', 'sign_in.failure', 'sign_in.blocked', 'sign_in.step_up', 'factor.added', 'factor.removed',
-  'password.changed', 'phone.changed', 'redemption', 'session.hijack_suspected',
+  'password.changed', 'phone.changed', 'email.changed', 'redemption', 'session.hijack_suspected',
 ];
 
 export function accessHistory(deps: InteractionDeps) {

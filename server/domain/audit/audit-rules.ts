@@ -27,6 +27,7 @@ const TYPES = {
   'admin.action': true,
   'backchannel_logout.failed': true,
   'session.hijack_suspected': true,
+  'email.changed': true,
 } as const satisfies Record<AuditEventType, true>;
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = Object.freeze(Object.keys(TYPES) as AuditEventType[]);
