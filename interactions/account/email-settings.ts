@@ -56,7 +56,7 @@ export function emailSettings(deps: InteractionDeps) {
       const form = parseForm(emailForm, ctx.request.body);
       if (!form) return addressPage(ctx, '', 'email.invalid', 400);
       const started = await deps.emailChange.start(memberOf(ctx).account, form.email);
-      if (!started.ok) return addressPage(ctx, form.email, started.reason === 'email.same' ? 'account.email.same' : started.reason, 400);
+      if (!started.ok) return addressPage(ctx, form.email, started.reason, 400);
       seeOther(ctx, `/account/email/verify${started.retryAfterSeconds > 0 ? '?notice=too_soon' : ''}`);
     },
 
@@ -67,7 +67,7 @@ export function emailSettings(deps: InteractionDeps) {
       if (!form || !CODE_SHAPE.test(form.code)) return codePage(ctx, 'code.format', null, 400);
       const result = await deps.emailChange.confirm(memberOf(ctx).account, form.code);
       // The code is spent by now: an address taken meanwhile goes back to the address form, saying only that it cannot be used.
-      if (!result.ok && result.reason === 'email.unavailable') return addressPage(ctx, '', 'account.email.unavailable', 409);
+      if (!result.ok && result.reason === 'account.email.unavailable') return addressPage(ctx, '', 'account.email.unavailable', 409);
       if (!result.ok) return codePage(ctx, result.reason, null, 400);
       await recordChange(deps, ctx, { type: 'email.changed', accountId: result.account.id, reason: 'email_changed' });
       seeOther(ctx, '/account/security?notice=email_changed');

@@ -19,7 +19,7 @@ export const UNDO_TTL_SECONDS = 7 * 24 * 60 * 60;
 const MAX_TOKEN_LENGTH = 1024;
 const USE_SCOPE = 'email-change-undo';
 
-export type EmailChangeProblem = 'email.invalid' | 'email.disposable' | 'email.same';
+export type EmailChangeProblem = 'email.invalid' | 'email.disposable' | 'account.email.same';
 
 export interface UndoClaim {
   accountId: string;
@@ -60,7 +60,7 @@ export class EmailChangeService {
     const email = normaliseEmail(input);
     if (!isValidEmail(email)) return { ok: false, reason: 'email.invalid' };
     if (isDisposableEmail(email)) return { ok: false, reason: 'email.disposable' };
-    if (email === account.email) return { ok: false, reason: 'email.same' };
+    if (email === account.email) return { ok: false, reason: 'account.email.same' };
     const holder = await this.deps.accounts.findByEmail(email);
     const issued = await this.deps.codes.issue('email_change', account.id, { email });
     if (!issued.ok) return { ok: true, retryAfterSeconds: issued.retryAfterSeconds };
@@ -81,7 +81,7 @@ export class EmailChangeService {
    * Checks the code and makes its address the account's verified email; the old address gets the notice with
    * the undo link. An address taken meanwhile is refused with a neutral reason (the code is spent).
    */
-  async confirm(account: Account, code: string): Promise<{ ok: true; account: Account } | { ok: false; reason: CodeProblem | 'email.unavailable' }> {
+  async confirm(account: Account, code: string): Promise<{ ok: true; account: Account } | { ok: false; reason: CodeProblem | 'account.email.unavailable' }> {
     const check = await this.deps.codes.verify('email_change', account.id, code);
     if (!check.ok) return check;
     const email = check.data?.email;
@@ -90,7 +90,7 @@ export class EmailChangeService {
     try {
       updated = await this.deps.accounts.setEmail(account.id, email);
     } catch (error) {
-      if (error instanceof DomainError && error.code === 'duplicate') return { ok: false, reason: 'email.unavailable' };
+      if (error instanceof DomainError && error.code === 'duplicate') return { ok: false, reason: 'account.email.unavailable' };
       throw error;
     }
     if (!updated) return { ok: false, reason: 'code.invalid' };
