@@ -50,6 +50,8 @@ export interface Config {
   auditRetentionDays: number;
   /** Waits between back-channel logout tries (seconds). */
   backchannelLogoutRetrySeconds: number[];
+  /** How long a sign-in lasts: on a device seen before it, and on one first seen at it (seconds). */
+  sessionTtl: { knownDeviceSeconds: number; otherSeconds: number };
   webauthn: { rpId: string; origins: string[] };
   sms: SmsSettings;
   /** The program's profile fields (config/profile-fields.ts). */
@@ -216,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     rs256Resources: Object.freeze([...raw.RS256_RESOURCES]),
     auditRetentionDays: raw.AUDIT_RETENTION_DAYS,
     backchannelLogoutRetrySeconds: raw.BACKCHANNEL_LOGOUT_RETRY_SECONDS,
+    sessionTtl: Object.freeze({ knownDeviceSeconds: raw.SESSION_TTL_KNOWN_DEVICE_DAYS * 86_400, otherSeconds: raw.SESSION_TTL_OTHER_HOURS * 3600 }),
     webauthn: Object.freeze(webauthnSettings(raw, issuerText)),
     sms: Object.freeze(sms),
     profileFields: Object.freeze(profileFields(raw)),

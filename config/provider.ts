@@ -1,5 +1,5 @@
 // oidc-provider Configuration: features, TTLs, claims, keys, adapter and the pages it renders itself.
-import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { Configuration, KoaContextWithOIDC, Session } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { AdapterConstructor } from '../adapters/oidc-adapter.ts';
@@ -90,6 +90,8 @@ export interface ProviderDeps {
   outbound: Pick<OutboundClient, 'fetch'>;
   /** Resource servers that accept only RS256 access tokens; every other resource gets ES256. */
   rs256Resources: readonly string[];
+  /** ttl.Session: the time left of the sign-in's lifetime (server/sessions/session-guard.ts). */
+  sessionTtl(ctx: KoaContextWithOIDC, session: Session): number;
   logger: Logger;
   /** KIOSK_IDLE_SECONDS: the lifetime of a kiosk sign-in's session, renewed by each of its pages. */
   kioskIdleSeconds: number;
@@ -241,9 +243,10 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       IdToken: 60 * 60,
       Interaction: 60 * 60,
       RefreshToken: 30 * 24 * 60 * 60,
-      // Only kiosk sign-ins are transient (remember: false, a browser-session cookie): their server session
-      // ends after KIOSK_IDLE_SECONDS without a page (interactions/shared/koa-kiosk-mode.ts renews it).
-      Session: (_ctx, session) => (session.transient ? kioskServerIdleSeconds(deps.kioskIdleSeconds) : 14 * 24 * 60 * 60),
+      // Kiosk sign-ins are transient (remember: false, a browser-session cookie): their server session ends after
+      // KIOSK_IDLE_SECONDS without a page (interactions/shared/koa-kiosk-mode.ts renews it). The others last from
+      // the sign-in, long on a known device and short otherwise (SESSION_TTL_*; server/sessions/session-guard.ts).
+      Session: (ctx, session) => (session.transient ? kioskServerIdleSeconds(deps.kioskIdleSeconds) : deps.sessionTtl(ctx, session)),
       Grant: 30 * 24 * 60 * 60,
     },
     interactions: {

@@ -201,6 +201,16 @@ export const settings = {
     description: 'Days the security audit log (sign-ins, blocks, factor changes, admin actions) is kept; older events are deleted once a day.',
     defaultText: '400',
   },
+  SESSION_TTL_KNOWN_DEVICE_DAYS: {
+    schema: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number').min(1, 'expected 1-400').max(400, 'expected 1-400').default(30),
+    description: 'Days a sign-in lasts on a device the member had signed in on before (a known device): the session ends this long after the sign-in, however active. A session cookie used from another device or from an impossible-travel place ends earlier.',
+    defaultText: '30',
+  },
+  SESSION_TTL_OTHER_HOURS: {
+    schema: z.coerce.number({ error: 'expected a number of hours' }).int('expected a whole number').min(1, 'expected 1-720').max(720, 'expected 1-720').default(12),
+    description: 'Hours a sign-in lasts on a device seen for the first time at that sign-in.',
+    defaultText: '12',
+  },
   BACKCHANNEL_LOGOUT_RETRY_SECONDS: {
     schema: z
       .string()

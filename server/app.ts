@@ -101,6 +101,9 @@ export function buildApp(container: Container): App {
   // Inside the error handler: an unknown page gets the 404 page with the way back (server/branding).
   provider.use(notFoundPage());
   provider.use(kioskFlowEnd());
+  // Before every router and the protocol: a session cookie from another device or an impossible-travel place
+  // is ended here, so nothing below sees it (issue 17 item 8, server/sessions/session-guard.ts).
+  provider.use(container.sessionGuard.middleware());
   // Host pinning and metadata caching (issue 14 item 11): absolute URLs name ISSUER whatever Host or
   // X-Forwarded-Host say; discovery and the JWKS carry their own Cache-Control.
   pinOriginToIssuer(provider, config.issuer);

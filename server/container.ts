@@ -40,6 +40,12 @@ import { createRangeBreachedPasswords } from './passwords/range-breached-passwor
 import { deleteUnverifiedAccounts } from './domain/accounts/unverified-cleanup.ts';
 import { deriveKey } from './security/crypto.ts';
 import { BackchannelLogout } from './sessions/backchannel-logout.ts';
+import { SessionBindings } from './sessions/session-bindings.ts';
+import { SessionGuard } from './sessions/session-guard.ts';
+import { MemberSessions } from './sessions/member-sessions.ts';
+import { EmailChangeService } from './domain/accounts/email-change.ts';
+import { loadGeoLookup } from './security/geo/ip-country.ts';
+import { countryCentroid, distanceKm } from './security/geo/country-centroids.ts';
 import { createOutboundClient, operatorTargets, partnerTargets, type OutboundClient } from './security/outbound/outbound-fetch.ts';
 import { createPartnerLogos, type PartnerLogos } from './branding/partner-logos.ts';
 import { memoizeClientLookups } from './oidc/client-lookup-memo.ts';
@@ -75,6 +81,9 @@ export interface Container {
   risk: RiskEngine;
   /** Back-channel logout for the sessions the account service ends itself, and retries of failed deliveries. */
   backchannelLogout: BackchannelLogout;
+  /** Where each signed-in session was made and last used (the account page's session list). */
+  sessionBindings: SessionBindings;
+  sessionGuard: SessionGuard;
   /** SSRF-safe HTTP: `partners` for URLs clients registered, `operator` for URLs set in the environment. */
   outbound: { partners: OutboundClient; operator: OutboundClient; hooks: OutboundClient };
   /** Partner logos (client logo_uri) fetched through the partner outbound client and served from our origin. */
@@ -195,6 +204,18 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       rpName: 'Loyalty account',
       origins: config.webauthn.origins,
     });
+    // Persistent sessions with hijack checks (issue 17 item 8): bound to the device cookie and place of their sign-in.
+    const sessionBindings = new SessionBindings(storage.oidc);
+    const sessionGuard = new SessionGuard({
+      bindings: sessionBindings,
+      deviceCookie: protection.deviceCookie,
+      devices: storage.devices,
+      geo: await loadGeoLookup(),
+      places: { centroid: countryCentroid, distanceKm },
+      endSession: (accountId, sessionId) => accounts.endSession(accountId, sessionId),
+      audit,
+      ttl: config.sessionTtl,
+    });
     const provider = new Provider(config.issuer, providerConfiguration({
       production,
       issuer: config.issuer,
@@ -211,6 +232,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       hasPasskey: (accountId) => passkeys.hasPasskey(accountId),
       outbound: outbound.partners,
       rs256Resources: config.rs256Resources,
+      sessionTtl: (ctx, session) => sessionGuard.ttlFor(ctx, session),
       logger,
       kioskIdleSeconds: config.kiosk.idleSeconds,
       hooks,
@@ -232,6 +254,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     // Only the last X-Forwarded-For entry is our proxy's; the ones before it are the client's to forge.
     provider.maxIpsCount = 1;
     backchannelLogout.attach(provider);
+    sessionGuard.attach(provider);
     provider.on('server_error', (ctx, error) => logger.error({ err: error, requestId: ctx.state.requestId }, 'oidc-provider server error'));
     // end_session's deliveries fail here once (it does not retry): audited, then retried in the background.
     // Ours (BackchannelLogout, ctx undefined) retry and audit by themselves and emit this only when they give up.
@@ -278,6 +301,11 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       kiosk: config.kiosk,
       hooks,
       consents: storage.consents,
+      emailChange: new EmailChangeService({
+        accounts: storage.accounts, codes, mailer, uses: storage.factors, key: deriveKey(kek, 'email-change-undo'), issuer: config.issuer,
+        endAllSessions: (accountId) => accounts.endAllSessions(accountId), logger,
+      }),
+      memberSessions: new MemberSessions({ oidc: storage.oidc, bindings: sessionBindings, devices: storage.devices, sessionEnds: backchannelLogout }),
     };
 
     // TTL indexes are lazy (and absent on some Mongo-compatible servers): sweep expired rows ourselves.
@@ -323,6 +351,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       interactions,
       risk: protection.risk,
       backchannelLogout,
+      sessionBindings,
+      sessionGuard,
       outbound,
       partnerLogos,
       hooks,

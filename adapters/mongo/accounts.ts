@@ -112,6 +112,29 @@ export class MongoAccountsRepository implements AccountsRepository {
     return doc ? toAccount(doc) : undefined;
   }
 
+  async setEmail(id: string, email: string): Promise<Account | undefined> {
+    const now = new Date();
+    // As setPhone: claim the new address, write the account, release the old address.
+    try {
+      await this.claim('email', email, id, now);
+    } catch (error) {
+      if (error instanceof DomainError && (await this.accounts.exists({ _id: id })) === null) return undefined;
+      throw error;
+    }
+    const before = await this.accounts
+      .findOneAndUpdate({ _id: id }, { $set: { email, emailVerified: true, updatedAt: now } }, { returnDocument: 'before' })
+      .lean<AccountDoc>()
+      .exec();
+    if (!before) {
+      await this.release('email', email, id);
+      return undefined;
+    }
+    if (before.email === email) return toAccount({ ...before, emailVerified: true, updatedAt: now });
+    await this.release('email', before.email, id);
+    await this.accounts.updateOne({ _id: id }, { $set: { contactChangedAt: now } });
+    return toAccount({ ...before, email, emailVerified: true, updatedAt: now, contactChangedAt: now });
+  }
+
   async setPhone(id: string, phone: string | null): Promise<Account | undefined> {
     const now = new Date();
     // Claim the new number, then write the account, then release the old number: a crash at any point

@@ -30,6 +30,7 @@ export class SqliteAccountsRepository implements AccountsRepository {
   private readonly byEmailStmt;
   private readonly byPhoneStmt;
   private readonly setPhoneStmt;
+  private readonly setEmailStmt;
   private readonly deleteStmt;
   private readonly listUnverifiedStmt;
   private readonly deleteUnverifiedStmt;
@@ -47,6 +48,8 @@ export class SqliteAccountsRepository implements AccountsRepository {
     // contact_changed_at moves only when the number really changes (IS NOT: NULL-safe comparison).
     this.setPhoneStmt = db.prepare(`UPDATE accounts SET contact_changed_at = CASE WHEN phone IS NOT ?1 THEN ?2 ELSE contact_changed_at END,
       phone = ?1, updated_at = ?2 WHERE id = ?3 RETURNING ${COLUMNS}`);
+    this.setEmailStmt = db.prepare(`UPDATE accounts SET contact_changed_at = CASE WHEN email IS NOT ?1 THEN ?2 ELSE contact_changed_at END,
+      email = ?1, email_verified = 1, updated_at = ?2 WHERE id = ?3 RETURNING ${COLUMNS}`);
     this.deleteStmt = db.prepare('DELETE FROM accounts WHERE id = ?');
     this.listUnverifiedStmt = db.prepare('SELECT id FROM accounts WHERE email_verified = 0 AND created_at < ? ORDER BY created_at LIMIT ?');
     this.deleteUnverifiedStmt = db.prepare('DELETE FROM accounts WHERE id = ? AND email_verified = 0 AND created_at < ?');
@@ -79,6 +82,17 @@ export class SqliteAccountsRepository implements AccountsRepository {
   async findByPhone(phone: string): Promise<Account | undefined> {
     const row = this.byPhoneStmt.get(phone);
     return row ? toAccount(row) : undefined;
+  }
+
+  async setEmail(id: string, email: string): Promise<Account | undefined> {
+    // One UPDATE, as for the phone: the unique index on email refuses an address another account holds.
+    try {
+      const row = this.setEmailStmt.get(email, Date.now(), id);
+      return row ? toAccount(row) : undefined;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DomainError('duplicate', 'An account with this email already exists', { cause: error });
+      throw error;
+    }
   }
 
   async setPhone(id: string, phone: string | null): Promise<Account | undefined> {

@@ -17,6 +17,9 @@ import { passwordSettings } from './password-settings.ts';
 import { phoneSettings } from './phone-settings.ts';
 import { securityPage } from './security-page.ts';
 import { sessionSettings } from './session-settings.ts';
+import { sessionsPage } from './sessions-page.ts';
+import { accessHistory } from './access-history.ts';
+import { emailSettings, undoCsrfBinding } from './email-settings.ts';
 import { signOutPages } from './sign-out.ts';
 import { accountSignIn } from './sign-in.ts';
 import { ACCOUNT_RULES } from './limits.ts';
@@ -55,6 +58,13 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.get('/security', member, securityPage(deps));
 
   router.post('/sessions/end-others', ...post, sessions.endOthers);
+  // Sessions, devices and access history (issue 17 item 7). Ending a session or forgetting a device takes
+  // access away, never adds it: like "Sign out everywhere else", a signed-in member with a CSRF token may.
+  const devices = sessionsPage(deps);
+  router.get('/sessions', member, devices.show);
+  router.post('/sessions/:uid/end', ...post, devices.endSession);
+  router.post('/devices/:id/forget', ...post, devices.forgetDevice);
+  router.get('/history', member, accessHistory(deps));
   router.post('/sign-out', ...post, signOut.signOut);
   router.get('/signed-out', signOut.signedOut);
   router.post('/language', ...post, languageSettings(deps));
@@ -71,6 +81,19 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   // New recovery codes are new device-class credentials: as strong a sign-in as removing the app.
   router.post('/recovery-codes', ...asStrongAsDevice, app.regenerateCodes);
   router.post('/recovery-codes.txt', ...post, app.downloadCodes);
+
+  // Changing the email replaces the mailbox way in (codes, password reset): like the phone, a recent strong
+  // sign-in that proved at least a mailbox-strength factor, for the form, the code and its resend.
+  const email = emailSettings(deps);
+  const asStrongAsMailbox = [...strong, requireSignInAsStrongAs(FACTOR_STRENGTH.mailbox)];
+  router.get('/email', member, requireRecentStrongSignIn, email.show);
+  router.post('/email', ...asStrongAsMailbox, email.start);
+  router.get('/email/verify', member, requireRecentStrongSignIn, email.showCode);
+  router.post('/email/verify', ...asStrongAsMailbox, email.confirm);
+  // The old address's "this was not me" link: no session needed (its owner may be locked out); the token is
+  // in the query (never logged) and the POST's CSRF token is bound to it.
+  router.get('/email/undo', email.showUndo);
+  router.post('/email/undo', form, deps.csrf.verify(undoCsrfBinding), email.undo);
 
   router.get('/phone', member, phone.show);
   router.post('/phone', ...strong, phone.start);

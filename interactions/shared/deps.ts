@@ -23,6 +23,8 @@ import type { PasskeyOffer } from '../passkey/offer.ts';
 import type { FlowCookie } from './flow-state.ts';
 import type { PartnerLogos } from '../../server/branding/partner-logos.ts';
 import type { ConsentsRepository } from '../../server/domain/consent/consents.repository.ts';
+import type { MemberSessions } from '../../server/sessions/member-sessions.ts';
+import type { EmailChangeService } from '../../server/domain/accounts/email-change.ts';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -70,6 +72,10 @@ export interface InteractionDeps {
   hooks: HookRunner;
   /** Consents remembered per (member, client), saved by the consent page. */
   consents: ConsentsRepository;
+  /** The member's sessions and known devices, for the account page that lists and ends them. */
+  memberSessions: MemberSessions;
+  /** Changing the email: a code to the new address, the undo link to the old one. */
+  emailChange: EmailChangeService;
 }
 
 /** The oidc-provider interaction loaded for this request (see koa-load-interaction.ts). */

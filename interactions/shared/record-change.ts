@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import type { InteractionDeps } from './deps.ts';
 
 export interface AccountChange {
-  type: 'factor.added' | 'factor.removed' | 'phone.changed' | 'password.changed';
+  type: 'factor.added' | 'factor.removed' | 'phone.changed' | 'password.changed' | 'email.changed';
   accountId: string;
   /** What changed: passkey, totp, recovery_codes, phone_added, ... */
   reason: string;

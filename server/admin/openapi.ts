@@ -142,7 +142,8 @@ const auditEvent = {
       maxProperties: 20,
       additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
       description: 'Flat values (never passwords, codes, tokens or secrets); for admin.action: status, admin_client_id, request_id; '
-        + 'for backchannel_logout.failed: client_id, attempt (1-based), final (true when no retry follows), error (http_503, timeout, redirect, special_use_address, ...).',
+        + 'for backchannel_logout.failed: client_id, attempt (1-based), final (true when no retry follows), error (http_503, timeout, redirect, special_use_address, ...); '
+        + 'for session.hijack_suspected (reason device_mismatch or impossible_travel): bound_country, bound_at (where and when the session was last used before).',
     },
   },
 };

@@ -122,6 +122,24 @@ export function describeAccountsContract(open: OpenStorage): void {
       expect(await storage().accounts.replacePasswordHash('00000000-0000-4000-8000-000000000000', 'x', 'y')).toBe(false);
     });
 
+    it('changes the email to a verified one, moves contactChangedAt, frees the old address and refuses a taken one', async () => {
+      const accounts = storage().accounts;
+      const [oldEmail, newEmail] = [uniqueEmail(), uniqueEmail()];
+      const account = await accounts.create({ email: oldEmail, emailVerified: true, passwordHash: null });
+      const other = await accounts.create({ email: uniqueEmail(), emailVerified: true, passwordHash: null });
+      const changed = await accounts.setEmail(account.id, newEmail);
+      expect(changed).toMatchObject({ id: account.id, email: newEmail, emailVerified: true });
+      expect(changed!.contactChangedAt).toBeInstanceOf(Date);
+      expect((await accounts.findByEmail(newEmail))?.id).toBe(account.id);
+      expect(await accounts.findByEmail(oldEmail)).toBeUndefined();
+      // The old address is free again: another account (here, a new sign-up) may take it.
+      expect((await accounts.create({ email: oldEmail, emailVerified: false, passwordHash: null })).email).toBe(oldEmail);
+      await expectDomainError(accounts.setEmail(other.id, newEmail), 'duplicate');
+      expect((await accounts.findById(account.id))?.email).toBe(newEmail);
+      expect((await accounts.findByEmail(newEmail))?.id).toBe(account.id);
+      expect(await accounts.setEmail('00000000-0000-4000-8000-000000000000', uniqueEmail())).toBeUndefined();
+    });
+
     it('counts accounts', async () => {
       const before = await storage().accounts.count();
       const a = await storage().accounts.create({ email: uniqueEmail(), emailVerified: false, passwordHash: null });

@@ -46,6 +46,10 @@ export async function signUpAndVerify(ua: UserAgent, loginPage: Page, sink: Smtp
   if (afterVerify.status >= 400 || afterVerify.url.endsWith('/verify')) {
     throw new Error(`verification did not sign the member in: ${afterVerify.status} ${afterVerify.url}\n${afterVerify.body.slice(0, 800)}`);
   }
+  // The tab's own session ends here (RP-initiated logout, as a member signing out): tests that count a member's
+  // sessions or watch back-channel logouts then see only the sign-ins they make themselves.
+  const confirm = await tab.follow('/session/end');
+  if (confirm.body.includes('name="logout"')) await tab.submit(confirm, '/session/end/confirm', { logout: 'yes' });
   const again = await ua.follow(loginPage.url);
   if (again.status !== 200 || !again.body.includes('name="password"')) throw new Error(`no sign-in page again: ${again.status}\n${again.body.slice(0, 800)}`);
   return again;

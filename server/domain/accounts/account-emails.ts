@@ -7,7 +7,7 @@ import type { OutgoingEmail } from '../mail/mailer.ts';
 type EmailKind =
   | 'verification_code' | 'password_reset_code' | 'already_registered' | 'password_changed' | 'step_up_code'
   | 'passkey_added' | 'sign_in_code' | 'security_changed' | 'card_claim_code' | 'sign_ins_blocked' | 'unlock_link'
-  | 'weak_password_upgraded';
+  | 'weak_password_upgraded' | 'email_change_code' | 'email_changed';
 
 function email(to: string, lang: string, kind: EmailKind, params?: MessageParams): OutgoingEmail {
   return {
@@ -74,4 +74,14 @@ export function signInsBlocked(to: string, lang: string): OutgoingEmail {
 /** The unlock link of an account under attack: opened in a browser, it marks that browser as the member's. */
 export function unlockLink(to: string, url: string, lang: string): OutgoingEmail {
   return email(to, lang, 'unlock_link', { url });
+}
+
+/** The code that proves a member owns the address they want as their new email (sent to that address only). */
+export function emailChangeCode(to: string, code: string, lang: string): OutgoingEmail {
+  return email(to, lang, 'email_change_code', { code });
+}
+
+/** To the old address after a change: who did not ask for it restores the old address with the link (7 days). */
+export function emailChanged(to: string, newEmail: string, url: string, lang: string): OutgoingEmail {
+  return email(to, lang, 'email_changed', { newEmail, url });
 }

@@ -22,6 +22,13 @@ export interface AccountsRepository {
    * when the account does not exist. Setting the number the account already has succeeds.
    */
   setPhone(id: string, phone: string | null): Promise<Account | undefined>;
+  /**
+   * Replaces the account's email (already normalised) with a verified one (the member proved it with a code),
+   * sets contactChangedAt to now when the address really changes, and bumps updatedAt; the old address is
+   * freed. Throws DomainError('duplicate') when another account holds the address; undefined when the
+   * account does not exist.
+   */
+  setEmail(id: string, email: string): Promise<Account | undefined>;
   /** Applies the patch and bumps updatedAt; returns undefined when the account does not exist. */
   update(id: string, patch: AccountPatch): Promise<Account | undefined>;
   /**

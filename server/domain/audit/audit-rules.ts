@@ -27,6 +27,8 @@ const TYPES = {
   'admin.action': true,
   'backchannel_logout.failed': true,
   'hook.call': true,
+  'session.hijack_suspected': true,
+  'email.changed': true,
 } as const satisfies Record<AuditEventType, true>;
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = Object.freeze(Object.keys(TYPES) as AuditEventType[]);

@@ -22,7 +22,11 @@ export type AuditEventType =
   /** One failed try of a back-channel logout delivery (details: client_id, attempt, final, error). */
   | 'backchannel_logout.failed'
   /** One call of an operator hook (reason: the decision or why it failed; details: point, hook_id, status, duration_ms, policy). */
-  | 'hook.call';
+  | 'hook.call'
+  /** A session cookie came from another device or an impossible-travel place: the session was ended (reason says which). */
+  | 'session.hijack_suspected'
+  /** The member changed their email (reason email_changed) or restored the old one by its link (email_restored). */
+  | 'email.changed';
 
 /**
  * Small flat values only: the log never holds passwords, codes, tokens or message texts. Keys are
