@@ -45,6 +45,8 @@ export interface Config {
   auditRetentionDays: number;
   /** Waits between back-channel logout tries (seconds). */
   backchannelLogoutRetrySeconds: number[];
+  /** The event dispatcher (outbox relay and webhook delivery; issue 18). */
+  webhooks: { dispatcher: boolean; pollMs: number; retryBaseMs: number; retryWindowSeconds: number };
   webauthn: { rpId: string; origins: string[] };
   sms: SmsSettings;
   /** The program's profile fields (config/profile-fields.ts). */
@@ -198,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     keyRotation: Object.freeze({ signDelaySeconds: raw.KEY_ROTATION_SIGN_DELAY_SECONDS, retireAfterSeconds: raw.KEY_ROTATION_RETIRE_AFTER_SECONDS }),
     auditRetentionDays: raw.AUDIT_RETENTION_DAYS,
     backchannelLogoutRetrySeconds: raw.BACKCHANNEL_LOGOUT_RETRY_SECONDS,
+    webhooks: Object.freeze({ dispatcher: raw.WEBHOOKS_DISPATCHER, pollMs: raw.WEBHOOK_POLL_MS, retryBaseMs: raw.WEBHOOK_RETRY_BASE_MS, retryWindowSeconds: raw.WEBHOOK_RETRY_WINDOW_SECONDS }),
     webauthn: Object.freeze(webauthnSettings(raw, issuerText)),
     sms: Object.freeze(sms),
     profileFields: Object.freeze(profileFields(raw)),

@@ -49,6 +49,9 @@ import { revocationJson } from './oidc/koa-revocation-json.ts';
 import { discoveryResponseTypes } from './oidc/koa-discovery-response-types.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { auditMetrics } from './metrics/audit-metrics.ts';
+import { EventDispatcher } from './domain/events/event-dispatcher.ts';
+import { WebhookService } from './domain/events/webhook-service.ts';
+import { webhookTargets } from './domain/events/webhook-targets.ts';
 
 export interface Container {
   config: Readonly<Config>;
@@ -75,6 +78,9 @@ export interface Container {
   outbound: { partners: OutboundClient; operator: OutboundClient };
   /** The Prometheus registry and its metrics (GET /metrics); one per container, so test servers never share counts. */
   metrics: Metrics;
+  /** Webhook subscriptions (admin API) and the outbox dispatcher, when this process runs it (WEBHOOKS_DISPATCHER). */
+  webhooks: WebhookService;
+  dispatcher: EventDispatcher | undefined;
   close(): Promise<void>;
 }
 
@@ -133,10 +139,14 @@ export async function createContainer(config: Readonly<Config>, options: { logge
   // Client secrets are sealed at rest under their own key (issue 14 item 12).
   const storage = await openStorage({ dataDir: config.dataDir, mongodbUri: config.mongodbUri, clientSecretKey: deriveKey(config.keyEncryptionKey, 'client-secrets') });
   const outbound = { partners: createOutboundClient(partnerTargets(config.env === 'production')), operator: createOutboundClient(operatorTargets(config.env === 'production')) };
+  const webhookClient = createOutboundClient(webhookTargets(config.env === 'production'));
   try {
     const kek = config.keyEncryptionKey;
     // Every message goes out after the response: its cost must not tell a member from a stranger (issue 14 item 6).
-    const metrics = createMetrics({ deliveryQueuePending: () => deliveries.pending });
+    const metrics = createMetrics({
+      deliveryQueuePending: () => deliveries.pending,
+      outboxBacklog: () => ({ events: () => storage.events.backlog(), deliveries: () => storage.webhooks.pendingCount() }),
+    });
     const deliveries = new DeliveryQueue(logger, { onOutcome: (kind, result) => metrics.deliveries.inc({ kind, result }) });
     const mailer = queuedMailer(options.mailer
       ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.smtpFrom) : createOutboxMailer(config.dataDir, config.smtpFrom, logger)), deliveries);
@@ -277,6 +287,32 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
 
+    const audience = { partners: storage.partners, pairwiseSalt: deriveKey(kek, 'pairwise-subjects') };
+    const webhooks = new WebhookService({
+      ...audience,
+      repository: storage.webhooks,
+      events: storage.events,
+      partnerExists: async (id) => (await storage.partners.find(id)) !== undefined,
+      sealKey: deriveKey(kek, 'webhook-secrets'),
+      outbound: webhookClient,
+    });
+    // A receiver being down never reaches a member's request: events wait in the outbox, deliveries in their queue.
+    const dispatcher = config.webhooks.dispatcher
+      ? new EventDispatcher({
+        ...audience,
+        events: storage.events,
+        webhooks: storage.webhooks,
+        service: webhooks,
+        outbound: webhookClient,
+        logger,
+        pollMs: config.webhooks.pollMs,
+        retryBaseMs: config.webhooks.retryBaseMs,
+        retryWindowMs: config.webhooks.retryWindowSeconds * 1000,
+        onOutcome: (outcome) => metrics.webhookDeliveries.inc({ outcome }),
+      })
+      : undefined;
+    dispatcher?.start();
+
     return {
       config,
       logger,
@@ -295,8 +331,12 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       backchannelLogout,
       outbound,
       metrics,
+      webhooks,
+      dispatcher,
       async close() {
         clearInterval(sweeper);
+        // The delivery in flight finishes (bounded by its 5 s timeout); the rest waits in the store for the next start.
+        await dispatcher?.stop();
         // Logout tokens already on their way get to finish (each bounded by the outbound timeout); retries
         // still waiting for their turn are dropped, and audited as such.
         await backchannelLogout.stop();
@@ -305,12 +345,12 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         if (!(await deliveries.drain(DELIVERY_DRAIN_MS))) logger.error({ pending: deliveries.pending }, 'shutdown: queued email/SMS not delivered');
         await mailer.close();
         await sms?.close();
-        await Promise.all([outbound.partners.close(), outbound.operator.close()]);
+        await Promise.all([outbound.partners.close(), outbound.operator.close(), webhookClient.close()]);
         await storage.close();
       },
     };
   } catch (error) {
-    await Promise.all([outbound.partners.close(), outbound.operator.close()]);
+    await Promise.all([outbound.partners.close(), outbound.operator.close(), webhookClient.close()]);
     await storage.close();
     throw error;
   }

@@ -4,6 +4,7 @@ import type { Passkey } from '../../server/domain/passkeys/passkeys.repository.t
 import { type DeviceModels, registerDeviceModels } from './device-models.ts';
 import { type AuditModels, registerAuditModels } from './audit-models.ts';
 import { type CouponModels, registerCouponModels } from './coupon-models.ts';
+import { type EventModels, registerEventModels } from './event-models.ts';
 import { type LoyaltyModels, registerLoyaltyModels } from './loyalty-models.ts';
 import { type RateLimitModels, registerRateLimitModels } from './rate-limit-models.ts';
 import { givenString, nullableDate, nullableString, options } from './schema-kit.ts';
@@ -13,6 +14,7 @@ export type * from './coupon-models.ts';
 export type * from './loyalty-models.ts';
 export type * from './device-models.ts';
 export type * from './rate-limit-models.ts';
+export type * from './event-models.ts';
 
 /**
  * `_id` is "<kind>:<value>" ("email:<address>", "phone:<E.164>"): one document per unique identifier,
@@ -333,7 +335,7 @@ const oidcSchema = new Schema<OidcDoc>(
 );
 
 /** Every model of the store: identity and protocol here; loyalty, partners and profiles in loyalty-models.ts; coupons, the audit log, known devices and rate-limit counters in their own files. */
-export interface Models extends LoyaltyModels, CouponModels, AuditModels, DeviceModels, RateLimitModels {
+export interface Models extends LoyaltyModels, CouponModels, AuditModels, DeviceModels, RateLimitModels, EventModels {
   identifiers: Model<IdentifierDoc>;
   accounts: Model<AccountDoc>;
   clients: Model<ClientDoc>;
@@ -358,6 +360,7 @@ export function registerModels(connection: Connection): Models {
     ...registerAuditModels(connection),
     ...registerRateLimitModels(connection),
     ...registerCouponModels(connection),
+    ...registerEventModels(connection),
     identifiers: connection.model<IdentifierDoc>('Identifier', identifierSchema, 'identifiers'),
     accounts: connection.model<AccountDoc>('Account', accountSchema, 'accounts'),
     clients: connection.model<ClientDoc>('Client', clientSchema, 'clients'),

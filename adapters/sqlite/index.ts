@@ -9,6 +9,7 @@ import { SqliteCodesRepository } from './codes.ts';
 import { SqliteCouponsRepository } from './coupons.ts';
 import { openDatabase } from './database.ts';
 import { SqliteDevicesRepository } from './devices.ts';
+import { SqliteEventsRepository } from './events.ts';
 import { SqliteFactorsRepository } from './factors.ts';
 import { SqliteImportedMembersRepository } from './imported-members.ts';
 import { SqliteKeysRepository } from './keys.ts';
@@ -18,6 +19,7 @@ import { SqlitePartnersRepository } from './partners.ts';
 import { SqliteProfilesRepository } from './profiles.ts';
 import { SqlitePasskeysRepository } from './passkeys.ts';
 import { SqliteRateLimitStore } from './rate-limits.ts';
+import { SqliteWebhooksRepository } from './webhooks.ts';
 
 export interface SqliteStorageOptions {
   /** Directory holding `idp.sqlite` (created if missing); `':memory:'` for a throwaway in-memory store. */
@@ -55,6 +57,9 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     // each would be an fsync blocking the event loop, which an attack could turn into a stall. On the
     // NORMAL one a process crash loses nothing (WAL); a power cut may lose the last moments of the log.
     audit: new SqliteAuditRepository(ephemeral),
+    // The outbox relay and webhook queue on the FULL connection: a delivery marked done stays done.
+    events: new SqliteEventsRepository(db),
+    webhooks: new SqliteWebhooksRepository(db),
     oidc,
     // Counters are ephemeral-grade: a power cut losing their last moments only forgives a few attempts,
     // while an fsync per consume (synchronous=FULL) would stall the event loop on every guarded request.

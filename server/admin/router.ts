@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../domain/audit/audit-log.ts';
 import type { ClientsRepository } from '../domain/clients/clients.repository.ts';
 import { DomainError } from '../domain/errors.ts';
+import type { WebhookService } from '../domain/events/webhook-service.ts';
 import type { SigningKeys } from '../domain/keys/key-service.ts';
 import type { ImportedMembersRepository } from '../domain/loyalty/imported-members.repository.ts';
 import type { PartnersRepository } from '../domain/partners/partners.repository.ts';
@@ -16,6 +17,7 @@ import { clientHandlers } from './client-handlers.ts';
 import { importedMemberHandlers } from './imported-member-handlers.ts';
 import { keyHandlers } from './key-handlers.ts';
 import { partnerHandlers } from './partner-handlers.ts';
+import { webhookHandlers } from './webhook-handlers.ts';
 import { jsonBody } from '../middleware/koa-json-body.ts';
 import { requireAdminToken } from './koa-require-admin-token.ts';
 import { openApiDocument } from './openapi.ts';
@@ -34,6 +36,8 @@ export interface AdminDeps {
   outbound: Pick<OutboundClient, 'targetProblem'>;
   /** POST /admin/keys/rotate. */
   signingKeys: SigningKeys;
+  /** /admin/webhooks (issue 18). */
+  webhooks: WebhookService;
 }
 
 /**
@@ -96,6 +100,14 @@ export function adminRouter(deps: AdminDeps): Router {
   router.post('/imported-members', auth, jsonBody('1mb'), importedMembers.importMany);
   router.get('/audit-events', auth, audit.list);
   router.post('/keys/rotate', auth, keyHandlers(deps.signingKeys).rotate);
+  const webhooks = webhookHandlers(deps.webhooks);
+  router.post('/webhooks', auth, json, webhooks.create);
+  router.get('/webhooks', auth, webhooks.list);
+  router.get('/webhooks/:id', auth, webhooks.read);
+  router.delete('/webhooks/:id', auth, webhooks.remove);
+  router.post('/webhooks/:id/secret/rotate', auth, webhooks.rotateSecret);
+  router.get('/webhooks/:id/deliveries', auth, webhooks.deliveries);
+  router.post('/webhooks/:id/replay', auth, json, webhooks.replay);
   // Anything else under /admin is ours too: a JSON 404 rather than falling through to oidc-provider.
   router.all('{/*rest}', () => {
     throw new DomainError('not_found', 'no such admin endpoint');

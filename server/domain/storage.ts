@@ -5,6 +5,8 @@ import type { ClientsRepository } from './clients/clients.repository.ts';
 import type { CodesRepository } from './codes/codes.repository.ts';
 import type { CouponsRepository } from './coupons/coupons.repository.ts';
 import type { DevicesRepository } from './devices/devices.repository.ts';
+import type { EventsRepository } from './events/events.repository.ts';
+import type { WebhooksRepository } from './events/webhooks.repository.ts';
 import type { FactorsRepository } from './factors/factors.repository.ts';
 import type { KeysRepository } from './keys/keys.repository.ts';
 import type { ImportedMembersRepository } from './loyalty/imported-members.repository.ts';
@@ -34,6 +36,10 @@ export interface Storage {
   readonly devices: DevicesRepository;
   /** The append-only security audit log (issue 5). */
   readonly audit: AuditRepository;
+  /** The transactional outbox of domain events (issue 18). */
+  readonly events: EventsRepository;
+  /** Webhook subscriptions and their delivery queue (issue 18). */
+  readonly webhooks: WebhooksRepository;
   readonly oidc: OidcStore;
   /** Rate-limit counters shared by every process on the store (issue 5). */
   readonly rateLimits: RateLimitStore;

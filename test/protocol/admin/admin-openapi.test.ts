@@ -28,17 +28,24 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
 
     expect(operations(document.paths).sort()).toEqual([
       'DELETE /clients/{id}',
+      'DELETE /webhooks/{id}',
       'GET /audit-events',
       'GET /clients',
       'GET /clients/{id}',
       'GET /openapi.json',
       'GET /partners',
       'GET /partners/{id}',
+      'GET /webhooks',
+      'GET /webhooks/{id}',
+      'GET /webhooks/{id}/deliveries',
       'POST /clients',
       'POST /clients/{id}/secret',
       'POST /imported-members',
       'POST /keys/rotate',
       'POST /partners',
+      'POST /webhooks',
+      'POST /webhooks/{id}/replay',
+      'POST /webhooks/{id}/secret/rotate',
       'PUT /clients/{id}',
     ]);
 

@@ -1,0 +1,148 @@
+// A domain event as the outbox holds it, its time-ordered id, and the typed constructors each change uses,
+// so both adapters write the same event for the same change (data never holds a secret or a credential).
+import { createHash, randomBytes } from 'node:crypto';
+import type { AuditEvent } from '../audit/audit.repository.ts';
+import type { LedgerEntry, Member } from '../loyalty/loyalty.repository.ts';
+import type { EventType } from './event-types.ts';
+
+/** Flat JSON values: every field is a claim-free fact about the change (no email, no code, no token). */
+export type EventData = Record<string, string | number | boolean | null | readonly string[]>;
+
+export interface DomainEvent {
+  /** UUIDv7: ids sort in the order of their time, so the relay reads the outbox oldest first. */
+  id: string;
+  type: EventType;
+  time: Date;
+  /** The member's internal id (its public `sub`); a partner's webhook gets its pairwise `sub` at delivery. */
+  memberId: string | null;
+  data: EventData;
+}
+
+let lastMs = 0;
+let counter = 0;
+
+/**
+ * UUIDv7 (RFC 9562): 48-bit milliseconds, then 74 bits that are random, or, with `seed`, derived from it, so
+ * a change written twice (a replayed post, a recovery) yields the same id and the outbox keeps it once.
+ * Within one millisecond of one process the 12-bit rand_a is a counter, so this process's ids stay in order.
+ */
+export function eventId(time: Date, seed?: string): string {
+  const ms = time.getTime();
+  const bytes = seed === undefined ? randomBytes(16) : createHash('sha256').update(seed).digest().subarray(0, 16);
+  if (seed === undefined) {
+    counter = ms === lastMs ? (counter + 1) & 0xfff : bytes.readUInt16BE(6) & 0x7ff;
+    lastMs = ms;
+    bytes.writeUInt16BE(counter, 6);
+  }
+  bytes.writeUIntBE(ms, 0, 6);
+  bytes[6] = 0x70 | (bytes[6]! & 0x0f);
+  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function make(type: EventType, memberId: string | null, data: EventData, time = new Date(), seed?: string): DomainEvent {
+  return { id: eventId(time, seed), type, time, memberId, data };
+}
+
+const POINTS_TYPE = { earn: 'points.earned', redeem: 'points.redeemed', adjust: 'points.adjusted', reverse: 'points.adjusted', expire: 'points.adjusted' } as const;
+
+/** One event per ledger entry, with an id derived from the entry: a replayed or recovered post writes it once. */
+export function pointsEvent(entry: LedgerEntry): DomainEvent {
+  return make(POINTS_TYPE[entry.kind], entry.accountId, {
+    entry_id: entry.id,
+    kind: entry.kind,
+    points: entry.points,
+    balance: entry.balanceAfter,
+    partner_id: entry.partnerId,
+    reason: entry.reason,
+  }, entry.createdAt, `ledger:${entry.id}`);
+}
+
+export function memberCreatedEvent(member: Member): DomainEvent {
+  return make('member.created', member.accountId, { member_number: member.memberNumber, channel: member.enrolmentChannel }, member.createdAt, `member:${member.accountId}`);
+}
+
+export function emailVerifiedEvent(accountId: string, time = new Date()): DomainEvent {
+  return make('member.email_verified', accountId, {}, time);
+}
+
+export function phoneVerifiedEvent(accountId: string, time = new Date()): DomainEvent {
+  return make('member.phone_verified', accountId, {}, time);
+}
+
+export function profileUpdatedEvent(accountId: string, fields: readonly string[], time = new Date()): DomainEvent {
+  return make('member.profile_updated', accountId, { fields: [...fields] }, time);
+}
+
+// Ready for the features that will emit them (consent records, erasure, merging): the payloads are fixed here.
+export function consentChangedEvent(accountId: string, change: { clientId: string; scope: string; granted: boolean }, time = new Date()): DomainEvent {
+  return make('consent.changed', accountId, { client_id: change.clientId, scope: change.scope, granted: change.granted }, time);
+}
+
+export function memberDeletedEvent(accountId: string, time = new Date()): DomainEvent {
+  return make('member.deleted', accountId, {}, time, `deleted:${accountId}`);
+}
+
+export function memberMergedEvent(survivorId: string, mergedId: string, time = new Date()): DomainEvent {
+  return make('member.merged', survivorId, { merged_member: mergedId }, time);
+}
+
+export function grantRevokedEvent(accountId: string, clientId: string, time = new Date()): DomainEvent {
+  return make('grant.revoked', accountId, { client_id: clientId }, time);
+}
+
+/** How the audit log's sign-in reasons map onto RFC 8176 `amr` values and the assurance they prove (design.md §5). */
+const METHODS: Record<string, { amr: string[]; acr: string }> = {
+  password: { amr: ['pwd'], acr: 'urn:loyalty:loa:1' },
+  email_code: { amr: ['otp', 'email'], acr: 'urn:loyalty:loa:1' },
+  sms_code: { amr: ['otp', 'sms'], acr: 'urn:loyalty:loa:1' },
+  passkey: { amr: ['hwk', 'user'], acr: 'urn:loyalty:loa:phr' },
+  totp: { amr: ['otp'], acr: 'urn:loyalty:loa:2' },
+  step_up: { amr: ['mfa'], acr: 'urn:loyalty:loa:2' },
+};
+
+const MFA_FACTORS = new Set(['totp', 'sms', 'phone', 'recovery_codes']);
+
+function risk(audit: AuditEvent): number | null {
+  return typeof audit.details.score === 'number' ? audit.details.score : null;
+}
+
+function clientOf(audit: AuditEvent): string | null {
+  return typeof audit.details.client_id === 'string' ? audit.details.client_id : null;
+}
+
+/**
+ * The domain event an audit event is, if any: sign-ins, attack-protection blocks and factor changes are
+ * recorded once, in the audit log, and the adapters write this event with the audit row. Its id derives from
+ * the audit id, so writing it again (a retried append) keeps one.
+ */
+export function eventFromAudit(audit: AuditEvent): DomainEvent | undefined {
+  const seed = `audit:${audit.id}`;
+  const method = audit.reason ?? 'other';
+  switch (audit.type) {
+    case 'sign_in.success': {
+      const known = METHODS[method];
+      return make('signin.succeeded', audit.accountId, {
+        method, acr: known?.acr ?? null, amr: known?.amr ?? [], client: clientOf(audit), risk: risk(audit),
+      }, audit.at, seed);
+    }
+    case 'sign_in.failure':
+      // A failure names the account only when it exists; an unknown email is no member's event.
+      if (!audit.accountId) return undefined;
+      return make('signin.failed', audit.accountId, { reason: method, client: clientOf(audit), risk: risk(audit) }, audit.at, seed);
+    case 'sign_in.blocked':
+    case 'account.protected':
+    case 'sign_up.refused':
+      return make('security.blocked', audit.accountId, { rule: audit.type, reason: audit.reason, country: audit.country }, audit.at, seed);
+    case 'factor.added':
+    case 'factor.removed': {
+      const added = audit.type === 'factor.added';
+      if (method === 'passkey') return make(added ? 'passkey.added' : 'passkey.removed', audit.accountId, {}, audit.at, seed);
+      if (MFA_FACTORS.has(method)) return make(added ? 'mfa.enrolled' : 'mfa.removed', audit.accountId, { factor: method }, audit.at, seed);
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
