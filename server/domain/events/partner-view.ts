@@ -30,13 +30,15 @@ export function partnerGranted(type: EventType, scope: string): boolean {
   return needed === null || scope.split(' ').includes(needed);
 }
 
-/** The event's data as the partner sees it: another partner's id and free text are dropped. */
+/** The event's data as the partner sees it: internal ids, another partner's id and its free text are dropped. */
 export function partnerData(event: DomainEvent, partnerId: string): EventData {
   const data: EventData = { ...event.data };
   if ('partner_id' in data && data.partner_id !== partnerId) {
     delete data.partner_id;
     delete data.reason;
   }
+  // Internal references: a ledger entry id may embed the member's internal id (the Mongo adapter's does).
   delete data.member_number;
+  delete data.entry_id;
   return data;
 }
