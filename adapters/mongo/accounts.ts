@@ -132,8 +132,7 @@ export class MongoAccountsRepository implements AccountsRepository {
     }
     // member.phone_verified waits at its recoverable step (proof: the account carries the number) until the
     // write is in; it goes if the number was the account's already, or the account is gone.
-    const pending = phone === null ? [] : [phoneVerifiedEvent(id, now)];
-    if (phone !== null) await insertPendingEvents(this.events, pending, `phone:${id}:${phone}`);
+    const pending = phone === null ? [] : await insertPendingEvents(this.events, [phoneVerifiedEvent(id, now)], `phone:${id}:${phone}`);
     const before = await this.accounts
       .findOneAndUpdate({ _id: id }, { $set: { phone, updatedAt: now } }, { returnDocument: 'before' })
       .lean<AccountDoc>()
@@ -164,8 +163,7 @@ export class MongoAccountsRepository implements AccountsRepository {
     }
     // member.email_verified at its recoverable step (proof: the account's flag is set) before the write; kept
     // only when this write is the one that set it.
-    const pending = [emailVerifiedEvent(id)];
-    await insertPendingEvents(this.events, pending, `email_verified:${id}`);
+    const pending = await insertPendingEvents(this.events, [emailVerifiedEvent(id)], `email_verified:${id}`);
     const before = await this.accounts.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'before' }).lean<AccountDoc>().exec();
     if (before && !before.emailVerified) await confirmEvents(this.events, pending);
     else await dropEvents(this.events, pending);

@@ -25,8 +25,11 @@ export async function insertReadyEvents(model: Model<EventDoc>, events: readonly
 }
 
 /** The recoverable step: the event waits, unpublishable, until `confirmEvents` (or recovery, on `proof`). */
-export async function insertPendingEvents(model: Model<EventDoc>, events: readonly DomainEvent[], proof: string): Promise<void> {
-  for (const event of events) await insertUnique(model, toDoc(event, 'pending', proof));
+export async function insertPendingEvents(model: Model<EventDoc>, events: readonly DomainEvent[], proof: string): Promise<DomainEvent[]> {
+  const inserted: DomainEvent[] = [];
+  // Only the ones this call inserted are its to confirm or drop: an id already there belongs to another write.
+  for (const event of events) if (await insertUnique(model, toDoc(event, 'pending', proof))) inserted.push(event);
+  return inserted;
 }
 
 export async function confirmEvents(model: Model<EventDoc>, events: readonly DomainEvent[]): Promise<void> {
@@ -120,7 +123,7 @@ export class MongoEventsRepository implements EventsRepository {
     const [kind, id = '', value] = proof.split(':');
     switch (kind) {
       case 'member':
-        return (await this.models.loyaltyMembers.exists({ _id: id }).exec()) !== null;
+        return (await this.models.loyaltyMembers.exists({ _id: id, memberNumber: value }).exec()) !== null;
       case 'email_verified':
         return (await this.models.accounts.findById(id).lean<AccountDoc>().exec())?.emailVerified === true;
       case 'phone':

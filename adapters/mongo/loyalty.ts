@@ -138,16 +138,15 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
     });
     const doc: LoyaltyMemberDoc = { _id: accountId, memberNumber, enrolmentChannel: input.enrolmentChannel, createdAt };
     // member.created waits at its recoverable step (proof: the member document) until the insert is in.
-    const pending = [memberCreatedEvent(toMember(doc, null))];
-    await insertPendingEvents(this.events, pending, `member:${accountId}`);
+    const pending = await insertPendingEvents(this.events, [memberCreatedEvent(toMember(doc, null))], `member:${accountId}:${memberNumber}`);
     try {
       await this.members.create(doc);
     } catch (error) {
       // Only a claim this call inserted is given back: the account's member may hold this very number.
       if (claimed) await releaseIdentifier(this.identifiers, card, accountId);
-      // A duplicate is another enrolment's member: its event (same derived id) is not this call's to drop.
-      if (isDuplicateKey(error)) throw duplicate(error);
+      // Nothing was enrolled by this call (a duplicate is another enrolment's member): its event goes.
       await dropEvents(this.events, pending);
+      if (isDuplicateKey(error)) throw duplicate(error);
       throw error;
     }
     await confirmEvents(this.events, pending);
