@@ -1,6 +1,6 @@
 // SQLite outbox: `insertEvents` is called inside the writing repository's transaction (same connection and
 // file), so an event exists exactly when its change committed; the repository below serves the relay.
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { DomainEvent, EventData } from '../../server/domain/events/domain-event.ts';
 import type { EventsRepository } from '../../server/domain/events/events.repository.ts';
 import { isEventType } from '../../server/domain/events/event-types.ts';
@@ -9,10 +9,17 @@ import { date, integer, jsonObject, text, textOrNull, type Row } from './rows.ts
 
 const COLUMNS = 'id, type, time, member_id, data';
 
+/** One prepared insert per connection: it runs inside every sign-in's and every post's transaction. */
+const inserts = new WeakMap<DatabaseSync, StatementSync>();
+
 /** Writes events on `db` (the caller's open transaction, if any); an id already there is kept (a replayed change). */
 export function insertEvents(db: DatabaseSync, events: readonly DomainEvent[]): void {
   if (events.length === 0) return;
-  const insert = db.prepare(`INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`);
+  let insert = inserts.get(db);
+  if (!insert) {
+    insert = db.prepare(`INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`);
+    inserts.set(db, insert);
+  }
   for (const event of events) insert.run(event.id, event.type, event.time.getTime(), event.memberId, JSON.stringify(event.data));
 }
 

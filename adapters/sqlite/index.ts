@@ -57,9 +57,12 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     // each would be an fsync blocking the event loop, which an attack could turn into a stall. On the
     // NORMAL one a process crash loses nothing (WAL); a power cut may lose the last moments of the log.
     audit: new SqliteAuditRepository(ephemeral),
-    // The outbox relay and webhook queue on the FULL connection: a delivery marked done stays done.
-    events: new SqliteEventsRepository(db),
-    webhooks: new SqliteWebhooksRepository(db),
+    // Events themselves are written with their change, on that change's connection. The relay's and the
+    // deliveries' bookkeeping (published marks, queue, attempts, the lease) is on the NORMAL one: an fsync per
+    // delivery would stall the event loop (bench/events.ts), and a power cut losing its last moments only
+    // relays or delivers again, which the (webhook, event) key and the receivers' webhook-id dedup absorb.
+    events: new SqliteEventsRepository(ephemeral),
+    webhooks: new SqliteWebhooksRepository(ephemeral),
     oidc,
     // Counters are ephemeral-grade: a power cut losing their last moments only forgives a few attempts,
     // while an fsync per consume (synchronous=FULL) would stall the event loop on every guarded request.

@@ -17,7 +17,8 @@ const LEASE_NAME = 'event-dispatcher';
 /** Renewed every tick; another process takes over this long after a holder died. */
 const LEASE_MS = 30_000;
 const RELAY_BATCH = 200;
-const DELIVERY_BATCH = 16;
+/** Lane heads delivered in parallel per round (the outbound agent keeps at most 8 connections per origin). */
+const DELIVERY_BATCH = 64;
 /** No single wait between tries is longer than this, however many failures came before. */
 const MAX_RETRY_WAIT_MS = 60 * 60 * 1000;
 /** The first bytes of a receiver's answer kept with the attempt. */
