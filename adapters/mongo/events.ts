@@ -43,7 +43,7 @@ export async function dropEvents(model: Model<EventDoc>, events: readonly Domain
   await model.deleteMany({ _id: { $in: events.map((e) => e.id) }, state: 'pending' });
 }
 
-export type EventRepositoryModels = Pick<Models, 'events' | 'workerLeases' | 'accounts' | 'loyaltyMembers'>;
+export type EventRepositoryModels = Pick<Models, 'events' | 'workerLeases' | 'accounts' | 'loyaltyMembers' | 'profileFields'>;
 
 export class MongoEventsRepository implements EventsRepository {
   private readonly models: EventRepositoryModels;
@@ -126,6 +126,8 @@ export class MongoEventsRepository implements EventsRepository {
         return (await this.models.loyaltyMembers.exists({ _id: id, memberNumber: value }).exec()) !== null;
       case 'email_verified':
         return (await this.models.accounts.findById(id).lean<AccountDoc>().exec())?.emailVerified === true;
+      case 'profile':
+        return (await this.models.profileFields.exists({ accountId: id, updatedAt: new Date(Number(value)) }).exec()) !== null;
       case 'phone':
         return (await this.models.accounts.findById(id).lean<AccountDoc>().exec())?.phone === value;
       default:

@@ -58,7 +58,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       importedMembers: new MongoImportedMembersRepository(models),
       partners: new MongoPartnersRepository(models.partners, models.partnerLinks),
       coupons: new MongoCouponsRepository(models),
-      profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns),
+      profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns, models.events),
       devices: new MongoDevicesRepository(models.knownDevices),
       audit: new MongoAuditRepository(models.auditEvents, models.events),
       events: new MongoEventsRepository(models),

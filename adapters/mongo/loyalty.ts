@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Model } from 'mongoose';
 import { DomainError } from '../../server/domain/errors.ts';
-import { memberCreatedEvent, pointsEvent } from '../../server/domain/events/domain-event.ts';
+import { ledgerEvents, memberCreatedEvent } from '../../server/domain/events/domain-event.ts';
 import { assertValidMember, assertValidPostEntry, pageLimit, totalsAfter } from '../../server/domain/loyalty/ledger-rules.ts';
 import type { LedgerEntry, LoyaltyRepository, Member, NewMember, PostEntry, PostResult } from '../../server/domain/loyalty/loyalty.repository.ts';
 import { claimIdentifier, insertUnique, releaseIdentifier } from './claims.ts';
@@ -328,7 +328,7 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
   private async markApplied(entry: LedgerEntry): Promise<void> {
     // The event goes in before the claim is marked: while the claim is pending, recovery (settlePending) writes
     // it again if this process dies here; its id derives from the entry, so it is kept once.
-    await insertReadyEvents(this.events, [pointsEvent(entry)]);
+    await insertReadyEvents(this.events, ledgerEvents(entry));
     await retryOnDuplicate(() =>
       this.keys.updateOne(
         { _id: entry.idempotencyKey },
@@ -391,7 +391,7 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
     const filter = { _id: claim._id, status: 'pending' as const, createdAt: claim.createdAt };
     if (entry) {
       // Appended, then the process died before marking it: the post happened; finish it, event first.
-      await insertReadyEvents(this.events, [pointsEvent(entry)]);
+      await insertReadyEvents(this.events, ledgerEvents(entry));
       const { modifiedCount } = await this.keys.updateOne(filter, { $set: { status: 'applied', entryId: entry.id, requestHash: entry.requestHash } });
       return modifiedCount;
     }

@@ -11,7 +11,7 @@ import type {
   PostResult,
 } from '../../server/domain/loyalty/loyalty.repository.ts';
 import { assertValidMember, assertValidPostEntry, isEnrolmentChannel, isLedgerKind, pageLimit } from '../../server/domain/loyalty/ledger-rules.ts';
-import { memberCreatedEvent, pointsEvent } from '../../server/domain/events/domain-event.ts';
+import { ledgerEvents, memberCreatedEvent } from '../../server/domain/events/domain-event.ts';
 import { immediateTransaction, isUniqueViolation } from './database.ts';
 import { insertEvents } from './events.ts';
 import { date, integer, text, textOrNull, type Row } from './rows.ts';
@@ -156,7 +156,7 @@ export class SqliteLoyaltyRepository implements LoyaltyRepository {
       if (Number(advanced.changes) !== 1) throw new Error(`member ${entry.accountId} moved during a post`);
       const written = toEntry(row);
       // The outbox row commits (or rolls back) with the entry.
-      insertEvents(this.db, [pointsEvent(written)]);
+      insertEvents(this.db, ledgerEvents(written));
       return { ok: true, entry: written, replayed: false };
     });
   }

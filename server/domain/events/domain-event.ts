@@ -47,16 +47,29 @@ function make(type: EventType, memberId: string | null, data: EventData, time = 
 
 const POINTS_TYPE = { earn: 'points.earned', redeem: 'points.redeemed', adjust: 'points.adjusted', reverse: 'points.adjusted', expire: 'points.adjusted' } as const;
 
-/** One event per ledger entry, with an id derived from the entry: a replayed or recovered post writes it once. */
-export function pointsEvent(entry: LedgerEntry): DomainEvent {
-  return make(POINTS_TYPE[entry.kind], entry.accountId, {
+/** Ledger keys of coupon credits (coupon-service.ts couponLedgerKey): `coupon:<campaignId>:<useId>`. */
+const COUPON_KEY = /^coupon:([^:]+):(.+)$/;
+
+/**
+ * The events of one ledger entry, with ids derived from the entry: a replayed or recovered post writes them once.
+ * A coupon's credit is also its `coupon.redeemed` (the credit is what commits a redemption); its reason, which
+ * names the code, is left out of both, as a generated code is a bearer secret until used.
+ */
+export function ledgerEvents(entry: LedgerEntry): DomainEvent[] {
+  const coupon = COUPON_KEY.exec(entry.idempotencyKey);
+  const points = make(POINTS_TYPE[entry.kind], entry.accountId, {
     entry_id: entry.id,
     kind: entry.kind,
     points: entry.points,
     balance: entry.balanceAfter,
     partner_id: entry.partnerId,
-    reason: entry.reason,
+    reason: coupon ? 'coupon' : entry.reason,
   }, entry.createdAt, `ledger:${entry.id}`);
+  if (!coupon) return [points];
+  const redeemed = make('coupon.redeemed', entry.accountId, {
+    campaign_id: coupon[1]!, use_id: coupon[2]!, points: entry.points, partner_id: entry.partnerId,
+  }, entry.createdAt, `coupon:${entry.id}`);
+  return [points, redeemed];
 }
 
 export function memberCreatedEvent(member: Member): DomainEvent {

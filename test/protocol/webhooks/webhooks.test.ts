@@ -3,6 +3,8 @@
 // in order per member, retried then dead-lettered, replayable, with a rotated secret signing alongside the old
 // one; a partner's webhook gets only its members' events under its pairwise sub, and nothing it was not granted.
 import { randomUUID } from 'node:crypto';
+import { openLoginPage, UserAgent } from '../../support/member.ts';
+import { authorizationRequest } from '../../support/oidc-client.ts';
 import { useMemberServer } from '../../support/suite.ts';
 import { STORES } from '../../support/test-server.ts';
 import { waitFor } from '../../support/wait-for.ts';
@@ -102,6 +104,36 @@ describe.each(STORES)('webhooks (%s)', (store) => {
     expect(refused.status).toBeGreaterThanOrEqual(400);
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.unique('/all').filter((m) => m.body.data.sub === member.accountId && m.type.startsWith('points.')).length).toBe(5);
+  });
+
+  test('a wrong password is signin.failed and a sign-in signin.succeeded with method, acr and amr', async () => {
+    await subscribe('/signins', ['signin.failed', 'signin.succeeded']);
+    const member = await memberOf(shop);
+    const ua = new UserAgent(fx.server.url);
+    const login = await openLoginPage(ua, (await authorizationRequest(shop.web, { scope: 'openid email loyalty' })).url);
+    await ua.submit(login, '/login', { email: member.email, password: 'not the password at all' });
+    const failed = await waitFor(() => of('/signins', 'signin.failed', member.accountId)[0], { ...WAIT, what: 'signin.failed' });
+    expect(failed.body.data).toMatchObject({ reason: expect.any(String) });
+    expect(JSON.stringify(failed.body)).not.toContain('not the password');
+    const succeeded = await waitFor(() => of('/signins', 'signin.succeeded', member.accountId)[0], { ...WAIT, what: 'signin.succeeded' });
+    expect(succeeded.body.data).toMatchObject({ method: 'password', acr: 'urn:loyalty:loa:1', amr: ['pwd'] });
+  });
+
+  test('profile changes and coupon credits are events too, without values or codes', async () => {
+    await subscribe('/profile', ['member.profile_updated', 'coupon.redeemed', 'points.earned']);
+    const member = await memberOf(shop);
+    await fx.server.container.storage.profiles.update(member.accountId, { values: { given_name: 'Zofia' } }, new Date());
+    // (Sign-up saved the member's language already: that was an update too.)
+    const updated = await waitFor(() => of('/profile', 'member.profile_updated', member.accountId).find((m) => JSON.stringify(m.body.data.fields) === '["given_name"]'), { ...WAIT, what: 'member.profile_updated' });
+    expect(updated.body.data).toEqual({ sub: member.accountId, fields: ['given_name'] });
+    const posted = await fx.server.container.storage.loyalty.post({
+      accountId: member.accountId, kind: 'earn', points: 30, partnerId: shop.partnerId, reason: 'coupon SECRET-CODE-1', idempotencyKey: `coupon:camp-1:use-${randomUUID()}`, requestHash: 'h',
+    });
+    expect(posted.ok).toBe(true);
+    const coupon = await waitFor(() => of('/profile', 'coupon.redeemed', member.accountId)[0], { ...WAIT, what: 'coupon.redeemed' });
+    expect(coupon.body.data).toMatchObject({ campaign_id: 'camp-1', points: 30, partner_id: shop.partnerId });
+    const credit = await waitFor(() => of('/profile', 'points.earned', member.accountId)[0], { ...WAIT, what: 'the coupon\'s points' });
+    expect(JSON.stringify([coupon.body, credit.body])).not.toContain('SECRET-CODE-1');
   });
 
   test('a receiver failing three times gets the event on the fourth try; one always failing is dead-lettered; both listed with their attempts', async () => {
