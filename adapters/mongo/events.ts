@@ -3,7 +3,7 @@
 // settled by recoverPending, which makes it ready if its change is there and deletes it if not. Ledger and
 // audit events have ids derived from their change, so writing them again (a retry, a recovery) keeps one.
 import type { Model } from 'mongoose';
-import type { DomainEvent, EventData } from '../../server/domain/events/domain-event.ts';
+import { eventIdBound, type DomainEvent, type EventData } from '../../server/domain/events/domain-event.ts';
 import type { EventsRepository } from '../../server/domain/events/events.repository.ts';
 import { isEventType } from '../../server/domain/events/event-types.ts';
 import { insertUnique } from './claims.ts';
@@ -67,8 +67,9 @@ export class MongoEventsRepository implements EventsRepository {
   }
 
   async listByTime(range: { from: Date; to: Date; limit: number }): Promise<DomainEvent[]> {
-    const docs = await this.models.events.find({ time: { $gte: range.from, $lt: range.to }, state: { $ne: 'pending' } })
-      .sort({ time: 1, _id: 1 }).limit(range.limit).lean<EventDoc[]>().exec();
+    // Ids start with their millisecond (UUIDv7): the time range is an _id range.
+    const docs = await this.models.events.find({ _id: { $gte: eventIdBound(range.from), $lt: eventIdBound(range.to) }, state: { $ne: 'pending' } })
+      .sort({ _id: 1 }).limit(range.limit).lean<EventDoc[]>().exec();
     return docs.map(toEvent);
   }
 

@@ -90,8 +90,8 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
         { key: { type: 1, at: -1, _id: -1 }, name: 'type_1_at_-1__id_-1' },
       ],
     ],
-    // The relay reads ready events oldest first; recovery finds pending ones by age; replays read by time.
-    [models.events.collection, [{ key: { state: 1, _id: 1 }, name: 'state_1__id_1' }, { key: { time: 1, _id: 1 }, name: 'time_1__id_1' }]],
+    // The relay reads ready events oldest first (and recovery pending ones); replays read an _id range (UUIDv7).
+    [models.events.collection, [{ key: { state: 1, _id: 1 }, name: 'state_1__id_1' }]],
     // Lanes' heads (pending by webhook, member and event order), due deliveries, and a webhook's history.
     [
       models.webhookDeliveries.collection,

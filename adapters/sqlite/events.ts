@@ -1,7 +1,7 @@
 // SQLite outbox: `insertEvents` is called inside the writing repository's transaction (same connection and
 // file), so an event exists exactly when its change committed; the repository below serves the relay.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { DomainEvent, EventData } from '../../server/domain/events/domain-event.ts';
+import { eventIdBound, type DomainEvent, type EventData } from '../../server/domain/events/domain-event.ts';
 import type { EventsRepository } from '../../server/domain/events/events.repository.ts';
 import { isEventType } from '../../server/domain/events/event-types.ts';
 import { immediateTransaction } from './database.ts';
@@ -52,8 +52,8 @@ export class SqliteEventsRepository implements EventsRepository {
   }
 
   async listByTime(range: { from: Date; to: Date; limit: number }): Promise<DomainEvent[]> {
-    return this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE time >= ? AND time < ? ORDER BY time, id LIMIT ?`)
-      .all(range.from.getTime(), range.to.getTime(), range.limit).map(toEvent);
+    return this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE id >= ? AND id < ? ORDER BY id LIMIT ?`)
+      .all(eventIdBound(range.from), eventIdBound(range.to), range.limit).map(toEvent);
   }
 
   async findMany(ids: readonly string[]): Promise<DomainEvent[]> {

@@ -6,7 +6,8 @@ export const eventsMigrations: readonly Migration[] = [
   {
     version: 18,
     // The outbox: rows are written in the transaction of the change they describe. The partial index holds only
-    // what the relay still has to read, so it stays small however long the table grows.
+    // what the relay still has to read, so it stays small however long the table grows. Ids are UUIDv7 (time
+    // first), so a time range is a primary-key range: no index on time to write with every sign-in.
     sql: `
       CREATE TABLE events (
         id TEXT PRIMARY KEY,
@@ -17,7 +18,6 @@ export const eventsMigrations: readonly Migration[] = [
         published_at INTEGER
       ) STRICT;
       CREATE INDEX events_unpublished ON events (id) WHERE published_at IS NULL;
-      CREATE INDEX events_by_time ON events (time, id);
       CREATE TABLE worker_leases (
         name TEXT PRIMARY KEY,
         owner TEXT NOT NULL,

@@ -41,6 +41,15 @@ export function eventId(time: Date, seed?: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/**
+ * The smallest id of an event at `time` or later: ids start with their millisecond, so a time range is an id range
+ * and the outbox needs no index on time.
+ */
+export function eventIdBound(time: Date): string {
+  const hex = Math.max(0, time.getTime()).toString(16).padStart(12, '0').slice(-12);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}`;
+}
+
 function make(type: EventType, memberId: string | null, data: EventData, time = new Date(), seed?: string): DomainEvent {
   return { id: eventId(time, seed), type, time, memberId, data };
 }
