@@ -28,7 +28,7 @@ export class MongoAuditRepository implements AuditRepository {
   async append(event: AuditEvent): Promise<void> {
     const { id, ...rest } = event;
     // Sign-ins, blocks and factor changes are domain events too. The sign-in happened whether or not its row is
-    // written, so the event goes first (id derived from the audit id: a retried append keeps one).
+    // written, so the event goes first.
     const domainEvent = eventFromAudit(event);
     if (domainEvent) await insertReadyEvents(this.outbox, [domainEvent]);
     try {

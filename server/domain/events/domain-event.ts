@@ -22,17 +22,21 @@ let lastMs = 0;
 let counter = 0;
 
 /**
- * UUIDv7 (RFC 9562): 48-bit milliseconds, then 74 bits that are random, or, with `seed`, derived from it, so
- * a change written twice (a replayed post, a recovery) yields the same id and the outbox keeps it once.
- * Within one millisecond of one process the 12-bit rand_a is a counter, so this process's ids stay in order.
+ * UUIDv7 (RFC 9562): 48-bit milliseconds, then 74 bits. Without `derived` they are random, and within one
+ * millisecond of one process the 12-bit rand_a is a counter, so this process's ids stay in order. With `derived`
+ * the bits come from its key, so a change written twice (a replayed post, a recovery) yields the same id and the
+ * outbox keeps it once; rand_a is then its `order` (a ledger entry's sequence), so a member's events written in
+ * one millisecond still sort in the order they happened.
  */
-export function eventId(time: Date, seed?: string): string {
+export function eventId(time: Date, derived?: { key: string; order: number }): string {
   const ms = time.getTime();
-  const bytes = seed === undefined ? randomBytes(16) : createHash('sha256').update(seed).digest().subarray(0, 16);
-  if (seed === undefined) {
+  const bytes = derived === undefined ? randomBytes(16) : createHash('sha256').update(derived.key).digest().subarray(0, 16);
+  if (derived === undefined) {
     counter = ms === lastMs ? (counter + 1) & 0xfff : bytes.readUInt16BE(6) & 0x7ff;
     lastMs = ms;
     bytes.writeUInt16BE(counter, 6);
+  } else {
+    bytes.writeUInt16BE(derived.order & 0xfff, 6);
   }
   bytes.writeUIntBE(ms, 0, 6);
   bytes[6] = 0x70 | (bytes[6]! & 0x0f);
@@ -50,8 +54,8 @@ export function eventIdBound(time: Date): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}`;
 }
 
-function make(type: EventType, memberId: string | null, data: EventData, time = new Date(), seed?: string): DomainEvent {
-  return { id: eventId(time, seed), type, time, memberId, data };
+function make(type: EventType, memberId: string | null, data: EventData, time = new Date(), derived?: { key: string; order: number }): DomainEvent {
+  return { id: eventId(time, derived), type, time, memberId, data };
 }
 
 const POINTS_TYPE = { earn: 'points.earned', redeem: 'points.redeemed', adjust: 'points.adjusted', reverse: 'points.adjusted', expire: 'points.adjusted' } as const;
@@ -73,16 +77,16 @@ export function ledgerEvents(entry: LedgerEntry): DomainEvent[] {
     balance: entry.balanceAfter,
     partner_id: entry.partnerId,
     reason: coupon ? 'coupon' : entry.reason,
-  }, entry.createdAt, `ledger:${entry.id}`);
+  }, entry.createdAt, { key: `ledger:${entry.id}`, order: entry.sequence * 2 });
   if (!coupon) return [points];
   const redeemed = make('coupon.redeemed', entry.accountId, {
     campaign_id: coupon[1]!, use_id: coupon[2]!, points: entry.points, partner_id: entry.partnerId,
-  }, entry.createdAt, `coupon:${entry.id}`);
+  }, entry.createdAt, { key: `coupon:${entry.id}`, order: entry.sequence * 2 + 1 });
   return [points, redeemed];
 }
 
 export function memberCreatedEvent(member: Member): DomainEvent {
-  return make('member.created', member.accountId, { member_number: member.memberNumber, channel: member.enrolmentChannel }, member.createdAt, `member:${member.accountId}`);
+  return make('member.created', member.accountId, { member_number: member.memberNumber, channel: member.enrolmentChannel }, member.createdAt, { key: `member:${member.accountId}`, order: 0 });
 }
 
 export function emailVerifiedEvent(accountId: string, time = new Date()): DomainEvent {
@@ -103,7 +107,7 @@ export function consentChangedEvent(accountId: string, change: { clientId: strin
 }
 
 export function memberDeletedEvent(accountId: string, time = new Date()): DomainEvent {
-  return make('member.deleted', accountId, {}, time, `deleted:${accountId}`);
+  return make('member.deleted', accountId, {}, time, { key: `deleted:${accountId}`, order: 0xfff });
 }
 
 export function memberMergedEvent(survivorId: string, mergedId: string, time = new Date()): DomainEvent {
@@ -136,32 +140,31 @@ function clientOf(audit: AuditEvent): string | null {
 
 /**
  * The domain event an audit event is, if any: sign-ins, attack-protection blocks and factor changes are
- * recorded once, in the audit log, and the adapters write this event with the audit row. Its id derives from
- * the audit id, so writing it again (a retried append) keeps one.
+ * recorded once, in the audit log, and the adapters write this event with the audit row. Its id is a fresh
+ * time-ordered one (not derived from the random audit id), so a member's events of one millisecond keep their order.
  */
 export function eventFromAudit(audit: AuditEvent): DomainEvent | undefined {
-  const seed = `audit:${audit.id}`;
   const method = audit.reason ?? 'other';
   switch (audit.type) {
     case 'sign_in.success': {
       const known = METHODS[method];
       return make('signin.succeeded', audit.accountId, {
         method, acr: known?.acr ?? null, amr: known?.amr ?? [], client: clientOf(audit), risk: risk(audit),
-      }, audit.at, seed);
+      }, audit.at);
     }
     case 'sign_in.failure':
       // A failure names the account only when it exists; an unknown email is no member's event.
       if (!audit.accountId) return undefined;
-      return make('signin.failed', audit.accountId, { reason: method, client: clientOf(audit), risk: risk(audit) }, audit.at, seed);
+      return make('signin.failed', audit.accountId, { reason: method, client: clientOf(audit), risk: risk(audit) }, audit.at);
     case 'sign_in.blocked':
     case 'account.protected':
     case 'sign_up.refused':
-      return make('security.blocked', audit.accountId, { rule: audit.type, reason: audit.reason, country: audit.country }, audit.at, seed);
+      return make('security.blocked', audit.accountId, { rule: audit.type, reason: audit.reason, country: audit.country }, audit.at);
     case 'factor.added':
     case 'factor.removed': {
       const added = audit.type === 'factor.added';
-      if (method === 'passkey') return make(added ? 'passkey.added' : 'passkey.removed', audit.accountId, {}, audit.at, seed);
-      if (MFA_FACTORS.has(method)) return make(added ? 'mfa.enrolled' : 'mfa.removed', audit.accountId, { factor: method }, audit.at, seed);
+      if (method === 'passkey') return make(added ? 'passkey.added' : 'passkey.removed', audit.accountId, {}, audit.at);
+      if (MFA_FACTORS.has(method)) return make(added ? 'mfa.enrolled' : 'mfa.removed', audit.accountId, { factor: method }, audit.at);
       return undefined;
     }
     default:

@@ -136,6 +136,25 @@ describe.each(STORES)('webhooks (%s)', (store) => {
     expect(JSON.stringify([coupon.body, credit.body])).not.toContain('SECRET-CODE-1');
   });
 
+  test('factor changes and attack-protection blocks recorded in the audit log are events', async () => {
+    await subscribe('/security', ['passkey.added', 'mfa.enrolled', 'mfa.removed', 'security.blocked']);
+    const accountId = randomUUID();
+    const audit = fx.server.container.audit;
+    await audit.record({ type: 'factor.added', accountId, reason: 'passkey' });
+    await audit.record({ type: 'factor.added', accountId, reason: 'totp' });
+    await audit.record({ type: 'factor.removed', accountId, reason: 'totp' });
+    await audit.record({ type: 'sign_in.blocked', accountId, reason: 'pair' });
+    // Not domain events: a password change is not a factor enrolment.
+    await audit.record({ type: 'password.changed', accountId });
+    const seen = await waitFor(() => {
+      const mine = receiver.unique('/security').filter((m) => m.body.data.sub === accountId);
+      return mine.length >= 4 ? mine : undefined;
+    }, { ...WAIT, what: 'four security events' });
+    expect(seen.map((m) => m.type)).toEqual(['passkey.added', 'mfa.enrolled', 'mfa.removed', 'security.blocked']);
+    expect(seen[1]!.body.data).toMatchObject({ factor: 'totp' });
+    expect(seen[3]!.body.data).toMatchObject({ rule: 'sign_in.blocked', reason: 'pair' });
+  });
+
   test('a receiver failing three times gets the event on the fourth try; one always failing is dead-lettered; both listed with their attempts', async () => {
     const flaky = await subscribe('/flaky', ['points.earned']);
     const down = await subscribe('/down', ['points.earned']);
