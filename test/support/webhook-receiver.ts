@@ -25,6 +25,8 @@ export interface WebhookReceiver {
   expect(path: string, secrets: Record<string, string>): void;
   /** The next `times` deliveries to `path` are answered 500 ("infinity" for always). */
   failNext(path: string, times: number): void;
+  /** Deliveries to `path` are answered with a redirect to `location`. */
+  redirect(path: string, location: string): void;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const wire: ReceivedMessage[] = [];
   const secrets = new Map<string, Record<string, string>>();
   const failures = new Map<string, number>();
+  const redirects = new Map<string, string>();
   const server: Server = createServer((request, response) => {
     void readBody(request).then((payload) => {
       const path = request.url ?? '/';
@@ -61,6 +64,11 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       }
       if (verifiedBy.length === 0) {
         response.writeHead(401).end('bad signature');
+        return;
+      }
+      const location = redirects.get(path);
+      if (location) {
+        response.writeHead(302, { location }).end();
         return;
       }
       const left = failures.get(path) ?? 0;
@@ -88,6 +96,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     },
     failNext(path, times) {
       failures.set(path, times);
+    },
+    redirect(path, location) {
+      redirects.set(path, location);
     },
     async close() {
       server.closeAllConnections();

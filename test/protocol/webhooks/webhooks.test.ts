@@ -239,6 +239,16 @@ describe.each(STORES)('webhooks (%s)', (store) => {
     expect(hook.id).toMatch(/^wh_/);
   });
 
+  test('a receiver answering with a redirect is not followed: each try fails as a redirect, then the dead letter', async () => {
+    const hook = await subscribe('/moved', ['points.earned']);
+    receiver.redirect('/moved', 'http://169.254.169.254/latest/meta-data/');
+    const member = await memberOf(shop);
+    // The points call itself is not held up by the receiver.
+    expect((await earn(await partnerToken(shop), member.sub, 9)).status).toBe(201);
+    const dead = await settled(hook.id, 'dead');
+    expect(dead.attempts.every((a) => a.error === 'redirect' && a.status === null)).toBe(true);
+  });
+
   test('bad subscriptions are refused with the field named', async () => {
     const refused = async (body: unknown, field: string) => {
       const response = await admin('POST', '/admin/webhooks', body);
