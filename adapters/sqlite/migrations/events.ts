@@ -4,7 +4,7 @@ import type { Migration } from '../migrations.ts';
 
 export const eventsMigrations: readonly Migration[] = [
   {
-    version: 18,
+    version: 20,
     // The outbox: rows are written in the transaction of the change they describe. The partial index holds only
     // what the relay still has to read, so it stays small however long the table grows. Ids are UUIDv7 (time
     // first), so a time range is a primary-key range: no index on time to write with every sign-in.
