@@ -8,15 +8,17 @@
 // legitimate sign-in p95 without and with the attack. Exits 1 when a target is missed.
 // Usage: npm run build && npm run bench:attack  (options: ATTEMPTS, ADDRESSES, SEED_ACCOUNTS, CORRECT_PERCENT,
 // UNKNOWN_PERCENT, LEGIT, CONCURRENCY, DEADLINE_S)
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setTimeout } from 'node:timers';
-import { fileURLToPath, URLSearchParams } from 'node:url';
-import { children, exchange, freePort, percentile, spawnLogged, stopChild, warnIfDistStale } from './lib/processes.mjs';
+import { fileURLToPath } from 'node:url';
+import { Browser } from './lib/browser.mjs';
+import { seedMembers, seedPublicClient } from './lib/seed.mjs';
+import { children, freePort, percentile, spawnLogged, stopChild, warnIfDistStale } from './lib/processes.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const ATTEMPTS = Number(process.env.ATTEMPTS ?? 20_000);
@@ -72,101 +74,15 @@ function addresses(count, offset) {
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
 
-const call = (url, init = {}) => exchange(url, { ...init, agent, timeoutMs: REQUEST_TIMEOUT_MS });
-
-/** A browser: cookies, the address it comes from, and a device cookie when it is a member's own. */
-class Browser {
-  constructor(base, ip, cookies = {}) {
-    this.base = base;
-    this.ip = ip;
-    this.jar = new Map(Object.entries(cookies));
-  }
-
-  async get(url, init = {}) {
-    const headers = { accept: 'text/html', 'x-forwarded-for': this.ip, 'user-agent': 'bench', ...(init.headers ?? {}) };
-    if (this.jar.size) headers.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    const response = await call(new URL(url, this.base).href, { ...init, headers });
-    for (const line of [response.headers['set-cookie'] ?? []].flat()) {
-      const [pair] = line.split(';');
-      const eq = pair.indexOf('=');
-      const value = pair.slice(eq + 1);
-      if (value === '' || /max-age=0/i.test(line)) this.jar.delete(pair.slice(0, eq));
-      else this.jar.set(pair.slice(0, eq), value);
-    }
-    return response;
-  }
-
-  /** Follows same-origin redirects; stops at a page or at a redirect to the client. */
-  async follow(response, url) {
-    let current = response;
-    let at = url;
-    for (let hops = 0; hops < 10 && current.status >= 300 && current.status < 400; hops += 1) {
-      at = new URL(current.headers.location, new URL(at, this.base)).href;
-      if (at.startsWith(REDIRECT_URI)) return { ...current, url: at };
-      current = await this.get(at);
-    }
-    return { ...current, url: at };
-  }
-
-  /** From the authorization request to the sign-in page's form. */
-  async loginPage() {
-    const verifier = randomBytes(32).toString('base64url');
-    const challenge = createHash('sha256').update(verifier).digest('base64url');
-    const auth = `/auth?${new URLSearchParams({ client_id: CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, code_challenge: challenge, code_challenge_method: 'S256', state: 's' })}`;
-    const page = await this.follow(await this.get(auth), auth);
-    const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)?.[1];
-    const action = /action="(\/interaction\/[^"]+\/login)"/.exec(page.text)?.[1];
-    if (!csrf || !action) throw new Error(`no sign-in form: ${page.status} ${page.text.slice(0, 200)}`);
-    return { csrf, action };
-  }
-
-  /** One sign-in; the outcome as a member or a bot would see it. */
-  async signIn(email, password) {
-    const { csrf, action } = await this.loginPage();
-    const posted = await this.get(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, email, password }).toString() });
-    if (posted.status === 429) return 'refused';
-    if (posted.status === 403) return 'challenged';
-    if (posted.status === 400) return 'wrong';
-    const end = await this.follow(posted, action);
-    if (end.url.startsWith(REDIRECT_URI)) return 'signed_in';
-    if (end.status === 200 && end.text.includes('/mfa/send"')) return 'step_up';
-    return `other ${end.status}`;
-  }
-}
+const CLIENT = { id: CLIENT_ID, redirectUri: REDIRECT_URI };
+const browserAt = (base, ip, cookies) => new Browser({ base, ip, client: CLIENT, agent, timeoutMs: REQUEST_TIMEOUT_MS, cookies });
 
 async function seed(dataDir, kek) {
-  const { openStorage } = await import('../dist/adapters/index.js');
-  const { hashPassword } = await import('../dist/server/domain/accounts/password-hasher.js');
-  const { generateMemberNumber } = await import('../dist/server/domain/loyalty/member-number.js');
-  const { DeviceCookie } = await import('../dist/server/security/device-cookie.js');
-  const { deriveKey } = await import('../dist/server/security/crypto.js');
-  const storage = await openStorage({ dataDir });
-  const devices = new DeviceCookie(deriveKey(kek, 'device-cookie'), false);
-  const accounts = new Array(SEED_ACCOUNTS);
-  let next = 0;
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    while (next < SEED_ACCOUNTS) {
-      const i = next++;
-      const email = `member-${i}@bench.example`;
-      const password = `member password ${i} ${randomBytes(4).toString('hex')}`;
-      const account = await storage.accounts.create({ email, emailVerified: true, passwordHash: await hashPassword(password) });
-      await storage.loyalty.createMember({ accountId: account.id, memberNumber: generateMemberNumber(), enrolmentChannel: 'web' });
-      accounts[i] = { id: account.id, email, password };
-    }
-  }));
-  // The legitimate members: each has signed in before on its own browser, from its own address.
+  // The first LEGIT members are the legitimate ones: each has signed in before on its own browser, from its own address.
   const homes = addresses(LEGIT, 97);
-  const legit = accounts.slice(0, LEGIT).map((account, i) => {
-    const deviceId = randomBytes(16).toString('base64url');
-    return { ...account, ip: homes[i], deviceId, deviceHash: devices.hash(deviceId) };
-  });
-  for (const member of legit) await storage.devices.record(member.id, member.deviceHash, { at: new Date(), ip: member.ip, country: null, userAgent: 'bench' });
-  await storage.clients.create({
-    client_id: CLIENT_ID, client_name: 'Bench Shop', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code'],
-    response_types: ['code'], token_endpoint_auth_method: 'none', scope: 'openid', first_party: true,
-  });
-  await storage.close();
-  return { accounts, legit };
+  const accounts = await seedMembers({ dataDir, kek, count: SEED_ACCOUNTS, devices: true, ipFor: (i) => homes[i] ?? homes[0] });
+  await seedPublicClient({ dataDir, id: CLIENT_ID, redirectUri: REDIRECT_URI });
+  return { accounts, legit: accounts.slice(0, LEGIT) };
 }
 
 /** The stuffing list: mostly emails we do not have, some members with wrong passwords, CORRECT_PERCENT right. */
@@ -193,7 +109,7 @@ async function legitRound(base, legit, rounds, parallel, stop = () => false) {
   await Promise.all(Array.from({ length: parallel }, async () => {
     while (n < legit.length * rounds && !stop()) {
       const member = legit[n++ % legit.length];
-      const browser = new Browser(base, member.ip, { device: member.deviceId });
+      const browser = browserAt(base, member.ip, { device: member.deviceId });
       const t0 = performance.now();
       let outcome;
       try {
@@ -237,7 +153,7 @@ async function main() {
       while (next < list.length) {
         const i = next++;
         const pair = list[i];
-        const browser = new Browser(base, addressesFor[i % addressesFor.length]);
+        const browser = browserAt(base, addressesFor[i % addressesFor.length]);
         try {
           outcomes[i] = { ...pair, outcome: await browser.signIn(pair.email, pair.password), done: performance.now() };
         } catch (error) {

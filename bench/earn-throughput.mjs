@@ -12,7 +12,6 @@
 // Usage: npm run build && npm run bench:earn   (options: DURATION_S, WARMUP_S, CONCURRENCY, SEED_MEMBERS,
 // REPLAY_EVERY, MAX_REQUESTS per adapter, ADAPTERS=sqlite,mongo; PROFILE_DIR writes a --cpu-prof profile
 // of each server there)
-import { Buffer } from 'node:buffer';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
@@ -21,6 +20,7 @@ import { join } from 'node:path';
 import { clearTimeout } from 'node:timers';
 import { fileURLToPath, URLSearchParams } from 'node:url';
 import { cpuMs } from './proc-cpu.mjs';
+import { adminPost as adminPostWith, clientCredentials as clientCredentialsWith } from './lib/oauth.mjs';
 import { children, exchange, freePort, percentile, spawnLogged as spawnLoggedTo, stopChild, warnIfDistStale } from './lib/processes.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -81,20 +81,8 @@ function call(url, method, headers, body) {
   return exchange(url, { method, headers, body, agent, timeoutMs: REQUEST_TIMEOUT_MS });
 }
 
-async function clientCredentials(base, clientId, secret, params) {
-  const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64');
-  const response = await call(`${base}/token`, 'POST', { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
-    new URLSearchParams({ grant_type: 'client_credentials', ...params }).toString());
-  const body = JSON.parse(response.text);
-  if (!body.access_token) throw new Error(`client_credentials for ${clientId}: ${response.status} ${response.text}`);
-  return body.access_token;
-}
-
-async function adminPost(base, token, path, body) {
-  const response = await call(`${base}${path}`, 'POST', { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, JSON.stringify(body));
-  if (response.status !== 201) throw new Error(`POST ${path}: ${response.status} ${response.text}`);
-  return JSON.parse(response.text);
-}
+const clientCredentials = (base, clientId, secret, params) => clientCredentialsWith(base, clientId, secret, params, { agent, timeoutMs: REQUEST_TIMEOUT_MS });
+const adminPost = (base, token, path, body) => adminPostWith(base, token, path, body, { agent, timeoutMs: REQUEST_TIMEOUT_MS });
 
 /** Runs `task(i)` for i in [0, count) with at most `parallel` in flight. */
 async function inParallel(count, parallel, task) {

@@ -101,8 +101,8 @@ export const attackProtectionSettings = {
   },
   SMS_ALLOWED_COUNTRIES: {
     schema: countryList.optional(),
-    description: 'Countries (comma-separated ISO 3166-1 alpha-2, or *) whose mobile numbers may receive text messages. Required in production when SMS_WEBHOOK_URL is set.',
-    defaultText: 'SMS_DEFAULT_COUNTRY, else * outside production',
+    description: 'Countries (comma-separated ISO 3166-1 alpha-2, or *) whose mobile numbers may receive text messages, checked again at sending time. Narrow it below SMS_COUNTRIES to pause texts to a country.',
+    defaultText: 'SMS_COUNTRIES',
   },
   UNVERIFIED_ACCOUNT_DAYS: {
     schema: count(1, 365).default(7),

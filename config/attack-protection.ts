@@ -31,7 +31,7 @@ export interface AttackProtection {
 const STUFFING_MIN_ADDRESSES = 10;
 
 export function attackProtection(raw: RawConfig): AttackProtection {
-  const listed = raw.SMS_ALLOWED_COUNTRIES ?? (raw.SMS_DEFAULT_COUNTRY ? [raw.SMS_DEFAULT_COUNTRY] : ['*']);
+  const listed = raw.SMS_ALLOWED_COUNTRIES ?? raw.SMS_COUNTRIES;
   return {
     signIn: {
       pairFailures: raw.SIGN_IN_PAIR_FAILURES,
@@ -58,12 +58,4 @@ export function attackProtection(raw: RawConfig): AttackProtection {
     pwnedPasswordsUrl: raw.PWNED_PASSWORDS_URL,
     newDeviceStepUp: raw.RISK_NEW_DEVICE_STEP_UP,
   };
-}
-
-/** Production problems of these settings: paid SMS to every country is an open door to SMS pumping. */
-export function attackProtectionProblems(raw: RawConfig): string[] {
-  if (raw.SMS_WEBHOOK_URL && !raw.SMS_ALLOWED_COUNTRIES && !raw.SMS_DEFAULT_COUNTRY) {
-    return ['SMS_ALLOWED_COUNTRIES: required in production with SMS_WEBHOOK_URL (the countries your members\' mobiles are in, e.g. GB,IE)'];
-  }
-  return [];
 }

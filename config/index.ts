@@ -2,12 +2,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type AttackProtection, attackProtection, attackProtectionProblems } from './attack-protection.ts';
+import { type AttackProtection, attackProtection } from './attack-protection.ts';
 import { dataDirProblem } from './data-dir.ts';
 import { KNOWN_FIELDS, parseProfileFields, type ProfileFieldSpec } from './profile-fields.ts';
 import { configSchema, decodeKey, type RawConfig } from './schema.ts';
 import type { FirebaseScryptParameters } from '../server/passwords/legacy/family.ts';
 import { ensurePrivateDir, restrictFile } from '../server/security/private-files.ts';
+import { type Branding, BrandingError, loadBrandingFile, NO_BRANDING } from '../server/branding/branding-file.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -35,12 +36,16 @@ export interface Config {
   trustProxy: boolean;
   /** Bearer secret for GET /metrics; undefined: loopback only. */
   metricsToken: string | undefined;
+  /** OpenTelemetry tracing (TRACING_ENABLED or OTEL_EXPORTER_OTLP_ENDPOINT): where spans go; undefined: off. */
+  tracing: { endpoint: string } | undefined;
   logLevel: RawConfig['LOG_LEVEL'];
   codeResendCooldownSeconds: number;
   /** DEFAULT_LOCALE: the language when nothing else chose one (a tag with a catalogue). */
   defaultLocale: string;
   /** Signing-key rotation (POST /admin/keys/rotate): publish-only delay and retirement delay, in seconds. */
   keyRotation: { signDelaySeconds: number; retireAfterSeconds: number };
+  /** Resource indicators whose JWT access tokens are signed RS256 (RS256_RESOURCES); the rest get ES256. */
+  rs256Resources: readonly string[];
   /** Days security audit events are kept (AUDIT_RETENTION_DAYS). */
   auditRetentionDays: number;
   /** Waits between back-channel logout tries (seconds). */
@@ -55,13 +60,19 @@ export interface Config {
   attackProtection: AttackProtection;
   /** The proof-of-work bot check (server/security/bot-challenge): bits of work, and how long a challenge lasts. */
   botChallenge: { difficulty: number; ttlSeconds: number };
+  /** The operator's name, logo, colours and links for the hosted pages (BRANDING_FILE); NO_BRANDING without one. */
+  branding: Branding;
+  /** Kiosk clients (enrolment_channel kiosk): idle seconds before the server ends the flow and session. */
+  kiosk: { idleSeconds: number };
 }
 
 export interface SmsSettings {
   webhookUrl: string | undefined;
   webhookSecret: string | undefined;
-  /** ISO 3166-1 alpha-2, upper case, for numbers typed in national format. */
+  /** ISO 3166-1 alpha-2, upper case: preselected where the page language names none of `countries`. */
   defaultCountry: string | undefined;
+  /** SMS_COUNTRIES: the program's countries, upper-case alpha-2, in order of preference. */
+  countries: readonly string[];
   /** Offer SMS at all: a webhook is set, or (outside production) the dev outbox stands in for one. */
   enabled: boolean;
 }
@@ -108,7 +119,6 @@ function productionProblems(raw: RawConfig, issuer: URL): string[] {
   if (raw.SMS_WEBHOOK_URL && !isHttpsOrLoopback(new URL(raw.SMS_WEBHOOK_URL))) {
     problems.push('SMS_WEBHOOK_URL: must be an https URL in production (it carries one-time codes) unless the host is loopback');
   }
-  problems.push(...attackProtectionProblems(raw));
   return problems;
 }
 
@@ -130,10 +140,14 @@ function smsSettings(raw: RawConfig): SmsSettings {
   if (webhook && (webhook.username || webhook.password)) {
     throw new ConfigError('Invalid configuration:\n  SMS_WEBHOOK_URL: must not contain user:password (requests are signed with SMS_WEBHOOK_SECRET)');
   }
+  if (raw.SMS_DEFAULT_COUNTRY && !raw.SMS_COUNTRIES.includes(raw.SMS_DEFAULT_COUNTRY)) {
+    throw new ConfigError(`Invalid configuration:\n  SMS_DEFAULT_COUNTRY: ${raw.SMS_DEFAULT_COUNTRY} is not one of SMS_COUNTRIES (${raw.SMS_COUNTRIES.join(',')})`);
+  }
   return {
     webhookUrl: raw.SMS_WEBHOOK_URL,
     webhookSecret: raw.SMS_WEBHOOK_SECRET,
     defaultCountry: raw.SMS_DEFAULT_COUNTRY,
+    countries: Object.freeze([...raw.SMS_COUNTRIES]),
     enabled: raw.SMS_WEBHOOK_URL !== undefined || raw.NODE_ENV !== 'production',
   };
 }
@@ -194,19 +208,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       : undefined,
     trustProxy: raw.TRUST_PROXY,
     metricsToken: raw.METRICS_TOKEN,
+    tracing: raw.OTEL_EXPORTER_OTLP_ENDPOINT || raw.TRACING_ENABLED
+      ? Object.freeze({ endpoint: (raw.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318').replace(/\/+$/, '') })
+      : undefined,
     logLevel: raw.LOG_LEVEL,
     codeResendCooldownSeconds: raw.CODE_RESEND_COOLDOWN_SECONDS,
     defaultLocale: raw.DEFAULT_LOCALE,
     keyRotation: Object.freeze({ signDelaySeconds: raw.KEY_ROTATION_SIGN_DELAY_SECONDS, retireAfterSeconds: raw.KEY_ROTATION_RETIRE_AFTER_SECONDS }),
+    rs256Resources: Object.freeze([...raw.RS256_RESOURCES]),
     auditRetentionDays: raw.AUDIT_RETENTION_DAYS,
     backchannelLogoutRetrySeconds: raw.BACKCHANNEL_LOGOUT_RETRY_SECONDS,
     webhooks: Object.freeze({ dispatcher: raw.WEBHOOKS_DISPATCHER, pollMs: raw.WEBHOOK_POLL_MS, retryBaseMs: raw.WEBHOOK_RETRY_BASE_MS, retryWindowSeconds: raw.WEBHOOK_RETRY_WINDOW_SECONDS }),
     webauthn: Object.freeze(webauthnSettings(raw, issuerText)),
     sms: Object.freeze(sms),
     profileFields: Object.freeze(profileFields(raw)),
+    branding: branding(raw),
     attackProtection: Object.freeze(attackProtection(raw)),
     // 10 minutes: long enough to fill a sign-up form at leisure, short enough that a stock of solved challenges goes stale.
     botChallenge: Object.freeze({ difficulty: raw.BOT_CHALLENGE_DIFFICULTY, ttlSeconds: 600 }),
+    kiosk: Object.freeze({ idleSeconds: raw.KIOSK_IDLE_SECONDS }),
   });
 }
 
@@ -223,6 +243,17 @@ function profileFields(raw: RawConfig): ProfileFieldSpec[] {
     return parseProfileFields(JSON.parse(readFileSync(raw.PROFILE_FIELDS_FILE, 'utf8')));
   } catch (error) {
     throw new ConfigError(`Invalid configuration:\n  PROFILE_FIELDS_FILE: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** The branding file, checked now: a wrong colour or a missing logo stops the boot, naming the file and the field. */
+function branding(raw: RawConfig): Branding {
+  if (!raw.BRANDING_FILE) return NO_BRANDING;
+  try {
+    return loadBrandingFile(raw.BRANDING_FILE);
+  } catch (error) {
+    if (!(error instanceof BrandingError)) throw error;
+    throw new ConfigError(`Invalid configuration:\n  BRANDING_FILE (${raw.BRANDING_FILE}): ${error.message}`);
   }
 }
 

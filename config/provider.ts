@@ -10,12 +10,14 @@ import type { ProfileService } from '../server/domain/profile/profile-service.ts
 import { SUPPORTED_LANGUAGES } from '../server/i18n/locales/index.ts';
 import type { PrivateJwk } from '../server/domain/keys/key-service.ts';
 import type { OutboundClient, OutboundInit } from '../server/security/outbound/outbound-fetch.ts';
+import type { HookRunner } from '../server/hooks/hook-runner.ts';
 import { accountConsoleClient } from './account-console-client.ts';
 import { ACR } from './assurance.ts';
 import { interactionPolicy } from './interaction-policy.ts';
 import { loadFirstPartyGrant } from './first-party-grant.ts';
 import { pairwiseSubject, sectorOf } from './pairwise.ts';
 import { providerPages } from '../server/views/provider-pages.ts';
+import { isKioskClient, kioskServerIdleSeconds } from '../server/oidc/kiosk-client.ts';
 
 export { ACR } from './assurance.ts';
 
@@ -55,6 +57,16 @@ function ownTokensOnly(_ctx: KoaContextWithOIDC, client: { clientId: string }, t
   return token.clientId === client.clientId;
 }
 
+/** The pre-token hook for a client credentials token: its namespaced claims, or access_denied when it refuses. */
+async function clientCredentialsClaims(
+  hooks: Pick<HookRunner, 'preToken'>,
+  token: { clientId: string; scope?: string | undefined; partnerId: string | null; resource?: unknown },
+): Promise<Record<string, unknown> | undefined> {
+  const result = await hooks.preToken({ client_id: token.clientId, partner_id: token.partnerId, scope: token.scope ?? '', resource: typeof token.resource === 'string' ? token.resource : null });
+  if (result.decision === 'deny') throw new errors.AccessDenied('the token request was refused');
+  return Object.keys(result.claims).length ? result.claims : undefined;
+}
+
 export interface ProviderDeps {
   production: boolean;
   issuer: string;
@@ -72,7 +84,13 @@ export interface ProviderDeps {
   hasPasskey(accountId: string): Promise<boolean>;
   /** The SSRF-safe client for URLs clients registered (back-channel logout, jwks_uri, sector_identifier_uri). */
   outbound: Pick<OutboundClient, 'fetch'>;
+  /** Resource servers that accept only RS256 access tokens; every other resource gets ES256. */
+  rs256Resources: readonly string[];
   logger: Logger;
+  /** KIOSK_IDLE_SECONDS: the lifetime of a kiosk sign-in's session, renewed by each of its pages. */
+  kioskIdleSeconds: number;
+  /** Issue 18: a post-login hook's claims in that client's access tokens; the pre-token hook for client credentials. */
+  hooks?: Pick<HookRunner, 'preToken' | 'claimsFor'>;
 }
 
 export function providerConfiguration(deps: ProviderDeps): Configuration {
@@ -97,7 +115,11 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     scopes: ['openid', 'offline_access', ...Object.keys(CLAIMS).filter((s) => s !== 'openid'), REDEEM_SCOPE, ...PARTNER_SCOPES, ADMIN_SCOPE],
     // How and when the member authenticated travels with each access token, so APIs (redemption) can
     // demand a recent strong sign-in (RFC 9470) without a session.
-    extraTokenClaims(ctx, token) {
+    async extraTokenClaims(ctx, token) {
+      if (token.kind === 'ClientCredentials') {
+        const partnerId = (ctx?.oidc?.client?.metadata() as { partner_id?: unknown } | undefined)?.partner_id;
+        return deps.hooks ? clientCredentialsClaims(deps.hooks, { clientId: String(token.clientId), scope: token.scope, partnerId: typeof partnerId === 'string' ? partnerId : null, resource: token.resourceServer?.audience }) : undefined;
+      }
       if (token.kind !== 'AccessToken') return undefined;
       // ctx is absent when a token is minted outside a request (tests, scripts).
       const { AuthorizationCode: code, RefreshToken: refresh, DeviceCode: device } = ctx?.oidc?.entities ?? {};
@@ -106,7 +128,9 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       // Member-API tokens are JWTs, not stored: the grant they came from lets the API find the member (their
       // `sub` may be pairwise) and refuse them once the grant is gone (password reset, revocation).
       const forMemberApi = token.resourceServer?.audience === memberApiResource(deps.issuer);
-      return { acr: source.acr, amr: source.amr, auth_time: source.authTime, ...(forMemberApi ? { grant_id: token.grantId } : {}) };
+      // A post-login hook's namespaced claims for this member at this client (kept across refreshes).
+      const hookClaims = deps.hooks && token.accountId && token.clientId ? await deps.hooks.claimsFor(token.accountId, token.clientId) : undefined;
+      return { ...hookClaims, acr: source.acr, amr: source.amr, auth_time: source.authTime, ...(forMemberApi ? { grant_id: token.grantId } : {}) };
     },
     subjectTypes: ['public', 'pairwise'],
     pairwiseIdentifier(_ctx, accountId, client) {
@@ -190,7 +214,9 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
             scope: scope.join(' '),
             accessTokenTTL: 15 * 60,
             accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'RS256' } },
+            // ES256 signs in a fraction of RS256's time (RSA-2048 private-key operations dominated JWT issuance);
+            // resource servers stuck on RS256 are listed by the operator.
+            jwt: { sign: { alg: deps.rs256Resources.includes(resourceIndicator) ? 'RS256' : 'ES256' } },
           };
         },
       },
@@ -200,6 +226,9 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       required: (_ctx, client) => client.clientAuthMethod === 'none',
     },
     rotateRefreshToken: true,
+    // A kiosk's session ends with its flow (server/oidc/koa-kiosk-flow-end.ts), before the kiosk app
+    // redeems its code: its codes and tokens do not die with that session. Others keep the default.
+    expiresWithSession: (ctx, source) => !isKioskClient(ctx.oidc.client) && !source.scopes.has('offline_access'),
     ttl: {
       AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 15 * 60,
       AuthorizationCode: 60,
@@ -208,7 +237,9 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       IdToken: 60 * 60,
       Interaction: 60 * 60,
       RefreshToken: 30 * 24 * 60 * 60,
-      Session: 14 * 24 * 60 * 60,
+      // Only kiosk sign-ins are transient (remember: false, a browser-session cookie): their server session
+      // ends after KIOSK_IDLE_SECONDS without a page (interactions/shared/koa-kiosk-mode.ts renews it).
+      Session: (_ctx, session) => (session.transient ? kioskServerIdleSeconds(deps.kioskIdleSeconds) : 14 * 24 * 60 * 60),
       Grant: 30 * 24 * 60 * 60,
     },
     interactions: {

@@ -40,6 +40,12 @@ export interface SettingDoc {
   defaultText: string;
 }
 
+/**
+ * Where the program runs (issue 15): Mexico first (es pages default to es-MX), then Brazil, France and Poland,
+ * then the other Latin-American markets by size.
+ */
+export const DEFAULT_SMS_COUNTRIES = ['MX', 'BR', 'FR', 'PL', 'AR', 'CO', 'CL', 'PE', 'EC', 'GT', 'DO', 'CR', 'PA', 'UY'] as const;
+
 /** Each key: its zod type (which also carries the default) and its documentation. */
 export const settings = {
   NODE_ENV: {
@@ -99,8 +105,18 @@ export const settings = {
       .transform((value) => value.toUpperCase())
       .refine((value) => /^[A-Z]{2}$/.test(value) && isSupportedCountry(value), 'expected an ISO 3166-1 alpha-2 country code such as GB or US (the United Kingdom is GB)')
       .optional(),
-    description: 'Country (ISO 3166-1 alpha-2, such as GB) of mobile numbers typed in national format. Without it, members type +country code.',
+    description: 'Country (ISO 3166-1 alpha-2, one of SMS_COUNTRIES) preselected in phone fields of English pages and of pages whose language names no country of SMS_COUNTRIES, and of national numbers in imported records. Without it, the first of SMS_COUNTRIES.',
     defaultText: '',
+  },
+  SMS_COUNTRIES: {
+    schema: z
+      .string()
+      .transform((value) => value.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean))
+      .refine((codes) => codes.length > 0 && codes.every((c) => /^[A-Z]{2}$/.test(c) && isSupportedCountry(c)), 'expected comma-separated ISO 3166-1 alpha-2 country codes such as MX,BR,FR,PL')
+      .transform((codes) => [...new Set(codes)])
+      .default([...DEFAULT_SMS_COUNTRIES]),
+    description: 'The program\'s countries (comma-separated ISO 3166-1 alpha-2): the country list of every phone field, in this order of preference when neither the request\'s country nor the page language picks one; numbers from elsewhere are refused. Also the SMS allowlist unless SMS_ALLOWED_COUNTRIES says otherwise.',
+    defaultText: DEFAULT_SMS_COUNTRIES.join(','),
   },
   DEFAULT_LOCALE: {
     schema: z
@@ -135,6 +151,16 @@ export const settings = {
     description: 'Bearer secret for GET /metrics (Prometheus text). Without it only clients whose socket is on loopback may read /metrics, and only requests no proxy forwarded: behind a reverse proxy on the same host, set it.',
     defaultText: '',
   },
+  TRACING_ENABLED: {
+    schema: bool.default(false),
+    description: 'OpenTelemetry tracing: one span per HTTP request (route, status, request id as request.id) exported over OTLP/HTTP (JSON) to OTEL_EXPORTER_OTLP_ENDPOINT. Also on whenever OTEL_EXPORTER_OTLP_ENDPOINT is set. Off: the OpenTelemetry SDK is not even loaded.',
+    defaultText: 'false',
+  },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    schema: url(['http:', 'https:']).optional(),
+    description: 'Base URL of the OTLP/HTTP collector (spans are POSTed to <endpoint>/v1/traces). Setting it turns tracing on; with TRACING_ENABLED alone, http://localhost:4318.',
+    defaultText: '',
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected fatal, error, warn, info, debug, trace or silent' }).default('info'),
     description: 'pino log level.',
@@ -143,6 +169,11 @@ export const settings = {
   PROFILE_FIELDS_FILE: {
     schema: z.string().min(1).max(4096).optional(),
     description: 'JSON file declaring the progressive-profile fields: [{"name":"given_name","required":true,"ask":{"atSignUp":true}}, ...] (names: given_name, family_name, birthdate, address.postal_code, favourite_store; ask: atSignUp, afterSignIns, beforeRedemption). Without it, fields are asked only when a client lists them in required_claims.',
+    defaultText: '(none)',
+  },
+  BRANDING_FILE: {
+    schema: z.string().min(1).max(4096).optional(),
+    description: 'JSON file with the operator branding of the hosted pages: program_name (text, or {"default": ..., "es": ...} per language), logo (path to an .svg or .png of at most 100 KiB, relative to the file), primary_colour and primary_text_colour (#rrggbb, at least 4.5:1 contrast), home_url, and support_url / privacy_url / terms_url (https, one URL or per language). Checked at boot: a bad file stops it naming the field. Without it, the default look and the catalogue\'s program name.',
     defaultText: '(none)',
   },
   FIREBASE_SCRYPT_SIGNER_KEY: {
@@ -190,6 +221,15 @@ export const settings = {
     description: 'How long a replaced signing key stays in the JWKS after its successor starts signing: at least the longest lifetime of a token it signed (ID tokens: 1 hour; JWT access tokens: 15 minutes), so every token it signed still verifies.',
     defaultText: '3600',
   },
+  RS256_RESOURCES: {
+    schema: z
+      .string()
+      .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+      .refine((items) => items.every((item) => URL.canParse(item)), 'expected comma-separated resource URLs (the resource indicators)')
+      .default([]),
+    description: 'Resource indicators (API URLs) whose JWT access tokens are signed with RS256, for resource servers that accept nothing else (Spring\'s NimbusJwtDecoder default, for example). Every other resource gets ES256 tokens: about three times cheaper to sign than RS256 and as widely supported by JWT libraries.',
+    defaultText: 'none (every resource gets ES256)',
+  },
   CODE_RESEND_COOLDOWN_SECONDS: {
     schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number').min(0, 'expected 0-3600').max(3600, 'expected 0-3600').default(60),
     description: 'Minimum wait before a one-time code can be sent again to the same account.',
@@ -199,6 +239,11 @@ export const settings = {
     schema: z.coerce.number({ error: 'expected a number of bits' }).int('expected a whole number').min(8, 'expected 8-26').max(26, 'expected 8-26').default(19),
     description: 'Work of the in-browser bot check, shown when risk asks for it: leading zero bits of SHA-256, so each bit doubles the average time (19: about 0.3 s in Chromium on a laptop, 1-2 s on a slow phone). Challenges already shown keep their own difficulty.',
     defaultText: '19',
+  },
+  KIOSK_IDLE_SECONDS: {
+    schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number').min(1, 'expected 1-3600').max(3600, 'expected 1-3600').default(120),
+    description: 'On the pages of clients with enrolment_channel kiosk (a shared in-store device): seconds without a request after which the server ends the member\'s flow and session; the page counts them down and then returns to the client.',
+    defaultText: '120',
   },
   WEBAUTHN_RP_ID: {
     schema: z.string().regex(/^[a-z0-9.-]+$/i, 'expected a host name such as example.com (no scheme, port or path)').optional(),

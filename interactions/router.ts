@@ -19,8 +19,11 @@ import { codeSignInRules } from './code-sign-in/limits.ts';
 import { RECOVERY_RULES } from './recovery/limits.ts';
 import { formKey, limitBy } from '../server/security/rate-limit/koa-rate-limit.ts';
 import type { InteractionDeps, InteractionDetails } from './shared/deps.ts';
+import { kioskMode } from './shared/koa-kiosk-mode.ts';
 import { loadInteraction, requirePrompt } from './shared/koa-load-interaction.ts';
 import { interactionLanguagePick } from './shared/language-pick.ts';
+import { takeSignUpIntent } from './home/sign-up-intent.ts';
+import { seeOther } from './shared/page.ts';
 import { verificationHandlers } from './verification/handlers.ts';
 
 export function interactionRouter(deps: InteractionDeps): Router {
@@ -46,7 +49,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const parse = bodyParser({ enableTypes: ['form'], formLimit: '16kb', onError: () => {
     throw new DomainError('invalid_input', 'unreadable form body');
   } });
-  const device = deps.deviceCookie.middleware();
+  // The device cookie, or on a kiosk client's pages kiosk mode instead (koa-kiosk-mode.ts).
+  const device = kioskMode(deps);
   const post = [parse, deps.csrf.verify(), load, loadClient, device];
   // The passkey endpoints are called by public/passkey.js with JSON (the credential), CSRF token inside.
   const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '32kb', onError: () => {
@@ -60,6 +64,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
     const { prompt } = ctx.state.interaction as InteractionDetails;
     switch (prompt.name) {
       case 'login':
+        // "Create account" on the home page: the sign-up form of this interaction first (home/sign-up-intent.ts).
+        if (takeSignUpIntent(ctx)) return seeOther(ctx, `/interaction/${(ctx.state.interaction as InteractionDetails).uid}/register`);
         return login.show(ctx);
       case 'mfa':
         return mfa.show(ctx);

@@ -1,5 +1,5 @@
 // The HTTP application: oidc-provider's Koa app with our middleware in front, in this order:
-// connection close → HTTP metrics → request context → security headers → error handler → our routers by path prefix (health, static, admin API,
+// connection close → HTTP metrics → request context → security headers → error handler → kiosk flow end → our routers by path prefix (health, static, admin API,
 // hosted pages, member and partner APIs) → protocol.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -13,8 +13,13 @@ import { adminRouter } from './admin/router.ts';
 import { memberApiRouter } from './member-api/router.ts';
 import { partnerApiRouter } from './partner-api/router.ts';
 import { deviceCodeGuard } from './oidc/koa-device-code-guard.ts';
+import { kioskFlowEnd } from './oidc/koa-kiosk-flow-end.ts';
 import type { Container } from './container.ts';
 import { healthRouter } from './health.ts';
+import { BRANDING_PATHS, brandingAssets } from './branding/koa-branding-assets.ts';
+import { setBranding } from './branding/page-brand.ts';
+import { LOGOUT_CONFIRM_PATHS, logoutWayBack, notFoundPage } from './branding/koa-no-dead-ends.ts';
+import { HOME_PATHS, homePage } from '../interactions/home/home-page.ts';
 import { setDefaultLanguage } from './i18n/locales/index.ts';
 import { connectionClose } from './middleware/koa-connection-close.ts';
 import { errorHandler } from './middleware/koa-error-handler.ts';
@@ -82,6 +87,9 @@ export function buildApp(container: Container): App {
 
   // provider.use() inserts middleware ahead of oidc-provider's own routes.
   setDefaultLanguage(config.defaultLocale);
+  setBranding(config.branding);
+  // First, so the request's span covers everything else (and is active for any outbound call below).
+  if (container.tracing) provider.use(container.tracing.middleware);
   provider.use(connectionClose(() => shuttingDown));
   // Outside the error handler, so it sees every final status; labels are route templates (koa-http-metrics.ts).
   provider.use(httpMetrics(container.metrics));
@@ -90,22 +98,29 @@ export function buildApp(container: Container): App {
   // Before the error handler, so error pages (and emails sent anywhere below) know the page language.
   provider.use(pickLanguage(config.env === 'production', (accountId) => container.interactions.profiles.locale(accountId)));
   provider.use(errorHandler(logger));
+  // Inside the error handler: an unknown page gets the 404 page with the way back (server/branding).
+  provider.use(notFoundPage());
+  provider.use(kioskFlowEnd());
   // Host pinning and metadata caching (issue 14 item 11): absolute URLs name ISSUER whatever Host or
   // X-Forwarded-Host say; discovery and the JWKS carry their own Cache-Control.
   pinOriginToIssuer(provider, config.issuer);
   provider.use(metadataCacheControl());
   const admin = adminRouter({
     provider, clients: storage.clients, partners: storage.partners, importedMembers: storage.importedMembers,
-    defaultCountry: config.sms.defaultCountry, logger, audit: container.audit, outbound: container.outbound.partners, signingKeys: container.signingKeys,
+    defaultCountry: config.sms.defaultCountry, logger, audit: container.audit, outbound: container.outbound.partners, signingKeys: container.signingKeys, hooks: container.hooks,
     webhooks: container.webhooks,
   });
   const account = accountRouter(container.interactions, { issuer: config.issuer, secure: config.env === 'production' });
-  const memberApi = memberApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, risk: container.risk, events: container.audit });
+  const memberApi = memberApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, risk: container.risk, events: container.audit, hooks: container.hooks });
   const partnerApi = partnerApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, links: container.partnerLinks, coupons: container.coupons, rateLimits: storage.rateLimits });
   provider.use(byPathPrefix([
     [HEALTH_PATHS, [healthRouter(storage, () => shuttingDown, logger).routes()]],
     // Bearer METRICS_TOKEN, or a scraper on this host (koa-metrics-endpoint.ts); no page rate limits apply here.
     [METRICS_PATHS, [metricsEndpoint(container.metrics, config.metricsToken)]],
+    // The home page at `/` (issue 15 item 7); discovery and every other path are untouched.
+    [HOME_PATHS, [homePage()]],
+    // The operator's logo and colours, and partner logos fetched by us (server/branding).
+    [BRANDING_PATHS, [brandingAssets(container.partnerLogos, async (clientId) => (await provider.Client.find(clientId)) ?? undefined)]],
     [STATIC_PATHS, [staticAssets(fileURLToPath(new URL('../public', import.meta.url)), '/static/', browserLibraries())]],
     [ADMIN_PATHS, [admin.routes(), admin.allowedMethods()]],
     [INTERACTION_PATHS, [interactionRouter(container.interactions).routes()]],
@@ -113,6 +128,8 @@ export function buildApp(container: Container): App {
     [UNLOCK_PATHS, [unlockRouter(container.interactions).routes()]],
     [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],
     [PARTNER_API_PATHS, [partnerApi.routes()]],
+    // The signed-out page after a client's logout knows the client, for the way back to its site.
+    [LOGOUT_CONFIRM_PATHS, [logoutWayBack('/session/end/success')]],
     // Before oidc-provider's code_verification: guess limits and the session check (issue 14 items 9, 23).
     [DEVICE_PATHS, [deviceCodeGuard(storage.rateLimits, async (id) => (await provider.Session.find(id)) !== undefined)]],
   ]));

@@ -41,6 +41,7 @@ import { deleteUnverifiedAccounts } from './domain/accounts/unverified-cleanup.t
 import { deriveKey } from './security/crypto.ts';
 import { BackchannelLogout } from './sessions/backchannel-logout.ts';
 import { createOutboundClient, operatorTargets, partnerTargets, type OutboundClient } from './security/outbound/outbound-fetch.ts';
+import { createPartnerLogos, type PartnerLogos } from './branding/partner-logos.ts';
 import { memoizeClientLookups } from './oidc/client-lookup-memo.ts';
 import { useTimeOrderedTokenIds } from './oidc/time-ordered-token-ids.ts';
 import { useUnauthorizedClientErrors } from './oidc/unauthorized-client-errors.ts';
@@ -52,6 +53,9 @@ import { auditMetrics } from './metrics/audit-metrics.ts';
 import { EventDispatcher } from './domain/events/event-dispatcher.ts';
 import { WebhookService } from './domain/events/webhook-service.ts';
 import { webhookTargets } from './domain/events/webhook-targets.ts';
+import { HookRunner, hookTargets } from './hooks/hook-runner.ts';
+import { useHookClaimsInIdTokens } from './oidc/hook-claims.ts';
+import { startTracing, type Tracing } from './tracing/tracing.ts';
 
 export interface Container {
   config: Readonly<Config>;
@@ -75,7 +79,13 @@ export interface Container {
   /** Back-channel logout for the sessions the account service ends itself, and retries of failed deliveries. */
   backchannelLogout: BackchannelLogout;
   /** SSRF-safe HTTP: `partners` for URLs clients registered, `operator` for URLs set in the environment. */
-  outbound: { partners: OutboundClient; operator: OutboundClient };
+  outbound: { partners: OutboundClient; operator: OutboundClient; hooks: OutboundClient };
+  /** Partner logos (client logo_uri) fetched through the partner outbound client and served from our origin. */
+  partnerLogos: PartnerLogos;
+  /** The operator's hooks (issue 18): signed callouts at sign-up, sign-in, client credentials and redemption. */
+  hooks: HookRunner;
+  /** OpenTelemetry tracing when configured (TRACING_ENABLED / OTEL_EXPORTER_OTLP_ENDPOINT); undefined: the SDK is not loaded. */
+  tracing: Tracing | undefined;
   /** The Prometheus registry and its metrics (GET /metrics); one per container, so test servers never share counts. */
   metrics: Metrics;
   /** Webhook subscriptions (admin API) and the outbox dispatcher, when this process runs it (WEBHOOKS_DISPATCHER). */
@@ -138,10 +148,14 @@ export async function createContainer(config: Readonly<Config>, options: { logge
   const logger = options.logger ?? createLogger(config);
   // Client secrets are sealed at rest under their own key (issue 14 item 12).
   const storage = await openStorage({ dataDir: config.dataDir, mongodbUri: config.mongodbUri, clientSecretKey: deriveKey(config.keyEncryptionKey, 'client-secrets') });
-  const outbound = { partners: createOutboundClient(partnerTargets(config.env === 'production')), operator: createOutboundClient(operatorTargets(config.env === 'production')) };
+  const outbound = { partners: createOutboundClient(partnerTargets(config.env === 'production')), operator: createOutboundClient(operatorTargets(config.env === 'production')),
+    hooks: createOutboundClient(hookTargets(config.env === 'production')) };
+  const closeOutbound = () => Promise.all([outbound.partners.close(), outbound.operator.close(), outbound.hooks.close()]);
   const webhookClient = createOutboundClient(webhookTargets(config.env === 'production'));
   try {
     const kek = config.keyEncryptionKey;
+    // Imported only when on: a server without tracing never loads the SDK.
+    const tracing = config.tracing ? await startTracing({ endpoint: config.tracing.endpoint }) : undefined;
     // Every message goes out after the response: its cost must not tell a member from a stranger (issue 14 item 6).
     const metrics = createMetrics({
       deliveryQueuePending: () => deliveries.pending,
@@ -171,6 +185,9 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       },
     });
     const protection = await createAttackProtection({ config, storage, mailer, events: audit, logger });
+    const hooks = new HookRunner({
+      repository: storage.hooks, outbound: outbound.hooks, sealKey: deriveKey(kek, 'hook-secrets'), audit, metrics, logger, countryOf: (ip) => protection.risk.countryOf(ip),
+    });
     const direct = createSmsSender(config, logger, outbound.operator);
     const sms = protection.guardSms(direct && queuedSmsSender(direct, deliveries));
     const host = new URL(config.issuer).host;
@@ -202,7 +219,10 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       profiles,
       hasPasskey: (accountId) => passkeys.hasPasskey(accountId),
       outbound: outbound.partners,
+      rs256Resources: config.rs256Resources,
       logger,
+      kioskIdleSeconds: config.kiosk.idleSeconds,
+      hooks,
     }));
     provider.proxy = config.trustProxy;
     // From here on the store decides which keys are published and which sign (rotation, retirement).
@@ -210,6 +230,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     signingKeys.onChange((snapshot) => applyKeySnapshot(provider, snapshot));
     signingKeys.startRefresh(KEY_REFRESH_INTERVAL_MS, (error) => logger.warn({ err: error }, 'signing key reload failed'));
     useTimeOrderedTokenIds(provider);
+    // A post-login hook's namespaced claims in the ID tokens of that client (the access tokens get them in extraTokenClaims).
+    useHookClaimsInIdTokens(provider, hooks);
     memoizeClientLookups(provider, storage.clients);
     // RFC 6749 behaviour where oidc-provider differs: error codes, the registered auth method, revocation's body.
     useUnauthorizedClientErrors();
@@ -227,13 +249,15 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       else logger.warn({ err: error, clientId: client?.clientId }, 'back-channel logout delivery failed');
     });
 
+    const partnerLogos = createPartnerLogos(outbound.partners, logger);
     const interactions: InteractionDeps = {
       provider,
       accounts,
       emailFactor: emailCodeFactor(codes, mailer),
       smsFactor: smsCodeFactor(codes, sms, host),
       phones: new PhoneService({
-        accounts: storage.accounts, codes, sms, mailer, host, defaultCountry: config.sms.defaultCountry, allowedCountries: config.attackProtection.sms.allowedCountries, logger,
+        accounts: storage.accounts, codes, sms, mailer, host, defaultCountry: config.sms.defaultCountry, countries: config.sms.countries,
+        allowedCountries: config.attackProtection.sms.allowedCountries, countryOf: (ip) => protection.risk.countryOf(ip), logger,
       }),
       totp: new TotpFactor({
         factors: storage.factors,
@@ -259,6 +283,9 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       signUps: protection.signUps,
       rateLimits: storage.rateLimits,
       attackProtection: config.attackProtection,
+      partnerLogos,
+      kiosk: config.kiosk,
+      hooks,
     };
 
     // TTL indexes are lazy (and absent on some Mongo-compatible servers): sweep expired rows ourselves.
@@ -276,6 +303,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       // Codes a day past expiry: strangers' unsent codes (issue 14 item 5) would otherwise pile up.
       storage.codes.sweepExpired(new Date(now.getTime() - CODE_SWEEP_GRACE_MS)).catch((error: unknown) => logger.warn({ err: error }, 'code sweep failed'));
       storage.rateLimits.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'rate-limit sweep failed'));
+      storage.hooks.sweepExpiredClaims(now).catch((error: unknown) => logger.warn({ err: error }, 'hook claims sweep failed'));
       // Ledger posts a crash left half-done (Mongo's pending claims) are settled well after any live post gave up.
       storage.loyalty.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
         .then((settled) => settled > 0 && logger.warn({ settled }, 'settled half-done ledger posts'))
@@ -330,6 +358,9 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       risk: protection.risk,
       backchannelLogout,
       outbound,
+      partnerLogos,
+      hooks,
+      tracing,
       metrics,
       webhooks,
       dispatcher,
@@ -340,17 +371,21 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         // Logout tokens already on their way get to finish (each bounded by the outbound timeout); retries
         // still waiting for their turn are dropped, and audited as such.
         await backchannelLogout.stop();
+        // post-redemption calls already made get their answer (each bounded by its hook's timeout).
+        await hooks.drain();
         // Codes and notices already promised to members go out before the store closes (their failure hooks use
         // it); a provider that hangs does not hold the shutdown past the wait, and what it leaves is logged.
         if (!(await deliveries.drain(DELIVERY_DRAIN_MS))) logger.error({ pending: deliveries.pending }, 'shutdown: queued email/SMS not delivered');
         await mailer.close();
         await sms?.close();
-        await Promise.all([outbound.partners.close(), outbound.operator.close(), webhookClient.close()]);
+        await Promise.all([closeOutbound(), webhookClient.close()]);
         await storage.close();
+        // Last, so the spans of the requests that just finished are sent.
+        await tracing?.shutdown();
       },
     };
   } catch (error) {
-    await Promise.all([outbound.partners.close(), outbound.operator.close(), webhookClient.close()]);
+    await Promise.all([closeOutbound(), webhookClient.close()]);
     await storage.close();
     throw error;
   }

@@ -11,6 +11,7 @@ import { MongoClientsRepository } from './clients.ts';
 import { MongoCodesRepository } from './codes.ts';
 import { MongoDevicesRepository } from './devices.ts';
 import { MongoFactorsRepository } from './factors.ts';
+import { MongoHooksRepository } from './hooks.ts';
 import { MongoImportedMembersRepository } from './imported-members.ts';
 import { ensureIndexes } from './indexes.ts';
 import { MongoKeysRepository } from './keys.ts';
@@ -63,6 +64,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       audit: new MongoAuditRepository(models.auditEvents, models.events),
       events: new MongoEventsRepository(models),
       webhooks: new MongoWebhooksRepository(models),
+      hooks: new MongoHooksRepository(models),
       oidc: new MongoOidcStore(models.oidc),
       rateLimits: new MongoRateLimitStore(models),
       async ping() {

@@ -2,6 +2,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Passkey } from '../../server/domain/passkeys/passkeys.repository.ts';
 import { type DeviceModels, registerDeviceModels } from './device-models.ts';
+import { registerHookModels, type HookModels } from './hook-models.ts';
 import { type AuditModels, registerAuditModels } from './audit-models.ts';
 import { type CouponModels, registerCouponModels } from './coupon-models.ts';
 import { type EventModels, registerEventModels } from './event-models.ts';
@@ -335,7 +336,7 @@ const oidcSchema = new Schema<OidcDoc>(
 );
 
 /** Every model of the store: identity and protocol here; loyalty, partners and profiles in loyalty-models.ts; coupons, the audit log, known devices and rate-limit counters in their own files. */
-export interface Models extends LoyaltyModels, CouponModels, AuditModels, DeviceModels, RateLimitModels, EventModels {
+export interface Models extends LoyaltyModels, CouponModels, AuditModels, DeviceModels, RateLimitModels, EventModels, HookModels {
   identifiers: Model<IdentifierDoc>;
   accounts: Model<AccountDoc>;
   clients: Model<ClientDoc>;
@@ -361,6 +362,7 @@ export function registerModels(connection: Connection): Models {
     ...registerRateLimitModels(connection),
     ...registerCouponModels(connection),
     ...registerEventModels(connection),
+    ...registerHookModels(connection),
     identifiers: connection.model<IdentifierDoc>('Identifier', identifierSchema, 'identifiers'),
     accounts: connection.model<AccountDoc>('Account', accountSchema, 'accounts'),
     clients: connection.model<ClientDoc>('Client', clientSchema, 'clients'),

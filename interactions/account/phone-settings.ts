@@ -1,22 +1,22 @@
 // The mobile phone on the account page: add one (a code to the new number proves it) or remove it.
 import type { Context } from 'koa';
-import { z } from 'zod';
 import { maskPhone } from '../../server/domain/accounts/phone-number.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { recordChange } from '../shared/record-change.ts';
-import { CODE_SHAPE, field, parseForm } from '../shared/input.ts';
-import { renderPage, seeOther } from '../shared/page.ts';
+import { CODE_SHAPE, parseForm } from '../shared/input.ts';
+import { pageLanguage, renderPage, seeOther } from '../shared/page.ts';
+import { phoneFieldLocals, phoneForm, postedCountry } from '../shared/phone-field.ts';
 import { verificationForm } from '../verification/input.ts';
 import { memberOf } from './member-session.ts';
 import { csrfFor } from './security-page.ts';
 
-const phoneForm = z.object({ phone: field(64) });
-
 export function phoneSettings(deps: InteractionDeps) {
   const back = (ctx: Context, notice: string) => seeOther(ctx, `/account/security?notice=${notice}`);
 
-  const addPage = (ctx: Context, value: string, error: string | null, status = 200) =>
-    renderPage(ctx, deps, 'account/phone', { csrfToken: csrfFor(deps, memberOf(ctx)), action: '/account/phone', value, error }, status);
+  const addPage = async (ctx: Context, value: string, error: string | null, status = 200) =>
+    renderPage(ctx, deps, 'account/phone', {
+      ...(await phoneFieldLocals(ctx, deps, postedCountry(ctx))), csrfToken: csrfFor(deps, memberOf(ctx)), action: '/account/phone', value, error,
+    }, status);
 
   async function codePage(ctx: Context, error: string | null, info: string | null, status = 200) {
     const pending = await deps.phones.pending(memberOf(ctx).account);
@@ -40,7 +40,8 @@ export function phoneSettings(deps: InteractionDeps) {
       if (!deps.phones.enabled) return back(ctx, 'not_found');
       const form = parseForm(phoneForm, ctx.request.body);
       if (!form) return addPage(ctx, '', 'phone.invalid', 400);
-      const started = await deps.phones.startVerification(memberOf(ctx).account, form.phone);
+      const country = form.country ?? deps.phones.preselected(await pageLanguage(ctx, deps), ctx.state.clientIp as string | undefined);
+      const started = await deps.phones.startVerification(memberOf(ctx).account, form.phone, country);
       if (!started.ok) return addPage(ctx, form.phone, started.reason, 400);
       seeOther(ctx, `/account/phone/verify${started.retryAfterSeconds > 0 ? '?notice=too_soon' : ''}`);
     },

@@ -17,6 +17,7 @@ import { passwordSettings } from './password-settings.ts';
 import { phoneSettings } from './phone-settings.ts';
 import { securityPage } from './security-page.ts';
 import { sessionSettings } from './session-settings.ts';
+import { signOutPages } from './sign-out.ts';
 import { accountSignIn } from './sign-in.ts';
 import { ACCOUNT_RULES } from './limits.ts';
 import { formKey, limitBy } from '../../server/security/rate-limit/koa-rate-limit.ts';
@@ -31,6 +32,7 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   const sessions = sessionSettings(deps);
   const card = cardClaimPages(deps);
   const coupon = couponPages(deps);
+  const signOut = signOutPages(deps);
 
   const member = loadMember(deps);
   const csrf = deps.csrf.verify((ctx) => `account\0${memberOf(ctx).sessionId}`);
@@ -53,6 +55,8 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.get('/security', member, securityPage(deps));
 
   router.post('/sessions/end-others', ...post, sessions.endOthers);
+  router.post('/sign-out', ...post, signOut.signOut);
+  router.get('/signed-out', signOut.signedOut);
   router.post('/language', ...post, languageSettings(deps));
 
   router.post('/passkeys/options', ...strongJson, passkeys.options);

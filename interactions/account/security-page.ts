@@ -2,10 +2,12 @@
 // phone), the member's other sessions and their loyalty card, with a one-shot notice after each change.
 import type { Context } from 'koa';
 import { maskEmail } from '../../server/domain/accounts/email-address.ts';
+import { formatPhone } from '../../server/domain/accounts/phone-number.ts';
 import { passwordProvesMailbox } from '../../server/domain/accounts/mailbox-password.ts';
 import { availableMethods } from '../mfa/methods.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { renderPage } from '../shared/page.ts';
+import { wayBack } from '../../server/branding/way-back.ts';
 import { hasRecentStrongSignIn, type Member, memberOf } from './member-session.ts';
 
 /** Notices a redirect may ask for (?notice=...): an allowlist, so the query cannot inject text. */
@@ -38,7 +40,8 @@ export function securityPage(deps: InteractionDeps) {
       email: account.email,
       maskedEmail: maskEmail(account.email),
       hasPassword: account.passwordHash !== null,
-      phone: account.phone,
+      // Shown as members write it ("+52 55 1234 5678"), never the stored E.164.
+      phone: account.phone ? formatPhone(account.phone) : null,
       smsEnabled: deps.phones.enabled,
       passkeys: passkeys.map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt, lastUsedAt: p.lastUsedAt, synced: p.backedUp })),
       // The last passkey of an account without a password is its only way in: no remove button.
@@ -57,6 +60,8 @@ export function securityPage(deps: InteractionDeps) {
       suggestEndSessions: notice !== null && FACTOR_CHANGES.has(notice),
       // After a claim whose card had a mobile: it is added through the phone page, under that page's rule and code.
       offerPhone: notice === 'card_claimed_add_phone' && !account.phone && deps.phones.enabled,
+      // No dead ends: the way back to the program's home (BRANDING_FILE home_url, else our home page).
+      wayBack: wayBack(undefined),
     });
   };
 }

@@ -8,6 +8,8 @@ import { ACR } from '../../config/assurance.ts';
 import { constantTimeEqual } from '../../server/security/crypto.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
+import { rememberSignUpIntent } from '../home/sign-up-intent.ts';
+import { wayBack } from '../../server/branding/way-back.ts';
 
 const STATE_TTL_SECONDS = 60 * 60;
 
@@ -16,8 +18,12 @@ export function accountSignIn(deps: InteractionDeps, options: { issuer: string; 
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: options.secure, path: '/', signed: false, overwrite: true };
 
   return {
-    /** Starts the sign-in; `?fresh=1` forces a new sign-in (no single sign-on), `?reauth=1` one with two factors. */
+    /**
+     * Starts the sign-in; `?fresh=1` forces a new sign-in (no single sign-on), `?reauth=1` one with two factors,
+     * `?signup=1` (the home page's "Create account") opens on the sign-up form.
+     */
     start(ctx: Context) {
+      if (ctx.query.signup === '1') rememberSignUpIntent(ctx, options.secure);
       const reauth = ctx.query.reauth === '1';
       const fresh = reauth || ctx.query.fresh === '1';
       const state = randomBytes(24).toString('base64url');
@@ -43,7 +49,7 @@ export function accountSignIn(deps: InteractionDeps, options: { issuer: string; 
       const error = typeof ctx.query.error === 'string';
       if (!expected || !state || !constantTimeEqual(state, expected) || error) {
         // Cancelled, expired or forged: nothing happened, so the member just gets the way back in.
-        return renderPage(ctx, deps, 'account/signed-out', { signInUrl: '/account/sign-in' });
+        return renderPage(ctx, deps, 'account/signed-out', { signInUrl: '/account/sign-in', wayBack: wayBack(undefined) });
       }
       seeOther(ctx, '/account/security');
     },

@@ -1,19 +1,19 @@
 // Passwordless sign-in with a 6-digit code to the member's verified email (amr "email") or, by SMS, to
 // their verified mobile (amr "sms"): one factor either way (see AMR in config/assurance.ts).
 import type { Context } from 'koa';
-import { z } from 'zod';
 import { ACR, AMR } from '../../config/assurance.ts';
 import { isValidEmail, maskEmail, normaliseEmail } from '../../server/domain/accounts/email-address.ts';
 import { maskPhone } from '../../server/domain/accounts/phone-number.ts';
 import { DomainError } from '../../server/domain/errors.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
-import { CODE_SHAPE, field, parseForm } from '../shared/input.ts';
-import { renderPage, seeOther } from '../shared/page.ts';
+import { CODE_SHAPE, parseForm } from '../shared/input.ts';
+import { phoneFieldLocals, phoneForm, postedCountry } from '../shared/phone-field.ts';
+import { pageLanguage, renderPage, seeOther } from '../shared/page.ts';
 import { forgotForm as emailForm } from '../recovery/input.ts';
 import { verificationForm as codeForm } from '../verification/input.ts';
 import { rememberLanguage } from '../shared/remember-language.ts';
-
-const phoneForm = z.object({ phone: field(64) });
+import { inKioskMode } from '../shared/koa-kiosk-mode.ts';
+import { postLogin, renderHookRefusal } from '../shared/hook-callouts.ts';
 
 type Channel = 'email' | 'sms';
 interface Requested {
@@ -26,8 +26,9 @@ interface Requested {
 
 export function codeSignInHandlers(deps: InteractionDeps) {
   const base = (uid: string) => `/interaction/${uid}/code`;
-  const requestPage = (ctx: Context, uid: string, channel: Channel, value: string, error: string | null, status = 200) =>
+  const requestPage = async (ctx: Context, uid: string, channel: Channel, value: string, error: string | null, status = 200) =>
     renderPage(ctx, deps, 'code-sign-in/request', {
+      ...(channel === 'sms' ? await phoneFieldLocals(ctx, deps, postedCountry(ctx)) : {}),
       channel,
       action: channel === 'sms' ? `${base(uid)}/sms` : base(uid),
       signInUrl: `/interaction/${uid}`,
@@ -61,11 +62,14 @@ export function codeSignInHandlers(deps: InteractionDeps) {
   }
 
   async function signIn(ctx: Context, accountId: string, channel: Channel): Promise<void> {
+    const hooked = await postLogin(ctx, deps, { accountId, acr: ACR.oneFactor, amr: [channel === 'sms' ? AMR.sms : AMR.email], ts: Math.floor(Date.now() / 1000) }, `code_${channel}`);
+    if ('refused' in hooked) return renderHookRefusal(ctx, deps, hooked.refused);
     await deps.profiles.recordSignIn(accountId);
     await rememberLanguage(ctx, deps, accountId, 'sign_in');
     await deps.signIns.signedInWith(accountId, ctx.state.deviceHash as string | undefined, `code_${channel}`);
+    const { login } = hooked;
     const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, {
-      login: { accountId, acr: ACR.oneFactor, amr: [channel === 'sms' ? AMR.sms : AMR.email], remember: true, ts: Math.floor(Date.now() / 1000) },
+      login: { accountId, acr: login.acr, amr: login.amr, remember: !inKioskMode(ctx), ts: login.ts },
     }, { mergeWithLastSubmission: false });
     seeOther(ctx, returnTo);
   }
@@ -101,7 +105,7 @@ export function codeSignInHandlers(deps: InteractionDeps) {
       const form = parseForm(phoneForm, ctx.request.body);
       if (!form) return requestPage(ctx, uid, 'sms', '', 'phone.invalid', 400);
       // Same next page whether or not a member has this number (only a member's number gets an SMS).
-      const started = await deps.phones.startSignIn(form.phone);
+      const started = await deps.phones.startSignIn(form.phone, form.country ?? deps.phones.preselected(await pageLanguage(ctx, deps), ctx.state.clientIp as string | undefined));
       if (!started.ok) return requestPage(ctx, uid, 'sms', form.phone, started.reason, 400);
       deps.flow.write(ctx, uid, { phone: started.phone, codeSignIn: true, info: sentNotice(started.retryAfterSeconds) });
       seeOther(ctx, `${base(uid)}/verify`);

@@ -15,13 +15,15 @@ export function consentHandlers(deps: InteractionDeps) {
     async show(ctx: Context) {
       const details = ctx.state.interaction as InteractionDetails;
       const missing = details.prompt.details as ConsentDetails;
-      const client = ctx.state.client as { clientUri?: string; policyUri?: string; tosUri?: string } | undefined;
+      const client = ctx.state.client as { clientId: string; clientUri?: string; policyUri?: string; tosUri?: string; logoUri?: string } | undefined;
       const account = details.session?.accountId ? await deps.accounts.findById(details.session.accountId) : undefined;
       const resourceScopes = Object.values(missing.missingResourceScopes ?? {}).flat();
       await renderPage(ctx, deps, 'consent/consent', {
         action: `/interaction/${details.uid}/consent`,
         abortAction: `/interaction/${details.uid}/abort`,
         clientName: clientName(ctx),
+        // Our own URL of the partner's logo (never the partner's): null when it has none or it cannot be fetched.
+        clientLogo: client ? await deps.partnerLogos.urlFor(client) : null,
         clientUri: client?.clientUri ?? null,
         policyUri: client?.policyUri ?? null,
         tosUri: client?.tosUri ?? null,

@@ -11,16 +11,26 @@ import type { z } from 'zod';
 import type { loginForm } from './input.ts';
 import { renderLogin } from './page.ts';
 import { rememberLanguage } from '../shared/remember-language.ts';
+import { inKioskMode } from '../shared/koa-kiosk-mode.ts';
+import { type HookRefusal, postLogin, renderHookRefusal } from '../shared/hook-callouts.ts';
 
-/** Completes the login prompt for a password sign-in made at `signedInAt` (epoch seconds). */
-export async function passwordLoginResult(ctx: Context, deps: InteractionDeps, accountId: string, signedInAt: number, risky = false): Promise<string> {
+/**
+ * Completes the login prompt for a password sign-in made at `signedInAt` (epoch seconds): the location to go
+ * on to, or the post-login hook's refusal to show.
+ */
+export async function passwordLoginResult(ctx: Context, deps: InteractionDeps, accountId: string, signedInAt: number, risky = false): Promise<{ location: string } | { refused: HookRefusal }> {
+  const hooked = await postLogin(ctx, deps, { accountId, acr: risky ? RISK_PENDING_ACR : ACR.oneFactor, amr: ['pwd'], ts: signedInAt }, 'password');
+  if ('refused' in hooked) return hooked;
   await deps.profiles.recordSignIn(accountId);
   await rememberLanguage(ctx, deps, accountId, 'sign_in');
-  // A risky sign-in proves nothing about the device yet: it is trusted once the step-up succeeds.
-  if (!risky) await deps.signIns.trustDevice(accountId, ctx.state.deviceHash as string | undefined);
-  return deps.provider.interactionResult(ctx.req, ctx.res, {
-    login: { accountId, acr: risky ? RISK_PENDING_ACR : ACR.oneFactor, amr: ['pwd'], remember: true, ts: signedInAt },
-  }, { mergeWithLastSubmission: false });
+  // A risky sign-in (or one the hook wants stepped up) proves nothing about the device yet: it is trusted once the step-up succeeds.
+  if (!risky && !hooked.stepUp) await deps.signIns.trustDevice(accountId, ctx.state.deviceHash as string | undefined);
+  const { login } = hooked;
+  return {
+    location: await deps.provider.interactionResult(ctx.req, ctx.res, {
+      login: { accountId, acr: login.acr, amr: login.amr, remember: !inKioskMode(ctx), ts: login.ts },
+    }, { mergeWithLastSubmission: false }),
+  };
 }
 
 export function loginHandlers(deps: InteractionDeps) {
@@ -61,7 +71,9 @@ export function loginHandlers(deps: InteractionDeps) {
         deps.flow.write(ctx, details.uid, { passwordAccountId: account.id, passwordAt: signedInAt });
         return seeOther(ctx, `/interaction/${details.uid}/passkey/offer`);
       }
-      seeOther(ctx, await passwordLoginResult(ctx, deps, account.id, signedInAt, risk.high));
+      const completed = await passwordLoginResult(ctx, deps, account.id, signedInAt, risk.high);
+      if ('refused' in completed) return renderHookRefusal(ctx, deps, completed.refused);
+      seeOther(ctx, completed.location);
     },
 
     /** "Cancel": the client gets access_denied, as the spec expects when the member declines. */

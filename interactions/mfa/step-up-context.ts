@@ -11,6 +11,7 @@ import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import type { FlowState, MfaMethod } from '../shared/flow-state.ts';
 import { seeOther } from '../shared/page.ts';
 import { availableMethods, METHOD_AMR } from './methods.ts';
+import { inKioskMode } from '../shared/koa-kiosk-mode.ts';
 
 export interface StepUp {
   uid: string;
@@ -79,7 +80,7 @@ export async function stepUpLocation(ctx: Context, deps: InteractionDeps, step: 
   (ctx.state.log as Logger).info({ accountId: step.account.id, method: proven, acr }, 'step-up completed');
   await deps.signIns.signedInWith(step.account.id, ctx.state.deviceHash as string | undefined, `step_up_${proven}`);
   return deps.provider.interactionResult(ctx.req, ctx.res, {
-    login: { accountId: step.account.id, acr, amr, remember: true, ts: Math.floor(Date.now() / 1000) },
+    login: { accountId: step.account.id, acr, amr, remember: !inKioskMode(ctx), ts: Math.floor(Date.now() / 1000) },
   }, { mergeWithLastSubmission: false });
 }
 

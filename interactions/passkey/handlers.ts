@@ -8,6 +8,8 @@ import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { credentialFrom, jsonError, jsonOk } from '../shared/json.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 import { rememberLanguage } from '../shared/remember-language.ts';
+import { inKioskMode } from '../shared/koa-kiosk-mode.ts';
+import { jsonHookRefusal, postLogin } from '../shared/hook-callouts.ts';
 
 /** RFC 8176: a synced passkey is a software key, a device-bound one a hardware key; UV was required. */
 export function passkeyAmr(passkey: Pick<Passkey, 'deviceType'>): string[] {
@@ -15,11 +17,14 @@ export function passkeyAmr(passkey: Pick<Passkey, 'deviceType'>): string[] {
 }
 
 async function signInWith(ctx: Context, deps: InteractionDeps, accountId: string, passkey: Passkey): Promise<void> {
+  const hooked = await postLogin(ctx, deps, { accountId, acr: ACR.phishingResistant, amr: passkeyAmr(passkey), ts: Math.floor(Date.now() / 1000) }, 'passkey');
+  if ('refused' in hooked) return jsonHookRefusal(ctx, hooked.refused);
   await deps.profiles.recordSignIn(accountId);
   await rememberLanguage(ctx, deps, accountId, 'sign_in');
   await deps.signIns.signedInWith(accountId, ctx.state.deviceHash as string | undefined, 'passkey');
+  const { login } = hooked;
   const location = await deps.provider.interactionResult(ctx.req, ctx.res, {
-    login: { accountId, acr: ACR.phishingResistant, amr: passkeyAmr(passkey), remember: true, ts: Math.floor(Date.now() / 1000) },
+    login: { accountId, acr: login.acr, amr: login.amr, remember: !inKioskMode(ctx), ts: login.ts },
   }, { mergeWithLastSubmission: false });
   jsonOk(ctx, { location });
 }

@@ -10,6 +10,7 @@ import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { credentialFrom, jsonError, jsonOk } from '../shared/json.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 import { passwordLoginResult } from '../login/handlers.ts';
+import { jsonHookRefusal, renderHookRefusal } from '../shared/hook-callouts.ts';
 
 
 export function passkeyOfferHandlers(deps: InteractionDeps) {
@@ -52,7 +53,9 @@ export function passkeyOfferHandlers(deps: InteractionDeps) {
       if (!result.ok) return jsonError(ctx, result.reason);
       // A new way into the account: its owner hears about it, in case the password was stolen.
       await deps.mailer.send(passkeyAdded(state.account.email, await messageLanguage()));
-      jsonOk(ctx, { location: await passwordLoginResult(ctx, deps, state.account.id, state.signedInAt) });
+      const completed = await passwordLoginResult(ctx, deps, state.account.id, state.signedInAt);
+      if ('refused' in completed) return jsonHookRefusal(ctx, completed.refused);
+      jsonOk(ctx, { location: completed.location });
     },
 
     async skip(ctx: Context) {
@@ -60,7 +63,9 @@ export function passkeyOfferHandlers(deps: InteractionDeps) {
       const { uid } = ctx.state.interaction as InteractionDetails;
       if (!state) return seeOther(ctx, `/interaction/${uid}`);
       deps.passkeyOffer.snooze(ctx);
-      seeOther(ctx, await passwordLoginResult(ctx, deps, state.account.id, state.signedInAt));
+      const completed = await passwordLoginResult(ctx, deps, state.account.id, state.signedInAt);
+      if ('refused' in completed) return renderHookRefusal(ctx, deps, completed.refused);
+      seeOther(ctx, completed.location);
     },
   };
 }

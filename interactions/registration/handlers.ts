@@ -6,6 +6,8 @@ import { clientName, renderPage, seeOther } from '../shared/page.ts';
 import type { EnrolmentChannel } from '../../server/domain/loyalty/loyalty.repository.ts';
 import { ENROLMENT_CHANNELS } from '../../config/provider.ts';
 import { passkeyRegistrationForm, registrationForm } from './input.ts';
+import { preRegistration } from '../shared/hook-callouts.ts';
+import { normaliseEmail } from '../../server/domain/accounts/email-address.ts';
 
 /** The channel the client signing the member up declares (client metadata), web by default. */
 function enrolmentChannel(ctx: Context): EnrolmentChannel {
@@ -16,7 +18,7 @@ function enrolmentChannel(ctx: Context): EnrolmentChannel {
 type Variant = 'password' | 'passkey';
 
 export function registrationHandlers(deps: InteractionDeps) {
-  const page = async (ctx: Context, variant: Variant, email: string, errors: Record<string, string>, status = 200, challenge?: boolean) => {
+  const page = async (ctx: Context, variant: Variant, email: string, errors: Record<string, string>, status = 200, challenge?: boolean, hookMessage: string | null = null) => {
     const { uid } = ctx.state.interaction as InteractionDetails;
     const withChallenge = challenge ?? (await deps.signUps.challengeExpected(String(ctx.state.clientIp)));
     return renderPage(ctx, deps, variant === 'password' ? 'registration/register' : 'registration/register-passkey', {
@@ -28,6 +30,7 @@ export function registrationHandlers(deps: InteractionDeps) {
       errors,
       clientName: clientName(ctx),
       botChallenge: withChallenge ? deps.botChallenge.issue(uid) : null,
+      hookMessage,
     }, status);
   };
 
@@ -36,8 +39,19 @@ export function registrationHandlers(deps: InteractionDeps) {
     const { uid } = ctx.state.interaction as InteractionDetails;
     const form = variant === 'password' ? parseForm(registrationForm, ctx.request.body) : parseForm(passkeyRegistrationForm, ctx.request.body);
     if (!form) return page(ctx, variant, '', { form: 'register.error.generic' }, 400);
+    // The operator's pre-registration hook decides before anything is stored or sent.
+    const hooked = await preRegistration(ctx, deps, normaliseEmail(form.email));
+    if ('refused' in hooked) {
+      const { refused } = hooked;
+      return 'text' in refused ? page(ctx, variant, form.email, {}, 403, undefined, refused.text) : page(ctx, variant, form.email, { form: refused.messageId }, 403);
+    }
     const result = await deps.accounts.register(form.email, form.password, enrolmentChannel(ctx));
     if (!result.ok) return page(ctx, variant, form.email, result.errors, 400);
+    // Only on an account nobody has proven yet (a sign-up with a member's address must not write to that member),
+    // and only into empty fields.
+    if (Object.keys(hooked.profile).length && !(await deps.accounts.findById(result.accountId))?.emailVerified) {
+      await deps.profiles.fillEmpty(result.accountId, hooked.profile);
+    }
     deps.flow.write(ctx, uid, {
       accountId: result.accountId,
       email: result.email,

@@ -18,8 +18,10 @@ import type { SignUpProtection } from '../../server/security/sign-up-protection.
 import type { RateLimitStore } from '../../server/security/rate-limit/rate-limiter.ts';
 import type { AttackProtection } from '../../config/attack-protection.ts';
 import type { Mailer } from '../../server/domain/mail/mailer.ts';
+import type { HookRunner } from '../../server/hooks/hook-runner.ts';
 import type { PasskeyOffer } from '../passkey/offer.ts';
 import type { FlowCookie } from './flow-state.ts';
+import type { PartnerLogos } from '../../server/branding/partner-logos.ts';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -59,6 +61,12 @@ export interface InteractionDeps {
   /** The store's rate-limit counters (per-route rules such as interactions/code-sign-in/limits.ts). */
   rateLimits: RateLimitStore;
   attackProtection: AttackProtection;
+  /** A partner's logo for its consent page, fetched by us and served from our origin (server/branding). */
+  partnerLogos: PartnerLogos;
+  /** Kiosk clients' pages: the idle seconds after which the server ends the flow (KIOSK_IDLE_SECONDS). */
+  kiosk: { idleSeconds: number };
+  /** The operator's pre-registration and post-login hooks (issue 18). */
+  hooks: HookRunner;
 }
 
 /** The oidc-provider interaction loaded for this request (see koa-load-interaction.ts). */

@@ -11,10 +11,12 @@ import type { WebhookService } from '../domain/events/webhook-service.ts';
 import type { SigningKeys } from '../domain/keys/key-service.ts';
 import type { ImportedMembersRepository } from '../domain/loyalty/imported-members.repository.ts';
 import type { PartnersRepository } from '../domain/partners/partners.repository.ts';
+import type { HookRunner } from '../hooks/hook-runner.ts';
 import type { OutboundClient } from '../security/outbound/outbound-fetch.ts';
 import { auditHandlers } from './audit-handlers.ts';
 import { clientHandlers } from './client-handlers.ts';
 import { importedMemberHandlers } from './imported-member-handlers.ts';
+import { hookHandlers } from './hook-handlers.ts';
 import { keyHandlers } from './key-handlers.ts';
 import { partnerHandlers } from './partner-handlers.ts';
 import { webhookHandlers } from './webhook-handlers.ts';
@@ -38,6 +40,8 @@ export interface AdminDeps {
   signingKeys: SigningKeys;
   /** /admin/webhooks (issue 18). */
   webhooks: WebhookService;
+  /** /admin/hooks: the operator's callouts (issue 18). */
+  hooks: HookRunner;
 }
 
 /**
@@ -108,6 +112,12 @@ export function adminRouter(deps: AdminDeps): Router {
   router.post('/webhooks/:id/secret/rotate', auth, webhooks.rotateSecret);
   router.get('/webhooks/:id/deliveries', auth, webhooks.deliveries);
   router.post('/webhooks/:id/replay', auth, json, webhooks.replay);
+  const hooks = hookHandlers(deps.hooks);
+  router.post('/hooks', auth, json, hooks.create);
+  router.get('/hooks', auth, hooks.list);
+  router.get('/hooks/:id', auth, hooks.read);
+  router.patch('/hooks/:id', auth, json, hooks.change);
+  router.delete('/hooks/:id', auth, hooks.remove);
   // Anything else under /admin is ours too: a JSON 404 rather than falling through to oidc-provider.
   router.all('{/*rest}', () => {
     throw new DomainError('not_found', 'no such admin endpoint');

@@ -8,6 +8,7 @@ import type { DevicesRepository } from './devices/devices.repository.ts';
 import type { EventsRepository } from './events/events.repository.ts';
 import type { WebhooksRepository } from './events/webhooks.repository.ts';
 import type { FactorsRepository } from './factors/factors.repository.ts';
+import type { HooksRepository } from './hooks/hooks.repository.ts';
 import type { KeysRepository } from './keys/keys.repository.ts';
 import type { ImportedMembersRepository } from './loyalty/imported-members.repository.ts';
 import type { LoyaltyRepository } from './loyalty/loyalty.repository.ts';
@@ -40,6 +41,8 @@ export interface Storage {
   readonly events: EventsRepository;
   /** Webhook subscriptions and their delivery queue (issue 18). */
   readonly webhooks: WebhooksRepository;
+  /** The operator's hooks and the claims post-login hooks added (issue 18). */
+  readonly hooks: HooksRepository;
   readonly oidc: OidcStore;
   /** Rate-limit counters shared by every process on the store (issue 5). */
   readonly rateLimits: RateLimitStore;

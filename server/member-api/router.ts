@@ -17,6 +17,7 @@ import type { SecurityEvents } from '../security/security-events.ts';
 import { jsonBody } from '../middleware/koa-json-body.ts';
 import { idempotencyKey, markReplayed } from './idempotency.ts';
 import type { SigningKeys } from '../domain/keys/key-service.ts';
+import type { HookRunner } from '../hooks/hook-runner.ts';
 import { bearerChallenge, type MemberToken, memberTokenVerifier } from './koa-require-member-token.ts';
 
 export interface MemberApiDeps {
@@ -29,6 +30,8 @@ export interface MemberApiDeps {
   /** Risk of this redemption next to the member's history: high risk asks for a fresher step-up. */
   risk: RiskEngine;
   events: SecurityEvents;
+  /** The operator's post-redemption hook (issue 18): told after the redemption commits, never waited for. */
+  hooks?: Pick<HookRunner, 'postRedemption'>;
 }
 
 const redemptionBody = z.object({
@@ -123,6 +126,11 @@ export function memberApiRouter(deps: MemberApiDeps): Router {
     if (!result.ok && result.reason === 'idempotency_conflict') throw new DomainError('idempotency_conflict', 'this Idempotency-Key was used for a different request');
     if (!result.ok) throw new DomainError('not_found', 'no loyalty member for this account');
     if (!result.replayed) await deps.events.record({ type: 'redemption', reason: 'redeemed', ...event });
+    if (!result.replayed) {
+      deps.hooks?.postRedemption({
+        sub: account.id, client_id: token.clientId, partner_id: token.partnerId ?? null, entry_id: result.entry.id, points: result.entry.points, balance_after: result.entry.balanceAfter, reason: result.entry.reason,
+      }, account.id);
+    }
     markReplayed(ctx, result.replayed);
     ctx.status = 201;
     ctx.body = entryJson(result.entry);

@@ -17,6 +17,9 @@ export interface Metrics {
   deliveries: Counter<'kind' | 'result'>;
   attackProtection: Counter<'rule'>;
   kdfDuration: Histogram<'operation'>;
+  /** Operator hook calls by point and outcome (the decision, or why the call failed). */
+  hookCalls: Counter<'point' | 'outcome'>;
+  hookDuration: Histogram<'point'>;
   /** Email and SMS waiting in the delivery queue; read when scraped. */
   deliveryQueuePending: Gauge;
   /** Webhook delivery attempts by outcome: delivered, failed (to be retried), dead (dead-lettered). */
@@ -31,6 +34,9 @@ export interface Metrics {
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** argon2id at m=19 MiB, t=2 takes tens of milliseconds; the tail shows a starved thread pool. */
 const KDF_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5];
+
+/** Seconds: a hook times out after at most 10 s; most answer within tens of milliseconds. */
+const HOOK_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
 
 export interface OutboxBacklog {
   events(): Promise<number>;
@@ -69,6 +75,12 @@ export function createMetrics(options: { deliveryQueuePending?: () => number; ou
     }),
     kdfDuration: new Histogram({
       name: 'loyalty_kdf_duration_seconds', help: 'argon2id time per password hash or verification (dummy verifications included).', labelNames: ['operation'], buckets: KDF_BUCKETS, registers,
+    }),
+    hookCalls: new Counter({
+      name: 'loyalty_hook_calls_total', help: 'Operator hook calls by point and outcome: the decision (allow, deny, step_up, delivered) or why the call failed (timeout, http_error, invalid_json, invalid_answer, unreachable, refused).', labelNames: ['point', 'outcome'], registers,
+    }),
+    hookDuration: new Histogram({
+      name: 'loyalty_hook_duration_seconds', help: 'Operator hook call time by point, until the answer is read or the hook timeout.', labelNames: ['point'], buckets: HOOK_BUCKETS, registers,
     }),
     deliveryQueuePending: new Gauge({
       name: 'loyalty_delivery_queue_pending', help: 'Email and SMS queued or in flight.', registers,

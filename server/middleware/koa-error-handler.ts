@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.ts';
 import { languageOf, switchBase } from './koa-language.ts';
 import { renderView } from '../views/render.ts';
+import { wayBack, type WayBackClient } from '../branding/way-back.ts';
 
 interface HttpishError {
   status?: number;
@@ -29,6 +30,15 @@ export function messageIdFor(status: number, error?: HttpishError): string {
   return PAGE_MESSAGES[status] ?? 'error.generic';
 }
 
+/**
+ * The client of the request, when one is known: oidc-provider's (protocol routes) or the interaction's
+ * (our pages load it as ctx.state.client), so the error page can offer the way back to its site.
+ */
+export function requestClient(ctx: Context): WayBackClient | undefined {
+  const oidc = (ctx as Context & { oidc?: { client?: WayBackClient } }).oidc;
+  return oidc?.client ?? (ctx.state.client as WayBackClient | undefined);
+}
+
 export async function renderErrorPage(ctx: Context, status: number, messageId: string): Promise<void> {
   ctx.status = status;
   ctx.type = 'html';
@@ -38,6 +48,7 @@ export async function renderErrorPage(ctx: Context, status: number, messageId: s
     switchBase: switchBase(ctx),
     status,
     messageId,
+    wayBack: wayBack(requestClient(ctx)),
     requestId: ctx.state.requestId as string | undefined,
   });
 }
@@ -52,6 +63,7 @@ async function renderBlocked(ctx: Context, retryAfterSeconds: number, reasonId: 
     switchBase: switchBase(ctx),
     retryAfterSeconds,
     reasonId,
+    wayBack: wayBack(requestClient(ctx)),
     requestId: ctx.state.requestId as string | undefined,
   });
 }

@@ -6,6 +6,21 @@ import type { Context, Middleware } from 'koa';
 const ID = /^[A-Za-z0-9_-]{22}$/;
 const MAX_AGE_MS = 400 * 24 * 60 * 60 * 1000;
 
+/** Marks the stand-in device id of a shared kiosk (never a cookie's HMAC: those are plain base64url). */
+const SHARED_DEVICE = 'shared:';
+
+/**
+ * A device id for one request on a shared kiosk: never seen before, so the kiosk is always a new device to
+ * the risk rules and never one the lockout exempts, and never recorded as an account's device.
+ */
+export function sharedDeviceHash(): string {
+  return `${SHARED_DEVICE}${randomBytes(16).toString('base64url')}`;
+}
+
+export function isSharedDevice(deviceHash: string): boolean {
+  return deviceHash.startsWith(SHARED_DEVICE);
+}
+
 export class DeviceCookie {
   private readonly key: Buffer;
   private readonly secure: boolean;

@@ -10,6 +10,7 @@ import type { AccountsRepository } from '../domain/accounts/accounts.repository.
 import type { DevicesRepository } from '../domain/devices/devices.repository.ts';
 import type { Mailer } from '../domain/mail/mailer.ts';
 import { currentRequest } from '../middleware/request-scope.ts';
+import { isSharedDevice } from './device-cookie.ts';
 import type { LimitRule, RateLimitStore } from './rate-limit/rate-limiter.ts';
 import type { SignInAttempt, SignInGate, SignInGuard } from './lockout/sign-in-guard.ts';
 import type { UnlockLinks } from './lockout/unlock-links.ts';
@@ -106,7 +107,8 @@ export class SignInProtection {
    * password, a step-up, a code, a passkey, an email verification, an unlock link).
    */
   async trustDevice(accountId: string, deviceHash: string | undefined): Promise<void> {
-    if (!deviceHash) return;
+    // A shared kiosk never becomes the member's known device (issue 15 item 6).
+    if (!deviceHash || isSharedDevice(deviceHash)) return;
     const request = currentRequest();
     const ip = request?.ip ?? null;
     await this.deps.devices.record(accountId, deviceHash, {

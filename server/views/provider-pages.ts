@@ -1,8 +1,10 @@
 // The pages oidc-provider renders itself (device flow, logout, protocol errors), drawn with our views.
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { messageIdFor } from '../middleware/koa-error-handler.ts';
+import { ACCOUNT_CONSOLE_CLIENT_ID } from '../../config/account-console-client.ts';
+import { messageIdFor, requestClient } from '../middleware/koa-error-handler.ts';
 import { languageOf, switchBase } from '../middleware/koa-language.ts';
 import { renderView } from './render.ts';
+import { wayBack } from '../branding/way-back.ts';
 
 interface ProviderForm {
   formAction: string;
@@ -37,9 +39,11 @@ async function page(ctx: KoaContextWithOIDC, view: string, locals: Record<string
   });
 }
 
+/** The partner's name; none for the account pages' own client (its English client_name is no partner's name). */
 function clientNameOf(ctx: KoaContextWithOIDC): string | null {
   const client = ctx.oidc?.client;
-  return client ? (client.clientName ?? client.clientId) : null;
+  if (!client || client.clientId === ACCOUNT_CONSOLE_CLIENT_ID) return null;
+  return client.clientName ?? client.clientId;
 }
 
 export const providerPages = {
@@ -69,13 +73,13 @@ export const providerPages = {
   },
 
   async logoutSuccess(ctx: KoaContextWithOIDC) {
-    await page(ctx, 'logout/success', { clientName: clientNameOf(ctx) });
+    await page(ctx, 'logout/success', { clientName: clientNameOf(ctx), wayBack: wayBack(ctx.oidc?.client) });
   },
 
   /** Protocol errors shown to the member (never redirected): a generic page, no error details. */
   async error(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, error: Error & { status?: number }) {
     const status = error.status ?? 400;
     ctx.status = status;
-    await page(ctx, 'errors/error', { status, messageId: messageIdFor(status, { ...error, error: out.error }) });
+    await page(ctx, 'errors/error', { status, messageId: messageIdFor(status, { ...error, error: out.error }), wayBack: wayBack(requestClient(ctx)) });
   },
 };

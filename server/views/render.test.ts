@@ -1,5 +1,6 @@
 // Every hosted page renders with sample locals and keeps its accessibility and CSRF promises.
 import { renderView, safeHref, VIEWS_DIR } from './render.ts';
+import { phoneCountryChoice } from '../domain/accounts/phone-countries.ts';
 
 const base = { lang: 'en', csrfToken: 'csrf-token-value', requestId: 'req-1' };
 const hidden = [{ name: 'xsrf', value: 'provider-xsrf' }];
@@ -11,7 +12,7 @@ const PAGES: Record<string, Record<string, unknown>> = {
   'registration/register-passkey': { action: '/r/p', passwordUrl: '/r', signInUrl: '/s', email: 'a@example.com', errors: { email: 'email.invalid' } },
   'passkey/create': { optionsUrl: '/p/o', verifyUrl: '/p', email: 'a@example.com' },
   'code-sign-in/request': { channel: 'email', action: '/c', signInUrl: '/s', switchUrl: '/c/sms', value: '', error: 'email.invalid' },
-  'code-sign-in/request#sms': { channel: 'sms', action: '/c/sms', signInUrl: '/s', switchUrl: '/c', value: '0791', error: 'phone.not_mobile' },
+  'code-sign-in/request#sms': { channel: 'sms', action: '/c/sms', signInUrl: '/s', switchUrl: '/c', value: '0791', error: 'phone.not_mobile', phoneCountry: phoneCountryChoice(['MX', 'BR'], 'en', 'MX') },
   'code-sign-in/enter': { channel: 'email', action: '/c/v', resendAction: '/c', resendField: 'email', resendValue: 'j@example.com', destination: 'j***@example.com', error: 'code.expired', info: 'code_sign_in.sent' },
   'code-sign-in/enter#sms': { channel: 'sms', action: '/c/v', resendAction: '/c/sms', resendField: 'phone', resendValue: '+447911123456', destination: '+44 ••• ••• 3456', error: 'code.invalid', info: null },
   'passkey/offer': { optionsUrl: '/p/o', verifyUrl: '/p', skipAction: '/p/skip' },
@@ -37,7 +38,8 @@ const PAGES: Record<string, Record<string, unknown>> = {
     app: null, recoveryCodesLeft: 0, reauthUrl: '/account/sign-in?reauth=1', notice: null, suggestEndSessions: false,
     memberNumber: '79927398713', balance: 0,
   },
-  'account/signed-out': { signInUrl: '/account/sign-in' },
+  'account/signed-out': { signInUrl: '/account/sign-in', wayBack: { href: 'https://acme.example/', clientName: null } },
+  'home/home': { signInUrl: '/account/sign-in', signUpUrl: '/account/sign-in?signup=1' },
   'profile/complete': {
     action: '/p', skipAction: '/p/skip', clientName: 'Acme', canSkip: false,
     fields: [
@@ -47,7 +49,7 @@ const PAGES: Record<string, Record<string, unknown>> = {
     ],
     values: { given_name: 'Ada', favourite_store: 'online' }, errors: { birthdate: 'profile.error.date', favourite_store: 'profile.error.choice' }, error: 'profile.error.date',
   },
-  'account/phone': { action: '/account/phone', value: 'abc', error: 'phone.invalid' },
+  'account/phone': { action: '/account/phone', value: 'abc', error: 'phone.invalid', phoneCountry: phoneCountryChoice(['MX', 'BR'], 'en', 'MX') },
   'account/phone-code': { action: '/account/phone/verify', resendAction: '/account/phone', resendValue: '+447911123456', destination: '+44 ••• ••• 3456', error: 'code.exhausted', info: null },
   'account/card': { action: '/account/card', value: '12ab', error: 'card.invalid' },
   'account/coupon': { action: '/account/coupon', value: 'summer-24', error: 'coupon.error.member_limit' },

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../config/index.ts';
+import { DEFAULT_SMS_COUNTRIES } from '../../config/schema.ts';
 
 describe('configuration', () => {
   let dataDir: string;
@@ -71,12 +72,12 @@ describe('configuration', () => {
     const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', TRUST_PROXY: 'true', KEY_ENCRYPTION_KEY: 'a'.repeat(64), SMTP_URL: 'smtp://mail.example.com:587' };
 
     test('outside production, SMS goes to the dev outbox without any setting', () => {
-      expect(loadConfig({ DATA_DIR: dataDir }).sms).toEqual({ webhookUrl: undefined, webhookSecret: undefined, defaultCountry: undefined, enabled: true });
+      expect(loadConfig({ DATA_DIR: dataDir }).sms).toEqual({ webhookUrl: undefined, webhookSecret: undefined, defaultCountry: undefined, countries: [...DEFAULT_SMS_COUNTRIES], enabled: true });
     });
 
     test('a webhook with its secret and a default country', () => {
-      const config = loadConfig({ DATA_DIR: dataDir, SMS_WEBHOOK_URL: 'http://127.0.0.1:9000/sms', SMS_WEBHOOK_SECRET: secret, SMS_DEFAULT_COUNTRY: 'gb' });
-      expect(config.sms).toEqual({ webhookUrl: 'http://127.0.0.1:9000/sms', webhookSecret: secret, defaultCountry: 'GB', enabled: true });
+      const config = loadConfig({ DATA_DIR: dataDir, SMS_WEBHOOK_URL: 'http://127.0.0.1:9000/sms', SMS_WEBHOOK_SECRET: secret, SMS_COUNTRIES: 'MX,GB', SMS_DEFAULT_COUNTRY: 'gb' });
+      expect(config.sms).toEqual({ webhookUrl: 'http://127.0.0.1:9000/sms', webhookSecret: secret, defaultCountry: 'GB', countries: ['MX', 'GB'], enabled: true });
       expect(Object.isFrozen(config.sms)).toBe(true);
     });
 
@@ -105,10 +106,14 @@ describe('configuration', () => {
       }
     });
 
-    test('production with a webhook names the countries texts may go to (SMS pumping targets expensive ones)', () => {
+    test('texts go only to the program\'s countries unless SMS_ALLOWED_COUNTRIES says otherwise (SMS pumping targets expensive ones)', () => {
       const webhook = { SMS_WEBHOOK_URL: 'https://sms.example.com/hook', SMS_WEBHOOK_SECRET: secret };
-      expect(() => loadConfig({ DATA_DIR: dataDir, ...production, ...webhook })).toThrow(/SMS_ALLOWED_COUNTRIES: required in production/);
-      expect(loadConfig({ DATA_DIR: dataDir, ...production, ...webhook, SMS_DEFAULT_COUNTRY: 'IE' }).attackProtection.sms.allowedCountries).toEqual(['IE']);
+      // Without SMS_ALLOWED_COUNTRIES, the program's own countries (SMS_COUNTRIES), never every country.
+      expect(loadConfig({ DATA_DIR: dataDir, ...production, ...webhook }).attackProtection.sms.allowedCountries).toEqual([...DEFAULT_SMS_COUNTRIES]);
+      expect(loadConfig({ DATA_DIR: dataDir, ...production, ...webhook, SMS_COUNTRIES: 'ie, gb,IE', SMS_DEFAULT_COUNTRY: 'IE' }).attackProtection.sms.allowedCountries).toEqual(['IE', 'GB']);
+      expect(() => loadConfig({ DATA_DIR: dataDir, SMS_COUNTRIES: 'MX', SMS_DEFAULT_COUNTRY: 'GB' })).toThrow(/SMS_DEFAULT_COUNTRY: GB is not one of SMS_COUNTRIES \(MX\)/);
+      expect(() => loadConfig({ DATA_DIR: dataDir, SMS_COUNTRIES: 'MX,UK' })).toThrow(/SMS_COUNTRIES: expected comma-separated ISO 3166-1 alpha-2/);
+      expect(() => loadConfig({ DATA_DIR: dataDir, SMS_COUNTRIES: '*' })).toThrow(/SMS_COUNTRIES: expected comma-separated ISO 3166-1 alpha-2/);
       expect(loadConfig({ DATA_DIR: dataDir, ...production, ...webhook, SMS_ALLOWED_COUNTRIES: 'gb, ie' }).attackProtection.sms.allowedCountries).toEqual(['GB', 'IE']);
       expect(loadConfig({ DATA_DIR: dataDir, ...production, ...webhook, SMS_ALLOWED_COUNTRIES: '*' }).attackProtection.sms.allowedCountries).toBeUndefined();
       expect(() => loadConfig({ DATA_DIR: dataDir, SMS_ALLOWED_COUNTRIES: 'UK' })).toThrow(/SMS_ALLOWED_COUNTRIES: expected comma-separated ISO 3166-1/);

@@ -8,6 +8,7 @@ import { describeCouponCodesContract } from './coupon-codes.contract.ts';
 import { describeCouponsContract } from './coupons.contract.ts';
 import { describeDevicesContract } from './devices.contract.ts';
 import { describeFactorsContract } from './factors.contract.ts';
+import { describeHooksContract } from './hooks.contract.ts';
 import { useStorage, type OpenStoragePair } from './harness.ts';
 import { describeImportedMembersContract } from './imported-members.contract.ts';
 import { describeKeysContract } from './keys.contract.ts';
@@ -39,6 +40,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describeProfilesContract(open);
     describeDevicesContract(open);
     describeAuditContract(open);
+    describeHooksContract(open);
     describeOidcStoreContract(open);
     describeRateLimitsContract(async () => {
       const [first, second] = await openPair();

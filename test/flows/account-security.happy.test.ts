@@ -169,7 +169,8 @@ describe.each(STORES)('account security page (%s)', (store) => {
     const ua = new UserAgent(fx.server.url);
     const login = await openSecurityPage(ua);
     expect(isSignInPage(login)).toBe(true);
-    expect(login.body).toContain('Sign in to continue to Your account.');
+    // Named as the program in the page's language, not by the console client's English client_name.
+    expect(login.body).toContain('Sign in to continue to Loyalty account.');
     const back = await signIn(ua, login, email);
     expect(isSecurityPage(back)).toBe(true);
     expect(back.url).toMatch(/\/account\/security$/);

@@ -22,6 +22,8 @@ async function textedCode(fx: MemberServer, to: string, after: number): Promise<
 
 /** "+44 ••• ••• 3456", as pages and emails show a number. */
 const masked = (phone: string) => `+44 ••• ••• ${phone.slice(-4)}`;
+/** "+44 7911 212345": the account page shows the number grouped, never the stored E.164. */
+const shown = (phone: string) => `+44 ${phone.slice(3, 7)} ${phone.slice(7)}`;
 
 describe.each(STORES)('SMS: a mobile on the account (%s)', (store) => {
   const fx = useMemberServer(store);
@@ -44,7 +46,8 @@ describe.each(STORES)('SMS: a mobile on the account (%s)', (store) => {
     const done = await ua.submit(codePage, '/account/phone/verify', { code });
     expect(done.status).toBe(200);
     expect(noticeOn(done)).toBe('Mobile number added.');
-    expect(done.body).toContain(`${phone} can receive sign-in codes by text message.`);
+    expect(done.body).toContain(`${shown(phone)} can receive sign-in codes by text message.`);
+    expect(done.body).not.toContain(phone);
     expect(done.body).toContain('action="/account/phone/remove"');
 
     const notice = await fx.sink.waitForMessage(email, { after: mails });
@@ -116,13 +119,17 @@ describe.each(STORES)('SMS: a mobile on the account (%s)', (store) => {
     expect(userinfo.phone_number_verified).toBe(true);
   });
 
-  test('without SMS_DEFAULT_COUNTRY a number in national format is refused: the country code is needed', async () => {
-    const { ua } = await confirmedMember(fx, 'sms-national-off');
+  test('a number in national format is read in the country selected beside it, and refused in another', async () => {
+    const { ua } = await confirmedMember(fx, 'sms-national');
     const phone = uniquePhone();
-    const page = await submitPhoneOnAccount(ua, `0${phone.slice(3)}`);
-    expect(page.status).toBe(400);
-    expect(page.body).toContain('Enter a mobile number, like +44 7911 123456.');
-    expect(fx.sms.countFor(phone)).toBe(0);
+    const national = `0${phone.slice(3)}`;
+    // The English page preselects the first of SMS_COUNTRIES (MX): a British national number is not Mexican.
+    const refused = await submitPhoneOnAccount(ua, national);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('Enter a mobile number, like 222 123 4567.');
+    const codePage = await ua.submit(await ua.follow('/account/phone'), '/account/phone', { phone: national, country: 'GB' });
+    expect(codePage.url.endsWith('/account/phone/verify')).toBe(true);
+    await fx.sms.waitForCode(phone);
   });
 
   test('removing the mobile: the page says so, an email says so, and SMS sign-in with it texts nothing', async () => {
@@ -153,7 +160,7 @@ describe.each(STORES)('SMS: national format with SMS_DEFAULT_COUNTRY=GB (%s)', (
 
     const added = await addPhoneOnAccount(ua, fx.sms, phone, national);
     expect(noticeOn(added)).toBe('Mobile number added.');
-    expect(added.body).toContain(`${phone} can receive sign-in codes`);
+    expect(added.body).toContain(`${shown(phone)} can receive sign-in codes`);
 
     const other = new UserAgent(fx.server.url);
     const request = await authorizationRequest(fx.config);

@@ -11,7 +11,8 @@ import type { Page } from '../support/user-agent.ts';
 import type { CodePurpose } from '../../server/domain/codes/codes.repository.ts';
 
 const LOA2 = 'urn:loyalty:loa:2';
-const INVALID = 'Enter a mobile number, like +44 7911 123456.';
+/** The example is the preselected country's (an English page: the first of SMS_COUNTRIES, Mexico). */
+const INVALID = 'Enter a mobile number, like 222 123 4567.';
 const NOT_MOBILE = 'This number cannot receive text messages. Enter a mobile number.';
 const WRONG = 'That code is not right. Check it and try again.';
 const EXPIRED = 'That code has expired. Ask for a new one.';

@@ -69,6 +69,8 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     CODE_FAILURES_PER_ACCOUNT_PER_DAY: '1000',
     // Most flows sign a member in from a fresh test browser; the risk tests turn this back on.
     RISK_NEW_DEVICE_STEP_UP: 'false',
+    // The program's default countries, plus GB: most SMS tests text the +44 7911 range (test/support/phone.ts).
+    SMS_COUNTRIES: 'MX,BR,FR,PL,AR,CO,CL,PE,GB',
     SMS_PER_IP_PER_HOUR: '10000',
     SMS_PER_NUMBER_PER_HOUR: '100',
     // Tests solve challenges in the server's own process: a real difficulty would stall it for seconds.

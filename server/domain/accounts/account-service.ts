@@ -352,6 +352,14 @@ export class AccountService {
     this.deps.sessionEnds?.sessionsEnded(accountId, sessions.map((session) => session.payload));
   }
 
+  /** Ends one session of the account (the member signed out on the account pages) and tells its partners. */
+  async endSession(accountId: string, sessionId: string): Promise<void> {
+    const session = (await this.deps.oidc.findByAccountId('Session', accountId)).find((candidate) => candidate.id === sessionId);
+    if (!session) return;
+    await this.deps.oidc.destroy('Session', sessionId);
+    this.deps.sessionEnds?.sessionsEnded(accountId, [session.payload]);
+  }
+
   /** Ends every session of the account but the caller's own (after a factor change); returns how many. */
   async endOtherSessions(accountId: string, currentSessionId: string): Promise<number> {
     const others = (await this.deps.oidc.findByAccountId('Session', accountId)).filter((session) => session.id !== currentSessionId);

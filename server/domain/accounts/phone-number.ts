@@ -26,14 +26,15 @@ const NUMBER_LIKE = /^\+?[0-9\s().\-/]+$/;
 const SMS_CAPABLE: ReadonlySet<PhoneNumberType> = new Set<PhoneNumberType>(['MOBILE', 'FIXED_LINE_OR_MOBILE']);
 
 /**
- * `defaultCountry` (ISO 3166-1 alpha-2, SMS_DEFAULT_COUNTRY) lets members type the national format
- * ("07400 123456" in GB); without it only "+<country code> ..." (or a default country's "00 ..." prefix) reads.
+ * `defaultCountry` (ISO 3166-1 alpha-2: the phone field's selected country, or SMS_DEFAULT_COUNTRY for
+ * imports) lets members type the national format ("55 1234 5678" in MX, "07400 123456" in GB); without it
+ * only "+<country code> ..." (or a default country's "00 ..." prefix) reads.
  */
 export function parsePhoneNumber(input: string, defaultCountry?: string): PhoneNumberResult {
   const text = input.trim();
   if (text.length === 0 || text.length > MAX_INPUT_LENGTH || !NUMBER_LIKE.test(text)) return { ok: false, reason: 'phone.invalid' };
   const country = defaultCountry?.toUpperCase();
-  const parsed = parsePhoneNumberFromString(text, {
+  const parsed = parsePhoneNumberFromString(withoutMexicanMobileOne(text), {
     defaultCountry: country !== undefined && isSupportedCountry(country) ? country : undefined,
     extract: false,
   });
@@ -45,6 +46,24 @@ export function parsePhoneNumber(input: string, defaultCountry?: string): PhoneN
   // Premium rate, shared cost, toll free, fixed line, VoIP, personal numbers, pagers, UAN, voicemail.
   if (type === undefined || !SMS_CAPABLE.has(type)) return { ok: false, reason: 'phone.not_mobile' };
   return { ok: true, e164: parsed.number, country: parsed.country };
+}
+
+/**
+ * Mexico dropped the "1" of mobile numbers dialled from abroad in 2019 ("+52 1 55 1234 5678" is now
+ * "+52 55 1234 5678"), but members still type it and their phones' contacts still hold it.
+ */
+function withoutMexicanMobileOne(text: string): string {
+  const digits = text.replace(/[\s().\-/]/g, '');
+  const match = /^(?:\+|00)521(\d{10})$/.exec(digits);
+  return match ? `+52${match[1]}` : text;
+}
+
+/**
+ * "+52 55 1234 5678": a stored E.164 number as members read it (international format, so it reads the same
+ * on every page language and for a member abroad). Anything unparsable is shown as stored.
+ */
+export function formatPhone(e164: string): string {
+  return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
 }
 
 /**

@@ -12,6 +12,7 @@ import { type SecurityChange, securityChanged } from './account-emails.ts';
 import { messageLanguage } from '../../i18n/request-language.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
 import type { CodeProblem } from './account-service.ts';
+import { type PhoneCountryChoice, phoneCountryChoice, preselectedCountry } from './phone-countries.ts';
 import { maskPhone, parsePhoneNumber } from './phone-number.ts';
 
 export type PhoneProblem = 'phone.invalid' | 'phone.not_mobile' | 'phone.country_not_allowed';
@@ -24,10 +25,14 @@ export interface PhoneServiceDeps {
   mailer: Mailer;
   /** Our host, for the WebOTP line of each SMS. */
   host: string;
-  /** ISO country for numbers typed without +country code. */
+  /** SMS_DEFAULT_COUNTRY: preselected where the page language names none of `countries`. */
   defaultCountry: string | undefined;
+  /** SMS_COUNTRIES: the phone fields' country list; numbers of other countries are refused. */
+  countries: readonly string[];
   /** SMS_ALLOWED_COUNTRIES (upper-case alpha-2); undefined: every country. */
   allowedCountries?: readonly string[] | undefined;
+  /** The country of a client address, where the shipped geo data knows it (server/security/geo). */
+  countryOf?: ((ip: string) => string | undefined) | undefined;
   logger: Logger;
 }
 
@@ -42,11 +47,33 @@ export class PhoneService {
     return this.deps.sms !== undefined;
   }
 
-  /** The number in E.164, refused early (with a clear reason) when texts cannot go to its country. */
-  parse(input: string): ReturnType<typeof parsePhoneNumber> | { ok: false; reason: 'phone.country_not_allowed' } {
-    const parsed = parsePhoneNumber(input, this.deps.defaultCountry);
+  /** The country preselected in a phone field for this page language and client address. */
+  preselected(lang: string, ip: string | undefined): string {
+    const requestCountry = ip ? this.deps.countryOf?.(ip) : undefined;
+    return preselectedCountry(this.deps.countries, lang, requestCountry, this.deps.defaultCountry);
+  }
+
+  /**
+   * What a phone field shows: the program's countries in the page language, the one selected (the posted
+   * one when it is ours, else the preselected one) and its example number.
+   */
+  countryChoice(lang: string, ip: string | undefined, posted?: string): PhoneCountryChoice {
+    const selected = posted && this.deps.countries.includes(posted) ? posted : this.preselected(lang, ip);
+    return phoneCountryChoice(this.deps.countries, lang, selected);
+  }
+
+  /**
+   * The number in E.164, read in the selected `country` when typed in national form, and refused early
+   * (with a clear reason) outside the program's countries or where texts cannot go.
+   */
+  parse(input: string, country?: string): ReturnType<typeof parsePhoneNumber> | { ok: false; reason: 'phone.country_not_allowed' } {
+    const selected = country?.toUpperCase() ?? this.deps.defaultCountry ?? this.deps.countries[0];
+    if (selected !== undefined && !this.deps.countries.includes(selected)) return { ok: false, reason: 'phone.country_not_allowed' };
+    const parsed = parsePhoneNumber(input, selected);
     const allowed = this.deps.allowedCountries;
-    if (parsed.ok && allowed && !allowed.includes(parsed.country)) return { ok: false, reason: 'phone.country_not_allowed' };
+    if (parsed.ok && (!this.deps.countries.includes(parsed.country) || (allowed && !allowed.includes(parsed.country)))) {
+      return { ok: false, reason: 'phone.country_not_allowed' };
+    }
     return parsed;
   }
 
@@ -54,9 +81,9 @@ export class PhoneService {
    * Sends a code to the number the member typed; the number is kept with the code and stored on the
    * account only when the code comes back. Returns the seconds to wait when the cooldown runs.
    */
-  async startVerification(account: Account, input: string): Promise<{ ok: true; phone: string; retryAfterSeconds: number } | { ok: false; reason: PhoneProblem }> {
+  async startVerification(account: Account, input: string, country?: string): Promise<{ ok: true; phone: string; retryAfterSeconds: number } | { ok: false; reason: PhoneProblem }> {
     const sms = this.requireSms();
-    const parsed = this.parse(input);
+    const parsed = this.parse(input, country);
     if (!parsed.ok) return parsed;
     const issued = await this.deps.codes.issue('phone_verification', account.id, { phone: parsed.e164 });
     if (!issued.ok) return { ok: true, phone: parsed.e164, retryAfterSeconds: issued.retryAfterSeconds };
@@ -99,9 +126,9 @@ export class PhoneService {
    * Passwordless sign-in by SMS. A number no member has gets no SMS (nobody pays to text strangers) and
    * the same answer, so the form reveals nobody.
    */
-  async startSignIn(input: string): Promise<{ ok: true; phone: string; retryAfterSeconds: number } | { ok: false; reason: PhoneProblem }> {
+  async startSignIn(input: string, country?: string): Promise<{ ok: true; phone: string; retryAfterSeconds: number } | { ok: false; reason: PhoneProblem }> {
     const sms = this.requireSms();
-    const parsed = this.parse(input);
+    const parsed = this.parse(input, country);
     if (!parsed.ok) return parsed;
     const account = await this.deps.accounts.findByPhone(parsed.e164);
     // A stranger's number gets a code too (kept, never texted), so the resend wait and the daily budget

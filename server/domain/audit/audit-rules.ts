@@ -26,6 +26,7 @@ const TYPES = {
   'code.budget_exhausted': true,
   'admin.action': true,
   'backchannel_logout.failed': true,
+  'hook.call': true,
 } as const satisfies Record<AuditEventType, true>;
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = Object.freeze(Object.keys(TYPES) as AuditEventType[]);

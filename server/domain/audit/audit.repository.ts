@@ -20,7 +20,9 @@ export type AuditEventType =
   | 'code.budget_exhausted'
   | 'admin.action'
   /** One failed try of a back-channel logout delivery (details: client_id, attempt, final, error). */
-  | 'backchannel_logout.failed';
+  | 'backchannel_logout.failed'
+  /** One call of an operator hook (reason: the decision or why it failed; details: point, hook_id, status, duration_ms, policy). */
+  | 'hook.call';
 
 /**
  * Small flat values only: the log never holds passwords, codes, tokens or message texts. Keys are

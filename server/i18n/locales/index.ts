@@ -74,6 +74,19 @@ export function getDefaultLanguage(): string {
 
 /** The name of each language in itself, for the switcher: a member who cannot read the page still finds theirs. */
 export function languageName(tag: string): string {
+  let name = languageNames.get(tag);
+  if (name === undefined) {
+    name = nameInItself(tag);
+    // Only supported tags come here (the switcher's list), so the memo stays five entries long.
+    languageNames.set(tag, name);
+  }
+  return name;
+}
+
+/** Intl.DisplayNames construction costs more than a page render's other helpers: once per tag, not per page. */
+const languageNames = new Map<string, string>();
+
+function nameInItself(tag: string): string {
   try {
     const name = new Intl.DisplayNames([tag], { type: 'language' }).of(tag) ?? tag;
     return name.charAt(0).toLocaleUpperCase(tag) + name.slice(1);

@@ -24,7 +24,8 @@ describe.each(STORES)('signing-key rotation (%s)', (store) => {
   let client: RegisteredClient;
   let sink: SmtpSink;
   let member: { ua: UserAgent; config: oidc.Configuration; email: string };
-  const env = { KEY_ROTATION_SIGN_DELAY_SECONDS: String(SIGN_DELAY_SECONDS), KEY_ROTATION_RETIRE_AFTER_SECONDS: String(RETIRE_AFTER_SECONDS) };
+  // The API is RS256-only so that its access tokens and the ID tokens share one key line to rotate.
+  const env = { RS256_RESOURCES: API, KEY_ROTATION_SIGN_DELAY_SECONDS: String(SIGN_DELAY_SECONDS), KEY_ROTATION_RETIRE_AFTER_SECONDS: String(RETIRE_AFTER_SECONDS) };
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'idp-rotation-'));

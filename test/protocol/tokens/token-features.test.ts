@@ -6,6 +6,8 @@ import { openLoginPage, signIn, signUpAndVerify, uniqueEmail, UserAgent } from '
 import { authorizationRequest, discover, exchange, oidc, registerClient, type RegisteredClient } from '../../support/oidc-client.ts';
 
 const API = 'https://api.partner.example/';
+/** A resource server that accepts only RS256 (listed in RS256_RESOURCES for this server). */
+const RS256_API = 'https://legacy-api.partner.example/';
 
 describe.each(STORES)('token features (%s)', (store) => {
   let sink: SmtpSink;
@@ -32,7 +34,7 @@ describe.each(STORES)('token features (%s)', (store) => {
 
   beforeAll(async () => {
     sink = await startSmtpSink();
-    server = await startTestServer({ store, env: { SMTP_URL: sink.url } });
+    server = await startTestServer({ store, env: { SMTP_URL: sink.url, RS256_RESOURCES: RS256_API } });
     const client = await registerClient(server, { first_party: true });
     const config = await discover(server, client);
     const ua = new UserAgent(server.url);
@@ -73,8 +75,22 @@ describe.each(STORES)('token features (%s)', (store) => {
     const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
     const { payload, protectedHeader } = await jwtVerify(tokens.access_token, jwks, { issuer: server.url, audience: API });
     expect(protectedHeader.typ).toBe('at+jwt');
+    // ES256 unless the resource server is listed as RS256-only: a P-256 signature costs a fraction of RSA-2048's.
+    expect(protectedHeader.alg).toBe('ES256');
     expect(payload.client_id).toBe(partner.clientId);
     await expect(oidc.clientCredentialsGrant(config, { resource: 'https://not-allowed.example/' })).rejects.toMatchObject({ error: 'invalid_target' });
+  });
+
+  test('a resource server listed in RS256_RESOURCES gets RS256 access tokens, the others ES256', async () => {
+    const partner = await registerClient(server, {
+      grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'email', allowed_resources: [API, RS256_API],
+    });
+    const config = await discover(server, partner);
+    const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
+    const legacy = await oidc.clientCredentialsGrant(config, { scope: 'email', resource: RS256_API });
+    expect((await jwtVerify(legacy.access_token, jwks, { issuer: server.url, audience: RS256_API, algorithms: ['RS256'] })).protectedHeader.alg).toBe('RS256');
+    const modern = await oidc.clientCredentialsGrant(config, { scope: 'email', resource: API });
+    await expect(jwtVerify(modern.access_token, jwks, { issuer: server.url, audience: API, algorithms: ['RS256'] })).rejects.toThrow();
   });
 
   test('pairwise subjects differ per sector and stay stable for one sector', async () => {

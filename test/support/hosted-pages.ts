@@ -1,0 +1,270 @@
+// Reaches every hosted page over HTTP as a member in some state would, per language, and keeps the HTML
+// (with its CSP) so a real browser can replay it at its own URL: axe, reflow and input checks then run
+// on exactly what a member gets, without driving the browser through each flow.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page as BrowserPage } from 'playwright-core';
+import { followLink, openLoginPage, PASSWORD, signIn, signUpAndVerify, uniqueEmail, UserAgent } from './member.ts';
+import { authorizationRequest, discover, oidc, REDIRECT_URI, registerClient } from './oidc-client.ts';
+import type { MemberServer } from './suite.ts';
+import { totpCode } from './totp.ts';
+import type { Page } from './user-agent.ts';
+
+export const LOCALES = ['en', 'es', 'pt-BR', 'fr', 'pl'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+const LOA2 = 'urn:loyalty:loa:2';
+
+/** Program fields asked at sign-up: every member's first sign-in then shows profile completion. */
+export function profileFieldsFile(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'a11y-profile-')), 'fields.json');
+  writeFileSync(file, JSON.stringify([{ name: 'given_name', required: true, ask: { atSignUp: true } }, { name: 'family_name', ask: { atSignUp: true } }]));
+  return file;
+}
+
+/**
+ * The server settings the walks need on top of the usual test server: a trusted proxy (each walk its own
+ * client address), a sign-up budget that asks for the bot check after three sign-ups from one address,
+ * a low failed-sign-in budget per (email, address) for the "too many attempts" page, and profile fields.
+ */
+export function hostedPagesEnv(): Record<string, string> {
+  return { TRUST_PROXY: 'true', SIGN_UPS_PER_IP_PER_HOUR: '30', SIGN_IN_PAIR_FAILURES: '3', PROFILE_FIELDS_FILE: profileFieldsFile(), BRANDING_FILE: brandingFile() };
+}
+
+/**
+ * An operator's branding with a dark primary colour and white text (contrast 10.6:1), and footer links: axe
+ * then checks the branded header, buttons and links, not only the default look.
+ */
+export function brandingFile(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'a11y-branding-')), 'branding.json');
+  writeFileSync(file, JSON.stringify({
+    program_name: { default: 'Acme Rewards', es: 'Acme Recompensas' },
+    primary_colour: '#7a0019',
+    primary_text_colour: '#ffffff',
+    home_url: 'https://www.acme.example/',
+    support_url: 'https://www.acme.example/help',
+    privacy_url: 'https://www.acme.example/privacy',
+    terms_url: 'https://www.acme.example/terms',
+  }));
+  return file;
+}
+
+export type Kept = Map<string, Page>;
+
+interface WalkKit {
+  fx: MemberServer;
+  locale: Locale;
+  /** A fresh browser stand-in asking for `locale`, from its own client address. */
+  browser(): UserAgent;
+  /** Keeps `page` under `name` (it must be a 200/4xx HTML page). */
+  keep(name: string, page: Page): Page;
+  /** An authorization request for the walk's first-party client in the walk's language. */
+  authorize(params?: Record<string, string>, config?: oidc.Configuration): Promise<string>;
+}
+
+let address = 0;
+/** A distinct client address per browser: per-address budgets never mix walks. */
+function nextAddress(): string {
+  address += 1;
+  return `198.51.${Math.floor(address / 250) % 250}.${(address % 250) + 1}`;
+}
+
+async function signedUpAt(kit: WalkKit, ua: UserAgent, loginPage: Page): Promise<{ email: string; login: Page }> {
+  const email = uniqueEmail(`a11y-${kit.locale}`);
+  return { email, login: await signUpAndVerify(ua, loginPage, kit.fx.sink, email) };
+}
+
+/** The program asks for a first name at the first sign-in (profile completion): answered, unless it is the page a walk keeps. */
+async function pastProfile(ua: UserAgent, page: Page): Promise<Page> {
+  const asked = page.status === 200 && page.url.includes('/interaction/') && page.body.includes('/profile"');
+  return asked ? ua.submit(page, '/profile', { given_name: 'Ada', family_name: '' }) : page;
+}
+
+/** Mail already sent to `email` (after the queue has drained): codes that come later are counted from here. */
+async function mailCount(kit: WalkKit, email: string): Promise<number> {
+  await kit.fx.server.container.deliveries.drain();
+  return kit.fx.sink.countFor(email);
+}
+
+/** Where a step-up page leads once the emailed code is in (sent at once, or after "Send code"). */
+async function emailCodeStep(kit: WalkKit, ua: UserAgent, mfa: Page, email: string, before: number, keepAs?: string): Promise<Page> {
+  const codePage = mfa.body.includes('name="code"') ? mfa : await ua.submit(mfa, '/mfa/send');
+  if (keepAs) kit.keep(keepAs, codePage);
+  const code = await kit.fx.sink.waitForCode(email, { after: before });
+  return ua.submit(codePage, '/mfa', { code });
+}
+
+/**
+ * Each walk reaches some pages and keeps them by name. A new page is one `keep` line in a walk (and the
+ * name in the list of the tests that check it).
+ */
+const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
+  async signUpAndSignIn(kit) {
+    const ua = kit.browser();
+    const login = kit.keep('sign-in', await openLoginPage(ua, await kit.authorize()));
+    kit.keep('sign-in: wrong password', await ua.submit(login, '/login', { email: uniqueEmail('nobody'), password: 'not the password' }));
+    const register = kit.keep('sign-up', await followLink(ua, login, '/register'));
+    kit.keep('sign-up: errors', await ua.submit(register, '/register', { email: 'not-an-email', password: 'short' }));
+    const email = uniqueEmail(`a11y-${kit.locale}`);
+    const verify = kit.keep('verification', await ua.submit(register, '/register', { email, password: PASSWORD }));
+    kit.keep('verification: wrong code', await ua.submit(verify, '/verify', { code: '000000' }));
+    const forgot = kit.keep('reset: request', await followLink(ua, login, '/forgot'));
+    kit.keep('reset: code and new password', await ua.submit(forgot, '/forgot', { email }));
+    const code = kit.keep('code sign-in: request', await followLink(ua, login, '/code'));
+    kit.keep('code sign-in: code', await ua.submit(code, '/code', { email }));
+  },
+
+  async passkeyOfferAndConsent(kit) {
+    const partner = await registerClient(kit.fx.server, { client_name: 'Partner Shop' });
+    const config = await discover(kit.fx.server, partner);
+    const ua = kit.browser();
+    const { email, login } = await signedUpAt(kit, ua, await openLoginPage(ua, await kit.authorize({}, config)));
+    const offer = kit.keep('passkey offer', await ua.submit(login, '/login', { email, password: PASSWORD, webauthn: '1' }));
+    kit.keep('consent', await pastProfile(ua, await ua.submit(offer, '/passkey/offer/skip')));
+  },
+
+  async secondFactors(kit) {
+    const ua = kit.browser();
+    const { email, login } = await signedUpAt(kit, ua, await openLoginPage(ua, await kit.authorize({ acr_values: LOA2 })));
+    const before = await mailCount(kit, email);
+    const mfa = kit.keep('second factor: email', await ua.submit(login, '/login', { email, password: PASSWORD }));
+    const offer = kit.keep('app offer', await pastProfile(ua, await emailCodeStep(kit, ua, mfa, email, before, 'second factor: email code')));
+    const enrol = kit.keep('app enrolment', await ua.submit(offer, '/mfa/enrol'));
+    kit.keep('app enrolment: wrong code', await ua.submit(enrol, '/mfa/enrol/confirm', { code: '000000' }));
+    const key = /id="manual-key">([A-Z2-7 ]+)</.exec(enrol.body)![1]!;
+    const codes = kit.keep('recovery codes', await ua.submit(enrol, '/mfa/enrol/confirm', { code: totpCode(key) }));
+    await ua.submit(codes, '/mfa/finish');
+    // The next strong sign-in asks for the app first, with the other ways below it.
+    const again = kit.browser();
+    const app = kit.keep('second factor: app', await signIn(again, await openLoginPage(again, await kit.authorize({ acr_values: LOA2 })), email));
+    kit.keep('second factor: recovery code', await again.submit(app, '/mfa/method', { method: 'recovery' }));
+  },
+
+  async profileCompletion(kit) {
+    const ua = kit.browser();
+    const { email, login } = await signedUpAt(kit, ua, await openLoginPage(ua, await kit.authorize({ scope: 'openid profile' })));
+    const profile = kit.keep('profile completion', await signIn(ua, login, email));
+    kit.keep('profile completion: errors', await ua.submit(profile, '/profile', { given_name: '' }));
+  },
+
+  async accountPages(kit) {
+    const session = kit.browser();
+    const { email, login } = await signedUpAt(kit, session, await openLoginPage(session, await kit.authorize()));
+    const back = await pastProfile(session, await signIn(session, login, email));
+    if (!back.url.startsWith(REDIRECT_URI)) throw new Error(`account walk: sign-in did not reach the client (${back.status} ${back.url})\n${back.body.slice(0, 1500)}`);
+    kit.keep('account: security', await session.follow('/account/security'));
+    // "Confirm it is you": password, then an emailed code (declining the app offer).
+    const reauth = await session.follow('/account/sign-in?reauth=1');
+    const before = await mailCount(kit, email);
+    const mfa = await session.submit(reauth, '/login', { email, password: PASSWORD });
+    const offer = await emailCodeStep(kit, session, mfa, email, before);
+    const security = offer.body.includes('/mfa/enrol"') ? await session.submit(offer, '/mfa/finish') : offer;
+    kit.keep('account: security (confirmed)', security);
+    const password = kit.keep('account: password', await session.follow('/account/password'));
+    kit.keep('account: password errors', await session.submit(password, '/account/password', { password: 'short' }));
+    const phone = kit.keep('account: phone', await session.follow('/account/phone'));
+    kit.keep('account: phone errors', await session.submit(phone, '/account/phone', { phone: '12' }));
+    kit.keep('account: card', await session.follow('/account/card'));
+    const coupon = kit.keep('account: coupon', await session.follow('/account/coupon'));
+    kit.keep('account: coupon errors', await session.submit(coupon, '/account/coupon', { code: 'NOPE-NOPE' }));
+    kit.keep('account: password changed', await session.submit(password, '/account/password', { password: `${PASSWORD} again` }));
+  },
+
+  async deviceAndLogout(kit) {
+    const kiosk = await registerClient(kit.fx.server, {
+      token_endpoint_auth_method: 'none', application_type: 'native', client_name: 'Store Kiosk',
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'], response_types: [], redirect_uris: [],
+    });
+    const kioskConfig = await discover(kit.fx.server, kiosk);
+    const ua = kit.browser();
+    const { email } = await signedUpAt(kit, ua, await openLoginPage(ua, await kit.authorize()));
+    const device = await oidc.initiateDeviceAuthorization(kioskConfig, { scope: 'openid email' });
+    const member = kit.browser();
+    const input = kit.keep('device: code input', await member.follow(device.verification_uri));
+    const wrong = kit.keep('device: wrong code', await member.submit(input, '/device', { user_code: 'BCDF-GHJK' }));
+    const confirm = kit.keep('device: confirm', await member.submit(wrong, '/device', { user_code: device.user_code }));
+    const login = await member.submit(confirm, '/device', { confirm: 'yes' });
+    const consent = await pastProfile(member, await signIn(member, login, email, PASSWORD, { consent: false }));
+    kit.keep('device: success', await member.submit(consent, '/consent', { decision: 'allow' }));
+    const logout = kit.keep('logout: confirm', await member.follow('/session/end'));
+    kit.keep('logout: signed out', await member.submit(logout, '/session/end/confirm', { logout: 'yes' }));
+  },
+
+  async protection(kit) {
+    const ua = kit.browser();
+    const login = await openLoginPage(ua, await kit.authorize());
+    // Three sign-ups from one address: the fourth sign-up page carries the bot check.
+    for (let i = 0; i < 3; i += 1) {
+      const register = await followLink(ua, login, '/register');
+      await ua.submit(register, '/register', { email: uniqueEmail('a11y-bot'), password: PASSWORD });
+    }
+    kit.keep('bot challenge', await followLink(ua, login, '/register'));
+    const target = uniqueEmail('a11y-blocked');
+    let page = login;
+    for (let i = 0; i < 4; i += 1) page = await ua.submit(await openLoginPage(ua, await kit.authorize()), '/login', { email: target, password: 'wrong password' });
+    kit.keep('blocked', page);
+  },
+
+  async deadEnds(kit) {
+    const ua = kit.browser();
+    kit.keep('404', await ua.follow('/no-such-page'));
+    kit.keep('home', await ua.follow('/'));
+    kit.keep('error page', await ua.follow('/interaction/no-such-interaction'));
+    kit.keep('unlock: invalid link', await ua.follow('/unlock/no-such-token'));
+  },
+
+  async kiosk(kit) {
+    // An in-store kiosk client: its pages carry the shared-device notice, the countdown and larger targets.
+    const client = await registerClient(kit.fx.server, { first_party: true, enrolment_channel: 'kiosk' });
+    const ua = kit.browser();
+    kit.keep('kiosk: sign-in', await openLoginPage(ua, await kit.authorize({}, await discover(kit.fx.server, client))));
+  },
+};
+
+function isHtml(page: Page): boolean {
+  return /^<!DOCTYPE html>/i.test(page.body.trimStart());
+}
+
+/** Runs every walk (or those named) in `locale` and returns the kept pages by name. */
+export async function reachHostedPages(fx: MemberServer, locale: Locale, walks: string[] = Object.keys(WALKS)): Promise<Kept> {
+  const kept: Kept = new Map();
+  const kit: WalkKit = {
+    fx,
+    locale,
+    browser: () => new UserAgent(fx.server.url, { 'accept-language': locale, 'x-forwarded-for': nextAddress() }),
+    keep(name, page) {
+      if (page.status >= 300 && page.status < 400) throw new Error(`${name} (${locale}): a redirect to ${page.url}, not a page`);
+      if (!isHtml(page)) throw new Error(`${name} (${locale}): not an HTML page (${page.status} ${page.url})\n${page.body.slice(0, 300)}`);
+      kept.set(name, page);
+      return page;
+    },
+    async authorize(params = {}, config = fx.config) {
+      return (await authorizationRequest(config, { ui_locales: locale, ...params })).url;
+    },
+  };
+  for (const [walk, run] of Object.entries(WALKS).filter(([name]) => walks.includes(name))) {
+    try {
+      await run(kit);
+    } catch (error) {
+      throw new Error(`walk ${walk} (${locale}) failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  await fx.server.container.deliveries.drain();
+  return kept;
+}
+
+/**
+ * Replays a kept page in the browser at its own URL (same origin, so the real CSS and scripts load) with
+ * the headers it was served with.
+ */
+export async function replay(page: BrowserPage, kept: Page): Promise<void> {
+  const url = kept.url.split('#')[0]!;
+  const headers: Record<string, string> = {};
+  for (const name of ['content-type', 'content-security-policy', 'content-language']) {
+    const value = kept.headers.get(name);
+    if (value) headers[name] = value;
+  }
+  await page.route(url, (route) => route.fulfill({ status: kept.status, headers, body: kept.body }), { times: 1 });
+  await page.goto(url, { waitUntil: 'load' });
+}
