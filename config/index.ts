@@ -52,6 +52,8 @@ export interface Config {
   backchannelLogoutRetrySeconds: number[];
   /** How long a sign-in lasts: on a device seen before it, and on one first seen at it (seconds). */
   sessionTtl: { knownDeviceSeconds: number; otherSeconds: number };
+  /** The event dispatcher (outbox relay and webhook delivery; issue 18). */
+  webhooks: { dispatcher: boolean; pollMs: number; retryBaseMs: number; retryWindowSeconds: number };
   webauthn: { rpId: string; origins: string[] };
   sms: SmsSettings;
   /** The program's profile fields (config/profile-fields.ts). */
@@ -219,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     auditRetentionDays: raw.AUDIT_RETENTION_DAYS,
     backchannelLogoutRetrySeconds: raw.BACKCHANNEL_LOGOUT_RETRY_SECONDS,
     sessionTtl: Object.freeze({ knownDeviceSeconds: raw.SESSION_TTL_KNOWN_DEVICE_DAYS * 86_400, otherSeconds: raw.SESSION_TTL_OTHER_HOURS * 3600 }),
+    webhooks: Object.freeze({ dispatcher: raw.WEBHOOKS_DISPATCHER, pollMs: raw.WEBHOOK_POLL_MS, retryBaseMs: raw.WEBHOOK_RETRY_BASE_MS, retryWindowSeconds: raw.WEBHOOK_RETRY_WINDOW_SECONDS }),
     webauthn: Object.freeze(webauthnSettings(raw, issuerText)),
     sms: Object.freeze(sms),
     profileFields: Object.freeze(profileFields(raw)),

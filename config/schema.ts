@@ -265,6 +265,26 @@ export const settings = {
     description: 'Comma-separated origins (scheme://host[:port]) allowed to use passkeys, matched exactly.',
     defaultText: 'the ISSUER origin',
   },
+  WEBHOOKS_DISPATCHER: {
+    schema: bool.default(true),
+    description: 'Runs the event dispatcher in this process: it relays committed domain events from the outbox to webhook subscriptions and delivers them. Several processes may run it on one store (a lease lets one at a time send); false leaves events waiting in the outbox for another process.',
+    defaultText: 'true',
+  },
+  WEBHOOK_POLL_MS: {
+    schema: z.coerce.number({ error: 'expected a number of milliseconds' }).int('expected a whole number').min(10, 'expected 10-60000').max(60000, 'expected 10-60000').default(1000),
+    description: 'How often the event dispatcher looks for new events and due webhook deliveries (milliseconds).',
+    defaultText: '1000',
+  },
+  WEBHOOK_RETRY_BASE_MS: {
+    schema: z.coerce.number({ error: 'expected a number of milliseconds' }).int('expected a whole number').min(1, 'expected 1-600000').max(600000, 'expected 1-600000').default(5000),
+    description: 'First wait before a failed webhook delivery is tried again (milliseconds); each further wait doubles (with jitter, at most an hour) until WEBHOOK_RETRY_WINDOW_SECONDS is used up, then the delivery is dead-lettered.',
+    defaultText: '5000',
+  },
+  WEBHOOK_RETRY_WINDOW_SECONDS: {
+    schema: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number').min(1, 'expected 1-604800').max(604800, 'expected 1-604800').default(259200),
+    description: 'How long a webhook delivery keeps being retried (the sum of its waits, in seconds; 3 days by default) before it is dead-lettered.',
+    defaultText: '259200',
+  },
   ...attackProtectionSettings,
 } as const;
 

@@ -56,6 +56,9 @@ import { revocationJson } from './oidc/koa-revocation-json.ts';
 import { discoveryResponseTypes } from './oidc/koa-discovery-response-types.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { auditMetrics } from './metrics/audit-metrics.ts';
+import { EventDispatcher } from './domain/events/event-dispatcher.ts';
+import { WebhookService } from './domain/events/webhook-service.ts';
+import { webhookTargets } from './domain/events/webhook-targets.ts';
 import { HookRunner, hookTargets } from './hooks/hook-runner.ts';
 import { useHookClaimsInIdTokens } from './oidc/hook-claims.ts';
 import { startTracing, type Tracing } from './tracing/tracing.ts';
@@ -94,6 +97,9 @@ export interface Container {
   tracing: Tracing | undefined;
   /** The Prometheus registry and its metrics (GET /metrics); one per container, so test servers never share counts. */
   metrics: Metrics;
+  /** Webhook subscriptions (admin API) and the outbox dispatcher, when this process runs it (WEBHOOKS_DISPATCHER). */
+  webhooks: WebhookService;
+  dispatcher: EventDispatcher | undefined;
   close(): Promise<void>;
 }
 
@@ -154,12 +160,16 @@ export async function createContainer(config: Readonly<Config>, options: { logge
   const outbound = { partners: createOutboundClient(partnerTargets(config.env === 'production')), operator: createOutboundClient(operatorTargets(config.env === 'production')),
     hooks: createOutboundClient(hookTargets(config.env === 'production')) };
   const closeOutbound = () => Promise.all([outbound.partners.close(), outbound.operator.close(), outbound.hooks.close()]);
+  const webhookClient = createOutboundClient(webhookTargets(config.env === 'production'));
   try {
     const kek = config.keyEncryptionKey;
     // Imported only when on: a server without tracing never loads the SDK.
     const tracing = config.tracing ? await startTracing({ endpoint: config.tracing.endpoint }) : undefined;
     // Every message goes out after the response: its cost must not tell a member from a stranger (issue 14 item 6).
-    const metrics = createMetrics({ deliveryQueuePending: () => deliveries.pending });
+    const metrics = createMetrics({
+      deliveryQueuePending: () => deliveries.pending,
+      outboxBacklog: () => ({ events: () => storage.events.backlog(), deliveries: () => storage.webhooks.pendingCount() }),
+    });
     const deliveries = new DeliveryQueue(logger, { onOutcome: (kind, result) => metrics.deliveries.inc({ kind, result }) });
     const mailer = queuedMailer(options.mailer
       ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.smtpFrom) : createOutboxMailer(config.dataDir, config.smtpFrom, logger)), deliveries);
@@ -335,6 +345,32 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
 
+    const audience = { partners: storage.partners, pairwiseSalt: deriveKey(kek, 'pairwise-subjects') };
+    const webhooks = new WebhookService({
+      ...audience,
+      repository: storage.webhooks,
+      events: storage.events,
+      partnerExists: async (id) => (await storage.partners.find(id)) !== undefined,
+      sealKey: deriveKey(kek, 'webhook-secrets'),
+      outbound: webhookClient,
+    });
+    // A receiver being down never reaches a member's request: events wait in the outbox, deliveries in their queue.
+    const dispatcher = config.webhooks.dispatcher
+      ? new EventDispatcher({
+        ...audience,
+        events: storage.events,
+        webhooks: storage.webhooks,
+        service: webhooks,
+        outbound: webhookClient,
+        logger,
+        pollMs: config.webhooks.pollMs,
+        retryBaseMs: config.webhooks.retryBaseMs,
+        retryWindowMs: config.webhooks.retryWindowSeconds * 1000,
+        onOutcome: (outcome) => metrics.webhookDeliveries.inc({ outcome }),
+      })
+      : undefined;
+    dispatcher?.start();
+
     return {
       config,
       logger,
@@ -358,8 +394,12 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       hooks,
       tracing,
       metrics,
+      webhooks,
+      dispatcher,
       async close() {
         clearInterval(sweeper);
+        // The delivery in flight finishes (bounded by its 5 s timeout); the rest waits in the store for the next start.
+        await dispatcher?.stop();
         // Logout tokens already on their way get to finish (each bounded by the outbound timeout); retries
         // still waiting for their turn are dropped, and audited as such.
         await backchannelLogout.stop();
@@ -370,14 +410,14 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         if (!(await deliveries.drain(DELIVERY_DRAIN_MS))) logger.error({ pending: deliveries.pending }, 'shutdown: queued email/SMS not delivered');
         await mailer.close();
         await sms?.close();
-        await closeOutbound();
+        await Promise.all([closeOutbound(), webhookClient.close()]);
         await storage.close();
         // Last, so the spans of the requests that just finished are sent.
         await tracing?.shutdown();
       },
     };
   } catch (error) {
-    await closeOutbound();
+    await Promise.all([closeOutbound(), webhookClient.close()]);
     await storage.close();
     throw error;
   }

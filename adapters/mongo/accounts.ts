@@ -4,10 +4,12 @@ import type { Model } from 'mongoose';
 import type { Account, AccountPatch } from '../../server/domain/accounts/account.ts';
 import type { AccountsRepository, NewAccount } from '../../server/domain/accounts/accounts.repository.ts';
 import { DomainError } from '../../server/domain/errors.ts';
+import { emailVerifiedEvent, phoneVerifiedEvent } from '../../server/domain/events/domain-event.ts';
+import { confirmEvents, dropEvents, insertPendingEvents } from './events.ts';
 import { claimIdentifier, releaseIdentifier } from './claims.ts';
 import { isDuplicateKey } from './errors.ts';
 import { KeyedQueue } from './keyed-queue.ts';
-import type { AccountDoc, IdentifierDoc } from './models.ts';
+import type { AccountDoc, EventDoc, IdentifierDoc } from './models.ts';
 
 /** The unique identifiers of an account; each is the AccountDoc field of the same name. */
 type IdentifierKind = 'email' | 'phone';
@@ -45,9 +47,12 @@ export class MongoAccountsRepository implements AccountsRepository {
   private readonly identifiers: Model<IdentifierDoc>;
   private readonly replacingHashOf = new KeyedQueue();
 
-  constructor(accounts: Model<AccountDoc>, identifiers: Model<IdentifierDoc>) {
+  private readonly events: Model<EventDoc>;
+
+  constructor(accounts: Model<AccountDoc>, identifiers: Model<IdentifierDoc>, events: Model<EventDoc>) {
     this.accounts = accounts;
     this.identifiers = identifiers;
+    this.events = events;
   }
 
   async create(input: NewAccount): Promise<Account> {
@@ -148,10 +153,15 @@ export class MongoAccountsRepository implements AccountsRepository {
         throw error;
       }
     }
+    // member.phone_verified waits at its recoverable step (proof: the account carries the number) until the
+    // write is in; it goes if the number was the account's already, or the account is gone.
+    const pending = phone === null ? [] : await insertPendingEvents(this.events, [phoneVerifiedEvent(id, now)], `phone:${id}:${phone}`);
     const before = await this.accounts
       .findOneAndUpdate({ _id: id }, { $set: { phone, updatedAt: now } }, { returnDocument: 'before' })
       .lean<AccountDoc>()
       .exec();
+    if (!before || (before.phone ?? null) === phone) await dropEvents(this.events, pending);
+    else await confirmEvents(this.events, pending);
     if (!before) {
       if (phone !== null) await this.release('phone', phone, id);
       return undefined;
@@ -170,8 +180,17 @@ export class MongoAccountsRepository implements AccountsRepository {
     if (patch.passwordHash !== undefined) set.passwordHash = patch.passwordHash;
     if (patch.credentialsChangedAt !== undefined) set.credentialsChangedAt = patch.credentialsChangedAt;
     if (patch.passwordFromMailboxAt !== undefined) set.passwordFromMailboxAt = patch.passwordFromMailboxAt;
-    const doc = await this.accounts.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean<AccountDoc>().exec();
-    return doc ? toAccount(doc) : undefined;
+    if (patch.emailVerified !== true) {
+      const doc = await this.accounts.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean<AccountDoc>().exec();
+      return doc ? toAccount(doc) : undefined;
+    }
+    // member.email_verified at its recoverable step (proof: the account's flag is set) before the write; kept
+    // only when this write is the one that set it.
+    const pending = await insertPendingEvents(this.events, [emailVerifiedEvent(id)], `email_verified:${id}`);
+    const before = await this.accounts.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'before' }).lean<AccountDoc>().exec();
+    if (before && !before.emailVerified) await confirmEvents(this.events, pending);
+    else await dropEvents(this.events, pending);
+    return before ? toAccount({ ...before, ...set }) : undefined;
   }
 
   async replacePasswordHash(id: string, expected: string, replacement: string): Promise<boolean> {

@@ -4,6 +4,9 @@ import { assertValidAuditQuery, isAuditEventType } from '../../server/domain/aud
 import type { AuditEvent, AuditQuery, AuditRepository } from '../../server/domain/audit/audit.repository.ts';
 import { DomainError } from '../../server/domain/errors.ts';
 import type { AuditEventDoc } from './audit-models.ts';
+import type { EventDoc } from './event-models.ts';
+import { insertReadyEvents } from './events.ts';
+import { eventFromAudit } from '../../server/domain/events/domain-event.ts';
 import { isDuplicateKey } from './errors.ts';
 
 function toEvent({ _id: id, details, ...rest }: AuditEventDoc): AuditEvent {
@@ -15,12 +18,19 @@ function toEvent({ _id: id, details, ...rest }: AuditEventDoc): AuditEvent {
 export class MongoAuditRepository implements AuditRepository {
   private readonly events: Model<AuditEventDoc>;
 
-  constructor(events: Model<AuditEventDoc>) {
+  private readonly outbox: Model<EventDoc>;
+
+  constructor(events: Model<AuditEventDoc>, outbox: Model<EventDoc>) {
     this.events = events;
+    this.outbox = outbox;
   }
 
   async append(event: AuditEvent): Promise<void> {
     const { id, ...rest } = event;
+    // Sign-ins, blocks and factor changes are domain events too. The sign-in happened whether or not its row is
+    // written, so the event goes first.
+    const domainEvent = eventFromAudit(event);
+    if (domainEvent) await insertReadyEvents(this.outbox, [domainEvent]);
     try {
       // A plain insert, never an upsert: an event once written is not replaced.
       await this.events.create({ _id: id, ...rest });

@@ -5,6 +5,8 @@ import { sealingClientSecrets } from '../../server/domain/clients/sealed-client-
 import type { Storage } from '../../server/domain/storage.ts';
 import { MongoAccountsRepository } from './accounts.ts';
 import { MongoAuditRepository } from './audit.ts';
+import { MongoEventsRepository } from './events.ts';
+import { MongoWebhooksRepository } from './webhooks.ts';
 import { MongoClientsRepository } from './clients.ts';
 import { MongoCodesRepository } from './codes.ts';
 import { MongoDevicesRepository } from './devices.ts';
@@ -48,7 +50,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
     const clients = await sealingClientSecrets(new MongoClientsRepository(models.clients), options.clientSecretKey);
     return {
       kind: 'mongo',
-      accounts: new MongoAccountsRepository(models.accounts, models.identifiers),
+      accounts: new MongoAccountsRepository(models.accounts, models.identifiers, models.events),
       clients: new CachedClientsRepository(clients),
       keys: new MongoKeysRepository(models.keys),
       codes: new MongoCodesRepository(models.codes, models.codeEvents),
@@ -58,10 +60,12 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       importedMembers: new MongoImportedMembersRepository(models),
       partners: new MongoPartnersRepository(models.partners, models.partnerLinks),
       coupons: new MongoCouponsRepository(models),
-      profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns),
+      profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns, models.events),
       devices: new MongoDevicesRepository(models.knownDevices),
       consents: new MongoConsentsRepository(models.consents),
-      audit: new MongoAuditRepository(models.auditEvents),
+      audit: new MongoAuditRepository(models.auditEvents, models.events),
+      events: new MongoEventsRepository(models),
+      webhooks: new MongoWebhooksRepository(models),
       hooks: new MongoHooksRepository(models),
       oidc: new MongoOidcStore(models.oidc),
       rateLimits: new MongoRateLimitStore(models),

@@ -93,6 +93,17 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
         { key: { type: 1, at: -1, _id: -1 }, name: 'type_1_at_-1__id_-1' },
       ],
     ],
+    // The relay reads ready events oldest first (and recovery pending ones); replays read an _id range (UUIDv7).
+    [models.events.collection, [{ key: { state: 1, _id: 1 }, name: 'state_1__id_1' }]],
+    // Lanes' heads (pending by webhook, member and event order), due deliveries, and a webhook's history.
+    [
+      models.webhookDeliveries.collection,
+      [
+        { key: { status: 1, nextAt: 1 }, name: 'status_1_nextAt_1' },
+        { key: { status: 1, webhookId: 1, lane: 1, eventId: 1 }, name: 'status_1_webhookId_1_lane_1_eventId_1' },
+        { key: { webhookId: 1, eventId: -1 }, name: 'webhookId_1_eventId_-1' },
+      ],
+    ],
     // Heads and slots are looked up by _id only; this serves the sweeper and TTL (nothing blocks once expired).
     [models.rateLimitWindows.collection, [{ key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: 0 }]],
     [models.rateLimitSlots.collection, [{ key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: 0 }]],

@@ -5,12 +5,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Model } from 'mongoose';
 import { DomainError } from '../../server/domain/errors.ts';
+import { ledgerEvents, memberCreatedEvent } from '../../server/domain/events/domain-event.ts';
 import { assertValidMember, assertValidPostEntry, pageLimit, totalsAfter } from '../../server/domain/loyalty/ledger-rules.ts';
 import type { LedgerEntry, LoyaltyRepository, Member, NewMember, PostEntry, PostResult } from '../../server/domain/loyalty/loyalty.repository.ts';
 import { claimIdentifier, insertUnique, releaseIdentifier } from './claims.ts';
 import { isDuplicateKey, retryOnDuplicate } from './errors.ts';
 import { KeyedQueue } from './keyed-queue.ts';
-import type { IdentifierDoc, LedgerEntryDoc, LedgerKeyDoc, LoyaltyMemberDoc, Models } from './models.ts';
+import type { EventDoc, IdentifierDoc, LedgerEntryDoc, LedgerKeyDoc, LoyaltyMemberDoc, Models } from './models.ts';
+import { confirmEvents, dropEvents, insertPendingEvents, insertReadyEvents } from './events.ts';
 
 const SEQUENCE_DIGITS = 12;
 /** How often a post may lose the append to other instances before it gives up with `conflict` (nothing written). */
@@ -89,7 +91,7 @@ function answerWith(input: PostEntry, entry: LedgerEntry): PostResult {
 /** What appending came to, once this post holds its key: an entry under the key (`written` by this post or not), or why none. */
 type AppendOutcome = { entry: LedgerEntry; written: boolean } | 'insufficient_points' | 'no_member' | 'busy';
 
-export type LoyaltyModels = Pick<Models, 'identifiers' | 'loyaltyMembers' | 'ledgerEntries' | 'ledgerKeys'>;
+export type LoyaltyModels = Pick<Models, 'identifiers' | 'loyaltyMembers' | 'ledgerEntries' | 'ledgerKeys' | 'events'>;
 
 /**
  * Posting: read the key's claim (applied: replay it; pending: wait for it); refuse without claiming when the
@@ -105,6 +107,7 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
   private readonly members: Model<LoyaltyMemberDoc>;
   private readonly entries: Model<LedgerEntryDoc>;
   private readonly keys: Model<LedgerKeyDoc>;
+  private readonly events: Model<EventDoc>;
   /** Posts of this process one key at a time: a twin looks at the key once the first is done (no polling). */
   private readonly postingKey = new KeyedQueue();
   /** Appends of this process one member at a time: no insert is wasted on a sequence a sibling takes. */
@@ -117,6 +120,7 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
     this.members = models.loyaltyMembers;
     this.entries = models.ledgerEntries;
     this.keys = models.ledgerKeys;
+    this.events = models.events;
   }
 
   async createMember(input: NewMember): Promise<Member> {
@@ -133,14 +137,19 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
       taken: duplicate,
     });
     const doc: LoyaltyMemberDoc = { _id: accountId, memberNumber, enrolmentChannel: input.enrolmentChannel, createdAt };
+    // member.created waits at its recoverable step (proof: the member document) until the insert is in.
+    const pending = await insertPendingEvents(this.events, [memberCreatedEvent(toMember(doc, null))], `member:${accountId}:${memberNumber}`);
     try {
       await this.members.create(doc);
     } catch (error) {
       // Only a claim this call inserted is given back: the account's member may hold this very number.
       if (claimed) await releaseIdentifier(this.identifiers, card, accountId);
+      // Nothing was enrolled by this call (a duplicate is another enrolment's member): its event goes.
+      await dropEvents(this.events, pending);
       if (isDuplicateKey(error)) throw duplicate(error);
       throw error;
     }
+    await confirmEvents(this.events, pending);
     return toMember(doc, null);
   }
 
@@ -317,6 +326,9 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
    * An upsert, so a claim recoverPending() deleted under a post still in flight comes back, applied.
    */
   private async markApplied(entry: LedgerEntry): Promise<void> {
+    // The event goes in before the claim is marked: while the claim is pending, recovery (settlePending) writes
+    // it again if this process dies here; its id derives from the entry, so it is kept once.
+    await insertReadyEvents(this.events, ledgerEvents(entry));
     await retryOnDuplicate(() =>
       this.keys.updateOne(
         { _id: entry.idempotencyKey },
@@ -378,7 +390,8 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
     // Conditional on the claim read, so a claim made again since (by a replay) is left to its post.
     const filter = { _id: claim._id, status: 'pending' as const, createdAt: claim.createdAt };
     if (entry) {
-      // Appended, then the process died before marking it: the post happened; finish it.
+      // Appended, then the process died before marking it: the post happened; finish it, event first.
+      await insertReadyEvents(this.events, ledgerEvents(entry));
       const { modifiedCount } = await this.keys.updateOne(filter, { $set: { status: 'applied', entryId: entry.id, requestHash: entry.requestHash } });
       return modifiedCount;
     }

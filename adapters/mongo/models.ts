@@ -6,6 +6,7 @@ import { registerHookModels, type HookModels } from './hook-models.ts';
 import { type ConsentModels, registerConsentModels } from './consent-models.ts';
 import { type AuditModels, registerAuditModels } from './audit-models.ts';
 import { type CouponModels, registerCouponModels } from './coupon-models.ts';
+import { type EventModels, registerEventModels } from './event-models.ts';
 import { type LoyaltyModels, registerLoyaltyModels } from './loyalty-models.ts';
 import { type RateLimitModels, registerRateLimitModels } from './rate-limit-models.ts';
 import { givenString, nullableDate, nullableString, options } from './schema-kit.ts';
@@ -15,6 +16,7 @@ export type * from './coupon-models.ts';
 export type * from './loyalty-models.ts';
 export type * from './device-models.ts';
 export type * from './rate-limit-models.ts';
+export type * from './event-models.ts';
 
 /**
  * `_id` is "<kind>:<value>" ("email:<address>", "phone:<E.164>"): one document per unique identifier,
@@ -335,7 +337,7 @@ const oidcSchema = new Schema<OidcDoc>(
 );
 
 /** Every model of the store: identity and protocol here; loyalty, partners and profiles in loyalty-models.ts; coupons, the audit log, known devices and rate-limit counters in their own files. */
-export interface Models extends LoyaltyModels, CouponModels, AuditModels, DeviceModels, RateLimitModels, HookModels, ConsentModels {
+export interface Models extends LoyaltyModels, CouponModels, AuditModels, DeviceModels, RateLimitModels, EventModels, HookModels, ConsentModels {
   identifiers: Model<IdentifierDoc>;
   accounts: Model<AccountDoc>;
   clients: Model<ClientDoc>;
@@ -361,6 +363,7 @@ export function registerModels(connection: Connection): Models {
     ...registerAuditModels(connection),
     ...registerRateLimitModels(connection),
     ...registerCouponModels(connection),
+    ...registerEventModels(connection),
     ...registerHookModels(connection),
     identifiers: connection.model<IdentifierDoc>('Identifier', identifierSchema, 'identifiers'),
     accounts: connection.model<AccountDoc>('Account', accountSchema, 'accounts'),

@@ -3,7 +3,9 @@
 import type { Model } from 'mongoose';
 import type { Profile, ProfilesRepository } from '../../server/domain/profile/profiles.repository.ts';
 import { isDuplicateKey } from './errors.ts';
-import type { ProfileFieldDoc, ProfileSignInsDoc } from './models.ts';
+import { profileUpdatedEvent } from '../../server/domain/events/domain-event.ts';
+import { confirmEvents, insertPendingEvents } from './events.ts';
+import type { EventDoc, ProfileFieldDoc, ProfileSignInsDoc } from './models.ts';
 
 const fieldId = (accountId: string, name: string) => `${accountId}\0${name}`;
 
@@ -11,9 +13,12 @@ export class MongoProfilesRepository implements ProfilesRepository {
   private readonly fields: Model<ProfileFieldDoc>;
   private readonly signIns: Model<ProfileSignInsDoc>;
 
-  constructor(fields: Model<ProfileFieldDoc>, signIns: Model<ProfileSignInsDoc>) {
+  private readonly events: Model<EventDoc>;
+
+  constructor(fields: Model<ProfileFieldDoc>, signIns: Model<ProfileSignInsDoc>, events: Model<EventDoc>) {
     this.fields = fields;
     this.signIns = signIns;
+    this.events = events;
   }
 
   async find(accountId: string): Promise<Profile> {
@@ -29,7 +34,12 @@ export class MongoProfilesRepository implements ProfilesRepository {
       ...Object.entries(changes.values ?? {}).map(([name, value]) => ({ name, set: { value, skippedAt: null, updatedAt: at } })),
       ...(changes.skipped ?? []).map((name) => ({ name, set: { skippedAt: at, updatedAt: at } })),
     ];
+    // member.profile_updated (names only) at its recoverable step: proof is a field of the account written at `at`.
+    const names = Object.keys(changes.values ?? {});
+    const pending = names.length === 0 ? [] : await insertPendingEvents(this.events, [profileUpdatedEvent(accountId, names, at)], `profile:${accountId}:${at.getTime()}`);
+    // A failed write leaves the event pending: some fields may be in, so recovery decides on the proof, as after a crash.
     for (const { name, set } of writes) await this.upsert(accountId, name, set);
+    await confirmEvents(this.events, pending);
   }
 
   /** An upsert by _id; two first writes racing make one insert fail on the _id, which then updates. */

@@ -4,7 +4,9 @@ import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { Account, AccountPatch } from '../../server/domain/accounts/account.ts';
 import type { AccountsRepository, NewAccount } from '../../server/domain/accounts/accounts.repository.ts';
 import { DomainError } from '../../server/domain/errors.ts';
-import { isUniqueViolation } from './database.ts';
+import { emailVerifiedEvent, phoneVerifiedEvent } from '../../server/domain/events/domain-event.ts';
+import { immediateTransaction, isUniqueViolation } from './database.ts';
+import { insertEvents } from './events.ts';
 import { date, dateOrNull, integer, text, textOrNull, type Row } from './rows.ts';
 
 const COLUMNS = 'id, email, email_verified, password_hash, created_at, updated_at, credentials_changed_at, phone, contact_changed_at, password_from_mailbox_at';
@@ -99,8 +101,14 @@ export class SqliteAccountsRepository implements AccountsRepository {
     // One UPDATE: the unique index refuses a number another account holds, and the old number is
     // freed by the same statement. An account's own number does not collide with itself.
     try {
-      const row = this.setPhoneStmt.get(phone, Date.now(), id);
-      return row ? toAccount(row) : undefined;
+      // A number set is a number proved (PhoneService sets it only after its code): member.phone_verified,
+      // in the same transaction, when it differs from the one the account had.
+      return immediateTransaction(this.db, () => {
+        const before = this.byIdStmt.get(id);
+        const row = this.setPhoneStmt.get(phone, Date.now(), id);
+        if (row && before && phone !== null && textOrNull(before, 'phone') !== phone) insertEvents(this.db, [phoneVerifiedEvent(id)]);
+        return row ? toAccount(row) : undefined;
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new DomainError('duplicate', 'Another account has this phone number', { cause: error });
       throw error;
@@ -127,8 +135,19 @@ export class SqliteAccountsRepository implements AccountsRepository {
       sets.push('password_from_mailbox_at = ?');
       params.push(patch.passwordFromMailboxAt === null ? null : patch.passwordFromMailboxAt.getTime());
     }
-    const row = this.db.prepare(`UPDATE accounts SET ${sets.join(', ')} WHERE id = ? RETURNING ${COLUMNS}`).get(...params, id);
-    return row ? toAccount(row) : undefined;
+    if (patch.emailVerified !== true) {
+      const row = this.db.prepare(`UPDATE accounts SET ${sets.join(', ')} WHERE id = ? RETURNING ${COLUMNS}`).get(...params, id);
+      return row ? toAccount(row) : undefined;
+    }
+    // Verifying the email is an event (member.email_verified) written in the same transaction, once: only when
+    // the flag goes from false to true.
+    return immediateTransaction(this.db, () => {
+      const before = this.byIdStmt.get(id);
+      const row = this.db.prepare(`UPDATE accounts SET ${sets.join(', ')} WHERE id = ? RETURNING ${COLUMNS}`).get(...params, id);
+      if (!row || !before) return undefined;
+      if (integer(before, 'email_verified') === 0) insertEvents(this.db, [emailVerifiedEvent(id)]);
+      return toAccount(row);
+    });
   }
 
   async replacePasswordHash(id: string, expected: string, replacement: string): Promise<boolean> {

@@ -4,7 +4,9 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { assertValidAuditQuery, isAuditEventType } from '../../server/domain/audit/audit-rules.ts';
 import type { AuditDetails, AuditEvent, AuditQuery, AuditRepository } from '../../server/domain/audit/audit.repository.ts';
 import { DomainError } from '../../server/domain/errors.ts';
-import { isUniqueViolation } from './database.ts';
+import { eventFromAudit } from '../../server/domain/events/domain-event.ts';
+import { immediateTransaction, isUniqueViolation } from './database.ts';
+import { insertEvents } from './events.ts';
 import { date, jsonObject, text, textOrNull, type Row } from './rows.ts';
 
 const COLUMNS = 'id, type, at, account_id, ip, user_agent, country, reason, details';
@@ -46,10 +48,20 @@ export class SqliteAuditRepository implements AuditRepository {
 
   async append(event: AuditEvent): Promise<void> {
     try {
-      this.insertStmt.run(
+      // Sign-ins, blocks and factor changes are domain events too: written in the audit row's transaction.
+      const domainEvent = eventFromAudit(event);
+      const insert = () => this.insertStmt.run(
         event.id, event.type, event.at.getTime(), event.accountId, event.ip, event.userAgent, event.country, event.reason,
         JSON.stringify(event.details),
       );
+      if (domainEvent) {
+        immediateTransaction(this.db, () => {
+          insert();
+          insertEvents(this.db, [domainEvent]);
+        });
+      } else {
+        insert();
+      }
     } catch (error) {
       if (isUniqueViolation(error)) throw new DomainError('duplicate', `audit event ${event.id} already exists`, { cause: error });
       throw error;

@@ -10,6 +10,7 @@ import { SqliteCouponsRepository } from './coupons.ts';
 import { openDatabase } from './database.ts';
 import { SqliteDevicesRepository } from './devices.ts';
 import { SqliteConsentsRepository } from './consents.ts';
+import { SqliteEventsRepository } from './events.ts';
 import { SqliteFactorsRepository } from './factors.ts';
 import { SqliteHooksRepository } from './hooks.ts';
 import { SqliteImportedMembersRepository } from './imported-members.ts';
@@ -20,6 +21,7 @@ import { SqlitePartnersRepository } from './partners.ts';
 import { SqliteProfilesRepository } from './profiles.ts';
 import { SqlitePasskeysRepository } from './passkeys.ts';
 import { SqliteRateLimitStore } from './rate-limits.ts';
+import { SqliteWebhooksRepository } from './webhooks.ts';
 
 export interface SqliteStorageOptions {
   /** Directory holding `idp.sqlite` (created if missing); `':memory:'` for a throwaway in-memory store. */
@@ -62,6 +64,12 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     // each would be an fsync blocking the event loop, which an attack could turn into a stall. On the
     // NORMAL one a process crash loses nothing (WAL); a power cut may lose the last moments of the log.
     audit: new SqliteAuditRepository(ephemeral),
+    // Events themselves are written with their change, on that change's connection. The relay's and the
+    // deliveries' bookkeeping (published marks, queue, attempts, the lease) is on the NORMAL one: an fsync per
+    // delivery would stall the event loop (bench/events.ts), and a power cut losing its last moments only
+    // relays or delivers again, which the (webhook, event) key and the receivers' webhook-id dedup absorb.
+    events: new SqliteEventsRepository(ephemeral),
+    webhooks: new SqliteWebhooksRepository(ephemeral),
     oidc,
     // Counters are ephemeral-grade: a power cut losing their last moments only forgives a few attempts,
     // while an fsync per consume (synchronous=FULL) would stall the event loop on every guarded request.

@@ -11,7 +11,9 @@ import type {
   PostResult,
 } from '../../server/domain/loyalty/loyalty.repository.ts';
 import { assertValidMember, assertValidPostEntry, isEnrolmentChannel, isLedgerKind, pageLimit } from '../../server/domain/loyalty/ledger-rules.ts';
+import { ledgerEvents, memberCreatedEvent } from '../../server/domain/events/domain-event.ts';
 import { immediateTransaction, isUniqueViolation } from './database.ts';
+import { insertEvents } from './events.ts';
 import { date, integer, text, textOrNull, type Row } from './rows.ts';
 
 const MEMBER_COLUMNS = 'account_id, member_number, enrolment_channel, balance, lifetime_points, last_sequence, created_at';
@@ -88,9 +90,14 @@ export class SqliteLoyaltyRepository implements LoyaltyRepository {
   async createMember(input: NewMember): Promise<Member> {
     assertValidMember(input);
     try {
-      const row = this.insertMemberStmt.get(input.accountId, input.memberNumber, input.enrolmentChannel, Date.now());
-      if (!row) throw new Error('INSERT ... RETURNING returned no row');
-      return toMember(row);
+      // member.created is written in the member's transaction: no event for an enrolment that failed.
+      return immediateTransaction(this.db, () => {
+        const row = this.insertMemberStmt.get(input.accountId, input.memberNumber, input.enrolmentChannel, Date.now());
+        if (!row) throw new Error('INSERT ... RETURNING returned no row');
+        const member = toMember(row);
+        insertEvents(this.db, [memberCreatedEvent(member)]);
+        return member;
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new DomainError('duplicate', 'This account is already a member, or the member number is taken', { cause: error });
       throw error;
@@ -147,7 +154,10 @@ export class SqliteLoyaltyRepository implements LoyaltyRepository {
       if (!row) throw new Error('INSERT ... RETURNING returned no row');
       const advanced = this.advanceMemberStmt.run(balanceAfter, lifetimeAfter, sequence, entry.accountId, lastSequence);
       if (Number(advanced.changes) !== 1) throw new Error(`member ${entry.accountId} moved during a post`);
-      return { ok: true, entry: toEntry(row), replayed: false };
+      const written = toEntry(row);
+      // The outbox row commits (or rolls back) with the entry.
+      insertEvents(this.db, ledgerEvents(written));
+      return { ok: true, entry: written, replayed: false };
     });
   }
 

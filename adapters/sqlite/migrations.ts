@@ -1,5 +1,6 @@
 // Numbered SQLite schema migrations, applied in version order at open; never edit a released one, add a new
-// one with the next free version (the highest in the three files + 1) in the file of its subject.
+// one with the next free version (the highest in the subject files + 1) in the file of its subject.
+import { eventsMigrations } from './migrations/events.ts';
 import { hookMigrations } from './migrations/hooks.ts';
 import { identityMigrations } from './migrations/identity.ts';
 import { loyaltyMigrations } from './migrations/loyalty.ts';
@@ -11,5 +12,5 @@ export interface Migration {
 }
 
 /** Every migration, by version (database.ts applies them in that order and records each). */
-export const migrations: readonly Migration[] = [...identityMigrations, ...loyaltyMigrations, ...securityMigrations, ...hookMigrations]
+export const migrations: readonly Migration[] = [...identityMigrations, ...loyaltyMigrations, ...securityMigrations, ...hookMigrations, ...eventsMigrations]
   .sort((a, b) => a.version - b.version);

@@ -1,6 +1,9 @@
 // SQLite progressive profiles: a row per (account, field), upserted one field at a time.
 import type { DatabaseSync } from 'node:sqlite';
 import type { Profile, ProfilesRepository } from '../../server/domain/profile/profiles.repository.ts';
+import { profileUpdatedEvent } from '../../server/domain/events/domain-event.ts';
+import { immediateTransaction } from './database.ts';
+import { insertEvents } from './events.ts';
 import { date, dateOrNull, integer, text, textOrNull } from './rows.ts';
 
 export class SqliteProfilesRepository implements ProfilesRepository {
@@ -43,8 +46,13 @@ export class SqliteProfilesRepository implements ProfilesRepository {
 
   async update(accountId: string, changes: { values?: Record<string, string>; skipped?: string[] }, at: Date): Promise<void> {
     const when = at.getTime();
-    for (const [name, value] of Object.entries(changes.values ?? {})) this.setValueStmt.run(accountId, name, value, when);
-    for (const name of changes.skipped ?? []) this.skipStmt.run(accountId, name, when, when);
+    const names = Object.keys(changes.values ?? {});
+    // One transaction, with member.profile_updated (names only: values may be personal data) when values changed.
+    immediateTransaction(this.db, () => {
+      for (const [name, value] of Object.entries(changes.values ?? {})) this.setValueStmt.run(accountId, name, value, when);
+      for (const name of changes.skipped ?? []) this.skipStmt.run(accountId, name, when, when);
+      if (names.length > 0) insertEvents(this.db, [profileUpdatedEvent(accountId, names, at)]);
+    });
   }
 
   async recordSignIn(accountId: string): Promise<number> {

@@ -1,4 +1,5 @@
 // The OpenAPI 3.1 description of the admin API, served at /admin/openapi.json.
+import { webhookPaths, webhookSchemas } from './webhook-openapi.ts';
 import { AUDIT_EVENT_TYPES, MAX_AUDIT_PAGE } from '../domain/audit/audit-rules.ts';
 
 const error = {
@@ -191,6 +192,7 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       schemas: {
+        ...webhookSchemas,
         Error: error,
         ClientInput: clientInput,
         Client: client,
@@ -381,6 +383,7 @@ export function openApiDocument(): Record<string, unknown> {
           }),
         },
       },
+      ...webhookPaths({ responses, withBody, notFound, json }),
       '/hooks': {
         post: {
           operationId: 'createHook',

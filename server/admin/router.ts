@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../domain/audit/audit-log.ts';
 import type { ClientsRepository } from '../domain/clients/clients.repository.ts';
 import { DomainError } from '../domain/errors.ts';
+import type { WebhookService } from '../domain/events/webhook-service.ts';
 import type { SigningKeys } from '../domain/keys/key-service.ts';
 import type { ImportedMembersRepository } from '../domain/loyalty/imported-members.repository.ts';
 import type { PartnersRepository } from '../domain/partners/partners.repository.ts';
@@ -18,6 +19,7 @@ import { importedMemberHandlers } from './imported-member-handlers.ts';
 import { hookHandlers } from './hook-handlers.ts';
 import { keyHandlers } from './key-handlers.ts';
 import { partnerHandlers } from './partner-handlers.ts';
+import { webhookHandlers } from './webhook-handlers.ts';
 import { jsonBody } from '../middleware/koa-json-body.ts';
 import { requireAdminToken } from './koa-require-admin-token.ts';
 import { openApiDocument } from './openapi.ts';
@@ -36,6 +38,8 @@ export interface AdminDeps {
   outbound: Pick<OutboundClient, 'targetProblem'>;
   /** POST /admin/keys/rotate. */
   signingKeys: SigningKeys;
+  /** /admin/webhooks (issue 18). */
+  webhooks: WebhookService;
   /** /admin/hooks: the operator's callouts (issue 18). */
   hooks: HookRunner;
 }
@@ -100,6 +104,14 @@ export function adminRouter(deps: AdminDeps): Router {
   router.post('/imported-members', auth, jsonBody('1mb'), importedMembers.importMany);
   router.get('/audit-events', auth, audit.list);
   router.post('/keys/rotate', auth, keyHandlers(deps.signingKeys).rotate);
+  const webhooks = webhookHandlers(deps.webhooks);
+  router.post('/webhooks', auth, json, webhooks.create);
+  router.get('/webhooks', auth, webhooks.list);
+  router.get('/webhooks/:id', auth, webhooks.read);
+  router.delete('/webhooks/:id', auth, webhooks.remove);
+  router.post('/webhooks/:id/secret/rotate', auth, webhooks.rotateSecret);
+  router.get('/webhooks/:id/deliveries', auth, webhooks.deliveries);
+  router.post('/webhooks/:id/replay', auth, json, webhooks.replay);
   const hooks = hookHandlers(deps.hooks);
   router.post('/hooks', auth, json, hooks.create);
   router.get('/hooks', auth, hooks.list);

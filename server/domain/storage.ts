@@ -6,6 +6,8 @@ import type { CodesRepository } from './codes/codes.repository.ts';
 import type { CouponsRepository } from './coupons/coupons.repository.ts';
 import type { DevicesRepository } from './devices/devices.repository.ts';
 import type { ConsentsRepository } from './consent/consents.repository.ts';
+import type { EventsRepository } from './events/events.repository.ts';
+import type { WebhooksRepository } from './events/webhooks.repository.ts';
 import type { FactorsRepository } from './factors/factors.repository.ts';
 import type { HooksRepository } from './hooks/hooks.repository.ts';
 import type { KeysRepository } from './keys/keys.repository.ts';
@@ -38,6 +40,10 @@ export interface Storage {
   readonly consents: ConsentsRepository;
   /** The append-only security audit log (issue 5). */
   readonly audit: AuditRepository;
+  /** The transactional outbox of domain events (issue 18). */
+  readonly events: EventsRepository;
+  /** Webhook subscriptions and their delivery queue (issue 18). */
+  readonly webhooks: WebhooksRepository;
   /** The operator's hooks and the claims post-login hooks added (issue 18). */
   readonly hooks: HooksRepository;
   readonly oidc: OidcStore;

@@ -22,6 +22,10 @@ export interface Metrics {
   hookDuration: Histogram<'point'>;
   /** Email and SMS waiting in the delivery queue; read when scraped. */
   deliveryQueuePending: Gauge;
+  /** Webhook delivery attempts by outcome: delivered, failed (to be retried), dead (dead-lettered). */
+  webhookDeliveries: Counter<'outcome'>;
+  /** Outbox events not yet relayed, and webhook deliveries waiting; read from the store when scraped. */
+  outboxBacklog: Gauge<'queue'>;
   /** Runs `hook` at every scrape before the request counter is read (the HTTP middleware moves its tallies in). */
   beforeScrape(hook: () => void): void;
 }
@@ -34,7 +38,12 @@ const KDF_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5];
 /** Seconds: a hook times out after at most 10 s; most answer within tens of milliseconds. */
 const HOOK_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
 
-export function createMetrics(options: { deliveryQueuePending?: () => number } = {}): Metrics {
+export interface OutboxBacklog {
+  events(): Promise<number>;
+  deliveries(): Promise<number>;
+}
+
+export function createMetrics(options: { deliveryQueuePending?: () => number; outboxBacklog?: () => OutboxBacklog | undefined } = {}): Metrics {
   const registry = new Registry();
   // Process metrics (CPU, memory, handles, GC) and event-loop lag (nodejs_eventloop_lag_* from a monitorEventLoopDelay histogram).
   collectDefaultMetrics({ register: registry });
@@ -77,6 +86,20 @@ export function createMetrics(options: { deliveryQueuePending?: () => number } =
       name: 'loyalty_delivery_queue_pending', help: 'Email and SMS queued or in flight.', registers,
       collect() {
         if (pendingOf) this.set(pendingOf());
+      },
+    }),
+    webhookDeliveries: new Counter({
+      name: 'loyalty_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome: delivered, failed (retried later) or dead (dead-lettered after the retry window).', labelNames: ['outcome'], registers,
+    }),
+    outboxBacklog: new Gauge({
+      name: 'loyalty_outbox_backlog', help: 'Domain events waiting in the outbox to be relayed (queue=events) and webhook deliveries pending (queue=deliveries).', labelNames: ['queue'], registers,
+      async collect() {
+        const backlog = options.outboxBacklog?.();
+        if (!backlog) return;
+        // A store that does not answer leaves the last values: a scrape never fails on it.
+        const [events, deliveries] = await Promise.all([backlog.events(), backlog.deliveries()]).catch(() => [undefined, undefined]);
+        if (events !== undefined) this.set({ queue: 'events' }, events);
+        if (deliveries !== undefined) this.set({ queue: 'deliveries' }, deliveries);
       },
     }),
     beforeScrape(hook) {

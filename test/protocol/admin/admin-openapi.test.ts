@@ -29,6 +29,7 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
     expect(operations(document.paths).sort()).toEqual([
       'DELETE /clients/{id}',
       'DELETE /hooks/{id}',
+      'DELETE /webhooks/{id}',
       'GET /audit-events',
       'GET /clients',
       'GET /clients/{id}',
@@ -37,6 +38,9 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
       'GET /openapi.json',
       'GET /partners',
       'GET /partners/{id}',
+      'GET /webhooks',
+      'GET /webhooks/{id}',
+      'GET /webhooks/{id}/deliveries',
       'PATCH /hooks/{id}',
       'POST /clients',
       'POST /clients/{id}/secret',
@@ -44,6 +48,9 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
       'POST /imported-members',
       'POST /keys/rotate',
       'POST /partners',
+      'POST /webhooks',
+      'POST /webhooks/{id}/replay',
+      'POST /webhooks/{id}/secret/rotate',
       'PUT /clients/{id}',
     ]);
 

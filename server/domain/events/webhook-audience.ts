@@ -1,0 +1,23 @@
+// Whether a webhook gets an event, and under which `sub`: the public one (the member id) for the program's own
+// webhooks; for a partner's, the partner's pairwise sub of a member linked to it who granted what the type needs.
+import { pairwiseSubject } from '../../../config/pairwise.ts';
+import type { PartnersRepository } from '../partners/partners.repository.ts';
+import type { DomainEvent } from './domain-event.ts';
+import { partnerGranted } from './partner-view.ts';
+import type { Webhook } from './webhooks.repository.ts';
+
+export interface Audience {
+  partners: Pick<PartnersRepository, 'findLink'>;
+  pairwiseSalt: Buffer;
+}
+
+/** The `sub` this webhook sees the event's member as (null for an event without one), or undefined: not for it. */
+export async function subjectFor(webhook: Webhook, event: DomainEvent, audience: Audience): Promise<string | null | undefined> {
+  if (!webhook.events.includes(event.type)) return undefined;
+  if (webhook.partnerId === null) return event.memberId;
+  if (event.memberId === null) return undefined;
+  const subject = pairwiseSubject(audience.pairwiseSalt, `partner:${webhook.partnerId}`, event.memberId);
+  const link = await audience.partners.findLink(webhook.partnerId, subject);
+  if (!link || !partnerGranted(event.type, link.scope)) return undefined;
+  return subject;
+}
