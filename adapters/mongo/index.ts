@@ -19,6 +19,7 @@ import { MongoProfilesRepository } from './profiles.ts';
 import { registerModels } from './models.ts';
 import { MongoOidcStore } from './oidc-store.ts';
 import { MongoPasskeysRepository } from './passkeys.ts';
+import { MongoPrivacyStore } from './privacy.ts';
 import { MongoRateLimitStore } from './rate-limits.ts';
 
 export interface MongoStorageOptions {
@@ -60,6 +61,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       devices: new MongoDevicesRepository(models.knownDevices),
       audit: new MongoAuditRepository(models.auditEvents),
       oidc: new MongoOidcStore(models.oidc),
+      privacy: await MongoPrivacyStore.open(connection),
       rateLimits: new MongoRateLimitStore(models),
       async ping() {
         const db = connection.db;

@@ -17,6 +17,7 @@ import { SqliteOidcStore } from './oidc-store.ts';
 import { SqlitePartnersRepository } from './partners.ts';
 import { SqliteProfilesRepository } from './profiles.ts';
 import { SqlitePasskeysRepository } from './passkeys.ts';
+import { SqlitePrivacyStore } from './privacy.ts';
 import { SqliteRateLimitStore } from './rate-limits.ts';
 
 export interface SqliteStorageOptions {
@@ -56,6 +57,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     // NORMAL one a process crash loses nothing (WAL); a power cut may lose the last moments of the log.
     audit: new SqliteAuditRepository(ephemeral),
     oidc,
+    privacy: new SqlitePrivacyStore(db, ephemeral),
     // Counters are ephemeral-grade: a power cut losing their last moments only forgives a few attempts,
     // while an fsync per consume (synchronous=FULL) would stall the event loop on every guarded request.
     rateLimits: new SqliteRateLimitStore(ephemeral),

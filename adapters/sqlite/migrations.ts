@@ -2,6 +2,7 @@
 // one with the next free version (the highest in the three files + 1) in the file of its subject.
 import { identityMigrations } from './migrations/identity.ts';
 import { loyaltyMigrations } from './migrations/loyalty.ts';
+import { privacyMigrations } from './migrations/privacy.ts';
 import { securityMigrations } from './migrations/security.ts';
 
 export interface Migration {
@@ -10,5 +11,5 @@ export interface Migration {
 }
 
 /** Every migration, by version (database.ts applies them in that order and records each). */
-export const migrations: readonly Migration[] = [...identityMigrations, ...loyaltyMigrations, ...securityMigrations]
+export const migrations: readonly Migration[] = [...identityMigrations, ...loyaltyMigrations, ...securityMigrations, ...privacyMigrations]
   .sort((a, b) => a.version - b.version);
