@@ -48,6 +48,11 @@ import { enforceRegisteredAuthMethod } from './oidc/registered-auth-method.ts';
 import { revocationJson } from './oidc/koa-revocation-json.ts';
 import { discoveryResponseTypes } from './oidc/koa-discovery-response-types.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { standardSections } from './domain/privacy/export-sections.ts';
+import { announceMemberDeleted } from './domain/privacy/member-deleted.ts';
+import { MemberErasure } from './domain/privacy/member-erasure.ts';
+import { MemberExports } from './domain/privacy/member-export.ts';
+import { getDefaultLanguage } from './i18n/locales/index.ts';
 import { auditMetrics } from './metrics/audit-metrics.ts';
 
 export interface Container {
@@ -75,6 +80,10 @@ export interface Container {
   outbound: { partners: OutboundClient; operator: OutboundClient };
   /** The Prometheus registry and its metrics (GET /metrics); one per container, so test servers never share counts. */
   metrics: Metrics;
+  /** "Download my data" and the admin export (issue 17). */
+  exports: MemberExports;
+  /** "Delete my account", its grace period and the admin erasure (issue 17). */
+  erasure: MemberErasure;
   close(): Promise<void>;
 }
 
@@ -191,6 +200,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       partnerLinks,
       profiles,
       hasPasskey: (accountId) => passkeys.hasPasskey(accountId),
+      erasureScheduled: async (accountId) => (await storage.privacy.findErasure(accountId)) !== undefined,
       outbound: outbound.partners,
       logger,
     }));
@@ -215,6 +225,30 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     provider.on('backchannel.error', (ctx, error, client, accountId, sid) => {
       if (ctx && client) backchannelLogout.retryFailed(client.clientId, accountId, sid, error);
       else logger.warn({ err: error, clientId: client?.clientId }, 'back-channel logout delivery failed');
+    });
+
+    // The member's language for emails sent after the request that caused them (export ready, deletion scheduled).
+    const languageOf = async (accountId: string) => (await profiles.locale(accountId)) ?? getDefaultLanguage();
+    const exports = new MemberExports({
+      store: storage.privacy,
+      accounts: storage.accounts,
+      sections: standardSections({ ...storage, privacy: storage.privacy }),
+      mailer,
+      languageOf,
+      issuer: config.issuer,
+      logger,
+    });
+    const erasure = new MemberErasure({
+      store: storage.privacy,
+      accounts: storage.accounts,
+      oidc: storage.oidc,
+      logout: backchannelLogout,
+      audit,
+      announce: announceMemberDeleted(audit),
+      mailer,
+      languageOf,
+      issuer: config.issuer,
+      logger,
     });
 
     const interactions: InteractionDeps = {
@@ -249,6 +283,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       signUps: protection.signUps,
       rateLimits: storage.rateLimits,
       attackProtection: config.attackProtection,
+      exports,
+      erasure,
     };
 
     // TTL indexes are lazy (and absent on some Mongo-compatible servers): sweep expired rows ourselves.
@@ -271,6 +307,11 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         .then((settled) => settled > 0 && logger.warn({ settled }, 'settled half-done ledger posts'))
         .catch((error: unknown) => logger.warn({ err: error }, 'ledger recovery failed'));
       void recoverCoupons(storage, coupons, new Date(now.getTime() - COUPON_RECOVERY_AGE_MS), logger);
+      exports.sweep().catch((error: unknown) => logger.warn({ err: error }, 'data export sweep failed'));
+      // Erasures whose 14-day grace period is over (and any an interruption left half-done).
+      erasure.sweepDue()
+        .then((erased) => erased > 0 && logger.info({ erased }, 'members erased after their grace period'))
+        .catch((error: unknown) => logger.warn({ err: error }, 'erasure sweep failed'));
       deleteUnverifiedAccounts({ ...storage, logger }, config.attackProtection.unverifiedAccountDays, now)
         .then((deleted) => deleted > 0 && logger.info({ deleted }, 'deleted sign-ups never verified'))
         .catch((error: unknown) => logger.warn({ err: error }, 'unverified-account clean-up failed'));
@@ -295,8 +336,12 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       backchannelLogout,
       outbound,
       metrics,
+      exports,
+      erasure,
       async close() {
         clearInterval(sweeper);
+        // Archives being built finish (their email is queued below) before the store closes.
+        await exports.settled();
         // Logout tokens already on their way get to finish (each bounded by the outbound timeout); retries
         // still waiting for their turn are dropped, and audited as such.
         await backchannelLogout.stop();

@@ -12,7 +12,7 @@ import { hasRecentStrongSignIn, type Member, memberOf } from './member-session.t
 const NOTICES = new Set([
   'reauth_needed', 'reauth_stronger', 'last_way_in', 'passkey_added', 'passkey_removed', 'passkey_renamed', 'app_added', 'app_removed',
   'codes_regenerated', 'phone_added', 'phone_removed', 'sessions_ended', 'not_found', 'card_claimed', 'card_claimed_add_phone', 'coupon_redeemed',
-  'passkey_name_invalid',
+  'passkey_name_invalid', 'export_requested', 'deletion_scheduled', 'deletion_cancelled',
 ]);
 /** After these, the page suggests signing out everywhere else (the change may be a lost device). */
 const FACTOR_CHANGES = new Set(['passkey_removed', 'app_removed', 'phone_removed', 'app_added', 'passkey_added', 'phone_added']);
@@ -57,6 +57,8 @@ export function securityPage(deps: InteractionDeps) {
       suggestEndSessions: notice !== null && FACTOR_CHANGES.has(notice),
       // After a claim whose card had a mobile: it is added through the phone page, under that page's rule and code.
       offerPhone: notice === 'card_claimed_add_phone' && !account.phone && deps.phones.enabled,
+      // Scheduled for deletion: the date, and "Keep my account" on every visit until then.
+      deletionScheduled: (await deps.erasure.scheduled(account.id))?.eraseAt ?? null,
     });
   };
 }

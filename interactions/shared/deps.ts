@@ -19,6 +19,8 @@ import type { RateLimitStore } from '../../server/security/rate-limit/rate-limit
 import type { AttackProtection } from '../../config/attack-protection.ts';
 import type { Mailer } from '../../server/domain/mail/mailer.ts';
 import type { PasskeyOffer } from '../passkey/offer.ts';
+import type { MemberErasure } from '../../server/domain/privacy/member-erasure.ts';
+import type { MemberExports } from '../../server/domain/privacy/member-export.ts';
 import type { FlowCookie } from './flow-state.ts';
 
 export interface InteractionDeps {
@@ -59,6 +61,10 @@ export interface InteractionDeps {
   /** The store's rate-limit counters (per-route rules such as interactions/code-sign-in/limits.ts). */
   rateLimits: RateLimitStore;
   attackProtection: AttackProtection;
+  /** "Download my data": archives built in the background, downloaded by their member only. */
+  exports: MemberExports;
+  /** "Delete my account": the grace period, its cancellation, and the erasure. */
+  erasure: MemberErasure;
 }
 
 /** The oidc-provider interaction loaded for this request (see koa-load-interaction.ts). */

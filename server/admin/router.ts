@@ -15,6 +15,7 @@ import { auditHandlers } from './audit-handlers.ts';
 import { clientHandlers } from './client-handlers.ts';
 import { importedMemberHandlers } from './imported-member-handlers.ts';
 import { keyHandlers } from './key-handlers.ts';
+import { memberHandlers, type MemberAdminDeps } from './member-handlers.ts';
 import { partnerHandlers } from './partner-handlers.ts';
 import { jsonBody } from '../middleware/koa-json-body.ts';
 import { requireAdminToken } from './koa-require-admin-token.ts';
@@ -34,6 +35,8 @@ export interface AdminDeps {
   outbound: Pick<OutboundClient, 'targetProblem'>;
   /** POST /admin/keys/rotate. */
   signingKeys: SigningKeys;
+  /** /admin/members: profile summary, data export and erasure (issue 17). */
+  members: Omit<MemberAdminDeps, 'audit'>;
 }
 
 /**
@@ -75,6 +78,7 @@ export function adminRouter(deps: AdminDeps): Router {
   const partners = partnerHandlers(deps.partners);
   const importedMembers = importedMemberHandlers(deps.importedMembers, deps.defaultCountry);
   const audit = auditHandlers(deps.audit);
+  const members = memberHandlers({ ...deps.members, audit: deps.audit });
   const document = openApiDocument();
 
   router.use(auditAdminActions(deps.logger, deps.audit));
@@ -95,6 +99,9 @@ export function adminRouter(deps: AdminDeps): Router {
   // Up to 1,000 records a request: a larger body than the other routes take.
   router.post('/imported-members', auth, jsonBody('1mb'), importedMembers.importMany);
   router.get('/audit-events', auth, audit.list);
+  router.get('/members/:id', auth, members.read);
+  router.get('/members/:id/export', auth, members.exportArchive);
+  router.delete('/members/:id', auth, members.erase);
   router.post('/keys/rotate', auth, keyHandlers(deps.signingKeys).rotate);
   // Anything else under /admin is ours too: a JSON 404 rather than falling through to oidc-provider.
   router.all('{/*rest}', () => {

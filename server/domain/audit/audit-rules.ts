@@ -26,6 +26,10 @@ const TYPES = {
   'code.budget_exhausted': true,
   'admin.action': true,
   'backchannel_logout.failed': true,
+  'member.exported': true,
+  'member.erasure_scheduled': true,
+  'member.erasure_cancelled': true,
+  'member.deleted': true,
 } as const satisfies Record<AuditEventType, true>;
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = Object.freeze(Object.keys(TYPES) as AuditEventType[]);

@@ -20,7 +20,14 @@ export type AuditEventType =
   | 'code.budget_exhausted'
   | 'admin.action'
   /** One failed try of a back-channel logout delivery (details: client_id, attempt, final, error). */
-  | 'backchannel_logout.failed';
+  | 'backchannel_logout.failed'
+  /** The member's data export was built for an admin's support request (the member's own requests are in `reason`). */
+  | 'member.exported'
+  /** The member (or an admin) asked for the account's erasure; details.erase_at says when. */
+  | 'member.erasure_scheduled'
+  | 'member.erasure_cancelled'
+  /** A member was erased; no account id, details.tombstone is the id accounting keeps (issue 17). */
+  | 'member.deleted';
 
 /**
  * Small flat values only: the log never holds passwords, codes, tokens or message texts. Keys are
