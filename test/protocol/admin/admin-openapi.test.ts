@@ -28,9 +28,12 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
 
     expect(operations(document.paths).sort()).toEqual([
       'DELETE /clients/{id}',
+      'DELETE /members/{id}',
       'GET /audit-events',
       'GET /clients',
       'GET /clients/{id}',
+      'GET /members/{id}',
+      'GET /members/{id}/export',
       'GET /openapi.json',
       'GET /partners',
       'GET /partners/{id}',
