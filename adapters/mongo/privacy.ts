@@ -147,8 +147,13 @@ export class MongoPrivacyStore implements PrivacyStore {
       await members.updateOne({ _id: tombstone }, { $setOnInsert: { ...member, _id: tombstone, memberNumber: `erased:${tombstone}` } }, { upsert: true });
       await members.deleteOne({ _id: id });
     }
-    await this.collection<KeyedDoc>('ledger_entries').updateMany({ accountId: id }, { $set: { accountId: tombstone } });
-    await this.collection<KeyedDoc>('ledger_keys').updateMany({ accountId: id }, { $set: { accountId: tombstone } });
+    // Entries are keyed "<account>:<sequence>", and their idempotency keys point at those ids.
+    await this.rekey('ledger_entries', id, tombstone);
+    const keys = this.collection<KeyedDoc>('ledger_keys');
+    for (const key of await keys.find({ accountId: id }).toArray()) {
+      const entryId = typeof key.entryId === 'string' ? key.entryId.split(id).join(tombstone) : null;
+      await keys.updateOne({ _id: key._id }, { $set: { accountId: tombstone, entryId } });
+    }
     await this.rekey('coupon_uses', id, tombstone);
     await this.rekey('coupon_code_uses', id, tombstone);
 
