@@ -30,6 +30,9 @@ interface KeyedDoc {
   [field: string]: unknown;
 }
 
+/** Appended to a unique value while its document is being re-keyed (see rekey). */
+const MOVED_ASIDE = '\u0000erasing';
+
 function escapeRegex(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -148,7 +151,7 @@ export class MongoPrivacyStore implements PrivacyStore {
       await members.deleteOne({ _id: id });
     }
     // Entries are keyed "<account>:<sequence>", and their idempotency keys point at those ids.
-    await this.rekey('ledger_entries', id, tombstone);
+    await this.rekey('ledger_entries', id, tombstone, 'idempotencyKey');
     const keys = this.collection<KeyedDoc>('ledger_keys');
     for (const key of await keys.find({ accountId: id }).toArray()) {
       const entryId = typeof key.entryId === 'string' ? key.entryId.split(id).join(tombstone) : null;
@@ -189,20 +192,31 @@ export class MongoPrivacyStore implements PrivacyStore {
     await this.collection<ErasureDoc>('erasure_requests').deleteOne({ _id: id });
   }
 
-  /** Re-keys the account's documents of `name` under the tombstone, ids that embed the account id included. */
-  private async rekey(name: string, id: string, tombstone: string): Promise<void> {
+  /**
+   * Re-keys the account's documents of `name` under the tombstone, ids that embed the account id included (a new
+   * document, then the old one deleted). `uniqueField` (a unique index besides _id) is moved aside on the old
+   * document first, with a suffix a retry strips, so the copy can take it. The old document is deleted only once
+   * its copy is known to exist: a failure loses nothing, and a retry (the sweeper's next pass) picks up from there.
+   */
+  private async rekey(name: string, id: string, tombstone: string, uniqueField?: string): Promise<void> {
     const collection = this.collection<KeyedDoc>(name);
     for (const doc of await collection.find({ accountId: id }).toArray()) {
       if (!doc._id.includes(id)) {
         await collection.updateOne({ _id: doc._id }, { $set: { accountId: tombstone } });
         continue;
       }
-      const replacement = { ...doc, _id: doc._id.split(id).join(tombstone), accountId: tombstone };
+      const replacement: KeyedDoc = { ...doc, _id: doc._id.split(id).join(tombstone), accountId: tombstone };
+      const unique = uniqueField ? doc[uniqueField] : undefined;
+      if (uniqueField && typeof unique === 'string') {
+        const original = unique.endsWith(MOVED_ASIDE) ? unique.slice(0, -MOVED_ASIDE.length) : unique;
+        await collection.updateOne({ _id: doc._id }, { $set: { [uniqueField]: original + MOVED_ASIDE } });
+        replacement[uniqueField] = original;
+      }
       try {
         await collection.insertOne(replacement);
       } catch (error) {
-        // A retry after a crash between the insert and the delete.
-        if (!isDuplicateKey(error)) throw error;
+        // A retry after a crash between the insert and the delete: the copy is there already.
+        if (!isDuplicateKey(error) || !(await collection.findOne({ _id: replacement._id }))) throw error;
       }
       await collection.deleteOne({ _id: doc._id });
     }
