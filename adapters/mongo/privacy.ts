@@ -79,6 +79,11 @@ export class MongoPrivacyStore implements PrivacyStore {
     return doc ? toExport(doc) : undefined;
   }
 
+  async findLatestExport(accountId: string, now: Date): Promise<StoredExport | undefined> {
+    const [doc] = await this.collection<ExportDoc>('member_exports').find({ accountId, expiresAt: { $gt: now } }).sort({ createdAt: -1, _id: 1 }).limit(1).toArray();
+    return doc ? toExport(doc) : undefined;
+  }
+
   async listUnbuiltExports(before: Date, limit: number): Promise<string[]> {
     const docs = await this.collection<ExportDoc>('member_exports').find({ archive: null, createdAt: { $lt: before } }).sort({ createdAt: 1 }).limit(limit).toArray();
     return docs.map((doc) => doc._id);

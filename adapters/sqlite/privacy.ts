@@ -50,6 +50,11 @@ export class SqlitePrivacyStore implements PrivacyStore {
     return row ? toExport(row) : undefined;
   }
 
+  async findLatestExport(accountId: string, now: Date): Promise<StoredExport | undefined> {
+    const row = this.db.prepare('SELECT * FROM member_exports WHERE account_id = ? AND expires_at > ? ORDER BY created_at DESC, id LIMIT 1').get(accountId, now.getTime());
+    return row ? toExport(row) : undefined;
+  }
+
   async listUnbuiltExports(before: Date, limit: number): Promise<string[]> {
     return this.db.prepare('SELECT id FROM member_exports WHERE archive IS NULL AND created_at < ? ORDER BY created_at LIMIT ?')
       .all(before.getTime(), limit).map((row) => text(row, 'id'));

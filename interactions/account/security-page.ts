@@ -17,6 +17,12 @@ const NOTICES = new Set([
 /** After these, the page suggests signing out everywhere else (the change may be a lost device). */
 const FACTOR_CHANGES = new Set(['passkey_removed', 'app_removed', 'phone_removed', 'app_added', 'passkey_added', 'phone_added']);
 
+async function latestExport(deps: InteractionDeps, accountId: string): Promise<{ url: string; expiresAt: Date } | { pending: true } | null> {
+  const stored = await deps.exports.latest(accountId);
+  if (!stored) return null;
+  return stored.archive === null ? { pending: true } : { url: `/account/export/${encodeURIComponent(stored.id)}`, expiresAt: stored.expiresAt };
+}
+
 export function csrfFor(deps: InteractionDeps, member: Member): string {
   return deps.csrf.tokenFor(`account\0${member.sessionId}`);
 }
@@ -59,6 +65,8 @@ export function securityPage(deps: InteractionDeps) {
       offerPhone: notice === 'card_claimed_add_phone' && !account.phone && deps.phones.enabled,
       // Scheduled for deletion: the date, and "Keep my account" on every visit until then.
       deletionScheduled: (await deps.erasure.scheduled(account.id))?.eraseAt ?? null,
+      // The emailed link lands here after signing in (no return path on hosted pages): the archive is linked here too.
+      latestExport: await latestExport(deps, account.id),
     });
   };
 }

@@ -114,6 +114,8 @@ describe.each(STORES)('member data rights: export and erasure (%s)', (store) => 
     const { done, link } = await requestExport(member.ua, member.email);
     expect(noticeOn(done)).toBe('We are preparing your data. We will email you a link when it is ready.');
 
+    // Signed in, the account page links the archive too (where the emailed link leads after signing in).
+    expect((await openSecurityPage(member.ua)).body).toContain(`href="${new URL(link).pathname}"`);
     const response = await member.ua.follow(link);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);

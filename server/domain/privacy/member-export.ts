@@ -76,6 +76,11 @@ export class MemberExports {
     return stored?.accountId === accountId ? stored : undefined;
   }
 
+  /** The member's newest export still on offer (the account page links it once built). */
+  latest(accountId: string): Promise<StoredExport | undefined> {
+    return this.deps.store.findLatestExport(accountId, this.now());
+  }
+
   /** Forgets expired archives and restarts builds a restart cut short; returns how many were forgotten. */
   async sweep(): Promise<number> {
     const now = this.now();

@@ -38,6 +38,8 @@ export interface PrivacyStore {
   completeExport(id: string, archive: string, at: Date): Promise<boolean>;
   /** Undefined when missing or expired (every read checks expiry). */
   findExport(id: string, now: Date): Promise<StoredExport | undefined>;
+  /** The account's newest live export (built or not), for the account page; undefined when none. */
+  findLatestExport(accountId: string, now: Date): Promise<StoredExport | undefined>;
   /** Ids of live exports still without an archive, requested before `before` (a crash cut their build short). */
   listUnbuiltExports(before: Date, limit: number): Promise<string[]>;
   sweepExpiredExports(now: Date): Promise<number>;
