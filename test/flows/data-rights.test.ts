@@ -168,6 +168,14 @@ describe.each(STORES)('member data rights: export and erasure (%s)', (store) => 
     const events = await fx.server.container.storage.audit.list({ accountId: member.accountId, types: ['member.exported'], limit: 10 });
     expect(events.map((event) => event.reason).sort()).toEqual(['admin', 'member']);
     expect((await admin('GET', '/members/no-such-member/export')).status).toBe(404);
+    // The profile summary support reads (issue 20 reuses it): who, how they sign in, the card; never a secret.
+    const summary = await admin('GET', `/members/${encodeURIComponent(member.accountId)}`);
+    expect(summary.status).toBe(200);
+    expect(await summary.json()).toMatchObject({
+      sub: member.accountId, email: member.email, email_verified: true, phone: member.phone, has_password: true,
+      authenticator_apps: 1, passkeys: 1, points_balance: 740, erasure_scheduled_for: null,
+    });
+    expect((await admin('GET', '/members/no-such-member')).status).toBe(404);
   });
 
   test('deletion needs a recent strong sign-in, waits 14 days, and signing in offers to keep the account', async () => {
