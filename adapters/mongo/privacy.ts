@@ -188,8 +188,9 @@ export class MongoPrivacyStore implements PrivacyStore {
     const oidc = this.collection<OidcDoc>('oidc_payloads');
     const grantIds = (await oidc.find({ model: 'Grant', accountId: id }).toArray()).map((grant) => grant.id);
     await oidc.deleteMany({ grantId: { $in: grantIds } });
-    // Interactions carry the account id inside their payload only.
-    await oidc.deleteMany({ $or: [{ accountId: id }, { payload: { $regex: new RegExp(escapeRegex(id)) } }] });
+    await oidc.deleteMany({ accountId: id });
+    // Interactions (short-lived, few) carry the account id inside their payload only: only they are searched.
+    await oidc.deleteMany({ model: 'Interaction', payload: { $regex: new RegExp(escapeRegex(id)) } });
     await this.collection<KeyedDoc>('audit_events').deleteMany({ accountId: id });
 
     await this.collection<KeyedDoc>('identifiers').deleteMany({ accountId: id });

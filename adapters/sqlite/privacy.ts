@@ -128,12 +128,14 @@ export class SqlitePrivacyStore implements PrivacyStore {
       this.db.prepare('DELETE FROM accounts WHERE id = ?').run(id);
     });
     immediateTransaction(this.ephemeral, () => {
-      // Sessions, grants and tokens carry the account id at the top (promoted); interactions carry it inside.
+      // Sessions, grants and tokens carry the account id at the top (promoted); interactions (short-lived, few)
+      // carry it inside their payload only, so only they are searched: a scan of every token would hold the lock.
       const grants = this.ephemeral.prepare("SELECT id FROM oidc_payloads WHERE model = 'Grant' AND account_id = ?").all(id).map((row) => text(row, 'id'));
       for (const grantId of grants) this.ephemeral.prepare('DELETE FROM oidc_payloads WHERE grant_id = ?').run(grantId);
-      this.ephemeral.prepare('DELETE FROM oidc_payloads WHERE account_id = ? OR instr(payload, ?) > 0').run(id, id);
+      this.ephemeral.prepare('DELETE FROM oidc_payloads WHERE account_id = ?').run(id);
+      this.ephemeral.prepare("DELETE FROM oidc_payloads WHERE model = 'Interaction' AND instr(payload, ?) > 0").run(id);
       // The member's own history goes with them; the erasure's own record (member.deleted) names only the tombstone.
-      this.ephemeral.prepare('DELETE FROM audit_events WHERE account_id = ? OR instr(details, ?) > 0 OR instr(details, ?) > 0').run(id, id, email);
+      this.ephemeral.prepare('DELETE FROM audit_events WHERE account_id = ?').run(id);
     });
   }
 }
