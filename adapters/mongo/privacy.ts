@@ -54,7 +54,9 @@ export class MongoPrivacyStore implements PrivacyStore {
 
   static async open(connection: Connection): Promise<MongoPrivacyStore> {
     const store = new MongoPrivacyStore(connection);
-    await store.collection<ExportDoc>('member_exports').createIndexes([{ key: { accountId: 1 }, name: 'accountId_1' }, { key: { expiresAt: 1 }, name: 'expiresAt_1' }]);
+    // One index per call, as indexes.ts does: what FerretDB 1.24 takes when several instances open one database.
+    await store.collection<ExportDoc>('member_exports').createIndex({ accountId: 1 }, { name: 'accountId_1' });
+    await store.collection<ExportDoc>('member_exports').createIndex({ expiresAt: 1 }, { name: 'expiresAt_1' });
     await store.collection<ErasureDoc>('erasure_requests').createIndex({ eraseAt: 1 }, { name: 'eraseAt_1' });
     return store;
   }
