@@ -10,6 +10,8 @@ export interface PolicyDeps {
   hasPasskey(accountId: string): Promise<boolean>;
   /** Whether profile fields are due for this member and request (see ProfileService.due). */
   profileDue(accountId: string, request: { clientRequires: readonly string[]; redeeming: boolean }): Promise<boolean>;
+  /** Whether the account is scheduled for deletion (issue 17: signing in offers to keep it). */
+  erasureScheduled(accountId: string): Promise<boolean>;
 }
 
 /** What the client and the request need from the member's profile. */
@@ -74,6 +76,23 @@ function mfaPrompt(deps: PolicyDeps) {
   );
 }
 
+/**
+ * `erasure` runs after mfa: a member whose account is scheduled for deletion is asked, right after signing in,
+ * whether to keep it or go on. Only after a sign-in of this request (result.login), and once (result.erasure),
+ * so single sign-on and the prompts after it never ask again.
+ */
+function erasurePrompt(deps: PolicyDeps) {
+  return new Prompt(
+    { name: 'erasure', requestable: false },
+    new Check('erasure_scheduled', 'the account is scheduled for deletion', 'interaction_required', async (ctx) => {
+      const accountId = ctx.oidc.session?.accountId;
+      const result = (ctx.oidc as { result?: Record<string, unknown> }).result;
+      if (!accountId || !result?.login || result.erasure) return Check.NO_NEED_TO_PROMPT;
+      return (await deps.erasureScheduled(accountId)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+}
+
 export function interactionPolicy(deps: PolicyDeps): InstanceType<typeof Prompt>[] {
   const prompts = policy.base();
   const login = prompts.get('login');
@@ -82,5 +101,6 @@ export function interactionPolicy(deps: PolicyDeps): InstanceType<typeof Prompt>
   login.checks.remove('essential_acr');
   prompts.add(mfaPrompt(deps), prompts.indexOf(login) + 1);
   prompts.add(profilePrompt(deps), prompts.indexOf(login) + 2);
+  prompts.add(erasurePrompt(deps), prompts.indexOf(login) + 2);
   return prompts;
 }

@@ -86,6 +86,8 @@ export interface ProviderDeps {
   consents: ConsentsRepository;
   /** For the step-up policy: phr is reachable only for members with a passkey. */
   hasPasskey(accountId: string): Promise<boolean>;
+  /** For the erasure prompt: whether the account is scheduled for deletion. */
+  erasureScheduled(accountId: string): Promise<boolean>;
   /** The SSRF-safe client for URLs clients registered (back-channel logout, jwks_uri, sector_identifier_uri). */
   outbound: Pick<OutboundClient, 'fetch'>;
   /** Resource servers that accept only RS256 access tokens; every other resource gets ES256. */
@@ -253,6 +255,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       policy: interactionPolicy({
         hasPasskey: deps.hasPasskey,
         profileDue: async (accountId, request) => (await deps.profiles.due(accountId, request)).length > 0,
+        erasureScheduled: deps.erasureScheduled,
       }),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },

@@ -6,6 +6,7 @@ import type { Context, Middleware } from 'koa';
 import { DomainError } from '../server/domain/errors.ts';
 import { codeSignInHandlers } from './code-sign-in/handlers.ts';
 import { consentHandlers } from './consent/handlers.ts';
+import { erasureHandlers } from './erasure/handlers.ts';
 import { loginHandlers } from './login/handlers.ts';
 import { checkSignInGate } from './login/koa-check-sign-in-gate.ts';
 import { mfaHandlers } from './mfa/handlers.ts';
@@ -38,6 +39,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const offer = passkeyOfferHandlers(deps);
   const codeSignIn = codeSignInHandlers(deps);
   const profile = profileHandlers(deps);
+  const erasure = erasureHandlers(deps);
 
   const load = loadInteraction(deps.provider);
   const loadClient: Middleware = async (ctx, next) => {
@@ -71,6 +73,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
         return mfa.show(ctx);
       case 'profile':
         return profile.show(ctx);
+      case 'erasure':
+        return erasure.show(ctx);
       case 'consent':
         return consent.show(ctx);
       default:
@@ -143,6 +147,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
 
   router.post('/profile', ...post, requirePrompt('profile'), profile.submit);
   router.post('/profile/skip', ...post, requirePrompt('profile'), profile.skip);
+  router.post('/erasure/keep', ...post, requirePrompt('erasure'), erasure.keep);
+  router.post('/erasure/continue', ...post, requirePrompt('erasure'), erasure.proceed);
   router.post('/consent', ...post, requirePrompt('consent'), consent.submit);
   return router;
 }

@@ -55,6 +55,11 @@ import { enforceRegisteredAuthMethod } from './oidc/registered-auth-method.ts';
 import { revocationJson } from './oidc/koa-revocation-json.ts';
 import { discoveryResponseTypes } from './oidc/koa-discovery-response-types.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { standardSections } from './domain/privacy/export-sections.ts';
+import { announceMemberDeleted } from './domain/privacy/member-deleted.ts';
+import { MemberErasure } from './domain/privacy/member-erasure.ts';
+import { MemberExports } from './domain/privacy/member-export.ts';
+import { getDefaultLanguage } from './i18n/locales/index.ts';
 import { auditMetrics } from './metrics/audit-metrics.ts';
 import { EventDispatcher } from './domain/events/event-dispatcher.ts';
 import { WebhookService } from './domain/events/webhook-service.ts';
@@ -100,6 +105,10 @@ export interface Container {
   /** Webhook subscriptions (admin API) and the outbox dispatcher, when this process runs it (WEBHOOKS_DISPATCHER). */
   webhooks: WebhookService;
   dispatcher: EventDispatcher | undefined;
+  /** "Download my data" and the admin export (issue 17). */
+  exports: MemberExports;
+  /** "Delete my account", its grace period and the admin erasure (issue 17). */
+  erasure: MemberErasure;
   close(): Promise<void>;
 }
 
@@ -240,6 +249,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       consents: storage.consents,
       profiles,
       hasPasskey: (accountId) => passkeys.hasPasskey(accountId),
+      erasureScheduled: async (accountId) => (await storage.privacy.findErasure(accountId)) !== undefined,
       outbound: outbound.partners,
       rs256Resources: config.rs256Resources,
       sessionTtl: (ctx, session) => sessionGuard.ttlFor(ctx, session),
@@ -274,6 +284,31 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     });
 
     const partnerLogos = createPartnerLogos(outbound.partners, logger);
+    // The member's language for emails sent after the request that caused them (export ready, deletion scheduled).
+    const languageOf = async (accountId: string) => (await profiles.locale(accountId)) ?? getDefaultLanguage();
+    const exports = new MemberExports({
+      store: storage.privacy,
+      accounts: storage.accounts,
+      sections: standardSections({ ...storage, privacy: storage.privacy }),
+      mailer,
+      languageOf,
+      issuer: config.issuer,
+      logger,
+    });
+    const erasure = new MemberErasure({
+      store: storage.privacy,
+      accounts: storage.accounts,
+      oidc: storage.oidc,
+      logout: backchannelLogout,
+      audit,
+      announce: announceMemberDeleted(audit),
+      events: storage.events,
+      mailer,
+      languageOf,
+      issuer: config.issuer,
+      logger,
+    });
+
     const interactions: InteractionDeps = {
       provider,
       accounts,
@@ -316,6 +351,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         endAllSessions: (accountId) => accounts.endAllSessions(accountId), logger,
       }),
       memberSessions: new MemberSessions({ oidc: storage.oidc, bindings: sessionBindings, devices: storage.devices, sessionEnds: backchannelLogout }),
+      exports,
+      erasure,
     };
 
     // TTL indexes are lazy (and absent on some Mongo-compatible servers): sweep expired rows ourselves.
@@ -339,6 +376,11 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         .then((settled) => settled > 0 && logger.warn({ settled }, 'settled half-done ledger posts'))
         .catch((error: unknown) => logger.warn({ err: error }, 'ledger recovery failed'));
       void recoverCoupons(storage, coupons, new Date(now.getTime() - COUPON_RECOVERY_AGE_MS), logger);
+      exports.sweep().catch((error: unknown) => logger.warn({ err: error }, 'data export sweep failed'));
+      // Erasures whose 14-day grace period is over (and any an interruption left half-done).
+      erasure.sweepDue()
+        .then((erased) => erased > 0 && logger.info({ erased }, 'members erased after their grace period'))
+        .catch((error: unknown) => logger.warn({ err: error }, 'erasure sweep failed'));
       deleteUnverifiedAccounts({ ...storage, logger }, config.attackProtection.unverifiedAccountDays, now)
         .then((deleted) => deleted > 0 && logger.info({ deleted }, 'deleted sign-ups never verified'))
         .catch((error: unknown) => logger.warn({ err: error }, 'unverified-account clean-up failed'));
@@ -396,10 +438,14 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       metrics,
       webhooks,
       dispatcher,
+      exports,
+      erasure,
       async close() {
         clearInterval(sweeper);
         // The delivery in flight finishes (bounded by its 5 s timeout); the rest waits in the store for the next start.
         await dispatcher?.stop();
+        // Archives being built finish (their email is queued below) before the store closes.
+        await exports.settled();
         // Logout tokens already on their way get to finish (each bounded by the outbound timeout); retries
         // still waiting for their turn are dropped, and audited as such.
         await backchannelLogout.stop();

@@ -43,7 +43,7 @@ export async function dropEvents(model: Model<EventDoc>, events: readonly Domain
   await model.deleteMany({ _id: { $in: events.map((e) => e.id) }, state: 'pending' });
 }
 
-export type EventRepositoryModels = Pick<Models, 'events' | 'workerLeases' | 'accounts' | 'loyaltyMembers' | 'profileFields'>;
+export type EventRepositoryModels = Pick<Models, 'events' | 'webhookDeliveries' | 'workerLeases' | 'accounts' | 'loyaltyMembers' | 'profileFields'>;
 
 export class MongoEventsRepository implements EventsRepository {
   private readonly models: EventRepositoryModels;
@@ -77,6 +77,14 @@ export class MongoEventsRepository implements EventsRepository {
     if (ids.length === 0) return [];
     const docs = await this.models.events.find({ _id: { $in: [...ids] }, state: { $ne: 'pending' } }).lean<EventDoc[]>().exec();
     return docs.map(toEvent);
+  }
+
+  async forgetMember(memberId: string): Promise<number> {
+    const ids = (await this.models.events.find({ memberId }, { _id: 1 }).lean<Array<{ _id: string }>>().exec()).map((doc) => doc._id);
+    if (ids.length === 0) return 0;
+    // Deliveries first: a crash in between leaves events that the next erasure run removes, never orphans.
+    await this.models.webhookDeliveries.deleteMany({ eventId: { $in: ids } }).exec();
+    return (await this.models.events.deleteMany({ _id: { $in: ids } }).exec()).deletedCount;
   }
 
   async backlog(): Promise<number> {

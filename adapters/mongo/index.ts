@@ -23,6 +23,7 @@ import { MongoProfilesRepository } from './profiles.ts';
 import { registerModels } from './models.ts';
 import { MongoOidcStore } from './oidc-store.ts';
 import { MongoPasskeysRepository } from './passkeys.ts';
+import { MongoPrivacyStore } from './privacy.ts';
 import { MongoRateLimitStore } from './rate-limits.ts';
 
 export interface MongoStorageOptions {
@@ -68,6 +69,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       webhooks: new MongoWebhooksRepository(models),
       hooks: new MongoHooksRepository(models),
       oidc: new MongoOidcStore(models.oidc),
+      privacy: await MongoPrivacyStore.open(connection),
       rateLimits: new MongoRateLimitStore(models),
       async ping() {
         const db = connection.db;

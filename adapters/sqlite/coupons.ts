@@ -36,7 +36,7 @@ function toCampaign(row: Row): Campaign {
   };
 }
 
-function toUse(row: Row): CouponUse {
+export function toUse(row: Row): CouponUse {
   return {
     id: text(row, 'id'),
     campaignId: text(row, 'campaign_id'),

@@ -36,6 +36,13 @@ export class SqliteEventsRepository implements EventsRepository {
     this.db = db;
   }
 
+  async forgetMember(memberId: string): Promise<number> {
+    return immediateTransaction(this.db, () => {
+      this.db.prepare('DELETE FROM webhook_deliveries WHERE event_id IN (SELECT id FROM events WHERE member_id = ?)').run(memberId);
+      return Number(this.db.prepare('DELETE FROM events WHERE member_id = ?').run(memberId).changes);
+    });
+  }
+
   async append(events: readonly DomainEvent[]): Promise<void> {
     immediateTransaction(this.db, () => insertEvents(this.db, events));
   }

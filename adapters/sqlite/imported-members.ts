@@ -8,7 +8,7 @@ import { date, dateOrNull, integer, text, textOrNull, type Row } from './rows.ts
 
 const COLUMNS = 'card_number, name, email, phone, balance, imported_at, claimed_by, claimed_at';
 
-function toImportedMember(row: Row): ImportedMember {
+export function toImportedMember(row: Row): ImportedMember {
   return {
     cardNumber: text(row, 'card_number'),
     name: text(row, 'name'),

@@ -20,6 +20,7 @@ import { SqliteOidcStore } from './oidc-store.ts';
 import { SqlitePartnersRepository } from './partners.ts';
 import { SqliteProfilesRepository } from './profiles.ts';
 import { SqlitePasskeysRepository } from './passkeys.ts';
+import { SqlitePrivacyStore } from './privacy.ts';
 import { SqliteRateLimitStore } from './rate-limits.ts';
 import { SqliteWebhooksRepository } from './webhooks.ts';
 
@@ -71,6 +72,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     events: new SqliteEventsRepository(ephemeral),
     webhooks: new SqliteWebhooksRepository(ephemeral),
     oidc,
+    privacy: new SqlitePrivacyStore(db, ephemeral),
     // Counters are ephemeral-grade: a power cut losing their last moments only forgives a few attempts,
     // while an fsync per consume (synchronous=FULL) would stall the event loop on every guarded request.
     rateLimits: new SqliteRateLimitStore(ephemeral),

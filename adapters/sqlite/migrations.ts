@@ -4,6 +4,7 @@ import { eventsMigrations } from './migrations/events.ts';
 import { hookMigrations } from './migrations/hooks.ts';
 import { identityMigrations } from './migrations/identity.ts';
 import { loyaltyMigrations } from './migrations/loyalty.ts';
+import { privacyMigrations } from './migrations/privacy.ts';
 import { securityMigrations } from './migrations/security.ts';
 
 export interface Migration {
@@ -12,5 +13,5 @@ export interface Migration {
 }
 
 /** Every migration, by version (database.ts applies them in that order and records each). */
-export const migrations: readonly Migration[] = [...identityMigrations, ...loyaltyMigrations, ...securityMigrations, ...hookMigrations, ...eventsMigrations]
+export const migrations: readonly Migration[] = [...identityMigrations, ...loyaltyMigrations, ...securityMigrations, ...hookMigrations, ...eventsMigrations, ...privacyMigrations]
   .sort((a, b) => a.version - b.version);

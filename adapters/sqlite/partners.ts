@@ -8,7 +8,7 @@ function toPartner(row: Row): Partner {
   return { id: text(row, 'id'), name: text(row, 'name'), createdAt: date(row, 'created_at') };
 }
 
-function toLink(row: Row): PartnerMemberLink {
+export function toLink(row: Row): PartnerMemberLink {
   return {
     partnerId: text(row, 'partner_id'),
     subject: text(row, 'subject'),

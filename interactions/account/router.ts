@@ -15,6 +15,7 @@ import { FACTOR_STRENGTH } from '../../config/assurance.ts';
 import { passkeySettings } from './passkey-settings.ts';
 import { passwordSettings } from './password-settings.ts';
 import { phoneSettings } from './phone-settings.ts';
+import { privacySettings } from './privacy-settings.ts';
 import { securityPage } from './security-page.ts';
 import { sessionSettings } from './session-settings.ts';
 import { sessionsPage } from './sessions-page.ts';
@@ -36,6 +37,7 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   const card = cardClaimPages(deps);
   const coupon = couponPages(deps);
   const signOut = signOutPages(deps);
+  const privacy = privacySettings(deps);
 
   const member = loadMember(deps);
   const csrf = deps.csrf.verify((ctx) => `account\0${memberOf(ctx).sessionId}`);
@@ -119,5 +121,14 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   // A coupon adds points the partner chose to give: a signed-in member with a CSRF token is enough.
   router.get('/coupon', member, coupon.show);
   router.post('/coupon', ...post, limitBy(deps.rateLimits, ACCOUNT_RULES.couponMember, byMember), coupon.redeem);
+
+  // "Download my data": each request builds a whole archive, so a few a day per member.
+  router.get('/export', member, privacy.showExport);
+  router.post('/export', ...post, limitBy(deps.rateLimits, ACCOUNT_RULES.exportMember, byMember), privacy.requestExport);
+  router.get('/export/:id', member, privacy.download);
+  // "Delete my account": scheduling needs a recent strong sign-in; keeping the account needs only the session.
+  router.get('/delete', member, privacy.showDelete);
+  router.post('/delete', ...strong, privacy.requestDelete);
+  router.post('/delete/cancel', ...post, privacy.cancelDelete);
   return router;
 }

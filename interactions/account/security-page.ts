@@ -14,10 +14,16 @@ import { hasRecentStrongSignIn, type Member, memberOf } from './member-session.t
 const NOTICES = new Set([
   'reauth_needed', 'reauth_stronger', 'last_way_in', 'passkey_added', 'passkey_removed', 'passkey_renamed', 'app_added', 'app_removed',
   'codes_regenerated', 'phone_added', 'phone_removed', 'sessions_ended', 'not_found', 'card_claimed', 'card_claimed_add_phone', 'coupon_redeemed',
-  'passkey_name_invalid', 'email_changed',
+  'passkey_name_invalid', 'email_changed', 'export_requested', 'deletion_scheduled', 'deletion_cancelled',
 ]);
 /** After these, the page suggests signing out everywhere else (the change may be a lost device). */
 const FACTOR_CHANGES = new Set(['passkey_removed', 'app_removed', 'phone_removed', 'app_added', 'passkey_added', 'phone_added']);
+
+async function latestExport(deps: InteractionDeps, accountId: string): Promise<{ url: string; expiresAt: Date } | { pending: true } | null> {
+  const stored = await deps.exports.latest(accountId);
+  if (!stored) return null;
+  return stored.archive === null ? { pending: true } : { url: `/account/export/${encodeURIComponent(stored.id)}`, expiresAt: stored.expiresAt };
+}
 
 export function csrfFor(deps: InteractionDeps, member: Member): string {
   return deps.csrf.tokenFor(`account\0${member.sessionId}`);
@@ -62,6 +68,10 @@ export function securityPage(deps: InteractionDeps) {
       offerPhone: notice === 'card_claimed_add_phone' && !account.phone && deps.phones.enabled,
       // No dead ends: the way back to the program's home (BRANDING_FILE home_url, else our home page).
       wayBack: wayBack(undefined),
+      // Scheduled for deletion: the date, and "Keep my account" on every visit until then.
+      deletionScheduled: (await deps.erasure.scheduled(account.id))?.eraseAt ?? null,
+      // The emailed link lands here after signing in (no return path on hosted pages): the archive is linked here too.
+      latestExport: await latestExport(deps, account.id),
     });
   };
 }

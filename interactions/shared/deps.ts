@@ -20,6 +20,8 @@ import type { AttackProtection } from '../../config/attack-protection.ts';
 import type { Mailer } from '../../server/domain/mail/mailer.ts';
 import type { HookRunner } from '../../server/hooks/hook-runner.ts';
 import type { PasskeyOffer } from '../passkey/offer.ts';
+import type { MemberErasure } from '../../server/domain/privacy/member-erasure.ts';
+import type { MemberExports } from '../../server/domain/privacy/member-export.ts';
 import type { FlowCookie } from './flow-state.ts';
 import type { PartnerLogos } from '../../server/branding/partner-logos.ts';
 import type { ConsentsRepository } from '../../server/domain/consent/consents.repository.ts';
@@ -76,6 +78,10 @@ export interface InteractionDeps {
   memberSessions: MemberSessions;
   /** Changing the email: a code to the new address, the undo link to the old one. */
   emailChange: EmailChangeService;
+  /** "Download my data": archives built in the background, downloaded by their member only. */
+  exports: MemberExports;
+  /** "Delete my account": the grace period, its cancellation, and the erasure. */
+  erasure: MemberErasure;
 }
 
 /** The oidc-provider interaction loaded for this request (see koa-load-interaction.ts). */

@@ -18,6 +18,7 @@ import { clientHandlers } from './client-handlers.ts';
 import { importedMemberHandlers } from './imported-member-handlers.ts';
 import { hookHandlers } from './hook-handlers.ts';
 import { keyHandlers } from './key-handlers.ts';
+import { memberHandlers, type MemberAdminDeps } from './member-handlers.ts';
 import { partnerHandlers } from './partner-handlers.ts';
 import { webhookHandlers } from './webhook-handlers.ts';
 import { jsonBody } from '../middleware/koa-json-body.ts';
@@ -42,6 +43,8 @@ export interface AdminDeps {
   webhooks: WebhookService;
   /** /admin/hooks: the operator's callouts (issue 18). */
   hooks: HookRunner;
+  /** /admin/members: profile summary, data export and erasure (issue 17). */
+  members: Omit<MemberAdminDeps, 'audit'>;
 }
 
 /**
@@ -83,6 +86,7 @@ export function adminRouter(deps: AdminDeps): Router {
   const partners = partnerHandlers(deps.partners);
   const importedMembers = importedMemberHandlers(deps.importedMembers, deps.defaultCountry);
   const audit = auditHandlers(deps.audit);
+  const members = memberHandlers({ ...deps.members, audit: deps.audit });
   const document = openApiDocument();
 
   router.use(auditAdminActions(deps.logger, deps.audit));
@@ -103,6 +107,9 @@ export function adminRouter(deps: AdminDeps): Router {
   // Up to 1,000 records a request: a larger body than the other routes take.
   router.post('/imported-members', auth, jsonBody('1mb'), importedMembers.importMany);
   router.get('/audit-events', auth, audit.list);
+  router.get('/members/:id', auth, members.read);
+  router.get('/members/:id/export', auth, members.exportArchive);
+  router.delete('/members/:id', auth, members.erase);
   router.post('/keys/rotate', auth, keyHandlers(deps.signingKeys).rotate);
   const webhooks = webhookHandlers(deps.webhooks);
   router.post('/webhooks', auth, json, webhooks.create);

@@ -17,6 +17,7 @@ import type { OidcStore } from './oidc/oidc-store.repository.ts';
 import type { PartnersRepository } from './partners/partners.repository.ts';
 import type { PasskeysRepository } from './passkeys/passkeys.repository.ts';
 import type { ProfilesRepository } from './profile/profiles.repository.ts';
+import type { PrivacyStore } from './privacy/privacy.repository.ts';
 import type { RateLimitStore } from '../security/rate-limit/rate-limiter.ts';
 
 export interface Storage {
@@ -47,6 +48,8 @@ export interface Storage {
   /** The operator's hooks and the claims post-login hooks added (issue 18). */
   readonly hooks: HooksRepository;
   readonly oidc: OidcStore;
+  /** Members' data rights: exports, scheduled erasures, and erasing every row of a member (issue 17). */
+  readonly privacy: PrivacyStore;
   /** Rate-limit counters shared by every process on the store (issue 5). */
   readonly rateLimits: RateLimitStore;
   /** Resolves when the store answers a trivial query; rejects otherwise (readiness probe). */

@@ -58,6 +58,14 @@ export class BackchannelLogout implements SessionEndNotifier {
   }
 
   /**
+   * Tells these clients the member is signed out (an erased account: every client it had a session or a grant
+   * with). `sid` is the session's id at that client when one is known. Same retries and audit as above.
+   */
+  logoutClients(accountId: string, targets: Array<{ clientId: string; sid: string | undefined }>): void {
+    for (const { clientId, sid } of targets) this.track(this.deliver(clientId, accountId, sid, 1, undefined));
+  }
+
+  /**
    * end_session's delivery (made by oidc-provider during the request) failed once: audit it and retry in the
    * background with the same schedule as ours.
    */

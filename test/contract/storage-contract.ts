@@ -17,6 +17,7 @@ import { describeLoyaltyContract } from './loyalty.contract.ts';
 import { describeOidcStoreContract } from './oidc-store.contract.ts';
 import { describePartnersContract } from './partners.contract.ts';
 import { describePasskeysContract } from './passkeys.contract.ts';
+import { describePrivacyContract } from './privacy.contract.ts';
 import { describeProfilesContract } from './profiles.contract.ts';
 import { describeRateLimitsContract } from './rate-limits.contract.ts';
 
@@ -44,6 +45,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describeAuditContract(open);
     describeHooksContract(open);
     describeOidcStoreContract(open);
+    describePrivacyContract(open);
     describeRateLimitsContract(async () => {
       const [first, second] = await openPair();
       return {

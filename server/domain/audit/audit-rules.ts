@@ -29,6 +29,10 @@ const TYPES = {
   'hook.call': true,
   'session.hijack_suspected': true,
   'email.changed': true,
+  'member.exported': true,
+  'member.erasure_scheduled': true,
+  'member.erasure_cancelled': true,
+  'member.deleted': true,
 } as const satisfies Record<AuditEventType, true>;
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = Object.freeze(Object.keys(TYPES) as AuditEventType[]);

@@ -26,7 +26,14 @@ export type AuditEventType =
   /** A session cookie came from another device or an impossible-travel place: the session was ended (reason says which). */
   | 'session.hijack_suspected'
   /** The member changed their email (reason email_changed) or restored the old one by its link (email_restored). */
-  | 'email.changed';
+  | 'email.changed'
+  /** The member's data export was built for an admin's support request (the member's own requests are in `reason`). */
+  | 'member.exported'
+  /** The member (or an admin) asked for the account's erasure; details.erase_at says when. */
+  | 'member.erasure_scheduled'
+  | 'member.erasure_cancelled'
+  /** A member was erased; no account id, details.tombstone is the id accounting keeps (issue 17). */
+  | 'member.deleted';
 
 /**
  * Small flat values only: the log never holds passwords, codes, tokens or message texts. Keys are

@@ -15,6 +15,11 @@ export interface EventsRepository {
   /** How many events wait to be relayed (the outbox backlog metric). */
   backlog(): Promise<number>;
   /**
+   * Erasure (GDPR art. 17): removes every event about the member and its webhook deliveries, sent or not. The
+   * stream then holds nothing that links to the person; partners learn of the erasure from member.deleted.
+   */
+  forgetMember(memberId: string): Promise<number>;
+  /**
    * A lease on a named worker: true when `owner` holds it until `until` (taken when free or expired, renewed
    * when already its own). Several processes on one store: one relays and delivers at a time.
    */

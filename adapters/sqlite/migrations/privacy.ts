@@ -1,0 +1,36 @@
+// SQLite migrations — Members' data rights: stored exports, scheduled erasures, and the ledger's anonymisation.
+// Released migrations are never edited: add a new one with the next free version (adapters/sqlite/migrations.ts).
+import type { Migration } from '../migrations.ts';
+
+export const privacyMigrations: readonly Migration[] = [
+  {
+    version: 21,
+    // Exports are kept 7 days (expires_at, swept); an erasure request is one row per account, due at erase_at.
+    // The ledger stays append-only except for one column: erasure replaces account_id by a random tombstone
+    // (GDPR art. 17 with accounting kept), so the no-update trigger now guards every other column.
+    sql: `
+      CREATE TABLE member_exports (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        archive TEXT,
+        created_at INTEGER NOT NULL,
+        ready_at INTEGER,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX member_exports_account ON member_exports (account_id);
+      CREATE INDEX member_exports_expires_at ON member_exports (expires_at);
+
+      CREATE TABLE erasure_requests (
+        account_id TEXT PRIMARY KEY,
+        requested_at INTEGER NOT NULL,
+        erase_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX erasure_requests_due ON erasure_requests (erase_at);
+
+      DROP TRIGGER ledger_entries_no_update;
+      CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE OF id, sequence, kind, points, balance_after, lifetime_after,
+        partner_id, reason, idempotency_key, request_hash, created_at ON ledger_entries
+      BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END;
+    `,
+  },
+];
