@@ -1,121 +1,138 @@
-// `npm run import -- FILE.ndjson`: streams members from the old system (one JSON object a line) into the store
-// DATA_DIR / MONGODB_URI name, in batches, with legacy password hashes stored as they come (no KDF work).
+// `npm run import -- FILE.ndjson|FILE.csv`: streams members from the old system into the store DATA_DIR /
+// MONGODB_URI name, in batches, with legacy password hashes stored as they come (no KDF work). Each committed batch
+// records a checkpoint keyed by the file's hash, so a run killed mid-file resumes after its last committed batch.
 // Prints `imported N, updated N, rejected N`; bad rows go to stderr with their line number and field.
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.ts';
 import { openStorage } from '../adapters/index.ts';
-import { ImportRowError, MemberImporter, type ImportOutcome } from '../server/domain/accounts/member-import.ts';
+import { ImportRowError, MemberImporter } from '../server/domain/accounts/member-import.ts';
 import { parseImportRow, type ImportRow } from '../server/domain/accounts/member-import-row.ts';
+import { formatOf, ImportStop, readImportFile } from '../server/domain/accounts/member-import-sources.ts';
+import type { ImportCheckpoint, ImportCounts } from '../server/domain/accounts/member-import-store.ts';
 import { deriveKey } from '../server/security/crypto.ts';
 
-/** Rows per batch: memory holds one batch of parsed rows, whatever the file size. */
-const BATCH_SIZE = 500;
-/** A longer line is refused as a row (a huge field), without holding more than this of it in memory. */
-const MAX_LINE_BYTES = 64 * 1024;
+/** Rows per batch: memory holds one batch of parsed rows, whatever the file size; one transaction each on SQLite. */
+const BATCH_SIZE = 1000;
 
-interface Line {
-  number: number;
-  /** undefined: the line was longer than MAX_LINE_BYTES (its bytes were dropped). */
-  bytes: Buffer | undefined;
-  /** The file ended without a newline after this line. */
-  last: boolean;
+const USAGE = 'usage: npm run import -- [--format ndjson|csv] [--reject-invalid-member-numbers] [--restart] FILE\n';
+
+async function fileKey(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) hash.update(chunk);
+  return `file:${hash.digest('hex')}`;
 }
 
-/** Splits a byte stream on LF without decoding (UTF-8 is checked per line, so a bad byte names its line). */
-async function* lines(path: string): AsyncGenerator<Line> {
-  let parts: Buffer[] = [];
-  let size = 0;
-  let tooLong = false;
-  let number = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    let start = 0;
-    for (let newline = chunk.indexOf(0x0a, start); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
-      const piece = chunk.subarray(start, newline);
-      number += 1;
-      const full = tooLong || size + piece.length > MAX_LINE_BYTES;
-      yield { number, bytes: full ? undefined : Buffer.concat([...parts, piece]), last: false };
-      parts = [];
-      size = 0;
-      tooLong = false;
-      start = newline + 1;
-    }
-    const rest = chunk.subarray(start);
-    if (tooLong || size + rest.length > MAX_LINE_BYTES) {
-      tooLong = true;
-      parts = [];
-    } else if (rest.length > 0) {
-      parts.push(Buffer.from(rest));
-      size += rest.length;
-    }
-  }
-  if (tooLong || size > 0) yield { number: number + 1, bytes: tooLong ? undefined : Buffer.concat(parts), last: true };
+/**
+ * Test seam (never in production): after committing batch N the run says so on stderr and waits, so a test can
+ * kill -9 it at a known point instead of guessing with timers.
+ */
+function pauseAfterBatch(): number | undefined {
+  const value = process.env.IMPORT_TEST_PAUSE_AFTER_BATCH;
+  if (value === undefined || process.env.NODE_ENV === 'production') return undefined;
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
 }
-
-class StopImport extends Error {}
 
 async function main(): Promise<number> {
-  const file = process.argv.slice(2).find((arg) => arg !== '--');
-  if (!file) {
-    process.stderr.write('usage: npm run import -- FILE.ndjson\n');
+  let args;
+  try {
+    args = parseArgs({
+      allowPositionals: true,
+      options: { format: { type: 'string' }, 'reject-invalid-member-numbers': { type: 'boolean' }, restart: { type: 'boolean' } },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
     return 2;
   }
+  const file = args.positionals.find((arg) => arg !== '--');
+  const format = file ? formatOf(file, args.values.format) : undefined;
+  if (!file || !format) {
+    process.stderr.write(file ? `cannot tell the format of ${file}: name it .ndjson or .csv, or pass --format\n${USAGE}` : USAGE);
+    return 2;
+  }
+  const strictNumbers = args.values['reject-invalid-member-numbers'] === true;
+  const pauseAfter = pauseAfterBatch();
+
   const config = loadConfig();
+  const key = await fileKey(file);
   const storage = await openStorage({ dataDir: config.dataDir, mongodbUri: config.mongodbUri, clientSecretKey: deriveKey(config.keyEncryptionKey, 'client-secrets') });
-  const importer = new MemberImporter({ accounts: storage.accounts, loyalty: storage.loyalty, profiles: storage.profiles });
-  const counts: Record<ImportOutcome | 'rejected', number> = { imported: 0, updated: 0, unchanged: 0, rejected: 0 };
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-  const reject = (line: number, field: string, message: string) => {
-    counts.rejected += 1;
-    process.stderr.write(`line ${line}: ${field}: ${message}\n`);
-  };
+  const { memberImports } = storage;
+  const importer = new MemberImporter({ accounts: storage.accounts, loyalty: storage.loyalty, profiles: storage.profiles, memberImports });
+  if (args.values.restart) await memberImports.deleteCheckpoint(key);
+  const resumed = await memberImports.findCheckpoint(key);
+  const counts: ImportCounts = resumed ? { ...resumed.counts } : { imported: 0, updated: 0, unchanged: 0, rejected: 0 };
+  let batches = resumed?.batches ?? 0;
+  const skipUpTo = resumed?.line ?? 0;
+  if (resumed) process.stderr.write(`resuming after line ${resumed.line} (${resumed.batches} batches committed ${resumed.updatedAt.toISOString()}); rows before it were reported by the earlier run\n`);
+
+  // Rejections wait with their batch: a resumed run neither repeats nor loses them, and counts match the store.
+  type Pending = { line: number; row: ImportRow } | { line: number; field: string; message: string };
+  let batch: Pending[] = [];
+  let lastLine = skipUpTo;
   const summary = () => `imported ${counts.imported}, updated ${counts.updated}, rejected ${counts.rejected}`;
 
-  let batch: { line: number; row: ImportRow }[] = [];
   const flush = async () => {
-    for (const { line, row } of batch) {
-      try {
-        counts[await importer.importRow(row)] += 1;
-      } catch (error) {
-        if (!(error instanceof ImportRowError)) throw new StopImport(`line ${line}: the store refused the write (${(error as Error).message})`);
-        reject(line, error.field, error.message);
+    if (batch.length === 0) return;
+    const rows = batch;
+    const upTo = lastLine;
+    const outcome: ImportCounts = { imported: 0, updated: 0, unchanged: 0, rejected: 0 };
+    const report: string[] = [];
+    await memberImports.inBatch(async () => {
+      for (const item of rows) {
+        if (!('row' in item)) {
+          outcome.rejected += 1;
+          report.push(`line ${item.line}: ${item.field}: ${item.message}\n`);
+          continue;
+        }
+        try {
+          const { row } = item;
+          if (strictNumbers && row.memberNumberReissued) throw new ImportRowError('member_number', 'wrong check digit');
+          outcome[await memberImports.inRow(() => importer.importRow(row))] += 1;
+        } catch (error) {
+          if (!(error instanceof ImportRowError)) throw new ImportStop(`line ${item.line}: the store refused the write (${(error as Error).message})`);
+          outcome.rejected += 1;
+          report.push(`line ${item.line}: ${error.field}: ${error.message}\n`);
+        }
       }
-    }
+      const next: ImportCheckpoint = {
+        key,
+        line: upTo,
+        batches: batches + 1,
+        counts: { imported: counts.imported + outcome.imported, updated: counts.updated + outcome.updated, unchanged: counts.unchanged + outcome.unchanged, rejected: counts.rejected + outcome.rejected },
+        updatedAt: new Date(),
+      };
+      await memberImports.saveCheckpoint(next);
+    });
+    // Committed: only now do the counts and the report say so.
+    batches += 1;
+    for (const name of ['imported', 'updated', 'unchanged', 'rejected'] as const) counts[name] += outcome[name];
+    for (const text of report) process.stderr.write(text);
     batch = [];
+    if (pauseAfter === batches) {
+      process.stderr.write(`paused after batch ${batches} (IMPORT_TEST_PAUSE_AFTER_BATCH)\n`);
+      await new Promise<never>(() => setInterval(() => undefined, 60_000));
+    }
   };
 
   let code = 0;
   try {
-    for await (const { number, bytes, last } of lines(file)) {
-      if (bytes === undefined) {
-        reject(number, '(line)', `longer than ${MAX_LINE_BYTES} bytes`);
-        continue;
+    for await (const item of readImportFile(file, format)) {
+      if (item.line <= skipUpTo) continue;
+      lastLine = item.line;
+      if (item.kind === 'reject') {
+        batch.push(item);
+      } else {
+        const parsed = parseImportRow(item.value);
+        batch.push(parsed.ok ? { line: item.line, row: parsed.row } : { line: item.line, field: parsed.field, message: parsed.message });
       }
-      let text: string;
-      try {
-        text = decoder.decode(bytes);
-      } catch {
-        throw new StopImport(`line ${number}: not UTF-8; the file is not an NDJSON export`);
-      }
-      if (text.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        if (last) throw new StopImport(`line ${number}: the file ends mid-line (truncated?)`);
-        reject(number, '(line)', 'not valid JSON');
-        continue;
-      }
-      const parsed = parseImportRow(value);
-      if (!parsed.ok) {
-        reject(number, parsed.field, parsed.message);
-        continue;
-      }
-      batch.push({ line: number, row: parsed.row });
       if (batch.length >= BATCH_SIZE) await flush();
     }
     await flush();
+    await memberImports.deleteCheckpoint(key);
   } catch (error) {
-    if (!(error instanceof StopImport)) throw error;
+    if (!(error instanceof ImportStop)) throw error;
     // Rows of the batch in hand are written first, so the report is exactly what the store holds.
     await flush().catch(() => undefined);
     process.stderr.write(`import stopped: ${error.message}\nrows before it were imported; fix the file and run it again (re-running is safe)\n`);

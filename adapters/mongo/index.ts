@@ -10,6 +10,7 @@ import { MongoCodesRepository } from './codes.ts';
 import { MongoDevicesRepository } from './devices.ts';
 import { MongoFactorsRepository } from './factors.ts';
 import { MongoImportedMembersRepository } from './imported-members.ts';
+import { MongoMemberImportStore } from './member-imports.ts';
 import { ensureIndexes } from './indexes.ts';
 import { MongoKeysRepository } from './keys.ts';
 import { MongoLoyaltyRepository } from './loyalty.ts';
@@ -54,6 +55,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       passkeys: new MongoPasskeysRepository(models),
       loyalty: new MongoLoyaltyRepository(models),
       importedMembers: new MongoImportedMembersRepository(models),
+      memberImports: new MongoMemberImportStore(connection),
       partners: new MongoPartnersRepository(models.partners, models.partnerLinks),
       coupons: new MongoCouponsRepository(models),
       profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns),

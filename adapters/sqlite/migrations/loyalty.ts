@@ -191,4 +191,22 @@ export const loyaltyMigrations: readonly Migration[] = [
       CREATE INDEX coupon_uses_uncredited ON coupon_uses (created_at) WHERE kind = 'total' AND credited_at IS NULL;
     `,
   },
+  {
+    version: 18,
+    // Bulk member import (issue 19): the last committed batch of a run, and the old program's data kept on the member.
+    sql: `
+      CREATE TABLE import_checkpoints (
+        key TEXT PRIMARY KEY,
+        line INTEGER NOT NULL CHECK (line >= 0),
+        batches INTEGER NOT NULL CHECK (batches >= 0),
+        counts TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE member_import_data (
+        account_id TEXT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+        data TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
