@@ -14,9 +14,10 @@ import type { ImportCheckpoint, ImportCounts } from '../server/domain/accounts/m
 import { deriveKey } from '../server/security/crypto.ts';
 
 /** Rows per batch: memory holds one batch of parsed rows, whatever the file size; one transaction each on SQLite. */
-const BATCH_SIZE = 1000;
+const DEFAULT_BATCH_SIZE = 1000;
+const MAX_BATCH_SIZE = 10_000;
 
-const USAGE = 'usage: npm run import -- [--format ndjson|csv] [--reject-invalid-member-numbers] [--restart] FILE\n';
+const USAGE = 'usage: npm run import -- [--format ndjson|csv] [--reject-invalid-member-numbers] [--restart] [--batch-size N] FILE\n';
 
 async function fileKey(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -40,7 +41,7 @@ async function main(): Promise<number> {
   try {
     args = parseArgs({
       allowPositionals: true,
-      options: { format: { type: 'string' }, 'reject-invalid-member-numbers': { type: 'boolean' }, restart: { type: 'boolean' } },
+      options: { format: { type: 'string' }, 'reject-invalid-member-numbers': { type: 'boolean' }, restart: { type: 'boolean' }, 'batch-size': { type: 'string' } },
     });
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}`);
@@ -50,6 +51,11 @@ async function main(): Promise<number> {
   const format = file ? formatOf(file, args.values.format) : undefined;
   if (!file || !format) {
     process.stderr.write(file ? `cannot tell the format of ${file}: name it .ndjson or .csv, or pass --format\n${USAGE}` : USAGE);
+    return 2;
+  }
+  const batchSize = args.values['batch-size'] === undefined ? DEFAULT_BATCH_SIZE : Number(args.values['batch-size']);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+    process.stderr.write(`--batch-size must be an integer from 1 to ${MAX_BATCH_SIZE}\n${USAGE}`);
     return 2;
   }
   const strictNumbers = args.values['reject-invalid-member-numbers'] === true;
@@ -127,7 +133,7 @@ async function main(): Promise<number> {
         const parsed = parseImportRow(item.value);
         batch.push(parsed.ok ? { line: item.line, row: parsed.row } : { line: item.line, field: parsed.field, message: parsed.message });
       }
-      if (batch.length >= BATCH_SIZE) await flush();
+      if (batch.length >= batchSize) await flush();
     }
     await flush();
     await memberImports.deleteCheckpoint(key);

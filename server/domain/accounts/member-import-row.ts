@@ -72,7 +72,8 @@ export function parseImportRow(value: unknown): RowParse {
     return { ok: false, field: issue?.path.join('.') || '(row)', message: issue?.message ?? 'invalid' };
   }
   const input = parsed.data;
-  const email = normaliseEmail(input.email);
+  // NFKC first: old systems hand out compatibility forms (fullwidth letters, ligatures) that are the same address.
+  const email = normaliseEmail(input.email.normalize('NFKC'));
   if (!isValidEmail(email)) return { ok: false, field: 'email', message: 'not a valid email address' };
   let phone: string | undefined;
   let unverifiedPhone: string | null = null;
