@@ -163,20 +163,30 @@ async function* csvRecords(path: string): AsyncGenerator<SourceItem> {
   source.pipe(utf8).pipe(parser);
 
   let columns: string[] | undefined;
+  // csv-parse tells the line a record ends on; a record with a quoted newline starts on an earlier one, the line
+  // after the previous record, which is what the report names.
+  let previousEnd = 0;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      while (skipped.length > 0) yield skipped.shift() as SourceItem;
+      // The parser reads ahead: rows it refused before this record come first, in line order.
+      while (skipped.length > 0 && (skipped[0] as SourceItem).line < info.lines) {
+        const item = skipped.shift() as SourceItem;
+        previousEnd = Math.max(previousEnd, item.line);
+        yield item;
+      }
+      const line = previousEnd + 1;
+      previousEnd = info.lines;
       if (!columns) {
         columns = record.map((name) => name.trim());
         const problem = checkCsvHeader(columns);
-        if (problem) throw new ImportStop(`line ${info.lines}: wrong header: ${problem}; expected column names such as email,email_verified,password_hash`);
+        if (problem) throw new ImportStop(`line ${line}: wrong header: ${problem}; expected column names such as email,email_verified,password_hash`);
         continue;
       }
       const cells: Record<string, string> = {};
       columns.forEach((column, index) => {
         cells[column] = record[index] ?? '';
       });
-      yield { kind: 'record', line: info.lines, value: fromCsvRecord(cells) };
+      yield { kind: 'record', line, value: fromCsvRecord(cells) };
     }
   } finally {
     source.destroy();
