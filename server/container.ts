@@ -40,6 +40,7 @@ import { createRangeBreachedPasswords } from './passwords/range-breached-passwor
 import { deleteUnverifiedAccounts } from './domain/accounts/unverified-cleanup.ts';
 import { deriveKey } from './security/crypto.ts';
 import { BackchannelLogout } from './sessions/backchannel-logout.ts';
+import { createLegacyVerifier } from './domain/accounts/legacy-verify.ts';
 import { createOutboundClient, operatorTargets, partnerTargets, type OutboundClient } from './security/outbound/outbound-fetch.ts';
 import { memoizeClientLookups } from './oidc/client-lookup-memo.ts';
 import { useTimeOrderedTokenIds } from './oidc/time-ordered-token-ids.ts';
@@ -154,7 +155,23 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const partnerLinks = new PartnerLinks(storage.partners, deriveKey(kek, 'pairwise-subjects'));
     const breached = config.attackProtection.pwnedPasswordsUrl ? createRangeBreachedPasswords(config.attackProtection.pwnedPasswordsUrl, logger, undefined, outbound.operator) : undefined;
     const backchannelLogout = new BackchannelLogout({ audit, logger, retryDelaysMs: config.backchannelLogoutRetrySeconds.map((seconds) => seconds * 1000) });
-    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout, legacyHashes: { firebaseScrypt: config.firebaseScrypt },
+    // Trickle migration: its own outbound client, so the callout's timeout is the one LEGACY_VERIFY_TIMEOUT_MS sets.
+    const legacyVerify = config.legacyVerify;
+    const legacyOutbound = legacyVerify
+      ? createOutboundClient({ ...operatorTargets(config.env === 'production'), name: 'legacy-verify', timeoutMs: legacyVerify.timeoutMs, maxResponseBytes: 16 * 1024 })
+      : undefined;
+    const trickle = legacyVerify && legacyOutbound
+      ? {
+        verifier: createLegacyVerifier({
+          url: legacyVerify.url,
+          secret: legacyVerify.secret,
+          outbound: legacyOutbound,
+          logger,
+        }),
+        profiles: storage.profiles,
+      }
+      : undefined;
+    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout, legacyHashes: { firebaseScrypt: config.firebaseScrypt }, trickle,
       observer: {
         signedUp: (channel) => metrics.signUps.inc({ channel }),
         kdf: (operation, seconds) => metrics.kdfDuration.observe({ operation }, seconds),
@@ -305,7 +322,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         if (!(await deliveries.drain(DELIVERY_DRAIN_MS))) logger.error({ pending: deliveries.pending }, 'shutdown: queued email/SMS not delivered');
         await mailer.close();
         await sms?.close();
-        await Promise.all([outbound.partners.close(), outbound.operator.close()]);
+        await Promise.all([outbound.partners.close(), outbound.operator.close(), legacyOutbound?.close()]);
         await storage.close();
       },
     };
