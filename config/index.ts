@@ -32,6 +32,8 @@ export interface Config {
   firebaseScrypt: FirebaseScryptParameters | undefined;
   /** Trickle migration: the old system's signed password check (LEGACY_VERIFY_*), when configured. */
   legacyVerify: { url: string; secret: string; timeoutMs: number } | undefined;
+  /** IMPORT_MAX_UPLOAD_BYTES: the largest admin import upload. */
+  importMaxUploadBytes: number;
   keyEncryptionKey: Buffer;
   bootstrapAdmin: { clientId: string; clientSecret: string } | undefined;
   trustProxy: boolean;
@@ -193,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
         memCost: raw.FIREBASE_SCRYPT_MEM_COST,
       })
       : undefined,
+    importMaxUploadBytes: raw.IMPORT_MAX_UPLOAD_BYTES,
     legacyVerify: raw.LEGACY_VERIFY_URL && raw.LEGACY_VERIFY_SECRET
       ? Object.freeze({ url: raw.LEGACY_VERIFY_URL, secret: raw.LEGACY_VERIFY_SECRET, timeoutMs: raw.LEGACY_VERIFY_TIMEOUT_MS })
       : undefined,

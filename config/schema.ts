@@ -180,6 +180,11 @@ export const settings = {
     description: 'How long a sign-in waits for LEGACY_VERIFY_URL before answering as a wrong password.',
     defaultText: '3000',
   },
+  IMPORT_MAX_UPLOAD_BYTES: {
+    schema: z.coerce.number({ error: 'expected a number of bytes' }).int('expected a whole number').min(1024, 'expected 1024-10737418240').max(10 * 1024 ** 3, 'expected 1024-10737418240').default(1024 ** 3),
+    description: 'Largest file POST /admin/imports accepts (it is streamed to DATA_DIR/imports until its job is done); a larger upload is refused with 413.',
+    defaultText: '1073741824 (1 GiB)',
+  },
   AUDIT_RETENTION_DAYS: {
     schema: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number').min(1, 'expected 1-3650').max(3650, 'expected 1-3650').default(400),
     description: 'Days the security audit log (sign-ins, blocks, factor changes, admin actions) is kept; older events are deleted once a day.',

@@ -40,7 +40,10 @@ import { createRangeBreachedPasswords } from './passwords/range-breached-passwor
 import { deleteUnverifiedAccounts } from './domain/accounts/unverified-cleanup.ts';
 import { deriveKey } from './security/crypto.ts';
 import { BackchannelLogout } from './sessions/backchannel-logout.ts';
+import { join } from 'node:path';
 import { createLegacyVerifier } from './domain/accounts/legacy-verify.ts';
+import { ImportJobs } from './domain/accounts/import-jobs.ts';
+import { MemberImporter } from './domain/accounts/member-import.ts';
 import { createOutboundClient, operatorTargets, partnerTargets, type OutboundClient } from './security/outbound/outbound-fetch.ts';
 import { memoizeClientLookups } from './oidc/client-lookup-memo.ts';
 import { useTimeOrderedTokenIds } from './oidc/time-ordered-token-ids.ts';
@@ -76,6 +79,8 @@ export interface Container {
   outbound: { partners: OutboundClient; operator: OutboundClient };
   /** The Prometheus registry and its metrics (GET /metrics); one per container, so test servers never share counts. */
   metrics: Metrics;
+  /** Admin import jobs (issue 19): running ones left by a previous process are resumed at creation. */
+  importJobs: ImportJobs;
   close(): Promise<void>;
 }
 
@@ -294,7 +299,17 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
 
+    const importJobs = new ImportJobs({
+      store: storage.memberImports,
+      importer: new MemberImporter({ accounts: storage.accounts, loyalty: storage.loyalty, profiles: storage.profiles, memberImports: storage.memberImports }),
+      directory: join(config.dataDir, 'imports'),
+      maxUploadBytes: config.importMaxUploadBytes,
+      logger,
+    });
+    await importJobs.resumeUnfinished();
+
     return {
+      importJobs,
       config,
       logger,
       storage,
@@ -317,6 +332,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         // Logout tokens already on their way get to finish (each bounded by the outbound timeout); retries
         // still waiting for their turn are dropped, and audited as such.
         await backchannelLogout.stop();
+        // An import job finishes its batch and stays `running` in the store: the next boot resumes it.
+        await importJobs.stop();
         // Codes and notices already promised to members go out before the store closes (their failure hooks use
         // it); a provider that hangs does not hold the shutdown past the wait, and what it leaves is logged.
         if (!(await deliveries.drain(DELIVERY_DRAIN_MS))) logger.error({ pending: deliveries.pending }, 'shutdown: queued email/SMS not delivered');

@@ -1,7 +1,7 @@
 // Mongo side of bulk member imports, without transactions (FerretDB has none): rows are written one by one and the
 // checkpoint after its batch, so a crash between the two replays that batch, which idempotent rows make harmless.
 import type { Connection } from 'mongoose';
-import type { ImportCheckpoint, ImportCounts, MemberImportData, MemberImportStore } from '../../server/domain/accounts/member-import-store.ts';
+import type { ImportCheckpoint, ImportCounts, ImportJob, ImportRowErrorRecord, MemberImportData, MemberImportStore } from '../../server/domain/accounts/member-import-store.ts';
 
 interface CheckpointDoc {
   _id: string;
@@ -16,6 +16,16 @@ interface MemberDataDoc {
   /** Serialised: consent purposes come from the file and must never become field names. */
   data: string;
   updatedAt: Date;
+}
+
+interface JobDoc extends Omit<ImportJob, 'id'> {
+  _id: string;
+}
+
+interface RowErrorDoc extends ImportRowErrorRecord {
+  /** `<job id>:<line>`: a replayed batch writes the same documents again. */
+  _id: string;
+  jobId: string;
 }
 
 export class MongoMemberImportStore implements MemberImportStore {
@@ -66,5 +76,38 @@ export class MongoMemberImportStore implements MemberImportStore {
     if (existing?.data === serialised) return false;
     await collection.replaceOne({ _id: accountId }, { data: serialised, updatedAt: new Date() }, { upsert: true });
     return true;
+  }
+
+  async createJob(job: ImportJob): Promise<void> {
+    const { id, ...rest } = job;
+    await this.collection<JobDoc>('import_jobs').insertOne({ _id: id, ...rest });
+  }
+
+  async findJob(id: string): Promise<ImportJob | undefined> {
+    const doc = await this.collection<JobDoc>('import_jobs').findOne({ _id: id });
+    if (!doc) return undefined;
+    const { _id, ...rest } = doc;
+    return { id: _id, ...rest };
+  }
+
+  async updateJob(id: string, patch: Pick<ImportJob, 'state' | 'counts' | 'line' | 'error' | 'updatedAt'>): Promise<void> {
+    await this.collection<JobDoc>('import_jobs').updateOne({ _id: id }, { $set: patch });
+  }
+
+  async listRunningJobs(): Promise<ImportJob[]> {
+    const docs = await this.collection<JobDoc>('import_jobs').find({ state: 'running' }).sort({ createdAt: 1 }).toArray();
+    return docs.map(({ _id, ...rest }) => ({ id: _id, ...rest }));
+  }
+
+  async addRowErrors(jobId: string, errors: readonly ImportRowErrorRecord[]): Promise<void> {
+    if (errors.length === 0) return;
+    await this.collection<RowErrorDoc>('import_row_errors').bulkWrite(errors.map((error) => ({
+      replaceOne: { filter: { _id: `${jobId}:${error.line}` }, replacement: { jobId, line: error.line, field: error.field, message: error.message }, upsert: true },
+    })));
+  }
+
+  async listRowErrors(jobId: string, afterLine: number, limit: number): Promise<ImportRowErrorRecord[]> {
+    const docs = await this.collection<RowErrorDoc>('import_row_errors').find({ jobId, line: { $gt: afterLine } }).sort({ line: 1 }).limit(limit).toArray();
+    return docs.map(({ line, field, message }) => ({ line, field, message }));
   }
 }

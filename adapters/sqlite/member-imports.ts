@@ -2,8 +2,22 @@
 // so after a kill -9 the file holds whole batches and the checkpoint names exactly the last of them; each row is a
 // savepoint, so a row error leaves nothing of that row behind.
 import type { DatabaseSync } from 'node:sqlite';
-import type { ImportCheckpoint, ImportCounts, MemberImportData, MemberImportStore } from '../../server/domain/accounts/member-import-store.ts';
-import { integer, text } from './rows.ts';
+import type { ImportCheckpoint, ImportCounts, ImportJob, ImportJobState, ImportRowErrorRecord, MemberImportData, MemberImportStore } from '../../server/domain/accounts/member-import-store.ts';
+import { integer, text, textOrNull, type Row } from './rows.ts';
+
+function toJob(row: Row): ImportJob {
+  return {
+    id: text(row, 'id'),
+    state: text(row, 'state') as ImportJobState,
+    format: text(row, 'format') === 'csv' ? 'csv' : 'ndjson',
+    size: integer(row, 'size'),
+    counts: JSON.parse(text(row, 'counts')) as ImportCounts,
+    line: integer(row, 'line'),
+    error: textOrNull(row, 'error'),
+    createdAt: new Date(integer(row, 'created_at')),
+    updatedAt: new Date(integer(row, 'updated_at')),
+  };
+}
 
 const BULK_CACHE_KIB = 64 * 1024;
 
@@ -91,5 +105,35 @@ export class SqliteMemberImportStore implements MemberImportStore {
 
   async saveMemberData(accountId: string, data: MemberImportData): Promise<boolean> {
     return Number(this.saveDataStmt.run(accountId, JSON.stringify(data), Date.now()).changes) > 0;
+  }
+
+  async createJob(job: ImportJob): Promise<void> {
+    this.db.prepare('INSERT INTO import_jobs (id, state, format, size, counts, line, error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(job.id, job.state, job.format, job.size, JSON.stringify(job.counts), job.line, job.error, job.createdAt.getTime(), job.updatedAt.getTime());
+  }
+
+  async findJob(id: string): Promise<ImportJob | undefined> {
+    const row = this.db.prepare('SELECT * FROM import_jobs WHERE id = ?').get(id);
+    return row ? toJob(row) : undefined;
+  }
+
+  async updateJob(id: string, patch: Pick<ImportJob, 'state' | 'counts' | 'line' | 'error' | 'updatedAt'>): Promise<void> {
+    this.db.prepare('UPDATE import_jobs SET state = ?, counts = ?, line = ?, error = ?, updated_at = ? WHERE id = ?')
+      .run(patch.state, JSON.stringify(patch.counts), patch.line, patch.error, patch.updatedAt.getTime(), id);
+  }
+
+  async listRunningJobs(): Promise<ImportJob[]> {
+    return this.db.prepare("SELECT * FROM import_jobs WHERE state = 'running' ORDER BY created_at").all().map(toJob);
+  }
+
+  async addRowErrors(jobId: string, errors: readonly ImportRowErrorRecord[]): Promise<void> {
+    const insert = this.db.prepare('INSERT OR IGNORE INTO import_row_errors (job_id, line, field, message) VALUES (?, ?, ?, ?)');
+    for (const error of errors) insert.run(jobId, error.line, error.field, error.message);
+  }
+
+  async listRowErrors(jobId: string, afterLine: number, limit: number): Promise<ImportRowErrorRecord[]> {
+    return this.db.prepare('SELECT line, field, message FROM import_row_errors WHERE job_id = ? AND line > ? ORDER BY line LIMIT ?')
+      .all(jobId, afterLine, limit)
+      .map((row) => ({ line: integer(row, 'line'), field: text(row, 'field'), message: text(row, 'message') }));
   }
 }

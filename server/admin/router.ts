@@ -14,6 +14,8 @@ import type { OutboundClient } from '../security/outbound/outbound-fetch.ts';
 import { auditHandlers } from './audit-handlers.ts';
 import { clientHandlers } from './client-handlers.ts';
 import { importedMemberHandlers } from './imported-member-handlers.ts';
+import { importJobHandlers } from './import-job-handlers.ts';
+import type { ImportJobs } from '../domain/accounts/import-jobs.ts';
 import { keyHandlers } from './key-handlers.ts';
 import { partnerHandlers } from './partner-handlers.ts';
 import { jsonBody } from '../middleware/koa-json-body.ts';
@@ -34,6 +36,8 @@ export interface AdminDeps {
   outbound: Pick<OutboundClient, 'targetProblem'>;
   /** POST /admin/keys/rotate. */
   signingKeys: SigningKeys;
+  /** /admin/imports: asynchronous member imports (issue 19). */
+  importJobs: ImportJobs;
 }
 
 /**
@@ -94,6 +98,11 @@ export function adminRouter(deps: AdminDeps): Router {
   router.get('/partners/:id', auth, partners.read);
   // Up to 1,000 records a request: a larger body than the other routes take.
   router.post('/imported-members', auth, jsonBody('1mb'), importedMembers.importMany);
+  // The body is streamed to a file by the handler (no body parser): up to IMPORT_MAX_UPLOAD_BYTES.
+  const importJobs = importJobHandlers(deps.importJobs);
+  router.post('/imports', auth, importJobs.create);
+  router.get('/imports/:id', auth, importJobs.read);
+  router.get('/imports/:id/report', auth, importJobs.report);
   router.get('/audit-events', auth, audit.list);
   router.post('/keys/rotate', auth, keyHandlers(deps.signingKeys).rotate);
   // Anything else under /admin is ours too: a JSON 404 rather than falling through to oidc-provider.

@@ -37,6 +37,30 @@ export interface MemberImportData {
   unverifiedPhone: string | null;
 }
 
+export type ImportJobState = 'running' | 'done' | 'failed';
+
+/** An import uploaded through the admin API, run in the background and resumed on boot while `running`. */
+export interface ImportJob {
+  id: string;
+  state: ImportJobState;
+  format: 'ndjson' | 'csv';
+  /** Bytes uploaded. */
+  size: number;
+  counts: ImportCounts;
+  /** The last line of the last committed batch (progress). */
+  line: number;
+  /** Why the job stopped early (a file problem); null otherwise. */
+  error: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ImportRowErrorRecord {
+  line: number;
+  field: string;
+  message: string;
+}
+
 export interface MemberImportStore {
   /**
    * Runs one batch so that its writes and its checkpoint commit together where the store can (SQLite: one
@@ -54,4 +78,14 @@ export interface MemberImportStore {
   findMemberData(accountId: string): Promise<MemberImportData | undefined>;
   /** Stores the member's data; false when it was already exactly that. */
   saveMemberData(accountId: string, data: MemberImportData): Promise<boolean>;
+
+  createJob(job: ImportJob): Promise<void>;
+  findJob(id: string): Promise<ImportJob | undefined>;
+  updateJob(id: string, patch: Pick<ImportJob, 'state' | 'counts' | 'line' | 'error' | 'updatedAt'>): Promise<void>;
+  /** Jobs still `running`: a process that died left them so, and the next boot resumes them. */
+  listRunningJobs(): Promise<ImportJob[]>;
+  /** Idempotent by (job, line): a replayed batch does not list its errors twice. */
+  addRowErrors(jobId: string, errors: readonly ImportRowErrorRecord[]): Promise<void>;
+  /** The job's row errors after `afterLine`, in line order. */
+  listRowErrors(jobId: string, afterLine: number, limit: number): Promise<ImportRowErrorRecord[]>;
 }
