@@ -54,7 +54,7 @@ async function main(): Promise<number> {
   const storage = await openStorage({ dataDir: config.dataDir, mongodbUri: config.mongodbUri, clientSecretKey: deriveKey(config.keyEncryptionKey, 'client-secrets') });
   const { memberImports } = storage;
   let code = 0;
-  let summary = '';
+  let summary: string;
   try {
     const importer = new MemberImporter({ accounts: storage.accounts, loyalty: storage.loyalty, profiles: storage.profiles, memberImports });
     if (args.values.restart) await memberImports.deleteCheckpoint(key);
