@@ -44,6 +44,8 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
     await connection.asPromise();
     const models = registerModels(connection);
     await ensureIndexes(models);
+    const memberImports = new MongoMemberImportStore(connection);
+    await memberImports.ensureIndexes();
     const clients = await sealingClientSecrets(new MongoClientsRepository(models.clients), options.clientSecretKey);
     return {
       kind: 'mongo',
@@ -55,7 +57,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       passkeys: new MongoPasskeysRepository(models),
       loyalty: new MongoLoyaltyRepository(models),
       importedMembers: new MongoImportedMembersRepository(models),
-      memberImports: new MongoMemberImportStore(connection),
+      memberImports,
       partners: new MongoPartnersRepository(models.partners, models.partnerLinks),
       coupons: new MongoCouponsRepository(models),
       profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns),

@@ -41,6 +41,12 @@ export class MongoMemberImportStore implements MemberImportStore {
     return db.collection<T>(name);
   }
 
+  /** At open, beside ensureIndexes (indexes.ts): a job's report is read in line order, running jobs at boot. */
+  async ensureIndexes(): Promise<void> {
+    await this.collection<RowErrorDoc>('import_row_errors').createIndex({ jobId: 1, line: 1 }, { name: 'jobId_1_line_1' });
+    await this.collection<JobDoc>('import_jobs').createIndex({ state: 1 }, { name: 'state_1' });
+  }
+
   async inBatch<T>(work: () => Promise<T>): Promise<T> {
     return work();
   }
