@@ -86,8 +86,9 @@ async function baseline(file: string): Promise<number> {
 async function runImport(file: string, env: Record<string, string>): Promise<{ seconds: number; summary: string; kdf: { total: number; maxRssKiB: number } }> {
   const countFile = join(tmpdir(), `idp-bench-kdf-${randomUUID()}.json`);
   const started = process.hrtime.bigint();
+  // The V8 flags of `npm run import` (package.json): small young generation, so RSS stays flat.
   const child = spawn(join(ROOT, 'node_modules/.bin/node'), [
-    '--experimental-strip-types', '--no-warnings=ExperimentalWarning', '--import', join(ROOT, 'bench/lib/count-kdf.mjs'),
+    '--max-semi-space-size=2', '--max-old-space-size=256', '--experimental-strip-types', '--no-warnings=ExperimentalWarning', '--import', join(ROOT, 'bench/lib/count-kdf.mjs'),
     join(ROOT, 'scripts/import-members.ts'), '--batch-size', BATCH_SIZE, file,
   ], { cwd: ROOT, env: { ...process.env, ...env, KDF_COUNT_FILE: countFile, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
