@@ -31,6 +31,10 @@ export interface Config {
   smtpFrom: string;
   /** Firebase project scrypt parameters for imported `$firebase-scrypt$` hashes (FIREBASE_SCRYPT_*), when a signer key is set. */
   firebaseScrypt: FirebaseScryptParameters | undefined;
+  /** Trickle migration: the old system's signed password check (LEGACY_VERIFY_*), when configured. */
+  legacyVerify: { url: string; secret: string; timeoutMs: number } | undefined;
+  /** IMPORT_MAX_UPLOAD_BYTES: the largest admin import upload. */
+  importMaxUploadBytes: number;
   keyEncryptionKey: Buffer;
   bootstrapAdmin: { clientId: string; clientSecret: string } | undefined;
   trustProxy: boolean;
@@ -134,6 +138,11 @@ function smsSettings(raw: RawConfig): SmsSettings {
   if (raw.SMS_WEBHOOK_URL && !raw.SMS_WEBHOOK_SECRET) {
     throw new ConfigError('Invalid configuration:\n  SMS_WEBHOOK_SECRET: required when SMS_WEBHOOK_URL is set (at least 32 random characters; the provider checks the signature with it)');
   }
+  if (Boolean(raw.LEGACY_VERIFY_URL) !== Boolean(raw.LEGACY_VERIFY_SECRET)) {
+    throw new ConfigError(raw.LEGACY_VERIFY_URL
+      ? 'Invalid configuration:\n  LEGACY_VERIFY_SECRET: required when LEGACY_VERIFY_URL is set (at least 32 random characters; the old system checks the signature with it)'
+      : 'Invalid configuration:\n  LEGACY_VERIFY_URL: required when LEGACY_VERIFY_SECRET is set');
+  }
   if (raw.SMS_WEBHOOK_SECRET && !raw.SMS_WEBHOOK_URL) {
     throw new ConfigError('Invalid configuration:\n  SMS_WEBHOOK_URL: required when SMS_WEBHOOK_SECRET is set');
   }
@@ -203,6 +212,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
         rounds: raw.FIREBASE_SCRYPT_ROUNDS,
         memCost: raw.FIREBASE_SCRYPT_MEM_COST,
       })
+      : undefined,
+    importMaxUploadBytes: raw.IMPORT_MAX_UPLOAD_BYTES,
+    legacyVerify: raw.LEGACY_VERIFY_URL && raw.LEGACY_VERIFY_SECRET
+      ? Object.freeze({ url: raw.LEGACY_VERIFY_URL, secret: raw.LEGACY_VERIFY_SECRET, timeoutMs: raw.LEGACY_VERIFY_TIMEOUT_MS })
       : undefined,
     keyEncryptionKey,
     bootstrapAdmin: raw.BOOTSTRAP_ADMIN_CLIENT_ID && raw.BOOTSTRAP_ADMIN_CLIENT_SECRET

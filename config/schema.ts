@@ -196,6 +196,26 @@ export const settings = {
     description: 'mem_cost of that Firebase project\'s scrypt parameters (scrypt N = 2^mem_cost).',
     defaultText: '14',
   },
+  LEGACY_VERIFY_URL: {
+    schema: url(['http:', 'https:']).optional(),
+    description: 'Trickle migration: the old system\'s password check. A password sign-in with an email unknown here (and only then) POSTs {"email","password"} there, signed like Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature: v1,base64 HMAC-SHA256 with LEGACY_VERIFY_SECRET of "id.timestamp.body"); an answer {"valid":true,"email_verified":bool,"given_name"?,"family_name"?,"locale"?} creates the member with the password hashed by argon2id. Anything else (refusal, timeout, error, bad JSON) answers as a wrong password. Must be https in production unless the host is loopback.',
+    defaultText: '',
+  },
+  LEGACY_VERIFY_SECRET: {
+    schema: z.string().min(32, 'expected at least 32 characters').max(256, 'expected at most 256 characters').optional(),
+    description: 'Signs each LEGACY_VERIFY_URL request (the UTF-8 bytes of this value are the HMAC key). At least 32 characters; required with LEGACY_VERIFY_URL.',
+    defaultText: '',
+  },
+  LEGACY_VERIFY_TIMEOUT_MS: {
+    schema: z.coerce.number({ error: 'expected a number of milliseconds' }).int('expected a whole number').min(100, 'expected 100-10000').max(10000, 'expected 100-10000').default(3000),
+    description: 'How long a sign-in waits for LEGACY_VERIFY_URL before answering as a wrong password.',
+    defaultText: '3000',
+  },
+  IMPORT_MAX_UPLOAD_BYTES: {
+    schema: z.coerce.number({ error: 'expected a number of bytes' }).int('expected a whole number').min(1024, 'expected 1024-10737418240').max(10 * 1024 ** 3, 'expected 1024-10737418240').default(1024 ** 3),
+    description: 'Largest file POST /admin/imports accepts (it is streamed to DATA_DIR/imports until its job is done); a larger upload is refused with 413.',
+    defaultText: '1073741824 (1 GiB)',
+  },
   AUDIT_RETENTION_DAYS: {
     schema: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number').min(1, 'expected 1-3650').max(3650, 'expected 1-3650').default(400),
     description: 'Days the security audit log (sign-ins, blocks, factor changes, admin actions) is kept; older events are deleted once a day.',

@@ -46,6 +46,10 @@ import { MemberSessions } from './sessions/member-sessions.ts';
 import { EmailChangeService } from './domain/accounts/email-change.ts';
 import { loadGeoLookup } from './security/geo/ip-country.ts';
 import { countryCentroid, distanceKm } from './security/geo/country-centroids.ts';
+import { join } from 'node:path';
+import { createLegacyVerifier } from './domain/accounts/legacy-verify.ts';
+import { ImportJobs } from './domain/accounts/import-jobs.ts';
+import { MemberImporter } from './domain/accounts/member-import.ts';
 import { createOutboundClient, operatorTargets, partnerTargets, type OutboundClient } from './security/outbound/outbound-fetch.ts';
 import { createPartnerLogos, type PartnerLogos } from './branding/partner-logos.ts';
 import { memoizeClientLookups } from './oidc/client-lookup-memo.ts';
@@ -109,6 +113,8 @@ export interface Container {
   exports: MemberExports;
   /** "Delete my account", its grace period and the admin erasure (issue 17). */
   erasure: MemberErasure;
+  /** Admin import jobs (issue 19): running ones left by a previous process are resumed at creation. */
+  importJobs: ImportJobs;
   close(): Promise<void>;
 }
 
@@ -196,7 +202,23 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const partnerLinks = new PartnerLinks(storage.partners, deriveKey(kek, 'pairwise-subjects'));
     const breached = config.attackProtection.pwnedPasswordsUrl ? createRangeBreachedPasswords(config.attackProtection.pwnedPasswordsUrl, logger, undefined, outbound.operator) : undefined;
     const backchannelLogout = new BackchannelLogout({ audit, logger, retryDelaysMs: config.backchannelLogoutRetrySeconds.map((seconds) => seconds * 1000) });
-    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout, legacyHashes: { firebaseScrypt: config.firebaseScrypt },
+    // Trickle migration: its own outbound client, so the callout's timeout is the one LEGACY_VERIFY_TIMEOUT_MS sets.
+    const legacyVerify = config.legacyVerify;
+    const legacyOutbound = legacyVerify
+      ? createOutboundClient({ ...operatorTargets(config.env === 'production'), name: 'legacy-verify', timeoutMs: legacyVerify.timeoutMs, maxResponseBytes: 16 * 1024 })
+      : undefined;
+    const trickle = legacyVerify && legacyOutbound
+      ? {
+        verifier: createLegacyVerifier({
+          url: legacyVerify.url,
+          secret: legacyVerify.secret,
+          outbound: legacyOutbound,
+          logger,
+        }),
+        profiles: storage.profiles,
+      }
+      : undefined;
+    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout, legacyHashes: { firebaseScrypt: config.firebaseScrypt }, trickle,
       observer: {
         signedUp: (channel) => metrics.signUps.inc({ channel }),
         kdf: (operation, seconds) => metrics.kdfDuration.observe({ operation }, seconds),
@@ -412,8 +434,17 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       })
       : undefined;
     dispatcher?.start();
+    const importJobs = new ImportJobs({
+      store: storage.memberImports,
+      importer: new MemberImporter({ accounts: storage.accounts, loyalty: storage.loyalty, profiles: storage.profiles, memberImports: storage.memberImports }),
+      directory: join(config.dataDir, 'imports'),
+      maxUploadBytes: config.importMaxUploadBytes,
+      logger,
+    });
+    await importJobs.resumeUnfinished();
 
     return {
+      importJobs,
       config,
       logger,
       storage,
@@ -451,12 +482,14 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         await backchannelLogout.stop();
         // post-redemption calls already made get their answer (each bounded by its hook's timeout).
         await hooks.drain();
+        // An import job finishes its batch and stays `running` in the store: the next boot resumes it.
+        await importJobs.stop();
         // Codes and notices already promised to members go out before the store closes (their failure hooks use
         // it); a provider that hangs does not hold the shutdown past the wait, and what it leaves is logged.
         if (!(await deliveries.drain(DELIVERY_DRAIN_MS))) logger.error({ pending: deliveries.pending }, 'shutdown: queued email/SMS not delivered');
         await mailer.close();
         await sms?.close();
-        await Promise.all([closeOutbound(), webhookClient.close()]);
+        await Promise.all([closeOutbound(), webhookClient.close(), legacyOutbound?.close()]);
         await storage.close();
         // Last, so the spans of the requests that just finished are sent.
         await tracing?.shutdown();

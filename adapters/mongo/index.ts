@@ -14,6 +14,7 @@ import { MongoConsentsRepository } from './consents.ts';
 import { MongoFactorsRepository } from './factors.ts';
 import { MongoHooksRepository } from './hooks.ts';
 import { MongoImportedMembersRepository } from './imported-members.ts';
+import { MongoMemberImportStore } from './member-imports.ts';
 import { ensureIndexes } from './indexes.ts';
 import { MongoKeysRepository } from './keys.ts';
 import { MongoLoyaltyRepository } from './loyalty.ts';
@@ -48,6 +49,8 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
     await connection.asPromise();
     const models = registerModels(connection);
     await ensureIndexes(models);
+    const memberImports = new MongoMemberImportStore(connection);
+    await memberImports.ensureIndexes();
     const clients = await sealingClientSecrets(new MongoClientsRepository(models.clients), options.clientSecretKey);
     return {
       kind: 'mongo',
@@ -59,6 +62,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       passkeys: new MongoPasskeysRepository(models),
       loyalty: new MongoLoyaltyRepository(models),
       importedMembers: new MongoImportedMembersRepository(models),
+      memberImports,
       partners: new MongoPartnersRepository(models.partners, models.partnerLinks),
       coupons: new MongoCouponsRepository(models),
       profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns, models.events),

@@ -57,6 +57,9 @@ export function openDatabase(dataDir: string, durability: Durability = 'full'): 
  * cannot be interleaved with another process's write (and waits on busy_timeout instead of deadlocking).
  */
 export function immediateTransaction<T>(db: DatabaseSync, work: () => T): T {
+  // Inside a transaction already (a bulk import's batch, see member-imports.ts): the write lock is held, so a
+  // savepoint gives the same all-or-nothing without a commit (and its fsync) per call.
+  if (db.isTransaction) return savepoint(db, work);
   db.exec('BEGIN IMMEDIATE');
   try {
     const result = work();
@@ -64,6 +67,23 @@ export function immediateTransaction<T>(db: DatabaseSync, work: () => T): T {
     return result;
   } catch (error) {
     if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+let savepoints = 0;
+
+/** Runs `work` in a savepoint of the open transaction: undone alone when it throws, committed with the transaction. */
+export function savepoint<T>(db: DatabaseSync, work: () => T): T {
+  savepoints += 1;
+  const name = `sp${savepoints}`;
+  db.exec(`SAVEPOINT ${name}`);
+  try {
+    const result = work();
+    db.exec(`RELEASE ${name}`);
+    return result;
+  } catch (error) {
+    if (db.isTransaction) db.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
     throw error;
   }
 }

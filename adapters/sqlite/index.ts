@@ -16,6 +16,7 @@ import { SqliteHooksRepository } from './hooks.ts';
 import { SqliteImportedMembersRepository } from './imported-members.ts';
 import { SqliteKeysRepository } from './keys.ts';
 import { SqliteLoyaltyRepository } from './loyalty.ts';
+import { SqliteMemberImportStore } from './member-imports.ts';
 import { SqliteOidcStore } from './oidc-store.ts';
 import { SqlitePartnersRepository } from './partners.ts';
 import { SqliteProfilesRepository } from './profiles.ts';
@@ -61,6 +62,8 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     // Points live on the synchronous=FULL connection (design §4): a committed post survives power loss.
     loyalty: new SqliteLoyaltyRepository(db),
     importedMembers: new SqliteImportedMembersRepository(db),
+    // Same connection as the members and points it commits with (one transaction per batch).
+    memberImports: new SqliteMemberImportStore(db),
     // The audit log takes a write with every sign-in attempt, attackers' included: on the FULL connection
     // each would be an fsync blocking the event loop, which an attack could turn into a stall. On the
     // NORMAL one a process crash loses nothing (WAL); a power cut may lose the last moments of the log.

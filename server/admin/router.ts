@@ -17,6 +17,8 @@ import { auditHandlers } from './audit-handlers.ts';
 import { clientHandlers } from './client-handlers.ts';
 import { importedMemberHandlers } from './imported-member-handlers.ts';
 import { hookHandlers } from './hook-handlers.ts';
+import { importJobHandlers } from './import-job-handlers.ts';
+import type { ImportJobs } from '../domain/accounts/import-jobs.ts';
 import { keyHandlers } from './key-handlers.ts';
 import { memberHandlers, type MemberAdminDeps } from './member-handlers.ts';
 import { partnerHandlers } from './partner-handlers.ts';
@@ -45,6 +47,8 @@ export interface AdminDeps {
   hooks: HookRunner;
   /** /admin/members: profile summary, data export and erasure (issue 17). */
   members: Omit<MemberAdminDeps, 'audit'>;
+  /** /admin/imports: asynchronous member imports (issue 19). */
+  importJobs: ImportJobs;
 }
 
 /**
@@ -106,6 +110,11 @@ export function adminRouter(deps: AdminDeps): Router {
   router.get('/partners/:id', auth, partners.read);
   // Up to 1,000 records a request: a larger body than the other routes take.
   router.post('/imported-members', auth, jsonBody('1mb'), importedMembers.importMany);
+  // The body is streamed to a file by the handler (no body parser): up to IMPORT_MAX_UPLOAD_BYTES.
+  const importJobs = importJobHandlers(deps.importJobs);
+  router.post('/imports', auth, importJobs.create);
+  router.get('/imports/:id', auth, importJobs.read);
+  router.get('/imports/:id/report', auth, importJobs.report);
   router.get('/audit-events', auth, audit.list);
   router.get('/members/:id', auth, members.read);
   router.get('/members/:id/export', auth, members.exportArchive);

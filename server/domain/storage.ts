@@ -12,6 +12,7 @@ import type { FactorsRepository } from './factors/factors.repository.ts';
 import type { HooksRepository } from './hooks/hooks.repository.ts';
 import type { KeysRepository } from './keys/keys.repository.ts';
 import type { ImportedMembersRepository } from './loyalty/imported-members.repository.ts';
+import type { MemberImportStore } from './accounts/member-import-store.ts';
 import type { LoyaltyRepository } from './loyalty/loyalty.repository.ts';
 import type { OidcStore } from './oidc/oidc-store.repository.ts';
 import type { PartnersRepository } from './partners/partners.repository.ts';
@@ -31,6 +32,8 @@ export interface Storage {
   readonly loyalty: LoyaltyRepository;
   /** Members of the old program waiting to be claimed (issue 4). */
   readonly importedMembers: ImportedMembersRepository;
+  /** Checkpoints of bulk member imports and the old program's data kept on members (issue 19). */
+  readonly memberImports: MemberImportStore;
   readonly partners: PartnersRepository;
   /** Partners' coupon campaigns and their capped uses (issue 4). */
   readonly coupons: CouponsRepository;

@@ -191,4 +191,41 @@ export const loyaltyMigrations: readonly Migration[] = [
       CREATE INDEX coupon_uses_uncredited ON coupon_uses (created_at) WHERE kind = 'total' AND credited_at IS NULL;
     `,
   },
+  {
+    version: 22,
+    // Bulk member import (issue 19): the last committed batch of a run, and the old program's data kept on the member.
+    sql: `
+      CREATE TABLE import_checkpoints (
+        key TEXT PRIMARY KEY,
+        line INTEGER NOT NULL CHECK (line >= 0),
+        batches INTEGER NOT NULL CHECK (batches >= 0),
+        counts TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE import_jobs (
+        id TEXT PRIMARY KEY,
+        state TEXT NOT NULL CHECK (state IN ('running', 'done', 'failed')),
+        format TEXT NOT NULL CHECK (format IN ('ndjson', 'csv')),
+        size INTEGER NOT NULL CHECK (size >= 0),
+        counts TEXT NOT NULL,
+        line INTEGER NOT NULL CHECK (line >= 0),
+        error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX import_jobs_state ON import_jobs (state);
+      CREATE TABLE import_row_errors (
+        job_id TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        field TEXT NOT NULL,
+        message TEXT NOT NULL,
+        PRIMARY KEY (job_id, line)
+      ) STRICT;
+      CREATE TABLE member_import_data (
+        account_id TEXT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+        data TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

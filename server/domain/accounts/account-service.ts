@@ -10,6 +10,8 @@ import type { SessionEndNotifier } from '../oidc/session-end-notifier.ts';
 import type { Account, AccountPatch } from './account.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
 import type { BreachedPasswords } from './breached-passwords.ts';
+import type { LegacyVerifier } from './legacy-verify.ts';
+import type { ProfilesRepository } from '../profile/profiles.repository.ts';
 import { isDisposableEmail } from './disposable-email.ts';
 import { isValidEmail, normaliseEmail } from './email-address.ts';
 import * as messages from './account-emails.ts';
@@ -56,6 +58,8 @@ export interface AccountServiceDeps {
   legacyHashes?: LegacyHashSettings | undefined;
   /** Told of new sign-ups and of argon2 time (metrics); optional, and never able to fail a flow. */
   observer?: AccountObserver | undefined;
+  /** Trickle migration (LEGACY_VERIFY_URL): the old system's check of an unknown email, and where its profile goes. */
+  trickle?: { verifier: LegacyVerifier; profiles: ProfilesRepository } | undefined;
 }
 
 export interface AccountObserver {
@@ -207,6 +211,7 @@ export class AccountService {
   async signIn(emailInput: string, password: string): Promise<SignInResult> {
     const email = normaliseEmail(emailInput);
     const account = isValidEmail(email) ? await this.deps.accounts.findByEmail(email) : undefined;
+    if (!account && this.deps.trickle && isValidEmail(email)) return this.signInFromLegacy(email, password);
     if (!account?.passwordHash) {
       await this.kdf('verify', () => verifyAgainstDummy(password));
       return account ? { ok: false, reason: 'no_password', accountId: account.id } : { ok: false, reason: 'unknown_account' };
@@ -216,6 +221,32 @@ export class AccountService {
     if (!check.valid) return { ok: false, reason: 'wrong_password', accountId: account.id };
     if (!account.emailVerified) return { ok: false, reason: 'unverified', accountId: account.id };
     if (needsRehash(stored)) await this.upgradeHash(account, stored, password, check.weak);
+    return { ok: true, account };
+  }
+
+  /**
+   * An email unknown here, and only then: the old system is asked (signed callout) while the dummy verification runs,
+   * so a refusal costs the KDF time a wrong password costs. A member it recognises is created with the password
+   * hashed by argon2id (email verified only when the answer says so) and signed in as usual; any other outcome
+   * (refusal, timeout, error, bad answer, a concurrent creation) is the unknown-account failure, counted like one.
+   */
+  private async signInFromLegacy(email: string, password: string): Promise<SignInResult> {
+    const trickle = this.deps.trickle!;
+    const [answer] = await Promise.all([trickle.verifier.verify(email, password), this.kdf('verify', () => verifyAgainstDummy(password))]);
+    if (!answer) return { ok: false, reason: 'unknown_account' };
+    const passwordHash = await this.kdf('hash', () => hashPassword(password));
+    let account: Account;
+    try {
+      account = await this.deps.accounts.create({ email, emailVerified: answer.emailVerified, passwordHash });
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'duplicate')) throw error;
+      // Created meanwhile (a sign-up, or the same member on two tabs): the ordinary check decides next time.
+      return { ok: false, reason: 'unknown_account' };
+    }
+    await this.deps.members.ensureMember(account.id, 'web');
+    if (Object.keys(answer.profile).length > 0) await trickle.profiles.update(account.id, { values: answer.profile }, new Date());
+    this.deps.logger.info({ accountId: account.id, emailVerified: answer.emailVerified }, 'member migrated from the legacy system at sign-in');
+    if (!account.emailVerified) return { ok: false, reason: 'unverified', accountId: account.id };
     return { ok: true, account };
   }
 

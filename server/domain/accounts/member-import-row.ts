@@ -1,7 +1,10 @@
-// One NDJSON line of `npm run import`: zod at the edge, with the field that failed named for the row report.
+// One record of `npm run import` (an NDJSON line or a CSV row): zod at the edge, with the field that failed named for
+// the row report. CSV cells arrive as text and are read as the NDJSON types first (see fromCsvRecord).
 import { z } from 'zod';
 import { recogniseHash, MAX_HASH_LENGTH } from '../../passwords/legacy/registry.ts';
 import { normaliseMemberNumber } from '../loyalty/member-number.ts';
+import type { EnrolmentChannel } from '../loyalty/loyalty.repository.ts';
+import type { MemberImportData } from './member-import-store.ts';
 import { isValidEmail, normaliseEmail } from './email-address.ts';
 import { parsePhoneNumber } from './phone-number.ts';
 
@@ -10,17 +13,36 @@ const MAX_POINTS = 1_000_000_000;
 
 const name = z.string().trim().min(1).max(200);
 
+/** The fields a record may carry, in the order a CSV header lists them in the docs. */
+export const IMPORT_FIELDS = [
+  'email', 'email_verified', 'password_hash', 'phone_number', 'phone_verified', 'given_name', 'family_name', 'locale',
+  'member_number', 'tier', 'points_balance', 'lifetime_points', 'enrolment_channel', 'created_at', 'consents',
+] as const;
+export const REQUIRED_FIELDS = ['email', 'email_verified', 'password_hash'] as const;
+/** A CSV column `consent:<purpose>` carries the date that consent was given (empty: not given). */
+export const CONSENT_COLUMN_PREFIX = 'consent:';
+
+const purpose = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'expected a purpose name (a-z, 0-9, _)');
+const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
+const tierName = z.enum(['member', 'silver', 'gold', 'platinum']);
+
 const rowSchema = z.object({
   email: z.string().max(320),
   email_verified: z.boolean(),
   password_hash: z.string().max(MAX_HASH_LENGTH).refine((hash) => recogniseHash(hash) !== undefined, 'unknown password hash format'),
   phone_number: z.string().max(32).optional(),
+  /** Absent: the old program's number is taken as verified (it signed in with it there); false keeps it aside. */
+  phone_verified: z.boolean().optional(),
   given_name: name.optional(),
   family_name: name.optional(),
   locale: z.string().regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}$/, 'expected a BCP 47 language tag').optional(),
   member_number: z.string().max(32).optional(),
   points_balance: z.number().int().min(0).max(MAX_POINTS).optional(),
   lifetime_points: z.number().int().min(0).max(MAX_POINTS).optional(),
+  tier: tierName.optional(),
+  enrolment_channel: z.enum(['web', 'app', 'kiosk', 'partner']).optional(),
+  created_at: isoDate.optional(),
+  consents: z.record(purpose, isoDate).refine((value) => Object.keys(value).length <= 20, 'at most 20 consents').optional(),
 });
 
 export interface ImportRow {
@@ -36,6 +58,9 @@ export interface ImportRow {
   memberNumberReissued: boolean;
   balance: number;
   lifetime: number;
+  enrolmentChannel: EnrolmentChannel;
+  /** Kept on the member as data (see MemberImportData); null when the record had none of it. */
+  data: MemberImportData | null;
 }
 
 export type RowParse = { ok: true; row: ImportRow } | { ok: false; field: string; message: string };
@@ -47,13 +72,17 @@ export function parseImportRow(value: unknown): RowParse {
     return { ok: false, field: issue?.path.join('.') || '(row)', message: issue?.message ?? 'invalid' };
   }
   const input = parsed.data;
-  const email = normaliseEmail(input.email);
+  // NFKC first: old systems hand out compatibility forms (fullwidth letters, ligatures) that are the same address.
+  const email = normaliseEmail(input.email.normalize('NFKC'));
   if (!isValidEmail(email)) return { ok: false, field: 'email', message: 'not a valid email address' };
   let phone: string | undefined;
+  let unverifiedPhone: string | null = null;
   if (input.phone_number !== undefined) {
     const result = parsePhoneNumber(input.phone_number);
     if (!result.ok) return { ok: false, field: 'phone_number', message: result.reason === 'phone.not_mobile' ? 'not a mobile number' : 'not an E.164 number' };
-    phone = result.e164;
+    // A phone here signs in by SMS: only a number the old program had verified becomes one.
+    if (input.phone_verified === false) unverifiedPhone = result.e164;
+    else phone = result.e164;
   }
   const balance = input.points_balance ?? 0;
   const lifetime = input.lifetime_points ?? balance;
@@ -63,6 +92,11 @@ export function parseImportRow(value: unknown): RowParse {
   if (input.given_name !== undefined) profile.given_name = input.given_name;
   if (input.family_name !== undefined) profile.family_name = input.family_name;
   if (input.locale !== undefined) profile.locale = input.locale;
+  const consents = input.consents ?? {};
+  const hasData = input.tier !== undefined || input.created_at !== undefined || unverifiedPhone !== null || Object.keys(consents).length > 0;
+  const data: MemberImportData | null = hasData
+    ? { tier: input.tier ?? null, consents: Object.fromEntries(Object.entries(consents).sort(([a], [b]) => a.localeCompare(b))), joinedAt: input.created_at ?? null, unverifiedPhone }
+    : null;
   return {
     ok: true,
     row: {
@@ -75,6 +109,43 @@ export function parseImportRow(value: unknown): RowParse {
       memberNumberReissued: input.member_number !== undefined && memberNumber === undefined,
       balance,
       lifetime,
+      enrolmentChannel: input.enrolment_channel ?? 'web',
+      data,
     },
   };
+}
+
+const BOOLEANS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false };
+const BOOLEAN_FIELDS = new Set(['email_verified', 'phone_verified']);
+const INTEGER_FIELDS = new Set(['points_balance', 'lifetime_points']);
+
+/**
+ * A CSV record (header name → cell) as the object an NDJSON line would carry: empty cells are absent, booleans
+ * and integers are read from their usual spellings, `consent:<purpose>` columns gather into `consents`. A cell
+ * that does not read as its type is left as text, so the schema names that field in the row report.
+ */
+export function fromCsvRecord(record: Record<string, string>): Record<string, unknown> {
+  const value: Record<string, unknown> = {};
+  const consents: Record<string, string> = {};
+  for (const [column, cell] of Object.entries(record)) {
+    if (cell === '') continue;
+    if (column.startsWith(CONSENT_COLUMN_PREFIX)) consents[column.slice(CONSENT_COLUMN_PREFIX.length)] = cell;
+    else if (BOOLEAN_FIELDS.has(column)) value[column] = BOOLEANS[cell.trim().toLowerCase()] ?? cell;
+    else if (INTEGER_FIELDS.has(column)) value[column] = /^\s*-?\d{1,16}\s*$/.test(cell) ? Number(cell) : cell;
+    else value[column] = cell;
+  }
+  if (Object.keys(consents).length > 0) value.consents = consents;
+  return value;
+}
+
+/** What is wrong with a CSV header, or undefined when it names known fields only and all the required ones. */
+export function checkCsvHeader(columns: readonly string[]): string | undefined {
+  const known = new Set<string>(IMPORT_FIELDS.filter((field) => field !== 'consents'));
+  const unknown = columns.filter((column) => !known.has(column) && !(column.startsWith(CONSENT_COLUMN_PREFIX) && purpose.safeParse(column.slice(CONSENT_COLUMN_PREFIX.length)).success));
+  if (unknown.length > 0) return `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => JSON.stringify(c)).join(', ')}`;
+  const duplicated = columns.filter((column, index) => columns.indexOf(column) !== index);
+  if (duplicated.length > 0) return `column ${JSON.stringify(duplicated[0])} appears twice`;
+  const missing = REQUIRED_FIELDS.filter((field) => !columns.includes(field));
+  if (missing.length > 0) return `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
+  return undefined;
 }

@@ -8,6 +8,7 @@ import { generateMemberNumber } from '../loyalty/member-number.ts';
 import type { ProfilesRepository } from '../profile/profiles.repository.ts';
 import type { Account } from './account.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
+import type { MemberImportStore } from './member-import-store.ts';
 import type { ImportRow } from './member-import-row.ts';
 import { needsRehash } from './password-hasher.ts';
 
@@ -27,6 +28,7 @@ export interface MemberImportDeps {
   accounts: AccountsRepository;
   loyalty: LoyaltyRepository;
   profiles: ProfilesRepository;
+  memberImports: MemberImportStore;
 }
 
 const NUMBER_ATTEMPTS = 5;
@@ -60,6 +62,7 @@ export class MemberImporter {
     changed = (await this.updatePhone(account, row)) || changed;
     changed = (await this.updateProfile(account.id, row)) || changed;
     changed = (await this.postPoints(account.id, row)) || changed;
+    changed = (await this.saveData(account.id, row)) || changed;
     if (created) return 'imported';
     return changed ? 'updated' : 'unchanged';
   }
@@ -103,7 +106,7 @@ export class MemberImporter {
     for (let attempt = 0; attempt < NUMBER_ATTEMPTS; attempt += 1) {
       const memberNumber = attempt === 0 && row.memberNumber ? row.memberNumber : generateMemberNumber();
       try {
-        await loyalty.createMember({ accountId, memberNumber, enrolmentChannel: 'web' });
+        await loyalty.createMember({ accountId, memberNumber, enrolmentChannel: row.enrolmentChannel });
         return true;
       } catch (error) {
         if (!(error instanceof DomainError && error.code === 'duplicate')) throw error;
@@ -123,6 +126,12 @@ export class MemberImporter {
       if (error instanceof DomainError && error.code === 'duplicate') throw new ImportRowError('phone_number', 'belongs to another member');
       throw error;
     }
+  }
+
+  /** Tier, consents, joining date and an unverified phone, kept as data on the member (MemberImportData). */
+  private async saveData(accountId: string, row: ImportRow): Promise<boolean> {
+    if (!row.data) return false;
+    return this.deps.memberImports.saveMemberData(accountId, row.data);
   }
 
   private async updateProfile(accountId: string, row: ImportRow): Promise<boolean> {

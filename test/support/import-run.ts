@@ -1,0 +1,74 @@
+// Runs `npm run import` as an operator would (a child process on the real store) for the import tests.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mongoTestUri } from './mongo-uri.ts';
+import type { StoreKind } from './test-server.ts';
+
+export interface ImportRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ImportEnv {
+  dataDir: string;
+  mongoDb: string;
+  env: Record<string, string>;
+}
+
+/** A fresh store for one describe block: a temp DATA_DIR, or a fresh FerretDB database. */
+export function importEnv(store: StoreKind, prefix: string): ImportEnv {
+  const dataDir = mkdtempSync(join(tmpdir(), `idp-${prefix}-`));
+  const mongoDb = `idp_${prefix.replace(/[^a-z]/g, '')}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  return {
+    dataDir,
+    mongoDb,
+    env: {
+      DATA_DIR: dataDir,
+      KEY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      LOG_LEVEL: 'silent',
+      ...(store === 'mongo' ? { MONGODB_URI: mongoTestUri(mongoDb) } : {}),
+    },
+  };
+}
+
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  // The jest setup puts FerretDB's MONGODB_URI in this process's environment: the SQLite runs must not inherit it.
+  const { MONGODB_URI: _inherited, ...inherited } = process.env;
+  return { ...inherited, ...env };
+}
+
+export function runImport(args: string[], env: Record<string, string>): Promise<ImportRun> {
+  return new Promise((resolve) => {
+    execFile('npm', ['run', '-s', 'import', '--', ...args], { env: childEnv(env), timeout: 240_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Starts an import that pauses after committing batch `batches` (the IMPORT_TEST_PAUSE_AFTER_BATCH seam), waits
+ * for it to say so, then kills it with SIGKILL: a crash at a known point, with no timers involved.
+ */
+export async function importKilledAfter(args: string[], env: Record<string, string>, batches: number): Promise<string> {
+  // The import script itself (not npm): SIGKILL must reach the process that holds the store.
+  const child: ChildProcess = spawn('node_modules/.bin/node', ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', 'scripts/import-members.ts', ...args], {
+    env: childEnv({ ...env, IMPORT_TEST_PAUSE_AFTER_BATCH: String(batches) }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes(`paused after batch ${batches}`)) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`import exited (${code}) before pausing:\n${stderr}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await exited;
+  return stderr;
+}
