@@ -1,12 +1,14 @@
 // The scale-out store: MongoDB through mongoose, restricted to what both MongoDB and FerretDB 1.24 honour.
 import mongoose from 'mongoose';
 import { CachedClientsRepository } from '../../server/domain/clients/cached-clients.ts';
+import { sealingConnectionSecrets } from '../../server/domain/connections/sealed-connection-secrets.ts';
 import { sealingClientSecrets } from '../../server/domain/clients/sealed-client-secrets.ts';
 import type { Storage } from '../../server/domain/storage.ts';
 import { MongoAccountsRepository } from './accounts.ts';
 import { MongoAuditRepository } from './audit.ts';
 import { MongoClientsRepository } from './clients.ts';
 import { MongoCodesRepository } from './codes.ts';
+import { MongoConnectionsRepository } from './connections.ts';
 import { MongoDevicesRepository } from './devices.ts';
 import { MongoFactorsRepository } from './factors.ts';
 import { MongoImportedMembersRepository } from './imported-members.ts';
@@ -55,6 +57,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       loyalty: new MongoLoyaltyRepository(models),
       importedMembers: new MongoImportedMembersRepository(models),
       partners: new MongoPartnersRepository(models.partners, models.partnerLinks),
+      connections: sealingConnectionSecrets(new MongoConnectionsRepository(models.connections), options.clientSecretKey),
       coupons: new MongoCouponsRepository(models),
       profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns),
       devices: new MongoDevicesRepository(models.knownDevices),

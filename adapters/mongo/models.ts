@@ -3,6 +3,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { Passkey } from '../../server/domain/passkeys/passkeys.repository.ts';
 import { type DeviceModels, registerDeviceModels } from './device-models.ts';
 import { type AuditModels, registerAuditModels } from './audit-models.ts';
+import { type ConnectionModels, registerConnectionModels } from './connection-models.ts';
 import { type CouponModels, registerCouponModels } from './coupon-models.ts';
 import { type LoyaltyModels, registerLoyaltyModels } from './loyalty-models.ts';
 import { type RateLimitModels, registerRateLimitModels } from './rate-limit-models.ts';
@@ -333,7 +334,7 @@ const oidcSchema = new Schema<OidcDoc>(
 );
 
 /** Every model of the store: identity and protocol here; loyalty, partners and profiles in loyalty-models.ts; coupons, the audit log, known devices and rate-limit counters in their own files. */
-export interface Models extends LoyaltyModels, CouponModels, AuditModels, DeviceModels, RateLimitModels {
+export interface Models extends LoyaltyModels, CouponModels, AuditModels, DeviceModels, RateLimitModels, ConnectionModels {
   identifiers: Model<IdentifierDoc>;
   accounts: Model<AccountDoc>;
   clients: Model<ClientDoc>;
@@ -358,6 +359,7 @@ export function registerModels(connection: Connection): Models {
     ...registerAuditModels(connection),
     ...registerRateLimitModels(connection),
     ...registerCouponModels(connection),
+    ...registerConnectionModels(connection),
     identifiers: connection.model<IdentifierDoc>('Identifier', identifierSchema, 'identifiers'),
     accounts: connection.model<AccountDoc>('Account', accountSchema, 'accounts'),
     clients: connection.model<ClientDoc>('Client', clientSchema, 'clients'),

@@ -6,6 +6,7 @@ import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../domain/audit/audit-log.ts';
 import type { ClientsRepository } from '../domain/clients/clients.repository.ts';
+import type { ConnectionsRepository } from '../domain/connections/connections.repository.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { SigningKeys } from '../domain/keys/key-service.ts';
 import type { ImportedMembersRepository } from '../domain/loyalty/imported-members.repository.ts';
@@ -13,6 +14,7 @@ import type { PartnersRepository } from '../domain/partners/partners.repository.
 import type { OutboundClient } from '../security/outbound/outbound-fetch.ts';
 import { auditHandlers } from './audit-handlers.ts';
 import { clientHandlers } from './client-handlers.ts';
+import { connectionHandlers } from './connection-handlers.ts';
 import { importedMemberHandlers } from './imported-member-handlers.ts';
 import { keyHandlers } from './key-handlers.ts';
 import { partnerHandlers } from './partner-handlers.ts';
@@ -34,6 +36,12 @@ export interface AdminDeps {
   outbound: Pick<OutboundClient, 'targetProblem'>;
   /** POST /admin/keys/rotate. */
   signingKeys: SigningKeys;
+  /** Upstream identity providers (issue 16). */
+  connections: ConnectionsRepository;
+  /** Reads upstream discovery documents (the partner policy: loopback only outside production). */
+  connectionsOutbound: Pick<OutboundClient, 'fetch'>;
+  /** Our issuer: connection callback URLs hang under it. */
+  issuer: string;
 }
 
 /**
@@ -75,6 +83,7 @@ export function adminRouter(deps: AdminDeps): Router {
   const partners = partnerHandlers(deps.partners);
   const importedMembers = importedMemberHandlers(deps.importedMembers, deps.defaultCountry);
   const audit = auditHandlers(deps.audit);
+  const connections = connectionHandlers({ connections: deps.connections, outbound: deps.connectionsOutbound, issuer: deps.issuer });
   const document = openApiDocument();
 
   router.use(auditAdminActions(deps.logger, deps.audit));
@@ -93,6 +102,11 @@ export function adminRouter(deps: AdminDeps): Router {
   router.get('/partners', auth, partners.list);
   router.get('/partners/:id', auth, partners.read);
   // Up to 1,000 records a request: a larger body than the other routes take.
+  router.post('/connections', auth, json, connections.create);
+  router.get('/connections', auth, connections.list);
+  router.get('/connections/:id', auth, connections.read);
+  router.patch('/connections/:id', auth, json, connections.patch);
+  router.delete('/connections/:id', auth, connections.remove);
   router.post('/imported-members', auth, jsonBody('1mb'), importedMembers.importMany);
   router.get('/audit-events', auth, audit.list);
   router.post('/keys/rotate', auth, keyHandlers(deps.signingKeys).rotate);

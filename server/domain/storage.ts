@@ -3,6 +3,7 @@ import type { AccountsRepository } from './accounts/accounts.repository.ts';
 import type { AuditRepository } from './audit/audit.repository.ts';
 import type { ClientsRepository } from './clients/clients.repository.ts';
 import type { CodesRepository } from './codes/codes.repository.ts';
+import type { ConnectionsRepository } from './connections/connections.repository.ts';
 import type { CouponsRepository } from './coupons/coupons.repository.ts';
 import type { DevicesRepository } from './devices/devices.repository.ts';
 import type { FactorsRepository } from './factors/factors.repository.ts';
@@ -27,6 +28,8 @@ export interface Storage {
   /** Members of the old program waiting to be claimed (issue 4). */
   readonly importedMembers: ImportedMembersRepository;
   readonly partners: PartnersRepository;
+  /** Upstream identity providers members sign in through (issue 16). */
+  readonly connections: ConnectionsRepository;
   /** Partners' coupon campaigns and their capped uses (issue 4). */
   readonly coupons: CouponsRepository;
   readonly profiles: ProfilesRepository;
