@@ -29,8 +29,36 @@ const connectionSchema = new Schema<ConnectionDoc>(
 
 export interface ConnectionModels {
   connections: Model<ConnectionDoc>;
+  federatedIdentities: Model<FederatedIdentityDoc>;
 }
 
 export function registerConnectionModels(connection: Connection): ConnectionModels {
-  return { connections: connection.model<ConnectionDoc>('UpstreamConnection', connectionSchema, 'connections') };
+  return {
+    connections: connection.model<ConnectionDoc>('UpstreamConnection', connectionSchema, 'connections'),
+    ...registerFederatedIdentityModels(connection),
+  };
+}
+
+/** A linked upstream identity; _id is the JSON pair [connectionId, subject], so one link per pair (unique _id). */
+export interface FederatedIdentityDoc {
+  _id: string;
+  connectionId: string;
+  subject: string;
+  accountId: string;
+  linkedAt: Date;
+}
+
+const federatedIdentitySchema = new Schema<FederatedIdentityDoc>(
+  {
+    _id: givenString('_id'),
+    connectionId: givenString('connectionId'),
+    subject: givenString('subject'),
+    accountId: givenString('accountId'),
+    linkedAt: { type: Date, required: true },
+  },
+  options,
+);
+
+export function registerFederatedIdentityModels(connection: Connection): { federatedIdentities: Model<FederatedIdentityDoc> } {
+  return { federatedIdentities: connection.model<FederatedIdentityDoc>('FederatedIdentity', federatedIdentitySchema, 'federated_identities') };
 }

@@ -9,6 +9,7 @@ import { MongoAuditRepository } from './audit.ts';
 import { MongoClientsRepository } from './clients.ts';
 import { MongoCodesRepository } from './codes.ts';
 import { MongoConnectionsRepository } from './connections.ts';
+import { MongoFederatedIdentitiesRepository } from './federated-identities.ts';
 import { MongoDevicesRepository } from './devices.ts';
 import { MongoFactorsRepository } from './factors.ts';
 import { MongoImportedMembersRepository } from './imported-members.ts';
@@ -58,6 +59,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       importedMembers: new MongoImportedMembersRepository(models),
       partners: new MongoPartnersRepository(models.partners, models.partnerLinks),
       connections: sealingConnectionSecrets(new MongoConnectionsRepository(models.connections), options.clientSecretKey),
+      federatedIdentities: new MongoFederatedIdentitiesRepository(models.federatedIdentities),
       coupons: new MongoCouponsRepository(models),
       profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns),
       devices: new MongoDevicesRepository(models.knownDevices),

@@ -52,6 +52,7 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
     [models.ledgerKeys.collection, [{ key: { status: 1, createdAt: 1 }, name: 'status_1_createdAt_1' }]],
     [models.partners.collection, [{ key: { createdAt: 1, _id: 1 }, name: 'createdAt_1__id_1' }]],
     [models.connections.collection, [{ key: { createdAt: 1, _id: 1 }, name: 'createdAt_1__id_1' }]],
+    [models.federatedIdentities.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
     [models.partnerLinks.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
     [
       models.couponCampaigns.collection,

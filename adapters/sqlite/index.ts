@@ -8,6 +8,7 @@ import { SqliteAuditRepository } from './audit.ts';
 import { SqliteClientsRepository } from './clients.ts';
 import { SqliteCodesRepository } from './codes.ts';
 import { SqliteConnectionsRepository } from './connections.ts';
+import { SqliteFederatedIdentitiesRepository } from './federated-identities.ts';
 import { SqliteCouponsRepository } from './coupons.ts';
 import { openDatabase } from './database.ts';
 import { SqliteDevicesRepository } from './devices.ts';
@@ -48,6 +49,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     passkeys: new SqlitePasskeysRepository(db),
     partners: new SqlitePartnersRepository(db),
     connections: sealingConnectionSecrets(new SqliteConnectionsRepository(db), options.clientSecretKey),
+    federatedIdentities: new SqliteFederatedIdentitiesRepository(db),
     coupons: new SqliteCouponsRepository(db),
     profiles: new SqliteProfilesRepository(db, ephemeral),
     // A sighting is written on every sign-in: on the FULL connection its fsync blocked the event loop for the

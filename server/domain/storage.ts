@@ -4,6 +4,7 @@ import type { AuditRepository } from './audit/audit.repository.ts';
 import type { ClientsRepository } from './clients/clients.repository.ts';
 import type { CodesRepository } from './codes/codes.repository.ts';
 import type { ConnectionsRepository } from './connections/connections.repository.ts';
+import type { FederatedIdentitiesRepository } from './connections/federated-identities.repository.ts';
 import type { CouponsRepository } from './coupons/coupons.repository.ts';
 import type { DevicesRepository } from './devices/devices.repository.ts';
 import type { FactorsRepository } from './factors/factors.repository.ts';
@@ -30,6 +31,8 @@ export interface Storage {
   readonly partners: PartnersRepository;
   /** Upstream identity providers members sign in through (issue 16). */
   readonly connections: ConnectionsRepository;
+  /** Upstream identities linked to members by (connection, subject). */
+  readonly federatedIdentities: FederatedIdentitiesRepository;
   /** Partners' coupon campaigns and their capped uses (issue 4). */
   readonly coupons: CouponsRepository;
   readonly profiles: ProfilesRepository;

@@ -54,3 +54,40 @@ export function describeConnectionsContract(open: OpenStorage): void {
     });
   });
 }
+
+export function describeFederatedIdentitiesContract(open: OpenStorage): void {
+  describe('federated identities', () => {
+    const storage = useStorage(open);
+    const links = () => storage().federatedIdentities;
+
+    it('links a (connection, subject) pair once: a second link, to any account, is taken', async () => {
+      const connectionId = randomUUID();
+      expect(await links().link({ connectionId, subject: 'sub-1', accountId: 'acc-a' })).toBe('linked');
+      expect(await links().link({ connectionId, subject: 'sub-1', accountId: 'acc-b' })).toBe('taken');
+      expect(await links().link({ connectionId, subject: 'sub-1', accountId: 'acc-a' })).toBe('taken');
+      expect(await links().find(connectionId, 'sub-1')).toMatchObject({ connectionId, subject: 'sub-1', accountId: 'acc-a' });
+      expect(await links().find(connectionId, 'sub-2')).toBeUndefined();
+      // The same subject at another connection is another identity.
+      expect(await links().link({ connectionId: randomUUID(), subject: 'sub-1', accountId: 'acc-b' })).toBe('linked');
+    });
+
+    it('concurrent links of one pair leave exactly one', async () => {
+      const connectionId = randomUUID();
+      const results = await Promise.all(['x', 'y', 'z'].map((accountId) => links().link({ connectionId, subject: 'race', accountId })));
+      expect(results.filter((result) => result === 'linked')).toHaveLength(1);
+    });
+
+    it('lists an account\'s links and unlinks only its own', async () => {
+      const accountId = randomUUID();
+      const [a, b] = [randomUUID(), randomUUID()];
+      await links().link({ connectionId: a, subject: 's', accountId });
+      await new Promise((resolve) => setTimeout(resolve, 3));
+      await links().link({ connectionId: b, subject: 's', accountId });
+      expect((await links().listByAccount(accountId)).map((link) => link.connectionId)).toEqual([a, b]);
+      expect(await links().unlink('someone-else', a, 's')).toBe(false);
+      expect(await links().unlink(accountId, a, 's')).toBe(true);
+      expect(await links().unlink(accountId, a, 's')).toBe(false);
+      expect((await links().listByAccount(accountId)).map((link) => link.connectionId)).toEqual([b]);
+    });
+  });
+}

@@ -162,6 +162,15 @@ export const identityMigrations: readonly Migration[] = [
         updated_at INTEGER NOT NULL
       ) STRICT;
       CREATE INDEX connections_created ON connections (created_at, id);
+      -- Linked upstream identities: the primary key is the only way a link is found (never an email).
+      CREATE TABLE federated_identities (
+        connection_id TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        linked_at INTEGER NOT NULL,
+        PRIMARY KEY (connection_id, subject)
+      ) STRICT;
+      CREATE INDEX federated_identities_account ON federated_identities (account_id);
     `,
   },
 ];
