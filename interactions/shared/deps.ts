@@ -21,6 +21,7 @@ import type { Mailer } from '../../server/domain/mail/mailer.ts';
 import type { PasskeyOffer } from '../passkey/offer.ts';
 import type { FlowCookie } from './flow-state.ts';
 import type { PartnerLogos } from '../../server/branding/partner-logos.ts';
+import type { FederationDeps } from '../federation/federation-deps.ts';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -64,6 +65,8 @@ export interface InteractionDeps {
   partnerLogos: PartnerLogos;
   /** Kiosk clients' pages: the idle seconds after which the server ends the flow (KIOSK_IDLE_SECONDS). */
   kiosk: { idleSeconds: number };
+  /** Upstream identity providers: "Continue with" buttons, their sign-in and safe linking (issue 16). */
+  federation: FederationDeps;
 }
 
 /** The oidc-provider interaction loaded for this request (see koa-load-interaction.ts). */

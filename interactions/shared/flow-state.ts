@@ -30,11 +30,18 @@ export interface FlowState {
   codeSignIn?: boolean;
   /** E.164 number a passwordless SMS code was asked for. */
   phone?: string;
+  /** An upstream identity to link to `accountId` once our email code proves its address (issue 16). */
+  federatedLink?: { connectionId: string; subject: string };
 }
 
 export type MfaMethod = 'email' | 'sms' | 'totp' | 'recovery' | 'passkey';
 const MFA_METHODS: readonly string[] = ['email', 'sms', 'totp', 'recovery', 'passkey'];
 const method = (value: unknown): MfaMethod | undefined => (typeof value === 'string' && MFA_METHODS.includes(value) ? (value as MfaMethod) : undefined);
+
+const federatedLink = (value: unknown): FlowState['federatedLink'] => {
+  const link = value as { connectionId?: unknown; subject?: unknown } | undefined;
+  return typeof link?.connectionId === 'string' && typeof link.subject === 'string' ? { connectionId: link.connectionId, subject: link.subject } : undefined;
+};
 
 interface Envelope extends FlowState {
   uid: string;
@@ -96,6 +103,7 @@ export class FlowCookie {
         passwordAt: typeof envelope.passwordAt === 'number' ? envelope.passwordAt : undefined,
         codeSignIn: envelope.codeSignIn === true,
         phone: typeof envelope.phone === 'string' ? envelope.phone : undefined,
+        federatedLink: federatedLink(envelope.federatedLink),
       };
     } catch {
       return {};

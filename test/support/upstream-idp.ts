@@ -9,12 +9,16 @@ export interface UpstreamIdp {
   issuer: string;
   port: number;
   provider: Provider;
+  /** Registers a confidential client with this redirect URI (dynamic registration); its id and secret. */
+  register(redirectUri: string): Promise<{ client_id: string; client_secret: string }>;
   close(): Promise<void>;
 }
 
 export interface UpstreamOptions {
   /** Clients registered at the upstream (ours, with the redirect_uri a connection answered). */
   clients?: ClientMetadata[];
+  /** The claims of each upstream account by its sub (the dev login form's "login"); unknown subs get only sub. */
+  accounts?: Map<string, Record<string, unknown>>;
 }
 
 /** Starts the upstream on a free loopback port with a fresh RS256 key. */
@@ -27,8 +31,12 @@ export async function startUpstreamIdp(options: UpstreamOptions = {}): Promise<U
   const provider = new Provider(issuer, {
     clients: options.clients ?? [],
     jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: `upstream-${port}` }] },
-    features: { devInteractions: { enabled: true } },
+    // Open dynamic registration: a test registers our connection's redirect_uri once the admin API answered it.
+    features: { devInteractions: { enabled: true }, registration: { enabled: true } },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] },
+    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub, ...(options.accounts?.get(sub) ?? {}) }) }),
+    // Not ours: both servers live on 127.0.0.1, where a browser shares cookies across ports.
+    cookies: { names: { session: 'upstream_session', interaction: 'upstream_interaction', resume: 'upstream_resume' }, keys: ['upstream-test-cookie-key'] },
     pkce: { required: () => true },
   });
   server.on('request', provider.callback());
@@ -36,6 +44,16 @@ export async function startUpstreamIdp(options: UpstreamOptions = {}): Promise<U
     issuer,
     port,
     provider,
+    async register(redirectUri) {
+      const response = await fetch(`${issuer}/reg`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: [redirectUri], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }),
+      });
+      const body = (await response.json()) as { client_id?: string; client_secret?: string };
+      if (!body.client_id || !body.client_secret) throw new Error(`upstream registration: ${JSON.stringify(body)}`);
+      return { client_id: body.client_id, client_secret: body.client_secret };
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
