@@ -82,6 +82,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
   });
   // An email at a domain routed to an enterprise connection goes there (home-realm discovery), before the password gate.
   router.post('/login', ...post, signedOut, homeRealmDiscovery(deps, federation.startWith), checkSignInGate(deps), login.submit);
+  router.get('/connections/link', ...get, signedOut, federation.linkPage);
+  router.post('/connections/link', ...post, signedOut, federation.linkDecision);
   router.post('/connections/:id', ...post, signedOut, federation.start);
   router.get('/connections/:id/callback', ...get, signedOut, federation.finish);
   router.post('/abort', ...post, login.abort);

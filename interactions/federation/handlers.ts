@@ -7,7 +7,7 @@ import { UpstreamSignInFailed } from '../../server/domain/connections/upstream-o
 import { DomainError } from '../../server/domain/errors.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { inKioskMode } from '../shared/koa-kiosk-mode.ts';
-import { seeOther } from '../shared/page.ts';
+import { renderPage, seeOther } from '../shared/page.ts';
 import { rememberLanguage } from '../shared/remember-language.ts';
 import { connectionRedirectUri } from '../../server/admin/connection-handlers.ts';
 import { connectionsForClient, type ShownConnection } from './connection-buttons.ts';
@@ -31,12 +31,12 @@ async function readState(deps: FederationDeps, state: string | undefined): Promi
 }
 
 /** Signs the member in through the interaction: the same bookkeeping as every other way in. */
-async function completeSignIn(ctx: Context, deps: InteractionDeps, accountId: string, connectionId: string, assurance: { amr: string[]; acr: string }): Promise<string> {
+async function completeSignIn(ctx: Context, deps: InteractionDeps, accountId: string, method: string, assurance: { amr: string[]; acr: string; ts?: number }): Promise<string> {
   await deps.profiles.recordSignIn(accountId);
   await rememberLanguage(ctx, deps, accountId, 'sign_in');
-  await deps.signIns.signedInWith(accountId, ctx.state.deviceHash as string | undefined, `connection_${connectionId}`);
+  await deps.signIns.signedInWith(accountId, ctx.state.deviceHash as string | undefined, method);
   return deps.provider.interactionResult(ctx.req, ctx.res, {
-    login: { accountId, acr: assurance.acr, amr: assurance.amr, remember: !inKioskMode(ctx), ts: Math.floor(Date.now() / 1000) },
+    login: { accountId, acr: assurance.acr, amr: assurance.amr, remember: !inKioskMode(ctx), ts: assurance.ts ?? Math.floor(Date.now() / 1000) },
   }, { mergeWithLastSubmission: false });
 }
 
@@ -51,7 +51,23 @@ export async function linkAfterVerification(ctx: Context, deps: InteractionDeps,
   if (!stored || !settings?.success) return undefined;
   await deps.federation.signIn.linkAfterVerification(accountId, { id: stored.id, settings: settings.data }, { subject: link.subject, claims: {} });
   // The upstream's MFA word is not kept across the code page: one factor class, as a fresh sign-up is.
-  return completeSignIn(ctx, deps, accountId, stored.id, { amr: ['fed'], acr: ACR.oneFactor });
+  return completeSignIn(ctx, deps, accountId, `connection_${stored.id}`, { amr: ['fed'], acr: ACR.oneFactor });
+}
+
+/**
+ * Called by a sign-in method once it proved `accountId` in this interaction: when the interaction carries an
+ * upstream identity waiting for this very member's account (same email), the sign-in waits for the member's
+ * answer on the link page instead of completing. True when it redirected there.
+ */
+export async function offerLink(ctx: Context, deps: InteractionDeps, accountId: string, proof: { amr: string[]; acr: string; ts: number }): Promise<boolean> {
+  const { uid } = ctx.state.interaction as InteractionDetails;
+  const { pendingLink } = deps.flow.read(ctx, uid);
+  if (!pendingLink) return false;
+  const account = await deps.accounts.findById(accountId);
+  if (!account || account.email !== pendingLink.email) return false;
+  deps.flow.write(ctx, uid, { pendingLink, linkProof: { accountId, ...proof } });
+  seeOther(ctx, `/interaction/${uid}/connections/link`);
+  return true;
 }
 
 export function federationHandlers(deps: InteractionDeps) {
@@ -72,8 +88,46 @@ export function federationHandlers(deps: InteractionDeps) {
     seeOther(ctx, url.href);
   }
 
+  /** The link page's state: a pending upstream identity and the sign-in that proved its member, or undefined (→ sign-in page). */
+  function pendingProof(ctx: Context) {
+    const { uid } = ctx.state.interaction as InteractionDetails;
+    const { pendingLink, linkProof } = deps.flow.read(ctx, uid);
+    if (!pendingLink || !linkProof) {
+      seeOther(ctx, `/interaction/${uid}`);
+      return undefined;
+    }
+    return { uid, pendingLink, linkProof };
+  }
+
   return {
     startWith,
+
+    /** GET /interaction/:uid/connections/link — "Link <name> to your account?" after the member proved it. */
+    async linkPage(ctx: Context) {
+      const state = pendingProof(ctx);
+      if (!state) return;
+      const connection = await federation.connections.find(state.pendingLink.connectionId);
+      if (!connection) return seeOther(ctx, await completeSignIn(ctx, deps, state.linkProof.accountId, 'password', state.linkProof));
+      await renderPage(ctx, deps, 'federation/link', { action: `/interaction/${state.uid}/connections/link`, connectionName: connection.name });
+    },
+
+    /** POST /interaction/:uid/connections/link — link (or not now); either way the proven sign-in completes. */
+    async linkDecision(ctx: Context) {
+      const state = pendingProof(ctx);
+      if (!state) return;
+      const decision = (ctx.request.body as { decision?: unknown } | undefined)?.decision;
+      const stored = await federation.connections.find(state.pendingLink.connectionId);
+      const settings = stored && oidcConnectionSettings.safeParse(stored.settings);
+      if (decision === 'link' && stored && settings?.success) {
+        // Taken meanwhile (the same upstream identity linked elsewhere in a race): the sign-in still completes, unlinked.
+        await federation.signIn.linkAfterVerification(state.linkProof.accountId, { id: stored.id, settings: settings.data }, { subject: state.pendingLink.subject, claims: {} })
+          .catch((error: unknown) => {
+            if (!(error instanceof DomainError && error.code === 'conflict')) throw error;
+          });
+      }
+      deps.flow.write(ctx, state.uid, {});
+      seeOther(ctx, await completeSignIn(ctx, deps, state.linkProof.accountId, state.linkProof.amr.join('_'), state.linkProof));
+    },
 
     /** POST /interaction/:uid/connections/:id — a "Continue with" button. Only connections this client shows. */
     async start(ctx: Context) {
@@ -124,14 +178,16 @@ export function federationHandlers(deps: InteractionDeps) {
       const outcome = await federation.signIn.resolve(connection, identity);
       switch (outcome.kind) {
         case 'signed_in':
-          return seeOther(ctx, await completeSignIn(ctx, deps, outcome.accountId, connectionId, outcome));
+          return seeOther(ctx, await completeSignIn(ctx, deps, outcome.accountId, `connection_${connectionId}`, outcome));
         case 'verify_email':
           // Our email code first; the link is made only once it is right (verification/handlers.ts).
           deps.flow.write(ctx, uid, { accountId: outcome.accountId, email: outcome.email, federatedLink: { connectionId, subject: identity.subject } });
           return seeOther(ctx, `/interaction/${uid}/verify`);
         case 'existing_member':
-          // Never linked silently: the member signs in to the account they already have.
-          return backToSignIn(ctx, uid, 'federation.info.existing_member', outcome.email);
+          // Never linked silently: the member signs in to the account they already have (password or emailed
+          // code), then confirms the link on its own page (offerLink, linkPage).
+          deps.flow.write(ctx, uid, { email: outcome.email, info: 'federation.info.link_existing', pendingLink: { connectionId, subject: identity.subject, email: outcome.email } });
+          return seeOther(ctx, `/interaction/${uid}`);
         case 'no_email':
           return backToSignIn(ctx, uid, 'federation.error.no_email');
       }

@@ -32,6 +32,10 @@ export interface FlowState {
   phone?: string;
   /** An upstream identity to link to `accountId` once our email code proves its address (issue 16). */
   federatedLink?: { connectionId: string; subject: string };
+  /** An upstream identity whose email is a member's: linked only after that member signs in and confirms. */
+  pendingLink?: { connectionId: string; subject: string; email: string };
+  /** The sign-in that proved the account of `pendingLink`, completed once the member answers the link page. */
+  linkProof?: { accountId: string; amr: string[]; acr: string; ts: number };
 }
 
 export type MfaMethod = 'email' | 'sms' | 'totp' | 'recovery' | 'passkey';
@@ -41,6 +45,19 @@ const method = (value: unknown): MfaMethod | undefined => (typeof value === 'str
 const federatedLink = (value: unknown): FlowState['federatedLink'] => {
   const link = value as { connectionId?: unknown; subject?: unknown } | undefined;
   return typeof link?.connectionId === 'string' && typeof link.subject === 'string' ? { connectionId: link.connectionId, subject: link.subject } : undefined;
+};
+
+const pendingLink = (value: unknown): FlowState['pendingLink'] => {
+  const link = federatedLink(value);
+  const email = (value as { email?: unknown } | undefined)?.email;
+  return link && typeof email === 'string' ? { ...link, email } : undefined;
+};
+
+const linkProof = (value: unknown): FlowState['linkProof'] => {
+  const proof = value as { accountId?: unknown; amr?: unknown; acr?: unknown; ts?: unknown } | undefined;
+  if (typeof proof?.accountId !== 'string' || typeof proof.acr !== 'string' || typeof proof.ts !== 'number') return undefined;
+  if (!Array.isArray(proof.amr) || !proof.amr.every((entry) => typeof entry === 'string')) return undefined;
+  return { accountId: proof.accountId, amr: proof.amr as string[], acr: proof.acr, ts: proof.ts };
 };
 
 interface Envelope extends FlowState {
@@ -104,6 +121,8 @@ export class FlowCookie {
         codeSignIn: envelope.codeSignIn === true,
         phone: typeof envelope.phone === 'string' ? envelope.phone : undefined,
         federatedLink: federatedLink(envelope.federatedLink),
+        pendingLink: pendingLink(envelope.pendingLink),
+        linkProof: linkProof(envelope.linkProof),
       };
     } catch {
       return {};

@@ -1,8 +1,8 @@
-// Upstream sign-in threats: an upstream email equal to a member's never links silently, and replayed, mixed-up or failed answers sign no one in and create no one.
+// Upstream sign-in threats: an upstream email equal to a member's links only after that member proves the account and confirms; replayed, mixed-up or failed answers sign no one in and create no one.
 import { randomUUID } from 'node:crypto';
 import { backAtUs, throughUpstream, useFederation } from '../support/federation.ts';
 import { PASSWORD, signUpAndVerify, uniqueEmail, openLoginPage, UserAgent } from '../support/member.ts';
-import { authorizationRequest, discover, registerClient } from '../support/oidc-client.ts';
+import { authorizationRequest, discover, exchange, registerClient } from '../support/oidc-client.ts';
 import { STORES } from '../support/test-server.ts';
 import type { Page } from '../support/user-agent.ts';
 
@@ -125,5 +125,76 @@ describe.each(STORES)('upstream sign-in threats (%s)', (store) => {
     const csrf = /name="csrf" value="([^"]*)"/.exec(login.body)?.[1] ?? '';
     const refused = await ua.request(`/interaction/${uid}/connections/${trusted}`, { form: { csrf } });
     expect(refused.status).toBe(404);
+  });
+});
+
+describe.each(STORES)('linking an upstream identity to an existing member (%s)', (store) => {
+  const fx = useFederation(store);
+  let google: string;
+
+  beforeAll(async () => {
+    google = await fx.connect({ name: 'Google', trusted_email: true });
+  });
+
+  const storage = () => fx.server.container.storage;
+
+  async function owner(): Promise<{ email: string; id: string }> {
+    const email = uniqueEmail('owner');
+    const ua = new UserAgent(fx.server.url);
+    await signUpAndVerify(ua, await openLoginPage(ua, (await authorizationRequest(fx.config)).url), fx.sink, email, PASSWORD);
+    return { email, id: (await storage().accounts.findByEmail(email))!.id };
+  }
+
+  test('the member proves the account with the password and confirms "Link": linked, and the next upstream sign-in is that member', async () => {
+    const member = await owner();
+    const sub = `g-${randomUUID()}`;
+    fx.accounts.set(sub, { email: member.email, email_verified: true });
+    const trip = await throughUpstream(fx, google, sub);
+    const signInPage = await backAtUs(trip);
+    expect(signInPage.body).toContain('Sign in to it to link the other service');
+    expect(await storage().federatedIdentities.find(google, sub)).toBeUndefined();
+
+    const linkPage = await trip.ua.submit(signInPage, '/login', { email: member.email, password: PASSWORD });
+    expect(linkPage.url).toMatch(/\/connections\/link$/);
+    expect(linkPage.body).toContain('Link Google to your account?');
+    // Still nothing linked while the member has not answered.
+    expect(await storage().federatedIdentities.find(google, sub)).toBeUndefined();
+    let done = await trip.ua.submit(linkPage, '/connections/link', { decision: 'link' });
+    if (done.status === 200 && done.body.includes('/consent"')) done = await trip.ua.submit(done, '/consent', { decision: 'allow' });
+    expect(done.url).toMatch(/127\.0\.0\.1:9\/callback\?code=/);
+    const tokens = await exchange(fx.config, done.url, trip.request);
+    expect(tokens.claims()!.amr).toEqual(['pwd']);
+    expect(await storage().federatedIdentities.find(google, sub)).toMatchObject({ accountId: member.id });
+
+    const next = await throughUpstream(fx, google, sub);
+    const nextDone = await backAtUs(next);
+    const nextTokens = await exchange(fx.config, nextDone.url, next.request);
+    expect(nextTokens.claims()!.sub).toBe(tokens.claims()!.sub);
+    expect(nextTokens.claims()!.amr).toEqual(['fed']);
+  });
+
+  test('"Not now" signs the member in without linking', async () => {
+    const member = await owner();
+    const sub = `g-${randomUUID()}`;
+    fx.accounts.set(sub, { email: member.email, email_verified: true });
+    const trip = await throughUpstream(fx, google, sub);
+    const linkPage = await trip.ua.submit(await backAtUs(trip), '/login', { email: member.email, password: PASSWORD });
+    let done = await trip.ua.submit(linkPage, '/connections/link', { decision: 'skip' });
+    if (done.status === 200 && done.body.includes('/consent"')) done = await trip.ua.submit(done, '/consent', { decision: 'allow' });
+    expect(done.url).toMatch(/127\.0\.0\.1:9\/callback\?code=/);
+    expect(await storage().federatedIdentities.listByAccount(member.id)).toEqual([]);
+  });
+
+  test('signing in to ANOTHER account after the upstream answer links nothing to it', async () => {
+    const member = await owner();
+    const other = await owner();
+    const sub = `g-${randomUUID()}`;
+    fx.accounts.set(sub, { email: member.email, email_verified: true });
+    const trip = await throughUpstream(fx, google, sub);
+    let done = await trip.ua.submit(await backAtUs(trip), '/login', { email: other.email, password: PASSWORD });
+    if (done.status === 200 && done.body.includes('/consent"')) done = await trip.ua.submit(done, '/consent', { decision: 'allow' });
+    expect(done.url).toMatch(/127\.0\.0\.1:9\/callback\?code=/);
+    expect(await storage().federatedIdentities.find(google, sub)).toBeUndefined();
+    expect(await storage().federatedIdentities.listByAccount(other.id)).toEqual([]);
   });
 });
