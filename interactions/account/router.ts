@@ -20,6 +20,7 @@ import { sessionSettings } from './session-settings.ts';
 import { signOutPages } from './sign-out.ts';
 import { accountSignIn } from './sign-in.ts';
 import { ACCOUNT_RULES } from './limits.ts';
+import { linkedAccountSettings } from './linked-accounts.ts';
 import { formKey, limitBy } from '../../server/security/rate-limit/koa-rate-limit.ts';
 
 export function accountRouter(deps: InteractionDeps, options: { issuer: string; secure: boolean }): Router {
@@ -33,6 +34,7 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   const card = cardClaimPages(deps);
   const coupon = couponPages(deps);
   const signOut = signOutPages(deps);
+  const linked = linkedAccountSettings(deps);
 
   const member = loadMember(deps);
   const csrf = deps.csrf.verify((ctx) => `account\0${memberOf(ctx).sessionId}`);
@@ -63,6 +65,7 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.post('/passkeys', ...strongJson, passkeys.create);
   router.post('/passkeys/:id/rename', ...post, passkeys.rename);
   router.post('/passkeys/:id/remove', ...asStrongAsDevice, passkeys.remove);
+  router.post('/linked/remove', ...strong, linked.remove);
 
   router.post('/app', ...strong, app.start);
   router.get('/app', member, app.show);

@@ -8,7 +8,7 @@ import { DomainError } from '../errors.ts';
 import type { LoyaltyService } from '../loyalty/loyalty-service.ts';
 import type { ProfileService } from '../profile/profile-service.ts';
 import type { OidcConnectionSettings } from './connection-settings.ts';
-import type { FederatedIdentitiesRepository } from './federated-identities.repository.ts';
+import type { FederatedIdentitiesRepository, FederatedIdentity } from './federated-identities.repository.ts';
 import type { UpstreamIdentity } from './upstream-oidc.ts';
 
 /** The connection a sign-in came through, as the linking rules need it. */
@@ -123,6 +123,16 @@ export class FederatedSignIn {
     }
     await this.deps.accountService.sendVerificationCode(account);
     return { kind: 'verify_email', accountId: account.id, email };
+  }
+
+  /** The member's linked upstream identities (the account-security page). */
+  links(accountId: string): Promise<FederatedIdentity[]> {
+    return this.deps.links.listByAccount(accountId);
+  }
+
+  /** Removes one of the member's links (the caller checked it is not their last way in). */
+  unlink(accountId: string, connectionId: string, subject: string): Promise<boolean> {
+    return this.deps.links.unlink(accountId, connectionId, subject);
   }
 
   /**
