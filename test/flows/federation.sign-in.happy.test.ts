@@ -43,6 +43,20 @@ describe.each(STORES)('signing in through an upstream connection (%s)', (store) 
     expect(await fx.server.container.storage.federatedIdentities.listByAccount(account!.id)).toEqual([expect.objectContaining({ connectionId: google, subject: sub })]);
   });
 
+  test('mapped claims fill empty profile fields only: what the member has is never overwritten', async () => {
+    const sub = `g-${randomUUID()}`;
+    const email = `fed.${randomUUID()}@example.com`;
+    fx.accounts.set(sub, { email, email_verified: true, given_name: 'Ana' });
+    await backAtUs(await throughUpstream(fx, google, sub));
+    const account = (await fx.server.container.storage.accounts.findByEmail(email))!;
+    const profiles = fx.server.container.storage.profiles;
+    expect((await profiles.find(account.id)).fields.given_name?.value).toBe('Ana');
+    // The upstream's name changes: ours stays what it was.
+    fx.accounts.set(sub, { email, email_verified: true, given_name: 'Anita' });
+    await backAtUs(await throughUpstream(fx, google, sub));
+    expect((await profiles.find(account.id)).fields.given_name?.value).toBe('Ana');
+  });
+
   test('an untrusted upstream email is verified with our code before the account is usable, then linked', async () => {
     const untrusted = await fx.connect({ name: 'Partner IdP', trusted_email: false });
     const sub = `p-${randomUUID()}`;
