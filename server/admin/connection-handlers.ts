@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import { oidcConnectionInput, oidcConnectionPatch, oidcConnectionSettings, type OidcConnectionSettings } from '../domain/connections/connection-settings.ts';
+import { connectionInput, GOOGLE_ISSUER, oidcConnectionPatch, oidcConnectionSettings, type OidcConnectionSettings } from '../domain/connections/connection-settings.ts';
 import type { ConnectionsRepository, StoredConnection } from '../domain/connections/connections.repository.ts';
 import { discoverOidcProvider } from '../domain/connections/oidc-discovery.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -15,6 +15,8 @@ export interface ConnectionHandlerDeps {
   outbound: Pick<OutboundClient, 'fetch'>;
   /** Our issuer: the callback URL registered at the upstream hangs under it. */
   issuer: string;
+  /** In production a preset kind's issuer (Google's) cannot be changed: the override is for tests only. */
+  production: boolean;
 }
 
 /** The fixed callback per connection: what the operator registers at the upstream as its redirect URI. */
@@ -25,6 +27,10 @@ export function connectionRedirectUri(issuer: string, id: string): string {
 function invalid(error: z.ZodError): never {
   const fields = fieldErrors(error);
   throw new DomainError('invalid_input', `invalid connection: ${Object.entries(fields).map(([field, message]) => `${field} ${message}`).join('; ')}`, { details: { fields } });
+}
+
+function presetIssuer(): never {
+  throw new DomainError('invalid_input', 'invalid connection: issuer is fixed for google', { details: { fields: { issuer: 'is fixed for google' } } });
 }
 
 function settingsOf(connection: StoredConnection): OidcConnectionSettings {
@@ -89,9 +95,11 @@ export function connectionHandlers(deps: ConnectionHandlerDeps) {
 
   return {
     async create(ctx: Context) {
-      const parsed = oidcConnectionInput.safeParse(ctx.request.body);
+      const parsed = connectionInput.safeParse(ctx.request.body);
       if (!parsed.success) invalid(parsed.error);
-      const { kind, name, ...input } = parsed.data;
+      const { kind, name, issuer: givenIssuer, ...rest } = parsed.data;
+      if (kind === 'google' && givenIssuer !== undefined && deps.production) presetIssuer();
+      const input = { ...rest, issuer: givenIssuer ?? GOOGLE_ISSUER };
       const domains = [...new Set(input.domains)];
       await assertDomainsFree(connections, domains);
       // Discovery now, not at the first sign-in: a wrong issuer is the operator's to fix, with the field named.
@@ -124,6 +132,7 @@ export function connectionHandlers(deps: ConnectionHandlerDeps) {
       const parsed = oidcConnectionPatch.safeParse(ctx.request.body);
       if (!parsed.success) invalid(parsed.error);
       const { name, client_secret: secret, ...changes } = parsed.data;
+      if (connection.kind === 'google' && changes.issuer !== undefined && deps.production) presetIssuer();
       const current = settingsOf(connection);
       const next: OidcConnectionSettings = { ...current, ...stripUndefined(changes) };
       if (secret === null) delete next.client_secret;

@@ -64,7 +64,7 @@ const connection = {
   required: ['id', 'kind', 'name', 'issuer', 'client_id', 'has_client_secret', 'scopes', 'claim_mapping', 'trusted_email', 'trusted_mfa', 'domains', 'redirect_uri', 'created_at', 'updated_at'],
   properties: {
     id: { type: 'string' },
-    kind: { enum: ['oidc'], description: 'More kinds (google, microsoft, apple, facebook, saml) are planned.' },
+    kind: { enum: ['oidc', 'google'], description: 'google: oidc with the issuer https://accounts.google.com preset. More kinds (microsoft, apple, facebook, saml) are planned.' },
     ...connectionProperties,
     has_client_secret: { type: 'boolean' },
     redirect_uri: { type: 'string', format: 'uri', description: 'The callback URL to register at the upstream.' },
@@ -200,7 +200,13 @@ export function openApiDocument(): Record<string, unknown> {
             next: { type: ['string', 'null'], description: 'Pass as `after` for the next page; null on the last page.' },
           },
         },
-        ConnectionInput: { type: 'object', additionalProperties: false, required: ['kind', 'name', 'issuer', 'client_id'], properties: { kind: { const: 'oidc' }, ...connectionProperties } },
+        ConnectionInput: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind', 'client_id'],
+          description: 'kind oidc needs name and issuer; kind google presets both (name "Google"; issuer https://accounts.google.com, which only a non-production server lets a test override).',
+          properties: { kind: { enum: ['oidc', 'google'] }, ...connectionProperties },
+        },
         ConnectionPatch: { type: 'object', additionalProperties: false, properties: { ...connectionProperties, client_secret: { type: ['string', 'null'], description: 'A new secret, or null to remove it.' } } },
         Connection: connection,
         ConnectionPage: {

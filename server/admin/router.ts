@@ -42,6 +42,8 @@ export interface AdminDeps {
   connectionsOutbound: Pick<OutboundClient, 'fetch'>;
   /** Our issuer: connection callback URLs hang under it. */
   issuer: string;
+  /** NODE_ENV=production: Google's preset issuer cannot be overridden. */
+  production: boolean;
 }
 
 /**
@@ -83,7 +85,7 @@ export function adminRouter(deps: AdminDeps): Router {
   const partners = partnerHandlers(deps.partners);
   const importedMembers = importedMemberHandlers(deps.importedMembers, deps.defaultCountry);
   const audit = auditHandlers(deps.audit);
-  const connections = connectionHandlers({ connections: deps.connections, outbound: deps.connectionsOutbound, issuer: deps.issuer });
+  const connections = connectionHandlers({ connections: deps.connections, outbound: deps.connectionsOutbound, issuer: deps.issuer, production: deps.production });
   const document = openApiDocument();
 
   router.use(auditAdminActions(deps.logger, deps.audit));

@@ -76,6 +76,17 @@ describe.each(STORES)('signing in through an upstream connection (%s)', (store) 
     expect(await fx.server.container.storage.federatedIdentities.find(untrusted, sub)).toMatchObject({ subject: sub });
   });
 
+  test('a google-kind connection signs a new member up the same way', async () => {
+    const preset = await fx.connect({ kind: 'google', name: undefined, trusted_email: true });
+    const sub = `g-${randomUUID()}`;
+    const email = `fed.${randomUUID()}@example.com`;
+    fx.accounts.set(sub, { email, email_verified: true });
+    const trip = await throughUpstream(fx, preset, sub);
+    const back = await backAtUs(trip);
+    expect(back.url).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?code=/);
+    expect((await exchange(fx.config, back.url, trip.request)).claims()!.amr).toEqual(['fed']);
+  });
+
   test('home-realm discovery: an email at a routed domain goes to that IdP from the sign-in form', async () => {
     const domain = `partner-${store}-${randomUUID().slice(0, 8)}.example`;
     const enterprise = await fx.connect({ name: 'Partner staff', domains: [domain] });

@@ -59,6 +59,22 @@ export const oidcConnectionInput = z.object({
 }).strict();
 export type OidcConnectionInput = z.output<typeof oidcConnectionInput>;
 
+/** Google's issuer: a `google` connection is an `oidc` one with this issuer preset. */
+export const GOOGLE_ISSUER = 'https://accounts.google.com';
+
+/**
+ * Google: no issuer to type. `issuer` is accepted only outside production, where tests point the preset at a
+ * local upstream (connection-handlers.ts refuses it in production).
+ */
+export const googleConnectionInput = oidcConnectionInput.extend({
+  kind: z.literal('google'),
+  name: oidcFields.name.default('Google'),
+  issuer: oidcFields.issuer.optional(),
+});
+
+/** Any kind the admin API creates, told apart by `kind`. */
+export const connectionInput = z.discriminatedUnion('kind', [oidcConnectionInput, googleConnectionInput]);
+
 /** PATCH: any subset of the fields but the kind (a connection never changes kind); client_secret null removes it. */
 export const oidcConnectionPatch = z.object({ ...oidcFields, client_secret: oidcFields.client_secret.nullable() }).partial().strict();
 export type OidcConnectionPatch = z.output<typeof oidcConnectionPatch>;

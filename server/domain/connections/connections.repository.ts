@@ -1,9 +1,10 @@
 // Port: upstream identity providers ("connections") members sign in through (issue 16).
 /**
- * The kinds of upstream. Only `oidc` is built this round; the others (presets of it, OAuth 2.0, SAML) slot in
- * here with their own settings schema in connection-settings.ts, the stored shape staying the same.
+ * The kinds of upstream: a generic OpenID provider, and Google (the same with its issuer preset). The others
+ * (microsoft, apple, facebook, saml) slot in here with their own settings schema in connection-settings.ts,
+ * the stored shape staying the same.
  */
-export const CONNECTION_KINDS = ['oidc'] as const;
+export const CONNECTION_KINDS = ['oidc', 'google'] as const;
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
 
 /**

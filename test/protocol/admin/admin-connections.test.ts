@@ -126,6 +126,12 @@ describe.each(STORES)('admin API: managing connections (%s)', (store) => {
     expect(Object.keys(refused.body!.details!.fields)).toEqual(['connections.0']);
   });
 
+  test('kind google presets the name and Google\'s issuer (which a test server lets a test point at its local upstream)', async () => {
+    const created = await call('POST', '/admin/connections', { kind: 'google', client_id: 'ours-at-google', client_secret: 'shh', issuer: upstream.issuer });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ kind: 'google', name: 'Google', issuer: upstream.issuer, has_client_secret: true, scopes: ['openid', 'email', 'profile'] });
+  });
+
   test('without the admin token nothing is created or read', async () => {
     expect((await call('POST', '/admin/connections', google(), { authorization: '' })).status).toBe(401);
     expect((await call('GET', '/admin/connections', undefined, { authorization: '' })).status).toBe(401);
