@@ -78,6 +78,11 @@ export function federationHandlers(deps: InteractionDeps) {
     seeOther(ctx, `/interaction/${uid}`);
   };
 
+  /** A refused upstream answer is a security event: which connection and why (never a code, token or claim). */
+  const failed = (ctx: Context, connectionId: string, reason: string) => deps.audit.record({
+    type: 'sign_in.failure', ip: ctx.ip, userAgent: ctx.get('user-agent'), reason: `connection_${reason}`, details: { connection_id: connectionId.slice(0, 100) },
+  });
+
   /** Records the state (bound to this interaction and connection) and sends the member to the upstream. */
   async function startWith(ctx: Context, connection: ShownConnection, extra: Record<string, string> = {}): Promise<void> {
     const { uid } = ctx.state.interaction as InteractionDetails;
@@ -159,6 +164,7 @@ export function federationHandlers(deps: InteractionDeps) {
       // The state must be this interaction's, for this connection: another connection's state arriving here is
       // a mix-up (RFC 9700 §4.4), whatever the answer says.
       if (!record || record.uid !== uid || record.connectionId !== connectionId) {
+        await failed(ctx, connectionId, 'state_mismatch');
         return backToSignIn(ctx, uid, 'federation.error.failed');
       }
       const stored = await federation.connections.find(connectionId);
@@ -171,7 +177,7 @@ export function federationHandlers(deps: InteractionDeps) {
         identity = await federation.upstream.finish(settings.data, connectionRedirectUri(federation.issuer, connectionId), new URLSearchParams(ctx.querystring), { ...record, state: state! });
       } catch (error) {
         if (!(error instanceof UpstreamSignInFailed)) throw error;
-        ctx.state.logger?.info?.({ connectionId, reason: error.reason, message: error.message }, 'upstream sign-in failed');
+        await failed(ctx, connectionId, error.reason);
         return backToSignIn(ctx, uid, error.reason === 'cancelled' ? 'federation.error.cancelled' : 'federation.error.failed');
       }
 

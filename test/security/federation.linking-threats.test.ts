@@ -85,6 +85,8 @@ describe.each(STORES)('upstream sign-in threats (%s)', (store) => {
     expect(signInPage(page)).toBe(true);
     expect(page.body).toContain(FAILED);
     expect(await storage().accounts.findByEmail(email)).toBeUndefined();
+    const events = await fx.server.container.audit.list({ types: ['sign_in.failure'], limit: 50 });
+    expect(events.events.some((event) => event.reason === 'connection_state_mismatch')).toBe(true);
     // And the state was spent by the attempt: the genuine answer no longer works either.
     const genuine = await trip.ua.follow(trip.callbackUrl);
     expect(genuine.url).not.toMatch(/127\.0\.0\.1:9\/callback/);
