@@ -154,13 +154,16 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       token_endpoint_auth_method: 'client_secret_basic',
     },
     extraClientMetadata: {
-      properties: ['first_party', 'require_mfa', 'allowed_resources', 'enrolment_channel', 'partner_id', 'required_claims'],
+      properties: ['first_party', 'require_mfa', 'allowed_resources', 'enrolment_channel', 'partner_id', 'required_claims', 'connections'],
       validator(_ctx, key, value) {
         if ((key === 'first_party' || key === 'require_mfa') && value !== undefined && typeof value !== 'boolean') {
           throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
         }
         if (key === 'required_claims' && value !== undefined && !(Array.isArray(value) && value.every((claim) => typeof claim === 'string' && deps.profiles.fieldSpec(claim)))) {
           throw new errors.InvalidClientMetadata('required_claims must list declared profile fields');
+        }
+        if (key === 'connections' && value !== undefined && !(Array.isArray(value) && value.length <= 50 && value.every((id) => typeof id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(id)))) {
+          throw new errors.InvalidClientMetadata('connections must list connection ids');
         }
         if (key === 'partner_id' && value !== undefined && (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(value))) {
           throw new errors.InvalidClientMetadata('partner_id must be a partner id');

@@ -7,6 +7,8 @@ import { DomainError } from '../server/domain/errors.ts';
 import { codeSignInHandlers } from './code-sign-in/handlers.ts';
 import { consentHandlers } from './consent/handlers.ts';
 import { erasureHandlers } from './erasure/handlers.ts';
+import { federationHandlers } from './federation/handlers.ts';
+import { homeRealmDiscovery } from './federation/koa-home-realm.ts';
 import { loginHandlers } from './login/handlers.ts';
 import { checkSignInGate } from './login/koa-check-sign-in-gate.ts';
 import { mfaHandlers } from './mfa/handlers.ts';
@@ -40,6 +42,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const codeSignIn = codeSignInHandlers(deps);
   const profile = profileHandlers(deps);
   const erasure = erasureHandlers(deps);
+  const federation = federationHandlers(deps);
 
   const load = loadInteraction(deps.provider);
   const loadClient: Middleware = async (ctx, next) => {
@@ -81,7 +84,12 @@ export function interactionRouter(deps: InteractionDeps): Router {
         throw new DomainError('invalid_input', `unsupported prompt ${prompt.name}`);
     }
   });
-  router.post('/login', ...post, signedOut, checkSignInGate(deps), login.submit);
+  // An email at a domain routed to an enterprise connection goes there (home-realm discovery), before the password gate.
+  router.post('/login', ...post, signedOut, homeRealmDiscovery(deps, federation.startWith), checkSignInGate(deps), login.submit);
+  router.get('/connections/link', ...get, signedOut, federation.linkPage);
+  router.post('/connections/link', ...post, signedOut, federation.linkDecision);
+  router.post('/connections/:id', ...post, signedOut, federation.start);
+  router.get('/connections/:id/callback', ...get, signedOut, federation.finish);
   router.post('/abort', ...post, login.abort);
   router.post('/language', ...post, interactionLanguagePick(deps));
 

@@ -8,6 +8,7 @@ import type { Next } from 'koa';
 import type Provider from 'oidc-provider';
 import { accountRouter } from '../interactions/account/router.ts';
 import { interactionRouter } from '../interactions/router.ts';
+import { connectionCallbackRouter } from '../interactions/federation/router.ts';
 import { unlockRouter } from '../interactions/unlock/router.ts';
 import { adminRouter } from './admin/router.ts';
 import { memberApiRouter } from './member-api/router.ts';
@@ -74,6 +75,8 @@ const STATIC_PATHS = /^\/static\//i;
 const HEALTH_PATHS = /^\/(?:healthz|readyz)\/?$/i;
 const ADMIN_PATHS = /^\/admin(?:\/|$)/i;
 const INTERACTION_PATHS = /^\/interaction\//i;
+/** Upstream connections' callbacks (issue 16). */
+const CONNECTION_PATHS = /^\/connections\//i;
 const ACCOUNT_PATHS = /^\/account(?:\/|$)/i;
 const UNLOCK_PATHS = /^\/unlock\//i;
 const MEMBER_API_PATHS = /^\/api\/v1\/me(?:\/|$)/i;
@@ -114,6 +117,7 @@ export function buildApp(container: Container): App {
     webhooks: container.webhooks,
     members: { accounts: storage.accounts, loyalty: storage.loyalty, factors: storage.factors, passkeys: storage.passkeys, exports: container.exports, erasure: container.erasure },
     importJobs: container.importJobs,
+    connections: storage.connections, connectionsOutbound: container.outbound.partners, issuer: config.issuer, production: config.env === 'production',
   });
   const account = accountRouter(container.interactions, { issuer: config.issuer, secure: config.env === 'production' });
   const memberApi = memberApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, risk: container.risk, events: container.audit, hooks: container.hooks });
@@ -129,6 +133,7 @@ export function buildApp(container: Container): App {
     [STATIC_PATHS, [staticAssets(fileURLToPath(new URL('../public', import.meta.url)), '/static/', browserLibraries())]],
     [ADMIN_PATHS, [admin.routes(), admin.allowedMethods()]],
     [INTERACTION_PATHS, [interactionRouter(container.interactions).routes()]],
+    [CONNECTION_PATHS, [connectionCallbackRouter(container.interactions).routes()]],
     [ACCOUNT_PATHS, [account.routes()]],
     [UNLOCK_PATHS, [unlockRouter(container.interactions).routes()]],
     [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],

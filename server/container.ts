@@ -28,6 +28,8 @@ import { SigningKeys } from './domain/keys/key-service.ts';
 import { applyKeySnapshot } from './oidc/provider-keystore.ts';
 import type { Mailer } from './domain/mail/mailer.ts';
 import type { Storage } from './domain/storage.ts';
+import { FederatedSignIn } from './domain/connections/federated-sign-in.ts';
+import { UpstreamOidc } from './domain/connections/upstream-oidc.ts';
 import { createOutboxMailer } from './mail/outbox-mailer.ts';
 import { createSmtpMailer } from './mail/smtp-mailer.ts';
 import { DeliveryQueue, queuedMailer, queuedSmsSender } from './mail/delivery-queue.ts';
@@ -375,6 +377,14 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       memberSessions: new MemberSessions({ oidc: storage.oidc, bindings: sessionBindings, devices: storage.devices, sessionEnds: backchannelLogout }),
       exports,
       erasure,
+      federation: {
+        connections: storage.connections,
+        // The partner policy: the upstream's endpoints are URLs an admin gave us (loopback only outside production).
+        upstream: new UpstreamOidc(outbound.partners),
+        signIn: new FederatedSignIn({ accounts: storage.accounts, accountService: accounts, loyalty, profiles, links: storage.federatedIdentities }),
+        oidcStore: storage.oidc,
+        issuer: config.issuer,
+      },
     };
 
     // TTL indexes are lazy (and absent on some Mongo-compatible servers): sweep expired rows ourselves.

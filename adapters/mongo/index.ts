@@ -1,6 +1,7 @@
 // The scale-out store: MongoDB through mongoose, restricted to what both MongoDB and FerretDB 1.24 honour.
 import mongoose from 'mongoose';
 import { CachedClientsRepository } from '../../server/domain/clients/cached-clients.ts';
+import { sealingConnectionSecrets } from '../../server/domain/connections/sealed-connection-secrets.ts';
 import { sealingClientSecrets } from '../../server/domain/clients/sealed-client-secrets.ts';
 import type { Storage } from '../../server/domain/storage.ts';
 import { MongoAccountsRepository } from './accounts.ts';
@@ -9,6 +10,8 @@ import { MongoEventsRepository } from './events.ts';
 import { MongoWebhooksRepository } from './webhooks.ts';
 import { MongoClientsRepository } from './clients.ts';
 import { MongoCodesRepository } from './codes.ts';
+import { MongoConnectionsRepository } from './connections.ts';
+import { MongoFederatedIdentitiesRepository } from './federated-identities.ts';
 import { MongoDevicesRepository } from './devices.ts';
 import { MongoConsentsRepository } from './consents.ts';
 import { MongoFactorsRepository } from './factors.ts';
@@ -64,6 +67,8 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       importedMembers: new MongoImportedMembersRepository(models),
       memberImports,
       partners: new MongoPartnersRepository(models.partners, models.partnerLinks),
+      connections: sealingConnectionSecrets(new MongoConnectionsRepository(models.connections), options.clientSecretKey),
+      federatedIdentities: new MongoFederatedIdentitiesRepository(models.federatedIdentities),
       coupons: new MongoCouponsRepository(models),
       profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns, models.events),
       devices: new MongoDevicesRepository(models.knownDevices),

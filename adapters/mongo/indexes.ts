@@ -53,6 +53,8 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
     [models.partners.collection, [{ key: { createdAt: 1, _id: 1 }, name: 'createdAt_1__id_1' }]],
     // One hook per point: a sign-in waits on at most one callout.
     [models.hooks.collection, [{ key: { point: 1 }, name: 'point_1', unique: true }]],
+    [models.connections.collection, [{ key: { createdAt: 1, _id: 1 }, name: 'createdAt_1__id_1' }]],
+    [models.federatedIdentities.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
     [models.partnerLinks.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
     [
       models.couponCampaigns.collection,

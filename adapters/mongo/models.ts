@@ -5,6 +5,7 @@ import { type DeviceModels, registerDeviceModels } from './device-models.ts';
 import { registerHookModels, type HookModels } from './hook-models.ts';
 import { type ConsentModels, registerConsentModels } from './consent-models.ts';
 import { type AuditModels, registerAuditModels } from './audit-models.ts';
+import { type ConnectionModels, registerConnectionModels } from './connection-models.ts';
 import { type CouponModels, registerCouponModels } from './coupon-models.ts';
 import { type EventModels, registerEventModels } from './event-models.ts';
 import { type LoyaltyModels, registerLoyaltyModels } from './loyalty-models.ts';
@@ -337,7 +338,7 @@ const oidcSchema = new Schema<OidcDoc>(
 );
 
 /** Every model of the store: identity and protocol here; loyalty, partners and profiles in loyalty-models.ts; coupons, the audit log, known devices and rate-limit counters in their own files. */
-export interface Models extends LoyaltyModels, CouponModels, AuditModels, DeviceModels, RateLimitModels, EventModels, HookModels, ConsentModels {
+export interface Models extends LoyaltyModels, CouponModels, AuditModels, DeviceModels, RateLimitModels, EventModels, HookModels, ConsentModels, ConnectionModels {
   identifiers: Model<IdentifierDoc>;
   accounts: Model<AccountDoc>;
   clients: Model<ClientDoc>;
@@ -365,6 +366,7 @@ export function registerModels(connection: Connection): Models {
     ...registerCouponModels(connection),
     ...registerEventModels(connection),
     ...registerHookModels(connection),
+    ...registerConnectionModels(connection),
     identifiers: connection.model<IdentifierDoc>('Identifier', identifierSchema, 'identifiers'),
     accounts: connection.model<AccountDoc>('Account', accountSchema, 'accounts'),
     clients: connection.model<ClientDoc>('Client', clientSchema, 'clients'),

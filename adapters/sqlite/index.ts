@@ -1,11 +1,14 @@
 // The embedded default store: one node:sqlite file in DATA_DIR, shared safely by several processes.
 import { CachedClientsRepository } from '../../server/domain/clients/cached-clients.ts';
+import { sealingConnectionSecrets } from '../../server/domain/connections/sealed-connection-secrets.ts';
 import { sealingClientSecrets } from '../../server/domain/clients/sealed-client-secrets.ts';
 import type { Storage } from '../../server/domain/storage.ts';
 import { SqliteAccountsRepository } from './accounts.ts';
 import { SqliteAuditRepository } from './audit.ts';
 import { SqliteClientsRepository } from './clients.ts';
 import { SqliteCodesRepository } from './codes.ts';
+import { SqliteConnectionsRepository } from './connections.ts';
+import { SqliteFederatedIdentitiesRepository } from './federated-identities.ts';
 import { SqliteCouponsRepository } from './coupons.ts';
 import { openDatabase } from './database.ts';
 import { SqliteDevicesRepository } from './devices.ts';
@@ -51,6 +54,8 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     factors: new SqliteFactorsRepository(db),
     passkeys: new SqlitePasskeysRepository(db),
     partners: new SqlitePartnersRepository(db),
+    connections: sealingConnectionSecrets(new SqliteConnectionsRepository(db), options.clientSecretKey),
+    federatedIdentities: new SqliteFederatedIdentitiesRepository(db),
     coupons: new SqliteCouponsRepository(db),
     profiles: new SqliteProfilesRepository(db, ephemeral),
     // A sighting is written on every sign-in: on the FULL connection its fsync blocked the event loop for the

@@ -24,6 +24,7 @@ import { emailSettings, undoCsrfBinding } from './email-settings.ts';
 import { signOutPages } from './sign-out.ts';
 import { accountSignIn } from './sign-in.ts';
 import { ACCOUNT_RULES } from './limits.ts';
+import { linkedAccountSettings } from './linked-accounts.ts';
 import { formKey, limitBy } from '../../server/security/rate-limit/koa-rate-limit.ts';
 
 export function accountRouter(deps: InteractionDeps, options: { issuer: string; secure: boolean }): Router {
@@ -38,6 +39,7 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   const coupon = couponPages(deps);
   const signOut = signOutPages(deps);
   const privacy = privacySettings(deps);
+  const linked = linkedAccountSettings(deps);
 
   const member = loadMember(deps);
   const csrf = deps.csrf.verify((ctx) => `account\0${memberOf(ctx).sessionId}`);
@@ -75,6 +77,7 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.post('/passkeys', ...strongJson, passkeys.create);
   router.post('/passkeys/:id/rename', ...post, passkeys.rename);
   router.post('/passkeys/:id/remove', ...asStrongAsDevice, passkeys.remove);
+  router.post('/linked/remove', ...strong, linked.remove);
 
   router.post('/app', ...strong, app.start);
   router.get('/app', member, app.show);

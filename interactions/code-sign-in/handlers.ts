@@ -1,6 +1,7 @@
 // Passwordless sign-in with a 6-digit code to the member's verified email (amr "email") or, by SMS, to
 // their verified mobile (amr "sms"): one factor either way (see AMR in config/assurance.ts).
 import type { Context } from 'koa';
+import { offerLink } from '../federation/handlers.ts';
 import { ACR, AMR } from '../../config/assurance.ts';
 import { isValidEmail, maskEmail, normaliseEmail } from '../../server/domain/accounts/email-address.ts';
 import { maskPhone } from '../../server/domain/accounts/phone-number.ts';
@@ -62,6 +63,8 @@ export function codeSignInHandlers(deps: InteractionDeps) {
   }
 
   async function signIn(ctx: Context, accountId: string, channel: Channel): Promise<void> {
+    // An emailed code proves the account of a waiting upstream identity too: the link page first.
+    if (channel === 'email' && (await offerLink(ctx, deps, accountId, { amr: [AMR.email], acr: ACR.oneFactor, ts: Math.floor(Date.now() / 1000) }))) return;
     const hooked = await postLogin(ctx, deps, { accountId, acr: ACR.oneFactor, amr: [channel === 'sms' ? AMR.sms : AMR.email], ts: Math.floor(Date.now() / 1000) }, `code_${channel}`);
     if ('refused' in hooked) return renderHookRefusal(ctx, deps, hooked.refused);
     await deps.profiles.recordSignIn(accountId);

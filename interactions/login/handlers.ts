@@ -13,6 +13,7 @@ import { renderLogin } from './page.ts';
 import { rememberLanguage } from '../shared/remember-language.ts';
 import { inKioskMode } from '../shared/koa-kiosk-mode.ts';
 import { type HookRefusal, postLogin, renderHookRefusal } from '../shared/hook-callouts.ts';
+import { offerLink } from '../federation/handlers.ts';
 
 /**
  * Completes the login prompt for a password sign-in made at `signedInAt` (epoch seconds): the location to go
@@ -62,6 +63,9 @@ export function loginHandlers(deps: InteractionDeps) {
       const deviceHash = ctx.state.deviceHash as string | undefined;
       const risk = await deps.signIns.succeeded(attempt, account, deviceHash);
       const signedInAt = Math.floor(Date.now() / 1000);
+      // An upstream identity waiting for this member's account: the member confirms the link first (not after a
+      // risky sign-in, whose step-up must come first; the link is then simply not offered).
+      if (!risk.high && (await offerLink(ctx, deps, account.id, { amr: ['pwd'], acr: ACR.oneFactor, ts: signedInAt }))) return;
       // Not to a member with an authenticator app: a passkey made after a password alone would outrank the
       // app (phr) and could then remove it, which only a sign-in as strong as the app may do. Nor after a
       // password the emailed reset set: it proves only the inbox, which must not turn into a passkey.

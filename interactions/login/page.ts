@@ -2,6 +2,7 @@
 import type { Context } from 'koa';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { clientName, renderPage } from '../shared/page.ts';
+import { connectionButtons } from '../federation/connection-buttons.ts';
 
 export function loginLinks(uid: string) {
   return {
@@ -34,5 +35,6 @@ export async function renderLogin(ctx: Context, deps: InteractionDeps, state: Lo
     info: state.info ?? null,
     clientName: clientName(ctx),
     botChallenge: state.challenge ? deps.botChallenge.issue(details.uid) : null,
+    connections: await connectionButtons(ctx, deps.federation.connections, details.uid),
   }, state.status ?? 200);
 }

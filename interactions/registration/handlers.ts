@@ -1,5 +1,6 @@
 // Sign-up with email and password, or with email alone for a passkey; then on to email verification.
 import type { Context } from 'koa';
+import { connectionButtons } from '../federation/connection-buttons.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { parseForm } from '../shared/input.ts';
 import { clientName, renderPage, seeOther } from '../shared/page.ts';
@@ -32,6 +33,7 @@ export function registrationHandlers(deps: InteractionDeps) {
       clientName: clientName(ctx),
       botChallenge: withChallenge ? deps.botChallenge.issue(uid) : null,
       hookMessage,
+      connections: await connectionButtons(ctx, deps.federation.connections, uid),
     }, status);
   };
 

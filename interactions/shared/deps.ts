@@ -27,6 +27,7 @@ import type { PartnerLogos } from '../../server/branding/partner-logos.ts';
 import type { ConsentsRepository } from '../../server/domain/consent/consents.repository.ts';
 import type { MemberSessions } from '../../server/sessions/member-sessions.ts';
 import type { EmailChangeService } from '../../server/domain/accounts/email-change.ts';
+import type { FederationDeps } from '../federation/federation-deps.ts';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -82,6 +83,8 @@ export interface InteractionDeps {
   exports: MemberExports;
   /** "Delete my account": the grace period, its cancellation, and the erasure. */
   erasure: MemberErasure;
+  /** Upstream identity providers: "Continue with" buttons, their sign-in and safe linking (issue 16). */
+  federation: FederationDeps;
 }
 
 /** The oidc-provider interaction loaded for this request (see koa-load-interaction.ts). */

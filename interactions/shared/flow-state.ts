@@ -30,11 +30,35 @@ export interface FlowState {
   codeSignIn?: boolean;
   /** E.164 number a passwordless SMS code was asked for. */
   phone?: string;
+  /** An upstream identity to link to `accountId` once our email code proves its address (issue 16). */
+  federatedLink?: { connectionId: string; subject: string };
+  /** An upstream identity whose email is a member's: linked only after that member signs in and confirms. */
+  pendingLink?: { connectionId: string; subject: string; email: string };
+  /** The sign-in that proved the account of `pendingLink`, completed once the member answers the link page. */
+  linkProof?: { accountId: string; amr: string[]; acr: string; ts: number };
 }
 
 export type MfaMethod = 'email' | 'sms' | 'totp' | 'recovery' | 'passkey';
 const MFA_METHODS: readonly string[] = ['email', 'sms', 'totp', 'recovery', 'passkey'];
 const method = (value: unknown): MfaMethod | undefined => (typeof value === 'string' && MFA_METHODS.includes(value) ? (value as MfaMethod) : undefined);
+
+const federatedLink = (value: unknown): FlowState['federatedLink'] => {
+  const link = value as { connectionId?: unknown; subject?: unknown } | undefined;
+  return typeof link?.connectionId === 'string' && typeof link.subject === 'string' ? { connectionId: link.connectionId, subject: link.subject } : undefined;
+};
+
+const pendingLink = (value: unknown): FlowState['pendingLink'] => {
+  const link = federatedLink(value);
+  const email = (value as { email?: unknown } | undefined)?.email;
+  return link && typeof email === 'string' ? { ...link, email } : undefined;
+};
+
+const linkProof = (value: unknown): FlowState['linkProof'] => {
+  const proof = value as { accountId?: unknown; amr?: unknown; acr?: unknown; ts?: unknown } | undefined;
+  if (typeof proof?.accountId !== 'string' || typeof proof.acr !== 'string' || typeof proof.ts !== 'number') return undefined;
+  if (!Array.isArray(proof.amr) || !proof.amr.every((entry) => typeof entry === 'string')) return undefined;
+  return { accountId: proof.accountId, amr: proof.amr as string[], acr: proof.acr, ts: proof.ts };
+};
 
 interface Envelope extends FlowState {
   uid: string;
@@ -96,6 +120,9 @@ export class FlowCookie {
         passwordAt: typeof envelope.passwordAt === 'number' ? envelope.passwordAt : undefined,
         codeSignIn: envelope.codeSignIn === true,
         phone: typeof envelope.phone === 'string' ? envelope.phone : undefined,
+        federatedLink: federatedLink(envelope.federatedLink),
+        pendingLink: pendingLink(envelope.pendingLink),
+        linkProof: linkProof(envelope.linkProof),
       };
     } catch {
       return {};

@@ -6,6 +6,7 @@ import { renderPage, seeOther } from '../shared/page.ts';
 import { verificationForm } from './input.ts';
 import { rememberLanguage } from '../shared/remember-language.ts';
 import { requestNeedsTwoFactors, signInByMailbox } from '../shared/mailbox-sign-in.ts';
+import { linkAfterVerification } from '../federation/handlers.ts';
 
 export function verificationHandlers(deps: InteractionDeps) {
   const page = (ctx: Context, uid: string, email: string, error: string | null, info: string | null, status = 200) =>
@@ -28,7 +29,7 @@ export function verificationHandlers(deps: InteractionDeps) {
       seeOther(ctx, `/interaction/${details.uid}`);
       return undefined;
     }
-    return { uid: details.uid, accountId: flow.accountId, email: flow.email, info: flow.info ?? null, passkeySignup: flow.passkeySignup === true };
+    return { uid: details.uid, accountId: flow.accountId, email: flow.email, info: flow.info ?? null, passkeySignup: flow.passkeySignup === true, federatedLink: flow.federatedLink };
   }
 
   return {
@@ -51,6 +52,12 @@ export function verificationHandlers(deps: InteractionDeps) {
         return;
       }
       await rememberLanguage(ctx, deps, result.account.id, 'sign_up');
+      if (state.federatedLink) {
+        // A sign-up through an upstream whose email we could not believe: proven now, so linked and signed in.
+        const returnTo = await linkAfterVerification(ctx, deps, result.account.id, state.federatedLink);
+        if (returnTo) return seeOther(ctx, returnTo);
+        if (returnTo === null) return; // the operator's post-login hook refused it: its page is the answer
+      }
       if (state.passkeySignup) {
         // The browser that proved the address is the member's: their first sign-in on it is no "new device".
         await deps.signIns.trustDevice(result.account.id, ctx.state.deviceHash as string | undefined);
@@ -85,7 +92,7 @@ export function verificationHandlers(deps: InteractionDeps) {
       const state = pending(ctx);
       if (!state) return;
       const wait = await deps.accounts.resendVerificationCode(state.accountId);
-      deps.flow.write(ctx, state.uid, { accountId: state.accountId, email: state.email, passkeySignup: state.passkeySignup, info: wait > 0 ? 'code.too_soon' : 'verify.resent' });
+      deps.flow.write(ctx, state.uid, { accountId: state.accountId, email: state.email, passkeySignup: state.passkeySignup, federatedLink: state.federatedLink, info: wait > 0 ? 'code.too_soon' : 'verify.resent' });
       seeOther(ctx, `/interaction/${state.uid}/verify`);
     },
   };

@@ -34,6 +34,7 @@ const clientProperties = {
   require_mfa: { type: 'boolean', description: 'Every sign-in for this client needs a second factor (acr urn:loyalty:loa:2).' },
   enrolment_channel: { type: 'string', enum: ['web', 'app', 'kiosk', 'partner'], description: 'Recorded on members who sign up through this client (default web).' },
   required_claims: { type: 'array', maxItems: 10, items: { type: 'string' }, description: 'Profile fields this client needs (e.g. address.postal_code): members without them are asked on the profile page before coming back.' },
+  connections: { type: 'array', maxItems: 50, items: { type: 'string' }, description: 'The connection ids whose "Continue with" buttons this client\'s sign-in pages show; absent: every connection.' },
   partner_id: { type: 'string', description: 'The partner (organization) this client belongs to: its members get one pairwise sub per partner, and the partner API serves only them.' },
   allowed_resources: { type: 'array', maxItems: 20, items: uri, description: 'Resource indicators this client may get JWT access tokens for.' },
   client_uri: uri,
@@ -45,6 +46,33 @@ const clientProperties = {
 };
 
 const clientInput = { type: 'object', additionalProperties: false, properties: clientProperties };
+
+/** Mirrors server/domain/connections/connection-settings.ts (the zod schema there is what decides). */
+const connectionProperties = {
+  name: { type: 'string', minLength: 1, maxLength: 60, description: 'Shown to members as "Continue with <name>". Free text: no control or bidirectional-formatting characters.' },
+  issuer: { type: 'string', format: 'uri', maxLength: 500, description: 'The upstream OpenID provider\'s issuer. Its discovery document (<issuer>/.well-known/openid-configuration) is read at once through the outbound client (https only in production, no private addresses, no redirects) and must name this very issuer; otherwise 400 with details.fields.issuer.' },
+  client_id: { type: 'string', minLength: 1, maxLength: 500, description: 'Our client id at the upstream.' },
+  client_secret: { type: 'string', minLength: 1, maxLength: 2000, description: 'Our client secret at the upstream; sealed at rest and never returned (has_client_secret says whether one is set). Absent for a public client (PKCE only).' },
+  scopes: { type: 'array', minItems: 1, maxItems: 20, items: { type: 'string' }, default: ['openid', 'email', 'profile'], description: 'Must include openid.' },
+  claim_mapping: { type: 'object', additionalProperties: { type: 'string' }, maxProperties: 30, description: 'Our profile field (e.g. given_name, address.postal_code) → the upstream claim that fills it. Mapped claims only fill empty fields.' },
+  trusted_email: { type: 'boolean', default: false, description: 'Believe the upstream\'s email_verified: its verified addresses need no emailed code from us. An address that is already a member\'s is never linked without that member proving the account.' },
+  trusted_mfa: { type: 'boolean', default: false, description: 'Believe the upstream\'s amr/acr when it says a second factor was used.' },
+  domains: { type: 'array', maxItems: 50, items: { type: 'string' }, default: [], description: 'Email domains routed to this connection from the sign-in page (home-realm discovery); one domain routes to one connection (409 otherwise).' },
+};
+
+const connection = {
+  type: 'object',
+  required: ['id', 'kind', 'name', 'issuer', 'client_id', 'has_client_secret', 'scopes', 'claim_mapping', 'trusted_email', 'trusted_mfa', 'domains', 'redirect_uri', 'created_at', 'updated_at'],
+  properties: {
+    id: { type: 'string' },
+    kind: { enum: ['oidc', 'google'], description: 'google: oidc with the issuer https://accounts.google.com preset. More kinds (microsoft, apple, facebook, saml) are planned.' },
+    ...connectionProperties,
+    has_client_secret: { type: 'boolean' },
+    redirect_uri: { type: 'string', format: 'uri', description: 'The callback URL to register at the upstream.' },
+    created_at: { type: 'string', format: 'date-time' },
+    updated_at: { type: 'string', format: 'date-time' },
+  },
+};
 
 // Not an allOf over ClientInput: its additionalProperties: false would reject the timestamps.
 const client = {
@@ -246,6 +274,23 @@ export function openApiDocument(): Record<string, unknown> {
             next: { type: ['string', 'null'], description: 'Pass as `after` for the next page; null on the last page.' },
           },
         },
+        ConnectionInput: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind', 'client_id'],
+          description: 'kind oidc needs name and issuer; kind google presets both (name "Google"; issuer https://accounts.google.com, which only a non-production server lets a test override).',
+          properties: { kind: { enum: ['oidc', 'google'] }, ...connectionProperties },
+        },
+        ConnectionPatch: { type: 'object', additionalProperties: false, properties: { ...connectionProperties, client_secret: { type: ['string', 'null'], description: 'A new secret, or null to remove it.' } } },
+        Connection: connection,
+        ConnectionPage: {
+          type: 'object',
+          required: ['items', 'next'],
+          properties: {
+            items: { type: 'array', items: { $ref: '#/components/schemas/Connection' } },
+            next: { type: ['string', 'null'], description: 'Pass as `after` for the next page; null on the last page.' },
+          },
+        },
         Partner: { type: 'object', required: ['id', 'name', 'created_at'], properties: { id: { type: 'string' }, name: { type: 'string' }, created_at: { type: 'string', format: 'date-time' } } },
         ImportedMemberInput: importedMemberInput,
         ImportResult: importResult,
@@ -381,6 +426,44 @@ export function openApiDocument(): Record<string, unknown> {
           operationId: 'readPartner',
           summary: 'Read a partner',
           responses: responses({ 200: { description: 'The partner', content: json({ $ref: '#/components/schemas/Partner' }) }, 404: notFound }),
+        },
+      },
+      '/connections': {
+        post: {
+          operationId: 'createConnection',
+          summary: 'Add an upstream identity provider members can sign in with ("Continue with <name>" on the sign-in and sign-up pages)',
+          description: 'Reads the issuer\'s discovery document first: a bad issuer, unreachable metadata, an invalid certificate or metadata naming another issuer is a 400 with details.fields.issuer. '
+            + 'Shown to every client unless a client\'s `connections` metadata lists the ids it shows.',
+          requestBody: { required: true, content: json({ $ref: '#/components/schemas/ConnectionInput' }) },
+          responses: withBody({ 201: { description: 'Created', content: json({ $ref: '#/components/schemas/Connection' }) }, 409: errorResponse('An email domain already routes to another connection') }),
+        },
+        get: {
+          operationId: 'listConnections',
+          summary: 'List connections, oldest first (never their secrets)',
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+            { name: 'after', in: 'query', schema: { type: 'string' }, description: 'The `next` value of the previous page' },
+          ],
+          responses: responses({ 200: { description: 'A page of connections', content: json({ $ref: '#/components/schemas/ConnectionPage' }) }, 400: { $ref: '#/components/responses/InvalidInput' } }),
+        },
+      },
+      '/connections/{id}': {
+        parameters: [idParam],
+        get: {
+          operationId: 'readConnection',
+          summary: 'Read a connection (never its secret)',
+          responses: responses({ 200: { description: 'The connection', content: json({ $ref: '#/components/schemas/Connection' }) }, 404: notFound }),
+        },
+        patch: {
+          operationId: 'updateConnection',
+          summary: 'Change some fields of a connection (not its kind); a new issuer is discovered again',
+          requestBody: { required: true, content: json({ $ref: '#/components/schemas/ConnectionPatch' }) },
+          responses: withBody({ 200: { description: 'Updated', content: json({ $ref: '#/components/schemas/Connection' }) }, 404: notFound, 409: errorResponse('An email domain already routes to another connection') }),
+        },
+        delete: {
+          operationId: 'deleteConnection',
+          summary: 'Delete a connection; members can no longer sign in through it',
+          responses: responses({ 204: { description: 'Deleted' }, 404: notFound }),
         },
       },
       '/imported-members': {

@@ -6,6 +6,7 @@ import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../domain/audit/audit-log.ts';
 import type { ClientsRepository } from '../domain/clients/clients.repository.ts';
+import type { ConnectionsRepository } from '../domain/connections/connections.repository.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { WebhookService } from '../domain/events/webhook-service.ts';
 import type { SigningKeys } from '../domain/keys/key-service.ts';
@@ -15,6 +16,7 @@ import type { HookRunner } from '../hooks/hook-runner.ts';
 import type { OutboundClient } from '../security/outbound/outbound-fetch.ts';
 import { auditHandlers } from './audit-handlers.ts';
 import { clientHandlers } from './client-handlers.ts';
+import { connectionHandlers } from './connection-handlers.ts';
 import { importedMemberHandlers } from './imported-member-handlers.ts';
 import { hookHandlers } from './hook-handlers.ts';
 import { importJobHandlers } from './import-job-handlers.ts';
@@ -49,6 +51,14 @@ export interface AdminDeps {
   members: Omit<MemberAdminDeps, 'audit'>;
   /** /admin/imports: asynchronous member imports (issue 19). */
   importJobs: ImportJobs;
+  /** Upstream identity providers (issue 16). */
+  connections: ConnectionsRepository;
+  /** Reads upstream discovery documents (the partner policy: loopback only outside production). */
+  connectionsOutbound: Pick<OutboundClient, 'fetch'>;
+  /** Our issuer: connection callback URLs hang under it. */
+  issuer: string;
+  /** NODE_ENV=production: Google's preset issuer cannot be overridden. */
+  production: boolean;
 }
 
 /**
@@ -91,6 +101,7 @@ export function adminRouter(deps: AdminDeps): Router {
   const importedMembers = importedMemberHandlers(deps.importedMembers, deps.defaultCountry);
   const audit = auditHandlers(deps.audit);
   const members = memberHandlers({ ...deps.members, audit: deps.audit });
+  const connections = connectionHandlers({ connections: deps.connections, outbound: deps.connectionsOutbound, issuer: deps.issuer, production: deps.production });
   const document = openApiDocument();
 
   router.use(auditAdminActions(deps.logger, deps.audit));
@@ -109,6 +120,11 @@ export function adminRouter(deps: AdminDeps): Router {
   router.get('/partners', auth, partners.list);
   router.get('/partners/:id', auth, partners.read);
   // Up to 1,000 records a request: a larger body than the other routes take.
+  router.post('/connections', auth, json, connections.create);
+  router.get('/connections', auth, connections.list);
+  router.get('/connections/:id', auth, connections.read);
+  router.patch('/connections/:id', auth, json, connections.patch);
+  router.delete('/connections/:id', auth, connections.remove);
   router.post('/imported-members', auth, jsonBody('1mb'), importedMembers.importMany);
   // The body is streamed to a file by the handler (no body parser): up to IMPORT_MAX_UPLOAD_BYTES.
   const importJobs = importJobHandlers(deps.importJobs);

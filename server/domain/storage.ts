@@ -3,6 +3,8 @@ import type { AccountsRepository } from './accounts/accounts.repository.ts';
 import type { AuditRepository } from './audit/audit.repository.ts';
 import type { ClientsRepository } from './clients/clients.repository.ts';
 import type { CodesRepository } from './codes/codes.repository.ts';
+import type { ConnectionsRepository } from './connections/connections.repository.ts';
+import type { FederatedIdentitiesRepository } from './connections/federated-identities.repository.ts';
 import type { CouponsRepository } from './coupons/coupons.repository.ts';
 import type { DevicesRepository } from './devices/devices.repository.ts';
 import type { ConsentsRepository } from './consent/consents.repository.ts';
@@ -35,6 +37,10 @@ export interface Storage {
   /** Checkpoints of bulk member imports and the old program's data kept on members (issue 19). */
   readonly memberImports: MemberImportStore;
   readonly partners: PartnersRepository;
+  /** Upstream identity providers members sign in through (issue 16). */
+  readonly connections: ConnectionsRepository;
+  /** Upstream identities linked to members by (connection, subject). */
+  readonly federatedIdentities: FederatedIdentitiesRepository;
   /** Partners' coupon campaigns and their capped uses (issue 4). */
   readonly coupons: CouponsRepository;
   readonly profiles: ProfilesRepository;

@@ -4,6 +4,7 @@ import { describeAccountsContract } from './accounts.contract.ts';
 import { describeAuditContract } from './audit.contract.ts';
 import { describeClientsContract, type OpenClientStores } from './clients.contract.ts';
 import { describeCodesContract } from './codes.contract.ts';
+import { describeConnectionsContract, describeFederatedIdentitiesContract } from './connections.contract.ts';
 import { describeCouponCodesContract } from './coupon-codes.contract.ts';
 import { describeCouponsContract } from './coupons.contract.ts';
 import { describeDevicesContract } from './devices.contract.ts';
@@ -37,6 +38,8 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describeLoyaltyContract(open);
     describeImportedMembersContract(open);
     describePartnersContract(open);
+    describeConnectionsContract(open);
+    describeFederatedIdentitiesContract(open);
     describeCouponsContract(open);
     describeCouponCodesContract(open);
     describeProfilesContract(open);

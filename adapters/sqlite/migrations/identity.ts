@@ -149,4 +149,28 @@ export const identityMigrations: readonly Migration[] = [
     // When the password was last set by the emailed reset code (it then proves the mailbox, not knowledge).
     sql: 'ALTER TABLE accounts ADD COLUMN password_from_mailbox_at INTEGER;',
   },
+  {
+    version: 23,
+    // Upstream identity providers (issue 16): the kind's settings as one JSON object (secret sealed inside).
+    sql: `
+      CREATE TABLE connections (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX connections_created ON connections (created_at, id);
+      -- Linked upstream identities: the primary key is the only way a link is found (never an email).
+      CREATE TABLE federated_identities (
+        connection_id TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        linked_at INTEGER NOT NULL,
+        PRIMARY KEY (connection_id, subject)
+      ) STRICT;
+      CREATE INDEX federated_identities_account ON federated_identities (account_id);
+    `,
+  },
 ];

@@ -28,12 +28,15 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
 
     expect(operations(document.paths).sort()).toEqual([
       'DELETE /clients/{id}',
+      'DELETE /connections/{id}',
       'DELETE /hooks/{id}',
       'DELETE /members/{id}',
       'DELETE /webhooks/{id}',
       'GET /audit-events',
       'GET /clients',
       'GET /clients/{id}',
+      'GET /connections',
+      'GET /connections/{id}',
       'GET /hooks',
       'GET /hooks/{id}',
       'GET /imports/{id}',
@@ -46,9 +49,11 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
       'GET /webhooks',
       'GET /webhooks/{id}',
       'GET /webhooks/{id}/deliveries',
+      'PATCH /connections/{id}',
       'PATCH /hooks/{id}',
       'POST /clients',
       'POST /clients/{id}/secret',
+      'POST /connections',
       'POST /hooks',
       'POST /imported-members',
       'POST /imports',
@@ -85,6 +90,17 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
     expect(refused.status).toBe(400);
     const unknown = Object.entries(refused.body!.details!.fields).filter(([, message]) => message === 'unknown field');
     expect(unknown).toEqual([]);
+  });
+
+  test('the documented connection input names exactly the fields the API accepts', async () => {
+    const document = (await (await fetch(`${admin.server.url}/admin/openapi.json`)).json()) as OpenApiDocument;
+    const input = document.components.schemas.ConnectionInput as { properties: Record<string, unknown>; additionalProperties: boolean };
+    expect(input.additionalProperties).toBe(false);
+    const fields = Object.keys(input.properties);
+    expect(fields).toEqual(expect.arrayContaining(['kind', 'name', 'issuer', 'client_id', 'client_secret', 'scopes', 'claim_mapping', 'trusted_email', 'trusted_mfa', 'domains']));
+    const refused = await call('POST', '/admin/connections', Object.fromEntries(fields.map((field) => [field, null])));
+    expect(refused.status).toBe(400);
+    expect(Object.entries(refused.body!.details!.fields).filter(([, message]) => message === 'unknown field')).toEqual([]);
   });
 
   test.each([

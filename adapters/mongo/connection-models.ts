@@ -1,0 +1,64 @@
+// Mongo model of connections (upstream identity providers): settings kept as opaque JSON text.
+import { Schema, type Connection, type Model } from 'mongoose';
+import { givenString, options } from './schema-kit.ts';
+
+/**
+ * Settings are JSON text, not a subdocument: claim mappings name our profile fields with dots
+ * (`address.postal_code`), which design §4 keeps out of Mongo field names.
+ */
+export interface ConnectionDoc {
+  _id: string;
+  kind: string;
+  name: string;
+  settings: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const connectionSchema = new Schema<ConnectionDoc>(
+  {
+    _id: givenString('_id'),
+    kind: givenString('kind'),
+    name: givenString('name'),
+    settings: givenString('settings'),
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  options,
+);
+
+export interface ConnectionModels {
+  connections: Model<ConnectionDoc>;
+  federatedIdentities: Model<FederatedIdentityDoc>;
+}
+
+export function registerConnectionModels(connection: Connection): ConnectionModels {
+  return {
+    connections: connection.model<ConnectionDoc>('UpstreamConnection', connectionSchema, 'connections'),
+    ...registerFederatedIdentityModels(connection),
+  };
+}
+
+/** A linked upstream identity; _id is the JSON pair [connectionId, subject], so one link per pair (unique _id). */
+export interface FederatedIdentityDoc {
+  _id: string;
+  connectionId: string;
+  subject: string;
+  accountId: string;
+  linkedAt: Date;
+}
+
+const federatedIdentitySchema = new Schema<FederatedIdentityDoc>(
+  {
+    _id: givenString('_id'),
+    connectionId: givenString('connectionId'),
+    subject: givenString('subject'),
+    accountId: givenString('accountId'),
+    linkedAt: { type: Date, required: true },
+  },
+  options,
+);
+
+export function registerFederatedIdentityModels(connection: Connection): { federatedIdentities: Model<FederatedIdentityDoc> } {
+  return { federatedIdentities: connection.model<FederatedIdentityDoc>('FederatedIdentity', federatedIdentitySchema, 'federated_identities') };
+}

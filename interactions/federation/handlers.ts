@@ -1,0 +1,217 @@
+// Sign-in through an upstream connection: start (state record + redirect), the fixed callback, and the return into our interaction.
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { ACR } from '../../config/assurance.ts';
+import { oidcConnectionSettings } from '../../server/domain/connections/connection-settings.ts';
+import { UpstreamSignInFailed } from '../../server/domain/connections/upstream-oidc.ts';
+import { DomainError } from '../../server/domain/errors.ts';
+import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
+import { postLogin, renderHookRefusal } from '../shared/hook-callouts.ts';
+import { inKioskMode } from '../shared/koa-kiosk-mode.ts';
+import { renderPage, seeOther } from '../shared/page.ts';
+import { rememberLanguage } from '../shared/remember-language.ts';
+import { connectionRedirectUri } from '../../server/admin/connection-handlers.ts';
+import { connectionsForClient, type ShownConnection } from './connection-buttons.ts';
+import type { FederationDeps } from './federation-deps.ts';
+
+/** oidc-provider-store model name of the state records. */
+const STATE_MODEL = 'UpstreamSignIn';
+/** Long enough to type a password and an MFA code at the upstream; short enough that a leaked state soon dies. */
+const STATE_TTL_SECONDS = 15 * 60;
+
+const stateRecord = z.object({ uid: z.string(), connectionId: z.string(), nonce: z.string(), codeVerifier: z.string() });
+type StateRecord = z.infer<typeof stateRecord>;
+
+/** The state value as the upstream echoes it: what openid-client's randomState makes (base64url, 43 characters). */
+const STATE_SHAPE = /^[A-Za-z0-9_-]{16,128}$/;
+
+async function readState(deps: FederationDeps, state: string | undefined): Promise<StateRecord | undefined> {
+  if (!state || !STATE_SHAPE.test(state)) return undefined;
+  const parsed = stateRecord.safeParse(await deps.oidcStore.find(STATE_MODEL, state));
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Signs the member in through the interaction: the same bookkeeping as every other way in. */
+async function completeSignIn(ctx: Context, deps: InteractionDeps, accountId: string, method: string, assurance: { amr: string[]; acr: string; ts?: number }): Promise<string | undefined> {
+  // The operator's post-login hook decides here as for every other way in (deny, step-up, claims).
+  const hooked = await postLogin(ctx, deps, { accountId, acr: assurance.acr, amr: assurance.amr, ts: assurance.ts ?? Math.floor(Date.now() / 1000) }, method);
+  if ('refused' in hooked) {
+    await renderHookRefusal(ctx, deps, hooked.refused);
+    return undefined;
+  }
+  await deps.profiles.recordSignIn(accountId);
+  await rememberLanguage(ctx, deps, accountId, 'sign_in');
+  await deps.signIns.signedInWith(accountId, ctx.state.deviceHash as string | undefined, method);
+  const { login } = hooked;
+  return deps.provider.interactionResult(ctx.req, ctx.res, {
+    login: { accountId, acr: login.acr, amr: login.amr, remember: !inKioskMode(ctx), ts: login.ts },
+  }, { mergeWithLastSubmission: false });
+}
+
+/**
+ * After our email code proved the address of a member made from an upstream identity in this interaction
+ * (verification/handlers.ts): the link is made now and the member is signed in through the upstream, whose
+ * answer this interaction already checked. Undefined when the connection is gone (then: the sign-in page);
+ * null when the post-login hook refused the sign-in (its page is already the answer).
+ */
+export async function linkAfterVerification(ctx: Context, deps: InteractionDeps, accountId: string, link: { connectionId: string; subject: string }): Promise<string | null | undefined> {
+  const stored = await deps.federation.connections.find(link.connectionId);
+  const settings = stored && oidcConnectionSettings.safeParse(stored.settings);
+  if (!stored || !settings?.success) return undefined;
+  await deps.federation.signIn.linkAfterVerification(accountId, { id: stored.id, settings: settings.data }, { subject: link.subject, claims: {} });
+  // The upstream's MFA word is not kept across the code page: one factor class, as a fresh sign-up is.
+  return (await completeSignIn(ctx, deps, accountId, `connection_${stored.id}`, { amr: ['fed'], acr: ACR.oneFactor })) ?? null;
+}
+
+/**
+ * Called by a sign-in method once it proved `accountId` in this interaction: when the interaction carries an
+ * upstream identity waiting for this very member's account (same email), the sign-in waits for the member's
+ * answer on the link page instead of completing. True when it redirected there.
+ */
+export async function offerLink(ctx: Context, deps: InteractionDeps, accountId: string, proof: { amr: string[]; acr: string; ts: number }): Promise<boolean> {
+  const { uid } = ctx.state.interaction as InteractionDetails;
+  const { pendingLink } = deps.flow.read(ctx, uid);
+  if (!pendingLink) return false;
+  const account = await deps.accounts.findById(accountId);
+  if (!account || account.email !== pendingLink.email) return false;
+  deps.flow.write(ctx, uid, { pendingLink, linkProof: { accountId, ...proof } });
+  seeOther(ctx, `/interaction/${uid}/connections/link`);
+  return true;
+}
+
+export function federationHandlers(deps: InteractionDeps) {
+  const federation: FederationDeps = deps.federation;
+  /** Back to our sign-in page with a plain message (the upstream's cancel or failure): nothing was created. */
+  const backToSignIn = (ctx: Context, uid: string, info: string, email?: string) => {
+    deps.flow.write(ctx, uid, { info, ...(email ? { email } : {}) });
+    seeOther(ctx, `/interaction/${uid}`);
+  };
+
+  /** A refused upstream answer is a security event: which connection and why (never a code, token or claim). */
+  const failed = (ctx: Context, connectionId: string, reason: string) => deps.audit.record({
+    type: 'sign_in.failure', ip: ctx.ip, userAgent: ctx.get('user-agent'), reason: `connection_${reason}`, details: { connection_id: connectionId.slice(0, 100) },
+  });
+
+  /** Records the state (bound to this interaction and connection) and sends the member to the upstream. */
+  async function startWith(ctx: Context, connection: ShownConnection, extra: Record<string, string> = {}): Promise<void> {
+    const { uid } = ctx.state.interaction as InteractionDetails;
+    const redirectUri = connectionRedirectUri(federation.issuer, connection.id);
+    const { url, request } = await federation.upstream.begin(connection.settings, redirectUri, extra);
+    const record: StateRecord = { uid, connectionId: connection.id, nonce: request.nonce, codeVerifier: request.codeVerifier };
+    await federation.oidcStore.upsert(STATE_MODEL, request.state, { ...record }, STATE_TTL_SECONDS);
+    seeOther(ctx, url.href);
+  }
+
+  /** The link page's state: a pending upstream identity and the sign-in that proved its member, or undefined (→ sign-in page). */
+  function pendingProof(ctx: Context) {
+    const { uid } = ctx.state.interaction as InteractionDetails;
+    const { pendingLink, linkProof } = deps.flow.read(ctx, uid);
+    if (!pendingLink || !linkProof) {
+      seeOther(ctx, `/interaction/${uid}`);
+      return undefined;
+    }
+    return { uid, pendingLink, linkProof };
+  }
+
+  return {
+    startWith,
+
+    /** GET /interaction/:uid/connections/link — "Link <name> to your account?" after the member proved it. */
+    async linkPage(ctx: Context) {
+      const state = pendingProof(ctx);
+      if (!state) return;
+      const connection = await federation.connections.find(state.pendingLink.connectionId);
+      if (!connection) {
+        const to = await completeSignIn(ctx, deps, state.linkProof.accountId, 'password', state.linkProof);
+        return to ? seeOther(ctx, to) : undefined;
+      }
+      await renderPage(ctx, deps, 'federation/link', { action: `/interaction/${state.uid}/connections/link`, connectionName: connection.name });
+    },
+
+    /** POST /interaction/:uid/connections/link — link (or not now); either way the proven sign-in completes. */
+    async linkDecision(ctx: Context) {
+      const state = pendingProof(ctx);
+      if (!state) return;
+      const decision = (ctx.request.body as { decision?: unknown } | undefined)?.decision;
+      const stored = await federation.connections.find(state.pendingLink.connectionId);
+      const settings = stored && oidcConnectionSettings.safeParse(stored.settings);
+      if (decision === 'link' && stored && settings?.success) {
+        // Taken meanwhile (the same upstream identity linked elsewhere in a race): the sign-in still completes, unlinked.
+        await federation.signIn.linkAfterVerification(state.linkProof.accountId, { id: stored.id, settings: settings.data }, { subject: state.pendingLink.subject, claims: {} })
+          .catch((error: unknown) => {
+            if (!(error instanceof DomainError && error.code === 'conflict')) throw error;
+          });
+      }
+      deps.flow.write(ctx, state.uid, {});
+      const to = await completeSignIn(ctx, deps, state.linkProof.accountId, state.linkProof.amr.join('_'), state.linkProof);
+      if (to) seeOther(ctx, to);
+    },
+
+    /** POST /interaction/:uid/connections/:id — a "Continue with" button. Only connections this client shows. */
+    async start(ctx: Context) {
+      const connection = (await connectionsForClient(ctx, federation.connections)).find((shown) => shown.id === ctx.params.id);
+      if (!connection) throw new DomainError('not_found', 'no such connection for this client');
+      await startWith(ctx, connection);
+    },
+
+    /**
+     * GET /connections/:id/callback — the redirect URI registered at the upstream. It is outside the interaction
+     * path (where oidc-provider's interaction cookie lives), so it only finds the interaction by the state and
+     * hands the answer on; everything is checked there, with that cookie binding the browser.
+     */
+    async callback(ctx: Context) {
+      const state = typeof ctx.query.state === 'string' ? ctx.query.state : undefined;
+      const record = await readState(federation, state);
+      if (!record) throw new DomainError('invalid_input', 'unknown, expired or used sign-in state');
+      seeOther(ctx, `/interaction/${encodeURIComponent(record.uid)}/connections/${encodeURIComponent(String(ctx.params.id))}/callback?${ctx.querystring}`);
+    },
+
+    /** GET /interaction/:uid/connections/:id/callback — the upstream's answer, in our interaction. */
+    async finish(ctx: Context) {
+      const { uid } = ctx.state.interaction as InteractionDetails;
+      const connectionId = String(ctx.params.id);
+      const state = typeof ctx.query.state === 'string' ? ctx.query.state : undefined;
+      const record = await readState(federation, state);
+      // Single use: gone before anything else, so a replayed answer (or a second tab) finds nothing.
+      if (state && record) await federation.oidcStore.destroy(STATE_MODEL, state);
+      // The state must be this interaction's, for this connection: another connection's state arriving here is
+      // a mix-up (RFC 9700 §4.4), whatever the answer says.
+      if (!record || record.uid !== uid || record.connectionId !== connectionId) {
+        await failed(ctx, connectionId, 'state_mismatch');
+        return backToSignIn(ctx, uid, 'federation.error.failed');
+      }
+      const stored = await federation.connections.find(connectionId);
+      const settings = stored && oidcConnectionSettings.safeParse(stored.settings);
+      if (!stored || !settings?.success) return backToSignIn(ctx, uid, 'federation.error.failed');
+      const connection = { id: stored.id, settings: settings.data };
+
+      let identity;
+      try {
+        identity = await federation.upstream.finish(settings.data, connectionRedirectUri(federation.issuer, connectionId), new URLSearchParams(ctx.querystring), { ...record, state: state! });
+      } catch (error) {
+        if (!(error instanceof UpstreamSignInFailed)) throw error;
+        await failed(ctx, connectionId, error.reason);
+        return backToSignIn(ctx, uid, error.reason === 'cancelled' ? 'federation.error.cancelled' : 'federation.error.failed');
+      }
+
+      const outcome = await federation.signIn.resolve(connection, identity);
+      switch (outcome.kind) {
+        case 'signed_in': {
+          const to = await completeSignIn(ctx, deps, outcome.accountId, `connection_${connectionId}`, outcome);
+          return to ? seeOther(ctx, to) : undefined;
+        }
+        case 'verify_email':
+          // Our email code first; the link is made only once it is right (verification/handlers.ts).
+          deps.flow.write(ctx, uid, { accountId: outcome.accountId, email: outcome.email, federatedLink: { connectionId, subject: identity.subject } });
+          return seeOther(ctx, `/interaction/${uid}/verify`);
+        case 'existing_member':
+          // Never linked silently: the member signs in to the account they already have (password or emailed
+          // code), then confirms the link on its own page (offerLink, linkPage).
+          deps.flow.write(ctx, uid, { email: outcome.email, info: 'federation.info.link_existing', pendingLink: { connectionId, subject: identity.subject, email: outcome.email } });
+          return seeOther(ctx, `/interaction/${uid}`);
+        case 'no_email':
+          return backToSignIn(ctx, uid, 'federation.error.no_email');
+      }
+    },
+  };
+}

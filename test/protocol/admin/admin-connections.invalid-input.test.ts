@@ -1,0 +1,86 @@
+// Admin API, connections: a bad issuer, unreachable metadata or metadata naming another issuer is refused at creation with the field to fix, and nothing is stored.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { STORES } from '../../support/test-server.ts';
+import { startUpstreamIdp, type UpstreamIdp } from '../../support/upstream-idp.ts';
+import { useAdminServer } from './admin-api.ts';
+
+/** A port nothing listens on: opened, noted, closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe.each(STORES)('admin API: refusing bad connections (%s)', (store) => {
+  const admin = useAdminServer(store);
+  const { call } = admin;
+  let upstream: UpstreamIdp;
+
+  beforeAll(async () => {
+    upstream = await startUpstreamIdp();
+  });
+  afterAll(async () => upstream?.close());
+
+  const input = (changes: Record<string, unknown>) => ({ kind: 'oidc', name: 'Enterprise', issuer: upstream.issuer, client_id: 'ours', client_secret: 's3cret', ...changes });
+
+  async function expectRefused(changes: Record<string, unknown>, field: string, message: RegExp, status = 400) {
+    const before = (await call('GET', '/admin/connections?limit=100')).body!.items!.length;
+    const response = await call('POST', '/admin/connections', input(changes));
+    expect([response.status, response.body!.error]).toEqual([status, status === 400 ? 'invalid_input' : expect.any(String)]);
+    expect(response.body!.details!.fields[field]).toMatch(message);
+    expect((await call('GET', '/admin/connections?limit=100')).body!.items!.length).toBe(before);
+  }
+
+  test('an issuer that is not a URL', async () => {
+    await expectRefused({ issuer: 'accounts google com' }, 'issuer', /absolute https URL/);
+  });
+
+  test('an issuer with a query', async () => {
+    await expectRefused({ issuer: `${upstream.issuer}?tenant=1` }, 'issuer', /no query/);
+  });
+
+  test('an issuer on a scheme the outbound client does not call', async () => {
+    await expectRefused({ issuer: 'ftp://127.0.0.1/idp' }, 'issuer', /refused/);
+  });
+
+  test('an issuer on a private address is refused by the SSRF guard', async () => {
+    await expectRefused({ issuer: 'http://10.0.0.7' }, 'issuer', /private|special-use/);
+  });
+
+  test('unreachable metadata', async () => {
+    await expectRefused({ issuer: `http://127.0.0.1:${await closedPort()}` }, 'issuer', /unreachable/);
+  });
+
+  test('no discovery document at the issuer', async () => {
+    await expectRefused({ issuer: `${upstream.issuer}/not-an-issuer` }, 'issuer', /HTTP 404/);
+  });
+
+  test('metadata naming another issuer (a mix-up in the making)', async () => {
+    // Same server, but reached under another name: its document names 127.0.0.1, not localhost.
+    await expectRefused({ issuer: `http://localhost:${upstream.port}` }, 'issuer', /names the issuer/);
+  });
+
+  test('scopes without openid, a wrong kind, unknown fields, a bad domain, a bad mapping', async () => {
+    await expectRefused({ scopes: ['email'] }, 'scopes', /openid/);
+    await expectRefused({ kind: 'ldap' }, 'kind', /./);
+    await expectRefused({ colour: 'blue' }, 'colour', /unknown field/);
+    await expectRefused({ domains: ['not a domain'] }, 'domains.0', /domain name/);
+    await expectRefused({ claim_mapping: { 'Bad Field': 'x' } }, 'claim_mapping.Bad Field', /./);
+    await expectRefused({ name: '' }, 'name', /empty/);
+    await expectRefused({ client_id: undefined }, 'client_id', /./);
+  });
+
+  test('a patch to a bad issuer is refused and the connection keeps its own', async () => {
+    const created = await call('POST', '/admin/connections', input({}));
+    expect(created.status).toBe(201);
+    const id = (created.body as unknown as { id: string }).id;
+    const patched = await call('PATCH', `/admin/connections/${id}`, { issuer: `http://localhost:${upstream.port}` });
+    expect(patched.status).toBe(400);
+    expect(patched.body!.details!.fields.issuer).toMatch(/names the issuer/);
+    expect((await call('GET', `/admin/connections/${id}`)).body).toMatchObject({ issuer: upstream.issuer });
+    expect((await call('PATCH', `/admin/connections/${id}`, { kind: 'oidc' })).status).toBe(400);
+  });
+});
