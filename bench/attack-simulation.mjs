@@ -9,16 +9,15 @@
 // Usage: npm run build && npm run bench:attack  (options: ATTEMPTS, ADDRESSES, SEED_ACCOUNTS, CORRECT_PERCENT,
 // UNKNOWN_PERCENT, LEGIT, CONCURRENCY, DEADLINE_S)
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import { Browser } from './lib/browser.mjs';
 import { seedMembers, seedPublicClient } from './lib/seed.mjs';
-import { children, freePort, percentile, spawnLogged, stopChild, warnIfDistStale } from './lib/processes.mjs';
+import { benchmarkPreamble, children, freePort, percentile, spawnLogged, stopChild } from './lib/processes.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const ATTEMPTS = Number(process.env.ATTEMPTS ?? 20_000);
@@ -34,18 +33,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const CLIENT_ID = 'bench-shop';
 
-if (!existsSync(join(ROOT, 'dist', 'server', 'main.js'))) {
-  console.error('dist/server/main.js is missing: run `npm run build` first');
-  process.exit(1);
-}
-warnIfDistStale(ROOT);
-
-const deadline = setTimeout(() => {
-  console.error(`deadline of ${DEADLINE_S} s reached: stopping`);
-  for (const child of children) child.kill('SIGKILL');
-  process.exit(2);
-}, DEADLINE_S * 1000);
-deadline.unref();
+benchmarkPreamble(ROOT, DEADLINE_S);
 
 /** A deterministic generator, so every run attacks with the same list. */
 function rng(seed) {

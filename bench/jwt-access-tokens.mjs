@@ -2,14 +2,13 @@
 // resource), a JWT for a resource (ES256, the default) and a JWT for a resource listed in RS256_RESOURCES.
 // Prints each rate and the JWT/opaque ratios (target: ES256 JWTs at least 0.6 of opaque).
 // Usage: npm run build && npm run bench:jwt   (options: DURATION_S, ROUNDS, CONCURRENCY)
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import { adminPost, clientCredentials } from './lib/oauth.mjs';
-import { children, freePort, spawnLogged, stopChild, warnIfDistStale } from './lib/processes.mjs';
+import { benchmarkPreamble, children, freePort, spawnLogged, stopChild } from './lib/processes.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DURATION_S = Number(process.env.DURATION_S ?? 15);
@@ -19,17 +18,7 @@ const ADMIN = { id: 'bench-admin', secret: 'bench-admin-secret-0123456789abcdef'
 const ES_API = 'https://api.bench.example/';
 const RS_API = 'https://legacy-api.bench.example/';
 
-if (!existsSync(join(ROOT, 'dist', 'server', 'main.js'))) {
-  console.error('dist/server/main.js is missing: run `npm run build` first');
-  process.exit(1);
-}
-warnIfDistStale(ROOT);
-const deadline = setTimeout(() => {
-  console.error('benchmark overran its time limit: stopping');
-  for (const child of children) child.kill('SIGKILL');
-  process.exit(2);
-}, (DURATION_S * 3 + 120) * 1000);
-deadline.unref();
+benchmarkPreamble(ROOT, DURATION_S * 3 + 120);
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
 

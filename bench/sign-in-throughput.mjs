@@ -5,16 +5,15 @@
 // hash (verify, then rehash to argon2id) against members already on argon2id.
 // Usage: npm run build && npm run bench:signin  (options: DURATION_S, ROUNDS, CONCURRENCY, MEMBERS, BCRYPT_MEMBERS;
 // PROFILE_DIR writes a --cpu-prof profile of the server there)
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { setTimeout } from 'node:timers';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Browser } from './lib/browser.mjs';
-import { children, exchange, freePort, percentile, spawnLogged, stopChild, warnIfDistStale } from './lib/processes.mjs';
+import { benchmarkPreamble, children, exchange, freePort, percentile, spawnLogged, stopChild } from './lib/processes.mjs';
 import { seedMembers, seedPublicClient } from './lib/seed.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -27,17 +26,7 @@ const PROBE_EVERY_MS = 20;
 const PROFILE_DIR = process.env.PROFILE_DIR;
 const CLIENT = { id: 'bench-app', redirectUri: 'http://127.0.0.1:9/callback' };
 
-if (!existsSync(join(ROOT, 'dist', 'server', 'main.js'))) {
-  console.error('dist/server/main.js is missing: run `npm run build` first');
-  process.exit(1);
-}
-warnIfDistStale(ROOT);
-const deadline = setTimeout(() => {
-  console.error('benchmark overran its time limit: stopping');
-  for (const child of children) child.kill('SIGKILL');
-  process.exit(2);
-}, (DURATION_S * 2 + 600) * 1000);
-deadline.unref();
+benchmarkPreamble(ROOT, DURATION_S * 2 + 600);
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY * 4 });
 /** A distinct public-looking address per member: per-address limits see a crowd of members, not one bot. */

@@ -3,7 +3,7 @@
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { closeSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
@@ -22,6 +22,24 @@ export async function freePort() {
   const { port } = server.address();
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/**
+ * The start of a benchmark of the built server: exits when dist/ is missing, warns when it is stale, and
+ * bounds the whole run to `seconds` (every child started through spawnLogged is killed then).
+ */
+export function benchmarkPreamble(root, seconds) {
+  if (!existsSync(join(root, 'dist', 'server', 'main.js'))) {
+    console.error('dist/server/main.js is missing: run `npm run build` first');
+    process.exit(1);
+  }
+  warnIfDistStale(root);
+  const deadline = setTimeout(() => {
+    console.error(`deadline of ${seconds} s reached: stopping`);
+    for (const child of children) child.kill('SIGKILL');
+    process.exit(2);
+  }, seconds * 1000);
+  deadline.unref();
 }
 
 /** Warns when sources changed after dist/ was built: the figures are for dist/. */
