@@ -29,13 +29,14 @@ const PAGES: Record<string, Record<string, unknown>> = {
   'account/security': {
     email: 'j@example.com', hasPassword: true, phone: '+447911123456', smsEnabled: true, lastWayIn: false, canChange: true,
     passkeys: [{ id: 'cred-1', name: 'Phone', createdAt: '2026-11-01', lastUsedAt: null, synced: true }],
+    linkedAccounts: [{ connectionId: 'conn-1', subject: 'upstream-1', name: 'Google', linkedAt: '2026-11-03' }],
     app: { createdAt: '2026-11-02', lastUsedAt: null }, recoveryCodesLeft: 9, reauthUrl: '/account/sign-in?reauth=1', notice: 'account.notice.app_added', suggestEndSessions: true,
     memberNumber: '79927398713', balance: 12_345,
   },
   'account/security#weak': {
     email: 'j@example.com', hasPassword: false, phone: null, smsEnabled: false, lastWayIn: true, canChange: false,
     passkeys: [{ id: 'cred-1', name: 'Phone', createdAt: '2026-11-01', lastUsedAt: '2026-11-03', synced: false }],
-    app: null, recoveryCodesLeft: 0, reauthUrl: '/account/sign-in?reauth=1', notice: null, suggestEndSessions: false,
+    linkedAccounts: [], app: null, recoveryCodesLeft: 0, reauthUrl: '/account/sign-in?reauth=1', notice: null, suggestEndSessions: false,
     memberNumber: '79927398713', balance: 0,
   },
   'account/signed-out': { signInUrl: '/account/sign-in', wayBack: { href: 'https://acme.example/', clientName: null } },
