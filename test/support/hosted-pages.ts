@@ -161,6 +161,11 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     const offer = await emailCodeStep(kit, session, mfa, email, before);
     const security = offer.body.includes('/mfa/enrol"') ? await session.submit(offer, '/mfa/finish') : offer;
     kit.keep('account: security (confirmed)', security);
+    kit.keep('account: sessions and devices', await session.follow('/account/sessions'));
+    kit.keep('account: access history', await session.follow('/account/history'));
+    kit.keep('account: change email', await session.follow('/account/email'));
+    kit.keep('account: download my data', await session.follow('/account/export'));
+    kit.keep('account: delete my account', await session.follow('/account/delete'));
     const password = kit.keep('account: password', await session.follow('/account/password'));
     kit.keep('account: password errors', await session.submit(password, '/account/password', { password: 'short' }));
     const phone = kit.keep('account: phone', await session.follow('/account/phone'));
