@@ -1,4 +1,8 @@
 // The OpenAPI 3.1 description of the admin API, served at /admin/openapi.json.
+import { connectionPaths, connectionSchemas } from './connection-openapi.ts';
+import { hookPaths, hookSchemas } from './hook-openapi.ts';
+import { importJobPaths, importJobSchemas } from './import-job-openapi.ts';
+import { memberPaths, memberSchemas } from './member-openapi.ts';
 import { webhookPaths, webhookSchemas } from './webhook-openapi.ts';
 import { AUDIT_EVENT_TYPES, MAX_AUDIT_PAGE } from '../domain/audit/audit-rules.ts';
 
@@ -47,33 +51,6 @@ const clientProperties = {
 
 const clientInput = { type: 'object', additionalProperties: false, properties: clientProperties };
 
-/** Mirrors server/domain/connections/connection-settings.ts (the zod schema there is what decides). */
-const connectionProperties = {
-  name: { type: 'string', minLength: 1, maxLength: 60, description: 'Shown to members as "Continue with <name>". Free text: no control or bidirectional-formatting characters.' },
-  issuer: { type: 'string', format: 'uri', maxLength: 500, description: 'The upstream OpenID provider\'s issuer. Its discovery document (<issuer>/.well-known/openid-configuration) is read at once through the outbound client (https only in production, no private addresses, no redirects) and must name this very issuer; otherwise 400 with details.fields.issuer.' },
-  client_id: { type: 'string', minLength: 1, maxLength: 500, description: 'Our client id at the upstream.' },
-  client_secret: { type: 'string', minLength: 1, maxLength: 2000, description: 'Our client secret at the upstream; sealed at rest and never returned (has_client_secret says whether one is set). Absent for a public client (PKCE only).' },
-  scopes: { type: 'array', minItems: 1, maxItems: 20, items: { type: 'string' }, default: ['openid', 'email', 'profile'], description: 'Must include openid.' },
-  claim_mapping: { type: 'object', additionalProperties: { type: 'string' }, maxProperties: 30, description: 'Our profile field (e.g. given_name, address.postal_code) → the upstream claim that fills it. Mapped claims only fill empty fields.' },
-  trusted_email: { type: 'boolean', default: false, description: 'Believe the upstream\'s email_verified: its verified addresses need no emailed code from us. An address that is already a member\'s is never linked without that member proving the account.' },
-  trusted_mfa: { type: 'boolean', default: false, description: 'Believe the upstream\'s amr/acr when it says a second factor was used.' },
-  domains: { type: 'array', maxItems: 50, items: { type: 'string' }, default: [], description: 'Email domains routed to this connection from the sign-in page (home-realm discovery); one domain routes to one connection (409 otherwise).' },
-};
-
-const connection = {
-  type: 'object',
-  required: ['id', 'kind', 'name', 'issuer', 'client_id', 'has_client_secret', 'scopes', 'claim_mapping', 'trusted_email', 'trusted_mfa', 'domains', 'redirect_uri', 'created_at', 'updated_at'],
-  properties: {
-    id: { type: 'string' },
-    kind: { enum: ['oidc', 'google'], description: 'google: oidc with the issuer https://accounts.google.com preset. More kinds (microsoft, apple, facebook, saml) are planned.' },
-    ...connectionProperties,
-    has_client_secret: { type: 'boolean' },
-    redirect_uri: { type: 'string', format: 'uri', description: 'The callback URL to register at the upstream.' },
-    created_at: { type: 'string', format: 'date-time' },
-    updated_at: { type: 'string', format: 'date-time' },
-  },
-};
-
 // Not an allOf over ClientInput: its additionalProperties: false would reject the timestamps.
 const client = {
   type: 'object',
@@ -96,36 +73,6 @@ const importedMemberInput = {
     email: { type: ['string', 'null'], format: 'email', description: 'Where the claim code goes (preferred over phone).' },
     phone: { type: ['string', 'null'], description: 'Mobile number, international format (or national with SMS_DEFAULT_COUNTRY); the claim code goes here by SMS when there is no email.' },
     balance: { type: 'integer', minimum: 0, maximum: 100_000_000, description: 'Points moved to the account that claims the card.' },
-  },
-};
-
-/** Mirrors server/domain/hooks/hook-rules.ts (the zod schema there is what decides). */
-const hookProperties = {
-  url: { ...uri, description: 'Where the hook is called: https (plain http only to loopback outside production). Refused when it is, or resolves to, a private, link-local or special-use address; checked again at every call.' },
-  timeout_ms: { type: 'integer', minimum: 100, maximum: 10000, default: 2000, description: 'The longest a sign-up, sign-in or token request waits for the answer.' },
-  failure_policy: { enum: ['open', 'closed'], default: 'open', description: 'What a timeout, a non-2xx answer, invalid JSON or a disallowed answer means: open continues as if allowed; closed refuses with a generic message.' },
-  enabled: { type: 'boolean', default: true },
-  claim_namespace: { type: ['string', 'null'], format: 'uri', description: 'https URL ending in "/": every claim a post-login or pre-token hook adds must start with it. Without it such a hook may add no claims.' },
-};
-
-const hookInput = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['point', 'url'],
-  properties: {
-    point: { enum: ['pre-registration', 'post-login', 'pre-token', 'post-redemption'], description: 'One hook per point.' },
-    ...hookProperties,
-  },
-};
-
-const hook = {
-  type: 'object',
-  required: ['id', 'point', 'url', 'timeout_ms', 'failure_policy', 'enabled', 'claim_namespace', 'created_at', 'updated_at'],
-  properties: {
-    id: { type: 'string' },
-    ...hookInput.properties,
-    created_at: { type: 'string', format: 'date-time' },
-    updated_at: { type: 'string', format: 'date-time' },
   },
 };
 
@@ -198,46 +145,6 @@ const adminClient = errorResponse('The client holds the admin scope (or is the c
 
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The client_id' };
 const json = (schema: unknown) => ({ 'application/json': { schema } });
-const memberParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 200 }, description: 'The member\'s public (non-pairwise) `sub`' };
-
-const memberSummary = {
-  type: 'object',
-  required: ['sub', 'email', 'email_verified', 'phone', 'has_password', 'authenticator_apps', 'passkeys', 'member_number', 'points_balance', 'lifetime_points', 'created_at', 'updated_at', 'erasure_scheduled_for'],
-  properties: {
-    sub: { type: 'string' },
-    email: { type: 'string' },
-    email_verified: { type: 'boolean' },
-    phone: { type: ['string', 'null'], description: 'Verified mobile number (E.164).' },
-    has_password: { type: 'boolean' },
-    authenticator_apps: { type: 'integer', minimum: 0 },
-    passkeys: { type: 'integer', minimum: 0 },
-    member_number: { type: ['string', 'null'] },
-    points_balance: { type: 'integer', minimum: 0 },
-    lifetime_points: { type: 'integer', minimum: 0 },
-    created_at: { type: 'string', format: 'date-time' },
-    updated_at: { type: 'string', format: 'date-time' },
-    erasure_scheduled_for: { type: ['string', 'null'], format: 'date-time', description: 'When the member\'s scheduled erasure happens; null when none is.' },
-  },
-};
-
-const memberExport = {
-  type: 'object',
-  required: ['format', 'version', 'generated_at', 'issuer', 'sub', 'sections'],
-  description: 'Everything held about the member, one section per kind of data; the full JSON Schema is docs/member-export.schema.json. '
-    + 'Never secrets: no password hash, authenticator seed, recovery-code hash, passkey public key, session id or device-cookie hash.',
-  properties: {
-    format: { const: 'loyalty-idp.member-export' },
-    version: { const: 1 },
-    generated_at: { type: 'string', format: 'date-time' },
-    issuer: { type: 'string' },
-    sub: { type: 'string' },
-    sections: {
-      type: 'object',
-      required: ['account', 'profile', 'verified_contacts', 'factors', 'passkeys', 'sessions', 'devices', 'partner_grants', 'ledger', 'coupons', 'card_claims', 'access_history', 'consents', 'receipts', 'linked_accounts'],
-    },
-  },
-};
-
 export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
@@ -260,34 +167,19 @@ export function openApiDocument(): Record<string, unknown> {
       },
       schemas: {
         ...webhookSchemas,
+        ...hookSchemas,
+        ...memberSchemas,
+        ...connectionSchemas,
+        ...importJobSchemas,
         Error: error,
         ClientInput: clientInput,
         Client: client,
-        MemberSummary: memberSummary,
-        MemberExport: memberExport,
         ClientWithSecret: { allOf: [{ $ref: '#/components/schemas/Client' }, { type: 'object', properties: { client_secret: { type: 'string', description: 'Shown once; absent for `none` and `private_key_jwt`.' } } }] },
         ClientPage: {
           type: 'object',
           required: ['items', 'next'],
           properties: {
             items: { type: 'array', items: { $ref: '#/components/schemas/Client' } },
-            next: { type: ['string', 'null'], description: 'Pass as `after` for the next page; null on the last page.' },
-          },
-        },
-        ConnectionInput: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['kind', 'client_id'],
-          description: 'kind oidc needs name and issuer; kind google presets both (name "Google"; issuer https://accounts.google.com, which only a non-production server lets a test override).',
-          properties: { kind: { enum: ['oidc', 'google'] }, ...connectionProperties },
-        },
-        ConnectionPatch: { type: 'object', additionalProperties: false, properties: { ...connectionProperties, client_secret: { type: ['string', 'null'], description: 'A new secret, or null to remove it.' } } },
-        Connection: connection,
-        ConnectionPage: {
-          type: 'object',
-          required: ['items', 'next'],
-          properties: {
-            items: { type: 'array', items: { $ref: '#/components/schemas/Connection' } },
             next: { type: ['string', 'null'], description: 'Pass as `after` for the next page; null on the last page.' },
           },
         },
@@ -301,41 +193,6 @@ export function openApiDocument(): Record<string, unknown> {
           properties: {
             events: { type: 'array', items: { $ref: '#/components/schemas/AuditEvent' }, description: 'Newest first (by time, then id).' },
             next: { type: ['string', 'null'], description: 'Pass as `before` for the next (older) page; null on the last page.' },
-          },
-        },
-        HookInput: hookInput,
-        Hook: hook,
-        HookWithSecret: { allOf: [{ $ref: '#/components/schemas/Hook' }, { type: 'object', required: ['secret'], properties: { secret: { type: 'string', description: 'whsec_...: shown once. Calls carry webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks, HMAC-SHA256) made with it.' } } }] },
-        ImportJob: {
-          type: 'object',
-          required: ['id', 'state', 'format', 'size', 'counts', 'progress', 'error', 'created_at', 'updated_at', 'report'],
-          properties: {
-            id: { type: 'string', format: 'uuid' },
-            state: { type: 'string', enum: ['running', 'done', 'failed'], description: 'failed: the file stopped being readable (not UTF-8, wrong header, cut short); rows before that point are imported.' },
-            format: { type: 'string', enum: ['ndjson', 'csv'] },
-            size: { type: 'integer', description: 'Bytes uploaded.' },
-            counts: {
-              type: 'object',
-              required: ['imported', 'updated', 'unchanged', 'rejected'],
-              properties: { imported: { type: 'integer' }, updated: { type: 'integer' }, unchanged: { type: 'integer' }, rejected: { type: 'integer' } },
-            },
-            progress: { type: 'object', required: ['line'], properties: { line: { type: 'integer', description: 'Last line of the last committed batch.' } } },
-            error: { type: ['string', 'null'] },
-            created_at: { type: 'string', format: 'date-time' },
-            updated_at: { type: 'string', format: 'date-time' },
-            report: { type: 'string', description: 'Path of the row-error report.' },
-          },
-        },
-        ImportReport: {
-          type: 'object',
-          required: ['errors', 'next_after_line'],
-          properties: {
-            errors: {
-              type: 'array',
-              items: { type: 'object', required: ['line', 'field', 'message'], properties: { line: { type: 'integer' }, field: { type: 'string' }, message: { type: 'string' } } },
-              description: 'In line order.',
-            },
-            next_after_line: { type: ['integer', 'null'], description: 'Pass as `after_line` for the next page; null on the last page.' },
           },
         },
         Secret: { type: 'object', required: ['client_id', 'client_secret'], properties: { client_id: { type: 'string' }, client_secret: { type: 'string' } } },
@@ -428,44 +285,7 @@ export function openApiDocument(): Record<string, unknown> {
           responses: responses({ 200: { description: 'The partner', content: json({ $ref: '#/components/schemas/Partner' }) }, 404: notFound }),
         },
       },
-      '/connections': {
-        post: {
-          operationId: 'createConnection',
-          summary: 'Add an upstream identity provider members can sign in with ("Continue with <name>" on the sign-in and sign-up pages)',
-          description: 'Reads the issuer\'s discovery document first: a bad issuer, unreachable metadata, an invalid certificate or metadata naming another issuer is a 400 with details.fields.issuer. '
-            + 'Shown to every client unless a client\'s `connections` metadata lists the ids it shows.',
-          requestBody: { required: true, content: json({ $ref: '#/components/schemas/ConnectionInput' }) },
-          responses: withBody({ 201: { description: 'Created', content: json({ $ref: '#/components/schemas/Connection' }) }, 409: errorResponse('An email domain already routes to another connection') }),
-        },
-        get: {
-          operationId: 'listConnections',
-          summary: 'List connections, oldest first (never their secrets)',
-          parameters: [
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
-            { name: 'after', in: 'query', schema: { type: 'string' }, description: 'The `next` value of the previous page' },
-          ],
-          responses: responses({ 200: { description: 'A page of connections', content: json({ $ref: '#/components/schemas/ConnectionPage' }) }, 400: { $ref: '#/components/responses/InvalidInput' } }),
-        },
-      },
-      '/connections/{id}': {
-        parameters: [idParam],
-        get: {
-          operationId: 'readConnection',
-          summary: 'Read a connection (never its secret)',
-          responses: responses({ 200: { description: 'The connection', content: json({ $ref: '#/components/schemas/Connection' }) }, 404: notFound }),
-        },
-        patch: {
-          operationId: 'updateConnection',
-          summary: 'Change some fields of a connection (not its kind); a new issuer is discovered again',
-          requestBody: { required: true, content: json({ $ref: '#/components/schemas/ConnectionPatch' }) },
-          responses: withBody({ 200: { description: 'Updated', content: json({ $ref: '#/components/schemas/Connection' }) }, 404: notFound, 409: errorResponse('An email domain already routes to another connection') }),
-        },
-        delete: {
-          operationId: 'deleteConnection',
-          summary: 'Delete a connection; members can no longer sign in through it',
-          responses: responses({ 204: { description: 'Deleted' }, 404: notFound }),
-        },
-      },
+      ...connectionPaths({ responses, withBody, notFound, json, errorResponse }),
       '/imported-members': {
         post: {
           operationId: 'importMembers',
@@ -477,39 +297,7 @@ export function openApiDocument(): Record<string, unknown> {
           responses: withBody({ 200: { description: 'What was done with each row', content: json({ $ref: '#/components/schemas/ImportResult' }) } }),
         },
       },
-      '/imports': {
-        post: {
-          operationId: 'startMemberImport',
-          summary: 'Upload an NDJSON or CSV file of members (with their password hashes) and import it in the background',
-          description: 'The same format as `npm run import`: one JSON object a line (`application/x-ndjson`), or a header row naming the fields '
-            + '(`text/csv`); or say `?format=ndjson|csv`. The body is streamed to DATA_DIR/imports (at most IMPORT_MAX_UPLOAD_BYTES, else 413) and '
-            + 'imported in batches, idempotently by email and member number; bad rows are reported by line and field, good rows imported. A job '
-            + 'interrupted by a restart resumes at the next boot after its last committed batch.',
-          parameters: [{ name: 'format', in: 'query', schema: { type: 'string', enum: ['ndjson', 'csv'] } }],
-          requestBody: { required: true, content: { 'application/x-ndjson': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } } },
-          responses: withBody({ 202: { description: 'The job, started', headers: { Location: { schema: { type: 'string' } } }, content: json({ $ref: '#/components/schemas/ImportJob' }) } }),
-        },
-      },
-      '/imports/{id}': {
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' }, description: 'The job id' }],
-        get: {
-          operationId: 'readMemberImport',
-          summary: 'An import job: state, counts, progress',
-          responses: responses({ 200: { description: 'The job', content: json({ $ref: '#/components/schemas/ImportJob' }) }, 404: notFound }),
-        },
-      },
-      '/imports/{id}/report': {
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' }, description: 'The job id' }],
-        get: {
-          operationId: 'readMemberImportReport',
-          summary: 'The rows an import job rejected (line, field, message), a page at a time',
-          parameters: [
-            { name: 'after_line', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
-          ],
-          responses: responses({ 200: { description: 'A page of row errors', content: json({ $ref: '#/components/schemas/ImportReport' }) }, 400: { $ref: '#/components/responses/InvalidInput' }, 404: notFound }),
-        },
-      },
+      ...importJobPaths({ responses, withBody, notFound, json }),
       '/audit-events': {
         get: {
           operationId: 'listAuditEvents',
@@ -547,44 +335,7 @@ export function openApiDocument(): Record<string, unknown> {
           }),
         },
       },
-      '/members/{id}': {
-        parameters: [memberParam],
-        get: {
-          operationId: 'readMember',
-          summary: 'Read a member\'s profile summary (support)',
-          responses: responses({ 200: { description: 'The member', content: json({ $ref: '#/components/schemas/MemberSummary' }) }, 404: notFound }),
-        },
-        delete: {
-          operationId: 'eraseMember',
-          summary: 'Erase a member (GDPR art. 17): after the 14-day grace period, or now with ?grace=none',
-          description: 'Without `grace`, schedules the erasure 14 days from now (202, with the date; the member is emailed and may keep the account by '
-            + 'signing in until then); a second request keeps the first date. With `grace=none`, erases now (204): every row of the member in every '
-            + 'store is deleted, ledger entries and coupon uses are kept under a random tombstone id with no link to the person, every client the member '
-            + 'used gets a back-channel logout, and a `member.deleted` audit event (no account id, details.tombstone) is recorded.',
-          parameters: [{ name: 'grace', in: 'query', required: false, schema: { enum: ['none'] }, description: '`none`: erase now instead of after the grace period.' }],
-          responses: responses({
-            202: {
-              description: 'Erasure scheduled',
-              content: json({
-                type: 'object',
-                required: ['sub', 'status', 'erase_at', 'requested_at'],
-                properties: { sub: { type: 'string' }, status: { const: 'scheduled' }, erase_at: { type: 'string', format: 'date-time' }, requested_at: { type: 'string', format: 'date-time' } },
-              }),
-            },
-            204: { description: 'Erased now (grace=none)' },
-            400: { $ref: '#/components/responses/InvalidInput' },
-            404: notFound,
-          }),
-        },
-      },
-      '/members/{id}/export': {
-        parameters: [memberParam],
-        get: {
-          operationId: 'exportMember',
-          summary: 'The member\'s data export (GDPR art. 15/20) for a support request; audited as member.exported',
-          responses: responses({ 200: { description: 'The archive', content: json({ $ref: '#/components/schemas/MemberExport' }) }, 404: notFound }),
-        },
-      },
+      ...memberPaths({ responses, withBody, notFound, json }),
       '/keys/rotate': {
         post: {
           operationId: 'rotateSigningKeys',
@@ -611,50 +362,7 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       ...webhookPaths({ responses, withBody, notFound, json }),
-      '/hooks': {
-        post: {
-          operationId: 'createHook',
-          summary: 'Add a hook: a signed HTTP callout at a fixed point (pre-registration, post-login, pre-token, post-redemption)',
-          description: 'The hook gets a JSON POST `{type, timestamp, data}` signed as Standard Webhooks do, and answers JSON. '
-            + 'pre-registration: `{"decision":"allow"}`, `{"decision":"allow","profile":{...}}` (profile fields to add), or `{"decision":"deny","message":{"en":"...","es":"..."}}` shown on the sign-up page. '
-            + 'post-login: allow, `{"decision":"step_up"}` (a second factor is required), deny with a message, and with allow or step_up `claims` whose names start with claim_namespace, added to the ID token and access tokens of that client. '
-            + 'pre-token (client credentials): allow with namespaced `claims` for the access token, or deny. post-redemption: informational, the answer is not read. '
-            + 'Every call is audited (type hook.call) and counted (loyalty_hook_calls_total).',
-          requestBody: { required: true, content: json({ $ref: '#/components/schemas/HookInput' }) },
-          responses: withBody({
-            201: {
-              description: 'Created; the secret is shown only here',
-              headers: { Location: { schema: { type: 'string' }, description: 'URL of the new hook' } },
-              content: json({ $ref: '#/components/schemas/HookWithSecret' }),
-            },
-            409: errorResponse('A hook at this point exists already'),
-          }),
-        },
-        get: {
-          operationId: 'listHooks',
-          summary: 'List hooks, oldest first (without secrets)',
-          responses: responses({ 200: { description: 'The hooks', content: json({ type: 'object', required: ['items'], properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Hook' } } } }) } }),
-        },
-      },
-      '/hooks/{id}': {
-        parameters: [{ ...idParam, description: 'The hook id' }],
-        get: {
-          operationId: 'readHook',
-          summary: 'Read a hook (without its secret)',
-          responses: responses({ 200: { description: 'The hook', content: json({ $ref: '#/components/schemas/Hook' }) }, 404: notFound }),
-        },
-        patch: {
-          operationId: 'changeHook',
-          summary: 'Change a hook\'s url, timeout, failure policy, claim namespace or enabled flag (the point and the secret stay)',
-          requestBody: { required: true, content: json({ type: 'object', additionalProperties: false, properties: hookProperties }) },
-          responses: withBody({ 200: { description: 'Changed', content: json({ $ref: '#/components/schemas/Hook' }) }, 404: notFound }),
-        },
-        delete: {
-          operationId: 'deleteHook',
-          summary: 'Delete a hook',
-          responses: responses({ 204: { description: 'Deleted' }, 404: notFound }),
-        },
-      },
+      ...hookPaths({ responses, withBody, notFound, json, errorResponse }),
       '/openapi.json': {
         get: {
           operationId: 'openApiDocument',

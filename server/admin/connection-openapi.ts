@@ -1,0 +1,94 @@
+// The /admin/connections part of the admin OpenAPI document (issue 16): paths and schemas, with the shared helpers passed in.
+import type { OpenApiHelpers } from './webhook-openapi.ts';
+
+/** Mirrors server/domain/connections/connection-settings.ts (the zod schema there is what decides). */
+const connectionProperties = {
+  name: { type: 'string', minLength: 1, maxLength: 60, description: 'Shown to members as "Continue with <name>". Free text: no control or bidirectional-formatting characters.' },
+  issuer: { type: 'string', format: 'uri', maxLength: 500, description: 'The upstream OpenID provider\'s issuer. Its discovery document (<issuer>/.well-known/openid-configuration) is read at once through the outbound client (https only in production, no private addresses, no redirects) and must name this very issuer; otherwise 400 with details.fields.issuer.' },
+  client_id: { type: 'string', minLength: 1, maxLength: 500, description: 'Our client id at the upstream.' },
+  client_secret: { type: 'string', minLength: 1, maxLength: 2000, description: 'Our client secret at the upstream; sealed at rest and never returned (has_client_secret says whether one is set). Absent for a public client (PKCE only).' },
+  scopes: { type: 'array', minItems: 1, maxItems: 20, items: { type: 'string' }, default: ['openid', 'email', 'profile'], description: 'Must include openid.' },
+  claim_mapping: { type: 'object', additionalProperties: { type: 'string' }, maxProperties: 30, description: 'Our profile field (e.g. given_name, address.postal_code) → the upstream claim that fills it. Mapped claims only fill empty fields.' },
+  trusted_email: { type: 'boolean', default: false, description: 'Believe the upstream\'s email_verified: its verified addresses need no emailed code from us. An address that is already a member\'s is never linked without that member proving the account.' },
+  trusted_mfa: { type: 'boolean', default: false, description: 'Believe the upstream\'s amr/acr when it says a second factor was used.' },
+  domains: { type: 'array', maxItems: 50, items: { type: 'string' }, default: [], description: 'Email domains routed to this connection from the sign-in page (home-realm discovery); one domain routes to one connection (409 otherwise).' },
+};
+
+const connection = {
+  type: 'object',
+  required: ['id', 'kind', 'name', 'issuer', 'client_id', 'has_client_secret', 'scopes', 'claim_mapping', 'trusted_email', 'trusted_mfa', 'domains', 'redirect_uri', 'created_at', 'updated_at'],
+  properties: {
+    id: { type: 'string' },
+    kind: { enum: ['oidc', 'google'], description: 'google: oidc with the issuer https://accounts.google.com preset. More kinds (microsoft, apple, facebook, saml) are planned.' },
+    ...connectionProperties,
+    has_client_secret: { type: 'boolean' },
+    redirect_uri: { type: 'string', format: 'uri', description: 'The callback URL to register at the upstream.' },
+    created_at: { type: 'string', format: 'date-time' },
+    updated_at: { type: 'string', format: 'date-time' },
+  },
+};
+
+export const connectionSchemas = {
+  ConnectionInput: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['kind', 'client_id'],
+    description: 'kind oidc needs name and issuer; kind google presets both (name "Google"; issuer https://accounts.google.com, which only a non-production server lets a test override).',
+    properties: { kind: { enum: ['oidc', 'google'] }, ...connectionProperties },
+  },
+  ConnectionPatch: { type: 'object', additionalProperties: false, properties: { ...connectionProperties, client_secret: { type: ['string', 'null'], description: 'A new secret, or null to remove it.' } } },
+  Connection: connection,
+  ConnectionPage: {
+    type: 'object',
+    required: ['items', 'next'],
+    properties: {
+      items: { type: 'array', items: { $ref: '#/components/schemas/Connection' } },
+      next: { type: ['string', 'null'], description: 'Pass as `after` for the next page; null on the last page.' },
+    },
+  },
+};
+
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The connection id' };
+
+export function connectionPaths({ responses, withBody, notFound, json, errorResponse }: OpenApiHelpers & { errorResponse(description: string): unknown }): Record<string, unknown> {
+  return {
+      '/connections': {
+        post: {
+          operationId: 'createConnection',
+          summary: 'Add an upstream identity provider members can sign in with ("Continue with <name>" on the sign-in and sign-up pages)',
+          description: 'Reads the issuer\'s discovery document first: a bad issuer, unreachable metadata, an invalid certificate or metadata naming another issuer is a 400 with details.fields.issuer. '
+            + 'Shown to every client unless a client\'s `connections` metadata lists the ids it shows.',
+          requestBody: { required: true, content: json({ $ref: '#/components/schemas/ConnectionInput' }) },
+          responses: withBody({ 201: { description: 'Created', content: json({ $ref: '#/components/schemas/Connection' }) }, 409: errorResponse('An email domain already routes to another connection') }),
+        },
+        get: {
+          operationId: 'listConnections',
+          summary: 'List connections, oldest first (never their secrets)',
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+            { name: 'after', in: 'query', schema: { type: 'string' }, description: 'The `next` value of the previous page' },
+          ],
+          responses: responses({ 200: { description: 'A page of connections', content: json({ $ref: '#/components/schemas/ConnectionPage' }) }, 400: { $ref: '#/components/responses/InvalidInput' } }),
+        },
+      },
+      '/connections/{id}': {
+        parameters: [idParam],
+        get: {
+          operationId: 'readConnection',
+          summary: 'Read a connection (never its secret)',
+          responses: responses({ 200: { description: 'The connection', content: json({ $ref: '#/components/schemas/Connection' }) }, 404: notFound }),
+        },
+        patch: {
+          operationId: 'updateConnection',
+          summary: 'Change some fields of a connection (not its kind); a new issuer is discovered again',
+          requestBody: { required: true, content: json({ $ref: '#/components/schemas/ConnectionPatch' }) },
+          responses: withBody({ 200: { description: 'Updated', content: json({ $ref: '#/components/schemas/Connection' }) }, 404: notFound, 409: errorResponse('An email domain already routes to another connection') }),
+        },
+        delete: {
+          operationId: 'deleteConnection',
+          summary: 'Delete a connection; members can no longer sign in through it',
+          responses: responses({ 204: { description: 'Deleted' }, 404: notFound }),
+        },
+      },
+  };
+}
