@@ -39,7 +39,6 @@ import { createAttackProtection } from './security/attack-protection.ts';
 import { BotChallenge } from './security/bot-challenge/bot-challenge.ts';
 import type { RiskEngine } from './security/risk/risk-engine.ts';
 import { createRangeBreachedPasswords } from './passwords/range-breached-passwords.ts';
-import { deleteUnverifiedAccounts } from './domain/accounts/unverified-cleanup.ts';
 import { deriveKey } from './security/crypto.ts';
 import { BackchannelLogout } from './sessions/backchannel-logout.ts';
 import { SessionBindings } from './sessions/session-bindings.ts';
@@ -61,6 +60,7 @@ import { enforceRegisteredAuthMethod } from './oidc/registered-auth-method.ts';
 import { revocationJson } from './oidc/koa-revocation-json.ts';
 import { discoveryResponseTypes } from './oidc/koa-discovery-response-types.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { startSweeps } from './sweeps.ts';
 import { standardSections } from './domain/privacy/export-sections.ts';
 import { announceMemberDeleted } from './domain/privacy/member-deleted.ts';
 import { MemberErasure } from './domain/privacy/member-erasure.ts';
@@ -120,34 +120,10 @@ export interface Container {
   close(): Promise<void>;
 }
 
-const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 /** How long shutdown waits for queued email and SMS (each send has its own timeouts too). */
 const DELIVERY_DRAIN_MS = 10_000;
-/** Expired codes stay a day, so a member is told "expired" rather than "wrong" (as Mongo's TTL index keeps them). */
-const CODE_SWEEP_GRACE_MS = 24 * 60 * 60 * 1000;
 /** Every instance re-reads the signing keys this often: a rotation elsewhere is published here within a minute. */
 const KEY_REFRESH_INTERVAL_MS = 60 * 1000;
-/** A retried post settles a pending claim after 5 s (adapters/mongo/loyalty.ts); this sweep is for keys nobody retries. */
-const LEDGER_RECOVERY_AGE_MS = 5 * 60 * 1000;
-/** Audit retention runs on the first sweep after boot, then once a day (each instance; deleting twice is harmless). */
-const AUDIT_RETENTION_INTERVAL_MS = 24 * 60 * 60 * 1000;
-
-/** A coupon use is credited within its request (seconds); one still uncredited after five minutes was cut short. */
-const COUPON_RECOVERY_AGE_MS = 5 * 60 * 1000;
-
-/**
- * Coupon redemptions a crash left half-done: first the Mongo adapter's claims taken ahead of the slots, then the
- * uses taken without their ledger earn, credited under the same key (so one whose earn went through is not paid twice).
- */
-async function recoverCoupons(storage: Storage, coupons: CouponService, olderThan: Date, logger: Logger): Promise<void> {
-  try {
-    const settled = await storage.coupons.recoverPending(olderThan);
-    const { credited, failed } = await coupons.recoverUncredited(olderThan);
-    if (settled > 0 || credited > 0 || failed > 0) logger.warn({ settled, credited, failed }, 'settled half-done coupon redemptions');
-  } catch (error) {
-    logger.warn({ err: error }, 'coupon recovery failed');
-  }
-}
 
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({
@@ -387,37 +363,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       },
     };
 
-    // TTL indexes are lazy (and absent on some Mongo-compatible servers): sweep expired rows ourselves.
-    let auditRetainedAt = 0;
-    const sweeper = setInterval(() => {
-      const now = new Date();
-      if (now.getTime() - auditRetainedAt >= AUDIT_RETENTION_INTERVAL_MS) {
-        auditRetainedAt = now.getTime();
-        audit.deleteOlderThan(config.auditRetentionDays)
-          .then((deleted) => deleted > 0 && logger.info({ deleted, days: config.auditRetentionDays }, 'audit events past retention deleted'))
-          .catch((error: unknown) => logger.warn({ err: error }, 'audit retention failed'));
-      }
-      storage.oidc.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed'));
-      storage.factors.sweepExpiredUses(now).catch((error: unknown) => logger.warn({ err: error }, 'factor-use sweep failed'));
-      // Codes a day past expiry: strangers' unsent codes (issue 14 item 5) would otherwise pile up.
-      storage.codes.sweepExpired(new Date(now.getTime() - CODE_SWEEP_GRACE_MS)).catch((error: unknown) => logger.warn({ err: error }, 'code sweep failed'));
-      storage.rateLimits.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'rate-limit sweep failed'));
-      storage.hooks.sweepExpiredClaims(now).catch((error: unknown) => logger.warn({ err: error }, 'hook claims sweep failed'));
-      // Ledger posts a crash left half-done (Mongo's pending claims) are settled well after any live post gave up.
-      storage.loyalty.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
-        .then((settled) => settled > 0 && logger.warn({ settled }, 'settled half-done ledger posts'))
-        .catch((error: unknown) => logger.warn({ err: error }, 'ledger recovery failed'));
-      void recoverCoupons(storage, coupons, new Date(now.getTime() - COUPON_RECOVERY_AGE_MS), logger);
-      exports.sweep().catch((error: unknown) => logger.warn({ err: error }, 'data export sweep failed'));
-      // Erasures whose 14-day grace period is over (and any an interruption left half-done).
-      erasure.sweepDue()
-        .then((erased) => erased > 0 && logger.info({ erased }, 'members erased after their grace period'))
-        .catch((error: unknown) => logger.warn({ err: error }, 'erasure sweep failed'));
-      deleteUnverifiedAccounts({ ...storage, logger }, config.attackProtection.unverifiedAccountDays, now)
-        .then((deleted) => deleted > 0 && logger.info({ deleted }, 'deleted sign-ups never verified'))
-        .catch((error: unknown) => logger.warn({ err: error }, 'unverified-account clean-up failed'));
-    }, SWEEP_INTERVAL_MS);
-    sweeper.unref();
+    const sweeper = startSweeps({ config, storage, audit, coupons, exports, erasure, logger });
 
     const audience = { partners: storage.partners, pairwiseSalt: deriveKey(kek, 'pairwise-subjects') };
     const webhooks = new WebhookService({
@@ -482,7 +428,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       exports,
       erasure,
       async close() {
-        clearInterval(sweeper);
+        sweeper.stop();
         // The delivery in flight finishes (bounded by its 5 s timeout); the rest waits in the store for the next start.
         await dispatcher?.stop();
         // Archives being built finish (their email is queued below) before the store closes.
