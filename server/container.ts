@@ -1,6 +1,6 @@
 // Composition root: storage → services → oidc-provider. No DI framework; everything is built here, once.
 import Provider from 'oidc-provider';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { openStorage } from '../adapters/index.ts';
 import { createOidcAdapter } from '../adapters/oidc-adapter.ts';
 import type { Config } from '../config/index.ts';
@@ -18,16 +18,12 @@ import { ensureBootstrapAdminClient } from './domain/clients/bootstrap-admin.ts'
 import { CodeService } from './domain/codes/code-service.ts';
 import { emailCodeFactor, smsCodeFactor } from './domain/factors/code-factor.ts';
 import { PhoneService } from './domain/accounts/phone-service.ts';
-import type { SmsSender } from './domain/sms/sms-sender.ts';
-import { createOutboxSmsSender } from './sms/outbox-sms-sender.ts';
-import { createWebhookSmsSender } from './sms/webhook-sms-sender.ts';
 import { TotpFactor } from './domain/factors/totp-factor.ts';
 import { PasskeyService } from './domain/passkeys/passkey-service.ts';
 import { PasskeyOffer } from '../interactions/passkey/offer.ts';
 import { SigningKeys } from './domain/keys/key-service.ts';
 import { applyKeySnapshot } from './oidc/provider-keystore.ts';
 import type { Mailer } from './domain/mail/mailer.ts';
-import type { Storage } from './domain/storage.ts';
 import { FederatedSignIn } from './domain/connections/federated-sign-in.ts';
 import { UpstreamOidc } from './domain/connections/upstream-oidc.ts';
 import { createOutboxMailer } from './mail/outbox-mailer.ts';
@@ -37,7 +33,6 @@ import { Csrf } from './middleware/koa-csrf.ts';
 import { currentRequest } from './middleware/request-scope.ts';
 import { createAttackProtection } from './security/attack-protection.ts';
 import { BotChallenge } from './security/bot-challenge/bot-challenge.ts';
-import type { RiskEngine } from './security/risk/risk-engine.ts';
 import { createRangeBreachedPasswords } from './passwords/range-breached-passwords.ts';
 import { deriveKey } from './security/crypto.ts';
 import { BackchannelLogout } from './sessions/backchannel-logout.ts';
@@ -51,16 +46,21 @@ import { join } from 'node:path';
 import { createLegacyVerifier } from './domain/accounts/legacy-verify.ts';
 import { ImportJobs } from './domain/accounts/import-jobs.ts';
 import { MemberImporter } from './domain/accounts/member-import.ts';
-import { createOutboundClient, operatorTargets, partnerTargets, type OutboundClient } from './security/outbound/outbound-fetch.ts';
-import { createPartnerLogos, type PartnerLogos } from './branding/partner-logos.ts';
+import { createOutboundClient, operatorTargets, partnerTargets } from './security/outbound/outbound-fetch.ts';
+import { createPartnerLogos } from './branding/partner-logos.ts';
 import { memoizeClientLookups } from './oidc/client-lookup-memo.ts';
 import { useTimeOrderedTokenIds } from './oidc/time-ordered-token-ids.ts';
 import { useUnauthorizedClientErrors } from './oidc/unauthorized-client-errors.ts';
 import { enforceRegisteredAuthMethod } from './oidc/registered-auth-method.ts';
 import { revocationJson } from './oidc/koa-revocation-json.ts';
 import { discoveryResponseTypes } from './oidc/koa-discovery-response-types.ts';
-import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { createMetrics } from './metrics/metrics.ts';
 import { startSweeps } from './sweeps.ts';
+import { createLogger } from './logger.ts';
+import { createSmsSender } from './sms/sms-sender-choice.ts';
+import type { Container } from './container-types.ts';
+
+export type { Container } from './container-types.ts';
 import { standardSections } from './domain/privacy/export-sections.ts';
 import { announceMemberDeleted } from './domain/privacy/member-deleted.ts';
 import { MemberErasure } from './domain/privacy/member-erasure.ts';
@@ -72,79 +72,14 @@ import { WebhookService } from './domain/events/webhook-service.ts';
 import { webhookTargets } from './domain/events/webhook-targets.ts';
 import { HookRunner, hookTargets } from './hooks/hook-runner.ts';
 import { useHookClaimsInIdTokens } from './oidc/hook-claims.ts';
-import { startTracing, type Tracing } from './tracing/tracing.ts';
+import { startTracing } from './tracing/tracing.ts';
 
-export interface Container {
-  config: Readonly<Config>;
-  logger: Logger;
-  storage: Storage;
-  mailer: Mailer;
-  /** Email and SMS wait here to go out after the response (drained by close()). */
-  deliveries: DeliveryQueue;
-  accounts: AccountService;
-  loyalty: LoyaltyService;
-  partnerLinks: PartnerLinks;
-  coupons: CouponService;
-  /** The security audit log (issue 5): record() never throws, so no flow fails because of it. */
-  audit: AuditLog;
-  /** The signing keys from the store (rotation; the partner and member APIs verify tokens with the published ones). */
-  signingKeys: SigningKeys;
-  provider: Provider;
-  interactions: InteractionDeps;
-  /** The risk engine (sign-in step-up is in interactions; redemptions use it too). */
-  risk: RiskEngine;
-  /** Back-channel logout for the sessions the account service ends itself, and retries of failed deliveries. */
-  backchannelLogout: BackchannelLogout;
-  /** Where each signed-in session was made and last used (the account page's session list). */
-  sessionBindings: SessionBindings;
-  sessionGuard: SessionGuard;
-  /** SSRF-safe HTTP: `partners` for URLs clients registered, `operator` for URLs set in the environment. */
-  outbound: { partners: OutboundClient; operator: OutboundClient; hooks: OutboundClient };
-  /** Partner logos (client logo_uri) fetched through the partner outbound client and served from our origin. */
-  partnerLogos: PartnerLogos;
-  /** The operator's hooks (issue 18): signed callouts at sign-up, sign-in, client credentials and redemption. */
-  hooks: HookRunner;
-  /** OpenTelemetry tracing when configured (TRACING_ENABLED / OTEL_EXPORTER_OTLP_ENDPOINT); undefined: the SDK is not loaded. */
-  tracing: Tracing | undefined;
-  /** The Prometheus registry and its metrics (GET /metrics); one per container, so test servers never share counts. */
-  metrics: Metrics;
-  /** Webhook subscriptions (admin API) and the outbox dispatcher, when this process runs it (WEBHOOKS_DISPATCHER). */
-  webhooks: WebhookService;
-  dispatcher: EventDispatcher | undefined;
-  /** "Download my data" and the admin export (issue 17). */
-  exports: MemberExports;
-  /** "Delete my account", its grace period and the admin erasure (issue 17). */
-  erasure: MemberErasure;
-  /** Admin import jobs (issue 19): running ones left by a previous process are resumed at creation. */
-  importJobs: ImportJobs;
-  close(): Promise<void>;
-}
 
 /** How long shutdown waits for queued email and SMS (each send has its own timeouts too). */
 const DELIVERY_DRAIN_MS = 10_000;
 /** Every instance re-reads the signing keys this often: a rotation elsewhere is published here within a minute. */
 const KEY_REFRESH_INTERVAL_MS = 60 * 1000;
 
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({
-    level: config.logLevel,
-    // Belt and braces: whatever a log call passes, these never reach the log.
-    redact: {
-      paths: ['password', '*.password', 'code', '*.code', 'client_secret', '*.client_secret', 'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'],
-      censor: '[redacted]',
-    },
-  // Asynchronous writes to stdout, one write per 4 KiB of lines (or every 250 ms when it is quiet)
-  // rather than one per line. pino flushes what is buffered on process exit; only a SIGKILL can lose
-  // the last few lines.
-  }, pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 }));
-}
-
-/** The SMS provider webhook when configured; the dev outbox outside production; else none (no SMS offered). */
-function createSmsSender(config: Readonly<Config>, logger: Logger, outbound: OutboundClient): SmsSender | undefined {
-  const { webhookUrl, webhookSecret } = config.sms;
-  if (webhookUrl && webhookSecret) return createWebhookSmsSender({ url: webhookUrl, secret: webhookSecret, logger, outbound });
-  return config.sms.enabled ? createOutboxSmsSender(config.dataDir, logger) : undefined;
-}
 
 export async function createContainer(config: Readonly<Config>, options: { logger?: Logger; mailer?: Mailer } = {}): Promise<Container> {
   const logger = options.logger ?? createLogger(config);

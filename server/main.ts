@@ -2,7 +2,8 @@
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from '../config/index.ts';
 import { buildApp } from './app.ts';
-import { createContainer, createLogger } from './container.ts';
+import { createContainer } from './container.ts';
+import { createLogger } from './logger.ts';
 import { closeGracefully, createHttpServer } from './http-server.ts';
 
 const DRAIN_TIMEOUT_MS = 10_000;
