@@ -159,11 +159,13 @@ export class MongoPrivacyStore implements PrivacyStore {
     }
     // Entries are keyed "<account>:<sequence>", and their idempotency keys point at those ids.
     await this.rekey('ledger_entries', id, tombstone, 'idempotencyKey');
+    // A key claim's _id is the idempotency key itself, which may name the account (redemptions, imports).
     const keys = this.collection<KeyedDoc>('ledger_keys');
     for (const key of await keys.find({ accountId: id }).toArray()) {
       const entryId = typeof key.entryId === 'string' ? key.entryId.split(id).join(tombstone) : null;
-      await keys.updateOne({ _id: key._id }, { $set: { accountId: tombstone, entryId } });
+      await keys.updateOne({ _id: key._id }, { $set: { entryId } });
     }
+    await this.rekey('ledger_keys', id, tombstone);
     await this.rekey('coupon_uses', id, tombstone);
     await this.rekey('coupon_code_uses', id, tombstone);
 
@@ -179,6 +181,8 @@ export class MongoPrivacyStore implements PrivacyStore {
       await this.collection<KeyedDoc>(name).deleteMany({ accountId: id });
     }
     await this.collection<KeyedDoc>('profile_sign_ins').deleteOne({ _id: id });
+    // What an import kept beside the account (tier, consents, an unverified phone): SQLite cascades it.
+    await this.collection<KeyedDoc>('member_import_data').deleteOne({ _id: id });
 
     const contacts = [id, email, ...(phone ? [phone] : [])];
     const contactPattern = new RegExp(contacts.map(escapeRegex).join('|'));
@@ -218,7 +222,7 @@ export class MongoPrivacyStore implements PrivacyStore {
       if (uniqueField && typeof unique === 'string') {
         const original = unique.endsWith(MOVED_ASIDE) ? unique.slice(0, -MOVED_ASIDE.length) : unique;
         await collection.updateOne({ _id: doc._id }, { $set: { [uniqueField]: original + MOVED_ASIDE } });
-        replacement[uniqueField] = original;
+        replacement[uniqueField] = original.split(id).join(tombstone);
       }
       try {
         await collection.insertOne(replacement);

@@ -196,6 +196,8 @@ describe('sqlite loyalty ledger specifics', () => {
       expect(() => insert.run(randomUUID(), randomUUID(), 'earn', 10, 10, randomUUID())).toThrow(/FOREIGN KEY constraint failed/);
       expect(() => admin.prepare('UPDATE ledger_entries SET points = 1000, balance_after = 1000').run()).toThrow(/append-only/);
       expect(() => admin.prepare('DELETE FROM ledger_entries WHERE account_id = ?').run(accountId)).toThrow(/append-only/);
+      // A key changes only with its account (erasure's re-keying), never on its own.
+      expect(() => admin.prepare("UPDATE ledger_entries SET idempotency_key = 'forged'").run()).toThrow(/append-only/);
 
       expect(await storage.loyalty.listEntries(accountId, { limit: 10 })).toEqual([earned.ok && earned.entry]);
       expect(await storage.loyalty.findMember(accountId)).toMatchObject({ balance: 100, lifetimePoints: 100 });
@@ -226,7 +228,7 @@ describe('sqlite loyalty ledger specifics', () => {
       expect(versions).toContain(5);
       expect(versions).toEqual(migrations.map((m) => m.version).sort((a, b) => a - b));
       const triggers = check.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ledger_entries' ORDER BY name").all();
-      expect(triggers.map((row) => row.name)).toEqual(['ledger_entries_no_delete', 'ledger_entries_no_update']);
+      expect(triggers.map((row) => row.name)).toEqual(['ledger_entries_key_with_account', 'ledger_entries_no_delete', 'ledger_entries_no_update']);
     } finally {
       check.close();
     }

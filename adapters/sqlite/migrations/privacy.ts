@@ -33,4 +33,18 @@ export const privacyMigrations: readonly Migration[] = [
       BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END;
     `,
   },
+  {
+    version: 34,
+    // Idempotency keys that name the account (redemptions, imports) are re-keyed with it on erasure, so no key
+    // leads back to the person: idempotency_key may change, but only in the same update that moves account_id.
+    sql: `
+      DROP TRIGGER ledger_entries_no_update;
+      CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE OF id, sequence, kind, points, balance_after, lifetime_after,
+        partner_id, reason, request_hash, created_at ON ledger_entries
+      BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END;
+      CREATE TRIGGER ledger_entries_key_with_account BEFORE UPDATE OF idempotency_key ON ledger_entries
+        WHEN NEW.account_id IS OLD.account_id AND NEW.idempotency_key IS NOT OLD.idempotency_key
+      BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END;
+    `,
+  },
 ];

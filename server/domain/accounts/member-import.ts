@@ -145,13 +145,13 @@ export class MemberImporter {
   }
 
   /**
-   * Points arrive as `adjust` entries keyed by the import, so a re-run replays them: `import:<email>` carries
-   * +lifetime_points (the balance when no lifetime is given) and, when the balance is lower, `import:<email>:spent`
+   * Points arrive as `adjust` entries keyed by the import, so a re-run replays them: `import:<account>` carries
+   * +lifetime_points (the balance when no lifetime is given) and, when the balance is lower, `import:<account>:spent`
    * carries −(lifetime − balance), so both figures match the old program. A re-run with another lifetime figure is a
    * row error (the member's points already moved here); one that only adds the spent entry is an update.
    */
   private async postPoints(accountId: string, row: ImportRow): Promise<boolean> {
-    const key = `import:${row.email}`;
+    const key = `import:${accountId}`;
     const entries = [{ suffix: '', points: row.lifetime }, { suffix: ':spent', points: row.balance - row.lifetime }];
     let changed = false;
     for (const { suffix, points } of entries) {
