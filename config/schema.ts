@@ -86,7 +86,7 @@ export const settings = {
   },
   SMTP_FROM: {
     schema: z.string().min(3, 'expected a sender address').default('Loyalty ID <no-reply@localhost>'),
-    description: 'From header of every email.',
+    description: 'From header of every email. With a program name in BRANDING_FILE, that name (in the email\'s language) replaces the display name here; the address stays.',
     defaultText: 'Loyalty ID <no-reply@localhost>',
   },
   SMS_WEBHOOK_URL: {

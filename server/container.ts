@@ -28,6 +28,7 @@ import { FederatedSignIn } from './domain/connections/federated-sign-in.ts';
 import { UpstreamOidc } from './domain/connections/upstream-oidc.ts';
 import { createOutboxMailer } from './mail/outbox-mailer.ts';
 import { createSmtpMailer } from './mail/smtp-mailer.ts';
+import { brandedMailer } from './mail/branded-mailer.ts';
 import { DeliveryQueue, queuedMailer, queuedSmsSender } from './mail/delivery-queue.ts';
 import { Csrf } from './middleware/koa-csrf.ts';
 import { currentRequest } from './middleware/request-scope.ts';
@@ -99,8 +100,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       outboxBacklog: () => ({ events: () => storage.events.backlog(), deliveries: () => storage.webhooks.pendingCount() }),
     });
     const deliveries = new DeliveryQueue(logger, { onOutcome: (kind, result) => metrics.deliveries.inc({ kind, result }) });
-    const mailer = queuedMailer(options.mailer
-      ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.smtpFrom) : createOutboxMailer(config.dataDir, config.smtpFrom, logger)), deliveries);
+    const mailer = queuedMailer(brandedMailer(options.mailer
+      ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.smtpFrom) : createOutboxMailer(config.dataDir, config.smtpFrom, logger)), config.branding, config.defaultLocale), deliveries);
     const audit = new AuditLog({ repository: storage.audit, logger, cursorKey: deriveKey(kek, 'audit-cursors'), onEvent: auditMetrics(metrics) });
     const codes = new CodeService(storage.codes, deriveKey(kek, 'one-time-codes'), config.codeResendCooldownSeconds, undefined, {
       store: storage.rateLimits,

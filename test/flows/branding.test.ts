@@ -130,6 +130,15 @@ describe.each(STORES)('branding and the way back (%s)', (store) => {
     expect(home.body).not.toMatch(/\sstyle="/);
   });
 
+  test('emails come from the program and are signed with its name and support link, in the member\'s language', async () => {
+    const email = uniqueEmail('brand-mail');
+    const es = new UserAgent(fx.server.url, { 'accept-language': 'es' });
+    await signUpAndVerify(es, await openLoginPage(es, '/account/sign-in?fresh=1'), fx.sink, email);
+    const mail = await fx.sink.waitForMessage(email);
+    expect(mail.raw).toMatch(/^From: "?Acme Recompensas"? </m);
+    expect(mail.text).toMatch(/\r?\n-- \r?\nEl equipo de Acme Recompensas\r?\nAyuda: https:\/\/acme\.example\/es\/ayuda\r?\n/);
+  });
+
   test('the footer links to support, privacy and terms in the page language', async () => {
     const footerLinks = (page: Page) => [...page.body.matchAll(/<li><a href="(https:\/\/acme\.example[^"]*)">([^<]+)<\/a><\/li>/g)].map((m) => [m[1], m[2]]);
     const en = await new UserAgent(fx.server.url, { 'accept-language': 'en' }).request('/');
@@ -275,7 +284,11 @@ describe.each(STORES)('without a branding file: today\'s look, the way back to o
     expect(api.status).toBe(404);
     expect(await api.text()).not.toContain('<html');
 
-    const { ua } = await signedInMember(fx, 'plain-sign-out');
+    const { ua, email } = await signedInMember(fx, 'plain-sign-out');
+    // Mail keeps the plain sender and carries no signature.
+    const mail = await fx.sink.waitForMessage(email);
+    expect(mail.text).not.toMatch(/\n-- \r?\n/);
+    expect(mail.raw).toMatch(/^From: Loyalty ID <no-reply@localhost>/m);
     const security = await openSecurityPage(ua);
     expect(wayBackOf(security)).toEqual(['/', 'Back to Loyalty account']);
     const signedOut = await ua.submit(security, '/account/sign-out', { csrf: accountCsrf(security) });

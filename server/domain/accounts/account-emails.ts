@@ -14,6 +14,7 @@ function email(to: string, lang: string, kind: EmailKind, params?: MessageParams
     to,
     subject: translate(lang, `email.${kind}.subject` as MessageId, params),
     text: translate(lang, `email.${kind}.text` as MessageId, params),
+    lang,
   };
 }
 

@@ -3,6 +3,10 @@ export interface OutgoingEmail {
   to: string;
   subject: string;
   text: string;
+  /** The catalogue language the message is written in: the program's signature follows it. */
+  lang?: string;
+  /** The sender's display name (the program's name, server/mail/branded-mailer.ts). */
+  fromName?: string;
 }
 
 /** What a caller wants done if a message sent after the response cannot be delivered. */

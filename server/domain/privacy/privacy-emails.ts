@@ -7,6 +7,7 @@ export function exportReady(to: string, lang: string, link: string, expiresAt: D
     to,
     subject: translate(lang, 'email.data_export_ready.subject'),
     text: translate(lang, 'email.data_export_ready.text', { link, date: expiresAt }),
+    lang,
   };
 }
 
@@ -15,5 +16,6 @@ export function deletionScheduled(to: string, lang: string, link: string, eraseA
     to,
     subject: translate(lang, 'email.deletion_scheduled.subject'),
     text: translate(lang, 'email.deletion_scheduled.text', { link, date: eraseAt }),
+    lang,
   };
 }
