@@ -1,6 +1,7 @@
-// CPU time of a process from /proc, shared by the benchmarks. CPU per request is steadier than the rate on
+// CPU time and memory of a process from /proc, shared by the benchmarks. CPU per request is steadier than the rate on
 // a shared 2-core VM: it does not depend on who won the cores.
 import { readFileSync } from 'node:fs';
+import { clearInterval, setInterval } from 'node:timers';
 
 /** CPU time (user + system, ms) process `pid` has used so far, from /proc (Linux); undefined elsewhere. */
 export function cpuMs(pid) {
@@ -24,4 +25,28 @@ export function machineTicks() {
   } catch {
     return undefined;
   }
+}
+
+/** Resident set size of process `pid` in MiB, from /proc (Linux); undefined elsewhere or once it exited. */
+export function rssMb(pid) {
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples the RSS of `pid` every `everyMs` until stop(), which answers the highest seen (MiB). */
+export function sampleRss(pid, everyMs = 100) {
+  let peak = rssMb(pid) ?? 0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssMb(pid) ?? 0);
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, rssMb(pid) ?? 0);
+    },
+  };
 }

@@ -91,6 +91,38 @@ describe('range edges from the shipped file', () => {
     expect(next.country).not.toBe(row.country);
   });
 
+  it('the files are read in 1 MiB pieces: rows either side of every piece boundary, and every 50th row, are placed', () => {
+    for (const family of [4, 6] as const) {
+      rowAt(family, 0);
+      const all = lines.get(family)!;
+      // A piece ends at a line end just before each MiB of the file, drifting by less than a line per piece.
+      const picked = new Set<number>();
+      let offset = 0;
+      let nextMiB = 1 << 20;
+      all.forEach((line, index) => {
+        offset += line.length + 1;
+        if (index % 50 === 0) picked.add(index);
+        if (offset >= nextMiB - 8192) {
+          for (let near = Math.max(0, index - 60); near <= Math.min(all.length - 1, index + 60); near++) picked.add(near);
+          if (offset >= nextMiB) nextMiB += 1 << 20;
+        }
+      });
+      let placed = 0;
+      for (const index of picked) {
+        const row = rowAt(family, index);
+        const ip = family === 4 ? formatIpv4(Number(row.start)) : ipv6Text(row.start);
+        const expected = row.country === 'ZZ' ? undefined : row.country;
+        // Private and reserved starts answer nothing whatever the file says; any other answer is the file's.
+        const answer = geo.country(ip);
+        if (answer === undefined && expected !== undefined) continue;
+        expect([index, answer]).toEqual([index, expected]);
+        placed += 1;
+      }
+      // The skip above is for the few reserved blocks, not a table that answers nothing.
+      expect(placed).toBeGreaterThan(picked.size * 0.95);
+    }
+  });
+
   it('IPv6: the last range in the file, and the address after it', () => {
     const last = rowAt(6, -1);
     expect(geo.country(ipv6Text(last.end))).toBe(last.country);

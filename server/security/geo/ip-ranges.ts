@@ -56,11 +56,12 @@ export class RangeTableBuilder {
   /** Names the file in errors. */
   private readonly label: string;
 
-  constructor(width: 1 | 4, label: string) {
+  /** `expectedRows` sizes the arrays up front (each growth leaves the old arrays behind as garbage). */
+  constructor(width: 1 | 4, label: string, expectedRows = 1 << 16) {
     this.width = width;
     this.label = label;
     // Grown as needed and trimmed by finish(): the files hold ~350k rows each.
-    const capacity = 1 << 16;
+    const capacity = Math.max(1024, Math.ceil(expectedRows));
     this.starts = new Uint32Array(capacity * width);
     this.countries = new Uint16Array(capacity);
     this.next = new Uint32Array(width);
@@ -72,15 +73,16 @@ export class RangeTableBuilder {
 
   /**
    * Parses up to `maxRows` lines of `buf` from `offset` (a line start); returns the offset after the last
-   * line parsed, `buf.length` once the file is done.
+   * line parsed, `buf.length` once the file is done. A file read in pieces passes `final` false for every piece
+   * but the last (each piece whole lines), so an empty line is tolerated only at the very end of the file.
    */
-  parse(buf: Uint8Array, offset: number, maxRows: number): number {
+  parse(buf: Uint8Array, offset: number, maxRows: number, final = true): number {
     let at = offset;
     for (let rows = 0; rows < maxRows && at < buf.length; rows++) {
       this.line++;
       if (buf[at] === NEWLINE) {
         // Only a trailing empty line is tolerated.
-        if (at + 1 !== buf.length) this.fail();
+        if (!final || at + 1 !== buf.length) this.fail();
         return buf.length;
       }
       at = this.readNumber(buf, at, this.start);

@@ -1,0 +1,67 @@
+// Memory of our server against a bare oidc-provider, same run: resident set size once idle after boot, and the
+// peak while client-credentials tokens are requested flat out. Figures from /proc (Linux).
+// Usage: npm run build && npm run bench:memory   (options: IDLE_S, LOAD_S, CONCURRENCY; MONGODB_URI for the Mongo adapter)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { clientCredentials } from './lib/oauth.mjs';
+import { benchmarkPreamble, freePort, spawnLogged, stopChild } from './lib/processes.mjs';
+import { rssMb, sampleRss } from './proc-cpu.mjs';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const IDLE_S = Number(process.env.IDLE_S ?? 15);
+const LOAD_S = Number(process.env.LOAD_S ?? 20);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32);
+const CLIENT_ID = 'bench-client';
+const CLIENT_SECRET = 'bench-secret-0123456789abcdefghijklmnop';
+const IDLE_TARGET_MB = 150;
+const PEAK_TARGET_MB = 300;
+
+benchmarkPreamble(ROOT, 2 * (IDLE_S + LOAD_S) + 120);
+
+async function measure(name, args, env, ready) {
+  const port = await freePort();
+  const { child } = await spawnLogged({ name, command: process.execPath, args, cwd: ROOT, env: { ...env, PORT: String(port) }, ready, logFile: join(logDir, `${name.replace(/\W+/g, '-')}.log`) });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    // Idle as a deployed server sits between bursts: booted, one request served, nothing else.
+    await clientCredentials(base, CLIENT_ID, CLIENT_SECRET, { scope: 'admin' });
+    await sleep(IDLE_S * 1000);
+    const idle = rssMb(child.pid);
+    const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    const sampler = sampleRss(child.pid);
+    const end = Date.now() + LOAD_S * 1000;
+    let tokens = 0;
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < end) {
+        await clientCredentials(base, CLIENT_ID, CLIENT_SECRET, { scope: 'admin' }, { agent });
+        tokens += 1;
+      }
+    }));
+    const peak = sampler.stop();
+    agent.destroy();
+    return { idle, peak, tokens };
+  } finally {
+    await stopChild(child);
+  }
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'idp-bench-memory-'));
+const logDir = mkdtempSync(join(tmpdir(), 'idp-bench-memory-logs-'));
+try {
+  const ours = await measure('our server', ['dist/server/main.js'], {
+    NODE_ENV: 'development', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info',
+    BOOTSTRAP_ADMIN_CLIENT_ID: CLIENT_ID, BOOTSTRAP_ADMIN_CLIENT_SECRET: CLIENT_SECRET,
+  }, /"msg":"listening"/);
+  const bare = await measure('bare oidc-provider', ['bench/bare-provider.mjs'], { CLIENT_ID, CLIENT_SECRET }, /ready \d+/);
+  const mb = (value) => (value === undefined ? 'n/a' : `${value.toFixed(0)} MB`);
+  const store = process.env.MONGODB_URI ? 'mongodb' : 'sqlite';
+  console.log(`resident memory (RSS), node ${process.version}: idle ${IDLE_S}s after boot, then client_credentials flat out for ${LOAD_S}s, ${CONCURRENCY} concurrent`);
+  console.log(`ours (${store}):   idle ${mb(ours.idle)} (target <= ${IDLE_TARGET_MB} MB), peak under load ${mb(ours.peak)} (target <= ${PEAK_TARGET_MB} MB), ${ours.tokens} tokens`);
+  console.log(`bare oidc-provider: idle ${mb(bare.idle)}, peak under load ${mb(bare.peak)}, ${bare.tokens} tokens`);
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(logDir, { recursive: true, force: true });
+}
