@@ -120,6 +120,7 @@ function summary(sample) {
     steal: sample.totalTicks ? sample.stealTicks / sample.totalTicks : undefined,
     p50: latencies[Math.floor(latencies.length * 0.5)],
     p95: latencies[Math.floor(latencies.length * 0.95)],
+    p999: latencies[Math.floor(latencies.length * 0.999)],
   };
 }
 
@@ -172,7 +173,7 @@ try {
 
 const store = process.env.MONGODB_URI ? 'mongodb' : 'sqlite';
 const cpu = (r) => (r.cpuPerToken === undefined ? '' : `, server CPU ${r.cpuPerToken.toFixed(0)} µs/token`);
-const fmt = (r) => `${r.rate.toFixed(0)} tokens/s (p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms${cpu(r)})`;
+const fmt = (r) => `${r.rate.toFixed(0)} tokens/s (p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, p99.9 ${r.p999.toFixed(1)} ms = ${(r.p999 / r.p50).toFixed(1)}x p50${cpu(r)})`;
 console.log(`client_credentials, ${CONCURRENCY} concurrent, ${DURATION_S}s each in ${ROUNDS} interleaved rounds after ${WARMUP_S}s warm-up, node ${process.version}`);
 console.log(`ours (${store}):            ${fmt(results.ours)}`);
 console.log(`${SELF_BASELINE ? 'baseline: our server again   ' : 'bare oidc-provider (memory):'} ${fmt(results.bare)}`);
