@@ -164,6 +164,12 @@ export class MongoPrivacyStore implements PrivacyStore {
       const entryId = typeof key.entryId === 'string' ? key.entryId.split(id).join(tombstone) : null;
       await keys.updateOne({ _id: key._id }, { $set: { accountId: tombstone, entryId } });
     }
+    // Held redemptions point at those entries: accounting keeps them too (issue 21).
+    const holds = this.collection<KeyedDoc>('held_redemptions');
+    for (const hold of await holds.find({ accountId: id }).toArray()) {
+      const entryId = typeof hold.entryId === 'string' ? hold.entryId.split(id).join(tombstone) : null;
+      await holds.updateOne({ _id: hold._id }, { $set: { accountId: tombstone, entryId } });
+    }
     await this.rekey('coupon_uses', id, tombstone);
     await this.rekey('coupon_code_uses', id, tombstone);
 

@@ -114,6 +114,8 @@ export class SqlitePrivacyStore implements PrivacyStore {
       this.db.exec('PRAGMA defer_foreign_keys = ON');
       this.db.prepare("UPDATE loyalty_members SET account_id = ?, member_number = 'erased:' || ? WHERE account_id = ?").run(tombstone, tombstone, id);
       this.db.prepare('UPDATE ledger_entries SET account_id = ? WHERE account_id = ?').run(tombstone, id);
+      // Held redemptions point at those entries: accounting keeps them too (issue 21).
+      this.db.prepare('UPDATE held_redemptions SET account_id = ?, entry_id = replace(entry_id, ?, ?) WHERE account_id = ?').run(tombstone, id, tombstone, id);
       // Coupon uses hold the campaigns' counts (total and per-member slots): kept, under the tombstone.
       this.db.prepare('UPDATE coupon_uses SET id = replace(id, ?, ?), account_id = ? WHERE account_id = ?').run(id, tombstone, tombstone, id);
       this.db.prepare('UPDATE coupon_codes SET account_id = ? WHERE account_id = ?').run(tombstone, id);
