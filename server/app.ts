@@ -118,6 +118,7 @@ export function buildApp(container: Container): App {
     members: { accounts: storage.accounts, loyalty: storage.loyalty, factors: storage.factors, passkeys: storage.passkeys, exports: container.exports, erasure: container.erasure },
     importJobs: container.importJobs,
     connections: storage.connections, connectionsOutbound: container.outbound.partners, issuer: config.issuer, production: config.env === 'production',
+    heldRedemptions: storage.heldRedemptions,
   });
   const account = accountRouter(container.interactions, { issuer: config.issuer, secure: config.env === 'production' });
   const memberApi = memberApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, redemptionRisk: container.redemptionRisk, holds: storage.heldRedemptions, events: container.audit, hooks: container.hooks });

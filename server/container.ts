@@ -266,6 +266,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       passkeys,
       profiles,
       loyalty,
+      heldRedemptions: storage.heldRedemptions,
       coupons,
       cardClaims: new CardClaimService({ importedMembers: storage.importedMembers, accounts: storage.accounts, profiles, loyalty, codes, mailer, sms, host, logger }),
       passkeyOffer: new PasskeyOffer(passkeys, production),
