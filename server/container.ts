@@ -32,6 +32,7 @@ import { DeliveryQueue, queuedMailer, queuedSmsSender } from './mail/delivery-qu
 import { Csrf } from './middleware/koa-csrf.ts';
 import { currentRequest } from './middleware/request-scope.ts';
 import { createAttackProtection } from './security/attack-protection.ts';
+import { CouponDeviceGuard } from './security/risk/coupon-device-guard.ts';
 import { RedemptionRisk } from './security/risk/redemption-risk.ts';
 import { BotChallenge } from './security/bot-challenge/bot-challenge.ts';
 import { createRangeBreachedPasswords } from './passwords/range-breached-passwords.ts';
@@ -267,6 +268,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       profiles,
       loyalty,
       heldRedemptions: storage.heldRedemptions,
+      couponDevices: new CouponDeviceGuard(storage.rateLimits, config.pointsFraud),
       coupons,
       cardClaims: new CardClaimService({ importedMembers: storage.importedMembers, accounts: storage.accounts, profiles, loyalty, codes, mailer, sms, host, logger }),
       passkeyOffer: new PasskeyOffer(passkeys, production),

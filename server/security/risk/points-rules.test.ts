@@ -5,7 +5,10 @@ import { DEFAULT_POINTS_FRAUD } from '../../../config/points-fraud.ts';
 import type { KnownDevice } from '../../domain/devices/devices.repository.ts';
 import type { LedgerEntry, LedgerKind } from '../../domain/loyalty/loyalty.repository.ts';
 import type { RedemptionFacts } from './points-risk.ts';
+import { createMemoryRateLimitStore } from '../rate-limit/memory-store.ts';
+import { CouponDeviceGuard } from './coupon-device-guard.ts';
 import { redemptionOutcome } from './redemption-risk.ts';
+import { couponDeviceSharing } from './rules/coupon-device-sharing.ts';
 import { balanceDrain } from './rules/balance-drain.ts';
 import { partnerEarnBurst } from './rules/partner-earn-burst.ts';
 import { redemptionAfterNewCountry } from './rules/redemption-after-new-country.ts';
@@ -77,6 +80,27 @@ describe('points-fraud rules', () => {
     expect(fired(partnerEarnBurst, facts({ entries: [entry('earn', 5000, HOUR, 'p1'), entry('earn', 3000, 2 * HOUR, 'p1')] }))).toBe(true);
     expect(fired(partnerEarnBurst, facts({ entries: [entry('earn', 3000, HOUR, 'p1'), entry('earn', 3000, HOUR, 'p2'), entry('earn', 2000, HOUR, 'p3')] }))).toBe(false);
     expect(fired(partnerEarnBurst, facts({ entries: [entry('earn', 8000, HOUR, 'p1'), entry('earn', 4000, 10 * DAY, 'p1')] }))).toBe(false);
+  });
+});
+
+describe('coupon device sharing', () => {
+  test('the rule fires at the limit of other members on the device, not below it', () => {
+    expect(couponDeviceSharing.assess({ members: 3, limit: 3 })).toEqual({ rule: 'coupon-device-sharing', score: 100 });
+    expect(couponDeviceSharing.assess({ members: 2, limit: 3 })).toBeUndefined();
+  });
+
+  test('the guard counts different members per campaign and device: the fourth member on one browser is refused, the first three (again) and another browser are not', async () => {
+    const guard = new CouponDeviceGuard(createMemoryRateLimitStore(), { couponMembersPerDevice: 3, recentMs: DEFAULT_POINTS_FRAUD.recentMs });
+    const use = (accountId: string, device = 'browser-1', campaignId = 'c1') => ({ campaignId, device, accountId });
+    for (const member of ['a', 'b', 'c']) {
+      expect(await guard.check(use(member))).toBeUndefined();
+      await guard.record(use(member));
+    }
+    await guard.record(use('a'));
+    expect(await guard.check(use('a'))).toBeUndefined();
+    expect(await guard.check(use('d'))).toMatchObject({ rule: 'coupon-device-sharing' });
+    expect(await guard.check(use('d', 'browser-2'))).toBeUndefined();
+    expect(await guard.check(use('d', 'browser-1', 'c2'))).toBeUndefined();
   });
 });
 
