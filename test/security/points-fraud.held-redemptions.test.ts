@@ -24,7 +24,7 @@ describe.each(STORES)('held redemptions after a takeover (%s)', (store) => {
   });
 
   /** A member with `points`, a device used for months, and a strong, fresh member-API token from a brand-new browser. */
-  async function takenOver(points: number, { newDevice = true } = {}) {
+  async function takenOver(points: number, { newDevice = true, strong = true } = {}) {
     const email = uniqueEmail('fraud');
     const ua = new UserAgent(fx.server.url);
     await signUpAndVerify(ua, await openLoginPage(ua, (await authorizationRequest(app)).url), fx.sink, email);
@@ -32,10 +32,10 @@ describe.each(STORES)('held redemptions after a takeover (%s)', (store) => {
     // The member's own phone, first seen three months ago (without it, the browser signing in is their only device).
     if (newDevice) await fx.server.container.storage.devices.record(accountId, `home-${randomUUID()}`, { at: new Date(Date.now() - 90 * DAY), ip: null, country: null, userAgent: null });
     await fx.server.container.loyalty.earn({ accountId, points, partnerId: null, reason: 'welcome', idempotencyKey: `seed:${randomUUID()}` });
-    const request = await authorizationRequest(app, { scope: SCOPE, acr_values: LOA2, resource: memberApiResource(fx.server) });
+    const request = await authorizationRequest(app, { scope: SCOPE, ...(strong ? { acr_values: LOA2 } : {}), resource: memberApiResource(fx.server) });
     let page = await ua.follow(request.url);
     if (page.body.includes('name="password"')) page = await signIn(ua, page, email);
-    if (isStepUpPage(page)) page = await stepUpWithEmailCode(ua, page, fx.sink, email);
+    if (strong && isStepUpPage(page)) page = await stepUpWithEmailCode(ua, page, fx.sink, email);
     expect(page.url.startsWith(REDIRECT_URI)).toBe(true);
     const token = (await exchange(app, page.url, request)).access_token;
     return { accountId, token, ua };
@@ -121,10 +121,54 @@ describe.each(STORES)('held redemptions after a takeover (%s)', (store) => {
     expect(await redeemedEvents(accountId)).toHaveLength(rejected ? 0 : 1);
   });
 
+  test('with a one-factor sign-in, the same drain asks for a passkey (or two factors) in the last 2 minutes, and nothing moves', async () => {
+    const { accountId, token } = await takenOver(2000, { strong: false });
+    const refused = await redeem(token, 1800);
+    expect(refused.status).toBe(401);
+    const challenge = refused.headers.get('www-authenticate') ?? '';
+    expect(challenge).toContain('error="insufficient_user_authentication"');
+    expect(challenge).toContain('acr_values="urn:loyalty:loa:phr urn:loyalty:loa:2"');
+    expect(challenge).toContain('max_age="120"');
+    await ledgerAddsUp(accountId, 2000);
+  });
+
   test('a member on their usual device spending part of their balance is not held', async () => {
     const { token } = await takenOver(2000, { newDevice: false });
     const done = await redeem(token, 500);
     expect(done.status).toBe(201);
     expect(await done.json()).toMatchObject({ kind: 'redeem', balance_after: 1500 });
+  });
+});
+
+describe.each(STORES)('refused redemptions at the deny score (%s)', (store) => {
+  // An operator who refuses from score 70 (default 100): the same takeover drain is refused outright.
+  const fx = useMemberServer(store, { RISK_REDEMPTION_DENY_SCORE: '70' });
+
+  test('403 redemption_denied, nothing written, the refusal audited with its score and signals', async () => {
+    const client = await registerClient(fx.server, { first_party: true, scope: `${SCOPE} email`, allowed_resources: [memberApiResource(fx.server)] });
+    const app = await discover(fx.server, client);
+    const email = uniqueEmail('fraud-deny');
+    const ua = new UserAgent(fx.server.url);
+    await signUpAndVerify(ua, await openLoginPage(ua, (await authorizationRequest(app)).url), fx.sink, email);
+    const accountId = (await fx.server.container.storage.accounts.findByEmail(email))!.id;
+    await fx.server.container.storage.devices.record(accountId, `home-${randomUUID()}`, { at: new Date(Date.now() - 90 * DAY), ip: null, country: null, userAgent: null });
+    await fx.server.container.loyalty.earn({ accountId, points: 2000, partnerId: null, reason: 'welcome', idempotencyKey: `seed:${randomUUID()}` });
+    const request = await authorizationRequest(app, { scope: SCOPE, acr_values: LOA2, resource: memberApiResource(fx.server) });
+    let page = await ua.follow(request.url);
+    if (page.body.includes('name="password"')) page = await signIn(ua, page, email);
+    if (isStepUpPage(page)) page = await stepUpWithEmailCode(ua, page, fx.sink, email);
+    const token = (await exchange(app, page.url, request)).access_token;
+
+    const refused = await fetch(new URL('/api/v1/me/redemptions', fx.server.url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      body: JSON.stringify({ points: 1900 }),
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: string }).error).toBe('redemption_denied');
+    expect(await fx.server.container.storage.loyalty.listEntries(accountId, { limit: 10 })).toHaveLength(1);
+    expect(await fx.server.container.storage.heldRedemptions.listByAccount(accountId, 10)).toEqual([]);
+    const audit = await fx.server.container.storage.audit.list({ accountId, types: ['redemption'], limit: 10 });
+    expect(audit.find((event) => event.reason === 'denied')?.details).toMatchObject({ score: 70, outcome: 'deny', signals: 'redemption-after-new-device balance-drain' });
   });
 });
