@@ -59,7 +59,12 @@ export class MongoHeldRedemptionsRepository implements HeldRedemptionsRepository
 
   async hold(input: NewHold): Promise<HoldResult> {
     const _id = holdId(input.idempotencyKey);
-    const existing = await this.holds.findById(_id).lean<HeldRedemptionDoc>().exec();
+    let existing = await this.holds.findById(_id).lean<HeldRedemptionDoc>().exec();
+    if (existing?.status === 'pending' && existing.requestHash !== input.requestHash && !(await this.ledger.findEntryByKey(input.idempotencyKey))) {
+      // A dead request's record for another body under this key, which reserved nothing: this request's record replaces it.
+      await this.holds.deleteOne({ _id, status: 'pending', requestHash: existing.requestHash });
+      existing = null;
+    }
     if (existing && existing.status !== 'pending') {
       if (existing.requestHash !== input.requestHash) return { ok: false, reason: 'idempotency_conflict' };
       const entry = await this.ledger.findEntryByKey(input.idempotencyKey);

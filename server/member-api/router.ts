@@ -63,7 +63,6 @@ export function entryJson(entry: LedgerEntry) {
 export function heldJson(entry: LedgerEntry, id: string, acceptLanguage: string | undefined) {
   return {
     ...entryJson(entry),
-    kind: 'redeem',
     status: 'pending_review',
     hold_id: id,
     message: translate(negotiateLanguage(acceptLanguage), 'fraud.pending_review', { points: -entry.points }),

@@ -61,7 +61,7 @@ describe.each(STORES)('held redemptions after a takeover (%s)', (store) => {
     const held = await redeem(token, 1800, key, 'es');
     expect(held.status).toBe(202);
     const body = await held.json() as { status: string; hold_id: string; balance_after: number; message: string };
-    expect(body).toMatchObject({ status: 'pending_review', kind: 'redeem', points: -1800, balance_after: 200 });
+    expect(body).toMatchObject({ status: 'pending_review', kind: 'hold', points: -1800, balance_after: 200 });
     expect(body.message).toContain('pendiente de revisión');
     // The same request again replays the hold; the balance the member sees already sets the points aside.
     const again = await redeem(token, 1800, key);
@@ -83,6 +83,8 @@ describe.each(STORES)('held redemptions after a takeover (%s)', (store) => {
 
     const page = await openSecurityPage(ua);
     expect(page.body).toContain('1 redemption (1,800 points) is pending review.');
+    // The member's own history says what happened: held, not redeemed.
+    expect((await ua.follow('/account/history')).body).toContain('Redemption put on hold for review');
 
     const list = await (await admin('GET', '/admin/held-redemptions')).json() as { held_redemptions: Array<{ id: string; signals: string[]; score: number; member: string }> };
     expect(list.held_redemptions.find((hold) => hold.id === body.hold_id)).toMatchObject({ member: accountId, score: 70, signals: expect.arrayContaining(['redemption-after-new-device', 'balance-drain']) });
