@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type AttackProtection, attackProtection } from './attack-protection.ts';
+import { type PointsFraudSettings, pointsFraud } from './points-fraud.ts';
 import { dataDirProblem } from './data-dir.ts';
 import { KNOWN_FIELDS, parseProfileFields, type ProfileFieldSpec } from './profile-fields.ts';
 import { configSchema, decodeKey, type RawConfig } from './schema.ts';
@@ -64,6 +65,8 @@ export interface Config {
   profileFields: readonly ProfileFieldSpec[];
   /** Rate limits, lockout, stuffing detection, SMS pumping and fake-account rules (config/attack-protection.ts). */
   attackProtection: AttackProtection;
+  /** Points-fraud thresholds of the redemption risk rules (config/points-fraud.ts; issue 21). */
+  pointsFraud: PointsFraudSettings;
   /** The proof-of-work bot check (server/security/bot-challenge): bits of work, and how long a challenge lasts. */
   botChallenge: { difficulty: number; ttlSeconds: number };
   /** The operator's name, logo, colours and links for the hosted pages (BRANDING_FILE); NO_BRANDING without one. */
@@ -240,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     profileFields: Object.freeze(profileFields(raw)),
     branding: branding(raw),
     attackProtection: Object.freeze(attackProtection(raw)),
+    pointsFraud: pointsFraud(raw),
     // 10 minutes: long enough to fill a sign-up form at leisure, short enough that a stock of solved challenges goes stale.
     botChallenge: Object.freeze({ difficulty: raw.BOT_CHALLENGE_DIFFICULTY, ttlSeconds: 600 }),
     kiosk: Object.freeze({ idleSeconds: raw.KIOSK_IDLE_SECONDS }),

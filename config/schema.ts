@@ -4,6 +4,7 @@ import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { SUPPORTED_LANGUAGES } from '../server/i18n/locales/index.ts';
 import { attackProtectionSettings } from './attack-protection-settings.ts';
+import { pointsFraudSettings } from './points-fraud-settings.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
@@ -306,6 +307,7 @@ export const settings = {
     defaultText: '259200',
   },
   ...attackProtectionSettings,
+  ...pointsFraudSettings,
 } as const;
 
 export type SettingKey = keyof typeof settings;

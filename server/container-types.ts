@@ -19,6 +19,7 @@ import type { HookRunner } from './hooks/hook-runner.ts';
 import type { DeliveryQueue } from './mail/delivery-queue.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import type { OutboundClient } from './security/outbound/outbound-fetch.ts';
+import type { RedemptionRisk } from './security/risk/redemption-risk.ts';
 import type { RiskEngine } from './security/risk/risk-engine.ts';
 import type { BackchannelLogout } from './sessions/backchannel-logout.ts';
 import type { SessionBindings } from './sessions/session-bindings.ts';
@@ -46,6 +47,8 @@ export interface Container {
   interactions: InteractionDeps;
   /** The risk engine (sign-in step-up is in interactions; redemptions use it too). */
   risk: RiskEngine;
+  /** The risk of a redemption: sign-in rules plus the points-fraud rules (issue 21). */
+  redemptionRisk: RedemptionRisk;
   /** Back-channel logout for the sessions the account service ends itself, and retries of failed deliveries. */
   backchannelLogout: BackchannelLogout;
   /** Where each signed-in session was made and last used (the account page's session list). */

@@ -33,6 +33,8 @@ import { DeliveryQueue, queuedMailer, queuedSmsSender } from './mail/delivery-qu
 import { Csrf } from './middleware/koa-csrf.ts';
 import { currentRequest } from './middleware/request-scope.ts';
 import { createAttackProtection } from './security/attack-protection.ts';
+import { CouponDeviceGuard } from './security/risk/coupon-device-guard.ts';
+import { RedemptionRisk } from './security/risk/redemption-risk.ts';
 import { BotChallenge } from './security/bot-challenge/bot-challenge.ts';
 import { createRangeBreachedPasswords } from './passwords/range-breached-passwords.ts';
 import { deriveKey } from './security/crypto.ts';
@@ -139,6 +141,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       },
     });
     const protection = await createAttackProtection({ config, storage, mailer, events: audit, logger });
+    // Points-fraud signals (issue 21): the sign-in rules plus the points rules, for every redemption.
+    const redemptionRisk = new RedemptionRisk({ risk: protection.risk, devices: storage.devices, ledger: storage.loyalty, links: storage.federatedIdentities, settings: config.pointsFraud });
     const hooks = new HookRunner({
       repository: storage.hooks, outbound: outbound.hooks, sealKey: deriveKey(kek, 'hook-secrets'), audit, metrics, logger, countryOf: (ip) => protection.risk.countryOf(ip),
     });
@@ -264,6 +268,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       passkeys,
       profiles,
       loyalty,
+      heldRedemptions: storage.heldRedemptions,
+      couponDevices: new CouponDeviceGuard(storage.rateLimits, config.pointsFraud),
       coupons,
       cardClaims: new CardClaimService({ importedMembers: storage.importedMembers, accounts: storage.accounts, profiles, loyalty, codes, mailer, sms, host, logger }),
       passkeyOffer: new PasskeyOffer(passkeys, production),
@@ -351,6 +357,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       provider,
       interactions,
       risk: protection.risk,
+      redemptionRisk,
       backchannelLogout,
       sessionBindings,
       sessionGuard,

@@ -66,6 +66,10 @@ export function startSweeps({ config, storage, audit, coupons, exports, erasure,
     storage.loyalty.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
       .then((settled) => settled > 0 && logger.warn({ settled }, 'settled half-done ledger posts'))
       .catch((error: unknown) => logger.warn({ err: error }, 'ledger recovery failed'));
+    // Holds and review decisions a crash cut short (Mongo): finished from their records (issue 21).
+    storage.heldRedemptions.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
+      .then((settled) => settled > 0 && logger.warn({ settled }, 'settled half-done held redemptions'))
+      .catch((error: unknown) => logger.warn({ err: error }, 'held redemption recovery failed'));
     void recoverCoupons(storage, coupons, new Date(now.getTime() - COUPON_RECOVERY_AGE_MS), logger);
     exports.sweep().catch((error: unknown) => logger.warn({ err: error }, 'data export sweep failed'));
     // Erasures whose 14-day grace period is over (and any an interruption left half-done).

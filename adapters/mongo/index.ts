@@ -20,6 +20,7 @@ import { MongoImportedMembersRepository } from './imported-members.ts';
 import { MongoMemberImportStore } from './member-imports.ts';
 import { ensureIndexes } from './indexes.ts';
 import { MongoKeysRepository } from './keys.ts';
+import { MongoHeldRedemptionsRepository } from './held-redemptions.ts';
 import { MongoLoyaltyRepository } from './loyalty.ts';
 import { MongoCouponsRepository } from './coupons.ts';
 import { MongoPartnersRepository } from './partners.ts';
@@ -55,6 +56,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
     const memberImports = new MongoMemberImportStore(connection);
     await memberImports.ensureIndexes();
     const clients = await sealingClientSecrets(new MongoClientsRepository(models.clients), options.clientSecretKey);
+    const loyalty = new MongoLoyaltyRepository(models);
     return {
       kind: 'mongo',
       accounts: new MongoAccountsRepository(models.accounts, models.identifiers, models.events),
@@ -63,7 +65,8 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       codes: new MongoCodesRepository(models.codes, models.codeEvents),
       factors: new MongoFactorsRepository(models),
       passkeys: new MongoPasskeysRepository(models),
-      loyalty: new MongoLoyaltyRepository(models),
+      loyalty,
+      heldRedemptions: new MongoHeldRedemptionsRepository(models, loyalty),
       importedMembers: new MongoImportedMembersRepository(models),
       memberImports,
       partners: new MongoPartnersRepository(models.partners, models.partnerLinks),

@@ -50,6 +50,15 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
       ],
     ],
     [models.ledgerKeys.collection, [{ key: { status: 1, createdAt: 1 }, name: 'status_1_createdAt_1' }]],
+    [
+      models.heldRedemptions.collection,
+      [
+        // The review queue (oldest first, paged by _id), the recovery of pending holds, and a member's holds.
+        { key: { status: 1, createdAt: 1, _id: 1 }, name: 'status_1_createdAt_1__id_1' },
+        { key: { accountId: 1, createdAt: -1 }, name: 'accountId_1_createdAt_-1' },
+      ],
+    ],
+    [models.holdDecisions.collection, [{ key: { decidedAt: 1 }, name: 'decidedAt_1' }]],
     [models.partners.collection, [{ key: { createdAt: 1, _id: 1 }, name: 'createdAt_1__id_1' }]],
     // One hook per point: a sign-in waits on at most one callout.
     [models.hooks.collection, [{ key: { point: 1 }, name: 'point_1', unique: true }]],

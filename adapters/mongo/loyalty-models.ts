@@ -111,7 +111,7 @@ const ledgerEntrySchema = new Schema<LedgerEntryDoc>(
     _id: { type: String, required: true },
     accountId: givenString('accountId'),
     sequence: { type: Number, required: true, min: 1 },
-    kind: { type: String, required: true, enum: ['earn', 'redeem', 'adjust', 'reverse', 'expire'] },
+    kind: { type: String, required: true, enum: ['earn', 'redeem', 'adjust', 'reverse', 'expire', 'hold', 'hold_return'] },
     points: { type: Number, required: true },
     balanceAfter: { type: Number, required: true, min: 0 },
     lifetimeAfter: { type: Number, required: true, min: 0 },

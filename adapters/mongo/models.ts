@@ -8,6 +8,7 @@ import { type AuditModels, registerAuditModels } from './audit-models.ts';
 import { type ConnectionModels, registerConnectionModels } from './connection-models.ts';
 import { type CouponModels, registerCouponModels } from './coupon-models.ts';
 import { type EventModels, registerEventModels } from './event-models.ts';
+import { type HeldRedemptionModels, registerHeldRedemptionModels } from './held-redemption-models.ts';
 import { type LoyaltyModels, registerLoyaltyModels } from './loyalty-models.ts';
 import { type RateLimitModels, registerRateLimitModels } from './rate-limit-models.ts';
 import { givenString, nullableDate, nullableString, options } from './schema-kit.ts';
@@ -18,6 +19,7 @@ export type * from './loyalty-models.ts';
 export type * from './device-models.ts';
 export type * from './rate-limit-models.ts';
 export type * from './event-models.ts';
+export type * from './held-redemption-models.ts';
 
 /**
  * `_id` is "<kind>:<value>" ("email:<address>", "phone:<E.164>"): one document per unique identifier,
@@ -338,7 +340,7 @@ const oidcSchema = new Schema<OidcDoc>(
 );
 
 /** Every model of the store: identity and protocol here; loyalty, partners and profiles in loyalty-models.ts; coupons, the audit log, known devices and rate-limit counters in their own files. */
-export interface Models extends LoyaltyModels, CouponModels, AuditModels, DeviceModels, RateLimitModels, EventModels, HookModels, ConsentModels, ConnectionModels {
+export interface Models extends LoyaltyModels, CouponModels, AuditModels, DeviceModels, RateLimitModels, EventModels, HookModels, ConsentModels, ConnectionModels, HeldRedemptionModels {
   identifiers: Model<IdentifierDoc>;
   accounts: Model<AccountDoc>;
   clients: Model<ClientDoc>;
@@ -367,6 +369,7 @@ export function registerModels(connection: Connection): Models {
     ...registerEventModels(connection),
     ...registerHookModels(connection),
     ...registerConnectionModels(connection),
+    ...registerHeldRedemptionModels(connection),
     identifiers: connection.model<IdentifierDoc>('Identifier', identifierSchema, 'identifiers'),
     accounts: connection.model<AccountDoc>('Account', accountSchema, 'accounts'),
     clients: connection.model<ClientDoc>('Client', clientSchema, 'clients'),

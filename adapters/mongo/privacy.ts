@@ -166,6 +166,12 @@ export class MongoPrivacyStore implements PrivacyStore {
       await keys.updateOne({ _id: key._id }, { $set: { entryId } });
     }
     await this.rekey('ledger_keys', id, tombstone);
+    // Held redemptions point at those entries: accounting keeps them too (issue 21), re-keyed the same way.
+    const holds = this.collection<KeyedDoc>('held_redemptions');
+    for (const hold of await holds.find({ accountId: id }).toArray()) {
+      const rekeyed = (value: unknown) => (typeof value === 'string' ? value.split(id).join(tombstone) : null);
+      await holds.updateOne({ _id: hold._id }, { $set: { accountId: tombstone, entryId: rekeyed(hold.entryId), idempotencyKey: rekeyed(hold.idempotencyKey) } });
+    }
     await this.rekey('coupon_uses', id, tombstone);
     await this.rekey('coupon_code_uses', id, tombstone);
 

@@ -20,6 +20,7 @@ import { SqliteFactorsRepository } from './factors.ts';
 import { SqliteHooksRepository } from './hooks.ts';
 import { SqliteImportedMembersRepository } from './imported-members.ts';
 import { SqliteKeysRepository } from './keys.ts';
+import { SqliteHeldRedemptionsRepository } from './held-redemptions.ts';
 import { SqliteLoyaltyRepository } from './loyalty.ts';
 import { SqliteMemberImportStore } from './member-imports.ts';
 import { SqliteOidcStore } from './oidc-store.ts';
@@ -48,6 +49,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
   const probe = db.prepare('INSERT INTO health_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at');
   const oidc = new SqliteOidcStore(ephemeral);
   const clients = await sealingClientSecrets(new SqliteClientsRepository(db), options.clientSecretKey);
+  const loyalty = new SqliteLoyaltyRepository(db);
   return {
     kind: 'sqlite',
     accounts: new SqliteAccountsRepository(db),
@@ -68,7 +70,9 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     hooks: new SqliteHooksRepository(db),
     consents: new SqliteConsentsRepository(db),
     // Points live on the synchronous=FULL connection (design §4): a committed post survives power loss.
-    loyalty: new SqliteLoyaltyRepository(db),
+    loyalty,
+    // Holds write ledger entries: same connection, inside the ledger's transactions.
+    heldRedemptions: new SqliteHeldRedemptionsRepository(db, loyalty),
     importedMembers: new SqliteImportedMembersRepository(db),
     // Same connection as the members and points it commits with (one transaction per batch).
     memberImports: new SqliteMemberImportStore(db),

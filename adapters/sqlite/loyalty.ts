@@ -10,7 +10,7 @@ import type {
   PostEntry,
   PostResult,
 } from '../../server/domain/loyalty/loyalty.repository.ts';
-import { assertValidMember, assertValidPostEntry, isEnrolmentChannel, isLedgerKind, pageLimit } from '../../server/domain/loyalty/ledger-rules.ts';
+import { assertValidMember, assertValidPostEntry, isEnrolmentChannel, isLedgerKind, lifetimeDelta, pageLimit } from '../../server/domain/loyalty/ledger-rules.ts';
 import { ledgerEvents, memberCreatedEvent } from '../../server/domain/events/domain-event.ts';
 import { immediateTransaction, isUniqueViolation } from './database.ts';
 import { insertEvents } from './events.ts';
@@ -115,6 +115,11 @@ export class SqliteLoyaltyRepository implements LoyaltyRepository {
   }
 
   async post(entry: PostEntry): Promise<PostResult> {
+    return this.postNow(entry);
+  }
+
+  /** post() without the promise, so another repository can post within its own transaction (held-redemptions.ts). */
+  postNow(entry: PostEntry): PostResult {
     assertValidPostEntry(entry);
     // The write lock is taken before the key is looked up: another connection or process cannot write
     // this key, or move this member's balance, between the checks and the append.
@@ -130,7 +135,7 @@ export class SqliteLoyaltyRepository implements LoyaltyRepository {
       const balanceAfter = integer(member, 'balance') + entry.points;
       // Nothing written: the key stays unused, so the same request may succeed later.
       if (balanceAfter < 0) return { ok: false, reason: 'insufficient_points' };
-      const lifetimeAfter = integer(member, 'lifetime_points') + Math.max(entry.points, 0);
+      const lifetimeAfter = integer(member, 'lifetime_points') + lifetimeDelta(entry.kind, entry.points);
       if (!Number.isSafeInteger(balanceAfter) || !Number.isSafeInteger(lifetimeAfter)) {
         throw new DomainError('invalid_input', 'points would overflow the balance');
       }
@@ -162,6 +167,10 @@ export class SqliteLoyaltyRepository implements LoyaltyRepository {
   }
 
   async findEntryByKey(idempotencyKey: string): Promise<LedgerEntry | undefined> {
+    return this.entryByKeyNow(idempotencyKey);
+  }
+
+  entryByKeyNow(idempotencyKey: string): LedgerEntry | undefined {
     const row = this.entryByKeyStmt.get(idempotencyKey);
     return row ? toEntry(row) : undefined;
   }

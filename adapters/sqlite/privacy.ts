@@ -115,6 +115,8 @@ export class SqlitePrivacyStore implements PrivacyStore {
       this.db.prepare("UPDATE loyalty_members SET account_id = ?, member_number = 'erased:' || ? WHERE account_id = ?").run(tombstone, tombstone, id);
       // Keys that name the account (redemptions, imports) are re-keyed with it: no key leads back to the person.
       this.db.prepare('UPDATE ledger_entries SET account_id = ?1, idempotency_key = replace(idempotency_key, ?2, ?1) WHERE account_id = ?2').run(tombstone, id);
+      // Held redemptions point at those entries: accounting keeps them too (issue 21), re-keyed the same way.
+      this.db.prepare('UPDATE held_redemptions SET account_id = ?1, entry_id = replace(entry_id, ?2, ?1), idempotency_key = replace(idempotency_key, ?2, ?1) WHERE account_id = ?2').run(tombstone, id);
       // Coupon uses hold the campaigns' counts (total and per-member slots): kept, under the tombstone.
       this.db.prepare('UPDATE coupon_uses SET id = replace(id, ?, ?), account_id = ? WHERE account_id = ?').run(id, tombstone, tombstone, id);
       this.db.prepare('UPDATE coupon_codes SET account_id = ? WHERE account_id = ?').run(tombstone, id);

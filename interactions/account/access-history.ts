@@ -18,6 +18,9 @@ export const HISTORY_TYPES: readonly AuditEventType[] = [
   'password.changed', 'phone.changed', 'email.changed', 'redemption', 'session.hijack_suspected',
 ];
 
+/** Redemptions the points-fraud rules held or refused get their own sentence, not "Points redeemed" (issue 21). */
+const REDEMPTION_OUTCOMES: Readonly<Record<string, string>> = { held: '_held', hold_rejected: '_hold_rejected', denied: '_refused', coupon_refused: '_refused' };
+
 export function accessHistory(deps: InteractionDeps) {
   return async (ctx: Context) => {
     const { account } = memberOf(ctx);
@@ -35,7 +38,7 @@ export function accessHistory(deps: InteractionDeps) {
     await renderPage(ctx, deps, 'account/history', {
       days: HISTORY_DAYS,
       events: page.events.map((event) => ({
-        messageId: `account.history.event.${event.type.replace('.', '_')}`,
+        messageId: `account.history.event.${event.type.replace('.', '_')}${REDEMPTION_OUTCOMES[event.type === 'redemption' ? (event.reason ?? '') : ''] ?? ''}`,
         at: event.at,
         place: countryName(event.country, language),
         ...describeUserAgent(event.userAgent),

@@ -35,8 +35,18 @@ export function couponPages(deps: InteractionDeps) {
       const code = form ? normaliseCouponCode(form.code) : undefined;
       const now = new Date();
       const target = code ? await deps.coupons.resolveAny(code, now) : undefined;
-      const result = await deps.coupons.redeem(target, memberOf(ctx).account.id, { at: now });
+      const accountId = memberOf(ctx).account.id;
+      // Many members redeeming one campaign from one browser (or, without its cookie, one address): coupon farming.
+      const cookie = deps.deviceCookie.read(ctx);
+      const use = target ? { campaignId: target.campaign.id, device: cookie ? deps.deviceCookie.hash(cookie) : `ip:${String(ctx.state.clientIp)}`, accountId } : undefined;
+      const signal = use ? await deps.couponDevices.check(use) : undefined;
+      if (signal) {
+        await deps.audit.record({ type: 'redemption', accountId, ip: String(ctx.state.clientIp), reason: 'coupon_refused', details: { score: signal.score, signals: signal.rule, campaign_id: use?.campaignId ?? null, outcome: 'deny' } });
+        return page(ctx, form?.code ?? '', 'coupon.error.device_limit', 400);
+      }
+      const result = await deps.coupons.redeem(target, accountId, { at: now });
       if (!result.ok) return page(ctx, form?.code ?? '', MESSAGES[result.reason], 400);
+      if (use) await deps.couponDevices.record(use);
       seeOther(ctx, '/account/security?notice=coupon_redeemed');
     },
   };

@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import { maskEmail } from '../../server/domain/accounts/email-address.ts';
 import { formatPhone } from '../../server/domain/accounts/phone-number.ts';
 import { passwordProvesMailbox } from '../../server/domain/accounts/mailbox-password.ts';
+import type { HeldRedemption } from '../../server/domain/loyalty/held-redemptions.repository.ts';
 import { availableMethods } from '../mfa/methods.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { renderPage } from '../shared/page.ts';
@@ -24,6 +25,12 @@ async function latestExport(deps: InteractionDeps, accountId: string): Promise<{
   const stored = await deps.exports.latest(accountId);
   if (!stored) return null;
   return stored.archive === null ? { pending: true } : { url: `/account/export/${encodeURIComponent(stored.id)}`, expiresAt: stored.expiresAt };
+}
+
+/** The member's held redemptions still waiting for review, counted for the card section; null when there are none. */
+function pendingReview(holds: readonly HeldRedemption[]): { count: number; points: number } | null {
+  const waiting = holds.filter((hold) => hold.status === 'held');
+  return waiting.length ? { count: waiting.length, points: waiting.reduce((sum, hold) => sum + hold.points, 0) } : null;
 }
 
 export function csrfFor(deps: InteractionDeps, member: Member): string {
@@ -64,6 +71,8 @@ export function securityPage(deps: InteractionDeps) {
       reauthUrl: '/account/sign-in?reauth=1',
       memberNumber: loyalty.memberNumber,
       balance: loyalty.balance,
+      // Redemptions held for review: their points are set aside (already out of the balance) until a person decides.
+      pendingReview: pendingReview(await deps.heldRedemptions.listByAccount(account.id, 100)),
       notice: notice ? `account.notice.${notice}` : null,
       suggestEndSessions: notice !== null && FACTOR_CHANGES.has(notice),
       // After a claim whose card had a mobile: it is added through the phone page, under that page's rule and code.

@@ -8,6 +8,8 @@ import type { TotpFactor } from '../../server/domain/factors/totp-factor.ts';
 import type { CardClaimService } from '../../server/domain/loyalty/card-claim.ts';
 import type { CouponService } from '../../server/domain/coupons/coupon-service.ts';
 import type { LoyaltyService } from '../../server/domain/loyalty/loyalty-service.ts';
+import type { HeldRedemptionsRepository } from '../../server/domain/loyalty/held-redemptions.repository.ts';
+import type { CouponDeviceGuard } from '../../server/security/risk/coupon-device-guard.ts';
 import type { PasskeyService } from '../../server/domain/passkeys/passkey-service.ts';
 import type { ProfileService } from '../../server/domain/profile/profile-service.ts';
 import type { Csrf } from '../../server/middleware/koa-csrf.ts';
@@ -43,6 +45,10 @@ export interface InteractionDeps {
   profiles: ProfileService;
   /** The member's number and balance (the account page's loyalty card section). */
   loyalty: LoyaltyService;
+  /** The member's redemptions held for review: "pending review" on the account page (issue 21). */
+  heldRedemptions: Pick<HeldRedemptionsRepository, 'listByAccount'>;
+  /** Members per coupon campaign per device: refuses coupon farming from one browser (issue 21). */
+  couponDevices: Pick<CouponDeviceGuard, 'check' | 'record'>;
   /** Claiming a card of the old program into the account. */
   cardClaims: CardClaimService;
   coupons: CouponService;

@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 description of the admin API, served at /admin/openapi.json.
 import { connectionPaths, connectionSchemas } from './connection-openapi.ts';
+import { heldRedemptionPaths, heldRedemptionSchemas } from './held-redemption-openapi.ts';
 import { hookPaths, hookSchemas } from './hook-openapi.ts';
 import { importJobPaths, importJobSchemas } from './import-job-openapi.ts';
 import { memberPaths, memberSchemas } from './member-openapi.ts';
@@ -171,6 +172,7 @@ export function openApiDocument(): Record<string, unknown> {
         ...memberSchemas,
         ...connectionSchemas,
         ...importJobSchemas,
+        ...heldRedemptionSchemas,
         Error: error,
         ClientInput: clientInput,
         Client: client,
@@ -363,6 +365,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
       ...webhookPaths({ responses, withBody, notFound, json }),
       ...hookPaths({ responses, withBody, notFound, json, errorResponse }),
+      ...heldRedemptionPaths({ responses, withBody, notFound, json, errorResponse }),
       '/openapi.json': {
         get: {
           operationId: 'openApiDocument',

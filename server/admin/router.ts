@@ -10,6 +10,7 @@ import type { ConnectionsRepository } from '../domain/connections/connections.re
 import { DomainError } from '../domain/errors.ts';
 import type { WebhookService } from '../domain/events/webhook-service.ts';
 import type { SigningKeys } from '../domain/keys/key-service.ts';
+import type { HeldRedemptionsRepository } from '../domain/loyalty/held-redemptions.repository.ts';
 import type { ImportedMembersRepository } from '../domain/loyalty/imported-members.repository.ts';
 import type { PartnersRepository } from '../domain/partners/partners.repository.ts';
 import type { HookRunner } from '../hooks/hook-runner.ts';
@@ -18,6 +19,7 @@ import { auditHandlers } from './audit-handlers.ts';
 import { clientHandlers } from './client-handlers.ts';
 import { connectionHandlers } from './connection-handlers.ts';
 import { importedMemberHandlers } from './imported-member-handlers.ts';
+import { heldRedemptionHandlers } from './held-redemption-handlers.ts';
 import { hookHandlers } from './hook-handlers.ts';
 import { importJobHandlers } from './import-job-handlers.ts';
 import type { ImportJobs } from '../domain/accounts/import-jobs.ts';
@@ -59,6 +61,8 @@ export interface AdminDeps {
   issuer: string;
   /** NODE_ENV=production: Google's preset issuer cannot be overridden. */
   production: boolean;
+  /** /admin/held-redemptions: redemptions the points-fraud rules held for review (issue 21). */
+  heldRedemptions: HeldRedemptionsRepository;
 }
 
 /**
@@ -150,6 +154,10 @@ export function adminRouter(deps: AdminDeps): Router {
   router.get('/hooks/:id', auth, hooks.read);
   router.patch('/hooks/:id', auth, json, hooks.change);
   router.delete('/hooks/:id', auth, hooks.remove);
+  const held = heldRedemptionHandlers({ holds: deps.heldRedemptions, audit: deps.audit });
+  router.get('/held-redemptions', auth, held.list);
+  router.post('/held-redemptions/:id/release', auth, held.release);
+  router.post('/held-redemptions/:id/reject', auth, held.reject);
   // Anything else under /admin is ours too: a JSON 404 rather than falling through to oidc-provider.
   router.all('{/*rest}', () => {
     throw new DomainError('not_found', 'no such admin endpoint');

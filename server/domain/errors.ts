@@ -23,7 +23,9 @@ export type ErrorCode =
   | 'insufficient_user_authentication'
   | 'insufficient_points'
   | 'idempotency_conflict'
-  | 'redemption_frozen';
+  | 'redemption_frozen'
+  /** The points-fraud rules refused a redemption outright (issue 21). */
+  | 'redemption_denied';
 
 const STATUS: Record<ErrorCode, number> = {
   duplicate: 409,
@@ -48,6 +50,7 @@ const STATUS: Record<ErrorCode, number> = {
   insufficient_points: 409,
   idempotency_conflict: 409,
   redemption_frozen: 403,
+  redemption_denied: 403,
 };
 
 export class DomainError extends Error {

@@ -16,6 +16,7 @@ import type { KeysRepository } from './keys/keys.repository.ts';
 import type { ImportedMembersRepository } from './loyalty/imported-members.repository.ts';
 import type { MemberImportStore } from './accounts/member-import-store.ts';
 import type { LoyaltyRepository } from './loyalty/loyalty.repository.ts';
+import type { HeldRedemptionsRepository } from './loyalty/held-redemptions.repository.ts';
 import type { OidcStore } from './oidc/oidc-store.repository.ts';
 import type { PartnersRepository } from './partners/partners.repository.ts';
 import type { PasskeysRepository } from './passkeys/passkeys.repository.ts';
@@ -32,6 +33,8 @@ export interface Storage {
   readonly factors: FactorsRepository;
   readonly passkeys: PasskeysRepository;
   readonly loyalty: LoyaltyRepository;
+  /** Redemptions the risk rules held for review (issue 21). */
+  readonly heldRedemptions: HeldRedemptionsRepository;
   /** Members of the old program waiting to be claimed (issue 4). */
   readonly importedMembers: ImportedMembersRepository;
   /** Checkpoints of bulk member imports and the old program's data kept on members (issue 19). */

@@ -10,6 +10,7 @@ import { describeCouponsContract } from './coupons.contract.ts';
 import { describeDevicesContract } from './devices.contract.ts';
 import { describeConsentsContract } from './consents.contract.ts';
 import { describeFactorsContract } from './factors.contract.ts';
+import { describeHeldRedemptionsContract } from './held-redemptions.contract.ts';
 import { describeHooksContract } from './hooks.contract.ts';
 import { useStorage, type OpenStoragePair } from './harness.ts';
 import { describeImportedMembersContract } from './imported-members.contract.ts';
@@ -36,6 +37,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describeFactorsContract(open);
     describePasskeysContract(open);
     describeLoyaltyContract(open);
+    describeHeldRedemptionsContract(open);
     describeImportedMembersContract(open);
     describePartnersContract(open);
     describeConnectionsContract(open);

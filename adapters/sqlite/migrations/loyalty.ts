@@ -228,4 +228,57 @@ export const loyaltyMigrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 31,
+    // Redemptions held for review (issue 21): the ledger learns two kinds, `hold` (reserves a held redemption's
+    // points) and `hold_return` (gives them back when the review rejects it). SQLite cannot change a CHECK in
+    // place, so the ledger is rebuilt with its rows, constraints and triggers as they stand (privacy's update
+    // trigger lets erasure move entries to a tombstone). A hold's record points at its entry; status changes once.
+    sql: `
+      CREATE TABLE ledger_entries_v31 (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES loyalty_members (account_id),
+        sequence INTEGER NOT NULL CHECK (sequence >= 1),
+        kind TEXT NOT NULL CHECK (kind IN ('earn', 'redeem', 'adjust', 'reverse', 'expire', 'hold', 'hold_return')),
+        points INTEGER NOT NULL CHECK (points <> 0),
+        balance_after INTEGER NOT NULL CHECK (balance_after >= 0),
+        lifetime_after INTEGER NOT NULL CHECK (lifetime_after >= 0),
+        partner_id TEXT,
+        reason TEXT NOT NULL CHECK (length(reason) <= 200),
+        idempotency_key TEXT NOT NULL UNIQUE,
+        request_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (account_id, sequence),
+        CHECK ((kind IN ('earn', 'hold_return') AND points > 0) OR (kind IN ('redeem', 'expire', 'hold') AND points < 0) OR kind IN ('adjust', 'reverse'))
+      ) STRICT;
+      INSERT INTO ledger_entries_v31 SELECT id, account_id, sequence, kind, points, balance_after, lifetime_after, partner_id, reason,
+        idempotency_key, request_hash, created_at FROM ledger_entries;
+      DROP TABLE ledger_entries;
+      ALTER TABLE ledger_entries_v31 RENAME TO ledger_entries;
+      CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE OF id, sequence, kind, points, balance_after, lifetime_after,
+        partner_id, reason, idempotency_key, request_hash, created_at ON ledger_entries
+      BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END;
+      CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries
+      BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END;
+
+      CREATE TABLE held_redemptions (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        points INTEGER NOT NULL CHECK (points > 0),
+        partner_id TEXT,
+        reason TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        entry_id TEXT NOT NULL UNIQUE,
+        score INTEGER NOT NULL,
+        signals TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('held', 'released', 'rejected')),
+        created_at INTEGER NOT NULL,
+        decided_at INTEGER,
+        decided_by TEXT,
+        CHECK ((status = 'held') = (decided_at IS NULL))
+      ) STRICT;
+      CREATE INDEX held_redemptions_status ON held_redemptions (status, created_at, id);
+      CREATE INDEX held_redemptions_account ON held_redemptions (account_id, created_at);
+    `,
+  },
 ];

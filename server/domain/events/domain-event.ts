@@ -69,6 +69,9 @@ const COUPON_KEY = /^coupon:([^:]+):(.+)$/;
  * names the code, is left out of both, as a generated code is a bearer secret until used.
  */
 export function ledgerEvents(entry: LedgerEntry): DomainEvent[] {
+  // A hold reserves points for a review and its return gives them back: nothing was spent or earned, so partners
+  // hear nothing until the review releases it (releasedHoldEvent).
+  if (entry.kind === 'hold' || entry.kind === 'hold_return') return [];
   const coupon = COUPON_KEY.exec(entry.idempotencyKey);
   const points = make(POINTS_TYPE[entry.kind], entry.accountId, {
     entry_id: entry.id,
@@ -83,6 +86,21 @@ export function ledgerEvents(entry: LedgerEntry): DomainEvent[] {
     campaign_id: coupon[1]!, use_id: coupon[2]!, points: entry.points, partner_id: entry.partnerId,
   }, entry.createdAt, { key: `coupon:${entry.id}`, order: entry.sequence * 2 + 1 });
   return [points, redeemed];
+}
+
+/**
+ * The `points.redeemed` of a held redemption, written when the review releases it (its hold entry spent the points,
+ * unannounced): the entry's figures, with an id derived from the hold so a recovered release writes it once.
+ */
+export function releasedHoldEvent(hold: LedgerEntry, time = new Date()): DomainEvent {
+  return make('points.redeemed', hold.accountId, {
+    entry_id: hold.id,
+    kind: 'redeem',
+    points: hold.points,
+    balance: hold.balanceAfter,
+    partner_id: hold.partnerId,
+    reason: hold.reason,
+  }, time, { key: `release:${hold.id}`, order: hold.sequence * 2 });
 }
 
 export function memberCreatedEvent(member: Member): DomainEvent {

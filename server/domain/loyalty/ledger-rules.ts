@@ -7,7 +7,7 @@ export const MAX_REASON_LENGTH = 200;
 
 const CHANNELS: ReadonlySet<string> = new Set<EnrolmentChannel>(['web', 'app', 'kiosk', 'partner']);
 /** The sign of points each kind allows (0: either), as LedgerEntry.points documents it. */
-const KIND_SIGN: Readonly<Record<LedgerKind, -1 | 0 | 1>> = { earn: 1, redeem: -1, expire: -1, adjust: 0, reverse: 0 };
+const KIND_SIGN: Readonly<Record<LedgerKind, -1 | 0 | 1>> = { earn: 1, redeem: -1, expire: -1, adjust: 0, reverse: 0, hold: -1, hold_return: 1 };
 
 export function isEnrolmentChannel(value: string): value is EnrolmentChannel {
   return CHANNELS.has(value);
@@ -33,10 +33,15 @@ export function assertValidPostEntry(entry: PostEntry): void {
   if (entry.idempotencyKey === '') throw invalid('idempotency key must not be empty');
 }
 
+/** How much an entry adds to lifetime points: what it credits, except points a rejected hold gives back (never earned). */
+export function lifetimeDelta(kind: LedgerKind, points: number): number {
+  return kind === 'hold_return' ? 0 : Math.max(points, 0);
+}
+
 /** The running totals after `points`; invalid_input when they would leave the safe integers. */
-export function totalsAfter(previous: { balance: number; lifetimePoints: number }, points: number): { balance: number; lifetimePoints: number } {
+export function totalsAfter(previous: { balance: number; lifetimePoints: number }, points: number, kind: LedgerKind): { balance: number; lifetimePoints: number } {
   const balance = previous.balance + points;
-  const lifetimePoints = previous.lifetimePoints + Math.max(points, 0);
+  const lifetimePoints = previous.lifetimePoints + lifetimeDelta(kind, points);
   if (!Number.isSafeInteger(balance) || !Number.isSafeInteger(lifetimePoints)) {
     throw new DomainError('invalid_input', 'points would overflow the balance');
   }

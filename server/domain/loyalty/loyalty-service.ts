@@ -82,6 +82,14 @@ export class LoyaltyService {
     return this.append('adjust', request.points, request);
   }
 
+  /**
+   * What a redemption request hashes to (as redeem() stores it): a hold of the same request carries it, so a retry
+   * the risk rules let through replays the hold, and a retry they hold replays the redemption.
+   */
+  redemptionHash(request: PointsRequest): string {
+    return requestHash({ kind: 'redeem', points: request.points, partnerId: request.partnerId, reason: request.reason, accountId: request.accountId });
+  }
+
   /** The entry written under an idempotency key, if any (so a recovery can tell a credit that went through). */
   entryByKey(idempotencyKey: string): Promise<LedgerEntry | undefined> {
     return this.repository.findEntryByKey(idempotencyKey);

@@ -3,7 +3,12 @@
 // the entries and can never go below zero. Implemented by adapters/sqlite and adapters/mongo.
 
 export type EnrolmentChannel = 'web' | 'app' | 'kiosk' | 'partner';
-export type LedgerKind = 'earn' | 'redeem' | 'adjust' | 'reverse' | 'expire';
+/**
+ * `hold` reserves the points of a redemption the risk rules held for review (negative: they cannot be spent twice);
+ * `hold_return` gives them back when the review rejects it (positive, but not earned: lifetime points ignore it).
+ * A released hold needs no entry: its points were already taken by the hold.
+ */
+export type LedgerKind = 'earn' | 'redeem' | 'adjust' | 'reverse' | 'expire' | 'hold' | 'hold_return';
 
 export interface Member {
   accountId: string;
@@ -12,7 +17,7 @@ export interface Member {
   enrolmentChannel: EnrolmentChannel;
   /** Points now: the balanceAfter of the newest entry (0 without entries). Never negative. */
   balance: number;
-  /** Points ever earned: the sum of positive entries (earn, positive adjust/reverse). */
+  /** Points ever earned: the sum of positive entries (earn, positive adjust/reverse; not hold_return). */
   lifetimePoints: number;
   createdAt: Date;
 }
