@@ -31,6 +31,7 @@ export function appsPage(deps: InteractionDeps) {
       since: entry.since,
       lastUsedAt: entry.lastUsedAt,
       partner: entry.partnerId !== null,
+      firstParty: entry.firstParty,
     };
   }
 

@@ -71,7 +71,7 @@ describe.each(STORES)('"Apps and partners" and Stop sharing (%s)', (store) => {
   }
 
   /** The confirmation page's form for an entry, as the member would post it. */
-  async function confirmation(ua: UserAgent, key: string): Promise<{ page: Page; form: Record<string, string> }> {
+  async function confirmation(ua: UserAgent, key: string): Promise<{ page: Page; form: { csrf: string; app: string; stamp: string } }> {
     const page = await ua.follow(`/account/apps/stop?app=${encodeURIComponent(key)}`);
     const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(page.body)?.[1] ?? '';
     return { page, form: { csrf: accountCsrf(page), app: field('app').replace(/&amp;/g, '&'), stamp: field('stamp') } };

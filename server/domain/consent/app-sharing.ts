@@ -12,12 +12,17 @@ import type { PartnerMemberLink } from '../partners/partners.repository.ts';
 const TOKEN_MODELS = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest'] as const;
 /** Scopes that are never a member's to give (client credentials only). */
 const HIDDEN_SCOPES = new Set(['admin']);
+/** The order the page lists what a client receives: who you are, your details, your points, then the rest. */
+const SCOPE_ORDER = ['openid', 'profile', 'email', 'phone', 'address', 'loyalty', 'loyalty:redeem', 'offline_access'];
+const scopeRank = (scope: string) => (SCOPE_ORDER.includes(scope) ? SCOPE_ORDER.indexOf(scope) : SCOPE_ORDER.length);
 
 export interface AppClient {
   clientId: string;
   name: string;
   partnerId: string | null;
   logoUri: string | undefined;
+  /** The program's own app (client metadata first_party): it never shows the consent page. */
+  firstParty: boolean;
 }
 
 export interface AppEntry {
@@ -26,6 +31,8 @@ export interface AppEntry {
   /** The partner's name, or the client's; null when neither is known any more (the page says so in words). */
   name: string | null;
   partnerId: string | null;
+  /** Every client it covers is the program's own: signing in there again gives access again without asking. */
+  firstParty: boolean;
   /** The clients it covers, with the one whose logo the page shows first. */
   clientIds: string[];
   logoClient: { clientId: string; logoUri: string | undefined } | null;
@@ -146,9 +153,10 @@ export class AppSharing {
         key,
         name: partnerName ?? clients[0]?.client.name ?? null,
         partnerId: group.partnerId,
+        firstParty: clients.length > 0 && clients.every(({ client }) => client.firstParty),
         clientIds: clients.map(({ client }) => client.clientId),
         logoClient: logo ? { clientId: logo.clientId, logoUri: logo.logoUri } : null,
-        scopes: [...scopes].filter((scope) => !HIDDEN_SCOPES.has(scope)).sort(),
+        scopes: [...scopes].filter((scope) => !HIDDEN_SCOPES.has(scope)).sort((a, b) => scopeRank(a) - scopeRank(b) || a.localeCompare(b)),
         claims: [...claims].sort(),
         // The current sharing began at the first sign-in or link since the member last stopped it; consent memory
         // older than use tracking is the fallback.
@@ -210,11 +218,12 @@ export class AppSharing {
 /** A stored client as the page needs it (its name falls back to its id, as on the consent page). */
 export function appClientOf(stored: { clientId: string; metadata: Record<string, unknown> } | undefined): AppClient | undefined {
   if (!stored) return undefined;
-  const { client_name: name, partner_id: partnerId, logo_uri: logoUri } = stored.metadata;
+  const { client_name: name, partner_id: partnerId, logo_uri: logoUri, first_party: firstParty } = stored.metadata;
   return {
     clientId: stored.clientId,
     name: typeof name === 'string' && name ? name : stored.clientId,
     partnerId: typeof partnerId === 'string' ? partnerId : null,
     logoUri: typeof logoUri === 'string' ? logoUri : undefined,
+    firstParty: firstParty === true,
   };
 }
