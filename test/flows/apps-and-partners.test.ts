@@ -1,8 +1,9 @@
 // "Apps and partners" on the account pages (issue 17 item 2): a member sees each partner and app they signed in to,
 // what it receives in words, since when and when last used; "Stop sharing" takes it all back: the partner is told
 // by back channel, its refresh and access tokens stop working, the partner API answers 404 for the member, the
-// consent page asks again, and another app keeps working. Signing in again with consent restores access. A made-up
-// or another member's entry, a replayed form and a POST without the CSRF token change nothing.
+// consent page asks again, and another app keeps working; `grant.revoked` reaches the program's webhook and that
+// partner's (under the sub it knew), never another partner's. Signing in again with consent restores access. A
+// made-up or another member's entry, a replayed form and a POST without the CSRF token change nothing.
 import { Buffer } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -13,10 +14,15 @@ import { authorizationRequest, discover, exchange, oidc, REDIRECT_URI, registerC
 import { useMemberServer } from '../support/suite.ts';
 import { STORES } from '../support/test-server.ts';
 import type { Page } from '../support/user-agent.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
+import { adminCaller } from '../protocol/admin/admin-api.ts';
 
 describe.each(STORES)('"Apps and partners" and Stop sharing (%s)', (store) => {
-  const fx = useMemberServer(store, { BACKCHANNEL_LOGOUT_RETRY_SECONDS: '0.05' });
+  const fx = useMemberServer(store, { BACKCHANNEL_LOGOUT_RETRY_SECONDS: '0.05', WEBHOOK_POLL_MS: '50' });
   let receiver: LogoutReceiver;
+  let hooks: WebhookReceiver;
+  let cafe: oidc.Configuration;
   let partnerId: string;
   let shop: oidc.Configuration;
   let shopApi: { clientId: string; secret: string };
@@ -36,9 +42,21 @@ describe.each(STORES)('"Apps and partners" and Stop sharing (%s)', (store) => {
     });
     shopApi = { clientId: api.clientId, secret: api.clientSecret! };
     other = await discover(fx.server, await registerClient(fx.server, { client_name: 'Travel App', scope: 'openid email profile offline_access' }));
+    // Another partner the member also uses, and webhooks: the program's, the shop's and the cafe's.
+    const cafeId = (await fx.server.container.storage.partners.create({ name: 'Cafe' })).id;
+    cafe = await discover(fx.server, await registerClient(fx.server, { client_name: 'Cafe web', partner_id: cafeId, subject_type: 'pairwise', scope: 'openid email' }));
+    hooks = await startWebhookReceiver();
+    const token = await fx.server.adminToken();
+    const admin = adminCaller(() => fx.server, () => token);
+    for (const [path, partner] of [['/program', undefined], ['/shop', partnerId], ['/cafe', cafeId]] as const) {
+      const created = await admin('POST', '/admin/webhooks', { url: `${hooks.url}${path}`, events: ['grant.revoked'], ...(partner ? { partner_id: partner } : {}) });
+      expect(created.status).toBe(201);
+      hooks.expect(path, { current: (created.body as { secret: string }).secret });
+    }
   });
-  afterAll(() => {
+  afterAll(async () => {
     receiver?.server.close();
+    await hooks?.close();
   });
 
   /** Signs the browser in at `config` (single sign-on when it has a session), consenting when asked. */
@@ -133,6 +151,7 @@ describe.each(STORES)('"Apps and partners" and Stop sharing (%s)', (store) => {
 
   test('Stop sharing: back-channel logout, dead refresh and access tokens, partner API 404, consent asked again; the other app keeps working', async () => {
     const { ua, email, accountId, atShop, atOther } = await memberOfBoth('apps-stop');
+    const atCafe = await signInAt(cafe, ua, email, 'openid email');
     expect(await partnerRead(atShop.sub)).toBe(200);
     expect(await introspected(shop, atShop.accessToken)).toBe(true);
     const refreshed = await oidc.refreshTokenGrant(shop, atShop.refreshToken);
@@ -143,7 +162,8 @@ describe.each(STORES)('"Apps and partners" and Stop sharing (%s)', (store) => {
     const done = await ua.follow('/account/apps/stop', { form });
     expect(done.url).toContain('/account/apps?notice=stopped');
     expect(noticeOn(done)).toContain('no longer has access');
-    expect(entries(done).map((entry) => entry.key)).toEqual([`client:${other.clientMetadata().client_id}`]);
+    expect(entries(done).map((entry) => entry.key)).not.toContain(`partner:${partnerId}`);
+    expect(entries(done).map((entry) => entry.key)).toContain(`client:${other.clientMetadata().client_id}`);
 
     // The partner's client hears of it by back channel, for the member's session there.
     const logouts = await logoutTokensSince(before);
@@ -166,6 +186,13 @@ describe.each(STORES)('"Apps and partners" and Stop sharing (%s)', (store) => {
     expect(events.filter((event) => event.type === 'grant.revoked' && event.memberId === accountId).map((event) => event.data.client_id)).toEqual([shop.clientMetadata().client_id]);
     const audited = await storage.audit.list({ accountId, types: ['grant.revoked'], limit: 5 });
     expect(audited.map((event) => event.details.partner_id)).toEqual([partnerId]);
+    // Webhooks: the program's by the member id, the shop's by the sub the shop knew; the cafe (where the member
+    // also signed in) hears nothing of where else the member goes (checked at the end, once deliveries had time).
+    const revoked = (path: string, sub: string) => hooks.unique(path).filter((message) => message.type === 'grant.revoked' && message.body.data.sub === sub);
+    const toProgram = await waitFor(() => revoked('/program', accountId)[0], { timeoutMs: 60_000, what: 'grant.revoked to the program' });
+    expect(toProgram.body.data).toMatchObject({ client_id: shop.clientMetadata().client_id, partner_id: partnerId });
+    const toShop = await waitFor(() => revoked('/shop', atShop.sub)[0], { timeoutMs: 60_000, what: 'grant.revoked to the shop' });
+    expect(toShop.body.data).toMatchObject({ client_id: shop.clientMetadata().client_id, partner_id: partnerId });
 
     // Signing in at the shop again asks for consent again; once given, the partner API finds the member again.
     const again = await signInAt(shop, ua, email, 'openid email loyalty offline_access');
@@ -174,6 +201,7 @@ describe.each(STORES)('"Apps and partners" and Stop sharing (%s)', (store) => {
     expect(await partnerRead(again.sub)).toBe(200);
     expect(await refreshWorks(shop, again.refreshToken)).toBe(true);
     expect(entries(await ua.follow('/account/apps')).map((entry) => entry.key)).toContain(`partner:${partnerId}`);
+    expect(hooks.unique('/cafe').filter((message) => message.body.data.sub === atCafe.sub)).toEqual([]);
   });
 
   test('a made-up entry, another member\'s app, a replayed form and a POST without the CSRF token change nothing', async () => {

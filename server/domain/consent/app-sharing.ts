@@ -193,7 +193,7 @@ export class AppSharing {
       accountId,
       clientIds: entry.clientIds,
       partnerId: entry.partnerId,
-      events: entry.clientIds.map((clientId) => grantRevokedEvent(accountId, clientId, time)),
+      events: entry.clientIds.map((clientId) => grantRevokedEvent(accountId, clientId, time, entry.partnerId)),
     });
     // A sign-in at the client racing this one may have made a grant from the consent memory before it went.
     await this.revokeTokens(accountId, clientIds);
