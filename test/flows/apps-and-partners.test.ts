@@ -204,7 +204,7 @@ describe.each(STORES)('"Apps and partners" and Stop sharing (%s)', (store) => {
     expect(hooks.unique('/cafe').filter((message) => message.body.data.sub === atCafe.sub)).toEqual([]);
   });
 
-  test('a made-up entry, another member\'s app, a replayed form and a POST without the CSRF token change nothing', async () => {
+  test('a made-up entry, another member\'s app, a replayed or doubled form and a POST without the CSRF token change nothing', async () => {
     const victim = await memberOfBoth('apps-victim');
     const attacker = await memberOfBoth('apps-attacker');
     const otherKey = `client:${other.clientMetadata().client_id}`;
@@ -234,8 +234,12 @@ describe.each(STORES)('"Apps and partners" and Stop sharing (%s)', (store) => {
     }
 
     // Replayed: the victim stops sharing with the shop, signs in there again with consent, and the old form comes back.
+    // Sent twice at once (a double click): one stops, the other changes nothing; one event is written.
     const { form: shopForm } = await confirmation(victim.ua, `partner:${partnerId}`);
-    expect((await victim.ua.follow('/account/apps/stop', { form: shopForm })).url).toContain('notice=stopped');
+    const twice = await Promise.all([1, 2].map(() => victim.ua.follow('/account/apps/stop', { form: shopForm })));
+    expect(twice.map((page) => new URL(page.url).searchParams.get('notice')).sort()).toEqual(['not_found', 'stopped']);
+    const events = await fx.server.container.storage.events.listByTime({ from: new Date(Date.now() - 120_000), to: new Date(Date.now() + 1000), limit: 500 });
+    expect(events.filter((event) => event.type === 'grant.revoked' && event.memberId === victim.accountId)).toHaveLength(1);
     const again = await signInAt(shop, victim.ua, victim.email, 'openid email loyalty offline_access');
     const replayed = await victim.ua.follow('/account/apps/stop', { form: shopForm });
     expect(replayed.url).not.toContain('notice=stopped');

@@ -77,6 +77,8 @@ const earliest = (dates: Array<Date | null | undefined>): Date | null =>
 export class AppSharing {
   private readonly deps: AppSharingDeps;
   private readonly now: () => Date;
+  /** Stops in progress in this process, by member and entry. */
+  private readonly stopping = new Set<string>();
 
   constructor(deps: AppSharingDeps) {
     this.deps = deps;
@@ -143,8 +145,13 @@ export class AppSharing {
       const grantDates = clients.flatMap(({ data }) => data.grants.map((grant) => (typeof grant.iat === 'number' ? new Date(grant.iat * 1000) : null)));
       const firstUses = clients.map(({ data }) => data.use?.firstUsedAt);
       const lastUses = clients.map(({ data }) => data.use?.lastUsedAt).filter((date): date is Date => date instanceof Date);
+      // The current sharing began at the first sign-in or link since the member last stopped it; consent memory
+      // older than use tracking is the fallback.
+      const since = earliest([...firstUses, link?.linkedAt, ...grantDates]) ?? earliest(clients.map(({ data }) => data.consent?.updatedAt));
+      // Everything here starts afresh when the member shares again after stopping (grants, uses, link, consent).
       const stampParts = [
         key,
+        `since:${since?.getTime() ?? '-'}`,
         link ? `link:${link.linkedAt.getTime()}` : '',
         ...clients.map(({ data }) => `${data.clientId}:${data.consent?.updatedAt.getTime() ?? '-'}:${data.use?.firstUsedAt.getTime() ?? '-'}`),
       ];
@@ -158,9 +165,7 @@ export class AppSharing {
         logoClient: logo ? { clientId: logo.clientId, logoUri: logo.logoUri } : null,
         scopes: [...scopes].filter((scope) => !HIDDEN_SCOPES.has(scope)).sort((a, b) => scopeRank(a) - scopeRank(b) || a.localeCompare(b)),
         claims: [...claims].sort(),
-        // The current sharing began at the first sign-in or link since the member last stopped it; consent memory
-        // older than use tracking is the fallback.
-        since: earliest([...firstUses, link?.linkedAt, ...grantDates]) ?? earliest(clients.map(({ data }) => data.consent?.updatedAt)),
+        since,
         lastUsedAt: lastUses.length ? new Date(Math.max(...lastUses.map((date) => date.getTime()))) : null,
         stamp: createHash('sha256').update(stampParts.join('\n')).digest('base64url').slice(0, 22),
       });
@@ -173,6 +178,18 @@ export class AppSharing {
    * member's client, a made-up key or a form replayed after the member shared again is not_found, nothing changed.
    */
   async stopSharing(accountId: string, key: string, stamp: string): Promise<StopOutcome> {
+    // A double click sends the form twice: the second waits for nothing and changes nothing (one event, one audit).
+    const flight = `${accountId}\0${key}`;
+    if (this.stopping.has(flight)) return { status: 'not_found' };
+    this.stopping.add(flight);
+    try {
+      return await this.stop(accountId, key, stamp);
+    } finally {
+      this.stopping.delete(flight);
+    }
+  }
+
+  private async stop(accountId: string, key: string, stamp: string): Promise<StopOutcome> {
     const entry = (await this.list(accountId)).find((candidate) => candidate.key === key);
     if (!entry || entry.stamp !== stamp) return { status: 'not_found' };
     const clientIds = new Set(entry.clientIds);
