@@ -66,6 +66,9 @@ import type { Container } from './container-types.ts';
 export type { Container } from './container-types.ts';
 import { standardSections } from './domain/privacy/export-sections.ts';
 import { announceMemberDeleted } from './domain/privacy/member-deleted.ts';
+import { AppSharing, appClientOf } from './domain/consent/app-sharing.ts';
+import { ACCOUNT_CONSOLE_CLIENT_ID } from '../config/account-console-client.ts';
+import { recordClientUse } from './oidc/koa-client-use.ts';
 import { MemberErasure } from './domain/privacy/member-erasure.ts';
 import { MemberExports } from './domain/privacy/member-export.ts';
 import { getDefaultLanguage } from './i18n/locales/index.ts';
@@ -249,6 +252,14 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       logger,
     });
 
+    // "Apps and partners" (issue 17 item 2): each client's last use recorded at the token endpoint; "Stop sharing".
+    const appSharing = new AppSharing({
+      repository: storage.appSharing, oidc: storage.oidc, logout: backchannelLogout, hiddenClientIds: [ACCOUNT_CONSOLE_CLIENT_ID],
+      findClient: async (clientId) => appClientOf(await storage.clients.find(clientId)),
+      partnerName: async (partnerId) => (await storage.partners.find(partnerId))?.name,
+    });
+    provider.use(recordClientUse(appSharing, logger));
+
     const interactions: InteractionDeps = {
       provider,
       accounts,
@@ -295,6 +306,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       memberSessions: new MemberSessions({ oidc: storage.oidc, bindings: sessionBindings, devices: storage.devices, sessionEnds: backchannelLogout }),
       exports,
       erasure,
+      appSharing,
       federation: {
         connections: storage.connections,
         // The partner policy: the upstream's endpoints are URLs an admin gave us (loopback only outside production).

@@ -4,7 +4,7 @@ import type { ConsentsRepository, StoredConsent } from '../../server/domain/cons
 import { pairId } from './claims.ts';
 import type { ConsentDoc } from './consent-models.ts';
 
-function toConsent(doc: ConsentDoc): StoredConsent {
+export function toConsent(doc: ConsentDoc): StoredConsent {
   return {
     accountId: doc.accountId,
     clientId: doc.clientId,

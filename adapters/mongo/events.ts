@@ -2,6 +2,7 @@
 // `pending` (with a proof of its change) before that write and made `ready` after it; a crash in between is
 // settled by recoverPending, which makes it ready if its change is there and deletes it if not. Ledger and
 // audit events have ids derived from their change, so writing them again (a retry, a recovery) keeps one.
+import { Buffer } from 'node:buffer';
 import type { Model } from 'mongoose';
 import { eventIdBound, type DomainEvent, type EventData } from '../../server/domain/events/domain-event.ts';
 import type { EventsRepository } from '../../server/domain/events/events.repository.ts';
@@ -43,7 +44,7 @@ export async function dropEvents(model: Model<EventDoc>, events: readonly Domain
   await model.deleteMany({ _id: { $in: events.map((e) => e.id) }, state: 'pending' });
 }
 
-export type EventRepositoryModels = Pick<Models, 'events' | 'webhookDeliveries' | 'workerLeases' | 'accounts' | 'loyaltyMembers' | 'profileFields'>;
+export type EventRepositoryModels = Pick<Models, 'events' | 'webhookDeliveries' | 'workerLeases' | 'accounts' | 'loyaltyMembers' | 'profileFields' | 'consents'>;
 
 export class MongoEventsRepository implements EventsRepository {
   private readonly models: EventRepositoryModels;
@@ -139,6 +140,10 @@ export class MongoEventsRepository implements EventsRepository {
         return (await this.models.profileFields.exists({ accountId: id, updatedAt: new Date(Number(value)) }).exec()) !== null;
       case 'phone':
         return (await this.models.accounts.findById(id).lean<AccountDoc>().exec())?.phone === value;
+      case 'withdrawn':
+        // "Stop sharing" (app-sharing.ts): done once the member's consent memory for the client is gone. The id is
+        // the consent's _id (which holds colons) in base64url.
+        return (await this.models.consents.exists({ _id: Buffer.from(id, 'base64url').toString() }).exec()) === null;
       default:
         return false;
     }

@@ -14,6 +14,7 @@ import { MongoConnectionsRepository } from './connections.ts';
 import { MongoFederatedIdentitiesRepository } from './federated-identities.ts';
 import { MongoDevicesRepository } from './devices.ts';
 import { MongoConsentsRepository } from './consents.ts';
+import { MongoAppSharingRepository } from './app-sharing.ts';
 import { MongoFactorsRepository } from './factors.ts';
 import { MongoHooksRepository } from './hooks.ts';
 import { MongoImportedMembersRepository } from './imported-members.ts';
@@ -76,6 +77,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns, models.events),
       devices: new MongoDevicesRepository(models.knownDevices),
       consents: new MongoConsentsRepository(models.consents),
+      appSharing: new MongoAppSharingRepository(models),
       audit: new MongoAuditRepository(models.auditEvents, models.events),
       events: new MongoEventsRepository(models),
       webhooks: new MongoWebhooksRepository(models),

@@ -183,7 +183,7 @@ export class MongoPrivacyStore implements PrivacyStore {
     await this.collection<KeyedDoc>('factor_uses').deleteMany({ factorId: { $in: factorIds } });
     const passkeyIds = (await this.collection<PasskeyDoc>('passkeys').find({ accountId: id }).toArray()).map((passkey) => passkey._id);
     await this.collection<KeyedDoc>('passkey_uses').deleteMany({ passkeyId: { $in: passkeyIds } });
-    for (const name of ['factors', 'recovery_codes', 'recovery_code_uses', 'passkeys', 'profile_fields', 'partner_member_links', 'known_devices', 'member_exports']) {
+    for (const name of ['factors', 'recovery_codes', 'recovery_code_uses', 'passkeys', 'profile_fields', 'partner_member_links', 'known_devices', 'member_exports', 'member_consents', 'member_client_uses']) {
       await this.collection<KeyedDoc>(name).deleteMany({ accountId: id });
     }
     await this.collection<KeyedDoc>('profile_sign_ins').deleteOne({ _id: id });

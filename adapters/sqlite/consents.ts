@@ -5,7 +5,7 @@ import { date, text, type Row } from './rows.ts';
 
 const COLUMNS = 'account_id, client_id, scopes, claims, resources, updated_at';
 
-function toConsent(row: Row): StoredConsent {
+export function toConsent(row: Row): StoredConsent {
   return {
     accountId: text(row, 'account_id'),
     clientId: text(row, 'client_id'),

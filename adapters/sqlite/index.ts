@@ -15,6 +15,7 @@ import { openDatabase } from './database.ts';
 import { startWalCheckpointer } from './wal-checkpointer.ts';
 import { SqliteDevicesRepository } from './devices.ts';
 import { SqliteConsentsRepository } from './consents.ts';
+import { SqliteAppSharingRepository } from './app-sharing.ts';
 import { SqliteEventsRepository } from './events.ts';
 import { SqliteFactorsRepository } from './factors.ts';
 import { SqliteHooksRepository } from './hooks.ts';
@@ -69,6 +70,8 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     devices: new SqliteDevicesRepository(ephemeral),
     hooks: new SqliteHooksRepository(db),
     consents: new SqliteConsentsRepository(db),
+    // Uses on the NORMAL connection (a write per token); "Stop sharing" on the FULL one with its event.
+    appSharing: new SqliteAppSharingRepository(db, ephemeral),
     // Points live on the synchronous=FULL connection (design §4): a committed post survives power loss.
     loyalty,
     // Holds write ledger entries: same connection, inside the ledger's transactions.

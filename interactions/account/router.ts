@@ -7,6 +7,7 @@ import { DomainError } from '../../server/domain/errors.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { seeOther } from '../shared/page.ts';
 import { appSettings } from './app-settings.ts';
+import { appsPage } from './apps-page.ts';
 import { cardClaimPages } from './card-claim.ts';
 import { languageSettings } from './language-settings.ts';
 import { couponPages } from './coupon.ts';
@@ -133,5 +134,11 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.get('/delete', member, privacy.showDelete);
   router.post('/delete', ...strong, privacy.requestDelete);
   router.post('/delete/cancel', ...post, privacy.cancelDelete);
+  // "Apps and partners" (issue 17 item 2): stopping to share takes access away, never adds it, so like ending a
+  // session a signed-in member with a CSRF token may (after the confirmation page); no recent sign-in needed.
+  const apps = appsPage(deps);
+  router.get('/apps', member, apps.show);
+  router.get('/apps/stop', member, apps.confirm);
+  router.post('/apps/stop', ...post, apps.stop);
   return router;
 }

@@ -22,6 +22,7 @@ import type { AttackProtection } from '../../config/attack-protection.ts';
 import type { Mailer } from '../../server/domain/mail/mailer.ts';
 import type { HookRunner } from '../../server/hooks/hook-runner.ts';
 import type { PasskeyOffer } from '../passkey/offer.ts';
+import type { AppSharing } from '../../server/domain/consent/app-sharing.ts';
 import type { MemberErasure } from '../../server/domain/privacy/member-erasure.ts';
 import type { MemberExports } from '../../server/domain/privacy/member-export.ts';
 import type { FlowCookie } from './flow-state.ts';
@@ -89,6 +90,8 @@ export interface InteractionDeps {
   exports: MemberExports;
   /** "Delete my account": the grace period, its cancellation, and the erasure. */
   erasure: MemberErasure;
+  /** "Apps and partners": what each client or partner receives, and "Stop sharing" (issue 17 item 2). */
+  appSharing: AppSharing;
   /** Upstream identity providers: "Continue with" buttons, their sign-in and safe linking (issue 16). */
   federation: FederationDeps;
 }

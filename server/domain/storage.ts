@@ -8,6 +8,7 @@ import type { FederatedIdentitiesRepository } from './connections/federated-iden
 import type { CouponsRepository } from './coupons/coupons.repository.ts';
 import type { DevicesRepository } from './devices/devices.repository.ts';
 import type { ConsentsRepository } from './consent/consents.repository.ts';
+import type { AppSharingRepository } from './consent/app-sharing.repository.ts';
 import type { EventsRepository } from './events/events.repository.ts';
 import type { WebhooksRepository } from './events/webhooks.repository.ts';
 import type { FactorsRepository } from './factors/factors.repository.ts';
@@ -51,6 +52,8 @@ export interface Storage {
   readonly devices: DevicesRepository;
   /** What each member consented to share with each client, across sessions (issue 15). */
   readonly consents: ConsentsRepository;
+  /** The "Apps and partners" page: when each client was last used, and "Stop sharing" (issue 17 item 2). */
+  readonly appSharing: AppSharingRepository;
   /** The append-only security audit log (issue 5). */
   readonly audit: AuditRepository;
   /** The transactional outbox of domain events (issue 18). */

@@ -30,6 +30,7 @@ const ALL_PAGES = [
   'account: security', 'account: security (confirmed)', 'account: password', 'account: password errors', 'account: phone',
   'account: phone errors', 'account: card', 'account: coupon', 'account: coupon errors', 'account: password changed',
   'account: sessions and devices', 'account: access history', 'account: change email', 'account: download my data', 'account: delete my account',
+  'account: apps and partners', 'account: stop sharing',
   'device: code input', 'device: wrong code', 'device: confirm', 'device: success', 'logout: confirm', 'logout: signed out',
   'bot challenge', 'blocked', '404', 'error page', 'unlock: invalid link', 'home', 'kiosk: sign-in',
 ];

@@ -4,7 +4,9 @@
 // never committed).
 import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
-import { memberCreatedEvent } from '../../server/domain/events/domain-event.ts';
+import { Buffer } from 'node:buffer';
+import { pairId } from '../../adapters/mongo/claims.ts';
+import { grantRevokedEvent, memberCreatedEvent } from '../../server/domain/events/domain-event.ts';
 import { generateMemberNumber } from '../../server/domain/loyalty/member-number.ts';
 import type { RawDoc } from '../support/mongo-databases.ts';
 import { allowFerretDbTime } from '../support/ferretdb-timeout.ts';
@@ -67,5 +69,21 @@ describe('outbox crash recovery (mongo)', () => {
     const relayable = (await storage().events.unpublished(1000)).map((event) => event.id);
     expect(relayable).toContain(committed.id);
     expect(relayable).not.toContain(never.id);
+  });
+
+  test('a Stop sharing cut after its grant.revoked went in pending: ready once the consent memory is gone, deleted while it is there', async () => {
+    const accountId = randomUUID();
+    const [stopped, kept] = [`shop-${randomUUID()}`, `cafe-${randomUUID()}`];
+    await storage().consents.save({ accountId, clientId: kept, scopes: ['openid'], claims: [], resources: [], updatedAt: new Date() });
+    const old = new Date(Date.now() - 3_600_000);
+    const done = grantRevokedEvent(accountId, stopped);
+    const cut = grantRevokedEvent(accountId, kept);
+    for (const [event, clientId] of [[done, stopped], [cut, kept]] as const) {
+      const proof = `withdrawn:${Buffer.from(pairId(accountId, clientId)).toString('base64url')}`;
+      await events().insertOne({ _id: event.id, type: event.type, time: event.time, memberId: event.memberId, data: JSON.stringify(event.data), state: 'pending', proof, createdAt: old });
+    }
+    expect(await storage().events.recoverPending(new Date())).toBeGreaterThanOrEqual(2);
+    expect(await events().findOne({ _id: done.id })).toMatchObject({ state: 'ready' });
+    expect(await events().findOne({ _id: cut.id })).toBeNull();
   });
 });

@@ -9,6 +9,7 @@ import { describeCouponCodesContract } from './coupon-codes.contract.ts';
 import { describeCouponsContract } from './coupons.contract.ts';
 import { describeDevicesContract } from './devices.contract.ts';
 import { describeConsentsContract } from './consents.contract.ts';
+import { describeAppSharingContract } from './app-sharing.contract.ts';
 import { describeFactorsContract } from './factors.contract.ts';
 import { describeHeldRedemptionsContract } from './held-redemptions.contract.ts';
 import { describeHooksContract } from './hooks.contract.ts';
@@ -47,6 +48,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describeProfilesContract(open);
     describeDevicesContract(open);
     describeConsentsContract(open);
+    describeAppSharingContract(open);
     describeAuditContract(open);
     describeHooksContract(open);
     describeOidcStoreContract(open);

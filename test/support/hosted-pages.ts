@@ -166,6 +166,11 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     kit.keep('account: change email', await session.follow('/account/email'));
     kit.keep('account: download my data', await session.follow('/account/export'));
     kit.keep('account: delete my account', await session.follow('/account/delete'));
+    // The client the walk signed in at is listed: its "Stop sharing" confirmation is kept too (never posted).
+    const apps = kit.keep('account: apps and partners', await session.follow('/account/apps'));
+    const stopLink = /href="(\/account\/apps\/stop\?app=[^"]+)"/.exec(apps.body)?.[1];
+    if (!stopLink) throw new Error('account walk: no app listed on "Apps and partners"');
+    kit.keep('account: stop sharing', await session.follow(stopLink));
     const password = kit.keep('account: password', await session.follow('/account/password'));
     kit.keep('account: password errors', await session.submit(password, '/account/password', { password: 'short' }));
     const phone = kit.keep('account: phone', await session.follow('/account/phone'));

@@ -86,4 +86,19 @@ export const securityMigrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 27,
+    // When each member last signed in to or got tokens for each client ("Apps and partners", issue 17 item 2):
+    // one row per (account, client), upserted at the token endpoint on the NORMAL connection; deleted when the
+    // member stops sharing with the client, so first_used_at is "since when" of the current consent.
+    sql: `
+      CREATE TABLE member_client_uses (
+        account_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        first_used_at INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, client_id)
+      ) STRICT;
+    `,
+  },
 ];

@@ -33,6 +33,7 @@ const TYPES = {
   'member.erasure_scheduled': true,
   'member.erasure_cancelled': true,
   'member.deleted': true,
+  'grant.revoked': true,
 } as const satisfies Record<AuditEventType, true>;
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = Object.freeze(Object.keys(TYPES) as AuditEventType[]);

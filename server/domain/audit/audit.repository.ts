@@ -33,7 +33,9 @@ export type AuditEventType =
   | 'member.erasure_scheduled'
   | 'member.erasure_cancelled'
   /** A member was erased; no account id, details.tombstone is the id accounting keeps (issue 17). */
-  | 'member.deleted';
+  | 'member.deleted'
+  /** The member stopped sharing with a client or partner (details: client_ids, partner_id): grants and tokens revoked. */
+  | 'grant.revoked';
 
 /**
  * Small flat values only: the log never holds passwords, codes, tokens or message texts. Keys are

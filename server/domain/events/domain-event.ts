@@ -132,8 +132,9 @@ export function memberMergedEvent(survivorId: string, mergedId: string, time = n
   return make('member.merged', survivorId, { merged_member: mergedId }, time);
 }
 
-export function grantRevokedEvent(accountId: string, clientId: string, time = new Date()): DomainEvent {
-  return make('grant.revoked', accountId, { client_id: clientId }, time);
+/** The member stopped sharing with a client ("Apps and partners"); `partnerId`: the client's partner, if any. */
+export function grantRevokedEvent(accountId: string, clientId: string, time = new Date(), partnerId: string | null = null): DomainEvent {
+  return make('grant.revoked', accountId, { client_id: clientId, partner_id: partnerId }, time);
 }
 
 /**

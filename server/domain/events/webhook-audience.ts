@@ -1,5 +1,6 @@
 // Whether a webhook gets an event, and under which `sub`: the public one (the member id) for the program's own
-// webhooks; for a partner's, the partner's pairwise sub of a member linked to it who granted what the type needs.
+// webhooks; for a partner's, the partner's pairwise sub of a member linked to it who granted what the type needs
+// (or, for grant.revoked, of the member who stopped sharing with that very partner).
 import { pairwiseSubject } from '../../../config/pairwise.ts';
 import type { PartnersRepository } from '../partners/partners.repository.ts';
 import type { DomainEvent } from './domain-event.ts';
@@ -17,6 +18,9 @@ export async function subjectFor(webhook: Webhook, event: DomainEvent, audience:
   if (webhook.partnerId === null) return event.memberId;
   if (event.memberId === null) return undefined;
   const subject = pairwiseSubject(audience.pairwiseSalt, `partner:${webhook.partnerId}`, event.memberId);
+  // A revocation is the business of the partner it revokes only (to another it would tell where else the member
+  // goes); the member's link to that partner went with the grant, so it is told by the sub it knew, without one.
+  if (event.type === 'grant.revoked') return event.data.partner_id === webhook.partnerId ? subject : undefined;
   const link = await audience.partners.findLink(webhook.partnerId, subject);
   if (!link || !partnerGranted(event.type, link.scope)) return undefined;
   return subject;

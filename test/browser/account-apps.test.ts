@@ -1,0 +1,97 @@
+// "Apps and partners" in Chromium at a phone's size (375 px): reached from the security page, it lists the
+// partner the member signed in to with its logo (served from our origin) and what it receives; "Stop sharing"
+// goes through its confirmation page and the partner leaves the list. No page scrolls sideways, logs a console
+// error or breaks a CSP rule.
+import { Buffer } from 'node:buffer';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { signedInMember } from '../support/account.ts';
+import { describeWithBrowser, launchBrowser } from '../support/browser.ts';
+import { authorizationRequest, discover, exchange, REDIRECT_URI, registerClient } from '../support/oidc-client.ts';
+import { useMemberServer } from '../support/suite.ts';
+
+const PHONE = { width: 375, height: 812 };
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
+
+/** The little of the browser's globals the page functions use (the project compiles without lib.dom). */
+interface BrowserGlobals {
+  document: {
+    documentElement: { scrollWidth: number };
+    querySelector(selector: string): { naturalWidth: number } | null;
+    addEventListener(type: 'securitypolicyviolation', listener: (event: { effectiveDirective: string; blockedURI: string }) => void): void;
+  };
+  innerWidth: number;
+  reportCspViolation(violation: string): Promise<void>;
+}
+
+describeWithBrowser('"Apps and partners" in Chromium on a phone', () => {
+  const fx = useMemberServer('sqlite');
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let logoServer: Server;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    logoServer = createServer((req, res) => void (req.url === '/logo.png' ? res.writeHead(200, { 'content-type': 'image/png' }).end(PNG) : res.writeHead(404).end()));
+    await new Promise<void>((resolve) => logoServer.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    logoServer?.close();
+  });
+
+  const scrollsSideways = () => page.evaluate(() => {
+    const { document, innerWidth } = globalThis as unknown as BrowserGlobals;
+    return document.documentElement.scrollWidth > innerWidth;
+  });
+
+  test('lists the partner with its logo and what it receives, and Stop sharing removes it after the confirmation', async () => {
+    const partnerId = (await fx.server.container.storage.partners.create({ name: 'Shoe Shop of the Very Long Name Street' })).id;
+    const logoUri = `http://127.0.0.1:${(logoServer.address() as AddressInfo).port}/logo.png`;
+    const shop = await discover(fx.server, await registerClient(fx.server, { client_name: 'Shoe Shop web', partner_id: partnerId, subject_type: 'pairwise', scope: 'openid email loyalty', logo_uri: logoUri }));
+    const member = await signedInMember(fx, 'browser-apps');
+    // Single sign-on at the shop from the member's browser, consenting.
+    const request = await authorizationRequest(shop, { scope: 'openid email loyalty' });
+    let done = await member.ua.follow(request.url);
+    if (done.body.includes('/consent"')) done = await member.ua.submit(done, '/consent', { decision: 'allow' });
+    expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
+    await exchange(shop, done.url, request);
+
+    context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+    const url = new URL(fx.server.url);
+    await context.addCookies(['_session', '_session.sig', 'device'].map((name) => ({ name, value: member.ua.cookie(name)!, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Lax' as const })));
+    await context.exposeBinding('reportCspViolation', (_source, violation: string) => void problems.push(violation));
+    await context.addInitScript(() => {
+      const globals = globalThis as unknown as BrowserGlobals;
+      globals.document.addEventListener('securitypolicyviolation', (event) => void globals.reportCspViolation(`${event.effectiveDirective} blocked ${event.blockedURI || 'inline'}`));
+    });
+    page = await context.newPage();
+    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+    page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+
+    await page.goto(`${fx.server.url}/account/security`);
+    await page.getByRole('link', { name: 'See apps and partners' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Apps and partners' }).waitFor();
+    const entry = page.locator(`[data-app="partner:${partnerId}"]`);
+    await entry.getByRole('heading', { name: 'Shoe Shop of the Very Long Name Street' }).waitFor();
+    await entry.getByText('Your member number, tier and points balance').waitFor();
+    await entry.getByText(/Sharing since .* · last used /).waitFor();
+    // The logo is ours to serve (the partner's address never reaches the member's browser), and it loaded.
+    expect(await entry.locator('img').getAttribute('src')).toMatch(/^\/branding\/partners\//);
+    expect(await page.evaluate((selector) => (globalThis as unknown as BrowserGlobals).document.querySelector(selector)?.naturalWidth ?? 0, `[data-app="partner:${partnerId}"] img`)).toBe(1);
+    expect(await scrollsSideways()).toBe(false);
+
+    await entry.getByRole('link', { name: /Stop sharing/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'Stop sharing with Shoe Shop of the Very Long Name Street?' }).waitFor();
+    expect(await scrollsSideways()).toBe(false);
+    await page.getByRole('button', { name: 'Stop sharing' }).click();
+    await page.getByRole('status').getByText('no longer has access').waitFor();
+    expect(await page.locator(`[data-app="partner:${partnerId}"]`).count()).toBe(0);
+    expect(await scrollsSideways()).toBe(false);
+    expect(problems).toEqual([]);
+  });
+});
