@@ -11,8 +11,7 @@ const BUSY_TIMEOUT_MS = 10_000;
  * WAL size (pages of 4 KiB) at which a committing connection checkpoints. node:sqlite is synchronous,
  * so a checkpoint (copy plus fsyncs) stalls the event loop; 4000 pages (16 MiB of WAL at most) makes
  * that four times rarer than SQLite's default of 1000, for ~20% less write cost per token (measured
- * with bench/token-throughput.mjs on a 2-core VM). Since wal-checkpointer.ts checkpoints from a worker
- * thread every quarter second, this is only the backstop for when that worker cannot keep up.
+ * with bench/token-throughput.mjs on a 2-core VM).
  */
 const AUTOCHECKPOINT_PAGES = 4000;
 

@@ -10,9 +10,7 @@ import { SqliteCodesRepository } from './codes.ts';
 import { SqliteConnectionsRepository } from './connections.ts';
 import { SqliteFederatedIdentitiesRepository } from './federated-identities.ts';
 import { SqliteCouponsRepository } from './coupons.ts';
-import { join } from 'node:path';
 import { openDatabase } from './database.ts';
-import { startWalCheckpointer } from './wal-checkpointer.ts';
 import { SqliteDevicesRepository } from './devices.ts';
 import { SqliteConsentsRepository } from './consents.ts';
 import { SqliteAppSharingRepository } from './app-sharing.ts';
@@ -44,7 +42,6 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
   // A second connection for oidc-provider's ephemeral state (see openDatabase on durability); an
   // in-memory store cannot be shared between connections, so it keeps one.
   const ephemeral = options.dataDir === ':memory:' ? db : openDatabase(options.dataDir, 'normal');
-  const checkpointer = options.dataDir === ':memory:' ? undefined : startWalCheckpointer(join(options.dataDir, 'idp.sqlite'));
   const ping = db.prepare('SELECT 1 AS ok');
   // On the synchronous=FULL connection: the probe commits (and syncs) like the writes that hold points.
   const probe = db.prepare('INSERT INTO health_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at');
@@ -109,7 +106,6 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
         ephemeral.close();
       }
       if (db.isOpen) db.close();
-      await checkpointer?.close();
     },
   };
 }
