@@ -131,7 +131,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         profiles: storage.profiles,
       }
       : undefined;
-    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout, legacyHashes: { firebaseScrypt: config.firebaseScrypt }, trickle,
+    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout, legacyHashes: { firebaseScrypt: config.firebaseScrypt }, trickle, events: storage.events,
       observer: {
         signedUp: (channel) => metrics.signUps.inc({ channel }),
         kdf: (operation, seconds) => metrics.kdfDuration.observe({ operation }, seconds),

@@ -80,7 +80,8 @@ export class MongoEventsRepository implements EventsRepository {
   }
 
   async forgetMember(memberId: string): Promise<number> {
-    const ids = (await this.models.events.find({ memberId }, { _id: 1 }).lean<Array<{ _id: string }>>().exec()).map((doc) => doc._id);
+    // member.deleted stays: it is the erasure's own announcement, written with it (and holds nothing else).
+    const ids = (await this.models.events.find({ memberId, type: { $ne: 'member.deleted' } }, { _id: 1 }).lean<Array<{ _id: string }>>().exec()).map((doc) => doc._id);
     if (ids.length === 0) return 0;
     // Deliveries first: a crash in between leaves events that the next erasure run removes, never orphans.
     await this.models.webhookDeliveries.deleteMany({ eventId: { $in: ids } }).exec();

@@ -38,8 +38,9 @@ export class SqliteEventsRepository implements EventsRepository {
 
   async forgetMember(memberId: string): Promise<number> {
     return immediateTransaction(this.db, () => {
-      this.db.prepare('DELETE FROM webhook_deliveries WHERE event_id IN (SELECT id FROM events WHERE member_id = ?)').run(memberId);
-      return Number(this.db.prepare('DELETE FROM events WHERE member_id = ?').run(memberId).changes);
+      // member.deleted stays: it is the erasure's own announcement, written with it (and holds nothing else).
+      this.db.prepare("DELETE FROM webhook_deliveries WHERE event_id IN (SELECT id FROM events WHERE member_id = ? AND type <> 'member.deleted')").run(memberId);
+      return Number(this.db.prepare("DELETE FROM events WHERE member_id = ? AND type <> 'member.deleted'").run(memberId).changes);
     });
   }
 
