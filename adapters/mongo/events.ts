@@ -85,6 +85,8 @@ export class MongoEventsRepository implements EventsRepository {
     if (ids.length === 0) return 0;
     // Deliveries first: a crash in between leaves events that the next erasure run removes, never orphans.
     await this.models.webhookDeliveries.deleteMany({ eventId: { $in: ids } }).exec();
+    // The analytics' distinct-member marks name the member too (the counters they fed name nobody).
+    await this.models.events.db.collection('analytics_marks').deleteMany({ memberId });
     return (await this.models.events.deleteMany({ _id: { $in: ids } }).exec()).deletedCount;
   }
 
