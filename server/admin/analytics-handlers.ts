@@ -18,10 +18,22 @@ const EXPORT_PAGE = 500;
 /** A repeated parameter (?from=a&from=b) arrives as an array: refused rather than one silently chosen. */
 const once = (message: string) => z.string({ error: message });
 
-const instant = once(TIME_MESSAGE)
-  .refine((value) => /^\d{4}-\d{2}-\d{2}$/.test(value) || z.iso.datetime({ offset: true }).safeParse(value).success, TIME_MESSAGE)
-  .transform((value) => new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value))
-  .refine((date) => !Number.isNaN(date.getTime()), TIME_MESSAGE);
+/** Whether YYYY-MM-DD names a real calendar day (Date would roll 2026-02-30 over into March). */
+function realDay(text: string): boolean {
+  const [y, m, d] = text.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d)).toISOString().slice(0, 10) === text;
+}
+
+// A failed parse is z.NEVER (fatal): the range checks below only ever see two dates.
+const instant = once(TIME_MESSAGE).transform((value, ctx) => {
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const parsed = dateOnly ? new Date(`${value}T00:00:00Z`) : new Date(value);
+  if ((!dateOnly && !z.iso.datetime({ offset: true }).safeParse(value).success) || Number.isNaN(parsed.getTime()) || !realDay(value.slice(0, 10))) {
+    ctx.addIssue({ code: 'custom', message: TIME_MESSAGE });
+    return z.NEVER;
+  }
+  return parsed;
+});
 
 const analyticsQuery = z
   .object({
@@ -33,6 +45,8 @@ const analyticsQuery = z
   })
   .strict()
   .superRefine((query, ctx) => {
+    // Refinements run even after a field failed: only two parsed dates are compared.
+    if (!(query.from instanceof Date) || !(query.to instanceof Date)) return;
     if (query.from >= query.to) {
       ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be later than from' });
       return;
@@ -62,7 +76,7 @@ const eventTypes = z
 const exportQuery = z
   .object({ from: instant, to: instant, types: eventTypes.optional() })
   .strict()
-  .refine((query) => query.from < query.to, { path: ['to'], message: 'must be later than from' });
+  .refine((query) => !(query.from instanceof Date) || !(query.to instanceof Date) || query.from < query.to, { path: ['to'], message: 'must be later than from' });
 
 /** One line of the export: the event as the program's own webhooks see it, with its id and the member's public sub. */
 function line(event: DomainEvent): string {

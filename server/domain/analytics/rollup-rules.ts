@@ -1,5 +1,6 @@
 // What each domain event adds to the analytics rollups: pure rules from an event to counter increments, so
 // both adapters count the same event the same way (the adapters only apply them, idempotently).
+import { ACCOUNT_CONSOLE_CLIENT_ID } from '../../../config/account-console-client.ts';
 import type { DomainEvent } from '../events/domain-event.ts';
 
 export const HOUR_MS = 60 * 60 * 1000;
@@ -99,8 +100,8 @@ export function rollupOps(event: DomainEvent): RollupOp[] {
         const month = monthOf(ms);
         ops.push(count('active_members', { period: 'day' }, 1, { t: day, once: { key: `active:d:${day}:${member}`, until: day + DAY_MS + LATE_MS } }));
         ops.push(count('active_members', { period: 'month' }, 1, { t: month, once: { key: `active:m:${month}:${member}`, until: nextMonth(month) + LATE_MS } }));
-        // A sign-in at a relying party (not the hosted account pages alone) completes the funnel.
-        if (typeof data.client === 'string') ops.push(...funnelStep('partner_signin'));
+        // A sign-in at a relying party (not the program's own account console) completes the funnel.
+        if (typeof data.client === 'string' && data.client !== ACCOUNT_CONSOLE_CLIENT_ID) ops.push(...funnelStep('partner_signin'));
       }
       return ops;
     }
