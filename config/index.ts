@@ -60,6 +60,8 @@ export interface Config {
   /** The event dispatcher (outbox relay and webhook delivery; issue 18). */
   webhooks: { dispatcher: boolean; pollMs: number; retryBaseMs: number; retryWindowSeconds: number };
   webauthn: { rpId: string; origins: string[] };
+  /** The analytics rollup consumer (issue 18). */
+  analytics: { rollups: boolean; retentionDays: number };
   sms: SmsSettings;
   /** The program's profile fields (config/profile-fields.ts). */
   profileFields: readonly ProfileFieldSpec[];
@@ -239,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     sessionTtl: Object.freeze({ knownDeviceSeconds: raw.SESSION_TTL_KNOWN_DEVICE_DAYS * 86_400, otherSeconds: raw.SESSION_TTL_OTHER_HOURS * 3600 }),
     webhooks: Object.freeze({ dispatcher: raw.WEBHOOKS_DISPATCHER, pollMs: raw.WEBHOOK_POLL_MS, retryBaseMs: raw.WEBHOOK_RETRY_BASE_MS, retryWindowSeconds: raw.WEBHOOK_RETRY_WINDOW_SECONDS }),
     webauthn: Object.freeze(webauthnSettings(raw, issuerText)),
+    analytics: Object.freeze({ rollups: raw.ANALYTICS_ROLLUPS, retentionDays: raw.ANALYTICS_RETENTION_DAYS }),
     sms: Object.freeze(sms),
     profileFields: Object.freeze(profileFields(raw)),
     branding: branding(raw),

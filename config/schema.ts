@@ -306,6 +306,16 @@ export const settings = {
     description: 'How long a webhook delivery keeps being retried (the sum of its waits, in seconds; 3 days by default) before it is dead-lettered.',
     defaultText: '259200',
   },
+  ANALYTICS_ROLLUPS: {
+    schema: bool.default(true),
+    description: 'Runs the analytics rollup consumer in this process: it counts committed domain events from the outbox into the hourly and daily counters GET /admin/analytics answers from (a lease lets one process at a time count). false leaves events waiting to be counted by another process.',
+    defaultText: 'true',
+  },
+  ANALYTICS_RETENTION_DAYS: {
+    schema: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number').min(1, 'expected 1-3650').max(3650, 'expected 1-3650').default(400),
+    description: 'How long analytics counters are kept (days); older hours and days are deleted by the rollup consumer.',
+    defaultText: '400',
+  },
   ...attackProtectionSettings,
   ...pointsFraudSettings,
 } as const;

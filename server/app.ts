@@ -115,6 +115,7 @@ export function buildApp(container: Container): App {
     provider, clients: storage.clients, partners: storage.partners, importedMembers: storage.importedMembers,
     defaultCountry: config.sms.defaultCountry, logger, audit: container.audit, outbound: container.outbound.partners, signingKeys: container.signingKeys, hooks: container.hooks,
     webhooks: container.webhooks,
+    analytics: storage.analytics,
     members: { accounts: storage.accounts, loyalty: storage.loyalty, factors: storage.factors, passkeys: storage.passkeys, exports: container.exports, erasure: container.erasure },
     importJobs: container.importJobs,
     connections: storage.connections, connectionsOutbound: container.outbound.partners, issuer: config.issuer, production: config.env === 'production',

@@ -7,6 +7,7 @@ import type { ImportJobs } from './domain/accounts/import-jobs.ts';
 import type { AuditLog } from './domain/audit/audit-log.ts';
 import type { CouponService } from './domain/coupons/coupon-service.ts';
 import type { EventDispatcher } from './domain/events/event-dispatcher.ts';
+import type { AnalyticsRollup } from './domain/analytics/analytics-rollup.ts';
 import type { WebhookService } from './domain/events/webhook-service.ts';
 import type { SigningKeys } from './domain/keys/key-service.ts';
 import type { LoyaltyService } from './domain/loyalty/loyalty-service.ts';
@@ -67,6 +68,8 @@ export interface Container {
   /** Webhook subscriptions (admin API) and the outbox dispatcher, when this process runs it (WEBHOOKS_DISPATCHER). */
   webhooks: WebhookService;
   dispatcher: EventDispatcher | undefined;
+  /** The analytics rollup consumer, when this process runs it (ANALYTICS_ROLLUPS). */
+  analytics: AnalyticsRollup | undefined;
   /** "Download my data" and the admin export (issue 17). */
   exports: MemberExports;
   /** "Delete my account", its grace period and the admin erasure (issue 17). */

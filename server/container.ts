@@ -74,6 +74,7 @@ import { MemberExports } from './domain/privacy/member-export.ts';
 import { getDefaultLanguage } from './i18n/locales/index.ts';
 import { auditMetrics } from './metrics/audit-metrics.ts';
 import { EventDispatcher } from './domain/events/event-dispatcher.ts';
+import { AnalyticsRollup } from './domain/analytics/analytics-rollup.ts';
 import { WebhookService } from './domain/events/webhook-service.ts';
 import { webhookTargets } from './domain/events/webhook-targets.ts';
 import { HookRunner, hookTargets } from './hooks/hook-runner.ts';
@@ -137,7 +138,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         profiles: storage.profiles,
       }
       : undefined;
-    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout, legacyHashes: { firebaseScrypt: config.firebaseScrypt }, trickle,
+    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout, legacyHashes: { firebaseScrypt: config.firebaseScrypt }, trickle, events: storage.events,
       observer: {
         signedUp: (channel) => metrics.signUps.inc({ channel }),
         kdf: (operation, seconds) => metrics.kdfDuration.observe({ operation }, seconds),
@@ -344,6 +345,11 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       })
       : undefined;
     dispatcher?.start();
+    // Analytics counters follow the outbox on their own lease and marks: a slow rollup never holds up webhooks.
+    const analytics = config.analytics.rollups
+      ? new AnalyticsRollup({ repository: storage.analytics, leases: storage.events, logger, pollMs: config.webhooks.pollMs, retentionDays: config.analytics.retentionDays })
+      : undefined;
+    analytics?.start();
     const importJobs = new ImportJobs({
       store: storage.memberImports,
       importer: new MemberImporter({ accounts: storage.accounts, loyalty: storage.loyalty, profiles: storage.profiles, memberImports: storage.memberImports }),
@@ -380,12 +386,14 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       metrics,
       webhooks,
       dispatcher,
+      analytics,
       exports,
       erasure,
       async close() {
         sweeper.stop();
         // The delivery in flight finishes (bounded by its 5 s timeout); the rest waits in the store for the next start.
         await dispatcher?.stop();
+        await analytics?.stop();
         // Archives being built finish (their email is queued below) before the store closes.
         await exports.settled();
         // Logout tokens already on their way get to finish (each bounded by the outbound timeout); retries

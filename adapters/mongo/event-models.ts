@@ -17,6 +17,8 @@ export interface EventDoc {
   /** For a pending event: what shows that its change committed (`member:<id>:<number>`, `email_verified:<id>`, `phone:<id>:<number>`, `profile:<id>:<ms>`). */
   proof: string | null;
   createdAt: Date;
+  /** The analytics batch that counted it; 0 until counted (adapters/mongo/analytics.ts). */
+  countedBy: number;
 }
 
 export interface WorkerLeaseDoc {
@@ -57,6 +59,7 @@ const eventSchema = new Schema<EventDoc>({
   state: { type: String, required: true },
   proof: nullableString,
   createdAt: { type: Date, required: true },
+  countedBy: { type: Number, default: 0 },
 }, options);
 
 const leaseSchema = new Schema<WorkerLeaseDoc>({

@@ -12,7 +12,7 @@ import { isDuplicateKey } from './errors.ts';
 import type { AccountDoc, EventDoc, Models, WorkerLeaseDoc } from './models.ts';
 
 function toDoc(event: DomainEvent, state: EventDoc['state'], proof: string | null): EventDoc {
-  return { _id: event.id, type: event.type, time: event.time, memberId: event.memberId, data: JSON.stringify(event.data), state, proof, createdAt: new Date() };
+  return { _id: event.id, type: event.type, time: event.time, memberId: event.memberId, data: JSON.stringify(event.data), state, proof, createdAt: new Date(), countedBy: 0 };
 }
 
 function toEvent(doc: EventDoc): DomainEvent {
@@ -81,10 +81,13 @@ export class MongoEventsRepository implements EventsRepository {
   }
 
   async forgetMember(memberId: string): Promise<number> {
-    const ids = (await this.models.events.find({ memberId }, { _id: 1 }).lean<Array<{ _id: string }>>().exec()).map((doc) => doc._id);
+    // member.deleted stays: it is the erasure's own announcement, written with it (and holds nothing else).
+    const ids = (await this.models.events.find({ memberId, type: { $ne: 'member.deleted' } }, { _id: 1 }).lean<Array<{ _id: string }>>().exec()).map((doc) => doc._id);
     if (ids.length === 0) return 0;
     // Deliveries first: a crash in between leaves events that the next erasure run removes, never orphans.
     await this.models.webhookDeliveries.deleteMany({ eventId: { $in: ids } }).exec();
+    // The analytics' distinct-member marks name the member too (the counters they fed name nobody).
+    await this.models.events.db.collection('analytics_marks').deleteMany({ memberId });
     return (await this.models.events.deleteMany({ _id: { $in: ids } }).exec()).deletedCount;
   }
 

@@ -7,6 +7,7 @@ import type { Storage } from '../../server/domain/storage.ts';
 import { MongoAccountsRepository } from './accounts.ts';
 import { MongoAuditRepository } from './audit.ts';
 import { MongoEventsRepository } from './events.ts';
+import { MongoAnalyticsRepository } from './analytics.ts';
 import { MongoWebhooksRepository } from './webhooks.ts';
 import { MongoClientsRepository } from './clients.ts';
 import { MongoCodesRepository } from './codes.ts';
@@ -80,6 +81,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       appSharing: new MongoAppSharingRepository(models),
       audit: new MongoAuditRepository(models.auditEvents, models.events),
       events: new MongoEventsRepository(models),
+      analytics: await MongoAnalyticsRepository.open(connection),
       webhooks: new MongoWebhooksRepository(models),
       hooks: new MongoHooksRepository(models),
       oidc: new MongoOidcStore(models.oidc),

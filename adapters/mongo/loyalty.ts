@@ -138,7 +138,7 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
     });
     const doc: LoyaltyMemberDoc = { _id: accountId, memberNumber, enrolmentChannel: input.enrolmentChannel, createdAt };
     // member.created waits at its recoverable step (proof: the member document) until the insert is in.
-    const pending = await insertPendingEvents(this.events, [memberCreatedEvent(toMember(doc, null))], `member:${accountId}:${memberNumber}`);
+    const pending = await insertPendingEvents(this.events, [memberCreatedEvent(toMember(doc, null), input.signUpMethod)], `member:${accountId}:${memberNumber}`);
     try {
       await this.members.create(doc);
     } catch (error) {

@@ -7,7 +7,7 @@ import { isEventType } from '../../server/domain/events/event-types.ts';
 import { immediateTransaction } from './database.ts';
 import { date, integer, jsonObject, text, textOrNull, type Row } from './rows.ts';
 
-const COLUMNS = 'id, type, time, member_id, data';
+export const COLUMNS = 'id, type, time, member_id, data';
 
 /** One prepared insert per connection: it runs inside every sign-in's and every post's transaction. */
 const inserts = new WeakMap<DatabaseSync, StatementSync>();
@@ -23,7 +23,7 @@ export function insertEvents(db: DatabaseSync, events: readonly DomainEvent[]): 
   for (const event of events) insert.run(event.id, event.type, event.time.getTime(), event.memberId, JSON.stringify(event.data));
 }
 
-function toEvent(row: Row): DomainEvent {
+export function toEvent(row: Row): DomainEvent {
   const type = text(row, 'type');
   if (!isEventType(type)) throw new TypeError(`event ${text(row, 'id')}: unknown type ${type}`);
   return { id: text(row, 'id'), type, time: date(row, 'time'), memberId: textOrNull(row, 'member_id'), data: jsonObject(row, 'data') as EventData };
@@ -38,8 +38,11 @@ export class SqliteEventsRepository implements EventsRepository {
 
   async forgetMember(memberId: string): Promise<number> {
     return immediateTransaction(this.db, () => {
-      this.db.prepare('DELETE FROM webhook_deliveries WHERE event_id IN (SELECT id FROM events WHERE member_id = ?)').run(memberId);
-      return Number(this.db.prepare('DELETE FROM events WHERE member_id = ?').run(memberId).changes);
+      // member.deleted stays: it is the erasure's own announcement, written with it (and holds nothing else).
+      this.db.prepare("DELETE FROM webhook_deliveries WHERE event_id IN (SELECT id FROM events WHERE member_id = ? AND type <> 'member.deleted')").run(memberId);
+      // The analytics' distinct-member marks name the member too (the counters they fed name nobody).
+      this.db.prepare('DELETE FROM analytics_marks WHERE member_id = ?').run(memberId);
+      return Number(this.db.prepare("DELETE FROM events WHERE member_id = ? AND type <> 'member.deleted'").run(memberId).changes);
     });
   }
 

@@ -15,6 +15,7 @@ import { SqliteDevicesRepository } from './devices.ts';
 import { SqliteConsentsRepository } from './consents.ts';
 import { SqliteAppSharingRepository } from './app-sharing.ts';
 import { SqliteEventsRepository } from './events.ts';
+import { SqliteAnalyticsRepository } from './analytics.ts';
 import { SqliteFactorsRepository } from './factors.ts';
 import { SqliteHooksRepository } from './hooks.ts';
 import { SqliteImportedMembersRepository } from './imported-members.ts';
@@ -86,6 +87,8 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     // relays or delivers again, which the (webhook, event) key and the receivers' webhook-id dedup absorb.
     events: new SqliteEventsRepository(ephemeral),
     webhooks: new SqliteWebhooksRepository(ephemeral),
+    // Rollups are derived data, rebuilt from nothing but the counted marks: the NORMAL connection, like the relay.
+    analytics: new SqliteAnalyticsRepository(ephemeral),
     oidc,
     privacy: new SqlitePrivacyStore(db, ephemeral),
     // Counters are ephemeral-grade: a power cut losing their last moments only forgives a few attempts,

@@ -95,7 +95,7 @@ export class SqliteLoyaltyRepository implements LoyaltyRepository {
         const row = this.insertMemberStmt.get(input.accountId, input.memberNumber, input.enrolmentChannel, Date.now());
         if (!row) throw new Error('INSERT ... RETURNING returned no row');
         const member = toMember(row);
-        insertEvents(this.db, [memberCreatedEvent(member)]);
+        insertEvents(this.db, [memberCreatedEvent(member, input.signUpMethod)]);
         return member;
       });
     } catch (error) {

@@ -1,5 +1,6 @@
 // Numbered SQLite schema migrations, applied in version order at open; never edit a released one, add a new
 // one with the next free version (the highest in the subject files + 1) in the file of its subject.
+import { analyticsMigrations } from './migrations/analytics.ts';
 import { eventsMigrations } from './migrations/events.ts';
 import { hookMigrations } from './migrations/hooks.ts';
 import { identityMigrations } from './migrations/identity.ts';
@@ -13,5 +14,5 @@ export interface Migration {
 }
 
 /** Every migration, by version (database.ts applies them in that order and records each). */
-export const migrations: readonly Migration[] = [...identityMigrations, ...loyaltyMigrations, ...securityMigrations, ...hookMigrations, ...eventsMigrations, ...privacyMigrations]
+export const migrations: readonly Migration[] = [...identityMigrations, ...loyaltyMigrations, ...securityMigrations, ...hookMigrations, ...eventsMigrations, ...privacyMigrations, ...analyticsMigrations]
   .sort((a, b) => a.version - b.version);

@@ -7,6 +7,7 @@ import type { PartnerMemberLink } from '../../server/domain/partners/partners.re
 import type { ErasureRequest, ErasureSubject, PrivacyStore, StoredExport } from '../../server/domain/privacy/privacy.repository.ts';
 import { toUse } from './coupons.ts';
 import { immediateTransaction } from './database.ts';
+import { insertEvents } from './events.ts';
 import { toImportedMember } from './imported-members.ts';
 import { toLink } from './partners.ts';
 import { date, dateOrNull, text, textOrNull, type Row } from './rows.ts';
@@ -129,6 +130,8 @@ export class SqlitePrivacyStore implements PrivacyStore {
       this.db.prepare(`DELETE FROM one_time_codes WHERE subject IN (?, ?, ?) OR instr(coalesce(data, ''), ?) > 0 OR instr(coalesce(data, ''), ?) > 0`)
         .run(...contacts, id, email);
       this.db.prepare('DELETE FROM accounts WHERE id = ?').run(id);
+      // member.deleted commits with the erasure (same transaction): announced exactly when it happened.
+      insertEvents(this.db, subject.events ?? []);
     });
     immediateTransaction(this.ephemeral, () => {
       // Sessions, grants and tokens carry the account id at the top (promoted); interactions (short-lived, few)

@@ -2,6 +2,7 @@
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import { DomainError } from '../../server/domain/errors.ts';
+import { currentRequest } from '../../server/middleware/request-scope.ts';
 
 export function loadInteraction(provider: Provider): Middleware {
   return async (ctx, next) => {
@@ -9,6 +10,9 @@ export function loadInteraction(provider: Provider): Middleware {
     // The cookie names the interaction this browser started; a URL for another one is refused.
     if (interaction.uid !== ctx.params.uid) throw new DomainError('forbidden', 'interaction mismatch');
     ctx.state.interaction = interaction;
+    // Sign-in audit rows and their events name the client the member is signing in to.
+    const scope = currentRequest();
+    if (scope && typeof interaction.params.client_id === 'string') scope.clientId = interaction.params.client_id;
     await next();
   };
 }

@@ -5,6 +5,7 @@ import { hookPaths, hookSchemas } from './hook-openapi.ts';
 import { importJobPaths, importJobSchemas } from './import-job-openapi.ts';
 import { memberPaths, memberSchemas } from './member-openapi.ts';
 import { webhookPaths, webhookSchemas } from './webhook-openapi.ts';
+import { analyticsPaths, analyticsSchemas } from './analytics-openapi.ts';
 import { AUDIT_EVENT_TYPES, MAX_AUDIT_PAGE } from '../domain/audit/audit-rules.ts';
 
 const error = {
@@ -173,6 +174,7 @@ export function openApiDocument(): Record<string, unknown> {
         ...connectionSchemas,
         ...importJobSchemas,
         ...heldRedemptionSchemas,
+        ...analyticsSchemas,
         Error: error,
         ClientInput: clientInput,
         Client: client,
@@ -366,6 +368,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...webhookPaths({ responses, withBody, notFound, json }),
       ...hookPaths({ responses, withBody, notFound, json, errorResponse }),
       ...heldRedemptionPaths({ responses, withBody, notFound, json, errorResponse }),
+      ...analyticsPaths({ responses, json }),
       '/openapi.json': {
         get: {
           operationId: 'openApiDocument',

@@ -27,6 +27,8 @@ import { keyHandlers } from './key-handlers.ts';
 import { memberHandlers, type MemberAdminDeps } from './member-handlers.ts';
 import { partnerHandlers } from './partner-handlers.ts';
 import { webhookHandlers } from './webhook-handlers.ts';
+import { analyticsHandlers } from './analytics-handlers.ts';
+import type { AnalyticsRepository } from '../domain/analytics/analytics.repository.ts';
 import { jsonBody } from '../middleware/koa-json-body.ts';
 import { requireAdminToken } from './koa-require-admin-token.ts';
 import { openApiDocument } from './openapi.ts';
@@ -47,6 +49,8 @@ export interface AdminDeps {
   signingKeys: SigningKeys;
   /** /admin/webhooks (issue 18). */
   webhooks: WebhookService;
+  /** /admin/analytics and the /admin/events export (issue 18). */
+  analytics: AnalyticsRepository;
   /** /admin/hooks: the operator's callouts (issue 18). */
   hooks: HookRunner;
   /** /admin/members: profile summary, data export and erasure (issue 17). */
@@ -158,6 +162,9 @@ export function adminRouter(deps: AdminDeps): Router {
   router.get('/held-redemptions', auth, held.list);
   router.post('/held-redemptions/:id/release', auth, held.release);
   router.post('/held-redemptions/:id/reject', auth, held.reject);
+  const analytics = analyticsHandlers(deps.analytics);
+  router.get('/analytics', auth, analytics.series);
+  router.get('/events', auth, analytics.exportEvents);
   // Anything else under /admin is ours too: a JSON 404 rather than falling through to oidc-provider.
   router.all('{/*rest}', () => {
     throw new DomainError('not_found', 'no such admin endpoint');

@@ -10,6 +10,7 @@ import type { DevicesRepository } from './devices/devices.repository.ts';
 import type { ConsentsRepository } from './consent/consents.repository.ts';
 import type { AppSharingRepository } from './consent/app-sharing.repository.ts';
 import type { EventsRepository } from './events/events.repository.ts';
+import type { AnalyticsRepository } from './analytics/analytics.repository.ts';
 import type { WebhooksRepository } from './events/webhooks.repository.ts';
 import type { FactorsRepository } from './factors/factors.repository.ts';
 import type { HooksRepository } from './hooks/hooks.repository.ts';
@@ -58,6 +59,8 @@ export interface Storage {
   readonly audit: AuditRepository;
   /** The transactional outbox of domain events (issue 18). */
   readonly events: EventsRepository;
+  /** Analytics rollups kept by an outbox consumer, and the events export (issue 18). */
+  readonly analytics: AnalyticsRepository;
   /** Webhook subscriptions and their delivery queue (issue 18). */
   readonly webhooks: WebhooksRepository;
   /** The operator's hooks and the claims post-login hooks added (issue 18). */

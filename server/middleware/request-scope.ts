@@ -7,6 +7,8 @@ export interface RequestScope {
   /** The client address: the socket's, or with TRUST_PROXY the one our proxy appended (see clientAddress). */
   ip: string;
   userAgent: string | null;
+  /** The relying party of the interaction this request serves, once loaded (sign-in events name it). */
+  clientId?: string;
 }
 
 const scope = new AsyncLocalStorage<RequestScope>();

@@ -76,7 +76,7 @@ export class SignInProtection {
     const passwordTag = !guessed ? undefined : createHmac('sha256', this.deps.sprayKey).update(password).digest('base64url');
     const outcome = await this.deps.guard.failed(attempt, failure.reason !== 'unknown_account', passwordTag);
     const accountId = failure.accountId ?? null;
-    await this.event({ type: 'sign_in.failure', accountId, reason: failure.reason }, attempt.ip);
+    await this.event({ type: 'sign_in.failure', accountId, reason: failure.reason, details: { method: 'password' } }, attempt.ip);
     if (outcome.addressFlagged) this.deps.logger.warn({ rule: 'stuffing-address' }, 'credential stuffing from one address: challenge required');
     if (outcome.burstFlagged) this.deps.logger.warn({ rule: 'stuffing-burst' }, 'credential stuffing from many addresses: challenge required for unrecognised devices');
     if (outcome.sprayFlagged) this.deps.logger.warn({ rule: 'password-spraying' }, 'password spraying (one password failing for many accounts): challenge required for unrecognised devices');
@@ -154,8 +154,10 @@ export class SignInProtection {
   }
 
   private async event(event: SecurityEvent, ip: string | null): Promise<void> {
+    // The relying party the member was signing in to (set when the interaction loaded), for events and analytics.
+    const clientId = currentRequest()?.clientId;
     await this.deps.events.record({
-      ...event, ip, userAgent: currentRequest()?.userAgent ?? null, country: event.country ?? (ip ? (this.deps.risk.countryOf(ip) ?? null) : null),
+      ...event, ...(clientId ? { details: { ...event.details, client_id: clientId } } : {}), ip, userAgent: currentRequest()?.userAgent ?? null, country: event.country ?? (ip ? (this.deps.risk.countryOf(ip) ?? null) : null),
     });
   }
 

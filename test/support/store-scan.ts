@@ -14,6 +14,14 @@ export interface ScanHit {
   excerpt: string;
 }
 
+/**
+ * The one row an erasure leaves naming the member: its own announcement, the outbox's member.deleted event, whose
+ * member id is how the program's webhook receivers and warehouse know whom to erase (issue 18); it holds nothing else.
+ */
+export function besidesTheAnnouncement(hits: readonly ScanHit[]): ScanHit[] {
+  return hits.filter((hit) => !(/^events\b/.test(hit.where) && hit.excerpt.includes('"type":"member.deleted"')));
+}
+
 function hitsIn(where: string, text: string, needles: readonly string[]): ScanHit[] {
   const lower = text.toLowerCase();
   return needles.filter((needle) => lower.includes(needle.toLowerCase())).map((needle) => {

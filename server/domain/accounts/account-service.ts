@@ -1,7 +1,9 @@
 // Account use cases: sign-up, email verification, sign-in and password reset.
 import type { Logger } from 'pino';
 import type { CodeService } from '../codes/code-service.ts';
-import type { EnrolmentChannel } from '../loyalty/loyalty.repository.ts';
+import type { EnrolmentChannel, SignUpMethod } from '../loyalty/loyalty.repository.ts';
+import { signUpCodeSentEvent } from '../events/domain-event.ts';
+import type { EventsRepository } from '../events/events.repository.ts';
 import { DomainError } from '../errors.ts';
 import type { DeliveryOptions, Mailer } from '../mail/mailer.ts';
 import type { CodePurpose } from '../codes/codes.repository.ts';
@@ -40,7 +42,7 @@ const ACCOUNT_BOUND_MODELS = ['Session', 'Grant'] as const;
 
 /** Every account is a loyalty member, created with it (see LoyaltyService.ensureMember). */
 export interface MemberEnrolment {
-  ensureMember(accountId: string, channel: EnrolmentChannel): Promise<unknown>;
+  ensureMember(accountId: string, channel: EnrolmentChannel, signUpMethod?: SignUpMethod): Promise<unknown>;
 }
 
 export interface AccountServiceDeps {
@@ -58,6 +60,8 @@ export interface AccountServiceDeps {
   legacyHashes?: LegacyHashSettings | undefined;
   /** Told of new sign-ups and of argon2 time (metrics); optional, and never able to fail a flow. */
   observer?: AccountObserver | undefined;
+  /** The events outbox: a sign-up's code going out is recorded there (signup.code_sent). */
+  events?: Pick<EventsRepository, 'append'> | undefined;
   /** Trickle migration (LEGACY_VERIFY_URL): the old system's check of an unknown email, and where its profile goes. */
   trickle?: { verifier: LegacyVerifier; profiles: ProfilesRepository } | undefined;
 }
@@ -148,8 +152,10 @@ export class AccountService {
     }
     if (!account) throw new DomainError('conflict', 'account vanished during sign-up');
     // Idempotent: a repeated sign-up of an unverified address keeps its member (and its number).
-    await this.deps.members.ensureMember(account.id, channel);
+    await this.deps.members.ensureMember(account.id, channel, password === null ? 'passkey' : 'password');
     const retryAfterSeconds = await this.sendVerificationCode(account);
+    // The sign-up funnel's "code sent" step (analytics); an outbox failure never fails the sign-up.
+    if (retryAfterSeconds === 0) await this.deps.events?.append([signUpCodeSentEvent(account.id)]).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'signup.code_sent not recorded'));
     return { ok: true, accountId: account.id, email, retryAfterSeconds };
   }
 

@@ -106,7 +106,7 @@ export class MemberImporter {
     for (let attempt = 0; attempt < NUMBER_ATTEMPTS; attempt += 1) {
       const memberNumber = attempt === 0 && row.memberNumber ? row.memberNumber : generateMemberNumber();
       try {
-        await loyalty.createMember({ accountId, memberNumber, enrolmentChannel: row.enrolmentChannel });
+        await loyalty.createMember({ accountId, memberNumber, enrolmentChannel: row.enrolmentChannel, signUpMethod: 'import' });
         return true;
       } catch (error) {
         if (!(error instanceof DomainError && error.code === 'duplicate')) throw error;

@@ -114,7 +114,7 @@ export class FederatedSignIn {
       }
     }
     if (!account) throw new DomainError('conflict', 'account vanished during sign-up');
-    await this.deps.loyalty.ensureMember(account.id, 'web');
+    await this.deps.loyalty.ensureMember(account.id, 'web', 'social');
 
     if (trustedVerified) {
       await this.link(connection, identity, account.id);

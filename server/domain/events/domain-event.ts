@@ -2,7 +2,7 @@
 // so both adapters write the same event for the same change (data never holds a secret or a credential).
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuditEvent } from '../audit/audit.repository.ts';
-import type { LedgerEntry, Member } from '../loyalty/loyalty.repository.ts';
+import type { LedgerEntry, Member, SignUpMethod } from '../loyalty/loyalty.repository.ts';
 import type { EventType } from './event-types.ts';
 
 /** Flat JSON values: every field is a claim-free fact about the change (no email, no code, no token). */
@@ -103,8 +103,13 @@ export function releasedHoldEvent(hold: LedgerEntry, time = new Date()): DomainE
   }, time, { key: `release:${hold.id}`, order: hold.sequence * 2 });
 }
 
-export function memberCreatedEvent(member: Member): DomainEvent {
-  return make('member.created', member.accountId, { member_number: member.memberNumber, channel: member.enrolmentChannel }, member.createdAt, { key: `member:${member.accountId}`, order: 0 });
+export function memberCreatedEvent(member: Member, method: SignUpMethod = 'other'): DomainEvent {
+  return make('member.created', member.accountId, { member_number: member.memberNumber, channel: member.enrolmentChannel, method }, member.createdAt, { key: `member:${member.accountId}`, order: 0 });
+}
+
+/** A sign-up's verification code went out (the sign-up funnel's second step): no address, no code. */
+export function signUpCodeSentEvent(accountId: string, time = new Date()): DomainEvent {
+  return make('signup.code_sent', accountId, {}, time);
 }
 
 export function emailVerifiedEvent(accountId: string, time = new Date()): DomainEvent {
@@ -183,10 +188,15 @@ export function eventFromAudit(audit: AuditEvent): DomainEvent | undefined {
         method, acr: known?.acr ?? null, amr: known?.amr ?? [], client: clientOf(audit), risk: risk(audit),
       }, audit.at);
     }
-    case 'sign_in.failure':
+    case 'sign_in.failure': {
       // A failure names the account only when it exists; an unknown email is no member's event.
       if (!audit.accountId) return undefined;
-      return make('signin.failed', audit.accountId, { reason: method, client: clientOf(audit), risk: risk(audit) }, audit.at);
+      // Nothing was proven: no acr; amr lists what the attempt would have proven, when the method is known.
+      const tried = typeof audit.details.method === 'string' ? audit.details.method : null;
+      return make('signin.failed', audit.accountId, {
+        method: tried, reason: method, acr: null, amr: (tried && METHODS[tried]?.amr) || [], client: clientOf(audit), risk: risk(audit),
+      }, audit.at);
+    }
     case 'sign_in.blocked':
     case 'account.protected':
     case 'sign_up.refused':

@@ -2,7 +2,8 @@
 
 /** `satisfies` keeps the list and the union in step: a type added to one and not the other is a compile error. */
 const TYPES = {
-  'member.created': 'A loyalty member was enrolled (first sign-up of an account).',
+  'member.created': 'A loyalty member was enrolled (first sign-up of an account; channel and method).',
+  'signup.code_sent': 'A sign-up\'s verification code was sent (the sign-up funnel\'s second step).',
   'member.email_verified': 'The member proved their email address.',
   'member.phone_verified': 'The member proved a mobile number (added or changed).',
   'member.profile_updated': 'The member changed profile fields.',

@@ -2,7 +2,7 @@
 // loyalty claims, and earning and redeeming points through the idempotent ledger.
 import { createHash } from 'node:crypto';
 import { DomainError } from '../errors.ts';
-import type { EnrolmentChannel, LedgerEntry, LedgerKind, LoyaltyRepository, Member, PostResult } from './loyalty.repository.ts';
+import type { EnrolmentChannel, LedgerEntry, LedgerKind, LoyaltyRepository, Member, PostResult, SignUpMethod } from './loyalty.repository.ts';
 import { generateMemberNumber } from './member-number.ts';
 
 export type Tier = 'member' | 'silver' | 'gold' | 'platinum';
@@ -47,12 +47,12 @@ export class LoyaltyService {
   }
 
   /** The account's member, created (with a fresh number) when it has none yet. Safe to call concurrently. */
-  async ensureMember(accountId: string, channel: EnrolmentChannel = 'web'): Promise<Member> {
+  async ensureMember(accountId: string, channel: EnrolmentChannel = 'web', signUpMethod: SignUpMethod = 'other'): Promise<Member> {
     for (let attempt = 0; attempt < NUMBER_ATTEMPTS; attempt += 1) {
       const existing = await this.repository.findMember(accountId);
       if (existing) return existing;
       try {
-        return await this.repository.createMember({ accountId, memberNumber: generateMemberNumber(), enrolmentChannel: channel });
+        return await this.repository.createMember({ accountId, memberNumber: generateMemberNumber(), enrolmentChannel: channel, signUpMethod });
       } catch (error) {
         // Lost a race for this account (the loop finds the winner) or drew a taken number (draw again).
         if (!(error instanceof DomainError && error.code === 'duplicate')) throw error;

@@ -26,7 +26,12 @@ export interface NewMember {
   accountId: string;
   memberNumber: string;
   enrolmentChannel: EnrolmentChannel;
+  /** How the member signed up, for member.created (analytics); not stored on the member. */
+  signUpMethod?: SignUpMethod;
 }
+
+/** How an enrolment began: a sign-up form (password or passkey), an upstream identity, an import, or other. */
+export type SignUpMethod = 'password' | 'passkey' | 'social' | 'import' | 'other';
 
 export interface LedgerEntry {
   /** Unique; chosen by the store. */

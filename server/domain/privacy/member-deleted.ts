@@ -26,6 +26,6 @@ export function announceMemberDeleted(audit: Pick<AuditLog, 'record'>): Announce
       reason: event.by,
       details: { tombstone: event.tombstone, partners: event.partners.length, clients_logged_out: event.clientIds.length },
     });
-    // EVENTS OUTBOX: emit `member.deleted` (one per partner in event.partners, with its subject) here.
+    // The `member.deleted` outbox event is written with the erasure itself (MemberErasure.erase → eraseMember).
   };
 }

@@ -10,6 +10,7 @@ import type { Mailer } from '../mail/mailer.ts';
 import type { OidcStore } from '../oidc/oidc-store.repository.ts';
 import type { AnnounceMemberDeleted, ErasureActor } from './member-deleted.ts';
 import { deletionScheduled } from './privacy-emails.ts';
+import { memberDeletedEvent } from '../events/domain-event.ts';
 import type { EventsRepository } from '../events/events.repository.ts';
 import type { ErasureRequest, PrivacyStore } from './privacy.repository.ts';
 
@@ -122,7 +123,10 @@ export class MemberErasure {
     }
     const tombstone = randomUUID();
     // Without the account (a crash after it went), the rows still keyed by its id are erased all the same.
-    await this.deps.store.eraseMember({ accountId, email: account?.email ?? accountId, phone: account?.phone ?? null, tombstone });
+    // member.deleted is written with the erasure (its id derived from the account: a re-run writes it once).
+    await this.deps.store.eraseMember({
+      accountId, email: account?.email ?? accountId, phone: account?.phone ?? null, tombstone, events: [memberDeletedEvent(accountId, this.now())],
+    });
     await this.deps.events.forgetMember(accountId);
     const clientIds = [...targets.keys()];
     this.deps.logout.logoutClients(accountId, clientIds.map((clientId) => ({ clientId, sid: targets.get(clientId) })));

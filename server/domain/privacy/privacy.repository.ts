@@ -1,5 +1,6 @@
 // Port: what the member's data rights need from a store — stored exports, scheduled erasures, the few reads no
 // other port offers (claimed cards, coupon uses, partner links), and the erasure of every row of a member.
+import type { DomainEvent } from '../events/domain-event.ts';
 import type { CouponUse } from '../coupons/coupons.repository.ts';
 import type { ImportedMember } from '../loyalty/imported-members.repository.ts';
 import type { PartnerMemberLink } from '../partners/partners.repository.ts';
@@ -30,6 +31,8 @@ export interface ErasureSubject {
   phone: string | null;
   /** Random id that replaces the account id in what accounting keeps (ledger entries, coupon uses). */
   tombstone: string;
+  /** Outbox events written with the erasure (member.deleted): SQLite in its transaction, Mongo before the request goes. */
+  events?: readonly DomainEvent[];
 }
 
 export interface PrivacyStore {
