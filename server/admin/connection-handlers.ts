@@ -2,8 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import { connectionInput, GOOGLE_ISSUER, oidcConnectionPatch, oidcConnectionSettings, type OidcConnectionSettings } from '../domain/connections/connection-settings.ts';
+import {
+  connectionInput, GOOGLE_ISSUER, MICROSOFT_ISSUER_TEMPLATE, microsoftConnectionPatch, oidcConnectionPatch, oidcConnectionSettings, type DiscoveredMetadata, type OidcConnectionSettings,
+} from '../domain/connections/connection-settings.ts';
 import type { ConnectionsRepository, StoredConnection } from '../domain/connections/connections.repository.ts';
+import { discoveryIssuer, discoveryIssuers } from '../domain/connections/microsoft-tenant.ts';
 import { discoverOidcProvider } from '../domain/connections/oidc-discovery.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { OutboundClient } from '../security/outbound/outbound-fetch.ts';
@@ -29,8 +32,23 @@ function invalid(error: z.ZodError): never {
   throw new DomainError('invalid_input', `invalid connection: ${Object.entries(fields).map(([field, message]) => `${field} ${message}`).join('; ')}`, { details: { fields } });
 }
 
-function presetIssuer(): never {
-  throw new DomainError('invalid_input', 'invalid connection: issuer is fixed for google', { details: { fields: { issuer: 'is fixed for google' } } });
+function presetIssuer(kind: string): never {
+  throw new DomainError('invalid_input', `invalid connection: issuer is fixed for ${kind}`, { details: { fields: { issuer: `is fixed for ${kind}` } } });
+}
+
+/**
+ * Entra's discovery document for the configured tenant (an unknown tenant id is refused there, so the field to
+ * fix is `tenant`); the stored issuer is the template each ID token's `tid` fills.
+ */
+async function discoverMicrosoft(outbound: Pick<OutboundClient, 'fetch'>, template: string, tenant: string, blame: 'issuer' | 'tenant'): Promise<DiscoveredMetadata> {
+  try {
+    const metadata = await discoverOidcProvider(outbound, discoveryIssuer(template, tenant), discoveryIssuers(template, tenant));
+    return { ...metadata, issuer: template };
+  } catch (error) {
+    const fields = error instanceof DomainError ? (error.details as { fields?: Record<string, string> } | undefined)?.fields : undefined;
+    if (blame === 'issuer' || !fields?.issuer) throw error;
+    throw new DomainError('invalid_input', `invalid connection: tenant ${fields.issuer}`, { details: { fields: { tenant: fields.issuer } }, cause: error });
+  }
 }
 
 function settingsOf(connection: StoredConnection): OidcConnectionSettings {
@@ -52,6 +70,7 @@ function view(connection: StoredConnection, issuer: string) {
     trusted_email: settings.trusted_email,
     trusted_mfa: settings.trusted_mfa,
     domains: settings.domains,
+    ...(settings.tenant === undefined ? {} : { tenant: settings.tenant }),
     redirect_uri: connectionRedirectUri(issuer, connection.id),
     created_at: connection.createdAt.toISOString(),
     updated_at: connection.updatedAt.toISOString(),
@@ -98,12 +117,15 @@ export function connectionHandlers(deps: ConnectionHandlerDeps) {
       const parsed = connectionInput.safeParse(ctx.request.body);
       if (!parsed.success) invalid(parsed.error);
       const { kind, name, issuer: givenIssuer, ...rest } = parsed.data;
-      if (kind === 'google' && givenIssuer !== undefined && deps.production) presetIssuer();
-      const input = { ...rest, issuer: givenIssuer ?? GOOGLE_ISSUER };
+      // The preset kinds' issuers are fixed; a test's local upstream stands in for them outside production only.
+      if (kind !== 'oidc' && givenIssuer !== undefined && deps.production) presetIssuer(kind);
+      const input = { ...rest, issuer: givenIssuer ?? (kind === 'microsoft' ? MICROSOFT_ISSUER_TEMPLATE : GOOGLE_ISSUER) };
       const domains = [...new Set(input.domains)];
       await assertDomainsFree(connections, domains);
       // Discovery now, not at the first sign-in: a wrong issuer is the operator's to fix, with the field named.
-      const metadata = await discoverOidcProvider(deps.outbound, input.issuer);
+      const metadata = parsed.data.kind === 'microsoft'
+        ? await discoverMicrosoft(deps.outbound, input.issuer, parsed.data.tenant, givenIssuer === undefined ? 'tenant' : 'issuer')
+        : await discoverOidcProvider(deps.outbound, input.issuer);
       const settings: OidcConnectionSettings = { ...input, domains, metadata };
       const created = await connections.create({ id: randomUUID(), kind, name, settings: stripUndefined(settings) });
       ctx.status = 201;
@@ -129,10 +151,10 @@ export function connectionHandlers(deps: ConnectionHandlerDeps) {
 
     async patch(ctx: Context) {
       const connection = await load(ctx);
-      const parsed = oidcConnectionPatch.safeParse(ctx.request.body);
+      const parsed = (connection.kind === 'microsoft' ? microsoftConnectionPatch : oidcConnectionPatch).safeParse(ctx.request.body);
       if (!parsed.success) invalid(parsed.error);
-      const { name, client_secret: secret, ...changes } = parsed.data;
-      if (connection.kind === 'google' && changes.issuer !== undefined && deps.production) presetIssuer();
+      const { name, client_secret: secret, ...changes } = parsed.data as z.output<typeof microsoftConnectionPatch>;
+      if (connection.kind !== 'oidc' && changes.issuer !== undefined && deps.production) presetIssuer(connection.kind);
       const current = settingsOf(connection);
       const next: OidcConnectionSettings = { ...current, ...stripUndefined(changes) };
       if (secret === null) delete next.client_secret;
@@ -142,7 +164,11 @@ export function connectionHandlers(deps: ConnectionHandlerDeps) {
         await assertDomainsFree(connections, next.domains, connection.id);
       }
       // A new issuer is a new upstream: its metadata is read (and checked) again before anything is stored.
-      if (changes.issuer !== undefined && changes.issuer !== current.issuer) next.metadata = await discoverOidcProvider(deps.outbound, changes.issuer);
+      if (connection.kind === 'microsoft') {
+        if ((changes.issuer !== undefined && changes.issuer !== current.issuer) || (changes.tenant !== undefined && changes.tenant !== current.tenant)) {
+          next.metadata = await discoverMicrosoft(deps.outbound, next.issuer, next.tenant ?? 'common', changes.issuer === undefined ? 'tenant' : 'issuer');
+        }
+      } else if (changes.issuer !== undefined && changes.issuer !== current.issuer) next.metadata = await discoverOidcProvider(deps.outbound, changes.issuer);
       const updated = await connections.update(connection.id, { name: name ?? connection.name, settings: stripUndefined(next) });
       if (!updated) throw new DomainError('not_found', 'no such connection');
       ctx.body = view(updated, issuer);

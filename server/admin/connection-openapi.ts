@@ -12,6 +12,7 @@ const connectionProperties = {
   trusted_email: { type: 'boolean', default: false, description: 'Believe the upstream\'s email_verified: its verified addresses need no emailed code from us. An address that is already a member\'s is never linked without that member proving the account.' },
   trusted_mfa: { type: 'boolean', default: false, description: 'Believe the upstream\'s amr/acr when it says a second factor was used.' },
   domains: { type: 'array', maxItems: 50, items: { type: 'string' }, default: [], description: 'Email domains routed to this connection from the sign-in page (home-realm discovery); one domain routes to one connection (409 otherwise).' },
+  tenant: { type: 'string', default: 'common', description: 'kind microsoft only: whose Entra ID accounts may sign in: a tenant id (GUID), `common` (any), `organizations` (work or school accounts) or `consumers` (personal Microsoft accounts). Each ID token must name the issuer https://login.microsoftonline.com/<its tid>/v2.0 and its tid must be accepted here. Anything else is a 400 with details.fields.tenant.' },
 };
 
 const connection = {
@@ -19,7 +20,7 @@ const connection = {
   required: ['id', 'kind', 'name', 'issuer', 'client_id', 'has_client_secret', 'scopes', 'claim_mapping', 'trusted_email', 'trusted_mfa', 'domains', 'redirect_uri', 'created_at', 'updated_at'],
   properties: {
     id: { type: 'string' },
-    kind: { enum: ['oidc', 'google'], description: 'google: oidc with the issuer https://accounts.google.com preset. More kinds (microsoft, apple, facebook, saml) are planned.' },
+    kind: { enum: ['oidc', 'google', 'microsoft'], description: 'google: oidc with the issuer https://accounts.google.com preset. microsoft: Entra ID, issuer template https://login.microsoftonline.com/{tenantid}/v2.0 preset, with `tenant`.' },
     ...connectionProperties,
     has_client_secret: { type: 'boolean' },
     redirect_uri: { type: 'string', format: 'uri', description: 'The callback URL to register at the upstream.' },
@@ -33,8 +34,8 @@ export const connectionSchemas = {
     type: 'object',
     additionalProperties: false,
     required: ['kind', 'client_id'],
-    description: 'kind oidc needs name and issuer; kind google presets both (name "Google"; issuer https://accounts.google.com, which only a non-production server lets a test override).',
-    properties: { kind: { enum: ['oidc', 'google'] }, ...connectionProperties },
+    description: 'kind oidc needs name and issuer; kind google presets both (name "Google"; issuer https://accounts.google.com); kind microsoft presets name "Microsoft" and the issuer template https://login.microsoftonline.com/{tenantid}/v2.0, and takes `tenant`. Only a non-production server lets a test override a preset issuer (a microsoft one must hold {tenantid}).',
+    properties: { kind: { enum: ['oidc', 'google', 'microsoft'] }, ...connectionProperties },
   },
   ConnectionPatch: { type: 'object', additionalProperties: false, properties: { ...connectionProperties, client_secret: { type: ['string', 'null'], description: 'A new secret, or null to remove it.' } } },
   Connection: connection,

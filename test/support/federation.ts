@@ -4,7 +4,7 @@ import { authorizationRequest, type AuthRequest } from './oidc-client.ts';
 import { openLoginPage } from './member.ts';
 import { useMemberServer, type MemberServer } from './suite.ts';
 import type { StoreKind } from './test-server.ts';
-import { startUpstreamIdp, type UpstreamIdp } from './upstream-idp.ts';
+import { startUpstreamIdp, type UpstreamIdp, type UpstreamOptions } from './upstream-idp.ts';
 import { type Page, UserAgent } from './user-agent.ts';
 
 export interface FederationFixture extends MemberServer {
@@ -18,13 +18,13 @@ export interface FederationFixture extends MemberServer {
 }
 
 /** Registers beforeAll/afterAll hooks: our server on `store`, an upstream IdP with its own keys. */
-export function useFederation(store: StoreKind, env: Record<string, string> = {}): FederationFixture {
+export function useFederation(store: StoreKind, env: Record<string, string> = {}, upstream: Omit<UpstreamOptions, 'accounts'> = {}): FederationFixture {
   const fixture = useMemberServer(store, env) as FederationFixture;
   fixture.accounts = new Map();
   let token = '';
   fixture.admin = adminCaller(() => fixture.server, () => token);
   beforeAll(async () => {
-    fixture.upstream = await startUpstreamIdp({ accounts: fixture.accounts });
+    fixture.upstream = await startUpstreamIdp({ ...upstream, accounts: fixture.accounts });
     token = await fixture.server.adminToken();
   });
   afterAll(async () => fixture.upstream?.close());
@@ -57,7 +57,7 @@ export async function throughUpstream(fx: FederationFixture, connectionId: strin
   const loginPage = options.loginPage ?? await openLoginPage(ua, request.url);
   const toUpstream = await ua.submit(loginPage, `/connections/${connectionId}`);
   if (!toUpstream.url.startsWith(fx.upstream.issuer)) throw new Error(`expected the upstream, got ${toUpstream.status} ${toUpstream.url}\n${toUpstream.body.slice(0, 500)}`);
-  const up = new UserAgent(fx.upstream.issuer);
+  const up = new UserAgent(fx.upstream.origin);
   const upstreamLogin = await up.follow(toUpstream.url);
   let page: Page;
   if (options.cancel) {

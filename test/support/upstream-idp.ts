@@ -7,6 +7,8 @@ import Provider, { type ClientMetadata } from 'oidc-provider';
 export interface UpstreamIdp {
   /** The upstream's issuer, http://127.0.0.1:<port> (the outbound client's loopback relaxation outside production). */
   issuer: string;
+  /** http://127.0.0.1:<port> (the issuer has a path when the upstream plays an Entra tenant). */
+  origin: string;
   port: number;
   provider: Provider;
   /** Registers a confidential client with this redirect URI (dynamic registration); its id and secret. */
@@ -19,6 +21,29 @@ export interface UpstreamOptions {
   clients?: ClientMetadata[];
   /** The claims of each upstream account by its sub (the dev login form's "login"); unknown subs get only sub. */
   accounts?: Map<string, Record<string, unknown>>;
+  /**
+   * Plays Microsoft Entra ID's tenant `tenant` (a GUID): the issuer is http://127.0.0.1:<port>/<tenant>/v2.0, ID
+   * tokens carry `tid` (the account's own `tid` claim, else this tenant), and the discovery documents of other
+   * tenants and of the aliases answer as Entra's do (common/organizations: the {tenantid} template).
+   */
+  entraTenant?: string;
+}
+
+/**
+ * What Entra's discovery answers for a tenant path other than the upstream's own: the aliases common and
+ * organizations name the {tenantid} template, consumers and a tenant id name their tenant; the endpoints are the upstream's.
+ */
+function entraDiscovery(origin: string, own: string, path: string): Record<string, unknown> | undefined {
+  const match = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(path);
+  if (!match || match[1] === own) return undefined;
+  const asked = match[1]!;
+  const base = `${origin}/${own}/v2.0`;
+  return {
+    // Entra's consumers document names the personal-accounts tenant.
+    issuer: ['common', 'organizations'].includes(asked) ? `${origin}/{tenantid}/v2.0` : `${origin}/${asked === 'consumers' ? '9188040d-6c67-4c5b-b112-36a304b66dad' : asked}/v2.0`,
+    authorization_endpoint: `${base}/auth`, token_endpoint: `${base}/token`, jwks_uri: `${base}/jwks`, userinfo_endpoint: `${base}/me`,
+    code_challenge_methods_supported: ['S256'], id_token_signing_alg_values_supported: ['RS256'], response_types_supported: ['code'], subject_types_supported: ['public'],
+  };
 }
 
 /** Starts the upstream on a free loopback port with a fresh RS256 key. */
@@ -26,22 +51,47 @@ export async function startUpstreamIdp(options: UpstreamOptions = {}): Promise<U
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const issuer = `http://127.0.0.1:${port}`;
+  const origin = `http://127.0.0.1:${port}`;
+  const tenant = options.entraTenant;
+  const issuer = tenant ? `${origin}/${tenant}/v2.0` : origin;
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const provider = new Provider(issuer, {
     clients: options.clients ?? [],
     jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: `upstream-${port}` }] },
     // Open dynamic registration: a test registers our connection's redirect_uri once the admin API answered it.
     features: { devInteractions: { enabled: true }, registration: { enabled: true } },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] },
-    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub, ...(options.accounts?.get(sub) ?? {}) }) }),
+    claims: { openid: tenant ? ['sub', 'tid'] : ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] },
+    // Entra puts tid (and the profile) in the ID token itself.
+    ...(tenant ? { conformIdTokenClaims: false } : {}),
+    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub, ...(tenant ? { tid: tenant } : {}), ...(options.accounts?.get(sub) ?? {}) }) }),
     // Not ours: both servers live on 127.0.0.1, where a browser shares cookies across ports.
     cookies: { names: { session: 'upstream_session', interaction: 'upstream_interaction', resume: 'upstream_resume' }, keys: ['upstream-test-cookie-key'] },
     pkce: { required: () => true },
   });
-  server.on('request', provider.callback());
+  if (tenant) {
+    const prefix = `/${tenant}/v2.0`;
+    const handle = provider.callback();
+    server.on('request', (req, res) => {
+      const url = req.url ?? '/';
+      const other = entraDiscovery(origin, tenant, url);
+      if (other) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(other));
+        return;
+      }
+      if (!url.startsWith(prefix)) {
+        res.writeHead(404).end();
+        return;
+      }
+      // Mounted under the tenant's path, as an Express mount would: oidc-provider reads the prefix from originalUrl.
+      Object.assign(req, { originalUrl: url, url: url.slice(prefix.length) || '/' });
+      handle(req, res);
+    });
+  } else {
+    server.on('request', provider.callback());
+  }
   return {
     issuer,
+    origin,
     port,
     provider,
     async register(redirectUri) {

@@ -72,8 +72,40 @@ export const googleConnectionInput = oidcConnectionInput.extend({
   issuer: oidcFields.issuer.optional(),
 });
 
+/** Microsoft Entra ID's issuer template: the ID token's own `tid` fills `{tenantid}` (microsoft-tenant.ts). */
+export const MICROSOFT_ISSUER_TEMPLATE = 'https://login.microsoftonline.com/{tenantid}/v2.0';
+/** The placeholder the template carries (Entra's discovery document for `common` names it literally). */
+export const TENANT_PLACEHOLDER = '{tenantid}';
+/** Entra's tenant aliases: any tenant, work/school accounts only, personal Microsoft accounts only. */
+export const MICROSOFT_TENANT_ALIASES = ['common', 'organizations', 'consumers'] as const;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A tenant id (GUID, lowercased) or one of Entra's aliases. */
+const microsoftTenant = z.string().max(36).transform((value) => value.trim().toLowerCase())
+  .pipe(z.string().refine((value) => GUID.test(value) || (MICROSOFT_TENANT_ALIASES as readonly string[]).includes(value), 'must be a tenant id (GUID) or common, organizations or consumers'));
+
+/** An issuer template: an absolute URL whose path holds `{tenantid}` once (tests point it at a local upstream). */
+const issuerTemplate = z.string().max(500)
+  .refine((value) => value.split(TENANT_PLACEHOLDER).length === 2 && URL.canParse(value.replace(TENANT_PLACEHOLDER, 'tenant')), 'must be an absolute URL holding {tenantid} once')
+  .refine((value) => !URL.canParse(value.replace(TENANT_PLACEHOLDER, 'tenant')) || (!new URL(value.replace(TENANT_PLACEHOLDER, 'tenant')).search && !new URL(value.replace(TENANT_PLACEHOLDER, 'tenant')).hash), 'must have no query or fragment');
+
+/**
+ * Microsoft Entra ID (multi-tenant): `tenant` says whose accounts may sign in; the issuer is Entra's template,
+ * accepted only outside production as a test's local upstream (connection-handlers.ts refuses it in production).
+ */
+export const microsoftConnectionInput = oidcConnectionInput.extend({
+  kind: z.literal('microsoft'),
+  name: oidcFields.name.default('Microsoft'),
+  issuer: issuerTemplate.optional(),
+  tenant: microsoftTenant.default('common'),
+});
+
 /** Any kind the admin API creates, told apart by `kind`. */
-export const connectionInput = z.discriminatedUnion('kind', [oidcConnectionInput, googleConnectionInput]);
+export const connectionInput = z.discriminatedUnion('kind', [oidcConnectionInput, googleConnectionInput, microsoftConnectionInput]);
+
+/** PATCH of a microsoft connection: the oidc fields (the issuer as a template) and its tenant. */
+export const microsoftConnectionPatch = z.object({ ...oidcFields, issuer: issuerTemplate, tenant: microsoftTenant, client_secret: oidcFields.client_secret.nullable() }).partial().strict();
+export type MicrosoftConnectionPatch = z.output<typeof microsoftConnectionPatch>;
 
 /** PATCH: any subset of the fields but the kind (a connection never changes kind); client_secret null removes it. */
 export const oidcConnectionPatch = z.object({ ...oidcFields, client_secret: oidcFields.client_secret.nullable() }).partial().strict();
@@ -90,5 +122,10 @@ export const oidcConnectionSettings = z.object({
   trusted_mfa: z.boolean(),
   domains: z.array(z.string()),
   metadata: discoveredMetadata,
+  /**
+   * Microsoft only: the tenant (GUID or alias) whose ID tokens are accepted; `issuer` is then a template whose
+   * `{tenantid}` each ID token's own `tid` fills (upstream-oidc.ts). Absent for every other kind.
+   */
+  tenant: z.string().optional(),
 });
 export type OidcConnectionSettings = z.output<typeof oidcConnectionSettings>;

@@ -1,7 +1,19 @@
 // The OpenID Connect leg to an upstream provider with openid-client: the authorization URL, then code + PKCE + state + nonce, ID token and userinfo.
+import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import type { OutboundClient } from '../../security/outbound/outbound-fetch.ts';
 import type { OidcConnectionSettings } from './connection-settings.ts';
+import { issuerForTenant, tenantAccepted } from './microsoft-tenant.ts';
+
+/** A token endpoint answer read once and handed to openid-client again (Entra: the issuer depends on it). */
+interface HeldResponse {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+/** Thrown from the first pass's fetch to stop it once the token answer is held (never leaves this module). */
+class TokenResponseHeld extends Error {}
 
 /** What our side keeps between the redirect and the callback (the state record): never sent to the browser but `state`. */
 export interface UpstreamRequest {
@@ -40,15 +52,22 @@ export class UpstreamOidc {
     this.outbound = outbound;
   }
 
-  private configuration(settings: OidcConnectionSettings): oidc.Configuration {
+  /**
+   * `intercept`, when given, answers the token endpoint instead of the network (the Entra passes below);
+   * `issuer` replaces the stored one (Entra: the template filled with the token's tenant).
+   */
+  private configuration(settings: OidcConnectionSettings, options: { issuer?: string; intercept?: (send: () => Promise<Response>) => Promise<Response> } = {}): oidc.Configuration {
     const auth = settings.client_secret ? oidc.ClientSecretBasic(settings.client_secret) : oidc.None();
-    const config = new oidc.Configuration({ ...settings.metadata }, settings.client_id, {}, auth);
+    const config = new oidc.Configuration({ ...settings.metadata, issuer: options.issuer ?? settings.metadata.issuer }, settings.client_id, {}, auth);
     // Every request to the upstream goes through the SSRF-safe client (no redirects, no private addresses, bounded).
-    config[oidc.customFetch] = (url, options) => this.outbound.fetch(url, {
-      method: options.method,
-      headers: options.headers as Record<string, string>,
-      body: options.body as string | URLSearchParams | null | undefined,
-    });
+    config[oidc.customFetch] = (url, init) => {
+      const send = () => this.outbound.fetch(url, {
+        method: init.method,
+        headers: init.headers as Record<string, string>,
+        body: init.body as string | URLSearchParams | null | undefined,
+      });
+      return options.intercept && new URL(url).href === new URL(settings.metadata.token_endpoint).href ? options.intercept(send) : send();
+    };
     // Plain http only where the outbound policy itself allows it (loopback outside production).
     if (!this.outbound.policy.requireHttps) oidc.allowInsecureRequests(config);
     return config;
@@ -82,22 +101,27 @@ export class UpstreamOidc {
     for (const [name, value] of query) currentUrl.searchParams.append(name, value);
     let claims: Record<string, unknown>;
     let accessToken: string;
+    const checks = { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce, idTokenExpected: true };
+    let used = config;
     try {
-      const tokens = await oidc.authorizationCodeGrant(config, currentUrl, {
-        pkceCodeVerifier: request.codeVerifier,
-        expectedState: request.state,
-        expectedNonce: request.nonce,
-        idTokenExpected: true,
-      });
-      claims = { ...(tokens.claims() ?? {}) };
-      accessToken = tokens.access_token;
+      if (settings.tenant === undefined) {
+        const tokens = await oidc.authorizationCodeGrant(config, currentUrl, checks);
+        claims = { ...(tokens.claims() ?? {}) };
+        accessToken = tokens.access_token;
+      } else {
+        used = await this.entraConfiguration(settings, currentUrl, checks);
+        const tokens = await oidc.authorizationCodeGrant(used, currentUrl, checks);
+        claims = { ...(tokens.claims() ?? {}) };
+        accessToken = tokens.access_token;
+      }
     } catch (cause) {
+      if (cause instanceof UpstreamSignInFailed) throw cause;
       throw new UpstreamSignInFailed('invalid_response', `token exchange or ID token refused: ${(cause as Error).message}`, { cause });
     }
     const subject = String(claims.sub);
     if (settings.metadata.userinfo_endpoint) {
       try {
-        const userinfo = await oidc.fetchUserInfo(config, accessToken, subject);
+        const userinfo = await oidc.fetchUserInfo(used, accessToken, subject);
         // The ID token's claims win: they are signed; userinfo only fills what the token left out.
         claims = { ...userinfo, ...claims };
       } catch (cause) {
@@ -112,5 +136,55 @@ export class UpstreamOidc {
       acr: typeof claims.acr === 'string' ? claims.acr : undefined,
       claims,
     };
+  }
+
+  /**
+   * Entra ID (multi-tenant): the ID token's issuer is the template filled with the token's own `tid`, known only
+   * once the token endpoint answered. The first pass sends the token request and holds the answer (the code is
+   * single use, so it is never sent twice); the tenant is checked against the connection's; the second pass
+   * hands that answer to openid-client with the tenant's issuer, which then checks the ID token in full
+   * (signature, `iss` equal to the tenant's issuer, audience, expiry, nonce). The unverified `tid` only picks
+   * which issuer the signed token must name: a token whose `iss` and `tid` disagree fails there.
+   */
+  private async entraConfiguration(settings: OidcConnectionSettings, currentUrl: URL, checks: oidc.AuthorizationCodeGrantChecks): Promise<oidc.Configuration> {
+    let held: HeldResponse | undefined;
+    const first = this.configuration(settings, {
+      intercept: async (send) => {
+        const response = await send();
+        held = { status: response.status, headers: new Headers(response.headers), body: await response.text() };
+        throw new TokenResponseHeld('token answer held');
+      },
+    });
+    // An RFC 9207 `iss` in the answer names the tenant's issuer, unknown to this pass: the second pass checks it.
+    const withoutIss = new URL(currentUrl);
+    withoutIss.searchParams.delete('iss');
+    try {
+      await oidc.authorizationCodeGrant(first, withoutIss, checks);
+    } catch (error) {
+      if (!held) throw error;
+    }
+    const answer = held!;
+    let tid: unknown;
+    try {
+      const body = JSON.parse(answer.body) as { id_token?: unknown };
+      tid = typeof body.id_token === 'string' ? decodeJwt(body.id_token).tid : undefined;
+    } catch {
+      tid = undefined;
+    }
+    // An error answer (no ID token) goes on to openid-client, which reports it as the upstream's refusal.
+    if (answer.status === 200) {
+      if (typeof tid !== 'string' || !tenantAccepted(settings.tenant!, tid)) {
+        throw new UpstreamSignInFailed('invalid_response', `ID token tenant ${typeof tid === 'string' ? tid.slice(0, 40) : '(none)'} is not accepted by this connection`);
+      }
+    }
+    let replayed = false;
+    return this.configuration(settings, {
+      issuer: typeof tid === 'string' && answer.status === 200 ? issuerForTenant(settings.issuer, tid) : settings.metadata.issuer,
+      intercept: () => {
+        if (replayed) throw new Error('token endpoint called twice');
+        replayed = true;
+        return Promise.resolve(new Response(answer.body, { status: answer.status, headers: answer.headers }));
+      },
+    });
   }
 }

@@ -73,6 +73,12 @@ describe.each(STORES)('admin API: refusing bad connections (%s)', (store) => {
     await expectRefused({ client_id: undefined }, 'client_id', /./);
   });
 
+  test('microsoft: a tenant that is neither a tenant id nor an alias, an issuer template without {tenantid}, a tenant on another kind', async () => {
+    await expectRefused({ kind: 'microsoft', name: undefined, issuer: undefined, tenant: 'contoso' }, 'tenant', /tenant id \(GUID\) or common, organizations or consumers/);
+    await expectRefused({ kind: 'microsoft', name: undefined, issuer: `${upstream.issuer}/v2.0` }, 'issuer', /\{tenantid\}/);
+    await expectRefused({ tenant: 'common' }, 'tenant', /unknown field/);
+  });
+
   test('a patch to a bad issuer is refused and the connection keeps its own', async () => {
     const created = await call('POST', '/admin/connections', input({}));
     expect(created.status).toBe(201);
