@@ -19,8 +19,16 @@ const STATE_MODEL = 'UpstreamSignIn';
 /** Long enough to type a password and an MFA code at the upstream; short enough that a leaked state soon dies. */
 const STATE_TTL_SECONDS = 15 * 60;
 
-const stateRecord = z.object({ uid: z.string(), connectionId: z.string(), nonce: z.string(), codeVerifier: z.string() });
+const stateRecord = z.object({
+  uid: z.string(), connectionId: z.string(), nonce: z.string(), codeVerifier: z.string(),
+  /** A form_post answer (Apple), kept here so its code never travels in a URL: the callback's parameters. */
+  answer: z.record(z.string(), z.string()).optional(),
+});
 type StateRecord = z.infer<typeof stateRecord>;
+
+/** What a form_post answer may carry (Apple adds `user`, its name on the first sign-in), each bounded. */
+const FORM_POST_FIELDS = ['code', 'state', 'iss', 'error', 'error_description', 'user'] as const;
+const FORM_POST_FIELD_LIMIT = 4000;
 
 /** The state value as the upstream echoes it: what openid-client's randomState makes (base64url, 43 characters). */
 const STATE_SHAPE = /^[A-Za-z0-9_-]{16,128}$/;
@@ -166,6 +174,33 @@ export function federationHandlers(deps: InteractionDeps) {
       seeOther(ctx, `/interaction/${encodeURIComponent(record.uid)}/connections/${encodeURIComponent(String(ctx.params.id))}/callback?${ctx.querystring}`);
     },
 
+    /**
+     * POST /connections/:id/callback — a form_post answer (Apple). The upstream's page posts it cross-site, so
+     * our SameSite=Lax cookies are not sent and no CSRF token can come with it: like the GET callback it only
+     * finds the flow by its state (unguessable, single use, bound to the interaction and connection), keeps the
+     * answer in the state record, and sends the browser on with nothing but the state in the URL. That top-level
+     * GET carries the interaction cookie again, and finish checks everything there as for a GET answer.
+     */
+    async formPostCallback(ctx: Context) {
+      const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+      const state = typeof body.state === 'string' ? body.state : undefined;
+      const record = await readState(federation, state);
+      if (!record || record.connectionId !== String(ctx.params.id)) throw new DomainError('invalid_input', 'unknown, expired or used sign-in state');
+      const stored = await federation.connections.find(record.connectionId);
+      const settings = stored && oidcConnectionSettings.safeParse(stored.settings);
+      if (!settings?.success || settings.data.response_mode !== 'form_post') throw new DomainError('invalid_input', 'this connection does not answer by form post');
+      // The first answer for a state is the one kept: a second post (a replay) cannot replace it.
+      if (!record.answer) {
+        const answer: Record<string, string> = {};
+        for (const field of FORM_POST_FIELDS) {
+          const value = body[field];
+          if (typeof value === 'string' && value.length <= FORM_POST_FIELD_LIMIT) answer[field] = value;
+        }
+        await federation.oidcStore.upsert(STATE_MODEL, state!, { ...record, answer }, STATE_TTL_SECONDS);
+      }
+      seeOther(ctx, `/interaction/${encodeURIComponent(record.uid)}/connections/${encodeURIComponent(record.connectionId)}/callback?state=${encodeURIComponent(state!)}`);
+    },
+
     /** GET /interaction/:uid/connections/:id/callback — the upstream's answer, in our interaction. */
     async finish(ctx: Context) {
       const { uid } = ctx.state.interaction as InteractionDetails;
@@ -185,9 +220,11 @@ export function federationHandlers(deps: InteractionDeps) {
       if (!stored || !settings?.success) return backToSignIn(ctx, uid, 'federation.error.failed');
       const connection = { id: stored.id, settings: settings.data };
 
+      // A form_post connection's answer is the one its POST kept; a code in this URL is not its answer.
+      const answer = settings.data.response_mode === 'form_post' ? new URLSearchParams(record.answer ?? { state: state!, error: 'invalid_request' }) : new URLSearchParams(ctx.querystring);
       let identity;
       try {
-        identity = await federation.upstream.finish(settings.data, connectionRedirectUri(federation.issuer, connectionId), new URLSearchParams(ctx.querystring), { ...record, state: state! });
+        identity = await federation.upstream.finish(settings.data, connectionRedirectUri(federation.issuer, connectionId), answer, { ...record, state: state! });
       } catch (error) {
         if (!(error instanceof UpstreamSignInFailed)) throw error;
         await failed(ctx, connectionId, error.reason);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import type { z } from 'zod';
 import {
-  connectionInput, GOOGLE_ISSUER, MICROSOFT_ISSUER_TEMPLATE, microsoftConnectionPatch, oidcConnectionPatch, oidcConnectionSettings, type DiscoveredMetadata, type OidcConnectionSettings,
+  APPLE_ISSUER, appleConnectionPatch, connectionInput, GOOGLE_ISSUER, MICROSOFT_ISSUER_TEMPLATE, microsoftConnectionPatch, oidcConnectionPatch, oidcConnectionSettings, type DiscoveredMetadata, type OidcConnectionSettings,
 } from '../domain/connections/connection-settings.ts';
 import type { ConnectionsRepository, StoredConnection } from '../domain/connections/connections.repository.ts';
 import { discoveryIssuer, discoveryIssuers } from '../domain/connections/microsoft-tenant.ts';
@@ -71,6 +71,7 @@ function view(connection: StoredConnection, issuer: string) {
     trusted_mfa: settings.trusted_mfa,
     domains: settings.domains,
     ...(settings.tenant === undefined ? {} : { tenant: settings.tenant }),
+    ...(connection.kind === 'apple' ? { team_id: settings.team_id, key_id: settings.key_id, has_private_key: settings.private_key !== undefined } : {}),
     redirect_uri: connectionRedirectUri(issuer, connection.id),
     created_at: connection.createdAt.toISOString(),
     updated_at: connection.updatedAt.toISOString(),
@@ -119,7 +120,9 @@ export function connectionHandlers(deps: ConnectionHandlerDeps) {
       const { kind, name, issuer: givenIssuer, ...rest } = parsed.data;
       // The preset kinds' issuers are fixed; a test's local upstream stands in for them outside production only.
       if (kind !== 'oidc' && givenIssuer !== undefined && deps.production) presetIssuer(kind);
-      const input = { ...rest, issuer: givenIssuer ?? (kind === 'microsoft' ? MICROSOFT_ISSUER_TEMPLATE : GOOGLE_ISSUER) };
+      const preset = { google: GOOGLE_ISSUER, microsoft: MICROSOFT_ISSUER_TEMPLATE, apple: APPLE_ISSUER, oidc: GOOGLE_ISSUER }[kind];
+      // Apple answers with a form POST to the callback (its only way to send the name and email scopes).
+      const input = { ...rest, issuer: givenIssuer ?? preset, ...(kind === 'apple' ? { response_mode: 'form_post' as const } : {}) };
       const domains = [...new Set(input.domains)];
       await assertDomainsFree(connections, domains);
       // Discovery now, not at the first sign-in: a wrong issuer is the operator's to fix, with the field named.
@@ -151,9 +154,10 @@ export function connectionHandlers(deps: ConnectionHandlerDeps) {
 
     async patch(ctx: Context) {
       const connection = await load(ctx);
-      const parsed = (connection.kind === 'microsoft' ? microsoftConnectionPatch : oidcConnectionPatch).safeParse(ctx.request.body);
+      const schema = { microsoft: microsoftConnectionPatch, apple: appleConnectionPatch }[connection.kind] ?? oidcConnectionPatch;
+      const parsed = schema.safeParse(ctx.request.body);
       if (!parsed.success) invalid(parsed.error);
-      const { name, client_secret: secret, ...changes } = parsed.data as z.output<typeof microsoftConnectionPatch>;
+      const { name, client_secret: secret, ...changes } = parsed.data as z.output<typeof microsoftConnectionPatch> & z.output<typeof appleConnectionPatch>;
       if (connection.kind !== 'oidc' && changes.issuer !== undefined && deps.production) presetIssuer(connection.kind);
       const current = settingsOf(connection);
       const next: OidcConnectionSettings = { ...current, ...stripUndefined(changes) };

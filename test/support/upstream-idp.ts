@@ -1,5 +1,5 @@
 // A real second oidc-provider started by a test with its own keys: the upstream "Google" or enterprise IdP of connections (issue 16).
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type ClientMetadata } from 'oidc-provider';
@@ -12,7 +12,7 @@ export interface UpstreamIdp {
   port: number;
   provider: Provider;
   /** Registers a confidential client with this redirect URI (dynamic registration); its id and secret. */
-  register(redirectUri: string): Promise<{ client_id: string; client_secret: string }>;
+  register(redirectUri: string, authMethod?: 'client_secret_basic' | 'client_secret_post'): Promise<{ client_id: string; client_secret: string }>;
   close(): Promise<void>;
 }
 
@@ -27,6 +27,20 @@ export interface UpstreamOptions {
    * tenants and of the aliases answer as Entra's do (common/organizations: the {tenantid} template).
    */
   entraTenant?: string;
+  /** End-user claims in the ID token itself (Apple's email), not only at userinfo. */
+  idTokenClaims?: boolean;
+  /**
+   * Plays a token endpoint that checks the client's credentials itself (Apple's ES256 client secret): gets the
+   * form body of each token request and answers the body the provider then sees, or a refusal.
+   */
+  tokenGate?: (body: URLSearchParams) => Promise<URLSearchParams | { refused: string }>;
+}
+
+/** The whole request body (a test's token requests are a few hundred bytes). */
+async function readAll(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -62,7 +76,7 @@ export async function startUpstreamIdp(options: UpstreamOptions = {}): Promise<U
     features: { devInteractions: { enabled: true }, registration: { enabled: true } },
     claims: { openid: tenant ? ['sub', 'tid'] : ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] },
     // Entra puts tid (and the profile) in the ID token itself.
-    ...(tenant ? { conformIdTokenClaims: false } : {}),
+    ...(tenant || options.idTokenClaims ? { conformIdTokenClaims: false } : {}),
     findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub, ...(tenant ? { tid: tenant } : {}), ...(options.accounts?.get(sub) ?? {}) }) }),
     // Not ours: both servers live on 127.0.0.1, where a browser shares cookies across ports.
     cookies: { names: { session: 'upstream_session', interaction: 'upstream_interaction', resume: 'upstream_resume' }, keys: ['upstream-test-cookie-key'] },
@@ -86,6 +100,22 @@ export async function startUpstreamIdp(options: UpstreamOptions = {}): Promise<U
       Object.assign(req, { originalUrl: url, url: url.slice(prefix.length) || '/' });
       handle(req, res);
     });
+  } else if (options.tokenGate) {
+    const handle = provider.callback();
+    const gate = options.tokenGate;
+    server.on('request', (req, res) => {
+      if (req.method !== 'POST' || req.url !== '/token') return handle(req, res);
+      void (async () => {
+        const decided = await gate(new URLSearchParams(await readAll(req)));
+        if ('refused' in decided) {
+          res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_client', error_description: decided.refused }));
+          return;
+        }
+        // The stream is read: oidc-provider takes an already-read form body from req.body.
+        Object.assign(req, { body: decided.toString() });
+        handle(req, res);
+      })();
+    });
   } else {
     server.on('request', provider.callback());
   }
@@ -94,11 +124,11 @@ export async function startUpstreamIdp(options: UpstreamOptions = {}): Promise<U
     origin,
     port,
     provider,
-    async register(redirectUri) {
+    async register(redirectUri, authMethod = 'client_secret_basic') {
       const response = await fetch(`${issuer}/reg`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ redirect_uris: [redirectUri], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }),
+        body: JSON.stringify({ redirect_uris: [redirectUri], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: authMethod }),
       });
       const body = (await response.json()) as { client_id?: string; client_secret?: string };
       if (!body.client_id || !body.client_secret) throw new Error(`upstream registration: ${JSON.stringify(body)}`);

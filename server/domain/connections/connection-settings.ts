@@ -1,6 +1,7 @@
 // The settings of each connection kind (zod): what the admin API accepts and what the store holds.
 import { z } from 'zod';
 import { textField } from '../text.ts';
+import { isP256PrivateKeyPem } from './apple-client-secret.ts';
 
 /** Upstream metadata we keep from discovery, so sign-in does not depend on fetching it again. */
 export const discoveredMetadata = z.object({
@@ -100,8 +101,42 @@ export const microsoftConnectionInput = oidcConnectionInput.extend({
   tenant: microsoftTenant.default('common'),
 });
 
+/** Apple's issuer: an `apple` connection's ID tokens come from here, and its client secret names it as audience. */
+export const APPLE_ISSUER = 'https://appleid.apple.com';
+
+/** Apple's ten-character team and key identifiers (developer account, Sign in with Apple key). */
+const appleIdentifier = z.string().regex(/^[A-Z0-9]{10}$/, 'must be the 10-character identifier Apple shows (A-Z, 0-9)');
+
+/** The Sign in with Apple key: a PKCS#8 PEM of an EC P-256 private key (what Apple's .p8 file holds). */
+const applePrivateKey = z.string().max(4000).refine(isP256PrivateKeyPem, 'must be an EC P-256 private key in PEM (the .p8 file Apple gives)');
+
+/** Apple's fields: the client secret is not typed but made from these (apple-client-secret.ts). */
+const appleFields = {
+  team_id: appleIdentifier,
+  key_id: appleIdentifier,
+  private_key: applePrivateKey,
+};
+
+/**
+ * Sign in with Apple: client_id is the Services ID; the client secret is an ES256 JWT we sign with the team's
+ * key at each token request. `issuer` is accepted only outside production (a test's local upstream).
+ */
+export const appleConnectionInput = oidcConnectionInput.omit({ client_secret: true }).extend({
+  kind: z.literal('apple'),
+  name: oidcFields.name.default('Apple'),
+  issuer: oidcFields.issuer.optional(),
+  // Apple's scopes: the name and email are asked for, and then answered by a form POST (response_mode=form_post).
+  scopes: oidcFields.scopes.default(['openid', 'email', 'name']),
+  // What Apple sends once, on the first sign-in, in its `user` form field (upstream-oidc.ts).
+  claim_mapping: oidcFields.claim_mapping.default({ given_name: 'given_name', family_name: 'family_name' }),
+  ...appleFields,
+});
+
+/** PATCH of an apple connection: the oidc fields but the secret, and Apple's own. */
+export const appleConnectionPatch = z.object({ ...oidcFields, ...appleFields }).omit({ client_secret: true }).partial().strict();
+
 /** Any kind the admin API creates, told apart by `kind`. */
-export const connectionInput = z.discriminatedUnion('kind', [oidcConnectionInput, googleConnectionInput, microsoftConnectionInput]);
+export const connectionInput = z.discriminatedUnion('kind', [oidcConnectionInput, googleConnectionInput, microsoftConnectionInput, appleConnectionInput]);
 
 /** PATCH of a microsoft connection: the oidc fields (the issuer as a template) and its tenant. */
 export const microsoftConnectionPatch = z.object({ ...oidcFields, issuer: issuerTemplate, tenant: microsoftTenant, client_secret: oidcFields.client_secret.nullable() }).partial().strict();
@@ -127,5 +162,11 @@ export const oidcConnectionSettings = z.object({
    * `{tenantid}` each ID token's own `tid` fills (upstream-oidc.ts). Absent for every other kind.
    */
   tenant: z.string().optional(),
+  /** Apple only: the answer comes back as a form POST to the callback (and the name only in it, once). */
+  response_mode: z.literal('form_post').optional(),
+  /** Apple only: what the ES256 client secret is made from (the private key sealed at rest like client_secret). */
+  team_id: z.string().optional(),
+  key_id: z.string().optional(),
+  private_key: z.string().optional(),
 });
 export type OidcConnectionSettings = z.output<typeof oidcConnectionSettings>;

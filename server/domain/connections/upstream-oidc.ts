@@ -3,6 +3,7 @@ import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import type { OutboundClient } from '../../security/outbound/outbound-fetch.ts';
 import type { OidcConnectionSettings } from './connection-settings.ts';
+import { appleClientSecret } from './apple-client-secret.ts';
 import { issuerForTenant, tenantAccepted } from './microsoft-tenant.ts';
 
 /** A token endpoint answer read once and handed to openid-client again (Entra: the issuer depends on it). */
@@ -10,6 +11,26 @@ interface HeldResponse {
   status: number;
   headers: Headers;
   body: string;
+}
+
+/** The parameters of an authorization response (RFC 6749 §4.1.2, RFC 9207 `iss`); anything else is not passed on. */
+const RESPONSE_PARAMETERS = new Set(['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state']);
+
+/**
+ * Apple's `user` form field, sent on the first sign-in only: {"name":{"firstName","lastName"},"email"}. Unsigned
+ * (it arrives in the form, not the ID token), so it only offers names for empty profile fields; never an email.
+ */
+function appleUserClaims(field: string | null): Record<string, string> {
+  if (!field || field.length > 2000) return {};
+  try {
+    const parsed = JSON.parse(field) as { name?: { firstName?: unknown; lastName?: unknown } };
+    const claims: Record<string, string> = {};
+    if (typeof parsed.name?.firstName === 'string' && parsed.name.firstName.trim()) claims.given_name = parsed.name.firstName.trim().slice(0, 100);
+    if (typeof parsed.name?.lastName === 'string' && parsed.name.lastName.trim()) claims.family_name = parsed.name.lastName.trim().slice(0, 100);
+    return claims;
+  } catch {
+    return {};
+  }
 }
 
 /** Thrown from the first pass's fetch to stop it once the token answer is held (never leaves this module). */
@@ -56,8 +77,8 @@ export class UpstreamOidc {
    * `intercept`, when given, answers the token endpoint instead of the network (the Entra passes below);
    * `issuer` replaces the stored one (Entra: the template filled with the token's tenant).
    */
-  private configuration(settings: OidcConnectionSettings, options: { issuer?: string; intercept?: (send: () => Promise<Response>) => Promise<Response> } = {}): oidc.Configuration {
-    const auth = settings.client_secret ? oidc.ClientSecretBasic(settings.client_secret) : oidc.None();
+  private async configuration(settings: OidcConnectionSettings, options: { issuer?: string; intercept?: (send: () => Promise<Response>) => Promise<Response> } = {}): Promise<oidc.Configuration> {
+    const auth = await this.clientAuthentication(settings);
     const config = new oidc.Configuration({ ...settings.metadata, issuer: options.issuer ?? settings.metadata.issuer }, settings.client_id, {}, auth);
     // Every request to the upstream goes through the SSRF-safe client (no redirects, no private addresses, bounded).
     config[oidc.customFetch] = (url, init) => {
@@ -73,11 +94,20 @@ export class UpstreamOidc {
     return config;
   }
 
+  /** Apple: a fresh ES256 secret in the body (Apple takes client_secret_post only); else the stored secret, or none (PKCE only). */
+  private async clientAuthentication(settings: OidcConnectionSettings): Promise<oidc.ClientAuth> {
+    if (settings.private_key !== undefined && settings.team_id !== undefined && settings.key_id !== undefined) {
+      return oidc.ClientSecretPost(await appleClientSecret({ teamId: settings.team_id, keyId: settings.key_id, clientId: settings.client_id, privateKey: settings.private_key, audience: settings.issuer }));
+    }
+    return settings.client_secret ? oidc.ClientSecretBasic(settings.client_secret) : oidc.None();
+  }
+
   /** A fresh state, nonce and PKCE verifier, and the URL that sends the member to the upstream with them. */
   async begin(settings: OidcConnectionSettings, redirectUri: string, extra: Record<string, string> = {}): Promise<{ url: URL; request: UpstreamRequest }> {
     const request: UpstreamRequest = { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier: oidc.randomPKCECodeVerifier() };
-    const url = oidc.buildAuthorizationUrl(this.configuration(settings), {
+    const url = oidc.buildAuthorizationUrl(await this.configuration(settings), {
       ...extra,
+      ...(settings.response_mode ? { response_mode: settings.response_mode } : {}),
       redirect_uri: redirectUri,
       response_type: 'code',
       scope: settings.scopes.join(' '),
@@ -96,9 +126,10 @@ export class UpstreamOidc {
   async finish(settings: OidcConnectionSettings, redirectUri: string, query: URLSearchParams, request: UpstreamRequest): Promise<UpstreamIdentity> {
     const error = query.get('error');
     if (error) throw new UpstreamSignInFailed(error === 'access_denied' ? 'cancelled' : 'upstream_error', `upstream answered ${error.slice(0, 60)}`);
-    const config = this.configuration(settings);
+    const config = await this.configuration(settings);
     const currentUrl = new URL(redirectUri);
-    for (const [name, value] of query) currentUrl.searchParams.append(name, value);
+    // Only the authorization response's own parameters go to openid-client (Apple's form also carries `user`).
+    for (const [name, value] of query) if (RESPONSE_PARAMETERS.has(name)) currentUrl.searchParams.append(name, value);
     let claims: Record<string, unknown>;
     let accessToken: string;
     const checks = { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce, idTokenExpected: true };
@@ -128,10 +159,12 @@ export class UpstreamOidc {
         throw new UpstreamSignInFailed('invalid_response', `userinfo refused: ${(cause as Error).message}`, { cause });
       }
     }
+    if (settings.response_mode === 'form_post') claims = { ...appleUserClaims(query.get('user')), ...claims };
     return {
       subject,
       email: typeof claims.email === 'string' ? claims.email : undefined,
-      emailVerified: claims.email_verified === true,
+      // Apple writes its booleans as the strings "true"/"false".
+      emailVerified: claims.email_verified === true || (settings.private_key !== undefined && claims.email_verified === 'true'),
       amr: Array.isArray(claims.amr) ? claims.amr.filter((value): value is string => typeof value === 'string') : [],
       acr: typeof claims.acr === 'string' ? claims.acr : undefined,
       claims,
@@ -148,7 +181,7 @@ export class UpstreamOidc {
    */
   private async entraConfiguration(settings: OidcConnectionSettings, currentUrl: URL, checks: oidc.AuthorizationCodeGrantChecks): Promise<oidc.Configuration> {
     let held: HeldResponse | undefined;
-    const first = this.configuration(settings, {
+    const first = await this.configuration(settings, {
       intercept: async (send) => {
         const response = await send();
         held = { status: response.status, headers: new Headers(response.headers), body: await response.text() };
@@ -178,7 +211,7 @@ export class UpstreamOidc {
       }
     }
     let replayed = false;
-    return this.configuration(settings, {
+    return await this.configuration(settings, {
       issuer: typeof tid === 'string' && answer.status === 200 ? issuerForTenant(settings.issuer, tid) : settings.metadata.issuer,
       intercept: () => {
         if (replayed) throw new Error('token endpoint called twice');
