@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import type { z } from 'zod';
 import {
-  APPLE_ISSUER, appleConnectionPatch, connectionInput, GOOGLE_ISSUER, MICROSOFT_ISSUER_TEMPLATE, microsoftConnectionPatch, oidcConnectionPatch, oidcConnectionSettings, type DiscoveredMetadata, type OidcConnectionSettings,
+  APPLE_ISSUER, appleConnectionPatch, connectionInput, FACEBOOK_DIALOG_BASE, type facebookConnectionInput, facebookConnectionPatch, facebookMetadata, GOOGLE_ISSUER, MICROSOFT_ISSUER_TEMPLATE, microsoftConnectionPatch, oidcConnectionPatch, oidcConnectionSettings, type DiscoveredMetadata, type OidcConnectionSettings,
 } from '../domain/connections/connection-settings.ts';
 import type { ConnectionsRepository, StoredConnection } from '../domain/connections/connections.repository.ts';
 import { discoveryIssuer, discoveryIssuers } from '../domain/connections/microsoft-tenant.ts';
@@ -71,6 +71,7 @@ function view(connection: StoredConnection, issuer: string) {
     trusted_mfa: settings.trusted_mfa,
     domains: settings.domains,
     ...(settings.tenant === undefined ? {} : { tenant: settings.tenant }),
+    ...(connection.kind === 'facebook' ? { graph_version: settings.graph_version } : {}),
     ...(connection.kind === 'apple' ? { team_id: settings.team_id, key_id: settings.key_id, has_private_key: settings.private_key !== undefined } : {}),
     redirect_uri: connectionRedirectUri(issuer, connection.id),
     created_at: connection.createdAt.toISOString(),
@@ -113,10 +114,30 @@ export function connectionHandlers(deps: ConnectionHandlerDeps) {
     return connection;
   }
 
+  function created(ctx: Context, connection: StoredConnection): void {
+    ctx.status = 201;
+    ctx.set('Location', `/admin/connections/${encodeURIComponent(connection.id)}`);
+    ctx.body = view(connection, issuer);
+  }
+
+  /** Facebook: nothing to discover (OAuth 2.0 and the Graph API at fixed URLs); the app secret is required. */
+  async function createFacebook(ctx: Context, input: z.output<typeof facebookConnectionInput>): Promise<void> {
+    const { kind, name, base_url: baseUrl, graph_version: version, ...rest } = input;
+    if (baseUrl !== undefined && deps.production) throw new DomainError('invalid_input', 'invalid connection: base_url is for tests only', { details: { fields: { base_url: 'is for tests only' } } });
+    const domains = [...new Set(rest.domains)];
+    await assertDomainsFree(connections, domains);
+    const metadata = facebookMetadata(version, baseUrl);
+    const settings: OidcConnectionSettings = {
+      ...rest, domains, issuer: metadata.issuer, trusted_mfa: false, metadata, profile_api: 'facebook_graph', graph_version: version,
+    };
+    created(ctx, await connections.create({ id: randomUUID(), kind, name, settings: stripUndefined(settings) }));
+  }
+
   return {
     async create(ctx: Context) {
       const parsed = connectionInput.safeParse(ctx.request.body);
       if (!parsed.success) invalid(parsed.error);
+      if (parsed.data.kind === 'facebook') return createFacebook(ctx, parsed.data);
       const { kind, name, issuer: givenIssuer, ...rest } = parsed.data;
       // The preset kinds' issuers are fixed; a test's local upstream stands in for them outside production only.
       if (kind !== 'oidc' && givenIssuer !== undefined && deps.production) presetIssuer(kind);
@@ -130,10 +151,7 @@ export function connectionHandlers(deps: ConnectionHandlerDeps) {
         ? await discoverMicrosoft(deps.outbound, input.issuer, parsed.data.tenant, givenIssuer === undefined ? 'tenant' : 'issuer')
         : await discoverOidcProvider(deps.outbound, input.issuer);
       const settings: OidcConnectionSettings = { ...input, domains, metadata };
-      const created = await connections.create({ id: randomUUID(), kind, name, settings: stripUndefined(settings) });
-      ctx.status = 201;
-      ctx.set('Location', `/admin/connections/${encodeURIComponent(created.id)}`);
-      ctx.body = view(created, issuer);
+      await created(ctx, await connections.create({ id: randomUUID(), kind, name, settings: stripUndefined(settings) }));
     },
 
     async list(ctx: Context) {
@@ -154,10 +172,10 @@ export function connectionHandlers(deps: ConnectionHandlerDeps) {
 
     async patch(ctx: Context) {
       const connection = await load(ctx);
-      const schema = { microsoft: microsoftConnectionPatch, apple: appleConnectionPatch }[connection.kind] ?? oidcConnectionPatch;
+      const schema = { microsoft: microsoftConnectionPatch, apple: appleConnectionPatch, facebook: facebookConnectionPatch }[connection.kind] ?? oidcConnectionPatch;
       const parsed = schema.safeParse(ctx.request.body);
       if (!parsed.success) invalid(parsed.error);
-      const { name, client_secret: secret, ...changes } = parsed.data as z.output<typeof microsoftConnectionPatch> & z.output<typeof appleConnectionPatch>;
+      const { name, client_secret: secret, ...changes } = parsed.data as z.output<typeof microsoftConnectionPatch> & z.output<typeof appleConnectionPatch> & z.output<typeof facebookConnectionPatch>;
       if (connection.kind !== 'oidc' && changes.issuer !== undefined && deps.production) presetIssuer(connection.kind);
       const current = settingsOf(connection);
       const next: OidcConnectionSettings = { ...current, ...stripUndefined(changes) };
@@ -168,7 +186,10 @@ export function connectionHandlers(deps: ConnectionHandlerDeps) {
         await assertDomainsFree(connections, next.domains, connection.id);
       }
       // A new issuer is a new upstream: its metadata is read (and checked) again before anything is stored.
-      if (connection.kind === 'microsoft') {
+      if (connection.kind === 'facebook') {
+        // The endpoints follow the Graph version (a test's stand-in keeps its base URL).
+        if (changes.graph_version !== undefined) next.metadata = facebookMetadata(changes.graph_version, current.issuer === FACEBOOK_DIALOG_BASE ? undefined : current.issuer);
+      } else if (connection.kind === 'microsoft') {
         if ((changes.issuer !== undefined && changes.issuer !== current.issuer) || (changes.tenant !== undefined && changes.tenant !== current.tenant)) {
           next.metadata = await discoverMicrosoft(deps.outbound, next.issuer, next.tenant ?? 'common', changes.issuer === undefined ? 'tenant' : 'issuer');
         }

@@ -135,8 +135,59 @@ export const appleConnectionInput = oidcConnectionInput.omit({ client_secret: tr
 /** PATCH of an apple connection: the oidc fields but the secret, and Apple's own. */
 export const appleConnectionPatch = z.object({ ...oidcFields, ...appleFields }).omit({ client_secret: true }).partial().strict();
 
+/** Facebook Login: OAuth 2.0 on facebook.com, the member read from the Graph API's `me` (no ID token). */
+export const FACEBOOK_DIALOG_BASE = 'https://www.facebook.com';
+export const FACEBOOK_GRAPH_BASE = 'https://graph.facebook.com';
+
+/** Facebook's scope tokens (no openid: this is OAuth 2.0, not OpenID Connect). */
+const facebookScopes = z.array(scopeToken).min(1).max(20);
+
+/** The Graph API version the dialog, token and `me` URLs are pinned to (Facebook retires old ones). */
+const graphVersion = z.string().regex(/^v\d{1,3}\.\d{1,2}$/, 'must be a Graph API version such as v21.0');
+
+/** A test's local stand-in for both facebook.com and graph.facebook.com (refused in production). */
+const facebookBaseUrl = oidcFields.issuer;
+
+/**
+ * Facebook: client_id is the app id, client_secret the app secret (required: the token request and every
+ * Graph call's appsecret_proof need it). No trusted_mfa: Facebook says nothing about how the member signed in.
+ */
+export const facebookConnectionInput = z.object({
+  kind: z.literal('facebook'),
+  name: oidcFields.name.default('Facebook'),
+  client_id: oidcFields.client_id,
+  client_secret: oidcFields.client_secret,
+  scopes: facebookScopes.default(['email', 'public_profile']),
+  claim_mapping: oidcFields.claim_mapping.default({ given_name: 'first_name', family_name: 'last_name' }),
+  trusted_email: oidcFields.trusted_email.default(false),
+  domains: oidcFields.domains.default([]),
+  graph_version: graphVersion.default('v21.0'),
+  base_url: facebookBaseUrl.optional(),
+}).strict();
+
+/** PATCH of a facebook connection. */
+export const facebookConnectionPatch = z.object({
+  name: oidcFields.name, client_id: oidcFields.client_id, client_secret: oidcFields.client_secret, scopes: facebookScopes,
+  claim_mapping: oidcFields.claim_mapping, trusted_email: oidcFields.trusted_email, domains: oidcFields.domains, graph_version: graphVersion,
+}).partial().strict();
+
+/** The endpoints of Facebook Login and the Graph API at a version (base_url: a test's stand-in for both hosts). */
+export function facebookMetadata(version: string, baseUrl?: string): DiscoveredMetadata & { userinfo_endpoint: string } {
+  const dialog = baseUrl ?? FACEBOOK_DIALOG_BASE;
+  const graph = baseUrl ?? FACEBOOK_GRAPH_BASE;
+  return {
+    issuer: dialog,
+    authorization_endpoint: `${dialog}/${version}/dialog/oauth`,
+    token_endpoint: `${graph}/${version}/oauth/access_token`,
+    // Facebook's Limited Login keys: unused here (no ID token), kept so every kind stores the same metadata shape.
+    jwks_uri: `${dialog}/.well-known/oauth/openid/jwks/`,
+    userinfo_endpoint: `${graph}/${version}/me`,
+    code_challenge_methods_supported: ['S256'],
+  };
+}
+
 /** Any kind the admin API creates, told apart by `kind`. */
-export const connectionInput = z.discriminatedUnion('kind', [oidcConnectionInput, googleConnectionInput, microsoftConnectionInput, appleConnectionInput]);
+export const connectionInput = z.discriminatedUnion('kind', [oidcConnectionInput, googleConnectionInput, microsoftConnectionInput, appleConnectionInput, facebookConnectionInput]);
 
 /** PATCH of a microsoft connection: the oidc fields (the issuer as a template) and its tenant. */
 export const microsoftConnectionPatch = z.object({ ...oidcFields, issuer: issuerTemplate, tenant: microsoftTenant, client_secret: oidcFields.client_secret.nullable() }).partial().strict();
@@ -168,5 +219,8 @@ export const oidcConnectionSettings = z.object({
   team_id: z.string().optional(),
   key_id: z.string().optional(),
   private_key: z.string().optional(),
+  /** Facebook only: no ID token; the member is read from the Graph API's `me` (metadata.userinfo_endpoint). */
+  profile_api: z.literal('facebook_graph').optional(),
+  graph_version: z.string().optional(),
 });
 export type OidcConnectionSettings = z.output<typeof oidcConnectionSettings>;

@@ -1,5 +1,7 @@
 // The OpenID Connect leg to an upstream provider with openid-client: the authorization URL, then code + PKCE + state + nonce, ID token and userinfo.
+import { createHmac } from 'node:crypto';
 import { decodeJwt } from 'jose';
+import { z } from 'zod';
 import * as oidc from 'openid-client';
 import type { OutboundClient } from '../../security/outbound/outbound-fetch.ts';
 import type { OidcConnectionSettings } from './connection-settings.ts';
@@ -32,6 +34,16 @@ function appleUserClaims(field: string | null): Record<string, string> {
     return {};
   }
 }
+
+/** Graph API `me` with the fields we ask for: the id is the subject (there is no ID token). */
+const graphMe = z.object({
+  id: z.string().regex(/^[0-9]{1,40}$/),
+  name: z.string().max(500).optional(),
+  email: z.string().max(320).optional(),
+  first_name: z.string().max(200).optional(),
+  last_name: z.string().max(200).optional(),
+});
+const GRAPH_FIELDS = 'id,name,email,first_name,last_name';
 
 /** Thrown from the first pass's fetch to stop it once the token answer is held (never leaves this module). */
 class TokenResponseHeld extends Error {}
@@ -99,7 +111,9 @@ export class UpstreamOidc {
     if (settings.private_key !== undefined && settings.team_id !== undefined && settings.key_id !== undefined) {
       return oidc.ClientSecretPost(await appleClientSecret({ teamId: settings.team_id, keyId: settings.key_id, clientId: settings.client_id, privateKey: settings.private_key, audience: settings.issuer }));
     }
-    return settings.client_secret ? oidc.ClientSecretBasic(settings.client_secret) : oidc.None();
+    if (!settings.client_secret) return oidc.None();
+    // Facebook takes the app secret in the body.
+    return settings.profile_api === 'facebook_graph' ? oidc.ClientSecretPost(settings.client_secret) : oidc.ClientSecretBasic(settings.client_secret);
   }
 
   /** A fresh state, nonce and PKCE verifier, and the URL that sends the member to the upstream with them. */
@@ -112,7 +126,8 @@ export class UpstreamOidc {
       response_type: 'code',
       scope: settings.scopes.join(' '),
       state: request.state,
-      nonce: request.nonce,
+      // OAuth 2.0 only (Facebook): no ID token for a nonce to bind.
+      ...(settings.profile_api ? {} : { nonce: request.nonce }),
       code_challenge: await oidc.calculatePKCECodeChallenge(request.codeVerifier),
       code_challenge_method: 'S256',
     });
@@ -130,6 +145,7 @@ export class UpstreamOidc {
     const currentUrl = new URL(redirectUri);
     // Only the authorization response's own parameters go to openid-client (Apple's form also carries `user`).
     for (const [name, value] of query) if (RESPONSE_PARAMETERS.has(name)) currentUrl.searchParams.append(name, value);
+    if (settings.profile_api === 'facebook_graph') return this.finishWithGraph(settings, config, currentUrl, request);
     let claims: Record<string, unknown>;
     let accessToken: string;
     const checks = { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce, idTokenExpected: true };
@@ -219,5 +235,33 @@ export class UpstreamOidc {
         return Promise.resolve(new Response(answer.body, { status: answer.status, headers: answer.headers }));
       },
     });
+  }
+
+  /**
+   * Facebook (OAuth 2.0, no ID token): the code is exchanged (state, PKCE), then the member is read from Graph
+   * `me` with the access token and its appsecret_proof (HMAC-SHA256 of the token under the app secret, so a
+   * token stolen from elsewhere cannot be replayed with our app). The subject is the Graph id. Graph returns only
+   * confirmed addresses, but that is believed only for a connection trusted for email (federated-sign-in.ts).
+   */
+  private async finishWithGraph(settings: OidcConnectionSettings, config: oidc.Configuration, currentUrl: URL, request: UpstreamRequest): Promise<UpstreamIdentity> {
+    let accessToken: string;
+    try {
+      const tokens = await oidc.authorizationCodeGrant(config, currentUrl, { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, idTokenExpected: false });
+      accessToken = tokens.access_token;
+    } catch (cause) {
+      throw new UpstreamSignInFailed('invalid_response', `token exchange refused: ${(cause as Error).message}`, { cause });
+    }
+    const url = new URL(settings.metadata.userinfo_endpoint!);
+    url.searchParams.set('fields', GRAPH_FIELDS);
+    url.searchParams.set('appsecret_proof', createHmac('sha256', settings.client_secret ?? '').update(accessToken).digest('hex'));
+    let me: z.infer<typeof graphMe>;
+    try {
+      const response = await oidc.fetchProtectedResource(config, accessToken, url, 'GET');
+      if (response.status !== 200) throw new Error(`Graph me answered HTTP ${response.status}`);
+      me = graphMe.parse(await response.json());
+    } catch (cause) {
+      throw new UpstreamSignInFailed('invalid_response', `Graph me refused: ${(cause as Error).message}`, { cause });
+    }
+    return { subject: me.id, email: me.email, emailVerified: me.email !== undefined, amr: [], acr: undefined, claims: { ...me } };
   }
 }

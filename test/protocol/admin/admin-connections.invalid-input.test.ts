@@ -93,6 +93,14 @@ describe.each(STORES)('admin API: refusing bad connections (%s)', (store) => {
     await expectRefused(apple({ client_secret: 's3cret' }), 'client_secret', /unknown field/);
   });
 
+  test('facebook: no app secret, an issuer or trusted_mfa (Facebook has neither), a bad Graph version', async () => {
+    const facebook = (changes: Record<string, unknown>) => ({ kind: 'facebook', name: undefined, issuer: undefined, client_id: '1234567890', client_secret: 'app-secret', ...changes });
+    await expectRefused(facebook({ client_secret: undefined }), 'client_secret', /./);
+    await expectRefused(facebook({ issuer: 'https://www.facebook.com' }), 'issuer', /unknown field/);
+    await expectRefused(facebook({ trusted_mfa: true }), 'trusted_mfa', /unknown field/);
+    await expectRefused(facebook({ graph_version: 'latest' }), 'graph_version', /Graph API version/);
+  });
+
   test('a patch to a bad issuer is refused and the connection keeps its own', async () => {
     const created = await call('POST', '/admin/connections', input({}));
     expect(created.status).toBe(201);
