@@ -15,16 +15,20 @@ import { connectionsForClient, type ShownConnection } from './connection-buttons
 import type { FederationDeps } from './federation-deps.ts';
 
 /** oidc-provider-store model name of the state records. */
-const STATE_MODEL = 'UpstreamSignIn';
+export const STATE_MODEL = 'UpstreamSignIn';
 /** Long enough to type a password and an MFA code at the upstream; short enough that a leaked state soon dies. */
-const STATE_TTL_SECONDS = 15 * 60;
+export const STATE_TTL_SECONDS = 15 * 60;
 
 const stateRecord = z.object({
-  uid: z.string(), connectionId: z.string(), nonce: z.string(), codeVerifier: z.string(),
+  /** The sign-in's interaction; absent for a link started from the account page (`link`). */
+  uid: z.string().optional(),
+  /** "Link another" on the account page: the member and the session that started it (interactions/account/link-account.ts). */
+  link: z.object({ accountId: z.string(), sessionId: z.string() }).optional(),
+  connectionId: z.string(), nonce: z.string(), codeVerifier: z.string(),
   /** A form_post answer (Apple), kept here so its code never travels in a URL: the callback's parameters. */
   answer: z.record(z.string(), z.string()).optional(),
 });
-type StateRecord = z.infer<typeof stateRecord>;
+export type StateRecord = z.infer<typeof stateRecord>;
 
 /** What a form_post answer may carry (Apple adds `user`, its name on the first sign-in), each bounded. */
 const FORM_POST_FIELDS = ['code', 'state', 'iss', 'error', 'error_description', 'user'] as const;
@@ -33,10 +37,22 @@ const FORM_POST_FIELD_LIMIT = 4000;
 /** The state value as the upstream echoes it: what openid-client's randomState makes (base64url, 43 characters). */
 const STATE_SHAPE = /^[A-Za-z0-9_-]{16,128}$/;
 
-async function readState(deps: FederationDeps, state: string | undefined): Promise<StateRecord | undefined> {
+export async function readState(deps: FederationDeps, state: string | undefined): Promise<StateRecord | undefined> {
   if (!state || !STATE_SHAPE.test(state)) return undefined;
   const parsed = stateRecord.safeParse(await deps.oidcStore.find(STATE_MODEL, state));
   return parsed.success ? parsed.data : undefined;
+}
+
+/** The upstream's answer: a form_post connection's is the one its POST kept (a code in the URL is not its answer). */
+export function callbackAnswer(settings: { response_mode?: string | undefined }, record: StateRecord, state: string, querystring: string): URLSearchParams {
+  if (settings.response_mode === 'form_post') return new URLSearchParams(record.answer ?? { state, error: 'invalid_request' });
+  return new URLSearchParams(querystring);
+}
+
+/** Where a state's flow goes on: the sign-in's interaction, or the account page that started a link. */
+function flowPath(record: StateRecord, connectionId: string): string {
+  if (record.link || record.uid === undefined) return `/account/linked/callback/${encodeURIComponent(connectionId)}`;
+  return `/interaction/${encodeURIComponent(record.uid)}/connections/${encodeURIComponent(connectionId)}/callback`;
 }
 
 /** Signs the member in through the interaction: the same bookkeeping as every other way in. */
@@ -171,7 +187,7 @@ export function federationHandlers(deps: InteractionDeps) {
       const state = typeof ctx.query.state === 'string' ? ctx.query.state : undefined;
       const record = await readState(federation, state);
       if (!record) throw new DomainError('invalid_input', 'unknown, expired or used sign-in state');
-      seeOther(ctx, `/interaction/${encodeURIComponent(record.uid)}/connections/${encodeURIComponent(String(ctx.params.id))}/callback?${ctx.querystring}`);
+      seeOther(ctx, `${flowPath(record, String(ctx.params.id))}?${ctx.querystring}`);
     },
 
     /**
@@ -198,7 +214,7 @@ export function federationHandlers(deps: InteractionDeps) {
         }
         await federation.oidcStore.upsert(STATE_MODEL, state!, { ...record, answer }, STATE_TTL_SECONDS);
       }
-      seeOther(ctx, `/interaction/${encodeURIComponent(record.uid)}/connections/${encodeURIComponent(record.connectionId)}/callback?state=${encodeURIComponent(state!)}`);
+      seeOther(ctx, `${flowPath(record, record.connectionId)}?state=${encodeURIComponent(state!)}`);
     },
 
     /** GET /interaction/:uid/connections/:id/callback — the upstream's answer, in our interaction. */
@@ -221,7 +237,7 @@ export function federationHandlers(deps: InteractionDeps) {
       const connection = { id: stored.id, settings: settings.data };
 
       // A form_post connection's answer is the one its POST kept; a code in this URL is not its answer.
-      const answer = settings.data.response_mode === 'form_post' ? new URLSearchParams(record.answer ?? { state: state!, error: 'invalid_request' }) : new URLSearchParams(ctx.querystring);
+      const answer = callbackAnswer(settings.data, record, state!, ctx.querystring);
       let identity;
       try {
         identity = await federation.upstream.finish(settings.data, connectionRedirectUri(federation.issuer, connectionId), answer, { ...record, state: state! });
