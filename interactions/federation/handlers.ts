@@ -93,14 +93,23 @@ export async function linkAfterVerification(ctx: Context, deps: InteractionDeps,
  * answer on the link page instead of completing. True when it redirected there.
  */
 export async function offerLink(ctx: Context, deps: InteractionDeps, accountId: string, proof: { amr: string[]; acr: string; ts: number }): Promise<boolean> {
+  const location = await linkOfferLocation(ctx, deps, accountId, proof);
+  if (location) seeOther(ctx, location);
+  return location !== undefined;
+}
+
+/**
+ * offerLink for a sign-in answered in JSON (the passkey, public/passkey.js follows `location`): the link page's
+ * path when the interaction carries an upstream identity waiting for this member's account, else undefined.
+ */
+export async function linkOfferLocation(ctx: Context, deps: InteractionDeps, accountId: string, proof: { amr: string[]; acr: string; ts: number }): Promise<string | undefined> {
   const { uid } = ctx.state.interaction as InteractionDetails;
   const { pendingLink } = deps.flow.read(ctx, uid);
-  if (!pendingLink) return false;
+  if (!pendingLink) return undefined;
   const account = await deps.accounts.findById(accountId);
-  if (!account || account.email !== pendingLink.email) return false;
+  if (!account || account.email !== pendingLink.email) return undefined;
   deps.flow.write(ctx, uid, { pendingLink, linkProof: { accountId, ...proof } });
-  seeOther(ctx, `/interaction/${uid}/connections/link`);
-  return true;
+  return `/interaction/${uid}/connections/link`;
 }
 
 export function federationHandlers(deps: InteractionDeps) {
@@ -258,8 +267,8 @@ export function federationHandlers(deps: InteractionDeps) {
           deps.flow.write(ctx, uid, { accountId: outcome.accountId, email: outcome.email, federatedLink: { connectionId, subject: identity.subject } });
           return seeOther(ctx, `/interaction/${uid}/verify`);
         case 'existing_member':
-          // Never linked silently: the member signs in to the account they already have (password or emailed
-          // code), then confirms the link on its own page (offerLink, linkPage).
+          // Never linked silently: the member signs in to the account they already have (password, passkey or
+          // emailed code), then confirms the link on its own page (offerLink, linkPage).
           deps.flow.write(ctx, uid, { email: outcome.email, info: 'federation.info.link_existing', pendingLink: { connectionId, subject: identity.subject, email: outcome.email } });
           return seeOther(ctx, `/interaction/${uid}`);
         case 'no_email':

@@ -18,8 +18,8 @@ export interface FederationFixture extends MemberServer {
 }
 
 /** Registers beforeAll/afterAll hooks: our server on `store`, an upstream IdP with its own keys. */
-export function useFederation(store: StoreKind, env: Record<string, string> = {}, upstream: Omit<UpstreamOptions, 'accounts'> = {}): FederationFixture {
-  const fixture = useMemberServer(store, env) as FederationFixture;
+export function useFederation(store: StoreKind, env: Record<string, string> = {}, upstream: Omit<UpstreamOptions, 'accounts'> = {}, server: { publicHost?: string } = {}): FederationFixture {
+  const fixture = useMemberServer(store, env, server) as FederationFixture;
   fixture.accounts = new Map();
   let token = '';
   fixture.admin = adminCaller(() => fixture.server, () => token);
