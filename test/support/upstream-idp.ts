@@ -30,6 +30,11 @@ export interface UpstreamOptions {
   /** End-user claims in the ID token itself (Apple's email), not only at userinfo. */
   idTokenClaims?: boolean;
   /**
+   * The login form's answer signs the member in with the account's own `amr` and `acr` claims (how the upstream
+   * says the member signed in: the dev login pages cannot say it), login and consent at once.
+   */
+  loginAssurance?: boolean;
+  /**
    * Plays a token endpoint that checks the client's credentials itself (Apple's ES256 client secret): gets the
    * form body of each token request and answers the body the provider then sees, or a refusal.
    */
@@ -74,7 +79,8 @@ export async function startUpstreamIdp(options: UpstreamOptions = {}): Promise<U
     jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: `upstream-${port}` }] },
     // Open dynamic registration: a test registers our connection's redirect_uri once the admin API answered it.
     features: { devInteractions: { enabled: true }, registration: { enabled: true } },
-    claims: { openid: tenant ? ['sub', 'tid'] : ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] },
+    // amr and acr go into ID tokens only when a scope names them (loginAssurance: the upstream says how).
+    claims: { openid: [...(tenant ? ['sub', 'tid'] : ['sub']), ...(options.loginAssurance ? ['amr', 'acr'] : [])], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] },
     // Entra puts tid (and the profile) in the ID token itself.
     ...(tenant || options.idTokenClaims ? { conformIdTokenClaims: false } : {}),
     findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub, ...(tenant ? { tid: tenant } : {}), ...(options.accounts?.get(sub) ?? {}) }) }),
@@ -99,6 +105,24 @@ export async function startUpstreamIdp(options: UpstreamOptions = {}): Promise<U
       // Mounted under the tenant's path, as an Express mount would: oidc-provider reads the prefix from originalUrl.
       Object.assign(req, { originalUrl: url, url: url.slice(prefix.length) || '/' });
       handle(req, res);
+    });
+  } else if (options.loginAssurance) {
+    const handle = provider.callback();
+    server.on('request', (req, res) => {
+      if (req.method !== 'POST' || !/^\/interaction\/[^/]+$/.test(req.url ?? '')) return handle(req, res);
+      void (async () => {
+        const form = new URLSearchParams(await readAll(req));
+        const details = await provider.interactionDetails(req, res);
+        const sub = form.get('login') ?? '';
+        const claims = options.accounts?.get(sub) ?? {};
+        const grant = new provider.Grant({ accountId: sub, clientId: String(details.params.client_id) });
+        grant.addOIDCScope(String(details.params.scope));
+        const grantId = await grant.save();
+        await provider.interactionFinished(req, res, {
+          login: { accountId: sub, ...(Array.isArray(claims.amr) ? { amr: claims.amr as string[] } : {}), ...(typeof claims.acr === 'string' ? { acr: claims.acr } : {}) },
+          consent: { grantId },
+        }, { mergeWithLastSubmission: false });
+      })();
     });
   } else if (options.tokenGate) {
     const handle = provider.callback();

@@ -166,6 +166,8 @@ export class UpstreamOidc {
       throw new UpstreamSignInFailed('invalid_response', `token exchange or ID token refused: ${(cause as Error).message}`, { cause });
     }
     const subject = String(claims.sub);
+    // How the member signed in upstream is read from the signed ID token only, never from userinfo.
+    const signed = { amr: claims.amr, acr: claims.acr };
     if (settings.metadata.userinfo_endpoint) {
       try {
         const userinfo = await oidc.fetchUserInfo(used, accessToken, subject);
@@ -181,8 +183,8 @@ export class UpstreamOidc {
       email: typeof claims.email === 'string' ? claims.email : undefined,
       // Apple writes its booleans as the strings "true"/"false".
       emailVerified: claims.email_verified === true || (settings.private_key !== undefined && claims.email_verified === 'true'),
-      amr: Array.isArray(claims.amr) ? claims.amr.filter((value): value is string => typeof value === 'string') : [],
-      acr: typeof claims.acr === 'string' ? claims.acr : undefined,
+      amr: Array.isArray(signed.amr) ? signed.amr.filter((value): value is string => typeof value === 'string') : [],
+      acr: typeof signed.acr === 'string' ? signed.acr : undefined,
       claims,
     };
   }
