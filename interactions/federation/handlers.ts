@@ -49,6 +49,23 @@ export function callbackAnswer(settings: { response_mode?: string | undefined },
   return new URLSearchParams(querystring);
 }
 
+/** A cookie holds about 4 kB: a few short profile values (names, a postal code) fit beside the rest. */
+const MAX_KEPT_CLAIMS = 8;
+const MAX_KEPT_CLAIM_LENGTH = 100;
+
+/**
+ * The mapped claims' values, kept in the flow until the link is made after our code or the member's proof:
+ * some upstreams send them once only (Apple's name). Bounded: it rides in the flow cookie.
+ */
+function keptClaims(settings: { claim_mapping: Record<string, string> }, claims: Record<string, unknown>): { claims?: Record<string, string> } {
+  const kept: Record<string, string> = {};
+  for (const claim of Object.values(settings.claim_mapping).slice(0, MAX_KEPT_CLAIMS)) {
+    const value = claims[claim];
+    if (typeof value === 'string' && value.trim() && value.length <= MAX_KEPT_CLAIM_LENGTH) kept[claim] = value;
+  }
+  return Object.keys(kept).length ? { claims: kept } : {};
+}
+
 /** Where a state's flow goes on: the sign-in's interaction, or the account page that started a link. */
 function flowPath(record: StateRecord, connectionId: string): string {
   if (record.link || record.uid === undefined) return `/account/linked/callback/${encodeURIComponent(connectionId)}`;
@@ -78,11 +95,11 @@ async function completeSignIn(ctx: Context, deps: InteractionDeps, accountId: st
  * answer this interaction already checked. Undefined when the connection is gone (then: the sign-in page);
  * null when the post-login hook refused the sign-in (its page is already the answer).
  */
-export async function linkAfterVerification(ctx: Context, deps: InteractionDeps, accountId: string, link: { connectionId: string; subject: string }): Promise<string | null | undefined> {
+export async function linkAfterVerification(ctx: Context, deps: InteractionDeps, accountId: string, link: { connectionId: string; subject: string; claims?: Record<string, string> }): Promise<string | null | undefined> {
   const stored = await deps.federation.connections.find(link.connectionId);
   const settings = stored && oidcConnectionSettings.safeParse(stored.settings);
   if (!stored || !settings?.success) return undefined;
-  await deps.federation.signIn.linkAfterVerification(accountId, { id: stored.id, settings: settings.data }, { subject: link.subject, claims: {} });
+  await deps.federation.signIn.linkAfterVerification(accountId, { id: stored.id, settings: settings.data }, { subject: link.subject, claims: link.claims ?? {} });
   // The upstream's MFA word is not kept across the code page: one factor class, as a fresh sign-up is.
   return (await completeSignIn(ctx, deps, accountId, `connection_${stored.id}`, { amr: ['fed'], acr: ACR.oneFactor })) ?? null;
 }
@@ -170,7 +187,7 @@ export function federationHandlers(deps: InteractionDeps) {
       const settings = stored && oidcConnectionSettings.safeParse(stored.settings);
       if (decision === 'link' && stored && settings?.success) {
         // Taken meanwhile (the same upstream identity linked elsewhere in a race): the sign-in still completes, unlinked.
-        await federation.signIn.linkAfterVerification(state.linkProof.accountId, { id: stored.id, settings: settings.data }, { subject: state.pendingLink.subject, claims: {} })
+        await federation.signIn.linkAfterVerification(state.linkProof.accountId, { id: stored.id, settings: settings.data }, { subject: state.pendingLink.subject, claims: state.pendingLink.claims ?? {} })
           .catch((error: unknown) => {
             if (!(error instanceof DomainError && error.code === 'conflict')) throw error;
           });
@@ -264,12 +281,12 @@ export function federationHandlers(deps: InteractionDeps) {
         }
         case 'verify_email':
           // Our email code first; the link is made only once it is right (verification/handlers.ts).
-          deps.flow.write(ctx, uid, { accountId: outcome.accountId, email: outcome.email, federatedLink: { connectionId, subject: identity.subject } });
+          deps.flow.write(ctx, uid, { accountId: outcome.accountId, email: outcome.email, federatedLink: { connectionId, subject: identity.subject, ...keptClaims(connection.settings, identity.claims) } });
           return seeOther(ctx, `/interaction/${uid}/verify`);
         case 'existing_member':
           // Never linked silently: the member signs in to the account they already have (password, passkey or
           // emailed code), then confirms the link on its own page (offerLink, linkPage).
-          deps.flow.write(ctx, uid, { email: outcome.email, info: 'federation.info.link_existing', pendingLink: { connectionId, subject: identity.subject, email: outcome.email } });
+          deps.flow.write(ctx, uid, { email: outcome.email, info: 'federation.info.link_existing', pendingLink: { connectionId, subject: identity.subject, email: outcome.email, ...keptClaims(connection.settings, identity.claims) } });
           return seeOther(ctx, `/interaction/${uid}`);
         case 'no_email':
           return backToSignIn(ctx, uid, 'federation.error.no_email');

@@ -66,4 +66,21 @@ describe.each(STORES)('signing in with an apple connection (%s)', (store) => {
     await followBack(later, await postToCallback(fx, later, { user: JSON.stringify({ name: { firstName: 'Other' } }) }));
     expect((await fx.server.container.storage.profiles.find(account.id)).fields.given_name?.value).toBe('Bia');
   });
+
+  test('at a connection not trusted for email, the name of the first sign-in survives our email code and fills the profile once linked', async () => {
+    const untrusted = await connectApple(fx, team, { name: 'Apple (untrusted)' });
+    const sub = `a-${randomUUID()}`;
+    const email = `apple.${randomUUID()}@example.com`;
+    fx.accounts.set(sub, { email, email_verified: 'true' });
+    const post = await throughApple(fx, untrusted, sub);
+    const verifyPage = await followBack(post, await postToCallback(fx, post, { user: JSON.stringify({ name: { firstName: 'Caio', lastName: 'Lima' } }) }));
+    expect(verifyPage.url).toMatch(/\/verify$/);
+    let page = await post.ua.submit(verifyPage, '/verify', { code: await fx.sink.waitForCode(email) });
+    if (page.status === 200 && page.body.includes('/consent"')) page = await post.ua.submit(page, '/consent', { decision: 'allow' });
+    expect(page.url).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?code=/);
+    const account = (await fx.server.container.storage.accounts.findByEmail(email))!;
+    expect(await fx.server.container.storage.federatedIdentities.find(untrusted, sub)).toMatchObject({ accountId: account.id });
+    const profile = await fx.server.container.storage.profiles.find(account.id);
+    expect([profile.fields.given_name?.value, profile.fields.family_name?.value]).toEqual(['Caio', 'Lima']);
+  });
 });
