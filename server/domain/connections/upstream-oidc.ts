@@ -151,16 +151,11 @@ export class UpstreamOidc {
     const checks = { pkceCodeVerifier: request.codeVerifier, expectedState: request.state, expectedNonce: request.nonce, idTokenExpected: true };
     let used = config;
     try {
-      if (settings.tenant === undefined) {
-        const tokens = await oidc.authorizationCodeGrant(config, currentUrl, checks);
-        claims = { ...(tokens.claims() ?? {}) };
-        accessToken = tokens.access_token;
-      } else {
-        used = await this.entraConfiguration(settings, currentUrl, checks);
-        const tokens = await oidc.authorizationCodeGrant(used, currentUrl, checks);
-        claims = { ...(tokens.claims() ?? {}) };
-        accessToken = tokens.access_token;
-      }
+      // Entra ID: the issuer the ID token must name depends on its tenant (entraConfiguration).
+      if (settings.tenant !== undefined) used = await this.entraConfiguration(settings, currentUrl, checks);
+      const tokens = await oidc.authorizationCodeGrant(used, currentUrl, checks);
+      claims = { ...(tokens.claims() ?? {}) };
+      accessToken = tokens.access_token;
     } catch (cause) {
       if (cause instanceof UpstreamSignInFailed) throw cause;
       throw new UpstreamSignInFailed('invalid_response', `token exchange or ID token refused: ${(cause as Error).message}`, { cause });
