@@ -99,7 +99,11 @@ export async function throughApple(fx: FederationFixture, connectionId: string, 
  * `user` is what Apple adds on the first sign-in only. The answer (a redirect) is returned unfollowed.
  */
 export async function postToCallback(fx: FederationFixture, post: ApplePost, extra: Record<string, string> = {}): Promise<Page> {
-  return new UserAgent(fx.server.url).request(post.action, { form: { ...post.fields, ...extra } });
+  return new UserAgent(fx.server.url).request(post.action, {
+    form: { ...post.fields, ...extra },
+    // What a browser sends with Apple's auto-submitted form.
+    headers: { origin: 'https://appleid.apple.com', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' },
+  });
 }
 
 /** The redirect of our form_post callback followed by the member's browser (a top-level GET: cookies again), consent if asked. */
