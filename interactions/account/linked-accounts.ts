@@ -5,6 +5,7 @@ import type { InteractionDeps } from '../shared/deps.ts';
 import { parseForm } from '../shared/input.ts';
 import { seeOther } from '../shared/page.ts';
 import { memberOf } from './member-session.ts';
+import { countWaysIn, waysIn } from './ways-in.ts';
 
 const removeForm = z.object({ connection: z.string().min(1).max(100), subject: z.string().min(1).max(500) });
 
@@ -29,9 +30,9 @@ export function linkedAccountSettings(deps: InteractionDeps) {
       const { account } = memberOf(ctx);
       const links = await deps.federation.signIn.links(account.id);
       if (!links.some((link) => link.connectionId === form.connection && link.subject === form.subject)) return back(ctx, 'not_found');
-      // Ways in: the password, each passkey, each linked account. Removing the only one would lock the member out.
-      const ways = (account.passwordHash === null ? 0 : 1) + (await deps.passkeys.list(account.id)).length + links.length;
-      if (ways <= 1) return back(ctx, 'last_way_in');
+      // Ways in: the password, each passkey, the emailed code (a verified email), each linked account. Removing
+      // the only one would lock the member out.
+      if (countWaysIn(await waysIn(deps, account)) <= 1) return back(ctx, 'last_way_in');
       if (!(await deps.federation.signIn.unlink(account.id, form.connection, form.subject))) return back(ctx, 'not_found');
       await deps.audit.record({ type: 'factor.removed', accountId: account.id, reason: 'linked_account', ip: ctx.ip, userAgent: ctx.get('user-agent') });
       back(ctx, 'link_removed');

@@ -26,6 +26,7 @@ import { signOutPages } from './sign-out.ts';
 import { accountSignIn } from './sign-in.ts';
 import { ACCOUNT_RULES } from './limits.ts';
 import { linkedAccountSettings } from './linked-accounts.ts';
+import { accountLinking } from './link-account.ts';
 import { formKey, limitBy } from '../../server/security/rate-limit/koa-rate-limit.ts';
 
 export function accountRouter(deps: InteractionDeps, options: { issuer: string; secure: boolean }): Router {
@@ -79,6 +80,10 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.post('/passkeys/:id/rename', ...post, passkeys.rename);
   router.post('/passkeys/:id/remove', ...asStrongAsDevice, passkeys.remove);
   router.post('/linked/remove', ...strong, linked.remove);
+  // "Link another" (issue 16): a new way in, so a recent strong sign-in starts it; the callback is bound to it.
+  const linking = accountLinking(deps);
+  router.post('/linked/start', ...strong, linking.start);
+  router.get('/linked/callback/:id', member, linking.callback);
 
   router.post('/app', ...strong, app.start);
   router.get('/app', member, app.show);

@@ -11,12 +11,14 @@ import { renderPage } from '../shared/page.ts';
 import { wayBack } from '../../server/branding/way-back.ts';
 import { hasRecentStrongSignIn, type Member, memberOf } from './member-session.ts';
 import { linkedAccountsOf } from './linked-accounts.ts';
+import { linkableConnections } from './link-account.ts';
 
 /** Notices a redirect may ask for (?notice=...): an allowlist, so the query cannot inject text. */
 const NOTICES = new Set([
   'reauth_needed', 'reauth_stronger', 'last_way_in', 'passkey_added', 'passkey_removed', 'passkey_renamed', 'app_added', 'app_removed',
   'codes_regenerated', 'phone_added', 'phone_removed', 'sessions_ended', 'not_found', 'card_claimed', 'card_claimed_add_phone', 'coupon_redeemed',
   'passkey_name_invalid', 'email_changed', 'export_requested', 'deletion_scheduled', 'deletion_cancelled', 'link_removed',
+  'link_added', 'link_exists', 'link_taken', 'link_failed', 'link_cancelled',
 ]);
 /** After these, the page suggests signing out everywhere else (the change may be a lost device). */
 const FACTOR_CHANGES = new Set(['passkey_removed', 'app_removed', 'phone_removed', 'app_added', 'passkey_added', 'phone_added']);
@@ -58,6 +60,8 @@ export function securityPage(deps: InteractionDeps) {
       phone: account.phone ? formatPhone(account.phone) : null,
       smsEnabled: deps.phones.enabled,
       linkedAccounts: await linkedAccountsOf(deps, account.id),
+      // "Link another": every connection (the account page has no client to narrow them).
+      linkable: await linkableConnections(deps),
       passkeys: passkeys.map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt, lastUsedAt: p.lastUsedAt, synced: p.backedUp })),
       // The last passkey of an account without a password is its only way in: no remove button.
       lastWayIn: account.passwordHash === null && passkeys.length <= 1,

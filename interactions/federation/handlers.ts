@@ -15,20 +15,61 @@ import { connectionsForClient, type ShownConnection } from './connection-buttons
 import type { FederationDeps } from './federation-deps.ts';
 
 /** oidc-provider-store model name of the state records. */
-const STATE_MODEL = 'UpstreamSignIn';
+export const STATE_MODEL = 'UpstreamSignIn';
 /** Long enough to type a password and an MFA code at the upstream; short enough that a leaked state soon dies. */
-const STATE_TTL_SECONDS = 15 * 60;
+export const STATE_TTL_SECONDS = 15 * 60;
 
-const stateRecord = z.object({ uid: z.string(), connectionId: z.string(), nonce: z.string(), codeVerifier: z.string() });
-type StateRecord = z.infer<typeof stateRecord>;
+const stateRecord = z.object({
+  /** The sign-in's interaction; absent for a link started from the account page (`link`). */
+  uid: z.string().optional(),
+  /** "Link another" on the account page: the member and the session that started it (interactions/account/link-account.ts). */
+  link: z.object({ accountId: z.string(), sessionId: z.string() }).optional(),
+  connectionId: z.string(), nonce: z.string(), codeVerifier: z.string(),
+  /** A form_post answer (Apple), kept here so its code never travels in a URL: the callback's parameters. */
+  answer: z.record(z.string(), z.string()).optional(),
+});
+export type StateRecord = z.infer<typeof stateRecord>;
+
+/** What a form_post answer may carry (Apple adds `user`, its name on the first sign-in), each bounded. */
+const FORM_POST_FIELDS = ['code', 'state', 'iss', 'error', 'error_description', 'user'] as const;
+const FORM_POST_FIELD_LIMIT = 4000;
 
 /** The state value as the upstream echoes it: what openid-client's randomState makes (base64url, 43 characters). */
 const STATE_SHAPE = /^[A-Za-z0-9_-]{16,128}$/;
 
-async function readState(deps: FederationDeps, state: string | undefined): Promise<StateRecord | undefined> {
+export async function readState(deps: FederationDeps, state: string | undefined): Promise<StateRecord | undefined> {
   if (!state || !STATE_SHAPE.test(state)) return undefined;
   const parsed = stateRecord.safeParse(await deps.oidcStore.find(STATE_MODEL, state));
   return parsed.success ? parsed.data : undefined;
+}
+
+/** The upstream's answer: a form_post connection's is the one its POST kept (a code in the URL is not its answer). */
+export function callbackAnswer(settings: { response_mode?: string | undefined }, record: StateRecord, state: string, querystring: string): URLSearchParams {
+  if (settings.response_mode === 'form_post') return new URLSearchParams(record.answer ?? { state, error: 'invalid_request' });
+  return new URLSearchParams(querystring);
+}
+
+/** A cookie holds about 4 kB: a few short profile values (names, a postal code) fit beside the rest. */
+const MAX_KEPT_CLAIMS = 8;
+const MAX_KEPT_CLAIM_LENGTH = 100;
+
+/**
+ * The mapped claims' values, kept in the flow until the link is made after our code or the member's proof:
+ * some upstreams send them once only (Apple's name). Bounded: it rides in the flow cookie.
+ */
+function keptClaims(settings: { claim_mapping: Record<string, string> }, claims: Record<string, unknown>): { claims?: Record<string, string> } {
+  const kept: Record<string, string> = {};
+  for (const claim of Object.values(settings.claim_mapping).slice(0, MAX_KEPT_CLAIMS)) {
+    const value = claims[claim];
+    if (typeof value === 'string' && value.trim() && value.length <= MAX_KEPT_CLAIM_LENGTH) kept[claim] = value;
+  }
+  return Object.keys(kept).length ? { claims: kept } : {};
+}
+
+/** Where a state's flow goes on: the sign-in's interaction, or the account page that started a link. */
+function flowPath(record: StateRecord, connectionId: string): string {
+  if (record.link || record.uid === undefined) return `/account/linked/callback/${encodeURIComponent(connectionId)}`;
+  return `/interaction/${encodeURIComponent(record.uid)}/connections/${encodeURIComponent(connectionId)}/callback`;
 }
 
 /** Signs the member in through the interaction: the same bookkeeping as every other way in. */
@@ -54,11 +95,11 @@ async function completeSignIn(ctx: Context, deps: InteractionDeps, accountId: st
  * answer this interaction already checked. Undefined when the connection is gone (then: the sign-in page);
  * null when the post-login hook refused the sign-in (its page is already the answer).
  */
-export async function linkAfterVerification(ctx: Context, deps: InteractionDeps, accountId: string, link: { connectionId: string; subject: string }): Promise<string | null | undefined> {
+export async function linkAfterVerification(ctx: Context, deps: InteractionDeps, accountId: string, link: { connectionId: string; subject: string; claims?: Record<string, string> }): Promise<string | null | undefined> {
   const stored = await deps.federation.connections.find(link.connectionId);
   const settings = stored && oidcConnectionSettings.safeParse(stored.settings);
   if (!stored || !settings?.success) return undefined;
-  await deps.federation.signIn.linkAfterVerification(accountId, { id: stored.id, settings: settings.data }, { subject: link.subject, claims: {} });
+  await deps.federation.signIn.linkAfterVerification(accountId, { id: stored.id, settings: settings.data }, { subject: link.subject, claims: link.claims ?? {} });
   // The upstream's MFA word is not kept across the code page: one factor class, as a fresh sign-up is.
   return (await completeSignIn(ctx, deps, accountId, `connection_${stored.id}`, { amr: ['fed'], acr: ACR.oneFactor })) ?? null;
 }
@@ -69,14 +110,23 @@ export async function linkAfterVerification(ctx: Context, deps: InteractionDeps,
  * answer on the link page instead of completing. True when it redirected there.
  */
 export async function offerLink(ctx: Context, deps: InteractionDeps, accountId: string, proof: { amr: string[]; acr: string; ts: number }): Promise<boolean> {
+  const location = await linkOfferLocation(ctx, deps, accountId, proof);
+  if (location) seeOther(ctx, location);
+  return location !== undefined;
+}
+
+/**
+ * offerLink for a sign-in answered in JSON (the passkey, public/passkey.js follows `location`): the link page's
+ * path when the interaction carries an upstream identity waiting for this member's account, else undefined.
+ */
+export async function linkOfferLocation(ctx: Context, deps: InteractionDeps, accountId: string, proof: { amr: string[]; acr: string; ts: number }): Promise<string | undefined> {
   const { uid } = ctx.state.interaction as InteractionDetails;
   const { pendingLink } = deps.flow.read(ctx, uid);
-  if (!pendingLink) return false;
+  if (!pendingLink) return undefined;
   const account = await deps.accounts.findById(accountId);
-  if (!account || account.email !== pendingLink.email) return false;
+  if (!account || account.email !== pendingLink.email) return undefined;
   deps.flow.write(ctx, uid, { pendingLink, linkProof: { accountId, ...proof } });
-  seeOther(ctx, `/interaction/${uid}/connections/link`);
-  return true;
+  return `/interaction/${uid}/connections/link`;
 }
 
 export function federationHandlers(deps: InteractionDeps) {
@@ -137,7 +187,7 @@ export function federationHandlers(deps: InteractionDeps) {
       const settings = stored && oidcConnectionSettings.safeParse(stored.settings);
       if (decision === 'link' && stored && settings?.success) {
         // Taken meanwhile (the same upstream identity linked elsewhere in a race): the sign-in still completes, unlinked.
-        await federation.signIn.linkAfterVerification(state.linkProof.accountId, { id: stored.id, settings: settings.data }, { subject: state.pendingLink.subject, claims: {} })
+        await federation.signIn.linkAfterVerification(state.linkProof.accountId, { id: stored.id, settings: settings.data }, { subject: state.pendingLink.subject, claims: state.pendingLink.claims ?? {} })
           .catch((error: unknown) => {
             if (!(error instanceof DomainError && error.code === 'conflict')) throw error;
           });
@@ -163,7 +213,34 @@ export function federationHandlers(deps: InteractionDeps) {
       const state = typeof ctx.query.state === 'string' ? ctx.query.state : undefined;
       const record = await readState(federation, state);
       if (!record) throw new DomainError('invalid_input', 'unknown, expired or used sign-in state');
-      seeOther(ctx, `/interaction/${encodeURIComponent(record.uid)}/connections/${encodeURIComponent(String(ctx.params.id))}/callback?${ctx.querystring}`);
+      seeOther(ctx, `${flowPath(record, String(ctx.params.id))}?${ctx.querystring}`);
+    },
+
+    /**
+     * POST /connections/:id/callback — a form_post answer (Apple). The upstream's page posts it cross-site, so
+     * our SameSite=Lax cookies are not sent and no CSRF token can come with it: like the GET callback it only
+     * finds the flow by its state (unguessable, single use, bound to the interaction and connection), keeps the
+     * answer in the state record, and sends the browser on with nothing but the state in the URL. That top-level
+     * GET carries the interaction cookie again, and finish checks everything there as for a GET answer.
+     */
+    async formPostCallback(ctx: Context) {
+      const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+      const state = typeof body.state === 'string' ? body.state : undefined;
+      const record = await readState(federation, state);
+      if (!record || record.connectionId !== String(ctx.params.id)) throw new DomainError('invalid_input', 'unknown, expired or used sign-in state');
+      const stored = await federation.connections.find(record.connectionId);
+      const settings = stored && oidcConnectionSettings.safeParse(stored.settings);
+      if (!settings?.success || settings.data.response_mode !== 'form_post') throw new DomainError('invalid_input', 'this connection does not answer by form post');
+      // The first answer for a state is the one kept: a second post (a replay) cannot replace it.
+      if (!record.answer) {
+        const answer: Record<string, string> = {};
+        for (const field of FORM_POST_FIELDS) {
+          const value = body[field];
+          if (typeof value === 'string' && value.length <= FORM_POST_FIELD_LIMIT) answer[field] = value;
+        }
+        await federation.oidcStore.upsert(STATE_MODEL, state!, { ...record, answer }, STATE_TTL_SECONDS);
+      }
+      seeOther(ctx, `${flowPath(record, record.connectionId)}?state=${encodeURIComponent(state!)}`);
     },
 
     /** GET /interaction/:uid/connections/:id/callback — the upstream's answer, in our interaction. */
@@ -185,9 +262,11 @@ export function federationHandlers(deps: InteractionDeps) {
       if (!stored || !settings?.success) return backToSignIn(ctx, uid, 'federation.error.failed');
       const connection = { id: stored.id, settings: settings.data };
 
+      // A form_post connection's answer is the one its POST kept; a code in this URL is not its answer.
+      const answer = callbackAnswer(settings.data, record, state!, ctx.querystring);
       let identity;
       try {
-        identity = await federation.upstream.finish(settings.data, connectionRedirectUri(federation.issuer, connectionId), new URLSearchParams(ctx.querystring), { ...record, state: state! });
+        identity = await federation.upstream.finish(settings.data, connectionRedirectUri(federation.issuer, connectionId), answer, { ...record, state: state! });
       } catch (error) {
         if (!(error instanceof UpstreamSignInFailed)) throw error;
         await failed(ctx, connectionId, error.reason);
@@ -202,12 +281,12 @@ export function federationHandlers(deps: InteractionDeps) {
         }
         case 'verify_email':
           // Our email code first; the link is made only once it is right (verification/handlers.ts).
-          deps.flow.write(ctx, uid, { accountId: outcome.accountId, email: outcome.email, federatedLink: { connectionId, subject: identity.subject } });
+          deps.flow.write(ctx, uid, { accountId: outcome.accountId, email: outcome.email, federatedLink: { connectionId, subject: identity.subject, ...keptClaims(connection.settings, identity.claims) } });
           return seeOther(ctx, `/interaction/${uid}/verify`);
         case 'existing_member':
-          // Never linked silently: the member signs in to the account they already have (password or emailed
-          // code), then confirms the link on its own page (offerLink, linkPage).
-          deps.flow.write(ctx, uid, { email: outcome.email, info: 'federation.info.link_existing', pendingLink: { connectionId, subject: identity.subject, email: outcome.email } });
+          // Never linked silently: the member signs in to the account they already have (password, passkey or
+          // emailed code), then confirms the link on its own page (offerLink, linkPage).
+          deps.flow.write(ctx, uid, { email: outcome.email, info: 'federation.info.link_existing', pendingLink: { connectionId, subject: identity.subject, email: outcome.email, ...keptClaims(connection.settings, identity.claims) } });
           return seeOther(ctx, `/interaction/${uid}`);
         case 'no_email':
           return backToSignIn(ctx, uid, 'federation.error.no_email');

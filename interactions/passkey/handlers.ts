@@ -10,6 +10,7 @@ import { renderPage, seeOther } from '../shared/page.ts';
 import { rememberLanguage } from '../shared/remember-language.ts';
 import { inKioskMode } from '../shared/koa-kiosk-mode.ts';
 import { jsonHookRefusal, postLogin } from '../shared/hook-callouts.ts';
+import { linkOfferLocation } from '../federation/handlers.ts';
 
 /** RFC 8176: a synced passkey is a software key, a device-bound one a hardware key; UV was required. */
 export function passkeyAmr(passkey: Pick<Passkey, 'deviceType'>): string[] {
@@ -64,6 +65,10 @@ export function passkeyHandlers(deps: InteractionDeps) {
       if (!result.ok) return jsonError(ctx, result.reason);
       // Same rule as the password: an account whose email is not verified does not sign in.
       if (!result.account.emailVerified) return jsonError(ctx, 'passkey.invalid');
+      // An upstream identity waiting for this member's account (issue 16): the passkey proved it; the member
+      // confirms the link first, and the sign-in completes there with the passkey's assurance.
+      const link = await linkOfferLocation(ctx, deps, result.account.id, { amr: passkeyAmr(result.passkey), acr: ACR.phishingResistant, ts: Math.floor(Date.now() / 1000) });
+      if (link) return jsonOk(ctx, { location: link });
       await signInWith(ctx, deps, result.account.id, result.passkey);
     },
 

@@ -31,9 +31,9 @@ export interface FlowState {
   /** E.164 number a passwordless SMS code was asked for. */
   phone?: string;
   /** An upstream identity to link to `accountId` once our email code proves its address (issue 16). */
-  federatedLink?: { connectionId: string; subject: string };
+  federatedLink?: { connectionId: string; subject: string; claims?: Record<string, string> };
   /** An upstream identity whose email is a member's: linked only after that member signs in and confirms. */
-  pendingLink?: { connectionId: string; subject: string; email: string };
+  pendingLink?: { connectionId: string; subject: string; email: string; claims?: Record<string, string> };
   /** The sign-in that proved the account of `pendingLink`, completed once the member answers the link page. */
   linkProof?: { accountId: string; amr: string[]; acr: string; ts: number };
 }
@@ -42,9 +42,18 @@ export type MfaMethod = 'email' | 'sms' | 'totp' | 'recovery' | 'passkey';
 const MFA_METHODS: readonly string[] = ['email', 'sms', 'totp', 'recovery', 'passkey'];
 const method = (value: unknown): MfaMethod | undefined => (typeof value === 'string' && MFA_METHODS.includes(value) ? (value as MfaMethod) : undefined);
 
+/** The mapped upstream claims kept for the link (Apple sends the name once): string values only. */
+const linkClaims = (value: unknown): Record<string, string> | undefined => {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const claims = Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  return Object.keys(claims).length ? claims : undefined;
+};
+
 const federatedLink = (value: unknown): FlowState['federatedLink'] => {
-  const link = value as { connectionId?: unknown; subject?: unknown } | undefined;
-  return typeof link?.connectionId === 'string' && typeof link.subject === 'string' ? { connectionId: link.connectionId, subject: link.subject } : undefined;
+  const link = value as { connectionId?: unknown; subject?: unknown; claims?: unknown } | undefined;
+  if (typeof link?.connectionId !== 'string' || typeof link.subject !== 'string') return undefined;
+  const claims = linkClaims(link.claims);
+  return { connectionId: link.connectionId, subject: link.subject, ...(claims ? { claims } : {}) };
 };
 
 const pendingLink = (value: unknown): FlowState['pendingLink'] => {

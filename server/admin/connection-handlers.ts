@@ -2,8 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import { connectionInput, GOOGLE_ISSUER, oidcConnectionPatch, oidcConnectionSettings, type OidcConnectionSettings } from '../domain/connections/connection-settings.ts';
+import {
+  APPLE_ISSUER, appleConnectionPatch, connectionInput, FACEBOOK_DIALOG_BASE, type facebookConnectionInput, facebookConnectionPatch, facebookMetadata, GOOGLE_ISSUER, MICROSOFT_ISSUER_TEMPLATE, microsoftConnectionPatch, oidcConnectionPatch, oidcConnectionSettings, type DiscoveredMetadata, type OidcConnectionSettings,
+} from '../domain/connections/connection-settings.ts';
 import type { ConnectionsRepository, StoredConnection } from '../domain/connections/connections.repository.ts';
+import { discoveryIssuer, discoveryIssuers } from '../domain/connections/microsoft-tenant.ts';
 import { discoverOidcProvider } from '../domain/connections/oidc-discovery.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { OutboundClient } from '../security/outbound/outbound-fetch.ts';
@@ -29,8 +32,23 @@ function invalid(error: z.ZodError): never {
   throw new DomainError('invalid_input', `invalid connection: ${Object.entries(fields).map(([field, message]) => `${field} ${message}`).join('; ')}`, { details: { fields } });
 }
 
-function presetIssuer(): never {
-  throw new DomainError('invalid_input', 'invalid connection: issuer is fixed for google', { details: { fields: { issuer: 'is fixed for google' } } });
+function presetIssuer(kind: string): never {
+  throw new DomainError('invalid_input', `invalid connection: issuer is fixed for ${kind}`, { details: { fields: { issuer: `is fixed for ${kind}` } } });
+}
+
+/**
+ * Entra's discovery document for the configured tenant (an unknown tenant id is refused there, so the field to
+ * fix is `tenant`); the stored issuer is the template each ID token's `tid` fills.
+ */
+async function discoverMicrosoft(outbound: Pick<OutboundClient, 'fetch'>, template: string, tenant: string, blame: 'issuer' | 'tenant'): Promise<DiscoveredMetadata> {
+  try {
+    const metadata = await discoverOidcProvider(outbound, discoveryIssuer(template, tenant), discoveryIssuers(template, tenant));
+    return { ...metadata, issuer: template };
+  } catch (error) {
+    const fields = error instanceof DomainError ? (error.details as { fields?: Record<string, string> } | undefined)?.fields : undefined;
+    if (blame === 'issuer' || !fields?.issuer) throw error;
+    throw new DomainError('invalid_input', `invalid connection: tenant ${fields.issuer}`, { details: { fields: { tenant: fields.issuer } }, cause: error });
+  }
 }
 
 function settingsOf(connection: StoredConnection): OidcConnectionSettings {
@@ -52,6 +70,9 @@ function view(connection: StoredConnection, issuer: string) {
     trusted_email: settings.trusted_email,
     trusted_mfa: settings.trusted_mfa,
     domains: settings.domains,
+    ...(settings.tenant === undefined ? {} : { tenant: settings.tenant }),
+    ...(connection.kind === 'facebook' ? { graph_version: settings.graph_version } : {}),
+    ...(connection.kind === 'apple' ? { team_id: settings.team_id, key_id: settings.key_id, has_private_key: settings.private_key !== undefined } : {}),
     redirect_uri: connectionRedirectUri(issuer, connection.id),
     created_at: connection.createdAt.toISOString(),
     updated_at: connection.updatedAt.toISOString(),
@@ -93,22 +114,44 @@ export function connectionHandlers(deps: ConnectionHandlerDeps) {
     return connection;
   }
 
+  function created(ctx: Context, connection: StoredConnection): void {
+    ctx.status = 201;
+    ctx.set('Location', `/admin/connections/${encodeURIComponent(connection.id)}`);
+    ctx.body = view(connection, issuer);
+  }
+
+  /** Facebook: nothing to discover (OAuth 2.0 and the Graph API at fixed URLs); the app secret is required. */
+  async function createFacebook(ctx: Context, input: z.output<typeof facebookConnectionInput>): Promise<void> {
+    const { kind, name, base_url: baseUrl, graph_version: version, ...rest } = input;
+    if (baseUrl !== undefined && deps.production) throw new DomainError('invalid_input', 'invalid connection: base_url is for tests only', { details: { fields: { base_url: 'is for tests only' } } });
+    const domains = [...new Set(rest.domains)];
+    await assertDomainsFree(connections, domains);
+    const metadata = facebookMetadata(version, baseUrl);
+    const settings: OidcConnectionSettings = {
+      ...rest, domains, issuer: metadata.issuer, trusted_mfa: false, metadata, profile_api: 'facebook_graph', graph_version: version,
+    };
+    created(ctx, await connections.create({ id: randomUUID(), kind, name, settings: stripUndefined(settings) }));
+  }
+
   return {
     async create(ctx: Context) {
       const parsed = connectionInput.safeParse(ctx.request.body);
       if (!parsed.success) invalid(parsed.error);
+      if (parsed.data.kind === 'facebook') return createFacebook(ctx, parsed.data);
       const { kind, name, issuer: givenIssuer, ...rest } = parsed.data;
-      if (kind === 'google' && givenIssuer !== undefined && deps.production) presetIssuer();
-      const input = { ...rest, issuer: givenIssuer ?? GOOGLE_ISSUER };
+      // The preset kinds' issuers are fixed; a test's local upstream stands in for them outside production only.
+      if (kind !== 'oidc' && givenIssuer !== undefined && deps.production) presetIssuer(kind);
+      const preset = { google: GOOGLE_ISSUER, microsoft: MICROSOFT_ISSUER_TEMPLATE, apple: APPLE_ISSUER, oidc: GOOGLE_ISSUER }[kind];
+      // Apple answers with a form POST to the callback (its only way to send the name and email scopes).
+      const input = { ...rest, issuer: givenIssuer ?? preset, ...(kind === 'apple' ? { response_mode: 'form_post' as const } : {}) };
       const domains = [...new Set(input.domains)];
       await assertDomainsFree(connections, domains);
       // Discovery now, not at the first sign-in: a wrong issuer is the operator's to fix, with the field named.
-      const metadata = await discoverOidcProvider(deps.outbound, input.issuer);
+      const metadata = parsed.data.kind === 'microsoft'
+        ? await discoverMicrosoft(deps.outbound, input.issuer, parsed.data.tenant, givenIssuer === undefined ? 'tenant' : 'issuer')
+        : await discoverOidcProvider(deps.outbound, input.issuer);
       const settings: OidcConnectionSettings = { ...input, domains, metadata };
-      const created = await connections.create({ id: randomUUID(), kind, name, settings: stripUndefined(settings) });
-      ctx.status = 201;
-      ctx.set('Location', `/admin/connections/${encodeURIComponent(created.id)}`);
-      ctx.body = view(created, issuer);
+      await created(ctx, await connections.create({ id: randomUUID(), kind, name, settings: stripUndefined(settings) }));
     },
 
     async list(ctx: Context) {
@@ -129,10 +172,11 @@ export function connectionHandlers(deps: ConnectionHandlerDeps) {
 
     async patch(ctx: Context) {
       const connection = await load(ctx);
-      const parsed = oidcConnectionPatch.safeParse(ctx.request.body);
+      const schema = { microsoft: microsoftConnectionPatch, apple: appleConnectionPatch, facebook: facebookConnectionPatch }[connection.kind] ?? oidcConnectionPatch;
+      const parsed = schema.safeParse(ctx.request.body);
       if (!parsed.success) invalid(parsed.error);
-      const { name, client_secret: secret, ...changes } = parsed.data;
-      if (connection.kind === 'google' && changes.issuer !== undefined && deps.production) presetIssuer();
+      const { name, client_secret: secret, ...changes } = parsed.data as z.output<typeof microsoftConnectionPatch> & z.output<typeof appleConnectionPatch> & z.output<typeof facebookConnectionPatch>;
+      if (connection.kind !== 'oidc' && changes.issuer !== undefined && deps.production) presetIssuer(connection.kind);
       const current = settingsOf(connection);
       const next: OidcConnectionSettings = { ...current, ...stripUndefined(changes) };
       if (secret === null) delete next.client_secret;
@@ -142,7 +186,14 @@ export function connectionHandlers(deps: ConnectionHandlerDeps) {
         await assertDomainsFree(connections, next.domains, connection.id);
       }
       // A new issuer is a new upstream: its metadata is read (and checked) again before anything is stored.
-      if (changes.issuer !== undefined && changes.issuer !== current.issuer) next.metadata = await discoverOidcProvider(deps.outbound, changes.issuer);
+      if (connection.kind === 'facebook') {
+        // The endpoints follow the Graph version (a test's stand-in keeps its base URL).
+        if (changes.graph_version !== undefined) next.metadata = facebookMetadata(changes.graph_version, current.issuer === FACEBOOK_DIALOG_BASE ? undefined : current.issuer);
+      } else if (connection.kind === 'microsoft') {
+        if ((changes.issuer !== undefined && changes.issuer !== current.issuer) || (changes.tenant !== undefined && changes.tenant !== current.tenant)) {
+          next.metadata = await discoverMicrosoft(deps.outbound, next.issuer, next.tenant ?? 'common', changes.issuer === undefined ? 'tenant' : 'issuer');
+        }
+      } else if (changes.issuer !== undefined && changes.issuer !== current.issuer) next.metadata = await discoverOidcProvider(deps.outbound, changes.issuer);
       const updated = await connections.update(connection.id, { name: name ?? connection.name, settings: stripUndefined(next) });
       if (!updated) throw new DomainError('not_found', 'no such connection');
       ctx.body = view(updated, issuer);

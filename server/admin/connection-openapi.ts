@@ -12,6 +12,12 @@ const connectionProperties = {
   trusted_email: { type: 'boolean', default: false, description: 'Believe the upstream\'s email_verified: its verified addresses need no emailed code from us. An address that is already a member\'s is never linked without that member proving the account.' },
   trusted_mfa: { type: 'boolean', default: false, description: 'Believe the upstream\'s amr/acr when it says a second factor was used.' },
   domains: { type: 'array', maxItems: 50, items: { type: 'string' }, default: [], description: 'Email domains routed to this connection from the sign-in page (home-realm discovery); one domain routes to one connection (409 otherwise).' },
+  team_id: { type: 'string', pattern: '^[A-Z0-9]{10}$', description: 'kind apple only: the Apple developer team id (the client secret JWT\'s iss).' },
+  key_id: { type: 'string', pattern: '^[A-Z0-9]{10}$', description: 'kind apple only: the id of the Sign in with Apple key (the client secret JWT\'s kid).' },
+  private_key: { type: 'string', maxLength: 4000, writeOnly: true, description: 'kind apple only: the Sign in with Apple key, the PEM (PKCS#8) of an EC P-256 private key as Apple\'s .p8 file holds it; anything else is a 400 with details.fields.private_key. Sealed at rest and never returned (has_private_key). A fresh ES256 client secret (iss team_id, sub client_id, aud https://appleid.apple.com, 5 minutes) is signed with it at each token request.' },
+  graph_version: { type: 'string', pattern: '^v\\d{1,3}\\.\\d{1,2}$', default: 'v21.0', description: 'kind facebook only: the Graph API version the dialog, token and me URLs use.' },
+  base_url: { type: 'string', format: 'uri', writeOnly: true, description: 'kind facebook only, tests only (refused in production): one local stand-in for www.facebook.com and graph.facebook.com.' },
+  tenant: { type: 'string', default: 'common', description: 'kind microsoft only: whose Entra ID accounts may sign in: a tenant id (GUID), `common` (any), `organizations` (work or school accounts) or `consumers` (personal Microsoft accounts). Each ID token must name the issuer https://login.microsoftonline.com/<its tid>/v2.0 and its tid must be accepted here. Anything else is a 400 with details.fields.tenant.' },
 };
 
 const connection = {
@@ -19,7 +25,8 @@ const connection = {
   required: ['id', 'kind', 'name', 'issuer', 'client_id', 'has_client_secret', 'scopes', 'claim_mapping', 'trusted_email', 'trusted_mfa', 'domains', 'redirect_uri', 'created_at', 'updated_at'],
   properties: {
     id: { type: 'string' },
-    kind: { enum: ['oidc', 'google'], description: 'google: oidc with the issuer https://accounts.google.com preset. More kinds (microsoft, apple, facebook, saml) are planned.' },
+    kind: { enum: ['oidc', 'google', 'microsoft', 'apple', 'facebook'], description: 'facebook: OAuth 2.0 with Facebook Login and the Graph API me (no ID token: the subject is the Graph id; client_secret, the app secret, required). google: oidc with the issuer https://accounts.google.com preset. microsoft: Entra ID, issuer template https://login.microsoftonline.com/{tenantid}/v2.0 preset, with `tenant`. apple: issuer https://appleid.apple.com preset, answer by form POST, client secret made from team_id, key_id and private_key.' },
+    has_private_key: { type: 'boolean', description: 'kind apple only.' },
     ...connectionProperties,
     has_client_secret: { type: 'boolean' },
     redirect_uri: { type: 'string', format: 'uri', description: 'The callback URL to register at the upstream.' },
@@ -33,8 +40,8 @@ export const connectionSchemas = {
     type: 'object',
     additionalProperties: false,
     required: ['kind', 'client_id'],
-    description: 'kind oidc needs name and issuer; kind google presets both (name "Google"; issuer https://accounts.google.com, which only a non-production server lets a test override).',
-    properties: { kind: { enum: ['oidc', 'google'] }, ...connectionProperties },
+    description: 'kind oidc needs name and issuer; kind google presets both (name "Google"; issuer https://accounts.google.com); kind microsoft presets name "Microsoft" and the issuer template https://login.microsoftonline.com/{tenantid}/v2.0, and takes `tenant`; kind apple presets name "Apple", the issuer https://appleid.apple.com, scopes openid email name and the mapping of the first sign-in\'s name to given_name/family_name, takes team_id, key_id and private_key (all three required) and no client_secret; kind facebook presets name "Facebook", scopes email public_profile and the mapping of first_name/last_name, needs client_id (app id) and client_secret (app secret), takes no issuer, tenant or trusted_mfa. Only a non-production server lets a test override a preset issuer (a microsoft one must hold {tenantid}).',
+    properties: { kind: { enum: ['oidc', 'google', 'microsoft', 'apple', 'facebook'] }, ...connectionProperties },
   },
   ConnectionPatch: { type: 'object', additionalProperties: false, properties: { ...connectionProperties, client_secret: { type: ['string', 'null'], description: 'A new secret, or null to remove it.' } } },
   Connection: connection,

@@ -4,7 +4,7 @@ import { authorizationRequest, type AuthRequest } from './oidc-client.ts';
 import { openLoginPage } from './member.ts';
 import { useMemberServer, type MemberServer } from './suite.ts';
 import type { StoreKind } from './test-server.ts';
-import { startUpstreamIdp, type UpstreamIdp } from './upstream-idp.ts';
+import { startUpstreamIdp, type UpstreamIdp, type UpstreamOptions } from './upstream-idp.ts';
 import { type Page, UserAgent } from './user-agent.ts';
 
 export interface FederationFixture extends MemberServer {
@@ -18,13 +18,13 @@ export interface FederationFixture extends MemberServer {
 }
 
 /** Registers beforeAll/afterAll hooks: our server on `store`, an upstream IdP with its own keys. */
-export function useFederation(store: StoreKind, env: Record<string, string> = {}): FederationFixture {
-  const fixture = useMemberServer(store, env) as FederationFixture;
+export function useFederation(store: StoreKind, env: Record<string, string> = {}, upstream: Omit<UpstreamOptions, 'accounts'> = {}, server: { publicHost?: string } = {}): FederationFixture {
+  const fixture = useMemberServer(store, env, server) as FederationFixture;
   fixture.accounts = new Map();
   let token = '';
   fixture.admin = adminCaller(() => fixture.server, () => token);
   beforeAll(async () => {
-    fixture.upstream = await startUpstreamIdp({ accounts: fixture.accounts });
+    fixture.upstream = await startUpstreamIdp({ ...upstream, accounts: fixture.accounts });
     token = await fixture.server.adminToken();
   });
   afterAll(async () => fixture.upstream?.close());
@@ -57,8 +57,14 @@ export async function throughUpstream(fx: FederationFixture, connectionId: strin
   const loginPage = options.loginPage ?? await openLoginPage(ua, request.url);
   const toUpstream = await ua.submit(loginPage, `/connections/${connectionId}`);
   if (!toUpstream.url.startsWith(fx.upstream.issuer)) throw new Error(`expected the upstream, got ${toUpstream.status} ${toUpstream.url}\n${toUpstream.body.slice(0, 500)}`);
-  const up = new UserAgent(fx.upstream.issuer);
-  const upstreamLogin = await up.follow(toUpstream.url);
+  const { up, callbackUrl } = await atUpstream(fx, toUpstream.url, sub, options);
+  return { ua, up, request, loginPage, callbackUrl };
+}
+
+/** The member at the upstream (sent there by `url`) signing in as `sub`, or cancelling: the redirect back to us, unfollowed. */
+export async function atUpstream(fx: FederationFixture, url: string, sub: string, options: { cancel?: boolean } = {}): Promise<{ up: UserAgent; callbackUrl: string }> {
+  const up = new UserAgent(fx.upstream.origin);
+  const upstreamLogin = await up.follow(url);
   let page: Page;
   if (options.cancel) {
     // The dev login page's "cancel" link (a GET at the upstream).
@@ -69,7 +75,7 @@ export async function throughUpstream(fx: FederationFixture, connectionId: strin
     if (page.status === 200 && page.body.includes('value="consent"')) page = await up.submit(page, '/interaction/');
   }
   if (!page.url.startsWith(fx.server.url)) throw new Error(`expected a redirect back to us, got ${page.status} ${page.url}\n${page.body.slice(0, 800)}`);
-  return { ua, up, request, loginPage, callbackUrl: page.url };
+  return { up, callbackUrl: page.url };
 }
 
 /** Our callback followed (and consent, if asked): the page where it stopped, or the redirect to the client. */

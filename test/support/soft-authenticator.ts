@@ -250,6 +250,8 @@ export interface PostInit {
   rawBody?: string;
   contentType?: string;
   headers?: Record<string, string>;
+  /** Keep the answer's cookies in the browser's jar, as fetch() in a page does (a flow cookie set by the answer). */
+  keepCookies?: boolean;
 }
 
 /**
@@ -263,6 +265,12 @@ export async function postJsonAs(ua: UserAgent, url: string, body: unknown, init
     body: init.rawBody ?? JSON.stringify(body),
     redirect: 'manual',
   });
+  if (init.keepCookies) {
+    for (const line of response.headers.getSetCookie()) {
+      const pair = line.split(';')[0]!;
+      ua.setCookie(pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim());
+    }
+  }
   const text = await response.text();
   let parsed: JsonReply['body'];
   try {

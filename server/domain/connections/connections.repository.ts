@@ -1,10 +1,10 @@
 // Port: upstream identity providers ("connections") members sign in through (issue 16).
 /**
- * The kinds of upstream: a generic OpenID provider, and Google (the same with its issuer preset). The others
- * (microsoft, apple, facebook, saml) slot in here with their own settings schema in connection-settings.ts,
+ * The kinds of upstream: a generic OpenID provider, Google (the same with its issuer preset), Microsoft Entra ID
+ * (multi-tenant: the issuer follows the token's tenant), Apple (form_post answer, ES256 client secret), Facebook (OAuth 2.0 + Graph `me`). The others (saml) slot in here with their own settings schema in connection-settings.ts,
  * the stored shape staying the same.
  */
-export const CONNECTION_KINDS = ['oidc', 'google'] as const;
+export const CONNECTION_KINDS = ['oidc', 'google', 'microsoft', 'apple', 'facebook'] as const;
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
 
 /**

@@ -125,6 +125,20 @@ export class FederatedSignIn {
     return { kind: 'verify_email', accountId: account.id, email };
   }
 
+  /**
+   * "Link another" from the account page: the upstream identity the signed-in member just brought back is
+   * linked to them. One already linked to another member stays where it is (`taken`): never moved silently.
+   */
+  async linkToMember(accountId: string, connection: SignInConnection, identity: UpstreamIdentity): Promise<'linked' | 'already_yours' | 'taken'> {
+    const result = await this.deps.links.link({ connectionId: connection.id, subject: identity.subject, accountId });
+    if (result === 'taken') {
+      const existing = await this.deps.links.find(connection.id, identity.subject);
+      return existing?.accountId === accountId ? 'already_yours' : 'taken';
+    }
+    await this.fillProfile(accountId, connection.settings, identity);
+    return 'linked';
+  }
+
   /** The member's linked upstream identities (the account-security page). */
   links(accountId: string): Promise<FederatedIdentity[]> {
     return this.deps.links.listByAccount(accountId);

@@ -23,7 +23,7 @@ function unreachable(error: unknown): string {
  * `<issuer>/.well-known/openid-configuration` (OpenID Connect Discovery 1.0 §4), whose `issuer` must be the
  * very issuer asked for (§4.3): a document naming another issuer is how a mix-up between providers starts.
  */
-export async function discoverOidcProvider(outbound: Pick<OutboundClient, 'fetch'>, issuer: string): Promise<DiscoveredMetadata> {
+export async function discoverOidcProvider(outbound: Pick<OutboundClient, 'fetch'>, issuer: string, accepted: readonly string[] = [issuer]): Promise<DiscoveredMetadata> {
   const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
   let response: Response;
   try {
@@ -49,7 +49,8 @@ export async function discoverOidcProvider(outbound: Pick<OutboundClient, 'fetch
     const missing = parsed.error.issues.map((issue) => issue.path.join('.') || '(document)');
     refuse('issuer', `metadata is not an OpenID provider's: check ${[...new Set(missing)].join(', ')}`);
   }
-  if (parsed.data.issuer !== issuer) refuse('issuer', `metadata names the issuer ${JSON.stringify(parsed.data.issuer.slice(0, 200))}, not this one`);
+  // `accepted`: Entra's multi-tenant document names its {tenantid} template instead (microsoft-tenant.ts).
+  if (!accepted.includes(parsed.data.issuer)) refuse('issuer', `metadata names the issuer ${JSON.stringify(parsed.data.issuer.slice(0, 200))}, not this one`);
   if (parsed.data.code_challenge_methods_supported && !parsed.data.code_challenge_methods_supported.includes('S256')) {
     refuse('issuer', 'provider does not support PKCE with S256');
   }

@@ -2,11 +2,15 @@
 import { decrypt, encrypt } from '../../security/crypto.ts';
 import type { ConnectionsRepository, StoredConnection } from './connections.repository.ts';
 
-/** Where the sealed secret lives in the stored settings, in place of `client_secret`. */
-const SEALED_FIELD = 'client_secret_sealed';
-
-/** Bound to its connection: a sealed value copied onto another connection's row does not open. */
-const associatedData = (id: string) => `connection-secret:${id}`;
+/**
+ * The secret fields and where each lives sealed in the stored settings: the client secret, and Apple's private
+ * key (the client secret is made from it). Each is bound to its connection and field: a sealed value copied
+ * onto another connection's row, or into the other field, does not open.
+ */
+const SECRET_FIELDS = [
+  { clear: 'client_secret', sealed: 'client_secret_sealed', associatedData: (id: string) => `connection-secret:${id}` },
+  { clear: 'private_key', sealed: 'private_key_sealed', associatedData: (id: string) => `connection-private-key:${id}` },
+] as const;
 
 /**
  * A copy of the store (a backup, a read-only database user) must not hand out the secrets we hold at the
@@ -45,15 +49,24 @@ export class SealedConnectionSecretsRepository implements ConnectionsRepository 
   }
 
   private seal(id: string, settings: Record<string, unknown>): Record<string, unknown> {
-    const { client_secret: secret, [SEALED_FIELD]: _stale, ...rest } = settings;
-    if (typeof secret !== 'string') return rest;
-    return { ...rest, [SEALED_FIELD]: encrypt(this.key, secret, associatedData(id)) };
+    const result = { ...settings };
+    for (const field of SECRET_FIELDS) {
+      const secret = result[field.clear];
+      delete result[field.clear];
+      delete result[field.sealed];
+      if (typeof secret === 'string') result[field.sealed] = encrypt(this.key, secret, field.associatedData(id));
+    }
+    return result;
   }
 
   private open(connection: StoredConnection): StoredConnection {
-    const { [SEALED_FIELD]: sealed, ...rest } = connection.settings;
-    if (typeof sealed !== 'string') return connection;
-    return { ...connection, settings: { ...rest, client_secret: decrypt(this.key, sealed, associatedData(connection.id)) } };
+    const settings = { ...connection.settings };
+    for (const field of SECRET_FIELDS) {
+      const sealed = settings[field.sealed];
+      delete settings[field.sealed];
+      if (typeof sealed === 'string') settings[field.clear] = decrypt(this.key, sealed, field.associatedData(connection.id));
+    }
+    return { ...connection, settings };
   }
 }
 

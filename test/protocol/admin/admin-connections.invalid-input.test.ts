@@ -1,4 +1,5 @@
 // Admin API, connections: a bad issuer, unreachable metadata or metadata naming another issuer is refused at creation with the field to fix, and nothing is stored.
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { STORES } from '../../support/test-server.ts';
@@ -71,6 +72,33 @@ describe.each(STORES)('admin API: refusing bad connections (%s)', (store) => {
     await expectRefused({ claim_mapping: { 'Bad Field': 'x' } }, 'claim_mapping.Bad Field', /./);
     await expectRefused({ name: '' }, 'name', /empty/);
     await expectRefused({ client_id: undefined }, 'client_id', /./);
+  });
+
+  test('microsoft: a tenant that is neither a tenant id nor an alias, an issuer template without {tenantid}, a tenant on another kind', async () => {
+    await expectRefused({ kind: 'microsoft', name: undefined, issuer: undefined, tenant: 'contoso' }, 'tenant', /tenant id \(GUID\) or common, organizations or consumers/);
+    await expectRefused({ kind: 'microsoft', name: undefined, issuer: `${upstream.issuer}/v2.0` }, 'issuer', /\{tenantid\}/);
+    await expectRefused({ tenant: 'common' }, 'tenant', /unknown field/);
+  });
+
+  test('apple: a private key that is not an EC P-256 PEM, bad team or key ids, a client secret typed in', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const p256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const apple = (changes: Record<string, unknown>) => ({ kind: 'apple', name: undefined, client_secret: undefined, team_id: 'TEAM123456', key_id: 'KEY1234567', private_key: p256, ...changes });
+    await expectRefused(apple({ private_key: rsa }), 'private_key', /EC P-256 private key/);
+    await expectRefused(apple({ private_key: p384 }), 'private_key', /EC P-256 private key/);
+    await expectRefused(apple({ private_key: 'not a key' }), 'private_key', /EC P-256 private key/);
+    await expectRefused(apple({ team_id: 'team' }), 'team_id', /10-character/);
+    await expectRefused(apple({ key_id: undefined }), 'key_id', /./);
+    await expectRefused(apple({ client_secret: 's3cret' }), 'client_secret', /unknown field/);
+  });
+
+  test('facebook: no app secret, an issuer or trusted_mfa (Facebook has neither), a bad Graph version', async () => {
+    const facebook = (changes: Record<string, unknown>) => ({ kind: 'facebook', name: undefined, issuer: undefined, client_id: '1234567890', client_secret: 'app-secret', ...changes });
+    await expectRefused(facebook({ client_secret: undefined }), 'client_secret', /./);
+    await expectRefused(facebook({ issuer: 'https://www.facebook.com' }), 'issuer', /unknown field/);
+    await expectRefused(facebook({ trusted_mfa: true }), 'trusted_mfa', /unknown field/);
+    await expectRefused(facebook({ graph_version: 'latest' }), 'graph_version', /Graph API version/);
   });
 
   test('a patch to a bad issuer is refused and the connection keeps its own', async () => {

@@ -1,4 +1,5 @@
 // Admin API, connections: an upstream OpenID provider is discovered at creation, listed, read, patched and deleted, its secret never shown.
+import { generateKeyPairSync } from 'node:crypto';
 import { STORES } from '../../support/test-server.ts';
 import { startUpstreamIdp, type UpstreamIdp } from '../../support/upstream-idp.ts';
 import { useAdminServer, type AdminResponse } from './admin-api.ts';
@@ -75,6 +76,20 @@ describe.each(STORES)('admin API: managing connections (%s)', (store) => {
     const raw = await inner!.find(created.id);
     expect(JSON.stringify(raw)).not.toContain('sealed-secret-456');
     expect(raw!.settings.client_secret_sealed).toEqual(expect.stringMatching(/^v1\./));
+  });
+
+  test('an apple private key is sealed at rest like a client secret, and never answered', async () => {
+    const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const created = await call('POST', '/admin/connections', { kind: 'apple', issuer: upstream.issuer, client_id: 'com.example.web', team_id: 'TEAM123456', key_id: 'KEY1234567', private_key: pem });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ kind: 'apple', has_private_key: true, team_id: 'TEAM123456' });
+    expect(JSON.stringify(created.body)).not.toContain('PRIVATE KEY');
+    const storage = admin.server.container.storage;
+    const id = body(created).id;
+    expect((await storage.connections.find(id))!.settings.private_key).toBe(pem);
+    const raw = await (storage.connections as unknown as { inner: typeof storage.connections }).inner.find(id);
+    expect(JSON.stringify(raw)).not.toContain('PRIVATE KEY');
+    expect(raw!.settings.private_key_sealed).toEqual(expect.stringMatching(/^v1\./));
   });
 
   test('patch changes the fields given, keeps the rest, removes the secret with null; delete makes it a 404', async () => {
