@@ -26,6 +26,7 @@ import { applyKeySnapshot } from './oidc/provider-keystore.ts';
 import type { Mailer } from './domain/mail/mailer.ts';
 import { FederatedSignIn } from './domain/connections/federated-sign-in.ts';
 import { UpstreamOidc } from './domain/connections/upstream-oidc.ts';
+import { UpstreamSaml } from './domain/connections/upstream-saml.ts';
 import { createOutboxMailer } from './mail/outbox-mailer.ts';
 import { createSmtpMailer } from './mail/smtp-mailer.ts';
 import { DeliveryQueue, queuedMailer, queuedSmsSender } from './mail/delivery-queue.ts';
@@ -295,6 +296,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         signIn: new FederatedSignIn({ accounts: storage.accounts, accountService: accounts, loyalty, profiles, links: storage.federatedIdentities }),
         oidcStore: storage.oidc,
         issuer: config.issuer,
+        saml: new UpstreamSaml(config.issuer),
+        samlAssertionIds: storage.samlAssertionIds,
       },
     };
 

@@ -27,15 +27,25 @@ const connectionSchema = new Schema<ConnectionDoc>(
   options,
 );
 
+/** An accepted SAML assertion id (replay cache); _id is the JSON pair [connectionId, assertionId]. */
+export interface SamlAssertionIdDoc {
+  _id: string;
+  expiresAt: Date;
+}
+
+const samlAssertionIdSchema = new Schema<SamlAssertionIdDoc>({ _id: givenString('_id'), expiresAt: { type: Date, required: true } }, options);
+
 export interface ConnectionModels {
   connections: Model<ConnectionDoc>;
   federatedIdentities: Model<FederatedIdentityDoc>;
+  samlAssertionIds: Model<SamlAssertionIdDoc>;
 }
 
 export function registerConnectionModels(connection: Connection): ConnectionModels {
   return {
     connections: connection.model<ConnectionDoc>('UpstreamConnection', connectionSchema, 'connections'),
     ...registerFederatedIdentityModels(connection),
+    samlAssertionIds: connection.model<SamlAssertionIdDoc>('SamlAssertionId', samlAssertionIdSchema, 'saml_assertion_ids'),
   };
 }
 

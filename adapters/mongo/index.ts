@@ -12,6 +12,7 @@ import { MongoClientsRepository } from './clients.ts';
 import { MongoCodesRepository } from './codes.ts';
 import { MongoConnectionsRepository } from './connections.ts';
 import { MongoFederatedIdentitiesRepository } from './federated-identities.ts';
+import { MongoSamlAssertionIdsRepository } from './saml-assertion-ids.ts';
 import { MongoDevicesRepository } from './devices.ts';
 import { MongoConsentsRepository } from './consents.ts';
 import { MongoFactorsRepository } from './factors.ts';
@@ -69,6 +70,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       partners: new MongoPartnersRepository(models.partners, models.partnerLinks),
       connections: sealingConnectionSecrets(new MongoConnectionsRepository(models.connections), options.clientSecretKey),
       federatedIdentities: new MongoFederatedIdentitiesRepository(models.federatedIdentities),
+      samlAssertionIds: new MongoSamlAssertionIdsRepository(models.samlAssertionIds),
       coupons: new MongoCouponsRepository(models),
       profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns, models.events),
       devices: new MongoDevicesRepository(models.knownDevices),

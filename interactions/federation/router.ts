@@ -1,10 +1,19 @@
 // The fixed callback per connection (the redirect URI registered at the upstream), outside the interaction path.
+import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
+import { DomainError } from '../../server/domain/errors.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { federationHandlers } from './handlers.ts';
 
 export function connectionCallbackRouter(deps: InteractionDeps): Router {
   const router = new Router({ prefix: '/connections' });
-  router.get('/:id/callback', federationHandlers(deps).callback);
+  const federation = federationHandlers(deps);
+  router.get('/:id/callback', federation.callback);
+  // saml connections: our SP metadata, and the ACS the IdP's form posts a (base64, possibly encrypted) Response to.
+  const samlForm = bodyParser({ enableTypes: ['form'], formLimit: '512kb', onError: () => {
+    throw new DomainError('invalid_input', 'unreadable SAML form body');
+  } });
+  router.get('/:id/saml/metadata', federation.samlMetadata);
+  router.post('/:id/saml/acs', samlForm, federation.samlAcs);
   return router;
 }

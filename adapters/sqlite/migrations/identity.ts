@@ -173,4 +173,17 @@ export const identityMigrations: readonly Migration[] = [
       CREATE INDEX federated_identities_account ON federated_identities (account_id);
     `,
   },
+  {
+    version: 25,
+    // The replay cache of accepted SAML assertion ids (issue 16), each until its NotOnOrAfter.
+    sql: `
+      CREATE TABLE saml_assertion_ids (
+        connection_id TEXT NOT NULL,
+        assertion_id TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (connection_id, assertion_id)
+      ) STRICT;
+      CREATE INDEX saml_assertion_ids_expires ON saml_assertion_ids (expires_at);
+    `,
+  },
 ];

@@ -4,7 +4,7 @@
  * (microsoft, apple, facebook, saml) slot in here with their own settings schema in connection-settings.ts,
  * the stored shape staying the same.
  */
-export const CONNECTION_KINDS = ['oidc', 'google'] as const;
+export const CONNECTION_KINDS = ['oidc', 'google', 'saml'] as const;
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
 
 /**
