@@ -79,7 +79,7 @@ export class UpstreamSaml {
     return samlEndpoints(this.issuer, connectionId);
   }
 
-  private saml(connectionId: string, settings: SamlConnectionSettings, options: { requestId?: string; pending?: PendingSamlRequest; entryPoint?: string } = {}): SAML {
+  private saml(connectionId: string, settings: SamlConnectionSettings, options: { requestId?: string; pending?: PendingSamlRequest; entryPoint?: string; post?: boolean } = {}): SAML {
     const { entityId, acsUrl } = this.endpoints(connectionId);
     const pending = options.pending;
     // InResponseTo must name THE pending request of this interaction, nothing else node-saml might remember.
@@ -95,6 +95,8 @@ export class UpstreamSaml {
       idpIssuer: settings.idp.entity_id,
       idpCert: settings.idp.signing_certificates,
       ...(options.entryPoint ? { entryPoint: options.entryPoint } : {}),
+      // The HTTP-POST binding carries the request base64-encoded but not deflated (SAML bindings §3.5.4).
+      ...(options.post ? { authnRequestBinding: 'HTTP-POST', skipRequestCompression: true } : {}),
       // The assertion itself must carry a valid signature: a signed Response around an unsigned assertion is refused.
       wantAssertionsSigned: true,
       wantAuthnResponseSigned: false,
@@ -120,7 +122,7 @@ export class UpstreamSaml {
       return { binding: 'redirect', url };
     }
     const action = settings.idp.sso_post!;
-    const message = await this.saml(connectionId, settings, { requestId, entryPoint: action }).getAuthorizeMessageAsync(relayState);
+    const message = await this.saml(connectionId, settings, { requestId, entryPoint: action, post: true }).getAuthorizeMessageAsync(relayState);
     return { binding: 'post', action, fields: { SAMLRequest: String(message.SAMLRequest), RelayState: relayState } };
   }
 
