@@ -118,7 +118,6 @@ export function samlHandlers(deps: InteractionDeps, helpers: SamlHandlerHelpers)
         identity = await federation.saml.finish(connection.id, connection.settings, body.SAMLResponse, { requestId: pending.requestId, createdAt: pending.createdAt });
       } catch (error) {
         if (!(error instanceof UpstreamSignInFailed)) throw error;
-        console.error('DEBUGSAML', error.message);
         return refuse(error.reason);
       }
       // Remembered until the assertion expires: the same assertion posted again (by anyone) signs nobody in.
