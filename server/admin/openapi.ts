@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 description of the admin API, served at /admin/openapi.json.
 import { connectionPaths, connectionSchemas } from './connection-openapi.ts';
+import { samlConnectionSchemas } from './saml-connection-openapi.ts';
 import { hookPaths, hookSchemas } from './hook-openapi.ts';
 import { importJobPaths, importJobSchemas } from './import-job-openapi.ts';
 import { memberPaths, memberSchemas } from './member-openapi.ts';
@@ -170,6 +171,7 @@ export function openApiDocument(): Record<string, unknown> {
         ...hookSchemas,
         ...memberSchemas,
         ...connectionSchemas,
+        ...samlConnectionSchemas,
         ...importJobSchemas,
         Error: error,
         ClientInput: clientInput,

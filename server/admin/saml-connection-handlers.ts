@@ -7,6 +7,7 @@ import { samlConnectionInput, samlConnectionPatch, samlConnectionSettings, type 
 import { fetchIdpMetadata, parseIdpMetadata } from '../domain/connections/saml-metadata.ts';
 import { samlEndpoints } from '../domain/connections/upstream-saml.ts';
 import { DomainError } from '../domain/errors.ts';
+import { selfSignedRsaCertificate } from '../security/self-signed-certificate.ts';
 import type { OutboundClient } from '../security/outbound/outbound-fetch.ts';
 
 export interface SamlAdminDeps {
@@ -35,6 +36,7 @@ export function samlView(connection: StoredConnection, issuer: string) {
     trusted_mfa: settings.trusted_mfa,
     domains: settings.domains,
     ...(settings.email_attribute ? { email_attribute: settings.email_attribute } : {}),
+    encrypt_assertions: settings.sp_encryption_certificate !== undefined,
     entity_id: entityId,
     metadata_url: entityId,
     acs_url: acsUrl,
@@ -51,18 +53,26 @@ export function samlConnectionAdmin(deps: SamlAdminDeps) {
     ? parseIdpMetadata(input.metadata_xml, 'metadata_xml')
     : fetchIdpMetadata(deps.outbound, input.metadata_url!));
 
+  /** Our encryption key for one connection's assertions (the store seals the key; the certificate goes in our SP metadata). */
+  const encryptionKey = async (id: string) => {
+    const { privateKeyPem, certificatePem } = await selfSignedRsaCertificate(`${issuer} SAML SP ${id}`);
+    return { sp_encryption_key: privateKeyPem, sp_encryption_certificate: certificatePem };
+  };
+
   return {
     async create(ctx: Context) {
       const parsed = samlConnectionInput.safeParse(ctx.request.body);
       if (!parsed.success) deps.invalid(parsed.error);
-      const { kind, name, metadata_url: metadataUrl, metadata_xml: metadataXml, email_attribute: emailAttribute, ...rest } = parsed.data;
+      const { kind, name, metadata_url: metadataUrl, metadata_xml: metadataXml, email_attribute: emailAttribute, encrypt_assertions: encrypt, ...rest } = parsed.data;
       const domains = [...new Set(rest.domains)];
       await deps.assertDomainsFree(domains);
       const idp = await importMetadata({ metadata_url: metadataUrl, metadata_xml: metadataXml });
+      const id = randomUUID();
       const settings: SamlConnectionSettings = {
         idp, ...rest, domains, ...(metadataUrl ? { metadata_url: metadataUrl } : {}), ...(emailAttribute ? { email_attribute: emailAttribute } : {}),
+        ...(encrypt ? await encryptionKey(id) : {}),
       };
-      const created = await connections.create({ id: randomUUID(), kind, name, settings });
+      const created = await connections.create({ id, kind, name, settings });
       ctx.status = 201;
       ctx.set('Location', `/admin/connections/${encodeURIComponent(created.id)}`);
       ctx.body = samlView(created, issuer);
@@ -71,12 +81,18 @@ export function samlConnectionAdmin(deps: SamlAdminDeps) {
     async patch(ctx: Context, connection: StoredConnection) {
       const parsed = samlConnectionPatch.safeParse(ctx.request.body);
       if (!parsed.success) deps.invalid(parsed.error);
-      const { name, metadata_url: metadataUrl, metadata_xml: metadataXml, email_attribute: emailAttribute, ...changes } = parsed.data;
+      const { name, metadata_url: metadataUrl, metadata_xml: metadataXml, email_attribute: emailAttribute, encrypt_assertions: encrypt, ...changes } = parsed.data;
       const next: SamlConnectionSettings = { ...samlConnectionSettings.parse(connection.settings) };
       for (const [field, value] of Object.entries(changes)) if (value !== undefined) Object.assign(next, { [field]: value });
       if (changes.domains) {
         next.domains = [...new Set(changes.domains)];
         await deps.assertDomainsFree(next.domains, connection.id);
+      }
+      // Turning encryption on makes a key (kept while it stays on); off forgets it (the IdP must stop encrypting first).
+      if (encrypt === true && !next.sp_encryption_key) Object.assign(next, await encryptionKey(connection.id));
+      if (encrypt === false) {
+        delete next.sp_encryption_key;
+        delete next.sp_encryption_certificate;
       }
       if (emailAttribute === null) delete next.email_attribute;
       else if (emailAttribute !== undefined) next.email_attribute = emailAttribute;

@@ -88,6 +88,17 @@ describe.each(STORES)('saml connections (%s)', (store) => {
     expect(await storage().federatedIdentities.find(connection.id, nameId)).toBeUndefined();
   });
 
+  test('encrypted assertions: our SP metadata publishes an encryption certificate, and an encrypted signed assertion signs in', async () => {
+    const connection = await fx.connect({ trusted_email: true, encrypt_assertions: true });
+    expect(connection.spMetadata).toMatch(/<KeyDescriptor use="encryption">/);
+    expect((await fx.admin('GET', `/admin/connections/${connection.id}`)).body).toMatchObject({ encrypt_assertions: true });
+    const email = uniqueEmail('saml-encrypted');
+    const { page, answer } = await throughSaml(fx, connection, { nameId: `e-${randomUUID()}`, attributes: { mail: email } }, { encrypt: true });
+    expect(Buffer.from(answer.SAMLResponse, 'base64').toString('utf8')).toContain('EncryptedAssertion');
+    expect(page.url).toMatch(CALLBACK);
+    expect(await storage().accounts.findByEmail(email)).toBeDefined();
+  });
+
   test('an IdP offering only HTTP-POST gets the AuthnRequest by an auto-posted form', async () => {
     const postOnly = await startSamlIdp(`post-${store}`, { postOnly: true });
     const connection = await fx.connect({ trusted_email: true }, postOnly);

@@ -31,6 +31,8 @@ export interface AnswerOptions {
   /** Sign the assertion (default) and/or the whole Response. */
   signAssertion?: boolean;
   signResponse?: boolean;
+  /** Encrypt the (signed) assertion to the encryption certificate in our SP metadata. */
+  encrypt?: boolean;
 }
 
 export interface SamlIdp {
@@ -52,7 +54,10 @@ export async function startSamlIdp(name = 'idp', options: { postOnly?: boolean }
   const entityId = `https://${name}.saml.test/metadata`;
   const ssoUrl = `https://${name}.saml.test/sso`;
   const binding = options.postOnly ? samlify.Constants.namespace.binding.post : samlify.Constants.namespace.binding.redirect;
-  const idp = samlify.IdentityProvider({ entityID: entityId, signingCert: certPem, privateKey: keyPem, wantAuthnRequestsSigned: false, singleSignOnService: [{ Binding: binding, Location: ssoUrl }] });
+  const settings = { entityID: entityId, signingCert: certPem, privateKey: keyPem, wantAuthnRequestsSigned: false, singleSignOnService: [{ Binding: binding, Location: ssoUrl }] };
+  const idp = samlify.IdentityProvider(settings);
+  // The same IdP, encrypting assertions (samlify decides it per IdP entity).
+  const encryptingIdp = samlify.IdentityProvider({ ...settings, isAssertionEncrypted: true });
   return {
     entityId,
     ssoUrl,
@@ -92,7 +97,7 @@ export async function startSamlIdp(name = 'idp', options: { postOnly?: boolean }
         AuthnStatement: `<saml:AuthnStatement AuthnInstant="${now.toISOString()}" SessionIndex="_s1"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`,
         AttributeStatement: attributes ? `<saml:AttributeStatement>${attributes}</saml:AttributeStatement>` : '',
       };
-      const response = await idp.createLoginResponse(sp, { ...request }, 'post', {}, {
+      const response = await (answerOptions.encrypt ? encryptingIdp : idp).createLoginResponse(sp, { ...request }, 'post', {}, {
         relayState: query.RelayState,
         customTagReplacement: (template: string) => ({
           id: values.ID,

@@ -21,6 +21,8 @@ const samlFields = {
    * the WS-Federation claim URI), then the NameID when its format is emailAddress.
    */
   email_attribute: z.string().regex(/^[A-Za-z0-9_:.\-/]{1,200}$/, 'must be an attribute name'),
+  /** Ask the IdP to encrypt assertions to a key of ours (made per connection, sealed at rest, published in our SP metadata). */
+  encrypt_assertions: z.boolean(),
 };
 
 /** POST /admin/connections with kind saml: the IdP's metadata by URL (fetched through the outbound client) or as XML. */
@@ -34,6 +36,7 @@ export const samlConnectionInput = z.object({
   trusted_mfa: samlFields.trusted_mfa.default(false),
   domains: samlFields.domains.default([]),
   email_attribute: samlFields.email_attribute.optional(),
+  encrypt_assertions: samlFields.encrypt_assertions.default(false),
 }).strict()
   .refine((input) => (input.metadata_url === undefined) !== (input.metadata_xml === undefined), { message: 'give exactly one of metadata_url and metadata_xml', path: ['metadata_xml'] });
 export type SamlConnectionInput = z.output<typeof samlConnectionInput>;
@@ -68,5 +71,8 @@ export const samlConnectionSettings = z.object({
   trusted_mfa: z.boolean(),
   domains: z.array(z.string()),
   email_attribute: z.string().optional(),
+  /** Our encryption certificate and key for this connection (the key sealed at rest by sealed-connection-secrets.ts). */
+  sp_encryption_certificate: z.string().optional(),
+  sp_encryption_key: z.string().optional(),
 });
 export type SamlConnectionSettings = z.output<typeof samlConnectionSettings>;

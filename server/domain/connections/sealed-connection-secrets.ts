@@ -2,11 +2,11 @@
 import { decrypt, encrypt } from '../../security/crypto.ts';
 import type { ConnectionsRepository, StoredConnection } from './connections.repository.ts';
 
-/** Where the sealed secret lives in the stored settings, in place of `client_secret`. */
-const SEALED_FIELD = 'client_secret_sealed';
+/** The secret fields of any kind's settings, and where each lives sealed in the stored settings in its place. */
+const SEALED_FIELDS: Record<string, string> = { client_secret: 'client_secret_sealed', sp_encryption_key: 'sp_encryption_key_sealed' };
 
-/** Bound to its connection: a sealed value copied onto another connection's row does not open. */
-const associatedData = (id: string) => `connection-secret:${id}`;
+/** Bound to its connection (and field): a sealed value copied onto another connection's row, or field, does not open. */
+const associatedData = (id: string, field: string) => (field === 'client_secret' ? `connection-secret:${id}` : `connection-secret:${id}:${field}`);
 
 /**
  * A copy of the store (a backup, a read-only database user) must not hand out the secrets we hold at the
@@ -45,15 +45,24 @@ export class SealedConnectionSecretsRepository implements ConnectionsRepository 
   }
 
   private seal(id: string, settings: Record<string, unknown>): Record<string, unknown> {
-    const { client_secret: secret, [SEALED_FIELD]: _stale, ...rest } = settings;
-    if (typeof secret !== 'string') return rest;
-    return { ...rest, [SEALED_FIELD]: encrypt(this.key, secret, associatedData(id)) };
+    const sealed: Record<string, unknown> = { ...settings };
+    for (const [field, sealedField] of Object.entries(SEALED_FIELDS)) {
+      const secret = sealed[field];
+      delete sealed[field];
+      delete sealed[sealedField];
+      if (typeof secret === 'string') sealed[sealedField] = encrypt(this.key, secret, associatedData(id, field));
+    }
+    return sealed;
   }
 
   private open(connection: StoredConnection): StoredConnection {
-    const { [SEALED_FIELD]: sealed, ...rest } = connection.settings;
-    if (typeof sealed !== 'string') return connection;
-    return { ...connection, settings: { ...rest, client_secret: decrypt(this.key, sealed, associatedData(connection.id)) } };
+    const settings: Record<string, unknown> = { ...connection.settings };
+    for (const [field, sealedField] of Object.entries(SEALED_FIELDS)) {
+      const sealed = settings[sealedField];
+      delete settings[sealedField];
+      if (typeof sealed === 'string') settings[field] = decrypt(this.key, sealed, associatedData(connection.id, field));
+    }
+    return { ...connection, settings };
   }
 }
 

@@ -94,6 +94,8 @@ export class UpstreamSaml {
       audience: entityId,
       idpIssuer: settings.idp.entity_id,
       idpCert: settings.idp.signing_certificates,
+      // Optional encrypted assertions: node-saml decrypts with our key; the signature inside is still required.
+      ...(settings.sp_encryption_key ? { decryptionPvk: settings.sp_encryption_key } : {}),
       ...(options.entryPoint ? { entryPoint: options.entryPoint } : {}),
       // The HTTP-POST binding carries the request base64-encoded but not deflated (SAML bindings §3.5.4).
       ...(options.post ? { authnRequestBinding: 'HTTP-POST', skipRequestCompression: true } : {}),
@@ -112,7 +114,7 @@ export class UpstreamSaml {
 
   /** Our SP metadata for this connection: entity id, ACS (HTTP-POST), assertions wanted signed. */
   metadata(connectionId: string, settings: SamlConnectionSettings): string {
-    return this.saml(connectionId, settings).generateServiceProviderMetadata(null, null);
+    return this.saml(connectionId, settings).generateServiceProviderMetadata(settings.sp_encryption_certificate ?? null, null);
   }
 
   /** The AuthnRequest with our request id, by HTTP-Redirect when the IdP offers it, else by HTTP-POST. */

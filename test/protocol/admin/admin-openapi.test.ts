@@ -103,6 +103,17 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
     expect(Object.entries(refused.body!.details!.fields).filter(([, message]) => message === 'unknown field')).toEqual([]);
   });
 
+  test('the documented saml connection input names exactly the fields the API accepts for kind saml', async () => {
+    const document = (await (await fetch(`${admin.server.url}/admin/openapi.json`)).json()) as OpenApiDocument;
+    const input = document.components.schemas.SamlConnectionInput as { properties: Record<string, unknown>; additionalProperties: boolean };
+    expect(input.additionalProperties).toBe(false);
+    const fields = Object.keys(input.properties).filter((field) => field !== 'kind');
+    expect(fields).toEqual(expect.arrayContaining(['name', 'metadata_url', 'metadata_xml', 'claim_mapping', 'trusted_email', 'trusted_mfa', 'domains']));
+    const refused = await call('POST', '/admin/connections', { kind: 'saml', ...Object.fromEntries(fields.map((field) => [field, null])) });
+    expect(refused.status).toBe(400);
+    expect(Object.entries(refused.body!.details!.fields).filter(([, message]) => message === 'unknown field')).toEqual([]);
+  });
+
   test.each([
     ['GET', '/admin'],
     ['GET', '/admin/'],
