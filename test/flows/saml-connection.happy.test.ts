@@ -45,6 +45,20 @@ describe.each(STORES)('saml connections (%s)', (store) => {
     expect(response.body?.details?.fields.metadata_xml).toMatch(/expired/);
   });
 
+  test('PATCH imports new metadata (checked like at creation), turns encryption on, and lists with the oidc kinds', async () => {
+    const connection = await fx.connect({ name: 'Rolling SSO' });
+    const bad = await fx.admin('PATCH', `/admin/connections/${connection.id}`, { metadata_xml: '<nope' });
+    expect(bad.status).toBe(400);
+    expect(bad.body?.details?.fields.metadata_xml).toMatch(/well-formed/);
+    const next = await startSamlIdp(`next-${store}`);
+    const patched = await fx.admin('PATCH', `/admin/connections/${connection.id}`, { metadata_xml: next.metadataXml, name: 'Rolled SSO', encrypt_assertions: true });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ name: 'Rolled SSO', idp_entity_id: next.entityId, encrypt_assertions: true });
+    expect(await (await fetch(connection.metadataUrl)).text()).toMatch(/<KeyDescriptor use="encryption">/);
+    const listed = await fx.admin('GET', '/admin/connections?limit=100');
+    expect(listed.body?.items?.some((item) => item.id === connection.id && item.kind === 'saml')).toBe(true);
+  });
+
   test('metadata by URL is fetched through the outbound client; an unreachable URL is refused with the field', async () => {
     const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' }).end(fx.idp.metadataXml));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -79,13 +93,20 @@ describe.each(STORES)('saml connections (%s)', (store) => {
     expect(await storage().federatedIdentities.listByAccount(account.id)).toHaveLength(1);
   });
 
-  test('an untrusted connection: our email code runs before the member exists as linked', async () => {
+  test('an untrusted connection: our email code proves the address before the NameID is linked', async () => {
     const connection = await fx.connect({ trusted_email: false });
     const email = uniqueEmail('saml-untrusted');
     const nameId = `u-${randomUUID()}`;
-    const { page } = await throughSaml(fx, connection, { nameId, attributes: { email } });
+    const { trip, page } = await throughSaml(fx, connection, { nameId, attributes: { email } });
     expect(page.url).toMatch(/\/verify$/);
     expect(await storage().federatedIdentities.find(connection.id, nameId)).toBeUndefined();
+    // The code proves the address: only now is the NameID linked, and the member is back at the client.
+    const code = await fx.sink.waitForCode(email);
+    let done = await trip.ua.submit(page, '/verify', { code });
+    if (done.status === 200 && done.body.includes('/consent"')) done = await trip.ua.submit(done, '/consent', { decision: 'allow' });
+    expect(done.url).toMatch(CALLBACK);
+    const account = (await storage().accounts.findByEmail(email))!;
+    expect(await storage().federatedIdentities.find(connection.id, nameId)).toMatchObject({ accountId: account.id });
   });
 
   test('encrypted assertions: our SP metadata publishes an encryption certificate, and an encrypted signed assertion signs in', async () => {
