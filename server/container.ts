@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { openStorage } from '../adapters/index.ts';
 import { createOidcAdapter } from '../adapters/oidc-adapter.ts';
 import type { Config } from '../config/index.ts';
-import { providerConfiguration } from '../config/provider.ts';
+import { CLAIMS, providerConfiguration } from '../config/provider.ts';
 import { FlowCookie } from '../interactions/shared/flow-state.ts';
 import type { InteractionDeps } from '../interactions/shared/deps.ts';
 import { AccountService } from './domain/accounts/account-service.ts';
@@ -27,6 +27,8 @@ import type { Mailer } from './domain/mail/mailer.ts';
 import { FederatedSignIn } from './domain/connections/federated-sign-in.ts';
 import { UpstreamOidc } from './domain/connections/upstream-oidc.ts';
 import { UpstreamSaml } from './domain/connections/upstream-saml.ts';
+import { SamlIdp } from './domain/saml-idp/saml-idp.ts';
+import type { SamlIdpDeps } from '../interactions/saml-idp/saml-idp-deps.ts';
 import { createOutboxMailer } from './mail/outbox-mailer.ts';
 import { createSmtpMailer } from './mail/smtp-mailer.ts';
 import { DeliveryQueue, queuedMailer, queuedSmsSender } from './mail/delivery-queue.ts';
@@ -171,7 +173,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       audit,
       ttl: config.sessionTtl,
     });
-    const provider = new Provider(config.issuer, providerConfiguration({
+    const providerConfig = providerConfiguration({
       production,
       issuer: config.issuer,
       adapter: createOidcAdapter(storage.oidc, storage.clients),
@@ -192,7 +194,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       logger,
       kioskIdleSeconds: config.kiosk.idleSeconds,
       hooks,
-    }));
+    });
+    const provider = new Provider(config.issuer, providerConfig);
     provider.proxy = config.trustProxy;
     // From here on the store decides which keys are published and which sign (rotation, retirement).
     applyKeySnapshot(provider, initialKeys);
@@ -337,7 +340,20 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     });
     await importJobs.resumeUnfinished();
 
+    // Our SAML IdP role for partners' SPs (issue 16 item 5): claims as the OIDC side computes them.
+    const findAccount = providerConfig.findAccount!;
+    const samlIdp = {
+      idp: new SamlIdp({ keys: storage.samlIdpKeys, sealKey: deriveKey(kek, 'saml-idp-keys'), issuer: config.issuer }),
+      clients: storage.clients,
+      oidcStore: storage.oidc,
+      findAccount: (accountId: string) => Promise.resolve(findAccount(undefined as never, accountId)) as ReturnType<SamlIdpDeps['findAccount']>,
+      pairwiseSalt: deriveKey(kek, 'pairwise-subjects'),
+      claimsByScope: CLAIMS,
+      issuer: config.issuer,
+    } satisfies SamlIdpDeps;
+
     return {
+      samlIdp,
       importJobs,
       config,
       logger,

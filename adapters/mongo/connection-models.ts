@@ -35,10 +35,26 @@ export interface SamlAssertionIdDoc {
 
 const samlAssertionIdSchema = new Schema<SamlAssertionIdDoc>({ _id: givenString('_id'), expiresAt: { type: Date, required: true } }, options);
 
+/** Our SAML IdP signing key: the certificate and the sealed private key. */
+export interface SamlIdpKeyDoc {
+  _id: string;
+  certificatePem: string;
+  sealedPrivateKey: string;
+  createdAt: Date;
+}
+
+const samlIdpKeySchema = new Schema<SamlIdpKeyDoc>({
+  _id: givenString('_id'),
+  certificatePem: givenString('certificatePem'),
+  sealedPrivateKey: givenString('sealedPrivateKey'),
+  createdAt: { type: Date, required: true },
+}, options);
+
 export interface ConnectionModels {
   connections: Model<ConnectionDoc>;
   federatedIdentities: Model<FederatedIdentityDoc>;
   samlAssertionIds: Model<SamlAssertionIdDoc>;
+  samlIdpKeys: Model<SamlIdpKeyDoc>;
 }
 
 export function registerConnectionModels(connection: Connection): ConnectionModels {
@@ -46,6 +62,7 @@ export function registerConnectionModels(connection: Connection): ConnectionMode
     connections: connection.model<ConnectionDoc>('UpstreamConnection', connectionSchema, 'connections'),
     ...registerFederatedIdentityModels(connection),
     samlAssertionIds: connection.model<SamlAssertionIdDoc>('SamlAssertionId', samlAssertionIdSchema, 'saml_assertion_ids'),
+    samlIdpKeys: connection.model<SamlIdpKeyDoc>('SamlIdpKey', samlIdpKeySchema, 'saml_idp_keys'),
   };
 }
 

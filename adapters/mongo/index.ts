@@ -13,6 +13,7 @@ import { MongoCodesRepository } from './codes.ts';
 import { MongoConnectionsRepository } from './connections.ts';
 import { MongoFederatedIdentitiesRepository } from './federated-identities.ts';
 import { MongoSamlAssertionIdsRepository } from './saml-assertion-ids.ts';
+import { MongoSamlIdpKeysRepository } from './saml-idp-keys.ts';
 import { MongoDevicesRepository } from './devices.ts';
 import { MongoConsentsRepository } from './consents.ts';
 import { MongoFactorsRepository } from './factors.ts';
@@ -71,6 +72,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       connections: sealingConnectionSecrets(new MongoConnectionsRepository(models.connections), options.clientSecretKey),
       federatedIdentities: new MongoFederatedIdentitiesRepository(models.federatedIdentities),
       samlAssertionIds: new MongoSamlAssertionIdsRepository(models.samlAssertionIds),
+      samlIdpKeys: new MongoSamlIdpKeysRepository(models.samlIdpKeys),
       coupons: new MongoCouponsRepository(models),
       profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns, models.events),
       devices: new MongoDevicesRepository(models.knownDevices),

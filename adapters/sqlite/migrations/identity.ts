@@ -175,7 +175,7 @@ export const identityMigrations: readonly Migration[] = [
   },
   {
     version: 25,
-    // The replay cache of accepted SAML assertion ids (issue 16), each until its NotOnOrAfter.
+    // SAML (issue 16): the replay cache of accepted assertion ids, each until its NotOnOrAfter; our IdP signing key.
     sql: `
       CREATE TABLE saml_assertion_ids (
         connection_id TEXT NOT NULL,
@@ -184,6 +184,13 @@ export const identityMigrations: readonly Migration[] = [
         PRIMARY KEY (connection_id, assertion_id)
       ) STRICT;
       CREATE INDEX saml_assertion_ids_expires ON saml_assertion_ids (expires_at);
+      -- Our SAML IdP signing key for partners' SAML service providers: the certificate, the key sealed.
+      CREATE TABLE saml_idp_keys (
+        id TEXT PRIMARY KEY,
+        certificate TEXT NOT NULL,
+        sealed_private_key TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
     `,
   },
 ];
