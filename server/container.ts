@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { openStorage } from '../adapters/index.ts';
 import { createOidcAdapter } from '../adapters/oidc-adapter.ts';
 import type { Config } from '../config/index.ts';
-import { CLAIMS, providerConfiguration } from '../config/provider.ts';
+import { providerConfiguration } from '../config/provider.ts';
 import { FlowCookie } from '../interactions/shared/flow-state.ts';
 import type { InteractionDeps } from '../interactions/shared/deps.ts';
 import { AccountService } from './domain/accounts/account-service.ts';
@@ -27,8 +27,7 @@ import type { Mailer } from './domain/mail/mailer.ts';
 import { FederatedSignIn } from './domain/connections/federated-sign-in.ts';
 import { UpstreamOidc } from './domain/connections/upstream-oidc.ts';
 import { UpstreamSaml } from './domain/connections/upstream-saml.ts';
-import { SamlIdp } from './domain/saml-idp/saml-idp.ts';
-import type { SamlIdpDeps } from '../interactions/saml-idp/saml-idp-deps.ts';
+import { buildSamlIdpDeps } from '../interactions/saml-idp/saml-idp-deps.ts';
 import { createOutboxMailer } from './mail/outbox-mailer.ts';
 import { createSmtpMailer } from './mail/smtp-mailer.ts';
 import { DeliveryQueue, queuedMailer, queuedSmsSender } from './mail/delivery-queue.ts';
@@ -340,18 +339,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     });
     await importJobs.resumeUnfinished();
 
-    // Our SAML IdP role for partners' SPs (issue 16 item 5): claims as the OIDC side computes them.
-    const findAccount = providerConfig.findAccount!;
-    const samlIdp = {
-      idp: new SamlIdp({ keys: storage.samlIdpKeys, sealKey: deriveKey(kek, 'saml-idp-keys'), issuer: config.issuer }),
-      clients: storage.clients,
-      oidcStore: storage.oidc,
-      findAccount: (accountId: string) => Promise.resolve(findAccount(undefined as never, accountId)) as ReturnType<SamlIdpDeps['findAccount']>,
-      pairwiseSalt: deriveKey(kek, 'pairwise-subjects'),
-      claimsByScope: CLAIMS,
-      issuer: config.issuer,
-    } satisfies SamlIdpDeps;
-
+    // Our SAML IdP role for partners' SPs (issue 16 item 5): member claims as the OIDC side computes them.
+    const samlIdp = buildSamlIdpDeps({ storage, kek, issuer: config.issuer, findAccount: providerConfig.findAccount! });
     return {
       samlIdp,
       importJobs,

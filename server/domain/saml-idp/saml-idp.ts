@@ -60,7 +60,8 @@ export class SamlIdp {
     this.key ??= (async () => {
       let stored = await this.keys.current();
       if (!stored) {
-        const id = randomUUID();
+        // One fixed id: instances racing at first use insert the same row, one wins, every one signs with it.
+        const id = 'saml-idp-key-1';
         const made = await selfSignedRsaCertificate(`${this.issuer} SAML IdP`, 10);
         await this.keys.insertIfAbsent({ id, certificatePem: made.certificatePem, sealedPrivateKey: encrypt(this.sealKey, made.privateKeyPem, `${KEY_PURPOSE}:${id}`), createdAt: new Date() });
         stored = await this.keys.current();
