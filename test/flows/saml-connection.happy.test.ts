@@ -113,6 +113,12 @@ describe.each(STORES)('saml connections (%s)', (store) => {
     const connection = await fx.connect({ trusted_email: true, encrypt_assertions: true });
     expect(connection.spMetadata).toMatch(/<KeyDescriptor use="encryption">/);
     expect((await fx.admin('GET', `/admin/connections/${connection.id}`)).body).toMatchObject({ encrypt_assertions: true });
+    // The key is sealed at rest: below the sealing layer (what a copy of the store holds) there is no PEM key.
+    const inner = (storage().connections as unknown as { inner?: ReturnType<typeof storage>['connections'] }).inner!;
+    const raw = await inner.find(connection.id);
+    expect(JSON.stringify(raw)).not.toContain('PRIVATE KEY');
+    expect(raw!.settings.sp_encryption_key_sealed).toEqual(expect.stringMatching(/^v1\./));
+    expect((await storage().connections.find(connection.id))!.settings.sp_encryption_key).toContain('PRIVATE KEY');
     const email = uniqueEmail('saml-encrypted');
     const { page, answer } = await throughSaml(fx, connection, { nameId: `e-${randomUUID()}`, attributes: { mail: email } }, { encrypt: true });
     expect(Buffer.from(answer.SAMLResponse, 'base64').toString('utf8')).toContain('EncryptedAssertion');

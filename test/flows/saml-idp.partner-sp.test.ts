@@ -71,6 +71,11 @@ describe.each(STORES)('our SAML IdP for a partner\'s SAML SP (%s)', (store) => {
     const initiated = await responseOn(await ua.follow(initiateUrl));
     expect(initiated.nameID).toBe(sub);
     expect(initiated.response.inResponseTo).toBeFalsy();
+
+    // Our SAML signing key is in the store, sealed: what a copy of the store holds is no usable key.
+    const key = (await fx.server.container.storage.samlIdpKeys.current())!;
+    expect(key.sealedPrivateKey).toEqual(expect.stringMatching(/^v1\./));
+    expect(key.sealedPrivateKey).not.toContain('PRIVATE KEY');
   });
 
   test('an AuthnRequest from an unregistered SP, or naming an unregistered ACS, is refused', async () => {
