@@ -40,6 +40,8 @@ export class SamlIdp {
   private readonly sealKey: Buffer;
   private readonly issuer: string;
   private key: Promise<{ certificatePem: string; privateKeyPem: string }> | undefined;
+  /** Built once per variant: samlify warns on stdout each time it builds an IdP without a logout endpoint. */
+  private readonly entities = new Map<boolean, Promise<ReturnType<typeof samlify.IdentityProvider>>>();
 
   constructor(deps: { keys: SamlIdpKeysRepository; sealKey: Buffer; issuer: string }) {
     this.keys = deps.keys;
@@ -75,7 +77,17 @@ export class SamlIdp {
     return this.key;
   }
 
-  private async idp(wantAuthnRequestsSigned: boolean) {
+  private idp(wantAuthnRequestsSigned: boolean): Promise<ReturnType<typeof samlify.IdentityProvider>> {
+    let entity = this.entities.get(wantAuthnRequestsSigned);
+    if (!entity) {
+      entity = this.buildIdp(wantAuthnRequestsSigned);
+      entity.catch(() => this.entities.delete(wantAuthnRequestsSigned));
+      this.entities.set(wantAuthnRequestsSigned, entity);
+    }
+    return entity;
+  }
+
+  private async buildIdp(wantAuthnRequestsSigned: boolean) {
     const { certificatePem, privateKeyPem } = await this.signingKey();
     return samlify.IdentityProvider({
       entityID: this.entityId,
