@@ -3,7 +3,7 @@ import * as samlify from 'samlify';
 import { adminCaller } from '../protocol/admin/admin-api.ts';
 import { findForm, PASSWORD, signIn, signUpAndVerify, uniqueEmail, UserAgent } from '../support/member.ts';
 import { authorizationRequest, discover, exchange, registerClient } from '../support/oidc-client.ts';
-import { selfSignedCertificate } from '../support/saml-idp.ts';
+import { selfSignedCertificate, validateWithXmllint } from '../support/saml-idp.ts';
 import { useMemberServer } from '../support/suite.ts';
 import { STORES } from '../support/test-server.ts';
 
@@ -11,6 +11,8 @@ const { binding } = samlify.Constants.namespace;
 
 describe.each(STORES)('our SAML IdP for a partner\'s SAML SP (%s)', (store) => {
   const fx = useMemberServer(store);
+  // samlify as the SP checks our Responses against the SAML schemas.
+  validateWithXmllint();
   let token = '';
   const admin = adminCaller(() => fx.server, () => token);
   const entityId = `https://sp-${store}.partner.test/metadata`;

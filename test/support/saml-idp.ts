@@ -5,7 +5,13 @@ import * as x509 from '@peculiar/x509';
 import * as validator from '@authenio/samlify-node-xmllint';
 import * as samlify from 'samlify';
 
-samlify.setSchemaValidator(validator);
+/**
+ * In tests every SAML message, ours included, is checked against the SAML XML schemas (xmllint): set once our
+ * server is loaded, which sets its own lighter guard at import (server/domain/saml-idp/saml-xml-guard.ts).
+ */
+export function validateWithXmllint(): void {
+  beforeAll(() => samlify.setSchemaValidator(validator));
+}
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 const RSA = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };

@@ -2,7 +2,7 @@
 import { adminCaller } from '../protocol/admin/admin-api.ts';
 import { openLoginPage } from './member.ts';
 import { authorizationRequest, type AuthRequest } from './oidc-client.ts';
-import { startSamlIdp, type AnswerOptions, type SamlIdp, type SamlUser } from './saml-idp.ts';
+import { startSamlIdp, validateWithXmllint, type AnswerOptions, type SamlIdp, type SamlUser } from './saml-idp.ts';
 import { useMemberServer, type MemberServer } from './suite.ts';
 import type { StoreKind } from './test-server.ts';
 import { type Page, UserAgent } from './user-agent.ts';
@@ -24,6 +24,7 @@ export interface SamlFixture extends MemberServer {
 
 export function useSamlFederation(store: StoreKind): SamlFixture {
   const fixture = useMemberServer(store) as SamlFixture;
+  validateWithXmllint();
   let token = '';
   fixture.admin = adminCaller(() => fixture.server, () => token);
   beforeAll(async () => {

@@ -1,15 +1,15 @@
 // Our SAML 2.0 IdP role for partners' service providers, with samlify: metadata, AuthnRequest parsing (signature when required), signed Responses.
 import { randomUUID } from 'node:crypto';
-import * as validator from '@authenio/samlify-node-xmllint';
 import * as samlify from 'samlify';
 import { decrypt, encrypt } from '../../security/crypto.ts';
 import { selfSignedRsaCertificate } from '../../security/self-signed-certificate.ts';
 import { DomainError } from '../errors.ts';
 import type { SamlIdpKeysRepository } from './saml-idp-keys.repository.ts';
 import type { SamlServiceProviderSettings } from './saml-service-provider.ts';
+import { samlXmlGuard } from './saml-xml-guard.ts';
 
-// samlify checks every message against the SAML schemas before it reads it (xmllint compiled to JavaScript).
-samlify.setSchemaValidator(validator);
+// samlify refuses to read any message until a check is set (saml-xml-guard.ts says which and why).
+samlify.setSchemaValidator(samlXmlGuard);
 
 const { binding } = samlify.Constants.namespace;
 const PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
