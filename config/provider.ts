@@ -154,7 +154,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       token_endpoint_auth_method: 'client_secret_basic',
     },
     extraClientMetadata: {
-      properties: ['first_party', 'require_mfa', 'allowed_resources', 'enrolment_channel', 'partner_id', 'required_claims', 'connections'],
+      properties: ['first_party', 'require_mfa', 'allowed_resources', 'enrolment_channel', 'partner_id', 'required_claims', 'connections', 'saml_sp'],
       validator(_ctx, key, value) {
         if ((key === 'first_party' || key === 'require_mfa') && value !== undefined && typeof value !== 'boolean') {
           throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
@@ -164,6 +164,10 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
         }
         if (key === 'connections' && value !== undefined && !(Array.isArray(value) && value.length <= 50 && value.every((id) => typeof id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(id)))) {
           throw new errors.InvalidClientMetadata('connections must list connection ids');
+        }
+        // A partner's SAML SP riding on this client (server/admin/saml-service-provider-handlers.ts checks its shape).
+        if (key === 'saml_sp' && value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+          throw new errors.InvalidClientMetadata('saml_sp must be an object');
         }
         if (key === 'partner_id' && value !== undefined && (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(value))) {
           throw new errors.InvalidClientMetadata('partner_id must be a partner id');

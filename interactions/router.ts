@@ -90,6 +90,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.post('/connections/link', ...post, signedOut, federation.linkDecision);
   router.post('/connections/:id', ...post, signedOut, federation.start);
   router.get('/connections/:id/callback', ...get, signedOut, federation.finish);
+  router.get('/connections/:id/saml', ...get, signedOut, federation.samlFinish);
   router.post('/abort', ...post, login.abort);
   router.post('/language', ...post, interactionLanguagePick(deps));
 

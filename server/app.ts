@@ -9,6 +9,7 @@ import type Provider from 'oidc-provider';
 import { accountRouter } from '../interactions/account/router.ts';
 import { interactionRouter } from '../interactions/router.ts';
 import { connectionCallbackRouter } from '../interactions/federation/router.ts';
+import { samlIdpRouter } from '../interactions/saml-idp/router.ts';
 import { unlockRouter } from '../interactions/unlock/router.ts';
 import { adminRouter } from './admin/router.ts';
 import { memberApiRouter } from './member-api/router.ts';
@@ -77,6 +78,8 @@ const ADMIN_PATHS = /^\/admin(?:\/|$)/i;
 const INTERACTION_PATHS = /^\/interaction\//i;
 /** Upstream connections' callbacks (issue 16). */
 const CONNECTION_PATHS = /^\/connections\//i;
+/** Our SAML IdP role for partners' SAML service providers (issue 16 item 5). */
+const SAML_IDP_PATHS = /^\/saml\/idp\//i;
 const ACCOUNT_PATHS = /^\/account(?:\/|$)/i;
 const UNLOCK_PATHS = /^\/unlock\//i;
 const MEMBER_API_PATHS = /^\/api\/v1\/me(?:\/|$)/i;
@@ -136,6 +139,7 @@ export function buildApp(container: Container): App {
     [ADMIN_PATHS, [admin.routes(), admin.allowedMethods()]],
     [INTERACTION_PATHS, [interactionRouter(container.interactions).routes()]],
     [CONNECTION_PATHS, [connectionCallbackRouter(container.interactions).routes()]],
+    [SAML_IDP_PATHS, [samlIdpRouter(container.interactions, container.samlIdp).routes()]],
     [ACCOUNT_PATHS, [account.routes()]],
     [UNLOCK_PATHS, [unlockRouter(container.interactions).routes()]],
     [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],

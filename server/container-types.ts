@@ -1,6 +1,7 @@
 // What the composition root (container.ts) hands to the app, the server's entry point and the tests.
 import type { Config } from '../config/index.ts';
 import type { InteractionDeps } from '../interactions/shared/deps.ts';
+import type { SamlIdpDeps } from '../interactions/saml-idp/saml-idp-deps.ts';
 import type { PartnerLogos } from './branding/partner-logos.ts';
 import type { AccountService } from './domain/accounts/account-service.ts';
 import type { ImportJobs } from './domain/accounts/import-jobs.ts';
@@ -46,6 +47,8 @@ export interface Container {
   signingKeys: SigningKeys;
   provider: Provider;
   interactions: InteractionDeps;
+  /** Our SAML IdP role for partners' SAML service providers (issue 16 item 5). */
+  samlIdp: SamlIdpDeps;
   /** The risk engine (sign-in step-up is in interactions; redemptions use it too). */
   risk: RiskEngine;
   /** The risk of a redemption: sign-in rules plus the points-fraud rules (issue 21). */

@@ -26,6 +26,8 @@ import { applyKeySnapshot } from './oidc/provider-keystore.ts';
 import type { Mailer } from './domain/mail/mailer.ts';
 import { FederatedSignIn } from './domain/connections/federated-sign-in.ts';
 import { UpstreamOidc } from './domain/connections/upstream-oidc.ts';
+import { UpstreamSaml } from './domain/connections/upstream-saml.ts';
+import { buildSamlIdpDeps } from '../interactions/saml-idp/saml-idp-deps.ts';
 import { createOutboxMailer } from './mail/outbox-mailer.ts';
 import { createSmtpMailer } from './mail/smtp-mailer.ts';
 import { brandedMailer } from './mail/branded-mailer.ts';
@@ -179,7 +181,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       audit,
       ttl: config.sessionTtl,
     });
-    const provider = new Provider(config.issuer, providerConfiguration({
+    const providerConfig = providerConfiguration({
       production,
       issuer: config.issuer,
       adapter: createOidcAdapter(storage.oidc, storage.clients),
@@ -200,7 +202,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       logger,
       kioskIdleSeconds: config.kiosk.idleSeconds,
       hooks,
-    }));
+    });
+    const provider = new Provider(config.issuer, providerConfig);
     provider.proxy = config.trustProxy;
     // From here on the store decides which keys are published and which sign (rotation, retirement).
     applyKeySnapshot(provider, initialKeys);
@@ -315,6 +318,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
         signIn: new FederatedSignIn({ accounts: storage.accounts, accountService: accounts, loyalty, profiles, links: storage.federatedIdentities }),
         oidcStore: storage.oidc,
         issuer: config.issuer,
+        saml: new UpstreamSaml(config.issuer),
+        samlAssertionIds: storage.samlAssertionIds,
       },
     };
 
@@ -359,7 +364,10 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     });
     await importJobs.resumeUnfinished();
 
+    // Our SAML IdP role for partners' SPs (issue 16 item 5): member claims as the OIDC side computes them.
+    const samlIdp = buildSamlIdpDeps({ storage, kek, issuer: config.issuer, findAccount: providerConfig.findAccount! });
     return {
+      samlIdp,
       importJobs,
       config,
       logger,

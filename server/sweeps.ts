@@ -57,6 +57,7 @@ export function startSweeps({ config, storage, audit, coupons, exports, erasure,
         .catch((error: unknown) => logger.warn({ err: error }, 'audit retention failed'));
     }
     storage.oidc.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed'));
+    storage.samlAssertionIds.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'SAML replay-cache sweep failed'));
     storage.factors.sweepExpiredUses(now).catch((error: unknown) => logger.warn({ err: error }, 'factor-use sweep failed'));
     // Codes a day past expiry: strangers' unsent codes (issue 14 item 5) would otherwise pile up.
     storage.codes.sweepExpired(new Date(now.getTime() - CODE_SWEEP_GRACE_MS)).catch((error: unknown) => logger.warn({ err: error }, 'code sweep failed'));

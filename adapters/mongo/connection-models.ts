@@ -27,15 +27,42 @@ const connectionSchema = new Schema<ConnectionDoc>(
   options,
 );
 
+/** An accepted SAML assertion id (replay cache); _id is the JSON pair [connectionId, assertionId]. */
+export interface SamlAssertionIdDoc {
+  _id: string;
+  expiresAt: Date;
+}
+
+const samlAssertionIdSchema = new Schema<SamlAssertionIdDoc>({ _id: givenString('_id'), expiresAt: { type: Date, required: true } }, options);
+
+/** Our SAML IdP signing key: the certificate and the sealed private key. */
+export interface SamlIdpKeyDoc {
+  _id: string;
+  certificatePem: string;
+  sealedPrivateKey: string;
+  createdAt: Date;
+}
+
+const samlIdpKeySchema = new Schema<SamlIdpKeyDoc>({
+  _id: givenString('_id'),
+  certificatePem: givenString('certificatePem'),
+  sealedPrivateKey: givenString('sealedPrivateKey'),
+  createdAt: { type: Date, required: true },
+}, options);
+
 export interface ConnectionModels {
   connections: Model<ConnectionDoc>;
   federatedIdentities: Model<FederatedIdentityDoc>;
+  samlAssertionIds: Model<SamlAssertionIdDoc>;
+  samlIdpKeys: Model<SamlIdpKeyDoc>;
 }
 
 export function registerConnectionModels(connection: Connection): ConnectionModels {
   return {
     connections: connection.model<ConnectionDoc>('UpstreamConnection', connectionSchema, 'connections'),
     ...registerFederatedIdentityModels(connection),
+    samlAssertionIds: connection.model<SamlAssertionIdDoc>('SamlAssertionId', samlAssertionIdSchema, 'saml_assertion_ids'),
+    samlIdpKeys: connection.model<SamlIdpKeyDoc>('SamlIdpKey', samlIdpKeySchema, 'saml_idp_keys'),
   };
 }
 

@@ -13,6 +13,8 @@ import { MongoClientsRepository } from './clients.ts';
 import { MongoCodesRepository } from './codes.ts';
 import { MongoConnectionsRepository } from './connections.ts';
 import { MongoFederatedIdentitiesRepository } from './federated-identities.ts';
+import { MongoSamlAssertionIdsRepository } from './saml-assertion-ids.ts';
+import { MongoSamlIdpKeysRepository } from './saml-idp-keys.ts';
 import { MongoDevicesRepository } from './devices.ts';
 import { MongoConsentsRepository } from './consents.ts';
 import { MongoAppSharingRepository } from './app-sharing.ts';
@@ -74,6 +76,8 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       partners: new MongoPartnersRepository(models.partners, models.partnerLinks),
       connections: sealingConnectionSecrets(new MongoConnectionsRepository(models.connections), options.clientSecretKey),
       federatedIdentities: new MongoFederatedIdentitiesRepository(models.federatedIdentities),
+      samlAssertionIds: new MongoSamlAssertionIdsRepository(models.samlAssertionIds),
+      samlIdpKeys: new MongoSamlIdpKeysRepository(models.samlIdpKeys),
       coupons: new MongoCouponsRepository(models),
       profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns, models.events),
       devices: new MongoDevicesRepository(models.knownDevices),

@@ -64,6 +64,7 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
     [models.hooks.collection, [{ key: { point: 1 }, name: 'point_1', unique: true }]],
     [models.connections.collection, [{ key: { createdAt: 1, _id: 1 }, name: 'createdAt_1__id_1' }]],
     [models.federatedIdentities.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
+    [models.samlAssertionIds.collection, [{ key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: 0 }]],
     [models.partnerLinks.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
     // A member's client uses, for the "Apps and partners" page and erasure.
     [models.clientUses.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],

@@ -9,6 +9,8 @@ import { SqliteClientsRepository } from './clients.ts';
 import { SqliteCodesRepository } from './codes.ts';
 import { SqliteConnectionsRepository } from './connections.ts';
 import { SqliteFederatedIdentitiesRepository } from './federated-identities.ts';
+import { SqliteSamlAssertionIdsRepository } from './saml-assertion-ids.ts';
+import { SqliteSamlIdpKeysRepository } from './saml-idp-keys.ts';
 import { SqliteCouponsRepository } from './coupons.ts';
 import { openDatabase } from './database.ts';
 import { SqliteDevicesRepository } from './devices.ts';
@@ -60,6 +62,8 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     partners: new SqlitePartnersRepository(db),
     connections: sealingConnectionSecrets(new SqliteConnectionsRepository(db), options.clientSecretKey),
     federatedIdentities: new SqliteFederatedIdentitiesRepository(db),
+    samlAssertionIds: new SqliteSamlAssertionIdsRepository(db),
+    samlIdpKeys: new SqliteSamlIdpKeysRepository(db),
     coupons: new SqliteCouponsRepository(db),
     profiles: new SqliteProfilesRepository(db, ephemeral),
     // A sighting is written on every sign-in: on the FULL connection its fsync blocked the event loop for the

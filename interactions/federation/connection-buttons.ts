@@ -1,13 +1,10 @@
 // The "Continue with <name>" buttons a client shows on its sign-in and sign-up pages, and the email domains that route to them.
 import type { Context } from 'koa';
-import { oidcConnectionSettings, type OidcConnectionSettings } from '../../server/domain/connections/connection-settings.ts';
+import { asProtocolConnection, type ProtocolConnection } from '../../server/domain/connections/connection-protocols.ts';
 import type { ConnectionsRepository, StoredConnection } from '../../server/domain/connections/connections.repository.ts';
 
-export interface ShownConnection {
-  id: string;
-  name: string;
-  settings: OidcConnectionSettings;
-}
+/** A connection shown on the pages: its protocol (oidc or saml) decides how "Continue with" starts. */
+export type ShownConnection = ProtocolConnection;
 
 /** Connections are few and rarely change; listing them on each page costs one small query. */
 async function all(connections: ConnectionsRepository): Promise<StoredConnection[]> {
@@ -28,8 +25,8 @@ export async function connectionsForClient(ctx: Context, connections: Connection
   const shown: ShownConnection[] = [];
   for (const connection of await all(connections)) {
     if (Array.isArray(allowed) && !allowed.includes(connection.id)) continue;
-    const settings = oidcConnectionSettings.safeParse(connection.settings);
-    if (settings.success) shown.push({ id: connection.id, name: connection.name, settings: settings.data });
+    const readable = asProtocolConnection(connection);
+    if (readable) shown.push(readable);
   }
   return shown;
 }

@@ -3,7 +3,9 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { ACR } from '../../config/assurance.ts';
 import { oidcConnectionSettings } from '../../server/domain/connections/connection-settings.ts';
-import { UpstreamSignInFailed } from '../../server/domain/connections/upstream-oidc.ts';
+import { linkingSettingsOf } from '../../server/domain/connections/connection-protocols.ts';
+import type { SignInConnection } from '../../server/domain/connections/federated-sign-in.ts';
+import { UpstreamSignInFailed, type UpstreamIdentity } from '../../server/domain/connections/upstream-oidc.ts';
 import { DomainError } from '../../server/domain/errors.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { postLogin, renderHookRefusal } from '../shared/hook-callouts.ts';
@@ -13,6 +15,7 @@ import { rememberLanguage } from '../shared/remember-language.ts';
 import { connectionRedirectUri } from '../../server/admin/connection-handlers.ts';
 import { connectionsForClient, type ShownConnection } from './connection-buttons.ts';
 import type { FederationDeps } from './federation-deps.ts';
+import { samlHandlers } from './saml-handlers.ts';
 
 /** oidc-provider-store model name of the state records. */
 export const STATE_MODEL = 'UpstreamSignIn';
@@ -97,9 +100,9 @@ async function completeSignIn(ctx: Context, deps: InteractionDeps, accountId: st
  */
 export async function linkAfterVerification(ctx: Context, deps: InteractionDeps, accountId: string, link: { connectionId: string; subject: string; claims?: Record<string, string> }): Promise<string | null | undefined> {
   const stored = await deps.federation.connections.find(link.connectionId);
-  const settings = stored && oidcConnectionSettings.safeParse(stored.settings);
-  if (!stored || !settings?.success) return undefined;
-  await deps.federation.signIn.linkAfterVerification(accountId, { id: stored.id, settings: settings.data }, { subject: link.subject, claims: link.claims ?? {} });
+  const settings = linkingSettingsOf(stored);
+  if (!stored || !settings) return undefined;
+  await deps.federation.signIn.linkAfterVerification(accountId, { id: stored.id, settings }, { subject: link.subject, claims: link.claims ?? {} });
   // The upstream's MFA word is not kept across the code page: one factor class, as a fresh sign-up is.
   return (await completeSignIn(ctx, deps, accountId, `connection_${stored.id}`, { amr: ['fed'], acr: ACR.oneFactor })) ?? null;
 }
@@ -142,8 +145,34 @@ export function federationHandlers(deps: InteractionDeps) {
     type: 'sign_in.failure', ip: ctx.ip, userAgent: ctx.get('user-agent'), reason: `connection_${reason}`, details: { connection_id: connectionId.slice(0, 100) },
   });
 
+  /** The linking rules' verdict on a checked upstream identity (OIDC callback or SAML ACS), and where the member goes next. */
+  async function conclude(ctx: Context, uid: string, connection: SignInConnection, identity: UpstreamIdentity): Promise<void> {
+    const outcome = await federation.signIn.resolve(connection, identity);
+    switch (outcome.kind) {
+      case 'signed_in': {
+        const to = await completeSignIn(ctx, deps, outcome.accountId, `connection_${connection.id}`, outcome);
+        return to ? seeOther(ctx, to) : undefined;
+      }
+      case 'verify_email':
+        // Our email code first; the link is made only once it is right (verification/handlers.ts).
+        deps.flow.write(ctx, uid, { accountId: outcome.accountId, email: outcome.email, federatedLink: { connectionId: connection.id, subject: identity.subject, ...keptClaims(connection.settings, identity.claims) } });
+        return seeOther(ctx, `/interaction/${uid}/verify`);
+      case 'existing_member':
+        // Never linked silently: the member signs in to the account they already have (password, passkey or
+        // emailed code), then confirms the link on its own page (offerLink, linkPage).
+        deps.flow.write(ctx, uid, { email: outcome.email, info: 'federation.info.link_existing', pendingLink: { connectionId: connection.id, subject: identity.subject, email: outcome.email, ...keptClaims(connection.settings, identity.claims) } });
+        return seeOther(ctx, `/interaction/${uid}`);
+      case 'no_email':
+        return backToSignIn(ctx, uid, 'federation.error.no_email');
+    }
+  }
+
+  const saml = samlHandlers(deps, { backToSignIn, failed, conclude });
+
   /** Records the state (bound to this interaction and connection) and sends the member to the upstream. */
   async function startWith(ctx: Context, connection: ShownConnection, extra: Record<string, string> = {}): Promise<void> {
+    // SAML: an AuthnRequest instead (no login_hint in the Web SSO profile).
+    if (connection.protocol === 'saml') return saml.start(ctx, connection);
     const { uid } = ctx.state.interaction as InteractionDetails;
     const redirectUri = connectionRedirectUri(federation.issuer, connection.id);
     const { url, request } = await federation.upstream.begin(connection.settings, redirectUri, extra);
@@ -165,6 +194,9 @@ export function federationHandlers(deps: InteractionDeps) {
 
   return {
     startWith,
+    samlMetadata: saml.metadata,
+    samlAcs: saml.acs,
+    samlFinish: saml.finish,
 
     /** GET /interaction/:uid/connections/link — "Link <name> to your account?" after the member proved it. */
     async linkPage(ctx: Context) {
@@ -184,10 +216,10 @@ export function federationHandlers(deps: InteractionDeps) {
       if (!state) return;
       const decision = (ctx.request.body as { decision?: unknown } | undefined)?.decision;
       const stored = await federation.connections.find(state.pendingLink.connectionId);
-      const settings = stored && oidcConnectionSettings.safeParse(stored.settings);
-      if (decision === 'link' && stored && settings?.success) {
+      const settings = linkingSettingsOf(stored);
+      if (decision === 'link' && stored && settings) {
         // Taken meanwhile (the same upstream identity linked elsewhere in a race): the sign-in still completes, unlinked.
-        await federation.signIn.linkAfterVerification(state.linkProof.accountId, { id: stored.id, settings: settings.data }, { subject: state.pendingLink.subject, claims: state.pendingLink.claims ?? {} })
+        await federation.signIn.linkAfterVerification(state.linkProof.accountId, { id: stored.id, settings }, { subject: state.pendingLink.subject, claims: state.pendingLink.claims ?? {} })
           .catch((error: unknown) => {
             if (!(error instanceof DomainError && error.code === 'conflict')) throw error;
           });
@@ -273,24 +305,7 @@ export function federationHandlers(deps: InteractionDeps) {
         return backToSignIn(ctx, uid, error.reason === 'cancelled' ? 'federation.error.cancelled' : 'federation.error.failed');
       }
 
-      const outcome = await federation.signIn.resolve(connection, identity);
-      switch (outcome.kind) {
-        case 'signed_in': {
-          const to = await completeSignIn(ctx, deps, outcome.accountId, `connection_${connectionId}`, outcome);
-          return to ? seeOther(ctx, to) : undefined;
-        }
-        case 'verify_email':
-          // Our email code first; the link is made only once it is right (verification/handlers.ts).
-          deps.flow.write(ctx, uid, { accountId: outcome.accountId, email: outcome.email, federatedLink: { connectionId, subject: identity.subject, ...keptClaims(connection.settings, identity.claims) } });
-          return seeOther(ctx, `/interaction/${uid}/verify`);
-        case 'existing_member':
-          // Never linked silently: the member signs in to the account they already have (password, passkey or
-          // emailed code), then confirms the link on its own page (offerLink, linkPage).
-          deps.flow.write(ctx, uid, { email: outcome.email, info: 'federation.info.link_existing', pendingLink: { connectionId, subject: identity.subject, email: outcome.email, ...keptClaims(connection.settings, identity.claims) } });
-          return seeOther(ctx, `/interaction/${uid}`);
-        case 'no_email':
-          return backToSignIn(ctx, uid, 'federation.error.no_email');
-      }
+      return conclude(ctx, uid, connection, identity);
     },
   };
 }

@@ -14,5 +14,11 @@ export function connectionCallbackRouter(deps: InteractionDeps): Router {
     throw new DomainError('invalid_input', 'unreadable form body');
   } });
   router.post('/:id/callback', parse, handlers.formPostCallback);
+  // saml connections: our SP metadata, and the ACS the IdP's form posts a (base64, possibly encrypted) Response to.
+  const samlForm = bodyParser({ enableTypes: ['form'], formLimit: '512kb', onError: () => {
+    throw new DomainError('invalid_input', 'unreadable SAML form body');
+  } });
+  router.get('/:id/saml/metadata', handlers.samlMetadata);
+  router.post('/:id/saml/acs', samlForm, handlers.samlAcs);
   return router;
 }

@@ -8,9 +8,11 @@ import {
 import type { ConnectionsRepository, StoredConnection } from '../domain/connections/connections.repository.ts';
 import { discoveryIssuer, discoveryIssuers } from '../domain/connections/microsoft-tenant.ts';
 import { discoverOidcProvider } from '../domain/connections/oidc-discovery.ts';
+import { asProtocolConnection } from '../domain/connections/connection-protocols.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { OutboundClient } from '../security/outbound/outbound-fetch.ts';
 import { fieldErrors } from './client-input.ts';
+import { samlConnectionAdmin, samlView } from './saml-connection-handlers.ts';
 
 export interface ConnectionHandlerDeps {
   connections: ConnectionsRepository;
@@ -57,6 +59,7 @@ function settingsOf(connection: StoredConnection): OidcConnectionSettings {
 
 /** Never the client secret: whether one is set is all a reader learns. */
 function view(connection: StoredConnection, issuer: string) {
+  if (connection.kind === 'saml') return samlView(connection, issuer);
   const settings = settingsOf(connection);
   return {
     id: connection.id,
@@ -100,13 +103,14 @@ async function assertDomainsFree(connections: ConnectionsRepository, domains: re
   const wanted = new Set(domains);
   for (const other of await allConnections(connections)) {
     if (other.id === exceptId) continue;
-    const taken = settingsOf(other).domains.find((domain) => wanted.has(domain));
+    const taken = asProtocolConnection(other)?.settings.domains.find((domain) => wanted.has(domain));
     if (taken) throw new DomainError('conflict', `domain ${taken} already routes to connection ${other.id}`, { details: { fields: { domains: `${taken} already routes to another connection` } } });
   }
 }
 
 export function connectionHandlers(deps: ConnectionHandlerDeps) {
   const { connections, issuer } = deps;
+  const saml = samlConnectionAdmin({ connections, outbound: deps.outbound, issuer, invalid, assertDomainsFree: (domains, exceptId) => assertDomainsFree(connections, domains, exceptId) });
 
   async function load(ctx: Context): Promise<StoredConnection> {
     const connection = await connections.find(String(ctx.params.id));
@@ -135,6 +139,7 @@ export function connectionHandlers(deps: ConnectionHandlerDeps) {
 
   return {
     async create(ctx: Context) {
+      if ((ctx.request.body as { kind?: unknown } | undefined)?.kind === 'saml') return saml.create(ctx);
       const parsed = connectionInput.safeParse(ctx.request.body);
       if (!parsed.success) invalid(parsed.error);
       if (parsed.data.kind === 'facebook') return createFacebook(ctx, parsed.data);
@@ -172,6 +177,7 @@ export function connectionHandlers(deps: ConnectionHandlerDeps) {
 
     async patch(ctx: Context) {
       const connection = await load(ctx);
+      if (connection.kind === 'saml') return saml.patch(ctx, connection);
       const schema = { microsoft: microsoftConnectionPatch, apple: appleConnectionPatch, facebook: facebookConnectionPatch }[connection.kind] ?? oidcConnectionPatch;
       const parsed = schema.safeParse(ctx.request.body);
       if (!parsed.success) invalid(parsed.error);

@@ -25,7 +25,7 @@ const connection = {
   required: ['id', 'kind', 'name', 'issuer', 'client_id', 'has_client_secret', 'scopes', 'claim_mapping', 'trusted_email', 'trusted_mfa', 'domains', 'redirect_uri', 'created_at', 'updated_at'],
   properties: {
     id: { type: 'string' },
-    kind: { enum: ['oidc', 'google', 'microsoft', 'apple', 'facebook'], description: 'facebook: OAuth 2.0 with Facebook Login and the Graph API me (no ID token: the subject is the Graph id; client_secret, the app secret, required). google: oidc with the issuer https://accounts.google.com preset. microsoft: Entra ID, issuer template https://login.microsoftonline.com/{tenantid}/v2.0 preset, with `tenant`. apple: issuer https://appleid.apple.com preset, answer by form POST, client secret made from team_id, key_id and private_key.' },
+    kind: { enum: ['oidc', 'google', 'microsoft', 'apple', 'facebook'], description: 'facebook: OAuth 2.0 with Facebook Login and the Graph API me (no ID token: the subject is the Graph id; client_secret, the app secret, required). google: oidc with the issuer https://accounts.google.com preset. microsoft: Entra ID, issuer template https://login.microsoftonline.com/{tenantid}/v2.0 preset, with `tenant`. apple: issuer https://appleid.apple.com preset, answer by form POST, client secret made from team_id, key_id and private_key. A saml connection is answered as SamlConnection.' },
     has_private_key: { type: 'boolean', description: 'kind apple only.' },
     ...connectionProperties,
     has_client_secret: { type: 'boolean' },
@@ -49,7 +49,7 @@ export const connectionSchemas = {
     type: 'object',
     required: ['items', 'next'],
     properties: {
-      items: { type: 'array', items: { $ref: '#/components/schemas/Connection' } },
+      items: { type: 'array', items: { oneOf: [{ $ref: '#/components/schemas/Connection' }, { $ref: '#/components/schemas/SamlConnection' }] } },
       next: { type: ['string', 'null'], description: 'Pass as `after` for the next page; null on the last page.' },
     },
   },
@@ -64,9 +64,10 @@ export function connectionPaths({ responses, withBody, notFound, json, errorResp
           operationId: 'createConnection',
           summary: 'Add an upstream identity provider members can sign in with ("Continue with <name>" on the sign-in and sign-up pages)',
           description: 'Reads the issuer\'s discovery document first: a bad issuer, unreachable metadata, an invalid certificate or metadata naming another issuer is a 400 with details.fields.issuer. '
+            + 'kind saml imports the IdP\'s SAML metadata (metadata_url or metadata_xml; bad XML, no signing certificate or an expired one is a 400 naming that field) and answers our SP metadata_url and acs_url. '
             + 'Shown to every client unless a client\'s `connections` metadata lists the ids it shows.',
-          requestBody: { required: true, content: json({ $ref: '#/components/schemas/ConnectionInput' }) },
-          responses: withBody({ 201: { description: 'Created', content: json({ $ref: '#/components/schemas/Connection' }) }, 409: errorResponse('An email domain already routes to another connection') }),
+          requestBody: { required: true, content: json({ oneOf: [{ $ref: '#/components/schemas/ConnectionInput' }, { $ref: '#/components/schemas/SamlConnectionInput' }] }) },
+          responses: withBody({ 201: { description: 'Created', content: json({ oneOf: [{ $ref: '#/components/schemas/Connection' }, { $ref: '#/components/schemas/SamlConnection' }] }) }, 409: errorResponse('An email domain already routes to another connection') }),
         },
         get: {
           operationId: 'listConnections',
@@ -83,13 +84,13 @@ export function connectionPaths({ responses, withBody, notFound, json, errorResp
         get: {
           operationId: 'readConnection',
           summary: 'Read a connection (never its secret)',
-          responses: responses({ 200: { description: 'The connection', content: json({ $ref: '#/components/schemas/Connection' }) }, 404: notFound }),
+          responses: responses({ 200: { description: 'The connection', content: json({ oneOf: [{ $ref: '#/components/schemas/Connection' }, { $ref: '#/components/schemas/SamlConnection' }] }) }, 404: notFound }),
         },
         patch: {
           operationId: 'updateConnection',
           summary: 'Change some fields of a connection (not its kind); a new issuer is discovered again',
-          requestBody: { required: true, content: json({ $ref: '#/components/schemas/ConnectionPatch' }) },
-          responses: withBody({ 200: { description: 'Updated', content: json({ $ref: '#/components/schemas/Connection' }) }, 404: notFound, 409: errorResponse('An email domain already routes to another connection') }),
+          requestBody: { required: true, content: json({ oneOf: [{ $ref: '#/components/schemas/ConnectionPatch' }, { $ref: '#/components/schemas/SamlConnectionPatch' }] }) },
+          responses: withBody({ 200: { description: 'Updated', content: json({ oneOf: [{ $ref: '#/components/schemas/Connection' }, { $ref: '#/components/schemas/SamlConnection' }] }) }, 404: notFound, 409: errorResponse('An email domain already routes to another connection') }),
         },
         delete: {
           operationId: 'deleteConnection',

@@ -1,6 +1,8 @@
 // The OpenAPI 3.1 description of the admin API, served at /admin/openapi.json.
 import { connectionPaths, connectionSchemas } from './connection-openapi.ts';
 import { heldRedemptionPaths, heldRedemptionSchemas } from './held-redemption-openapi.ts';
+import { samlConnectionSchemas } from './saml-connection-openapi.ts';
+import { samlServiceProviderPaths, samlServiceProviderSchemas } from './saml-service-provider-openapi.ts';
 import { hookPaths, hookSchemas } from './hook-openapi.ts';
 import { importJobPaths, importJobSchemas } from './import-job-openapi.ts';
 import { memberPaths, memberSchemas } from './member-openapi.ts';
@@ -172,6 +174,8 @@ export function openApiDocument(): Record<string, unknown> {
         ...hookSchemas,
         ...memberSchemas,
         ...connectionSchemas,
+        ...samlConnectionSchemas,
+        ...samlServiceProviderSchemas,
         ...importJobSchemas,
         ...heldRedemptionSchemas,
         ...analyticsSchemas,
@@ -290,6 +294,7 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       ...connectionPaths({ responses, withBody, notFound, json, errorResponse }),
+      ...samlServiceProviderPaths({ responses, withBody, notFound, json, errorResponse }),
       '/imported-members': {
         post: {
           operationId: 'importMembers',

@@ -18,6 +18,7 @@ import type { OutboundClient } from '../security/outbound/outbound-fetch.ts';
 import { auditHandlers } from './audit-handlers.ts';
 import { clientHandlers } from './client-handlers.ts';
 import { connectionHandlers } from './connection-handlers.ts';
+import { samlServiceProviderHandlers } from './saml-service-provider-handlers.ts';
 import { importedMemberHandlers } from './imported-member-handlers.ts';
 import { heldRedemptionHandlers } from './held-redemption-handlers.ts';
 import { hookHandlers } from './hook-handlers.ts';
@@ -133,6 +134,11 @@ export function adminRouter(deps: AdminDeps): Router {
   router.get('/connections/:id', auth, connections.read);
   router.patch('/connections/:id', auth, json, connections.patch);
   router.delete('/connections/:id', auth, connections.remove);
+  // Partners' SAML service providers (we are their IdP; issue 16 item 5).
+  const samlSps = samlServiceProviderHandlers({ clients: deps.clients, partners: deps.partners, issuer: deps.issuer });
+  router.post('/saml-service-providers', auth, json, samlSps.create);
+  router.get('/saml-service-providers/:id', auth, samlSps.read);
+  router.delete('/saml-service-providers/:id', auth, samlSps.remove);
   router.post('/imported-members', auth, jsonBody('1mb'), importedMembers.importMany);
   // The body is streamed to a file by the handler (no body parser): up to IMPORT_MAX_UPLOAD_BYTES.
   const importJobs = importJobHandlers(deps.importJobs);

@@ -5,6 +5,8 @@ import type { ClientsRepository } from './clients/clients.repository.ts';
 import type { CodesRepository } from './codes/codes.repository.ts';
 import type { ConnectionsRepository } from './connections/connections.repository.ts';
 import type { FederatedIdentitiesRepository } from './connections/federated-identities.repository.ts';
+import type { SamlAssertionIdsRepository } from './connections/saml-assertion-ids.repository.ts';
+import type { SamlIdpKeysRepository } from './saml-idp/saml-idp-keys.repository.ts';
 import type { CouponsRepository } from './coupons/coupons.repository.ts';
 import type { DevicesRepository } from './devices/devices.repository.ts';
 import type { ConsentsRepository } from './consent/consents.repository.ts';
@@ -46,6 +48,10 @@ export interface Storage {
   readonly connections: ConnectionsRepository;
   /** Upstream identities linked to members by (connection, subject). */
   readonly federatedIdentities: FederatedIdentitiesRepository;
+  /** Accepted SAML assertion ids until they expire (replay cache of saml connections). */
+  readonly samlAssertionIds: SamlAssertionIdsRepository;
+  /** Our SAML IdP signing key for partners' SAML service providers (issue 16 item 5). */
+  readonly samlIdpKeys: SamlIdpKeysRepository;
   /** Partners' coupon campaigns and their capped uses (issue 4). */
   readonly coupons: CouponsRepository;
   readonly profiles: ProfilesRepository;

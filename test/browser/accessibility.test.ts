@@ -33,6 +33,7 @@ const ALL_PAGES = [
   'account: apps and partners', 'account: stop sharing',
   'device: code input', 'device: wrong code', 'device: confirm', 'device: success', 'logout: confirm', 'logout: signed out',
   'bot challenge', 'blocked', '404', 'error page', 'unlock: invalid link', 'home', 'kiosk: sign-in',
+  'saml: continue to the IdP',
 ];
 
 /** Pages a walk cannot reach yet (none today); listed here rather than dropped, so the gap stays visible. */

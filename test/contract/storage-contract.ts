@@ -5,6 +5,7 @@ import { describeAuditContract } from './audit.contract.ts';
 import { describeClientsContract, type OpenClientStores } from './clients.contract.ts';
 import { describeCodesContract } from './codes.contract.ts';
 import { describeConnectionsContract, describeFederatedIdentitiesContract } from './connections.contract.ts';
+import { describeSamlAssertionIdsContract } from './saml-assertion-ids.contract.ts';
 import { describeCouponCodesContract } from './coupon-codes.contract.ts';
 import { describeCouponsContract } from './coupons.contract.ts';
 import { describeDevicesContract } from './devices.contract.ts';
@@ -43,6 +44,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describePartnersContract(open);
     describeConnectionsContract(open);
     describeFederatedIdentitiesContract(open);
+    describeSamlAssertionIdsContract(open);
     describeCouponsContract(open);
     describeCouponCodesContract(open);
     describeProfilesContract(open);

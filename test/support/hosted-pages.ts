@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Page as BrowserPage } from 'playwright-core';
 import { followLink, openLoginPage, PASSWORD, signIn, signUpAndVerify, uniqueEmail, UserAgent } from './member.ts';
 import { authorizationRequest, discover, oidc, REDIRECT_URI, registerClient } from './oidc-client.ts';
+import { startSamlIdp } from './saml-idp.ts';
 import type { MemberServer } from './suite.ts';
 import { totpCode } from './totp.ts';
 import type { Page } from './user-agent.ts';
@@ -93,6 +94,26 @@ async function emailCodeStep(kit: WalkKit, ua: UserAgent, mfa: Page, email: stri
   if (keepAs) kit.keep(keepAs, codePage);
   const code = await kit.fx.sink.waitForCode(email, { after: before });
   return ua.submit(codePage, '/mfa', { code });
+}
+
+/** One saml connection per server to an IdP taking only HTTP-POST (its "Continue" page), made on first use. */
+const samlPostConnections = new WeakMap<MemberServer, Promise<string>>();
+function samlPostConnection(fx: MemberServer): Promise<string> {
+  let made = samlPostConnections.get(fx);
+  if (!made) {
+    made = (async () => {
+      const idp = await startSamlIdp('a11y-post', { postOnly: true });
+      const response = await fetch(`${fx.server.url}/admin/connections`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await fx.server.adminToken()}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'saml', name: 'Acme Staff', metadata_xml: idp.metadataXml }),
+      });
+      if (response.status !== 201) throw new Error(`saml connection: ${response.status} ${await response.text()}`);
+      return ((await response.json()) as { id: string }).id;
+    })();
+    samlPostConnections.set(fx, made);
+  }
+  return made;
 }
 
 /**
@@ -222,6 +243,13 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     kit.keep('home', await ua.follow('/'));
     kit.keep('error page', await ua.follow('/interaction/no-such-interaction'));
     kit.keep('unlock: invalid link', await ua.follow('/unlock/no-such-token'));
+  },
+
+  async samlPost(kit) {
+    // "Continue with" a SAML IdP that takes the AuthnRequest only by HTTP-POST: the page that posts it.
+    const connectionId = await samlPostConnection(kit.fx);
+    const ua = kit.browser();
+    kit.keep('saml: continue to the IdP', await ua.submit(await openLoginPage(ua, await kit.authorize()), `/connections/${connectionId}`));
   },
 
   async kiosk(kit) {

@@ -173,4 +173,24 @@ export const identityMigrations: readonly Migration[] = [
       CREATE INDEX federated_identities_account ON federated_identities (account_id);
     `,
   },
+  {
+    version: 25,
+    // SAML (issue 16): the replay cache of accepted assertion ids, each until its NotOnOrAfter; our IdP signing key.
+    sql: `
+      CREATE TABLE saml_assertion_ids (
+        connection_id TEXT NOT NULL,
+        assertion_id TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (connection_id, assertion_id)
+      ) STRICT;
+      CREATE INDEX saml_assertion_ids_expires ON saml_assertion_ids (expires_at);
+      -- Our SAML IdP signing key for partners' SAML service providers: the certificate, the key sealed.
+      CREATE TABLE saml_idp_keys (
+        id TEXT PRIMARY KEY,
+        certificate TEXT NOT NULL,
+        sealed_private_key TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -16,11 +16,11 @@ export const discoveredMetadata = z.object({
 export type DiscoveredMetadata = z.infer<typeof discoveredMetadata>;
 
 /** A lowercase DNS name (IDNs in their A-label form): an email domain routed to an enterprise IdP. */
-const emailDomain = z.string().max(253).transform((value) => value.trim().toLowerCase())
+export const emailDomain = z.string().max(253).transform((value) => value.trim().toLowerCase())
   .pipe(z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])$/, 'must be a domain name such as partner.example'));
 
 /** Our profile field (`given_name`, `address.postal_code`) ← the upstream claim that fills it when empty. */
-const claimMapping = z.record(
+export const claimMapping = z.record(
   z.string().regex(/^[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63})?$/, 'must be a profile field name'),
   z.string().regex(/^[A-Za-z0-9_:.\-/]{1,200}$/, 'must be a claim name'),
 ).refine((mapping) => Object.keys(mapping).length <= 30, 'at most 30 mapped fields');

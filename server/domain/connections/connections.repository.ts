@@ -4,7 +4,7 @@
  * (multi-tenant: the issuer follows the token's tenant), Apple (form_post answer, ES256 client secret), Facebook (OAuth 2.0 + Graph `me`). The others (saml) slot in here with their own settings schema in connection-settings.ts,
  * the stored shape staying the same.
  */
-export const CONNECTION_KINDS = ['oidc', 'google', 'microsoft', 'apple', 'facebook'] as const;
+export const CONNECTION_KINDS = ['oidc', 'google', 'microsoft', 'apple', 'facebook', 'saml'] as const;
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
 
 /**

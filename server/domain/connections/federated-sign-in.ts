@@ -11,10 +11,13 @@ import type { OidcConnectionSettings } from './connection-settings.ts';
 import type { FederatedIdentitiesRepository, FederatedIdentity } from './federated-identities.repository.ts';
 import type { UpstreamIdentity } from './upstream-oidc.ts';
 
+/** What the linking rules read of a connection's settings (every kind has them: oidc, saml, ...). */
+export type LinkingSettings = Pick<OidcConnectionSettings, 'claim_mapping' | 'trusted_email' | 'trusted_mfa'>;
+
 /** The connection a sign-in came through, as the linking rules need it. */
 export interface SignInConnection {
   id: string;
-  settings: OidcConnectionSettings;
+  settings: LinkingSettings;
 }
 
 export type FederatedOutcome =
@@ -47,7 +50,7 @@ function upstreamSaysMfa(identity: UpstreamIdentity): boolean {
  * `amr` ["fed"] (+ "mfa" only when the connection is trusted for MFA and the upstream says so); acr loa:1
  * (one factor class) unless the trusted upstream says MFA, then loa:2.
  */
-export function assuranceOf(settings: OidcConnectionSettings, identity: UpstreamIdentity): { amr: string[]; acr: string } {
+export function assuranceOf(settings: LinkingSettings, identity: UpstreamIdentity): { amr: string[]; acr: string } {
   const mfa = settings.trusted_mfa && upstreamSaysMfa(identity);
   return { amr: mfa ? ['fed', 'mfa'] : ['fed'], acr: mfa ? ACR.twoFactors : ACR.oneFactor };
 }
@@ -60,7 +63,7 @@ export class FederatedSignIn {
   }
 
   /** Mapped claims fill the member's EMPTY profile fields (fillEmpty never overwrites what the member entered). */
-  private async fillProfile(accountId: string, settings: OidcConnectionSettings, identity: UpstreamIdentity): Promise<void> {
+  private async fillProfile(accountId: string, settings: LinkingSettings, identity: UpstreamIdentity): Promise<void> {
     const values: Record<string, string> = {};
     for (const [field, claim] of Object.entries(settings.claim_mapping)) {
       const value = identity.claims[claim];

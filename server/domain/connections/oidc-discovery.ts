@@ -11,7 +11,7 @@ function refuse(field: string, message: string, cause?: unknown): never {
 }
 
 /** A short reason for a failed request, naming certificate problems (a self-signed or expired upstream). */
-function unreachable(error: unknown): string {
+export function unreachable(error: unknown): string {
   if (error instanceof OutboundRequestRefused) return `is refused: ${error.message}`;
   const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
   const code = typeof cause?.code === 'string' ? cause.code : '';

@@ -3,13 +3,15 @@ import { decrypt, encrypt } from '../../security/crypto.ts';
 import type { ConnectionsRepository, StoredConnection } from './connections.repository.ts';
 
 /**
- * The secret fields and where each lives sealed in the stored settings: the client secret, and Apple's private
- * key (the client secret is made from it). Each is bound to its connection and field: a sealed value copied
+ * The secret fields and where each lives sealed in the stored settings: the client secret, Apple's private
+ * key (the client secret is made from it) and a saml connection's key for encrypted assertions. Each is bound to its connection and field: a sealed value copied
  * onto another connection's row, or into the other field, does not open.
  */
 const SECRET_FIELDS = [
   { clear: 'client_secret', sealed: 'client_secret_sealed', associatedData: (id: string) => `connection-secret:${id}` },
   { clear: 'private_key', sealed: 'private_key_sealed', associatedData: (id: string) => `connection-private-key:${id}` },
+  // A saml connection's own key for encrypted assertions.
+  { clear: 'sp_encryption_key', sealed: 'sp_encryption_key_sealed', associatedData: (id: string) => `connection-secret:${id}:sp_encryption_key` },
 ] as const;
 
 /**

@@ -31,6 +31,7 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
       'DELETE /connections/{id}',
       'DELETE /hooks/{id}',
       'DELETE /members/{id}',
+      'DELETE /saml-service-providers/{id}',
       'DELETE /webhooks/{id}',
       'GET /analytics',
       'GET /audit-events',
@@ -49,6 +50,7 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
       'GET /openapi.json',
       'GET /partners',
       'GET /partners/{id}',
+      'GET /saml-service-providers/{id}',
       'GET /webhooks',
       'GET /webhooks/{id}',
       'GET /webhooks/{id}/deliveries',
@@ -64,6 +66,7 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
       'POST /imports',
       'POST /keys/rotate',
       'POST /partners',
+      'POST /saml-service-providers',
       'POST /webhooks',
       'POST /webhooks/{id}/replay',
       'POST /webhooks/{id}/secret/rotate',
@@ -104,6 +107,17 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
     const fields = Object.keys(input.properties);
     expect(fields).toEqual(expect.arrayContaining(['kind', 'name', 'issuer', 'client_id', 'client_secret', 'scopes', 'claim_mapping', 'trusted_email', 'trusted_mfa', 'domains']));
     const refused = await call('POST', '/admin/connections', Object.fromEntries(fields.map((field) => [field, null])));
+    expect(refused.status).toBe(400);
+    expect(Object.entries(refused.body!.details!.fields).filter(([, message]) => message === 'unknown field')).toEqual([]);
+  });
+
+  test('the documented saml connection input names exactly the fields the API accepts for kind saml', async () => {
+    const document = (await (await fetch(`${admin.server.url}/admin/openapi.json`)).json()) as OpenApiDocument;
+    const input = document.components.schemas.SamlConnectionInput as { properties: Record<string, unknown>; additionalProperties: boolean };
+    expect(input.additionalProperties).toBe(false);
+    const fields = Object.keys(input.properties).filter((field) => field !== 'kind');
+    expect(fields).toEqual(expect.arrayContaining(['name', 'metadata_url', 'metadata_xml', 'claim_mapping', 'trusted_email', 'trusted_mfa', 'domains']));
+    const refused = await call('POST', '/admin/connections', { kind: 'saml', ...Object.fromEntries(fields.map((field) => [field, null])) });
     expect(refused.status).toBe(400);
     expect(Object.entries(refused.body!.details!.fields).filter(([, message]) => message === 'unknown field')).toEqual([]);
   });
