@@ -43,7 +43,7 @@ export async function dropEvents(model: Model<EventDoc>, events: readonly Domain
   await model.deleteMany({ _id: { $in: events.map((e) => e.id) }, state: 'pending' });
 }
 
-export type EventRepositoryModels = Pick<Models, 'events' | 'webhookDeliveries' | 'workerLeases' | 'accounts' | 'loyaltyMembers' | 'profileFields'>;
+export type EventRepositoryModels = Pick<Models, 'events' | 'webhookDeliveries' | 'workerLeases' | 'accounts' | 'loyaltyMembers' | 'profileFields' | 'purposeConsentReceipts'>;
 
 export class MongoEventsRepository implements EventsRepository {
   private readonly models: EventRepositoryModels;
@@ -139,6 +139,9 @@ export class MongoEventsRepository implements EventsRepository {
         return (await this.models.profileFields.exists({ accountId: id, updatedAt: new Date(Number(value)) }).exec()) !== null;
       case 'phone':
         return (await this.models.accounts.findById(id).lean<AccountDoc>().exec())?.phone === value;
+      case 'consent_receipt':
+        // Purpose consents: the receipt is written last of its change (purpose-consents.ts).
+        return (await this.models.purposeConsentReceipts.exists({ _id: id }).exec()) !== null;
       default:
         return false;
     }

@@ -14,6 +14,7 @@ import { MongoConnectionsRepository } from './connections.ts';
 import { MongoFederatedIdentitiesRepository } from './federated-identities.ts';
 import { MongoDevicesRepository } from './devices.ts';
 import { MongoConsentsRepository } from './consents.ts';
+import { MongoPurposeConsentsRepository } from './purpose-consents.ts';
 import { MongoFactorsRepository } from './factors.ts';
 import { MongoHooksRepository } from './hooks.ts';
 import { MongoImportedMembersRepository } from './imported-members.ts';
@@ -73,6 +74,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       profiles: new MongoProfilesRepository(models.profileFields, models.profileSignIns, models.events),
       devices: new MongoDevicesRepository(models.knownDevices),
       consents: new MongoConsentsRepository(models.consents),
+      purposeConsents: new MongoPurposeConsentsRepository(models),
       audit: new MongoAuditRepository(models.auditEvents, models.events),
       events: new MongoEventsRepository(models),
       webhooks: new MongoWebhooksRepository(models),

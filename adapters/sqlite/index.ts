@@ -13,6 +13,7 @@ import { SqliteCouponsRepository } from './coupons.ts';
 import { openDatabase } from './database.ts';
 import { SqliteDevicesRepository } from './devices.ts';
 import { SqliteConsentsRepository } from './consents.ts';
+import { SqlitePurposeConsentsRepository } from './purpose-consents.ts';
 import { SqliteEventsRepository } from './events.ts';
 import { SqliteFactorsRepository } from './factors.ts';
 import { SqliteHooksRepository } from './hooks.ts';
@@ -64,6 +65,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     devices: new SqliteDevicesRepository(ephemeral),
     hooks: new SqliteHooksRepository(db),
     consents: new SqliteConsentsRepository(db),
+    purposeConsents: new SqlitePurposeConsentsRepository(db),
     // Points live on the synchronous=FULL connection (design §4): a committed post survives power loss.
     loyalty: new SqliteLoyaltyRepository(db),
     importedMembers: new SqliteImportedMembersRepository(db),

@@ -8,6 +8,7 @@ import type { FederatedIdentitiesRepository } from './connections/federated-iden
 import type { CouponsRepository } from './coupons/coupons.repository.ts';
 import type { DevicesRepository } from './devices/devices.repository.ts';
 import type { ConsentsRepository } from './consent/consents.repository.ts';
+import type { PurposeConsentsRepository } from './consent/purpose-consents.repository.ts';
 import type { EventsRepository } from './events/events.repository.ts';
 import type { WebhooksRepository } from './events/webhooks.repository.ts';
 import type { FactorsRepository } from './factors/factors.repository.ts';
@@ -48,6 +49,8 @@ export interface Storage {
   readonly devices: DevicesRepository;
   /** What each member consented to share with each client, across sessions (issue 15). */
   readonly consents: ConsentsRepository;
+  /** Members' purpose consents and terms acceptances, with their signed receipts (issue 17 items 1 and 3). */
+  readonly purposeConsents: PurposeConsentsRepository;
   /** The append-only security audit log (issue 5). */
   readonly audit: AuditRepository;
   /** The transactional outbox of domain events (issue 18). */
