@@ -63,6 +63,7 @@ import type { Container } from './container-types.ts';
 export type { Container } from './container-types.ts';
 import { standardSections } from './domain/privacy/export-sections.ts';
 import { announceMemberDeleted } from './domain/privacy/member-deleted.ts';
+import { purposeConsentService } from './domain/consent/purpose-consent-wiring.ts';
 import { MemberErasure } from './domain/privacy/member-erasure.ts';
 import { MemberExports } from './domain/privacy/member-export.ts';
 import { getDefaultLanguage } from './i18n/locales/index.ts';
@@ -149,6 +150,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const signingKeys = new SigningKeys(storage.keys, deriveKey(kek, 'signing-keys'), config.keyRotation);
     const initialKeys = await signingKeys.init();
     const production = config.env === 'production';
+    // Purpose consents and terms (issue 17 items 1 and 3): receipts are signed with the key that signs ID tokens.
+    const purposeConsents = purposeConsentService(config, storage, signingKeys);
 
     const passkeys = new PasskeyService({
       passkeys: storage.passkeys,
@@ -185,6 +188,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       profiles,
       hasPasskey: (accountId) => passkeys.hasPasskey(accountId),
       erasureScheduled: async (accountId) => (await storage.privacy.findErasure(accountId)) !== undefined,
+      purposeConsents,
       outbound: outbound.partners,
       rs256Resources: config.rs256Resources,
       sessionTtl: (ctx, session) => sessionGuard.ttlFor(ctx, session),
@@ -288,6 +292,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       memberSessions: new MemberSessions({ oidc: storage.oidc, bindings: sessionBindings, devices: storage.devices, sessionEnds: backchannelLogout }),
       exports,
       erasure,
+      purposeConsents,
       federation: {
         connections: storage.connections,
         // The partner policy: the upstream's endpoints are URLs an admin gave us (loopback only outside production).
@@ -362,6 +367,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       dispatcher,
       exports,
       erasure,
+      purposeConsents,
       async close() {
         sweeper.stop();
         // The delivery in flight finishes (bounded by its 5 s timeout); the rest waits in the store for the next start.

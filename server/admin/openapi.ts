@@ -38,6 +38,7 @@ const clientProperties = {
   require_mfa: { type: 'boolean', description: 'Every sign-in for this client needs a second factor (acr urn:loyalty:loa:2).' },
   enrolment_channel: { type: 'string', enum: ['web', 'app', 'kiosk', 'partner'], description: 'Recorded on members who sign up through this client (default web).' },
   required_claims: { type: 'array', maxItems: 10, items: { type: 'string' }, description: 'Profile fields this client needs (e.g. address.postal_code): members without them are asked on the profile page before coming back.' },
+  required_purposes: { type: 'array', maxItems: 20, items: { type: 'string' }, description: 'Purpose ids (GET /admin/consent-purposes) this client needs an answer to: members who have not answered the current version are asked before coming back; a refusal is an answer.' },
   connections: { type: 'array', maxItems: 50, items: { type: 'string' }, description: 'The connection ids whose "Continue with" buttons this client\'s sign-in pages show; absent: every connection.' },
   partner_id: { type: 'string', description: 'The partner (organization) this client belongs to: its members get one pairwise sub per partner, and the partner API serves only them.' },
   allowed_resources: { type: 'array', maxItems: 20, items: uri, description: 'Resource indicators this client may get JWT access tokens for.' },
