@@ -25,6 +25,7 @@ import { signOutPages } from './sign-out.ts';
 import { accountSignIn } from './sign-in.ts';
 import { ACCOUNT_RULES } from './limits.ts';
 import { linkedAccountSettings } from './linked-accounts.ts';
+import { consentSettings } from './consent-settings.ts';
 import { formKey, limitBy } from '../../server/security/rate-limit/koa-rate-limit.ts';
 
 export function accountRouter(deps: InteractionDeps, options: { issuer: string; secure: boolean }): Router {
@@ -133,5 +134,12 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.get('/delete', member, privacy.showDelete);
   router.post('/delete', ...strong, privacy.requestDelete);
   router.post('/delete/cancel', ...post, privacy.cancelDelete);
+  // "Privacy choices" (issue 17 items 1 and 3): giving and withdrawing are equally easy, a signed-in member with a
+  // CSRF token; a receipt is emailed on request, a few a day.
+  const consents = consentSettings(deps);
+  router.get('/consents', member, consents.show);
+  router.post('/consents', ...post, consents.change);
+  router.get('/consents/receipts/:id', member, consents.download);
+  router.post('/consents/receipts/:id/email', ...post, limitBy(deps.rateLimits, ACCOUNT_RULES.receiptEmailMember, byMember), consents.email);
   return router;
 }
