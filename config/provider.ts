@@ -50,7 +50,8 @@ export const REDEEM_SCOPE = 'loyalty:redeem';
 export const memberApiResource = (issuer: string): string => `${issuer}/api/member`;
 export const MEMBER_API_SCOPES = ['loyalty', REDEEM_SCOPE] as const;
 /** Partner back ends (client credentials, resource indicator for the partner API). */
-export const PARTNER_SCOPES = ['loyalty:earn', 'members:read'] as const;
+// consents:write: a partner records a consent its counter collected (issue 17; POST /members/{sub}/consents).
+export const PARTNER_SCOPES = ['loyalty:earn', 'members:read', 'consents:write'] as const;
 const LOYALTY_CLAIMS: readonly string[] = CLAIMS.loyalty;
 /** Claims that come from the progressive profile (config/profile-fields.ts). */
 const PROFILE_CLAIMS: readonly string[] = ['given_name', 'family_name', 'birthdate', 'address', 'favourite_store'];

@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 description of the admin API, served at /admin/openapi.json.
 import { connectionPaths, connectionSchemas } from './connection-openapi.ts';
+import { consentPaths, consentSchemas } from './consent-openapi.ts';
 import { hookPaths, hookSchemas } from './hook-openapi.ts';
 import { importJobPaths, importJobSchemas } from './import-job-openapi.ts';
 import { memberPaths, memberSchemas } from './member-openapi.ts';
@@ -170,6 +171,7 @@ export function openApiDocument(): Record<string, unknown> {
         ...webhookSchemas,
         ...hookSchemas,
         ...memberSchemas,
+        ...consentSchemas,
         ...connectionSchemas,
         ...importJobSchemas,
         Error: error,
@@ -364,6 +366,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
       ...webhookPaths({ responses, withBody, notFound, json }),
       ...hookPaths({ responses, withBody, notFound, json, errorResponse }),
+      ...consentPaths({ responses, withBody, notFound, json }),
       '/openapi.json': {
         get: {
           operationId: 'openApiDocument',
