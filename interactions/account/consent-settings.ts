@@ -13,7 +13,7 @@ import { csrfFor } from './security-page.ts';
 const NOTICES = ['saved', 'emailed'] as const;
 const changeForm = z.object({ purpose: z.string().max(80), version: z.coerce.number().int(), granted: z.enum(['yes', 'no']) });
 
-export function consentSettings(deps: InteractionDeps) {
+export function consentSettings(deps: InteractionDeps, issuer: string) {
   return {
     async show(ctx: Context) {
       const member = memberOf(ctx);
@@ -65,7 +65,7 @@ export function consentSettings(deps: InteractionDeps) {
       const receipt = await deps.purposeConsents.findReceipt(account.id, String(ctx.params.id ?? ''));
       if (!receipt?.jws) throw new DomainError('not_found', 'no such receipt');
       const lang = await pageLanguage(ctx, deps);
-      const link = new URL(`/account/consents/receipts/${receipt.id}`, ctx.origin).href;
+      const link = new URL(`/account/consents/receipts/${receipt.id}`, issuer).href;
       const titles = (id: string) => {
         const purpose = deps.purposeConsents.purpose(id);
         return purpose ? textIn(purpose.title, lang) : id;

@@ -136,7 +136,7 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.post('/delete/cancel', ...post, privacy.cancelDelete);
   // "Privacy choices" (issue 17 items 1 and 3): giving and withdrawing are equally easy, a signed-in member with a
   // CSRF token; a receipt is emailed on request, a few a day.
-  const consents = consentSettings(deps);
+  const consents = consentSettings(deps, options.issuer);
   router.get('/consents', member, consents.show);
   router.post('/consents', ...post, consents.change);
   router.get('/consents/receipts/:id', member, consents.download);

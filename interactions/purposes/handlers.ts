@@ -8,8 +8,8 @@ import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { clientName, pageLanguage, renderPage, seeOther, signedInAccountOf } from '../shared/page.ts';
 import { clientIdOf, consentChannel } from './channel.ts';
 
-/** `answer.<id>` = yes | no and `version.<id>` = the version the page showed, per purpose asked. */
-const answersForm = z.record(z.string().max(80), z.string().max(10));
+/** `answer-<id>` = yes | no and `version-<id>` = the version the page showed, per purpose asked. */
+const answersForm = z.record(z.string().max(100), z.unknown());
 
 export function purposesHandlers(deps: InteractionDeps) {
   async function asked(ctx: Context): Promise<{ accountId: string | undefined; purposes: ConsentPurpose[] }> {
@@ -50,10 +50,10 @@ export function purposesHandlers(deps: InteractionDeps) {
       const fields = form.success ? form.data : {};
       const decisions = [];
       for (const purpose of purposes) {
-        const answer = fields[`answer.${purpose.id}`];
+        const answer = fields[`answer-${purpose.id}`];
         if (answer !== 'yes' && answer !== 'no') return page(ctx, purposes, 'consents.error.answer_each', 400);
         // The text changed while the page was open: the member answered another text, so it is asked again.
-        if (Number(fields[`version.${purpose.id}`]) !== purpose.version) return page(ctx, purposes, 'consents.error.changed', 400);
+        if (Number(fields[`version-${purpose.id}`]) !== purpose.version) return page(ctx, purposes, 'consents.error.changed', 400);
         decisions.push({ purpose: purpose.id, version: purpose.version, granted: answer === 'yes' });
       }
       await deps.purposeConsents.record(accountId, decisions, { channel: consentChannel(ctx), clientId: clientIdOf(ctx), method: 'prompt' });
