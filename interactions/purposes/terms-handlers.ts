@@ -38,13 +38,23 @@ export function termsHandlers(deps: InteractionDeps) {
       await finish(ctx);
     },
 
-    /** Not signed in after all: the session this sign-in made ends, and the page says so before going back. */
+    /**
+     * Not signed in after all: the client's answer is access_denied, and the session this sign-in made ends. The
+     * interaction forgets that session first (else resuming it would find the session gone and fail), then the page
+     * says so plainly and its link takes the member back to the client with that answer.
+     */
     async decline(ctx: Context) {
       const details = ctx.state.interaction as InteractionDetails;
       const accountId = signedInAccountOf(details);
       const sessionId = (details.session as { cookie?: unknown } | undefined)?.cookie;
+      const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, { error: 'access_denied', error_description: 'the member declined the terms' }, { mergeWithLastSubmission: false });
+      const interaction = await deps.provider.Interaction.find(details.uid);
+      if (interaction) {
+        delete (interaction as { session?: unknown }).session;
+        await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
+      }
       if (accountId && typeof sessionId === 'string') await deps.accounts.endSession(accountId, sessionId);
-      await renderPage(ctx, deps, 'purposes/terms-declined', { abortAction: `/interaction/${details.uid}/abort`, clientName: clientName(ctx) });
+      await renderPage(ctx, deps, 'purposes/terms-declined', { returnTo, clientName: clientName(ctx) });
     },
   };
 }
