@@ -268,6 +268,11 @@ describe.each(STORES)('member data rights: export and erasure (%s)', (store) => 
     expect(entries.map((entry) => entry.points).sort()).toEqual([40, 700]);
     expect(await fx.server.container.storage.loyalty.sumEntries(tombstone)).toBe(balance);
     expect((await fx.server.container.storage.loyalty.findMember(tombstone))?.balance).toBe(balance);
+    // Consent receipts are kept as the record that a choice was made, under the tombstone and without the JWS.
+    expect(await fx.server.container.storage.purposeConsents.listReceipts(tombstone)).toEqual([
+      expect.objectContaining({ jws: null, decisions: [{ purpose: 'marketing_email', version: 1, granted: true }] }),
+    ]);
+    expect(await fx.server.container.storage.purposeConsents.listRecords(tombstone)).toEqual([]);
 
     // The member is gone everywhere: the admin API and the browser's session.
     expect((await admin('GET', `/members/${member.accountId}`)).status).toBe(404);
