@@ -165,6 +165,7 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     kit.keep('account: access history', await session.follow('/account/history'));
     kit.keep('account: change email', await session.follow('/account/email'));
     kit.keep('account: download my data', await session.follow('/account/export'));
+    kit.keep('account: privacy choices', await session.submit(await session.follow('/account/consents'), '/account/consents', { purpose: 'marketing_email', version: '1', granted: 'yes' }));
     kit.keep('account: delete my account', await session.follow('/account/delete'));
     const password = kit.keep('account: password', await session.follow('/account/password'));
     kit.keep('account: password errors', await session.submit(password, '/account/password', { password: 'short' }));
@@ -217,6 +218,15 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     kit.keep('home', await ua.follow('/'));
     kit.keep('error page', await ua.follow('/interaction/no-such-interaction'));
     kit.keep('unlock: invalid link', await ua.follow('/unlock/no-such-token'));
+  },
+
+  async purposes(kit) {
+    // Issue 17: a client that needs answers to purposes asks them after the sign-in (yes or no, neither preselected).
+    const client = await discover(kit.fx.server, await registerClient(kit.fx.server, { first_party: true, required_purposes: ['marketing_email', 'partner_sharing'] }));
+    const ua = kit.browser();
+    const { email, login } = await signedUpAt(kit, ua, await openLoginPage(ua, await kit.authorize({}, client)));
+    const asked = kit.keep('purposes prompt', await pastProfile(ua, await signIn(ua, login, email)));
+    kit.keep('purposes prompt: errors', await ua.submit(asked, '/purposes'));
   },
 
   async kiosk(kit) {
