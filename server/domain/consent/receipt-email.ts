@@ -12,7 +12,7 @@ export function receiptDocument(receipt: ConsentReceipt): { consentReceiptID: st
 
 export function consentReceiptEmail(to: string, lang: string, receipt: ConsentReceipt, link: string, title: (purpose: string) => string): OutgoingEmail {
   const choices = receipt.decisions
-    .map((decision) => `- ${decision.purpose === 'terms' ? translate(lang, 'consents.terms_label') : title(decision.purpose)}: ${translate(lang, decision.granted ? 'consents.word_granted' : 'consents.word_refused')}`)
+    .map((decision) => `- ${decision.purpose === 'terms' ? translate(lang, 'email.consent_receipt.terms') : title(decision.purpose)}: ${translate(lang, decision.granted ? 'email.consent_receipt.granted' : 'email.consent_receipt.refused')}`)
     .join('\n');
   return {
     to,
