@@ -68,8 +68,9 @@ export function loadPurposeCatalogue(path: string | undefined): PurposeCatalogue
 export const DEFAULT_PURPOSES: PurposeCatalogue = parsePurposeCatalogue({
   purposes: [
     {
+      // Titles avoid the word "email": the sign-up form's address field is labelled so.
       id: 'marketing_email', version: 1, marketing: true, required: false,
-      title: { en: 'Offers by email', es: 'Ofertas por correo', 'pt-BR': 'Ofertas por e-mail', fr: 'Offres par e-mail', pl: 'Oferty e-mailem' },
+      title: { en: 'Offers to your inbox', es: 'Ofertas en tu bandeja de entrada', 'pt-BR': 'Ofertas na sua caixa de entrada', fr: 'Offres dans votre boîte de réception', pl: 'Oferty w skrzynce odbiorczej' },
       text: {
         en: 'We send you offers and news of the program by email, at most weekly.',
         es: 'Te enviamos ofertas y novedades del programa por correo, como máximo una vez por semana.',

@@ -34,7 +34,7 @@ describe.each(STORES)('purpose consents and receipts (%s)', (store) => {
     const boxes = [...register.body.matchAll(/<input type="checkbox"[^>]*name="purposes"[^>]*>/g)].map((match) => match[0]);
     expect(boxes).toHaveLength(5);
     expect(boxes.filter((box) => / checked/.test(box))).toEqual([]);
-    expect(register.body).toContain('Offers by email');
+    expect(register.body).toContain('Offers to your inbox');
 
     const email = uniqueEmail('pc-signup');
     const before = fx.sink.countFor(email);
