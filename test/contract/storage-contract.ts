@@ -19,6 +19,7 @@ import { describeOidcStoreContract } from './oidc-store.contract.ts';
 import { describePartnersContract } from './partners.contract.ts';
 import { describePasskeysContract } from './passkeys.contract.ts';
 import { describePrivacyContract } from './privacy.contract.ts';
+import { describePurposeConsentsContract } from './purpose-consents.contract.ts';
 import { describeProfilesContract } from './profiles.contract.ts';
 import { describeRateLimitsContract } from './rate-limits.contract.ts';
 
@@ -45,6 +46,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describeProfilesContract(open);
     describeDevicesContract(open);
     describeConsentsContract(open);
+    describePurposeConsentsContract(open);
     describeAuditContract(open);
     describeHooksContract(open);
     describeOidcStoreContract(open);
