@@ -203,4 +203,17 @@ describe.each(STORES)('purpose consents and receipts (%s)', (store) => {
     const without = await memberAt('openid email');
     expect((await call('GET', `/members/${without.sub}`, full)).body).not.toHaveProperty('consents');
   });
+
+  test('consents the old program recorded on an imported member become grants (channel import) when first read, once', async () => {
+    const { ua, accountId } = await signedInMember(fx, 'pc-import');
+    await fx.server.container.storage.memberImports.saveMemberData(accountId, {
+      tier: null, consents: { marketing_email: '2020-01-02', telepathy: '2021-03-04' }, joinedAt: null, unverifiedPhone: null,
+    });
+    const page = await ua.follow('/account/consents');
+    expect(page.body).toMatch(/data-purpose="marketing_email" data-state="granted"/);
+    await ua.follow('/account/consents');
+    const records = await fx.server.container.storage.purposeConsents.listRecords(accountId);
+    expect(records).toEqual([expect.objectContaining({ purpose: 'marketing_email', granted: true, channel: 'import', method: 'import', at: new Date('2020-01-02') })]);
+    expect(await fx.server.container.storage.purposeConsents.listReceipts(accountId)).toHaveLength(1);
+  });
 });

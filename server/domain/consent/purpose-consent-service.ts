@@ -141,13 +141,13 @@ export class PurposeConsentService {
   }
 
   /**
-   * A member imported from the old program with consents, and no record yet: those become recorded grants
-   * (channel and method `import`, at the date the old program gave) the first time their consents are read
-   * (sign-up, a claim, the account page, a token), with a receipt like any change. Purposes we do not declare
-   * are left out. Returns the records as they now are.
+   * A member imported from the old program with consents not adopted yet: those become recorded grants (channel
+   * and method `import`, at the date the old program gave, so any answer given here since stays the current one)
+   * the first time their consents are read (sign-up, a claim, the account page, a token), with a receipt like any
+   * change. Purposes we do not declare are left out. Returns the records as they now are.
    */
   private async adoptImported(accountId: string, records: PurposeConsentRecord[]): Promise<PurposeConsentRecord[]> {
-    if (records.length > 0 || !this.deps.imported) return records;
+    if (!this.deps.imported || records.some((record) => record.method === 'import')) return records;
     const data = await this.deps.imported.findMemberData(accountId);
     const given = Object.entries(data?.consents ?? {})
       .map(([id, date]) => ({ purpose: this.purpose(id), at: new Date(date) }))
