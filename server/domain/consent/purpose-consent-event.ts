@@ -1,5 +1,5 @@
-// The consent.changed event of a purpose consent record: which purpose, which version, granted or not, how and
-// through which client; never the member's contact details (the event names the member by id only).
+// The consent.changed event of a purpose consent record: which purpose, which version, granted or not, and how;
+// not the client (a partner's webhook must not learn which other clients the member uses) nor any contact detail.
 import { eventId, type DomainEvent } from '../events/domain-event.ts';
 import type { PurposeConsentRecord } from './purpose-consents.repository.ts';
 
@@ -15,8 +15,6 @@ export function purposeConsentChangedEvent(record: PurposeConsentRecord): Domain
       granted: record.granted,
       channel: record.channel,
       method: record.method,
-      client_id: record.clientId,
-      receipt_id: record.receiptId,
     },
   };
 }
