@@ -138,7 +138,7 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   // CSRF token; a receipt is emailed on request, a few a day.
   const consents = consentSettings(deps, options.issuer);
   router.get('/consents', member, consents.show);
-  router.post('/consents', ...post, consents.change);
+  router.post('/consents', ...post, limitBy(deps.rateLimits, ACCOUNT_RULES.consentChangeMember, byMember), consents.change);
   router.get('/consents/receipts/:id', member, consents.download);
   router.post('/consents/receipts/:id/email', ...post, limitBy(deps.rateLimits, ACCOUNT_RULES.receiptEmailMember, byMember), consents.email);
   return router;
