@@ -10,6 +10,7 @@ import { configSchema, decodeKey, type RawConfig } from './schema.ts';
 import type { FirebaseScryptParameters } from '../server/passwords/legacy/family.ts';
 import { ensurePrivateDir, restrictFile } from '../server/security/private-files.ts';
 import { type Branding, BrandingError, loadBrandingFile, NO_BRANDING } from '../server/branding/branding-file.ts';
+import { loadPurposeCatalogue, type PurposeCatalogue } from './consent-purposes.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -75,6 +76,8 @@ export interface Config {
   branding: Branding;
   /** Kiosk clients (enrolment_channel kiosk): idle seconds before the server ends the flow and session. */
   kiosk: { idleSeconds: number };
+  /** Purposes members consent to and the terms version they must accept (issue 17; config/consent-purposes.ts). */
+  consent: { catalogue: PurposeCatalogue; termsVersion: number | undefined; termsUrl: string | undefined };
 }
 
 export interface SmsSettings {
@@ -250,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     // 10 minutes: long enough to fill a sign-up form at leisure, short enough that a stock of solved challenges goes stale.
     botChallenge: Object.freeze({ difficulty: raw.BOT_CHALLENGE_DIFFICULTY, ttlSeconds: 600 }),
     kiosk: Object.freeze({ idleSeconds: raw.KIOSK_IDLE_SECONDS }),
+    consent: Object.freeze({ catalogue: purposeCatalogue(raw), termsVersion: raw.TERMS_VERSION, termsUrl: raw.TERMS_URL }),
   });
 }
 
@@ -266,6 +270,15 @@ function profileFields(raw: RawConfig): ProfileFieldSpec[] {
     return parseProfileFields(JSON.parse(readFileSync(raw.PROFILE_FIELDS_FILE, 'utf8')));
   } catch (error) {
     throw new ConfigError(`Invalid configuration:\n  PROFILE_FIELDS_FILE: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** The purpose catalogue, checked now: a wrong file stops the boot naming the field. */
+function purposeCatalogue(raw: RawConfig): PurposeCatalogue {
+  try {
+    return loadPurposeCatalogue(raw.CONSENT_PURPOSES_FILE);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration:\n  CONSENT_PURPOSES_FILE (${raw.CONSENT_PURPOSES_FILE}): ${(error as Error).message.split('\n')[0]}`);
   }
 }
 

@@ -12,6 +12,10 @@ export interface PolicyDeps {
   profileDue(accountId: string, request: { clientRequires: readonly string[]; redeeming: boolean }): Promise<boolean>;
   /** Whether the account is scheduled for deletion (issue 17: signing in offers to keep it). */
   erasureScheduled(accountId: string): Promise<boolean>;
+  /** Issue 17: whether the member has not answered one of these purposes in its current version. */
+  purposesDue?(accountId: string, purposes: readonly string[]): Promise<boolean>;
+  /** Issue 17: whether the member has not accepted the current terms version (TERMS_VERSION). */
+  termsDue?(accountId: string): Promise<boolean>;
 }
 
 /** What the client and the request need from the member's profile. */
@@ -93,6 +97,41 @@ function erasurePrompt(deps: PolicyDeps) {
   );
 }
 
+/** The purposes the client needs an answer to (client metadata required_purposes). */
+export function requiredPurposes(client: { metadata(): unknown } | undefined): string[] {
+  const wanted = (client?.metadata() as { required_purposes?: unknown } | undefined)?.required_purposes;
+  return Array.isArray(wanted) ? wanted.filter((id): id is string => typeof id === 'string') : [];
+}
+
+/**
+ * `terms` runs right after the sign-in of this request: a member who has not accepted the current terms version
+ * accepts it to continue (declining ends the request with access_denied). Asked once per request (result.terms).
+ */
+function termsPrompt(deps: PolicyDeps) {
+  return new Prompt(
+    { name: 'terms', requestable: false },
+    new Check('terms_outdated', 'the current terms must be accepted', 'interaction_required', async (ctx) => {
+      const accountId = ctx.oidc.session?.accountId;
+      const result = (ctx.oidc as { result?: Record<string, unknown> }).result;
+      if (!accountId || !deps.termsDue || result?.terms) return Check.NO_NEED_TO_PROMPT;
+      return (await deps.termsDue(accountId)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+}
+
+/** `purposes` runs before consent: the client's required purposes the member has not answered are asked (a no is an answer). */
+function purposesPrompt(deps: PolicyDeps) {
+  return new Prompt(
+    { name: 'purposes', requestable: false },
+    new Check('purposes_unanswered', 'the client needs an answer to some purposes', 'interaction_required', async (ctx) => {
+      const accountId = ctx.oidc.session?.accountId;
+      const wanted = requiredPurposes(ctx.oidc.client);
+      if (!accountId || !deps.purposesDue || wanted.length === 0) return Check.NO_NEED_TO_PROMPT;
+      return (await deps.purposesDue(accountId, wanted)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+}
+
 export function interactionPolicy(deps: PolicyDeps): InstanceType<typeof Prompt>[] {
   const prompts = policy.base();
   const login = prompts.get('login');
@@ -102,5 +141,9 @@ export function interactionPolicy(deps: PolicyDeps): InstanceType<typeof Prompt>
   prompts.add(mfaPrompt(deps), prompts.indexOf(login) + 1);
   prompts.add(profilePrompt(deps), prompts.indexOf(login) + 2);
   prompts.add(erasurePrompt(deps), prompts.indexOf(login) + 2);
+  // Issue 17: terms after the sign-in's own prompts, the client's purposes just before its consent page.
+  const consent = prompts.get('consent');
+  prompts.add(termsPrompt(deps), consent ? prompts.indexOf(consent) : prompts.length);
+  prompts.add(purposesPrompt(deps), consent ? prompts.indexOf(consent) : prompts.length);
   return prompts;
 }

@@ -4,6 +4,7 @@ import { errors } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { AdapterConstructor } from '../adapters/oidc-adapter.ts';
 import type { AccountService } from '../server/domain/accounts/account-service.ts';
+import type { PurposeConsentService } from '../server/domain/consent/purpose-consent-service.ts';
 import type { LoyaltyService } from '../server/domain/loyalty/loyalty-service.ts';
 import type { PartnerLinks } from '../server/domain/partners/partner-links.ts';
 import type { ProfileService } from '../server/domain/profile/profile-service.ts';
@@ -35,6 +36,8 @@ export const CLAIMS = {
   loyalty: ['member_number', 'tier', 'points_balance', 'favourite_store'],
   profile: ['given_name', 'family_name', 'birthdate', 'locale', 'updated_at'],
   address: ['address'],
+  // Issue 17: the member's purpose consents, {purpose: {granted, version, time}}.
+  consents: ['consents'],
 } as const;
 
 export const ADMIN_SCOPE = 'admin';
@@ -47,7 +50,8 @@ export const REDEEM_SCOPE = 'loyalty:redeem';
 export const memberApiResource = (issuer: string): string => `${issuer}/api/member`;
 export const MEMBER_API_SCOPES = ['loyalty', REDEEM_SCOPE] as const;
 /** Partner back ends (client credentials, resource indicator for the partner API). */
-export const PARTNER_SCOPES = ['loyalty:earn', 'members:read'] as const;
+// consents:write: a partner records a consent its counter collected (issue 17; POST /members/{sub}/consents).
+export const PARTNER_SCOPES = ['loyalty:earn', 'members:read', 'consents:write'] as const;
 const LOYALTY_CLAIMS: readonly string[] = CLAIMS.loyalty;
 /** Claims that come from the progressive profile (config/profile-fields.ts). */
 const PROFILE_CLAIMS: readonly string[] = ['given_name', 'family_name', 'birthdate', 'address', 'favourite_store'];
@@ -88,6 +92,8 @@ export interface ProviderDeps {
   hasPasskey(accountId: string): Promise<boolean>;
   /** For the erasure prompt: whether the account is scheduled for deletion. */
   erasureScheduled(accountId: string): Promise<boolean>;
+  /** Issue 17: purpose consents (the consents claim, the purposes and terms prompts, required_purposes). */
+  purposeConsents?: PurposeConsentService;
   /** The SSRF-safe client for URLs clients registered (back-channel logout, jwks_uri, sector_identifier_uri). */
   outbound: Pick<OutboundClient, 'fetch'>;
   /** Resource servers that accept only RS256 access tokens; every other resource gets ES256. */
@@ -154,13 +160,16 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       token_endpoint_auth_method: 'client_secret_basic',
     },
     extraClientMetadata: {
-      properties: ['first_party', 'require_mfa', 'allowed_resources', 'enrolment_channel', 'partner_id', 'required_claims', 'connections', 'saml_sp'],
+      properties: ['first_party', 'require_mfa', 'allowed_resources', 'enrolment_channel', 'partner_id', 'required_claims', 'connections', 'saml_sp', 'required_purposes'],
       validator(_ctx, key, value) {
         if ((key === 'first_party' || key === 'require_mfa') && value !== undefined && typeof value !== 'boolean') {
           throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
         }
         if (key === 'required_claims' && value !== undefined && !(Array.isArray(value) && value.every((claim) => typeof claim === 'string' && deps.profiles.fieldSpec(claim)))) {
           throw new errors.InvalidClientMetadata('required_claims must list declared profile fields');
+        }
+        if (key === 'required_purposes' && value !== undefined && !(Array.isArray(value) && value.length <= 20 && value.every((id) => typeof id === 'string' && deps.purposeConsents?.purpose(id)))) {
+          throw new errors.InvalidClientMetadata('required_purposes must list purposes of the catalogue');
         }
         if (key === 'connections' && value !== undefined && !(Array.isArray(value) && value.length <= 50 && value.every((id) => typeof id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(id)))) {
           throw new errors.InvalidClientMetadata('connections must list connection ids');
@@ -263,6 +272,8 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
         hasPasskey: deps.hasPasskey,
         profileDue: async (accountId, request) => (await deps.profiles.due(accountId, request)).length > 0,
         erasureScheduled: deps.erasureScheduled,
+        purposesDue: async (accountId, wanted) => ((await deps.purposeConsents?.unanswered(accountId, wanted)) ?? []).length > 0,
+        termsDue: async (accountId) => (await deps.purposeConsents?.termsDue(accountId)) ?? false,
       }),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
@@ -284,8 +295,10 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
           const loyalty = scopes.includes('loyalty') || askedByClaims ? await deps.loyalty.claims(account.id) : {};
           const wantsProfile = ['profile', 'address', 'loyalty'].some((s) => scopes.includes(s)) || Object.keys(requested ?? {}).some((c) => PROFILE_CLAIMS.includes(c));
           const profile = wantsProfile ? await deps.profiles.claims(account.id) : {};
+          const consents = deps.purposeConsents && (scopes.includes('consents') || Object.hasOwn(requested ?? {}, 'consents')) ? { consents: await deps.purposeConsents.claim(account.id) } : {};
           return {
             ...profile,
+            ...consents,
             ...loyalty,
             sub: account.id,
             email: account.email,

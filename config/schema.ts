@@ -316,6 +316,22 @@ export const settings = {
     description: 'How long analytics counters are kept (days); older hours and days are deleted by the rollup consumer.',
     defaultText: '400',
   },
+  // Issue 17 items 1 and 3: purpose consents and terms versions.
+  CONSENT_PURPOSES_FILE: {
+    schema: z.string().min(1).max(4096).optional(),
+    description: 'JSON file of the purposes members consent to: {"purposes": [{"id": "marketing_email", "version": 1, "marketing": true, "required": false, "title": {"en": ...}, "text": {"en": ...}}], "terms_changes": {"2": {"en": "what changed"}}} (texts per language en, es, pt-BR, fr, pl; en required, the fallback). Raising a version asks members again. Checked at boot. See config/consent-purposes.example.json.',
+    defaultText: 'marketing_email, marketing_sms, profiling, partner_sharing, analytics',
+  },
+  TERMS_VERSION: {
+    schema: z.coerce.number({ error: 'expected a whole number' }).int('expected a whole number').min(1, 'expected 1 or more').optional(),
+    description: 'Current version of the terms and privacy policy. Members who accepted an older one (or none) are asked to accept it at their next sign-in; declining cancels the sign-in. Unset: terms are not asked.',
+    defaultText: '(none)',
+  },
+  TERMS_URL: {
+    schema: url(['https:', 'http:']).optional(),
+    description: 'Where the terms and privacy policy of TERMS_VERSION are published (linked from the sign-up page and the terms prompt).',
+    defaultText: '(none)',
+  },
   ...attackProtectionSettings,
   ...pointsFraudSettings,
 } as const;

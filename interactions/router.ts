@@ -15,6 +15,8 @@ import { mfaHandlers } from './mfa/handlers.ts';
 import { passkeyHandlers } from './passkey/handlers.ts';
 import { passkeyOfferHandlers } from './passkey/offer-handlers.ts';
 import { profileHandlers } from './profile/handlers.ts';
+import { purposesHandlers } from './purposes/handlers.ts';
+import { termsHandlers } from './purposes/terms-handlers.ts';
 import { recoveryHandlers } from './recovery/handlers.ts';
 import { registrationHandlers } from './registration/handlers.ts';
 import { checkSignUpGate } from './registration/koa-check-sign-up-gate.ts';
@@ -43,6 +45,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const profile = profileHandlers(deps);
   const erasure = erasureHandlers(deps);
   const federation = federationHandlers(deps);
+  const purposes = purposesHandlers(deps);
+  const terms = termsHandlers(deps);
 
   const load = loadInteraction(deps.provider);
   const loadClient: Middleware = async (ctx, next) => {
@@ -78,6 +82,10 @@ export function interactionRouter(deps: InteractionDeps): Router {
         return profile.show(ctx);
       case 'erasure':
         return erasure.show(ctx);
+      case 'terms':
+        return terms.show(ctx);
+      case 'purposes':
+        return purposes.show(ctx);
       case 'consent':
         return consent.show(ctx);
       default:
@@ -158,6 +166,9 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.post('/profile/skip', ...post, requirePrompt('profile'), profile.skip);
   router.post('/erasure/keep', ...post, requirePrompt('erasure'), erasure.keep);
   router.post('/erasure/continue', ...post, requirePrompt('erasure'), erasure.proceed);
+  router.post('/terms/accept', ...post, requirePrompt('terms'), terms.accept);
+  router.post('/terms/decline', ...post, requirePrompt('terms'), terms.decline);
+  router.post('/purposes', ...post, requirePrompt('purposes'), purposes.submit);
   router.post('/consent', ...post, requirePrompt('consent'), consent.submit);
   return router;
 }

@@ -123,10 +123,11 @@ export function buildApp(container: Container): App {
     importJobs: container.importJobs,
     connections: storage.connections, connectionsOutbound: container.outbound.partners, issuer: config.issuer, production: config.env === 'production',
     heldRedemptions: storage.heldRedemptions,
+    consents: { accounts: storage.accounts, purposeConsents: container.purposeConsents },
   });
   const account = accountRouter(container.interactions, { issuer: config.issuer, secure: config.env === 'production' });
   const memberApi = memberApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, redemptionRisk: container.redemptionRisk, holds: storage.heldRedemptions, events: container.audit, hooks: container.hooks });
-  const partnerApi = partnerApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, links: container.partnerLinks, coupons: container.coupons, rateLimits: storage.rateLimits });
+  const partnerApi = partnerApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, links: container.partnerLinks, coupons: container.coupons, rateLimits: storage.rateLimits, purposeConsents: container.purposeConsents });
   provider.use(byPathPrefix([
     [HEALTH_PATHS, [healthRouter(storage, () => shuttingDown, logger).routes()]],
     // Bearer METRICS_TOKEN, or a scraper on this host (koa-metrics-endpoint.ts); no page rate limits apply here.

@@ -14,6 +14,7 @@ import type { SigningKeys } from './domain/keys/key-service.ts';
 import type { LoyaltyService } from './domain/loyalty/loyalty-service.ts';
 import type { Mailer } from './domain/mail/mailer.ts';
 import type { PartnerLinks } from './domain/partners/partner-links.ts';
+import type { PurposeConsentService } from './domain/consent/purpose-consent-service.ts';
 import type { MemberErasure } from './domain/privacy/member-erasure.ts';
 import type { MemberExports } from './domain/privacy/member-export.ts';
 import type { Storage } from './domain/storage.ts';
@@ -77,6 +78,8 @@ export interface Container {
   exports: MemberExports;
   /** "Delete my account", its grace period and the admin erasure (issue 17). */
   erasure: MemberErasure;
+  /** Purpose consents, terms acceptance and their signed receipts (issue 17 items 1 and 3). */
+  purposeConsents: PurposeConsentService;
   /** Admin import jobs (issue 19): running ones left by a previous process are resumed at creation. */
   importJobs: ImportJobs;
   close(): Promise<void>;

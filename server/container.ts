@@ -71,6 +71,7 @@ import { announceMemberDeleted } from './domain/privacy/member-deleted.ts';
 import { AppSharing, appClientOf } from './domain/consent/app-sharing.ts';
 import { ACCOUNT_CONSOLE_CLIENT_ID } from '../config/account-console-client.ts';
 import { recordClientUse } from './oidc/koa-client-use.ts';
+import { purposeConsentService } from './domain/consent/purpose-consent-wiring.ts';
 import { MemberErasure } from './domain/privacy/member-erasure.ts';
 import { MemberExports } from './domain/privacy/member-export.ts';
 import { getDefaultLanguage } from './i18n/locales/index.ts';
@@ -160,6 +161,8 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const signingKeys = new SigningKeys(storage.keys, deriveKey(kek, 'signing-keys'), config.keyRotation);
     const initialKeys = await signingKeys.init();
     const production = config.env === 'production';
+    // Purpose consents and terms (issue 17 items 1 and 3): receipts are signed with the key that signs ID tokens.
+    const purposeConsents = purposeConsentService(config, storage, signingKeys);
 
     const passkeys = new PasskeyService({
       passkeys: storage.passkeys,
@@ -196,6 +199,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       profiles,
       hasPasskey: (accountId) => passkeys.hasPasskey(accountId),
       erasureScheduled: async (accountId) => (await storage.privacy.findErasure(accountId)) !== undefined,
+      purposeConsents,
       outbound: outbound.partners,
       rs256Resources: config.rs256Resources,
       sessionTtl: (ctx, session) => sessionGuard.ttlFor(ctx, session),
@@ -311,6 +315,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       exports,
       erasure,
       appSharing,
+      purposeConsents,
       federation: {
         connections: storage.connections,
         // The partner policy: the upstream's endpoints are URLs an admin gave us (loopback only outside production).
@@ -397,6 +402,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       analytics,
       exports,
       erasure,
+      purposeConsents,
       async close() {
         sweeper.stop();
         // The delivery in flight finishes (bounded by its 5 s timeout); the rest waits in the store for the next start.

@@ -44,7 +44,7 @@ export async function dropEvents(model: Model<EventDoc>, events: readonly Domain
   await model.deleteMany({ _id: { $in: events.map((e) => e.id) }, state: 'pending' });
 }
 
-export type EventRepositoryModels = Pick<Models, 'events' | 'webhookDeliveries' | 'workerLeases' | 'accounts' | 'loyaltyMembers' | 'profileFields' | 'consents'>;
+export type EventRepositoryModels = Pick<Models, 'events' | 'webhookDeliveries' | 'workerLeases' | 'accounts' | 'loyaltyMembers' | 'profileFields' | 'consents' | 'purposeConsentReceipts'>;
 
 export class MongoEventsRepository implements EventsRepository {
   private readonly models: EventRepositoryModels;
@@ -147,6 +147,9 @@ export class MongoEventsRepository implements EventsRepository {
         // "Stop sharing" (app-sharing.ts): done once the member's consent memory for the client is gone. The id is
         // the consent's _id (which holds colons) in base64url.
         return (await this.models.consents.exists({ _id: Buffer.from(id, 'base64url').toString() }).exec()) === null;
+      case 'consent_receipt':
+        // Purpose consents: the receipt is written last of its change (purpose-consents.ts).
+        return (await this.models.purposeConsentReceipts.exists({ _id: id }).exec()) !== null;
       default:
         return false;
     }

@@ -18,6 +18,7 @@ import { MongoSamlIdpKeysRepository } from './saml-idp-keys.ts';
 import { MongoDevicesRepository } from './devices.ts';
 import { MongoConsentsRepository } from './consents.ts';
 import { MongoAppSharingRepository } from './app-sharing.ts';
+import { MongoPurposeConsentsRepository } from './purpose-consents.ts';
 import { MongoFactorsRepository } from './factors.ts';
 import { MongoHooksRepository } from './hooks.ts';
 import { MongoImportedMembersRepository } from './imported-members.ts';
@@ -83,6 +84,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       devices: new MongoDevicesRepository(models.knownDevices),
       consents: new MongoConsentsRepository(models.consents),
       appSharing: new MongoAppSharingRepository(models),
+      purposeConsents: new MongoPurposeConsentsRepository(models),
       audit: new MongoAuditRepository(models.auditEvents, models.events),
       events: new MongoEventsRepository(models),
       analytics: await MongoAnalyticsRepository.open(connection),

@@ -98,6 +98,8 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
     [models.profileFields.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
     [models.knownDevices.collection, [{ key: { accountId: 1, lastSeenAt: -1 }, name: 'accountId_1_lastSeenAt_-1' }]],
     [models.consents.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
+    [models.purposeConsentRecords.collection, [{ key: { accountId: 1, at: 1, seq: 1 }, name: 'accountId_1_at_1_seq_1' }]],
+    [models.purposeConsentReceipts.collection, [{ key: { accountId: 1, issuedAt: -1 }, name: 'accountId_1_issuedAt_-1' }]],
     [
       models.auditEvents.collection,
       [

@@ -207,6 +207,9 @@ export class MongoPrivacyStore implements PrivacyStore {
     await oidc.deleteMany({ model: 'Interaction', payload: { $regex: new RegExp(escapeRegex(id)) } });
     await this.collection<KeyedDoc>('audit_events').deleteMany({ accountId: id });
 
+    // Purpose consents go with the member; receipts keep their decisions under the tombstone, without the JWS.
+    await this.collection<KeyedDoc>('purpose_consent_records').deleteMany({ accountId: id });
+    await this.collection<KeyedDoc>('purpose_consent_receipts').updateMany({ accountId: id }, { $set: { accountId: tombstone, jws: null } });
     await this.collection<KeyedDoc>('identifiers').deleteMany({ accountId: id });
     await this.collection<KeyedDoc>('accounts').deleteOne({ _id: id });
     // member.deleted before the request goes: a crash in between erases again, and its derived id keeps one event.

@@ -16,6 +16,7 @@ import { openDatabase } from './database.ts';
 import { SqliteDevicesRepository } from './devices.ts';
 import { SqliteConsentsRepository } from './consents.ts';
 import { SqliteAppSharingRepository } from './app-sharing.ts';
+import { SqlitePurposeConsentsRepository } from './purpose-consents.ts';
 import { SqliteEventsRepository } from './events.ts';
 import { SqliteAnalyticsRepository } from './analytics.ts';
 import { SqliteFactorsRepository } from './factors.ts';
@@ -74,6 +75,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     consents: new SqliteConsentsRepository(db),
     // Uses on the NORMAL connection (a write per token); "Stop sharing" on the FULL one with its event.
     appSharing: new SqliteAppSharingRepository(db, ephemeral),
+    purposeConsents: new SqlitePurposeConsentsRepository(db),
     // Points live on the synchronous=FULL connection (design §4): a committed post survives power loss.
     loyalty,
     // Holds write ledger entries: same connection, inside the ledger's transactions.

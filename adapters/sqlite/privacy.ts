@@ -129,6 +129,10 @@ export class SqlitePrivacyStore implements PrivacyStore {
       }
       this.db.prepare(`DELETE FROM one_time_codes WHERE subject IN (?, ?, ?) OR instr(coalesce(data, ''), ?) > 0 OR instr(coalesce(data, ''), ?) > 0`)
         .run(...contacts, id, email);
+      // Purpose consents go with the member; each receipt keeps its decisions and date under the tombstone, without
+      // the JWS (it names the member): proof that the program recorded choices, linked to no one.
+      this.db.prepare('DELETE FROM purpose_consent_records WHERE account_id = ?').run(id);
+      this.db.prepare('UPDATE purpose_consent_receipts SET account_id = ?, jws = NULL WHERE account_id = ?').run(tombstone, id);
       this.db.prepare('DELETE FROM accounts WHERE id = ?').run(id);
       // member.deleted commits with the erasure (same transaction): announced exactly when it happened.
       insertEvents(this.db, subject.events ?? []);

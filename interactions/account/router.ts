@@ -27,6 +27,7 @@ import { accountSignIn } from './sign-in.ts';
 import { ACCOUNT_RULES } from './limits.ts';
 import { linkedAccountSettings } from './linked-accounts.ts';
 import { accountLinking } from './link-account.ts';
+import { consentSettings } from './consent-settings.ts';
 import { formKey, limitBy } from '../../server/security/rate-limit/koa-rate-limit.ts';
 
 export function accountRouter(deps: InteractionDeps, options: { issuer: string; secure: boolean }): Router {
@@ -145,5 +146,12 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.get('/apps', member, apps.show);
   router.get('/apps/stop', member, apps.confirm);
   router.post('/apps/stop', ...post, apps.stop);
+  // "Privacy choices" (issue 17 items 1 and 3): giving and withdrawing are equally easy, a signed-in member with a
+  // CSRF token; a receipt is emailed on request, a few a day.
+  const consents = consentSettings(deps, options.issuer);
+  router.get('/consents', member, consents.show);
+  router.post('/consents', ...post, limitBy(deps.rateLimits, ACCOUNT_RULES.consentChangeMember, byMember), consents.change);
+  router.get('/consents/receipts/:id', member, consents.download);
+  router.post('/consents/receipts/:id/email', ...post, limitBy(deps.rateLimits, ACCOUNT_RULES.receiptEmailMember, byMember), consents.email);
   return router;
 }

@@ -9,6 +9,7 @@ import { ENROLMENT_CHANNELS } from '../../config/provider.ts';
 import { passkeyRegistrationForm, registrationForm } from './input.ts';
 import { preRegistration } from '../shared/hook-callouts.ts';
 import { normaliseEmail } from '../../server/domain/accounts/email-address.ts';
+import { signUpConsentsOf, signUpPurposeChoices, ticked } from '../purposes/sign-up-choices.ts';
 
 /** The channel the client signing the member up declares (client metadata), web by default. */
 function enrolmentChannel(ctx: Context): EnrolmentChannel {
@@ -34,6 +35,7 @@ export function registrationHandlers(deps: InteractionDeps) {
       botChallenge: withChallenge ? deps.botChallenge.issue(uid) : null,
       hookMessage,
       connections: await connectionButtons(ctx, deps.federation.connections, uid),
+      purposeChoices: await signUpPurposeChoices(ctx, deps, ticked(ctx)),
     }, status);
   };
 
@@ -61,6 +63,8 @@ export function registrationHandlers(deps: InteractionDeps) {
       // Passwordless: the passkey is created after the code, once the address is proven.
       passkeySignup: variant === 'passkey',
       info: result.retryAfterSeconds > 0 ? 'code.too_soon' : 'verify.sent',
+      // Recorded once the address is proven (verification), never on the account of an address nobody proved.
+      signUpConsents: signUpConsentsOf(deps, ticked(ctx)),
     });
     seeOther(ctx, `/interaction/${uid}/verify`);
   }

@@ -31,6 +31,7 @@ import type { ConsentsRepository } from '../../server/domain/consent/consents.re
 import type { MemberSessions } from '../../server/sessions/member-sessions.ts';
 import type { EmailChangeService } from '../../server/domain/accounts/email-change.ts';
 import type { FederationDeps } from '../federation/federation-deps.ts';
+import type { PurposeConsentService } from '../../server/domain/consent/purpose-consent-service.ts';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -94,6 +95,8 @@ export interface InteractionDeps {
   appSharing: AppSharing;
   /** Upstream identity providers: "Continue with" buttons, their sign-in and safe linking (issue 16). */
   federation: FederationDeps;
+  /** Purpose consents and terms acceptance, their receipts (issue 17 items 1 and 3). */
+  purposeConsents: PurposeConsentService;
 }
 
 /** The oidc-provider interaction loaded for this request (see koa-load-interaction.ts). */

@@ -36,6 +36,8 @@ export interface FlowState {
   pendingLink?: { connectionId: string; subject: string; email: string; claims?: Record<string, string> };
   /** The sign-in that proved the account of `pendingLink`, completed once the member answers the link page. */
   linkProof?: { accountId: string; amr: string[]; acr: string; ts: number };
+  /** Issue 17: the purposes ticked at sign-up (id → the version shown) and the terms version shown, recorded once the email is proven. */
+  signUpConsents?: { purposes: Record<string, number>; terms: number | null };
 }
 
 export type MfaMethod = 'email' | 'sms' | 'totp' | 'recovery' | 'passkey';
@@ -67,6 +69,13 @@ const linkProof = (value: unknown): FlowState['linkProof'] => {
   if (typeof proof?.accountId !== 'string' || typeof proof.acr !== 'string' || typeof proof.ts !== 'number') return undefined;
   if (!Array.isArray(proof.amr) || !proof.amr.every((entry) => typeof entry === 'string')) return undefined;
   return { accountId: proof.accountId, amr: proof.amr as string[], acr: proof.acr, ts: proof.ts };
+};
+
+const signUpConsents = (value: unknown): FlowState['signUpConsents'] => {
+  const given = value as { purposes?: unknown; terms?: unknown } | undefined;
+  if (!given || typeof given.purposes !== 'object' || given.purposes === null) return undefined;
+  const purposes = Object.fromEntries(Object.entries(given.purposes).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
+  return { purposes, terms: typeof given.terms === 'number' ? given.terms : null };
 };
 
 interface Envelope extends FlowState {
@@ -132,6 +141,7 @@ export class FlowCookie {
         federatedLink: federatedLink(envelope.federatedLink),
         pendingLink: pendingLink(envelope.pendingLink),
         linkProof: linkProof(envelope.linkProof),
+        signUpConsents: signUpConsents(envelope.signUpConsents),
       };
     } catch {
       return {};

@@ -7,6 +7,7 @@ import { verificationForm } from './input.ts';
 import { rememberLanguage } from '../shared/remember-language.ts';
 import { requestNeedsTwoFactors, signInByMailbox } from '../shared/mailbox-sign-in.ts';
 import { linkAfterVerification } from '../federation/handlers.ts';
+import { recordSignUpConsents } from '../purposes/sign-up-choices.ts';
 
 export function verificationHandlers(deps: InteractionDeps) {
   const page = (ctx: Context, uid: string, email: string, error: string | null, info: string | null, status = 200) =>
@@ -29,7 +30,7 @@ export function verificationHandlers(deps: InteractionDeps) {
       seeOther(ctx, `/interaction/${details.uid}`);
       return undefined;
     }
-    return { uid: details.uid, accountId: flow.accountId, email: flow.email, info: flow.info ?? null, passkeySignup: flow.passkeySignup === true, federatedLink: flow.federatedLink };
+    return { uid: details.uid, accountId: flow.accountId, email: flow.email, info: flow.info ?? null, passkeySignup: flow.passkeySignup === true, federatedLink: flow.federatedLink, signUpConsents: flow.signUpConsents };
   }
 
   return {
@@ -52,6 +53,8 @@ export function verificationHandlers(deps: InteractionDeps) {
         return;
       }
       await rememberLanguage(ctx, deps, result.account.id, 'sign_up');
+      // The boxes ticked on the sign-up form (issue 17): recorded now that the address is the member's.
+      await recordSignUpConsents(ctx, deps, result.account.id, state.signUpConsents);
       if (state.federatedLink) {
         // A sign-up through an upstream whose email we could not believe: proven now, so linked and signed in.
         const returnTo = await linkAfterVerification(ctx, deps, result.account.id, state.federatedLink);
@@ -92,7 +95,7 @@ export function verificationHandlers(deps: InteractionDeps) {
       const state = pending(ctx);
       if (!state) return;
       const wait = await deps.accounts.resendVerificationCode(state.accountId);
-      deps.flow.write(ctx, state.uid, { accountId: state.accountId, email: state.email, passkeySignup: state.passkeySignup, federatedLink: state.federatedLink, info: wait > 0 ? 'code.too_soon' : 'verify.resent' });
+      deps.flow.write(ctx, state.uid, { accountId: state.accountId, email: state.email, passkeySignup: state.passkeySignup, federatedLink: state.federatedLink, signUpConsents: state.signUpConsents, info: wait > 0 ? 'code.too_soon' : 'verify.resent' });
       seeOther(ctx, `/interaction/${state.uid}/verify`);
     },
   };

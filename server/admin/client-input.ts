@@ -31,6 +31,7 @@ export const clientInput = z
     require_mfa: z.boolean().optional(),
     enrolment_channel: z.enum(ENROLMENT_CHANNELS).optional(),
     required_claims: z.array(textField(64)).max(10).optional(),
+    required_purposes: z.array(z.string().regex(/^[a-z][a-z0-9_]{1,47}$/, 'must be a purpose id')).max(20).optional(),
     partner_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a partner id').optional(),
     connections: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a connection id')).max(50).optional(),
     allowed_resources: z.array(absoluteUri).max(20).optional(),

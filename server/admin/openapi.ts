@@ -3,6 +3,7 @@ import { connectionPaths, connectionSchemas } from './connection-openapi.ts';
 import { heldRedemptionPaths, heldRedemptionSchemas } from './held-redemption-openapi.ts';
 import { samlConnectionSchemas } from './saml-connection-openapi.ts';
 import { samlServiceProviderPaths, samlServiceProviderSchemas } from './saml-service-provider-openapi.ts';
+import { consentPaths, consentSchemas } from './consent-openapi.ts';
 import { hookPaths, hookSchemas } from './hook-openapi.ts';
 import { importJobPaths, importJobSchemas } from './import-job-openapi.ts';
 import { memberPaths, memberSchemas } from './member-openapi.ts';
@@ -42,6 +43,7 @@ const clientProperties = {
   require_mfa: { type: 'boolean', description: 'Every sign-in for this client needs a second factor (acr urn:loyalty:loa:2).' },
   enrolment_channel: { type: 'string', enum: ['web', 'app', 'kiosk', 'partner'], description: 'Recorded on members who sign up through this client (default web).' },
   required_claims: { type: 'array', maxItems: 10, items: { type: 'string' }, description: 'Profile fields this client needs (e.g. address.postal_code): members without them are asked on the profile page before coming back.' },
+  required_purposes: { type: 'array', maxItems: 20, items: { type: 'string' }, description: 'Purpose ids (GET /admin/consent-purposes) this client needs an answer to: members who have not answered the current version are asked before coming back; a refusal is an answer.' },
   connections: { type: 'array', maxItems: 50, items: { type: 'string' }, description: 'The connection ids whose "Continue with" buttons this client\'s sign-in pages show; absent: every connection.' },
   partner_id: { type: 'string', description: 'The partner (organization) this client belongs to: its members get one pairwise sub per partner, and the partner API serves only them.' },
   allowed_resources: { type: 'array', maxItems: 20, items: uri, description: 'Resource indicators this client may get JWT access tokens for.' },
@@ -173,6 +175,7 @@ export function openApiDocument(): Record<string, unknown> {
         ...webhookSchemas,
         ...hookSchemas,
         ...memberSchemas,
+        ...consentSchemas,
         ...connectionSchemas,
         ...samlConnectionSchemas,
         ...samlServiceProviderSchemas,
@@ -374,6 +377,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...hookPaths({ responses, withBody, notFound, json, errorResponse }),
       ...heldRedemptionPaths({ responses, withBody, notFound, json, errorResponse }),
       ...analyticsPaths({ responses, json }),
+      ...consentPaths({ responses, withBody, notFound, json }),
       '/openapi.json': {
         get: {
           operationId: 'openApiDocument',

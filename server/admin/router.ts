@@ -1,5 +1,6 @@
 // Admin API under /admin: JSON, authorized by the bootstrap admin client's client-credentials tokens.
 // Order per route: require-admin-token → parse-json-body → handler (guard before logic).
+import { type ConsentAdminDeps, consentHandlers } from './consent-handlers.ts';
 import Router, { type RouterContext } from '@koa/router';
 import type { Next } from 'koa';
 import type Provider from 'oidc-provider';
@@ -68,6 +69,8 @@ export interface AdminDeps {
   production: boolean;
   /** /admin/held-redemptions: redemptions the points-fraud rules held for review (issue 21). */
   heldRedemptions: HeldRedemptionsRepository;
+  /** Issue 17: the purpose catalogue and members' consent receipts. */
+  consents?: ConsentAdminDeps;
 }
 
 /**
@@ -149,6 +152,11 @@ export function adminRouter(deps: AdminDeps): Router {
   router.get('/members/:id', auth, members.read);
   router.get('/members/:id/export', auth, members.exportArchive);
   router.delete('/members/:id', auth, members.erase);
+  if (deps.consents) {
+    const consents = consentHandlers(deps.consents);
+    router.get('/consent-purposes', auth, consents.purposes);
+    router.get('/members/:id/consent-receipts', auth, consents.receipts);
+  }
   router.post('/keys/rotate', auth, keyHandlers(deps.signingKeys).rotate);
   const webhooks = webhookHandlers(deps.webhooks);
   router.post('/webhooks', auth, json, webhooks.create);

@@ -11,6 +11,7 @@ import type { CouponsRepository } from './coupons/coupons.repository.ts';
 import type { DevicesRepository } from './devices/devices.repository.ts';
 import type { ConsentsRepository } from './consent/consents.repository.ts';
 import type { AppSharingRepository } from './consent/app-sharing.repository.ts';
+import type { PurposeConsentsRepository } from './consent/purpose-consents.repository.ts';
 import type { EventsRepository } from './events/events.repository.ts';
 import type { AnalyticsRepository } from './analytics/analytics.repository.ts';
 import type { WebhooksRepository } from './events/webhooks.repository.ts';
@@ -61,6 +62,8 @@ export interface Storage {
   readonly consents: ConsentsRepository;
   /** The "Apps and partners" page: when each client was last used, and "Stop sharing" (issue 17 item 2). */
   readonly appSharing: AppSharingRepository;
+  /** Members' purpose consents and terms acceptances, with their signed receipts (issue 17 items 1 and 3). */
+  readonly purposeConsents: PurposeConsentsRepository;
   /** The append-only security audit log (issue 5). */
   readonly audit: AuditRepository;
   /** The transactional outbox of domain events (issue 18). */

@@ -19,10 +19,19 @@ export function partnerOpenApi(issuer: string) {
     servers: [{ url: `${issuer}/partner-api/v1` }],
     components: {
       securitySchemes: {
-        partnerToken: { type: 'oauth2', flows: { clientCredentials: { tokenUrl: `${issuer}/token`, scopes: { 'loyalty:earn': 'Award points to your members and run coupon campaigns', 'members:read': 'Read what your members shared with you' } } } },
+        partnerToken: { type: 'oauth2', flows: { clientCredentials: { tokenUrl: `${issuer}/token`, scopes: { 'loyalty:earn': 'Award points to your members and run coupon campaigns', 'members:read': 'Read what your members shared with you', 'consents:write': 'Record a consent a member gave at your counter' } } } },
       },
       schemas: {
         Problem: { type: 'object', properties: { error: { type: 'string' }, error_description: { type: 'string' } }, required: ['error'] },
+        Consents: {
+          type: 'object',
+          description: 'The member\'s purpose consents (issue 17): purpose id → their latest answer. Present in GET /members/{sub} only when the member granted your client the consents scope.',
+          additionalProperties: { type: 'object', required: ['granted', 'version', 'time'], properties: { granted: { type: 'boolean' }, version: { type: 'integer' }, time: { type: 'string', format: 'date-time' } } },
+        },
+        ConsentGiven: {
+          type: 'object', additionalProperties: false, required: ['purpose', 'version', 'granted'],
+          properties: { purpose: { type: 'string', description: 'A purpose id of the program\'s catalogue.' }, version: { type: 'integer', minimum: 1, description: 'The version of the purpose text the member was shown: a stale one is refused (400).' }, granted: { type: 'boolean' } },
+        },
         Earn: { type: 'object', additionalProperties: false, required: ['points', 'reason'], properties: { points: { type: 'integer', minimum: 1, maximum: 1_000_000 }, reason: { type: 'string', minLength: 1, maxLength: 200 } } },
         Campaign: {
           type: 'object',
@@ -101,7 +110,16 @@ export function partnerOpenApi(issuer: string) {
           summary: 'The claims the member granted your organization (per the scopes of their last sign-in).',
           security: [{ partnerToken: ['members:read'] }],
           parameters: [sub],
-          responses: { 200: { description: 'Claims, always including sub.' }, ...errors(401, 403, 404) },
+          responses: { 200: { description: 'Claims, always including sub; with the consents scope granted, `consents` (see the Consents schema).' }, ...errors(401, 403, 404) },
+        },
+      },
+      '/members/{sub}/consents': {
+        post: {
+          summary: 'Record a consent (or a refusal) the member gave at your counter: channel partner, your client, with a signed receipt for the member. An unknown purpose or a stale version is a 400 and nothing is recorded.',
+          security: [{ partnerToken: ['consents:write'] }],
+          parameters: [sub],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ConsentGiven' } } } },
+          responses: { 201: { description: '{receipt_id, consents}: the receipt id and the member\'s consents as they now are.', content: { 'application/json': { schema: { type: 'object', properties: { receipt_id: { type: 'string' }, consents: { $ref: '#/components/schemas/Consents' } } } } } }, ...errors(400, 401, 403, 404, 415) },
         },
       },
       '/members/{sub}/points': {

@@ -14,6 +14,7 @@ import { textField } from '../domain/text.ts';
 import { fieldErrors } from '../admin/client-input.ts';
 import type { SigningKeys } from '../domain/keys/key-service.ts';
 import { type LoyaltyService, MAX_POINTS_PER_ENTRY } from '../domain/loyalty/loyalty-service.ts';
+import type { PurposeConsentService } from '../domain/consent/purpose-consent-service.ts';
 import type { PartnerLinks } from '../domain/partners/partner-links.ts';
 import type { PartnerMemberLink } from '../domain/partners/partners.repository.ts';
 import { jsonBody } from '../middleware/koa-json-body.ts';
@@ -37,7 +38,16 @@ export interface PartnerApiDeps {
   links: PartnerLinks;
   coupons: CouponService;
   rateLimits: RateLimitStore;
+  /** Issue 17: the member's purpose consents (read under the consents scope, recorded at a partner's counter). */
+  purposeConsents?: PurposeConsentService;
 }
+
+/** A consent given at the partner's counter: one purpose, the version the member was shown, yes or no. */
+const consentBody = z.object({
+  purpose: z.string().min(1).max(80),
+  version: z.number().int().min(1),
+  granted: z.boolean(),
+}).strict();
 
 const earnBody = z.object({
   points: z.number().int().min(1).max(MAX_POINTS_PER_ENTRY),
@@ -55,6 +65,7 @@ async function grantedClaims(deps: PartnerApiDeps, link: PartnerMemberLink): Pro
     ...(account.phone ? { phone_number: account.phone, phone_number_verified: true } : {}),
     updated_at: Math.floor(account.updatedAt.getTime() / 1000),
     ...(scopes.has('loyalty') ? await deps.loyalty.claims(account.id) : {}),
+    ...(scopes.has('consents') && deps.purposeConsents ? { consents: await deps.purposeConsents.claim(account.id) } : {}),
   };
   const released: Record<string, unknown> = { sub: link.subject };
   for (const [scope, claims] of Object.entries(CLAIMS)) {
@@ -122,6 +133,18 @@ export function partnerApiRouter(deps: PartnerApiDeps): Router {
       created_at: result.entry.createdAt.toISOString(),
       ...(showBalance ? { points_balance: result.entry.balanceAfter } : {}),
     };
+  });
+
+  // Issue 17: a consent the member gave at the partner's counter, recorded with channel partner and the partner's
+  // client; the answer is the member's consents as they now are. Unknown purpose or stale version: 400, nothing changed.
+  router.post('/members/:sub/consents', requireToken('consents:write'), loadLinkedMember, jsonBody(), async (ctx) => {
+    if (!deps.purposeConsents) throw new DomainError('not_found', 'no such partner API endpoint');
+    const parsed = consentBody.safeParse(ctx.request.body);
+    if (!parsed.success) throw new DomainError('invalid_input', 'body must be {"purpose": "<purpose id>", "version": <its current version>, "granted": true|false}', { details: { fields: fieldErrors(parsed.error) } });
+    const link = linkOf(ctx);
+    const receipt = await deps.purposeConsents.record(link.accountId, [parsed.data], { channel: 'partner', clientId: callerOf(ctx).clientId, method: 'partner_api' });
+    ctx.status = 201;
+    ctx.body = { receipt_id: receipt.id, consents: await deps.purposeConsents.claim(link.accountId) };
   });
 
   couponRoutes(router, { coupons: deps.coupons, requireToken, loadLinkedMember, rateLimits: deps.rateLimits });

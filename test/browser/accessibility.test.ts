@@ -34,6 +34,7 @@ const ALL_PAGES = [
   'device: code input', 'device: wrong code', 'device: confirm', 'device: success', 'logout: confirm', 'logout: signed out',
   'bot challenge', 'blocked', '404', 'error page', 'unlock: invalid link', 'home', 'kiosk: sign-in',
   'saml: continue to the IdP',
+  'account: privacy choices', 'purposes prompt', 'purposes prompt: errors',
 ];
 
 /** Pages a walk cannot reach yet (none today); listed here rather than dropped, so the gap stays visible. */

@@ -22,6 +22,7 @@ import { describeOidcStoreContract } from './oidc-store.contract.ts';
 import { describePartnersContract } from './partners.contract.ts';
 import { describePasskeysContract } from './passkeys.contract.ts';
 import { describePrivacyContract } from './privacy.contract.ts';
+import { describePurposeConsentsContract } from './purpose-consents.contract.ts';
 import { describeProfilesContract } from './profiles.contract.ts';
 import { describeRateLimitsContract } from './rate-limits.contract.ts';
 
@@ -51,6 +52,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describeDevicesContract(open);
     describeConsentsContract(open);
     describeAppSharingContract(open);
+    describePurposeConsentsContract(open);
     describeAuditContract(open);
     describeHooksContract(open);
     describeOidcStoreContract(open);

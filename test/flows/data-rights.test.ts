@@ -83,6 +83,9 @@ describe.each(STORES)('member data rights: export and erasure (%s)', (store) => 
     const givenName = `Ysolde${randomUUID().slice(0, 6)}`;
     const familyName = `Wexford${randomUUID().slice(0, 6)}`;
     await fx.server.container.storage.profiles.update(accountId, { values: { given_name: givenName, family_name: familyName } }, new Date());
+    // A purpose consent given on "Privacy choices": a record and its signed receipt.
+    const choices = await ua.submit(await ua.follow('/account/consents'), '/account/consents', { purpose: 'marketing_email', version: '1', granted: 'yes' });
+    expect(choices.url).toContain('notice=saved');
     const partnerClaims = await signInAtPartner(ua, email);
     await fx.server.container.deliveries.drain();
     return { ua, email, accountId, phone, cardName, givenName, familyName, partnerSub: String(partnerClaims.sub), partnerSid: String(partnerClaims.sid) };
@@ -141,7 +144,12 @@ describe.each(STORES)('member data rights: export and erasure (%s)', (store) => 
     expect(s.card_claims).toEqual([expect.objectContaining({ name: member.cardName, balance: 700 })]);
     const history = s.access_history as unknown as { events: Array<{ type: string }> };
     expect(history.events.map((event) => event.type)).toEqual(expect.arrayContaining(['sign_in.success', 'factor.added', 'phone.changed']));
-    for (const empty of ['consents', 'receipts', 'linked_accounts']) expect(s[empty]).toEqual([]);
+    expect(s.consents).toEqual([expect.objectContaining({ purpose: 'marketing_email', version: 1, granted: true, channel: 'web', method: 'account_page' })]);
+    const receipts = s.receipts as unknown as Array<{ id: string; jws: string }>;
+    expect(receipts).toEqual([expect.objectContaining({ decisions: [{ purpose: 'marketing_email', version: 1, granted: true }] })]);
+    const signed = await jwtVerify(receipts[0]!.jws, createRemoteJWKSet(new URL(partner.serverMetadata().jwks_uri!)), { issuer: fx.server.url });
+    expect(signed.payload).toMatchObject({ consentReceiptID: receipts[0]!.id, piiPrincipalId: member.accountId });
+    expect(s.linked_accounts).toEqual([]);
 
     // Never secrets: the password hash, the app's sealed seed, recovery-code hashes, the passkey's public key.
     const account = (await fx.server.container.storage.accounts.findById(member.accountId))!;
@@ -260,6 +268,11 @@ describe.each(STORES)('member data rights: export and erasure (%s)', (store) => 
     expect(entries.map((entry) => entry.points).sort()).toEqual([40, 700]);
     expect(await fx.server.container.storage.loyalty.sumEntries(tombstone)).toBe(balance);
     expect((await fx.server.container.storage.loyalty.findMember(tombstone))?.balance).toBe(balance);
+    // Consent receipts are kept as the record that a choice was made, under the tombstone and without the JWS.
+    expect(await fx.server.container.storage.purposeConsents.listReceipts(tombstone)).toEqual([
+      expect.objectContaining({ jws: null, decisions: [{ purpose: 'marketing_email', version: 1, granted: true }] }),
+    ]);
+    expect(await fx.server.container.storage.purposeConsents.listRecords(tombstone)).toEqual([]);
 
     // The member is gone everywhere: the admin API and the browser's session.
     expect((await admin('GET', `/members/${member.accountId}`)).status).toBe(404);

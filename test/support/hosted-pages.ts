@@ -186,6 +186,7 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     kit.keep('account: access history', await session.follow('/account/history'));
     kit.keep('account: change email', await session.follow('/account/email'));
     kit.keep('account: download my data', await session.follow('/account/export'));
+    kit.keep('account: privacy choices', await session.submit(await session.follow('/account/consents'), '/account/consents', { purpose: 'marketing_email', version: '1', granted: 'yes' }));
     kit.keep('account: delete my account', await session.follow('/account/delete'));
     // The client the walk signed in at is listed: its "Stop sharing" confirmation is kept too (never posted).
     const apps = kit.keep('account: apps and partners', await session.follow('/account/apps'));
@@ -250,6 +251,15 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     const connectionId = await samlPostConnection(kit.fx);
     const ua = kit.browser();
     kit.keep('saml: continue to the IdP', await ua.submit(await openLoginPage(ua, await kit.authorize()), `/connections/${connectionId}`));
+  },
+
+  async purposes(kit) {
+    // Issue 17: a client that needs answers to purposes asks them after the sign-in (yes or no, neither preselected).
+    const client = await discover(kit.fx.server, await registerClient(kit.fx.server, { first_party: true, required_purposes: ['marketing_email', 'partner_sharing'] }));
+    const ua = kit.browser();
+    const { email, login } = await signedUpAt(kit, ua, await openLoginPage(ua, await kit.authorize({}, client)));
+    const asked = kit.keep('purposes prompt', await pastProfile(ua, await signIn(ua, login, email)));
+    kit.keep('purposes prompt: errors', await ua.submit(asked, '/purposes'));
   },
 
   async kiosk(kit) {

@@ -47,4 +47,36 @@ export const privacyMigrations: readonly Migration[] = [
       BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END;
     `,
   },
+  {
+    version: 26,
+    // Purpose consents (issue 17 items 1 and 3): an append-only history of grants and refusals (the current
+    // answer is the latest per purpose) and the signed receipt of each change. Erasure deletes the records and
+    // keeps each receipt's decisions under a tombstone without the JWS (which names the member).
+    sql: `
+      CREATE TABLE purpose_consent_records (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        granted INTEGER NOT NULL CHECK (granted IN (0, 1)),
+        at INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        client_id TEXT,
+        method TEXT NOT NULL,
+        receipt_id TEXT NOT NULL,
+        seq INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX purpose_consent_records_account ON purpose_consent_records (account_id, at, seq);
+
+      CREATE TABLE purpose_consent_receipts (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        issued_at INTEGER NOT NULL,
+        jws TEXT,
+        decisions TEXT NOT NULL,
+        method TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX purpose_consent_receipts_account ON purpose_consent_receipts (account_id, issued_at);
+    `,
+  },
 ];

@@ -15,7 +15,8 @@ const PARTNER_SCOPES: Partial<Record<EventType, string | null>> = {
   'points.redeemed': 'loyalty',
   'points.adjusted': 'loyalty',
   'coupon.redeemed': 'loyalty',
-  'consent.changed': null,
+  // Purpose consents (issue 17): only to a partner the member granted the consents scope, as the claim is.
+  'consent.changed': 'consents',
   'grant.revoked': null,
 };
 

@@ -10,6 +10,7 @@ import type { PartnersRepository } from '../partners/partners.repository.ts';
 import type { PasskeysRepository } from '../passkeys/passkeys.repository.ts';
 import type { ProfilesRepository } from '../profile/profiles.repository.ts';
 import type { PrivacyStore } from './privacy.repository.ts';
+import type { PurposeConsentsRepository } from '../consent/purpose-consents.repository.ts';
 
 /** JSON values only: the archive is written with JSON.stringify and checked against docs/member-export.schema.json. */
 export type ExportValue = string | number | boolean | null | ExportValue[] | { [key: string]: ExportValue };
@@ -37,6 +38,7 @@ export interface SectionDeps {
   audit: AuditRepository;
   oidc: OidcStore;
   privacy: PrivacyStore;
+  purposeConsents: PurposeConsentsRepository;
 }
 
 function section(name: string, collect: ExportSection['collect']): ExportSection {
@@ -65,7 +67,7 @@ function describeGrant(payload: OidcPayload): ExportValue {
   };
 }
 
-/** Every kind of data held today, in archive order. Consents, receipts and linked accounts are not kept yet: present and empty. */
+/** Every kind of data held today, in archive order. Linked accounts are not kept yet: present and empty. */
 export function standardSections(deps: SectionDeps): ExportSection[] {
   return [
     section('account', async (account) => ({
@@ -158,8 +160,17 @@ export function standardSections(deps: SectionDeps): ExportSection[] {
       }
       return { days: ACCESS_HISTORY_DAYS, events };
     }),
-    section('consents', async () => []),
-    section('receipts', async () => []),
+    // Every grant and refusal of a purpose (and the terms acceptances, purpose `terms`), oldest first: the latest per
+    // purpose is the member's current choice.
+    section('consents', async (account) => (await deps.purposeConsents.listRecords(account.id)).map((record) => ({
+      purpose: record.purpose, version: record.version, granted: record.granted, at: record.at.toISOString(),
+      channel: record.channel, client_id: record.clientId, method: record.method, receipt_id: record.receiptId,
+    }))),
+    // The signed receipts as issued (the JWS verifies against the issuer's JWKS), newest first.
+    section('receipts', async (account) => (await deps.purposeConsents.listReceipts(account.id)).map((receipt) => ({
+      id: receipt.id, issued_at: receipt.issuedAt.toISOString(), method: receipt.method,
+      decisions: receipt.decisions.map(({ purpose, version, granted }) => ({ purpose, version, granted })), jws: receipt.jws,
+    }))),
     section('linked_accounts', async () => []),
   ];
 }

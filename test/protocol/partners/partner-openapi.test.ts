@@ -40,6 +40,7 @@ describe('partner API: OpenAPI document', () => {
       'PATCH /campaigns/{id}',
       'POST /campaigns',
       'POST /campaigns/{id}/end',
+      'POST /members/{sub}/consents',
       'POST /members/{sub}/coupons',
       'POST /members/{sub}/points',
     ]);
