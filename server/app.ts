@@ -11,6 +11,8 @@ import { interactionRouter } from '../interactions/router.ts';
 import { connectionCallbackRouter } from '../interactions/federation/router.ts';
 import { unlockRouter } from '../interactions/unlock/router.ts';
 import { adminRouter } from './admin/router.ts';
+import { MemberSearch } from './domain/staff/member-search.ts';
+import { PointsAdjustments } from './domain/staff/points-adjustments.ts';
 import { memberApiRouter } from './member-api/router.ts';
 import { partnerApiRouter } from './partner-api/router.ts';
 import { deviceCodeGuard } from './oidc/koa-device-code-guard.ts';
@@ -118,6 +120,13 @@ export function buildApp(container: Container): App {
     members: { accounts: storage.accounts, loyalty: storage.loyalty, factors: storage.factors, passkeys: storage.passkeys, exports: container.exports, erasure: container.erasure },
     importJobs: container.importJobs,
     connections: storage.connections, connectionsOutbound: container.outbound.partners, issuer: config.issuer, production: config.env === 'production',
+    // Issue 20: staff tokens, the member search and points adjustments.
+    staff: {
+      repository: storage.staff,
+      search: new MemberSearch({ accounts: storage.accounts, loyalty: storage.loyalty, names: storage.memberSearch, defaultCountry: config.sms.defaultCountry }),
+      adjustments: new PointsAdjustments({ loyalty: storage.loyalty, staff: storage.staff, audit: container.audit }),
+      profiles: storage.profiles,
+    },
   });
   const account = accountRouter(container.interactions, { issuer: config.issuer, secure: config.env === 'production' });
   const memberApi = memberApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, risk: container.risk, events: container.audit, hooks: container.hooks });

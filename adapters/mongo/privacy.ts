@@ -179,6 +179,9 @@ export class MongoPrivacyStore implements PrivacyStore {
       await this.collection<KeyedDoc>(name).deleteMany({ accountId: id });
     }
     await this.collection<KeyedDoc>('profile_sign_ins').deleteOne({ _id: id });
+    // Issue 20: an erased staff member keeps no roles; adjustments of the member go (the ledger keeps their reason).
+    await this.collection<KeyedDoc>('staff_roles').deleteOne({ _id: id });
+    await this.collection<KeyedDoc>('points_adjustments').deleteMany({ accountId: id });
 
     const contacts = [id, email, ...(phone ? [phone] : [])];
     const contactPattern = new RegExp(contacts.map(escapeRegex).join('|'));

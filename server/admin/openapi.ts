@@ -4,6 +4,7 @@ import { hookPaths, hookSchemas } from './hook-openapi.ts';
 import { importJobPaths, importJobSchemas } from './import-job-openapi.ts';
 import { memberPaths, memberSchemas } from './member-openapi.ts';
 import { webhookPaths, webhookSchemas } from './webhook-openapi.ts';
+import { staffPaths, staffSchemas } from './staff-openapi.ts';
 import { AUDIT_EVENT_TYPES, MAX_AUDIT_PAGE } from '../domain/audit/audit-rules.ts';
 
 const error = {
@@ -153,7 +154,9 @@ export function openApiDocument(): Record<string, unknown> {
       version: '1.0.0',
       description: 'Manage OIDC clients, partners and members imported from an old program, and read the security audit log. Authorize with a client-credentials access token (scope `admin`) of the bootstrap admin client: '
         + 'POST /token with grant_type=client_credentials&scope=admin. Bodies are application/json, at most 64 KB (1 MB for an import). '
-        + 'Client secrets are returned only by create and rotate.',
+        + 'Client secrets are returned only by create and rotate. Staff members may call it too with an access token the operator console client '
+        + '(`loyalty-staff-console`, authorization code + PKCE, two factors: an authenticator app or a passkey, never SMS) issued to them within the last 12 hours: '
+        + 'each route then needs the action its staff roles allow (403 otherwise).',
     },
     servers: [{ url: '/admin' }],
     security: [{ bearer: ['admin'] }],
@@ -171,6 +174,7 @@ export function openApiDocument(): Record<string, unknown> {
         ...memberSchemas,
         ...connectionSchemas,
         ...importJobSchemas,
+        ...staffSchemas,
         Error: error,
         ClientInput: clientInput,
         Client: client,
@@ -336,6 +340,7 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       ...memberPaths({ responses, withBody, notFound, json }),
+      ...staffPaths({ responses, withBody, notFound, json }),
       '/keys/rotate': {
         post: {
           operationId: 'rotateSigningKeys',

@@ -33,6 +33,11 @@ const TYPES = {
   'member.erasure_scheduled': true,
   'member.erasure_cancelled': true,
   'member.deleted': true,
+  'points.adjusted': true,
+  'points.adjustment_requested': true,
+  'points.adjustment_approved': true,
+  'points.adjustment_rejected': true,
+  'staff.roles_changed': true,
 } as const satisfies Record<AuditEventType, true>;
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = Object.freeze(Object.keys(TYPES) as AuditEventType[]);

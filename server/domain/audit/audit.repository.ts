@@ -33,7 +33,14 @@ export type AuditEventType =
   | 'member.erasure_scheduled'
   | 'member.erasure_cancelled'
   /** A member was erased; no account id, details.tombstone is the id accounting keeps (issue 17). */
-  | 'member.deleted';
+  | 'member.deleted'
+  /** Issue 20: staff changed points (details: actor, points, entry_id, staff_reason), asked for an approval, or decided one. */
+  | 'points.adjusted'
+  | 'points.adjustment_requested'
+  | 'points.adjustment_approved'
+  | 'points.adjustment_rejected'
+  /** Issue 20: a member's staff roles changed (details: actor, roles). */
+  | 'staff.roles_changed';
 
 /**
  * Small flat values only: the log never holds passwords, codes, tokens or message texts. Keys are
