@@ -10,7 +10,9 @@ export function staffConsoleClient(issuer: string): ClientMetadata {
     client_id: STAFF_CONSOLE_CLIENT_ID,
     client_name: 'Operator console',
     redirect_uris: [`${issuer}${STAFF_CALLBACK_PATH}`],
-    response_types: ['code'],
+    // `none` for the console's own sign-in (it reads the session the interaction leaves, like the account pages);
+    // `code` for scripts that want a staff access token for the admin API.
+    response_types: ['code', 'none'],
     grant_types: ['authorization_code'],
     // A public client: PKCE is required, and the token is worth nothing without the staff roles and fresh factors behind it.
     token_endpoint_auth_method: 'none',

@@ -13,6 +13,7 @@ import { unlockRouter } from '../interactions/unlock/router.ts';
 import { adminRouter } from './admin/router.ts';
 import { MemberSearch } from './domain/staff/member-search.ts';
 import { PointsAdjustments } from './domain/staff/points-adjustments.ts';
+import { consoleRouter } from '../interactions/console/router.ts';
 import { memberApiRouter } from './member-api/router.ts';
 import { partnerApiRouter } from './partner-api/router.ts';
 import { deviceCodeGuard } from './oidc/koa-device-code-guard.ts';
@@ -80,6 +81,8 @@ const INTERACTION_PATHS = /^\/interaction\//i;
 /** Upstream connections' callbacks (issue 16). */
 const CONNECTION_PATHS = /^\/connections\//i;
 const ACCOUNT_PATHS = /^\/account(?:\/|$)/i;
+/** The operator console (issue 20). */
+const CONSOLE_PATHS = /^\/console(?:\/|$)/i;
 const UNLOCK_PATHS = /^\/unlock\//i;
 const MEMBER_API_PATHS = /^\/api\/v1\/me(?:\/|$)/i;
 const PARTNER_API_PATHS = /^\/partner-api\/v1(?:\/|$)/i;
@@ -113,6 +116,9 @@ export function buildApp(container: Container): App {
   // X-Forwarded-Host say; discovery and the JWKS carry their own Cache-Control.
   pinOriginToIssuer(provider, config.issuer);
   provider.use(metadataCacheControl());
+  // Issue 20: one member search and one adjustments service for the admin API and the operator console.
+  const staffSearch = new MemberSearch({ accounts: storage.accounts, loyalty: storage.loyalty, names: storage.memberSearch, defaultCountry: config.sms.defaultCountry });
+  const staffAdjustments = new PointsAdjustments({ loyalty: storage.loyalty, staff: storage.staff, audit: container.audit });
   const admin = adminRouter({
     provider, clients: storage.clients, partners: storage.partners, importedMembers: storage.importedMembers,
     defaultCountry: config.sms.defaultCountry, logger, audit: container.audit, outbound: container.outbound.partners, signingKeys: container.signingKeys, hooks: container.hooks,
@@ -121,12 +127,7 @@ export function buildApp(container: Container): App {
     importJobs: container.importJobs,
     connections: storage.connections, connectionsOutbound: container.outbound.partners, issuer: config.issuer, production: config.env === 'production',
     // Issue 20: staff tokens, the member search and points adjustments.
-    staff: {
-      repository: storage.staff,
-      search: new MemberSearch({ accounts: storage.accounts, loyalty: storage.loyalty, names: storage.memberSearch, defaultCountry: config.sms.defaultCountry }),
-      adjustments: new PointsAdjustments({ loyalty: storage.loyalty, staff: storage.staff, audit: container.audit }),
-      profiles: storage.profiles,
-    },
+    staff: { repository: storage.staff, search: staffSearch, adjustments: staffAdjustments, profiles: storage.profiles },
   });
   const account = accountRouter(container.interactions, { issuer: config.issuer, secure: config.env === 'production' });
   const memberApi = memberApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, risk: container.risk, events: container.audit, hooks: container.hooks });
@@ -144,6 +145,10 @@ export function buildApp(container: Container): App {
     [INTERACTION_PATHS, [interactionRouter(container.interactions).routes()]],
     [CONNECTION_PATHS, [connectionCallbackRouter(container.interactions).routes()]],
     [ACCOUNT_PATHS, [account.routes()]],
+    [CONSOLE_PATHS, [consoleRouter(container.interactions, {
+      staff: storage.staff, accounts: storage.accounts, loyalty: storage.loyalty, profiles: storage.profiles, factors: storage.factors, passkeys: storage.passkeys,
+      search: staffSearch, adjustments: staffAdjustments,
+    }, { issuer: config.issuer, secure: config.env === 'production' }).routes()]],
     [UNLOCK_PATHS, [unlockRouter(container.interactions).routes()]],
     [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],
     [PARTNER_API_PATHS, [partnerApi.routes()]],
