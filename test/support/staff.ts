@@ -3,7 +3,11 @@
 import { ACR } from '../../config/assurance.ts';
 import { STAFF_CONSOLE_CLIENT_ID } from '../../config/staff-console-client.ts';
 import type { StaffRole } from '../../server/domain/staff/staff-roles.ts';
-import { uniqueEmail } from './member.ts';
+import { addAppOnAccount, confirmedMember } from './account.ts';
+import { PASSWORD, uniqueEmail, UserAgent } from './member.ts';
+import type { MemberServer } from './suite.ts';
+import { totpCode } from './totp.ts';
+import type { Page } from './user-agent.ts';
 import type { TestServer } from './test-server.ts';
 
 /** A verified member (with a loyalty membership) carrying `roles` (none: an ordinary member). */
@@ -38,4 +42,38 @@ export async function staffToken(server: TestServer, accountId: string, options:
   if (!payload) throw new Error('minted token not stored');
   await adapter.upsert(value, { ...payload, extra }, 3600);
   return value;
+}
+
+type Fixture = Pick<MemberServer, 'sink' | 'server' | 'config'>;
+
+export interface StaffPerson {
+  email: string;
+  accountId: string;
+  /** The base32 key of the member's authenticator app. */
+  key: string;
+}
+
+/**
+ * A member who signed up with a password and added an authenticator app on the account page (as a real staff
+ * member would), then got `roles` from an owner (none: an ordinary member with an app).
+ */
+export async function staffWithApp(fx: Fixture, roles: StaffRole[], prefix = 'agent'): Promise<StaffPerson> {
+  const { email, accountId, ua, page } = await confirmedMember(fx, prefix);
+  const { key } = await addAppOnAccount(ua, page);
+  if (roles.length > 0) await fx.server.container.storage.staff.setRoles(accountId, roles);
+  return { email, accountId, key };
+}
+
+/**
+ * Signs in to the console in a fresh browser: password, then the app's code of the next time step (the step
+ * the app enrolment used is spent). Returns the browser and the page it ended on.
+ */
+export async function consoleSignIn(fx: Fixture, person: StaffPerson, atMs = Date.now() + 30_000): Promise<{ ua: UserAgent; page: Page }> {
+  const ua = new UserAgent(fx.server.url);
+  const login = await ua.follow('/console/sign-in');
+  if (!login.body.includes('name="password"')) throw new Error(`no sign-in form: ${login.status} ${login.url}\n${login.body.slice(0, 800)}`);
+  const mfa = await ua.submit(login, '/login', { email: person.email, password: PASSWORD });
+  if (!mfa.body.includes('/mfa/app"')) throw new Error(`the sign-in did not ask for the app: ${mfa.status} ${mfa.url}\n${mfa.body.slice(0, 800)}`);
+  const page = await ua.submit(mfa, '/mfa/app', { code: totpCode(person.key, atMs) });
+  return { ua, page };
 }
