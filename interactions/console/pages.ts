@@ -30,6 +30,9 @@ export interface ConsoleDeps {
 const LEDGER_PAGE = 20;
 const SEARCH_PAGE = 20;
 
+/** A console action on a member that needs only a reason (ending sessions, resending the verification email). */
+const reasonForm = z.object({ csrf: z.string(), reason: textField(200, 3) });
+
 const adjustForm = z.object({
   csrf: z.string(),
   points: z.string().trim().regex(/^[+-]?\d{1,7}$/),
@@ -38,7 +41,7 @@ const adjustForm = z.object({
   key: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
 });
 
-type FormError = 'console.error.points' | 'console.error.reason' | 'console.error.stale' | 'console.error.below_zero' | 'console.error.own_approval' | 'console.error.decided';
+type FormError = 'console.error.action_reason' | 'console.error.points' | 'console.error.reason' | 'console.error.stale' | 'console.error.below_zero' | 'console.error.own_approval' | 'console.error.decided';
 
 function may(ctx: Context, action: StaffAction): boolean {
   return mayDo(staffOf(ctx).roles, action);
@@ -75,7 +78,9 @@ export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
     const shown = entries.slice(0, LEDGER_PAGE);
     const apps = (await data.factors.listByAccount(account.id)).filter((factor) => factor.confirmedAt !== null);
     const passkeys = await data.passkeys.listByAccount(account.id);
-    const notice = typeof ctx.query.notice === 'string' && ['applied', 'pending', 'approved', 'rejected'].includes(ctx.query.notice) ? `console.notice.${ctx.query.notice}` : undefined;
+    const notice = typeof ctx.query.notice === 'string' && ['applied', 'pending', 'approved', 'rejected', 'sessions_ended', 'verification_sent'].includes(ctx.query.notice) ? `console.notice.${ctx.query.notice}` : undefined;
+    const sessions = await deps.memberSessions.sessions(account.id, '');
+    const trail = await deps.audit.list({ accountId: account.id, limit: 20 });
     await page(ctx, 'console/member', {
       account: { id: account.id, email: account.email, emailVerified: account.emailVerified, phone: account.phone, createdAt: account.createdAt },
       name: [fields.given_name?.value, fields.family_name?.value].filter(Boolean).join(' '),
@@ -93,6 +98,10 @@ export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
       version: await data.adjustments.version(account.id),
       // A fresh key per form shown: a double submit of one form applies once; a reload gets a new form.
       formKey: randomBytes(18).toString('base64url'),
+      sessions: sessions.map((session) => ({ signedInAt: new Date(session.signedInAt), country: session.country })),
+      trail: trail.events.map((event) => ({ at: event.at, type: event.type, reason: event.reason })),
+      canEndSessions: may(ctx, 'members:end_sessions') && sessions.length > 0,
+      canResend: may(ctx, 'members:resend_verification') && !account.emailVerified,
       canAdjust: may(ctx, 'members:adjust_points') && member !== undefined,
       canApprove: may(ctx, 'members:approve_adjustment'),
       error: options.error ?? null,
@@ -147,6 +156,25 @@ export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
         if (error.code === 'insufficient_points') return memberPage(ctx, { error: 'console.error.below_zero', status: 409, form });
         throw error;
       }
+    },
+
+    /** End every session of the member, or resend the verification email: with a reason, audited with the person. */
+    memberAction(action: 'end_sessions' | 'resend_verification') {
+      return async (ctx: Context) => {
+        requireAction(ctx, action === 'end_sessions' ? 'members:end_sessions' : 'members:resend_verification');
+        const parsed = reasonForm.safeParse((ctx.request as { body?: unknown }).body ?? {});
+        if (!parsed.success) return memberPage(ctx, { error: 'console.error.action_reason', status: 400 });
+        const id = String(ctx.params.id ?? '');
+        const account = id.length <= 200 ? await deps.accounts.findById(id) : undefined;
+        if (!account) throw new DomainError('not_found', 'no such member');
+        if (action === 'end_sessions') await deps.accounts.endAllSessions(account.id);
+        else if (!account.emailVerified) await deps.accounts.resendVerificationCode(account.id);
+        await deps.audit.record({
+          type: 'admin.action', accountId: account.id, ip: ctx.ip, userAgent: ctx.get('user-agent'), reason: `console:${action}`,
+          details: { actor: `staff:${staffOf(ctx).accountId}`, staff_reason: parsed.data.reason },
+        });
+        seeOther(ctx, `/console/members/${encodeURIComponent(account.id)}?notice=${action === 'end_sessions' ? 'sessions_ended' : 'verification_sent'}`);
+      };
     },
 
     decide(decision: 'approve' | 'reject') {

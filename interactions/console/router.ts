@@ -36,6 +36,8 @@ export function consoleRouter(deps: InteractionDeps, data: ConsoleDeps & { accou
   router.get('/', staff, pages.search);
   router.get('/members/:id', staff, pages.member);
   router.post('/members/:id/points', ...post, pages.adjust);
+  router.post('/members/:id/sessions/end', ...post, pages.memberAction('end_sessions'));
+  router.post('/members/:id/verification/resend', ...post, pages.memberAction('resend_verification'));
   router.post('/members/:id/adjustments/:adjustmentId/approve', ...post, pages.decide('approve'));
   router.post('/members/:id/adjustments/:adjustmentId/reject', ...post, pages.decide('reject'));
   return router;

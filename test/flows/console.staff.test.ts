@@ -138,6 +138,27 @@ describe.each(STORES)('operator console (%s)', (store) => {
     expect(done.url).toContain('/console/callback');
   });
 
+  test('support ends a member\'s sessions and resends the verification email, each with a reason that is audited', async () => {
+    const member = await signedInMember(fx, 'signed-in');
+    const page = await agentUa.follow(`/console/members/${member.accountId}`);
+    expect(page.body).toContain('data-session');
+    expect((await agentUa.submit(page, '/sessions/end', { reason: '' })).status).toBe(400);
+    const ended = await agentUa.submit(page, '/sessions/end', { reason: 'Member reported a lost phone' });
+    expect(ended.url).toContain('notice=sessions_ended');
+    expect(ended.body).not.toContain('data-session');
+    expect((await member.ua.follow('/account/security')).url).toContain('/interaction/');
+    const { events } = await fx.server.container.audit.list({ accountId: member.accountId, limit: 20 });
+    expect(events.find((event) => event.reason === 'console:end_sessions')?.details).toMatchObject({ actor: `staff:${agent.accountId}`, staff_reason: 'Member reported a lost phone' });
+
+    const { storage } = fx.server.container;
+    const unverified = await storage.accounts.create({ email: `unverified.${Date.now()}@example.com`, emailVerified: false, passwordHash: null });
+    const before = fx.sink.countFor(unverified.email);
+    const resend = await agentUa.submit(await agentUa.follow(`/console/members/${unverified.id}`), '/verification/resend', { reason: 'Member never got the code' });
+    expect(resend.url).toContain('notice=verification_sent');
+    await fx.server.container.deliveries.drain();
+    expect(fx.sink.countFor(unverified.email)).toBe(before + 1);
+  });
+
   test('the session ends after 30 idle minutes', async () => {
     // Someone whose app has no spent time step yet (each step is accepted once, and only after the last one used).
     const { ua, page } = await consoleSignIn(fx, await staffWithApp(fx, ['viewer'], 'idle'));

@@ -5,6 +5,7 @@ import type { StaffRole } from './staff-roles.ts';
 export const STAFF_ACTIONS = [
   'staff:read', 'staff:manage',
   'members:read', 'members:export', 'members:erase', 'members:adjust_points', 'members:approve_adjustment',
+  'members:end_sessions', 'members:resend_verification',
   'clients:read', 'clients:write', 'partners:read', 'partners:write',
   'connections:read', 'connections:write', 'imports:write', 'imports:read',
   'audit:read', 'keys:rotate', 'webhooks:read', 'webhooks:write', 'hooks:read', 'hooks:write',
@@ -20,9 +21,9 @@ const READ_ONLY: StaffAction[] = ['members:read', 'clients:read', 'partners:read
  */
 const MATRIX: Record<StaffRole, ReadonlySet<StaffAction>> = {
   owner: new Set(STAFF_ACTIONS),
-  support: new Set<StaffAction>(['members:read', 'members:export', 'members:adjust_points', 'members:approve_adjustment']),
+  support: new Set<StaffAction>(['members:read', 'members:export', 'members:adjust_points', 'members:approve_adjustment', 'members:end_sessions', 'members:resend_verification']),
   'partner-manager': new Set<StaffAction>(['clients:read', 'clients:write', 'partners:read', 'partners:write']),
-  security: new Set<StaffAction>(['staff:read', 'members:read', 'audit:read', 'keys:rotate', 'connections:read', 'webhooks:read', 'hooks:read', 'imports:read']),
+  security: new Set<StaffAction>(['staff:read', 'members:read', 'members:end_sessions', 'audit:read', 'keys:rotate', 'connections:read', 'webhooks:read', 'hooks:read', 'imports:read']),
   viewer: new Set<StaffAction>(READ_ONLY),
 };
 
