@@ -42,6 +42,13 @@ describe.each(STORES)('operator console (%s)', (store) => {
   test('staff sign in with password and app, find a member by email and adjust points with a reason', async () => {
     const start = await agentUa.follow('/console');
     expect(start.url).toMatch(/\/console$/);
+    // Built like the hosted pages: strict CSP, no inline script or style, never cached.
+    const csp = start.headers.get('content-security-policy')!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(start.headers.get('cache-control')).toBe('no-store');
+    expect(start.body).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+    expect(start.body).not.toMatch(/\sstyle="/);
     expect(start.body).toContain('name="q"');
     const results = await agentUa.follow(`/console?q=${encodeURIComponent(memberEmail.toUpperCase())}`);
     expect(results.body).toContain(`/console/members/${memberId}`);
