@@ -182,6 +182,7 @@ export class MongoPrivacyStore implements PrivacyStore {
     // Issue 20: an erased staff member keeps no roles; adjustments of the member go (the ledger keeps their reason).
     await this.collection<KeyedDoc>('staff_roles').deleteOne({ _id: id });
     await this.collection<KeyedDoc>('points_adjustments').deleteMany({ accountId: id });
+    await this.collection<KeyedDoc>('staff_claims').deleteMany({ accountId: id });
 
     const contacts = [id, email, ...(phone ? [phone] : [])];
     const contactPattern = new RegExp(contacts.map(escapeRegex).join('|'));

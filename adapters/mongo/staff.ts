@@ -1,4 +1,6 @@
 // Mongo staff roles (one document per account with roles), points adjustments awaiting approval, and the name search.
+// FerretDB 1.24 applies updates as unisolated read-modify-writes, so "exactly one wins" rests on inserts with unique
+// _ids (claims), as one-time codes do: a role version is claimed before it is written, a decision before it is recorded.
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type {
@@ -27,6 +29,13 @@ interface AdjustmentDoc {
   decidedAt: Date | null;
   ledgerEntryId: string | null;
   createdAt: Date;
+}
+
+/** `<account>:<version>` for a role edit, `<adjustment id>` for a decision: whoever inserts it won. */
+interface ClaimDoc {
+  _id: string;
+  accountId: string;
+  at: Date;
 }
 
 interface ProfileFieldDoc {
@@ -63,6 +72,7 @@ export class MongoStaffRepository implements StaffRepository {
     // One index per call, as indexes.ts does; the key index is unique (every document has one: no sparse index needed).
     await repository.adjustments().createIndex({ idempotencyKey: 1 }, { name: 'idempotencyKey_1', unique: true });
     await repository.adjustments().createIndex({ accountId: 1, status: 1, createdAt: -1 }, { name: 'accountId_1_status_1_createdAt_-1' });
+    await repository.claims().createIndex({ accountId: 1 }, { name: 'accountId_1' });
     return repository;
   }
 
@@ -83,37 +93,47 @@ export class MongoStaffRepository implements StaffRepository {
     return (await this.roles().find({}).sort({ updatedAt: 1, _id: 1 }).toArray()).map(toStaff);
   }
 
+  private claims() {
+    return collectionOf<ClaimDoc>(this.connection, 'staff_claims');
+  }
+
+  /** True when this caller inserted the claim; false when someone else holds it. */
+  private async claim(id: string, accountId: string): Promise<boolean> {
+    try {
+      await this.claims().insertOne({ _id: id, accountId, at: new Date() });
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
   async setRoles(accountId: string, roles: StaffRole[], expectedVersion?: number): Promise<SetRolesResult> {
     const kept = normaliseRoles(roles);
-    const updatedAt = new Date();
-    const stale = async (): Promise<SetRolesResult> => ({ ok: false, reason: 'stale', current: await this.find(accountId) });
-    if (expectedVersion === 0) {
-      if (kept.length === 0) return (await this.find(accountId)) ? stale() : { ok: true, staff: undefined };
-      try {
-        await this.roles().insertOne({ _id: accountId, roles: kept, version: 1, updatedAt });
-      } catch (error) {
-        if (isDuplicateKey(error)) return stale();
-        throw error;
+    // Unconditional edits take the next free version; a few tries cover concurrent editors of one account.
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const current = await this.find(accountId);
+      const version = current?.version ?? 0;
+      if (expectedVersion !== undefined && version !== expectedVersion) return { ok: false, reason: 'stale', current };
+      if (!await this.claim(`${accountId}:${version + 1}`, accountId)) {
+        if (expectedVersion !== undefined) return { ok: false, reason: 'stale', current: await this.find(accountId) };
+        continue;
       }
+      if (kept.length === 0) {
+        // No roles left: the document and its version claims go, so a later first grant starts at version 1 again.
+        await this.roles().deleteOne({ _id: accountId });
+        await this.claims().deleteMany({ accountId, _id: { $regex: `^${escapeRegExp(accountId)}:` } });
+        return { ok: true, staff: undefined };
+      }
+      await this.roles().replaceOne({ _id: accountId }, { roles: kept, version: version + 1, updatedAt: new Date() }, { upsert: true });
       return { ok: true, staff: await this.find(accountId) };
     }
-    // One conditional write: of concurrent editors holding the same version, one matches.
-    const filter = expectedVersion === undefined ? { _id: accountId } : { _id: accountId, version: expectedVersion };
-    if (kept.length === 0) {
-      const { deletedCount } = await this.roles().deleteOne(filter);
-      return deletedCount === 0 && expectedVersion !== undefined ? stale() : { ok: true, staff: undefined };
-    }
-    if (expectedVersion === undefined) {
-      await retryOnDuplicate(() => this.roles().updateOne(filter, { $set: { roles: kept, updatedAt }, $inc: { version: 1 } }, { upsert: true }));
-    } else {
-      const { matchedCount } = await this.roles().updateOne(filter, { $set: { roles: kept, updatedAt }, $inc: { version: 1 } });
-      if (matchedCount === 0) return stale();
-    }
-    return { ok: true, staff: await this.find(accountId) };
+    throw new Error('staff roles: too many concurrent edits');
   }
 
   async deleteByAccount(accountId: string): Promise<void> {
     await this.roles().deleteOne({ _id: accountId });
+    await this.claims().deleteMany({ accountId });
     await this.adjustments().deleteMany({ accountId, status: 'pending' });
   }
 
@@ -140,8 +160,11 @@ export class MongoStaffRepository implements StaffRepository {
   }
 
   async decideAdjustment(id: string, status: 'approved' | 'rejected', decidedBy: string, at: Date): Promise<boolean> {
-    const { matchedCount } = await this.adjustments().updateOne({ _id: id, status: 'pending' }, { $set: { status, decidedBy, decidedAt: at } });
-    return matchedCount > 0;
+    const adjustment = await this.adjustments().findOne({ _id: id });
+    if (!adjustment || adjustment.status !== 'pending') return false;
+    if (!await this.claim(`decision:${id}`, adjustment.accountId)) return false;
+    await this.adjustments().updateOne({ _id: id }, { $set: { status, decidedBy, decidedAt: at } });
+    return true;
   }
 
   async markApplied(id: string, ledgerEntryId: string): Promise<void> {
@@ -149,7 +172,9 @@ export class MongoStaffRepository implements StaffRepository {
   }
 
   async reopenAdjustment(id: string): Promise<void> {
-    await this.adjustments().updateOne({ _id: id, status: 'approved', ledgerEntryId: null }, { $set: { status: 'pending', decidedBy: null, decidedAt: null } });
+    // Only the approver holding the decision claim calls this, and only when its ledger post failed.
+    const { matchedCount } = await this.adjustments().updateOne({ _id: id, status: 'approved', ledgerEntryId: null }, { $set: { status: 'pending', decidedBy: null, decidedAt: null } });
+    if (matchedCount > 0) await this.claims().deleteOne({ _id: `decision:${id}` });
   }
 }
 
