@@ -7,7 +7,7 @@ import type {
   AdjustmentStatus, MemberSearchRepository, NewPointsAdjustment, PointsAdjustment, SetRolesResult, StaffMember, StaffRepository,
 } from '../../server/domain/staff/staff.repository.ts';
 import { normaliseRoles, staffRole, type StaffRole } from '../../server/domain/staff/staff-roles.ts';
-import { isDuplicateKey, retryOnDuplicate } from './errors.ts';
+import { isDuplicateKey } from './errors.ts';
 
 interface StaffDoc {
   _id: string;
