@@ -3,7 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { AUDIT_EVENT_TYPES, isAuditEventType } from '../../server/domain/audit/audit-rules.ts';
+import { normaliseEmail } from '../../server/domain/accounts/email-address.ts';
 import { DomainError } from '../../server/domain/errors.ts';
+import type { AccountsRepository } from '../../server/domain/accounts/accounts.repository.ts';
 import type { FactorsRepository } from '../../server/domain/factors/factors.repository.ts';
 import type { LoyaltyRepository } from '../../server/domain/loyalty/loyalty.repository.ts';
 import type { PasskeysRepository } from '../../server/domain/passkeys/passkeys.repository.ts';
@@ -18,6 +21,7 @@ import { renderPage, seeOther } from '../shared/page.ts';
 import { staffOf } from './staff-session.ts';
 
 export interface ConsoleDeps {
+  accounts: Pick<AccountsRepository, 'findById' | 'findByEmail'>;
   staff: Pick<StaffRepository, 'find' | 'listPendingAdjustments'>;
   loyalty: Pick<LoyaltyRepository, 'findMember' | 'listEntries'>;
   profiles: Pick<ProfilesRepository, 'find'>;
@@ -28,6 +32,7 @@ export interface ConsoleDeps {
 }
 
 const LEDGER_PAGE = 20;
+const AUDIT_PAGE = 50;
 const SEARCH_PAGE = 20;
 
 /** A console action on a member that needs only a reason (ending sessions, resending the verification email). */
@@ -58,7 +63,7 @@ function caller(ctx: Context) {
 
 export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
   const csrfToken = (ctx: Context) => deps.csrf.tokenFor(`console\0${staffOf(ctx).nonce}`);
-  const page = (ctx: Context, view: string, locals: Record<string, unknown>, status = 200) => renderPage(ctx, deps, view, {
+  const pageOf = (ctx: Context, view: string, locals: Record<string, unknown>, status = 200) => renderPage(ctx, deps, view, {
     ...locals,
     csrfToken: csrfToken(ctx),
     // The console's own "Sign out" in the page header; the language picker stays a plain link (no saved locale for staff).
@@ -81,7 +86,7 @@ export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
     const notice = typeof ctx.query.notice === 'string' && ['applied', 'pending', 'approved', 'rejected', 'sessions_ended', 'verification_sent'].includes(ctx.query.notice) ? `console.notice.${ctx.query.notice}` : undefined;
     const sessions = await deps.memberSessions.sessions(account.id, '');
     const trail = await deps.audit.list({ accountId: account.id, limit: 20 });
-    await page(ctx, 'console/member', {
+    await pageOf(ctx, 'console/member', {
       account: { id: account.id, email: account.email, emailVerified: account.emailVerified, phone: account.phone, createdAt: account.createdAt },
       name: [fields.given_name?.value, fields.family_name?.value].filter(Boolean).join(' '),
       loyalty: member ? { number: member.memberNumber, balance: member.balance, lifetime: member.lifetimePoints } : null,
@@ -129,10 +134,33 @@ export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
         }
         next = found.next ? `/console?q=${encodeURIComponent(q)}&cursor=${encodeURIComponent(found.next)}` : null;
       }
-      await page(ctx, 'console/search', { q, results, next, roles: staffOf(ctx).roles });
+      await pageOf(ctx, 'console/search', { q, results, next, roles: staffOf(ctx).roles, canReadAudit: may(ctx, 'audit:read') });
     },
 
     member: (ctx: Context) => memberPage(ctx),
+
+    /** The security audit log, newest first, filtered by event type and member (email or id), paged. */
+    async audit(ctx: Context) {
+      requireAction(ctx, 'audit:read');
+      const type = typeof ctx.query.type === 'string' && isAuditEventType(ctx.query.type) ? ctx.query.type : '';
+      const memberQuery = typeof ctx.query.member === 'string' ? ctx.query.member.trim().slice(0, 200) : '';
+      const before = typeof ctx.query.before === 'string' && ctx.query.before.length <= 400 ? ctx.query.before : undefined;
+      const account = memberQuery === '' ? undefined
+        : memberQuery.includes('@') ? await data.accounts.findByEmail(normaliseEmail(memberQuery)) : await data.accounts.findById(memberQuery);
+      const unknownMember = memberQuery !== '' && !account;
+      const page = unknownMember ? { events: [], next: null } : await deps.audit.list({
+        limit: AUDIT_PAGE, ...(type ? { types: [type] } : {}), ...(account ? { accountId: account.id } : {}), ...(before ? { before } : {}),
+      });
+      const filters = new URLSearchParams({ ...(type ? { type } : {}), ...(memberQuery ? { member: memberQuery } : {}) });
+      await pageOf(ctx, 'console/audit', {
+        types: AUDIT_EVENT_TYPES, type, member: memberQuery, unknownMember, canOpenMembers: may(ctx, 'members:read'),
+        events: page.events.map((event) => ({
+          type: event.type, at: event.at, accountId: event.accountId, ip: event.ip, country: event.country, reason: event.reason,
+          actor: typeof event.details.actor === 'string' ? event.details.actor : null,
+        })),
+        next: page.next ? `/console/audit?${new URLSearchParams([...filters, ['before', page.next]]).toString()}` : null,
+      });
+    },
 
     async adjust(ctx: Context) {
       requireAction(ctx, 'members:adjust_points');

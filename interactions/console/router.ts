@@ -4,7 +4,6 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { AccountsRepository } from '../../server/domain/accounts/accounts.repository.ts';
 import { DomainError } from '../../server/domain/errors.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
@@ -12,7 +11,7 @@ import { type ConsoleDeps, consolePages } from './pages.ts';
 import { consoleSignIn } from './sign-in.ts';
 import { loadStaff, type NoSession, staffOf } from './staff-session.ts';
 
-export function consoleRouter(deps: InteractionDeps, data: ConsoleDeps & { accounts: Pick<AccountsRepository, 'findById'> }, options: { issuer: string; secure: boolean }): Router {
+export function consoleRouter(deps: InteractionDeps, data: ConsoleDeps, options: { issuer: string; secure: boolean }): Router {
   const router = new Router({ prefix: '/console' });
   const signIn = consoleSignIn(deps, data.staff, options);
   const pages = consolePages(deps, data);
@@ -35,6 +34,7 @@ export function consoleRouter(deps: InteractionDeps, data: ConsoleDeps & { accou
   router.post('/sign-out', ...post, signIn.signOut);
   router.get('/', staff, pages.search);
   router.get('/members/:id', staff, pages.member);
+  router.get('/audit', staff, pages.audit);
   router.post('/members/:id/points', ...post, pages.adjust);
   router.post('/members/:id/sessions/end', ...post, pages.memberAction('end_sessions'));
   router.post('/members/:id/verification/resend', ...post, pages.memberAction('resend_verification'));

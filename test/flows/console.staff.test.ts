@@ -166,6 +166,20 @@ describe.each(STORES)('operator console (%s)', (store) => {
     expect(fx.sink.countFor(unverified.email)).toBe(before + 1);
   });
 
+  test('security reads the audit log filtered by member and type; support may not', async () => {
+    const analyst = await staffWithApp(fx, ['security'], 'analyst');
+    const { ua } = await consoleSignIn(fx, analyst);
+    const log = await ua.follow(`/console/audit?member=${encodeURIComponent(memberEmail)}&type=points.adjusted`);
+    expect(log.status).toBe(200);
+    const types = [...log.body.matchAll(/data-audit-type="([^"]+)"/g)].map((match) => match[1]);
+    expect(types.length).toBeGreaterThan(0);
+    expect(new Set(types)).toEqual(new Set(['points.adjusted']));
+    expect(log.body).toContain(`staff:${agent.accountId}`);
+    const unknown = await ua.follow('/console/audit?member=nobody%40example.com');
+    expect(unknown.body).toContain('id="member-error"');
+    expect((await agentUa.follow('/console/audit')).status).toBe(403);
+  });
+
   test('the session ends after 30 idle minutes', async () => {
     // Someone whose app has no spent time step yet (each step is accepted once, and only after the last one used).
     const { ua, page } = await consoleSignIn(fx, await staffWithApp(fx, ['viewer'], 'idle'));

@@ -241,6 +241,7 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     if (!href || !search.url.endsWith('/console')) throw new Error(`console walk: no member found (${search.status} ${search.url})`);
     const member = kit.keep('console: member', await staff.follow(href));
     kit.keep('console: member errors', await staff.submit(member, '/points', { points: '0', reason: '' }));
+    kit.keep('console: audit log', await staff.follow(`/console/audit?member=${encodeURIComponent(email)}`));
     kit.keep('console: signed out', await kit.browser().follow('/console/signed-out'));
   },
 
