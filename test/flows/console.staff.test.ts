@@ -62,6 +62,13 @@ describe.each(STORES)('operator console (%s)', (store) => {
     expect(events.find((event) => event.type === 'points.adjusted')?.details).toMatchObject({ actor: `staff:${agent.accountId}`, staff_reason: 'Goodwill: parcel lost', points: 50 });
   });
 
+  test('the sign-in page names the console in the page language', async () => {
+    const login = await new UserAgent(fx.server.url, { 'accept-language': 'pl' }).follow('/console/sign-in');
+    expect(login.body).toContain('name="password"');
+    expect(login.body).toContain('Konsola operatora');
+    expect(login.body).not.toContain('Operator console');
+  });
+
   test('a double submit of one form applies once', async () => {
     const page = await memberPage(agentUa);
     const first = await agentUa.submit(page, '/points', { points: '7', reason: 'Double click' });
