@@ -39,6 +39,8 @@ export interface Config {
   importMaxUploadBytes: number;
   keyEncryptionKey: Buffer;
   bootstrapAdmin: { clientId: string; clientSecret: string } | undefined;
+  /** STAFF_OWNER_EMAIL: the member made staff owner at boot (issue 20). */
+  staffOwnerEmail: string | undefined;
   trustProxy: boolean;
   /** Bearer secret for GET /metrics; undefined: loopback only. */
   metricsToken: string | undefined;
@@ -229,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     bootstrapAdmin: raw.BOOTSTRAP_ADMIN_CLIENT_ID && raw.BOOTSTRAP_ADMIN_CLIENT_SECRET
       ? Object.freeze({ clientId: raw.BOOTSTRAP_ADMIN_CLIENT_ID, clientSecret: raw.BOOTSTRAP_ADMIN_CLIENT_SECRET })
       : undefined,
+    staffOwnerEmail: raw.STAFF_OWNER_EMAIL,
     trustProxy: raw.TRUST_PROXY,
     metricsToken: raw.METRICS_TOKEN,
     tracing: raw.OTEL_EXPORTER_OTLP_ENDPOINT || raw.TRACING_ENABLED

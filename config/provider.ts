@@ -13,6 +13,7 @@ import type { PrivateJwk } from '../server/domain/keys/key-service.ts';
 import type { OutboundClient, OutboundInit } from '../server/security/outbound/outbound-fetch.ts';
 import type { HookRunner } from '../server/hooks/hook-runner.ts';
 import { accountConsoleClient } from './account-console-client.ts';
+import { staffConsoleClient } from './staff-console-client.ts';
 import { ACR } from './assurance.ts';
 import { interactionPolicy } from './interaction-policy.ts';
 import { loadFirstPartyGrant } from './first-party-grant.ts';
@@ -151,7 +152,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       // One stable, unlinkable subject per sector: partners cannot join their member lists on `sub`.
       return pairwiseSubject(deps.pairwiseSalt, sectorOf(client), accountId);
     },
-    clients: [accountConsoleClient(deps.issuer)],
+    clients: [accountConsoleClient(deps.issuer), staffConsoleClient(deps.issuer)],
     clientBasedCORS: () => true,
     clientDefaults: {
       grant_types: ['authorization_code'],

@@ -142,6 +142,11 @@ export const settings = {
     description: 'Secret of the bootstrap admin client (client_secret_basic or client_secret_post).',
     defaultText: '',
   },
+  STAFF_OWNER_EMAIL: {
+    schema: z.string().trim().max(254, 'expected at most 254 characters').regex(/^[^\s@]+@[^\s@]+$/, 'expected an email address').optional(),
+    description: 'At boot, give the member with this (verified) email the staff role owner, if they have no roles yet: the first operator of the console. The member signs up first; until then each boot logs that it waits.',
+    defaultText: '',
+  },
   TRUST_PROXY: {
     schema: bool.default(false),
     description: 'Trust X-Forwarded-For/-Proto from a reverse proxy. Required (with an https ISSUER) in production, where TLS ends at the proxy.',

@@ -12,6 +12,9 @@ import { connectionCallbackRouter } from '../interactions/federation/router.ts';
 import { samlIdpRouter } from '../interactions/saml-idp/router.ts';
 import { unlockRouter } from '../interactions/unlock/router.ts';
 import { adminRouter } from './admin/router.ts';
+import { MemberSearch } from './domain/staff/member-search.ts';
+import { PointsAdjustments } from './domain/staff/points-adjustments.ts';
+import { consoleRouter } from '../interactions/console/router.ts';
 import { memberApiRouter } from './member-api/router.ts';
 import { partnerApiRouter } from './partner-api/router.ts';
 import { deviceCodeGuard } from './oidc/koa-device-code-guard.ts';
@@ -81,6 +84,8 @@ const CONNECTION_PATHS = /^\/connections\//i;
 /** Our SAML IdP role for partners' SAML service providers (issue 16 item 5). */
 const SAML_IDP_PATHS = /^\/saml\/idp\//i;
 const ACCOUNT_PATHS = /^\/account(?:\/|$)/i;
+/** The operator console (issue 20). */
+const CONSOLE_PATHS = /^\/console(?:\/|$)/i;
 const UNLOCK_PATHS = /^\/unlock\//i;
 const MEMBER_API_PATHS = /^\/api\/v1\/me(?:\/|$)/i;
 const PARTNER_API_PATHS = /^\/partner-api\/v1(?:\/|$)/i;
@@ -114,6 +119,9 @@ export function buildApp(container: Container): App {
   // X-Forwarded-Host say; discovery and the JWKS carry their own Cache-Control.
   pinOriginToIssuer(provider, config.issuer);
   provider.use(metadataCacheControl());
+  // Issue 20: one member search and one adjustments service for the admin API and the operator console.
+  const staffSearch = new MemberSearch({ accounts: storage.accounts, loyalty: storage.loyalty, names: storage.memberSearch, defaultCountry: config.sms.defaultCountry });
+  const staffAdjustments = new PointsAdjustments({ loyalty: storage.loyalty, staff: storage.staff, audit: container.audit });
   const admin = adminRouter({
     provider, clients: storage.clients, partners: storage.partners, importedMembers: storage.importedMembers,
     defaultCountry: config.sms.defaultCountry, logger, audit: container.audit, outbound: container.outbound.partners, signingKeys: container.signingKeys, hooks: container.hooks,
@@ -124,6 +132,8 @@ export function buildApp(container: Container): App {
     connections: storage.connections, connectionsOutbound: container.outbound.partners, issuer: config.issuer, production: config.env === 'production',
     heldRedemptions: storage.heldRedemptions,
     consents: { accounts: storage.accounts, purposeConsents: container.purposeConsents },
+    // Issue 20: staff tokens, the member search and points adjustments.
+    staff: { repository: storage.staff, search: staffSearch, adjustments: staffAdjustments, profiles: storage.profiles },
   });
   const account = accountRouter(container.interactions, { issuer: config.issuer, secure: config.env === 'production' });
   const memberApi = memberApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, redemptionRisk: container.redemptionRisk, holds: storage.heldRedemptions, events: container.audit, hooks: container.hooks });
@@ -142,6 +152,10 @@ export function buildApp(container: Container): App {
     [CONNECTION_PATHS, [connectionCallbackRouter(container.interactions).routes()]],
     [SAML_IDP_PATHS, [samlIdpRouter(container.interactions, container.samlIdp).routes()]],
     [ACCOUNT_PATHS, [account.routes()]],
+    [CONSOLE_PATHS, [consoleRouter(container.interactions, {
+      staff: storage.staff, accounts: storage.accounts, loyalty: storage.loyalty, profiles: storage.profiles, factors: storage.factors, passkeys: storage.passkeys,
+      search: staffSearch, adjustments: staffAdjustments,
+    }, { issuer: config.issuer, secure: config.env === 'production' }).routes()]],
     [UNLOCK_PATHS, [unlockRouter(container.interactions).routes()]],
     [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],
     [PARTNER_API_PATHS, [partnerApi.routes()]],

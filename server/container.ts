@@ -15,6 +15,7 @@ import { PartnerLinks } from './domain/partners/partner-links.ts';
 import { CouponService } from './domain/coupons/coupon-service.ts';
 import { ProfileService } from './domain/profile/profile-service.ts';
 import { ensureBootstrapAdminClient } from './domain/clients/bootstrap-admin.ts';
+import { ensureStaffOwner } from './domain/staff/bootstrap-owner.ts';
 import { CodeService } from './domain/codes/code-service.ts';
 import { emailCodeFactor, smsCodeFactor } from './domain/factors/code-factor.ts';
 import { PhoneService } from './domain/accounts/phone-service.ts';
@@ -158,6 +159,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const host = new URL(config.issuer).host;
 
     await ensureBootstrapAdminClient(storage.clients, config.bootstrapAdmin);
+    await ensureStaffOwner({ accounts: storage.accounts, staff: storage.staff, logger }, config.staffOwnerEmail);
     const signingKeys = new SigningKeys(storage.keys, deriveKey(kek, 'signing-keys'), config.keyRotation);
     const initialKeys = await signingKeys.init();
     const production = config.env === 'production';

@@ -35,6 +35,7 @@ import { MongoOidcStore } from './oidc-store.ts';
 import { MongoPasskeysRepository } from './passkeys.ts';
 import { MongoPrivacyStore } from './privacy.ts';
 import { MongoRateLimitStore } from './rate-limits.ts';
+import { MongoMemberSearchRepository, MongoStaffRepository } from './staff.ts';
 
 export interface MongoStorageOptions {
   /** mongodb:// or mongodb+srv:// URI; the database is the one named in its path. */
@@ -93,6 +94,8 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       oidc: new MongoOidcStore(models.oidc),
       privacy: await MongoPrivacyStore.open(connection),
       rateLimits: new MongoRateLimitStore(models),
+      staff: await MongoStaffRepository.open(connection),
+      memberSearch: new MongoMemberSearchRepository(connection),
       async ping() {
         const db = connection.db;
         if (!db) throw new Error('MongoDB storage is not connected');

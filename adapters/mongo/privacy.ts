@@ -191,6 +191,10 @@ export class MongoPrivacyStore implements PrivacyStore {
     await this.collection<KeyedDoc>('profile_sign_ins').deleteOne({ _id: id });
     // What an import kept beside the account (tier, consents, an unverified phone): SQLite cascades it.
     await this.collection<KeyedDoc>('member_import_data').deleteOne({ _id: id });
+    // Issue 20: an erased staff member keeps no roles; adjustments of the member go (the ledger keeps their reason).
+    await this.collection<KeyedDoc>('staff_roles').deleteOne({ _id: id });
+    await this.collection<KeyedDoc>('points_adjustments').deleteMany({ accountId: id });
+    await this.collection<KeyedDoc>('staff_claims').deleteMany({ accountId: id });
 
     const contacts = [id, email, ...(phone ? [phone] : [])];
     const contactPattern = new RegExp(contacts.map(escapeRegex).join('|'));

@@ -33,6 +33,7 @@ import { SqlitePasskeysRepository } from './passkeys.ts';
 import { SqlitePrivacyStore } from './privacy.ts';
 import { SqliteRateLimitStore } from './rate-limits.ts';
 import { SqliteWebhooksRepository } from './webhooks.ts';
+import { SqliteMemberSearchRepository, SqliteStaffRepository } from './staff.ts';
 
 export interface SqliteStorageOptions {
   /** Directory holding `idp.sqlite` (created if missing); `':memory:'` for a throwaway in-memory store. */
@@ -100,6 +101,9 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     // Counters are ephemeral-grade: a power cut losing their last moments only forgives a few attempts,
     // while an fsync per consume (synchronous=FULL) would stall the event loop on every guarded request.
     rateLimits: new SqliteRateLimitStore(ephemeral),
+    // Roles decide who may do what, and adjustments hold points: the synchronous=FULL connection.
+    staff: new SqliteStaffRepository(db),
+    memberSearch: new SqliteMemberSearchRepository(db),
     async ping() {
       if (!db.isOpen) throw new Error('SQLite storage is closed');
       ping.get();

@@ -7,6 +7,7 @@ import { identityMigrations } from './migrations/identity.ts';
 import { loyaltyMigrations } from './migrations/loyalty.ts';
 import { privacyMigrations } from './migrations/privacy.ts';
 import { securityMigrations } from './migrations/security.ts';
+import { staffMigrations } from './migrations/staff.ts';
 
 export interface Migration {
   readonly version: number;
@@ -14,5 +15,5 @@ export interface Migration {
 }
 
 /** Every migration, by version (database.ts applies them in that order and records each). */
-export const migrations: readonly Migration[] = [...identityMigrations, ...loyaltyMigrations, ...securityMigrations, ...hookMigrations, ...eventsMigrations, ...privacyMigrations, ...analyticsMigrations]
+export const migrations: readonly Migration[] = [...identityMigrations, ...loyaltyMigrations, ...securityMigrations, ...hookMigrations, ...eventsMigrations, ...privacyMigrations, ...analyticsMigrations, ...staffMigrations]
   .sort((a, b) => a.version - b.version);

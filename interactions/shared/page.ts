@@ -1,6 +1,7 @@
 // Renders a hosted page with the locals every page needs (language, switcher, CSRF token, request id).
 import type { Context } from 'koa';
 import { ACCOUNT_CONSOLE_CLIENT_ID } from '../../config/account-console-client.ts';
+import { STAFF_CONSOLE_CLIENT_ID } from '../../config/staff-console-client.ts';
 import { translate } from '../../server/i18n/messages.ts';
 import { resolveLanguage, switchBase } from '../../server/middleware/koa-language.ts';
 import { renderView } from '../../server/views/render.ts';
@@ -47,6 +48,8 @@ export async function renderPage(ctx: Context, deps: InteractionDeps, view: stri
     requestId: ctx.state.requestId as string | undefined,
     ...locals,
     ...(accountConsole && 'clientName' in locals ? { clientName: translate(lang, 'common.site_name') } : {}),
+    // Likewise the operator console's (issue 20): "Konsola operatora" on a Polish sign-in page.
+    ...((ctx.state.client as { clientId?: string } | undefined)?.clientId === STAFF_CONSOLE_CLIENT_ID && 'clientName' in locals ? { clientName: translate(lang, 'console.title') } : {}),
   });
 }
 

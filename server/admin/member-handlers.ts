@@ -62,7 +62,7 @@ export function memberHandlers(deps: MemberAdminDeps) {
       // GETs are not audited by the admin router: a copy of a member's data leaving is, with who took it.
       await deps.audit.record({
         type: 'member.exported', accountId: account.id, ip: ctx.ip, userAgent: ctx.get('user-agent'), reason: 'admin',
-        details: { admin_client_id: String(ctx.state.adminClientId ?? '') || null },
+        details: { admin_client_id: String(ctx.state.adminClientId ?? '') || null, actor: (ctx.state.adminCaller as { actor?: string } | undefined)?.actor ?? null },
       });
       ctx.set('Content-Disposition', `attachment; filename="member-${account.id}.json"`);
       ctx.body = archive;

@@ -9,6 +9,7 @@ import { importJobPaths, importJobSchemas } from './import-job-openapi.ts';
 import { memberPaths, memberSchemas } from './member-openapi.ts';
 import { webhookPaths, webhookSchemas } from './webhook-openapi.ts';
 import { analyticsPaths, analyticsSchemas } from './analytics-openapi.ts';
+import { staffPaths, staffSchemas } from './staff-openapi.ts';
 import { AUDIT_EVENT_TYPES, MAX_AUDIT_PAGE } from '../domain/audit/audit-rules.ts';
 
 const error = {
@@ -159,7 +160,9 @@ export function openApiDocument(): Record<string, unknown> {
       version: '1.0.0',
       description: 'Manage OIDC clients, partners and members imported from an old program, and read the security audit log. Authorize with a client-credentials access token (scope `admin`) of the bootstrap admin client: '
         + 'POST /token with grant_type=client_credentials&scope=admin. Bodies are application/json, at most 64 KB (1 MB for an import). '
-        + 'Client secrets are returned only by create and rotate.',
+        + 'Client secrets are returned only by create and rotate. Staff members may call it too with an access token the operator console client '
+        + '(`loyalty-staff-console`, authorization code + PKCE, two factors: an authenticator app or a passkey, never SMS) issued to them within the last 12 hours: '
+        + 'each route then needs the action its staff roles allow (403 otherwise).',
     },
     servers: [{ url: '/admin' }],
     security: [{ bearer: ['admin'] }],
@@ -182,6 +185,7 @@ export function openApiDocument(): Record<string, unknown> {
         ...importJobSchemas,
         ...heldRedemptionSchemas,
         ...analyticsSchemas,
+        ...staffSchemas,
         Error: error,
         ClientInput: clientInput,
         Client: client,
@@ -348,6 +352,7 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       ...memberPaths({ responses, withBody, notFound, json }),
+      ...staffPaths({ responses, withBody, notFound, json }),
       '/keys/rotate': {
         post: {
           operationId: 'rotateSigningKeys',

@@ -34,6 +34,12 @@ import type { AnalyticsRepository } from '../domain/analytics/analytics.reposito
 import { jsonBody } from '../middleware/koa-json-body.ts';
 import { requireAdminToken } from './koa-require-admin-token.ts';
 import { openApiDocument } from './openapi.ts';
+import type { MemberSearch } from '../domain/staff/member-search.ts';
+import type { PointsAdjustments } from '../domain/staff/points-adjustments.ts';
+import type { StaffRepository } from '../domain/staff/staff.repository.ts';
+import type { ProfilesRepository } from '../domain/profile/profiles.repository.ts';
+import { staffHandlers } from './staff-handlers.ts';
+import { memberStaffHandlers } from './member-staff-handlers.ts';
 
 export interface AdminDeps {
   provider: Provider;
@@ -71,6 +77,8 @@ export interface AdminDeps {
   heldRedemptions: HeldRedemptionsRepository;
   /** Issue 17: the purpose catalogue and members' consent receipts. */
   consents?: ConsentAdminDeps;
+  /** Issue 20: staff roles (staff tokens are accepted), the member search and points adjustments. */
+  staff: { repository: StaffRepository; search: MemberSearch; adjustments: PointsAdjustments; profiles: Pick<ProfilesRepository, 'find'> };
 }
 
 /**
@@ -97,7 +105,7 @@ function auditAdminActions(logger: Logger, audit: AuditLog) {
           ip: ctx.ip,
           userAgent: ctx.get('user-agent'),
           reason: `${ctx.method} ${typeof ctx.routerPath === 'string' ? ctx.routerPath : '(unmatched)'}`,
-          details: { status, admin_client_id: String(ctx.state.adminClientId), request_id: String(ctx.state.requestId ?? '') || null },
+          details: { status, admin_client_id: String(ctx.state.adminClientId), request_id: String(ctx.state.requestId ?? '') || null, actor: (ctx.state.adminCaller as { actor?: string } | undefined)?.actor ?? null },
         });
       }
     }
@@ -106,7 +114,7 @@ function auditAdminActions(logger: Logger, audit: AuditLog) {
 
 export function adminRouter(deps: AdminDeps): Router {
   const router = new Router({ prefix: '/admin' });
-  const auth = requireAdminToken(deps.provider);
+  const auth = requireAdminToken(deps.provider, { staff: deps.staff.repository, accounts: deps.members.accounts });
   const json = jsonBody();
   const clients = clientHandlers(deps);
   const partners = partnerHandlers(deps.partners);
@@ -149,6 +157,17 @@ export function adminRouter(deps: AdminDeps): Router {
   router.get('/imports/:id', auth, importJobs.read);
   router.get('/imports/:id/report', auth, importJobs.report);
   router.get('/audit-events', auth, audit.list);
+  // Issue 20: staff roles, member search and points adjustments (before /members/:id's siblings, same auth).
+  const staff = staffHandlers({ staff: deps.staff.repository, accounts: deps.members.accounts, audit: deps.audit });
+  router.get('/staff', auth, staff.list);
+  router.get('/staff/:id', auth, staff.read);
+  router.put('/staff/:id', auth, json, staff.replace);
+  const memberStaff = memberStaffHandlers({ accounts: deps.members.accounts, loyalty: deps.members.loyalty, profiles: deps.staff.profiles, staff: deps.staff.repository, search: deps.staff.search, adjustments: deps.staff.adjustments });
+  router.get('/members', auth, memberStaff.search);
+  router.post('/members/:id/points-adjustments', auth, json, memberStaff.adjust);
+  router.get('/members/:id/points-adjustments', auth, memberStaff.pending);
+  router.post('/members/:id/points-adjustments/:adjustmentId/approve', auth, memberStaff.approve);
+  router.post('/members/:id/points-adjustments/:adjustmentId/reject', auth, memberStaff.reject);
   router.get('/members/:id', auth, members.read);
   router.get('/members/:id/export', auth, members.exportArchive);
   router.delete('/members/:id', auth, members.erase);

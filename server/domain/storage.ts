@@ -28,6 +28,7 @@ import type { PasskeysRepository } from './passkeys/passkeys.repository.ts';
 import type { ProfilesRepository } from './profile/profiles.repository.ts';
 import type { PrivacyStore } from './privacy/privacy.repository.ts';
 import type { RateLimitStore } from '../security/rate-limit/rate-limiter.ts';
+import type { MemberSearchRepository, StaffRepository } from './staff/staff.repository.ts';
 
 export interface Storage {
   readonly kind: 'sqlite' | 'mongo';
@@ -79,6 +80,10 @@ export interface Storage {
   readonly privacy: PrivacyStore;
   /** Rate-limit counters shared by every process on the store (issue 5). */
   readonly rateLimits: RateLimitStore;
+  /** Staff roles and points adjustments awaiting a second person (issue 20). */
+  readonly staff: StaffRepository;
+  /** The member search by name prefix (issue 20). */
+  readonly memberSearch: MemberSearchRepository;
   /** Resolves when the store answers a trivial query; rejects otherwise (readiness probe). */
   ping(): Promise<void>;
   /**

@@ -35,6 +35,7 @@ const ALL_PAGES = [
   'bot challenge', 'blocked', '404', 'error page', 'unlock: invalid link', 'home', 'kiosk: sign-in',
   'saml: continue to the IdP',
   'account: privacy choices', 'purposes prompt', 'purposes prompt: errors',
+  'console: search', 'console: search results', 'console: member', 'console: member errors', 'console: audit log', 'console: signed out',
 ];
 
 /** Pages a walk cannot reach yet (none today); listed here rather than dropped, so the gap stays visible. */

@@ -25,6 +25,7 @@ import { describePrivacyContract } from './privacy.contract.ts';
 import { describePurposeConsentsContract } from './purpose-consents.contract.ts';
 import { describeProfilesContract } from './profiles.contract.ts';
 import { describeRateLimitsContract } from './rate-limits.contract.ts';
+import { describeStaffContract } from './staff.contract.ts';
 
 /**
  * `open` must return a fresh, isolated, empty store on every call (each port group opens its own);
@@ -57,6 +58,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describeHooksContract(open);
     describeOidcStoreContract(open);
     describePrivacyContract(open);
+    describeStaffContract(open);
     describeRateLimitsContract(async () => {
       const [first, second] = await openPair();
       return {

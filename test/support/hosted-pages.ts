@@ -262,6 +262,32 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     kit.keep('purposes prompt: errors', await ua.submit(asked, '/purposes'));
   },
 
+  async operatorConsole(kit) {
+    // Issue 20: a staff member with an authenticator app signs in to the console, finds a member, opens them.
+    // Checked in English and Polish only (like the other pages members rarely meet): no need to walk it in the others.
+    if (kit.locale !== 'en' && kit.locale !== 'pl') return;
+    const ua = kit.browser();
+    const { email, login } = await signedUpAt(kit, ua, await openLoginPage(ua, await kit.authorize({ acr_values: LOA2 })));
+    const before = await mailCount(kit, email);
+    const offer = await pastProfile(ua, await emailCodeStep(kit, ua, await ua.submit(login, '/login', { email, password: PASSWORD }), email, before));
+    const enrol = await ua.submit(offer, '/mfa/enrol');
+    const key = /id="manual-key">([A-Z2-7 ]+)</.exec(enrol.body)![1]!;
+    await ua.submit(await ua.submit(enrol, '/mfa/enrol/confirm', { code: totpCode(key) }), '/mfa/finish');
+    const { storage } = kit.fx.server.container;
+    const account = await storage.accounts.findByEmail(email.toLowerCase());
+    await storage.staff.setRoles(account!.id, ['owner']);
+    const staff = kit.browser();
+    const mfa = await staff.submit(await staff.follow('/console/sign-in'), '/login', { email, password: PASSWORD });
+    const search = kit.keep('console: search', await pastProfile(staff, await staff.submit(mfa, '/mfa/app', { code: totpCode(key, Date.now() + 30_000) })));
+    const results = kit.keep('console: search results', await staff.follow(`/console?q=${encodeURIComponent(email)}`));
+    const href = /href="(\/console\/members\/[^"]+)"/.exec(results.body)?.[1];
+    if (!href || !search.url.endsWith('/console')) throw new Error(`console walk: no member found (${search.status} ${search.url})`);
+    const member = kit.keep('console: member', await staff.follow(href));
+    kit.keep('console: member errors', await staff.submit(member, '/points', { points: '0', reason: '' }));
+    kit.keep('console: audit log', await staff.follow(`/console/audit?member=${encodeURIComponent(email)}`));
+    kit.keep('console: signed out', await kit.browser().follow('/console/signed-out'));
+  },
+
   async kiosk(kit) {
     // An in-store kiosk client: its pages carry the shared-device notice, the countdown and larger targets.
     const client = await registerClient(kit.fx.server, { first_party: true, enrolment_channel: 'kiosk' });

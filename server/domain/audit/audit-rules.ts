@@ -34,6 +34,11 @@ const TYPES = {
   'member.erasure_cancelled': true,
   'member.deleted': true,
   'grant.revoked': true,
+  'points.adjusted': true,
+  'points.adjustment_requested': true,
+  'points.adjustment_approved': true,
+  'points.adjustment_rejected': true,
+  'staff.roles_changed': true,
 } as const satisfies Record<AuditEventType, true>;
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = Object.freeze(Object.keys(TYPES) as AuditEventType[]);

@@ -35,7 +35,14 @@ export type AuditEventType =
   /** A member was erased; no account id, details.tombstone is the id accounting keeps (issue 17). */
   | 'member.deleted'
   /** The member stopped sharing with a client or partner (details: client_ids, partner_id): grants and tokens revoked. */
-  | 'grant.revoked';
+  | 'grant.revoked'
+  /** Issue 20: staff changed points (details: actor, points, entry_id, staff_reason), asked for an approval, or decided one. */
+  | 'points.adjusted'
+  | 'points.adjustment_requested'
+  | 'points.adjustment_approved'
+  | 'points.adjustment_rejected'
+  /** Issue 20: a member's staff roles changed (details: actor, roles). */
+  | 'staff.roles_changed';
 
 /**
  * Small flat values only: the log never holds passwords, codes, tokens or message texts. Keys are
