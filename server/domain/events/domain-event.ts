@@ -125,10 +125,6 @@ export function profileUpdatedEvent(accountId: string, fields: readonly string[]
 }
 
 // Ready for the features that will emit them (consent records, erasure, merging): the payloads are fixed here.
-export function consentChangedEvent(accountId: string, change: { clientId: string; scope: string; granted: boolean }, time = new Date()): DomainEvent {
-  return make('consent.changed', accountId, { client_id: change.clientId, scope: change.scope, granted: change.granted }, time);
-}
-
 export function memberDeletedEvent(accountId: string, time = new Date()): DomainEvent {
   return make('member.deleted', accountId, {}, time, { key: `deleted:${accountId}`, order: 0xfff });
 }
