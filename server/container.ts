@@ -54,6 +54,7 @@ import { ImportJobs } from './domain/accounts/import-jobs.ts';
 import { MemberImporter } from './domain/accounts/member-import.ts';
 import { createOutboundClient, operatorTargets, partnerTargets } from './security/outbound/outbound-fetch.ts';
 import { createPartnerLogos } from './branding/partner-logos.ts';
+import { memberRights } from './member-rights.ts';
 import { memoizeClientLookups } from './oidc/client-lookup-memo.ts';
 import { useTimeOrderedTokenIds } from './oidc/time-ordered-token-ids.ts';
 import { useUnauthorizedClientErrors } from './oidc/unauthorized-client-errors.ts';
@@ -67,15 +68,7 @@ import { createSmsSender } from './sms/sms-sender-choice.ts';
 import type { Container } from './container-types.ts';
 
 export type { Container } from './container-types.ts';
-import { standardSections } from './domain/privacy/export-sections.ts';
-import { announceMemberDeleted } from './domain/privacy/member-deleted.ts';
-import { AppSharing, appClientOf } from './domain/consent/app-sharing.ts';
-import { ACCOUNT_CONSOLE_CLIENT_ID } from '../config/account-console-client.ts';
-import { recordClientUse } from './oidc/koa-client-use.ts';
 import { purposeConsentService } from './domain/consent/purpose-consent-wiring.ts';
-import { MemberErasure } from './domain/privacy/member-erasure.ts';
-import { MemberExports } from './domain/privacy/member-export.ts';
-import { getDefaultLanguage } from './i18n/locales/index.ts';
 import { auditMetrics } from './metrics/audit-metrics.ts';
 import { EventDispatcher } from './domain/events/event-dispatcher.ts';
 import { AnalyticsRollup } from './domain/analytics/analytics-rollup.ts';
@@ -132,15 +125,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       ? createOutboundClient({ ...operatorTargets(config.env === 'production'), name: 'legacy-verify', timeoutMs: legacyVerify.timeoutMs, maxResponseBytes: 16 * 1024 })
       : undefined;
     const trickle = legacyVerify && legacyOutbound
-      ? {
-        verifier: createLegacyVerifier({
-          url: legacyVerify.url,
-          secret: legacyVerify.secret,
-          outbound: legacyOutbound,
-          logger,
-        }),
-        profiles: storage.profiles,
-      }
+      ? { verifier: createLegacyVerifier({ url: legacyVerify.url, secret: legacyVerify.secret, outbound: legacyOutbound, logger }), profiles: storage.profiles }
       : undefined;
     const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout, legacyHashes: { firebaseScrypt: config.firebaseScrypt }, trickle, events: storage.events,
       observer: {
@@ -237,38 +222,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     });
 
     const partnerLogos = createPartnerLogos(outbound.partners, logger);
-    // The member's language for emails sent after the request that caused them (export ready, deletion scheduled).
-    const languageOf = async (accountId: string) => (await profiles.locale(accountId)) ?? getDefaultLanguage();
-    const exports = new MemberExports({
-      store: storage.privacy,
-      accounts: storage.accounts,
-      sections: standardSections({ ...storage, privacy: storage.privacy }),
-      mailer,
-      languageOf,
-      issuer: config.issuer,
-      logger,
-    });
-    const erasure = new MemberErasure({
-      store: storage.privacy,
-      accounts: storage.accounts,
-      oidc: storage.oidc,
-      logout: backchannelLogout,
-      audit,
-      announce: announceMemberDeleted(audit),
-      events: storage.events,
-      mailer,
-      languageOf,
-      issuer: config.issuer,
-      logger,
-    });
-
-    // "Apps and partners" (issue 17 item 2): each client's last use recorded at the token endpoint; "Stop sharing".
-    const appSharing = new AppSharing({
-      repository: storage.appSharing, oidc: storage.oidc, logout: backchannelLogout, hiddenClientIds: [ACCOUNT_CONSOLE_CLIENT_ID],
-      findClient: async (clientId) => appClientOf(await storage.clients.find(clientId)),
-      partnerName: async (partnerId) => (await storage.partners.find(partnerId))?.name,
-    });
-    provider.use(recordClientUse(appSharing, logger));
+    const { exports, erasure, appSharing } = memberRights({ storage, provider, mailer, profiles, audit, logout: backchannelLogout, issuer: config.issuer, logger });
 
     const interactions: InteractionDeps = {
       provider,
