@@ -49,7 +49,7 @@ describe.each(STORES)('"Apps and partners" and Stop sharing (%s)', (store) => {
     const token = await fx.server.adminToken();
     const admin = adminCaller(() => fx.server, () => token);
     for (const [path, partner] of [['/program', undefined], ['/shop', partnerId], ['/cafe', cafeId]] as const) {
-      const created = await admin('POST', '/admin/webhooks', { url: `${hooks.url}${path}`, events: ['grant.revoked'], ...(partner ? { partner_id: partner } : {}) });
+      const created = await admin('POST', '/admin/webhooks', { url: `${hooks.url}${path}`, events: ['grant.revoked', 'member.deleted'], ...(partner ? { partner_id: partner } : {}) });
       expect(created.status).toBe(201);
       hooks.expect(path, { current: (created.body as { secret: string }).secret });
     }
@@ -248,5 +248,18 @@ describe.each(STORES)('"Apps and partners" and Stop sharing (%s)', (store) => {
     expect((await victim.ua.follow('/account/apps/stop', { form: { ...shopForm, csrf: fresh } })).url).toContain('notice=not_found');
     expect(await partnerRead(again.sub)).toBe(200);
     expect(await refreshWorks(shop, again.refreshToken)).toBe(true);
+  });
+
+  test('erasure tells the program and each partner the member used (member.deleted, under the sub each knew), no other partner', async () => {
+    const { accountId, atShop } = await memberOfBoth('apps-erased');
+    const token = await fx.server.adminToken();
+    const erased = await fetch(`${fx.server.url}/admin/members/${accountId}?grace=none`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(erased.status).toBe(204);
+    const deleted = (path: string, sub: string) => hooks.unique(path).filter((message) => message.type === 'member.deleted' && message.body.data.sub === sub);
+    await waitFor(() => deleted('/program', accountId)[0], { timeoutMs: 60_000, what: 'member.deleted to the program' });
+    const toShop = await waitFor(() => deleted('/shop', atShop.sub)[0], { timeoutMs: 60_000, what: 'member.deleted to the shop' });
+    // The partner learns whom to erase and nothing else: no partner list, no other partner's sub.
+    expect(Object.keys(toShop.body.data)).toEqual(['sub']);
+    expect(hooks.unique('/cafe').filter((message) => message.type === 'member.deleted')).toEqual([]);
   });
 });

@@ -125,8 +125,12 @@ export function profileUpdatedEvent(accountId: string, fields: readonly string[]
 }
 
 // Ready for the features that will emit them (consent records, erasure, merging): the payloads are fixed here.
-export function memberDeletedEvent(accountId: string, time = new Date()): DomainEvent {
-  return make('member.deleted', accountId, {}, time, { key: `deleted:${accountId}`, order: 0xfff });
+/**
+ * The member was erased. `partner_ids` names the partners the member used (read before their links went with the
+ * erasure): each of their webhooks hears of it under the sub it knew; no partner sees the list (partnerData).
+ */
+export function memberDeletedEvent(accountId: string, partnerIds: readonly string[], time = new Date()): DomainEvent {
+  return make('member.deleted', accountId, { partner_ids: [...new Set(partnerIds)].sort() }, time, { key: `deleted:${accountId}`, order: 0xfff });
 }
 
 export function memberMergedEvent(survivorId: string, mergedId: string, time = new Date()): DomainEvent {

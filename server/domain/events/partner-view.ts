@@ -41,5 +41,7 @@ export function partnerData(event: DomainEvent, partnerId: string): EventData {
   // Internal references: a ledger entry id may embed the member's internal id (the Mongo adapter's does).
   delete data.member_number;
   delete data.entry_id;
+  // Which other partners an erased member used is no partner's business.
+  delete data.partner_ids;
   return data;
 }

@@ -125,7 +125,7 @@ export class MemberErasure {
     // Without the account (a crash after it went), the rows still keyed by its id are erased all the same.
     // member.deleted is written with the erasure (its id derived from the account: a re-run writes it once).
     await this.deps.store.eraseMember({
-      accountId, email: account?.email ?? accountId, phone: account?.phone ?? null, tombstone, events: [memberDeletedEvent(accountId, this.now())],
+      accountId, email: account?.email ?? accountId, phone: account?.phone ?? null, tombstone, events: [memberDeletedEvent(accountId, partners.map((link) => link.partnerId), this.now())],
     });
     await this.deps.events.forgetMember(accountId);
     const clientIds = [...targets.keys()];
