@@ -1,6 +1,7 @@
 // Bulk import benchmark (issue 19): generates N members with bcrypt hashes (a handful of real hashes made once and
 // reused: the import does no KDF work, which the run proves by counting KDF calls in the import process), imports
-// them with `scripts/import-members.ts` into a fresh store, and reports seconds, rows/s, peak RSS and KDF calls,
+// them with `scripts/import-members.ts` into a fresh store, and reports seconds, rows/s, CPU time (user+system of the
+// import process: on a shared machine wall time also counts other processes' turns), peak RSS and KDF calls,
 // with the same run's baseline: reading and validating the same file without writing (rows/s), so the ratio says
 // what the store costs on this machine whatever its speed. SQLite always (N, default 1,000,000); the Mongo adapter
 // against MONGODB_URI when set (a throwaway database, dropped), else the FerretDB test binary if built
