@@ -14,7 +14,7 @@ import { testPauseAfterBatch } from '../server/domain/accounts/import-test-seam.
 import { deriveKey } from '../server/security/crypto.ts';
 
 /** Rows per batch: memory holds one batch of parsed rows, whatever the file size; one transaction each on SQLite. */
-const DEFAULT_BATCH_SIZE = 1000;
+const DEFAULT_BATCH_SIZE = 5000;
 const MAX_BATCH_SIZE = 10_000;
 
 const USAGE = 'usage: npm run import -- [--format ndjson|csv] [--reject-invalid-member-numbers] [--restart] [--batch-size N] FILE\n';

@@ -36,6 +36,37 @@ export function readImportFile(path: string, format: ImportFormat): AsyncGenerat
   return format === 'csv' ? csvRecords(path) : ndjsonRecords(path);
 }
 
+/**
+ * The member numbers the file's records carry, as written, read ahead of the import so that no number is issued to
+ * one row that a later row keeps. Only NDJSON lines that can name the field (its name, or a JSON escape) are decoded;
+ * problems with the file are the import's to report, so they end the scan quietly.
+ */
+export async function* keptMemberNumbers(path: string, format: ImportFormat): AsyncGenerator<string> {
+  const pick = (value: unknown) => (typeof value === 'object' && value !== null && 'member_number' in value && typeof value.member_number === 'string' ? value.member_number : undefined);
+  try {
+    if (format === 'csv') {
+      for await (const item of csvRecords(path)) {
+        const number = item.kind === 'record' ? pick(item.value) : undefined;
+        if (number !== undefined) yield number;
+      }
+      return;
+    }
+    const field = Buffer.from('member_number');
+    for await (const { bytes } of lines(path)) {
+      if (bytes === undefined || (bytes.indexOf(field) === -1 && bytes.indexOf(0x5c) === -1)) continue;
+      let number: string | undefined;
+      try {
+        number = pick(JSON.parse(bytes.toString('utf8')));
+      } catch {
+        continue;
+      }
+      if (number !== undefined) yield number;
+    }
+  } catch (error) {
+    if (!(error instanceof ImportStop)) throw error;
+  }
+}
+
 interface Line {
   number: number;
   /** undefined: the line was longer than MAX_RECORD_BYTES (its bytes were dropped). */

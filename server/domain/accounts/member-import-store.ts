@@ -1,6 +1,7 @@
 // Port: what a bulk member import keeps beside the members it writes — the checkpoint of the last committed batch
 // (so a killed run resumes there) and the old program's data that has no home of its own yet (tier, consents, ...).
 // Implemented by adapters/sqlite/member-imports.ts and adapters/mongo/member-imports.ts.
+import type { EnrolmentChannel } from '../loyalty/loyalty.repository.ts';
 
 /** Rows of one import run, by what happened to them. */
 export interface ImportCounts {
@@ -61,7 +62,52 @@ export interface ImportRowErrorRecord {
   message: string;
 }
 
+/** One `adjust` ledger entry of an imported member, keyed by the import (see MemberImporter.postPoints). */
+export interface NewImportEntry {
+  points: number;
+  reason: string;
+  idempotencyKey: string;
+  requestHash: string;
+}
+
+/**
+ * A member the bulk path writes whole: what the row-by-row path would leave after creating the account, the member,
+ * the phone, the profile, the points and the kept data of a member new to the store.
+ */
+export interface NewImportMember {
+  accountId: string;
+  email: string;
+  emailVerified: boolean;
+  passwordHash: string;
+  phone: string | null;
+  /** The file's (valid) number; undefined: the store issues one from the batch's allocator. */
+  memberNumber: string | undefined;
+  enrolmentChannel: EnrolmentChannel;
+  profile: Record<string, string>;
+  /** In ledger order; empty when the member has no points. */
+  entries: NewImportEntry[];
+  data: MemberImportData | null;
+}
+
+/**
+ * What became of a member offered to the bulk path: written; `existing` (the email, or its import ledger keys, are
+ * already in the store: the row goes the row-by-row way, which knows how to update); or refused for a field.
+ */
+export type NewImportResult = 'imported' | 'existing' | { field: string; message: string };
+
 export interface MemberImportStore {
+  /**
+   * The bulk path of a batch: writes the members that are new to the store with a handful of set-based statements
+   * (SQLite: inside the batch's transaction) instead of a dozen repository calls each. The members must not share an
+   * email, a kept member number or a phone with each other (the caller sends those the row-by-row way); numbers
+   * the store already holds are refused (a kept one) or drawn again from `issueNumber` (an issued one).
+   */
+  insertNewMembers(members: readonly NewImportMember[], issueNumber: () => string): Promise<NewImportResult[]>;
+  /**
+   * How many rows of a batch may go the row-by-row way at once when they share no email, number or phone with any
+   * other row: 1 where a batch is one transaction on one connection (SQLite), more where each write is a round trip.
+   */
+  readonly rowConcurrency: number;
   /**
    * Runs one batch so that its writes and its checkpoint commit together where the store can (SQLite: one
    * transaction, which is also what makes a million rows fast); elsewhere the writes go one by one and replays
