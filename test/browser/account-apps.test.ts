@@ -5,11 +5,10 @@
 import { Buffer } from 'node:buffer';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { signedInMember } from '../support/account.ts';
-import { describeWithBrowser, launchBrowser } from '../support/browser.ts';
+import { describeWithBrowser } from '../support/browser.ts';
 import { authorizationRequest, discover, exchange, REDIRECT_URI, registerClient } from '../support/oidc-client.ts';
-import { addSessionCookies, openWatchedContext, scrollsSideways } from '../support/phone-page.ts';
+import { addSessionCookies, scrollsSideways, useWatchedBrowser } from '../support/phone-page.ts';
 import { useMemberServer } from '../support/suite.ts';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
@@ -21,20 +20,14 @@ interface BrowserGlobals {
 
 describeWithBrowser('"Apps and partners" in Chromium on a phone', () => {
   const fx = useMemberServer('sqlite');
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
+  const phone = useWatchedBrowser();
   let logoServer: Server;
-  const problems: string[] = [];
 
   beforeAll(async () => {
-    browser = await launchBrowser();
     logoServer = createServer((req, res) => void (req.url === '/logo.png' ? res.writeHead(200, { 'content-type': 'image/png' }).end(PNG) : res.writeHead(404).end()));
     await new Promise<void>((resolve) => logoServer.listen(0, '127.0.0.1', resolve));
   });
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
     logoServer?.close();
   });
 
@@ -50,7 +43,7 @@ describeWithBrowser('"Apps and partners" in Chromium on a phone', () => {
     expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
     await exchange(shop, done.url, request);
 
-    ({ context, page } = await openWatchedContext(browser, problems));
+    const { context, page } = await phone.open();
     await addSessionCookies(context, fx.server.url, member.ua);
 
     await page.goto(`${fx.server.url}/account/security`);
@@ -72,6 +65,6 @@ describeWithBrowser('"Apps and partners" in Chromium on a phone', () => {
     await page.getByRole('status').getByText('no longer has access').waitFor();
     expect(await page.locator(`[data-app="partner:${partnerId}"]`).count()).toBe(0);
     expect(await scrollsSideways(page)).toBe(false);
-    expect(problems).toEqual([]);
+    expect(phone.problems).toEqual([]);
   });
 });

@@ -3,30 +3,18 @@
 // sideways, logs a console error or breaks a CSP rule.
 import { readFile } from 'node:fs/promises';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { signedInMember } from '../support/account.ts';
-import { describeWithBrowser, launchBrowser } from '../support/browser.ts';
-import { addSessionCookies, openWatchedContext, PHONE, scrollsSideways } from '../support/phone-page.ts';
+import { describeWithBrowser } from '../support/browser.ts';
+import { addSessionCookies, PHONE, scrollsSideways, useWatchedBrowser } from '../support/phone-page.ts';
 import { useMemberServer } from '../support/suite.ts';
 
 describeWithBrowser('Privacy choices in Chromium on a phone', () => {
   const fx = useMemberServer('sqlite');
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  const problems: string[] = [];
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-  });
+  const phone = useWatchedBrowser();
 
   test('allow and withdraw with one tap each, download the signed receipt, and the page fits the phone', async () => {
     const member = await signedInMember(fx, 'browser-consents');
-    ({ context, page } = await openWatchedContext(browser, problems, { viewport: PHONE, isMobile: true, hasTouch: true, acceptDownloads: true }));
+    const { context, page } = await phone.open({ viewport: PHONE, isMobile: true, hasTouch: true, acceptDownloads: true });
     await addSessionCookies(context, fx.server.url, member.ua);
 
     await page.goto(`${fx.server.url}/account/security`);
@@ -50,6 +38,6 @@ describeWithBrowser('Privacy choices in Chromium on a phone', () => {
     const receipt = JSON.parse(await readFile((await download.path())!, 'utf8')) as { jws: string };
     const { payload } = await jwtVerify(receipt.jws, createRemoteJWKSet(new URL(`${fx.server.url}/jwks`)), { issuer: fx.server.url });
     expect(payload).toMatchObject({ piiPrincipalId: member.accountId, services: [expect.objectContaining({ purposes: [expect.objectContaining({ purposeId: 'marketing_email', consentGranted: false })] })] });
-    expect(problems).toEqual([]);
+    expect(phone.problems).toEqual([]);
   });
 });

@@ -1,32 +1,23 @@
 // The new account pages in Chromium at a phone's size (375 px): "Sessions and devices" lists this browser
 // and another session, "End this session" ends the other one, the access history and the change-of-email form
 // render; none scrolls sideways, logs a console error or breaks a CSP rule.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { confirmedMember, passwordSession } from '../support/account.ts';
-import { describeWithBrowser, launchBrowser } from '../support/browser.ts';
-import { addSessionCookies, openWatchedContext, scrollsSideways } from '../support/phone-page.ts';
+import { describeWithBrowser } from '../support/browser.ts';
+import { addSessionCookies, scrollsSideways, useWatchedBrowser } from '../support/phone-page.ts';
 import { useMemberServer } from '../support/suite.ts';
 import type { UserAgent } from '../support/user-agent.ts';
 
 describeWithBrowser('account sessions, history and email pages in Chromium on a phone', () => {
   const fx = useMemberServer('sqlite');
-  let browser: Browser;
-  let context: BrowserContext;
+  const phone = useWatchedBrowser();
   let page: Page;
-  const problems: string[] = [];
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-  });
 
   /** The HTTP browser's cookies (session, its signature, the device cookie) in a phone-sized Chromium profile. */
   async function phoneWithCookiesOf(ua: UserAgent): Promise<void> {
-    ({ context, page } = await openWatchedContext(browser, problems));
-    await addSessionCookies(context, fx.server.url, ua);
+    const opened = await phone.open();
+    page = opened.page;
+    await addSessionCookies(opened.context, fx.server.url, ua);
   }
 
   test('lists the sessions, ends the other one, and every new page fits the phone', async () => {
@@ -55,6 +46,6 @@ describeWithBrowser('account sessions, history and email pages in Chromium on a 
     await page.getByRole('link', { name: 'Change email' }).click();
     await page.getByLabel('New email').waitFor();
     expect(await scrollsSideways(page)).toBe(false);
-    expect(problems).toEqual([]);
+    expect(phone.problems).toEqual([]);
   });
 });

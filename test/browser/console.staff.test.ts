@@ -1,28 +1,21 @@
 // The operator console in Chromium at a tablet's size (issue 20): a staff member signs in with password and
 // authenticator app, finds a member, adjusts their points with a reason; no page scrolls sideways, logs a
 // console error or breaks a CSP rule. One browser for the file.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { describeWithBrowser, launchBrowser } from '../support/browser.ts';
+import type { Page } from 'playwright-core';
+import { describeWithBrowser } from '../support/browser.ts';
 import { staffAccount, staffWithApp } from '../support/staff.ts';
 import { PASSWORD } from '../support/member.ts';
-import { openWatchedContext, scrollsSideways, TABLET } from '../support/phone-page.ts';
+import { scrollsSideways, TABLET, useWatchedBrowser } from '../support/phone-page.ts';
 import { useMemberServer } from '../support/suite.ts';
 import { totpCode } from '../support/totp.ts';
 
 describeWithBrowser('operator console in Chromium on a tablet (sqlite)', () => {
   const fx = useMemberServer('sqlite');
-  let browser: Browser;
-  let context: BrowserContext;
+  const tablet = useWatchedBrowser();
   let page: Page;
-  const problems: string[] = [];
 
   beforeAll(async () => {
-    browser = await launchBrowser();
-    ({ context, page } = await openWatchedContext(browser, problems, { viewport: TABLET, hasTouch: true }));
-  });
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
+    ({ page } = await tablet.open({ viewport: TABLET, hasTouch: true }));
   });
 
   test('staff sign in with password and app, find a member and adjust their points with a reason', async () => {
@@ -56,6 +49,6 @@ describeWithBrowser('operator console in Chromium on a tablet (sqlite)', () => {
     expect(await page.getByText('Goodwill: store closed early').count()).toBeGreaterThan(0);
     expect(await scrollsSideways(page)).toBe(false);
     expect((await fx.server.container.storage.loyalty.findMember(member.accountId))!.balance).toBe(25);
-    expect(problems).toEqual([]);
+    expect(tablet.problems).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // A Chromium page at a phone's (or tablet's) size that records CSP violations, console errors and uncaught errors.
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { launchBrowser } from './browser.ts';
 import type { UserAgent } from './user-agent.ts';
 
 export const PHONE = { width: 375, height: 812 };
@@ -51,4 +52,33 @@ export function scrollsSideways(page: Page): Promise<boolean> {
     const { document, innerWidth } = globalThis as unknown as PageGlobals;
     return document.documentElement.scrollWidth > innerWidth;
   });
+}
+
+export interface WatchedBrowser {
+  /** Every CSP violation, console error and uncaught error of the pages opened through `open`. */
+  readonly problems: string[];
+  /** A new context (a phone by default) recording into `problems`, and its one page; closed after the file. */
+  open(options?: BrowserContextOptions): Promise<{ context: BrowserContext; page: Page }>;
+}
+
+/** Registers beforeAll/afterAll hooks: one headless Chromium for the file, its contexts closed at the end. */
+export function useWatchedBrowser(): WatchedBrowser {
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  const problems: string[] = [];
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+  });
+  return {
+    problems,
+    async open(options) {
+      const opened = await openWatchedContext(browser!, problems, options);
+      contexts.push(opened.context);
+      return opened;
+    },
+  };
 }
