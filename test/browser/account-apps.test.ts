@@ -5,48 +5,30 @@
 import { Buffer } from 'node:buffer';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { signedInMember } from '../support/account.ts';
-import { describeWithBrowser, launchBrowser } from '../support/browser.ts';
+import { describeWithBrowser } from '../support/browser.ts';
 import { authorizationRequest, discover, exchange, REDIRECT_URI, registerClient } from '../support/oidc-client.ts';
+import { addSessionCookies, scrollsSideways, useWatchedBrowser } from '../support/phone-page.ts';
 import { useMemberServer } from '../support/suite.ts';
 
-const PHONE = { width: 375, height: 812 };
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
 
 /** The little of the browser's globals the page functions use (the project compiles without lib.dom). */
 interface BrowserGlobals {
-  document: {
-    documentElement: { scrollWidth: number };
-    querySelector(selector: string): { naturalWidth: number } | null;
-    addEventListener(type: 'securitypolicyviolation', listener: (event: { effectiveDirective: string; blockedURI: string }) => void): void;
-  };
-  innerWidth: number;
-  reportCspViolation(violation: string): Promise<void>;
+  document: { querySelector(selector: string): { naturalWidth: number } | null };
 }
 
 describeWithBrowser('"Apps and partners" in Chromium on a phone', () => {
   const fx = useMemberServer('sqlite');
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
+  const phone = useWatchedBrowser();
   let logoServer: Server;
-  const problems: string[] = [];
 
   beforeAll(async () => {
-    browser = await launchBrowser();
     logoServer = createServer((req, res) => void (req.url === '/logo.png' ? res.writeHead(200, { 'content-type': 'image/png' }).end(PNG) : res.writeHead(404).end()));
     await new Promise<void>((resolve) => logoServer.listen(0, '127.0.0.1', resolve));
   });
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
     logoServer?.close();
-  });
-
-  const scrollsSideways = () => page.evaluate(() => {
-    const { document, innerWidth } = globalThis as unknown as BrowserGlobals;
-    return document.documentElement.scrollWidth > innerWidth;
   });
 
   test('lists the partner with its logo and what it receives, and Stop sharing removes it after the confirmation', async () => {
@@ -61,17 +43,8 @@ describeWithBrowser('"Apps and partners" in Chromium on a phone', () => {
     expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
     await exchange(shop, done.url, request);
 
-    context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
-    const url = new URL(fx.server.url);
-    await context.addCookies(['_session', '_session.sig', 'device'].map((name) => ({ name, value: member.ua.cookie(name)!, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Lax' as const })));
-    await context.exposeBinding('reportCspViolation', (_source, violation: string) => void problems.push(violation));
-    await context.addInitScript(() => {
-      const globals = globalThis as unknown as BrowserGlobals;
-      globals.document.addEventListener('securitypolicyviolation', (event) => void globals.reportCspViolation(`${event.effectiveDirective} blocked ${event.blockedURI || 'inline'}`));
-    });
-    page = await context.newPage();
-    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
-    page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+    const { context, page } = await phone.open();
+    await addSessionCookies(context, fx.server.url, member.ua);
 
     await page.goto(`${fx.server.url}/account/security`);
     await page.getByRole('link', { name: 'See apps and partners' }).click();
@@ -83,15 +56,15 @@ describeWithBrowser('"Apps and partners" in Chromium on a phone', () => {
     // The logo is ours to serve (the partner's address never reaches the member's browser), and it loaded.
     expect(await entry.locator('img').getAttribute('src')).toMatch(/^\/branding\/partners\//);
     expect(await page.evaluate((selector) => (globalThis as unknown as BrowserGlobals).document.querySelector(selector)?.naturalWidth ?? 0, `[data-app="partner:${partnerId}"] img`)).toBe(1);
-    expect(await scrollsSideways()).toBe(false);
+    expect(await scrollsSideways(page)).toBe(false);
 
     await entry.getByRole('link', { name: /Stop sharing/ }).click();
     await page.getByRole('heading', { level: 1, name: 'Stop sharing with Shoe Shop of the Very Long Name Street?' }).waitFor();
-    expect(await scrollsSideways()).toBe(false);
+    expect(await scrollsSideways(page)).toBe(false);
     await page.getByRole('button', { name: 'Stop sharing' }).click();
     await page.getByRole('status').getByText('no longer has access').waitFor();
     expect(await page.locator(`[data-app="partner:${partnerId}"]`).count()).toBe(0);
-    expect(await scrollsSideways()).toBe(false);
-    expect(problems).toEqual([]);
+    expect(await scrollsSideways(page)).toBe(false);
+    expect(phone.problems).toEqual([]);
   });
 });

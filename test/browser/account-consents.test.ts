@@ -3,62 +3,25 @@
 // sideways, logs a console error or breaks a CSP rule.
 import { readFile } from 'node:fs/promises';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { signedInMember } from '../support/account.ts';
-import { describeWithBrowser, launchBrowser } from '../support/browser.ts';
+import { describeWithBrowser } from '../support/browser.ts';
+import { addSessionCookies, PHONE, scrollsSideways, useWatchedBrowser } from '../support/phone-page.ts';
 import { useMemberServer } from '../support/suite.ts';
-
-const PHONE = { width: 375, height: 812 };
-
-/** The little of the browser's globals the page functions use (the project compiles without lib.dom). */
-interface BrowserGlobals {
-  document: {
-    documentElement: { scrollWidth: number };
-    addEventListener(type: 'securitypolicyviolation', listener: (event: { effectiveDirective: string; blockedURI: string }) => void): void;
-  };
-  innerWidth: number;
-  reportCspViolation(violation: string): Promise<void>;
-}
 
 describeWithBrowser('Privacy choices in Chromium on a phone', () => {
   const fx = useMemberServer('sqlite');
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  const problems: string[] = [];
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-  });
-
-  const scrollsSideways = () => page.evaluate(() => {
-    const { document, innerWidth } = globalThis as unknown as BrowserGlobals;
-    return document.documentElement.scrollWidth > innerWidth;
-  });
+  const phone = useWatchedBrowser();
 
   test('allow and withdraw with one tap each, download the signed receipt, and the page fits the phone', async () => {
     const member = await signedInMember(fx, 'browser-consents');
-    context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, acceptDownloads: true });
-    const url = new URL(fx.server.url);
-    await context.addCookies(['_session', '_session.sig', 'device'].map((name) => ({ name, value: member.ua.cookie(name)!, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Lax' as const })));
-    await context.exposeBinding('reportCspViolation', (_source, violation: string) => void problems.push(violation));
-    await context.addInitScript(() => {
-      const globals = globalThis as unknown as BrowserGlobals;
-      globals.document.addEventListener('securitypolicyviolation', (event) => void globals.reportCspViolation(`${event.effectiveDirective} blocked ${event.blockedURI || 'inline'}`));
-    });
-    page = await context.newPage();
-    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
-    page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+    const { context, page } = await phone.open({ viewport: PHONE, isMobile: true, hasTouch: true, acceptDownloads: true });
+    await addSessionCookies(context, fx.server.url, member.ua);
 
     await page.goto(`${fx.server.url}/account/security`);
     await page.getByRole('link', { name: 'Privacy choices' }).click();
     await page.getByRole('heading', { level: 1, name: 'Privacy choices' }).waitFor();
     expect(await page.locator('[data-purpose]').count()).toBe(5);
-    expect(await scrollsSideways()).toBe(false);
+    expect(await scrollsSideways(page)).toBe(false);
 
     const email = page.locator('[data-purpose="marketing_email"]');
     await email.getByRole('button', { name: 'Allow', exact: true }).tap();
@@ -69,12 +32,12 @@ describeWithBrowser('Privacy choices in Chromium on a phone', () => {
     await page.getByRole('status').getByText('Your choice is saved.').waitFor();
     expect(await page.locator('[data-purpose="marketing_email"]').getAttribute('data-state')).toBe('refused');
     expect(await page.locator('[data-receipt]').count()).toBe(2);
-    expect(await scrollsSideways()).toBe(false);
+    expect(await scrollsSideways(page)).toBe(false);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-receipt]').first().getByRole('link', { name: 'Download' }).tap()]);
     const receipt = JSON.parse(await readFile((await download.path())!, 'utf8')) as { jws: string };
     const { payload } = await jwtVerify(receipt.jws, createRemoteJWKSet(new URL(`${fx.server.url}/jwks`)), { issuer: fx.server.url });
     expect(payload).toMatchObject({ piiPrincipalId: member.accountId, services: [expect.objectContaining({ purposes: [expect.objectContaining({ purposeId: 'marketing_email', consentGranted: false })] })] });
-    expect(problems).toEqual([]);
+    expect(phone.problems).toEqual([]);
   });
 });

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { describeWithBrowser, useBrowserFixture } from '../support/browser.ts';
+import { PHONE, recordCspViolations, scrollsSideways, watchedPage } from '../support/phone-page.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
-const PHONE = { width: 375, height: 812 };
 const dir = mkdtempSync(join(tmpdir(), 'idp-brand-browser-'));
 writeFileSync(join(dir, 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 10 10"><rect width="10" height="10" fill="#7a0019"/></svg>');
 writeFileSync(join(dir, 'branding.json'), JSON.stringify({
@@ -17,14 +17,8 @@ writeFileSync(join(dir, 'branding.json'), JSON.stringify({
 
 /** The little of the browser's globals the page functions use: the project compiles without lib.dom. */
 interface BrowserGlobals {
-  document: {
-    documentElement: { scrollWidth: number };
-    querySelector(selector: string): { naturalWidth: number } | null;
-    addEventListener(type: 'securitypolicyviolation', listener: (event: { effectiveDirective: string; blockedURI: string }) => void): void;
-  };
-  innerWidth: number;
+  document: { querySelector(selector: string): { naturalWidth: number } | null };
   getComputedStyle(element: unknown): { backgroundColor: string; color: string };
-  reportCspViolation(violation: string): Promise<void>;
 }
 
 describeWithBrowser('home page in Chromium', () => {
@@ -45,16 +39,8 @@ describeWithBrowser('home page in Chromium', () => {
 
   test('on a 375 px phone: name, logo, branded button, Sign in, Create account, language switcher; fits, no errors', async () => {
     const problems: string[] = [];
-    await context.exposeBinding('reportCspViolation', (_source, violation: string) => void problems.push(violation));
-    await context.addInitScript(() => {
-      const browser = globalThis as unknown as BrowserGlobals;
-      browser.document.addEventListener('securitypolicyviolation', (event) => {
-        void browser.reportCspViolation(`${event.effectiveDirective} blocked ${event.blockedURI || 'inline'}`);
-      });
-    });
-    const page = await context.newPage();
-    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
-    page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+    await recordCspViolations(context, problems);
+    const page = await watchedPage(context, problems);
 
     await page.goto(`${server.url}/`);
     await page.getByRole('heading', { name: 'Welcome to Acme Rewards' }).waitFor();
@@ -71,10 +57,7 @@ describeWithBrowser('home page in Chromium', () => {
       return [style.backgroundColor, style.color];
     });
     expect(colours).toEqual(['rgb(122, 0, 25)', 'rgb(255, 255, 255)']);
-    expect(await page.evaluate(() => {
-      const { document, innerWidth } = globalThis as unknown as BrowserGlobals;
-      return document.documentElement.scrollWidth > innerWidth;
-    })).toBe(false);
+    expect(await scrollsSideways(page)).toBe(false);
 
     // The switcher keeps the member on the home page, in the language picked.
     await page.getByRole('link', { name: 'Français' }).click();

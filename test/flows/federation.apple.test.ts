@@ -1,26 +1,18 @@
 // Sign in with Apple: the answer comes by form POST (no cookies on it), the client secret is an ES256 JWT Apple verifies, and the name arrives once.
 import { randomUUID } from 'node:crypto';
-import { appleTeam, connectApple, followBack, postToCallback, throughApple } from '../support/apple.ts';
-import { useFederation } from '../support/federation.ts';
+import { connectApple, followBack, postToCallback, throughApple, useAppleFederation } from '../support/apple.ts';
 import { exchange } from '../support/oidc-client.ts';
 import { STORES } from '../support/test-server.ts';
 
 describe.each(STORES)('signing in with an apple connection (%s)', (store) => {
-  const team = appleTeam();
-  let issuer = '';
-  const fx = useFederation(store, {}, team.upstream(() => issuer));
-  let apple: string;
-
-  beforeAll(async () => {
-    issuer = fx.upstream.issuer;
-    apple = await connectApple(fx, team, { trusted_email: true });
-  });
+  const apple = useAppleFederation(store);
+  const { fx, team } = apple;
 
   test('the admin API answers the kind and Apple\'s ids, never the key; the member is sent with response_mode=form_post', async () => {
-    const read = await fx.admin('GET', `/admin/connections/${apple}`);
+    const read = await fx.admin('GET', `/admin/connections/${apple.connectionId}`);
     expect(read.body).toMatchObject({ kind: 'apple', name: 'Apple', team_id: team.teamId, key_id: team.keyId, has_private_key: true, has_client_secret: false, scopes: ['openid', 'email', 'name'] });
     expect(JSON.stringify(read.body)).not.toContain('PRIVATE KEY');
-    const post = await throughApple(fx, apple, `a-${randomUUID()}`);
+    const post = await throughApple(fx, apple.connectionId, `a-${randomUUID()}`);
     expect(new URL(post.authorizationUrl).searchParams.get('response_mode')).toBe('form_post');
   });
 
@@ -28,7 +20,7 @@ describe.each(STORES)('signing in with an apple connection (%s)', (store) => {
     const sub = `a-${randomUUID()}`;
     const email = `apple.${randomUUID()}@privaterelay.example`;
     fx.accounts.set(sub, { email, email_verified: 'true' });
-    const post = await throughApple(fx, apple, sub);
+    const post = await throughApple(fx, apple.connectionId, sub);
     const redirect = await postToCallback(fx, post, { user: JSON.stringify({ name: { firstName: 'Ana', lastName: 'Souza' }, email }) });
     expect(redirect.status).toBe(303);
     // The code stays on the server: only the state travels in the URL.
@@ -49,7 +41,7 @@ describe.each(STORES)('signing in with an apple connection (%s)', (store) => {
     expect(last.claims.exp! - last.claims.iat!).toBeLessThanOrEqual(15_777_000);
 
     // Apple sends no `user` the second time: the same member, the name kept.
-    const again = await throughApple(fx, apple, sub);
+    const again = await throughApple(fx, apple.connectionId, sub);
     const secondBack = await followBack(again, await postToCallback(fx, again));
     expect((await exchange(fx.config, secondBack.url, again.request)).claims()!.sub).toBe(claims.sub);
     expect((await fx.server.container.storage.profiles.find(account.id)).fields.given_name?.value).toBe('Ana');
@@ -59,10 +51,10 @@ describe.each(STORES)('signing in with an apple connection (%s)', (store) => {
     const sub = `a-${randomUUID()}`;
     const email = `apple.${randomUUID()}@example.com`;
     fx.accounts.set(sub, { email, email_verified: 'true' });
-    const post = await throughApple(fx, apple, sub);
+    const post = await throughApple(fx, apple.connectionId, sub);
     await followBack(post, await postToCallback(fx, post, { user: JSON.stringify({ name: { firstName: 'Bia' } }) }));
     const account = (await fx.server.container.storage.accounts.findByEmail(email))!;
-    const later = await throughApple(fx, apple, sub);
+    const later = await throughApple(fx, apple.connectionId, sub);
     await followBack(later, await postToCallback(fx, later, { user: JSON.stringify({ name: { firstName: 'Other' } }) }));
     expect((await fx.server.container.storage.profiles.find(account.id)).fields.given_name?.value).toBe('Bia');
   });

@@ -3,7 +3,8 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, importSPKI, jwtVerify, type JWTPayload } from 'jose';
 import { openLoginPage } from './member.ts';
 import { authorizationRequest, type AuthRequest } from './oidc-client.ts';
-import type { FederationFixture } from './federation.ts';
+import type { StoreKind } from './test-server.ts';
+import { useFederation, type FederationFixture } from './federation.ts';
 import type { UpstreamOptions } from './upstream-idp.ts';
 import { findForm, type Page, UserAgent } from './user-agent.ts';
 
@@ -111,4 +112,23 @@ export async function followBack(post: ApplePost, redirect: Page): Promise<Page>
   let page = await post.ua.follow(new URL(redirect.headers.get('location')!, redirect.url).href);
   if (page.status === 200 && page.body.includes('/consent"')) page = await post.ua.submit(page, '/consent', { decision: 'allow' });
   return page;
+}
+
+export interface AppleFixture {
+  team: AppleTeam;
+  fx: FederationFixture;
+  /** The trusted-email Apple connection made for the file (set in beforeAll). */
+  connectionId: string;
+}
+
+/** A federation fixture whose upstream plays Apple for `team`, with one trusted-email Apple connection. */
+export function useAppleFederation(store: StoreKind): AppleFixture {
+  const team = appleTeam();
+  let issuer = '';
+  const fixture: AppleFixture = { team, fx: useFederation(store, {}, team.upstream(() => issuer)), connectionId: '' };
+  beforeAll(async () => {
+    issuer = fixture.fx.upstream.issuer;
+    fixture.connectionId = await connectApple(fixture.fx, team, { trusted_email: true });
+  });
+  return fixture;
 }
