@@ -3,6 +3,7 @@
 // every input says what it holds (autocomplete, inputmode) and every language name carries its lang.
 // Light colours everywhere; the dark scheme too on the pages every member meets.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page as BrowserPage } from 'playwright-core';
 import { describeWithBrowser, launchBrowser } from '../support/browser.ts';
@@ -190,6 +191,14 @@ describeWithBrowser('accessibility of the hosted pages (sqlite)', () => {
         await page.emulateMedia({ colorScheme: 'dark' });
         await replay(page, html);
         failures.push(...(await axeViolations(page)).map((violation) => `dark: ${violation}`));
+      }
+      // PAGE_SCREENSHOTS_DIR=dir: each page as a member's phone shows it (375 px), to look at before a release.
+      const shots = process.env.PAGE_SCREENSHOTS_DIR;
+      if (shots) {
+        await page.emulateMedia({ colorScheme: 'light' });
+        await page.setViewportSize({ width: 375, height: 812 });
+        await replay(page, html);
+        await page.screenshot({ path: join(shots, `${locale}--${name.replace(/[^a-z0-9]+/gi, '-')}.png`), fullPage: true });
       }
       expect(failures).toEqual([]);
     });
