@@ -214,6 +214,8 @@ export class MongoPrivacyStore implements PrivacyStore {
     // Purpose consents go with the member; receipts keep their decisions under the tombstone, without the JWS.
     await this.collection<KeyedDoc>('purpose_consent_records').deleteMany({ accountId: id });
     await this.collection<KeyedDoc>('purpose_consent_receipts').updateMany({ accountId: id }, { $set: { accountId: tombstone, jws: null } });
+    // Linked social and enterprise identities (a link found later could sign someone in as nobody, or as a new member).
+    await this.collection<KeyedDoc>('federated_identities').deleteMany({ accountId: id });
     await this.collection<KeyedDoc>('identifiers').deleteMany({ accountId: id });
     await this.collection<KeyedDoc>('accounts').deleteOne({ _id: id });
     // member.deleted before the request goes: a crash in between erases again, and its derived id keeps one event.

@@ -86,6 +86,10 @@ describe.each(STORES)('member data rights: export and erasure (%s)', (store) => 
     // A purpose consent given on "Privacy choices": a record and its signed receipt.
     const choices = await ua.submit(await ua.follow('/account/consents'), '/account/consents', { purpose: 'marketing_email', version: '1', granted: 'yes' });
     expect(choices.url).toContain('notice=saved');
+    // A linked account (an upstream identity; the linking flows have their own tests).
+    const connectionId = randomUUID();
+    await fx.server.container.storage.connections.create({ id: connectionId, kind: 'oidc', name: 'Upstream ID', settings: {} });
+    expect(await fx.server.container.storage.federatedIdentities.link({ connectionId, subject: `upstream-${randomUUID()}`, accountId })).toBe('linked');
     const partnerClaims = await signInAtPartner(ua, email);
     await fx.server.container.deliveries.drain();
     return { ua, email, accountId, phone, cardName, givenName, familyName, partnerSub: String(partnerClaims.sub), partnerSid: String(partnerClaims.sid) };
@@ -149,7 +153,7 @@ describe.each(STORES)('member data rights: export and erasure (%s)', (store) => 
     expect(receipts).toEqual([expect.objectContaining({ decisions: [{ purpose: 'marketing_email', version: 1, granted: true }] })]);
     const signed = await jwtVerify(receipts[0]!.jws, createRemoteJWKSet(new URL(partner.serverMetadata().jwks_uri!)), { issuer: fx.server.url });
     expect(signed.payload).toMatchObject({ consentReceiptID: receipts[0]!.id, piiPrincipalId: member.accountId });
-    expect(s.linked_accounts).toEqual([]);
+    expect(s.linked_accounts).toEqual([expect.objectContaining({ connection_name: 'Upstream ID', subject: expect.stringMatching(/^upstream-/) })]);
 
     // Never secrets: the password hash, the app's sealed seed, recovery-code hashes, the passkey's public key.
     const account = (await fx.server.container.storage.accounts.findById(member.accountId))!;

@@ -1,5 +1,7 @@
 // The member's data export, one section per kind of data: each section reads its own store and says what it
 // holds in plain JSON. A new kind of data (consents, receipts, linked accounts, ...) is a new section here.
+import type { ConnectionsRepository } from '../connections/connections.repository.ts';
+import type { FederatedIdentitiesRepository } from '../connections/federated-identities.repository.ts';
 import type { Account } from '../accounts/account.ts';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { DevicesRepository } from '../devices/devices.repository.ts';
@@ -39,6 +41,8 @@ export interface SectionDeps {
   oidc: OidcStore;
   privacy: PrivacyStore;
   purposeConsents: PurposeConsentsRepository;
+  federatedIdentities: FederatedIdentitiesRepository;
+  connections: Pick<ConnectionsRepository, 'find'>;
 }
 
 function section(name: string, collect: ExportSection['collect']): ExportSection {
@@ -67,7 +71,7 @@ function describeGrant(payload: OidcPayload): ExportValue {
   };
 }
 
-/** Every kind of data held today, in archive order. Linked accounts are not kept yet: present and empty. */
+/** Every kind of data held today, in archive order. */
 export function standardSections(deps: SectionDeps): ExportSection[] {
   return [
     section('account', async (account) => ({
@@ -171,6 +175,12 @@ export function standardSections(deps: SectionDeps): ExportSection[] {
       id: receipt.id, issued_at: receipt.issuedAt.toISOString(), method: receipt.method,
       decisions: receipt.decisions.map(({ purpose, version, granted }) => ({ purpose, version, granted })), jws: receipt.jws,
     }))),
-    section('linked_accounts', async () => []),
+    // Social and enterprise identities linked to the account: which provider, and the subject it knows the member by.
+    section('linked_accounts', async (account) => Promise.all((await deps.federatedIdentities.listByAccount(account.id)).map(async (link) => ({
+      connection_id: link.connectionId,
+      connection_name: (await deps.connections.find(link.connectionId))?.name ?? null,
+      subject: link.subject,
+      linked_at: link.linkedAt.toISOString(),
+    })))),
   ];
 }
