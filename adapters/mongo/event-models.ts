@@ -47,6 +47,8 @@ export interface DeliveryDoc {
   /** JSON text of the kept attempts. */
   attempts: string;
   nextAt: Date;
+  /** Absent on deliveries written before rounds existed: read as 0. */
+  round?: number;
   createdAt: Date;
 }
 
@@ -87,6 +89,7 @@ const deliverySchema = new Schema<DeliveryDoc>({
   status: { type: String, required: true },
   attempts: { type: String, required: true },
   nextAt: { type: Date, required: true },
+  round: { type: Number, default: 0 },
   createdAt: { type: Date, required: true },
 }, options);
 

@@ -22,12 +22,12 @@ function toDelivery(doc: DeliveryDoc): Delivery {
   return {
     id: doc._id, webhookId: doc.webhookId, eventId: doc.eventId, lane: doc.lane, status: doc.status,
     attempts: (JSON.parse(doc.attempts) as StoredAttempt[]).map((a) => ({ ...a, at: new Date(a.at) })),
-    nextAt: doc.nextAt, createdAt: doc.createdAt,
+    nextAt: doc.nextAt, round: doc.round ?? 0, createdAt: doc.createdAt,
   };
 }
 
 function newDoc(d: NewDelivery, now: Date): DeliveryDoc {
-  return { _id: `${d.webhookId}:${d.eventId}`, webhookId: d.webhookId, eventId: d.eventId, lane: d.lane, status: 'pending', attempts: '[]', nextAt: now, createdAt: now };
+  return { _id: `${d.webhookId}:${d.eventId}`, webhookId: d.webhookId, eventId: d.eventId, lane: d.lane, status: 'pending', attempts: '[]', nextAt: now, round: 0, createdAt: now };
 }
 
 export class MongoWebhooksRepository implements WebhooksRepository {
@@ -83,11 +83,14 @@ export class MongoWebhooksRepository implements WebhooksRepository {
     return due;
   }
 
-  async recordAttempt(id: string, attempt: DeliveryAttempt, next: { status: DeliveryStatus; nextAt: Date }): Promise<void> {
-    const doc = await this.deliveries.findById(id).lean<DeliveryDoc>().exec();
+  async recordAttempt(delivery: Pick<Delivery, 'id' | 'round'>, attempt: DeliveryAttempt, next: { status: DeliveryStatus; nextAt: Date }): Promise<void> {
+    const doc = await this.deliveries.findById(delivery.id).lean<DeliveryDoc>().exec();
     if (!doc) return;
-    const attempts = [...(JSON.parse(doc.attempts) as StoredAttempt[]), { ...attempt, at: attempt.at.getTime() }].slice(-MAX_KEPT_ATTEMPTS);
-    await this.deliveries.updateOne({ _id: id }, { $set: { attempts: JSON.stringify(attempts), status: next.status, nextAt: next.nextAt } });
+    const attempts = JSON.stringify([...(JSON.parse(doc.attempts) as StoredAttempt[]), { ...attempt, at: attempt.at.getTime() }].slice(-MAX_KEPT_ATTEMPTS));
+    // The state only for the round the attempt started in (a missing round is round 0); a replay since keeps its own.
+    const sameRound = delivery.round === 0 ? { $in: [0, null] } : delivery.round;
+    const { matchedCount } = await this.deliveries.updateOne({ _id: delivery.id, round: sameRound }, { $set: { attempts, status: next.status, nextAt: next.nextAt } });
+    if (matchedCount === 0) await this.deliveries.updateOne({ _id: delivery.id }, { $set: { attempts } });
   }
 
   async listDeliveries(webhookId: string, limit: number): Promise<Delivery[]> {
@@ -103,7 +106,7 @@ export class MongoWebhooksRepository implements WebhooksRepository {
   async requeue(deliveries: readonly NewDelivery[], now: Date): Promise<number> {
     for (const d of deliveries) {
       if (!(await insertUnique(this.deliveries, newDoc(d, now)))) {
-        await this.deliveries.updateOne({ _id: `${d.webhookId}:${d.eventId}` }, { $set: { status: 'pending', nextAt: now } });
+        await this.deliveries.updateOne({ _id: `${d.webhookId}:${d.eventId}` }, { $set: { status: 'pending', nextAt: now }, $inc: { round: 1 } });
       }
     }
     return deliveries.length;

@@ -7,6 +7,7 @@ import { date, dateOrNull, integer, text, textOrNull, type Row } from './rows.ts
 
 const WEBHOOK_COLUMNS = 'id, url, events, partner_id, secret, previous_secret, previous_until, created_at';
 const DELIVERY_COLUMNS = 'id, webhook_id, event_id, lane, status, attempts, next_at, created_at';
+const READ_DELIVERY_COLUMNS = `${DELIVERY_COLUMNS}, round`;
 
 function toWebhook(row: Row): Webhook {
   return {
@@ -33,6 +34,7 @@ function toDelivery(row: Row): Delivery {
     status: text(row, 'status') as DeliveryStatus,
     attempts,
     nextAt: date(row, 'next_at'),
+    round: integer(row, 'round'),
     createdAt: date(row, 'created_at'),
   };
 }
@@ -90,36 +92,39 @@ export class SqliteWebhooksRepository implements WebhooksRepository {
   async due(now: Date, limit: number): Promise<Delivery[]> {
     // The head of each lane: the pending delivery with no older pending one for the same webhook and member.
     return this.db.prepare(`
-      SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d
+      SELECT ${READ_DELIVERY_COLUMNS} FROM webhook_deliveries d
       WHERE d.status = 'pending' AND d.next_at <= ?
         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
           WHERE e.status = 'pending' AND e.webhook_id = d.webhook_id AND e.lane = d.lane AND e.event_id < d.event_id)
       ORDER BY d.next_at, d.event_id LIMIT ?`).all(now.getTime(), limit).map(toDelivery);
   }
 
-  async recordAttempt(id: string, attempt: DeliveryAttempt, next: { status: DeliveryStatus; nextAt: Date }): Promise<void> {
+  async recordAttempt(delivery: Pick<Delivery, 'id' | 'round'>, attempt: DeliveryAttempt, next: { status: DeliveryStatus; nextAt: Date }): Promise<void> {
     immediateTransaction(this.db, () => {
-      const row = this.db.prepare('SELECT attempts FROM webhook_deliveries WHERE id = ?').get(id);
+      const row = this.db.prepare('SELECT attempts, round FROM webhook_deliveries WHERE id = ?').get(delivery.id);
       if (!row) return;
-      const attempts = [...(JSON.parse(text(row, 'attempts')) as StoredAttempt[]), { ...attempt, at: attempt.at.getTime() }].slice(-MAX_KEPT_ATTEMPTS);
-      this.db.prepare('UPDATE webhook_deliveries SET attempts = ?, status = ?, next_at = ? WHERE id = ?')
-        .run(JSON.stringify(attempts), next.status, next.nextAt.getTime(), id);
+      const attempts = JSON.stringify([...(JSON.parse(text(row, 'attempts')) as StoredAttempt[]), { ...attempt, at: attempt.at.getTime() }].slice(-MAX_KEPT_ATTEMPTS));
+      if (integer(row, 'round') === delivery.round) {
+        this.db.prepare('UPDATE webhook_deliveries SET attempts = ?, status = ?, next_at = ? WHERE id = ?').run(attempts, next.status, next.nextAt.getTime(), delivery.id);
+      } else {
+        this.db.prepare('UPDATE webhook_deliveries SET attempts = ? WHERE id = ?').run(attempts, delivery.id);
+      }
     });
   }
 
   async listDeliveries(webhookId: string, limit: number): Promise<Delivery[]> {
-    return this.db.prepare(`SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook_id = ? ORDER BY event_id DESC LIMIT ?`)
+    return this.db.prepare(`SELECT ${READ_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook_id = ? ORDER BY event_id DESC LIMIT ?`)
       .all(webhookId, limit).map(toDelivery);
   }
 
   async findDelivery(id: string): Promise<Delivery | undefined> {
-    const row = this.db.prepare(`SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = ?`).get(id);
+    const row = this.db.prepare(`SELECT ${READ_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = ?`).get(id);
     return row ? toDelivery(row) : undefined;
   }
 
   async requeue(deliveries: readonly NewDelivery[], now: Date): Promise<number> {
     const insert = this.db.prepare(`INSERT INTO webhook_deliveries (${DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, 'pending', '[]', ?, ?)
-      ON CONFLICT (id) DO UPDATE SET status = 'pending', next_at = excluded.next_at`);
+      ON CONFLICT (id) DO UPDATE SET status = 'pending', next_at = excluded.next_at, round = round + 1`);
     return immediateTransaction(this.db, () => {
       for (const d of deliveries) insert.run(deliveryId(d), d.webhookId, d.eventId, d.lane, now.getTime(), now.getTime());
       return deliveries.length;

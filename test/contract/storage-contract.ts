@@ -26,6 +26,7 @@ import { describePurposeConsentsContract } from './purpose-consents.contract.ts'
 import { describeProfilesContract } from './profiles.contract.ts';
 import { describeRateLimitsContract } from './rate-limits.contract.ts';
 import { describeStaffContract } from './staff.contract.ts';
+import { describeWebhooksContract } from './webhooks.contract.ts';
 
 /**
  * `open` must return a fresh, isolated, empty store on every call (each port group opens its own);
@@ -56,6 +57,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describePurposeConsentsContract(open);
     describeAuditContract(open);
     describeHooksContract(open);
+    describeWebhooksContract(open);
     describeOidcStoreContract(open);
     describePrivacyContract(open);
     describeStaffContract(open);

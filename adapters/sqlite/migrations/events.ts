@@ -47,5 +47,10 @@ export const eventsMigrations: readonly Migration[] = [
       CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_at) WHERE status = 'pending';
       CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, created_at);
     `,
+  },  {
+    version: 35,
+    // A replay's round (server/domain/events/webhooks.repository.ts): an attempt in flight when the replay came
+    // must not mark the replayed delivery delivered.
+    sql: 'ALTER TABLE webhook_deliveries ADD COLUMN round INTEGER NOT NULL DEFAULT 0;',
   },
 ];

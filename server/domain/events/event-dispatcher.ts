@@ -157,7 +157,7 @@ export class EventDispatcher {
     const now = this.now();
     if (!webhook || !event) {
       // The webhook was deleted, or the event is gone: nothing can be sent for it.
-      await this.deps.webhooks.recordAttempt(delivery.id, { at: now, status: null, error: webhook ? 'event_missing' : 'webhook_deleted', response: null }, { status: 'dead', nextAt: now });
+      await this.deps.webhooks.recordAttempt(delivery, { at: now, status: null, error: webhook ? 'event_missing' : 'webhook_deleted', response: null }, { status: 'dead', nextAt: now });
       this.deps.onOutcome?.('dead');
       return;
     }
@@ -177,7 +177,7 @@ export class EventDispatcher {
       next = { status: 'pending', nextAt: new Date(now.getTime() + Math.round(wait * (0.5 + Math.random() / 2))) };
       outcome = 'failed';
     }
-    await this.deps.webhooks.recordAttempt(delivery.id, attempt, next);
+    await this.deps.webhooks.recordAttempt(delivery, attempt, next);
     this.deps.onOutcome?.(outcome);
   }
 

@@ -37,6 +37,11 @@ export interface Delivery {
   status: DeliveryStatus;
   attempts: DeliveryAttempt[];
   nextAt: Date;
+  /**
+   * Bumped by every replay. An attempt records its outcome only for the round it started in, so a replay made
+   * while an attempt is on the wire is not overwritten by that attempt's "delivered".
+   */
+  round: number;
   createdAt: Date;
 }
 
@@ -61,12 +66,15 @@ export interface WebhooksRepository {
    * member), so each member's events arrive in order; at most one per lane.
    */
   due(now: Date, limit: number): Promise<Delivery[]>;
-  /** Records one attempt and the delivery's next state (delivered, dead, or pending until nextAt). */
-  recordAttempt(id: string, attempt: DeliveryAttempt, next: { status: DeliveryStatus; nextAt: Date }): Promise<void>;
+  /**
+   * Records one attempt, and the delivery's next state (delivered, dead, or pending until nextAt) when no replay
+   * came since `delivery` was read (its round is still the same); otherwise the replay's pending state stands.
+   */
+  recordAttempt(delivery: Pick<Delivery, 'id' | 'round'>, attempt: DeliveryAttempt, next: { status: DeliveryStatus; nextAt: Date }): Promise<void>;
   /** Newest first. */
   listDeliveries(webhookId: string, limit: number): Promise<Delivery[]>;
   findDelivery(id: string): Promise<Delivery | undefined>;
-  /** Sets deliveries pending and due now (a replay); creates the ones missing. */
+  /** Sets deliveries pending and due now in a new round (a replay); creates the ones missing. */
   requeue(deliveries: readonly NewDelivery[], now: Date): Promise<number>;
   pendingCount(): Promise<number>;
 }
