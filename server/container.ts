@@ -127,7 +127,9 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const trickle = legacyVerify && legacyOutbound
       ? { verifier: createLegacyVerifier({ url: legacyVerify.url, secret: legacyVerify.secret, outbound: legacyOutbound, logger }), profiles: storage.profiles }
       : undefined;
-    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, oidc: storage.oidc, codes, mailer, logger, breached, sessionEnds: backchannelLogout, legacyHashes: { firebaseScrypt: config.firebaseScrypt }, trickle, events: storage.events,
+    const sessionBindings = new SessionBindings(storage.oidc);
+    const memberSessions = new MemberSessions({ oidc: storage.oidc, bindings: sessionBindings, devices: storage.devices, sessionEnds: backchannelLogout });
+    const accounts = new AccountService({ accounts: storage.accounts, members: loyalty, codes, mailer, logger, breached, sessions: memberSessions, legacyHashes: { firebaseScrypt: config.firebaseScrypt }, trickle, events: storage.events,
       observer: {
         signedUp: (channel) => metrics.signUps.inc({ channel }),
         kdf: (operation, seconds) => metrics.kdfDuration.observe({ operation }, seconds),
@@ -160,14 +162,13 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       origins: config.webauthn.origins,
     });
     // Persistent sessions with hijack checks (issue 17 item 8): bound to the device cookie and place of their sign-in.
-    const sessionBindings = new SessionBindings(storage.oidc);
     const sessionGuard = new SessionGuard({
       bindings: sessionBindings,
       deviceCookie: protection.deviceCookie,
       devices: storage.devices,
       geo: await loadGeoLookup(),
       places: { centroid: countryCentroid, distanceKm },
-      endSession: (accountId, sessionId) => accounts.endSession(accountId, sessionId),
+      endSession: (accountId, sessionId) => memberSessions.endById(accountId, sessionId),
       audit,
       ttl: config.sessionTtl,
     });
@@ -265,9 +266,9 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       consents: storage.consents,
       emailChange: new EmailChangeService({
         accounts: storage.accounts, codes, mailer, uses: storage.factors, key: deriveKey(kek, 'email-change-undo'), issuer: config.issuer,
-        endAllSessions: (accountId) => accounts.endAllSessions(accountId), logger,
+        endAllSessions: (accountId) => memberSessions.endAll(accountId), logger,
       }),
-      memberSessions: new MemberSessions({ oidc: storage.oidc, bindings: sessionBindings, devices: storage.devices, sessionEnds: backchannelLogout }),
+      memberSessions,
       exports,
       erasure,
       appSharing,

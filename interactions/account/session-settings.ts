@@ -10,7 +10,7 @@ export function sessionSettings(deps: InteractionDeps) {
   return {
     async endOthers(ctx: Context) {
       const { account, sessionId } = memberOf(ctx);
-      const ended = await deps.accounts.endOtherSessions(account.id, sessionId);
+      const ended = await deps.memberSessions.endOthers(account.id, sessionId);
       (ctx.state.log as Logger).info({ accountId: account.id, ended }, 'other sessions ended by the member');
       seeOther(ctx, '/account/security?notice=sessions_ended');
     },

@@ -13,7 +13,7 @@ export function signOutPages(deps: InteractionDeps) {
   return {
     async signOut(ctx: Context) {
       const { account, sessionId } = memberOf(ctx);
-      await deps.accounts.endSession(account.id, sessionId);
+      await deps.memberSessions.endById(account.id, sessionId);
       (ctx.state.log as Logger).info({ accountId: account.id }, 'member signed out on the account pages');
       seeOther(ctx, SIGNED_OUT_PATH);
     },

@@ -195,7 +195,7 @@ export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
         const id = String(ctx.params.id ?? '');
         const account = id.length <= 200 ? await deps.accounts.findById(id) : undefined;
         if (!account) throw new DomainError('not_found', 'no such member');
-        if (action === 'end_sessions') await deps.accounts.endAllSessions(account.id);
+        if (action === 'end_sessions') await deps.memberSessions.endAll(account.id);
         else if (!account.emailVerified) await deps.accounts.resendVerificationCode(account.id);
         await deps.audit.record({
           type: 'admin.action', accountId: account.id, ip: ctx.ip, userAgent: ctx.get('user-agent'), reason: `console:${action}`,

@@ -53,7 +53,7 @@ export function termsHandlers(deps: InteractionDeps) {
         delete (interaction as { session?: unknown }).session;
         await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
       }
-      if (accountId && typeof sessionId === 'string') await deps.accounts.endSession(accountId, sessionId);
+      if (accountId && typeof sessionId === 'string') await deps.memberSessions.endById(accountId, sessionId);
       await renderPage(ctx, deps, 'purposes/terms-declined', { returnTo, clientName: clientName(ctx) });
     },
   };

@@ -8,6 +8,8 @@ import type { SessionBinding, SessionBindings } from './session-bindings.ts';
 
 /** The token models a grant's tokens live in: all go when the session that holds the grant is ended here. */
 const GRANT_TOKEN_MODELS = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest'] as const;
+/** oidc-provider models that belong to an account and all end when its credentials change. */
+const ACCOUNT_BOUND_MODELS = ['Session', 'Grant'] as const;
 const MAX_DEVICES = 50;
 
 export interface MemberSession {
@@ -84,6 +86,33 @@ export class MemberSessions {
     if (!session) return false;
     await this.end(accountId, [session]);
     return true;
+  }
+
+  /** Ends the session with this id (the cookie's) if it is the account's, and tells its partners. */
+  async endById(accountId: string, sessionId: string): Promise<void> {
+    const session = (await this.deps.oidc.findByAccountId('Session', accountId)).find((candidate) => candidate.id === sessionId);
+    if (!session) return;
+    await this.deps.oidc.destroy('Session', sessionId);
+    this.deps.sessionEnds.sessionsEnded(accountId, [session.payload]);
+  }
+
+  /** Ends every session of the account but the caller's own (after a factor change); returns how many. */
+  async endOthers(accountId: string, currentSessionId: string): Promise<number> {
+    const others = (await this.deps.oidc.findByAccountId('Session', accountId)).filter((session) => session.id !== currentSessionId);
+    const ended = await this.deps.oidc.destroyByAccountId('Session', accountId, currentSessionId);
+    this.deps.sessionEnds.sessionsEnded(accountId, others.map((session) => session.payload));
+    return ended;
+  }
+
+  /** Ends every session and grant of the account (a password reset or change, staff, an email change). */
+  async endAll(accountId: string): Promise<void> {
+    // Read before the delete, to know whom to tell: a session begun in between is ended untold, which
+    // only leaves that partner's own session to expire by itself.
+    const sessions = await this.deps.oidc.findByAccountId('Session', accountId);
+    for (const model of ACCOUNT_BOUND_MODELS) {
+      await this.deps.oidc.destroyByAccountId(model, accountId);
+    }
+    this.deps.sessionEnds.sessionsEnded(accountId, sessions.map((session) => session.payload));
   }
 
   /**

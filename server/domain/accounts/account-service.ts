@@ -7,8 +7,7 @@ import type { EventsRepository } from '../events/events.repository.ts';
 import { DomainError } from '../errors.ts';
 import type { DeliveryOptions, Mailer } from '../mail/mailer.ts';
 import type { CodePurpose } from '../codes/codes.repository.ts';
-import type { OidcStore } from '../oidc/oidc-store.repository.ts';
-import type { SessionEndNotifier } from '../oidc/session-end-notifier.ts';
+import type { MemberSessions } from '../../sessions/member-sessions.ts';
 import type { Account, AccountPatch } from './account.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
 import type { BreachedPasswords } from './breached-passwords.ts';
@@ -21,6 +20,7 @@ import { messageLanguage } from '../../i18n/request-language.ts';
 import type { LegacyHashSettings } from '../../passwords/legacy/registry.ts';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyAnyHash } from './password-hasher.ts';
 import { checkPassword, type PasswordProblem } from './password-policy.ts';
+import { observeSignUp, timedKdf, type AccountObserver } from './account-observer.ts';
 
 export type FieldErrors = { email?: 'email.invalid' | 'email.disposable'; password?: PasswordProblem | 'password.breached' };
 
@@ -37,9 +37,6 @@ export type SignInResult =
 
 export type CodeProblem = 'code.invalid' | 'code.expired' | 'code.exhausted';
 
-/** oidc-provider models that belong to an account and end when its credentials change. */
-const ACCOUNT_BOUND_MODELS = ['Session', 'Grant'] as const;
-
 /** Every account is a loyalty member, created with it (see LoyaltyService.ensureMember). */
 export interface MemberEnrolment {
   ensureMember(accountId: string, channel: EnrolmentChannel, signUpMethod?: SignUpMethod): Promise<unknown>;
@@ -48,14 +45,13 @@ export interface MemberEnrolment {
 export interface AccountServiceDeps {
   accounts: AccountsRepository;
   members: MemberEnrolment;
-  oidc: OidcStore;
   codes: CodeService;
   mailer: Mailer;
   logger: Logger;
   /** A breached-password service (PWNED_PASSWORDS_URL), when one is configured. */
   breached?: BreachedPasswords | undefined;
-  /** Tells the clients of sessions this service ends (back-channel logout). */
-  sessionEnds?: SessionEndNotifier | undefined;
+  /** Ends every session and grant after a password reset or change (and tells their partners). */
+  sessions: Pick<MemberSessions, 'endAll'>;
   /** Deployment settings some imported hash formats need (Firebase's project scrypt parameters). */
   legacyHashes?: LegacyHashSettings | undefined;
   /** Told of new sign-ups and of argon2 time (metrics); optional, and never able to fail a flow. */
@@ -66,42 +62,11 @@ export interface AccountServiceDeps {
   trickle?: { verifier: LegacyVerifier; profiles: ProfilesRepository } | undefined;
 }
 
-export interface AccountObserver {
-  /** A sign-up created a new account (not a repeat of an existing address). */
-  signedUp(channel: EnrolmentChannel): void;
-  /** One argon2 hash or verification took `seconds`. */
-  kdf(operation: 'hash' | 'verify', seconds: number): void;
-}
-
 export class AccountService {
   private readonly deps: AccountServiceDeps;
 
   constructor(deps: AccountServiceDeps) {
     this.deps = deps;
-  }
-
-  private observeSignUp(channel: EnrolmentChannel): void {
-    try {
-      this.deps.observer?.signedUp(channel);
-    } catch {
-      // metrics only
-    }
-  }
-
-  /** Runs one argon2 operation and reports its time; an observer that throws is ignored (metrics never fail a sign-in). */
-  private async kdf<T>(operation: 'hash' | 'verify', work: () => Promise<T>): Promise<T> {
-    const observer = this.deps.observer;
-    if (!observer) return work();
-    const started = performance.now();
-    try {
-      return await work();
-    } finally {
-      try {
-        observer.kdf(operation, (performance.now() - started) / 1000);
-      } catch {
-        // metrics only
-      }
-    }
   }
 
   /** `password` null: a passwordless sign-up (a passkey comes after the email is verified). */
@@ -125,7 +90,7 @@ export class AccountService {
     if (errors.email || errors.password) return { ok: false, errors };
     const email = normaliseEmail(emailInput);
     // Passwordless: an earlier unverified sign-up's password is dropped too (the newest sign-up wins).
-    const passwordHash = password === null ? null : await this.kdf('hash', () => hashPassword(password));
+    const passwordHash = password === null ? null : await timedKdf(this.deps.observer, 'hash', () => hashPassword(password));
 
     let account = await this.deps.accounts.findByEmail(email);
     if (account?.emailVerified) {
@@ -142,7 +107,7 @@ export class AccountService {
     } else {
       try {
         account = await this.deps.accounts.create({ email, emailVerified: false, passwordHash });
-        this.observeSignUp(channel);
+        observeSignUp(this.deps.observer, channel);
       } catch (error) {
         if (!(error instanceof DomainError && error.code === 'duplicate')) throw error;
         // Lost a race with a concurrent sign-up of the same email: treat as the unverified case.
@@ -219,11 +184,11 @@ export class AccountService {
     const account = isValidEmail(email) ? await this.deps.accounts.findByEmail(email) : undefined;
     if (!account && this.deps.trickle && isValidEmail(email)) return this.signInFromLegacy(email, password);
     if (!account?.passwordHash) {
-      await this.kdf('verify', () => verifyAgainstDummy(password));
+      await timedKdf(this.deps.observer, 'verify', () => verifyAgainstDummy(password));
       return account ? { ok: false, reason: 'no_password', accountId: account.id } : { ok: false, reason: 'unknown_account' };
     }
     const stored = account.passwordHash;
-    const check = await this.kdf('verify', () => verifyAnyHash(stored, password, this.deps.legacyHashes ?? {}));
+    const check = await timedKdf(this.deps.observer, 'verify', () => verifyAnyHash(stored, password, this.deps.legacyHashes ?? {}));
     if (!check.valid) return { ok: false, reason: 'wrong_password', accountId: account.id };
     if (!account.emailVerified) return { ok: false, reason: 'unverified', accountId: account.id };
     if (needsRehash(stored)) await this.upgradeHash(account, stored, password, check.weak);
@@ -238,9 +203,9 @@ export class AccountService {
    */
   private async signInFromLegacy(email: string, password: string): Promise<SignInResult> {
     const trickle = this.deps.trickle!;
-    const [answer] = await Promise.all([trickle.verifier.verify(email, password), this.kdf('verify', () => verifyAgainstDummy(password))]);
+    const [answer] = await Promise.all([trickle.verifier.verify(email, password), timedKdf(this.deps.observer, 'verify', () => verifyAgainstDummy(password))]);
     if (!answer) return { ok: false, reason: 'unknown_account' };
-    const passwordHash = await this.kdf('hash', () => hashPassword(password));
+    const passwordHash = await timedKdf(this.deps.observer, 'hash', () => hashPassword(password));
     let account: Account;
     try {
       account = await this.deps.accounts.create({ email, emailVerified: answer.emailVerified, passwordHash });
@@ -263,7 +228,7 @@ export class AccountService {
    */
   private async upgradeHash(account: Account, stored: string, password: string, weak: boolean): Promise<void> {
     try {
-      const replaced = await this.deps.accounts.replacePasswordHash(account.id, stored, await this.kdf('hash', () => hashPassword(password)));
+      const replaced = await this.deps.accounts.replacePasswordHash(account.id, stored, await timedKdf(this.deps.observer, 'hash', () => hashPassword(password)));
       if (replaced) this.deps.logger.info({ accountId: account.id, weak }, 'password hash upgraded to argon2id');
       if (replaced && weak) await this.deps.mailer.send(messages.weakPasswordHashUpgraded(account.email, await messageLanguage()));
     } catch (error: unknown) {
@@ -342,10 +307,10 @@ export class AccountService {
    * redemptions), then every session and grant ended and the owner emailed. Undefined if the account is gone.
    */
   private async replacePassword(accountId: string, newPassword: string, patch: AccountPatch = {}): Promise<Account | undefined> {
-    const passwordHash = await this.kdf('hash', () => hashPassword(newPassword));
+    const passwordHash = await timedKdf(this.deps.observer, 'hash', () => hashPassword(newPassword));
     const updated = await this.deps.accounts.update(accountId, { ...patch, passwordHash, credentialsChangedAt: new Date() });
     if (!updated) return undefined;
-    await this.endAllSessions(accountId);
+    await this.deps.sessions.endAll(accountId);
     await this.deps.mailer.send(messages.passwordChanged(updated.email, await messageLanguage()));
     return updated;
   }
@@ -389,32 +354,6 @@ export class AccountService {
   /** A code whose mail could not be delivered is dropped, so it does not hold the resend wait against the retry. */
   private discardOnFailure(purpose: CodePurpose, subject: string): DeliveryOptions {
     return { onFailure: () => this.deps.codes.discard(purpose, subject) };
-  }
-
-  async endAllSessions(accountId: string): Promise<void> {
-    // Read before the delete, to know whom to tell: a session begun in between is ended untold, which
-    // only leaves that partner's own session to expire by itself.
-    const sessions = await this.deps.oidc.findByAccountId('Session', accountId);
-    for (const model of ACCOUNT_BOUND_MODELS) {
-      await this.deps.oidc.destroyByAccountId(model, accountId);
-    }
-    this.deps.sessionEnds?.sessionsEnded(accountId, sessions.map((session) => session.payload));
-  }
-
-  /** Ends one session of the account (the member signed out on the account pages) and tells its partners. */
-  async endSession(accountId: string, sessionId: string): Promise<void> {
-    const session = (await this.deps.oidc.findByAccountId('Session', accountId)).find((candidate) => candidate.id === sessionId);
-    if (!session) return;
-    await this.deps.oidc.destroy('Session', sessionId);
-    this.deps.sessionEnds?.sessionsEnded(accountId, [session.payload]);
-  }
-
-  /** Ends every session of the account but the caller's own (after a factor change); returns how many. */
-  async endOtherSessions(accountId: string, currentSessionId: string): Promise<number> {
-    const others = (await this.deps.oidc.findByAccountId('Session', accountId)).filter((session) => session.id !== currentSessionId);
-    const ended = await this.deps.oidc.destroyByAccountId('Session', accountId, currentSessionId);
-    this.deps.sessionEnds?.sessionsEnded(accountId, others.map((session) => session.payload));
-    return ended;
   }
 
   /** Why a new password (reset or change) is refused: the policy first, then the breach service if one is set. */
