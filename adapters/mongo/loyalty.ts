@@ -11,10 +11,10 @@ import type { LedgerEntry, LoyaltyRepository, Member, NewMember, PostEntry, Post
 import { claimIdentifier, insertUnique, releaseIdentifier } from './claims.ts';
 import { isDuplicateKey, retryOnDuplicate } from './errors.ts';
 import { KeyedQueue } from './keyed-queue.ts';
+import { entryId, LedgerHeads } from './ledger-heads.ts';
 import type { EventDoc, IdentifierDoc, LedgerEntryDoc, LedgerKeyDoc, LoyaltyMemberDoc, Models } from './models.ts';
 import { confirmEvents, dropEvents, insertPendingEvents, insertReadyEvents } from './events.ts';
 
-const SEQUENCE_DIGITS = 12;
 /** How often a post may lose the append to other instances before it gives up with `conflict` (nothing written). */
 const APPEND_ATTEMPTS = 100;
 /**
@@ -32,14 +32,6 @@ const BACKOFF_BASE_MS = 2;
 const APPEND_BACKOFF_CAP_MS = 50;
 /** Between looks at a key another instance holds: longer, as that instance has a whole append to do. */
 const PENDING_POLL_CAP_MS = 100;
-
-/** headHint is written every this many entries: other processes walk at most this far by _id. */
-const HEAD_HINT_EVERY = 16;
-const MAX_REMEMBERED_HEADS = 50_000;
-
-function entryId(accountId: string, sequence: number): string {
-  return `${accountId}:${String(sequence).padStart(SEQUENCE_DIGITS, '0')}`;
-}
 
 function cardId(memberNumber: string): string {
   return `card:${memberNumber}`;
@@ -112,8 +104,7 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
   private readonly postingKey = new KeyedQueue();
   /** Appends of this process one member at a time: no insert is wasted on a sequence a sibling takes. */
   private readonly appendingTo = new KeyedQueue();
-  /** The newest sequence this process saw per member: where the walk to the newest entry starts. */
-  private readonly heads = new Map<string, number>();
+  private readonly heads: LedgerHeads;
 
   constructor(models: LoyaltyModels) {
     this.identifiers = models.identifiers;
@@ -121,6 +112,7 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
     this.entries = models.ledgerEntries;
     this.keys = models.ledgerKeys;
     this.events = models.events;
+    this.heads = new LedgerHeads(models);
   }
 
   async createMember(input: NewMember): Promise<Member> {
@@ -154,7 +146,7 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
   }
 
   async findMember(accountId: string): Promise<Member | undefined> {
-    const [doc, newest] = await Promise.all([this.members.findById(accountId).lean<LoyaltyMemberDoc>().exec(), this.newest(accountId)]);
+    const [doc, newest] = await Promise.all([this.members.findById(accountId).lean<LoyaltyMemberDoc>().exec(), this.heads.newest(accountId)]);
     return doc ? toMember(doc, newest) : undefined;
   }
 
@@ -204,7 +196,7 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
   private async refusal(input: PostEntry): Promise<'no_member' | 'insufficient_points' | undefined> {
     const [member, newest] = await Promise.all([
       this.members.exists({ _id: input.accountId }).exec(),
-      input.points < 0 ? this.newest(input.accountId) : null,
+      input.points < 0 ? this.heads.newest(input.accountId) : null,
     ]);
     if (member === null) return 'no_member';
     if ((newest?.balanceAfter ?? 0) + input.points < 0) return 'insufficient_points';
@@ -246,7 +238,7 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
   private async append(input: PostEntry): Promise<AppendOutcome> {
     let refused = 0; // the sequence whose insert was refused last
     for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt += 1) {
-      const newest = await this.newest(input.accountId);
+      const newest = await this.heads.newest(input.accountId);
       const last = newest?.sequence ?? 0;
       if (refused > last) {
         // Refused though its sequence is still free: the key index refused it, as the key has its entry
@@ -273,52 +265,13 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
         createdAt: new Date(),
       };
       if (await insertUnique(this.entries, doc)) {
-        await this.advanceHead(input.accountId, sequence);
+        await this.heads.advance(input.accountId, sequence);
         return { entry: toEntry(doc), written: true };
       }
       refused = sequence;
       await backoff(attempt, APPEND_BACKOFF_CAP_MS);
     }
     return 'busy';
-  }
-
-  /**
-   * The member's newest entry. A sorted query is a scan of the whole ledger on FerretDB (its cost grew from
-   * 1 to 200 ms over 2,400 entries in bench/earn-throughput.mjs), so the newest entry is found by _id
-   * look-ups instead: from the head this process last saw (or the member's headHint, written every few
-   * entries by whoever appends), forward until the next sequence is missing. Entries are never deleted and
-   * a head is recorded only after its insert, so a hint is never ahead of the truth, only behind it.
-   */
-  private async newest(accountId: string): Promise<LedgerEntryDoc | null> {
-    let sequence = this.heads.get(accountId);
-    if (sequence === undefined) {
-      const member = await this.members.findById(accountId).lean<LoyaltyMemberDoc>().exec();
-      sequence = member?.headHint ?? 0;
-      // A member from before headHint existed: one sorted query, then the walk takes over.
-      if (!sequence) sequence = (await this.entries.findOne({ accountId }).sort({ sequence: -1 }).lean<LedgerEntryDoc>().exec())?.sequence ?? 0;
-    }
-    let current = sequence > 0 ? await this.entries.findById(entryId(accountId, sequence)).lean<LedgerEntryDoc>().exec() : null;
-    for (;;) {
-      const next = await this.entries.findById(entryId(accountId, sequence + 1)).lean<LedgerEntryDoc>().exec();
-      if (!next) break;
-      current = next;
-      sequence += 1;
-    }
-    this.rememberHead(accountId, sequence);
-    return current;
-  }
-
-  private rememberHead(accountId: string, sequence: number): void {
-    // Bounded: a busy process forgets heads rather than growing without limit (a miss costs one read).
-    if (this.heads.size >= MAX_REMEMBERED_HEADS && !this.heads.has(accountId)) this.heads.clear();
-    this.heads.set(accountId, sequence);
-  }
-
-  /** After an append: this process knows the head; other processes learn it from headHint every few entries. */
-  private async advanceHead(accountId: string, sequence: number): Promise<void> {
-    this.rememberHead(accountId, sequence);
-    // $max keeps the hint from moving back; a lost write on FerretDB only leaves it further behind.
-    if (sequence % HEAD_HINT_EVERY === 0) await this.members.updateOne({ _id: accountId }, { $max: { headHint: sequence } });
   }
 
   /**
@@ -365,15 +318,15 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
     return row?.total ?? 0;
   }
 
-  /**
-   * `olderThan` should lie well before now minus PENDING_WAIT_MS (minutes, say): a claim settled under a post
-   * still in flight is put right when that post marks it applied, but until then a replay may not find it.
-   */
   async deleteMemberWithoutEntries(accountId: string): Promise<boolean> {
     if (await this.entries.exists({ accountId }).exec()) return false;
     return (await this.members.deleteOne({ _id: accountId }).exec()).deletedCount > 0;
   }
 
+  /**
+   * `olderThan` should lie well before now minus PENDING_WAIT_MS (minutes, say): a claim settled under a post
+   * still in flight is put right when that post marks it applied, but until then a replay may not find it.
+   */
   async recoverPending(olderThan: Date): Promise<number> {
     const stale = await this.keys.find({ status: 'pending', createdAt: { $lt: olderThan } }).lean<LedgerKeyDoc[]>().exec();
     let resolved = 0;
