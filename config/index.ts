@@ -56,6 +56,7 @@ export interface Config {
   rs256Resources: readonly string[];
   /** Days security audit events are kept (AUDIT_RETENTION_DAYS). */
   auditRetentionDays: number;
+  eventsRetentionDays: number;
   /** Waits between back-channel logout tries (seconds). */
   backchannelLogoutRetrySeconds: number[];
   /** How long a sign-in lasts: on a device seen before it, and on one first seen at it (seconds). */
@@ -243,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     keyRotation: Object.freeze({ signDelaySeconds: raw.KEY_ROTATION_SIGN_DELAY_SECONDS, retireAfterSeconds: raw.KEY_ROTATION_RETIRE_AFTER_SECONDS }),
     rs256Resources: Object.freeze([...raw.RS256_RESOURCES]),
     auditRetentionDays: raw.AUDIT_RETENTION_DAYS,
+    eventsRetentionDays: raw.EVENTS_RETENTION_DAYS,
     backchannelLogoutRetrySeconds: raw.BACKCHANNEL_LOGOUT_RETRY_SECONDS,
     sessionTtl: Object.freeze({ knownDeviceSeconds: raw.SESSION_TTL_KNOWN_DEVICE_DAYS * 86_400, otherSeconds: raw.SESSION_TTL_OTHER_HOURS * 3600 }),
     webhooks: Object.freeze({ dispatcher: raw.WEBHOOKS_DISPATCHER, pollMs: raw.WEBHOOK_POLL_MS, retryBaseMs: raw.WEBHOOK_RETRY_BASE_MS, retryWindowSeconds: raw.WEBHOOK_RETRY_WINDOW_SECONDS }),

@@ -227,6 +227,12 @@ export const settings = {
     description: 'Days the security audit log (sign-ins, blocks, factor changes, admin actions) is kept; older events are deleted once a day.',
     defaultText: '400',
   },
+  EVENTS_RETENTION_DAYS: {
+    // At least the webhook retry window (3 days) and a day to replay after it, so no delivery loses its event.
+    schema: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number').min(4, 'expected 4-3650').max(3650, 'expected 4-3650').default(30),
+    description: 'Days the events outbox keeps an event once it is relayed, delivered to every webhook and counted by the analytics; older ones and their delivery history are deleted once a day. Time-range replays and GET /admin/events reach back this far.',
+    defaultText: '30',
+  },
   SESSION_TTL_KNOWN_DEVICE_DAYS: {
     schema: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number').min(1, 'expected 1-400').max(400, 'expected 1-400').default(30),
     description: 'Days a sign-in lasts on a device the member had signed in on before (a known device): the session ends this long after the sign-in, however active. A session cookie used from another device or from an impossible-travel place ends earlier.',

@@ -1,5 +1,5 @@
 // The periodic clean-up every instance runs: expired rows (TTL indexes are lazy, and absent on some
-// Mongo-compatible servers), audit retention, half-done ledger posts and coupon redemptions, data exports,
+// Mongo-compatible servers), audit and events retention, half-done ledger posts and coupon redemptions, data exports,
 // erasures past their grace period and sign-ups never verified. Each job logs its own failure and never stops the others.
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
@@ -18,6 +18,9 @@ const LEDGER_RECOVERY_AGE_MS = 5 * 60 * 1000;
 /** Audit retention runs on the first sweep after boot, then once a day (each instance; deleting twice is harmless). */
 const AUDIT_RETENTION_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
+/** Events deleted per call of the outbox retention; the daily run calls again until a call deletes fewer. */
+const EVENTS_RETENTION_BATCH = 5_000;
+
 /** A coupon use is credited within its request (seconds); one still uncredited after five minutes was cut short. */
 const COUPON_RECOVERY_AGE_MS = 5 * 60 * 1000;
 
@@ -32,6 +35,25 @@ async function recoverCoupons(storage: Storage, coupons: CouponService, olderTha
     if (settled > 0 || credited > 0 || failed > 0) logger.warn({ settled, credited, failed }, 'settled half-done coupon redemptions');
   } catch (error) {
     logger.warn({ err: error }, 'coupon recovery failed');
+  }
+}
+
+/**
+ * The outbox's retention: relayed, delivered and counted events older than EVENTS_RETENTION_DAYS go, in batches so
+ * no transaction holds the store for long. An erased member's member.deleted announcement goes with them.
+ */
+async function pruneEvents(storage: Storage, config: Readonly<Config>, now: Date, logger: Logger): Promise<void> {
+  const before = new Date(now.getTime() - config.eventsRetentionDays * 24 * 60 * 60 * 1000);
+  try {
+    let deleted = 0;
+    for (;;) {
+      const batch = await storage.events.deleteSettledBefore(before, { counted: config.analytics.rollups, limit: EVENTS_RETENTION_BATCH });
+      deleted += batch;
+      if (batch < EVENTS_RETENTION_BATCH) break;
+    }
+    if (deleted > 0) logger.info({ deleted, days: config.eventsRetentionDays }, 'events past retention deleted');
+  } catch (error) {
+    logger.warn({ err: error }, 'events retention failed');
   }
 }
 
@@ -55,6 +77,7 @@ export function startSweeps({ config, storage, audit, coupons, exports, erasure,
       audit.deleteOlderThan(config.auditRetentionDays)
         .then((deleted) => deleted > 0 && logger.info({ deleted, days: config.auditRetentionDays }, 'audit events past retention deleted'))
         .catch((error: unknown) => logger.warn({ err: error }, 'audit retention failed'));
+      void pruneEvents(storage, config, now, logger);
     }
     storage.oidc.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed'));
     storage.samlAssertionIds.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'SAML replay-cache sweep failed'));

@@ -91,6 +91,19 @@ export class MongoEventsRepository implements EventsRepository {
     return (await this.models.events.deleteMany({ _id: { $in: ids } }).exec()).deletedCount;
   }
 
+  async deleteSettledBefore(before: Date, options: { counted: boolean; limit: number }): Promise<number> {
+    // countedBy is only a hint on FerretDB (adapters/mongo/analytics.ts): a lost mark keeps the event, never the reverse.
+    const filter = { _id: { $lt: eventIdBound(before) }, state: 'published' as const, ...(options.counted ? { countedBy: { $ne: 0 } } : {}) };
+    const candidates = (await this.models.events.find(filter, { _id: 1 }).sort({ _id: 1 }).limit(options.limit).lean<Array<{ _id: string }>>().exec()).map((doc) => doc._id);
+    if (candidates.length === 0) return 0;
+    const waiting = new Set((await this.models.webhookDeliveries.find({ eventId: { $in: candidates }, status: 'pending' }, { eventId: 1 }).lean<Array<{ eventId: string }>>().exec()).map((doc) => doc.eventId));
+    const ids = candidates.filter((id) => !waiting.has(id));
+    if (ids.length === 0) return 0;
+    // Deliveries first, as forgetMember does: a crash in between leaves events the next run removes, never orphans.
+    await this.models.webhookDeliveries.deleteMany({ eventId: { $in: ids }, status: { $ne: 'pending' } }).exec();
+    return (await this.models.events.deleteMany({ _id: { $in: ids } }).exec()).deletedCount;
+  }
+
   async backlog(): Promise<number> {
     return this.models.events.countDocuments({ state: { $in: ['pending', 'ready'] } }).exec();
   }

@@ -118,6 +118,8 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
         { key: { status: 1, nextAt: 1 }, name: 'status_1_nextAt_1' },
         { key: { status: 1, webhookId: 1, lane: 1, eventId: 1 }, name: 'status_1_webhookId_1_lane_1_eventId_1' },
         { key: { webhookId: 1, eventId: -1 }, name: 'webhookId_1_eventId_-1' },
+        // An event's deliveries: erasure and retention remove them with the event.
+        { key: { eventId: 1 }, name: 'eventId_1' },
       ],
     ],
     // Heads and slots are looked up by _id only; this serves the sweeper and TTL (nothing blocks once expired).

@@ -46,6 +46,22 @@ export class SqliteEventsRepository implements EventsRepository {
     });
   }
 
+  async deleteSettledBefore(before: Date, options: { counted: boolean; limit: number }): Promise<number> {
+    return immediateTransaction(this.db, () => {
+      // Ids are time-first (UUIDv7): "before" is a primary-key range.
+      const ids = this.db.prepare(`SELECT id FROM events e WHERE id < ? AND published_at IS NOT NULL ${options.counted ? 'AND counted_at IS NOT NULL' : ''}
+          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
+        ORDER BY id LIMIT ?`).all(eventIdBound(before), options.limit).map((row) => text(row, 'id'));
+      const deliveries = this.db.prepare('DELETE FROM webhook_deliveries WHERE event_id = ?');
+      const event = this.db.prepare('DELETE FROM events WHERE id = ?');
+      for (const id of ids) {
+        deliveries.run(id);
+        event.run(id);
+      }
+      return ids.length;
+    });
+  }
+
   async append(events: readonly DomainEvent[]): Promise<void> {
     immediateTransaction(this.db, () => insertEvents(this.db, events));
   }

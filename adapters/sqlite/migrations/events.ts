@@ -52,5 +52,9 @@ export const eventsMigrations: readonly Migration[] = [
     // A replay's round (server/domain/events/webhooks.repository.ts): an attempt in flight when the replay came
     // must not mark the replayed delivery delivered.
     sql: 'ALTER TABLE webhook_deliveries ADD COLUMN round INTEGER NOT NULL DEFAULT 0;',
+  },  {
+    version: 44,
+    // An event's deliveries, found by its id: erasure and the outbox's retention remove them with the event.
+    sql: 'CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_id);',
   },
 ];

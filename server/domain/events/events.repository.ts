@@ -20,6 +20,12 @@ export interface EventsRepository {
    */
   forgetMember(memberId: string): Promise<number>;
   /**
+   * Retention: deletes up to `limit` of the oldest events before `before` that are done with, and their webhook
+   * deliveries: relayed, counted by the analytics rollups when `counted` (else an uncounted event is kept), and
+   * with no delivery still pending. Returns how many events went.
+   */
+  deleteSettledBefore(before: Date, options: { counted: boolean; limit: number }): Promise<number>;
+  /**
    * A lease on a named worker: true when `owner` holds it until `until` (taken when free or expired, renewed
    * when already its own). Several processes on one store: one relays and delivers at a time.
    */
