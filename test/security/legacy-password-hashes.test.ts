@@ -29,6 +29,26 @@ function aspNetV3(prf: number, iterations: number, salt: Buffer, subkey: Buffer)
 }
 
 describe('bcrypt', () => {
+  test('a compare runs off the event loop: other work goes on while a cost-11 hash is checked', async () => {
+    const hash = bcrypt.hashSync(PASSWORD, 11);
+    let turns = 0;
+    let running = true;
+    const spin = async () => {
+      while (running) {
+        await new Promise((resolve) => setImmediate(resolve));
+        turns += 1;
+      }
+    };
+    const spinning = spin();
+    const [right, wrong] = await Promise.all([verifyStoredHash(hash, PASSWORD, none), verifyStoredHash(hash, 'not it', none)]);
+    running = false;
+    await spinning;
+    expect(right.valid).toBe(true);
+    expect(wrong.valid).toBe(false);
+    // On the main thread bcryptjs yields once per 100 ms slice: a handful of turns for two compares of ~150 ms each.
+    expect(turns).toBeGreaterThan(100);
+  });
+
   test.each(['$2a$', '$2b$', '$2y$'])('%s made by bcryptjs verifies', async (prefix) => {
     const hash = bcrypt.hashSync(PASSWORD, 4).replace(/^\$2[ab]\$/, prefix);
     await expectVerifies(hash, PASSWORD, 'bcrypt');
