@@ -243,7 +243,7 @@ describe.each(STORES)('operator console: partners and clients (%s)', (store) => 
   });
 
   test('the program\'s own clients are not reachable as partner clients', async () => {
-    expect((await ua.follow(`/console/clients/${fx.client.client_id}`)).status).toBe(404);
+    expect((await ua.follow(`/console/clients/${fx.client.clientId}`)).status).toBe(404);
     expect((await ua.follow(`/console/partners/${randomUUID()}`)).status).toBe(404);
   });
 });
