@@ -243,7 +243,8 @@ export function partnerPages(deps: InteractionDeps, data: PartnerPagesDeps) {
       requireAction(ctx, 'clients:write');
       const partner = await partnerOf(ctx);
       const parsed = clientForm.safeParse(bodyOf(ctx));
-      const kind = parsed.success && (CLIENT_KINDS as readonly string[]).includes(parsed.data.kind ?? '') ? parsed.data.kind as ClientKind : 'web';
+      const knownKind = parsed.success && (CLIENT_KINDS as readonly string[]).includes(parsed.data.kind ?? '');
+      const kind = knownKind ? parsed.data!.kind as ClientKind : 'web';
       const form: ClientFormState = {
         ...emptyClientForm(),
         values: { client_name: parsed.success ? parsed.data.client_name : '', kind, redirect_uris: parsed.success ? parsed.data.redirect_uris : '', reason: parsed.success ? parsed.data.reason : '' },
@@ -253,7 +254,7 @@ export function partnerPages(deps: InteractionDeps, data: PartnerPagesDeps) {
       // The API lets a client go unnamed; in the console the name is what staff and members recognise it by.
       if (form.values.client_name.trim() === '') form.errors.client_name = [{ fieldId: 'client_name', messageId: 'console.client_error.name' }];
       if (!why.success) form.errors.reason = [{ fieldId: 'reason', messageId: 'console.error.action_reason' }];
-      if (!parsed.success) form.formError = 'console.client_error.other';
+      if (!parsed.success || !knownKind) form.formError = 'console.client_error.other';
       if (Object.keys(form.errors).length > 0 || form.formError) return refuse();
       try {
         const { client, secret } = await data.registration.create({
