@@ -15,6 +15,7 @@ import { adminRouter } from './admin/router.ts';
 import { MemberSearch } from './domain/staff/member-search.ts';
 import { PointsAdjustments } from './domain/staff/points-adjustments.ts';
 import { consoleRouter } from '../interactions/console/router.ts';
+import { ClientRegistration } from './domain/clients/client-registration.ts';
 import { memberApiRouter } from './member-api/router.ts';
 import { partnerApiRouter } from './partner-api/router.ts';
 import { deviceCodeGuard } from './oidc/koa-device-code-guard.ts';
@@ -155,6 +156,7 @@ export function buildApp(container: Container): App {
     [CONSOLE_PATHS, [consoleRouter(container.interactions, {
       staff: storage.staff, accounts: storage.accounts, loyalty: storage.loyalty, profiles: storage.profiles, factors: storage.factors, passkeys: storage.passkeys,
       search: staffSearch, adjustments: staffAdjustments,
+      partnerPages: { partners: storage.partners, clients: storage.clients, coupons: storage.coupons, registration: new ClientRegistration({ provider, clients: storage.clients, partners: storage.partners, outbound: container.outbound.partners }) },
     }, { issuer: config.issuer, secure: config.env === 'production' }).routes()]],
     [UNLOCK_PATHS, [unlockRouter(container.interactions).routes()]],
     [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],

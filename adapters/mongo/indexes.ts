@@ -65,7 +65,8 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
     [models.connections.collection, [{ key: { createdAt: 1, _id: 1 }, name: 'createdAt_1__id_1' }]],
     [models.federatedIdentities.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
     [models.samlAssertionIds.collection, [{ key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: 0 }]],
-    [models.partnerLinks.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
+    // A member's links (erasure, "Apps and partners"), and a partner's (the console counts its members).
+    [models.partnerLinks.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }, { key: { partnerId: 1 }, name: 'partnerId_1' }]],
     // A member's client uses, for the "Apps and partners" page and erasure.
     [models.clientUses.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
     [

@@ -46,6 +46,16 @@ export class MongoPartnersRepository implements PartnersRepository {
     return docs.map(toPartner);
   }
 
+  async rename(id: string, name: string): Promise<Partner | undefined> {
+    const result = await this.partners.updateOne({ _id: id }, { $set: { name } }).exec();
+    return result.matchedCount === 0 ? undefined : this.find(id);
+  }
+
+  /** One link per member and partner (the subject is derived from the member), so the links are the members. */
+  countMembers(partnerId: string): Promise<number> {
+    return this.links.countDocuments({ partnerId }).exec();
+  }
+
   /**
    * An upsert by _id: the pair is the key, so concurrent links leave one document (the last scope wins,
    * which is what a refresh means). linkedAt is set only when the document is inserted.

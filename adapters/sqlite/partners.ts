@@ -26,6 +26,8 @@ export class SqlitePartnersRepository implements PartnersRepository {
   private readonly nextPageStmt;
   private readonly linkStmt;
   private readonly findLinkStmt;
+  private readonly renameStmt;
+  private readonly countMembersStmt;
 
   constructor(db: DatabaseSync) {
     this.insertStmt = db.prepare('INSERT INTO partners (id, name, created_at) VALUES (?, ?, ?) RETURNING id, name, created_at');
@@ -38,6 +40,10 @@ export class SqlitePartnersRepository implements PartnersRepository {
       VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (partner_id, subject) DO UPDATE SET account_id = excluded.account_id, scope = excluded.scope, updated_at = excluded.updated_at`);
     this.findLinkStmt = db.prepare('SELECT partner_id, subject, account_id, scope, linked_at, updated_at FROM partner_member_links WHERE partner_id = ? AND subject = ?');
+    this.renameStmt = db.prepare('UPDATE partners SET name = ? WHERE id = ? RETURNING id, name, created_at');
+    // One link per member and partner (the subject is derived from the member), so the links are the members;
+    // the primary key (partner_id, subject) serves the count.
+    this.countMembersStmt = db.prepare('SELECT COUNT(*) AS members FROM partner_member_links WHERE partner_id = ?');
   }
 
   async create(input: { name: string }): Promise<Partner> {
@@ -54,6 +60,16 @@ export class SqlitePartnersRepository implements PartnersRepository {
   async list(options: { limit: number; after?: string }): Promise<Partner[]> {
     const rows = options.after ? this.nextPageStmt.all(options.after, options.limit) : this.firstPageStmt.all(options.limit);
     return rows.map(toPartner);
+  }
+
+  async rename(id: string, name: string): Promise<Partner | undefined> {
+    const row = this.renameStmt.get(name, id);
+    return row ? toPartner(row) : undefined;
+  }
+
+  async countMembers(partnerId: string): Promise<number> {
+    const row = this.countMembersStmt.get(partnerId);
+    return Number(row?.members ?? 0);
   }
 
   async link(input: NewLink): Promise<void> {

@@ -18,6 +18,7 @@ import type { StaffRepository } from '../../server/domain/staff/staff.repository
 import { textField } from '../../server/domain/text.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
+import type { PartnerPagesDeps } from './partner-pages.ts';
 import { staffOf } from './staff-session.ts';
 
 export interface ConsoleDeps {
@@ -29,6 +30,8 @@ export interface ConsoleDeps {
   passkeys: Pick<PasskeysRepository, 'listByAccount'>;
   search: MemberSearch;
   adjustments: PointsAdjustments;
+  /** Partners and their clients (partner-pages.ts). */
+  partnerPages: PartnerPagesDeps;
 }
 
 const LEDGER_PAGE = 20;
@@ -117,6 +120,8 @@ export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
 
   return {
     async search(ctx: Context) {
+      // A partner manager has no members to find: their console starts at the partners.
+      if (!may(ctx, 'members:read') && may(ctx, 'partners:read')) return seeOther(ctx, '/console/partners');
       requireAction(ctx, 'members:read');
       const q = typeof ctx.query.q === 'string' ? ctx.query.q.slice(0, 200) : '';
       const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor : undefined;
@@ -134,7 +139,7 @@ export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
         }
         next = found.next ? `/console?q=${encodeURIComponent(q)}&cursor=${encodeURIComponent(found.next)}` : null;
       }
-      await pageOf(ctx, 'console/search', { q, results, next, roles: staffOf(ctx).roles, canReadAudit: may(ctx, 'audit:read') });
+      await pageOf(ctx, 'console/search', { q, results, next, roles: staffOf(ctx).roles, canReadAudit: may(ctx, 'audit:read'), canReadPartners: may(ctx, 'partners:read') });
     },
 
     member: (ctx: Context) => memberPage(ctx),

@@ -8,6 +8,7 @@ import { DomainError } from '../../server/domain/errors.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 import { type ConsoleDeps, consolePages } from './pages.ts';
+import { partnerPages } from './partner-pages.ts';
 import { consoleSignIn } from './sign-in.ts';
 import { loadStaff, type NoSession, staffOf } from './staff-session.ts';
 
@@ -40,5 +41,17 @@ export function consoleRouter(deps: InteractionDeps, data: ConsoleDeps, options:
   router.post('/members/:id/verification/resend', ...post, pages.memberAction('resend_verification'));
   router.post('/members/:id/adjustments/:adjustmentId/approve', ...post, pages.decide('approve'));
   router.post('/members/:id/adjustments/:adjustmentId/reject', ...post, pages.decide('reject'));
+  // Partners and their clients (partner-pages.ts); /partners/new before /partners/:id.
+  const partners = partnerPages(deps, data.partnerPages);
+  router.get('/partners', staff, partners.list);
+  router.get('/partners/new', staff, partners.newPartner);
+  router.post('/partners', ...post, partners.createPartner);
+  router.get('/partners/:id', staff, partners.partner);
+  router.post('/partners/:id', ...post, partners.renamePartner);
+  router.get('/partners/:id/clients/new', staff, partners.newClient);
+  router.post('/partners/:id/clients', ...post, partners.createClient);
+  router.get('/clients/:id', staff, partners.client);
+  router.post('/clients/:id', ...post, partners.changeClient);
+  router.post('/clients/:id/secret', ...post, partners.rotateSecret);
   return router;
 }

@@ -1,13 +1,10 @@
 // Admin API handlers for partners (organizations): create, list, read. A partner's clients are ordinary
 // clients with partner_id set (see client-handlers.ts), which makes their subjects pairwise per partner.
 import type { Context } from 'koa';
-import { z } from 'zod';
 import { DomainError } from '../domain/errors.ts';
-import { textField } from '../domain/text.ts';
 import { fieldErrors } from './client-input.ts';
+import { partnerInput } from '../domain/partners/partner-input.ts';
 import type { Partner, PartnersRepository } from '../domain/partners/partners.repository.ts';
-
-const partnerInput = z.object({ name: textField(100) }).strict();
 
 function view(partner: Partner) {
   return { id: partner.id, name: partner.name, created_at: partner.createdAt.toISOString() };

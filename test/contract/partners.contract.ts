@@ -32,6 +32,27 @@ export function describePartnersContract(open: OpenStorage): void {
       expect(next[0]!.id).toBe(all[1]!.id);
     });
 
+    it('renames a partner, keeping its id and creation time; an unknown id renames nothing', async () => {
+      const partner = await partners().create({ name: 'Old name' });
+      const renamed = await partners().rename(partner.id, 'New name');
+      expect(renamed).toEqual({ ...partner, name: 'New name' });
+      expect(await partners().find(partner.id)).toEqual(renamed);
+      expect(await partners().rename(randomUUID(), 'Nobody')).toBeUndefined();
+    });
+
+    it('counts the members who signed in to a partner, each once however often', async () => {
+      const partner = await partners().create({ name: 'Counted' });
+      const other = await partners().create({ name: 'Other' });
+      expect(await partners().countMembers(partner.id)).toBe(0);
+      const [first, second] = [randomUUID(), randomUUID()];
+      await partners().link({ partnerId: partner.id, subject: 'sub-a', accountId: first, scope: 'openid' });
+      await partners().link({ partnerId: partner.id, subject: 'sub-a', accountId: first, scope: 'openid email' });
+      await partners().link({ partnerId: partner.id, subject: 'sub-b', accountId: second, scope: 'openid' });
+      await partners().link({ partnerId: other.id, subject: 'sub-c', accountId: first, scope: 'openid' });
+      expect(await partners().countMembers(partner.id)).toBe(2);
+      expect(await partners().countMembers(other.id)).toBe(1);
+    });
+
     it('links a member to a partner under its subject, and refreshes the scope on a new sign-in', async () => {
       const partner = await partners().create({ name: 'Shoes' });
       const accountId = randomUUID();

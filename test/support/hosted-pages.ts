@@ -285,6 +285,13 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     const member = kit.keep('console: member', await staff.follow(href));
     kit.keep('console: member errors', await staff.submit(member, '/points', { points: '0', reason: '' }));
     kit.keep('console: audit log', await staff.follow(`/console/audit?member=${encodeURIComponent(email)}`));
+    // Partners and clients (partner-pages.ts): the list, a partner, a client form with errors, the secret shown once, a client.
+    kit.keep('console: partners', await staff.follow('/console/partners'));
+    const partner = kit.keep('console: partner', await staff.submit(await staff.follow('/console/partners/new'), '/console/partners', { name: `Walk ${kit.locale}`, reason: 'Accessibility walk' }));
+    const clientForm = await staff.follow(`${new URL(partner.url).pathname}/clients/new`);
+    kit.keep('console: new client errors', await staff.submit(clientForm, '/clients', { client_name: 'Walk', kind: 'web', redirect_uris: 'http://walk.example/cb', reason: '' }));
+    const secret = kit.keep('console: client secret', await staff.submit(clientForm, '/clients', { client_name: 'Walk', kind: 'web', redirect_uris: 'https://walk.example/cb', reason: 'Accessibility walk' }));
+    kit.keep('console: client', await staff.follow(/href="(\/console\/clients\/[^"]+)"/.exec(secret.body)![1]!));
     kit.keep('console: signed out', await kit.browser().follow('/console/signed-out'));
   },
 

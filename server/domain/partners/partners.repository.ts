@@ -32,6 +32,10 @@ export interface PartnersRepository {
   find(id: string): Promise<Partner | undefined>;
   /** Oldest first; `after`: the id of the last partner of the previous page. */
   list(options: { limit: number; after?: string }): Promise<Partner[]>;
+  /** Renames the partner; undefined when there is none with this id. */
+  rename(id: string, name: string): Promise<Partner | undefined>;
+  /** How many distinct members signed in to the partner (its links: one per member, the subject being per member). */
+  countMembers(partnerId: string): Promise<number>;
 
   /**
    * Records that the member signed in to the partner, or refreshes the scope of the existing link
