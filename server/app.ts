@@ -155,6 +155,7 @@ export function buildApp(container: Container): App {
     [CONSOLE_PATHS, [consoleRouter(container.interactions, {
       staff: storage.staff, accounts: storage.accounts, loyalty: storage.loyalty, profiles: storage.profiles, factors: storage.factors, passkeys: storage.passkeys,
       search: staffSearch, adjustments: staffAdjustments,
+      analytics: storage.analytics,
     }, { issuer: config.issuer, secure: config.env === 'production' }).routes()]],
     [UNLOCK_PATHS, [unlockRouter(container.interactions).routes()]],
     [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],

@@ -18,6 +18,7 @@ import type { StaffRepository } from '../../server/domain/staff/staff.repository
 import { textField } from '../../server/domain/text.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
+import type { DashboardDeps } from './dashboard-pages.ts';
 import { staffOf } from './staff-session.ts';
 
 export interface ConsoleDeps {
@@ -29,6 +30,8 @@ export interface ConsoleDeps {
   passkeys: Pick<PasskeysRepository, 'listByAccount'>;
   search: MemberSearch;
   adjustments: PointsAdjustments;
+  /** Issue 20 items 4 and 5: the dashboard's rollups (dashboard-pages.ts). */
+  analytics: DashboardDeps['analytics'];
 }
 
 const LEDGER_PAGE = 20;
@@ -134,7 +137,7 @@ export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
         }
         next = found.next ? `/console?q=${encodeURIComponent(q)}&cursor=${encodeURIComponent(found.next)}` : null;
       }
-      await pageOf(ctx, 'console/search', { q, results, next, roles: staffOf(ctx).roles, canReadAudit: may(ctx, 'audit:read') });
+      await pageOf(ctx, 'console/search', { q, results, next, roles: staffOf(ctx).roles, canReadAudit: may(ctx, 'audit:read'), canReadAnalytics: may(ctx, 'analytics:read') });
     },
 
     member: (ctx: Context) => memberPage(ctx),

@@ -9,6 +9,7 @@ import type { InteractionDeps } from '../shared/deps.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 import { type ConsoleDeps, consolePages } from './pages.ts';
 import { consoleSignIn } from './sign-in.ts';
+import { dashboardPages } from './dashboard-pages.ts';
 import { loadStaff, type NoSession, staffOf } from './staff-session.ts';
 
 export function consoleRouter(deps: InteractionDeps, data: ConsoleDeps, options: { issuer: string; secure: boolean }): Router {
@@ -40,5 +41,7 @@ export function consoleRouter(deps: InteractionDeps, data: ConsoleDeps, options:
   router.post('/members/:id/verification/resend', ...post, pages.memberAction('resend_verification'));
   router.post('/members/:id/adjustments/:adjustmentId/approve', ...post, pages.decide('approve'));
   router.post('/members/:id/adjustments/:adjustmentId/reject', ...post, pages.decide('reject'));
+  // Issue 20 items 4 and 5: the dashboard (every role reading analytics) and the security page (security, owner).
+  router.get('/dashboard', staff, dashboardPages(deps, data).dashboard);
   return router;
 }
