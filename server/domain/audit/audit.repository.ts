@@ -70,6 +70,10 @@ export interface AuditQuery {
   accountId?: string;
   /** Any of these; at least one when given (leave it out for every type). */
   types?: AuditEventType[];
+  /** Issue 20 (the console's security page): events from this exact address (IPv4, or IPv6 as stored). */
+  ip?: string;
+  /** Issue 20: events whose address was placed in this ISO 3166-1 alpha-2 country (upper case). */
+  country?: string;
   /** Inclusive. */
   from?: Date;
   /** Exclusive. */
