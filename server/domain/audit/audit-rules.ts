@@ -40,6 +40,7 @@ const TYPES = {
   'points.adjustment_approved': true,
   'points.adjustment_rejected': true,
   'staff.roles_changed': true,
+  'stuffing.detected': true,
 } as const satisfies Record<AuditEventType, true>;
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = Object.freeze(Object.keys(TYPES) as AuditEventType[]);
