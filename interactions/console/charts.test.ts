@@ -90,11 +90,11 @@ describe('chartSvg', () => {
     expect(all(parse(svg), 'rect')).toHaveLength(0);
   });
 
-  test('90 days: at most seven day labels, every series in its own colour class and lines in their own dash', () => {
+  test('90 days: at most six day labels, every series in its own colour class and lines in their own dash', () => {
     const labels = Array.from({ length: 90 }, (_, i) => `d${i}`);
     const series = Array.from({ length: 3 }, (_, s) => ({ name: `S${s}`, values: labels.map((_, i) => (i * (s + 1)) % 17) }));
     const document = parse(chartSvg({ ...base, kind: 'line', labels, series }));
-    expect(all(document, 'text').filter((text) => /^d\d+$/.test(text.textContent ?? '')).length).toBeLessThanOrEqual(7);
+    expect(all(document, 'text').filter((text) => /^d\d+$/.test(text.textContent ?? '')).length).toBeLessThanOrEqual(6);
     const lines = all(document, 'polyline');
     expect(new Set(lines.map((line) => line.getAttribute('stroke-dasharray') ?? 'solid')).size).toBe(3);
     expect(chartLegend({ ...base, series }).map((entry) => entry.className)).toEqual(['chart-s0', 'chart-s1', 'chart-s2']);

@@ -26,10 +26,11 @@ export const PALETTE_SIZE = 6;
 
 const WIDTH = 480;
 const HEIGHT = 240;
-const MARGIN = { top: 12, right: 12, bottom: 36, left: 52 };
-const FONT_SIZE = 13;
+const MARGIN = { top: 12, right: 12, bottom: 40, left: 60 };
+/** Large for the viewBox: a phone shows the 480-unit-wide picture at about 340 px, so labels stay near 11 px. */
+const FONT_SIZE = 16;
 /** At most this many x labels are written; the others are skipped evenly (every day stays in the table). */
-const MAX_X_LABELS = 7;
+const MAX_X_LABELS = 6;
 /** Line dash patterns per series, so lines differ by more than colour (WCAG 1.4.1). */
 const DASHES = ['', '6 3', '2 3', '8 3 2 3', '1 2', '10 4'];
 
@@ -109,7 +110,7 @@ export function chartSvg(chart: Chart): string {
   parts.push('<g class="chart-labels">');
   for (let i = 0; i < count; i += 1) {
     if (i % every !== 0) continue;
-    parts.push(`<text x="${n(x(i))}" y="${HEIGHT - MARGIN.bottom + 18}" text-anchor="middle">${escapeXml(chart.labels[i] ?? '')}</text>`);
+    parts.push(`<text x="${n(x(i))}" y="${HEIGHT - MARGIN.bottom + 22}" text-anchor="middle">${escapeXml(chart.labels[i] ?? '')}</text>`);
   }
   parts.push('</g>');
   if (chart.kind === 'bar') {

@@ -285,6 +285,10 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     const member = kit.keep('console: member', await staff.follow(href));
     kit.keep('console: member errors', await staff.submit(member, '/points', { points: '0', reason: '' }));
     kit.keep('console: audit log', await staff.follow(`/console/audit?member=${encodeURIComponent(email)}`));
+    // Issue 20 items 4 and 5: the dashboard (charts and their tables), the security page, the audit filters' errors.
+    kit.keep('console: dashboard', await staff.follow('/console/dashboard?days=7'));
+    kit.keep('console: security', await staff.follow('/console/security'));
+    kit.keep('console: audit log errors', await staff.follow('/console/audit?ip=not-an-address&country=BRA'));
     kit.keep('console: signed out', await kit.browser().follow('/console/signed-out'));
   },
 
