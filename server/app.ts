@@ -14,6 +14,7 @@ import { unlockRouter } from '../interactions/unlock/router.ts';
 import { adminRouter } from './admin/router.ts';
 import { MemberSearch } from './domain/staff/member-search.ts';
 import { PointsAdjustments } from './domain/staff/points-adjustments.ts';
+import { SecurityOverview } from './security/security-overview.ts';
 import { consoleRouter } from '../interactions/console/router.ts';
 import { ClientRegistration } from './domain/clients/client-registration.ts';
 import { memberApiRouter } from './member-api/router.ts';
@@ -157,6 +158,8 @@ export function buildApp(container: Container): App {
       staff: storage.staff, accounts: storage.accounts, loyalty: storage.loyalty, profiles: storage.profiles, factors: storage.factors, passkeys: storage.passkeys,
       search: staffSearch, adjustments: staffAdjustments,
       partnerPages: { partners: storage.partners, clients: storage.clients, coupons: storage.coupons, registration: new ClientRegistration({ provider, clients: storage.clients, partners: storage.partners, outbound: container.outbound.partners }) },
+      analytics: storage.analytics,
+      security: new SecurityOverview({ store: storage.rateLimits, settings: config.attackProtection, audit: container.audit, accounts: storage.accounts }),
     }, { issuer: config.issuer, secure: config.env === 'production' }).routes()]],
     [UNLOCK_PATHS, [unlockRouter(container.interactions).routes()]],
     [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],

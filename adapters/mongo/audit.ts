@@ -44,6 +44,8 @@ export class MongoAuditRepository implements AuditRepository {
     assertValidAuditQuery(query);
     const and: QueryFilter<AuditEventDoc>[] = [];
     if (query.accountId !== undefined) and.push({ accountId: query.accountId });
+    if (query.ip !== undefined) and.push({ ip: query.ip });
+    if (query.country !== undefined) and.push({ country: query.country });
     if (query.types !== undefined) and.push({ type: { $in: [...new Set(query.types)] } });
     if (query.from !== undefined) and.push({ at: { $gte: query.from } });
     if (query.to !== undefined) and.push({ at: { $lt: query.to } });

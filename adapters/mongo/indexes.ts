@@ -108,6 +108,8 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
         { key: { accountId: 1, at: -1, _id: -1 }, name: 'accountId_1_at_-1__id_-1' },
         { key: { at: -1, _id: -1 }, name: 'at_-1__id_-1' },
         { key: { type: 1, at: -1, _id: -1 }, name: 'type_1_at_-1__id_-1' },
+        // Issue 20: the console's security page filters by address (an attacker's trail) newest first.
+        { key: { ip: 1, at: -1, _id: -1 }, name: 'ip_1_at_-1__id_-1' },
       ],
     ],
     // The relay reads ready events oldest first (and recovery pending ones); replays read an _id range (UUIDv7).

@@ -76,6 +76,14 @@ export class SqliteAuditRepository implements AuditRepository {
       where.push('account_id = ?');
       params.push(query.accountId);
     }
+    if (query.ip !== undefined) {
+      where.push('ip = ?');
+      params.push(query.ip);
+    }
+    if (query.country !== undefined) {
+      where.push('country = ?');
+      params.push(query.country);
+    }
     if (query.types !== undefined) {
       // Deduplicated, so the statement cache holds at most one shape per count of distinct types.
       const types = [...new Set(query.types)];

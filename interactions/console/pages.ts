@@ -3,8 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { AUDIT_EVENT_TYPES, isAuditEventType } from '../../server/domain/audit/audit-rules.ts';
-import { normaliseEmail } from '../../server/domain/accounts/email-address.ts';
 import { DomainError } from '../../server/domain/errors.ts';
 import type { AccountsRepository } from '../../server/domain/accounts/accounts.repository.ts';
 import type { FactorsRepository } from '../../server/domain/factors/factors.repository.ts';
@@ -19,6 +17,8 @@ import { textField } from '../../server/domain/text.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 import type { PartnerPagesDeps } from './partner-pages.ts';
+import type { DashboardDeps } from './dashboard-pages.ts';
+import type { SecurityPagesDeps } from './security-pages.ts';
 import { staffOf } from './staff-session.ts';
 
 export interface ConsoleDeps {
@@ -32,10 +32,12 @@ export interface ConsoleDeps {
   adjustments: PointsAdjustments;
   /** Partners and their clients (partner-pages.ts). */
   partnerPages: PartnerPagesDeps;
+  /** Issue 20 items 4 and 5: the dashboard's rollups and what attack protection is doing (dashboard-pages.ts, security-pages.ts). */
+  analytics: DashboardDeps['analytics'];
+  security: SecurityPagesDeps['security'];
 }
 
 const LEDGER_PAGE = 20;
-const AUDIT_PAGE = 50;
 const SEARCH_PAGE = 20;
 
 /** A console action on a member that needs only a reason (ending sessions, resending the verification email). */
@@ -139,33 +141,12 @@ export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
         }
         next = found.next ? `/console?q=${encodeURIComponent(q)}&cursor=${encodeURIComponent(found.next)}` : null;
       }
-      await pageOf(ctx, 'console/search', { q, results, next, roles: staffOf(ctx).roles, canReadAudit: may(ctx, 'audit:read'), canReadPartners: may(ctx, 'partners:read') });
+      await pageOf(ctx, 'console/search', {
+        q, results, next, roles: staffOf(ctx).roles, canReadAudit: may(ctx, 'audit:read'), canReadPartners: may(ctx, 'partners:read'), canReadAnalytics: may(ctx, 'analytics:read'),
+      });
     },
 
     member: (ctx: Context) => memberPage(ctx),
-
-    /** The security audit log, newest first, filtered by event type and member (email or id), paged. */
-    async audit(ctx: Context) {
-      requireAction(ctx, 'audit:read');
-      const type = typeof ctx.query.type === 'string' && isAuditEventType(ctx.query.type) ? ctx.query.type : '';
-      const memberQuery = typeof ctx.query.member === 'string' ? ctx.query.member.trim().slice(0, 200) : '';
-      const before = typeof ctx.query.before === 'string' && ctx.query.before.length <= 400 ? ctx.query.before : undefined;
-      const account = memberQuery === '' ? undefined
-        : memberQuery.includes('@') ? await data.accounts.findByEmail(normaliseEmail(memberQuery)) : await data.accounts.findById(memberQuery);
-      const unknownMember = memberQuery !== '' && !account;
-      const page = unknownMember ? { events: [], next: null } : await deps.audit.list({
-        limit: AUDIT_PAGE, ...(type ? { types: [type] } : {}), ...(account ? { accountId: account.id } : {}), ...(before ? { before } : {}),
-      });
-      const filters = new URLSearchParams({ ...(type ? { type } : {}), ...(memberQuery ? { member: memberQuery } : {}) });
-      await pageOf(ctx, 'console/audit', {
-        types: AUDIT_EVENT_TYPES, type, member: memberQuery, unknownMember, canOpenMembers: may(ctx, 'members:read'),
-        events: page.events.map((event) => ({
-          type: event.type, at: event.at, accountId: event.accountId, ip: event.ip, country: event.country, reason: event.reason,
-          actor: typeof event.details.actor === 'string' ? event.details.actor : null,
-        })),
-        next: page.next ? `/console/audit?${new URLSearchParams([...filters, ['before', page.next]]).toString()}` : null,
-      });
-    },
 
     async adjust(ctx: Context) {
       requireAction(ctx, 'members:adjust_points');

@@ -10,6 +10,8 @@ import { renderPage, seeOther } from '../shared/page.ts';
 import { type ConsoleDeps, consolePages } from './pages.ts';
 import { partnerPages } from './partner-pages.ts';
 import { consoleSignIn } from './sign-in.ts';
+import { dashboardPages } from './dashboard-pages.ts';
+import { securityPages } from './security-pages.ts';
 import { loadStaff, type NoSession, staffOf } from './staff-session.ts';
 
 export function consoleRouter(deps: InteractionDeps, data: ConsoleDeps, options: { issuer: string; secure: boolean }): Router {
@@ -35,7 +37,6 @@ export function consoleRouter(deps: InteractionDeps, data: ConsoleDeps, options:
   router.post('/sign-out', ...post, signIn.signOut);
   router.get('/', staff, pages.search);
   router.get('/members/:id', staff, pages.member);
-  router.get('/audit', staff, pages.audit);
   router.post('/members/:id/points', ...post, pages.adjust);
   router.post('/members/:id/sessions/end', ...post, pages.memberAction('end_sessions'));
   router.post('/members/:id/verification/resend', ...post, pages.memberAction('resend_verification'));
@@ -53,5 +54,10 @@ export function consoleRouter(deps: InteractionDeps, data: ConsoleDeps, options:
   router.get('/clients/:id', staff, partners.client);
   router.post('/clients/:id', ...post, partners.changeClient);
   router.post('/clients/:id/secret', ...post, partners.rotateSecret);
+  // Issue 20 items 4 and 5: the dashboard (every role reading analytics) and the security page (security, owner).
+  router.get('/dashboard', staff, dashboardPages(deps, data).dashboard);
+  const security = securityPages(deps, data);
+  router.get('/security', staff, security.security);
+  router.get('/audit', staff, security.audit);
   return router;
 }

@@ -1,4 +1,5 @@
 // Admin API: querying the security audit log by account, type and time window, newest first, in signed pages.
+import { isIP } from 'node:net';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AuditLog } from '../domain/audit/audit-log.ts';
@@ -34,6 +35,9 @@ const auditQuery = z
   .object({
     account_id: once('give one account id').min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
     type: eventTypes.optional(),
+    // Issue 20: the console's filters, for scripts too (one address's trail across accounts; one country's events).
+    ip: once('give one IP address').refine((value) => isIP(value) !== 0, 'must be an IPv4 or IPv6 address').optional(),
+    country: once('give one country').regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as BR').transform((value) => value.toUpperCase()).optional(),
     from: instant.optional(),
     to: instant.optional(),
     limit: once(`must be a whole number from 1 to ${MAX_AUDIT_PAGE}`)
@@ -65,8 +69,8 @@ export function auditHandlers(audit: AuditLog) {
     async list(ctx: Context) {
       const parsed = auditQuery.safeParse(ctx.query);
       if (!parsed.success) throw new DomainError('invalid_input', 'invalid audit event query', { details: { fields: fieldErrors(parsed.error) } });
-      const { account_id: accountId, type: types, from, to, limit, before } = parsed.data;
-      const page = await audit.list({ accountId, types, from, to, limit: limit ?? DEFAULT_AUDIT_PAGE, before });
+      const { account_id: accountId, type: types, ip, country, from, to, limit, before } = parsed.data;
+      const page = await audit.list({ accountId, types, ip, country, from, to, limit: limit ?? DEFAULT_AUDIT_PAGE, before });
       ctx.body = { events: page.events.map(view), next: page.next };
     },
   };

@@ -328,6 +328,8 @@ export function openApiDocument(): Record<string, unknown> {
               schema: { type: 'array', items: { type: 'string', enum: [...AUDIT_EVENT_TYPES] } },
               description: 'Only these types: repeat the parameter, or separate types with commas',
             },
+            { name: 'ip', in: 'query', schema: { type: 'string' }, description: 'Only events from this IPv4 or IPv6 address (as recorded)' },
+            { name: 'country', in: 'query', schema: { type: 'string', pattern: '^[A-Za-z]{2}$' }, description: 'Only events whose address was placed in this ISO 3166-1 alpha-2 country' },
             { name: 'from', in: 'query', schema: isoInstant('Inclusive.') },
             { name: 'to', in: 'query', schema: isoInstant('Exclusive; later than from.') },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: MAX_AUDIT_PAGE, default: 100 } },

@@ -80,6 +80,10 @@ export class SignInProtection {
     if (outcome.addressFlagged) this.deps.logger.warn({ rule: 'stuffing-address' }, 'credential stuffing from one address: challenge required');
     if (outcome.burstFlagged) this.deps.logger.warn({ rule: 'stuffing-burst' }, 'credential stuffing from many addresses: challenge required for unrecognised devices');
     if (outcome.sprayFlagged) this.deps.logger.warn({ rule: 'password-spraying' }, 'password spraying (one password failing for many accounts): challenge required for unrecognised devices');
+    // The same alerts in the audit log, where the console's security page lists them (issue 20 item 4).
+    for (const [raised, reason] of [[outcome.addressFlagged, 'address'], [outcome.burstFlagged, 'burst'], [outcome.sprayFlagged, 'spraying']] as const) {
+      if (raised) await this.event({ type: 'stuffing.detected', reason }, attempt.ip);
+    }
     if (!accountId || !(outcome.pairBlocked || outcome.accountProtected)) return;
     await this.event({ type: outcome.accountProtected ? 'account.protected' : 'sign_in.blocked', accountId, reason: outcome.accountProtected ? 'account' : 'pair' }, attempt.ip);
     // Once a day at most, whichever block started: the owner should know, not be flooded.

@@ -102,6 +102,31 @@ export function describeAuditContract(open: OpenStorage): void {
       expect(await audit().list({ accountId: a, from: end, to: end, limit: 10 })).toEqual([]);
     });
 
+    it('filters by address and by country (the console\'s security page), alone and with the other filters, and pages', async () => {
+      const ip = '198.51.100.41';
+      const v6 = '2001:db8::41';
+      const a = randomUUID();
+      const fromIp = [
+        event({ ip, country: 'BR', at: year(2041, 1) }),
+        event({ ip, country: 'BR', accountId: a, type: 'sign_in.blocked', at: year(2041, 2) }),
+        event({ ip, country: 'BR', at: year(2041, 3) }),
+      ];
+      const others = [event({ ip: v6, country: 'BR', at: year(2041, 4) }), event({ ip: '198.51.100.42', country: 'PL', accountId: a, at: year(2041, 5) }), event({ ip: null, country: null, at: year(2041, 6) })];
+      for (const e of [...fromIp, ...others]) await audit().append(e);
+      const window = { from: year(2041), to: year(2042) };
+      expect(await audit().list({ ...window, ip, limit: 10 })).toEqual([...fromIp].reverse());
+      expect(await audit().list({ ...window, ip: v6, limit: 10 })).toEqual([others[0]]);
+      expect(await audit().list({ ...window, country: 'BR', limit: 10 })).toEqual([others[0], ...[...fromIp].reverse()]);
+      expect(await audit().list({ ...window, country: 'PL', accountId: a, limit: 10 })).toEqual([others[1]]);
+      expect(await audit().list({ ...window, ip, accountId: a, types: ['sign_in.blocked'], limit: 10 })).toEqual([fromIp[1]]);
+      expect(await audit().list({ ...window, ip, country: 'PL', limit: 10 })).toEqual([]);
+      expect(await audit().list({ ...window, ip: '192.0.2.99', limit: 10 })).toEqual([]);
+      expect((await pageThrough((q) => audit().list(q), { ...window, ip }, 2)).flat()).toEqual([...fromIp].reverse());
+      for (const bad of [{ ip: 'not an address' }, { ip: '' }, { country: 'br' }, { country: 'BRA' }, { country: '' }]) {
+        await expectDomainError(audit().list({ ...window, ...bad, limit: 10 }), 'invalid_input');
+      }
+    });
+
     it('pages through a few hundred events with many ties: no gaps, no repeats, in order', async () => {
       const accountId = randomUUID();
       // 7 events share each millisecond, so most page boundaries fall inside a tie.

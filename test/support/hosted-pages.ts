@@ -292,6 +292,10 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     kit.keep('console: new client errors', await staff.submit(clientForm, '/clients', { client_name: 'Walk', kind: 'web', redirect_uris: 'http://walk.example/cb', reason: '' }));
     const secret = kit.keep('console: client secret', await staff.submit(clientForm, '/clients', { client_name: 'Walk', kind: 'web', redirect_uris: 'https://walk.example/cb', reason: 'Accessibility walk' }));
     kit.keep('console: client', await staff.follow(/href="(\/console\/clients\/[^"]+)"/.exec(secret.body)![1]!));
+    // Issue 20 items 4 and 5: the dashboard (charts and their tables), the security page, the audit filters' errors.
+    kit.keep('console: dashboard', await staff.follow('/console/dashboard?days=7'));
+    kit.keep('console: security', await staff.follow('/console/security'));
+    kit.keep('console: audit log errors', await staff.follow('/console/audit?ip=not-an-address&country=BRA'));
     kit.keep('console: signed out', await kit.browser().follow('/console/signed-out'));
   },
 

@@ -1,5 +1,6 @@
 // What the audit port refuses before any store is touched, shared by both adapters so a bad query gets the
 // same invalid_input everywhere; and the list of event types, checked against the port's union at compile time.
+import { isIP } from 'node:net';
 import { DomainError } from '../errors.ts';
 import type { AuditEventType, AuditQuery } from './audit.repository.ts';
 
@@ -39,6 +40,7 @@ const TYPES = {
   'points.adjustment_approved': true,
   'points.adjustment_rejected': true,
   'staff.roles_changed': true,
+  'stuffing.detected': true,
 } as const satisfies Record<AuditEventType, true>;
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = Object.freeze(Object.keys(TYPES) as AuditEventType[]);
@@ -65,5 +67,7 @@ export function assertValidAuditQuery(query: AuditQuery): void {
     if (unknown !== undefined) throw invalid(`unknown event type ${String(unknown)}`);
   }
   if (!validDate(query.from) || !validDate(query.to) || !validDate(query.before?.at)) throw invalid('dates must be valid');
+  if (query.ip !== undefined && (typeof query.ip !== 'string' || isIP(query.ip) === 0)) throw invalid('ip must be an IPv4 or IPv6 address');
+  if (query.country !== undefined && (typeof query.country !== 'string' || !/^[A-Z]{2}$/.test(query.country))) throw invalid('country must be two upper-case letters');
   if (query.before !== undefined && typeof query.before.id !== 'string') throw invalid('before.id must be a string');
 }

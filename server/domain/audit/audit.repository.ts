@@ -42,7 +42,12 @@ export type AuditEventType =
   | 'points.adjustment_approved'
   | 'points.adjustment_rejected'
   /** Issue 20: a member's staff roles changed (details: actor, roles). */
-  | 'staff.roles_changed';
+  | 'staff.roles_changed'
+  /**
+   * Issue 20: attack protection raised a credential-stuffing flag (reason: address, burst or spraying; ip: the
+   * failure that crossed the threshold): the alert the console's security page lists. No account: it is no member's.
+   */
+  | 'stuffing.detected';
 
 /**
  * Small flat values only: the log never holds passwords, codes, tokens or message texts. Keys are
@@ -70,6 +75,10 @@ export interface AuditQuery {
   accountId?: string;
   /** Any of these; at least one when given (leave it out for every type). */
   types?: AuditEventType[];
+  /** Issue 20 (the console's security page): events from this exact address (IPv4, or IPv6 as stored). */
+  ip?: string;
+  /** Issue 20: events whose address was placed in this ISO 3166-1 alpha-2 country (upper case). */
+  country?: string;
   /** Inclusive. */
   from?: Date;
   /** Exclusive. */

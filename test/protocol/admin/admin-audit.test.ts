@@ -75,6 +75,17 @@ describe.each(STORES)('admin API: audit events (%s)', (store) => {
     expect(page(await call('GET', `/admin/audit-events?account_id=${randomUUID()}`))).toEqual({ events: [], next: null });
   });
 
+  test('filters by address and by country (the console\'s filters, for scripts too)', async () => {
+    const window = 'from=2031-03-01T00:00:00Z&to=2031-03-02T00:00:00Z';
+    await record({ type: 'sign_in.failure', at: at('2031-03-01T10:00:00Z'), ip: '198.51.100.61', country: 'BR', reason: 'unknown_account' });
+    await record({ type: 'sign_in.blocked', at: at('2031-03-01T11:00:00Z'), ip: '198.51.100.61', country: 'BR', reason: 'address' });
+    await record({ type: 'sign_in.failure', at: at('2031-03-01T12:00:00Z'), ip: '2001:db8::61', country: 'PL', reason: 'unknown_account' });
+    const byIp = await call('GET', `/admin/audit-events?${window}&ip=198.51.100.61`);
+    expect(page(byIp).events.map((e) => e.type)).toEqual(['sign_in.blocked', 'sign_in.failure']);
+    expect(page(await call('GET', `/admin/audit-events?${window}&ip=${encodeURIComponent('2001:db8::61')}`)).events.map((e) => e.country)).toEqual(['PL']);
+    expect(page(await call('GET', `/admin/audit-events?${window}&country=br&type=sign_in.failure`)).events.map((e) => e.ip)).toEqual(['198.51.100.61']);
+  });
+
   test('pages with `before`: every event once, in order, and next is null on the last page', async () => {
     const member = randomUUID();
     // Four events share each second, so page boundaries fall inside ties on the time.
@@ -116,6 +127,9 @@ describe.each(STORES)('admin API: audit events (%s)', (store) => {
     ['before=garbage', 'before'],
     ['before=', 'before'],
     ['acount_id=typo', 'acount_id'],
+    ['ip=300.1.1.1', 'ip'],
+    ['ip=1.2.3.4&ip=1.2.3.5', 'ip'],
+    ['country=BRA', 'country'],
   ])('%s is a 400 naming %s', async (query, field) => {
     const result = await call('GET', `/admin/audit-events?${query}`);
     expect(result.status).toBe(400);
