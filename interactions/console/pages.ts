@@ -19,6 +19,7 @@ import { textField } from '../../server/domain/text.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 import { staffOf } from './staff-session.ts';
+import { auditLabel, type ConsoleSupportDeps, memberSections, memberSupportPages, SUPPORT_NOTICES, type SupportFormError } from './member-pages.ts';
 
 export interface ConsoleDeps {
   accounts: Pick<AccountsRepository, 'findById' | 'findByEmail'>;
@@ -29,6 +30,8 @@ export interface ConsoleDeps {
   passkeys: Pick<PasskeysRepository, 'listByAccount'>;
   search: MemberSearch;
   adjustments: PointsAdjustments;
+  /** Issue 20: the rest of the member page and support's actions (member-pages.ts). */
+  support: ConsoleSupportDeps;
 }
 
 const LEDGER_PAGE = 20;
@@ -46,7 +49,7 @@ const adjustForm = z.object({
   key: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
 });
 
-type FormError = 'console.error.action_reason' | 'console.error.points' | 'console.error.reason' | 'console.error.stale' | 'console.error.below_zero' | 'console.error.own_approval' | 'console.error.decided';
+type FormError = 'console.error.action_reason' | 'console.error.points' | 'console.error.reason' | 'console.error.stale' | 'console.error.below_zero' | 'console.error.own_approval' | 'console.error.decided' | SupportFormError;
 
 function may(ctx: Context, action: StaffAction): boolean {
   return mayDo(staffOf(ctx).roles, action);
@@ -83,10 +86,11 @@ export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
     const shown = entries.slice(0, LEDGER_PAGE);
     const apps = (await data.factors.listByAccount(account.id)).filter((factor) => factor.confirmedAt !== null);
     const passkeys = await data.passkeys.listByAccount(account.id);
-    const notice = typeof ctx.query.notice === 'string' && ['applied', 'pending', 'approved', 'rejected', 'sessions_ended', 'verification_sent'].includes(ctx.query.notice) ? `console.notice.${ctx.query.notice}` : undefined;
+    const notice = typeof ctx.query.notice === 'string' && ['applied', 'pending', 'approved', 'rejected', 'sessions_ended', 'verification_sent', ...SUPPORT_NOTICES].includes(ctx.query.notice) ? `console.notice.${ctx.query.notice}` : undefined;
     const sessions = await deps.memberSessions.sessions(account.id, '');
     const trail = await deps.audit.list({ accountId: account.id, limit: 20 });
     await pageOf(ctx, 'console/member', {
+      ...(await memberSections(deps, data.support, ctx, account, apps.length > 0)),
       account: { id: account.id, email: account.email, emailVerified: account.emailVerified, phone: account.phone, createdAt: account.createdAt },
       name: [fields.given_name?.value, fields.family_name?.value].filter(Boolean).join(' '),
       loyalty: member ? { number: member.memberNumber, balance: member.balance, lifetime: member.lifetimePoints } : null,
@@ -104,7 +108,7 @@ export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
       // A fresh key per form shown: a double submit of one form applies once; a reload gets a new form.
       formKey: randomBytes(18).toString('base64url'),
       sessions: sessions.map((session) => ({ signedInAt: new Date(session.signedInAt), country: session.country })),
-      trail: trail.events.map((event) => ({ at: event.at, type: event.type, reason: event.reason })),
+      trail: trail.events.map((event) => ({ at: event.at, type: event.type, label: auditLabel(event.type), reason: event.reason })),
       canEndSessions: may(ctx, 'members:end_sessions') && sessions.length > 0,
       canResend: may(ctx, 'members:resend_verification') && !account.emailVerified,
       canAdjust: may(ctx, 'members:adjust_points') && member !== undefined,
@@ -116,6 +120,8 @@ export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
   }
 
   return {
+    support: memberSupportPages(deps, data.support, memberPage, pageOf),
+
     async search(ctx: Context) {
       requireAction(ctx, 'members:read');
       const q = typeof ctx.query.q === 'string' ? ctx.query.q.slice(0, 200) : '';
