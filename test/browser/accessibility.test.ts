@@ -39,6 +39,7 @@ const ALL_PAGES = [
   'saml: continue to the IdP',
   'account: privacy choices', 'purposes prompt', 'purposes prompt: errors',
   'console: search', 'console: search results', 'console: member', 'console: member errors', 'console: audit log', 'console: signed out',
+  'console: member action errors', 'console: erase member', 'console: erase member errors',
 ];
 
 /** Pages a walk cannot reach yet (none today); listed here rather than dropped, so the gap stays visible. */

@@ -285,6 +285,9 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     const member = kit.keep('console: member', await staff.follow(href));
     kit.keep('console: member errors', await staff.submit(member, '/points', { points: '0', reason: '' }));
     kit.keep('console: audit log', await staff.follow(`/console/audit?member=${encodeURIComponent(email)}`));
+    kit.keep('console: member action errors', await staff.submit(member, '/unblock', { reason: '' }));
+    const erase = kit.keep('console: erase member', await staff.follow(`${href}/erase`));
+    kit.keep('console: erase member errors', await staff.submit(erase, '/erase', { confirm: 'nobody', reason: 'Member asked' }));
     kit.keep('console: signed out', await kit.browser().follow('/console/signed-out'));
   },
 
