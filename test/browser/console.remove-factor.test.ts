@@ -42,7 +42,7 @@ describeWithBrowser('console: removing a member\'s factor in Chromium (sqlite)',
 
     await fx.server.container.deliveries.drain();
     const before = fx.sink.countFor(member.email);
-    await page.getByLabel('Factor').selectOption('totp');
+    await page.getByLabel('Factor', { exact: true }).selectOption('totp');
     await page.locator('#factor-reason').fill('Member lost the phone with the app, ticket 314');
     await page.getByRole('button', { name: 'Remove this factor' }).click();
     await page.waitForURL(/notice=factor_removed/);
