@@ -71,9 +71,10 @@ export class MemberSupport {
     }
     if (factor.kind === 'phone') {
       if (!account.phone) throw new DomainError('not_found', 'the member has no phone');
+      // The phone service tells the member itself (the number masked), as when they remove it on the account page.
       await this.deps.phones.remove(account);
       await this.record(caller, { type: 'phone.changed', accountId: account.id, reason: 'phone_removed' }, reason);
-      return this.notify(account, securityChanged(account.email, { id: 'email.change.phone_removed', params: { phone: account.phone } }, lang));
+      return;
     }
     const passkeys = await this.deps.passkeys.list(account.id);
     const target = passkeys.find((passkey) => passkey.id === factor.id);
