@@ -174,6 +174,8 @@ export function memberSupportPages(deps: InteractionDeps, data: ConsoleSupportDe
         type: 'member.exported', accountId: account.id, ip: ctx.ip, userAgent: ctx.get('user-agent'), reason: 'console',
         details: { actor: `staff:${staffOf(ctx).accountId}`, staff_reason: parsed.data.reason },
       });
+      // A member's whole data: never kept by a browser or proxy cache.
+      ctx.set('Cache-Control', 'no-store');
       ctx.set('Content-Disposition', `attachment; filename="member-${account.id}.json"`);
       ctx.type = 'application/json';
       ctx.body = JSON.stringify(archive, null, 2);

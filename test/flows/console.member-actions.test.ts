@@ -114,6 +114,7 @@ describe.each(STORES)('console member actions (%s)', (store) => {
     const archive = await agentUa.submit(shown, '/export', { reason: 'Subject access request, ticket 77' });
     expect(archive.status).toBe(200);
     expect(archive.headers.get('content-disposition')).toBe(`attachment; filename="member-${someone.accountId}.json"`);
+    expect(archive.headers.get('cache-control')).toBe('no-store');
     const parsed = JSON.parse(archive.body) as { sub: string; sections: { account: { email: string } } };
     expect([parsed.sub, parsed.sections.account.email]).toEqual([someone.accountId, someone.email]);
     expect((await eventsOf(someone.accountId)).find((e) => e.type === 'member.exported')).toMatchObject({
