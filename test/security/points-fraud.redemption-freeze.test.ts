@@ -83,5 +83,9 @@ describe.each(STORES)('redemption freeze (%s)', (store) => {
     expect((await admin('DELETE', `${path}?reason=${encodeURIComponent('Review closed')}`)).status).toBe(204);
     expect((await admin('DELETE', `${path}?reason=${encodeURIComponent('Review closed')}`)).status).toBe(404);
     expect((await setup.api.redeem(setup.shopToken, member.sub, 'ANY-CODE')).status).toBe(404);
+    // An erased member's freeze (and the reason staff typed) goes with them.
+    expect((await admin('POST', path, { reason: 'Frozen before the erasure' })).status).toBe(200);
+    expect((await admin('DELETE', `/admin/members/${member.accountId}?grace=none`)).status).toBe(204);
+    expect(await fx.server.container.storage.staff.findRedemptionFreeze(member.accountId)).toBeUndefined();
   });
 });
