@@ -3,7 +3,7 @@
 // export and scheduling an erasure each need a reason, are audited with the staff member, are refused to a viewer
 // and without the session's CSRF token, and change nothing on a bad form.
 import { randomUUID } from 'node:crypto';
-import { consoleSignIn, staffWithApp, type StaffPerson } from '../support/staff.ts';
+import { consoleSignIn, staffAccount, staffWithApp, type StaffPerson } from '../support/staff.ts';
 import { attempt, browserFrom, member as passwordMember, PASSWORD, passwordAccepted } from '../support/attack.ts';
 import { useMemberServer } from '../support/suite.ts';
 import { STORES } from '../support/test-server.ts';
@@ -50,6 +50,24 @@ describe.each(STORES)('console member actions (%s)', (store) => {
     expect(shown.body).toMatch(/data-audit-type="sign_in.success"><p>Signed in/);
     expect(shown.body).toMatch(/data-audit-type="factor.added"><p>Sign-in method added/);
     expect(shown.body).not.toContain('<code>sign_in.success</code>');
+  });
+
+  test.each([
+    ['factors/remove', { factor: 'totp', reason: 'No token' }],
+    ['unblock', { reason: 'No token' }],
+    ['redemptions/freeze', { reason: 'No token' }],
+    ['redemptions/unfreeze', { reason: 'No token' }],
+    ['export', { reason: 'No token' }],
+    ['erase', { confirm: 'x', reason: 'No token' }],
+  ])('POST %s without the session\'s CSRF token is refused and records nothing', async (action, form) => {
+    const { accountId } = await staffAccount(fx.server, [], 'csrf');
+    for (const csrf of ['', 'forged']) {
+      const refused = await agentUa.follow(`/console/members/${accountId}/${action}`, { form: { ...form, csrf } });
+      expect(refused.status).toBe(403);
+    }
+    expect((await eventsOf(accountId)).filter((event) => event.details.actor === `staff:${agent.accountId}`)).toEqual([]);
+    expect(await fx.server.container.storage.staff.findRedemptionFreeze(accountId)).toBeUndefined();
+    expect(await fx.server.container.erasure.scheduled(accountId)).toBeUndefined();
   });
 
   test('support removes a member\'s authenticator app with a reason: audited with the person, the member emailed', async () => {
