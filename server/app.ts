@@ -15,6 +15,8 @@ import { adminRouter } from './admin/router.ts';
 import { MemberSearch } from './domain/staff/member-search.ts';
 import { PointsAdjustments } from './domain/staff/points-adjustments.ts';
 import { SecurityOverview } from './security/security-overview.ts';
+import { MemberSupport } from './domain/staff/member-support.ts';
+import { getDefaultLanguage } from './i18n/locales/index.ts';
 import { consoleRouter } from '../interactions/console/router.ts';
 import { ClientRegistration } from './domain/clients/client-registration.ts';
 import { memberApiRouter } from './member-api/router.ts';
@@ -124,6 +126,12 @@ export function buildApp(container: Container): App {
   // Issue 20: one member search and one adjustments service for the admin API and the operator console.
   const staffSearch = new MemberSearch({ accounts: storage.accounts, loyalty: storage.loyalty, names: storage.memberSearch, defaultCountry: config.sms.defaultCountry });
   const staffAdjustments = new PointsAdjustments({ loyalty: storage.loyalty, staff: storage.staff, audit: container.audit });
+  const { interactions } = container;
+  const memberSupport = new MemberSupport({
+    accounts: storage.accounts, totp: interactions.totp, passkeys: interactions.passkeys, phones: interactions.phones, mailer: interactions.mailer,
+    languageOf: async (accountId) => (await interactions.profiles.locale(accountId)) ?? getDefaultLanguage(),
+    audit: container.audit, signIns: interactions.signIns, staff: storage.staff, logger,
+  });
   const admin = adminRouter({
     provider, clients: storage.clients, partners: storage.partners, importedMembers: storage.importedMembers,
     defaultCountry: config.sms.defaultCountry, logger, audit: container.audit, outbound: container.outbound.partners, signingKeys: container.signingKeys, hooks: container.hooks,
@@ -136,9 +144,10 @@ export function buildApp(container: Container): App {
     consents: { accounts: storage.accounts, purposeConsents: container.purposeConsents },
     // Issue 20: staff tokens, the member search and points adjustments.
     staff: { repository: storage.staff, search: staffSearch, adjustments: staffAdjustments, profiles: storage.profiles },
+    memberSupport,
   });
   const account = accountRouter(container.interactions, { issuer: config.issuer, secure: config.env === 'production' });
-  const memberApi = memberApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, redemptionRisk: container.redemptionRisk, holds: storage.heldRedemptions, events: container.audit, hooks: container.hooks });
+  const memberApi = memberApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, redemptionRisk: container.redemptionRisk, holds: storage.heldRedemptions, events: container.audit, hooks: container.hooks, freezes: storage.staff });
   const partnerApi = partnerApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, links: container.partnerLinks, coupons: container.coupons, rateLimits: storage.rateLimits, purposeConsents: container.purposeConsents });
   provider.use(byPathPrefix([
     [HEALTH_PATHS, [healthRouter(storage, () => shuttingDown, logger).routes()]],
@@ -160,6 +169,7 @@ export function buildApp(container: Container): App {
       partnerPages: { partners: storage.partners, clients: storage.clients, coupons: storage.coupons, registration: new ClientRegistration({ provider, clients: storage.clients, partners: storage.partners, outbound: container.outbound.partners }) },
       analytics: storage.analytics,
       security: new SecurityOverview({ store: storage.rateLimits, settings: config.attackProtection, audit: container.audit, accounts: storage.accounts }),
+      support: { actions: memberSupport, privacy: storage.privacy, loyalty: storage.loyalty },
     }, { issuer: config.issuer, secure: config.env === 'production' }).routes()]],
     [UNLOCK_PATHS, [unlockRouter(container.interactions).routes()]],
     [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],

@@ -115,7 +115,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     });
     const loyalty = new LoyaltyService(storage.loyalty);
     const profiles = new ProfileService(storage.profiles, config.profileFields);
-    const coupons = new CouponService(storage.coupons, loyalty);
+    const coupons = new CouponService(storage.coupons, loyalty, storage.staff);
     const partnerLinks = new PartnerLinks(storage.partners, deriveKey(kek, 'pairwise-subjects'));
     const breached = config.attackProtection.pwnedPasswordsUrl ? createRangeBreachedPasswords(config.attackProtection.pwnedPasswordsUrl, logger, undefined, outbound.operator) : undefined;
     const backchannelLogout = new BackchannelLogout({ audit, logger, retryDelaysMs: config.backchannelLogoutRetrySeconds.map((seconds) => seconds * 1000) });

@@ -195,6 +195,8 @@ export class MongoPrivacyStore implements PrivacyStore {
     await this.collection<KeyedDoc>('staff_roles').deleteOne({ _id: id });
     await this.collection<KeyedDoc>('points_adjustments').deleteMany({ accountId: id });
     await this.collection<KeyedDoc>('staff_claims').deleteMany({ accountId: id });
+    // A freeze of the member's redemptions, with the reason staff typed.
+    await this.collection<KeyedDoc>('redemption_freezes').deleteOne({ _id: id });
 
     const contacts = [id, email, ...(phone ? [phone] : [])];
     const contactPattern = new RegExp(contacts.map(escapeRegex).join('|'));

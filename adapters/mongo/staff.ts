@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type {
-  AdjustmentStatus, MemberSearchRepository, NewPointsAdjustment, PointsAdjustment, SetRolesResult, StaffMember, StaffRepository,
+  AdjustmentStatus, MemberSearchRepository, NewPointsAdjustment, PointsAdjustment, RedemptionFreeze, SetRolesResult, StaffMember, StaffRepository,
 } from '../../server/domain/staff/staff.repository.ts';
 import { normaliseRoles, staffRole, type StaffRole } from '../../server/domain/staff/staff-roles.ts';
 import { isDuplicateKey } from './errors.ts';
@@ -36,6 +36,14 @@ interface ClaimDoc {
   _id: string;
   accountId: string;
   at: Date;
+}
+
+/** One per member whose redemptions staff froze (_id: the account id). */
+interface FreezeDoc {
+  _id: string;
+  frozenBy: string;
+  reason: string;
+  frozenAt: Date;
 }
 
 interface ProfileFieldDoc {
@@ -135,6 +143,30 @@ export class MongoStaffRepository implements StaffRepository {
     await this.roles().deleteOne({ _id: accountId });
     await this.claims().deleteMany({ accountId });
     await this.adjustments().deleteMany({ accountId, status: 'pending' });
+    await this.freezes().deleteOne({ _id: accountId });
+  }
+
+  private freezes() {
+    return collectionOf<FreezeDoc>(this.connection, 'redemption_freezes');
+  }
+
+  async findRedemptionFreeze(accountId: string): Promise<RedemptionFreeze | undefined> {
+    const doc = await this.freezes().findOne({ _id: accountId });
+    return doc ? { accountId: doc._id, frozenBy: doc.frozenBy, reason: doc.reason, frozenAt: doc.frozenAt } : undefined;
+  }
+
+  async freezeRedemptions(freeze: RedemptionFreeze): Promise<RedemptionFreeze> {
+    // The unique _id decides between two concurrent freezes: the first one stays.
+    try {
+      await this.freezes().insertOne({ _id: freeze.accountId, frozenBy: freeze.frozenBy, reason: freeze.reason, frozenAt: freeze.frozenAt });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    return (await this.findRedemptionFreeze(freeze.accountId)) ?? freeze;
+  }
+
+  async unfreezeRedemptions(accountId: string): Promise<boolean> {
+    return (await this.freezes().deleteOne({ _id: accountId })).deletedCount > 0;
   }
 
   async createAdjustment(input: NewPointsAdjustment): Promise<{ adjustment: PointsAdjustment; created: boolean }> {

@@ -124,7 +124,7 @@ export class SqlitePrivacyStore implements PrivacyStore {
       // The old program's record the member claimed: their name and contacts as imported.
       this.db.prepare('DELETE FROM imported_members WHERE claimed_by = ?').run(id);
       this.db.prepare('DELETE FROM factor_uses WHERE factor_id IN (SELECT id FROM factors WHERE account_id = ?)').run(id);
-      for (const table of ['factors', 'recovery_codes', 'passkeys', 'profile_fields', 'profile_sign_ins', 'partner_member_links', 'known_devices', 'member_exports', 'erasure_requests', 'member_consents', 'member_client_uses', 'staff_roles', 'points_adjustments', 'federated_identities']) {
+      for (const table of ['factors', 'recovery_codes', 'passkeys', 'profile_fields', 'profile_sign_ins', 'partner_member_links', 'known_devices', 'member_exports', 'erasure_requests', 'member_consents', 'member_client_uses', 'staff_roles', 'points_adjustments', 'federated_identities', 'redemption_freezes']) {
         this.db.prepare(`DELETE FROM ${table} WHERE account_id = ?`).run(id);
       }
       this.db.prepare(`DELETE FROM one_time_codes WHERE subject IN (?, ?, ?) OR instr(coalesce(data, ''), ?) > 0 OR instr(coalesce(data, ''), ?) > 0`)

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import type {
-  AdjustmentStatus, MemberSearchRepository, NewPointsAdjustment, PointsAdjustment, SetRolesResult, StaffMember, StaffRepository,
+  AdjustmentStatus, MemberSearchRepository, NewPointsAdjustment, PointsAdjustment, RedemptionFreeze, SetRolesResult, StaffMember, StaffRepository,
 } from '../../server/domain/staff/staff.repository.ts';
 import { normaliseRoles, staffRole, type StaffRole } from '../../server/domain/staff/staff-roles.ts';
 import { immediateTransaction } from './database.ts';
@@ -90,6 +90,7 @@ export class SqliteStaffRepository implements StaffRepository {
   async deleteByAccount(accountId: string): Promise<void> {
     this.deleteStmt.run(accountId);
     this.db.prepare("DELETE FROM points_adjustments WHERE account_id = ? AND status = 'pending'").run(accountId);
+    this.db.prepare('DELETE FROM redemption_freezes WHERE account_id = ?').run(accountId);
   }
 
   async createAdjustment(input: NewPointsAdjustment): Promise<{ adjustment: PointsAdjustment; created: boolean }> {
@@ -120,6 +121,21 @@ export class SqliteStaffRepository implements StaffRepository {
 
   async reopenAdjustment(id: string): Promise<void> {
     this.db.prepare("UPDATE points_adjustments SET status = 'pending', decided_by = NULL, decided_at = NULL WHERE id = ? AND status = 'approved' AND ledger_entry_id IS NULL").run(id);
+  }
+
+  async findRedemptionFreeze(accountId: string): Promise<RedemptionFreeze | undefined> {
+    const row = this.db.prepare('SELECT account_id, frozen_by, reason, frozen_at FROM redemption_freezes WHERE account_id = ?').get(accountId);
+    return row ? { accountId: text(row, 'account_id'), frozenBy: text(row, 'frozen_by'), reason: text(row, 'reason'), frozenAt: date(row, 'frozen_at') } : undefined;
+  }
+
+  async freezeRedemptions(freeze: RedemptionFreeze): Promise<RedemptionFreeze> {
+    this.db.prepare('INSERT INTO redemption_freezes (account_id, frozen_by, reason, frozen_at) VALUES (?, ?, ?, ?) ON CONFLICT (account_id) DO NOTHING')
+      .run(freeze.accountId, freeze.frozenBy, freeze.reason, freeze.frozenAt.getTime());
+    return (await this.findRedemptionFreeze(freeze.accountId)) ?? freeze;
+  }
+
+  async unfreezeRedemptions(accountId: string): Promise<boolean> {
+    return Number(this.db.prepare('DELETE FROM redemption_freezes WHERE account_id = ?').run(accountId).changes) > 0;
   }
 }
 

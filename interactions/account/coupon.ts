@@ -21,6 +21,7 @@ const MESSAGES: Record<CouponProblem, string> = {
   used_up: 'coupon.error.used_up',
   member_limit: 'coupon.error.member_limit',
   code_used: 'coupon.error.code_used',
+  frozen: 'coupon.error.frozen',
 };
 
 export function couponPages(deps: InteractionDeps) {

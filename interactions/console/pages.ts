@@ -20,6 +20,7 @@ import type { PartnerPagesDeps } from './partner-pages.ts';
 import type { DashboardDeps } from './dashboard-pages.ts';
 import type { SecurityPagesDeps } from './security-pages.ts';
 import { staffOf } from './staff-session.ts';
+import { auditLabel, type ConsoleSupportDeps, memberSections, memberSupportPages, SUPPORT_NOTICES, type SupportFormError } from './member-pages.ts';
 
 export interface ConsoleDeps {
   accounts: Pick<AccountsRepository, 'findById' | 'findByEmail'>;
@@ -35,6 +36,8 @@ export interface ConsoleDeps {
   /** Issue 20 items 4 and 5: the dashboard's rollups and what attack protection is doing (dashboard-pages.ts, security-pages.ts). */
   analytics: DashboardDeps['analytics'];
   security: SecurityPagesDeps['security'];
+  /** Issue 20: the rest of the member page and support's actions (member-pages.ts). */
+  support: ConsoleSupportDeps;
 }
 
 const LEDGER_PAGE = 20;
@@ -51,7 +54,7 @@ const adjustForm = z.object({
   key: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
 });
 
-type FormError = 'console.error.action_reason' | 'console.error.points' | 'console.error.reason' | 'console.error.stale' | 'console.error.below_zero' | 'console.error.own_approval' | 'console.error.decided';
+type FormError = 'console.error.action_reason' | 'console.error.points' | 'console.error.reason' | 'console.error.stale' | 'console.error.below_zero' | 'console.error.own_approval' | 'console.error.decided' | SupportFormError;
 
 function may(ctx: Context, action: StaffAction): boolean {
   return mayDo(staffOf(ctx).roles, action);
@@ -88,10 +91,11 @@ export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
     const shown = entries.slice(0, LEDGER_PAGE);
     const apps = (await data.factors.listByAccount(account.id)).filter((factor) => factor.confirmedAt !== null);
     const passkeys = await data.passkeys.listByAccount(account.id);
-    const notice = typeof ctx.query.notice === 'string' && ['applied', 'pending', 'approved', 'rejected', 'sessions_ended', 'verification_sent'].includes(ctx.query.notice) ? `console.notice.${ctx.query.notice}` : undefined;
+    const notice = typeof ctx.query.notice === 'string' && ['applied', 'pending', 'approved', 'rejected', 'sessions_ended', 'verification_sent', ...SUPPORT_NOTICES].includes(ctx.query.notice) ? `console.notice.${ctx.query.notice}` : undefined;
     const sessions = await deps.memberSessions.sessions(account.id, '');
     const trail = await deps.audit.list({ accountId: account.id, limit: 20 });
     await pageOf(ctx, 'console/member', {
+      ...(await memberSections(deps, data.support, ctx, account, apps.length > 0)),
       account: { id: account.id, email: account.email, emailVerified: account.emailVerified, phone: account.phone, createdAt: account.createdAt },
       name: [fields.given_name?.value, fields.family_name?.value].filter(Boolean).join(' '),
       loyalty: member ? { number: member.memberNumber, balance: member.balance, lifetime: member.lifetimePoints } : null,
@@ -109,7 +113,7 @@ export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
       // A fresh key per form shown: a double submit of one form applies once; a reload gets a new form.
       formKey: randomBytes(18).toString('base64url'),
       sessions: sessions.map((session) => ({ signedInAt: new Date(session.signedInAt), country: session.country })),
-      trail: trail.events.map((event) => ({ at: event.at, type: event.type, reason: event.reason })),
+      trail: trail.events.map((event) => ({ at: event.at, type: event.type, label: auditLabel(event.type), reason: event.reason })),
       canEndSessions: may(ctx, 'members:end_sessions') && sessions.length > 0,
       canResend: may(ctx, 'members:resend_verification') && !account.emailVerified,
       canAdjust: may(ctx, 'members:adjust_points') && member !== undefined,
@@ -121,6 +125,8 @@ export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
   }
 
   return {
+    support: memberSupportPages(deps, data.support, memberPage, pageOf),
+
     async search(ctx: Context) {
       // A partner manager has no members to find: their console starts at the partners.
       if (!may(ctx, 'members:read') && may(ctx, 'partners:read')) return seeOther(ctx, '/console/partners');

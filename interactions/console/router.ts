@@ -59,5 +59,13 @@ export function consoleRouter(deps: InteractionDeps, data: ConsoleDeps, options:
   const security = securityPages(deps, data);
   router.get('/security', staff, security.security);
   router.get('/audit', staff, security.audit);
+  // Issue 20: support's actions on a member, each with a reason (member-pages.ts).
+  router.post('/members/:id/factors/remove', ...post, pages.support.removeFactor);
+  router.post('/members/:id/unblock', ...post, pages.support.unblock);
+  router.post('/members/:id/redemptions/freeze', ...post, pages.support.freeze(true));
+  router.post('/members/:id/redemptions/unfreeze', ...post, pages.support.freeze(false));
+  router.post('/members/:id/export', ...post, pages.support.exportArchive);
+  router.get('/members/:id/erase', staff, pages.support.eraseConfirm);
+  router.post('/members/:id/erase', ...post, pages.support.erase);
   return router;
 }

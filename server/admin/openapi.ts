@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 description of the admin API, served at /admin/openapi.json.
 import { connectionPaths, connectionSchemas } from './connection-openapi.ts';
 import { heldRedemptionPaths, heldRedemptionSchemas } from './held-redemption-openapi.ts';
+import { memberSupportPaths, memberSupportSchemas } from './member-support-openapi.ts';
 import { samlConnectionSchemas } from './saml-connection-openapi.ts';
 import { samlServiceProviderPaths, samlServiceProviderSchemas } from './saml-service-provider-openapi.ts';
 import { consentPaths, consentSchemas } from './consent-openapi.ts';
@@ -184,6 +185,7 @@ export function openApiDocument(): Record<string, unknown> {
         ...samlServiceProviderSchemas,
         ...importJobSchemas,
         ...heldRedemptionSchemas,
+        ...memberSupportSchemas,
         ...analyticsSchemas,
         ...staffSchemas,
         Error: error,
@@ -385,6 +387,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...heldRedemptionPaths({ responses, withBody, notFound, json, errorResponse }),
       ...analyticsPaths({ responses, json }),
       ...consentPaths({ responses, withBody, notFound, json }),
+      ...memberSupportPaths({ responses, withBody, notFound, json, errorResponse }),
       '/openapi.json': {
         get: {
           operationId: 'openApiDocument',

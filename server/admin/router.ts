@@ -40,6 +40,8 @@ import type { StaffRepository } from '../domain/staff/staff.repository.ts';
 import type { ProfilesRepository } from '../domain/profile/profiles.repository.ts';
 import { staffHandlers } from './staff-handlers.ts';
 import { memberStaffHandlers } from './member-staff-handlers.ts';
+import type { MemberSupport } from '../domain/staff/member-support.ts';
+import { memberSupportHandlers } from './member-support-handlers.ts';
 
 export interface AdminDeps {
   provider: Provider;
@@ -79,6 +81,8 @@ export interface AdminDeps {
   consents?: ConsentAdminDeps;
   /** Issue 20: staff roles (staff tokens are accepted), the member search and points adjustments. */
   staff: { repository: StaffRepository; search: MemberSearch; adjustments: PointsAdjustments; profiles: Pick<ProfilesRepository, 'find'> };
+  /** Issue 20: support actions on a member (factor removal, unblock, redemption freeze). */
+  memberSupport: MemberSupport;
 }
 
 /**
@@ -171,6 +175,12 @@ export function adminRouter(deps: AdminDeps): Router {
   router.get('/members/:id', auth, members.read);
   router.get('/members/:id/export', auth, members.exportArchive);
   router.delete('/members/:id', auth, members.erase);
+  // Issue 20: support actions on a member, each with a reason.
+  const support = memberSupportHandlers(deps.memberSupport);
+  router.post('/members/:id/factor-removals', auth, json, support.removeFactor);
+  router.post('/members/:id/unblock', auth, json, support.unblock);
+  router.post('/members/:id/redemption-freeze', auth, json, support.freeze);
+  router.delete('/members/:id/redemption-freeze', auth, support.unfreeze);
   if (deps.consents) {
     const consents = consentHandlers(deps.consents);
     router.get('/consent-purposes', auth, consents.purposes);

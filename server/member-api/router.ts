@@ -22,6 +22,7 @@ import { jsonBody } from '../middleware/koa-json-body.ts';
 import { idempotencyKey, markReplayed } from './idempotency.ts';
 import type { SigningKeys } from '../domain/keys/key-service.ts';
 import type { HookRunner } from '../hooks/hook-runner.ts';
+import type { RedemptionFreezes } from '../domain/coupons/coupon-service.ts';
 import { bearerChallenge, type MemberToken, memberTokenVerifier } from './koa-require-member-token.ts';
 
 export interface MemberApiDeps {
@@ -38,6 +39,8 @@ export interface MemberApiDeps {
   events: SecurityEvents;
   /** The operator's post-redemption hook (issue 18): told after the redemption commits, never waited for. */
   hooks?: Pick<HookRunner, 'postRedemption'>;
+  /** Members whose redemptions staff froze (issue 20): refused until lifted. */
+  freezes?: RedemptionFreezes;
 }
 
 const redemptionBody = z.object({
@@ -109,6 +112,9 @@ export function memberApiRouter(deps: MemberApiDeps): Router {
     if (!account) {
       bearerChallenge(ctx, { error: 'invalid_token' });
       throw new DomainError('invalid_token', 'the member of this token no longer exists');
+    }
+    if (await deps.freezes?.findRedemptionFreeze(account.id)) {
+      throw new DomainError('redemption_frozen', 'Support has paused redemptions on this account; contact support', { details: { reason: 'frozen_by_support' } });
     }
     const ip = String(ctx.state.clientIp);
     const member = await deps.loyalty.ensureMember(account.id);

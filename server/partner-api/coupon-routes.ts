@@ -40,6 +40,7 @@ const COUPON_ERRORS: Record<CouponProblem, () => DomainError> = {
   used_up: () => new DomainError('conflict', 'this campaign has no uses left', { details: { reason: 'used_up' } }),
   member_limit: () => new DomainError('conflict', 'this member has used this code as often as the campaign allows', { details: { reason: 'member_limit' } }),
   code_used: () => new DomainError('conflict', 'this code has been used; each generated code works once', { details: { reason: 'code_used' } }),
+  frozen: () => new DomainError('redemption_frozen', 'support has paused redemptions on this member\'s account; earning points still works', { details: { reason: 'frozen_by_support' } }),
 };
 
 const UPDATE_ERRORS: Record<Exclude<CampaignUpdate, { ok: true }>['reason'], () => DomainError> = {

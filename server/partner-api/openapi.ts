@@ -178,7 +178,7 @@ export function partnerOpenApi(issuer: string) {
       },
       '/members/{sub}/coupons': {
         post: {
-          summary: 'Redeem one of your codes (single or generated) for the member: credits its points. Idempotent: repeat a request with the same Idempotency-Key and body to get the original answer; a generated code works once. 404 for a code that is unknown or not open now; 409 when the code is used, or the campaign or the member has no uses left.',
+          summary: 'Redeem one of your codes (single or generated) for the member: credits its points. Idempotent: repeat a request with the same Idempotency-Key and body to get the original answer; a generated code works once. 404 for a code that is unknown or not open now; 409 when the code is used, or the campaign or the member has no uses left; 403 redemption_frozen (details.reason frozen_by_support) while support has frozen the member\'s redemptions (earning points still works).',
           security: [{ partnerToken: ['loyalty:earn'] }],
           parameters: [sub, idempotencyKey],
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Coupon' } } } },

@@ -138,6 +138,14 @@ export class SignInProtection {
     await this.event({ type: 'sign_in.success', accountId, reason: method }, currentRequest()?.ip ?? null);
   }
 
+  /**
+   * Staff lifted the member's sign-in blocks (issue 20): the email's counters and its pairs with `ips` (the addresses
+   * its recent failures came from, read from the audit log by the caller) start afresh.
+   */
+  async unblock(email: string, ips: readonly string[]): Promise<void> {
+    await this.deps.guard.clearAccount(email, ips);
+  }
+
   /** Whether `token` is a live unlock link (for the page that asks "unlock this device?"). */
   unlockLinkValid(token: unknown): boolean {
     return this.deps.unlockLinks.read(token) !== undefined;

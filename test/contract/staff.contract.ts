@@ -60,5 +60,24 @@ export function describeStaffContract(open: OpenStorage): void {
       await staff().reopenAdjustment(adjustment.id);
       expect(await staff().findAdjustment(adjustment.id)).toMatchObject({ status: 'approved', ledgerEntryId: 'entry-1', decidedBy: 'staff:b' });
     });
+
+    it('freezes a member\'s redemptions once (the first freeze stays), lifts it, and forgets it with the member', async () => {
+      const accountId = randomUUID();
+      expect(await staff().findRedemptionFreeze(accountId)).toBeUndefined();
+      const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const [one, two] = await Promise.all([
+        staff().freezeRedemptions({ accountId, frozenBy: 'staff:a', reason: 'Card reported stolen', frozenAt: at }),
+        staff().freezeRedemptions({ accountId, frozenBy: 'staff:b', reason: 'Second thoughts', frozenAt: at }),
+      ]);
+      expect(one).toEqual(two);
+      expect(await staff().findRedemptionFreeze(accountId)).toEqual(one);
+      expect(one.frozenAt.getTime()).toBe(at.getTime());
+      expect(await staff().unfreezeRedemptions(accountId)).toBe(true);
+      expect(await staff().unfreezeRedemptions(accountId)).toBe(false);
+      expect(await staff().findRedemptionFreeze(accountId)).toBeUndefined();
+      await staff().freezeRedemptions({ accountId, frozenBy: 'staff:a', reason: 'Again', frozenAt: at });
+      await staff().deleteByAccount(accountId);
+      expect(await staff().findRedemptionFreeze(accountId)).toBeUndefined();
+    });
   });
 }

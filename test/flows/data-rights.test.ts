@@ -57,7 +57,8 @@ describe.each(STORES)('member data rights: export and erasure (%s)', (store) => 
 
   /**
    * A member with one of everything: password, phone (SMS), authenticator app with recovery codes, passkey, a claimed
-   * card and a coupon (two ledger entries), profile names, a partner grant and session, a device, audit events.
+   * card and a coupon (two ledger entries), profile names, a partner grant and session, a device, audit events, a
+   * redemption freeze.
    */
   async function memberWithEverything(prefix: string) {
     const member = await memberWithPhone(fx, prefix);
@@ -90,6 +91,8 @@ describe.each(STORES)('member data rights: export and erasure (%s)', (store) => 
     const connectionId = randomUUID();
     await fx.server.container.storage.connections.create({ id: connectionId, kind: 'oidc', name: 'Upstream ID', settings: {} });
     expect(await fx.server.container.storage.federatedIdentities.link({ connectionId, subject: `upstream-${randomUUID()}`, accountId })).toBe('linked');
+    // Support froze the member's redemptions (issue 20): that row names the member too.
+    await fx.server.container.storage.staff.freezeRedemptions({ accountId, frozenBy: 'staff:support', reason: 'Takeover reported', frozenAt: new Date() });
     const partnerClaims = await signInAtPartner(ua, email);
     await fx.server.container.deliveries.drain();
     return { ua, email, accountId, phone, cardName, givenName, familyName, partnerSub: String(partnerClaims.sub), partnerSid: String(partnerClaims.sid) };

@@ -296,6 +296,9 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     kit.keep('console: dashboard', await staff.follow('/console/dashboard?days=7'));
     kit.keep('console: security', await staff.follow('/console/security'));
     kit.keep('console: audit log errors', await staff.follow('/console/audit?ip=not-an-address&country=BRA'));
+    kit.keep('console: member action errors', await staff.submit(member, '/unblock', { reason: '' }));
+    const erase = kit.keep('console: erase member', await staff.follow(`${href}/erase`));
+    kit.keep('console: erase member errors', await staff.submit(erase, '/erase', { confirm: 'nobody', reason: 'Member asked' }));
     kit.keep('console: signed out', await kit.browser().follow('/console/signed-out'));
   },
 

@@ -31,4 +31,17 @@ export const staffMigrations: readonly Migration[] = [
       CREATE INDEX points_adjustments_account ON points_adjustments (account_id, status, created_at);
     `,
   },
+  {
+    // 39: the version given to issue 20's member actions. A member whose redemptions staff froze (one row while
+    // frozen): who froze them, why and when; unfreezing deletes the row, the audit log keeps the history.
+    version: 39,
+    sql: `
+      CREATE TABLE redemption_freezes (
+        account_id TEXT PRIMARY KEY,
+        frozen_by TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        frozen_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -3,12 +3,14 @@
 // pay twice and a credit a crash cut short can be made later under the same key.
 import { DomainError } from '../errors.ts';
 import type { LoyaltyService } from '../loyalty/loyalty-service.ts';
+import type { StaffRepository } from '../staff/staff.repository.ts';
 import { codeTaken, drawCode, isLiveCampaign } from './coupon-rules.ts';
 import type {
   Campaign, CampaignChanges, CampaignUpdate, CouponsRepository, CouponUse, GeneratedCode, NewCampaign, NewGeneratedCampaign, Page,
 } from './coupons.repository.ts';
 
-export type CouponProblem = 'unknown' | 'not_started' | 'expired' | 'used_up' | 'member_limit' | 'code_used';
+/** `frozen`: staff froze the member's redemptions (issue 20); nothing is taken until they lift it. */
+export type CouponProblem = 'unknown' | 'not_started' | 'expired' | 'used_up' | 'member_limit' | 'code_used' | 'frozen';
 
 export type CouponResult =
   | { ok: true; campaign: Campaign; points: number; entryId: string; balance: number; replayed: boolean }
@@ -26,6 +28,9 @@ export interface RedeemOptions {
   idempotency?: { key: string; requestHash: string };
 }
 
+/** Members whose redemptions staff froze (issue 20). */
+export type RedemptionFreezes = Pick<StaffRepository, 'findRedemptionFreeze'>;
+
 export function couponLedgerKey(campaignId: string, useId: string): string {
   return `coupon:${campaignId}:${useId}`;
 }
@@ -35,10 +40,12 @@ const isOpen = (campaign: Campaign, at: Date) => !campaign.endedAt && campaign.s
 export class CouponService {
   private readonly repository: CouponsRepository;
   private readonly loyalty: LoyaltyService;
+  private readonly freezes: RedemptionFreezes | undefined;
 
-  constructor(repository: CouponsRepository, loyalty: LoyaltyService) {
+  constructor(repository: CouponsRepository, loyalty: LoyaltyService, freezes?: RedemptionFreezes) {
     this.repository = repository;
     this.loyalty = loyalty;
+    this.freezes = freezes;
   }
 
   /**
@@ -123,6 +130,7 @@ export class CouponService {
     // A retry is answered from the use its key took, whatever became of the code or the window since.
     const earlier = idempotency ? await this.repository.findUseByKey(idempotency.key) : undefined;
     if (earlier) return this.replay(earlier, idempotency!.requestHash);
+    if (this.freezes && (await this.freezes.findRedemptionFreeze(accountId))) return { ok: false, reason: 'frozen' };
     if (!target) return { ok: false, reason: 'unknown' };
     const { campaign } = target;
     if (at < campaign.startsAt) return { ok: false, reason: 'not_started' };

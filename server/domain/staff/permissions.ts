@@ -10,6 +10,7 @@ export const STAFF_ACTIONS = [
   'connections:read', 'connections:write', 'imports:write', 'imports:read',
   'audit:read', 'keys:rotate', 'webhooks:read', 'webhooks:write', 'hooks:read', 'hooks:write',
   'analytics:read', 'events:export', 'consents:read', 'redemptions:read', 'redemptions:review',
+  'members:remove_factor', 'members:unblock', 'members:freeze_redemptions',
 ] as const;
 
 export type StaffAction = (typeof STAFF_ACTIONS)[number];
@@ -20,13 +21,17 @@ const READ_ONLY: StaffAction[] = ['members:read', 'clients:read', 'partners:read
  * owner: everything. support: find and help members. partner-manager: partners and clients.
  * security: the audit log, keys and the identity plumbing (read), blocks, the review of held redemptions.
  * viewer: reads that carry no secrets. Analytics (counts only) and the purpose catalogue are open to every role;
- * the raw event export (members' subjects) is the owner's alone.
+ * the raw event export (members' subjects) is the owner's alone. Support helps a member out of trouble (removes a
+ * lost factor, lifts sign-in blocks, freezes redemptions of a taken-over account, starts an erasure the member asked
+ * for); security lifts sign-in blocks too.
  */
 const MATRIX: Record<StaffRole, ReadonlySet<StaffAction>> = {
   owner: new Set(STAFF_ACTIONS),
-  support: new Set<StaffAction>(['members:read', 'members:export', 'members:adjust_points', 'members:approve_adjustment', 'members:end_sessions', 'members:resend_verification', 'analytics:read', 'consents:read', 'redemptions:read']),
+  support: new Set<StaffAction>(['members:read', 'members:export', 'members:adjust_points', 'members:approve_adjustment', 'members:end_sessions', 'members:resend_verification', 'analytics:read', 'consents:read', 'redemptions:read',
+    'members:erase', 'members:remove_factor', 'members:unblock', 'members:freeze_redemptions']),
   'partner-manager': new Set<StaffAction>(['clients:read', 'clients:write', 'partners:read', 'partners:write', 'analytics:read', 'consents:read']),
-  security: new Set<StaffAction>(['staff:read', 'members:read', 'members:end_sessions', 'audit:read', 'keys:rotate', 'connections:read', 'webhooks:read', 'hooks:read', 'imports:read', 'analytics:read', 'consents:read', 'redemptions:read', 'redemptions:review']),
+  security: new Set<StaffAction>(['staff:read', 'members:read', 'members:end_sessions', 'audit:read', 'keys:rotate', 'connections:read', 'webhooks:read', 'hooks:read', 'imports:read', 'analytics:read', 'consents:read', 'redemptions:read', 'redemptions:review',
+    'members:unblock']),
   viewer: new Set<StaffAction>(READ_ONLY),
 };
 
@@ -103,6 +108,11 @@ export const ADMIN_ROUTE_ACTIONS: Readonly<Record<string, StaffAction>> = {
   'POST /admin/held-redemptions/:id/reject': 'redemptions:review',
   'GET /admin/analytics': 'analytics:read',
   'GET /admin/events': 'events:export',
+  // Issue 20: support actions on a member, each with a reason.
+  'POST /admin/members/:id/factor-removals': 'members:remove_factor',
+  'POST /admin/members/:id/unblock': 'members:unblock',
+  'POST /admin/members/:id/redemption-freeze': 'members:freeze_redemptions',
+  'DELETE /admin/members/:id/redemption-freeze': 'members:freeze_redemptions',
 };
 
 export function actionForRoute(method: string, pattern: string): StaffAction | undefined {

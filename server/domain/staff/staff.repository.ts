@@ -47,7 +47,7 @@ export interface StaffRepository {
    * (0 when the account has none) is still that one; concurrent writers see exactly one succeed.
    */
   setRoles(accountId: string, roles: StaffRole[], expectedVersion?: number): Promise<SetRolesResult>;
-  /** Removes the account's roles and pending adjustments (member erasure). */
+  /** Removes the account's roles, pending adjustments and redemption freeze (member erasure). */
   deleteByAccount(accountId: string): Promise<void>;
 
   /** Stores a pending adjustment; when the key is taken, returns the one stored under it instead (`created: false`). */
@@ -63,6 +63,22 @@ export interface StaffRepository {
   markApplied(id: string, ledgerEntryId: string): Promise<void>;
   /** Puts an approved adjustment that could not be applied (the balance fell meanwhile) back to pending. */
   reopenAdjustment(id: string): Promise<void>;
+
+  /** The member's redemption freeze, while there is one (member erasure removes it with the roles). */
+  findRedemptionFreeze(accountId: string): Promise<RedemptionFreeze | undefined>;
+  /** Freezes the member's redemptions; a second freeze keeps the first (returns the one in force). */
+  freezeRedemptions(freeze: RedemptionFreeze): Promise<RedemptionFreeze>;
+  /** Lifts the freeze; false when there was none. */
+  unfreezeRedemptions(accountId: string): Promise<boolean>;
+}
+
+/** Staff froze this member's redemptions (issue 20): refused everywhere until unfrozen; earning stays open. */
+export interface RedemptionFreeze {
+  accountId: string;
+  /** `staff:<accountId>` or `client:<clientId>`. */
+  frozenBy: string;
+  reason: string;
+  frozenAt: Date;
 }
 
 /** Port: finding members by the start of their name (the console's member search). */

@@ -122,6 +122,16 @@ export class SignInGuard {
     await this.limit.pair.reset(pairKey(attempt));
   }
 
+  /**
+   * Staff lifted the member's blocks (issue 20): the email's hourly count and its pairs with the addresses it
+   * failed from. Counters keyed by address alone (stuffing, the address's daily limit) are about attackers, not
+   * this member, and stay.
+   */
+  async clearAccount(email: string, ips: readonly string[]): Promise<void> {
+    await this.limit.account.reset(email);
+    for (const ip of new Set(ips)) await this.limit.pair.reset(pairKey({ email, ip }));
+  }
+
   /** Failed sign-ins of this email in the current hour (a risk signal). */
   async recentFailures(email: string): Promise<number> {
     return (await this.limit.account.peek(email)).consumed;

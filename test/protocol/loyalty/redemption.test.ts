@@ -60,6 +60,20 @@ describe.each(STORES)('member redemption API (%s)', (store) => {
 
   const balance = async (token: string) => ((await (await fetch(new URL('/api/v1/me', fx.server.url), { headers: { authorization: `Bearer ${token}` } })).json()) as { points_balance: number }).points_balance;
 
+  test('a member whose redemptions support froze gets 403 redemption_frozen, nothing taken, until unfrozen (issue 20)', async () => {
+    const { email, accountId } = await member(500);
+    const { staff } = fx.server.container.storage;
+    await staff.freezeRedemptions({ accountId, frozenBy: 'staff:someone', reason: 'Takeover reported', frozenAt: new Date() });
+    const strong = await tokenFor(email, true);
+    const refused = await redeem(strong.accessToken, { points: 100 });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: 'redemption_frozen', details: { reason: 'frozen_by_support' } });
+    expect(await balance(strong.accessToken)).toBe(500);
+    await staff.unfreezeRedemptions(accountId);
+    expect((await redeem(strong.accessToken, { points: 100 })).status).toBe(201);
+    expect(await balance(strong.accessToken)).toBe(400);
+  });
+
   test('a one-factor token gets 401 insufficient_user_authentication with acr_values and max_age; after step-up it redeems', async () => {
     const { email } = await member(1000);
     const weak = await tokenFor(email, false);
