@@ -1,7 +1,9 @@
 // A kiosk app using the hand-off (issue 21): its device authorization, raw token polls, its hand-off page, and
 // the member approving on their own phone.
-import { signIn, UserAgent } from './member.ts';
-import { discover, oidc, registerClient } from './oidc-client.ts';
+import type { UserAgent } from './member.ts';
+import { signIn } from './member.ts';
+import type { oidc} from './oidc-client.ts';
+import { discover, registerClient } from './oidc-client.ts';
 import type { MemberServer } from './suite.ts';
 import type { Page } from './user-agent.ts';
 
