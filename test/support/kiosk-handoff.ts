@@ -2,7 +2,7 @@
 // the member approving on their own phone.
 import type { UserAgent } from './member.ts';
 import { signIn } from './member.ts';
-import type { oidc} from './oidc-client.ts';
+import type { oidc } from './oidc-client.ts';
 import { discover, registerClient } from './oidc-client.ts';
 import type { MemberServer } from './suite.ts';
 import type { Page } from './user-agent.ts';

@@ -3,7 +3,7 @@
 // session; a code used twice, expired or denied is refused with RFC 8628's answers and leaves nothing behind.
 import { signedInMember } from '../../support/account.ts';
 import { approveOnPhone, handOffPage, jwtClaims, kioskApp, pollOnce, scan } from '../../support/kiosk-handoff.ts';
-import { UserAgent } from '../../support/member.ts';
+import { followLink, PASSWORD, uniqueEmail, UserAgent } from '../../support/member.ts';
 import { authorizationRequest, discover, exchange, oidc, registerClient } from '../../support/oidc-client.ts';
 import { useMemberServer } from '../../support/suite.ts';
 import { STORES } from '../../support/test-server.ts';
@@ -44,6 +44,27 @@ describe.each(STORES)('kiosk hand-off tokens (%s)', (store) => {
     const own = (await exchange(fx.config, silent.url, request)).claims()!;
     expect(own.sub).toBe(accountId);
     expect(own.amr).toEqual(['pwd']);
+  });
+
+  test('a new member signs up on the phone during the hand-off: the kiosk gets their tokens, amr email and hand-off', async () => {
+    const email = uniqueEmail('handoff-sign-up');
+    const kiosk = await kioskApp(fx);
+    const device = await oidc.initiateDeviceAuthorization(kiosk, { scope: 'openid email' });
+    const phone = new UserAgent(fx.server.url);
+    const login = await phone.submit(await scan(phone, device.verification_uri_complete!), '/device', { confirm: 'yes' });
+    const register = await followLink(phone, login, '/register');
+    const before = fx.sink.countFor(email);
+    const verify = await phone.submit(register, '/register', { email, password: PASSWORD });
+    // On the phone the address is shown in full (a typo must be visible), unlike on the kiosk.
+    expect(verify.body).toContain(email);
+    let page = await phone.submit(verify, '/verify', { code: await fx.sink.waitForCode(email, { after: before }) });
+    if (page.body.includes('/consent"')) page = await phone.submit(page, '/consent', { decision: 'allow' });
+    expect(page.body).toContain('Store Kiosk');
+    const tokens = await pollOnce(kiosk, device.device_code);
+    expect(tokens.status).toBe(200);
+    const claims = jwtClaims(tokens.body.id_token);
+    expect(claims.email).toBe(email);
+    expect(claims.amr).toEqual(['email', 'hand-off']);
   });
 
   test('a web device (not a kiosk) keeps its refresh token and usual access token lifetime', async () => {
