@@ -31,6 +31,12 @@ describe.each(STORES)('kiosk hand-off: a passer-by with a photo of the screen (%
     expect(page.body).toContain(`${fx.server.url}/device`);
     expect(visibleText(page.body)).not.toContain(device.device_code);
     for (const [, href] of page.body.matchAll(/(?:href|action|src)="([^"]*)"/g)) expect(href).not.toContain(device.device_code);
+    // Its language switcher posts the page again (the device code in the form's body, never in its link) and sets no
+    // cookie: the next person at the kiosk starts in the kiosk app's language.
+    const french = await new UserAgent(fx.server.url).submit(page, '/kiosk/handoff', { lang: 'fr' });
+    expect(french.body).toContain('<html lang="fr">');
+    expect(french.body).toContain('Continuez sur votre téléphone');
+    expect(french.headers.getSetCookie()).toEqual([]);
   });
 
   test('the user code gets no tokens and no hand-off page; the page refuses other clients\' codes and devices that are not kiosks alike', async () => {
