@@ -53,7 +53,8 @@ export const RECENT_SIGN_IN_SECONDS = 5 * 60;
  * app (TOTP) and its recovery codes; an emailed code is `email` (not registered in RFC 8176, which allows
  * `otp` for it too, but then a mailbox code could not be told from the app); a texted code is `sms`;
  * a passkey is `hwk` (device-bound) or `swk` (synced) plus `user` (user verification); `mfa` is added
- * whenever two different factor classes were proven.
+ * whenever two different factor classes were proven. `hand-off` (not in RFC 8176) marks a kiosk's tokens whose
+ * sign-in happened on the member's own phone (server/oidc/kiosk-handoff.ts): it proves no factor of its own.
  */
 export const AMR = {
   password: 'pwd',
@@ -64,6 +65,7 @@ export const AMR = {
   softwareKey: 'swk',
   userVerification: 'user',
   multiFactor: 'mfa',
+  handOff: 'hand-off',
 } as const;
 
 /** What a factor proves: something known, a mailbox, a phone number, a device (app or passkey), the person. */

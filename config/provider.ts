@@ -22,6 +22,7 @@ import type { ConsentsRepository } from '../server/domain/consent/consents.repos
 import { pairwiseSubject, sectorOf } from './pairwise.ts';
 import { providerPages } from '../server/views/provider-pages.ts';
 import { isKioskClient, kioskServerIdleSeconds } from '../server/oidc/kiosk-client.ts';
+import { HANDOFF_ACCESS_TOKEN_SECONDS, handOffDeviceInfo, isHandOffSource, isHandOffToken, withHandOffDeviceCodes } from '../server/oidc/kiosk-handoff.ts';
 
 export { ACR } from './assurance.ts';
 
@@ -111,7 +112,9 @@ export interface ProviderDeps {
 export function providerConfiguration(deps: ProviderDeps): Configuration {
   const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: deps.production, signed: true };
   return {
-    adapter: deps.adapter,
+    // Issue 21: a kiosk hand-off's approval records "hand-off" in its amr; expired device codes answer expired_token
+    // (server/oidc/kiosk-handoff.ts).
+    adapter: withHandOffDeviceCodes(deps.adapter),
     // Every request oidc-provider makes goes through our outbound client: its own guard (the `dispatcher` it
     // puts in `init`, ignored here) cannot be set up under jest's VM modules, so tests ran unguarded, and it
     // refuses loopback receivers even in development. Ours: loopback outside production only, never private.
@@ -216,6 +219,8 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
         userCodeInputSource: providerPages.userCodeInput,
         userCodeConfirmSource: providerPages.userCodeConfirm,
         successSource: providerPages.deviceSuccess,
+        // Marks a kiosk client's device codes as hand-offs (issue 21).
+        deviceInfo: handOffDeviceInfo,
       },
       rpInitiatedLogout: {
         enabled: true,
@@ -251,11 +256,16 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       required: (_ctx, client) => client.clientAuthMethod === 'none',
     },
     rotateRefreshToken: true,
+    // A kiosk hand-off is one visit: no refresh token, even with offline_access (issue 21). Otherwise oidc-provider's rule.
+    issueRefreshToken: (ctx, client, source) => !isHandOffSource(client, source) && client.grantTypeAllowed('refresh_token') && source.scopes.has('offline_access'),
     // A kiosk's session ends with its flow (server/oidc/koa-kiosk-flow-end.ts), before the kiosk app
     // redeems its code: its codes and tokens do not die with that session. Others keep the default.
     expiresWithSession: (ctx, source) => !isKioskClient(ctx.oidc.client) && !source.scopes.has('offline_access'),
     ttl: {
-      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 15 * 60,
+      AccessToken: (ctx, token) => {
+        const ttl = token.resourceServer?.accessTokenTTL ?? 15 * 60;
+        return isHandOffToken(ctx?.oidc?.client, token) ? Math.min(ttl, HANDOFF_ACCESS_TOKEN_SECONDS) : ttl;
+      },
       AuthorizationCode: 60,
       ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 10 * 60,
       DeviceCode: 10 * 60,

@@ -23,6 +23,7 @@ import { memberApiRouter } from './member-api/router.ts';
 import { partnerApiRouter } from './partner-api/router.ts';
 import { deviceCodeGuard } from './oidc/koa-device-code-guard.ts';
 import { kioskFlowEnd } from './oidc/koa-kiosk-flow-end.ts';
+import { kioskHandOffRouter } from '../interactions/kiosk-handoff/router.ts';
 import type { Container } from './container.ts';
 import { healthRouter } from './health.ts';
 import { BRANDING_PATHS, brandingAssets } from './branding/koa-branding-assets.ts';
@@ -95,6 +96,8 @@ const MEMBER_API_PATHS = /^\/api\/v1\/me(?:\/|$)/i;
 const PARTNER_API_PATHS = /^\/partner-api\/v1(?:\/|$)/i;
 const DEVICE_PATHS = /^\/device(?:\/[^/]*)?\/?$/i;
 const METRICS_PATHS = /^\/metrics\/?$/i;
+/** The kiosk's hand-off page (issue 21): QR code and short code of its pending device code. */
+const KIOSK_HANDOFF_PATHS = /^\/kiosk\/handoff\/?$/i;
 
 export function buildApp(container: Container): App {
   const { provider, config, logger, storage } = container;
@@ -176,6 +179,7 @@ export function buildApp(container: Container): App {
     [PARTNER_API_PATHS, [partnerApi.routes()]],
     // The signed-out page after a client's logout knows the client, for the way back to its site.
     [LOGOUT_CONFIRM_PATHS, [logoutWayBack('/session/end/success')]],
+    [KIOSK_HANDOFF_PATHS, [kioskHandOffRouter({ provider, issuer: config.issuer }).routes()]],
     // Before oidc-provider's code_verification: guess limits and the session check (issue 14 items 9, 23).
     [DEVICE_PATHS, [deviceCodeGuard(storage.rateLimits, async (id) => (await provider.Session.find(id)) !== undefined)]],
   ]));

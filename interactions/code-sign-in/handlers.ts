@@ -3,7 +3,7 @@
 import type { Context } from 'koa';
 import { offerLink } from '../federation/handlers.ts';
 import { ACR, AMR } from '../../config/assurance.ts';
-import { isValidEmail, maskEmail, normaliseEmail } from '../../server/domain/accounts/email-address.ts';
+import { isValidEmail, maskEmail, maskEmailForSharedScreen, normaliseEmail } from '../../server/domain/accounts/email-address.ts';
 import { maskPhone } from '../../server/domain/accounts/phone-number.ts';
 import { DomainError } from '../../server/domain/errors.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
@@ -46,7 +46,8 @@ export function codeSignInHandlers(deps: InteractionDeps) {
       resendAction: state.channel === 'sms' ? `${base(state.uid)}/sms` : base(state.uid),
       resendField: state.channel === 'sms' ? 'phone' : 'email',
       resendValue: state.to,
-      destination: state.channel === 'sms' ? maskPhone(state.to) : maskEmail(state.to),
+      // On a shared kiosk the domain is masked too (issue 21).
+      destination: state.channel === 'sms' ? maskPhone(state.to) : inKioskMode(ctx) ? maskEmailForSharedScreen(state.to) : maskEmail(state.to),
       error,
       info,
     }, status);

@@ -68,8 +68,9 @@ export function loginHandlers(deps: InteractionDeps) {
       if (!risk.high && (await offerLink(ctx, deps, account.id, { amr: ['pwd'], acr: ACR.oneFactor, ts: signedInAt }))) return;
       // Not to a member with an authenticator app: a passkey made after a password alone would outrank the
       // app (phr) and could then remove it, which only a sign-in as strong as the app may do. Nor after a
-      // password the emailed reset set: it proves only the inbox, which must not turn into a passkey.
-      if (!risk.high && form.webauthn === '1' && !passwordProvesMailbox(account) && (await deps.passkeyOffer.due(ctx, account.id))
+      // password the emailed reset set: it proves only the inbox, which must not turn into a passkey. Never on a
+      // shared kiosk (issue 21): a passkey belongs on the member's own device (the hand-off offers it on the phone).
+      if (!risk.high && !inKioskMode(ctx) && form.webauthn === '1' && !passwordProvesMailbox(account) && (await deps.passkeyOffer.due(ctx, account.id))
         && !(await deps.totp.enrolled(account.id))) {
         // The sign-in completes on the offer page, whichever way the member answers it.
         deps.flow.write(ctx, details.uid, { passwordAccountId: account.id, passwordAt: signedInAt });

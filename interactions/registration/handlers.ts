@@ -10,6 +10,7 @@ import { passkeyRegistrationForm, registrationForm } from './input.ts';
 import { preRegistration } from '../shared/hook-callouts.ts';
 import { normaliseEmail } from '../../server/domain/accounts/email-address.ts';
 import { signUpConsentsOf, signUpPurposeChoices, ticked } from '../purposes/sign-up-choices.ts';
+import { inKioskMode } from '../shared/koa-kiosk-mode.ts';
 
 /** The channel the client signing the member up declares (client metadata), web by default. */
 function enrolmentChannel(ctx: Context): EnrolmentChannel {
@@ -25,7 +26,8 @@ export function registrationHandlers(deps: InteractionDeps) {
     const withChallenge = challenge ?? (await deps.signUps.challengeExpected(String(ctx.state.clientIp)));
     return renderPage(ctx, deps, variant === 'password' ? 'registration/register' : 'registration/register-passkey', {
       action: variant === 'password' ? `/interaction/${uid}/register` : `/interaction/${uid}/register/passkey`,
-      passkeyUrl: `/interaction/${uid}/register/passkey`,
+      // A shared kiosk never creates a passkey (issue 21): the member adds one on their phone later.
+      passkeyUrl: inKioskMode(ctx) ? null : `/interaction/${uid}/register/passkey`,
       passwordUrl: `/interaction/${uid}/register`,
       signInUrl: `/interaction/${uid}`,
       email,
@@ -72,6 +74,9 @@ export function registrationHandlers(deps: InteractionDeps) {
   /** The address typed before "Change email" on the verification page, kept for editing. */
   const typedEmail = (ctx: Context): string => deps.flow.read(ctx, (ctx.state.interaction as InteractionDetails).uid).email ?? '';
 
+  /** On a kiosk the passwordless (passkey) sign-up is the password form: nothing stored, nothing sent. */
+  const toPasswordForm = (ctx: Context) => seeOther(ctx, `/interaction/${(ctx.state.interaction as InteractionDetails).uid}/register`);
+
   /** The form again after the sign-up gate asked for the bot challenge (see koa-check-sign-up-gate.ts). */
   const variantOf = (ctx: Context): Variant => (ctx.path.endsWith('/passkey') ? 'passkey' : 'password');
   /** The bot check is a step, not a fault: a neutral notice, the address kept (never the password). */
@@ -82,7 +87,7 @@ export function registrationHandlers(deps: InteractionDeps) {
     challengePage,
     show: (ctx: Context) => page(ctx, 'password', typedEmail(ctx), {}),
     submit: (ctx: Context) => submit(ctx, 'password'),
-    showPasskey: (ctx: Context) => page(ctx, 'passkey', typedEmail(ctx), {}),
-    submitPasskey: (ctx: Context) => submit(ctx, 'passkey'),
+    showPasskey: (ctx: Context) => (inKioskMode(ctx) ? toPasswordForm(ctx) : page(ctx, 'passkey', typedEmail(ctx), {})),
+    submitPasskey: (ctx: Context) => (inKioskMode(ctx) ? toPasswordForm(ctx) : submit(ctx, 'passkey')),
   };
 }

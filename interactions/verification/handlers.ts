@@ -8,14 +8,21 @@ import { rememberLanguage } from '../shared/remember-language.ts';
 import { requestNeedsTwoFactors, signInByMailbox } from '../shared/mailbox-sign-in.ts';
 import { linkAfterVerification } from '../federation/handlers.ts';
 import { recordSignUpConsents } from '../purposes/sign-up-choices.ts';
+import { inKioskMode } from '../shared/koa-kiosk-mode.ts';
+import { maskEmailForSharedScreen } from '../../server/domain/accounts/email-address.ts';
+import { kioskFinishOnPhone } from '../../server/domain/accounts/account-emails.ts';
+import { messageLanguage } from '../../server/i18n/request-language.ts';
 
 export function verificationHandlers(deps: InteractionDeps) {
   const page = (ctx: Context, uid: string, email: string, error: string | null, info: string | null, status = 200) =>
     renderPage(ctx, deps, 'verification/verify', {
       action: `/interaction/${uid}/verify`,
       resendAction: `/interaction/${uid}/verify/resend`,
-      // In full: the member just typed it, and a typo must be visible to be corrected ("Change email").
-      email,
+      // In full: the member just typed it, and a typo must be visible to be corrected ("Change email"). Masked on a
+      // shared kiosk (issue 21), where the next person in the queue reads the screen; there the member also learns
+      // that a link to finish on their phone follows.
+      email: inKioskMode(ctx) ? maskEmailForSharedScreen(email) : email,
+      finishOnPhone: inKioskMode(ctx),
       changeAction: `/interaction/${uid}/verify/change`,
       error,
       info,
@@ -53,6 +60,11 @@ export function verificationHandlers(deps: InteractionDeps) {
         return;
       }
       await rememberLanguage(ctx, deps, result.account.id, 'sign_up');
+      // Signed up on a shared kiosk (issue 21): the passkey and the rest of the profile are for the member's own
+      // phone, by a link to the account page (a plain link: it signs nobody in, the phone signs in as usual).
+      if (inKioskMode(ctx)) {
+        await deps.mailer.send(kioskFinishOnPhone(result.account.email, new URL('/account/security', deps.provider.issuer).href, await messageLanguage()));
+      }
       // The boxes ticked on the sign-up form (issue 17): recorded now that the address is the member's.
       await recordSignUpConsents(ctx, deps, result.account.id, state.signUpConsents);
       if (state.federatedLink) {

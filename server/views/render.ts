@@ -15,7 +15,7 @@ export interface PageLocals {
   /** The switcher's link prefix (koa-language.ts switchBase), e.g. '/interaction/abc?lang='. */
   switchBase?: string;
   /** Signed-in pages: the switcher is a POST form that also saves the member's choice. */
-  languageForm?: { action: string; csrfToken: string } | null;
+  languageForm?: { action: string; csrfToken: string; hiddenFields?: { name: string; value: string }[] } | null;
   [k: string]: unknown;
 }
 

@@ -36,6 +36,7 @@ const ALL_PAGES = [
   'account: apps and partners', 'account: stop sharing',
   'device: code input', 'device: wrong code', 'device: confirm', 'device: success', 'logout: confirm', 'logout: signed out',
   'bot challenge', 'blocked', '404', 'error page', 'unlock: invalid link', 'home', 'kiosk: sign-in',
+  'kiosk: verification', 'kiosk: hand-off',
   'saml: continue to the IdP',
   'account: privacy choices', 'purposes prompt', 'purposes prompt: errors',
   'console: search', 'console: search results', 'console: member', 'console: member errors', 'console: audit log', 'console: signed out',

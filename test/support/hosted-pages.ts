@@ -306,7 +306,16 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     // An in-store kiosk client: its pages carry the shared-device notice, the countdown and larger targets.
     const client = await registerClient(kit.fx.server, { first_party: true, enrolment_channel: 'kiosk' });
     const ua = kit.browser();
-    kit.keep('kiosk: sign-in', await openLoginPage(ua, await kit.authorize({}, await discover(kit.fx.server, client))));
+    const login = kit.keep('kiosk: sign-in', await openLoginPage(ua, await kit.authorize({}, await discover(kit.fx.server, client))));
+    // Issue 21: sign-up on the kiosk (the address masked, the link to finish on the phone), and the hand-off page.
+    const register = await followLink(ua, login, '/register');
+    kit.keep('kiosk: verification', await ua.submit(register, '/register', { email: uniqueEmail(`a11y-kiosk-${kit.locale}`), password: PASSWORD }));
+    const app = await discover(kit.fx.server, await registerClient(kit.fx.server, {
+      token_endpoint_auth_method: 'none', application_type: 'native', enrolment_channel: 'kiosk', client_name: 'Store Kiosk',
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code'], response_types: [], redirect_uris: [], scope: 'openid email',
+    }));
+    const device = await oidc.initiateDeviceAuthorization(app, { scope: 'openid email', ui_locales: kit.locale });
+    kit.keep('kiosk: hand-off', await kit.browser().follow(`${kit.fx.server.url}/kiosk/handoff`, { form: { client_id: app.clientMetadata().client_id, device_code: device.device_code } }));
   },
 };
 

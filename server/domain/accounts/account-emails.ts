@@ -7,7 +7,7 @@ import type { OutgoingEmail } from '../mail/mailer.ts';
 type EmailKind =
   | 'verification_code' | 'password_reset_code' | 'already_registered' | 'password_changed' | 'step_up_code'
   | 'passkey_added' | 'sign_in_code' | 'security_changed' | 'card_claim_code' | 'sign_ins_blocked' | 'unlock_link'
-  | 'weak_password_upgraded' | 'email_change_code' | 'email_changed';
+  | 'weak_password_upgraded' | 'email_change_code' | 'email_changed' | 'kiosk_finish';
 
 function email(to: string, lang: string, kind: EmailKind, params?: MessageParams): OutgoingEmail {
   return {
@@ -85,4 +85,9 @@ export function emailChangeCode(to: string, code: string, lang: string): Outgoin
 /** To the old address after a change: who did not ask for it restores the old address with the link (7 days). */
 export function emailChanged(to: string, newEmail: string, url: string, lang: string): OutgoingEmail {
   return email(to, lang, 'email_changed', { newEmail, url });
+}
+
+/** After a sign-up on a shared kiosk (issue 21): finish on the member's own phone (a passkey, the profile). */
+export function kioskFinishOnPhone(to: string, url: string, lang: string): OutgoingEmail {
+  return email(to, lang, 'kiosk_finish', { url });
 }

@@ -40,6 +40,19 @@ export function isValidEmail(normalised: string): boolean {
     && !normalised.includes('..');
 }
 
+/**
+ * a***@e***.com, for a shared screen (a kiosk, issue 21): the domain is hidden too (a company's own domain would
+ * name the member's employer to the next person in the queue); the top-level domain stays for recognition.
+ */
+export function maskEmailForSharedScreen(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at < 1) return '***';
+  const domain = email.slice(at + 1);
+  const dot = domain.lastIndexOf('.');
+  const hiddenDomain = dot > 0 ? `${domain[0]}***${domain.slice(dot)}` : '***';
+  return `${email[0]}***@${hiddenDomain}`;
+}
+
 /** j***@example.com: enough for the member to recognise, little for a shoulder-surfer. */
 export function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');
