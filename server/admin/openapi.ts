@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 description of the admin API, served at /admin/openapi.json.
 import { connectionPaths, connectionSchemas } from './connection-openapi.ts';
 import { heldRedemptionPaths, heldRedemptionSchemas } from './held-redemption-openapi.ts';
+import { mergePaths, mergeSchemas } from './merge-openapi.ts';
 import { samlConnectionSchemas } from './saml-connection-openapi.ts';
 import { samlServiceProviderPaths, samlServiceProviderSchemas } from './saml-service-provider-openapi.ts';
 import { consentPaths, consentSchemas } from './consent-openapi.ts';
@@ -184,6 +185,7 @@ export function openApiDocument(): Record<string, unknown> {
         ...samlServiceProviderSchemas,
         ...importJobSchemas,
         ...heldRedemptionSchemas,
+        ...mergeSchemas,
         ...analyticsSchemas,
         ...staffSchemas,
         Error: error,
@@ -381,6 +383,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...webhookPaths({ responses, withBody, notFound, json }),
       ...hookPaths({ responses, withBody, notFound, json, errorResponse }),
       ...heldRedemptionPaths({ responses, withBody, notFound, json, errorResponse }),
+      ...mergePaths({ responses, withBody, notFound, json, errorResponse }),
       ...analyticsPaths({ responses, json }),
       ...consentPaths({ responses, withBody, notFound, json }),
       '/openapi.json': {
