@@ -163,4 +163,15 @@ describe.each(STORES)('admin member merge (%s)', (store) => {
     const merged = await merge(survivor, body, randomUUID(), adminCaller(() => server, () => token));
     expect(merged).toMatchObject({ status: 201, body: { initiated_by: `staff:${support.accountId}` } });
   });
+
+  test('erasing the survivor later keeps the merge for accounting under the tombstone, without its id or staff\'s text', async () => {
+    const survivor = await member(container, { points: 3 });
+    const absorbed = await member(container, { points: 4 });
+    expect((await merge(survivor, { absorbed, reason: 'duplicate of a named person', proof: PROOF })).status).toBe(201);
+    expect((await admin('DELETE', `/admin/members/${survivor}?grace=none`)).status).toBe(204);
+    expect(await container.storage.merges.listBySurvivor(survivor)).toEqual([]);
+    const kept = (await container.storage.merges.findByAbsorbed(absorbed))!;
+    expect(kept.survivorId).not.toBe(survivor);
+    expect([kept.reason, kept.proof]).toEqual(['', { method: 'identity_document' }]);
+  });
 });
