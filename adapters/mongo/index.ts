@@ -27,6 +27,7 @@ import { ensureIndexes } from './indexes.ts';
 import { MongoKeysRepository } from './keys.ts';
 import { MongoHeldRedemptionsRepository } from './held-redemptions.ts';
 import { MongoLoyaltyRepository } from './loyalty.ts';
+import { MongoMergesRepository } from './merges.ts';
 import { MongoCouponsRepository } from './coupons.ts';
 import { MongoPartnersRepository } from './partners.ts';
 import { MongoProfilesRepository } from './profiles.ts';
@@ -96,6 +97,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       rateLimits: new MongoRateLimitStore(models),
       staff: await MongoStaffRepository.open(connection),
       memberSearch: new MongoMemberSearchRepository(connection),
+      merges: await MongoMergesRepository.open(connection, { loyalty, accounts: new MongoAccountsRepository(models.accounts, models.identifiers, models.events), factors: new MongoFactorsRepository(models) }),
       async ping() {
         const db = connection.db;
         if (!db) throw new Error('MongoDB storage is not connected');

@@ -195,10 +195,11 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
   /** Why the post cannot write now, if it cannot: the member is missing, or the points are not there. */
   private async refusal(input: PostEntry): Promise<'no_member' | 'insufficient_points' | undefined> {
     const [member, newest] = await Promise.all([
-      this.members.exists({ _id: input.accountId }).exec(),
+      this.members.findById(input.accountId).lean<LoyaltyMemberDoc>().exec(),
       input.points < 0 ? this.heads.newest(input.accountId) : null,
     ]);
-    if (member === null) return 'no_member';
+    // A member merged into another (issue 21) takes no post but the merge's own: its points moved to the survivor.
+    if (member === null || ((member.mergedInto ?? null) !== null && input.merging !== true)) return 'no_member';
     if ((newest?.balanceAfter ?? 0) + input.points < 0) return 'insufficient_points';
     return undefined;
   }
@@ -236,6 +237,9 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
    * first. Gives up ('busy') after losing APPEND_ATTEMPTS times, i.e. after as many other entries went in.
    */
   private async append(input: PostEntry): Promise<AppendOutcome> {
+    // Looked at again once this post's turn has come (posts of a member wait for each other here): a merge that
+    // froze the member meanwhile (issue 21) must not find points landing on its tombstone after it moved them.
+    if (input.merging !== true && ((await this.members.findById(input.accountId).lean<LoyaltyMemberDoc>().exec())?.mergedInto ?? null) !== null) return 'no_member';
     let refused = 0; // the sequence whose insert was refused last
     for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt += 1) {
       const newest = await this.heads.newest(input.accountId);
@@ -248,7 +252,7 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
         return { entry: existing, written: false };
       }
       if ((newest?.balanceAfter ?? 0) + input.points < 0) return 'insufficient_points';
-      const totals = totalsAfter({ balance: newest?.balanceAfter ?? 0, lifetimePoints: newest?.lifetimeAfter ?? 0 }, input.points, input.kind);
+      const totals = totalsAfter({ balance: newest?.balanceAfter ?? 0, lifetimePoints: newest?.lifetimeAfter ?? 0 }, input.points, input.kind, input.lifetimeCarried ?? 0);
       const sequence = last + 1;
       const doc: LedgerEntryDoc = {
         _id: entryId(input.accountId, sequence),

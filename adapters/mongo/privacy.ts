@@ -219,6 +219,11 @@ export class MongoPrivacyStore implements PrivacyStore {
     // Linked social and enterprise identities (a link found later could sign someone in as nobody, or as a new member).
     await this.collection<KeyedDoc>('federated_identities').deleteMany({ accountId: id });
     await this.collection<KeyedDoc>('identifiers').deleteMany({ accountId: id });
+    // Merges into the member (issue 21) are kept for accounting under the tombstone, without staff's free text.
+    for (const merge of await this.collection<KeyedDoc>('member_merges').find({ survivorId: id }).toArray()) {
+      const method = (merge.proof as { method?: unknown } | undefined)?.method;
+      await this.collection<KeyedDoc>('member_merges').updateOne({ _id: merge._id }, { $set: { survivorId: tombstone, reason: '', proof: { method: typeof method === 'string' ? method : 'other' } } });
+    }
     await this.collection<KeyedDoc>('accounts').deleteOne({ _id: id });
     // member.deleted before the request goes: a crash in between erases again, and its derived id keeps one event.
     if (subject.events?.length) await insertReadyEvents(this.connection.model<EventDoc>('OutboxEvent'), subject.events);

@@ -134,6 +134,8 @@ export class SqlitePrivacyStore implements PrivacyStore {
       this.db.prepare('DELETE FROM purpose_consent_records WHERE account_id = ?').run(id);
       this.db.prepare('UPDATE purpose_consent_receipts SET account_id = ?, jws = NULL WHERE account_id = ?').run(tombstone, id);
       this.db.prepare('DELETE FROM accounts WHERE id = ?').run(id);
+      // Merges into the member (issue 21) are kept for accounting under the tombstone, without staff's free text.
+      this.db.prepare("UPDATE member_merges SET survivor_id = ?, reason = '', proof = json_object('method', json_extract(proof, '$.method')) WHERE survivor_id = ?").run(tombstone, id);
       // member.deleted commits with the erasure (same transaction): announced exactly when it happened.
       insertEvents(this.db, subject.events ?? []);
     });

@@ -19,6 +19,7 @@ import type { FactorsRepository } from './factors/factors.repository.ts';
 import type { HooksRepository } from './hooks/hooks.repository.ts';
 import type { KeysRepository } from './keys/keys.repository.ts';
 import type { ImportedMembersRepository } from './loyalty/imported-members.repository.ts';
+import type { MergesRepository } from './merge/merges.repository.ts';
 import type { MemberImportStore } from './accounts/member-import-store.ts';
 import type { LoyaltyRepository } from './loyalty/loyalty.repository.ts';
 import type { HeldRedemptionsRepository } from './loyalty/held-redemptions.repository.ts';
@@ -84,6 +85,8 @@ export interface Storage {
   readonly staff: StaffRepository;
   /** The member search by name prefix (issue 20). */
   readonly memberSearch: MemberSearchRepository;
+  /** Merges of duplicate members: tombstones of absorbed members and partners' old subs (issue 21). */
+  readonly merges: MergesRepository;
   /** Resolves when the store answers a trivial query; rejects otherwise (readiness probe). */
   ping(): Promise<void>;
   /**

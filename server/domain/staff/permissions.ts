@@ -5,7 +5,7 @@ import type { StaffRole } from './staff-roles.ts';
 export const STAFF_ACTIONS = [
   'staff:read', 'staff:manage',
   'members:read', 'members:export', 'members:erase', 'members:adjust_points', 'members:approve_adjustment',
-  'members:end_sessions', 'members:resend_verification',
+  'members:end_sessions', 'members:resend_verification', 'members:merge',
   'clients:read', 'clients:write', 'partners:read', 'partners:write',
   'connections:read', 'connections:write', 'imports:write', 'imports:read',
   'audit:read', 'keys:rotate', 'webhooks:read', 'webhooks:write', 'hooks:read', 'hooks:write',
@@ -27,7 +27,7 @@ const READ_ONLY: StaffAction[] = ['members:read', 'clients:read', 'partners:read
  */
 const MATRIX: Record<StaffRole, ReadonlySet<StaffAction>> = {
   owner: new Set(STAFF_ACTIONS),
-  support: new Set<StaffAction>(['members:read', 'members:export', 'members:adjust_points', 'members:approve_adjustment', 'members:end_sessions', 'members:resend_verification', 'analytics:read', 'consents:read', 'redemptions:read',
+  support: new Set<StaffAction>(['members:read', 'members:export', 'members:adjust_points', 'members:approve_adjustment', 'members:end_sessions', 'members:resend_verification', 'members:merge', 'analytics:read', 'consents:read', 'redemptions:read',
     'members:erase', 'members:remove_factor', 'members:unblock', 'members:freeze_redemptions']),
   'partner-manager': new Set<StaffAction>(['clients:read', 'clients:write', 'partners:read', 'partners:write', 'analytics:read', 'consents:read']),
   security: new Set<StaffAction>(['staff:read', 'members:read', 'members:end_sessions', 'audit:read', 'keys:rotate', 'connections:read', 'webhooks:read', 'hooks:read', 'imports:read', 'analytics:read', 'consents:read', 'redemptions:read', 'redemptions:review',
@@ -113,6 +113,9 @@ export const ADMIN_ROUTE_ACTIONS: Readonly<Record<string, StaffAction>> = {
   'POST /admin/members/:id/unblock': 'members:unblock',
   'POST /admin/members/:id/redemption-freeze': 'members:freeze_redemptions',
   'DELETE /admin/members/:id/redemption-freeze': 'members:freeze_redemptions',
+  // Issue 21 item 1: merging duplicate members (support and owner); the preview is a read.
+  'GET /admin/members/:id/merge-preview': 'members:read',
+  'POST /admin/members/:id/merge': 'members:merge',
 };
 
 export function actionForRoute(method: string, pattern: string): StaffAction | undefined {
