@@ -34,6 +34,7 @@ import { SqlitePrivacyStore } from './privacy.ts';
 import { SqliteRateLimitStore } from './rate-limits.ts';
 import { SqliteWebhooksRepository } from './webhooks.ts';
 import { SqliteMemberSearchRepository, SqliteStaffRepository } from './staff.ts';
+import { SqliteDuplicatesRepository } from './duplicates.ts';
 
 export interface SqliteStorageOptions {
   /** Directory holding `idp.sqlite` (created if missing); `':memory:'` for a throwaway in-memory store. */
@@ -104,6 +105,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     // Roles decide who may do what, and adjustments hold points: the synchronous=FULL connection.
     staff: new SqliteStaffRepository(db),
     memberSearch: new SqliteMemberSearchRepository(db),
+    duplicates: new SqliteDuplicatesRepository(db),
     async ping() {
       if (!db.isOpen) throw new Error('SQLite storage is closed');
       ping.get();

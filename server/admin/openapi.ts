@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 description of the admin API, served at /admin/openapi.json.
 import { connectionPaths, connectionSchemas } from './connection-openapi.ts';
 import { heldRedemptionPaths, heldRedemptionSchemas } from './held-redemption-openapi.ts';
+import { duplicatePaths, duplicateSchemas } from './duplicate-openapi.ts';
 import { samlConnectionSchemas } from './saml-connection-openapi.ts';
 import { samlServiceProviderPaths, samlServiceProviderSchemas } from './saml-service-provider-openapi.ts';
 import { consentPaths, consentSchemas } from './consent-openapi.ts';
@@ -186,6 +187,7 @@ export function openApiDocument(): Record<string, unknown> {
         ...heldRedemptionSchemas,
         ...analyticsSchemas,
         ...staffSchemas,
+        ...duplicateSchemas,
         Error: error,
         ClientInput: clientInput,
         Client: client,
@@ -383,6 +385,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...heldRedemptionPaths({ responses, withBody, notFound, json, errorResponse }),
       ...analyticsPaths({ responses, json }),
       ...consentPaths({ responses, withBody, notFound, json }),
+      ...duplicatePaths({ responses, withBody, notFound, json }),
       '/openapi.json': {
         get: {
           operationId: 'openApiDocument',

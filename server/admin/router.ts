@@ -40,6 +40,8 @@ import type { StaffRepository } from '../domain/staff/staff.repository.ts';
 import type { ProfilesRepository } from '../domain/profile/profiles.repository.ts';
 import { staffHandlers } from './staff-handlers.ts';
 import { memberStaffHandlers } from './member-staff-handlers.ts';
+import { duplicateHandlers } from './duplicate-handlers.ts';
+import type { DuplicateMembers } from '../domain/staff/duplicate-members.ts';
 
 export interface AdminDeps {
   provider: Provider;
@@ -79,6 +81,8 @@ export interface AdminDeps {
   consents?: ConsentAdminDeps;
   /** Issue 20: staff roles (staff tokens are accepted), the member search and points adjustments. */
   staff: { repository: StaffRepository; search: MemberSearch; adjustments: PointsAdjustments; profiles: Pick<ProfilesRepository, 'find'> };
+  /** Issue 21: likely duplicate members (GET /admin/members/duplicates). */
+  duplicates?: DuplicateMembers;
 }
 
 /**
@@ -164,6 +168,8 @@ export function adminRouter(deps: AdminDeps): Router {
   router.put('/staff/:id', auth, json, staff.replace);
   const memberStaff = memberStaffHandlers({ accounts: deps.members.accounts, loyalty: deps.members.loyalty, profiles: deps.staff.profiles, staff: deps.staff.repository, search: deps.staff.search, adjustments: deps.staff.adjustments });
   router.get('/members', auth, memberStaff.search);
+  // Issue 21: likely duplicates (before /members/:id, which would take "duplicates" for an id).
+  if (deps.duplicates) router.get('/members/duplicates', auth, duplicateHandlers(deps.duplicates).list);
   router.post('/members/:id/points-adjustments', auth, json, memberStaff.adjust);
   router.get('/members/:id/points-adjustments', auth, memberStaff.pending);
   router.post('/members/:id/points-adjustments/:adjustmentId/approve', auth, memberStaff.approve);
