@@ -16,6 +16,7 @@ import type { Mailer } from './domain/mail/mailer.ts';
 import type { PartnerLinks } from './domain/partners/partner-links.ts';
 import type { PurposeConsentService } from './domain/consent/purpose-consent-service.ts';
 import type { MemberErasure } from './domain/privacy/member-erasure.ts';
+import type { MemberMerge } from './domain/merge/member-merge.ts';
 import type { MemberExports } from './domain/privacy/member-export.ts';
 import type { Storage } from './domain/storage.ts';
 import type { HookRunner } from './hooks/hook-runner.ts';
@@ -80,6 +81,8 @@ export interface Container {
   erasure: MemberErasure;
   /** Purpose consents, terms acceptance and their signed receipts (issue 17 items 1 and 3). */
   purposeConsents: PurposeConsentService;
+  /** Merging duplicate members: the admin API's merge and preview, recovery of half-done merges (issue 21). */
+  merges: MemberMerge;
   /** Admin import jobs (issue 19): running ones left by a previous process are resumed at creation. */
   importJobs: ImportJobs;
   close(): Promise<void>;

@@ -46,6 +46,7 @@ import { SessionBindings } from './sessions/session-bindings.ts';
 import { SessionGuard } from './sessions/session-guard.ts';
 import { MemberSessions } from './sessions/member-sessions.ts';
 import { OwnershipProofs } from './domain/member-merge/ownership-proof.ts';
+import { MemberMerge } from './domain/merge/member-merge.ts';
 import { EmailChangeService } from './domain/accounts/email-change.ts';
 import { loadGeoLookup } from './security/geo/ip-country.ts';
 import { countryCentroid, distanceKm } from './security/geo/country-centroids.ts';
@@ -226,6 +227,12 @@ export async function createContainer(config: Readonly<Config>, options: { logge
     const partnerLogos = createPartnerLogos(outbound.partners, logger);
     const { exports, erasure, appSharing } = memberRights({ storage, provider, mailer, profiles, audit, logout: backchannelLogout, issuer: config.issuer, logger });
 
+    // Issue 21: merging duplicate members (admin API, and the member's own page through interactions).
+    const merges = new MemberMerge({
+      store: storage.merges, accounts: storage.accounts, loyalty: storage.loyalty, factors: storage.factors, passkeys: storage.passkeys,
+      federatedIdentities: storage.federatedIdentities, devices: storage.devices, profiles: storage.profiles, purposeConsents: storage.purposeConsents,
+      links: storage.privacy, sessions: memberSessions, audit, pairwiseSalt: deriveKey(kek, 'pairwise-subjects'),
+    });
     const interactions: InteractionDeps = {
       provider,
       accounts,
@@ -279,6 +286,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       erasure,
       appSharing,
       purposeConsents,
+      merges,
       federation: {
         connections: storage.connections,
         // The partner policy: the upstream's endpoints are URLs an admin gave us (loopback only outside production).
@@ -291,7 +299,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       },
     };
 
-    const sweeper = startSweeps({ config, storage, audit, coupons, exports, erasure, logger });
+    const sweeper = startSweeps({ config, storage, audit, coupons, exports, erasure, merges, logger });
 
     const audience = { partners: storage.partners, pairwiseSalt: deriveKey(kek, 'pairwise-subjects') };
     const webhooks = new WebhookService({
@@ -366,6 +374,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       exports,
       erasure,
       purposeConsents,
+      merges,
       async close() {
         sweeper.stop();
         // The delivery in flight finishes (bounded by its 5 s timeout); the rest waits in the store for the next start.

@@ -7,6 +7,7 @@ import { deleteUnverifiedAccounts } from './domain/accounts/unverified-cleanup.t
 import type { AuditLog } from './domain/audit/audit-log.ts';
 import type { CouponService } from './domain/coupons/coupon-service.ts';
 import type { MemberErasure } from './domain/privacy/member-erasure.ts';
+import type { MemberMerge } from './domain/merge/member-merge.ts';
 import type { MemberExports } from './domain/privacy/member-export.ts';
 import type { Storage } from './domain/storage.ts';
 
@@ -42,11 +43,13 @@ export interface SweepDeps {
   coupons: CouponService;
   exports: MemberExports;
   erasure: MemberErasure;
+  /** Merges a crash left half-done (Mongo) are finished; old-sub redirects past their 90 days go (issue 21). */
+  merges?: MemberMerge;
   logger: Logger;
 }
 
 /** Runs the sweeps every SWEEP_INTERVAL_MS (the first after one interval) until stop(); the timer keeps no process alive. */
-export function startSweeps({ config, storage, audit, coupons, exports, erasure, logger }: SweepDeps): { stop(): void } {
+export function startSweeps({ config, storage, audit, coupons, exports, erasure, merges, logger }: SweepDeps): { stop(): void } {
   let auditRetainedAt = 0;
   const timer = setInterval(() => {
     const now = new Date();
@@ -77,6 +80,10 @@ export function startSweeps({ config, storage, audit, coupons, exports, erasure,
     erasure.sweepDue()
       .then((erased) => erased > 0 && logger.info({ erased }, 'members erased after their grace period'))
       .catch((error: unknown) => logger.warn({ err: error }, 'erasure sweep failed'));
+    merges?.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
+      .then((finished) => finished > 0 && logger.warn({ finished }, 'finished half-done member merges'))
+      .catch((error: unknown) => logger.warn({ err: error }, 'merge recovery failed'));
+    merges?.sweepExpiredRedirects().catch((error: unknown) => logger.warn({ err: error }, 'merged-subject sweep failed'));
     deleteUnverifiedAccounts({ ...storage, logger }, config.attackProtection.unverifiedAccountDays, now)
       .then((deleted) => deleted > 0 && logger.info({ deleted }, 'deleted sign-ups never verified'))
       .catch((error: unknown) => logger.warn({ err: error }, 'unverified-account clean-up failed'));

@@ -27,6 +27,7 @@ import { ensureIndexes } from './indexes.ts';
 import { MongoKeysRepository } from './keys.ts';
 import { MongoHeldRedemptionsRepository } from './held-redemptions.ts';
 import { MongoLoyaltyRepository } from './loyalty.ts';
+import { MongoMergesRepository } from './merges.ts';
 import { MongoCouponsRepository } from './coupons.ts';
 import { MongoPartnersRepository } from './partners.ts';
 import { MongoProfilesRepository } from './profiles.ts';
@@ -98,6 +99,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       staff: await MongoStaffRepository.open(connection),
       memberSearch: new MongoMemberSearchRepository(connection),
       duplicates: new MongoDuplicatesRepository(models),
+      merges: await MongoMergesRepository.open(connection, loyalty),
       async ping() {
         const db = connection.db;
         if (!db) throw new Error('MongoDB storage is not connected');

@@ -248,7 +248,7 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
         return { entry: existing, written: false };
       }
       if ((newest?.balanceAfter ?? 0) + input.points < 0) return 'insufficient_points';
-      const totals = totalsAfter({ balance: newest?.balanceAfter ?? 0, lifetimePoints: newest?.lifetimeAfter ?? 0 }, input.points, input.kind);
+      const totals = totalsAfter({ balance: newest?.balanceAfter ?? 0, lifetimePoints: newest?.lifetimeAfter ?? 0 }, input.points, input.kind, input.lifetimeCarried ?? 0);
       const sequence = last + 1;
       const doc: LedgerEntryDoc = {
         _id: entryId(input.accountId, sequence),

@@ -26,6 +26,7 @@ import { SqliteKeysRepository } from './keys.ts';
 import { SqliteHeldRedemptionsRepository } from './held-redemptions.ts';
 import { SqliteLoyaltyRepository } from './loyalty.ts';
 import { SqliteMemberImportStore } from './member-imports.ts';
+import { SqliteMergesRepository } from './merges.ts';
 import { SqliteOidcStore } from './oidc-store.ts';
 import { SqlitePartnersRepository } from './partners.ts';
 import { SqliteProfilesRepository } from './profiles.ts';
@@ -106,6 +107,8 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     staff: new SqliteStaffRepository(db),
     memberSearch: new SqliteMemberSearchRepository(db),
     duplicates: new SqliteDuplicatesRepository(db),
+    // A merge moves accounts and points together: the synchronous=FULL connection, in one transaction.
+    merges: new SqliteMergesRepository(db, loyalty),
     async ping() {
       if (!db.isOpen) throw new Error('SQLite storage is closed');
       ping.get();

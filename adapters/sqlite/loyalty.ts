@@ -70,7 +70,7 @@ export class SqliteLoyaltyRepository implements LoyaltyRepository {
     this.insertMemberStmt = db.prepare(
       `INSERT INTO loyalty_members (${MEMBER_COLUMNS}) VALUES (?, ?, ?, 0, 0, 0, ?) RETURNING ${MEMBER_COLUMNS}`,
     );
-    this.memberStmt = db.prepare(`SELECT ${MEMBER_COLUMNS} FROM loyalty_members WHERE account_id = ?`);
+    this.memberStmt = db.prepare(`SELECT ${MEMBER_COLUMNS}, merged_into FROM loyalty_members WHERE account_id = ?`);
     this.memberByNumberStmt = db.prepare(`SELECT ${MEMBER_COLUMNS} FROM loyalty_members WHERE member_number = ?`);
     this.entryByKeyStmt = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE idempotency_key = ?`);
     this.insertEntryStmt = db.prepare(
@@ -130,12 +130,13 @@ export class SqliteLoyaltyRepository implements LoyaltyRepository {
         return { ok: true, entry: toEntry(previous), replayed: true };
       }
       const member = this.memberStmt.get(entry.accountId);
-      if (!member) return { ok: false, reason: 'no_member' };
+      // A member merged into another (issue 21) keeps its ledger but takes no new entry: its points moved.
+      if (!member || member.merged_into !== null) return { ok: false, reason: 'no_member' };
 
       const balanceAfter = integer(member, 'balance') + entry.points;
       // Nothing written: the key stays unused, so the same request may succeed later.
       if (balanceAfter < 0) return { ok: false, reason: 'insufficient_points' };
-      const lifetimeAfter = integer(member, 'lifetime_points') + lifetimeDelta(entry.kind, entry.points);
+      const lifetimeAfter = integer(member, 'lifetime_points') + lifetimeDelta(entry.kind, entry.points) + (entry.lifetimeCarried ?? 0);
       if (!Number.isSafeInteger(balanceAfter) || !Number.isSafeInteger(lifetimeAfter)) {
         throw new DomainError('invalid_input', 'points would overflow the balance');
       }

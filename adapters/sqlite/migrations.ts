@@ -5,6 +5,7 @@ import { eventsMigrations } from './migrations/events.ts';
 import { hookMigrations } from './migrations/hooks.ts';
 import { identityMigrations } from './migrations/identity.ts';
 import { loyaltyMigrations } from './migrations/loyalty.ts';
+import { mergeMigrations } from './migrations/merges.ts';
 import { privacyMigrations } from './migrations/privacy.ts';
 import { securityMigrations } from './migrations/security.ts';
 import { staffMigrations } from './migrations/staff.ts';
@@ -15,5 +16,5 @@ export interface Migration {
 }
 
 /** Every migration, by version (database.ts applies them in that order and records each). */
-export const migrations: readonly Migration[] = [...identityMigrations, ...loyaltyMigrations, ...securityMigrations, ...hookMigrations, ...eventsMigrations, ...privacyMigrations, ...analyticsMigrations, ...staffMigrations]
+export const migrations: readonly Migration[] = [...identityMigrations, ...loyaltyMigrations, ...securityMigrations, ...hookMigrations, ...eventsMigrations, ...privacyMigrations, ...analyticsMigrations, ...staffMigrations, ...mergeMigrations]
   .sort((a, b) => a.version - b.version);

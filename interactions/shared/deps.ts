@@ -25,6 +25,7 @@ import type { HookRunner } from '../../server/hooks/hook-runner.ts';
 import type { PasskeyOffer } from '../passkey/offer.ts';
 import type { AppSharing } from '../../server/domain/consent/app-sharing.ts';
 import type { MemberErasure } from '../../server/domain/privacy/member-erasure.ts';
+import type { MemberMerge } from '../../server/domain/merge/member-merge.ts';
 import type { MemberExports } from '../../server/domain/privacy/member-export.ts';
 import type { FlowCookie } from './flow-state.ts';
 import type { PartnerLogos } from '../../server/branding/partner-logos.ts';
@@ -94,6 +95,8 @@ export interface InteractionDeps {
   exports: MemberExports;
   /** "Delete my account": the grace period, its cancellation, and the erasure. */
   erasure: MemberErasure;
+  /** Merging a duplicate member into this one (issue 21): preview and merge (server/domain/merge/member-merge.ts). */
+  merges: MemberMerge;
   /** "Apps and partners": what each client or partner receives, and "Stop sharing" (issue 17 item 2). */
   appSharing: AppSharing;
   /** Upstream identity providers: "Continue with" buttons, their sign-in and safe linking (issue 16). */

@@ -23,7 +23,7 @@ const consentReceipt = {
   properties: {
     id: { type: 'string', description: 'consentReceiptID' },
     issued_at: { type: 'string', format: 'date-time' },
-    method: { enum: ['sign_up', 'account_page', 'prompt', 'partner_api', 'import'] },
+    method: { enum: ['sign_up', 'account_page', 'prompt', 'partner_api', 'import', 'merge'] },
     decisions: { type: 'array', items: { type: 'object', required: ['purpose', 'version', 'granted'], properties: { purpose: { type: 'string', description: 'A purpose id, or `terms`.' }, version: { type: 'integer' }, granted: { type: 'boolean' } } } },
     jws: { type: 'string', description: 'The receipt as a compact JWS (RS256, kid in the header) over the Kantara Consent Receipt v1.1 fields: verify it against /jwks.' },
   },

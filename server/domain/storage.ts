@@ -19,6 +19,7 @@ import type { FactorsRepository } from './factors/factors.repository.ts';
 import type { HooksRepository } from './hooks/hooks.repository.ts';
 import type { KeysRepository } from './keys/keys.repository.ts';
 import type { ImportedMembersRepository } from './loyalty/imported-members.repository.ts';
+import type { MergesRepository } from './merge/merges.repository.ts';
 import type { MemberImportStore } from './accounts/member-import-store.ts';
 import type { LoyaltyRepository } from './loyalty/loyalty.repository.ts';
 import type { HeldRedemptionsRepository } from './loyalty/held-redemptions.repository.ts';
@@ -87,6 +88,8 @@ export interface Storage {
   readonly memberSearch: MemberSearchRepository;
   /** Indexed look-ups for likely duplicate members (issue 21 item 1). */
   readonly duplicates: DuplicatesRepository;
+  /** Merges of duplicate members: tombstones of absorbed members and partners' old subs (issue 21). */
+  readonly merges: MergesRepository;
   /** Resolves when the store answers a trivial query; rejects otherwise (readiness probe). */
   ping(): Promise<void>;
   /**

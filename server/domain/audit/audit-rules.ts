@@ -33,6 +33,7 @@ const TYPES = {
   'member.erasure_scheduled': true,
   'member.erasure_cancelled': true,
   'member.deleted': true,
+  'member.merged': true,
   'grant.revoked': true,
   'points.adjusted': true,
   'points.adjustment_requested': true,

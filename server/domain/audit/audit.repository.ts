@@ -34,6 +34,8 @@ export type AuditEventType =
   | 'member.erasure_cancelled'
   /** A member was erased; no account id, details.tombstone is the id accounting keeps (issue 17). */
   | 'member.deleted'
+  /** Issue 21: a member was merged into this one (details: merge_id, absorbed, initiated_by, proof, staff_reason, points_moved). */
+  | 'member.merged'
   /** The member stopped sharing with a client or partner (details: client_ids, partner_id): grants and tokens revoked. */
   | 'grant.revoked'
   /** Issue 20: staff changed points (details: actor, points, entry_id, staff_reason), asked for an approval, or decided one. */

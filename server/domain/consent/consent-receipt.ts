@@ -15,6 +15,7 @@ const COLLECTION_METHODS: Record<ConsentContext['method'], string> = {
   prompt: 'prompt before continuing to an app',
   partner_api: 'given at a partner\'s counter (partner API)',
   import: 'imported from the previous program',
+  merge: 'the stricter answer of two merged duplicate members',
 };
 
 export type ReceiptPayload = Record<string, unknown>;

@@ -6,8 +6,8 @@ import type { DomainEvent } from '../events/domain-event.ts';
 export const CONSENT_CHANNELS = ['web', 'app', 'kiosk', 'partner', 'import'] as const;
 export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
 
-/** How the answer was given: a sign-up checkbox, the account page, an interaction prompt, a partner's counter, an import. */
-export const CONSENT_METHODS = ['sign_up', 'account_page', 'prompt', 'partner_api', 'import'] as const;
+/** How the answer was given: a sign-up checkbox, the account page, an interaction prompt, a partner's counter, an import, a merge (issue 21: the stricter of two duplicates' answers). */
+export const CONSENT_METHODS = ['sign_up', 'account_page', 'prompt', 'partner_api', 'import', 'merge'] as const;
 export type ConsentMethod = (typeof CONSENT_METHODS)[number];
 
 export interface PurposeConsentRecord {

@@ -133,8 +133,14 @@ export function memberDeletedEvent(accountId: string, partnerIds: readonly strin
   return make('member.deleted', accountId, { partner_ids: [...new Set(partnerIds)].sort() }, time, { key: `deleted:${accountId}`, order: 0xfff });
 }
 
-export function memberMergedEvent(survivorId: string, mergedId: string, time = new Date()): DomainEvent {
-  return make('member.merged', survivorId, { merged_member: mergedId }, time);
+/**
+ * `mergedId` was merged into `survivorId` (issue 21). `partner_ids`: the partners either member used, each of
+ * whose webhooks hears of it under the survivor's sub, with the absorbed member's old sub as `merged_sub`
+ * (webhook-audience.ts); the program's own webhooks get `merged_member` (the absorbed member's public sub).
+ */
+export function memberMergedEvent(survivorId: string, mergedId: string, time = new Date(), options: { partnerIds?: readonly string[]; mergeId?: string } = {}): DomainEvent {
+  const derived = options.mergeId === undefined ? undefined : { key: `merged:${options.mergeId}`, order: 0xffe };
+  return make('member.merged', survivorId, { merged_member: mergedId, partner_ids: [...new Set(options.partnerIds ?? [])].sort() }, time, derived);
 }
 
 /** The member stopped sharing with a client ("Apps and partners"); `partnerId`: the client's partner, if any. */

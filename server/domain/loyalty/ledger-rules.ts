@@ -31,6 +31,9 @@ export function assertValidPostEntry(entry: PostEntry): void {
   if (sign !== 0 && Math.sign(entry.points) !== sign) throw invalid(`points of a ${entry.kind} entry must be ${sign > 0 ? 'positive' : 'negative'}`);
   if (entry.reason.length > MAX_REASON_LENGTH) throw invalid(`reason must be at most ${MAX_REASON_LENGTH} characters`);
   if (entry.idempotencyKey === '') throw invalid('idempotency key must not be empty');
+  const carried = entry.lifetimeCarried ?? 0;
+  if (!Number.isSafeInteger(carried) || carried < 0) throw invalid('lifetimeCarried must be a non-negative whole number');
+  if (carried > 0 && (entry.kind !== 'adjust' || entry.points < 0)) throw invalid('only a positive adjust carries lifetime points');
 }
 
 /** How much an entry adds to lifetime points: what it credits, except points a rejected hold gives back (never earned). */
@@ -39,9 +42,9 @@ export function lifetimeDelta(kind: LedgerKind, points: number): number {
 }
 
 /** The running totals after `points`; invalid_input when they would leave the safe integers. */
-export function totalsAfter(previous: { balance: number; lifetimePoints: number }, points: number, kind: LedgerKind): { balance: number; lifetimePoints: number } {
+export function totalsAfter(previous: { balance: number; lifetimePoints: number }, points: number, kind: LedgerKind, carried = 0): { balance: number; lifetimePoints: number } {
   const balance = previous.balance + points;
-  const lifetimePoints = previous.lifetimePoints + lifetimeDelta(kind, points);
+  const lifetimePoints = previous.lifetimePoints + lifetimeDelta(kind, points) + carried;
   if (!Number.isSafeInteger(balance) || !Number.isSafeInteger(lifetimePoints)) {
     throw new DomainError('invalid_input', 'points would overflow the balance');
   }

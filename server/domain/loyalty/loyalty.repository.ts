@@ -63,6 +63,11 @@ export interface PostEntry {
   reason: string;
   idempotencyKey: string;
   requestHash: string;
+  /**
+   * Lifetime points the entry brings beyond its own (a positive `adjust` only): a merge carries the absorbed
+   * member's lifetime over to the survivor (issue 21), so lifetime is the sum of both. Default 0.
+   */
+  lifetimeCarried?: number;
 }
 
 export type PostResult =
