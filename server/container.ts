@@ -259,7 +259,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       // Issue 21: proving the member's other account on the merge page (its password, or a code to its contact).
       mergeProofs: new OwnershipProofs({
         accounts: storage.accounts, loyalty: storage.loyalty, codes, mailer, sms, host, defaultCountry: config.sms.defaultCountry,
-        legacyHashes: { firebaseScrypt: config.firebaseScrypt }, store: storage.oidc, logger,
+        legacyHashes: { firebaseScrypt: config.firebaseScrypt }, store: storage.oidc, passkeys, logger,
       }),
       passkeyOffer: new PasskeyOffer(passkeys, production),
       mailer,

@@ -14,6 +14,7 @@ import type { DeliveryOptions, Mailer } from '../mail/mailer.ts';
 import type { LoyaltyRepository } from '../loyalty/loyalty.repository.ts';
 import { normaliseMemberNumber } from '../loyalty/member-number.ts';
 import type { OidcStore } from '../oidc/oidc-store.repository.ts';
+import type { PasskeyProblem, PasskeyService } from '../passkeys/passkey-service.ts';
 import type { SmsSender } from '../sms/sms-sender.ts';
 import type { LegacyHashSettings } from '../../passwords/legacy/registry.ts';
 import { messageLanguage } from '../../i18n/request-language.ts';
@@ -26,9 +27,9 @@ const PROOF_MODEL = 'MemberMergeProof';
 export const PROOF_TTL_SECONDS = 15 * 60;
 
 /** The merge service's member-side proof methods (server/domain/merge/merges.repository.ts). */
-export type ProofMethod = 'password' | 'email_code' | 'sms_code';
+export type ProofMethod = 'password' | 'passkey' | 'email_code' | 'sms_code';
 
-const PROOF_METHODS: readonly ProofMethod[] = ['password', 'email_code', 'sms_code'];
+const PROOF_METHODS: readonly ProofMethod[] = ['password', 'passkey', 'email_code', 'sms_code'];
 
 /** How the other account was named and proved: what the merge records. */
 export interface OwnershipProof {
@@ -56,6 +57,8 @@ export type CodeRequest = { status: 'sent_if_ours'; retryAfterSeconds: number } 
 
 export type CodeProof = { ok: true; proof: OwnershipProof } | { ok: false; reason: CodeProblem };
 
+export type PasskeyProof = { ok: true; proof: OwnershipProof } | { ok: false; reason: PasskeyProblem | 'self' };
+
 export interface OwnershipProofDeps {
   accounts: Pick<AccountsRepository, 'findByEmail' | 'findByPhone' | 'findById'>;
   loyalty: Pick<LoyaltyRepository, 'findMemberByNumber'>;
@@ -67,10 +70,17 @@ export interface OwnershipProofDeps {
   /** SMS_DEFAULT_COUNTRY: reads a national phone number as typed. */
   defaultCountry: string | undefined;
   legacyHashes: LegacyHashSettings;
+  /** Usernameless WebAuthn: the passkey names its account, so nothing is asked about a typed name. */
+  passkeys: Pick<PasskeyService, 'authenticationOptions' | 'verifyAuthentication'>;
   /** Holds the proofs (expiring records). */
   store: Pick<OidcStore, 'upsert' | 'find' | 'destroy'>;
   logger: Logger;
   now?: () => Date;
+}
+
+/** The WebAuthn challenge's flow id: one per member's merge, apart from every interaction's. */
+function passkeyFlow(member: Account): string {
+  return `member-merge:${member.id}`;
 }
 
 export class OwnershipProofs {
@@ -159,6 +169,22 @@ export class OwnershipProofs {
     const method = other.emailVerified && other.email === to ? 'email_code' : other.phone === to ? 'sms_code' : undefined;
     if (!method) return invalid;
     return { ok: true, proof: await this.record(member.id, other.id, method) };
+  }
+
+  /**
+   * Options for a passkey of the other account: discoverable credentials only (no list of the account's passkeys,
+   * which would tell a name's owner has some), with a challenge stored for this member's merge, used once.
+   */
+  async passkeyOptions(member: Account): Promise<Awaited<ReturnType<PasskeyService['authenticationOptions']>>> {
+    return this.deps.passkeys.authenticationOptions(passkeyFlow(member));
+  }
+
+  /** The passkey's answer, checked as a sign-in's (origin, rpId, user verification, counter); its owner is the other account. */
+  async provePasskey(member: Account, response: Parameters<PasskeyService['verifyAuthentication']>[1]): Promise<PasskeyProof> {
+    const verified = await this.deps.passkeys.verifyAuthentication(passkeyFlow(member), response);
+    if (!verified.ok) return verified;
+    if (verified.account.id === member.id) return { ok: false, reason: 'self' };
+    return { ok: true, proof: await this.record(member.id, verified.account.id, 'passkey') };
   }
 
   /** The member's live proof, if any. */
