@@ -1,7 +1,7 @@
 // GET /admin/members/duplicates (issue 21 item 1): staff see pairs of members that look like one person, with the
 // reason (a verified phone that is another member's card contact, the same name + birthdate + postcode whatever the
-// case, accents and spacing, a claimed card that is another member's number); look-alikes that differ, erased
-// members, and staff without members:read do not.
+// case, accents and spacing, a claimed card that is another member's number); look-alikes that differ, erased and
+// merged members, and callers without a token do not.
 import { randomInt } from 'node:crypto';
 import { uniquePhone } from '../../support/phone.ts';
 import { uniqueEmail } from '../../support/member.ts';
@@ -89,6 +89,15 @@ describe.each(STORES)('admin API: likely duplicate members (%s)', (store) => {
     const erased = await member({ given_name: 'Erin', family_name: 'Gone', birthdate: '1990-12-01', 'address.postal_code': '75001' });
     expect((await call('DELETE', `/admin/members/${erased}?grace=none`)).status).toBe(204);
     loners.push(twin);
+
+    // A pair already merged is one member: neither the survivor nor the tombstone is listed for it.
+    const survivor = await member({ given_name: 'Mia', family_name: 'Merged', birthdate: '1975-05-05', 'address.postal_code': '1010' });
+    const absorbed = await member({ given_name: 'Mia', family_name: 'Merged', birthdate: '1975-05-05', 'address.postal_code': '1010' });
+    const merged = await server.container.merges.merge({
+      survivorId: survivor, absorbedId: absorbed, proof: { method: 'identity_document', reference: 'test' }, initiatedBy: { kind: 'staff', staffId: 'test' }, reason: 'duplicate',
+    });
+    expect(merged.status).toBe('merged');
+    loners.push(survivor, absorbed);
   });
   afterAll(async () => server?.close());
 
