@@ -2,7 +2,9 @@
 // or a code to its verified contact), sees what will move, confirms with a recent strong sign-in of this account, and
 // the other account's points and sessions are dealt with. The page tells nothing about accounts the member did not
 // prove: an unknown name, a wrong password and an erased account answer alike; a code is single use; tries are limited.
-import { confirmItsYou, confirmedMember, isSecurityPage, isSignInPage, signedInMember } from '../support/account.ts';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { accountCsrf, addPasskeyOnAccount, confirmItsYou, confirmedMember, isSecurityPage, isSignInPage, postAccountJson, signedInMember } from '../support/account.ts';
+import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { PASSWORD, type UserAgent, uniqueEmail } from '../support/member.ts';
 import { type MemberServer, useMemberServer } from '../support/suite.ts';
 import { STORES } from '../support/test-server.ts';
@@ -36,7 +38,8 @@ function tryPassword(ua: UserAgent, form: Page, account: string, password: strin
 }
 
 describe.each(STORES)('merging another account from the account page (%s)', (store) => {
-  const fx = useMemberServer(store);
+  // Passkeys need a host name (not an IP) for their relying party id.
+  const fx = useMemberServer(store, {}, { publicHost: 'localhost' });
 
   test('proved by its password and confirmed: its points move, it is signed out, and the proof merges once', async () => {
     const member = await confirmedMember(fx, 'merge-pw');
@@ -102,6 +105,26 @@ describe.each(STORES)('merging another account from the account page (%s)', (sto
     const done = await member.ua.submit(again, '/account/merge/confirm');
     expect(done.body).toContain('40 points were moved. Your balance is now 40 points.');
     expect(await fx.server.container.storage.loyalty.sumEntries(member.accountId)).toBe(40);
+  });
+
+  test('proved by a passkey of the other account: the request names no account, and the answer works once', async () => {
+    const other = await confirmedMember(fx, 'merge-pk-other');
+    const authenticator = new SoftAuthenticator({ origin: fx.server.url });
+    expect((await addPasskeyOnAccount(other.ua, other.page, authenticator)).status).toBe(200);
+    const member = await signedInMember(fx, 'merge-pk');
+    const csrf = accountCsrf(await member.ua.follow('/account/merge'));
+
+    const options = await postAccountJson(member.ua, '/account/merge/passkey/options', { csrf });
+    expect(options.status).toBe(200);
+    // Discoverable credentials only: the request lists no account's passkeys.
+    expect((options.body as unknown as PublicKeyCredentialRequestOptionsJSON).allowCredentials ?? []).toEqual([]);
+    const response = authenticator.get(options.body as unknown as PublicKeyCredentialRequestOptionsJSON);
+    const proved = await postAccountJson(member.ua, '/account/merge/passkey', { csrf, response });
+    expect(proved.status).toBe(200);
+    expect(proved.body.location).toBe('/account/merge/review');
+    expect((await member.ua.follow('/account/merge/review')).body).toContain(`The account ${other.email} will be merged into this account (${member.email}).`);
+    // The same answer again: its challenge was used.
+    expect((await postAccountJson(member.ua, '/account/merge/passkey', { csrf, response })).status).toBe(400);
   });
 
   test('an account merged elsewhere after it was proved is named as already merged, and nothing moves', async () => {
