@@ -132,6 +132,7 @@ export function buildApp(container: Container): App {
     importJobs: container.importJobs,
     connections: storage.connections, connectionsOutbound: container.outbound.partners, issuer: config.issuer, production: config.env === 'production',
     heldRedemptions: storage.heldRedemptions,
+    merges: { accounts: storage.accounts, merges: container.merges },
     consents: { accounts: storage.accounts, purposeConsents: container.purposeConsents },
     // Issue 20: staff tokens, the member search and points adjustments.
     staff: { repository: storage.staff, search: staffSearch, adjustments: staffAdjustments, profiles: storage.profiles },
@@ -144,7 +145,7 @@ export function buildApp(container: Container): App {
   });
   const account = accountRouter(container.interactions, { issuer: config.issuer, secure: config.env === 'production' });
   const memberApi = memberApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, redemptionRisk: container.redemptionRisk, holds: storage.heldRedemptions, events: container.audit, hooks: container.hooks });
-  const partnerApi = partnerApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, links: container.partnerLinks, coupons: container.coupons, rateLimits: storage.rateLimits, purposeConsents: container.purposeConsents });
+  const partnerApi = partnerApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, links: container.partnerLinks, coupons: container.coupons, rateLimits: storage.rateLimits, purposeConsents: container.purposeConsents, merges: container.merges });
   provider.use(byPathPrefix([
     [HEALTH_PATHS, [healthRouter(storage, () => shuttingDown, logger).routes()]],
     // Bearer METRICS_TOKEN, or a scraper on this host (koa-metrics-endpoint.ts); no page rate limits apply here.

@@ -99,7 +99,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       staff: await MongoStaffRepository.open(connection),
       memberSearch: new MongoMemberSearchRepository(connection),
       duplicates: new MongoDuplicatesRepository(models),
-      merges: await MongoMergesRepository.open(connection, loyalty),
+      merges: await MongoMergesRepository.open(connection, { loyalty, accounts: new MongoAccountsRepository(models.accounts, models.identifiers, models.events), factors: new MongoFactorsRepository(models) }),
       async ping() {
         const db = connection.db;
         if (!db) throw new Error('MongoDB storage is not connected');

@@ -19,6 +19,8 @@ export interface LoyaltyMemberDoc {
   createdAt: Date;
   /** A sequence at or behind the member's newest entry, where the look-up of the newest starts (a hint only). */
   headHint?: number;
+  /** Set when the member was merged into another (issue 21): its ledger takes no new post but the merge's own. */
+  mergedInto?: string | null;
 }
 
 /**
@@ -102,6 +104,7 @@ const loyaltyMemberSchema = new Schema<LoyaltyMemberDoc>(
     enrolmentChannel: { type: String, required: true, enum: ['web', 'app', 'kiosk', 'partner'] },
     createdAt: { type: Date, required: true },
     headHint: { type: Number, default: 0 },
+    mergedInto: { type: String, default: null },
   },
   options,
 );

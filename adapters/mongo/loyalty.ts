@@ -195,10 +195,11 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
   /** Why the post cannot write now, if it cannot: the member is missing, or the points are not there. */
   private async refusal(input: PostEntry): Promise<'no_member' | 'insufficient_points' | undefined> {
     const [member, newest] = await Promise.all([
-      this.members.exists({ _id: input.accountId }).exec(),
+      this.members.findById(input.accountId).lean<LoyaltyMemberDoc>().exec(),
       input.points < 0 ? this.heads.newest(input.accountId) : null,
     ]);
-    if (member === null) return 'no_member';
+    // A member merged into another (issue 21) takes no post but the merge's own: its points moved to the survivor.
+    if (member === null || ((member.mergedInto ?? null) !== null && input.merging !== true)) return 'no_member';
     if ((newest?.balanceAfter ?? 0) + input.points < 0) return 'insufficient_points';
     return undefined;
   }

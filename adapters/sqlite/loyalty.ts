@@ -131,7 +131,7 @@ export class SqliteLoyaltyRepository implements LoyaltyRepository {
       }
       const member = this.memberStmt.get(entry.accountId);
       // A member merged into another (issue 21) keeps its ledger but takes no new entry: its points moved.
-      if (!member || member.merged_into !== null) return { ok: false, reason: 'no_member' };
+      if (!member || (member.merged_into !== null && entry.merging !== true)) return { ok: false, reason: 'no_member' };
 
       const balanceAfter = integer(member, 'balance') + entry.points;
       // Nothing written: the key stays unused, so the same request may succeed later.

@@ -2,6 +2,7 @@
 import { connectionPaths, connectionSchemas } from './connection-openapi.ts';
 import { heldRedemptionPaths, heldRedemptionSchemas } from './held-redemption-openapi.ts';
 import { duplicatePaths, duplicateSchemas } from './duplicate-openapi.ts';
+import { mergePaths, mergeSchemas } from './merge-openapi.ts';
 import { samlConnectionSchemas } from './saml-connection-openapi.ts';
 import { samlServiceProviderPaths, samlServiceProviderSchemas } from './saml-service-provider-openapi.ts';
 import { consentPaths, consentSchemas } from './consent-openapi.ts';
@@ -185,6 +186,7 @@ export function openApiDocument(): Record<string, unknown> {
         ...samlServiceProviderSchemas,
         ...importJobSchemas,
         ...heldRedemptionSchemas,
+        ...mergeSchemas,
         ...analyticsSchemas,
         ...staffSchemas,
         ...duplicateSchemas,
@@ -383,6 +385,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...webhookPaths({ responses, withBody, notFound, json }),
       ...hookPaths({ responses, withBody, notFound, json, errorResponse }),
       ...heldRedemptionPaths({ responses, withBody, notFound, json, errorResponse }),
+      ...mergePaths({ responses, withBody, notFound, json, errorResponse }),
       ...analyticsPaths({ responses, json }),
       ...consentPaths({ responses, withBody, notFound, json }),
       ...duplicatePaths({ responses, withBody, notFound, json }),

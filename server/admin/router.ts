@@ -22,6 +22,7 @@ import { connectionHandlers } from './connection-handlers.ts';
 import { samlServiceProviderHandlers } from './saml-service-provider-handlers.ts';
 import { importedMemberHandlers } from './imported-member-handlers.ts';
 import { heldRedemptionHandlers } from './held-redemption-handlers.ts';
+import { type MergeAdminDeps, mergeHandlers } from './merge-handlers.ts';
 import { hookHandlers } from './hook-handlers.ts';
 import { importJobHandlers } from './import-job-handlers.ts';
 import type { ImportJobs } from '../domain/accounts/import-jobs.ts';
@@ -77,6 +78,8 @@ export interface AdminDeps {
   production: boolean;
   /** /admin/held-redemptions: redemptions the points-fraud rules held for review (issue 21). */
   heldRedemptions: HeldRedemptionsRepository;
+  /** /admin/members/{id}/merge and merge-preview: merging duplicate members (issue 21 item 1). */
+  merges: MergeAdminDeps;
   /** Issue 17: the purpose catalogue and members' consent receipts. */
   consents?: ConsentAdminDeps;
   /** Issue 20: staff roles (staff tokens are accepted), the member search and points adjustments. */
@@ -201,6 +204,10 @@ export function adminRouter(deps: AdminDeps): Router {
   router.get('/held-redemptions', auth, held.list);
   router.post('/held-redemptions/:id/release', auth, held.release);
   router.post('/held-redemptions/:id/reject', auth, held.reject);
+  // Issue 21 item 1: merging a duplicate member into this one.
+  const merge = mergeHandlers(deps.merges);
+  router.get('/members/:id/merge-preview', auth, merge.preview);
+  router.post('/members/:id/merge', auth, json, merge.merge);
   const analytics = analyticsHandlers(deps.analytics);
   router.get('/analytics', auth, analytics.series);
   router.get('/events', auth, analytics.exportEvents);

@@ -7,6 +7,8 @@ export function partnerOpenApi(issuer: string) {
   const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: true, description: 'Your key for this request (a UUID, say): the same key and body replay the original answer; another body is a 409.', schema: { type: 'string', minLength: 1, maxLength: 255 } };
   const limit = (max: number, fallback: number) => ({ name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: max, default: fallback } });
   const after = (description: string) => ({ name: 'after', in: 'query', required: false, description, schema: { type: 'string', minLength: 1, maxLength: 64 } });
+  // Issue 21: an absorbed member's old sub, for 90 days after a merge: the survivor's sub to use instead.
+  const merged = { description: 'The member was merged into another (a duplicate): use `sub`, the surviving member\'s sub for your organization, from now on (answered for 90 days after the merge; then 404).', content: { 'application/json': { schema: { $ref: '#/components/schemas/MemberMerged' } } } };
   const json = (description: string, schema: string) => ({ description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } } });
   return {
     openapi: '3.1.0',
@@ -23,6 +25,7 @@ export function partnerOpenApi(issuer: string) {
       },
       schemas: {
         Problem: { type: 'object', properties: { error: { type: 'string' }, error_description: { type: 'string' } }, required: ['error'] },
+        MemberMerged: { type: 'object', required: ['error', 'sub'], properties: { error: { const: 'member_merged' }, error_description: { type: 'string' }, sub: { type: 'string', description: 'The surviving member\'s pairwise sub for your organization.' } } },
         Consents: {
           type: 'object',
           description: 'The member\'s purpose consents (issue 17): purpose id → their latest answer. Present in GET /members/{sub} only when the member granted your client the consents scope.',
@@ -110,7 +113,7 @@ export function partnerOpenApi(issuer: string) {
           summary: 'The claims the member granted your organization (per the scopes of their last sign-in).',
           security: [{ partnerToken: ['members:read'] }],
           parameters: [sub],
-          responses: { 200: { description: 'Claims, always including sub; with the consents scope granted, `consents` (see the Consents schema).' }, ...errors(401, 403, 404) },
+          responses: { 200: { description: 'Claims, always including sub; with the consents scope granted, `consents` (see the Consents schema).' }, ...errors(401, 403, 404), 410: merged },
         },
       },
       '/members/{sub}/consents': {
@@ -119,7 +122,7 @@ export function partnerOpenApi(issuer: string) {
           security: [{ partnerToken: ['consents:write'] }],
           parameters: [sub],
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ConsentGiven' } } } },
-          responses: { 201: { description: '{receipt_id, consents}: the receipt id and the member\'s consents as they now are.', content: { 'application/json': { schema: { type: 'object', properties: { receipt_id: { type: 'string' }, consents: { $ref: '#/components/schemas/Consents' } } } } } }, ...errors(400, 401, 403, 404, 415) },
+          responses: { 201: { description: '{receipt_id, consents}: the receipt id and the member\'s consents as they now are.', content: { 'application/json': { schema: { type: 'object', properties: { receipt_id: { type: 'string' }, consents: { $ref: '#/components/schemas/Consents' } } } } } }, ...errors(400, 401, 403, 404, 415), 410: merged },
         },
       },
       '/members/{sub}/points': {
@@ -128,7 +131,7 @@ export function partnerOpenApi(issuer: string) {
           security: [{ partnerToken: ['loyalty:earn'] }],
           parameters: [sub, idempotencyKey],
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Earn' } } } },
-          responses: { 201: { description: 'The ledger entry (points_balance only if the member granted you the loyalty scope). A replay carries Idempotent-Replayed: true.' }, ...errors(400, 401, 403, 404, 409, 415) },
+          responses: { 201: { description: 'The ledger entry (points_balance only if the member granted you the loyalty scope). A replay carries Idempotent-Replayed: true.' }, ...errors(400, 401, 403, 404, 409, 415), 410: merged },
         },
       },
       '/campaigns': {
@@ -182,7 +185,7 @@ export function partnerOpenApi(issuer: string) {
           security: [{ partnerToken: ['loyalty:earn'] }],
           parameters: [sub, idempotencyKey],
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Coupon' } } } },
-          responses: { 201: { description: 'The ledger entry id, campaign_id, points (points_balance only if the member granted you the loyalty scope). A replay carries Idempotent-Replayed: true.' }, ...errors(400, 401, 403, 404, 409, 415) },
+          responses: { 201: { description: 'The ledger entry id, campaign_id, points (points_balance only if the member granted you the loyalty scope). A replay carries Idempotent-Replayed: true.' }, ...errors(400, 401, 403, 404, 409, 415), 410: merged },
         },
       },
     },

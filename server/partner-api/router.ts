@@ -15,6 +15,7 @@ import { fieldErrors } from '../admin/client-input.ts';
 import type { SigningKeys } from '../domain/keys/key-service.ts';
 import { type LoyaltyService, MAX_POINTS_PER_ENTRY } from '../domain/loyalty/loyalty-service.ts';
 import type { PurposeConsentService } from '../domain/consent/purpose-consent-service.ts';
+import type { MemberMerge } from '../domain/merge/member-merge.ts';
 import type { PartnerLinks } from '../domain/partners/partner-links.ts';
 import type { PartnerMemberLink } from '../domain/partners/partners.repository.ts';
 import { jsonBody } from '../middleware/koa-json-body.ts';
@@ -40,6 +41,8 @@ export interface PartnerApiDeps {
   rateLimits: RateLimitStore;
   /** Issue 17: the member's purpose consents (read under the consents scope, recorded at a partner's counter). */
   purposeConsents?: PurposeConsentService;
+  /** Issue 21: an absorbed member's old sub answers 410 member_merged with the survivor's sub (for 90 days). */
+  merges?: Pick<MemberMerge, 'redirectFor'>;
 }
 
 /** A consent given at the partner's counter: one purpose, the version the member was shown, yes or no. */
@@ -89,7 +92,16 @@ export function partnerApiRouter(deps: PartnerApiDeps): Router {
   const loadLinkedMember: Middleware = async (ctx, next) => {
     const subject = String(ctx.params.sub ?? '');
     const link = subject.length <= 128 ? await deps.links.find(callerOf(ctx).partnerId, subject) : undefined;
-    if (!link) throw new DomainError('not_found', 'no member with this subject for your organization');
+    if (!link) {
+      // Only a sub this very partner knew has a redirect (keyed by partner): it tells no one anything new.
+      const survivor = subject.length <= 128 ? await deps.merges?.redirectFor(callerOf(ctx).partnerId, subject) : undefined;
+      if (survivor) {
+        ctx.status = 410;
+        ctx.body = { error: 'member_merged', error_description: 'this member was merged into another: use sub from now on', sub: survivor };
+        return;
+      }
+      throw new DomainError('not_found', 'no member with this subject for your organization');
+    }
     ctx.state.link = link;
     await next();
   };

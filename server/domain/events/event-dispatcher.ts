@@ -8,7 +8,7 @@ import { describeOutboundFailure, type OutboundClient } from '../../security/out
 import type { DomainEvent } from './domain-event.ts';
 import type { EventsRepository } from './events.repository.ts';
 import { partnerData } from './partner-view.ts';
-import { subjectFor, type Audience } from './webhook-audience.ts';
+import { mergedSubject, subjectFor, type Audience } from './webhook-audience.ts';
 import { signatureHeader } from './webhook-signing.ts';
 import type { WebhookService } from './webhook-service.ts';
 import type { Delivery, DeliveryAttempt, DeliveryStatus, NewDelivery, Webhook, WebhooksRepository } from './webhooks.repository.ts';
@@ -187,7 +187,7 @@ export class EventDispatcher {
       const subject = await subjectFor(webhook, event, this.deps);
       // The partner unlinked or withdrew the scope since: nothing is sent, and the delivery is done.
       if (subject === undefined) return { at: now, status: null, error: null, response: 'withheld: no longer granted' };
-      const data = webhook.partnerId === null ? event.data : partnerData(event, webhook.partnerId);
+      const data = webhook.partnerId === null ? event.data : { ...partnerData(event, webhook.partnerId), ...mergedSubject(webhook.partnerId, event, this.deps) };
       const body = JSON.stringify({ type: event.type, timestamp: event.time.toISOString(), data: { ...(subject === null ? {} : { sub: subject }), ...data } });
       const timestamp = Math.floor(now.getTime() / 1000);
       const response = await this.deps.outbound.fetch(webhook.url, {

@@ -41,7 +41,9 @@ export function partnerData(event: DomainEvent, partnerId: string): EventData {
   // Internal references: a ledger entry id may embed the member's internal id (the Mongo adapter's does).
   delete data.member_number;
   delete data.entry_id;
-  // Which other partners an erased member used is no partner's business.
+  // Which other partners an erased (or merged) member used is no partner's business.
   delete data.partner_ids;
+  // A merged member's internal id: the partner gets its own pairwise sub of it instead (merged_sub).
+  delete data.merged_member;
   return data;
 }

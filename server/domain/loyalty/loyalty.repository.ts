@@ -68,6 +68,11 @@ export interface PostEntry {
    * member's lifetime over to the survivor (issue 21), so lifetime is the sum of both. Default 0.
    */
   lifetimeCarried?: number;
+  /**
+   * Set by a merge only (issue 21): the entry may go onto a member being merged, which refuses every other post
+   * (no_member) so that points cannot land on a tombstone.
+   */
+  merging?: boolean;
 }
 
 export type PostResult =

@@ -5,7 +5,7 @@ import type { StaffRole } from './staff-roles.ts';
 export const STAFF_ACTIONS = [
   'staff:read', 'staff:manage',
   'members:read', 'members:export', 'members:erase', 'members:adjust_points', 'members:approve_adjustment',
-  'members:end_sessions', 'members:resend_verification',
+  'members:end_sessions', 'members:resend_verification', 'members:merge',
   'clients:read', 'clients:write', 'partners:read', 'partners:write',
   'connections:read', 'connections:write', 'imports:write', 'imports:read',
   'audit:read', 'keys:rotate', 'webhooks:read', 'webhooks:write', 'hooks:read', 'hooks:write',
@@ -24,7 +24,7 @@ const READ_ONLY: StaffAction[] = ['members:read', 'clients:read', 'partners:read
  */
 const MATRIX: Record<StaffRole, ReadonlySet<StaffAction>> = {
   owner: new Set(STAFF_ACTIONS),
-  support: new Set<StaffAction>(['members:read', 'members:export', 'members:adjust_points', 'members:approve_adjustment', 'members:end_sessions', 'members:resend_verification', 'analytics:read', 'consents:read', 'redemptions:read']),
+  support: new Set<StaffAction>(['members:read', 'members:export', 'members:adjust_points', 'members:approve_adjustment', 'members:end_sessions', 'members:resend_verification', 'members:merge', 'analytics:read', 'consents:read', 'redemptions:read']),
   'partner-manager': new Set<StaffAction>(['clients:read', 'clients:write', 'partners:read', 'partners:write', 'analytics:read', 'consents:read']),
   security: new Set<StaffAction>(['staff:read', 'members:read', 'members:end_sessions', 'audit:read', 'keys:rotate', 'connections:read', 'webhooks:read', 'hooks:read', 'imports:read', 'analytics:read', 'consents:read', 'redemptions:read', 'redemptions:review']),
   viewer: new Set<StaffAction>(READ_ONLY),
@@ -104,6 +104,9 @@ export const ADMIN_ROUTE_ACTIONS: Readonly<Record<string, StaffAction>> = {
   'POST /admin/held-redemptions/:id/reject': 'redemptions:review',
   'GET /admin/analytics': 'analytics:read',
   'GET /admin/events': 'events:export',
+  // Issue 21 item 1: merging duplicate members (support and owner); the preview is a read.
+  'GET /admin/members/:id/merge-preview': 'members:read',
+  'POST /admin/members/:id/merge': 'members:merge',
 };
 
 export function actionForRoute(method: string, pattern: string): StaffAction | undefined {
