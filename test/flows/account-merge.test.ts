@@ -146,6 +146,21 @@ describe.each(STORES)('merging another account from the account page (%s)', (sto
     expect(await fx.server.container.storage.loyalty.sumEntries(third.accountId)).toBe(20);
   });
 
+  test('an account erased after it was proved is named as gone on the review', async () => {
+    const member = await signedInMember(fx, 'merge-gone');
+    const other = await otherAccount(fx, 'merge-gone-other', 5);
+    const review = await tryPassword(member.ua, await member.ua.follow('/account/merge'), other.email, PASSWORD);
+    expect(review.url).toContain('/account/merge/review');
+    const token = await fx.server.adminToken();
+    const erasure = await fetch(`${fx.server.url}/admin/members/${other.accountId}?grace=none`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(erasure.status).toBe(204);
+    const gone = await member.ua.follow('/account/merge/review');
+    expect(gone.status).toBe(409);
+    expect(errorOn(gone)).toBe('That account no longer exists.');
+    // The proof is spent: the page starts over.
+    expect((await member.ua.follow('/account/merge/review')).url).toMatch(/\/account\/merge$/);
+  });
+
   test('a confirmation without a recent strong sign-in is sent back to confirm it is you', async () => {
     const member = await signedInMember(fx, 'merge-weak');
     const other = await otherAccount(fx, 'merge-weak-other', 10);
