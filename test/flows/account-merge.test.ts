@@ -5,6 +5,7 @@
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { accountCsrf, addPasskeyOnAccount, confirmItsYou, confirmedMember, isSecurityPage, isSignInPage, postAccountJson, signedInMember } from '../support/account.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
+import { uniquePhone } from '../support/phone.ts';
 import { PASSWORD, type UserAgent, uniqueEmail } from '../support/member.ts';
 import { type MemberServer, useMemberServer } from '../support/suite.ts';
 import { STORES } from '../support/test-server.ts';
@@ -105,6 +106,21 @@ describe.each(STORES)('merging another account from the account page (%s)', (sto
     const done = await member.ua.submit(again, '/account/merge/confirm');
     expect(done.body).toContain('40 points were moved. Your balance is now 40 points.');
     expect(await fx.server.container.storage.loyalty.sumEntries(member.accountId)).toBe(40);
+  });
+
+  test('named by its mobile number, proved by a code sent to that phone by SMS', async () => {
+    const member = await signedInMember(fx, 'merge-sms');
+    const other = await otherAccount(fx, 'merge-sms-other', 15);
+    const phone = uniquePhone();
+    await fx.server.container.storage.accounts.setPhone(other.accountId, phone);
+    const codePage = await member.ua.submit(await member.ua.follow('/account/merge'), '/account/merge', { account: phone, method: 'code' });
+    expect(codePage.body).toContain(CODE_SENT);
+    const sms = await fx.sms.waitForMessage(phone);
+    expect(sms.text).toContain('your code to merge your loyalty accounts');
+    const code = /^(\d{6}) /.exec(sms.text)![1]!;
+    const review = await member.ua.submit(codePage, '/account/merge/code', { code });
+    expect(review.url).toContain('/account/merge/review');
+    expect(review.body).toContain('15 points move to this account.');
   });
 
   test('proved by a passkey of the other account: the request names no account, and the answer works once', async () => {
