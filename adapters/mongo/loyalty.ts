@@ -237,6 +237,9 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
    * first. Gives up ('busy') after losing APPEND_ATTEMPTS times, i.e. after as many other entries went in.
    */
   private async append(input: PostEntry): Promise<AppendOutcome> {
+    // Looked at again once this post's turn has come (posts of a member wait for each other here): a merge that
+    // froze the member meanwhile (issue 21) must not find points landing on its tombstone after it moved them.
+    if (input.merging !== true && ((await this.members.findById(input.accountId).lean<LoyaltyMemberDoc>().exec())?.mergedInto ?? null) !== null) return 'no_member';
     let refused = 0; // the sequence whose insert was refused last
     for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt += 1) {
       const newest = await this.heads.newest(input.accountId);

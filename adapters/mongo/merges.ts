@@ -160,7 +160,7 @@ export class MongoMergesRepository implements MergesRepository {
     const { survivorId: s, absorbedId: a } = doc;
     // The absorbed ledger first refuses every post but the merge's own, then gives its points to the survivor.
     await this.collection<KeyedDoc>('loyalty_members').updateOne({ _id: a }, { $set: { mergedInto: s } });
-    const ledger = await this.drain(doc);
+    await this.drain(doc);
     await this.moveIdentifiers(doc);
     // Factors, passkeys and linked upstream identities are keyed by their own ids: they move as they are.
     for (const name of ['factors', 'passkeys', 'federated_identities']) await this.collection<KeyedDoc>(name).updateMany({ accountId: a }, { $set: { accountId: s } });
@@ -181,6 +181,8 @@ export class MongoMergesRepository implements MergesRepository {
     await this.moveLinks(doc);
     for (const name of ['member_exports', 'staff_claims']) await this.collection<KeyedDoc>(name).deleteMany({ accountId: a });
     for (const name of ['erasure_requests', 'staff_roles']) await this.collection<KeyedDoc>(name).deleteOne({ _id: a });
+    // Again at the end: a post that was past the freeze check when the merge began has had every step's time to land.
+    const ledger = await this.drain(doc);
     // member.merged once everything moved (its id derives from the merge: written again on a resume, kept once).
     await insertReadyEvents(this.connection.model<EventDoc>('OutboxEvent'), events);
     await this.collection<MergeDoc>('member_merges').updateOne(

@@ -1,5 +1,6 @@
-// Merging duplicate members (issue 21 item 1): what moves to the survivor, the ledgers reconciled by one adjust
-// on each side (balance = sum of entries for both, lifetime summed), the tombstone, and the refusals, on both stores.
+// Merging duplicate members (issue 21 item 1) through the service: what moves to the survivor, the ledgers reconciled
+// by one adjust on each side (balance = sum of entries for both, lifetime summed), the tombstone, the refusals, and
+// earns and redemptions racing a merge (every accepted point ends on the survivor, none lost or doubled), on both stores.
 import { randomUUID } from 'node:crypto';
 import type { Container } from '../../server/container-types.ts';
 import { allowFerretDbTime } from '../support/ferretdb-timeout.ts';
@@ -69,5 +70,30 @@ describe.each(STORES)('member merge (%s)', (store) => {
     const c = await member(container);
     expect(await container.merges.merge({ survivorId: c, absorbedId: b, proof: PROOF, initiatedBy: STAFF, reason: 'r' })).toEqual({ status: 'refused', reason: 'already_merged' });
     expect(await container.merges.merge({ survivorId: b, absorbedId: c, proof: PROOF, initiatedBy: STAFF, reason: 'r' })).toEqual({ status: 'refused', reason: 'already_merged' });
+  });
+
+  test('earns and redemptions racing a merge: every accepted point ends up on the survivor, none lost or doubled', async () => {
+    const survivor = await member(container, { points: 500 });
+    const absorbed = await member(container, { points: 500 });
+    const post = (accountId: string, points: number) => container.storage.loyalty.post({
+      accountId, kind: points > 0 ? 'earn' : 'redeem', points, partnerId: null, reason: 'race', idempotencyKey: `race:${randomUUID()}`, requestHash: 'h',
+    });
+    const racing = [40, -30, 25, -60, 10, 35, -15, 20].flatMap((points) => [post(absorbed, points), post(survivor, points)]);
+    const [merged, ...posts] = await Promise.all([
+      container.merges.merge({ survivorId: survivor, absorbedId: absorbed, proof: PROOF, initiatedBy: STAFF, reason: 'race' }),
+      ...racing,
+    ]);
+    expect(merged.status).toBe('merged');
+    // Accepted posts count; a post the frozen tombstone refused (no_member) changed nothing.
+    const accepted = posts.reduce((sum, result) => sum + (result.ok ? result.entry.points : 0), 0);
+    const refused = posts.filter((result) => !result.ok).map((result) => (result.ok ? '' : result.reason));
+    expect(refused.every((reason) => reason === 'no_member' || reason === 'insufficient_points')).toBe(true);
+    const [after, tombstone] = [(await container.storage.loyalty.findMember(survivor))!, (await container.storage.loyalty.findMember(absorbed))!];
+    expect(tombstone.balance).toBe(0);
+    expect(after.balance).toBe(1000 + accepted);
+    expect(await container.storage.loyalty.sumEntries(survivor)).toBe(after.balance);
+    expect(await container.storage.loyalty.sumEntries(absorbed)).toBe(0);
+    // A post after the merge to the tombstone is refused; the survivor takes it.
+    expect(await post(absorbed, 5)).toEqual({ ok: false, reason: 'no_member' });
   });
 });
