@@ -12,6 +12,7 @@ import { connectionCallbackRouter } from '../interactions/federation/router.ts';
 import { samlIdpRouter } from '../interactions/saml-idp/router.ts';
 import { unlockRouter } from '../interactions/unlock/router.ts';
 import { adminRouter } from './admin/router.ts';
+import { DuplicateMembers } from './domain/staff/duplicate-members.ts';
 import { MemberSearch } from './domain/staff/member-search.ts';
 import { PointsAdjustments } from './domain/staff/points-adjustments.ts';
 import { SecurityOverview } from './security/security-overview.ts';
@@ -149,6 +150,12 @@ export function buildApp(container: Container): App {
     // Issue 20: staff tokens, the member search and points adjustments.
     staff: { repository: storage.staff, search: staffSearch, adjustments: staffAdjustments, profiles: storage.profiles },
     memberSupport,
+    // Issue 21: likely duplicate members.
+    duplicates: new DuplicateMembers({
+      duplicates: storage.duplicates, accounts: storage.accounts, loyalty: storage.loyalty,
+      // A member merged into another is a tombstone, whatever of its rows a store keeps (a pending Mongo merge).
+      isTombstone: async (accountId) => (await storage.merges.findByAbsorbed(accountId)) !== undefined,
+    }),
   });
   const account = accountRouter(container.interactions, { issuer: config.issuer, secure: config.env === 'production' });
   const memberApi = memberApiRouter({ provider, issuer: config.issuer, keys: container.signingKeys, accounts: container.accounts, loyalty: container.loyalty, redemptionRisk: container.redemptionRisk, holds: storage.heldRedemptions, events: container.audit, hooks: container.hooks, freezes: storage.staff });

@@ -45,6 +45,7 @@ import { BackchannelLogout } from './sessions/backchannel-logout.ts';
 import { SessionBindings } from './sessions/session-bindings.ts';
 import { SessionGuard } from './sessions/session-guard.ts';
 import { MemberSessions } from './sessions/member-sessions.ts';
+import { OwnershipProofs } from './domain/member-merge/ownership-proof.ts';
 import { MemberMerge } from './domain/merge/member-merge.ts';
 import { EmailChangeService } from './domain/accounts/email-change.ts';
 import { loadGeoLookup } from './security/geo/ip-country.ts';
@@ -255,6 +256,11 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       couponDevices: new CouponDeviceGuard(storage.rateLimits, config.pointsFraud),
       coupons,
       cardClaims: new CardClaimService({ importedMembers: storage.importedMembers, accounts: storage.accounts, profiles, loyalty, codes, mailer, sms, host, logger }),
+      // Issue 21: proving the member's other account on the merge page (its password, or a code to its contact).
+      mergeProofs: new OwnershipProofs({
+        accounts: storage.accounts, loyalty: storage.loyalty, codes, mailer, sms, host, defaultCountry: config.sms.defaultCountry,
+        legacyHashes: { firebaseScrypt: config.firebaseScrypt }, store: storage.oidc, passkeys, logger,
+      }),
       passkeyOffer: new PasskeyOffer(passkeys, production),
       mailer,
       audit,

@@ -37,6 +37,7 @@ import { MongoPasskeysRepository } from './passkeys.ts';
 import { MongoPrivacyStore } from './privacy.ts';
 import { MongoRateLimitStore } from './rate-limits.ts';
 import { MongoMemberSearchRepository, MongoStaffRepository } from './staff.ts';
+import { MongoDuplicatesRepository } from './duplicates.ts';
 
 export interface MongoStorageOptions {
   /** mongodb:// or mongodb+srv:// URI; the database is the one named in its path. */
@@ -97,6 +98,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<St
       rateLimits: new MongoRateLimitStore(models),
       staff: await MongoStaffRepository.open(connection),
       memberSearch: new MongoMemberSearchRepository(connection),
+      duplicates: new MongoDuplicatesRepository(models),
       merges: await MongoMergesRepository.open(connection, { loyalty, accounts: new MongoAccountsRepository(models.accounts, models.identifiers, models.events), factors: new MongoFactorsRepository(models) }),
       async ping() {
         const db = connection.db;

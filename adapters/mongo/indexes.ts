@@ -138,6 +138,11 @@ function plans(models: Models): Array<[Collection, IndexPlan[]]> {
         { key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: 0 },
       ],
     ],
+    // Duplicate detection (issue 21 item 1): the claimers of cards by contact phone, the cards of a claimer, and
+    // the members born on one day; each question it asks is one of these look-ups, never a scan.
+    [models.importedMembers.collection, [{ key: { phone: 1 }, name: 'phone_1' }]],
+    [models.importedMemberClaims.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
+    [models.profileFields.collection, [{ key: { name: 1, value: 1 }, name: 'name_1_value_1' }]],
   ];
 }
 

@@ -35,6 +35,7 @@ import { SqlitePrivacyStore } from './privacy.ts';
 import { SqliteRateLimitStore } from './rate-limits.ts';
 import { SqliteWebhooksRepository } from './webhooks.ts';
 import { SqliteMemberSearchRepository, SqliteStaffRepository } from './staff.ts';
+import { SqliteDuplicatesRepository } from './duplicates.ts';
 
 export interface SqliteStorageOptions {
   /** Directory holding `idp.sqlite` (created if missing); `':memory:'` for a throwaway in-memory store. */
@@ -105,6 +106,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     // Roles decide who may do what, and adjustments hold points: the synchronous=FULL connection.
     staff: new SqliteStaffRepository(db),
     memberSearch: new SqliteMemberSearchRepository(db),
+    duplicates: new SqliteDuplicatesRepository(db),
     // A merge moves accounts and points together: the synchronous=FULL connection, in one transaction.
     merges: new SqliteMergesRepository(db, loyalty),
     async ping() {

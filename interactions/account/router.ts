@@ -29,6 +29,8 @@ import { linkedAccountSettings } from './linked-accounts.ts';
 import { accountLinking } from './link-account.ts';
 import { consentSettings } from './consent-settings.ts';
 import { formKey, limitBy } from '../../server/security/rate-limit/koa-rate-limit.ts';
+import { mergePages, mergeTargetKey } from './merge-pages.ts';
+import { MERGE_RULES } from './merge-limits.ts';
 
 export function accountRouter(deps: InteractionDeps, options: { issuer: string; secure: boolean }): Router {
   const router = new Router({ prefix: '/account' });
@@ -153,5 +155,21 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.post('/consents', ...post, limitBy(deps.rateLimits, ACCOUNT_RULES.consentChangeMember, byMember), consents.change);
   router.get('/consents/receipts/:id', member, consents.download);
   router.post('/consents/receipts/:id/email', ...post, limitBy(deps.rateLimits, ACCOUNT_RULES.receiptEmailMember, byMember), consents.email);
+  // "Merge another account" (issue 21): proving the other account is a sign-in attempt against it (limited per member
+  // and per name typed, and under the sign-in lockout); the merge itself needs a recent strong sign-in of this one.
+  const merge = mergePages(deps);
+  router.get('/merge', member, merge.show);
+  router.post('/merge', ...post,
+    limitBy(deps.rateLimits, MERGE_RULES.proofMember, byMember),
+    limitBy(deps.rateLimits, MERGE_RULES.proofTarget, mergeTargetKey),
+    merge.start);
+  const byMemberLimit = limitBy(deps.rateLimits, MERGE_RULES.proofMember, byMember);
+  router.post('/merge/passkey/options', json, member, csrf, merge.passkeyOptions);
+  router.post('/merge/passkey', json, member, csrf, byMemberLimit, merge.passkey);
+  router.get('/merge/code', member, merge.showCode);
+  router.post('/merge/code', ...post, merge.confirmCode);
+  router.get('/merge/review', member, merge.review);
+  router.post('/merge/confirm', ...strong, merge.confirm);
+  router.post('/merge/cancel', ...post, merge.cancel);
   return router;
 }

@@ -6,6 +6,7 @@ import type { AuditLog } from '../../server/domain/audit/audit-log.ts';
 import type { CodeFactor } from '../../server/domain/factors/code-factor.ts';
 import type { TotpFactor } from '../../server/domain/factors/totp-factor.ts';
 import type { CardClaimService } from '../../server/domain/loyalty/card-claim.ts';
+import type { OwnershipProofs } from '../../server/domain/member-merge/ownership-proof.ts';
 import type { CouponService } from '../../server/domain/coupons/coupon-service.ts';
 import type { LoyaltyService } from '../../server/domain/loyalty/loyalty-service.ts';
 import type { HeldRedemptionsRepository } from '../../server/domain/loyalty/held-redemptions.repository.ts';
@@ -54,6 +55,8 @@ export interface InteractionDeps {
   couponDevices: Pick<CouponDeviceGuard, 'check' | 'record'>;
   /** Claiming a card of the old program into the account. */
   cardClaims: CardClaimService;
+  /** Proving the member's other account before merging it into theirs (issue 21). */
+  mergeProofs: OwnershipProofs;
   coupons: CouponService;
   /** Passkey (WebAuthn) ceremonies. */
   passkeys: PasskeyService;

@@ -2,6 +2,7 @@
 import { connectionPaths, connectionSchemas } from './connection-openapi.ts';
 import { heldRedemptionPaths, heldRedemptionSchemas } from './held-redemption-openapi.ts';
 import { memberSupportPaths, memberSupportSchemas } from './member-support-openapi.ts';
+import { duplicatePaths, duplicateSchemas } from './duplicate-openapi.ts';
 import { mergePaths, mergeSchemas } from './merge-openapi.ts';
 import { samlConnectionSchemas } from './saml-connection-openapi.ts';
 import { samlServiceProviderPaths, samlServiceProviderSchemas } from './saml-service-provider-openapi.ts';
@@ -190,6 +191,7 @@ export function openApiDocument(): Record<string, unknown> {
         ...mergeSchemas,
         ...analyticsSchemas,
         ...staffSchemas,
+        ...duplicateSchemas,
         Error: error,
         ClientInput: clientInput,
         Client: client,
@@ -391,6 +393,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...analyticsPaths({ responses, json }),
       ...consentPaths({ responses, withBody, notFound, json }),
       ...memberSupportPaths({ responses, withBody, notFound, json, errorResponse }),
+      ...duplicatePaths({ responses, withBody, notFound, json }),
       '/openapi.json': {
         get: {
           operationId: 'openApiDocument',

@@ -43,6 +43,8 @@ import { staffHandlers } from './staff-handlers.ts';
 import { memberStaffHandlers } from './member-staff-handlers.ts';
 import type { MemberSupport } from '../domain/staff/member-support.ts';
 import { memberSupportHandlers } from './member-support-handlers.ts';
+import { duplicateHandlers } from './duplicate-handlers.ts';
+import type { DuplicateMembers } from '../domain/staff/duplicate-members.ts';
 
 export interface AdminDeps {
   provider: Provider;
@@ -86,6 +88,8 @@ export interface AdminDeps {
   staff: { repository: StaffRepository; search: MemberSearch; adjustments: PointsAdjustments; profiles: Pick<ProfilesRepository, 'find'> };
   /** Issue 20: support actions on a member (factor removal, unblock, redemption freeze). */
   memberSupport: MemberSupport;
+  /** Issue 21: likely duplicate members (GET /admin/members/duplicates). */
+  duplicates?: DuplicateMembers;
 }
 
 /**
@@ -171,6 +175,8 @@ export function adminRouter(deps: AdminDeps): Router {
   router.put('/staff/:id', auth, json, staff.replace);
   const memberStaff = memberStaffHandlers({ accounts: deps.members.accounts, loyalty: deps.members.loyalty, profiles: deps.staff.profiles, staff: deps.staff.repository, search: deps.staff.search, adjustments: deps.staff.adjustments });
   router.get('/members', auth, memberStaff.search);
+  // Issue 21: likely duplicates (before /members/:id, which would take "duplicates" for an id).
+  if (deps.duplicates) router.get('/members/duplicates', auth, duplicateHandlers(deps.duplicates).list);
   router.post('/members/:id/points-adjustments', auth, json, memberStaff.adjust);
   router.get('/members/:id/points-adjustments', auth, memberStaff.pending);
   router.post('/members/:id/points-adjustments/:adjustmentId/approve', auth, memberStaff.approve);

@@ -30,6 +30,7 @@ import type { ProfilesRepository } from './profile/profiles.repository.ts';
 import type { PrivacyStore } from './privacy/privacy.repository.ts';
 import type { RateLimitStore } from '../security/rate-limit/rate-limiter.ts';
 import type { MemberSearchRepository, StaffRepository } from './staff/staff.repository.ts';
+import type { DuplicatesRepository } from './staff/duplicates.repository.ts';
 
 export interface Storage {
   readonly kind: 'sqlite' | 'mongo';
@@ -85,6 +86,8 @@ export interface Storage {
   readonly staff: StaffRepository;
   /** The member search by name prefix (issue 20). */
   readonly memberSearch: MemberSearchRepository;
+  /** Indexed look-ups for likely duplicate members (issue 21 item 1). */
+  readonly duplicates: DuplicatesRepository;
   /** Merges of duplicate members: tombstones of absorbed members and partners' old subs (issue 21). */
   readonly merges: MergesRepository;
   /** Resolves when the store answers a trivial query; rejects otherwise (readiness probe). */

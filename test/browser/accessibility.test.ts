@@ -31,7 +31,7 @@ const ALL_PAGES = [
   'second factor: app', 'second factor: recovery code',
   'profile completion', 'profile completion: errors',
   'account: security', 'account: security (confirmed)', 'account: password', 'account: password errors', 'account: phone',
-  'account: phone errors', 'account: card', 'account: coupon', 'account: coupon errors', 'account: password changed',
+  'account: phone errors', 'account: card', 'account: merge', 'account: merge errors', 'account: merge code', 'account: merge review', 'account: coupon', 'account: coupon errors', 'account: password changed',
   'account: sessions and devices', 'account: access history', 'account: change email', 'account: download my data', 'account: delete my account',
   'account: apps and partners', 'account: stop sharing',
   'device: code input', 'device: wrong code', 'device: confirm', 'device: success', 'logout: confirm', 'logout: signed out',

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page as BrowserPage } from 'playwright-core';
+import { hashPassword } from '../../server/domain/accounts/password-hasher.ts';
 import { followLink, openLoginPage, PASSWORD, signIn, signUpAndVerify, uniqueEmail, UserAgent } from './member.ts';
 import { authorizationRequest, discover, oidc, REDIRECT_URI, registerClient } from './oidc-client.ts';
 import { startSamlIdp } from './saml-idp.ts';
@@ -198,6 +199,14 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     const phone = kit.keep('account: phone', await session.follow('/account/phone'));
     kit.keep('account: phone errors', await session.submit(phone, '/account/phone', { phone: '12' }));
     kit.keep('account: card', await session.follow('/account/card'));
+    // "Merge another account" (issue 21): the form, its error, the code page, and the review of a proved account.
+    const merge = kit.keep('account: merge', await session.follow('/account/merge'));
+    kit.keep('account: merge errors', await session.submit(merge, '/account/merge', { account: 'not an account', method: 'password' }));
+    kit.keep('account: merge code', await session.submit(merge, '/account/merge', { account: uniqueEmail('nobody'), method: 'code' }));
+    const { storage, loyalty } = kit.fx.server.container;
+    const other = await storage.accounts.create({ email: uniqueEmail('other'), emailVerified: true, passwordHash: await hashPassword(PASSWORD) });
+    await loyalty.ensureMember(other.id);
+    kit.keep('account: merge review', await session.submit(merge, '/account/merge', { account: other.email, password: PASSWORD, method: 'password' }));
     const coupon = kit.keep('account: coupon', await session.follow('/account/coupon'));
     kit.keep('account: coupon errors', await session.submit(coupon, '/account/coupon', { code: 'NOPE-NOPE' }));
     kit.keep('account: password changed', await session.submit(password, '/account/password', { password: `${PASSWORD} again` }));

@@ -281,4 +281,14 @@ export const loyaltyMigrations: readonly Migration[] = [
       CREATE INDEX held_redemptions_account ON held_redemptions (account_id, created_at);
     `,
   },
+  {
+    version: 37,
+    // Duplicate detection (issue 21 item 1) asks by index only: the claimed cards of a member, the claimers of a
+    // card by its contact phone, and the members born on one day (profile fields by name and value).
+    sql: `
+      CREATE INDEX imported_members_claimed_by ON imported_members (claimed_by) WHERE claimed_by IS NOT NULL;
+      CREATE INDEX imported_members_claimed_phone ON imported_members (phone) WHERE phone IS NOT NULL AND claimed_by IS NOT NULL;
+      CREATE INDEX profile_fields_name_value ON profile_fields (name, value) WHERE value IS NOT NULL;
+    `,
+  },
 ];

@@ -74,6 +74,7 @@ export const ADMIN_ROUTE_ACTIONS: Readonly<Record<string, StaffAction>> = {
   'GET /admin/imports/:id/report': 'imports:read',
   'GET /admin/audit-events': 'audit:read',
   'GET /admin/members': 'members:read',
+  'GET /admin/members/duplicates': 'members:read',
   'GET /admin/members/:id': 'members:read',
   'GET /admin/members/:id/export': 'members:export',
   'DELETE /admin/members/:id': 'members:erase',

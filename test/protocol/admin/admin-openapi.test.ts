@@ -48,6 +48,7 @@ describe.each(STORES)('admin API: description and unknown paths (%s)', (store) =
       'GET /imports/{id}',
       'GET /imports/{id}/report',
       'GET /members',
+      'GET /members/duplicates',
       'GET /members/{id}',
       'GET /members/{id}/consent-receipts',
       'GET /members/{id}/export',
