@@ -57,6 +57,8 @@ describe('peer benchmark parsing', () => {
 
   it('reads argon2 parameters from a PHC string', () => {
     expect(phcArgon2Parameters('$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g')).toEqual({ type: 'id', memoryKiB: 19456, iterations: 2, parallelism: 1 });
+    expect(phcArgon2Parameters('$argon2id$v=19$m=19456,p=1,t=2$LoZwXN4mjStInNaV5Wgtfw$Y9ofWf5v8KpyMR0Bl')).toEqual({ type: 'id', memoryKiB: 19456, iterations: 2, parallelism: 1 });
+    expect(phcArgon2Parameters('$argon2i$m=4096,t=3$c2FsdA$aGFzaA')).toBeUndefined();
     expect(phcArgon2Parameters('$2b$10$abcdefghijklmnopqrstuv')).toBeUndefined();
   });
 });

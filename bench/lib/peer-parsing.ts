@@ -98,10 +98,14 @@ export function keycloakHashPolicy(credentialData: string): HashPolicy | undefin
   return policy;
 }
 
-/** The parameters of an argon2 PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`). */
+/** The parameters of an argon2 PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`; node's argon2 writes m,p,t). */
 export function phcArgon2Parameters(hash: string): { type: string; memoryKiB: number; iterations: number; parallelism: number } | undefined {
-  const m = /^\$argon2(id|i|d)\$(?:v=\d+\$)?m=(\d+),t=(\d+),p=(\d+)\$/.exec(hash);
-  return m ? { type: m[1]!, memoryKiB: Number(m[2]), iterations: Number(m[3]), parallelism: Number(m[4]) } : undefined;
+  const m = /^\$argon2(id|i|d)\$(?:v=\d+\$)?([a-z]=\d+(?:,[a-z]=\d+)*)\$/.exec(hash);
+  if (!m) return undefined;
+  const values = Object.fromEntries(m[2]!.split(',').map((pair) => [pair[0]!, Number(pair.slice(2))]));
+  const { m: memoryKiB, t: iterations, p: parallelism } = values;
+  if (memoryKiB === undefined || iterations === undefined || parallelism === undefined) return undefined;
+  return { type: m[1]!, memoryKiB, iterations, parallelism };
 }
 
 /** A hash policy as one short phrase for the report: `argon2id m=19456 KiB t=2 p=1`, `pbkdf2-sha512 210000 iterations`. */

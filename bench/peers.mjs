@@ -1,0 +1,297 @@
+// The same loads against our server and Keycloak 26 in one run (issue 19): client-credentials tokens and full
+// password sign-ins without a browser (authorization request → sign-in page → credentials → redirect → code
+// exchange), in interleaved rounds; tokens/s and sign-ins/s, p50/p99, server CPU per operation, idle and peak RSS
+// for both, and our figures over Keycloak's. Each side's password hash cost (one verify with its own code and
+// parameters) is printed too: the two hash differently, and the sign-in ratio reads fairly only beside it.
+// Keycloak: org.keycloak:keycloak-quarkus-dist (newest 26.x, or KEYCLOAK_VERSION) from Maven Central, verified and
+// cached in .cache/keycloak/, run with `kc.sh start-dev` (H2 file database, theme caches on) on Java 21+ on loopback.
+// Without Java 21+ or the download it says why and exits 0.
+// Usage: npm run build && npm run bench:peers   (options: MEMBERS, TOKEN_S, SIGNIN_S, ROUNDS, WARMUP_S, IDLE_S,
+// TOKEN_CONCURRENCY, SIGNIN_CONCURRENCY, KEYCLOAK_VERSION)
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Browser } from './lib/browser.mjs';
+import { findJava, keycloakHome, Unavailable } from './lib/keycloak-dist.mjs';
+import { KeycloakAdmin, KeycloakBrowser, keycloakHashCost, startKeycloak } from './lib/keycloak-server.mjs';
+import { clientCredentials } from './lib/oauth.mjs';
+import { describePolicy, phcArgon2Parameters } from './lib/peer-parsing.ts';
+import { benchmarkPreamble, children, freePort, percentile, spawnLogged, stopChild } from './lib/processes.mjs';
+import { seedMembers, seedPublicClient } from './lib/seed.mjs';
+import { cpuMs, rssMb, sampleRss } from './proc-cpu.mjs';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const CACHE_DIR = join(ROOT, '.cache', 'keycloak');
+const MEMBERS = Number(process.env.MEMBERS ?? 200);
+const TOKEN_S = Number(process.env.TOKEN_S ?? 30);
+const SIGNIN_S = Number(process.env.SIGNIN_S ?? 30);
+const ROUNDS = Number(process.env.ROUNDS ?? 10);
+// The JVM compiles its hot paths after some thousands of calls: both servers get the same warm-up before measuring.
+const WARMUP_S = Number(process.env.WARMUP_S ?? 5);
+const IDLE_S = Number(process.env.IDLE_S ?? 10);
+const TOKEN_CONCURRENCY = Number(process.env.TOKEN_CONCURRENCY ?? 16);
+const SIGNIN_CONCURRENCY = Number(process.env.SIGNIN_CONCURRENCY ?? 8);
+const HASH_SAMPLES = 20;
+const REALM = 'bench';
+const CONFIDENTIAL = { id: 'bench-client', secret: 'bench-secret-0123456789abcdefghijklmnop' };
+const APP = { id: 'bench-app', redirectUri: 'http://127.0.0.1:9/callback' };
+
+/** A distinct public-looking address per member (as bench/sign-in-throughput.mjs): our per-address limits see a crowd. */
+const ipOf = (i) => `${11 + (i % 80)}.${(i >> 8) % 250 + 1}.${i % 250 + 1}.${(i % 7) + 10}`;
+const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+
+/**
+ * Closed-loop load on `server` for `seconds`: `concurrency` workers each start the next `op` when the last one
+ * ends. Adds latencies, completed operations, failures and the server's CPU time (from /proc) to `sample`.
+ */
+async function load(server, seconds, concurrency, op, sample) {
+  const end = Date.now() + seconds * 1000;
+  const cpuStart = cpuMs(server.pid);
+  let done = 0;
+  await Promise.all(Array.from({ length: concurrency }, async (_, worker) => {
+    for (let i = worker; Date.now() < end; i += concurrency) {
+      const started = performance.now();
+      try {
+        const outcome = await op(i);
+        if (outcome !== true) {
+          sample.failures.push(String(outcome));
+          continue;
+        }
+      } catch (error) {
+        sample.failures.push(error.message);
+        continue;
+      }
+      sample.latencies.push(performance.now() - started);
+      done += 1;
+    }
+  }));
+  const cpuEnd = cpuMs(server.pid);
+  if (cpuStart !== undefined && cpuEnd !== undefined) sample.cpuMs += cpuEnd - cpuStart;
+  sample.seconds += seconds;
+  return done / seconds;
+}
+
+const newSample = () => ({ latencies: [], failures: [], cpuMs: 0, seconds: 0 });
+
+/**
+ * Warm-up, then `ROUNDS` rounds of `seconds / ROUNDS` each per server, alternating who goes first: this VM's
+ * speed drifts over seconds, and measuring one server after the other would hand the drift to the ratio.
+ */
+async function interleaved(servers, seconds, concurrency, ops) {
+  for (const server of servers) await load(server, WARMUP_S, concurrency, ops[server.name], newSample());
+  const samples = Object.fromEntries(servers.map((server) => [server.name, newSample()]));
+  const ratios = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const order = round % 2 === 0 ? servers : [...servers].reverse();
+    const rates = {};
+    for (const server of order) rates[server.name] = await load(server, seconds / ROUNDS, concurrency, ops[server.name], samples[server.name]);
+    ratios.push(rates.ours / rates.keycloak);
+  }
+  return { samples, ratios };
+}
+
+function summary(sample) {
+  const sorted = [...sample.latencies].sort((a, b) => a - b);
+  return {
+    rate: sorted.length / sample.seconds,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    cpuPerOp: sorted.length ? sample.cpuMs / sorted.length : NaN,
+    failures: sample.failures,
+  };
+}
+
+/**
+ * One verify of our server's argon2id hash with the server's own code, serial after a warm-up: median wall ms, and
+ * mean CPU ms (this process's user + system time over the loop; argon2 runs on libuv's pool, counted too).
+ */
+async function ourHashCost() {
+  const { hashPassword, verifyPassword } = await import('../dist/server/domain/accounts/password-hasher.js');
+  const password = 'correct horse battery staple';
+  const hash = await hashPassword(password);
+  for (let i = 0; i < 5; i += 1) await verifyPassword(hash, password);
+  const times = [];
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < HASH_SAMPLES; i += 1) {
+    const t0 = performance.now();
+    if (!(await verifyPassword(hash, password))) throw new Error('verify failed');
+    times.push(performance.now() - t0);
+  }
+  const cpu = process.cpuUsage(cpu0);
+  times.sort((a, b) => a - b);
+  const parameters = phcArgon2Parameters(hash);
+  const policy = parameters ? { algorithm: 'argon2', ...parameters } : { algorithm: hash.split('$')[1] ?? 'unknown', iterations: NaN };
+  return { medianMs: times[Math.floor(times.length / 2)], cpuMs: (cpu.user + cpu.system) / 1000 / HASH_SAMPLES, policy };
+}
+
+function skip(reason) {
+  console.log(`bench:peers skipped: ${reason}`);
+  process.exit(0);
+}
+
+async function main() {
+  if (!existsSync(join(ROOT, 'dist', 'server', 'main.js'))) {
+    console.error('dist/server/main.js is missing: run `npm run build` first');
+    process.exit(1);
+  }
+  let java;
+  let dist;
+  try {
+    java = findJava();
+    dist = await keycloakHome(CACHE_DIR);
+  } catch (error) {
+    if (error instanceof Unavailable) skip(error.message);
+    throw error;
+  }
+  // Bounded in time once the download is behind us: Keycloak's first start (with its build step) up to 4 min, the
+  // set-up, the idle wait, the hash timings, two warm-ups and the measured rounds of both loads.
+  benchmarkPreamble(ROOT, 240 + 120 + IDLE_S + 60 + 4 * WARMUP_S + 2 * (TOKEN_S + SIGNIN_S) + 60);
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'idp-bench-peers-'));
+  const logDir = mkdtempSync(join(tmpdir(), 'idp-bench-peers-logs-'));
+  const tokenAgent = new Agent({ keepAlive: true, maxSockets: TOKEN_CONCURRENCY * 2 });
+  const signInAgent = new Agent({ keepAlive: true, maxSockets: SIGNIN_CONCURRENCY * 4 });
+  let keycloak;
+  const stopAll = async () => {
+    await keycloak?.stop();
+    await Promise.all([...children].map(stopChild));
+  };
+  // Ctrl-C: Keycloak runs in its own process group (it would not get the terminal's SIGINT), so stop it here.
+  process.once('SIGINT', () => {
+    console.error('interrupted: stopping both servers');
+    stopAll().finally(() => process.exit(130));
+  });
+  const loadAtStart = loadAverage();
+  try {
+    console.error(`seeding ${MEMBERS} members into our store ...`);
+    const kek = randomBytes(32);
+    const members = await seedMembers({ dataDir, kek, count: MEMBERS, devices: true, ipFor: ipOf });
+    await seedPublicClient({ dataDir, id: APP.id, redirectUri: APP.redirectUri });
+    const port = await freePort();
+    const ourChild = (await spawnLogged({
+      name: 'our server', command: process.execPath, args: ['dist/server/main.js'], cwd: ROOT, logFile: join(logDir, 'ours.log'),
+      env: {
+        NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, TRUST_PROXY: 'true',
+        LOG_LEVEL: 'info', KEY_ENCRYPTION_KEY: kek.toString('hex'), MONGODB_URI: undefined, SMTP_URL: undefined,
+        BOOTSTRAP_ADMIN_CLIENT_ID: CONFIDENTIAL.id, BOOTSTRAP_ADMIN_CLIENT_SECRET: CONFIDENTIAL.secret,
+      },
+      ready: /"msg":"listening"/,
+    })).child;
+    const ours = { name: 'ours', base: `http://127.0.0.1:${port}`, pid: ourChild.pid };
+
+    console.error(`starting Keycloak ${dist.version} on ${java.label} ...`);
+    const kcStarted = Date.now();
+    keycloak = await startKeycloak({ home: dist.home, java, logFile: join(logDir, 'keycloak.log') });
+    const kcStartS = (Date.now() - kcStarted) / 1000;
+    const realmUrl = `${keycloak.base}/realms/${REALM}`;
+    const kc = { name: 'keycloak', base: keycloak.base, pid: keycloak.pid };
+    const admin = new KeycloakAdmin(keycloak.base, keycloak.admin);
+    await admin.createRealm(REALM, { confidential: CONFIDENTIAL, app: APP });
+
+    // Idle as a deployed server sits between bursts: booted, configured, one token served, nothing else.
+    await clientCredentials(ours.base, CONFIDENTIAL.id, CONFIDENTIAL.secret, { scope: 'admin' });
+    await clientCredentials(`${realmUrl}/protocol/openid-connect`, CONFIDENTIAL.id, CONFIDENTIAL.secret, {});
+    await sleep(IDLE_S * 1000);
+    const idle = { ours: rssMb(ours.pid), keycloak: rssMb(kc.pid) };
+
+    console.error(`creating the same ${MEMBERS} members in Keycloak through its admin API ...`);
+    const usersStarted = Date.now();
+    await admin.createUsers(REALM, members);
+    const usersS = (Date.now() - usersStarted) / 1000;
+    const kcPolicy = await admin.passwordPolicyOf(REALM, members[0].email);
+
+    console.error('timing one password verify on each side ...');
+    const ourHash = await ourHashCost();
+    const kcHash = keycloakHashCost({ home: dist.home, java, policy: kcPolicy, count: HASH_SAMPLES });
+
+    const peaks = { ours: sampleRss(ours.pid), keycloak: sampleRss(kc.pid) };
+    console.error(`client_credentials: ${TOKEN_S} s each in ${ROUNDS} interleaved rounds ...`);
+    const tokens = await interleaved([ours, kc], TOKEN_S, TOKEN_CONCURRENCY, {
+      ours: async () => Boolean(await clientCredentials(ours.base, CONFIDENTIAL.id, CONFIDENTIAL.secret, { scope: 'admin' }, { agent: tokenAgent })),
+      keycloak: async () => Boolean(await clientCredentials(`${realmUrl}/protocol/openid-connect`, CONFIDENTIAL.id, CONFIDENTIAL.secret, {}, { agent: tokenAgent })),
+    });
+    console.error(`password sign-ins: ${SIGNIN_S} s each in ${ROUNDS} interleaved rounds ...`);
+    const signIns = await interleaved([ours, kc], SIGNIN_S, SIGNIN_CONCURRENCY, {
+      ours: async (i) => {
+        const member = members[i % members.length];
+        const browser = new Browser({ base: ours.base, ip: member.ip, client: APP, agent: signInAgent, cookies: { device: member.deviceId } });
+        const outcome = await browser.signIn(member.email, member.password);
+        if (outcome !== 'signed_in') return outcome;
+        await browser.exchangeCode();
+        return true;
+      },
+      keycloak: async (i) => {
+        const member = members[i % members.length];
+        const browser = new KeycloakBrowser({ realmUrl, ip: member.ip, client: APP, agent: signInAgent });
+        const outcome = await browser.signIn(member.email, member.password);
+        if (outcome !== 'signed_in') return outcome;
+        await browser.exchangeCode();
+        return true;
+      },
+    });
+    const peak = { ours: peaks.ours.stop(), keycloak: peaks.keycloak.stop() };
+    await stopAll();
+
+    report({ java, dist, kcStartS, usersS, idle, peak, ourHash, kcHash, kcPolicy, tokens, signIns, loadAtStart });
+  } finally {
+    await stopAll();
+    tokenAgent.destroy();
+    signInAgent.destroy();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(logDir, { recursive: true, force: true });
+  }
+}
+
+function report({ java, dist, kcStartS, usersS, idle, peak, ourHash, kcHash, kcPolicy, tokens, signIns, loadAtStart }) {
+  const t = { ours: summary(tokens.samples.ours), keycloak: summary(tokens.samples.keycloak) };
+  const s = { ours: summary(signIns.samples.ours), keycloak: summary(signIns.samples.keycloak) };
+  const ratio = (a, b) => (Number.isFinite(a / b) ? (a / b).toFixed(2) : 'n/a');
+  const n = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+  const spread = (ratios) => {
+    const sorted = [...ratios].sort((a, b) => a - b);
+    return `per round: median ${n(sorted[Math.floor(sorted.length / 2)], 2)}, range ${n(sorted[0], 2)}-${n(sorted.at(-1), 2)}`;
+  };
+  const row = (label, ours, keycloak, better) => console.log(`${label.padEnd(44)} ${ours.padStart(12)} ${keycloak.padStart(12)} ${ratio(parseFloat(ours), parseFloat(keycloak)).padStart(8)}  ${better}`);
+  const ourPolicy = describePolicy(ourHash.policy);
+  // A verify is CPU-bound on one core: its CPU time is what it costs the machine, whatever else shares the cores.
+  const ourCpu = ourHash.cpuMs;
+  const kcCpu = kcHash.cpuMs;
+
+  console.log(`peers: our server (SQLite, NODE_ENV=development as the other benches) vs Keycloak ${dist.version} (start-dev: H2 file database, theme caches on, kc.sh's default heap -Xms64m -Xmx512m)`);
+  console.log(`node ${process.version}, ${java.label}; ${cpus().length} cores; load average ${loadAtStart} at start, ${loadAverage()} at end`);
+  console.log(`${MEMBERS} members on each side; Keycloak started in ${n(kcStartS, 0)} s, its ${MEMBERS} users created through the admin API in ${n(usersS, 1)} s`);
+  console.log(`password hash cost, one verify (${HASH_SAMPLES} serial after a warm-up, each side's own code and parameters): ours ${ourPolicy} (node argon2): ${n(ourCpu)} ms CPU, ${n(ourHash.medianMs)} ms wall (median); Keycloak ${describePolicy(kcPolicy)} (Bouncy Castle, same JVM as Keycloak): ${n(kcCpu)} ms CPU, ${n(kcHash.medianMs)} ms wall (median)`);
+  console.log('');
+  console.log(`${''.padEnd(44)} ${'ours'.padStart(12)} ${'Keycloak'.padStart(12)} ${'ours/KC'.padStart(8)}`);
+  row(`client_credentials tokens/s (${TOKEN_CONCURRENCY} concurrent)`, n(t.ours.rate, 0), n(t.keycloak.rate, 0), 'higher is better');
+  row('  p50 latency (ms)', n(t.ours.p50), n(t.keycloak.p50), 'lower is better');
+  row('  p99 latency (ms)', n(t.ours.p99), n(t.keycloak.p99), 'lower is better');
+  row('  server CPU per token (ms)', n(t.ours.cpuPerOp, 2), n(t.keycloak.cpuPerOp, 2), 'lower is better');
+  row(`password sign-ins/s (${SIGNIN_CONCURRENCY} concurrent)`, n(s.ours.rate), n(s.keycloak.rate), 'higher is better');
+  row('  p50 latency (ms)', n(s.ours.p50, 0), n(s.keycloak.p50, 0), 'lower is better');
+  row('  p99 latency (ms)', n(s.ours.p99, 0), n(s.keycloak.p99, 0), 'lower is better');
+  row('  server CPU per sign-in (ms)', n(s.ours.cpuPerOp), n(s.keycloak.cpuPerOp), 'lower is better');
+  row('  CPU of one password verify (ms)', n(ourCpu), n(kcCpu), 'each side\'s own hash parameters');
+  row('  CPU per sign-in outside the hash (ms)', n(s.ours.cpuPerOp - ourCpu), n(s.keycloak.cpuPerOp - kcCpu), 'lower is better');
+  row('RSS idle (MB)', n(idle.ours, 0), n(idle.keycloak, 0), 'lower is better');
+  row('RSS peak under both loads (MB)', n(peak.ours, 0), n(peak.keycloak, 0), 'lower is better');
+  console.log('');
+  console.log(`tokens ours/Keycloak ${ratio(t.ours.rate, t.keycloak.rate)} (${spread(tokens.ratios)})`);
+  console.log(`sign-ins ours/Keycloak ${ratio(s.ours.rate, s.keycloak.rate)} (${spread(signIns.ratios)}); weighted by hash cost (sign-ins/s x CPU ms of one verify, ours over Keycloak's): ${ratio(s.ours.rate * ourCpu, s.keycloak.rate * kcCpu)}`);
+  for (const [name, summaryOf] of [['tokens', t], ['sign-ins', s]]) {
+    for (const side of ['ours', 'keycloak']) {
+      const failures = summaryOf[side].failures;
+      if (failures.length) console.log(`warning: ${failures.length} ${name} failed on ${side}: ${JSON.stringify([...new Set(failures)].slice(0, 3))}`);
+    }
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  for (const child of children) child.kill('SIGKILL');
+  process.exit(1);
+});
