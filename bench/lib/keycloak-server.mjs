@@ -39,7 +39,7 @@ function jvmPid(shellPid) {
 /**
  * Starts `kc.sh start-dev` on 127.0.0.1 with a fresh dev database (H2 file under the distribution's data/), the
  * theme and template caches on (dev mode turns them off; a deployed server has them), and a bootstrap admin.
- * Answers { base, pid (the JVM's), admin, stop() }.
+ * Answers { base, pid (the JVM's), admin, version, child (kc.sh), stop() }.
  */
 export async function startKeycloak({ home, java, logFile }) {
   rmSync(join(home, 'data'), { recursive: true, force: true });
@@ -96,7 +96,7 @@ export async function startKeycloak({ home, java, logFile }) {
     throw new Error('Keycloak is up but its JVM process was not found under kc.sh');
   }
   const version = /Keycloak ([\d.]+) on JVM/.exec(readFileSync(logFile, 'utf8'))?.[1];
-  return { base, pid, admin, version, stop };
+  return { base, pid, admin, version, child, stop };
 }
 
 /** The admin REST API of a running Keycloak, authenticated as the bootstrap admin (tokens renewed before they lapse). */
