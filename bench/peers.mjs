@@ -86,19 +86,23 @@ const newSample = () => ({ latencies: [], failures: [], cpuMs: 0, seconds: 0 });
 /**
  * `loads`: [{ name, server, op }], one named `keycloak`. Warm-up, then `ROUNDS` rounds of `seconds / ROUNDS` each
  * per load, rotating who goes first: this VM's speed drifts over seconds, and measuring one after the other
- * would hand the drift to the ratio. Answers each load's sample and its per-round ratios over Keycloak's.
+ * would hand the drift to the ratio. Answers each load's sample, its per-round rates and ratios over Keycloak's.
  */
 async function interleaved(loads, seconds, concurrency) {
   for (const entry of loads) await load(entry.server, WARMUP_S, concurrency, entry.op, newSample());
   const samples = Object.fromEntries(loads.map((entry) => [entry.name, newSample()]));
   const ratios = Object.fromEntries(loads.map((entry) => [entry.name, []]));
+  const rounds = Object.fromEntries(loads.map((entry) => [entry.name, []]));
   for (let round = 0; round < ROUNDS; round += 1) {
     const order = loads.map((_, i) => loads[(i + round) % loads.length]);
     const rates = {};
     for (const entry of order) rates[entry.name] = await load(entry.server, seconds / ROUNDS, concurrency, entry.op, samples[entry.name]);
-    for (const entry of loads) ratios[entry.name].push(rates[entry.name] / rates.keycloak);
+    for (const entry of loads) {
+      ratios[entry.name].push(rates[entry.name] / rates.keycloak);
+      rounds[entry.name].push(rates[entry.name]);
+    }
   }
-  return { samples, ratios };
+  return { samples, ratios, rounds };
 }
 
 function summary(sample) {
@@ -207,7 +211,7 @@ async function main() {
     })).child;
     const ours = { name: 'ours', base: `http://127.0.0.1:${port}`, pid: ourChild.pid, assertRunning: () => assertRunning('our server', ourChild, join(logDir, 'ours.log')) };
 
-    console.error(`starting Keycloak ${dist.version} on ${java.label} ...`);
+    console.error(`starting Keycloak ${dist.version} on ${java.label}${java.passedOver.length ? ` (passed over ${java.passedOver.join(', ')}: Keycloak 26 needs Java 21+)` : ''} ...`);
     const kcStarted = Date.now();
     keycloak = await startKeycloak({ home: dist.home, java, logFile: join(logDir, 'keycloak.log') });
     const kcStartS = (Date.now() - kcStarted) / 1000;
@@ -323,6 +327,9 @@ function report({ java, dist, kcStartS, usersS, idle, peak, ourHash, kcHash, kcP
   console.log(`sign-ins ours/Keycloak ${ratio(s.ours.rate, s.keycloak.rate)} (${spread(signIns.ratios.ours)})`);
   // CPU-bound capacity on the same cores is inversely proportional to CPU per sign-in: give both sides the same hash.
   const outside = { ours: s.ours.cpuPerOp - ourCpu, keycloak: s.keycloak.cpuPerOp - kcCpu };
+  // A JVM still compiling its hot paths speeds up round after round: a rise here means Keycloak's figures are low.
+  const trend = (list) => `${n(list.slice(0, 2).reduce((a, b) => a + b, 0) / Math.min(2, list.length))} -> ${n(list.slice(-2).reduce((a, b) => a + b, 0) / Math.min(2, list.length))}`;
+  console.log(`Keycloak's rate in the first two rounds -> the last two (a rise: its JIT was still warming): tokens/s ${trend(tokens.rounds.keycloak)}, sign-ins/s ${trend(signIns.rounds.keycloak)}`);
   console.log(`sign-in capacity per CPU-second, ours/Keycloak, if both hashed alike: with Keycloak's parameters ${ratio(outside.keycloak + kcCpu, outside.ours + kcCpu)}, with ours ${ratio(outside.keycloak + ourCpu, outside.ours + ourCpu)}`);
   for (const [name, summaryOf] of [['tokens', t], ['sign-ins', s]]) {
     for (const side of Object.keys(summaryOf)) {
