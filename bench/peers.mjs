@@ -7,8 +7,8 @@
 // Keycloak: org.keycloak:keycloak-quarkus-dist (newest 26.x, or KEYCLOAK_VERSION) from Maven Central, verified and
 // cached in .cache/keycloak/, run with `kc.sh start-dev` (H2 file database, theme caches on) on Java 21+ on loopback.
 // Without Java 21+ or the download it says why and exits 0.
-// Usage: npm run build && npm run bench:peers   (options: MEMBERS, TOKEN_S, SIGNIN_S, ROUNDS, WARMUP_S, IDLE_S,
-// TOKEN_CONCURRENCY, SIGNIN_CONCURRENCY, KEYCLOAK_VERSION)
+// Usage: npm run build && npm run bench:peers   (options: MEMBERS, TOKEN_S, SIGNIN_S, ROUNDS, WARMUP_S, WARMUP_MAX_S,
+// WARMUP_TOKENS, WARMUP_SIGNINS, IDLE_S, TOKEN_CONCURRENCY, SIGNIN_CONCURRENCY, KEYCLOAK_VERSION)
 import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -33,8 +33,13 @@ const TOKEN_S = Number(process.env.TOKEN_S ?? 30);
 const SIGNIN_S = Number(process.env.SIGNIN_S ?? 30);
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
 // The JVM compiles its hot paths after thousands of calls: Keycloak's CPU per token fell from 16 ms to 4 ms over its
-// first 20 s of load here. Every load gets this warm-up on both servers before anything is measured.
+// first few thousand tokens here, and with a 20 s warm-up on a busy machine it still doubled its rate while measured.
+// So every load warms up on both servers for WARMUP_S and until it served WARMUP_TOKENS / WARMUP_SIGNINS, at most
+// WARMUP_MAX_S, before anything is measured.
 const WARMUP_S = Number(process.env.WARMUP_S ?? 20);
+const WARMUP_MAX_S = Number(process.env.WARMUP_MAX_S ?? 60);
+const WARMUP_TOKENS = Number(process.env.WARMUP_TOKENS ?? 3000);
+const WARMUP_SIGNINS = Number(process.env.WARMUP_SIGNINS ?? 200);
 const IDLE_S = Number(process.env.IDLE_S ?? 10);
 const TOKEN_CONCURRENCY = Number(process.env.TOKEN_CONCURRENCY ?? 16);
 const SIGNIN_CONCURRENCY = Number(process.env.SIGNIN_CONCURRENCY ?? 8);
@@ -84,12 +89,19 @@ async function load(server, seconds, concurrency, op, sample) {
 const newSample = () => ({ latencies: [], failures: [], cpuMs: 0, seconds: 0 });
 
 /**
- * `loads`: [{ name, server, op }], one named `keycloak`. Warm-up, then `ROUNDS` rounds of `seconds / ROUNDS` each
+ * `loads`: [{ name, server, op }], one named `keycloak`. Warm-up (see WARMUP_S), then `ROUNDS` rounds of `seconds / ROUNDS` each
  * per load, rotating who goes first: this VM's speed drifts over seconds, and measuring one after the other
  * would hand the drift to the ratio. Answers each load's sample, its per-round rates and ratios over Keycloak's.
  */
-async function interleaved(loads, seconds, concurrency) {
-  for (const entry of loads) await load(entry.server, WARMUP_S, concurrency, entry.op, newSample());
+async function interleaved(loads, seconds, concurrency, warmupOps) {
+  for (const entry of loads) {
+    const warm = newSample();
+    const started = Date.now();
+    const elapsed = () => (Date.now() - started) / 1000;
+    while (elapsed() < WARMUP_MAX_S && (elapsed() < WARMUP_S || warm.latencies.length < warmupOps)) {
+      await load(entry.server, Math.min(5, WARMUP_MAX_S - elapsed()), concurrency, entry.op, warm);
+    }
+  }
   const samples = Object.fromEntries(loads.map((entry) => [entry.name, newSample()]));
   const ratios = Object.fromEntries(loads.map((entry) => [entry.name, []]));
   const rounds = Object.fromEntries(loads.map((entry) => [entry.name, []]));
@@ -176,7 +188,7 @@ async function main() {
   }
   // Bounded in time once the download is behind us: Keycloak's first start (with its build step) up to 4 min, the
   // set-up, the idle wait, the hash timings, two warm-ups and the measured rounds of both loads.
-  benchmarkPreamble(ROOT, 240 + 120 + IDLE_S + 60 + 5 * WARMUP_S + 3 * TOKEN_S + 2 * SIGNIN_S + 60);
+  benchmarkPreamble(ROOT, 240 + 120 + IDLE_S + 60 + 5 * Math.max(WARMUP_S, WARMUP_MAX_S) + 3 * TOKEN_S + 2 * SIGNIN_S + 60);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'idp-bench-peers-'));
   const logDir = mkdtempSync(join(tmpdir(), 'idp-bench-peers-logs-'));
@@ -251,7 +263,7 @@ async function main() {
       { name: 'ours', server: ours, op: ourToken({ scope: 'email' }) },
       { name: 'oursJwt', server: ours, op: ourToken({ scope: 'email', resource: RS256_API }) },
       { name: 'keycloak', server: kc, op: async () => Boolean(await clientCredentials(`${realmUrl}/protocol/openid-connect`, CONFIDENTIAL.id, CONFIDENTIAL.secret, {}, { agent: tokenAgent })) },
-    ], TOKEN_S, TOKEN_CONCURRENCY);
+    ], TOKEN_S, TOKEN_CONCURRENCY, WARMUP_TOKENS);
     console.error(`password sign-ins: ${SIGNIN_S} s each in ${ROUNDS} interleaved rounds ...`);
     const signIns = await interleaved([
       { name: 'ours', server: ours, op: async (i) => {
@@ -270,7 +282,7 @@ async function main() {
         await browser.exchangeCode();
         return true;
       } },
-    ], SIGNIN_S, SIGNIN_CONCURRENCY);
+    ], SIGNIN_S, SIGNIN_CONCURRENCY, WARMUP_SIGNINS);
     const peak = { ours: peaks.ours.stop(), keycloak: peaks.keycloak.stop() };
     await stopAll();
 
@@ -303,6 +315,7 @@ function report({ java, dist, kcStartS, usersS, idle, peak, ourHash, kcHash, kcP
 
   console.log(`peers: our server (SQLite, NODE_ENV=development as the other benches) vs Keycloak ${dist.version} (start-dev: H2 file database, theme caches on, kc.sh's default heap -Xms64m -Xmx512m)`);
   console.log(`node ${process.version}, ${java.label}; ${cpus().length} cores; load average ${loadAtStart} at start, ${loadAverage()} at end`);
+  console.log(`each load warmed up on each server for ${WARMUP_S} s and ${WARMUP_TOKENS} tokens / ${WARMUP_SIGNINS} sign-ins (at most ${WARMUP_MAX_S} s), then measured ${TOKEN_S} s (tokens) / ${SIGNIN_S} s (sign-ins) in ${ROUNDS} interleaved rounds`);
   console.log(`${MEMBERS} members on each side; Keycloak started in ${n(kcStartS, 0)} s, its ${MEMBERS} users created through the admin API in ${n(usersS, 1)} s`);
   console.log(`access tokens: ours opaque by default, ${formats.oursJwt} for a resource that asks for RS256; Keycloak ${formats.keycloak}`);
   console.log(`password hash cost, one verify (${HASH_SAMPLES} serial after a warm-up, each side's own code and parameters): ours ${ourPolicy} (node argon2): ${n(ourCpu)} ms CPU, ${n(ourHash.medianMs)} ms wall (median); Keycloak ${describePolicy(kcPolicy)} (Bouncy Castle, same JVM as Keycloak): ${n(kcCpu)} ms CPU, ${n(kcHash.medianMs)} ms wall (median)`);
