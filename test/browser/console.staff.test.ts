@@ -1,6 +1,7 @@
 // The operator console in Chromium at a tablet's size (issue 20): a staff member signs in with password and
-// authenticator app, finds a member, adjusts their points with a reason; no page scrolls sideways, logs a
-// console error or breaks a CSP rule. One browser for the file.
+// authenticator app, finds a member, adjusts their points with a reason; a security analyst reads the audit log
+// filtered by that member; no page scrolls sideways, logs a console error or breaks a CSP rule. One browser for
+// the file.
 import type { Page } from 'playwright-core';
 import { describeWithBrowser } from '../support/browser.ts';
 import { staffAccount, staffWithApp } from '../support/staff.ts';
@@ -18,19 +19,25 @@ describeWithBrowser('operator console in Chromium on a tablet (sqlite)', () => {
     ({ page } = await tablet.open({ viewport: TABLET, hasTouch: true }));
   });
 
+  /** Signs `staff` in to the console on `on`: password, then the app's code of the next time step (the enrolment spent the current one). */
+  async function signIn(on: Page, staff: { email: string; key: string }): Promise<void> {
+    await on.goto(`${fx.server.url}/console`);
+    await on.getByLabel('Email').fill(staff.email);
+    await on.getByLabel('Password').fill(PASSWORD);
+    await on.getByLabel('Password').press('Enter');
+    await on.locator('#code').fill(totpCode(staff.key, Date.now() + 30_000));
+    await on.locator('#code').press('Enter');
+    await on.waitForURL(/\/console$/);
+  }
+
+  let adjusted: { accountId: string; email: string } | undefined;
+
   test('staff sign in with password and app, find a member and adjust their points with a reason', async () => {
     const agent = await staffWithApp(fx, ['support'], 'tablet-agent');
     const member = await staffAccount(fx.server, [], 'tablet-member');
     await fx.server.container.storage.profiles.update(member.accountId, { values: { given_name: 'Marta', family_name: 'Nowak' } }, new Date());
 
-    await page.goto(`${fx.server.url}/console`);
-    await page.getByLabel('Email').fill(agent.email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByLabel('Password').press('Enter');
-    // The app's code of the next time step: the enrolment spent the current one.
-    await page.locator('#code').fill(totpCode(agent.key, Date.now() + 30_000));
-    await page.locator('#code').press('Enter');
-    await page.waitForURL(/\/console$/);
+    await signIn(page, agent);
     expect(await scrollsSideways(page)).toBe(false);
 
     await page.getByLabel('Email, phone, member number or name').fill('Marta');
@@ -49,6 +56,29 @@ describeWithBrowser('operator console in Chromium on a tablet (sqlite)', () => {
     expect(await page.getByText('Goodwill: store closed early').count()).toBeGreaterThan(0);
     expect(await scrollsSideways(page)).toBe(false);
     expect((await fx.server.container.storage.loyalty.findMember(member.accountId))!.balance).toBe(25);
+    expect(tablet.problems).toEqual([]);
+    adjusted = member;
+  });
+
+  test('a security analyst reads the audit log filtered by one member and sees who adjusted the points', async () => {
+    expect(adjusted).toBeDefined();
+    const analyst = await staffWithApp(fx, ['security'], 'tablet-analyst');
+    const { page: desk } = await tablet.open({ viewport: TABLET, hasTouch: true });
+    await signIn(desk, analyst);
+
+    await desk.getByRole('link', { name: 'Security audit log' }).click();
+    await desk.waitForURL(/\/console\/audit/);
+    await desk.getByLabel('Member', { exact: true }).fill(adjusted!.email);
+    await desk.getByRole('button', { name: 'Filter' }).click();
+    await desk.waitForURL(/member=/);
+    const entries = desk.locator('[data-audit-type]');
+    expect(await entries.count()).toBeGreaterThan(0);
+    // Only that member's events, and the adjustment names the support agent who made it.
+    const { events } = await fx.server.container.audit.list({ accountId: adjusted!.accountId, limit: 100 });
+    expect(await entries.count()).toBe(events.length);
+    expect(await desk.locator('[data-audit-type="points.adjusted"]').count()).toBe(1);
+    expect(await desk.locator('[data-audit-type="points.adjusted"]').textContent()).toMatch(/By staff:/);
+    expect(await scrollsSideways(desk)).toBe(false);
     expect(tablet.problems).toEqual([]);
   });
 });
