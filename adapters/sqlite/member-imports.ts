@@ -35,7 +35,7 @@ function presentIn(db: DatabaseSync, table: string, column: string, values: read
 }
 
 /** Rows per INSERT of the bulk path (at most 12 columns each: far below SQLite's 32,766 bound parameters). */
-const ROWS_PER_INSERT = 16;
+const ROWS_PER_INSERT = 64;
 
 /**
  * One table's bulk INSERT, ROWS_PER_INSERT rows per statement run (`VALUES (...), (...), ...`): binding the values
@@ -136,6 +136,12 @@ export class SqliteMemberImportStore implements MemberImportStore {
     // is time the import only waits. Other writes on this connection stay FULL (restored below), and their fsync
     // makes the batches before them durable too.
     this.db.exec('PRAGMA synchronous = NORMAL');
+    // A multi-row INSERT inside the batch's transaction keeps a statement journal (to undo just that statement), and
+    // with the default temp_store each one went to a temporary file: 1.46M pwrite calls for 100k members instead of
+    // 0.16M, and as much system CPU time as the multi-row INSERTs saved in user time (a 300k-member import: user 19.1 s,
+    // system 6.4 s). In memory, they cost a copy of the few pages each statement touches. Set and restored outside
+    // the transaction (SQLite refuses to change it inside one); this store makes no TEMP tables.
+    this.db.exec('PRAGMA temp_store = MEMORY');
     try {
       this.db.exec('BEGIN IMMEDIATE');
       try {
@@ -148,6 +154,7 @@ export class SqliteMemberImportStore implements MemberImportStore {
       }
     } finally {
       this.db.exec('PRAGMA synchronous = FULL');
+      this.db.exec('PRAGMA temp_store = DEFAULT');
     }
   }
 
