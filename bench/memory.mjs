@@ -1,13 +1,14 @@
 // Memory of our server against a bare oidc-provider, same run: resident set size once idle after boot, and the
 // peak while client-credentials tokens are requested flat out. Figures from /proc (Linux).
-// Usage: npm run build && npm run bench:memory   (options: IDLE_S, LOAD_S, CONCURRENCY; MONGODB_URI for the Mongo adapter)
+// Usage: npm run build && npm run bench:memory   (options: IDLE_S, LOAD_S, CONCURRENCY; MONGODB_URI for the Mongo adapter;
+// NODE_FLAGS: node options of our server instead of those of `npm start`)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clientCredentials } from './lib/oauth.mjs';
-import { benchmarkPreamble, freePort, spawnLogged, stopChild } from './lib/processes.mjs';
+import { benchmarkPreamble, freePort, spawnLogged, startNodeFlags, stopChild } from './lib/processes.mjs';
 import { rssMb, sampleRss } from './proc-cpu.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -51,7 +52,9 @@ async function measure(name, args, env, ready) {
 const dataDir = mkdtempSync(join(tmpdir(), 'idp-bench-memory-'));
 const logDir = mkdtempSync(join(tmpdir(), 'idp-bench-memory-logs-'));
 try {
-  const ours = await measure('our server', ['dist/server/main.js'], {
+  // As deployed: with the node options of `npm start` (and the Dockerfile).
+  const flags = process.env.NODE_FLAGS?.split(' ').filter(Boolean) ?? startNodeFlags(ROOT);
+  const ours = await measure('our server', [...flags, 'dist/server/main.js'], {
     NODE_ENV: 'development', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info',
     BOOTSTRAP_ADMIN_CLIENT_ID: CLIENT_ID, BOOTSTRAP_ADMIN_CLIENT_SECRET: CLIENT_SECRET,
   }, /"msg":"listening"/);
@@ -59,7 +62,7 @@ try {
   const mb = (value) => (value === undefined ? 'n/a' : `${value.toFixed(0)} MB`);
   const store = process.env.MONGODB_URI ? 'mongodb' : 'sqlite';
   console.log(`resident memory (RSS), node ${process.version}: idle ${IDLE_S}s after boot, then client_credentials flat out for ${LOAD_S}s, ${CONCURRENCY} concurrent`);
-  console.log(`ours (${store}):   idle ${mb(ours.idle)} (target <= ${IDLE_TARGET_MB} MB), peak under load ${mb(ours.peak)} (target <= ${PEAK_TARGET_MB} MB), ${ours.tokens} tokens`);
+  console.log(`ours (${store}${flags.length > 0 ? `, ${flags.join(' ')}` : ''}):   idle ${mb(ours.idle)} (target <= ${IDLE_TARGET_MB} MB), peak under load ${mb(ours.peak)} (target <= ${PEAK_TARGET_MB} MB), ${ours.tokens} tokens`);
   console.log(`bare oidc-provider: idle ${mb(bare.idle)}, peak under load ${mb(bare.peak)}, ${bare.tokens} tokens`);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });

@@ -1,7 +1,9 @@
 // Client-credentials token throughput: our server (built, on the embedded store unless MONGODB_URI is
 // set) against a bare oidc-provider with its in-memory adapter, both started by this script, same run.
 // Usage: npm run build && npm run bench   (options: DURATION_S, CONCURRENCY, WARMUP_S, ROUNDS, BASELINE=self; PROFILE_DIR
-// writes a --cpu-prof profile of each server there)
+// writes a --cpu-prof profile of each server there; NODE_FLAGS / BASELINE_NODE_FLAGS: node options of our server / of
+// the self baseline, by default those of `npm start`; e.g. BASELINE=self NODE_FLAGS= BASELINE_NODE_FLAGS=--max-semi-space-size=16
+// is an A/B of a V8 flag in one run)
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -9,6 +11,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
+import { startNodeFlags } from './lib/processes.mjs';
 import { cpuMs, machineTicks } from './proc-cpu.mjs';
 
 // 30 s per server in 1 s rounds: on this shared VM the rate of one server swings by half from one
@@ -21,6 +24,7 @@ const PROFILE_DIR = process.env.PROFILE_DIR;
 // BASELINE=self runs a second copy of our server (own data dir) in the bare provider's place: an A/A
 // run whose ratio should be 1.00, so its spread is this machine's noise floor for the real ratio.
 const SELF_BASELINE = process.env.BASELINE === 'self';
+const flags = (name) => (process.env[name]?.split(' ').filter(Boolean) ?? startNodeFlags(new URL('..', import.meta.url).pathname));
 const CLIENT_ID = 'bench-client';
 const CLIENT_SECRET = 'bench-secret-0123456789abcdefghijklmnop';
 const AUTH = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
@@ -138,14 +142,14 @@ const deadline = setTimeout(() => {
   process.exit(1);
 }, (2 * (WARMUP_S + DURATION_S) + 60) * 1000);
 try {
-  const ourServer = (name, DATA_DIR) => start(name, ['dist/server/main.js'], {
+  const ourServer = (name, DATA_DIR, nodeFlags) => start(name, [...nodeFlags, 'dist/server/main.js'], {
     NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1', DATA_DIR, LOG_LEVEL: 'info', // as deployed: one access-log line per request
     BOOTSTRAP_ADMIN_CLIENT_ID: CLIENT_ID, BOOTSTRAP_ADMIN_CLIENT_SECRET: CLIENT_SECRET,
   });
-  const ours = await ourServer('our server', join(dataDir, 'ours'));
+  const ours = await ourServer('our server', join(dataDir, 'ours'), flags('NODE_FLAGS'));
   servers.push(ours);
   const bare = SELF_BASELINE
-    ? await ourServer('our server again', join(dataDir, 'baseline'))
+    ? await ourServer('our server again', join(dataDir, 'baseline'), flags('BASELINE_NODE_FLAGS'))
     : await start('bare oidc-provider', ['bench/bare-provider.mjs'], { PORT: '0', CLIENT_ID, CLIENT_SECRET });
   servers.push(bare);
   const samples = { ours: { latencies: [] }, bare: { latencies: [] } };

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from '../config/index.ts';
 import { buildApp } from './app.ts';
 import { createContainer } from './container.ts';
+import { trimHeapAfterBoot } from './heap-trim.ts';
 import { createLogger } from './logger.ts';
 import { closeGracefully, createHttpServer } from './http-server.ts';
 
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
   const container = await createContainer(config, { logger });
   const app = buildApp(container);
   const server = createHttpServer(app.provider.callback(), { requestTimeoutMs: config.requestTimeoutMs });
+  // Booted: give back what boot made V8 keep, before the first request can wait on the collection.
+  trimHeapAfterBoot();
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

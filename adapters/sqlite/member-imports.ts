@@ -1,9 +1,9 @@
 // SQLite side of bulk member imports: a batch is one BEGIN IMMEDIATE transaction holding its rows and its checkpoint,
 // so after a kill -9 the file holds whole batches and the checkpoint names exactly the last of them. Members new to
-// the store go in with one INSERT ... SELECT per table; a row that goes the row-by-row way is a savepoint, so a row
+// the store go in with one prepared INSERT per table, run row after row in key order; a row that goes the row-by-row way is a savepoint, so a row
 // error leaves nothing of that row behind.
 import { randomUUID } from 'node:crypto';
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type {
   ImportCheckpoint, ImportCounts, ImportJob, ImportJobState, ImportRowErrorRecord, MemberImportData, MemberImportStore, NewImportMember, NewImportResult,
 } from '../../server/domain/accounts/member-import-store.ts';
@@ -34,6 +34,47 @@ function presentIn(db: DatabaseSync, table: string, column: string, values: read
   return new Set(rows.map((row) => text(row, 'v')));
 }
 
+/** Rows per INSERT of the bulk path (at most 12 columns each: far below SQLite's 32,766 bound parameters). */
+const ROWS_PER_INSERT = 64;
+
+/**
+ * One table's bulk INSERT, ROWS_PER_INSERT rows per statement run (`VALUES (...), (...), ...`): binding the values
+ * costs less than encoding a batch as JSON for SQLite to take apart again with json_each and ->> (SQLite's part of a
+ * 100k-member import fell by a third), and one run per 64 rows saves most of the per-call cost of a run per row
+ * (profile fields alone: 518 ms per 300k rows one by one, 372 ms 50 at a time).
+ */
+class MultiRowInsert {
+  private readonly db: DatabaseSync;
+  private readonly head: string;
+  private readonly row: string;
+  private readonly tail: string;
+  /** By row count: the full chunk, and the remainders batches end with. */
+  private readonly statements = new Map<number, StatementSync>();
+
+  constructor(db: DatabaseSync, head: string, row: string, tail: string) {
+    this.db = db;
+    this.head = head;
+    this.row = row;
+    this.tail = tail;
+  }
+
+  run(rows: readonly SQLInputValue[][]): void {
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+      this.statement(chunk.length).run(...chunk.flat());
+    }
+  }
+
+  private statement(count: number): StatementSync {
+    let statement = this.statements.get(count);
+    if (!statement) {
+      statement = this.db.prepare(`${this.head} ${Array.from({ length: count }, () => this.row).join(', ')} ${this.tail}`);
+      this.statements.set(count, statement);
+    }
+    return statement;
+  }
+}
+
 const BELONGS_TO_ANOTHER = 'belongs to another member';
 
 export class SqliteMemberImportStore implements MemberImportStore {
@@ -46,24 +87,26 @@ export class SqliteMemberImportStore implements MemberImportStore {
   private readonly deleteCheckpointStmt;
   private readonly findDataStmt;
   private readonly saveDataStmt;
-  private readonly bulk: Record<'accounts' | 'members' | 'fields' | 'entries' | 'data' | 'events', StatementSync>;
+  private readonly bulk: Record<'accounts' | 'members' | 'fields' | 'entries' | 'data' | 'events', MultiRowInsert>;
 
   constructor(db: DatabaseSync) {
     this.db = db;
     // The bulk path's writes: the columns the row-by-row path leaves on a new member (accounts.ts, loyalty.ts,
-    // profiles.ts, events.ts), with the member's totals written once instead of advanced entry by entry. Each takes
-    // a JSON array of rows (arrays of column values in this order).
-    const fromJson = (table: string, columns: string[], tail = '') => db.prepare(
-      `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${columns.map((_, i) => `value ->> ${i}`).join(', ')} FROM json_each(?) WHERE true ${tail}`,
+    // profiles.ts, events.ts), with the member's totals written once instead of advanced entry by entry.
+    const rows = (table: string, columns: string[], row = `(${columns.map(() => '?').join(', ')})`, tail = '') => new MultiRowInsert(
+      db, `INSERT INTO ${table} (${columns.join(', ')}) VALUES`, row, tail,
     );
     this.bulk = {
-      accounts: fromJson('accounts', ['id', 'email', 'email_verified', 'password_hash', 'created_at', 'updated_at', 'phone', 'contact_changed_at']),
-      members: fromJson('loyalty_members', ['account_id', 'member_number', 'enrolment_channel', 'balance', 'lifetime_points', 'last_sequence', 'created_at']),
-      fields: fromJson('profile_fields', ['account_id', 'name', 'value', 'updated_at']),
-      entries: db.prepare(`INSERT INTO ledger_entries (id, account_id, sequence, kind, points, balance_after, lifetime_after, partner_id, reason, idempotency_key, request_hash, created_at)
-        SELECT value ->> 0, value ->> 1, value ->> 2, 'adjust', value ->> 3, value ->> 4, value ->> 5, NULL, value ->> 6, value ->> 7, value ->> 8, value ->> 9 FROM json_each(?)`),
-      data: fromJson('member_import_data', ['account_id', 'data', 'updated_at']),
-      events: fromJson('events', ['id', 'type', 'time', 'member_id', 'data'], 'ON CONFLICT (id) DO NOTHING'),
+      accounts: rows('accounts', ['id', 'email', 'email_verified', 'password_hash', 'created_at', 'updated_at', 'phone', 'contact_changed_at']),
+      members: rows('loyalty_members', ['account_id', 'member_number', 'enrolment_channel', 'balance', 'lifetime_points', 'last_sequence', 'created_at']),
+      fields: rows('profile_fields', ['account_id', 'name', 'value', 'updated_at']),
+      entries: rows(
+        'ledger_entries',
+        ['id', 'account_id', 'sequence', 'kind', 'points', 'balance_after', 'lifetime_after', 'partner_id', 'reason', 'idempotency_key', 'request_hash', 'created_at'],
+        "(?, ?, ?, 'adjust', ?, ?, ?, NULL, ?, ?, ?, ?)",
+      ),
+      data: rows('member_import_data', ['account_id', 'data', 'updated_at']),
+      events: rows('events', ['id', 'type', 'time', 'member_id', 'data'], undefined, 'ON CONFLICT (id) DO NOTHING'),
     };
     this.findCheckpointStmt = db.prepare('SELECT key, line, batches, counts, updated_at FROM import_checkpoints WHERE key = ?');
     this.saveCheckpointStmt = db.prepare(`INSERT INTO import_checkpoints (key, line, batches, counts, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -93,6 +136,12 @@ export class SqliteMemberImportStore implements MemberImportStore {
     // is time the import only waits. Other writes on this connection stay FULL (restored below), and their fsync
     // makes the batches before them durable too.
     this.db.exec('PRAGMA synchronous = NORMAL');
+    // A multi-row INSERT inside the batch's transaction keeps a statement journal (to undo just that statement), and
+    // with the default temp_store each one went to a temporary file: 1.46M pwrite calls for 100k members instead of
+    // 0.16M, and as much system CPU time as the multi-row INSERTs saved in user time (a 300k-member import: user 19.1 s,
+    // system 6.4 s). In memory, they cost a copy of the few pages each statement touches. Set and restored outside
+    // the transaction (SQLite refuses to change it inside one); this store makes no TEMP tables.
+    this.db.exec('PRAGMA temp_store = MEMORY');
     try {
       this.db.exec('BEGIN IMMEDIATE');
       try {
@@ -105,6 +154,7 @@ export class SqliteMemberImportStore implements MemberImportStore {
       }
     } finally {
       this.db.exec('PRAGMA synchronous = FULL');
+      this.db.exec('PRAGMA temp_store = DEFAULT');
     }
   }
 
@@ -138,16 +188,16 @@ export class SqliteMemberImportStore implements MemberImportStore {
     });
     const issued = this.issueNumbers(members.filter((member, i) => results[i] === 'imported' && !member.memberNumber).length, issueNumber);
 
-    // Rows per table, written with one INSERT ... SELECT over a JSON array each: one statement per table and batch
-    // instead of a dozen calls per member. Each array is sorted by the table's random key (email, member number,
-    // idempotency key), so a batch's inserts walk each index once in order instead of hopping between its pages.
+    // Rows per table, each table's written with its one prepared statement instead of a dozen repository calls per
+    // member. Each table's rows are sorted by its random key (email, member number, account id, idempotency key), so a
+    // batch's inserts walk each index once in order instead of hopping between its pages.
     // No member.profile_updated: the member is created with its profile (member.created says so); the row-by-row
     // path emits one because it writes the profile as an update of an account.
-    const accounts: unknown[][] = [];
-    const loyaltyMembers: unknown[][] = [];
-    const fields: unknown[][] = [];
-    const entries: unknown[][] = [];
-    const data: unknown[][] = [];
+    const accounts: SQLInputValue[][] = [];
+    const loyaltyMembers: SQLInputValue[][] = [];
+    const fields: SQLInputValue[][] = [];
+    const entries: SQLInputValue[][] = [];
+    const data: SQLInputValue[][] = [];
     const events: DomainEvent[] = [];
     // Entry ids share a per-batch prefix (the rest random): one region of the primary-key index per batch.
     const entryPrefix = randomUUID().slice(0, 9);
@@ -161,8 +211,7 @@ export class SqliteMemberImportStore implements MemberImportStore {
       accounts.push([accountId, member.email, member.emailVerified ? 1 : 0, member.passwordHash, now, now, member.phone, member.phone ? now : null]);
       events.push(memberCreatedEvent({ accountId, memberNumber, enrolmentChannel: member.enrolmentChannel, balance: 0, lifetimePoints: 0, createdAt: at }));
       if (member.phone) events.push(phoneVerifiedEvent(accountId, at));
-      const names = Object.keys(member.profile);
-      for (const name of names) fields.push([accountId, name, member.profile[name], now]);
+      for (const [name, value] of Object.entries(member.profile)) fields.push([accountId, name, value, now]);
       let balance = 0;
       let lifetime = 0;
       member.entries.forEach((entry, index) => {
@@ -180,17 +229,14 @@ export class SqliteMemberImportStore implements MemberImportStore {
       loyaltyMembers.push([accountId, memberNumber, member.enrolmentChannel, balance, lifetime, member.entries.length, now]);
       if (member.data) data.push([accountId, JSON.stringify(member.data), now]);
     });
-    const byColumn = (column: number) => (a: unknown[], b: unknown[]) => ((a[column] as string) < (b[column] as string) ? -1 : 1);
-    const insert = (statement: StatementSync, rows: unknown[][]) => {
-      if (rows.length > 0) statement.run(JSON.stringify(rows));
-    };
-    insert(this.bulk.accounts, accounts.sort(byColumn(1)));
-    insert(this.bulk.members, loyaltyMembers.sort(byColumn(1)));
-    insert(this.bulk.fields, fields);
-    insert(this.bulk.entries, entries.sort(byColumn(7)));
-    insert(this.bulk.data, data);
+    const byColumn = (column: number) => (a: SQLInputValue[], b: SQLInputValue[]) => ((a[column] as string) < (b[column] as string) ? -1 : 1);
+    this.bulk.accounts.run(accounts.sort(byColumn(1)));
+    this.bulk.members.run(loyaltyMembers.sort(byColumn(1)));
+    this.bulk.fields.run(fields.sort(byColumn(0)));
+    this.bulk.entries.run(entries.sort(byColumn(7)));
+    this.bulk.data.run(data);
     // The outbox rows of these changes, in the same transaction (as insertEvents writes them, ids kept once).
-    insert(this.bulk.events, events.map((event) => [event.id, event.type, event.time.getTime(), event.memberId, JSON.stringify(event.data)]));
+    this.bulk.events.run(events.map((event) => [event.id, event.type, event.time.getTime(), event.memberId, JSON.stringify(event.data)]));
     return results;
   }
 

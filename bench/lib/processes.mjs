@@ -28,6 +28,15 @@ export async function freePort() {
  * The start of a benchmark of the built server: exits when dist/ is missing, warns when it is stale, and
  * bounds the whole run to `seconds` (every child started through spawnLogged is killed then).
  */
+/**
+ * The node options `npm start` runs the server with (package.json), so a benchmark measures the server as deployed:
+ * the tokens between `node` and the script.
+ */
+export function startNodeFlags(root) {
+  const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+  return start.split(/\s+/).filter((token) => token.startsWith('--'));
+}
+
 export function benchmarkPreamble(root, seconds) {
   if (!existsSync(join(root, 'dist', 'server', 'main.js'))) {
     console.error('dist/server/main.js is missing: run `npm run build` first');

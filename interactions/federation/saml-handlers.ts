@@ -84,7 +84,7 @@ export function samlHandlers(deps: InteractionDeps, helpers: SamlHandlerHelpers)
       if (!connection) throw new DomainError('not_found', 'no such saml connection');
       ctx.type = 'application/samlmetadata+xml';
       ctx.set('Cache-Control', 'public, max-age=300');
-      ctx.body = federation.saml.metadata(connection.id, connection.settings);
+      ctx.body = await federation.saml.metadata(connection.id, connection.settings);
     },
 
     /**

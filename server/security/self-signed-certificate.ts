@@ -1,10 +1,22 @@
 // RSA keys with self-signed X.509 certificates for SAML (our SP's encryption key, our IdP's signing key): SAML metadata carries certificates, not bare keys.
-import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 
-// @peculiar/x509 signs with WebCrypto; Node's is the standard one.
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+/**
+ * @peculiar/x509 (with reflect-metadata, its ASN.1 schemas and tsyringe) is loaded when a certificate is first made,
+ * not at boot: only SAML uses it, and a server without SAML would keep it resident for nothing.
+ */
+let loading: Promise<typeof X509> | undefined;
+function x509Library(): Promise<typeof X509> {
+  loading ??= (async () => {
+    await import('reflect-metadata');
+    const x509 = await import('@peculiar/x509');
+    // @peculiar/x509 signs with WebCrypto; Node's is the standard one.
+    x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+    return x509;
+  })();
+  return loading;
+}
 
 const RSA = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
 
@@ -23,6 +35,7 @@ export async function selfSignedRsaCertificate(commonName: string, years = 5): P
   const notBefore = new Date(Date.now() - 86_400_000);
   const notAfter = new Date(notBefore.getTime() + years * 365 * 86_400_000);
   const serialNumber = Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+  const x509 = await x509Library();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber, name: `CN=${commonName.replace(/[,+="\\<>;#]/g, ' ').slice(0, 64)}`, notBefore, notAfter, signingAlgorithm: RSA, keys,
   });

@@ -1,8 +1,9 @@
 // Imports a SAML IdP's metadata (XML given, or fetched through the SSRF-safe client) and refuses what is wrong with the field to blame.
 import { X509Certificate } from 'node:crypto';
-import * as samlify from 'samlify';
+import type * as Samlify from 'samlify';
 import { DomainError } from '../errors.ts';
 import type { OutboundClient } from '../../security/outbound/outbound-fetch.ts';
+import { samlifyLibrary } from '../saml-idp/samlify-library.ts';
 import { unreachable } from './oidc-discovery.ts';
 import { MAX_SAML_METADATA_BYTES, type SamlIdpMetadata } from './saml-connection-settings.ts';
 
@@ -17,7 +18,7 @@ function toPem(base64: string): string {
 }
 
 /** samlify answers a string when the binding is offered, and the map of all services when it is not. */
-function location(metadata: ReturnType<typeof samlify.IdPMetadata>, binding: 'redirect' | 'post'): string | undefined {
+function location(metadata: ReturnType<typeof Samlify.IdPMetadata>, binding: 'redirect' | 'post'): string | undefined {
   const found = metadata.getSingleSignOnService(binding);
   return typeof found === 'string' && URL.canParse(found) ? found : undefined;
 }
@@ -27,8 +28,9 @@ function location(metadata: ReturnType<typeof samlify.IdPMetadata>, binding: 're
  * we speak, and the signing certificates, each of which must be a valid certificate inside its validity period
  * (an expired one would sign assertions we could never accept; the operator fixes it now, not at a sign-in).
  */
-export function parseIdpMetadata(xml: string, field: string, now = new Date()): SamlIdpMetadata {
-  let metadata: ReturnType<typeof samlify.IdPMetadata>;
+export async function parseIdpMetadata(xml: string, field: string, now = new Date()): Promise<SamlIdpMetadata> {
+  const samlify = await samlifyLibrary();
+  let metadata: ReturnType<typeof Samlify.IdPMetadata>;
   try {
     metadata = samlify.IdPMetadata(xml);
   } catch (error) {

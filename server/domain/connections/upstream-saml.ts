@@ -1,6 +1,6 @@
 // The SAML 2.0 leg to an upstream IdP with @node-saml/node-saml (we are the SP): AuthnRequest out, signed Response in, every condition checked.
 import { randomBytes } from 'node:crypto';
-import { SAML, ValidateInResponseTo, type CacheProvider, type Profile } from '@node-saml/node-saml';
+import type { CacheProvider, Profile, SAML } from '@node-saml/node-saml';
 import type { SamlConnectionSettings } from './saml-connection-settings.ts';
 import { UpstreamSignInFailed, type UpstreamIdentity } from './upstream-oidc.ts';
 
@@ -9,6 +9,12 @@ export const SAML_CLOCK_SKEW_MS = 2 * 60 * 1000;
 
 /** Attribute names that carry an email at the IdPs members meet (LDAP mail, eduPerson OID, WS-Fed claim, plain). */
 const EMAIL_ATTRIBUTES = ['email', 'mail', 'urn:oid:0.9.2342.19200300.100.1.3', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', 'emailAddress', 'Email'];
+/**
+ * node-saml (with xml-crypto, xml2js, xmlbuilder) is loaded at the first SAML connection's use, not at boot: a
+ * deployment without SAML connections would keep it resident for nothing. Node loads it once.
+ */
+const nodeSaml = () => import('@node-saml/node-saml');
+
 const EMAIL_NAMEID = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 
 /** Our side of one connection: the SP's entity id and ACS under our issuer (one SP per connection, so audiences differ). */
@@ -79,7 +85,8 @@ export class UpstreamSaml {
     return samlEndpoints(this.issuer, connectionId);
   }
 
-  private saml(connectionId: string, settings: SamlConnectionSettings, options: { requestId?: string; pending?: PendingSamlRequest; entryPoint?: string; post?: boolean } = {}): SAML {
+  private async saml(connectionId: string, settings: SamlConnectionSettings, options: { requestId?: string; pending?: PendingSamlRequest; entryPoint?: string; post?: boolean } = {}): Promise<SAML> {
+    const { SAML, ValidateInResponseTo } = await nodeSaml();
     const { entityId, acsUrl } = this.endpoints(connectionId);
     const pending = options.pending;
     // InResponseTo must name THE pending request of this interaction, nothing else node-saml might remember.
@@ -113,18 +120,18 @@ export class UpstreamSaml {
   }
 
   /** Our SP metadata for this connection: entity id, ACS (HTTP-POST), assertions wanted signed. */
-  metadata(connectionId: string, settings: SamlConnectionSettings): string {
-    return this.saml(connectionId, settings).generateServiceProviderMetadata(settings.sp_encryption_certificate ?? null, null);
+  async metadata(connectionId: string, settings: SamlConnectionSettings): Promise<string> {
+    return (await this.saml(connectionId, settings)).generateServiceProviderMetadata(settings.sp_encryption_certificate ?? null, null);
   }
 
   /** The AuthnRequest with our request id, by HTTP-Redirect when the IdP offers it, else by HTTP-POST. */
   async begin(connectionId: string, settings: SamlConnectionSettings, requestId: string, relayState: string): Promise<SamlAuthnRequest> {
     if (settings.idp.sso_redirect) {
-      const url = await this.saml(connectionId, settings, { requestId, entryPoint: settings.idp.sso_redirect }).getAuthorizeUrlAsync(relayState, undefined, {});
+      const url = await (await this.saml(connectionId, settings, { requestId, entryPoint: settings.idp.sso_redirect })).getAuthorizeUrlAsync(relayState, undefined, {});
       return { binding: 'redirect', url };
     }
     const action = settings.idp.sso_post!;
-    const message = await this.saml(connectionId, settings, { requestId, entryPoint: action, post: true }).getAuthorizeMessageAsync(relayState);
+    const message = await (await this.saml(connectionId, settings, { requestId, entryPoint: action, post: true })).getAuthorizeMessageAsync(relayState);
     return { binding: 'post', action, fields: { SAMLRequest: String(message.SAMLRequest), RelayState: relayState } };
   }
 
@@ -137,7 +144,7 @@ export class UpstreamSaml {
     const { acsUrl } = this.endpoints(connectionId);
     let profile: Profile | null;
     try {
-      ({ profile } = await this.saml(connectionId, settings, { pending }).validatePostResponseAsync({ SAMLResponse: samlResponse }));
+      ({ profile } = await (await this.saml(connectionId, settings, { pending })).validatePostResponseAsync({ SAMLResponse: samlResponse }));
     } catch (cause) {
       const status = (cause as { name?: string }).name === 'SamlStatusError' ? 'upstream_error' : 'invalid_response';
       throw new UpstreamSignInFailed(status, `SAML response refused: ${(cause as Error).message.slice(0, 200)}`, { cause });

@@ -1,6 +1,6 @@
 // A domain event as the outbox holds it, its time-ordered id, and the typed constructors each change uses,
 // so both adapters write the same event for the same change (data never holds a secret or a credential).
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { AuditEvent } from '../audit/audit.repository.ts';
 import type { LedgerEntry, Member, SignUpMethod } from '../loyalty/loyalty.repository.ts';
 import type { EventType } from './event-types.ts';
@@ -30,7 +30,8 @@ let counter = 0;
  */
 export function eventId(time: Date, derived?: { key: string; order: number }): string {
   const ms = time.getTime();
-  const bytes = derived === undefined ? randomBytes(16) : createHash('sha256').update(derived.key).digest().subarray(0, 16);
+  // hash(), not createHash(): the one-shot form costs half as much, which a million-member import feels (2M ids).
+  const bytes = derived === undefined ? randomBytes(16) : hash('sha256', derived.key, 'buffer').subarray(0, 16);
   if (derived === undefined) {
     counter = ms === lastMs ? (counter + 1) & 0xfff : bytes.readUInt16BE(6) & 0x7ff;
     lastMs = ms;

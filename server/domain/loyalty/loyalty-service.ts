@@ -1,6 +1,6 @@
 // Loyalty use cases: every account is a member (created with it), tiers from lifetime points, the
 // loyalty claims, and earning and redeeming points through the idempotent ledger.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { DomainError } from '../errors.ts';
 import type { EnrolmentChannel, LedgerEntry, LedgerKind, LoyaltyRepository, Member, PostResult, SignUpMethod } from './loyalty.repository.ts';
 import { generateMemberNumber } from './member-number.ts';
@@ -27,7 +27,7 @@ export interface LoyaltyClaims {
 /** Hash of what a request asked, so a replay of its idempotency key can be told from a different request. */
 export function requestHash(parts: Record<string, string | number | null>): string {
   const canonical = JSON.stringify(Object.keys(parts).sort().map((key) => [key, parts[key]]));
-  return createHash('sha256').update(canonical).digest('base64url');
+  return hash('sha256', canonical, 'base64url');
 }
 
 export interface PointsRequest {

