@@ -5,7 +5,7 @@
 // re-applying changes nothing already applied, so every event is counted once.
 import type { Collection, Filter } from 'mongodb';
 import type { Connection } from 'mongoose';
-import type { AnalyticsRepository, CounterRow } from '../../server/domain/analytics/analytics.repository.ts';
+import type { Adoption, AnalyticsRepository, CounterRow } from '../../server/domain/analytics/analytics.repository.ts';
 import { dimsKey, rollupOps, type Dimensions } from '../../server/domain/analytics/rollup-rules.ts';
 import { eventIdBound, type DomainEvent, type EventData } from '../../server/domain/events/domain-event.ts';
 import { isEventType, type EventType } from '../../server/domain/events/event-types.ts';
@@ -213,6 +213,22 @@ export class MongoAnalyticsRepository implements AnalyticsRepository {
     // A claim outlives the moment its event's hint could be set back (a publish racing the claim) by far.
     const claims = (await this.claims().deleteMany({ createdAt: { $lt: new Date(now.getTime() - CLAIM_KEEP_MS) } })).deletedCount;
     return counters + marks + batches + claims;
+  }
+
+  async adoption(): Promise<Adoption> {
+    const db = this.db();
+    // Distinct holders by $group then $count: the answer is one small document however many members there are.
+    const holders = async (collection: string, match: Filter<Record<string, unknown>>): Promise<number> => {
+      const [row] = await db.collection(collection).aggregate<{ n: number }>([{ $match: match }, { $group: { _id: '$accountId' } }, { $count: 'n' }]).toArray();
+      return row?.n ?? 0;
+    };
+    const [members, app, passkey, phone] = await Promise.all([
+      db.collection('accounts').countDocuments({}),
+      holders('factors', { confirmedAt: { $type: 'date' } }),
+      holders('passkeys', {}),
+      db.collection('accounts').countDocuments({ phone: { $type: 'string' } }),
+    ]);
+    return { members, app, passkey, phone };
   }
 
   async exportPage(query: { from: Date; to: Date; after: string | undefined; types: readonly EventType[] | undefined; limit: number }): Promise<DomainEvent[]> {

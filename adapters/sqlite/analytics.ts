@@ -1,7 +1,7 @@
 // SQLite analytics rollups: each round reads uncounted events, applies their increments and marks them counted
 // in one BEGIN IMMEDIATE transaction, so a crash leaves either all of a round or none of it.
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import type { AnalyticsRepository, CounterRow } from '../../server/domain/analytics/analytics.repository.ts';
+import type { Adoption, AnalyticsRepository, CounterRow } from '../../server/domain/analytics/analytics.repository.ts';
 import { dimsKey, rollupOps, type Dimensions } from '../../server/domain/analytics/rollup-rules.ts';
 import { eventIdBound, type DomainEvent } from '../../server/domain/events/domain-event.ts';
 import type { EventType } from '../../server/domain/events/event-types.ts';
@@ -65,6 +65,17 @@ export class SqliteAnalyticsRepository implements AnalyticsRepository {
       const marks = Number(this.db.prepare('DELETE FROM analytics_marks WHERE expires_at <= ?').run(now.getTime()).changes);
       return counters + marks;
     });
+  }
+
+  async adoption(): Promise<Adoption> {
+    // Each count walks one index (factors and passkeys by account id; accounts' phone index holds verified numbers only).
+    const row = this.db.prepare(`SELECT
+        (SELECT COUNT(*) FROM accounts) AS members,
+        (SELECT COUNT(DISTINCT account_id) FROM factors WHERE confirmed_at IS NOT NULL) AS app,
+        (SELECT COUNT(DISTINCT account_id) FROM passkeys) AS passkey,
+        (SELECT COUNT(*) FROM accounts WHERE phone IS NOT NULL) AS phone`).get();
+    if (!row) throw new Error('adoption query returned no row');
+    return { members: integer(row, 'members'), app: integer(row, 'app'), passkey: integer(row, 'passkey'), phone: integer(row, 'phone') };
   }
 
   async exportPage(query: { from: Date; to: Date; after: string | undefined; types: readonly EventType[] | undefined; limit: number }): Promise<DomainEvent[]> {

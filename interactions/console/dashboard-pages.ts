@@ -1,6 +1,7 @@
 // The console dashboard (issue 20 item 5): sign-ups by channel, sign-ins by method, second factors and passkeys,
 // points earned and redeemed, blocked attempts, over the last 7, 30 or 90 UTC days, read from the analytics
-// rollups; each chart drawn on the server (charts.ts) and followed by its figures as a table.
+// rollups; each chart drawn on the server (charts.ts) and followed by its figures as a table. Adoption (how many
+// members hold an app, a passkey, a phone) is counted from the stores at each view.
 import type { Context } from 'koa';
 import { toSeries, type MetricName, type SeriesPoint } from '../../server/domain/analytics/analytics-metrics.ts';
 import type { AnalyticsRepository } from '../../server/domain/analytics/analytics.repository.ts';
@@ -12,7 +13,7 @@ import { chartLegend, chartSvg, chartTable, type Chart, type ChartSeries } from 
 import { renderStaffPage, requireStaffAction } from './staff-page.ts';
 
 export interface DashboardDeps {
-  analytics: Pick<AnalyticsRepository, 'counters'>;
+  analytics: Pick<AnalyticsRepository, 'counters' | 'adoption'>;
 }
 
 export const DASHBOARD_RANGES = [7, 30, 90] as const;
@@ -89,9 +90,18 @@ export function dashboardPages(deps: InteractionDeps, data: DashboardDeps) {
       const dayLabel = new Intl.DateTimeFormat(lang, { month: 'short', day: 'numeric', timeZone: 'UTC' });
       const labels = days.map((day) => dayLabel.format(new Date(day)));
       const read = async (metric: MetricName) => toSeries(metric, await data.analytics.counters({ metric, from: new Date(from), to: new Date(to) }), 'day');
-      const [signups, signins, factors, points, blocks] = await Promise.all([
-        read('signups'), read('signins'), read('factors'), read('points'), read('security_blocks'),
+      const [signups, signins, factors, points, blocks, held] = await Promise.all([
+        read('signups'), read('signins'), read('factors'), read('points'), read('security_blocks'), data.analytics.adoption(),
       ]);
+      const share = new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 1 });
+      const count = new Intl.NumberFormat(lang);
+      const adoption = {
+        members: held.members,
+        rows: (['totp', 'passkey', 'phone'] as const).map((way) => {
+          const members = way === 'totp' ? held.app : held[way];
+          return { way, name: dimensionLabel(t, 'factor', way), members: count.format(members), share: share.format(held.members === 0 ? 0 : members / held.members) };
+        }),
+      };
 
       const chart = (id: string, base: Omit<Chart, 'locale' | 'title'>, labelHeading: string): DashboardChart => {
         const full: Chart = { ...base, title: t(`console.dashboard.${id}_title`), locale: lang };
@@ -156,6 +166,7 @@ export function dashboardPages(deps: InteractionDeps, data: DashboardDeps) {
 
       await pageOf(ctx, 'console/dashboard', {
         charts,
+        adoption,
         range,
         ranges: DASHBOARD_RANGES,
         // Formatted here in UTC: the days are UTC days whatever the server's time zone.

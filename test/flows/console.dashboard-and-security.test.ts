@@ -80,6 +80,22 @@ describe.each(STORES)('console dashboard and security page (%s)', (store) => {
     expect(signups).toMatch(new RegExp(`<tr><th scope="row">${today}</th><td>[1-9]`));
   });
 
+  test('adoption counts the members who hold an authenticator app, as a share of all members', async () => {
+    const adoption = (page: Page) => ({
+      members: Number(/data-adoption-members="(\d+)"/.exec(page.body)![1]),
+      app: /<tr data-adoption="totp"><th scope="row">Authenticator app<\/th><td>([\d,]+)<\/td><td>([\d.]+%)<\/td><\/tr>/.exec(page.body),
+    });
+    const before = adoption(await dashboard(viewer));
+    expect(before.app).not.toBeNull();
+    await staffWithApp(fx, [], 'adopter');
+    await signedInMember(fx, 'no-app');
+    const after = adoption(await dashboard(viewer));
+    expect(after.members).toBe(before.members + 2);
+    const apps = Number(after.app![1]!.replace(/,/g, ''));
+    expect(apps).toBe(Number(before.app![1]!.replace(/,/g, '')) + 1);
+    expect(after.app![2]).toBe(new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 1 }).format(apps / after.members));
+  });
+
   test('each chart is server-drawn SVG named by its title, followed by its numbers; 7, 30 or 90 days', async () => {
     const page = await dashboard(viewer, 'days=90');
     const csp = page.headers.get('content-security-policy')!;

@@ -12,6 +12,17 @@ export interface CounterRow {
   value: number;
 }
 
+/** How many members hold each kind of second way in now (not a rollup: counted from the stores when asked). */
+export interface Adoption {
+  members: number;
+  /** Members with a confirmed authenticator app. */
+  app: number;
+  /** Members with at least one passkey. */
+  passkey: number;
+  /** Members with a verified mobile number. */
+  phone: number;
+}
+
 export interface AnalyticsRepository {
   /**
    * Counts up to `limit` committed events not counted yet, oldest id first, and returns how many it took.
@@ -28,5 +39,7 @@ export interface AnalyticsRepository {
    * Committed events in [from, to) after the id `after` (exclusive), oldest id first, optionally of some types:
    * one page of the NDJSON export.
    */
+  /** Second-factor and passkey adoption today, for the dashboard. */
+  adoption(): Promise<Adoption>;
   exportPage(query: { from: Date; to: Date; after: string | undefined; types: readonly EventType[] | undefined; limit: number }): Promise<DomainEvent[]>;
 }
