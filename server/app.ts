@@ -181,6 +181,7 @@ export function buildApp(container: Container): App {
       analytics: storage.analytics,
       security: new SecurityOverview({ store: storage.rateLimits, settings: config.attackProtection, audit: container.audit, accounts: storage.accounts }),
       support: { actions: memberSupport, privacy: storage.privacy, loyalty: storage.loyalty },
+      merge: { merges: container.merges, accounts: storage.accounts, loyalty: storage.loyalty },
     }, { issuer: config.issuer, secure: config.env === 'production' }).routes()]],
     [UNLOCK_PATHS, [unlockRouter(container.interactions).routes()]],
     [MEMBER_API_PATHS, [memberApi.routes(), memberApi.allowedMethods()]],

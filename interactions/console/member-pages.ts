@@ -102,6 +102,7 @@ export async function memberSections(deps: InteractionDeps, data: ConsoleSupport
     canFreeze: may(ctx, 'members:freeze_redemptions'),
     canExport: may(ctx, 'members:export'),
     canErase: may(ctx, 'members:erase') && !erasure,
+    canMerge: may(ctx, 'members:merge'),
   };
 }
 

@@ -16,6 +16,7 @@ import type { StaffRepository } from '../../server/domain/staff/staff.repository
 import { textField } from '../../server/domain/text.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
+import type { ConsoleMergeDeps } from './merge-pages.ts';
 import type { PartnerPagesDeps } from './partner-pages.ts';
 import type { DashboardDeps } from './dashboard-pages.ts';
 import type { SecurityPagesDeps } from './security-pages.ts';
@@ -38,6 +39,8 @@ export interface ConsoleDeps {
   security: SecurityPagesDeps['security'];
   /** Issue 20: the rest of the member page and support's actions (member-pages.ts). */
   support: ConsoleSupportDeps;
+  /** Issue 21: merging a duplicate into a member (merge-pages.ts). */
+  merge: ConsoleMergeDeps;
 }
 
 const LEDGER_PAGE = 20;
@@ -91,7 +94,7 @@ export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
     const shown = entries.slice(0, LEDGER_PAGE);
     const apps = (await data.factors.listByAccount(account.id)).filter((factor) => factor.confirmedAt !== null);
     const passkeys = await data.passkeys.listByAccount(account.id);
-    const notice = typeof ctx.query.notice === 'string' && ['applied', 'pending', 'approved', 'rejected', 'sessions_ended', 'verification_sent', ...SUPPORT_NOTICES].includes(ctx.query.notice) ? `console.notice.${ctx.query.notice}` : undefined;
+    const notice = typeof ctx.query.notice === 'string' && ['applied', 'pending', 'approved', 'rejected', 'sessions_ended', 'verification_sent', 'merged', ...SUPPORT_NOTICES].includes(ctx.query.notice) ? `console.notice.${ctx.query.notice}` : undefined;
     const sessions = await deps.memberSessions.sessions(account.id, '');
     const trail = await deps.audit.list({ accountId: account.id, limit: 20 });
     await pageOf(ctx, 'console/member', {

@@ -9,6 +9,7 @@ import type { InteractionDeps } from '../shared/deps.ts';
 import { renderPage, seeOther } from '../shared/page.ts';
 import { type ConsoleDeps, consolePages } from './pages.ts';
 import { partnerPages } from './partner-pages.ts';
+import { consoleMergePages } from './merge-pages.ts';
 import { consoleSignIn } from './sign-in.ts';
 import { dashboardPages } from './dashboard-pages.ts';
 import { securityPages } from './security-pages.ts';
@@ -67,5 +68,10 @@ export function consoleRouter(deps: InteractionDeps, data: ConsoleDeps, options:
   router.post('/members/:id/export', ...post, pages.support.exportArchive);
   router.get('/members/:id/erase', staff, pages.support.eraseConfirm);
   router.post('/members/:id/erase', ...post, pages.support.erase);
+  // Issue 21: merging a duplicate into the member (merge-pages.ts): the form, what will move, the merge.
+  const merge = consoleMergePages(deps, data.merge);
+  router.get('/members/:id/merge', staff, merge.form);
+  router.post('/members/:id/merge/preview', ...post, merge.preview);
+  router.post('/members/:id/merge', ...post, merge.confirm);
   return router;
 }

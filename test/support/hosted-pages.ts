@@ -308,6 +308,9 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     kit.keep('console: member action errors', await staff.submit(member, '/unblock', { reason: '' }));
     const erase = kit.keep('console: erase member', await staff.follow(`${href}/erase`));
     kit.keep('console: erase member errors', await staff.submit(erase, '/erase', { confirm: 'nobody', reason: 'Member asked' }));
+    // Merging a duplicate (merge-pages.ts): the form with its errors (the member itself named as the other one).
+    const mergeForm = kit.keep('console: merge', await staff.follow(`${href}/merge`));
+    kit.keep('console: merge errors', await staff.submit(mergeForm, '/merge/preview', { other: '', method: 'other', reference: '', reason: '' }));
     kit.keep('console: signed out', await kit.browser().follow('/console/signed-out'));
   },
 
