@@ -10,12 +10,12 @@ import type { LoyaltyRepository } from '../../server/domain/loyalty/loyalty.repo
 import type { PasskeysRepository } from '../../server/domain/passkeys/passkeys.repository.ts';
 import type { ProfilesRepository } from '../../server/domain/profile/profiles.repository.ts';
 import type { MemberSearch } from '../../server/domain/staff/member-search.ts';
-import { mayDo, type StaffAction } from '../../server/domain/staff/permissions.ts';
 import type { PointsAdjustments } from '../../server/domain/staff/points-adjustments.ts';
 import type { StaffRepository } from '../../server/domain/staff/staff.repository.ts';
 import { textField } from '../../server/domain/text.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
-import { renderPage, seeOther } from '../shared/page.ts';
+import { seeOther } from '../shared/page.ts';
+import { renderStaffPage, requireStaffAction, staffMay } from './staff-page.ts';
 import type { ConsoleMergeDeps } from './merge-pages.ts';
 import type { PartnerPagesDeps } from './partner-pages.ts';
 import type { DashboardDeps } from './dashboard-pages.ts';
@@ -59,13 +59,8 @@ const adjustForm = z.object({
 
 type FormError = 'console.error.action_reason' | 'console.error.points' | 'console.error.reason' | 'console.error.stale' | 'console.error.below_zero' | 'console.error.own_approval' | 'console.error.decided' | SupportFormError;
 
-function may(ctx: Context, action: StaffAction): boolean {
-  return mayDo(staffOf(ctx).roles, action);
-}
-
-function requireAction(ctx: Context, action: StaffAction): void {
-  if (!may(ctx, action)) throw new DomainError('forbidden', 'your staff roles do not allow this');
-}
+const may = staffMay;
+const requireAction = requireStaffAction;
 
 function caller(ctx: Context) {
   const staff = staffOf(ctx);
@@ -73,14 +68,7 @@ function caller(ctx: Context) {
 }
 
 export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
-  const csrfToken = (ctx: Context) => deps.csrf.tokenFor(`console\0${staffOf(ctx).nonce}`);
-  const pageOf = (ctx: Context, view: string, locals: Record<string, unknown>, status = 200) => renderPage(ctx, deps, view, {
-    ...locals,
-    csrfToken: csrfToken(ctx),
-    // The console's own "Sign out" in the page header; the language picker stays a plain link (no saved locale for staff).
-    signOutForm: { action: '/console/sign-out', csrfToken: csrfToken(ctx) },
-    languageForm: null,
-  }, status);
+  const pageOf = renderStaffPage(deps);
 
   async function memberPage(ctx: Context, options: { error?: FormError; status?: number; form?: { points: string; reason: string } } = {}) {
     requireAction(ctx, 'members:read');

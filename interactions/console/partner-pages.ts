@@ -12,10 +12,10 @@ import type { Campaign, CouponsRepository } from '../../server/domain/coupons/co
 import { DomainError } from '../../server/domain/errors.ts';
 import { partnerInput } from '../../server/domain/partners/partner-input.ts';
 import type { Partner, PartnersRepository } from '../../server/domain/partners/partners.repository.ts';
-import { mayDo, type StaffAction } from '../../server/domain/staff/permissions.ts';
 import { textField } from '../../server/domain/text.ts';
 import type { InteractionDeps } from '../shared/deps.ts';
-import { renderPage, seeOther } from '../shared/page.ts';
+import { seeOther } from '../shared/page.ts';
+import { renderStaffPage, requireStaffAction, staffMay } from './staff-page.ts';
 import { staffOf } from './staff-session.ts';
 
 export interface PartnerPagesDeps {
@@ -101,17 +101,9 @@ function campaignView(campaign: Campaign, uses: number, now: number) {
 }
 
 export function partnerPages(deps: InteractionDeps, data: PartnerPagesDeps) {
-  const csrfToken = (ctx: Context) => deps.csrf.tokenFor(`console\0${staffOf(ctx).nonce}`);
-  const pageOf = (ctx: Context, view: string, locals: Record<string, unknown>, status = 200) => renderPage(ctx, deps, view, {
-    ...locals,
-    csrfToken: csrfToken(ctx),
-    signOutForm: { action: '/console/sign-out', csrfToken: csrfToken(ctx) },
-    languageForm: null,
-  }, status);
-  const may = (ctx: Context, action: StaffAction) => mayDo(staffOf(ctx).roles, action);
-  const requireAction = (ctx: Context, action: StaffAction) => {
-    if (!may(ctx, action)) throw new DomainError('forbidden', 'your staff roles do not allow this');
-  };
+  const pageOf = renderStaffPage(deps);
+  const may = staffMay;
+  const requireAction = requireStaffAction;
   const bodyOf = (ctx: Context): Record<string, unknown> => (ctx.request as { body?: Record<string, unknown> }).body ?? {};
 
   /** Every change is an admin action in the audit log, naming the staff member and their reason. */

@@ -4,8 +4,6 @@
 // ledgers keep balance = sum of entries, and what the absorbed member owned is the survivor's.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStorage } from '../../adapters/index.ts';
@@ -14,7 +12,7 @@ import type { Storage } from '../../server/domain/storage.ts';
 import { deriveKey } from '../../server/security/crypto.ts';
 import { allowFerretDbTime } from '../support/ferretdb-timeout.ts';
 import { mongoTestUri } from '../support/mongo-uri.ts';
-import { bootServerProcess, exitOf, type ServerProcess } from '../support/server-process.ts';
+import { adminTokenFor, freePort, bootServerProcess, exitOf, type ServerProcess } from '../support/server-process.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const ADMIN_ID = 'merge-crash-admin';
@@ -22,22 +20,7 @@ const ADMIN_SECRET = 'merge-crash-admin-secret-0123456789abcdef';
 /** Devices of the absorbed member: moving them is the long step the kill lands in. */
 const DEVICES = 40;
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
-async function adminToken(url: string): Promise<string> {
-  const response = await fetch(`${url}/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${ADMIN_ID}:${ADMIN_SECRET}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials&scope=admin',
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
+const adminToken = (url: string) => adminTokenFor(url, ADMIN_ID, ADMIN_SECRET);
 
 describe('member merge crash recovery (mongo)', () => {
   allowFerretDbTime();

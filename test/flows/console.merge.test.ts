@@ -76,7 +76,7 @@ describe.each(STORES)('console merge (%s)', (store) => {
     const unknown = await agent.submit(page, '/merge/preview', form('nobody@example.com'));
     expect(unknown.status).toBe(404);
     expect(unknown.body).toContain('No member matches this.');
-    for (const bad of [{ reference: '' }, { reason: 'x' }, { method: 'password' }]) {
+    for (const bad of [{ reference: '' }, { reason: 'x' }, { method: 'password' }] as Record<string, string>[]) {
       const refused = await agent.submit(page, '/merge/preview', form(duplicate.email, bad));
       expect(refused.status).toBe(400);
       expect(refused.body).toContain('aria-invalid="true"');

@@ -5,8 +5,6 @@
 // publish nothing.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStorage } from '../../adapters/index.ts';
@@ -18,7 +16,7 @@ import { allowFerretDbTime } from '../support/ferretdb-timeout.ts';
 import { openLoginPage, signIn, signUpAndVerify, uniqueEmail, UserAgent } from '../support/member.ts';
 import { mongoTestUri } from '../support/mongo-uri.ts';
 import { authorizationRequest, discover, REDIRECT_URI, type RegisteredClient } from '../support/oidc-client.ts';
-import { bootServerProcess, exitOf, type ServerProcess } from '../support/server-process.ts';
+import { adminTokenFor, freePort, bootServerProcess, exitOf, type ServerProcess } from '../support/server-process.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { STORES, type StoreKind, type TestServer } from '../support/test-server.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -29,22 +27,7 @@ const ADMIN_SECRET = 'crash-admin-secret-0123456789abcdef';
 /** What each member's sign-up, sign-in and points must have produced, at least. */
 const TYPES = ['member.created', 'member.email_verified', 'signin.succeeded', 'points.earned'];
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
-async function adminToken(url: string): Promise<string> {
-  const response = await fetch(`${url}/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${ADMIN_ID}:${ADMIN_SECRET}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials&scope=admin',
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
+const adminToken = (url: string) => adminTokenFor(url, ADMIN_ID, ADMIN_SECRET);
 
 describe.each(STORES)('outbox crash recovery (%s)', (store: StoreKind) => {
   if (store === 'mongo') allowFerretDbTime();

@@ -1,6 +1,7 @@
 // The server as a real child process (`node server/main.ts`), for tests of what only a process has: signals,
 // Node's HTTP server settings, exit codes and boot errors.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -41,4 +42,23 @@ export async function failedBoot(env: Record<string, string>): Promise<{ code: n
 
 export function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+}
+
+/** A loopback port free now (for a process that must come back on the same port after a kill). */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/** A client-credentials token with scope admin from the bootstrap admin client `id`/`secret` of the server at `url`. */
+export async function adminTokenFor(url: string, id: string, secret: string): Promise<string> {
+  const response = await fetch(`${url}/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials&scope=admin',
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
 }
