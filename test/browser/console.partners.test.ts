@@ -4,11 +4,9 @@
 // tablet, logs a console error or breaks a CSP rule. One browser for the file.
 import type { Page } from 'playwright-core';
 import { describeWithBrowser } from '../support/browser.ts';
-import { PASSWORD } from '../support/member.ts';
 import { PHONE, scrollsSideways, TABLET, useWatchedBrowser } from '../support/phone-page.ts';
-import { staffWithApp } from '../support/staff.ts';
+import { staffWithApp, consoleSignInInBrowser } from '../support/staff.ts';
 import { useMemberServer } from '../support/suite.ts';
-import { totpCode } from '../support/totp.ts';
 
 describeWithBrowser('operator console partners in Chromium on a phone (sqlite)', () => {
   const fx = useMemberServer('sqlite');
@@ -23,13 +21,7 @@ describeWithBrowser('operator console partners in Chromium on a phone (sqlite)',
     const manager = await staffWithApp(fx, ['partner-manager'], 'phone-manager');
     const partner = await fx.server.container.storage.partners.create({ name: 'Café Sol' });
 
-    await page.goto(`${fx.server.url}/console`);
-    await page.getByLabel('Email').fill(manager.email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByLabel('Password').press('Enter');
-    // The app's code of the next time step: the enrolment spent the current one.
-    await page.locator('#code').fill(totpCode(manager.key, Date.now() + 30_000));
-    await page.locator('#code').press('Enter');
+    await consoleSignInInBrowser(page, fx.server.url, manager);
     // A partner manager's console opens on the partners.
     await page.waitForURL(/\/console\/partners$/);
     expect(await scrollsSideways(page)).toBe(false);

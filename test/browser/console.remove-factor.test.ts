@@ -3,11 +3,9 @@
 // their language. No page scrolls sideways, logs a console error or breaks a CSP rule. One browser for the file.
 import type { Page } from 'playwright-core';
 import { describeWithBrowser } from '../support/browser.ts';
-import { PASSWORD } from '../support/member.ts';
 import { PHONE, scrollsSideways, useWatchedBrowser } from '../support/phone-page.ts';
-import { staffWithApp } from '../support/staff.ts';
+import { staffWithApp, consoleSignInInBrowser } from '../support/staff.ts';
 import { useMemberServer } from '../support/suite.ts';
-import { totpCode } from '../support/totp.ts';
 
 describeWithBrowser('console: removing a member\'s factor in Chromium (sqlite)', () => {
   const fx = useMemberServer('sqlite');
@@ -25,13 +23,7 @@ describeWithBrowser('console: removing a member\'s factor in Chromium (sqlite)',
     await storage.profiles.update(member.accountId, { values: { given_name: 'Lucía', family_name: 'Pérez' } }, new Date());
     await fx.server.container.interactions.profiles.setLocale(member.accountId, 'es');
 
-    await page.goto(`${fx.server.url}/console`);
-    await page.getByLabel('Email').fill(agent.email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByLabel('Password').press('Enter');
-    // The app's code of the next time step: the enrolment spent the current one.
-    await page.locator('#code').fill(totpCode(agent.key, Date.now() + 30_000));
-    await page.locator('#code').press('Enter');
+    await consoleSignInInBrowser(page, fx.server.url, agent);
     await page.waitForURL(/\/console$/);
 
     await page.getByLabel('Email, phone, member number or name').fill(member.email);

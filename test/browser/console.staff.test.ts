@@ -4,11 +4,9 @@
 // the file.
 import type { Page } from 'playwright-core';
 import { describeWithBrowser } from '../support/browser.ts';
-import { staffAccount, staffWithApp } from '../support/staff.ts';
-import { PASSWORD } from '../support/member.ts';
+import { staffAccount, staffWithApp, consoleSignInInBrowser } from '../support/staff.ts';
 import { scrollsSideways, TABLET, useWatchedBrowser } from '../support/phone-page.ts';
 import { useMemberServer } from '../support/suite.ts';
-import { totpCode } from '../support/totp.ts';
 
 describeWithBrowser('operator console in Chromium on a tablet (sqlite)', () => {
   const fx = useMemberServer('sqlite');
@@ -19,14 +17,8 @@ describeWithBrowser('operator console in Chromium on a tablet (sqlite)', () => {
     ({ page } = await tablet.open({ viewport: TABLET, hasTouch: true }));
   });
 
-  /** Signs `staff` in to the console on `on`: password, then the app's code of the next time step (the enrolment spent the current one). */
   async function signIn(on: Page, staff: { email: string; key: string }): Promise<void> {
-    await on.goto(`${fx.server.url}/console`);
-    await on.getByLabel('Email').fill(staff.email);
-    await on.getByLabel('Password').fill(PASSWORD);
-    await on.getByLabel('Password').press('Enter');
-    await on.locator('#code').fill(totpCode(staff.key, Date.now() + 30_000));
-    await on.locator('#code').press('Enter');
+    await consoleSignInInBrowser(on, fx.server.url, staff);
     await on.waitForURL(/\/console$/);
   }
 

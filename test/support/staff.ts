@@ -8,6 +8,7 @@ import { PASSWORD, uniqueEmail, UserAgent } from './member.ts';
 import type { MemberServer } from './suite.ts';
 import { totpCode } from './totp.ts';
 import type { Page } from './user-agent.ts';
+import type { Page as BrowserPage } from 'playwright-core';
 import type { TestServer } from './test-server.ts';
 
 /** A verified member (with a loyalty membership) carrying `roles` (none: an ordinary member). */
@@ -76,4 +77,17 @@ export async function consoleSignIn(fx: Fixture, person: StaffPerson, atMs = Dat
   if (!mfa.body.includes('/mfa/app"')) throw new Error(`the sign-in did not ask for the app: ${mfa.status} ${mfa.url}\n${mfa.body.slice(0, 800)}`);
   const page = await ua.submit(mfa, '/mfa/app', { code: totpCode(person.key, atMs) });
   return { ua, page };
+}
+
+/**
+ * Signs `person` in to the console in Chromium: password, then the app's code of the next time step (the enrolment
+ * spent the current one). The caller waits for the page its role opens on.
+ */
+export async function consoleSignInInBrowser(page: BrowserPage, serverUrl: string, person: Pick<StaffPerson, 'email' | 'key'>): Promise<void> {
+  await page.goto(`${serverUrl}/console`);
+  await page.getByLabel('Email').fill(person.email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Password').press('Enter');
+  await page.locator('#code').fill(totpCode(person.key, Date.now() + 30_000));
+  await page.locator('#code').press('Enter');
 }
