@@ -72,9 +72,7 @@ import type { Container } from './container-types.ts';
 export type { Container } from './container-types.ts';
 import { purposeConsentService } from './domain/consent/purpose-consent-wiring.ts';
 import { auditMetrics } from './metrics/audit-metrics.ts';
-import { EventDispatcher } from './domain/events/event-dispatcher.ts';
-import { AnalyticsRollup } from './domain/analytics/analytics-rollup.ts';
-import { WebhookService } from './domain/events/webhook-service.ts';
+import { startEventStream } from './event-stream.ts';
 import { webhookTargets } from './domain/events/webhook-targets.ts';
 import { HookRunner, hookTargets } from './hooks/hook-runner.ts';
 import { useHookClaimsInIdTokens } from './oidc/hook-claims.ts';
@@ -301,36 +299,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
 
     const sweeper = startSweeps({ config, storage, audit, coupons, exports, erasure, merges, logger });
 
-    const audience = { partners: storage.partners, pairwiseSalt: deriveKey(kek, 'pairwise-subjects') };
-    const webhooks = new WebhookService({
-      ...audience,
-      repository: storage.webhooks,
-      events: storage.events,
-      partnerExists: async (id) => (await storage.partners.find(id)) !== undefined,
-      sealKey: deriveKey(kek, 'webhook-secrets'),
-      outbound: webhookClient,
-    });
-    // A receiver being down never reaches a member's request: events wait in the outbox, deliveries in their queue.
-    const dispatcher = config.webhooks.dispatcher
-      ? new EventDispatcher({
-        ...audience,
-        events: storage.events,
-        webhooks: storage.webhooks,
-        service: webhooks,
-        outbound: webhookClient,
-        logger,
-        pollMs: config.webhooks.pollMs,
-        retryBaseMs: config.webhooks.retryBaseMs,
-        retryWindowMs: config.webhooks.retryWindowSeconds * 1000,
-        onOutcome: (outcome) => metrics.webhookDeliveries.inc({ outcome }),
-      })
-      : undefined;
-    dispatcher?.start();
-    // Analytics counters follow the outbox on their own lease and marks: a slow rollup never holds up webhooks.
-    const analytics = config.analytics.rollups
-      ? new AnalyticsRollup({ repository: storage.analytics, leases: storage.events, logger, pollMs: config.webhooks.pollMs, retentionDays: config.analytics.retentionDays })
-      : undefined;
-    analytics?.start();
+    const { webhooks, dispatcher, analytics } = startEventStream({ config, storage, kek, webhookClient, logger, metrics });
     const importJobs = new ImportJobs({
       store: storage.memberImports,
       importer: new MemberImporter({ accounts: storage.accounts, loyalty: storage.loyalty, profiles: storage.profiles, memberImports: storage.memberImports }),
