@@ -6,6 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { SIGNATURE_HEADER, verifyWebhookSignature, type SmsWebhookPayload } from '../../server/sms/webhook-sms-sender.ts';
 import { waitFor } from './wait-for.ts';
 
+/**
+ * How long a test waits for a message before it fails. Generous on purpose: the wait ends as soon as the message
+ * is there, and on a busy two-core machine (CI with builds beside it) a queued delivery once took over 10 s.
+ */
+const MAIL_WAIT_MS = 60_000;
+
 export interface ReceivedSms extends SmsWebhookPayload {
   signature: string;
 }
@@ -99,7 +105,7 @@ export async function startSmsSink(options: { secret?: string } = {}): Promise<S
 
   const forRecipient = (to: string) => messages.filter((m) => m.to === to);
 
-  function waitForMessage(to: string, { after = 0, timeoutMs = 10_000 } = {}): Promise<ReceivedSms> {
+  function waitForMessage(to: string, { after = 0, timeoutMs = MAIL_WAIT_MS } = {}): Promise<ReceivedSms> {
     return waitFor(() => forRecipient(to)[after], { timeoutMs, what: `no SMS #${after + 1} for ${to}` });
   }
 

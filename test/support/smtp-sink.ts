@@ -3,6 +3,12 @@ import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import { waitFor } from './wait-for.ts';
 
+/**
+ * How long a test waits for a message before it fails. Generous on purpose: the wait ends as soon as the message
+ * is there, and on a busy two-core machine (CI with builds beside it) a queued delivery once took over 10 s.
+ */
+const MAIL_WAIT_MS = 60_000;
+
 export interface ReceivedMail {
   to: string[];
   raw: string;
@@ -60,7 +66,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
 
   const forRecipient = (to: string) => messages.filter((m) => m.to.includes(to.toLowerCase()));
 
-  function waitForMessage(to: string, { after = 0, timeoutMs = 10_000 } = {}): Promise<ReceivedMail> {
+  function waitForMessage(to: string, { after = 0, timeoutMs = MAIL_WAIT_MS } = {}): Promise<ReceivedMail> {
     return waitFor(() => forRecipient(to)[after], { timeoutMs, what: `no email #${after + 1} for ${to}` });
   }
 
@@ -68,7 +74,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     url: `smtp://127.0.0.1:${port}`,
     messages,
     waitForMessage,
-    async waitForCode(to, { after = 0, timeoutMs = 10_000 } = {}) {
+    async waitForCode(to, { after = 0, timeoutMs = MAIL_WAIT_MS } = {}) {
       // Mail goes out after the server's answer, so a notice sent by an earlier step may land after the
       // caller counted `after`: the first message from there on that carries a code is the one.
       const mail = await waitFor(() => forRecipient(to).slice(after).find((m) => codeIn(m.text) !== undefined), { timeoutMs, what: `no email with a code #${after + 1}+ for ${to}` });
