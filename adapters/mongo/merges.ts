@@ -7,7 +7,7 @@ import type { AccountsRepository } from '../../server/domain/accounts/accounts.r
 import { DomainError } from '../../server/domain/errors.ts';
 import type { FactorsRepository } from '../../server/domain/factors/factors.repository.ts';
 import { consentChanges, identifierMoves, latestAnswers, MERGE_ENTRY_REASON, mergeLedgerKeys, profileGaps } from '../../server/domain/merge/merge-rules.ts';
-import type { ApplyResult, MergeInitiator, MergePlan, MergeProof, MergeRecord, MergeRefusal, MergesRepository, SubjectMove } from '../../server/domain/merge/merges.repository.ts';
+import type { ApplyResult, MergePlan, MergeRecord, MergeRefusal, MergesRepository } from '../../server/domain/merge/merges.repository.ts';
 import type { DomainEvent } from '../../server/domain/events/domain-event.ts';
 import { pairId } from './claims.ts';
 import { isDuplicateKey } from './errors.ts';
@@ -25,24 +25,12 @@ interface Carry {
   passwordFromMailboxAt: Date | null;
 }
 
-interface MergeDoc {
+/** A merge record as stored: the record under `_id`, plus what the survivor takes while the merge is pending. */
+type MergeDoc = Omit<MergeRecord, 'id'> & {
   _id: string;
-  survivorId: string;
-  absorbedId: string;
-  requestKey: string;
-  initiatedBy: MergeInitiator;
-  proof: MergeProof;
-  reason: string;
-  status: 'pending' | 'done';
-  subjects: SubjectMove[];
-  redirectUntil: Date;
-  pointsMoved: number;
-  lifetimeCarried: number;
-  createdAt: Date;
-  completedAt: Date | null;
   /** Only while pending (it holds the absorbed member's contacts and password hash); removed when done. */
   carry?: Carry | null;
-}
+};
 
 interface RedirectDoc {
   _id: string;

@@ -51,20 +51,11 @@ export interface MergeRecord {
 }
 
 /** What the service decided before the store applies it (the store re-checks both members inside its transaction). */
-export interface MergePlan {
-  id: string;
-  survivorId: string;
-  absorbedId: string;
-  requestKey: string;
-  initiatedBy: MergeInitiator;
-  proof: MergeProof;
-  reason: string;
-  subjects: SubjectMove[];
-  redirectUntil: Date;
+export type MergePlan = Pick<MergeRecord, 'id' | 'survivorId' | 'absorbedId' | 'requestKey' | 'initiatedBy' | 'proof' | 'reason' | 'subjects' | 'redirectUntil'> & {
   /** member.merged; written with the merge (SQLite: its transaction; Mongo: ready once the merge is done). */
   events: readonly DomainEvent[];
   at: Date;
-}
+};
 
 /** Why the store refused the merge (nothing changed). */
 export type MergeRefusal = 'unknown_member' | 'already_merged' | 'same_member' | 'request_key_reused'
