@@ -56,7 +56,7 @@ export class MongoWebhooksRepository implements WebhooksRepository {
 
   async delete(id: string): Promise<boolean> {
     const { deletedCount } = await this.webhooks.deleteOne({ _id: id });
-    await this.deliveries.deleteMany({ webhookId: id, status: 'pending' });
+    await this.deliveries.deleteMany({ webhookId: id });
     return deletedCount > 0;
   }
 

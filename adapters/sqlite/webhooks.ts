@@ -71,7 +71,7 @@ export class SqliteWebhooksRepository implements WebhooksRepository {
 
   async delete(id: string): Promise<boolean> {
     return immediateTransaction(this.db, () => {
-      this.db.prepare("DELETE FROM webhook_deliveries WHERE webhook_id = ? AND status = 'pending'").run(id);
+      this.db.prepare("DELETE FROM webhook_deliveries WHERE webhook_id = ?").run(id);
       return Number(this.db.prepare('DELETE FROM webhooks WHERE id = ?').run(id).changes) > 0;
     });
   }

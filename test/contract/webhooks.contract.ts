@@ -82,6 +82,20 @@ export function describeWebhooksContract(open: OpenStorage): void {
       expect(await webhooks().findDelivery(`${webhookId}:evt-0`)).toMatchObject({ status: 'pending', round: 0, attempts: [] });
       expect(await webhooks().findDelivery(delivery!.id)).toMatchObject({ status: 'pending', attempts: [{ error: 'http_500', response: 'down' }] });
     });
+
+    it('deleting a webhook deletes its deliveries, sent or not, and leaves other webhooks\' alone', async () => {
+      const [gone, kept] = [await newWebhook(), await newWebhook()];
+      const now = new Date();
+      await webhooks().enqueue([{ webhookId: gone, eventId: 'evt-1', lane: '-' }, { webhookId: gone, eventId: 'evt-2', lane: 'x' }, { webhookId: kept, eventId: 'evt-1', lane: '-' }], now);
+      const [sent] = (await dueFor(gone, now)).filter((d) => d.eventId === 'evt-1');
+      await webhooks().recordAttempt(sent!, ok(now), { status: 'delivered', nextAt: now });
+
+      expect(await webhooks().delete(gone)).toBe(true);
+      expect(await webhooks().findDelivery(`${gone}:evt-1`)).toBeUndefined();
+      expect(await webhooks().findDelivery(`${gone}:evt-2`)).toBeUndefined();
+      expect(await webhooks().findDelivery(`${kept}:evt-1`)).toMatchObject({ status: 'pending' });
+      expect(await webhooks().delete(gone)).toBe(false);
+    });
   });
 
   describe('events retention', () => {

@@ -55,6 +55,10 @@ export interface WebhooksRepository {
   create(webhook: Webhook): Promise<void>;
   find(id: string): Promise<Webhook | undefined>;
   list(): Promise<Webhook[]>;
+  /**
+   * Deletes the webhook and every delivery of it, sent or not: its log is reachable only through the webhook, so
+   * what stayed would be unreadable rows kept until the events' retention.
+   */
   delete(id: string): Promise<boolean>;
   /** Replaces the secret, keeping the old one (sealed) as previous until `previousUntil`. */
   rotateSecret(id: string, secret: string, previousSecret: string, previousUntil: Date): Promise<boolean>;
