@@ -89,7 +89,7 @@ export interface AdminDeps {
   /** Issue 20: support actions on a member (factor removal, unblock, redemption freeze). */
   memberSupport: MemberSupport;
   /** Issue 21: likely duplicate members (GET /admin/members/duplicates). */
-  duplicates?: DuplicateMembers;
+  duplicates: DuplicateMembers;
 }
 
 /**
@@ -176,7 +176,7 @@ export function adminRouter(deps: AdminDeps): Router {
   const memberStaff = memberStaffHandlers({ accounts: deps.members.accounts, loyalty: deps.members.loyalty, profiles: deps.staff.profiles, staff: deps.staff.repository, search: deps.staff.search, adjustments: deps.staff.adjustments });
   router.get('/members', auth, memberStaff.search);
   // Issue 21: likely duplicates (before /members/:id, which would take "duplicates" for an id).
-  if (deps.duplicates) router.get('/members/duplicates', auth, duplicateHandlers(deps.duplicates).list);
+  router.get('/members/duplicates', auth, duplicateHandlers(deps.duplicates).list);
   router.post('/members/:id/points-adjustments', auth, json, memberStaff.adjust);
   router.get('/members/:id/points-adjustments', auth, memberStaff.pending);
   router.post('/members/:id/points-adjustments/:adjustmentId/approve', auth, memberStaff.approve);
