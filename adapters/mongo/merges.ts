@@ -187,8 +187,8 @@ export class MongoMergesRepository implements MergesRepository {
    * moved) and is refused after it (loyalty.ts checks the entry it appends after), so no acknowledged post's points
    * stay on the tombstone. A post that lands between the balance read and the out entry leaves points over: the
    * next round moves them with another pair (:out:<n>, :in:<n>). Each out entry gets its in twin (also on a
-   * resume), and the survivor's entry carries the lifetime its out entry saw beyond the points it moves, so
-   * lifetimes add up even when the absorbed balance was 0.
+   * resume), and the survivor's entry carries the lifetime its out entry saw beyond the points moved and the points
+   * left over, so lifetimes add up (each point once) even when the absorbed balance was 0.
    */
   private async drain(doc: MergeDoc): Promise<{ moved: number; carried: number }> {
     const { survivorId: s, absorbedId: a } = doc;
@@ -198,11 +198,11 @@ export class MongoMergesRepository implements MergesRepository {
       const outs = (await entries.find({ accountId: a, idempotencyKey: { $regex: `^merge:${doc._id}:out` } }).toArray()).sort((x, y) => x.sequence - y.sequence);
       let moved = 0;
       let carried = 0;
-      let seenLifetime = 0;
       for (const out of outs) {
         const points = 0 - out.points; // not -out.points: a closing entry of 0 points would give -0
-        const carry = Math.max(0, out.lifetimeAfter - seenLifetime - points);
-        seenLifetime = out.lifetimeAfter;
+        // After this pair the survivor holds the absorbed lifetime but for what is still in the absorbed balance (a
+        // later pair moves that, as points that count as earned): only that difference is carried, never twice.
+        const carry = Math.max(0, out.lifetimeAfter - out.balanceAfter - moved - carried - points);
         const into = await this.deps.loyalty.post({
           accountId: s, kind: 'adjust', points, partnerId: null, reason: MERGE_ENTRY_REASON, idempotencyKey: out.idempotencyKey.replace(':out', ':in'),
           requestHash: keys.hash, lifetimeCarried: carry, merging: true,

@@ -5,7 +5,7 @@
 // and both ledgers keep balance = sum of entries with a chained sequence.
 import { randomUUID } from 'node:crypto';
 import type { MongoLoyaltyRepository } from '../../adapters/mongo/loyalty.ts';
-import type { LedgerEntry, PostEntry } from '../../server/domain/loyalty/loyalty.repository.ts';
+import type { LedgerEntry, PostEntry, PostResult } from '../../server/domain/loyalty/loyalty.repository.ts';
 import { generateMemberNumber } from '../../server/domain/loyalty/member-number.ts';
 import type { MergePlan } from '../../server/domain/merge/merges.repository.ts';
 import type { Storage } from '../../server/domain/storage.ts';
@@ -91,16 +91,30 @@ describe('a post from another process racing a merge (mongo)', () => {
       expect(await second.loyalty.findMember(absorbed)).toMatchObject({ balance: 0 });
     }), 60_000);
 
-  it('is moved to the survivor when it lands before the closing entry', () =>
+  it('is moved to the survivor, its lifetime counted once, when it lands between the merge\'s balance read and its closing entry', () =>
     withTwoInstances(async (first, second) => {
       const survivor = await memberWith(first, 250);
       const absorbed = await memberWith(first, 1750);
       const earn = post(absorbed, 100);
-      // Posted by the second instance before the merge starts: acknowledged on the absorbed member, then moved.
-      expect(await second.loyalty.post(earn)).toMatchObject({ ok: true });
-      expect(await first.merges.apply(plan(survivor, absorbed))).toMatchObject({ ok: true, record: { pointsMoved: 1850 } });
-      expect(await first.loyalty.findMember(survivor)).toMatchObject({ balance: 2100, lifetimePoints: 2100 });
-      await expectLedgerInvariant(first, absorbed);
+      const merge = plan(survivor, absorbed);
+      // The second instance's earn passed the freeze check before the merge froze the member, and waits to insert.
+      const hold = holdBeforeInsert(second.loyalty as MongoLoyaltyRepository, new Set([earn.idempotencyKey]));
+      const answer = second.loyalty.post(earn);
+      await hold.allArrived();
+      // The merge froze the member, read the balance (1,750) and is about to append its closing entry: the earn lands first.
+      let landed: PostResult | undefined;
+      (first.loyalty as MongoLoyaltyRepository).seams.beforeAppend = async (input) => {
+        if (input.idempotencyKey !== `merge:${merge.id}:out` || landed) return;
+        hold.release();
+        landed = await answer;
+      };
+      expect(await first.merges.apply(merge)).toMatchObject({ ok: true, record: { pointsMoved: 1850, lifetimeCarried: 0 } });
+      expect(landed).toMatchObject({ ok: true, replayed: false });
+      // The closing entry left the 100 over; a second pair moved them.
+      const absorbedEntries = await expectLedgerInvariant(first, absorbed);
+      expect(absorbedEntries.map((entry) => entry.points)).toEqual([1750, 100, -1750, -100]);
+      expect(absorbedEntries.at(-1)).toMatchObject({ balanceAfter: 0, lifetimeAfter: 1850 });
       await expectLedgerInvariant(first, survivor);
+      expect(await first.loyalty.findMember(survivor)).toMatchObject({ balance: 2100, lifetimePoints: 2100 });
     }), 60_000);
 });
