@@ -8,6 +8,7 @@ import { DomainError } from '../../server/domain/errors.ts';
 import { ledgerEvents, memberCreatedEvent } from '../../server/domain/events/domain-event.ts';
 import { assertValidMember, assertValidPostEntry, pageLimit, totalsAfter } from '../../server/domain/loyalty/ledger-rules.ts';
 import type { LedgerEntry, LoyaltyRepository, Member, NewMember, PostEntry, PostResult } from '../../server/domain/loyalty/loyalty.repository.ts';
+import { isMergeOutKey } from '../../server/domain/merge/merge-rules.ts';
 import { claimIdentifier, insertUnique, releaseIdentifier } from './claims.ts';
 import { isDuplicateKey, retryOnDuplicate } from './errors.ts';
 import { KeyedQueue } from './keyed-queue.ts';
@@ -80,6 +81,20 @@ function answerWith(input: PostEntry, entry: LedgerEntry): PostResult {
   return { ok: true, entry, replayed: true };
 }
 
+/** A merge's entry on the member it absorbed: nothing but the merge's own entries may follow it. */
+function closesLedger(entry: LedgerEntryDoc): boolean {
+  return entry.kind === 'adjust' && isMergeOutKey(entry.idempotencyKey);
+}
+
+/** Test-only seams: unset in production. */
+export interface LedgerSeams {
+  /**
+   * Awaited in append() once a post has passed the freeze check and read the head it appends after, right before its
+   * insert: a test holds a post there while another instance merges the member (the cross-process interleaving).
+   */
+  beforeAppend?: (input: PostEntry) => Promise<void>;
+}
+
 /** What appending came to, once this post holds its key: an entry under the key (`written` by this post or not), or why none. */
 type AppendOutcome = { entry: LedgerEntry; written: boolean } | 'insufficient_points' | 'no_member' | 'busy';
 
@@ -105,6 +120,8 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
   /** Appends of this process one member at a time: no insert is wasted on a sequence a sibling takes. */
   private readonly appendingTo = new KeyedQueue();
   private readonly heads: LedgerHeads;
+  /** Test-only (see LedgerSeams). */
+  readonly seams: LedgerSeams = {};
 
   constructor(models: LoyaltyModels) {
     this.identifiers = models.identifiers;
@@ -251,7 +268,13 @@ export class MongoLoyaltyRepository implements LoyaltyRepository {
         if (!existing) throw new Error(`ledger entry ${entryId(input.accountId, refused)} was refused for no known reason`);
         return { entry: existing, written: false };
       }
+      // The fence across processes (issue 21): a merge's closing entry ends the member's chain for every post but
+      // the merge's own. The entry appended after is the one read here (the insert of sequence + 1 only succeeds
+      // after it, and entries never change), so this check and the insert are one atomic step even on FerretDB: a
+      // post that passed the freeze check before the merge froze the member loses its insert and is refused here.
+      if (input.merging !== true && newest !== null && closesLedger(newest)) return 'no_member';
       if ((newest?.balanceAfter ?? 0) + input.points < 0) return 'insufficient_points';
+      await this.seams.beforeAppend?.(input);
       const totals = totalsAfter({ balance: newest?.balanceAfter ?? 0, lifetimePoints: newest?.lifetimeAfter ?? 0 }, input.points, input.kind, input.lifetimeCarried ?? 0);
       const sequence = last + 1;
       const doc: LedgerEntryDoc = {

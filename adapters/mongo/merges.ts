@@ -169,7 +169,8 @@ export class MongoMergesRepository implements MergesRepository {
     await this.moveLinks(doc);
     for (const name of ['member_exports', 'staff_claims']) await this.collection<KeyedDoc>(name).deleteMany({ accountId: a });
     for (const name of ['erasure_requests', 'staff_roles']) await this.collection<KeyedDoc>(name).deleteOne({ _id: a });
-    // Again at the end: a post that was past the freeze check when the merge began has had every step's time to land.
+    // Again (a no-op but on a resume): nothing but the merge's own entries follows the closing entry on the absorbed
+    // ledger, so this only finds what the first drain left, and gives the totals the record keeps.
     const ledger = await this.drain(doc);
     // member.merged once everything moved (its id derives from the merge: written again on a resume, kept once).
     await insertReadyEvents(this.connection.model<EventDoc>('OutboxEvent'), events);
@@ -180,10 +181,14 @@ export class MongoMergesRepository implements MergesRepository {
   }
 
   /**
-   * Moves the absorbed member's balance with one `adjust` on each side (keys merge:<id>:out and :in). A post that
-   * was already past the freeze check when the merge began may land after the first pair: each later round moves
-   * what it left with another pair (:out:<n>, :in:<n>). Each out entry gets its in twin (also on a resume), and the
-   * survivor's entry carries the lifetime its out entry saw beyond the points it moves, so lifetimes add up.
+   * Moves the absorbed member's balance with one `adjust` on each side (keys merge:<id>:out and :in), 0 points when
+   * it has none. The out entry closes the absorbed ledger across processes: a post from another instance that
+   * passed the freeze check before the merge froze the member can only append before it (its points are then
+   * moved) and is refused after it (loyalty.ts checks the entry it appends after), so no acknowledged post's points
+   * stay on the tombstone. A post that lands between the balance read and the out entry leaves points over: the
+   * next round moves them with another pair (:out:<n>, :in:<n>). Each out entry gets its in twin (also on a
+   * resume), and the survivor's entry carries the lifetime its out entry saw beyond the points moved and the points
+   * left over, so lifetimes add up (each point once) even when the absorbed balance was 0.
    */
   private async drain(doc: MergeDoc): Promise<{ moved: number; carried: number }> {
     const { survivorId: s, absorbedId: a } = doc;
@@ -193,11 +198,11 @@ export class MongoMergesRepository implements MergesRepository {
       const outs = (await entries.find({ accountId: a, idempotencyKey: { $regex: `^merge:${doc._id}:out` } }).toArray()).sort((x, y) => x.sequence - y.sequence);
       let moved = 0;
       let carried = 0;
-      let seenLifetime = 0;
       for (const out of outs) {
-        const points = -out.points;
-        const carry = Math.max(0, out.lifetimeAfter - seenLifetime - points);
-        seenLifetime = out.lifetimeAfter;
+        const points = 0 - out.points; // not -out.points: a closing entry of 0 points would give -0
+        // After this pair the survivor holds the absorbed lifetime but for what is still in the absorbed balance (a
+        // later pair moves that, as points that count as earned): only that difference is carried, never twice.
+        const carry = Math.max(0, out.lifetimeAfter - out.balanceAfter - moved - carried - points);
         const into = await this.deps.loyalty.post({
           accountId: s, kind: 'adjust', points, partnerId: null, reason: MERGE_ENTRY_REASON, idempotencyKey: out.idempotencyKey.replace(':out', ':in'),
           requestHash: keys.hash, lifetimeCarried: carry, merging: true,
@@ -206,10 +211,14 @@ export class MongoMergesRepository implements MergesRepository {
         moved += points;
         carried += carry;
       }
-      const balance = (await this.deps.loyalty.findMember(a))?.balance ?? 0;
-      if (balance === 0) return { moved, carried };
+      const member = await this.deps.loyalty.findMember(a);
+      // Not a loyalty member: no ledger to close, nothing to move or carry.
+      if (!member) return { moved, carried };
+      // Done once the ledger is closed (an out entry is in) and empty.
+      if (member.balance === 0 && outs.length > 0) return { moved, carried };
+      const balance = member.balance;
       const out = await this.deps.loyalty.post({
-        accountId: a, kind: 'adjust', points: -balance, partnerId: null, reason: MERGE_ENTRY_REASON, idempotencyKey: outs.length === 0 ? keys.out : `${keys.out}:${outs.length}`,
+        accountId: a, kind: 'adjust', points: 0 - balance, partnerId: null, reason: MERGE_ENTRY_REASON, idempotencyKey: outs.length === 0 ? keys.out : `${keys.out}:${outs.length}`,
         requestHash: keys.hash, merging: true,
       });
       // Short (a redemption that was in flight took points meanwhile): the next round looks again.

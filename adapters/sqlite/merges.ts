@@ -151,14 +151,17 @@ export class SqliteMergesRepository implements MergesRepository {
     for (const table of ['member_exports', 'erasure_requests', 'staff_roles']) this.db.prepare(`DELETE FROM ${table} WHERE account_id = ?`).run(a);
 
     // Ledgers: an adjust takes the absorbed member's balance to 0 and one gives it to the survivor (one merge key,
-    // one entry each side); the survivor's entry carries the absorbed member's lifetime. Nothing is deleted.
+    // one entry each side; 0 points when it had none); the survivor's entry carries the absorbed member's lifetime,
+    // so lifetimes add up even without a balance. Nothing is deleted. A post from another connection or process
+    // cannot slip in: this transaction holds the write lock from before it read the balance until merged_into is set.
     const absorbedMember = this.db.prepare('SELECT balance, lifetime_points FROM loyalty_members WHERE account_id = ?').get(a);
     const balance = absorbedMember ? integer(absorbedMember, 'balance') : 0;
     const carried = absorbedMember ? lifetimeCarried({ balance, lifetimePoints: integer(absorbedMember, 'lifetime_points') }) : 0;
-    if (balance > 0) {
+    if (absorbedMember) {
       const keys = mergeLedgerKeys(plan.id);
-      const out = this.loyalty.postNow({ accountId: a, kind: 'adjust', points: -balance, partnerId: null, reason: MERGE_ENTRY_REASON, idempotencyKey: keys.out, requestHash: keys.hash });
-      const into = this.loyalty.postNow({ accountId: s, kind: 'adjust', points: balance, partnerId: null, reason: MERGE_ENTRY_REASON, idempotencyKey: keys.in, requestHash: keys.hash, lifetimeCarried: carried });
+      const entry = { kind: 'adjust', partnerId: null, reason: MERGE_ENTRY_REASON, requestHash: keys.hash, merging: true } as const;
+      const out = this.loyalty.postNow({ ...entry, accountId: a, points: 0 - balance, idempotencyKey: keys.out });
+      const into = this.loyalty.postNow({ ...entry, accountId: s, points: balance, idempotencyKey: keys.in, lifetimeCarried: carried });
       if (!out.ok || !into.ok) throw new Error(`merge ${plan.id}: ledger refused (${out.ok ? '' : out.reason} ${into.ok ? '' : into.reason})`);
     }
     this.db.prepare('UPDATE loyalty_members SET merged_into = ? WHERE account_id = ?').run(s, a);
@@ -166,7 +169,7 @@ export class SqliteMergesRepository implements MergesRepository {
     const row = this.db.prepare(`INSERT INTO member_merges (id, survivor_id, absorbed_id, request_key, initiated_by, proof, reason, status, subjects, redirect_until,
       points_moved, lifetime_carried, created_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'done', ?, ?, ?, ?, ?, ?) RETURNING *`)
       .get(plan.id, s, a, plan.requestKey, JSON.stringify(plan.initiatedBy), JSON.stringify(plan.proof), plan.reason, JSON.stringify(plan.subjects),
-        plan.redirectUntil.getTime(), balance, balance > 0 ? carried : 0, at, at);
+        plan.redirectUntil.getTime(), balance, carried, at, at);
     if (!row) throw new Error('INSERT ... RETURNING returned no row');
     // member.merged commits with the merge.
     insertEvents(this.db, plan.events);

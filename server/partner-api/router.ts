@@ -42,7 +42,7 @@ export interface PartnerApiDeps {
   /** Issue 17: the member's purpose consents (read under the consents scope, recorded at a partner's counter). */
   purposeConsents?: PurposeConsentService;
   /** Issue 21: an absorbed member's old sub answers 410 member_merged with the survivor's sub (for 90 days). */
-  merges?: Pick<MemberMerge, 'redirectFor'>;
+  merges?: Pick<MemberMerge, 'redirectFor' | 'absorbedBy'>;
 }
 
 /** A consent given at the partner's counter: one purpose, the version the member was shown, yes or no. */
@@ -133,7 +133,18 @@ export function partnerApiRouter(deps: PartnerApiDeps): Router {
       idempotencyKey: `earn:${partnerId}:${key}`,
     });
     if (!result.ok && result.reason === 'idempotency_conflict') throw new DomainError('idempotency_conflict', 'this Idempotency-Key was used for a different request');
-    if (!result.ok) throw new DomainError('not_found', 'no member with this subject for your organization');
+    if (!result.ok) {
+      // Issue 21: the member was merged while this request was on its way; nothing was written. Once the merge moved
+      // its links, the old sub answers as a read would (410 and the survivor's sub); while it runs, a retry will.
+      const survivor = await deps.merges?.redirectFor(partnerId, link.subject);
+      if (survivor) {
+        ctx.status = 410;
+        ctx.body = { error: 'member_merged', error_description: 'this member was merged into another: use sub from now on', sub: survivor };
+        return;
+      }
+      if (await deps.merges?.absorbedBy(link.accountId)) throw new DomainError('conflict', 'this member is being merged into another: nothing was written; retry shortly');
+      throw new DomainError('not_found', 'no member with this subject for your organization');
+    }
     markReplayed(ctx, result.replayed);
     ctx.status = 201;
     // The balance is the member's business: shown only to a partner granted the loyalty scope.

@@ -18,6 +18,7 @@ import { useStorage, type OpenStoragePair } from './harness.ts';
 import { describeImportedMembersContract } from './imported-members.contract.ts';
 import { describeKeysContract } from './keys.contract.ts';
 import { describeLoyaltyContract } from './loyalty.contract.ts';
+import { describeMergesContract } from './merges.contract.ts';
 import { describeOidcStoreContract } from './oidc-store.contract.ts';
 import { describePartnersContract } from './partners.contract.ts';
 import { describePasskeysContract } from './passkeys.contract.ts';
@@ -43,6 +44,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     describePasskeysContract(open);
     describeLoyaltyContract(open);
     describeHeldRedemptionsContract(open);
+    describeMergesContract(open);
     describeImportedMembersContract(open);
     describePartnersContract(open);
     describeConnectionsContract(open);

@@ -73,6 +73,8 @@ export function ledgerEvents(entry: LedgerEntry): DomainEvent[] {
   // A hold reserves points for a review and its return gives them back: nothing was spent or earned, so partners
   // hear nothing until the review releases it (releasedHoldEvent).
   if (entry.kind === 'hold' || entry.kind === 'hold_return') return [];
+  // A merge's 0-point adjust moves no points (it carries lifetime, or closes a ledger): member.merged tells it.
+  if (entry.points === 0) return [];
   const coupon = COUPON_KEY.exec(entry.idempotencyKey);
   const points = make(POINTS_TYPE[entry.kind], entry.accountId, {
     entry_id: entry.id,

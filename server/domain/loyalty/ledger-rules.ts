@@ -26,7 +26,10 @@ export function assertValidMember(input: NewMember): void {
 export function assertValidPostEntry(entry: PostEntry): void {
   const invalid = (message: string) => new DomainError('invalid_input', message);
   if (!isLedgerKind(entry.kind)) throw invalid(`unknown ledger kind ${String(entry.kind)}`);
-  if (!Number.isSafeInteger(entry.points) || entry.points === 0) throw invalid('points must be a non-zero safe integer');
+  // A merge's adjust may be 0 points (issue 21): the absorbed member had no balance, yet the survivor's entry carries
+  // its lifetime, and on MongoDB the absorbed member's closing entry fences its ledger whatever it moved.
+  const mergeEntry = entry.merging === true && entry.kind === 'adjust';
+  if (!Number.isSafeInteger(entry.points) || (entry.points === 0 && !mergeEntry)) throw invalid('points must be a non-zero safe integer');
   const sign = KIND_SIGN[entry.kind];
   if (sign !== 0 && Math.sign(entry.points) !== sign) throw invalid(`points of a ${entry.kind} entry must be ${sign > 0 ? 'positive' : 'negative'}`);
   if (entry.reason.length > MAX_REASON_LENGTH) throw invalid(`reason must be at most ${MAX_REASON_LENGTH} characters`);

@@ -70,7 +70,8 @@ export interface PostEntry {
   lifetimeCarried?: number;
   /**
    * Set by a merge only (issue 21): the entry may go onto a member being merged, which refuses every other post
-   * (no_member) so that points cannot land on a tombstone.
+   * (no_member) so that points cannot land on a tombstone; and a merge's `adjust` may be 0 points (it carries the
+   * lifetime of an absorbed member without balance, and closes the absorbed member's ledger).
    */
   merging?: boolean;
 }

@@ -150,9 +150,9 @@ export class MemberMerge {
         absorbed: right,
         after: {
           balance: left.balance + right.balance,
-          // Lifetime is carried by the survivor's adjust entry: with nothing to move (balance 0) there is no entry.
-          lifetimePoints: right.balance > 0 ? lifetime : left.lifetimePoints,
-          tier: tierFor(right.balance > 0 ? lifetime : left.lifetimePoints),
+          // Lifetime is carried by the survivor's merge entry (0 points when the absorbed member has no balance).
+          lifetimePoints: lifetime,
+          tier: tierFor(lifetime),
           email: moves.email ? absorbed.email : survivor.email,
           phone: moves.phone ? absorbed.phone : survivor.phone,
         },

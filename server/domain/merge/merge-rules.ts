@@ -73,6 +73,15 @@ export function mergeLedgerKeys(mergeId: string): { out: string; in: string; has
 }
 
 /**
+ * Whether a ledger key is one of a merge's entries on the absorbed member (`merge:<id>:out`, and `:out:<n>` for the
+ * points a late post left). On MongoDB the first of them closes the absorbed member's ledger: no entry but the
+ * merge's own may follow it (adapters/mongo/loyalty.ts checks the entry it appends after).
+ */
+export function isMergeOutKey(idempotencyKey: string): boolean {
+  return /^merge:[^:]+:out(?::\d+)?$/.test(idempotencyKey);
+}
+
+/**
  * Lifetime points the survivor's `adjust` entry carries beyond its own points: the absorbed member's lifetime minus
  * the balance it moves (the adjust counts as earned), so the survivor's lifetime becomes the sum of both.
  */

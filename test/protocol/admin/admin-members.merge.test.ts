@@ -106,6 +106,24 @@ describe.each(STORES)('admin member merge (%s)', (store) => {
     expect(audit.events[0]).toMatchObject({ type: 'member.merged', details: { absorbed, proof: 'identity_document' } });
   });
 
+  test('an absorbed member without points still brings its lifetime: the survivor\'s lifetime and tier are the sum', async () => {
+    const survivor = await member(container, { points: 800 });
+    const absorbed = await member(container, { points: 600 });
+    const spent = await container.storage.loyalty.post({ accountId: absorbed, kind: 'redeem', points: -600, partnerId: null, reason: 'test', idempotencyKey: `test:${randomUUID()}`, requestHash: 'h' });
+    expect(spent.ok).toBe(true);
+    expect((await container.loyalty.claims(survivor)).tier).toBe('member');
+
+    const preview = await admin('GET', `/admin/members/${survivor}/merge-preview?absorbed=${absorbed}`);
+    expect(preview.body).toMatchObject({ after: { points_balance: 800, lifetime_points: 1400, tier: 'silver' } });
+    const merged = await merge(survivor, { absorbed, reason: 'duplicate', proof: PROOF });
+    expect(merged).toMatchObject({ status: 201, body: { points_moved: 0, lifetime_carried: 600 } });
+
+    // 1,400 lifetime points (800 + 600): silver; the balance stays 800 (nothing spendable was created).
+    expect(await container.storage.loyalty.findMember(survivor)).toMatchObject({ balance: 800, lifetimePoints: 1400 });
+    expect(await container.loyalty.claims(survivor)).toMatchObject({ tier: 'silver', points_balance: 800 });
+    for (const id of [survivor, absorbed]) expect(await container.storage.loyalty.sumEntries(id)).toBe((await container.storage.loyalty.findMember(id))!.balance);
+  });
+
   test('chained merges keep balance = sum of entries for every member, and a retry answers the first merge', async () => {
     const a = await member(container, { points: 10 });
     const b = await member(container, { points: 20 });
