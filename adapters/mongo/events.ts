@@ -11,7 +11,7 @@ import { insertUnique } from './claims.ts';
 import { isDuplicateKey } from './errors.ts';
 import type { AccountDoc, EventDoc, Models, WorkerLeaseDoc } from './models.ts';
 
-function toDoc(event: DomainEvent, state: EventDoc['state'], proof: string | null): EventDoc {
+export function toDoc(event: DomainEvent, state: EventDoc['state'], proof: string | null): EventDoc {
   return { _id: event.id, type: event.type, time: event.time, memberId: event.memberId, data: JSON.stringify(event.data), state, proof, createdAt: new Date(), countedBy: 0 };
 }
 
@@ -160,6 +160,9 @@ export class MongoEventsRepository implements EventsRepository {
         // "Stop sharing" (app-sharing.ts): done once the member's consent memory for the client is gone. The id is
         // the consent's _id (which holds colons) in base64url.
         return (await this.models.consents.exists({ _id: Buffer.from(id, 'base64url').toString() }).exec()) === null;
+      case 'import':
+        // A member written by a bulk import (member-import-bulk.ts): its account is the batch's last write.
+        return (await this.models.accounts.exists({ _id: id }).exec()) !== null;
       case 'consent_receipt':
         // Purpose consents: the receipt is written last of its change (purpose-consents.ts).
         return (await this.models.purposeConsentReceipts.exists({ _id: id }).exec()) !== null;

@@ -1,0 +1,303 @@
+// The bulk path of a Mongo member import: a batch's new members written with a few insertMany calls per collection
+// (round trips per batch, not per member), in an order that needs no transaction. The account, the one document a
+// member signs in with, is written last, after a pending record naming the batch; a kill before it leaves documents
+// nobody can reach, which the resumed run (or, after a grace period, any run) deletes before writing them again.
+import { randomUUID } from 'node:crypto';
+import type { Collection, Db, Document, OptionalUnlessRequiredId } from 'mongodb';
+import type { NewImportMember, NewImportResult } from '../../server/domain/accounts/member-import-store.ts';
+import { testPauseInBulkBatch } from '../../server/domain/accounts/import-test-seam.ts';
+import { ledgerEvents, memberCreatedEvent, phoneVerifiedEvent, type DomainEvent } from '../../server/domain/events/domain-event.ts';
+import { assertValidMember, assertValidPostEntry } from '../../server/domain/loyalty/ledger-rules.ts';
+import { toDoc } from './events.ts';
+import { isDuplicateKey } from './errors.ts';
+import { entryId } from './ledger-heads.ts';
+import type { AccountDoc, EventDoc, IdentifierDoc, LedgerEntryDoc, LedgerKeyDoc, LoyaltyMemberDoc, ProfileFieldDoc } from './models.ts';
+
+/** A batch being written: its members' documents exist only in part until their accounts are in. */
+interface PendingBatchDoc {
+  _id: string;
+  /** The run's checkpoint key: its own resumed run finishes the batch at once. */
+  key: string;
+  accountIds: string[];
+  createdAt: Date;
+}
+
+interface MemberDataDoc {
+  _id: string;
+  data: string;
+  updatedAt: Date;
+}
+
+/**
+ * How old another run's pending batch must be before this run deletes what it left: younger, that run may still be
+ * writing it (the same grace identifier claims get in claims.ts).
+ */
+const PENDING_GRACE_MS = 5 * 60 * 1000;
+/** Draws of an issued member number that another member holds before the batch gives up (1 in 10^10 each). */
+const NUMBER_ATTEMPTS = 5;
+const BELONGS_TO_ANOTHER = 'belongs to another member';
+
+const emailId = (email: string) => `email:${email}`;
+const phoneId = (phone: string) => `phone:${phone}`;
+const cardId = (memberNumber: string) => `card:${memberNumber}`;
+const fieldId = (accountId: string, name: string) => `${accountId}\0${name}`;
+/** The proof of a bulk-written member's events (events.ts `proven`): they happened once its account is in. */
+const importProof = (accountId: string) => `import:${accountId}`;
+
+/**
+ * insertMany({ordered:false}): every document is tried; returns the indexes refused for a taken unique key. Any other
+ * refusal is thrown (the batch stops: the run reports it, and a re-run finishes what is pending).
+ */
+async function insertAll<T extends Document>(collection: Collection<T>, docs: Array<OptionalUnlessRequiredId<T>>): Promise<Set<number>> {
+  if (docs.length === 0) return new Set();
+  try {
+    await collection.insertMany(docs, { ordered: false });
+    return new Set();
+  } catch (error) {
+    const { writeErrors } = error as { writeErrors?: unknown };
+    const list = (Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : []) as Array<{ index: number; code?: number }>;
+    if (list.length === 0 || list.some((writeError) => !isDuplicateKey(writeError))) throw error;
+    return new Set(list.map((writeError) => writeError.index));
+  }
+}
+
+/** One new member's documents, by collection, as the row-by-row path leaves them (adapters/mongo/*.ts). */
+interface MemberDocs {
+  member: NewImportMember;
+  memberNumber: string;
+  /** Whether the number came from the file (refused when taken) or the allocator (drawn again). */
+  kept: boolean;
+  account: AccountDoc;
+  loyalty: LoyaltyMemberDoc;
+  fields: ProfileFieldDoc[];
+  entries: LedgerEntryDoc[];
+  keys: LedgerKeyDoc[];
+  data: MemberDataDoc | null;
+  events: EventDoc[];
+}
+
+export class MongoMemberImportBulk {
+  private readonly db: Db;
+  /** Bulk writes so far in this process (the test seam pauses in the Nth). */
+  private batches = 0;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  private get pending() { return this.db.collection<PendingBatchDoc>('import_pending_batches'); }
+  private get identifiers() { return this.db.collection<IdentifierDoc>('identifiers'); }
+  private get accounts() { return this.db.collection<AccountDoc>('accounts'); }
+
+  async ensureIndexes(): Promise<void> {
+    // A claim whose account is missing is looked up among the pending batches by account id.
+    await this.pending.createIndex({ accountIds: 1 }, { name: 'accountIds_1' });
+  }
+
+  async insertNewMembers(members: readonly NewImportMember[], issueNumber: () => string, runKey: string): Promise<NewImportResult[]> {
+    if (members.length === 0) return [];
+    const now = new Date();
+    const results: NewImportResult[] = members.map(() => 'imported');
+
+    // 1. Who is new: one look-up of every email, kept number and phone of the batch among the claims.
+    const claimIds = members.flatMap((m) => [emailId(m.email), ...(m.memberNumber ? [cardId(m.memberNumber)] : []), ...(m.phone ? [phoneId(m.phone)] : [])]);
+    const held = new Map((await this.identifiers.find({ _id: { $in: claimIds } }).toArray()).map((doc) => [doc._id, doc.accountId]));
+    const freed = await this.settleHalfWritten([...new Set(members.flatMap((m) => held.get(emailId(m.email)) ?? []))], runKey, now);
+    const holder = (id: string) => {
+      const accountId = held.get(id);
+      return accountId === undefined || freed.has(accountId) ? undefined : accountId;
+    };
+    members.forEach((m, i) => {
+      // The row-by-row path's order: an existing email first (it updates), then a number, then a phone of another.
+      if (holder(emailId(m.email))) results[i] = 'existing';
+      else if (m.memberNumber && holder(cardId(m.memberNumber))) results[i] = { field: 'member_number', message: BELONGS_TO_ANOTHER };
+      else if (m.phone && holder(phoneId(m.phone))) results[i] = { field: 'phone_number', message: BELONGS_TO_ANOTHER };
+    });
+
+    // 2. Every document of the new members, numbers issued where the file has none.
+    const writing = new Map<number, MemberDocs>();
+    members.forEach((m, i) => {
+      if (results[i] === 'imported') writing.set(i, this.documents(m, m.memberNumber ?? issueNumber(), m.memberNumber !== undefined, now));
+    });
+    if (writing.size === 0) return results;
+    const batchId = randomUUID();
+    await this.pending.insertOne({ _id: batchId, key: runKey, accountIds: [...writing.values()].map((d) => d.account._id), createdAt: now });
+
+    // 3. The claims (the unique keys; no transaction needed): a claim taken since the look-up is a racing writer's.
+    await this.claim(writing, results, issueNumber, now);
+
+    // 4. The rest of each member, which nothing reaches before its account exists; events pending until then.
+    const docs = [...writing.values()];
+    const refused = await Promise.all([
+      insertAll(this.db.collection<EventDoc>('events'), docs.flatMap((d) => d.events)),
+      insertAll(this.db.collection<LoyaltyMemberDoc>('loyalty_members'), docs.map((d) => d.loyalty)),
+      insertAll(this.db.collection<ProfileFieldDoc>('profile_fields'), docs.flatMap((d) => d.fields)),
+      insertAll(this.db.collection<LedgerEntryDoc>('ledger_entries'), docs.flatMap((d) => d.entries)),
+      insertAll(this.db.collection<LedgerKeyDoc>('ledger_keys'), docs.flatMap((d) => d.keys)),
+      insertAll(this.db.collection<MemberDataDoc>('member_import_data'), docs.flatMap((d) => (d.data ? [d.data] : []))),
+    ]);
+    // Fresh account ids, derived ids and claimed numbers: a refusal here means the store holds what it should not.
+    if (refused.some((set) => set.size > 0)) throw new Error('the store refused documents of new members as duplicates');
+
+    this.batches += 1;
+    if (this.batches === testPauseInBulkBatch()) {
+      process.stderr.write(`paused before the accounts of bulk batch ${this.batches} (IMPORT_TEST_PAUSE_IN_BULK_BATCH)\n`);
+      await new Promise<never>(() => undefined);
+    }
+
+    // 5. The accounts: from here a member can sign in, with everything already there.
+    const order = [...writing.keys()];
+    const lost = await insertAll(this.accounts, order.map((i) => writing.get(i)!.account));
+    if (lost.size > 0) {
+      // The email's account appeared meanwhile (the claim was an orphan a racing writer reclaimed): that row updates.
+      const losers = [...lost].map((index) => order[index]!);
+      await this.remove(losers.map((i) => writing.get(i)!.account._id));
+      for (const i of losers) {
+        results[i] = 'existing';
+        writing.delete(i);
+      }
+    }
+
+    // 6. The events may go out; the batch is whole. A kill before this is settled by events.ts recoverPending.
+    await this.db.collection<EventDoc>('events').updateMany(
+      { _id: { $in: [...writing.values()].flatMap((d) => d.events.map((e) => e._id)) }, state: 'pending' },
+      { $set: { state: 'ready' } },
+    );
+    await this.pending.deleteOne({ _id: batchId });
+    return results;
+  }
+
+  /**
+   * Claims each member's email, number and phone. A claim refused as taken: the email makes the row an update (a
+   * racing writer created the member), a kept number or a phone a row error, an issued number is drawn again. A
+   * member that cannot be written gives back the claims it got (account ids are fresh: they are only its own).
+   */
+  private async claim(writing: Map<number, MemberDocs>, results: NewImportResult[], issueNumber: () => string, now: Date): Promise<void> {
+    const claims: Array<{ i: number; kind: 'email' | 'card' | 'phone'; doc: IdentifierDoc }> = [];
+    for (const [i, d] of writing) {
+      const accountId = d.account._id;
+      claims.push({ i, kind: 'email', doc: { _id: emailId(d.member.email), accountId, createdAt: now } });
+      claims.push({ i, kind: 'card', doc: { _id: cardId(d.memberNumber), accountId, createdAt: now } });
+      if (d.member.phone) claims.push({ i, kind: 'phone', doc: { _id: phoneId(d.member.phone), accountId, createdAt: now } });
+    }
+    let redraw: number[] = [];
+    for (const index of await insertAll(this.identifiers, claims.map((c) => c.doc))) {
+      const { i, kind } = claims[index]!;
+      if (results[i] !== 'imported') continue;
+      if (kind === 'email') results[i] = 'existing';
+      else if (kind === 'phone') results[i] = { field: 'phone_number', message: BELONGS_TO_ANOTHER };
+      else if (writing.get(i)!.kept) results[i] = { field: 'member_number', message: BELONGS_TO_ANOTHER };
+      else redraw.push(i);
+    }
+    for (let attempt = 0; redraw.length > 0; attempt += 1) {
+      if (attempt === NUMBER_ATTEMPTS) throw new Error('could not issue member numbers');
+      const drawn = redraw.filter((i) => results[i] === 'imported');
+      // Same account id: only the number and the documents that carry it change.
+      for (const i of drawn) writing.set(i, this.documents(writing.get(i)!.member, issueNumber(), false, now));
+      const refused = await insertAll(this.identifiers, drawn.map((i) => ({ _id: cardId(writing.get(i)!.memberNumber), accountId: writing.get(i)!.account._id, createdAt: now })));
+      redraw = drawn.filter((_, index) => refused.has(index));
+    }
+    const failed = [...writing.keys()].filter((i) => results[i] !== 'imported');
+    if (failed.length > 0) {
+      await this.identifiers.deleteMany({ accountId: { $in: failed.map((i) => writing.get(i)!.account._id) } });
+      for (const i of failed) writing.delete(i);
+    }
+  }
+
+  /**
+   * Pending batches that hold claims on emails of this batch: this run's own (a killed run of the same key) are
+   * finished now, another run's once older than the grace. Returns the account ids whose documents were deleted,
+   * whose claims are thereby free.
+   */
+  private async settleHalfWritten(holders: string[], runKey: string, now: Date): Promise<Set<string>> {
+    const freed = new Set<string>();
+    if (holders.length === 0) return freed;
+    const present = new Set((await this.accounts.find({ _id: { $in: holders } }, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id));
+    const orphans = holders.filter((id) => !present.has(id));
+    if (orphans.length === 0) return freed;
+    for (const batch of await this.pending.find({ accountIds: { $in: orphans } }).toArray()) {
+      if (batch.key !== runKey && now.getTime() - batch.createdAt.getTime() < PENDING_GRACE_MS) continue;
+      for (const id of await this.settle(batch)) freed.add(id);
+    }
+    return freed;
+  }
+
+  /** Finishes a pending batch: members whose account is in keep everything (their events go out), the others go. */
+  private async settle(batch: PendingBatchDoc): Promise<string[]> {
+    const written = new Set((await this.accounts.find({ _id: { $in: batch.accountIds } }, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id));
+    const missing = batch.accountIds.filter((id) => !written.has(id));
+    if (written.size > 0) {
+      await this.db.collection<EventDoc>('events').updateMany(
+        { memberId: { $in: [...written] }, state: 'pending', proof: { $in: [...written].map(importProof) } },
+        { $set: { state: 'ready' } },
+      );
+    }
+    await this.remove(missing);
+    // Last: a kill while settling leaves the record, and settling again does the rest.
+    await this.pending.deleteOne({ _id: batch._id });
+    return missing;
+  }
+
+  /** Deletes every document of members whose account was never written (claims last: they guard the rest). */
+  private async remove(accountIds: string[]): Promise<void> {
+    if (accountIds.length === 0) return;
+    const ids = { $in: accountIds };
+    await Promise.all([
+      this.db.collection<EventDoc>('events').deleteMany({ memberId: ids, state: 'pending' }),
+      this.db.collection<LoyaltyMemberDoc>('loyalty_members').deleteMany({ _id: ids }),
+      this.db.collection<ProfileFieldDoc>('profile_fields').deleteMany({ accountId: ids }),
+      this.db.collection<LedgerEntryDoc>('ledger_entries').deleteMany({ accountId: ids }),
+      this.db.collection<LedgerKeyDoc>('ledger_keys').deleteMany({ accountId: ids }),
+      this.db.collection<MemberDataDoc>('member_import_data').deleteMany({ _id: ids }),
+    ]);
+    await this.identifiers.deleteMany({ accountId: ids });
+  }
+
+  /**
+   * The documents the row-by-row path leaves on a new member (accounts.ts create + setPhone, loyalty.ts createMember
+   * + post, profiles.ts update, member-imports.ts saveMemberData), with the mongoose defaults those writes apply.
+   * Events wait `pending` with the proof `import:<account>`; no member.profile_updated (as on SQLite's bulk path: the
+   * member is created with its profile, which member.created says).
+   */
+  private documents(member: NewImportMember, memberNumber: string, kept: boolean, now: Date): MemberDocs {
+    const { accountId, enrolmentChannel, phone } = member;
+    assertValidMember({ accountId, memberNumber, enrolmentChannel });
+    const proof = importProof(accountId);
+    const events: DomainEvent[] = [memberCreatedEvent({ accountId, memberNumber, enrolmentChannel, balance: 0, lifetimePoints: 0, createdAt: now }, 'import')];
+    if (phone) events.push(phoneVerifiedEvent(accountId, now));
+    const entries: LedgerEntryDoc[] = [];
+    const keys: LedgerKeyDoc[] = [];
+    let balance = 0;
+    let lifetime = 0;
+    member.entries.forEach((entry, index) => {
+      assertValidPostEntry({ ...entry, accountId, kind: 'adjust', partnerId: null });
+      balance += entry.points;
+      lifetime += Math.max(entry.points, 0);
+      if (balance < 0) throw new Error(`import of ${accountId}: entries take the balance below zero`);
+      const sequence = index + 1;
+      const doc: LedgerEntryDoc = {
+        _id: entryId(accountId, sequence), accountId, sequence, kind: 'adjust', points: entry.points, balanceAfter: balance, lifetimeAfter: lifetime,
+        partnerId: null, reason: entry.reason, idempotencyKey: entry.idempotencyKey, requestHash: entry.requestHash, createdAt: now,
+      };
+      entries.push(doc);
+      keys.push({ _id: entry.idempotencyKey, requestHash: entry.requestHash, accountId, status: 'applied', entryId: doc._id, createdAt: now });
+      const { _id: id, ...rest } = doc;
+      events.push(...ledgerEvents({ id, ...rest }));
+    });
+    return {
+      member,
+      memberNumber,
+      kept,
+      account: {
+        _id: accountId, email: member.email, emailVerified: member.emailVerified, phone: phone ?? null, passwordHash: member.passwordHash,
+        createdAt: now, updatedAt: now, credentialsChangedAt: null, contactChangedAt: phone ? now : null, passwordFromMailboxAt: null,
+      },
+      loyalty: { _id: accountId, memberNumber, enrolmentChannel, createdAt: now, headHint: 0, mergedInto: null },
+      fields: Object.entries(member.profile).map(([name, value]) => ({ _id: fieldId(accountId, name), accountId, name, value, skippedAt: null, updatedAt: now })),
+      entries,
+      keys,
+      data: member.data ? { _id: accountId, data: JSON.stringify(member.data), updatedAt: now } : null,
+      events: events.map((event) => toDoc(event, 'pending', proof)),
+    };
+  }
+}
