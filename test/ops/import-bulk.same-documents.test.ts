@@ -50,7 +50,7 @@ describe('a member imported in bulk has the documents of one imported row by row
     const out: Record<string, unknown[]> = {};
     for (const name of COLLECTIONS) {
       const filter = name === 'ledger_keys' ? { accountId } : byAccount;
-      const docs = await db.collection(name).find(filter).toArray();
+      const docs = await db.collection<{ _id: string; [field: string]: unknown }>(name).find(filter).toArray();
       out[name] = docs
         .filter((doc) => !(name === 'events' && doc.type === 'member.profile_updated'))
         .map((doc) => {
