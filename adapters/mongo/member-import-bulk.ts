@@ -80,6 +80,8 @@ export class MongoMemberImportBulk {
   private readonly db: Db;
   /** Bulk writes so far in this process (the test seam pauses in the Nth). */
   private batches = 0;
+  /** Run keys whose leftovers this process has settled (once per run, at its first batch). */
+  private readonly swept = new Set<string>();
 
   constructor(db: Db) {
     this.db = db;
@@ -98,6 +100,14 @@ export class MongoMemberImportBulk {
     if (members.length === 0) return [];
     const now = new Date();
     const results: NewImportResult[] = members.map(() => 'imported');
+    if (!this.swept.has(runKey)) {
+      // A killed run of this key, and any run's batch older than the grace, left documents nobody can reach: they
+      // go before this run writes, whether or not its rows name them (a resumed run may batch its rows otherwise).
+      for (const batch of await this.pending.find({ $or: [{ key: runKey }, { createdAt: { $lt: new Date(now.getTime() - PENDING_GRACE_MS) } }] }).toArray()) {
+        await this.settle(batch);
+      }
+      this.swept.add(runKey);
+    }
 
     // 1. Who is new: one look-up of every email, kept number and phone of the batch among the claims.
     const claimIds = members.flatMap((m) => [emailId(m.email), ...(m.memberNumber ? [cardId(m.memberNumber)] : []), ...(m.phone ? [phoneId(m.phone)] : [])]);
