@@ -14,7 +14,7 @@ export interface EventDoc {
   /** JSON text: the store never sees the payload's field names. */
   data: string;
   state: 'pending' | 'ready' | 'published';
-  /** For a pending event: what shows that its change committed (`member:<id>:<number>`, `email_verified:<id>`, `phone:<id>:<number>`, `profile:<id>:<ms>`, `import:<id>`). */
+  /** For a pending event: what shows that its change committed (`member:<id>:<number>`, `email_verified:<id>`, `phone:<id>:<number>`, `profile:<id>:<ms>`). */
   proof: string | null;
   createdAt: Date;
   /** The analytics batch that counted it; 0 until counted (adapters/mongo/analytics.ts). */

@@ -160,9 +160,6 @@ export class MongoEventsRepository implements EventsRepository {
         // "Stop sharing" (app-sharing.ts): done once the member's consent memory for the client is gone. The id is
         // the consent's _id (which holds colons) in base64url.
         return (await this.models.consents.exists({ _id: Buffer.from(id, 'base64url').toString() }).exec()) === null;
-      case 'import':
-        // A member written by a bulk import (member-import-bulk.ts): its account is the batch's last write.
-        return (await this.models.accounts.exists({ _id: id }).exec()) !== null;
       case 'consent_receipt':
         // Purpose consents: the receipt is written last of its change (purpose-consents.ts).
         return (await this.models.purposeConsentReceipts.exists({ _id: id }).exec()) !== null;

@@ -1,7 +1,8 @@
 // The bulk path of a Mongo member import: a batch's new members written with a few insertMany calls per collection
-// (round trips per batch, not per member), in an order that needs no transaction. The account, the one document a
-// member signs in with, is written last, after a pending record naming the batch; a kill before it leaves documents
-// nobody can reach, which the resumed run (or, after a grace period, any run) deletes before writing them again.
+// (round trips per batch, not per member), in an order that needs no transaction. A pending record names the batch
+// first; the account, the one document a member signs in with, is written after everything it needs, and its events
+// after it. A kill leaves documents nobody can reach (or accounts without their events): the resumed run, or after
+// a grace period any run, settles the record (deletes the former, writes the latter) before writing anything.
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Document, OptionalUnlessRequiredId } from 'mongodb';
 import type { NewImportMember, NewImportResult } from '../../server/domain/accounts/member-import-store.ts';
@@ -41,8 +42,6 @@ const emailId = (email: string) => `email:${email}`;
 const phoneId = (phone: string) => `phone:${phone}`;
 const cardId = (memberNumber: string) => `card:${memberNumber}`;
 const fieldId = (accountId: string, name: string) => `${accountId}\0${name}`;
-/** The proof of a bulk-written member's events (events.ts `proven`): they happened once its account is in. */
-const importProof = (accountId: string) => `import:${accountId}`;
 
 /**
  * insertMany({ordered:false}): every document is tried; returns the indexes refused for a taken unique key. Any other
@@ -99,7 +98,6 @@ export class MongoMemberImportBulk {
   async insertNewMembers(members: readonly NewImportMember[], issueNumber: () => string, runKey: string): Promise<NewImportResult[]> {
     if (members.length === 0) return [];
     const now = new Date();
-    const results: NewImportResult[] = members.map(() => 'imported');
     if (!this.swept.has(runKey)) {
       // A killed run of this key, and any run's batch older than the grace, left documents nobody can reach: they
       // go before this run writes, whether or not its rows name them (a resumed run may batch its rows otherwise).
@@ -108,45 +106,26 @@ export class MongoMemberImportBulk {
       }
       this.swept.add(runKey);
     }
-
-    // 1. Who is new: one look-up of every email, kept number and phone of the batch among the claims.
-    const claimIds = members.flatMap((m) => [emailId(m.email), ...(m.memberNumber ? [cardId(m.memberNumber)] : []), ...(m.phone ? [phoneId(m.phone)] : [])]);
-    const held = new Map((await this.identifiers.find({ _id: { $in: claimIds } }).toArray()).map((doc) => [doc._id, doc.accountId]));
-    const freed = await this.settleHalfWritten([...new Set(members.flatMap((m) => held.get(emailId(m.email)) ?? []))], runKey, now);
-    const holder = (id: string) => {
-      const accountId = held.get(id);
-      return accountId === undefined || freed.has(accountId) ? undefined : accountId;
-    };
-    members.forEach((m, i) => {
-      // The row-by-row path's order: an existing email first (it updates), then a number, then a phone of another.
-      if (holder(emailId(m.email))) results[i] = 'existing';
-      else if (m.memberNumber && holder(cardId(m.memberNumber))) results[i] = { field: 'member_number', message: BELONGS_TO_ANOTHER };
-      else if (m.phone && holder(phoneId(m.phone))) results[i] = { field: 'phone_number', message: BELONGS_TO_ANOTHER };
-    });
-
-    // 2. Every document of the new members, numbers issued where the file has none.
+    const results: NewImportResult[] = members.map(() => 'imported');
     const writing = new Map<number, MemberDocs>();
-    members.forEach((m, i) => {
-      if (results[i] === 'imported') writing.set(i, this.documents(m, m.memberNumber ?? issueNumber(), m.memberNumber !== undefined, now));
-    });
-    if (writing.size === 0) return results;
+    members.forEach((m, i) => writing.set(i, this.documents(m, m.memberNumber ?? issueNumber(), m.memberNumber !== undefined, now)));
     const batchId = randomUUID();
     await this.pending.insertOne({ _id: batchId, key: runKey, accountIds: [...writing.values()].map((d) => d.account._id), createdAt: now });
 
-    // 3. The claims (the unique keys; no transaction needed): a claim taken since the look-up is a racing writer's.
+    // 1. The claims decide who is new, with no look-up first: a unique _id refuses a taken email, number or phone (an
+    // $in look-up of a batch is a scan per value on FerretDB 1.24, which does not use the _id index for $in).
     await this.claim(writing, results, issueNumber, now);
 
-    // 4. The rest of each member, which nothing reaches before its account exists; events pending until then.
+    // 2. The rest of each member, which nothing reaches before its account exists.
     const docs = [...writing.values()];
     const refused = await Promise.all([
-      insertAll(this.db.collection<EventDoc>('events'), docs.flatMap((d) => d.events)),
       insertAll(this.db.collection<LoyaltyMemberDoc>('loyalty_members'), docs.map((d) => d.loyalty)),
       insertAll(this.db.collection<ProfileFieldDoc>('profile_fields'), docs.flatMap((d) => d.fields)),
       insertAll(this.db.collection<LedgerEntryDoc>('ledger_entries'), docs.flatMap((d) => d.entries)),
       insertAll(this.db.collection<LedgerKeyDoc>('ledger_keys'), docs.flatMap((d) => d.keys)),
       insertAll(this.db.collection<MemberDataDoc>('member_import_data'), docs.flatMap((d) => (d.data ? [d.data] : []))),
     ]);
-    // Fresh account ids, derived ids and claimed numbers: a refusal here means the store holds what it should not.
+    // Fresh account ids and claimed numbers: a refusal here means the store holds what it should not.
     if (refused.some((set) => set.size > 0)) throw new Error('the store refused documents of new members as duplicates');
 
     this.batches += 1;
@@ -155,11 +134,11 @@ export class MongoMemberImportBulk {
       await new Promise<never>(() => undefined);
     }
 
-    // 5. The accounts: from here a member can sign in, with everything already there.
+    // 3. The accounts: from here a member can sign in, with everything already there.
     const order = [...writing.keys()];
     const lost = await insertAll(this.accounts, order.map((i) => writing.get(i)!.account));
     if (lost.size > 0) {
-      // The email's account appeared meanwhile (the claim was an orphan a racing writer reclaimed): that row updates.
+      // An account with the email exists though its claim was this batch's (a claim lost since): that row updates.
       const losers = [...lost].map((index) => order[index]!);
       await this.remove(losers.map((i) => writing.get(i)!.account._id));
       for (const i of losers) {
@@ -168,34 +147,38 @@ export class MongoMemberImportBulk {
       }
     }
 
-    // 6. The events may go out; the batch is whole. A kill before this is settled by events.ts recoverPending.
-    await this.db.collection<EventDoc>('events').updateMany(
-      { _id: { $in: [...writing.values()].flatMap((d) => d.events.map((e) => e._id)) }, state: 'pending' },
-      { $set: { state: 'ready' } },
-    );
+    // 4. The events, ready to go out: after the accounts, so none announces a member that is not there. A kill
+    // before they are in leaves the pending record, whose settling writes them from the stored documents.
+    await insertAll(this.db.collection<EventDoc>('events'), [...writing.values()].flatMap((d) => d.events));
     await this.pending.deleteOne({ _id: batchId });
     return results;
   }
 
   /**
-   * Claims each member's email, number and phone. A claim refused as taken: the email makes the row an update (a
-   * racing writer created the member), a kept number or a phone a row error, an issued number is drawn again. A
-   * member that cannot be written gives back the claims it got (account ids are fresh: they are only its own).
+   * Claims each member's email, then the number and phone of those whose email was free. A claim refused as taken:
+   * the email makes the row go the row-by-row way (its member exists, or a racing writer created it: an update), a
+   * kept number or a phone a row error, an issued number is drawn again. A member that cannot be written gives
+   * back the claims it got and leaves `writing`.
    */
   private async claim(writing: Map<number, MemberDocs>, results: NewImportResult[], issueNumber: () => string, now: Date): Promise<void> {
-    const claims: Array<{ i: number; kind: 'email' | 'card' | 'phone'; doc: IdentifierDoc }> = [];
-    for (const [i, d] of writing) {
-      const accountId = d.account._id;
-      claims.push({ i, kind: 'email', doc: { _id: emailId(d.member.email), accountId, createdAt: now } });
-      claims.push({ i, kind: 'card', doc: { _id: cardId(d.memberNumber), accountId, createdAt: now } });
-      if (d.member.phone) claims.push({ i, kind: 'phone', doc: { _id: phoneId(d.member.phone), accountId, createdAt: now } });
+    const claimOf = (id: string, d: MemberDocs): IdentifierDoc => ({ _id: id, accountId: d.account._id, createdAt: now });
+    const byEmail = [...writing.keys()];
+    for (const index of await insertAll(this.identifiers, byEmail.map((i) => claimOf(emailId(writing.get(i)!.member.email), writing.get(i)!)))) {
+      results[byEmail[index]!] = 'existing';
     }
+    for (const i of byEmail) if (results[i] !== 'imported') writing.delete(i);
+
+    const claims: Array<{ i: number; kind: 'card' | 'phone'; doc: IdentifierDoc }> = [];
+    for (const [i, d] of writing) {
+      claims.push({ i, kind: 'card', doc: claimOf(cardId(d.memberNumber), d) });
+      if (d.member.phone) claims.push({ i, kind: 'phone', doc: claimOf(phoneId(d.member.phone), d) });
+    }
+    const taken = new Set<string>();
     let redraw: number[] = [];
     for (const index of await insertAll(this.identifiers, claims.map((c) => c.doc))) {
-      const { i, kind } = claims[index]!;
-      if (results[i] !== 'imported') continue;
-      if (kind === 'email') results[i] = 'existing';
-      else if (kind === 'phone') results[i] = { field: 'phone_number', message: BELONGS_TO_ANOTHER };
+      const { i, kind, doc } = claims[index]!;
+      taken.add(doc._id);
+      if (kind === 'phone') results[i] = { field: 'phone_number', message: BELONGS_TO_ANOTHER };
       else if (writing.get(i)!.kept) results[i] = { field: 'member_number', message: BELONGS_TO_ANOTHER };
       else redraw.push(i);
     }
@@ -204,48 +187,48 @@ export class MongoMemberImportBulk {
       const drawn = redraw.filter((i) => results[i] === 'imported');
       // Same account id: only the number and the documents that carry it change.
       for (const i of drawn) writing.set(i, this.documents(writing.get(i)!.member, issueNumber(), false, now));
-      const refused = await insertAll(this.identifiers, drawn.map((i) => ({ _id: cardId(writing.get(i)!.memberNumber), accountId: writing.get(i)!.account._id, createdAt: now })));
+      const refused = await insertAll(this.identifiers, drawn.map((i) => claimOf(cardId(writing.get(i)!.memberNumber), writing.get(i)!)));
       redraw = drawn.filter((_, index) => refused.has(index));
     }
     const failed = [...writing.keys()].filter((i) => results[i] !== 'imported');
-    if (failed.length > 0) {
-      await this.identifiers.deleteMany({ accountId: { $in: failed.map((i) => writing.get(i)!.account._id) } });
-      for (const i of failed) writing.delete(i);
-    }
+    if (failed.length === 0) return;
+    // Only the claims these members got: their email, and whichever of number and phone was not refused.
+    const given = failed.flatMap((i) => {
+      const d = writing.get(i)!;
+      return [emailId(d.member.email), cardId(d.memberNumber), ...(d.member.phone ? [phoneId(d.member.phone)] : [])]
+        .filter((id) => !taken.has(id))
+        .map((id) => ({ _id: id, accountId: d.account._id }));
+    });
+    await Promise.all(given.map((filter) => this.identifiers.deleteOne(filter)));
+    for (const i of failed) writing.delete(i);
   }
 
   /**
-   * Pending batches that hold claims on emails of this batch: this run's own (a killed run of the same key) are
-   * finished now, another run's once older than the grace. Returns the account ids whose documents were deleted,
-   * whose claims are thereby free.
+   * Finishes a pending batch: a member whose account is in keeps everything and gets its events (rebuilt from its
+   * documents, with the ids they had: derived ids are kept once); the others' documents go.
    */
-  private async settleHalfWritten(holders: string[], runKey: string, now: Date): Promise<Set<string>> {
-    const freed = new Set<string>();
-    if (holders.length === 0) return freed;
-    const present = new Set((await this.accounts.find({ _id: { $in: holders } }, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id));
-    const orphans = holders.filter((id) => !present.has(id));
-    if (orphans.length === 0) return freed;
-    for (const batch of await this.pending.find({ accountIds: { $in: orphans } }).toArray()) {
-      if (batch.key !== runKey && now.getTime() - batch.createdAt.getTime() < PENDING_GRACE_MS) continue;
-      for (const id of await this.settle(batch)) freed.add(id);
+  private async settle(batch: PendingBatchDoc): Promise<void> {
+    const ids = { $in: batch.accountIds };
+    const accounts = await this.accounts.find({ _id: ids }).toArray();
+    const written = accounts.map((account) => account._id);
+    if (written.length > 0) {
+      const members = await this.db.collection<LoyaltyMemberDoc>('loyalty_members').find({ _id: { $in: written } }).toArray();
+      const entries = await this.db.collection<LedgerEntryDoc>('ledger_entries').find({ accountId: { $in: written } }).toArray();
+      const events: DomainEvent[] = [
+        ...members.map((m) => memberCreatedEvent({ accountId: m._id, memberNumber: m.memberNumber, enrolmentChannel: m.enrolmentChannel, balance: 0, lifetimePoints: 0, createdAt: m.createdAt }, 'import')),
+        ...accounts.filter((a) => a.phone).map((a) => phoneVerifiedEvent(a._id, a.contactChangedAt ?? a.createdAt)),
+        ...entries.flatMap(({ _id: id, ...rest }) => ledgerEvents({ id, ...rest, partnerId: rest.partnerId ?? null })),
+      ];
+      // A phone_verified event has a random id: one already there (the kill came after the events) is not doubled.
+      const withPhone = new Set((await this.db.collection<EventDoc>('events').find({ memberId: { $in: written }, type: 'member.phone_verified' }, { projection: { memberId: 1 } }).toArray()).map((e) => e.memberId));
+      await insertAll(this.db.collection<EventDoc>('events'), events
+        .filter((event) => !(event.type === 'member.phone_verified' && withPhone.has(event.memberId)))
+        .map((event) => toDoc(event, 'ready', null)));
     }
-    return freed;
-  }
-
-  /** Finishes a pending batch: members whose account is in keep everything (their events go out), the others go. */
-  private async settle(batch: PendingBatchDoc): Promise<string[]> {
-    const written = new Set((await this.accounts.find({ _id: { $in: batch.accountIds } }, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id));
-    const missing = batch.accountIds.filter((id) => !written.has(id));
-    if (written.size > 0) {
-      await this.db.collection<EventDoc>('events').updateMany(
-        { memberId: { $in: [...written] }, state: 'pending', proof: { $in: [...written].map(importProof) } },
-        { $set: { state: 'ready' } },
-      );
-    }
-    await this.remove(missing);
+    const present = new Set(written);
+    await this.remove(batch.accountIds.filter((id) => !present.has(id)));
     // Last: a kill while settling leaves the record, and settling again does the rest.
     await this.pending.deleteOne({ _id: batch._id });
-    return missing;
   }
 
   /** Deletes every document of members whose account was never written (claims last: they guard the rest). */
@@ -253,7 +236,6 @@ export class MongoMemberImportBulk {
     if (accountIds.length === 0) return;
     const ids = { $in: accountIds };
     await Promise.all([
-      this.db.collection<EventDoc>('events').deleteMany({ memberId: ids, state: 'pending' }),
       this.db.collection<LoyaltyMemberDoc>('loyalty_members').deleteMany({ _id: ids }),
       this.db.collection<ProfileFieldDoc>('profile_fields').deleteMany({ accountId: ids }),
       this.db.collection<LedgerEntryDoc>('ledger_entries').deleteMany({ accountId: ids }),
@@ -266,13 +248,12 @@ export class MongoMemberImportBulk {
   /**
    * The documents the row-by-row path leaves on a new member (accounts.ts create + setPhone, loyalty.ts createMember
    * + post, profiles.ts update, member-imports.ts saveMemberData), with the mongoose defaults those writes apply.
-   * Events wait `pending` with the proof `import:<account>`; no member.profile_updated (as on SQLite's bulk path: the
-   * member is created with its profile, which member.created says).
+   * Events are written ready, after the account; no member.profile_updated (as on SQLite's bulk path: the member is
+   * created with its profile, which member.created says).
    */
   private documents(member: NewImportMember, memberNumber: string, kept: boolean, now: Date): MemberDocs {
     const { accountId, enrolmentChannel, phone } = member;
     assertValidMember({ accountId, memberNumber, enrolmentChannel });
-    const proof = importProof(accountId);
     const events: DomainEvent[] = [memberCreatedEvent({ accountId, memberNumber, enrolmentChannel, balance: 0, lifetimePoints: 0, createdAt: now }, 'import')];
     if (phone) events.push(phoneVerifiedEvent(accountId, now));
     const entries: LedgerEntryDoc[] = [];
@@ -307,7 +288,7 @@ export class MongoMemberImportBulk {
       entries,
       keys,
       data: member.data ? { _id: accountId, data: JSON.stringify(member.data), updatedAt: now } : null,
-      events: events.map((event) => toDoc(event, 'pending', proof)),
+      events: events.map((event) => toDoc(event, 'ready', null)),
     };
   }
 }
