@@ -129,10 +129,7 @@ export class MongoMemberImportBulk {
     if (refused.some((set) => set.size > 0)) throw new Error('the store refused documents of new members as duplicates');
 
     this.batches += 1;
-    if (this.batches === testPauseInBulkBatch()) {
-      process.stderr.write(`paused before the accounts of bulk batch ${this.batches} (IMPORT_TEST_PAUSE_IN_BULK_BATCH)\n`);
-      await new Promise<never>(() => undefined);
-    }
+    await this.testPause('accounts');
 
     // 3. The accounts: from here a member can sign in, with everything already there.
     const order = [...writing.keys()];
@@ -147,11 +144,20 @@ export class MongoMemberImportBulk {
       }
     }
 
+    await this.testPause('events');
     // 4. The events, ready to go out: after the accounts, so none announces a member that is not there. A kill
     // before they are in leaves the pending record, whose settling writes them from the stored documents.
     await insertAll(this.db.collection<EventDoc>('events'), [...writing.values()].flatMap((d) => d.events));
     await this.pending.deleteOne({ _id: batchId });
     return results;
+  }
+
+  /** The crash tests' seam (import-test-seam.ts): stops this process for good before `step` of the chosen batch. */
+  private async testPause(step: 'accounts' | 'events'): Promise<void> {
+    const pause = testPauseInBulkBatch();
+    if (pause?.batch !== this.batches || pause.before !== step) return;
+    process.stderr.write(`paused before the ${step} of bulk batch ${this.batches} (IMPORT_TEST_PAUSE_IN_BULK_BATCH)\n`);
+    await new Promise<never>(() => undefined);
   }
 
   /**

@@ -111,7 +111,7 @@ describe('import killed in the middle of a bulk batch converges when resumed (mo
     const left = await counts(resumeEnv);
     expect(left.accounts).toBe(2 * BATCH);
     expect(left.members).toBe(ROWS);
-    expect(left.events).toBe(clean.slice(0, 2 * BATCH).reduce((sum, member) => sum + ('events' in member ? member.events.length : 0), 0));
+    expect(left.events).toBe(clean.slice(0, 2 * BATCH).reduce((sum, member) => sum + (member.events?.length ?? 0), 0));
     expect(left.pendingBatches).toBe(1);
 
     const resumed = await runImport(args, resumeEnv.env);
@@ -120,6 +120,21 @@ describe('import killed in the middle of a bulk batch converges when resumed (mo
     expect(resumed.stdout.trim()).toBe(`imported ${ROWS}, updated 0, rejected 0`);
     expect(await snapshot(resumeEnv)).toEqual(clean);
     expect(await counts(resumeEnv)).toEqual(cleanCounts);
+  }, 240_000);
+
+  test('killed after the accounts of batch 3 but before their events: the resumed run writes those events once', async () => {
+    const eventsEnv = importEnv('mongo', 'midevents');
+    envs.push(eventsEnv);
+    await importKilledAt(args, eventsEnv.env, { IMPORT_TEST_PAUSE_IN_BULK_BATCH: '3:events' }, 'paused before the events of bulk batch 3');
+    const left = await counts(eventsEnv);
+    expect(left.accounts).toBe(ROWS);
+    expect(left.events).toBeLessThan(cleanCounts.events);
+    const resumed = await runImport(args, eventsEnv.env);
+    expect(resumed.code).toBe(0);
+    // The killed run wrote batch 3's members without committing its checkpoint: the resumed run finds them there.
+    expect(resumed.stdout.trim()).toBe(`imported ${2 * BATCH}, updated 0, rejected 0`);
+    expect(await snapshot(eventsEnv)).toEqual(clean);
+    expect(await counts(eventsEnv)).toEqual(cleanCounts);
   }, 240_000);
 
   test('replaying the whole file after the kill (--restart) ends in the same store', async () => {
