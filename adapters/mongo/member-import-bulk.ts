@@ -90,11 +90,6 @@ export class MongoMemberImportBulk {
   private get identifiers() { return this.db.collection<IdentifierDoc>('identifiers'); }
   private get accounts() { return this.db.collection<AccountDoc>('accounts'); }
 
-  async ensureIndexes(): Promise<void> {
-    // A claim whose account is missing is looked up among the pending batches by account id.
-    await this.pending.createIndex({ accountIds: 1 }, { name: 'accountIds_1' });
-  }
-
   async insertNewMembers(members: readonly NewImportMember[], issueNumber: () => string, runKey: string): Promise<NewImportResult[]> {
     if (members.length === 0) return [];
     const now = new Date();

@@ -56,7 +56,6 @@ export class MongoMemberImportStore implements MemberImportStore {
 
   /** At open, beside ensureIndexes (indexes.ts): a job's report is read in line order, running jobs at boot. */
   async ensureIndexes(): Promise<void> {
-    await this.bulk.ensureIndexes();
     await this.collection<RowErrorDoc>('import_row_errors').createIndex({ jobId: 1, line: 1 }, { name: 'jobId_1_line_1' });
     await this.collection<JobDoc>('import_jobs').createIndex({ state: 1 }, { name: 'state_1' });
   }
