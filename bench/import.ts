@@ -5,7 +5,8 @@
 // with the same run's baseline: reading and validating the same file without writing (rows/s), so the ratio says
 // what the store costs on this machine whatever its speed. SQLite always (N, default 1,000,000); the Mongo adapter
 // against MONGODB_URI when set (a throwaway database, dropped), else the FerretDB test binary if built
-// (.cache/ferretdb-test), with MONGO_N rows (default 20,000; FerretDB is far slower than MongoDB, see the report).
+// (.cache/ferretdb-test), with MONGO_N rows (default 20,000; FerretDB is far slower than MongoDB, see the README),
+// reporting the CPU time FerretDB spent too (it does the database's work here: the import waits on it).
 // Usage: npm run bench:import   (options: N, MONGO_N, ADAPTERS=sqlite,mongo, BATCH_SIZE)
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -36,6 +37,8 @@ interface Figures {
   baselineRowsPerSecond: number;
   peakRssMiB: number;
   cpuSeconds: number;
+  /** CPU time of the FerretDB process this run started during the import (undefined for SQLite or MONGODB_URI). */
+  serverCpuSeconds: number | undefined;
   kdfCalls: number;
   summary: string;
 }
@@ -106,6 +109,17 @@ async function runImport(file: string, env: Record<string, string>): Promise<{ s
   return { seconds, summary: stdout.trim(), kdf };
 }
 
+/** CPU time (user + system, s) process `pid` has used so far, from /proc (Linux); undefined elsewhere. */
+function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
+  } catch {
+    return undefined;
+  }
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -119,7 +133,7 @@ async function freePort(): Promise<number> {
 }
 
 /** The FerretDB v1.24 test binary on a free loopback port, as test/support/ferretdb.ts starts it. */
-async function startFerretDb(): Promise<{ uri: string; stop: () => Promise<void> }> {
+async function startFerretDb(): Promise<{ uri: string; pid: number | undefined; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'idp-bench-ferretdb-'));
   const port = await freePort();
   const child = spawn(FERRETDB_BINARY, ['-listen', `127.0.0.1:${port}`, '-dir', join(dir, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -136,6 +150,7 @@ async function startFerretDb(): Promise<{ uri: string; stop: () => Promise<void>
   });
   return {
     uri,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -158,6 +173,7 @@ async function benchAdapter(adapter: 'sqlite' | 'mongo', rows: number): Promise<
   const cleanup: Array<() => Promise<void>> = [async () => rmSync(work, { recursive: true, force: true })];
   try {
     const env: Record<string, string> = { DATA_DIR: join(work, 'data'), KEY_ENCRYPTION_KEY: randomBytes(32).toString('hex') };
+    let serverPid: number | undefined;
     if (adapter === 'mongo') {
       let base = process.env.MONGODB_URI;
       if (!base) {
@@ -165,6 +181,7 @@ async function benchAdapter(adapter: 'sqlite' | 'mongo', rows: number): Promise<
         const ferretdb = await startFerretDb();
         cleanup.unshift(ferretdb.stop);
         base = ferretdb.uri;
+        serverPid = ferretdb.pid;
       }
       env.MONGODB_URI = withDatabase(base, `idp_bench_import_${randomUUID().replace(/-/g, '').slice(0, 12)}`);
       cleanup.unshift(async () => dropMongoDatabase(env.MONGODB_URI as string));
@@ -175,7 +192,10 @@ async function benchAdapter(adapter: 'sqlite' | 'mongo', rows: number): Promise<
     process.stderr.write(`[${adapter}] ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB; baseline (read + validate, no writes)...\n`);
     const baselineRowsPerSecond = await baseline(file);
     process.stderr.write(`[${adapter}] importing...\n`);
+    const serverCpuBefore = processCpuSeconds(serverPid);
     const { seconds, summary, kdf } = await runImport(file, env);
+    const serverCpuAfter = processCpuSeconds(serverPid);
+    const serverCpuSeconds = serverCpuBefore === undefined || serverCpuAfter === undefined ? undefined : serverCpuAfter - serverCpuBefore;
     const storage = await openStorage({ dataDir: env.DATA_DIR as string, mongodbUri: env.MONGODB_URI });
     try {
       // Spot checks that the rows are really there (first and last).
@@ -185,7 +205,7 @@ async function benchAdapter(adapter: 'sqlite' | 'mongo', rows: number): Promise<
     } finally {
       await storage.close();
     }
-    return { adapter, rows, seconds, rowsPerSecond: rows / seconds, baselineRowsPerSecond, peakRssMiB: kdf.maxRssKiB / 1024, cpuSeconds: kdf.cpuMicros / 1e6, kdfCalls: kdf.total, summary };
+    return { adapter, rows, seconds, rowsPerSecond: rows / seconds, baselineRowsPerSecond, peakRssMiB: kdf.maxRssKiB / 1024, cpuSeconds: kdf.cpuMicros / 1e6, serverCpuSeconds, kdfCalls: kdf.total, summary };
   } finally {
     for (const step of cleanup) await step().catch(() => undefined);
   }
@@ -204,6 +224,7 @@ for (const result of results) {
   console.log(`${result.adapter}: ${result.rows} rows in ${result.seconds.toFixed(1)} s = ${Math.round(result.rowsPerSecond)} rows/s `
     + `(${(result.rowsPerSecond / result.baselineRowsPerSecond).toFixed(3)} of the same run's read+validate baseline, ${Math.round(result.baselineRowsPerSecond)} rows/s); `
     + `CPU ${result.cpuSeconds.toFixed(1)} s (user+system of the import process: ${Math.round(result.rows / result.cpuSeconds)} rows per CPU-second); `
+    + (result.serverCpuSeconds === undefined ? '' : `FerretDB CPU ${result.serverCpuSeconds.toFixed(1)} s (${Math.round(result.rows / result.serverCpuSeconds)} rows per CPU-second); `)
     + `peak RSS ${result.peakRssMiB.toFixed(0)} MiB; KDF calls ${result.kdfCalls}; ${result.summary}`);
   if (result.adapter === 'sqlite' && result.rows >= 1_000_000) {
     console.log(`  targets for 1M on SQLite: <= 60 s ${result.seconds <= 60 ? 'met' : 'NOT met'}; RSS < 300 MB ${result.peakRssMiB * 1.048576 < 300 ? 'met' : 'NOT met'}; zero KDF calls ${result.kdfCalls === 0 ? 'met' : 'NOT met'}`);

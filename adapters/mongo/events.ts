@@ -11,7 +11,7 @@ import { insertUnique } from './claims.ts';
 import { isDuplicateKey } from './errors.ts';
 import type { AccountDoc, EventDoc, Models, WorkerLeaseDoc } from './models.ts';
 
-function toDoc(event: DomainEvent, state: EventDoc['state'], proof: string | null): EventDoc {
+export function toDoc(event: DomainEvent, state: EventDoc['state'], proof: string | null): EventDoc {
   return { _id: event.id, type: event.type, time: event.time, memberId: event.memberId, data: JSON.stringify(event.data), state, proof, createdAt: new Date(), countedBy: 0 };
 }
 

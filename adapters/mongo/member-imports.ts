@@ -1,6 +1,8 @@
-// Mongo side of bulk member imports, without transactions (FerretDB has none): rows are written one by one and the
-// checkpoint after its batch, so a crash between the two replays that batch, which idempotent rows make harmless.
+// Mongo side of bulk member imports, without transactions (FerretDB has none): new members are written per batch by
+// member-import-bulk.ts, existing ones row by row, and the checkpoint after its batch, so a crash between the two
+// replays that batch, which idempotent rows (and the bulk path's pending record) make harmless.
 import type { Connection } from 'mongoose';
+import { MongoMemberImportBulk } from './member-import-bulk.ts';
 import type {
   ImportCheckpoint, ImportCounts, ImportJob, ImportRowErrorRecord, MemberImportData, MemberImportStore, NewImportMember, NewImportResult,
 } from '../../server/domain/accounts/member-import-store.ts';
@@ -43,6 +45,15 @@ export class MongoMemberImportStore implements MemberImportStore {
     return db.collection<T>(name);
   }
 
+  private bulkWriter: MongoMemberImportBulk | undefined;
+
+  private get bulk(): MongoMemberImportBulk {
+    const db = this.connection.db;
+    if (!db) throw new Error('MongoDB storage is not connected');
+    this.bulkWriter ??= new MongoMemberImportBulk(db);
+    return this.bulkWriter;
+  }
+
   /** At open, beside ensureIndexes (indexes.ts): a job's report is read in line order, running jobs at boot. */
   async ensureIndexes(): Promise<void> {
     await this.collection<RowErrorDoc>('import_row_errors').createIndex({ jobId: 1, line: 1 }, { name: 'jobId_1_line_1' });
@@ -58,18 +69,14 @@ export class MongoMemberImportStore implements MemberImportStore {
   }
 
   /**
-   * Rows that share no email, number or phone with another row of the batch go the row-by-row way this many at a
-   * time: each repository call is a round trip, so the batch waits on latency, not on the server's work.
+   * Rows the bulk path sends back (their member exists) that share no email, number or phone with another row of the
+   * batch go the row-by-row way this many at a time: each repository call is a round trip, so they wait on latency.
    */
   readonly rowConcurrency = 16;
 
-  /**
-   * No bulk path here: a new member is a dozen documents across collections whose uniqueness lives in `identifiers`
-   * claims and whose ledger and events go pending → applied (no transactions), which the repositories already do
-   * right. Every row goes their way, independent rows concurrently (rowConcurrency).
-   */
-  async insertNewMembers(members: readonly NewImportMember[], _issueNumber: () => string): Promise<NewImportResult[]> {
-    return members.map(() => 'existing');
+  /** Members new to the store, a few insertMany calls per batch (member-import-bulk.ts); the others go row by row. */
+  async insertNewMembers(members: readonly NewImportMember[], issueNumber: () => string, runKey: string): Promise<NewImportResult[]> {
+    return this.bulk.insertNewMembers(members, issueNumber, runKey);
   }
 
   async findCheckpoint(key: string): Promise<ImportCheckpoint | undefined> {

@@ -72,3 +72,26 @@ export async function importKilledAfter(args: string[], env: Record<string, stri
   await exited;
   return stderr;
 }
+
+/**
+ * Starts an import with a test seam set (`seam`: env variable and value), waits for the line `marker` on stderr (the
+ * run has stopped there for good), then kills it with SIGKILL: a crash at a known point inside a batch.
+ */
+export async function importKilledAt(args: string[], env: Record<string, string>, seam: Record<string, string>, marker: string): Promise<string> {
+  const child: ChildProcess = spawn('node_modules/.bin/node', ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', 'scripts/import-members.ts', ...args], {
+    env: childEnv({ ...env, ...seam }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes(marker)) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`import exited (${code}) before "${marker}":\n${stderr}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await exited;
+  return stderr;
+}

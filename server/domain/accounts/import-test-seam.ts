@@ -15,3 +15,16 @@ export function testBatchSize(env: NodeJS.ProcessEnv = process.env): number | un
   const n = Number(value);
   return Number.isInteger(n) && n > 0 && n <= 10_000 ? n : undefined;
 }
+
+/**
+ * IMPORT_TEST_PAUSE_IN_BULK_BATCH=N (never in production): a store without transactions (Mongo) stops for good in its
+ * Nth bulk write, after every document of the batch but the accounts; `N:events`: after the accounts too, before
+ * their events. A test can then kill -9 it mid-batch.
+ */
+export function testPauseInBulkBatch(env: NodeJS.ProcessEnv = process.env): { batch: number; before: 'accounts' | 'events' } | undefined {
+  const value = env.IMPORT_TEST_PAUSE_IN_BULK_BATCH;
+  if (value === undefined || env.NODE_ENV === 'production') return undefined;
+  const [count, before = 'accounts'] = value.split(':');
+  const n = Number(count);
+  return Number.isInteger(n) && n > 0 && (before === 'accounts' || before === 'events') ? { batch: n, before } : undefined;
+}

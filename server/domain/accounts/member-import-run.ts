@@ -92,7 +92,7 @@ export async function runMemberImport(options: ImportRunOptions): Promise<Import
       const bulk = rowItems.filter((_, i) => candidates[i]);
       let results;
       try {
-        results = await importer.importNew(bulk.map((item) => item.row), numbers);
+        results = await importer.importNew(bulk.map((item) => item.row), numbers, key);
       } catch (error) {
         throw new ImportStop(`lines ${bulk[0]?.line}-${bulk.at(-1)?.line}: the store refused the write (${(error as Error).message})`);
       }

@@ -100,9 +100,11 @@ export interface MemberImportStore {
    * The bulk path of a batch: writes the members that are new to the store with a handful of set-based statements
    * (SQLite: inside the batch's transaction) instead of a dozen repository calls each. The members must not share an
    * email, a kept member number or a phone with each other (the caller sends those the row-by-row way); numbers
-   * the store already holds are refused (a kept one) or drawn again from `issueNumber` (an issued one).
+   * the store already holds are refused (a kept one) or drawn again from `issueNumber` (an issued one). `runKey` is
+   * the run's checkpoint key: a store without transactions (Mongo) finishes what a killed run of the same key left
+   * half-written at once, and another run's only after a grace period (it may still be writing).
    */
-  insertNewMembers(members: readonly NewImportMember[], issueNumber: () => string): Promise<NewImportResult[]>;
+  insertNewMembers(members: readonly NewImportMember[], issueNumber: () => string, runKey: string): Promise<NewImportResult[]>;
   /**
    * How many rows of a batch may go the row-by-row way at once when they share no email, number or phone with any
    * other row: 1 where a batch is one transaction on one connection (SQLite), more where each write is a round trip.

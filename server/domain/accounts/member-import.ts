@@ -81,7 +81,7 @@ export class MemberImporter {
    * The bulk path: rows that bulkCandidates allowed, written by the store in one go when their member is new to it.
    * `existing` sends a row the row-by-row way (importRow), which knows how to update a member.
    */
-  async importNew(rows: readonly ImportRow[], numbers: MemberNumberAllocator): Promise<NewImportResult[]> {
+  async importNew(rows: readonly ImportRow[], numbers: MemberNumberAllocator, runKey: string): Promise<NewImportResult[]> {
     // Account ids are random v4 UUIDs whose first 32 bits are shared by the batch (90 random bits remain): the id is a
     // primary key in five tables, and fully random ids put every insert on another page of each index, which at a
     // million members made the import read and rewrite most of those indexes every batch (1M rows: 398 s). Ids still
@@ -102,7 +102,7 @@ export class MemberImporter {
         data: row.data,
       };
     });
-    return this.deps.memberImports.insertNewMembers(members, () => numbers.next());
+    return this.deps.memberImports.insertNewMembers(members, () => numbers.next(), runKey);
   }
 
   async importRow(row: ImportRow, numbers?: MemberNumberAllocator): Promise<ImportOutcome> {
