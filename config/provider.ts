@@ -312,8 +312,8 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
             ...consents,
             ...loyalty,
             sub: account.id,
-            email: account.email,
-            email_verified: account.emailVerified,
+            // A phone-first member has no email: the claim is absent (never null or empty).
+            ...(account.email !== null ? { email: account.email, email_verified: account.emailVerified } : {}),
             // Only proven numbers are stored, so a number present is a verified one.
             ...(account.phone ? { phone_number: account.phone, phone_number_verified: true } : {}),
             updated_at: Math.floor(account.updatedAt.getTime() / 1000),

@@ -54,7 +54,7 @@ export function securityPage(deps: InteractionDeps) {
     await renderPage(ctx, deps, 'account/security', {
       csrfToken: csrfFor(deps, member),
       email: account.email,
-      maskedEmail: maskEmail(account.email),
+      maskedEmail: account.email ? maskEmail(account.email) : null,
       hasPassword: account.passwordHash !== null,
       // Shown as members write it ("+52 55 1234 5678"), never the stored E.164.
       phone: account.phone ? formatPhone(account.phone) : null,

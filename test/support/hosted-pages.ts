@@ -206,7 +206,7 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     const { storage, loyalty } = kit.fx.server.container;
     const other = await storage.accounts.create({ email: uniqueEmail('other'), emailVerified: true, passwordHash: await hashPassword(PASSWORD) });
     await loyalty.ensureMember(other.id);
-    kit.keep('account: merge review', await session.submit(merge, '/account/merge', { account: other.email, password: PASSWORD, method: 'password' }));
+    kit.keep('account: merge review', await session.submit(merge, '/account/merge', { account: other.email!, password: PASSWORD, method: 'password' }));
     const coupon = kit.keep('account: coupon', await session.follow('/account/coupon'));
     kit.keep('account: coupon errors', await session.submit(coupon, '/account/coupon', { code: 'NOPE-NOPE' }));
     kit.keep('account: password changed', await session.submit(password, '/account/password', { password: `${PASSWORD} again` }));

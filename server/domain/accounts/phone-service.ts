@@ -167,6 +167,7 @@ export class PhoneService {
   }
 
   private async notify(account: Account, change: SecurityChange): Promise<void> {
+    if (account.email === null) return; // a phone-first member: no mailbox to tell
     await this.deps.mailer.send(securityChanged(account.email, change, await messageLanguage())).catch((error: unknown) => {
       // The change is made; a lost notice must not undo it or fail the page.
       this.deps.logger.warn({ err: error, accountId: account.id }, 'security notice not sent');
