@@ -5,6 +5,7 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { DomainError } from '../server/domain/errors.ts';
 import { codeSignInHandlers } from './code-sign-in/handlers.ts';
+import { phoneSignUpHandlers } from './registration/phone-sign-up.ts';
 import { consentHandlers } from './consent/handlers.ts';
 import { erasureHandlers } from './erasure/handlers.ts';
 import { federationHandlers } from './federation/handlers.ts';
@@ -42,6 +43,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const passkey = passkeyHandlers(deps);
   const offer = passkeyOfferHandlers(deps);
   const codeSignIn = codeSignInHandlers(deps);
+  const phoneSignUp = phoneSignUpHandlers(deps);
   const profile = profileHandlers(deps);
   const erasure = erasureHandlers(deps);
   const federation = federationHandlers(deps);
@@ -142,6 +144,11 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.post('/verify', ...post, signedOut, verification.submit);
   router.post('/verify/resend', ...post, signedOut, verification.resend);
   router.post('/verify/change', ...post, signedOut, verification.change);
+  // Sign-up by mobile number (issue 21): the SMS sign-in's per-address and per-number limits, on top of the SMS guard.
+  router.get('/register/phone', ...get, signedOut, phoneSignUp.show);
+  router.post('/register/phone', ...post, signedOut, ...smsLimits, phoneSignUp.send);
+  router.get('/register/phone/verify', ...get, signedOut, phoneSignUp.showCode);
+  router.post('/register/phone/verify', ...post, signedOut, phoneSignUp.verify);
 
   router.get('/forgot', ...get, signedOut, recovery.showForgot);
   router.post('/forgot', ...post, signedOut, ...recoveryLimits, recovery.submitForgot);

@@ -29,6 +29,8 @@ export function registrationHandlers(deps: InteractionDeps) {
       // A shared kiosk never creates a passkey (issue 21): the member adds one on their phone later.
       passkeyUrl: inKioskMode(ctx) ? null : `/interaction/${uid}/register/passkey`,
       passwordUrl: `/interaction/${uid}/register`,
+      // Sign-up by mobile number (issue 21), where SMS is configured.
+      phoneUrl: deps.phones.enabled ? `/interaction/${uid}/register/phone` : null,
       signInUrl: `/interaction/${uid}`,
       email,
       errors,
