@@ -149,6 +149,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.post('/register/phone', ...post, signedOut, ...smsLimits, phoneSignUp.send);
   router.get('/register/phone/verify', ...get, signedOut, phoneSignUp.showCode);
   router.post('/register/phone/verify', ...post, signedOut, phoneSignUp.verify);
+  router.post('/register/phone/resend', ...post, signedOut, limitBy(deps.rateLimits, codeRules.smsAddress, byAddress, 'error.blocked.sms'),
+    limitBy(deps.rateLimits, codeRules.smsDestination, phoneSignUp.pendingNumber, 'error.blocked.sms'), phoneSignUp.resend);
 
   router.get('/forgot', ...get, signedOut, recovery.showForgot);
   router.post('/forgot', ...post, signedOut, ...recoveryLimits, recovery.submitForgot);

@@ -37,8 +37,8 @@ export function phoneSignUpHandlers(deps: InteractionDeps) {
   const codePage = (ctx: Context, uid: string, phone: string, error: string | null, info: string | null, status = 200) =>
     renderPage(ctx, deps, 'registration/register-phone-code', {
       action: `${base(uid)}/verify`,
-      resendAction: base(uid),
-      resendValue: phone,
+      // The resend form carries no number (the flow state has it): nothing in the page holds it unmasked.
+      resendAction: `${base(uid)}/resend`,
       changeUrl: base(uid),
       destination: maskPhone(phone),
       error,
@@ -84,6 +84,24 @@ export function phoneSignUpHandlers(deps: InteractionDeps) {
       if (!started.ok) return numberPage(ctx, uid, form.phone, started.reason, 400);
       deps.flow.write(ctx, uid, { phone: started.phone, phoneSignUp: true, info: started.retryAfterSeconds > 0 ? 'code.too_soon' : 'phone_first.sent' });
       seeOther(ctx, `${base(uid)}/verify`);
+    },
+
+    /** The rate limit key of a resend: the number waiting for its code, in digits (as the number form's key). */
+    pendingNumber(ctx: Context): string | undefined {
+      const { uid } = ctx.state.interaction as InteractionDetails;
+      const flow = deps.flow.read(ctx, uid);
+      return flow.phoneSignUp && flow.phone ? flow.phone.replace(/\D/g, '') : undefined;
+    },
+
+    /** "Send a new code": to the number of this sign-up, with the same answer as the first time. */
+    async resend(ctx: Context) {
+      const state = pending(ctx);
+      if (!state) return;
+      if (!deps.phones.enabled) throw new DomainError('invalid_input', 'SMS is not available');
+      const started = await deps.phones.startSignUp(state.phone);
+      if (!started.ok) return seeOther(ctx, base(state.uid));
+      deps.flow.write(ctx, state.uid, { phone: started.phone, phoneSignUp: true, info: started.retryAfterSeconds > 0 ? 'code.too_soon' : 'phone_first.sent' });
+      seeOther(ctx, `${base(state.uid)}/verify`);
     },
 
     async showCode(ctx: Context) {

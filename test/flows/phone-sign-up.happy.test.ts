@@ -1,0 +1,105 @@
+// Sign-up by mobile number (issue 21), happy paths: a member joins with a number and a texted code (no email, no
+// password), signs in later by SMS code and gets an ID token without `email`; on a kiosk the number shows only
+// masked and the member is texted the link to finish on their phone.
+import { noticeOn } from '../support/account.ts';
+import { followLink, openLoginPage, UserAgent } from '../support/member.ts';
+import { authorizationRequest, discover, exchange, oidc, REDIRECT_URI, registerClient } from '../support/oidc-client.ts';
+import { requestSmsSignIn, uniquePhone } from '../support/phone.ts';
+import { requestPhoneSignUp, signUpByPhone } from '../support/phone-sign-up.ts';
+import { type MemberServer, useMemberServer } from '../support/suite.ts';
+import { STORES } from '../support/test-server.ts';
+
+/** "+44 ••• ••• 3456", as pages show a number. */
+const masked = (phone: string) => `+44 ••• ••• ${phone.slice(-4)}`;
+
+async function clientWith(fx: MemberServer, metadata: Record<string, unknown> = {}) {
+  return discover(fx.server, await registerClient(fx.server, { first_party: true, scope: 'openid email phone', ...metadata }));
+}
+
+describe.each(STORES)('sign-up by mobile number (%s)', (store) => {
+  const fx = useMemberServer(store);
+
+  afterEach(() => expect(fx.sms.rejections).toEqual([]));
+
+  test('"Use my mobile number instead": number → texted code → back at the client; ID token with the verified number and no email', async () => {
+    const config = await clientWith(fx);
+    const phone = uniquePhone();
+    const ua = new UserAgent(fx.server.url);
+    const request = await authorizationRequest(config, { scope: 'openid email phone' });
+    const register = await followLink(ua, await openLoginPage(ua, request.url), '/register');
+    expect(register.body).toContain('Use my mobile number instead');
+    const numberPage = await followLink(ua, register, '/register/phone');
+    expect(numberPage.body).toContain('Join with your mobile number');
+    expect(numberPage.body).not.toContain('name="password"');
+
+    const before = fx.sms.countFor(phone);
+    const codePage = await ua.submit(numberPage, '/register/phone', { phone });
+    expect(codePage.url).toMatch(/\/register\/phone\/verify$/);
+    expect(noticeOn(codePage)).toBe(`If this number can join, we texted a code to ${masked(phone)}.`);
+    expect(codePage.body).not.toContain(phone.slice(3));
+    const sms = await fx.sms.waitForMessage(phone, { after: before });
+    expect(sms.text).toContain('your code to join the loyalty program');
+    const code = /^(\d{6}) /.exec(sms.text)![1]!;
+
+    const done = await ua.submit(codePage, '/register/phone/verify', { code });
+    expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
+    const tokens = await exchange(config, done.url, request);
+    const claims = tokens.claims()!;
+    expect(claims.amr).toEqual(['sms']);
+    expect(claims).not.toHaveProperty('email');
+    expect(claims).not.toHaveProperty('email_verified');
+    const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+    expect(userinfo).toMatchObject({ phone_number: phone, phone_number_verified: true });
+    expect(userinfo).not.toHaveProperty('email');
+
+    const { storage } = fx.server.container;
+    const account = await storage.accounts.findByPhone(phone);
+    expect(account).toMatchObject({ id: claims.sub, email: null, emailVerified: false, passwordHash: null, phone });
+    expect(await storage.loyalty.findMember(claims.sub)).toBeDefined();
+    // A member verified by the number: the cleanup of unverified sign-ups leaves it alone.
+    expect(await storage.accounts.listUnverified(new Date(Date.now() + 60_000), 1000)).not.toContain(claims.sub);
+  });
+
+  test('the phone-only member signs in later by SMS code: an ID token without `email`', async () => {
+    const config = await clientWith(fx);
+    const phone = uniquePhone();
+    const joined = await signUpByPhone(new UserAgent(fx.server.url), fx.sms, (await authorizationRequest(config)).url, phone);
+    expect(joined.url.startsWith(REDIRECT_URI)).toBe(true);
+
+    const ua = new UserAgent(fx.server.url);
+    const request = await authorizationRequest(config, { scope: 'openid email phone' });
+    const before = fx.sms.countFor(phone);
+    const enter = await requestSmsSignIn(ua, request.url, phone);
+    const done = await ua.submit(enter, '/code/verify', { code: await fx.sms.waitForCode(phone, { after: before }) });
+    expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
+    const claims = (await exchange(config, done.url, request)).claims()!;
+    expect(claims.sub).toBe((await fx.server.container.storage.accounts.findByPhone(phone))!.id);
+    expect(claims.amr).toEqual(['sms']);
+    expect(claims).not.toHaveProperty('email');
+  });
+
+  test('on a kiosk: the number only masked, no passkey offered, and a text with the link to finish on the phone', async () => {
+    const config = await clientWith(fx, { enrolment_channel: 'kiosk' });
+    const phone = uniquePhone();
+    const kiosk = new UserAgent(fx.server.url);
+    const before = fx.sms.countFor(phone);
+    const codePage = await requestPhoneSignUp(kiosk, (await authorizationRequest(config)).url, phone);
+    expect(codePage.body).toContain(masked(phone));
+    expect(codePage.body).not.toContain(phone.slice(3));
+    expect(codePage.body).not.toContain('/passkey');
+    const code = await fx.sms.waitForCode(phone, { after: before });
+
+    const done = await kiosk.submit(codePage, '/register/phone/verify', { code });
+    expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
+    expect(done.body).not.toContain(phone.slice(3));
+    await fx.server.container.deliveries.drain();
+    const finish = await fx.sms.waitForMessage(phone, { after: before + 1 });
+    expect(finish.text).toContain('Finish your account on your phone');
+    expect(finish.text).toContain(`${fx.server.url}/account/security`);
+    // One segment: GSM-7, at most 160 characters with the link.
+    expect(finish.text.length).toBeLessThanOrEqual(160);
+    expect((await fx.server.container.storage.accounts.findByPhone(phone))?.email).toBeNull();
+    const member = await fx.server.container.storage.loyalty.findMember((await fx.server.container.storage.accounts.findByPhone(phone))!.id);
+    expect(member?.enrolmentChannel).toBe('kiosk');
+  });
+});
