@@ -22,6 +22,7 @@ import { sessionSettings } from './session-settings.ts';
 import { sessionsPage } from './sessions-page.ts';
 import { accessHistory } from './access-history.ts';
 import { emailSettings, undoCsrfBinding } from './email-settings.ts';
+import { firstEmailOr } from './first-email.ts';
 import { signOutPages } from './sign-out.ts';
 import { accountSignIn } from './sign-in.ts';
 import { ACCOUNT_RULES } from './limits.ts';
@@ -99,11 +100,13 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   // Changing the email replaces the mailbox way in (codes, password reset): like the phone, a recent strong
   // sign-in that proved at least a mailbox-strength factor, for the form, the code and its resend.
   const email = emailSettings(deps);
-  const asStrongAsMailbox = [...strong, requireSignInAsStrongAs(FACTOR_STRENGTH.mailbox)];
-  router.get('/email', member, requireRecentStrongSignIn, email.show);
-  router.post('/email', ...asStrongAsMailbox, email.start);
-  router.get('/email/verify', member, requireRecentStrongSignIn, email.showCode);
-  router.post('/email/verify', ...asStrongAsMailbox, email.confirm);
+  // A phone-first member adds a first email with the recent phone sign-in they can make (see first-email.ts).
+  const asStrongAsMailboxOnly = requireSignInAsStrongAs(FACTOR_STRENGTH.mailbox);
+  const firstEmailOrStrong = firstEmailOr(deps, (ctx, next) => requireRecentStrongSignIn(ctx, () => asStrongAsMailboxOnly(ctx, next)));
+  router.get('/email', member, firstEmailOr(deps, requireRecentStrongSignIn), email.show);
+  router.post('/email', ...post, firstEmailOrStrong, email.start);
+  router.get('/email/verify', member, firstEmailOr(deps, requireRecentStrongSignIn), email.showCode);
+  router.post('/email/verify', ...post, firstEmailOrStrong, email.confirm);
   // The old address's "this was not me" link: no session needed (its owner may be locked out); the token is
   // in the query (never logged) and the POST's CSRF token is bound to it.
   router.get('/email/undo', email.showUndo);

@@ -1,8 +1,8 @@
 // Sign-up by mobile number (issue 21), happy paths: a member joins with a number and a texted code (no email, no
 // password), signs in later by SMS code and gets an ID token without `email`; on a kiosk the number shows only
 // masked and the member is texted the link to finish on their phone.
-import { noticeOn } from '../support/account.ts';
-import { followLink, openLoginPage, UserAgent } from '../support/member.ts';
+import { noticeOn, openSecurityPage } from '../support/account.ts';
+import { followLink, openLoginPage, uniqueEmail, UserAgent } from '../support/member.ts';
 import { authorizationRequest, discover, exchange, oidc, REDIRECT_URI, registerClient } from '../support/oidc-client.ts';
 import { requestSmsSignIn, uniquePhone } from '../support/phone.ts';
 import { requestPhoneSignUp, signUpByPhone } from '../support/phone-sign-up.ts';
@@ -76,6 +76,34 @@ describe.each(STORES)('sign-up by mobile number (%s)', (store) => {
     expect(claims.sub).toBe((await fx.server.container.storage.accounts.findByPhone(phone))!.id);
     expect(claims.amr).toEqual(['sms']);
     expect(claims).not.toHaveProperty('email');
+  });
+
+  test('a phone-only member adds an email later from the account page: a code to the address, then the email claim', async () => {
+    const config = await clientWith(fx);
+    const phone = uniquePhone();
+    const email = uniqueEmail('phone-first-adds');
+    const ua = new UserAgent(fx.server.url);
+    expect((await signUpByPhone(ua, fx.sms, (await authorizationRequest(config)).url, phone)).url.startsWith(REDIRECT_URI)).toBe(true);
+
+    const security = await openSecurityPage(ua);
+    expect(security.body).toContain('You have not added an email yet.');
+    expect(security.body).toContain(`>${'Add an email'}<`);
+    const form = await followLink(ua, security, '/account/email');
+    const before = fx.sink.countFor(email);
+    const codePage = await ua.submit(form, '/account/email', { email });
+    expect(codePage.url).toMatch(/\/account\/email\/verify$/);
+    const done = await ua.submit(codePage, '/account/email/verify', { code: await fx.sink.waitForCode(email, { after: before }) });
+    expect(noticeOn(done)).toBeDefined();
+    expect(done.body).toContain(email);
+    expect(await fx.server.container.storage.accounts.findByPhone(phone)).toMatchObject({ email, emailVerified: true, phone });
+
+    // The next sign-in by SMS code: the ID token now carries the verified email.
+    const request = await authorizationRequest(config, { scope: 'openid email phone', prompt: 'login' });
+    const again = new UserAgent(fx.server.url);
+    const sent = fx.sms.countFor(phone);
+    const enter = await requestSmsSignIn(again, request.url, phone);
+    const signedIn = await again.submit(enter, '/code/verify', { code: await fx.sms.waitForCode(phone, { after: sent }) });
+    expect((await exchange(config, signedIn.url, request)).claims()).toMatchObject({ email, email_verified: true });
   });
 
   test('on a kiosk: the number only masked, no passkey offered, and a text with the link to finish on the phone', async () => {
