@@ -2,7 +2,7 @@
 // phone), the member's other sessions and their loyalty card, with a one-shot notice after each change.
 import type { Context } from 'koa';
 import { maskEmail } from '../../server/domain/accounts/email-address.ts';
-import { mayAddFirstEmail } from './first-email.ts';
+import { mayAddFirstWayIn } from './phone-only-member.ts';
 import { formatPhone } from '../../server/domain/accounts/phone-number.ts';
 import { passwordProvesMailbox } from '../../server/domain/accounts/mailbox-password.ts';
 import type { HeldRedemption } from '../../server/domain/loyalty/held-redemptions.repository.ts';
@@ -70,8 +70,8 @@ export function securityPage(deps: InteractionDeps) {
       app: app ? { createdAt: app.createdAt, lastUsedAt: app.lastUsedAt } : null,
       recoveryCodesLeft: app ? await deps.totp.recoveryCodesLeft(account.id) : 0,
       canChange,
-      // A phone-first member's "Add an email" (see first-email.ts), offered without the two-factor confirmation.
-      canAddFirstEmail: !canChange && (await mayAddFirstEmail(deps, member)),
+      // A phone-first member's first email or passkey (see phone-only-member.ts), without the two-factor confirmation.
+      canAddFirstWayIn: !canChange && (await mayAddFirstWayIn(deps, member)),
       reauthBlocked,
       // Recent enough but not strong enough to remove that factor: the way to confirm with a stronger one.
       reauthStronger: notice === 'reauth_stronger',

@@ -1,7 +1,8 @@
 // Sign-up by mobile number (issue 21), happy paths: a member joins with a number and a texted code (no email, no
 // password), signs in later by SMS code and gets an ID token without `email`; on a kiosk the number shows only
 // masked and the member is texted the link to finish on their phone.
-import { noticeOn, openSecurityPage } from '../support/account.ts';
+import { addPasskeyOnAccount, noticeOn, openSecurityPage } from '../support/account.ts';
+import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { followLink, openLoginPage, uniqueEmail, UserAgent } from '../support/member.ts';
 import { authorizationRequest, discover, exchange, oidc, REDIRECT_URI, registerClient } from '../support/oidc-client.ts';
 import { requestSmsSignIn, uniquePhone } from '../support/phone.ts';
@@ -17,7 +18,8 @@ async function clientWith(fx: MemberServer, metadata: Record<string, unknown> = 
 }
 
 describe.each(STORES)('sign-up by mobile number (%s)', (store) => {
-  const fx = useMemberServer(store);
+  // A host name, not an IP: passkeys need a domain (the phone-only member adds one).
+  const fx = useMemberServer(store, {}, { publicHost: 'localhost' });
 
   afterEach(() => expect(fx.sms.rejections).toEqual([]));
 
@@ -104,6 +106,20 @@ describe.each(STORES)('sign-up by mobile number (%s)', (store) => {
     const enter = await requestSmsSignIn(again, request.url, phone);
     const signedIn = await again.submit(enter, '/code/verify', { code: await fx.sms.waitForCode(phone, { after: sent }) });
     expect((await exchange(config, signedIn.url, request)).claims()).toMatchObject({ email, email_verified: true });
+  });
+
+  test('a phone-only member adds a passkey from the account page right after signing in by phone', async () => {
+    const config = await clientWith(fx);
+    const phone = uniquePhone();
+    const ua = new UserAgent(fx.server.url);
+    expect((await signUpByPhone(ua, fx.sms, (await authorizationRequest(config)).url, phone)).url.startsWith(REDIRECT_URI)).toBe(true);
+    const security = await openSecurityPage(ua);
+    // No password offer without an email (passwords sign in by email); the passkey is offered.
+    expect(security.body).not.toContain('href="/account/password"');
+    const authenticator = new SoftAuthenticator({ origin: fx.server.url });
+    expect(await addPasskeyOnAccount(ua, security, authenticator)).toEqual({ status: 200, body: { location: '/account/security?notice=passkey_added' } });
+    const account = (await fx.server.container.storage.accounts.findByPhone(phone))!;
+    expect(await fx.server.container.storage.passkeys.listByAccount(account.id)).toHaveLength(1);
   });
 
   test('on a kiosk: the number only masked, no passkey offered, and a text with the link to finish on the phone', async () => {

@@ -1,5 +1,6 @@
 // Threats to sign-up by mobile number (issue 21): finding members by number (enumeration), taking someone else's
 // number without its code, replaying a code, and SMS pumping through the new form. Each refused, nothing created.
+import { accountCsrf, openSecurityPage } from '../support/account.ts';
 import { UserAgent } from '../support/member.ts';
 import { authorizationRequest, REDIRECT_URI } from '../support/oidc-client.ts';
 import { uniquePhone } from '../support/phone.ts';
@@ -93,6 +94,20 @@ describe.each(STORES)('sign-up by mobile number: attacks (%s)', (store) => {
     expect(replayed.body).toContain(WRONG);
     expect(await fx.server.container.storage.accounts.count()).toBe(accounts);
     expect((await fx.server.container.storage.accounts.findByPhone(phone))?.id).toBe(created!.id);
+  });
+
+  test('the eased confirmation of a phone-only member adds ways in only: removing the phone or making an app still needs both factors', async () => {
+    const phone = uniquePhone();
+    const ua = new UserAgent(fx.server.url);
+    expect((await signUpByPhone(ua, fx.sms, (await authorizationRequest(fx.config)).url, phone)).url.startsWith(REDIRECT_URI)).toBe(true);
+    const security = await openSecurityPage(ua);
+    expect(security.body).not.toContain('action="/account/phone/remove"');
+    const removed = await ua.request(`${fx.server.url}/account/phone/remove`, { form: { csrf: accountCsrf(security) } });
+    expect(removed.status).toBe(303);
+    expect(removed.headers.get('location')).toContain('notice=reauth_needed');
+    const app = await ua.request(`${fx.server.url}/account/app`, { form: { csrf: accountCsrf(security) } });
+    expect(app.headers.get('location')).toContain('notice=reauth_needed');
+    expect((await fx.server.container.storage.accounts.findByPhone(phone))?.phone).toBe(phone);
   });
 });
 
