@@ -6,6 +6,7 @@ import type { Context, Middleware } from 'koa';
 import { DomainError } from '../server/domain/errors.ts';
 import { codeSignInHandlers } from './code-sign-in/handlers.ts';
 import { phoneSignUpHandlers } from './registration/phone-sign-up.ts';
+import { emailStepHandlers } from './profile/email-step.ts';
 import { consentHandlers } from './consent/handlers.ts';
 import { erasureHandlers } from './erasure/handlers.ts';
 import { federationHandlers } from './federation/handlers.ts';
@@ -44,6 +45,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const offer = passkeyOfferHandlers(deps);
   const codeSignIn = codeSignInHandlers(deps);
   const phoneSignUp = phoneSignUpHandlers(deps);
+  const emailStep = emailStepHandlers(deps);
   const profile = profileHandlers(deps);
   const erasure = erasureHandlers(deps);
   const federation = federationHandlers(deps);
@@ -82,6 +84,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
         return mfa.show(ctx);
       case 'profile':
         return profile.show(ctx);
+      case 'email':
+        return emailStep.show(ctx);
       case 'erasure':
         return erasure.show(ctx);
       case 'terms':
@@ -172,6 +176,9 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.post('/mfa/passkey', ...postJson, stepUp, mfa.passkeyVerify);
 
   router.post('/profile', ...post, requirePrompt('profile'), profile.submit);
+  // The email prompt (issue 21): a client requires an email of a phone-first member.
+  router.post('/email', ...post, requirePrompt('email'), emailStep.submit);
+  router.post('/email/verify', ...post, requirePrompt('email'), emailStep.verify);
   router.post('/profile/skip', ...post, requirePrompt('profile'), profile.skip);
   router.post('/erasure/keep', ...post, requirePrompt('erasure'), erasure.keep);
   router.post('/erasure/continue', ...post, requirePrompt('erasure'), erasure.proceed);

@@ -122,6 +122,27 @@ describe.each(STORES)('sign-up by mobile number (%s)', (store) => {
     expect(await fx.server.container.storage.passkeys.listByAccount(account.id)).toHaveLength(1);
   });
 
+  test('a client that requires an email: right after the texted code, the member adds and proves one, then the ID token carries it', async () => {
+    const config = await clientWith(fx, { required_claims: ['email'] });
+    const phone = uniquePhone();
+    const email = uniqueEmail('phone-first-required');
+    const ua = new UserAgent(fx.server.url);
+    const request = await authorizationRequest(config, { scope: 'openid email phone' });
+    const prompt = await signUpByPhone(ua, fx.sms, request.url, phone);
+    expect(prompt.url).toMatch(/\/interaction\/[^/]+$/);
+    expect(prompt.body).toContain('Add your email');
+    const before = fx.sink.countFor(email);
+    const codePage = await ua.submit(prompt, '/email', { email });
+    expect(codePage.body).toContain(`We sent a 6-digit code to ${email[0]}`);
+    expect(codePage.body).not.toContain(email);
+    const wrong = await ua.submit(codePage, '/email/verify', { code: '000000' });
+    expect(wrong.status).toBe(400);
+    const done = await ua.submit(wrong, '/email/verify', { code: await fx.sink.waitForCode(email, { after: before }) });
+    expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
+    expect((await exchange(config, done.url, request)).claims()).toMatchObject({ email, email_verified: true, amr: ['sms'] });
+    expect(await fx.server.container.storage.accounts.findByPhone(phone)).toMatchObject({ email, emailVerified: true });
+  });
+
   test('on a kiosk: the number only masked, no passkey offered, and a text with the link to finish on the phone', async () => {
     const config = await clientWith(fx, { enrolment_channel: 'kiosk' });
     const phone = uniquePhone();

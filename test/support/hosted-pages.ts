@@ -327,6 +327,15 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     kit.keep('sign-up by mobile: wrong code', await ua.submit(code, '/register/phone/verify', { code: '000000' }));
     await pastProfile(ua, await ua.submit(code, '/register/phone/verify', { code: await kit.fx.sms.waitForCode(phone, { after: before }) }));
     kit.keep('account: security (phone-first)', await ua.follow('/account/security'));
+    // A client that requires an email: the email prompt, then its code page.
+    const needsEmail = await discover(kit.fx.server, await registerClient(kit.fx.server, { first_party: true, required_claims: ['email'] }));
+    const other = kit.browser();
+    const otherPhone = uniquePhone();
+    const otherRegister = await followLink(other, await openLoginPage(other, await kit.authorize({}, needsEmail)), '/register');
+    const sent = kit.fx.sms.countFor(otherPhone);
+    const otherCode = await other.submit(await followLink(other, otherRegister, '/register/phone'), '/register/phone', { phone: otherPhone });
+    const prompt = kit.keep('email prompt', await other.submit(otherCode, '/register/phone/verify', { code: await kit.fx.sms.waitForCode(otherPhone, { after: sent }) }));
+    kit.keep('email prompt: code', await other.submit(prompt, '/email', { email: uniqueEmail(`a11y-phone-${kit.locale}`) }));
   },
 
   async kiosk(kit) {
