@@ -13,7 +13,7 @@ import { signUpConsentsOf, signUpPurposeChoices, ticked } from '../purposes/sign
 import { inKioskMode } from '../shared/koa-kiosk-mode.ts';
 
 /** The channel the client signing the member up declares (client metadata), web by default. */
-function enrolmentChannel(ctx: Context): EnrolmentChannel {
+export function enrolmentChannel(ctx: Context): EnrolmentChannel {
   const declared = (ctx.state.client as { metadata(): { enrolment_channel?: unknown } } | undefined)?.metadata().enrolment_channel;
   return ENROLMENT_CHANNELS.find((channel) => channel === declared) ?? 'web';
 }

@@ -1,10 +1,8 @@
 // Sign-up by mobile number (issue 21): number → SMS code → a member with a verified phone and no email or password.
 import type { Context } from 'koa';
 import { ACR, AMR } from '../../config/assurance.ts';
-import { ENROLMENT_CHANNELS } from '../../config/provider.ts';
 import { maskPhone } from '../../server/domain/accounts/phone-number.ts';
 import { DomainError } from '../../server/domain/errors.ts';
-import type { EnrolmentChannel } from '../../server/domain/loyalty/loyalty.repository.ts';
 import type { InteractionDeps, InteractionDetails } from '../shared/deps.ts';
 import { postLogin, renderHookRefusal } from '../shared/hook-callouts.ts';
 import { CODE_SHAPE, parseForm } from '../shared/input.ts';
@@ -13,12 +11,7 @@ import { pageLanguage, renderPage, seeOther } from '../shared/page.ts';
 import { phoneFieldLocals, phoneForm, postedCountry } from '../shared/phone-field.ts';
 import { rememberLanguage } from '../shared/remember-language.ts';
 import { verificationForm as codeForm } from '../verification/input.ts';
-
-/** The channel the client signing the member up declares (client metadata), web by default. */
-function enrolmentChannel(ctx: Context): EnrolmentChannel {
-  const declared = (ctx.state.client as { metadata(): { enrolment_channel?: unknown } } | undefined)?.metadata().enrolment_channel;
-  return ENROLMENT_CHANNELS.find((channel) => channel === declared) ?? 'web';
-}
+import { enrolmentChannel } from './handlers.ts';
 
 export function phoneSignUpHandlers(deps: InteractionDeps) {
   const base = (uid: string) => `/interaction/${uid}/register/phone`;
