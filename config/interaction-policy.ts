@@ -16,6 +16,8 @@ export interface PolicyDeps {
   purposesDue?(accountId: string, purposes: readonly string[]): Promise<boolean>;
   /** Issue 17: whether the member has not accepted the current terms version (TERMS_VERSION). */
   termsDue?(accountId: string): Promise<boolean>;
+  /** Issue 21: whether the account has no email (a phone-first member), for clients that require one. */
+  emailMissing?(accountId: string): Promise<boolean>;
 }
 
 /** What the client and the request need from the member's profile. */
@@ -35,6 +37,21 @@ function profilePrompt(deps: PolicyDeps) {
       const accountId = ctx.oidc.session?.accountId;
       if (!accountId) return Check.NO_NEED_TO_PROMPT;
       return (await deps.profileDue(accountId, profileRequest(ctx))) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+}
+
+/**
+ * `email` (issue 21) runs before `profile`: a phone-first member (no email) signing in to a client that lists
+ * `email` in required_claims adds and proves an address first (interactions/profile/email-step.ts).
+ */
+function emailPrompt(deps: PolicyDeps) {
+  return new Prompt(
+    { name: 'email', requestable: false },
+    new Check('email_missing', 'the client requires an email', 'interaction_required', async (ctx) => {
+      const accountId = ctx.oidc.session?.accountId;
+      if (!accountId || !deps.emailMissing || !profileRequest(ctx).clientRequires.includes('email')) return Check.NO_NEED_TO_PROMPT;
+      return (await deps.emailMissing(accountId)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     }),
   );
 }
@@ -141,6 +158,8 @@ export function interactionPolicy(deps: PolicyDeps): InstanceType<typeof Prompt>
   prompts.add(mfaPrompt(deps), prompts.indexOf(login) + 1);
   prompts.add(profilePrompt(deps), prompts.indexOf(login) + 2);
   prompts.add(erasurePrompt(deps), prompts.indexOf(login) + 2);
+  // Issue 21: the email a client requires, before the profile fields.
+  prompts.add(emailPrompt(deps), prompts.indexOf(login) + 3);
   // Issue 17: terms after the sign-in's own prompts, the client's purposes just before its consent page.
   const consent = prompts.get('consent');
   prompts.add(termsPrompt(deps), consent ? prompts.indexOf(consent) : prompts.length);

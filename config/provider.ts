@@ -169,7 +169,8 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
         if ((key === 'first_party' || key === 'require_mfa') && value !== undefined && typeof value !== 'boolean') {
           throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
         }
-        if (key === 'required_claims' && value !== undefined && !(Array.isArray(value) && value.every((claim) => typeof claim === 'string' && deps.profiles.fieldSpec(claim)))) {
+        // `email` too (issue 21): a phone-first member is asked for one by the email prompt.
+        if (key === 'required_claims' && value !== undefined && !(Array.isArray(value) && value.every((claim) => typeof claim === 'string' && (claim === 'email' || deps.profiles.fieldSpec(claim))))) {
           throw new errors.InvalidClientMetadata('required_claims must list declared profile fields');
         }
         if (key === 'required_purposes' && value !== undefined && !(Array.isArray(value) && value.length <= 20 && value.every((id) => typeof id === 'string' && deps.purposeConsents?.purpose(id)))) {
@@ -285,6 +286,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
         erasureScheduled: deps.erasureScheduled,
         purposesDue: async (accountId, wanted) => ((await deps.purposeConsents?.unanswered(accountId, wanted)) ?? []).length > 0,
         termsDue: async (accountId) => (await deps.purposeConsents?.termsDue(accountId)) ?? false,
+        emailMissing: async (accountId) => (await deps.accounts.findById(accountId))?.email === null,
       }),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
@@ -312,8 +314,8 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
             ...consents,
             ...loyalty,
             sub: account.id,
-            email: account.email,
-            email_verified: account.emailVerified,
+            // A phone-first member has no email: the claim is absent (never null or empty).
+            ...(account.email !== null ? { email: account.email, email_verified: account.emailVerified } : {}),
             // Only proven numbers are stored, so a number present is a verified one.
             ...(account.phone ? { phone_number: account.phone, phone_number_verified: true } : {}),
             updated_at: Math.floor(account.updatedAt.getTime() / 1000),

@@ -5,6 +5,8 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { DomainError } from '../server/domain/errors.ts';
 import { codeSignInHandlers } from './code-sign-in/handlers.ts';
+import { phoneSignUpHandlers } from './registration/phone-sign-up.ts';
+import { emailStepHandlers } from './profile/email-step.ts';
 import { consentHandlers } from './consent/handlers.ts';
 import { erasureHandlers } from './erasure/handlers.ts';
 import { federationHandlers } from './federation/handlers.ts';
@@ -42,6 +44,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const passkey = passkeyHandlers(deps);
   const offer = passkeyOfferHandlers(deps);
   const codeSignIn = codeSignInHandlers(deps);
+  const phoneSignUp = phoneSignUpHandlers(deps);
+  const emailStep = emailStepHandlers(deps);
   const profile = profileHandlers(deps);
   const erasure = erasureHandlers(deps);
   const federation = federationHandlers(deps);
@@ -80,6 +84,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
         return mfa.show(ctx);
       case 'profile':
         return profile.show(ctx);
+      case 'email':
+        return emailStep.show(ctx);
       case 'erasure':
         return erasure.show(ctx);
       case 'terms':
@@ -142,6 +148,13 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.post('/verify', ...post, signedOut, verification.submit);
   router.post('/verify/resend', ...post, signedOut, verification.resend);
   router.post('/verify/change', ...post, signedOut, verification.change);
+  // Sign-up by mobile number (issue 21): the SMS sign-in's per-address and per-number limits, on top of the SMS guard.
+  router.get('/register/phone', ...get, signedOut, phoneSignUp.show);
+  router.post('/register/phone', ...post, signedOut, ...smsLimits, phoneSignUp.send);
+  router.get('/register/phone/verify', ...get, signedOut, phoneSignUp.showCode);
+  router.post('/register/phone/verify', ...post, signedOut, phoneSignUp.verify);
+  router.post('/register/phone/resend', ...post, signedOut, limitBy(deps.rateLimits, codeRules.smsAddress, byAddress, 'error.blocked.sms'),
+    limitBy(deps.rateLimits, codeRules.smsDestination, phoneSignUp.pendingNumber, 'error.blocked.sms'), phoneSignUp.resend);
 
   router.get('/forgot', ...get, signedOut, recovery.showForgot);
   router.post('/forgot', ...post, signedOut, ...recoveryLimits, recovery.submitForgot);
@@ -163,6 +176,9 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.post('/mfa/passkey', ...postJson, stepUp, mfa.passkeyVerify);
 
   router.post('/profile', ...post, requirePrompt('profile'), profile.submit);
+  // The email prompt (issue 21): a client requires an email of a phone-first member.
+  router.post('/email', ...post, requirePrompt('email'), emailStep.submit);
+  router.post('/email/verify', ...post, requirePrompt('email'), emailStep.verify);
   router.post('/profile/skip', ...post, requirePrompt('profile'), profile.skip);
   router.post('/erasure/keep', ...post, requirePrompt('erasure'), erasure.keep);
   router.post('/erasure/continue', ...post, requirePrompt('erasure'), erasure.proceed);

@@ -59,7 +59,8 @@ export class MongoAccountsRepository implements AccountsRepository {
     const now = new Date();
     const id = randomUUID();
     // The identifier is claimed first: its _id is the unique key, so exactly one concurrent create wins.
-    await this.claim('email', input.email, id, now);
+    // A phone-first member has no email to claim (its number is claimed by setPhone).
+    if (input.email !== null) await this.claim('email', input.email, id, now);
     const doc: AccountDoc = {
       _id: id,
       email: input.email,
@@ -73,7 +74,7 @@ export class MongoAccountsRepository implements AccountsRepository {
     try {
       await this.accounts.create(doc);
     } catch (error) {
-      await this.release('email', input.email, id);
+      if (input.email !== null) await this.release('email', input.email, id);
       if (isDuplicateKey(error)) throw duplicate('email', error);
       throw error;
     }
@@ -135,7 +136,7 @@ export class MongoAccountsRepository implements AccountsRepository {
       return undefined;
     }
     if (before.email === email) return toAccount({ ...before, emailVerified: true, updatedAt: now });
-    await this.release('email', before.email, id);
+    if (before.email !== null) await this.release('email', before.email, id);
     await this.accounts.updateOne({ _id: id }, { $set: { contactChangedAt: now } });
     return toAccount({ ...before, email, emailVerified: true, updatedAt: now, contactChangedAt: now });
   }
@@ -214,12 +215,12 @@ export class MongoAccountsRepository implements AccountsRepository {
   }
 
   async listUnverified(createdBefore: Date, limit: number): Promise<string[]> {
-    const docs = await this.accounts.find({ emailVerified: false, createdAt: { $lt: createdBefore } }, { _id: 1 }).limit(limit).lean<Pick<AccountDoc, '_id'>[]>().exec();
+    const docs = await this.accounts.find({ emailVerified: false, phone: null, createdAt: { $lt: createdBefore } }, { _id: 1 }).limit(limit).lean<Pick<AccountDoc, '_id'>[]>().exec();
     return docs.map((doc) => doc._id);
   }
 
   async deleteUnverified(id: string, createdBefore: Date): Promise<boolean> {
-    const { deletedCount } = await this.accounts.deleteOne({ _id: id, emailVerified: false, createdAt: { $lt: createdBefore } });
+    const { deletedCount } = await this.accounts.deleteOne({ _id: id, emailVerified: false, phone: null, createdAt: { $lt: createdBefore } });
     if (deletedCount === 0) return false;
     await this.identifiers.deleteMany({ accountId: id });
     return true;

@@ -17,8 +17,10 @@ const CODE_TTL_GRACE_SECONDS = 24 * 60 * 60;
 function plans(models: Models): Array<[Collection, IndexPlan[]]> {
   return [
     [models.identifiers.collection, [{ key: { accountId: 1 }, name: 'accountId_1' }]],
-    // Uniqueness lives in `identifiers`; this unique index is a second line of defence (every account has an email).
-    [models.accounts.collection, [{ key: { email: 1 }, name: 'email_1', unique: true }]],
+    // Uniqueness lives in `identifiers` (claimed before any account write). The index on email only serves
+    // lookups: phone-first members have no email, and a unique index would let only one of them exist (FerretDB
+    // has no partial indexes to leave them out). ensureIndexes drops the unique one an older release made.
+    [models.accounts.collection, [{ key: { email: 1 }, name: 'email_lookup' }]],
     [models.keys.collection, [{ key: { createdAt: 1, _id: 1 }, name: 'createdAt_1__id_1' }]],
     [models.codes.collection, [{ key: { expiresAt: 1 }, name: 'expiresAt_1', ttlSeconds: CODE_TTL_GRACE_SECONDS }]],
     [
@@ -153,7 +155,17 @@ function isTtlUnsupported(error: unknown): boolean {
   return code === 238 || codeName === 'NotImplemented' || (typeof message === 'string' && /expireAfterSeconds.*not implemented/i.test(message));
 }
 
+/** Indexes an older release made that must go before the plans apply (name per collection). */
+function retired(models: Models): Array<[Collection, string]> {
+  // Unique on accounts.email (every account had one until phone-first members, issue 21).
+  return [[models.accounts.collection, 'email_1']];
+}
+
 export async function ensureIndexes(models: Models): Promise<void> {
+  for (const [collection, name] of retired(models)) {
+    const present = await collection.indexExists(name).catch(() => false);
+    if (present) await collection.dropIndex(name);
+  }
   for (const [collection, indexes] of plans(models)) {
     for (const plan of indexes) {
       const key: IndexSpecification = plan.key;

@@ -33,7 +33,8 @@ export interface IdentifierDoc {
 
 export interface AccountDoc {
   _id: string;
-  email: string;
+  /** Null for a phone-first member (no email); uniqueness of present addresses lives in `identifiers`. */
+  email: string | null;
   emailVerified: boolean;
   /** Verified number in E.164; absent in documents written before phones existed (read as null). */
   phone?: string | null;
@@ -188,7 +189,7 @@ const identifierSchema = new Schema<IdentifierDoc>(
 const accountSchema = new Schema<AccountDoc>(
   {
     _id: { type: String, required: true },
-    email: { type: String, required: true },
+    email: nullableString,
     emailVerified: { type: Boolean, required: true },
     phone: nullableString,
     passwordHash: nullableString,

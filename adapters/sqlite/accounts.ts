@@ -14,7 +14,7 @@ const COLUMNS = 'id, email, email_verified, password_hash, created_at, updated_a
 function toAccount(row: Row): Account {
   return {
     id: text(row, 'id'),
-    email: text(row, 'email'),
+    email: textOrNull(row, 'email'),
     emailVerified: integer(row, 'email_verified') === 1,
     phone: textOrNull(row, 'phone'),
     contactChangedAt: dateOrNull(row, 'contact_changed_at'),
@@ -53,8 +53,8 @@ export class SqliteAccountsRepository implements AccountsRepository {
     this.setEmailStmt = db.prepare(`UPDATE accounts SET contact_changed_at = CASE WHEN email IS NOT ?1 THEN ?2 ELSE contact_changed_at END,
       email = ?1, email_verified = 1, updated_at = ?2 WHERE id = ?3 RETURNING ${COLUMNS}`);
     this.deleteStmt = db.prepare('DELETE FROM accounts WHERE id = ?');
-    this.listUnverifiedStmt = db.prepare('SELECT id FROM accounts WHERE email_verified = 0 AND created_at < ? ORDER BY created_at LIMIT ?');
-    this.deleteUnverifiedStmt = db.prepare('DELETE FROM accounts WHERE id = ? AND email_verified = 0 AND created_at < ?');
+    this.listUnverifiedStmt = db.prepare('SELECT id FROM accounts WHERE email_verified = 0 AND phone IS NULL AND created_at < ? ORDER BY created_at LIMIT ?');
+    this.deleteUnverifiedStmt = db.prepare('DELETE FROM accounts WHERE id = ? AND email_verified = 0 AND phone IS NULL AND created_at < ?');
     this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM accounts');
     this.replaceHashStmt = db.prepare('UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ? AND password_hash = ?');
   }

@@ -30,7 +30,7 @@ function toRecord(row: Row): MergeRecord {
 }
 
 interface AccountRow {
-  email: string;
+  email: string | null;
   emailVerified: boolean;
   phone: string | null;
   passwordHash: string | null;
@@ -180,7 +180,7 @@ export class SqliteMergesRepository implements MergesRepository {
     const row = this.db.prepare('SELECT email, email_verified, phone, password_hash, password_from_mailbox_at FROM accounts WHERE id = ?').get(id);
     if (!row) return undefined;
     return {
-      email: text(row, 'email'),
+      email: textOrNull(row, 'email'),
       emailVerified: integer(row, 'email_verified') === 1,
       phone: textOrNull(row, 'phone'),
       passwordHash: textOrNull(row, 'password_hash'),

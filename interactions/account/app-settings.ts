@@ -55,7 +55,7 @@ export function appSettings(deps: InteractionDeps) {
       if (!CODE_SHAPE.test(form.code)) return enrolPage(ctx, form.factor, 'code.format', 400);
       const result = await deps.totp.confirmEnrolment(account, form.factor, form.code);
       if (!result.ok) return enrolPage(ctx, form.factor, result.reason, 400);
-      await notifyOwner(deps, ctx, securityChanged(account.email, { id: 'email.change.app_added' }, await messageLanguage()), { type: 'factor.added', accountId: account.id, reason: 'totp' });
+      await notifyOwner(deps, ctx, account.email ? securityChanged(account.email, { id: 'email.change.app_added' }, await messageLanguage()) : null, { type: 'factor.added', accountId: account.id, reason: 'totp' });
       // Rendered in this response and never stored in clear: the only time the codes exist outside a hash.
       await codesPage(ctx, result.recoveryCodes);
     },
@@ -63,7 +63,7 @@ export function appSettings(deps: InteractionDeps) {
     async remove(ctx: Context) {
       const { account } = memberOf(ctx);
       if (!(await deps.totp.remove(account.id))) return back(ctx, 'not_found');
-      await notifyOwner(deps, ctx, securityChanged(account.email, { id: 'email.change.app_removed' }, await messageLanguage()), { type: 'factor.removed', accountId: account.id, reason: 'totp' });
+      await notifyOwner(deps, ctx, account.email ? securityChanged(account.email, { id: 'email.change.app_removed' }, await messageLanguage()) : null, { type: 'factor.removed', accountId: account.id, reason: 'totp' });
       back(ctx, 'app_removed');
     },
 
@@ -74,7 +74,7 @@ export function appSettings(deps: InteractionDeps) {
       const { account } = memberOf(ctx);
       if (!(await deps.totp.enrolled(account.id))) return back(ctx, 'not_found');
       const codes = await deps.totp.regenerateRecoveryCodes(account.id);
-      await notifyOwner(deps, ctx, securityChanged(account.email, { id: 'email.change.codes_regenerated' }, await messageLanguage()), { type: 'factor.added', accountId: account.id, reason: 'recovery_codes' });
+      await notifyOwner(deps, ctx, account.email ? securityChanged(account.email, { id: 'email.change.codes_regenerated' }, await messageLanguage()) : null, { type: 'factor.added', accountId: account.id, reason: 'recovery_codes' });
       await codesPage(ctx, codes);
     },
   };

@@ -70,7 +70,7 @@ export function consentSettings(deps: InteractionDeps, issuer: string) {
         const purpose = deps.purposeConsents.purpose(id);
         return purpose ? textIn(purpose.title, lang) : id;
       };
-      await deps.mailer.send(consentReceiptEmail(account.email, lang, receipt, link, titles));
+      if (account.email) await deps.mailer.send(consentReceiptEmail(account.email, lang, receipt, link, titles));
       seeOther(ctx, '/account/consents?notice=emailed');
     },
   };

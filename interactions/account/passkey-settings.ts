@@ -33,7 +33,7 @@ export function passkeySettings(deps: InteractionDeps) {
       if (!response) return jsonError(ctx, 'passkey.invalid');
       const result = await deps.passkeys.verifyRegistration(flowId(ctx), account, response);
       if (!result.ok) return jsonError(ctx, result.reason);
-      await notifyOwner(deps, ctx, passkeyAdded(account.email, await messageLanguage()), { type: 'factor.added', accountId: account.id, reason: 'passkey' });
+      await notifyOwner(deps, ctx, account.email ? passkeyAdded(account.email, await messageLanguage()) : null, { type: 'factor.added', accountId: account.id, reason: 'passkey' });
       jsonOk(ctx, { location: '/account/security?notice=passkey_added' });
     },
 
@@ -51,7 +51,7 @@ export function passkeySettings(deps: InteractionDeps) {
       if (!target) return back(ctx, 'not_found');
       if (account.passwordHash === null && passkeys.length <= 1) return back(ctx, 'last_way_in');
       if (!(await deps.passkeys.remove(account.id, target.id))) return back(ctx, 'not_found');
-      await notifyOwner(deps, ctx, securityChanged(account.email, { id: 'email.change.passkey_removed', params: { name: target.name } }, await messageLanguage()), { type: 'factor.removed', accountId: account.id, reason: 'passkey' });
+      await notifyOwner(deps, ctx, account.email ? securityChanged(account.email, { id: 'email.change.passkey_removed', params: { name: target.name } }, await messageLanguage()) : null, { type: 'factor.removed', accountId: account.id, reason: 'passkey' });
       back(ctx, 'passkey_removed');
     },
   };

@@ -22,6 +22,7 @@ import { sessionSettings } from './session-settings.ts';
 import { sessionsPage } from './sessions-page.ts';
 import { accessHistory } from './access-history.ts';
 import { emailSettings, undoCsrfBinding } from './email-settings.ts';
+import { phoneOnlyOr } from './phone-only-member.ts';
 import { signOutPages } from './sign-out.ts';
 import { accountSignIn } from './sign-in.ts';
 import { ACCOUNT_RULES } from './limits.ts';
@@ -56,7 +57,6 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   } });
   const post = [form, member, csrf];
   const strong = [...post, requireRecentStrongSignIn];
-  const strongJson = [json, member, csrf, requireRecentStrongSignIn];
   // Removing a factor needs a sign-in at least as strong as it (see FACTOR_STRENGTH in config/assurance.ts).
   const asStrongAsDevice = [...strong, requireSignInAsStrongAs(FACTOR_STRENGTH.device)];
   const asStrongAsPhone = [...strong, requireSignInAsStrongAs(FACTOR_STRENGTH.phone)];
@@ -78,8 +78,10 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   router.get('/signed-out', signOut.signedOut);
   router.post('/language', ...post, languageSettings(deps));
 
-  router.post('/passkeys/options', ...strongJson, passkeys.options);
-  router.post('/passkeys', ...strongJson, passkeys.create);
+  // A phone-first member's first passkey, with the recent phone sign-in they can make (see phone-only-member.ts).
+  const firstPasskey = [json, member, csrf, phoneOnlyOr(deps, requireRecentStrongSignIn)];
+  router.post('/passkeys/options', ...firstPasskey, passkeys.options);
+  router.post('/passkeys', ...firstPasskey, passkeys.create);
   router.post('/passkeys/:id/rename', ...post, passkeys.rename);
   router.post('/passkeys/:id/remove', ...asStrongAsDevice, passkeys.remove);
   router.post('/linked/remove', ...strong, linked.remove);
@@ -99,11 +101,13 @@ export function accountRouter(deps: InteractionDeps, options: { issuer: string; 
   // Changing the email replaces the mailbox way in (codes, password reset): like the phone, a recent strong
   // sign-in that proved at least a mailbox-strength factor, for the form, the code and its resend.
   const email = emailSettings(deps);
-  const asStrongAsMailbox = [...strong, requireSignInAsStrongAs(FACTOR_STRENGTH.mailbox)];
-  router.get('/email', member, requireRecentStrongSignIn, email.show);
-  router.post('/email', ...asStrongAsMailbox, email.start);
-  router.get('/email/verify', member, requireRecentStrongSignIn, email.showCode);
-  router.post('/email/verify', ...asStrongAsMailbox, email.confirm);
+  // A phone-first member adds a first email with the recent phone sign-in they can make (see phone-only-member.ts).
+  const asStrongAsMailboxOnly = requireSignInAsStrongAs(FACTOR_STRENGTH.mailbox);
+  const firstEmailOrStrong = phoneOnlyOr(deps, (ctx, next) => requireRecentStrongSignIn(ctx, () => asStrongAsMailboxOnly(ctx, next)));
+  router.get('/email', member, phoneOnlyOr(deps, requireRecentStrongSignIn), email.show);
+  router.post('/email', ...post, firstEmailOrStrong, email.start);
+  router.get('/email/verify', member, phoneOnlyOr(deps, requireRecentStrongSignIn), email.showCode);
+  router.post('/email/verify', ...post, firstEmailOrStrong, email.confirm);
   // The old address's "this was not me" link: no session needed (its owner may be locked out); the token is
   // in the query (never logged) and the POST's CSRF token is bound to it.
   router.get('/email/undo', email.showUndo);

@@ -2,6 +2,7 @@
 // phone), the member's other sessions and their loyalty card, with a one-shot notice after each change.
 import type { Context } from 'koa';
 import { maskEmail } from '../../server/domain/accounts/email-address.ts';
+import { mayAddFirstWayIn } from './phone-only-member.ts';
 import { formatPhone } from '../../server/domain/accounts/phone-number.ts';
 import { passwordProvesMailbox } from '../../server/domain/accounts/mailbox-password.ts';
 import type { HeldRedemption } from '../../server/domain/loyalty/held-redemptions.repository.ts';
@@ -54,7 +55,7 @@ export function securityPage(deps: InteractionDeps) {
     await renderPage(ctx, deps, 'account/security', {
       csrfToken: csrfFor(deps, member),
       email: account.email,
-      maskedEmail: maskEmail(account.email),
+      maskedEmail: account.email ? maskEmail(account.email) : null,
       hasPassword: account.passwordHash !== null,
       // Shown as members write it ("+52 55 1234 5678"), never the stored E.164.
       phone: account.phone ? formatPhone(account.phone) : null,
@@ -69,6 +70,8 @@ export function securityPage(deps: InteractionDeps) {
       app: app ? { createdAt: app.createdAt, lastUsedAt: app.lastUsedAt } : null,
       recoveryCodesLeft: app ? await deps.totp.recoveryCodesLeft(account.id) : 0,
       canChange,
+      // A phone-first member's first email or passkey (see phone-only-member.ts), without the two-factor confirmation.
+      canAddFirstWayIn: !canChange && (await mayAddFirstWayIn(deps, member)),
       reauthBlocked,
       // Recent enough but not strong enough to remove that factor: the way to confirm with a stronger one.
       reauthStronger: notice === 'reauth_stronger',

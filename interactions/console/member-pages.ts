@@ -201,7 +201,7 @@ export function memberSupportPages(deps: InteractionDeps, data: ConsoleSupportDe
       const member = await data.loyalty.findMember(account.id);
       const typed = parsed.data.confirm.trim();
       const number = normaliseMemberNumber(typed);
-      const matches = typed.toLowerCase() === account.email.toLowerCase() || (member !== undefined && number !== undefined && number === member.memberNumber);
+      const matches = (account.email !== null && typed.toLowerCase() === account.email.toLowerCase()) || (member !== undefined && number !== undefined && number === member.memberNumber);
       if (!matches) return erasePage(ctx, account, { error: 'console.error.erase_confirm', status: 400, form });
       const outcome = await deps.erasure.request(account.id, { grace: 'default', by: 'admin' });
       if (outcome.status === 'unknown_member') throw new DomainError('not_found', 'no such member');

@@ -134,7 +134,7 @@ export function consolePages(deps: InteractionDeps, data: ConsoleDeps) {
           if (!account) continue;
           const member = await data.loyalty.findMember(id);
           const { fields } = await data.profiles.find(id);
-          results.push({ id, email: account.email, name: [fields.given_name?.value, fields.family_name?.value].filter(Boolean).join(' '), number: member?.memberNumber ?? null, balance: member?.balance ?? 0 });
+          results.push({ id, email: account.email ?? account.phone ?? '', name: [fields.given_name?.value, fields.family_name?.value].filter(Boolean).join(' '), number: member?.memberNumber ?? null, balance: member?.balance ?? 0 });
         }
         next = found.next ? `/console?q=${encodeURIComponent(q)}&cursor=${encodeURIComponent(found.next)}` : null;
       }

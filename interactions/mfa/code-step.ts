@@ -21,7 +21,7 @@ const codeForm = z.object({ channel: channelField, code: z.string().max(20) });
 export function codeStep(deps: InteractionDeps) {
   const factorFor = (channel: CodeChannel): CodeFactor => (channel === 'sms' ? deps.smsFactor : deps.emailFactor);
   const destination = (step: StepUp, channel: CodeChannel) =>
-    channel === 'sms' ? (step.account.phone ? maskPhone(step.account.phone) : '') : maskEmail(step.account.email);
+    channel === 'sms' ? (step.account.phone ? maskPhone(step.account.phone) : '') : step.account.email ? maskEmail(step.account.email) : '';
 
   async function page(ctx: Context, step: StepUp, channel: CodeChannel, state: { error?: string | null; sent?: boolean }, status = 200) {
     // Not offered: the member has no such contact, has something stronger, or the session proved this class.

@@ -52,7 +52,7 @@ export function passkeyOfferHandlers(deps: InteractionDeps) {
       const result = await deps.passkeys.verifyRegistration(`offer:${state.uid}`, state.account, response);
       if (!result.ok) return jsonError(ctx, result.reason);
       // A new way into the account: its owner hears about it, in case the password was stolen.
-      await deps.mailer.send(passkeyAdded(state.account.email, await messageLanguage()));
+      if (state.account.email) await deps.mailer.send(passkeyAdded(state.account.email, await messageLanguage()));
       const completed = await passwordLoginResult(ctx, deps, state.account.id, state.signedInAt);
       if ('refused' in completed) return jsonHookRefusal(ctx, completed.refused);
       jsonOk(ctx, { location: completed.location });

@@ -13,7 +13,7 @@ import { signUpConsentsOf, signUpPurposeChoices, ticked } from '../purposes/sign
 import { inKioskMode } from '../shared/koa-kiosk-mode.ts';
 
 /** The channel the client signing the member up declares (client metadata), web by default. */
-function enrolmentChannel(ctx: Context): EnrolmentChannel {
+export function enrolmentChannel(ctx: Context): EnrolmentChannel {
   const declared = (ctx.state.client as { metadata(): { enrolment_channel?: unknown } } | undefined)?.metadata().enrolment_channel;
   return ENROLMENT_CHANNELS.find((channel) => channel === declared) ?? 'web';
 }
@@ -29,6 +29,8 @@ export function registrationHandlers(deps: InteractionDeps) {
       // A shared kiosk never creates a passkey (issue 21): the member adds one on their phone later.
       passkeyUrl: inKioskMode(ctx) ? null : `/interaction/${uid}/register/passkey`,
       passwordUrl: `/interaction/${uid}/register`,
+      // Sign-up by mobile number (issue 21), where SMS is configured.
+      phoneUrl: deps.phones.enabled ? `/interaction/${uid}/register/phone` : null,
       signInUrl: `/interaction/${uid}`,
       email,
       errors,

@@ -30,6 +30,8 @@ export interface FlowState {
   codeSignIn?: boolean;
   /** E.164 number a passwordless SMS code was asked for. */
   phone?: string;
+  /** Sign-up by mobile number (issue 21): a code was sent to `phone` to create an account with it. */
+  phoneSignUp?: boolean;
   /** An upstream identity to link to `accountId` once our email code proves its address (issue 16). */
   federatedLink?: { connectionId: string; subject: string; claims?: Record<string, string> };
   /** An upstream identity whose email is a member's: linked only after that member signs in and confirms. */
@@ -138,6 +140,7 @@ export class FlowCookie {
         passwordAt: typeof envelope.passwordAt === 'number' ? envelope.passwordAt : undefined,
         codeSignIn: envelope.codeSignIn === true,
         phone: typeof envelope.phone === 'string' ? envelope.phone : undefined,
+        phoneSignUp: envelope.phoneSignUp === true,
         federatedLink: federatedLink(envelope.federatedLink),
         pendingLink: pendingLink(envelope.pendingLink),
         linkProof: linkProof(envelope.linkProof),

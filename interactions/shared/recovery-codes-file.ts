@@ -3,7 +3,7 @@
 // holding them can ask: each must be an unused code of the signed-in account, else nothing is sent.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import type { Account } from '../../server/domain/accounts/account.ts';
+import { type Account, accountLabel } from '../../server/domain/accounts/account.ts';
 import { DomainError } from '../../server/domain/errors.ts';
 import { translate } from '../../server/i18n/messages.ts';
 import type { InteractionDeps } from './deps.ts';
@@ -18,7 +18,7 @@ export async function sendRecoveryCodesFile(ctx: Context, deps: InteractionDeps,
   const codes = parseForm(downloadForm, ctx.request.body);
   if (!codes || !(await deps.totp.holdsUnusedRecoveryCodes(account.id, codes))) throw new DomainError('invalid_input', 'not the account\'s recovery codes');
   const lang = await pageLanguage(ctx, deps);
-  const lines = [translate(lang, 'mfa.codes_file_heading', { account: account.email }), translate(lang, 'mfa.codes_intro'), '', ...codes, ''];
+  const lines = [translate(lang, 'mfa.codes_file_heading', { account: accountLabel(account) }), translate(lang, 'mfa.codes_intro'), '', ...codes, ''];
   ctx.set('Content-Disposition', 'attachment; filename="recovery-codes.txt"');
   ctx.set('Cache-Control', 'no-store');
   ctx.type = 'text/plain; charset=utf-8';

@@ -62,7 +62,7 @@ export function verificationHandlers(deps: InteractionDeps) {
       await rememberLanguage(ctx, deps, result.account.id, 'sign_up');
       // Signed up on a shared kiosk (issue 21): the passkey and the rest of the profile are for the member's own
       // phone, by a link to the account page (a plain link: it signs nobody in, the phone signs in as usual).
-      if (inKioskMode(ctx)) {
+      if (inKioskMode(ctx) && result.account.email) {
         await deps.mailer.send(kioskFinishOnPhone(result.account.email, new URL('/account/security', deps.provider.issuer).href, await messageLanguage()));
       }
       // The boxes ticked on the sign-up form (issue 17): recorded now that the address is the member's.
@@ -77,7 +77,7 @@ export function verificationHandlers(deps: InteractionDeps) {
         // The browser that proved the address is the member's: their first sign-in on it is no "new device".
         await deps.signIns.trustDevice(result.account.id, ctx.state.deviceHash as string | undefined);
         // Only now, with the address proven, may a credential be attached to the account.
-        deps.flow.write(ctx, state.uid, { email: result.account.email, passkeySignup: true, verifiedAccountId: result.account.id });
+        deps.flow.write(ctx, state.uid, { email: result.account.email ?? state.email, passkeySignup: true, verifiedAccountId: result.account.id });
         seeOther(ctx, `/interaction/${state.uid}/passkey/create`);
         return;
       }
@@ -86,7 +86,7 @@ export function verificationHandlers(deps: InteractionDeps) {
         // nothing more, and mailbox + mailbox is one class, so signing in here would leave the member on a
         // step-up with no other way to offer. The sign-in page takes the password, then the step-up a code.
         await deps.signIns.trustDevice(result.account.id, ctx.state.deviceHash as string | undefined);
-        deps.flow.write(ctx, state.uid, { email: result.account.email, info: 'login.info.verified' });
+        deps.flow.write(ctx, state.uid, { email: result.account.email ?? state.email, info: 'login.info.verified' });
         seeOther(ctx, `/interaction/${state.uid}`);
         return;
       }

@@ -8,7 +8,7 @@ const memberSummary = {
   required: ['sub', 'email', 'email_verified', 'phone', 'has_password', 'authenticator_apps', 'passkeys', 'member_number', 'points_balance', 'lifetime_points', 'created_at', 'updated_at', 'erasure_scheduled_for'],
   properties: {
     sub: { type: 'string' },
-    email: { type: 'string' },
+    email: { type: ['string', 'null'], description: 'Null for a phone-first member (signed up with a mobile number).' },
     email_verified: { type: 'boolean' },
     phone: { type: ['string', 'null'], description: 'Verified mobile number (E.164).' },
     has_password: { type: 'boolean' },

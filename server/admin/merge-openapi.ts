@@ -5,7 +5,7 @@ import type { OpenApiHelpers } from './webhook-openapi.ts';
 const side = {
   type: 'object',
   properties: {
-    sub: { type: 'string' }, email: { type: 'string' }, email_verified: { type: 'boolean' }, phone: { type: ['string', 'null'] },
+    sub: { type: 'string' }, email: { type: ['string', 'null'] }, email_verified: { type: 'boolean' }, phone: { type: ['string', 'null'] },
     has_password: { type: 'boolean' }, member_number: { type: ['string', 'null'] }, points_balance: { type: 'integer' }, lifetime_points: { type: 'integer' },
     tier: { type: 'string' }, authenticator_apps: { type: 'integer' }, passkeys: { type: 'integer' }, linked_accounts: { type: 'integer' },
     devices: { type: 'integer' }, partners: { type: 'integer' }, profile_fields: { type: 'array', items: { type: 'string' } },
@@ -22,7 +22,7 @@ export const mergeSchemas = {
       after: {
         type: 'object',
         description: 'The survivor after the merge: balance = both balances; lifetime points summed (carried by the survivor\'s adjust entry, so only when the absorbed member has points to move); tier recomputed.',
-        properties: { points_balance: { type: 'integer' }, lifetime_points: { type: 'integer' }, tier: { type: 'string' }, email: { type: 'string' }, phone: { type: ['string', 'null'] } },
+        properties: { points_balance: { type: 'integer' }, lifetime_points: { type: 'integer' }, tier: { type: 'string' }, email: { type: ['string', 'null'] }, phone: { type: ['string', 'null'] } },
       },
       moves: {
         type: 'object',

@@ -7,6 +7,7 @@ import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { REDEEM_SCOPE } from '../../config/provider.ts';
 import type { AccountService } from '../domain/accounts/account-service.ts';
+import { accountLabel } from '../domain/accounts/account.ts';
 import { DomainError } from '../domain/errors.ts';
 import { textField } from '../domain/text.ts';
 import type { LedgerEntry } from '../domain/loyalty/loyalty.repository.ts';
@@ -119,7 +120,7 @@ export function memberApiRouter(deps: MemberApiDeps): Router {
     const ip = String(ctx.state.clientIp);
     const member = await deps.loyalty.ensureMember(account.id);
     const risk = await deps.redemptionRisk.assess({
-      accountId: account.id, email: account.email, ip, points: parsed.data.points, balance: member.balance,
+      accountId: account.id, email: accountLabel(account), ip, points: parsed.data.points, balance: member.balance,
       credentialsChangedAt: [account.credentialsChangedAt, account.contactChangedAt].reduce<Date | null>((a, b) => (b && (!a || b > a) ? b : a), null),
     });
     const decision = redemptionOutcome(risk.score, token, deps.redemptionRisk.settings);

@@ -105,7 +105,7 @@ export class SecurityOverview {
     const seen = new Set<string>();
     const emails = new Map<string, string | undefined>();
     const emailOf = async (accountId: string) => {
-      if (!emails.has(accountId)) emails.set(accountId, (await this.deps.accounts.findById(accountId))?.email);
+      if (!emails.has(accountId)) emails.set(accountId, (await this.deps.accounts.findById(accountId))?.email ?? undefined);
       return emails.get(accountId);
     };
     const active: ActiveBlock[] = [];

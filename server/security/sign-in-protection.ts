@@ -126,7 +126,7 @@ export class SignInProtection {
     if (!account?.emailVerified) return;
     if (!(await this.unlockMails.consume(account.id)).allowed) return;
     const url = `${this.deps.issuer}/unlock/${this.deps.unlockLinks.create(account.id)}`;
-    await this.mail(account.email, emails.unlockLink(account.email, url, await messageLanguage()));
+    await this.mail(email, emails.unlockLink(email, url, await messageLanguage()));
   }
 
   /**

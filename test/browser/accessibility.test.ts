@@ -37,6 +37,8 @@ const ALL_PAGES = [
   'device: code input', 'device: wrong code', 'device: confirm', 'device: success', 'logout: confirm', 'logout: signed out',
   'bot challenge', 'blocked', '404', 'error page', 'unlock: invalid link', 'home', 'kiosk: sign-in',
   'kiosk: verification', 'kiosk: hand-off',
+  'sign-up by mobile', 'sign-up by mobile: errors', 'sign-up by mobile: code', 'sign-up by mobile: wrong code', 'account: security (phone-first)',
+  'kiosk: sign-up by mobile: code', 'email prompt', 'email prompt: code',
   'saml: continue to the IdP',
   'account: privacy choices', 'purposes prompt', 'purposes prompt: errors',
   'console: search', 'console: search results', 'console: member', 'console: member errors', 'console: audit log', 'console: signed out',

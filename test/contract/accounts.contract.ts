@@ -269,5 +269,39 @@ export function describeAccountsContract(open: OpenStorage): void {
       expect(await storage().accounts.findByEmail(email)).toEqual(created);
       expect(created.passwordHash).toBe('pbkdf2$Ω≈ç√😀');
     });
+
+    describe('phone-first members (no email)', () => {
+      it('creates any number of accounts without an email; each holds its own verified phone, found by it', async () => {
+        const [first, second] = [await storage().accounts.create({ email: null, emailVerified: false, passwordHash: null }), await storage().accounts.create({ email: null, emailVerified: false, passwordHash: null })];
+        expect([first.email, second.email]).toEqual([null, null]);
+        const phone = uniquePhone();
+        expect(await storage().accounts.setPhone(first.id, phone)).toMatchObject({ id: first.id, email: null, phone });
+        await expectDomainError(storage().accounts.setPhone(second.id, phone), 'duplicate');
+        expect(await storage().accounts.findByPhone(phone)).toMatchObject({ id: first.id, email: null });
+        expect(await storage().accounts.findById(first.id)).toMatchObject({ email: null, emailVerified: false });
+      });
+
+      it('a verified phone keeps an account without a verified email out of the unverified cleanup', async () => {
+        const phoneFirst = await storage().accounts.create({ email: null, emailVerified: false, passwordHash: null });
+        await storage().accounts.setPhone(phoneFirst.id, uniquePhone());
+        const unproven = await storage().accounts.create({ email: uniqueEmail(), emailVerified: false, passwordHash: null });
+        const later = new Date(Date.now() + 60_000);
+        const listed = await storage().accounts.listUnverified(later, 10_000);
+        expect(listed).toContain(unproven.id);
+        expect(listed).not.toContain(phoneFirst.id);
+        expect(await storage().accounts.deleteUnverified(phoneFirst.id, later)).toBe(false);
+        expect(await storage().accounts.findById(phoneFirst.id)).toBeDefined();
+      });
+
+      it('adds a first email to a phone-first account; the address is then unique as any other', async () => {
+        const account = await storage().accounts.create({ email: null, emailVerified: false, passwordHash: null });
+        const email = uniqueEmail();
+        expect(await storage().accounts.setEmail(account.id, email)).toMatchObject({ id: account.id, email, emailVerified: true });
+        expect(await storage().accounts.findByEmail(email)).toMatchObject({ id: account.id });
+        await expectDomainError(storage().accounts.create({ email, emailVerified: false, passwordHash: null }), 'duplicate');
+        expect(await storage().accounts.delete(account.id)).toBe(true);
+        expect(await storage().accounts.create({ email, emailVerified: false, passwordHash: null })).toMatchObject({ email });
+      });
+    });
   });
 }

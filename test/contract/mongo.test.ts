@@ -1,6 +1,6 @@
 // Runs the storage contract against the mongoose adapter: FerretDB 1.24 by default, real MongoDB with MONGODB_URI.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type mongoose from 'mongoose';
+import mongoose from 'mongoose';
 import { openMongoStorage } from '../../adapters/mongo/index.ts';
 import type { PostEntry } from '../../server/domain/loyalty/loyalty.repository.ts';
 import { generateMemberNumber } from '../../server/domain/loyalty/member-number.ts';
@@ -69,6 +69,31 @@ describe('mongo adapter specifics', () => {
       expect(await second.accounts.findByEmail('persist@example.com')).toEqual(account);
       expect(await second.oidc.findByUid('Session', 'u1')).toEqual({ uid: 'u1', accountId: account.id });
       await expectDomainError(second.accounts.create({ email: 'persist@example.com', emailVerified: false, passwordHash: null }), 'duplicate');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('upgrades a database whose accounts had a unique email index: the index goes, members without an email coexist, emails stay unique', async () => {
+    const uri = freshUri();
+    const first = await openMongoStorage({ uri });
+    const kept = await first.accounts.create({ email: 'kept-before-45@example.com', emailVerified: true, passwordHash: null });
+    await first.close();
+    // As the previous release left it: a unique index on accounts.email.
+    const raw = mongoose.createConnection(uri, { autoIndex: false, autoCreate: false, bufferCommands: false });
+    try {
+      await raw.asPromise();
+      await raw.collection('accounts').dropIndex('email_lookup');
+      await raw.collection('accounts').createIndex({ email: 1 }, { name: 'email_1', unique: true });
+    } finally {
+      await raw.close();
+    }
+    const second = await openMongoStorage({ uri });
+    try {
+      expect(await second.accounts.findById(kept.id)).toEqual(kept);
+      const [a, b] = [await second.accounts.create({ email: null, emailVerified: false, passwordHash: null }), await second.accounts.create({ email: null, emailVerified: false, passwordHash: null })];
+      expect([a.email, b.email]).toEqual([null, null]);
+      await expectDomainError(second.accounts.create({ email: 'kept-before-45@example.com', emailVerified: false, passwordHash: null }), 'duplicate');
     } finally {
       await second.close();
     }

@@ -106,6 +106,45 @@ describe('sqlite adapter specifics', () => {
     }
   });
 
+  it('upgrades a version 44 file to 45: every account, its import data and both unique indexes kept; email may be absent', async () => {
+    const { dataDir, db: old } = databaseAtVersion(44);
+    old.exec('PRAGMA foreign_keys = ON');
+    const insert = old.prepare(`INSERT INTO accounts (id, email, email_verified, password_hash, created_at, updated_at, credentials_changed_at, phone, contact_changed_at, password_from_mailbox_at)
+                 VALUES (?, ?, ?, ?, 1000, 2000, 3000, ?, 4000, NULL)`);
+    insert.run('kept-1', 'kept-1@example.com', 1, 'hash-1', '+447700900101');
+    insert.run('kept-2', 'kept-2@example.com', 0, null, null);
+    old.prepare('INSERT INTO member_import_data (account_id, data, updated_at) VALUES (?, ?, ?)').run('kept-1', '{"tier":"gold"}', 5000);
+    old.close();
+
+    const storage = await openSqliteStorage({ dataDir });
+    try {
+      expect(await storage.accounts.findById('kept-1')).toMatchObject({
+        email: 'kept-1@example.com', emailVerified: true, passwordHash: 'hash-1', phone: '+447700900101',
+        createdAt: new Date(1000), updatedAt: new Date(2000), credentialsChangedAt: new Date(3000), contactChangedAt: new Date(4000),
+      });
+      expect(await storage.accounts.findById('kept-2')).toMatchObject({ email: 'kept-2@example.com', emailVerified: false, phone: null });
+      expect(await storage.accounts.count()).toBe(2);
+      // Uniqueness of email and phone still holds; two members without an email are fine.
+      await expectDomainError(storage.accounts.create({ email: 'kept-2@example.com', emailVerified: false, passwordHash: null }), 'duplicate');
+      await expectDomainError(storage.accounts.setPhone('kept-2', '+447700900101'), 'duplicate');
+      const first = await storage.accounts.create({ email: null, emailVerified: false, passwordHash: null });
+      const second = await storage.accounts.create({ email: null, emailVerified: false, passwordHash: null });
+      expect([first.email, second.email]).toEqual([null, null]);
+    } finally {
+      await storage.close();
+    }
+    const check = new DatabaseSync(join(dataDir, 'idp.sqlite'));
+    try {
+      // The import data of the kept account survived the rebuild, and its foreign key still cascades.
+      expect(check.prepare('SELECT data FROM member_import_data WHERE account_id = ?').get('kept-1')).toEqual({ data: '{"tier":"gold"}' });
+      expect(check.prepare("SELECT sql FROM sqlite_schema WHERE name = 'member_import_data'").get()?.sql).toContain('REFERENCES accounts');
+      expect(check.prepare('PRAGMA foreign_key_check').all()).toEqual([]);
+      expect(check.prepare("SELECT name FROM sqlite_schema WHERE tbl_name = 'accounts' AND type = 'index' AND name = 'accounts_phone'").all()).toHaveLength(1);
+    } finally {
+      check.close();
+    }
+  });
+
   it('supports a throwaway in-memory store', async () => {
     const storage = await openSqliteStorage({ dataDir: ':memory:' });
     await storage.accounts.create({ email: 'mem@example.com', emailVerified: false, passwordHash: null });

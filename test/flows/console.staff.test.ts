@@ -166,11 +166,11 @@ describe.each(STORES)('operator console (%s)', (store) => {
 
     const { storage } = fx.server.container;
     const unverified = await storage.accounts.create({ email: `unverified.${Date.now()}@example.com`, emailVerified: false, passwordHash: null });
-    const before = fx.sink.countFor(unverified.email);
+    const before = fx.sink.countFor(unverified.email!);
     const resend = await agentUa.submit(await agentUa.follow(`/console/members/${unverified.id}`), '/verification/resend', { reason: 'Member never got the code' });
     expect(resend.url).toContain('notice=verification_sent');
     await fx.server.container.deliveries.drain();
-    expect(fx.sink.countFor(unverified.email)).toBe(before + 1);
+    expect(fx.sink.countFor(unverified.email!)).toBe(before + 1);
   });
 
   test('security reads the audit log filtered by member and type; support may not', async () => {

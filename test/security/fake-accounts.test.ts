@@ -76,6 +76,6 @@ describe.each(STORES)('fake accounts (%s)', (store) => {
     expect(await storage.loyalty.findMember(stale.id)).toBeUndefined();
     expect(await storage.accounts.findById(kept.id)).toBeDefined();
     // The address is free again for a real sign-up.
-    expect(await storage.accounts.create({ email: stale.email, emailVerified: false, passwordHash: null })).toBeDefined();
+    expect(await storage.accounts.create({ email: stale.email!, emailVerified: false, passwordHash: null })).toBeDefined();
   });
 });

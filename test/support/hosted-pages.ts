@@ -8,6 +8,7 @@ import type { Page as BrowserPage } from 'playwright-core';
 import { hashPassword } from '../../server/domain/accounts/password-hasher.ts';
 import { followLink, openLoginPage, PASSWORD, signIn, signUpAndVerify, uniqueEmail, UserAgent } from './member.ts';
 import { authorizationRequest, discover, oidc, REDIRECT_URI, registerClient } from './oidc-client.ts';
+import { uniquePhone } from './phone.ts';
 import { startSamlIdp } from './saml-idp.ts';
 import type { MemberServer } from './suite.ts';
 import { totpCode } from './totp.ts';
@@ -206,7 +207,7 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     const { storage, loyalty } = kit.fx.server.container;
     const other = await storage.accounts.create({ email: uniqueEmail('other'), emailVerified: true, passwordHash: await hashPassword(PASSWORD) });
     await loyalty.ensureMember(other.id);
-    kit.keep('account: merge review', await session.submit(merge, '/account/merge', { account: other.email, password: PASSWORD, method: 'password' }));
+    kit.keep('account: merge review', await session.submit(merge, '/account/merge', { account: other.email!, password: PASSWORD, method: 'password' }));
     const coupon = kit.keep('account: coupon', await session.follow('/account/coupon'));
     kit.keep('account: coupon errors', await session.submit(coupon, '/account/coupon', { code: 'NOPE-NOPE' }));
     kit.keep('account: password changed', await session.submit(password, '/account/password', { password: `${PASSWORD} again` }));
@@ -314,6 +315,29 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     kit.keep('console: signed out', await kit.browser().follow('/console/signed-out'));
   },
 
+  async phoneFirst(kit) {
+    // Issue 21: sign-up by mobile number, and the account page of a member with no email ("Add an email").
+    const ua = kit.browser();
+    const phone = uniquePhone();
+    const register = await followLink(ua, await openLoginPage(ua, await kit.authorize()), '/register');
+    const form = kit.keep('sign-up by mobile', await followLink(ua, register, '/register/phone'));
+    kit.keep('sign-up by mobile: errors', await ua.submit(form, '/register/phone', { phone: '12' }));
+    const before = kit.fx.sms.countFor(phone);
+    const code = kit.keep('sign-up by mobile: code', await ua.submit(form, '/register/phone', { phone }));
+    kit.keep('sign-up by mobile: wrong code', await ua.submit(code, '/register/phone/verify', { code: '000000' }));
+    await pastProfile(ua, await ua.submit(code, '/register/phone/verify', { code: await kit.fx.sms.waitForCode(phone, { after: before }) }));
+    kit.keep('account: security (phone-first)', await ua.follow('/account/security'));
+    // A client that requires an email: the email prompt, then its code page.
+    const needsEmail = await discover(kit.fx.server, await registerClient(kit.fx.server, { first_party: true, required_claims: ['email'] }));
+    const other = kit.browser();
+    const otherPhone = uniquePhone();
+    const otherRegister = await followLink(other, await openLoginPage(other, await kit.authorize({}, needsEmail)), '/register');
+    const sent = kit.fx.sms.countFor(otherPhone);
+    const otherCode = await other.submit(await followLink(other, otherRegister, '/register/phone'), '/register/phone', { phone: otherPhone });
+    const prompt = kit.keep('email prompt', await other.submit(otherCode, '/register/phone/verify', { code: await kit.fx.sms.waitForCode(otherPhone, { after: sent }) }));
+    kit.keep('email prompt: code', await other.submit(prompt, '/email', { email: uniqueEmail(`a11y-phone-${kit.locale}`) }));
+  },
+
   async kiosk(kit) {
     // An in-store kiosk client: its pages carry the shared-device notice, the countdown and larger targets.
     const client = await registerClient(kit.fx.server, { first_party: true, enrolment_channel: 'kiosk' });
@@ -322,6 +346,8 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     // Issue 21: sign-up on the kiosk (the address masked, the link to finish on the phone), and the hand-off page.
     const register = await followLink(ua, login, '/register');
     kit.keep('kiosk: verification', await ua.submit(register, '/register', { email: uniqueEmail(`a11y-kiosk-${kit.locale}`), password: PASSWORD }));
+    // Enrolment by mobile on the kiosk: the number masked on the code page.
+    kit.keep('kiosk: sign-up by mobile: code', await ua.submit(await followLink(ua, register, '/register/phone'), '/register/phone', { phone: uniquePhone() }));
     const app = await discover(kit.fx.server, await registerClient(kit.fx.server, {
       token_endpoint_auth_method: 'none', application_type: 'native', enrolment_channel: 'kiosk', client_name: 'Store Kiosk',
       grant_types: ['urn:ietf:params:oauth:grant-type:device_code'], response_types: [], redirect_uris: [], scope: 'openid email',

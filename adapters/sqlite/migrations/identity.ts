@@ -193,4 +193,34 @@ export const identityMigrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 45,
+    // Phone-first members (issue 21): a member may hold a verified mobile and no email, so email becomes
+    // nullable, still unique where present (UNIQUE ignores NULLs). SQLite cannot drop NOT NULL in place: the
+    // table is rebuilt with every row and column. member_import_data references accounts ON DELETE CASCADE and
+    // foreign keys are on (they cannot be switched off inside the migration's transaction), so its rows are
+    // set aside before the old table goes and put back after; the phone index is re-created.
+    sql: `
+      CREATE TABLE accounts_v45 (
+        id TEXT PRIMARY KEY,
+        email TEXT UNIQUE,
+        email_verified INTEGER NOT NULL CHECK (email_verified IN (0, 1)),
+        password_hash TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        credentials_changed_at INTEGER,
+        phone TEXT,
+        contact_changed_at INTEGER,
+        password_from_mailbox_at INTEGER
+      ) STRICT;
+      INSERT INTO accounts_v45 (id, email, email_verified, password_hash, created_at, updated_at, credentials_changed_at, phone, contact_changed_at, password_from_mailbox_at)
+        SELECT id, email, email_verified, password_hash, created_at, updated_at, credentials_changed_at, phone, contact_changed_at, password_from_mailbox_at FROM accounts;
+      CREATE TEMP TABLE member_import_data_v45 AS SELECT account_id, data, updated_at FROM member_import_data;
+      DROP TABLE accounts;
+      ALTER TABLE accounts_v45 RENAME TO accounts;
+      CREATE UNIQUE INDEX accounts_phone ON accounts (phone) WHERE phone IS NOT NULL;
+      INSERT INTO member_import_data (account_id, data, updated_at) SELECT account_id, data, updated_at FROM member_import_data_v45;
+      DROP TABLE member_import_data_v45;
+    `,
+  },
 ];

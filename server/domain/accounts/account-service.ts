@@ -126,7 +126,8 @@ export class AccountService {
 
   /** Sends a verification code unless the cooldown is running; returns the seconds left to wait (0 = sent). */
   async sendVerificationCode(account: Account): Promise<number> {
-    if (account.emailVerified) return 0;
+    // A phone-first member (no email) has nothing to verify here.
+    if (account.emailVerified || account.email === null) return 0;
     const issued = await this.deps.codes.issue('email_verification', account.id);
     if (!issued.ok) return issued.retryAfterSeconds;
     await this.deps.mailer.send(messages.verificationCode(account.email, issued.code, await messageLanguage()), this.discardOnFailure('email_verification', account.id));
@@ -136,7 +137,7 @@ export class AccountService {
   async resendVerificationCode(accountId: string): Promise<number> {
     const account = await this.deps.accounts.findById(accountId);
     // A verified or vanished account gets no mail, but the caller sees the same answer (and the same wait).
-    if (!account) return 0;
+    if (!account || account.email === null) return 0;
     if (account.emailVerified) return this.unsentCodeFor(account.email);
     return this.sendVerificationCode(account);
   }
@@ -148,7 +149,7 @@ export class AccountService {
    */
   async abandonVerification(accountId: string): Promise<void> {
     const account = await this.deps.accounts.findById(accountId);
-    if (!account) return;
+    if (!account || account.email === null) return;
     const subject = account.emailVerified ? this.deps.codes.subjectFor(undefined, account.email) : account.id;
     await this.deps.codes.discard('email_verification', subject);
   }
@@ -161,7 +162,7 @@ export class AccountService {
 
   async verifyEmail(accountId: string, code: string): Promise<{ ok: true; account: Account } | { ok: false; reason: CodeProblem }> {
     const owner = await this.deps.accounts.findById(accountId);
-    if (owner?.emailVerified) {
+    if (owner?.emailVerified && owner.email !== null) {
       // Signing up with a member's address issued the unsent code of that address (register): wrong tries are
       // checked and counted against it, so they end as a stranger's do; even its right code verifies nothing.
       const check = await this.deps.codes.verify('email_verification', this.deps.codes.subjectFor(undefined, owner.email), code);
@@ -230,7 +231,7 @@ export class AccountService {
     try {
       const replaced = await this.deps.accounts.replacePasswordHash(account.id, stored, await timedKdf(this.deps.observer, 'hash', () => hashPassword(password)));
       if (replaced) this.deps.logger.info({ accountId: account.id, weak }, 'password hash upgraded to argon2id');
-      if (replaced && weak) await this.deps.mailer.send(messages.weakPasswordHashUpgraded(account.email, await messageLanguage()));
+      if (replaced && weak && account.email !== null) await this.deps.mailer.send(messages.weakPasswordHashUpgraded(account.email, await messageLanguage()));
     } catch (error: unknown) {
       this.deps.logger.warn({ err: error, accountId: account.id }, 'password rehash failed');
     }
@@ -255,7 +256,7 @@ export class AccountService {
     const subject = this.deps.codes.subjectFor(account?.id, email);
     const issued = await this.deps.codes.issue('password_reset', subject);
     if (!issued.ok) return { retryAfterSeconds: issued.retryAfterSeconds };
-    if (account) await this.deps.mailer.send(messages.passwordResetCode(account.email, issued.code, await messageLanguage()), this.discardOnFailure('password_reset', subject));
+    if (account) await this.deps.mailer.send(messages.passwordResetCode(email, issued.code, await messageLanguage()), this.discardOnFailure('password_reset', subject));
     return { retryAfterSeconds: 0 };
   }
 
@@ -311,7 +312,7 @@ export class AccountService {
     const updated = await this.deps.accounts.update(accountId, { ...patch, passwordHash, credentialsChangedAt: new Date() });
     if (!updated) return undefined;
     await this.deps.sessions.endAll(accountId);
-    await this.deps.mailer.send(messages.passwordChanged(updated.email, await messageLanguage()));
+    if (updated.email !== null) await this.deps.mailer.send(messages.passwordChanged(updated.email, await messageLanguage()));
     return updated;
   }
 
@@ -337,7 +338,7 @@ export class AccountService {
     const subject = this.deps.codes.subjectFor(member?.id, email);
     const issued = await this.deps.codes.issue('sign_in', subject);
     if (!issued.ok) return { retryAfterSeconds: issued.retryAfterSeconds };
-    if (member) await this.deps.mailer.send(messages.signInCode(member.email, issued.code, await messageLanguage()), this.discardOnFailure('sign_in', subject));
+    if (member) await this.deps.mailer.send(messages.signInCode(email, issued.code, await messageLanguage()), this.discardOnFailure('sign_in', subject));
     return { retryAfterSeconds: 0 };
   }
 

@@ -2,7 +2,7 @@
 export interface Account {
   id: string;
   /** Lower-cased, trimmed; unique across accounts. */
-  email: string;
+  email: string | null;
   emailVerified: boolean;
   /**
    * A mobile number in E.164 (+447700900123), set only once the member proved it with a code; unique
@@ -26,3 +26,11 @@ export interface Account {
 }
 
 export type AccountPatch = Partial<Pick<Account, 'emailVerified' | 'passwordHash' | 'credentialsChangedAt' | 'passwordFromMailboxAt'>>;
+
+/**
+ * What names the account to its member where a name is needed (authenticator apps, passkeys, the recovery
+ * codes file): the email, or for a phone-first member (no email) the number.
+ */
+export function accountLabel(account: Pick<Account, 'id' | 'email' | 'phone'>): string {
+  return account.email ?? account.phone ?? account.id;
+}

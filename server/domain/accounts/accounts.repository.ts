@@ -2,7 +2,8 @@
 import type { Account, AccountPatch } from './account.ts';
 
 export interface NewAccount {
-  email: string;
+  /** Null for a phone-first member (signed up with a mobile number; the number is set with setPhone). */
+  email: string | null;
   emailVerified: boolean;
   passwordHash: string | null;
 }
@@ -38,9 +39,12 @@ export interface AccountsRepository {
   replacePasswordHash(id: string, expected: string, replacement: string): Promise<boolean>;
   /** Removes the account and frees its email and phone; returns whether it existed. */
   delete(id: string): Promise<boolean>;
-  /** Ids of accounts whose email is still unverified and that were created before `createdBefore` (at most `limit`). */
+  /**
+   * Ids of accounts with neither a verified email nor a verified phone, created before `createdBefore` (at most
+   * `limit`): a phone-first member (no email) is verified by its number.
+   */
   listUnverified(createdBefore: Date, limit: number): Promise<string[]>;
-  /** Deletes the account only if it is still unverified and older than `createdBefore` (like delete otherwise). */
+  /** Deletes the account only if it is still unverified (no verified email, no phone) and older than `createdBefore`. */
   deleteUnverified(id: string, createdBefore: Date): Promise<boolean>;
   count(): Promise<number>;
 }

@@ -94,6 +94,8 @@ export class EmailChangeService {
       throw error;
     }
     if (!updated) return { ok: false, reason: 'code.invalid' };
+    // A phone-first member adding a first email: no old address to tell, nothing to undo.
+    if (account.email === null) return { ok: true, account: updated };
     const url = new URL('/account/email/undo', this.deps.issuer);
     url.searchParams.set('token', this.createUndoToken(account.id, account.email, email));
     await this.deps.mailer.send(emailChanged(account.email, maskEmail(email), url.href, await messageLanguage())).catch((error: unknown) => {
@@ -108,7 +110,7 @@ export class EmailChangeService {
     if (!claim) return undefined;
     const account = await this.deps.accounts.findById(claim.accountId);
     // Restored already, or changed again since: this link has nothing left to undo.
-    return account && constantTimeEqual(this.tag(account.email), claim.newEmailTag) ? claim : undefined;
+    return account && account.email !== null && constantTimeEqual(this.tag(account.email), claim.newEmailTag) ? claim : undefined;
   }
 
   /**

@@ -6,7 +6,7 @@ import type { CodePurpose } from '../codes/codes.repository.ts';
 import { DomainError } from '../errors.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { OutgoingSms, SmsSender } from '../sms/sms-sender.ts';
-import { smsPhoneVerificationCode, smsSignInCode } from '../sms/sms-texts.ts';
+import { smsKioskFinish, smsPhoneSignUpCode, smsPhoneSignUpMember, smsPhoneVerificationCode, smsSignInCode } from '../sms/sms-texts.ts';
 import type { Account } from './account.ts';
 import { type SecurityChange, securityChanged } from './account-emails.ts';
 import { messageLanguage } from '../../i18n/request-language.ts';
@@ -148,6 +148,51 @@ export class PhoneService {
   }
 
   /**
+   * Sign-up by mobile number (issue 21), step 1. The answer is the same whether or not the number is a member's,
+   * so the form finds nobody: a new number gets a code; a member's number gets a code kept but sent nowhere (so
+   * the resend wait and daily budget run alike) and a text telling the member someone tried to join with it.
+   * Every text goes through the SMS guard (pumping protection, per-country budgets) like any other.
+   */
+  async startSignUp(input: string, country?: string): Promise<{ ok: true; phone: string; retryAfterSeconds: number } | { ok: false; reason: PhoneProblem }> {
+    const sms = this.requireSms();
+    const parsed = this.parse(input, country);
+    if (!parsed.ok) return parsed;
+    const member = await this.deps.accounts.findByPhone(parsed.e164);
+    // Keyed by the number, never by an account: nobody exists yet, and a member's id must not show through.
+    const subject = this.deps.codes.subjectFor(undefined, parsed.e164);
+    const issued = await this.deps.codes.issue('phone_sign_up', subject);
+    if (!issued.ok) return { ok: true, phone: parsed.e164, retryAfterSeconds: issued.retryAfterSeconds };
+    const lang = await messageLanguage();
+    await this.deliver(sms, 'phone_sign_up', subject, member ? smsPhoneSignUpMember(parsed.e164, lang) : smsPhoneSignUpCode(parsed.e164, issued.code, this.deps.host, lang));
+    return { ok: true, phone: parsed.e164, retryAfterSeconds: 0 };
+  }
+
+  /**
+   * Step 2: the code proves the number, and only then is the account created (no email, no password; the number
+   * verified). A member's number fails like a wrong code (its code was never sent), so no second account exists.
+   */
+  async completeSignUp(phone: string, code: string): Promise<{ ok: true; account: Account } | { ok: false; reason: CodeProblem }> {
+    const check = await this.deps.codes.verify('phone_sign_up', this.deps.codes.subjectFor(undefined, phone), code);
+    if (!check.ok) return { ok: false, reason: check.reason };
+    if (await this.deps.accounts.findByPhone(phone)) return { ok: false, reason: 'code.invalid' };
+    const created = await this.deps.accounts.create({ email: null, emailVerified: false, passwordHash: null });
+    try {
+      const account = await this.deps.accounts.setPhone(created.id, phone);
+      if (account) return { ok: true, account };
+    } catch (error) {
+      // A concurrent sign-up or an account page took the number first: this empty account goes.
+      if (!(error instanceof DomainError && error.code === 'duplicate')) throw error;
+    }
+    await this.deps.accounts.delete(created.id);
+    return { ok: false, reason: 'code.invalid' };
+  }
+
+  /** After enrolment on a shared kiosk: the link to finish on the member's own phone, by SMS. */
+  async sendKioskFinish(phone: string, url: string): Promise<void> {
+    await this.requireSms().send(smsKioskFinish(phone, url, await messageLanguage()));
+  }
+
+  /**
    * A text the provider refused leaves no code behind: it would start the resend wait, so the member's
    * retry after an outage would send nothing. The pumping guard refuses at once; the provider, after the
    * response (the queued sender calls onFailure).
@@ -167,6 +212,7 @@ export class PhoneService {
   }
 
   private async notify(account: Account, change: SecurityChange): Promise<void> {
+    if (account.email === null) return; // a phone-first member: no mailbox to tell
     await this.deps.mailer.send(securityChanged(account.email, change, await messageLanguage())).catch((error: unknown) => {
       // The change is made; a lost notice must not undo it or fail the page.
       this.deps.logger.warn({ err: error, accountId: account.id }, 'security notice not sent');

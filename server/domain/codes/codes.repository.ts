@@ -1,5 +1,5 @@
 // Port: one-time codes (email verification, password reset): hashed, expiring, single use, few tries.
-export type CodePurpose = 'email_verification' | 'password_reset' | 'step_up_email' | 'step_up_sms' | 'sign_in' | 'sms_sign_in' | 'phone_verification' | 'totp_attempts' | 'webauthn_registration' | 'webauthn_authentication' | 'card_claim' | 'email_change' | 'member_merge';
+export type CodePurpose = 'email_verification' | 'password_reset' | 'step_up_email' | 'step_up_sms' | 'sign_in' | 'sms_sign_in' | 'phone_verification' | 'totp_attempts' | 'webauthn_registration' | 'webauthn_authentication' | 'card_claim' | 'email_change' | 'member_merge' | 'phone_sign_up';
 
 export interface OneTimeCode {
   purpose: CodePurpose;

@@ -2,7 +2,7 @@
 // with single-use time steps, an attempt cap, and ten single-use recovery codes shown once.
 import { randomInt, randomUUID } from 'node:crypto';
 import { decrypt, encrypt, hashCode } from '../../security/crypto.ts';
-import type { Account } from '../accounts/account.ts';
+import { type Account, accountLabel } from '../accounts/account.ts';
 import type { CodesRepository } from '../codes/codes.repository.ts';
 import type { Factor, FactorsRepository } from './factors.repository.ts';
 import { base32Decode, base32Encode, generateTotpSecret, matchTotp, otpauthUri, TOTP_STEP_SECONDS, TOTP_WINDOW } from './totp.ts';
@@ -152,7 +152,7 @@ export class TotpFactor {
     return {
       factorId,
       manualKey: base32Encode(secret).replace(/(.{4})(?=.)/g, '$1 '),
-      uri: otpauthUri({ issuer: this.deps.issuer, accountName: account.email, secret }),
+      uri: otpauthUri({ issuer: this.deps.issuer, accountName: accountLabel(account), secret }),
     };
   }
 

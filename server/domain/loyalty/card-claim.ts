@@ -197,6 +197,7 @@ export class CardClaimService {
     const change: SecurityChange = phone
       ? { id: 'email.change.card_claimed_phone', params: { last4, points: record.balance, phone: maskPhone(phone) } }
       : { id: 'email.change.card_claimed', params: { last4, points: record.balance } };
+    if (account.email === null) return; // a phone-first member: no mailbox to tell
     await this.deps.mailer.send(securityChanged(account.email, change, await messageLanguage())).catch((error: unknown) => {
       // The card is claimed and credited; a lost notice must not undo that or fail the page.
       this.deps.logger.warn({ err: error, accountId: account.id }, 'security notice not sent');

@@ -210,7 +210,8 @@ export class OwnershipProofs {
   private deliveryFor(account: Account, preferPhone: boolean): { to: string; send(code: string, options: DeliveryOptions): Promise<void> } | undefined {
     const sms = this.deps.sms;
     const byPhone = account.phone && sms ? { to: account.phone, send: async (code: string, options: DeliveryOptions) => sms.send(mergeCodeSms(account.phone!, code, this.deps.host, await messageLanguage()), options) } : undefined;
-    const byEmail = account.emailVerified ? { to: account.email, send: async (code: string, options: DeliveryOptions) => this.deps.mailer.send(mergeCodeEmail(account.email, code, await messageLanguage()), options) } : undefined;
+    const email = account.emailVerified ? account.email : null;
+    const byEmail = email !== null ? { to: email, send: async (code: string, options: DeliveryOptions) => this.deps.mailer.send(mergeCodeEmail(email, code, await messageLanguage()), options) } : undefined;
     return preferPhone ? (byPhone ?? byEmail) : (byEmail ?? byPhone);
   }
 

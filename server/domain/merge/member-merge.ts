@@ -48,7 +48,8 @@ export type MergeResult =
 /** One side of the preview: what the member holds now. */
 export interface MergeSide {
   accountId: string;
-  email: string;
+  /** Null for a phone-first member. */
+  email: string | null;
   emailVerified: boolean;
   phone: string | null;
   hasPassword: boolean;
@@ -68,7 +69,7 @@ export interface MergePreview {
   survivor: MergeSide;
   absorbed: MergeSide;
   /** The survivor as it will be. */
-  after: { balance: number; lifetimePoints: number; tier: Tier; email: string; phone: string | null };
+  after: { balance: number; lifetimePoints: number; tier: Tier; email: string | null; phone: string | null };
   /** Which identifiers the survivor takes (the others of the absorbed member are released). */
   identifiers: IdentifierMoves;
   /** Profile fields the absorbed member fills in (the survivor had no value). */
@@ -135,7 +136,7 @@ export class MemberMerge {
     const filled = profileGaps(survivorProfile.fields, absorbedProfile.fields);
     const [survivorConsents, absorbedConsents] = await Promise.all([this.deps.purposeConsents.listRecords(survivor.id), this.deps.purposeConsents.listRecords(absorbed.id)]);
     const conflicts: string[] = [];
-    if (!moves.email) conflicts.push('email');
+    if (!moves.email && absorbed.email !== null) conflicts.push('email');
     if (absorbed.phone !== null && !moves.phone && absorbed.phone !== survivor.phone) conflicts.push('phone');
     if (absorbed.passwordHash !== null && !moves.password) conflicts.push('password');
     for (const [name, field] of Object.entries(absorbedProfile.fields)) {

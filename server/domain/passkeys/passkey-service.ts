@@ -8,7 +8,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import type { Account } from '../accounts/account.ts';
+import { type Account, accountLabel } from '../accounts/account.ts';
 import type { AccountsRepository } from '../accounts/accounts.repository.ts';
 import type { CodePurpose, CodesRepository } from '../codes/codes.repository.ts';
 import { DomainError } from '../errors.ts';
@@ -121,7 +121,7 @@ export class PasskeyService {
     const options = await (await webauthn()).generateRegistrationOptions({
       rpName: this.deps.rpName,
       rpID: this.deps.rpId,
-      userName: account.email,
+      userName: accountLabel(account),
       userID: Buffer.from(userHandleOf(account.id), 'base64url'),
       attestationType: 'none',
       timeout: CEREMONY_SECONDS * 1000,

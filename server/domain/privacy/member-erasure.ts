@@ -75,7 +75,8 @@ export class MemberErasure {
       await this.deps.audit.record({ type: 'member.erasure_scheduled', accountId, reason: options.by, details: { erase_at: request.eraseAt.toISOString() } });
       // The owner hears of it even if a thief asked: the email says how to keep the account.
       const link = new URL('/account/security', this.deps.issuer).href;
-      await this.deps.mailer.send(deletionScheduled(account.email, await this.deps.languageOf(accountId), link, request.eraseAt))
+      // A phone-first member has no mailbox: the account page shows the scheduled date.
+      if (account.email !== null) await this.deps.mailer.send(deletionScheduled(account.email, await this.deps.languageOf(accountId), link, request.eraseAt))
         .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'deletion notice not sent'));
     }
     return { status: 'scheduled', request };

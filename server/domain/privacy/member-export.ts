@@ -111,7 +111,8 @@ export class MemberExports {
       const archive = await this.archive(account);
       if (!(await this.deps.store.completeExport(id, JSON.stringify(archive), this.now()))) return;
       const link = new URL(`/account/export/${encodeURIComponent(id)}`, this.deps.issuer).href;
-      await this.deps.mailer.send(exportReady(account.email, await this.deps.languageOf(account.id), link, stored.expiresAt));
+      // A phone-first member has no mailbox: the archive waits on the account page.
+      if (account.email !== null) await this.deps.mailer.send(exportReady(account.email, await this.deps.languageOf(account.id), link, stored.expiresAt));
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'data export build failed');
     }

@@ -23,3 +23,18 @@ export function smsPhoneVerificationCode(to: string, code: string, host: string,
 export function smsCardClaimCode(to: string, code: string, host: string, lang: string): OutgoingSms {
   return withOrigin(to, 'sms.card_claim_code', code, host, lang);
 }
+
+/** Sign-up by mobile number (issue 21): the code that proves the number before the account exists. */
+export function smsPhoneSignUpCode(to: string, code: string, host: string, lang: string): OutgoingSms {
+  return withOrigin(to, 'sms.phone_sign_up_code', code, host, lang);
+}
+
+/** Someone tried to join with a member's number: the member is told instead of getting a code (as by email). */
+export function smsPhoneSignUpMember(to: string, lang: string): OutgoingSms {
+  return { to, text: translate(lang, 'sms.phone_sign_up_member') };
+}
+
+/** After enrolment by mobile on a shared kiosk: finish on the member's own phone (a passkey, the profile). */
+export function smsKioskFinish(to: string, url: string, lang: string): OutgoingSms {
+  return { to, text: translate(lang, 'sms.kiosk_finish', { url }) };
+}

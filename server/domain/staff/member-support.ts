@@ -67,7 +67,7 @@ export class MemberSupport {
     if (factor.kind === 'totp') {
       if (!(await this.deps.totp.remove(account.id))) throw new DomainError('not_found', 'the member has no authenticator app');
       await this.record(caller, { type: 'factor.removed', accountId: account.id, reason: 'totp' }, reason);
-      return this.notify(account, securityChanged(account.email, { id: 'email.change.app_removed' }, lang));
+      return this.notify(account, account.email === null ? null : securityChanged(account.email, { id: 'email.change.app_removed' }, lang));
     }
     if (factor.kind === 'phone') {
       if (!account.phone) throw new DomainError('not_found', 'the member has no phone');
@@ -84,7 +84,7 @@ export class MemberSupport {
     }
     if (!(await this.deps.passkeys.remove(account.id, target.id))) throw new DomainError('not_found', 'the member has no such passkey');
     await this.record(caller, { type: 'factor.removed', accountId: account.id, reason: 'passkey' }, reason);
-    return this.notify(account, securityChanged(account.email, { id: 'email.change.passkey_removed', params: { name: target.name } }, lang));
+    return this.notify(account, account.email === null ? null : securityChanged(account.email, { id: 'email.change.passkey_removed', params: { name: target.name } }, lang));
   }
 
   /** Lifts the member's sign-in blocks: their email's counters and its pairs with the addresses it recently failed from. */
@@ -94,7 +94,8 @@ export class MemberSupport {
       accountId: account.id, types: ['sign_in.failure', 'sign_in.blocked', 'account.protected'], from: new Date(Date.now() - BLOCK_LOOKBACK_MS), limit: 500,
     });
     const ips = events.map((event) => event.ip).filter((ip): ip is string => typeof ip === 'string' && ip !== '');
-    await this.deps.signIns.unblock(account.email, ips);
+    // A phone-first member has no email counters; its addresses' pairs are keyed by email too, so nothing to lift.
+    if (account.email !== null) await this.deps.signIns.unblock(account.email, ips);
     await this.record(caller, { type: 'account.unlocked', accountId: account.id, reason: 'staff' }, reason);
   }
 
@@ -122,7 +123,9 @@ export class MemberSupport {
   }
 
   /** The change is made either way: a notice that cannot be sent is logged, not turned into an error. */
-  private async notify(account: Account, message: Parameters<Mailer['send']>[0]): Promise<void> {
+  /** `message` null: the member has no email (phone-first), so there is nobody to mail. */
+  private async notify(account: Account, message: Parameters<Mailer['send']>[0] | null): Promise<void> {
+    if (message === null) return;
     await this.deps.mailer.send(message).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'security notice not sent'));
   }
 }

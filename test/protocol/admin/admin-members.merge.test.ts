@@ -81,7 +81,7 @@ describe.each(STORES)('admin member merge (%s)', (store) => {
 
     const account = (await storage.accounts.findById(survivor))!;
     expect([account.email, account.emailVerified, account.passwordHash]).toEqual([absorbedAccount.email, true, absorbedAccount.passwordHash]);
-    expect(await storage.accounts.findByEmail(absorbedAccount.email)).toMatchObject({ id: survivor });
+    expect(await storage.accounts.findByEmail(absorbedAccount.email!)).toMatchObject({ id: survivor });
     expect(await storage.accounts.findById(absorbed)).toBeUndefined();
     expect((await storage.factors.listByAccount(survivor)).length).toBe(1);
     expect(await storage.passkeys.countByAccount(survivor)).toBe(1);
