@@ -132,6 +132,24 @@ async function load(server, seconds, sample) {
   sample.cpuMs = cpuStart === undefined || cpuEnd === undefined ? undefined : (sample.cpuMs ?? 0) + cpuEnd - cpuStart;
 }
 
+/**
+ * Event-loop delay inside our server, from its /metrics (prom-client's monitorEventLoopDelay histogram, 10 ms
+ * resolution, reset by each scrape): read once before the rounds to reset it and once after. The bare provider
+ * has no metrics (undefined).
+ */
+async function eventLoopLag(server) {
+  if (!server.metrics) return undefined;
+  try {
+    const response = await fetch(`${server.url}/metrics`);
+    if (!response.ok) return undefined;
+    const text = await response.text();
+    const value = (name) => Number(new RegExp(`^nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1]) * 1000;
+    return { p99: value('p99'), max: value('max') };
+  } catch {
+    return undefined;
+  }
+}
+
 function summary(sample) {
   const latencies = sample.latencies.sort((a, b) => a - b);
   return {
@@ -168,6 +186,7 @@ try {
       BOOTSTRAP_ADMIN_CLIENT_ID: CLIENT_ID, BOOTSTRAP_ADMIN_CLIENT_SECRET: CLIENT_SECRET,
     }),
     walFile: process.env.MONGODB_URI ? undefined : join(DATA_DIR, 'idp.sqlite-wal'),
+    metrics: true,
   });
   const ours = await ourServer('our server', join(dataDir, 'ours'), flags('NODE_FLAGS'));
   servers.push(ours);
@@ -177,6 +196,7 @@ try {
   servers.push(bare);
   const samples = { ours: { latencies: [] }, bare: { latencies: [] } };
   for (const server of [ours, bare]) await load(server, WARMUP_S, { latencies: [] });
+  for (const server of [ours, bare]) await eventLoopLag(server);
   // Interleaved rounds, alternating who goes first: this VM's speed drifts over seconds (shared
   // cores), and measuring one server after the other would hand that drift to the ratio.
   for (let round = 0; round < ROUNDS; round++) {
@@ -189,8 +209,8 @@ try {
     }
     pairRatios.push(counts.ours / counts.bare);
   }
-  results.ours = summary(samples.ours);
-  results.bare = summary(samples.bare);
+  results.ours = { ...summary(samples.ours), lag: await eventLoopLag(ours) };
+  results.bare = { ...summary(samples.bare), lag: await eventLoopLag(bare) };
 } finally {
   await Promise.all(servers.map(stop));
   rmSync(dataDir, { recursive: true, force: true });
@@ -201,7 +221,7 @@ try {
 const store = process.env.MONGODB_URI ? 'mongodb' : 'sqlite';
 const cpu = (r) => (r.cpuPerToken === undefined ? '' : `, server CPU ${r.cpuPerToken.toFixed(0)} µs/token`);
 const fmt = (r) => `${r.rate.toFixed(0)} tokens/s (p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, p99.9 ${r.p999.toFixed(1)} ms = ${(r.p999 / r.p50).toFixed(1)}x p50 (target <= 3x), max ${r.max.toFixed(1)} ms${cpu(r)})`;
-const stalls = (r) => `${r.stalls.length} gaps of >= ${STALL_MS} ms between answers${r.stalls.length > 0 ? `, longest ${r.stalls.slice(0, 5).map((ms) => ms.toFixed(0)).join(', ')} ms` : ''}${r.walMaxBytes === undefined ? '' : `; WAL file at most ${(r.walMaxBytes / 2 ** 20).toFixed(1)} MiB`}`;
+const stalls = (r) => `${r.stalls.length} gaps of >= ${STALL_MS} ms between answers${r.stalls.length > 0 ? `, longest ${r.stalls.slice(0, 5).map((ms) => ms.toFixed(0)).join(', ')} ms` : ''}${r.walMaxBytes === undefined ? '' : `; WAL file at most ${(r.walMaxBytes / 2 ** 20).toFixed(1)} MiB`}${r.lag ? `; event-loop delay in the server over the run (the other server's rounds included) p99 ${r.lag.p99.toFixed(0)} ms, max ${r.lag.max.toFixed(0)} ms` : ''}`;
 console.log(`client_credentials, ${CONCURRENCY} concurrent, ${DURATION_S}s each in ${ROUNDS} interleaved rounds after ${WARMUP_S}s warm-up, node ${process.version}`);
 console.log(`ours (${store}):            ${fmt(results.ours)}`);
 console.log(`${SELF_BASELINE ? 'baseline: our server again   ' : 'bare oidc-provider (memory):'} ${fmt(results.bare)}`);
