@@ -7,7 +7,7 @@
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
@@ -21,6 +21,8 @@ const WARMUP_S = Number(process.env.WARMUP_S ?? 2);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 const ROUNDS = Number(process.env.ROUNDS ?? 30);
 const PROFILE_DIR = process.env.PROFILE_DIR;
+// A gap this long between two answers, with every client waiting on one, counts as an event-loop stall.
+const STALL_MS = Number(process.env.STALL_MS ?? 20);
 // BASELINE=self runs a second copy of our server (own data dir) in the bare provider's place: an A/A
 // run whose ratio should be 1.00, so its spread is this machine's noise floor for the real ratio.
 const SELF_BASELINE = process.env.BASELINE === 'self';
@@ -99,14 +101,28 @@ async function load(server, seconds, sample) {
   const end = Date.now() + seconds * 1000;
   const cpuStart = cpuMs(server.child.pid);
   const machineStart = machineTicks();
+  // The longest gaps between two answers (any client): with 16 clients in flight, a gap of tens of ms is
+  // the server's event loop stalled (a checkpoint, a collection), seen from outside as the deployed one would be.
+  let lastAnswer = performance.now();
+  const walSampler = server.walFile ? setInterval(() => {
+    try {
+      sample.walMaxBytes = Math.max(sample.walMaxBytes ?? 0, statSync(server.walFile).size);
+    } catch {
+      // Not created yet.
+    }
+  }, 50) : undefined;
   const worker = async () => {
     while (Date.now() < end) {
       const started = performance.now();
       await requestToken(server.url);
-      sample.latencies.push(performance.now() - started);
+      const now = performance.now();
+      sample.latencies.push(now - started);
+      if (now - lastAnswer >= STALL_MS) (sample.stalls ??= []).push(now - lastAnswer);
+      lastAnswer = now;
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  if (walSampler) clearInterval(walSampler);
   const cpuEnd = cpuMs(server.child.pid);
   const machineEnd = machineTicks();
   if (machineStart && machineEnd) {
@@ -114,6 +130,24 @@ async function load(server, seconds, sample) {
     sample.totalTicks = (sample.totalTicks ?? 0) + machineEnd.total - machineStart.total;
   }
   sample.cpuMs = cpuStart === undefined || cpuEnd === undefined ? undefined : (sample.cpuMs ?? 0) + cpuEnd - cpuStart;
+}
+
+/**
+ * Event-loop delay inside our server, from its /metrics (prom-client's monitorEventLoopDelay histogram, 10 ms
+ * resolution, reset by each scrape): read once before the rounds to reset it and once after. The bare provider
+ * has no metrics (undefined).
+ */
+async function eventLoopLag(server) {
+  if (!server.metrics) return undefined;
+  try {
+    const response = await fetch(`${server.url}/metrics`);
+    if (!response.ok) return undefined;
+    const text = await response.text();
+    const value = (name) => Number(new RegExp(`^nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1]) * 1000;
+    return { p99: value('p99'), max: value('max') };
+  } catch {
+    return undefined;
+  }
 }
 
 function summary(sample) {
@@ -124,7 +158,11 @@ function summary(sample) {
     steal: sample.totalTicks ? sample.stealTicks / sample.totalTicks : undefined,
     p50: latencies[Math.floor(latencies.length * 0.5)],
     p95: latencies[Math.floor(latencies.length * 0.95)],
+    p99: latencies[Math.floor(latencies.length * 0.99)],
     p999: latencies[Math.floor(latencies.length * 0.999)],
+    max: latencies.at(-1),
+    stalls: (sample.stalls ?? []).sort((a, b) => b - a),
+    walMaxBytes: sample.walMaxBytes,
   };
 }
 
@@ -142,9 +180,13 @@ const deadline = setTimeout(() => {
   process.exit(1);
 }, (2 * (WARMUP_S + DURATION_S) + 60) * 1000);
 try {
-  const ourServer = (name, DATA_DIR, nodeFlags) => start(name, [...nodeFlags, 'dist/server/main.js'], {
-    NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1', DATA_DIR, LOG_LEVEL: 'info', // as deployed: one access-log line per request
-    BOOTSTRAP_ADMIN_CLIENT_ID: CLIENT_ID, BOOTSTRAP_ADMIN_CLIENT_SECRET: CLIENT_SECRET,
+  const ourServer = async (name, DATA_DIR, nodeFlags) => ({
+    ...await start(name, [...nodeFlags, 'dist/server/main.js'], {
+      NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1', DATA_DIR, LOG_LEVEL: 'info', // as deployed: one access-log line per request
+      BOOTSTRAP_ADMIN_CLIENT_ID: CLIENT_ID, BOOTSTRAP_ADMIN_CLIENT_SECRET: CLIENT_SECRET,
+    }),
+    walFile: process.env.MONGODB_URI ? undefined : join(DATA_DIR, 'idp.sqlite-wal'),
+    metrics: true,
   });
   const ours = await ourServer('our server', join(dataDir, 'ours'), flags('NODE_FLAGS'));
   servers.push(ours);
@@ -154,6 +196,7 @@ try {
   servers.push(bare);
   const samples = { ours: { latencies: [] }, bare: { latencies: [] } };
   for (const server of [ours, bare]) await load(server, WARMUP_S, { latencies: [] });
+  for (const server of [ours, bare]) await eventLoopLag(server);
   // Interleaved rounds, alternating who goes first: this VM's speed drifts over seconds (shared
   // cores), and measuring one server after the other would hand that drift to the ratio.
   for (let round = 0; round < ROUNDS; round++) {
@@ -166,8 +209,8 @@ try {
     }
     pairRatios.push(counts.ours / counts.bare);
   }
-  results.ours = summary(samples.ours);
-  results.bare = summary(samples.bare);
+  results.ours = { ...summary(samples.ours), lag: await eventLoopLag(ours) };
+  results.bare = { ...summary(samples.bare), lag: await eventLoopLag(bare) };
 } finally {
   await Promise.all(servers.map(stop));
   rmSync(dataDir, { recursive: true, force: true });
@@ -177,10 +220,13 @@ try {
 
 const store = process.env.MONGODB_URI ? 'mongodb' : 'sqlite';
 const cpu = (r) => (r.cpuPerToken === undefined ? '' : `, server CPU ${r.cpuPerToken.toFixed(0)} µs/token`);
-const fmt = (r) => `${r.rate.toFixed(0)} tokens/s (p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, p99.9 ${r.p999.toFixed(1)} ms = ${(r.p999 / r.p50).toFixed(1)}x p50${cpu(r)})`;
+const fmt = (r) => `${r.rate.toFixed(0)} tokens/s (p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, p99.9 ${r.p999.toFixed(1)} ms = ${(r.p999 / r.p50).toFixed(1)}x p50 (target <= 3x), max ${r.max.toFixed(1)} ms${cpu(r)})`;
+const stalls = (r) => `${r.stalls.length} gaps of >= ${STALL_MS} ms between answers${r.stalls.length > 0 ? `, longest ${r.stalls.slice(0, 5).map((ms) => ms.toFixed(0)).join(', ')} ms` : ''}${r.walMaxBytes === undefined ? '' : `; WAL file at most ${(r.walMaxBytes / 2 ** 20).toFixed(1)} MiB`}${r.lag ? `; event-loop delay in the server over the run (the other server's rounds included) p99 ${r.lag.p99.toFixed(0)} ms, max ${r.lag.max.toFixed(0)} ms` : ''}`;
 console.log(`client_credentials, ${CONCURRENCY} concurrent, ${DURATION_S}s each in ${ROUNDS} interleaved rounds after ${WARMUP_S}s warm-up, node ${process.version}`);
 console.log(`ours (${store}):            ${fmt(results.ours)}`);
 console.log(`${SELF_BASELINE ? 'baseline: our server again   ' : 'bare oidc-provider (memory):'} ${fmt(results.bare)}`);
+console.log(`stalls, ours: ${stalls(results.ours)}`);
+console.log(`stalls, ${SELF_BASELINE ? 'baseline' : 'bare'}: ${stalls(results.bare)}`);
 const sorted = [...pairRatios].sort((a, b) => a - b);
 const median = sorted[Math.floor(sorted.length / 2)];
 if (results.ours.steal !== undefined) {

@@ -7,10 +7,10 @@ type Gc = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' })
 
 /**
  * Boot (a thousand modules, the geo database, the catalogues) survives scavenges at a high rate, which grows V8's
- * young generation to its maximum (64 MB of semi-spaces on Node 24) and leaves it there while the server idles:
+ * young generation to its maximum (semi-spaces of 64 MB with Node 24 defaults) and leaves it there while the server idles:
  * measured, 40 MB of the idle RSS (164 -> 124 MB). One last-resort collection shrinks it; under load V8 grows it again
- * as it sees fit, so throughput is untouched (a lower --max-semi-space-size caps it for good, and cost 9-19% more
- * CPU per token in same-run A/Bs of `npm run bench`). The pause is one full collection of the boot heap (tens of ms),
+ * as it sees fit, up to the 32 MB semi-spaces `npm start` sets (16 MB cost 9-19% more CPU per token in same-run A/Bs
+ * of `npm run bench`; 32 MB no measurable CPU). The pause is one full collection of the boot heap (tens of ms),
  * before the first request. `gc` is taken from a fresh vm context (enabling --expose-gc at run time does not add it to
  * the main realm) and the flag is turned off again, so no later context gets it.
  */

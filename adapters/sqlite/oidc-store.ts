@@ -17,10 +17,26 @@ function toPayload(row: Row): OidcPayload {
   return consumed === null ? payload : { ...payload, consumed };
 }
 
+/**
+ * Writes that must survive an OS crash or power loss, not only a process crash. The connection is
+ * synchronous=NORMAL (an fsync per token would stall the event loop), so its last commits before an OS crash
+ * can be lost: for an issued token that only means a token nobody holds any more, but a lost refresh-token
+ * rotation (the consumed mark) would let the old refresh token be used again, and a lost revocation would bring
+ * revoked tokens or grants back. Those commits are fsync'd (synchronous=FULL for that batch): one per refresh
+ * or revocation, none per issued token. Signing a member out everywhere is durable too (destroyByAccountId);
+ * single session ends are not (oidc-provider rotates sessions on sign-in, and an fsync there would cost every
+ * sign-in). Authorization codes stay NORMAL: they live 60 s, less than an OS restart takes, and redeeming one
+ * needs PKCE or the client's credentials as well.
+ */
+const DURABLE_DESTROYS = new Set(['AccessToken', 'ClientCredentials', 'RefreshToken', 'Grant']);
+const DURABLE_CONSUMES = new Set(['RefreshToken']);
+
 /** One queued write: its statement and bound values, and the caller waiting for its commit. */
 interface QueuedWrite {
   statement: StatementSync;
   params: SQLInputValue[];
+  /** Committed with synchronous=FULL (see DURABLE_DESTROYS). */
+  durable: boolean;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -57,9 +73,12 @@ export class SqliteOidcStore implements OidcStore {
   private readonly byAccountStmt;
   private readonly findByAccountStmt;
   private readonly sweepStmt;
+  /** The connection's own setting is NORMAL (1): durable batches raise it to FULL (2) for their commit. */
+  private readonly raiseForDurable: boolean;
 
   constructor(db: DatabaseSync) {
     this.db = db;
+    this.raiseForDurable = Number(db.prepare('PRAGMA synchronous').get()?.synchronous) < 2;
     // IMMEDIATE: take the write lock up front (waiting on busy_timeout) rather than failing mid-batch.
     this.beginStmt = db.prepare('BEGIN IMMEDIATE');
     this.commitStmt = db.prepare('COMMIT');
@@ -119,21 +138,22 @@ export class SqliteOidcStore implements OidcStore {
 
   async consume(model: string, id: string): Promise<void> {
     // The time of the call, not of the commit.
-    return this.enqueue(this.consumeStmt, [Math.floor(Date.now() / 1000), model, id]);
+    return this.enqueue(this.consumeStmt, [Math.floor(Date.now() / 1000), model, id], DURABLE_CONSUMES.has(model));
   }
 
   async destroy(model: string, id: string): Promise<void> {
-    return this.enqueue(this.destroyStmt, [model, id]);
+    return this.enqueue(this.destroyStmt, [model, id], DURABLE_DESTROYS.has(model));
   }
 
   async revokeByGrantId(model: string, grantId: string): Promise<void> {
-    return this.enqueue(this.revokeStmt, [model, grantId]);
+    return this.enqueue(this.revokeStmt, [model, grantId], true);
   }
 
   async destroyByAccountId(model: string, accountId: string, exceptId?: string): Promise<number> {
     // Flushed first: queued writes are counted, and a queued write of the kept payload survives.
     this.flush();
-    return Number(this.byAccountStmt.run(model, accountId, exceptId ?? null).changes);
+    // Signing a member out everywhere (or erasing them) must not be undone by an OS crash: a durable commit.
+    return this.durably(true, () => Number(this.byAccountStmt.run(model, accountId, exceptId ?? null).changes));
   }
 
   async sweepExpired(now: Date): Promise<number> {
@@ -148,9 +168,9 @@ export class SqliteOidcStore implements OidcStore {
     while (batch.length > 0) batch = this.commit(batch);
   }
 
-  private enqueue(statement: StatementSync, params: SQLInputValue[]): Promise<void> {
+  private enqueue(statement: StatementSync, params: SQLInputValue[], durable = false): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ statement, params, resolve, reject });
+      this.queue.push({ statement, params, durable, resolve, reject });
       if (this.flushScheduled) return;
       this.flushScheduled = true;
       setImmediate(() => {
@@ -160,8 +180,39 @@ export class SqliteOidcStore implements OidcStore {
     });
   }
 
+  /**
+   * Runs `work` with synchronous=FULL when `durable` (and the connection is NORMAL), then restores NORMAL. Never
+   * throws itself: a connection that cannot take the pragma (closed) fails in `work`, which settles the callers;
+   * one that could not be set back stays FULL, the safe side.
+   */
+  private durably<T>(durable: boolean, work: () => T): T {
+    if (!durable || !this.raiseForDurable) return work();
+    let raised = false;
+    try {
+      this.db.exec('PRAGMA synchronous = FULL');
+      raised = true;
+    } catch {
+      // Left to `work`.
+    }
+    try {
+      return work();
+    } finally {
+      if (raised) {
+        try {
+          this.db.exec('PRAGMA synchronous = NORMAL');
+        } catch {
+          // Stays FULL.
+        }
+      }
+    }
+  }
+
   /** Runs `batch` in one transaction; returns the writes to replay when one of them rolled it back. */
   private commit(batch: QueuedWrite[]): QueuedWrite[] {
+    return this.durably(batch.some((write) => write.durable), () => this.commitBatch(batch));
+  }
+
+  private commitBatch(batch: QueuedWrite[]): QueuedWrite[] {
     try {
       this.beginStmt.run();
     } catch (error) {
