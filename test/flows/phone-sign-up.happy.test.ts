@@ -23,6 +23,22 @@ describe.each(STORES)('sign-up by mobile number (%s)', (store) => {
 
   afterEach(() => expect(fx.sms.rejections).toEqual([]));
 
+  test('a phone sign-up counts like an email one: loyalty_sign_ups_total by channel, and member.created (method phone), signup.code_sent, member.phone_verified in that order', async () => {
+    const web = async () => (await fx.server.container.metrics.signUps.get()).values.find((v) => v.labels.channel === 'web')?.value ?? 0;
+    const counted = await web();
+    const from = new Date(Date.now() - 1000);
+    const phone = uniquePhone();
+    const done = await signUpByPhone(new UserAgent(fx.server.url), fx.sms, (await authorizationRequest(fx.config)).url, phone);
+    expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
+    expect(await web()).toBe(counted + 1);
+    const account = (await fx.server.container.storage.accounts.findByPhone(phone))!;
+    const events = (await fx.server.container.storage.events.listByTime({ from, to: new Date(Date.now() + 60_000), limit: 1000 }))
+      .filter((event) => event.memberId === account.id)
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    expect(events.map((event) => event.type)).toEqual(['member.created', 'signup.code_sent', 'member.phone_verified']);
+    expect(events[0]!.data).toMatchObject({ channel: 'web', method: 'phone' });
+  });
+
   test('"Use my mobile number instead": number → texted code → back at the client; ID token with the verified number and no email', async () => {
     const config = await clientWith(fx);
     const phone = uniquePhone();
