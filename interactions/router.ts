@@ -150,7 +150,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.post('/verify/change', ...post, signedOut, verification.change);
   // Sign-up by mobile number (issue 21): the SMS sign-in's per-address and per-number limits, on top of the SMS guard.
   router.get('/register/phone', ...get, signedOut, phoneSignUp.show);
-  router.post('/register/phone', ...post, signedOut, ...smsLimits, phoneSignUp.send);
+  // The email sign-up's gate (velocity, honeypot, bot challenge), before any SMS limit or the SMS guard spends anything.
+  router.post('/register/phone', ...post, signedOut, checkSignUpGate(deps, phoneSignUp.challengePage, phoneSignUp.gateForm), ...smsLimits, phoneSignUp.send);
   router.get('/register/phone/verify', ...get, signedOut, phoneSignUp.showCode);
   router.post('/register/phone/verify', ...post, signedOut, phoneSignUp.verify);
   router.post('/register/phone/resend', ...post, signedOut, limitBy(deps.rateLimits, codeRules.smsAddress, byAddress, 'error.blocked.sms'),

@@ -12,19 +12,47 @@ import { phoneFieldLocals, phoneForm, postedCountry } from '../shared/phone-fiel
 import { rememberLanguage } from '../shared/remember-language.ts';
 import { verificationForm as codeForm } from '../verification/input.ts';
 import { enrolmentChannel } from './handlers.ts';
+import type { SignUpGateForm } from './koa-check-sign-up-gate.ts';
 
 export function phoneSignUpHandlers(deps: InteractionDeps) {
   const base = (uid: string) => `/interaction/${uid}/register/phone`;
 
-  const numberPage = async (ctx: Context, uid: string, value: string, error: string | null, status = 200) =>
-    renderPage(ctx, deps, 'registration/register-phone', {
+  // The bot challenge as on the email form (see koa-check-sign-up-gate.ts): when the gate asked for it, or ahead
+  // of time for an address that will be asked.
+  const numberPage = async (ctx: Context, uid: string, value: string, error: string | null, status = 200, challenge?: boolean) => {
+    const withChallenge = challenge ?? (await deps.signUps.challengeExpected(String(ctx.state.clientIp)));
+    return renderPage(ctx, deps, 'registration/register-phone', {
       ...(await phoneFieldLocals(ctx, deps, postedCountry(ctx))),
       action: base(uid),
       emailUrl: `/interaction/${uid}/register`,
       signInUrl: `/interaction/${uid}`,
       value,
       error,
+      botChallenge: withChallenge ? deps.botChallenge.issue(uid) : null,
+      // The check is a step, not a fault: a neutral notice, the number kept.
+      notice: challenge && !error ? 'bot_challenge.step_sign_up_phone' : null,
     }, status);
+  };
+
+  /** The number as the form reads it (posted country, else the preselected one), or why it cannot be. */
+  const parseNumber = async (ctx: Context, form: { phone: string; country?: string | undefined }) =>
+    deps.phones.parse(form.phone, form.country ?? deps.phones.preselected(await pageLanguage(ctx, deps), ctx.state.clientIp as string | undefined));
+
+  /** The sign-up gate's view of the number form: a valid number, and a decoy code page for a tripped honeypot. */
+  const gateForm: SignUpGateForm = {
+    async read(ctx, body) {
+      if (!deps.phones.enabled) return null;
+      const form = parseForm(phoneForm, body);
+      return form && (await parseNumber(ctx, form)).ok ? form.phone : null;
+    },
+    async decoy(ctx, uid, value) {
+      const form = parseForm(phoneForm, ctx.request.body);
+      const parsed = form ? await parseNumber(ctx, form) : undefined;
+      // The same next page as a real send; the flag keeps its resend and code from reaching the number.
+      deps.flow.write(ctx, uid, { phone: parsed?.ok ? parsed.e164 : value, phoneSignUp: true, phoneSignUpDecoy: true, info: 'phone_first.sent' });
+      seeOther(ctx, `${base(uid)}/verify`);
+    },
+  };
 
   // Only ever masked, on every screen (a kiosk is shared; see issue 21).
   const codePage = (ctx: Context, uid: string, phone: string, error: string | null, info: string | null, status = 200) =>
@@ -39,10 +67,10 @@ export function phoneSignUpHandlers(deps: InteractionDeps) {
     }, status);
 
   /** The number this interaction sent a sign-up code to, or a redirect back to the number page. */
-  function pending(ctx: Context): { uid: string; phone: string; info: string | null } | undefined {
+  function pending(ctx: Context): { uid: string; phone: string; info: string | null; decoy: boolean } | undefined {
     const { uid } = ctx.state.interaction as InteractionDetails;
     const flow = deps.flow.read(ctx, uid);
-    if (flow.phoneSignUp && flow.phone) return { uid, phone: flow.phone, info: flow.info ?? null };
+    if (flow.phoneSignUp && flow.phone) return { uid, phone: flow.phone, info: flow.info ?? null, decoy: flow.phoneSignUpDecoy === true };
     seeOther(ctx, base(uid));
     return undefined;
   }
@@ -60,6 +88,11 @@ export function phoneSignUpHandlers(deps: InteractionDeps) {
   }
 
   return {
+    gateForm,
+    /** The number form again after the sign-up gate asked for the bot challenge, the number kept. */
+    challengePage: (ctx: Context, value: string, error: string | null, challenge: boolean, status: number) =>
+      numberPage(ctx, (ctx.state.interaction as InteractionDetails).uid, value, error, status, challenge),
+
     async show(ctx: Context) {
       const { uid } = ctx.state.interaction as InteractionDetails;
       if (!deps.phones.enabled) return seeOther(ctx, `/interaction/${uid}/register`);
@@ -91,6 +124,8 @@ export function phoneSignUpHandlers(deps: InteractionDeps) {
       const state = pending(ctx);
       if (!state) return;
       if (!deps.phones.enabled) throw new DomainError('invalid_input', 'SMS is not available');
+      // A honeypot's decoy: the answer a real resend gets, nothing sent.
+      if (state.decoy) return seeOther(ctx, `${base(state.uid)}/verify`);
       const started = await deps.phones.startSignUp(state.phone);
       if (!started.ok) return seeOther(ctx, base(state.uid));
       deps.flow.write(ctx, state.uid, { phone: started.phone, phoneSignUp: true, info: started.retryAfterSeconds > 0 ? 'code.too_soon' : 'phone_first.sent' });
@@ -107,10 +142,12 @@ export function phoneSignUpHandlers(deps: InteractionDeps) {
       if (!state) return;
       const form = parseForm(codeForm, ctx.request.body);
       if (!form || !CODE_SHAPE.test(form.code)) return codePage(ctx, state.uid, state.phone, 'code.format', null, 400);
-      const result = await deps.phones.completeSignUp(state.phone, form.code);
+      // A honeypot's decoy was sent no code: no code is right, and none of the number's real ones is tried.
+      if (state.decoy) return codePage(ctx, state.uid, state.phone, 'code.invalid', null, 400);
+      // The member, the sign-up counter and the funnel's events are written there (as email sign-up's are).
+      const result = await deps.phones.completeSignUp(state.phone, form.code, enrolmentChannel(ctx));
       if (!result.ok) return codePage(ctx, state.uid, state.phone, result.reason, null, 400);
       const accountId = result.account.id;
-      await deps.loyalty.ensureMember(accountId, enrolmentChannel(ctx), 'other');
       await rememberLanguage(ctx, deps, accountId, 'sign_up');
       // Enrolled on a shared kiosk: the passkey and the rest are for the member's own phone, by a texted link.
       if (inKioskMode(ctx)) await deps.phones.sendKioskFinish(state.phone, new URL('/account/security', deps.provider.issuer).href);

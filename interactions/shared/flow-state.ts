@@ -32,6 +32,8 @@ export interface FlowState {
   phone?: string;
   /** Sign-up by mobile number (issue 21): a code was sent to `phone` to create an account with it. */
   phoneSignUp?: boolean;
+  /** Issue 22: the phone sign-up was a tripped honeypot: its code page is a decoy, nothing was or will be sent. */
+  phoneSignUpDecoy?: boolean;
   /** An upstream identity to link to `accountId` once our email code proves its address (issue 16). */
   federatedLink?: { connectionId: string; subject: string; claims?: Record<string, string> };
   /** An upstream identity whose email is a member's: linked only after that member signs in and confirms. */
@@ -141,6 +143,7 @@ export class FlowCookie {
         codeSignIn: envelope.codeSignIn === true,
         phone: typeof envelope.phone === 'string' ? envelope.phone : undefined,
         phoneSignUp: envelope.phoneSignUp === true,
+        phoneSignUpDecoy: envelope.phoneSignUpDecoy === true,
         federatedLink: federatedLink(envelope.federatedLink),
         pendingLink: pendingLink(envelope.pendingLink),
         linkProof: linkProof(envelope.linkProof),

@@ -39,6 +39,7 @@ const ALL_PAGES = [
   'kiosk: verification', 'kiosk: hand-off',
   'sign-up by mobile', 'sign-up by mobile: errors', 'sign-up by mobile: code', 'sign-up by mobile: wrong code', 'account: security (phone-first)',
   'kiosk: sign-up by mobile: code', 'email prompt', 'email prompt: code',
+  'sign-up by mobile: bot challenge',
   'saml: continue to the IdP',
   'account: privacy choices', 'purposes prompt', 'purposes prompt: errors',
   'console: search', 'console: search results', 'console: member', 'console: member errors', 'console: audit log', 'console: signed out',

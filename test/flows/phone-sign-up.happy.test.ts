@@ -23,6 +23,39 @@ describe.each(STORES)('sign-up by mobile number (%s)', (store) => {
 
   afterEach(() => expect(fx.sms.rejections).toEqual([]));
 
+  test('a phone sign-up counts like an email one: loyalty_sign_ups_total by channel, its funnel events in order, and the analytics sign-ups (method phone) and funnel', async () => {
+    const web = async () => (await fx.server.container.metrics.signUps.get()).values.find((v) => v.labels.channel === 'web')?.value ?? 0;
+    const token = await fx.server.adminToken();
+    const today = new Date().toISOString().slice(0, 10);
+    const range = `from=${today}&to=${new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}`;
+    /** The analytics series `metric` today, summed over the points matching `match`. */
+    const analytics = async (metric: string, match: Record<string, string>) => {
+      await fx.server.container.analytics!.catchUp();
+      const response = await fetch(`${fx.server.url}/admin/analytics?metric=${metric}&${range}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(200);
+      const { series } = (await response.json()) as { series: Array<Record<string, string | number>> };
+      return series.filter((p) => Object.entries(match).every(([k, v]) => p[k] === v)).reduce((sum, p) => sum + Number(p.value), 0);
+    };
+    const steps = ['started', 'code_sent', 'verified'];
+    const funnel = async () => Promise.all(steps.map((step) => analytics('signup_funnel', { step })));
+    const before = { counted: await web(), signups: await analytics('signups', { channel: 'web', method: 'phone' }), funnel: await funnel() };
+    const from = new Date(Date.now() - 1000);
+
+    const phone = uniquePhone();
+    const done = await signUpByPhone(new UserAgent(fx.server.url), fx.sms, (await authorizationRequest(fx.config)).url, phone);
+    expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
+    expect(await web()).toBe(before.counted + 1);
+    const account = (await fx.server.container.storage.accounts.findByPhone(phone))!;
+    const events = (await fx.server.container.storage.events.listByTime({ from, to: new Date(Date.now() + 60_000), limit: 1000 }))
+      .filter((event) => event.memberId === account.id)
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    // The analytics count a funnel step only after the member's start: the order matters.
+    expect(events.map((event) => event.type).slice(0, 3)).toEqual(['member.created', 'signup.code_sent', 'member.phone_verified']);
+    expect(events[0]!.data).toMatchObject({ channel: 'web', method: 'phone' });
+    expect(await analytics('signups', { channel: 'web', method: 'phone' })).toBe(before.signups + 1);
+    expect(await funnel()).toEqual(before.funnel.map((value) => value + 1));
+  });
+
   test('"Use my mobile number instead": number → texted code → back at the client; ID token with the verified number and no email', async () => {
     const config = await clientWith(fx);
     const phone = uniquePhone();

@@ -1,10 +1,12 @@
 // Threats to sign-up by mobile number (issue 21): finding members by number (enumeration), taking someone else's
-// number without its code, replaying a code, and SMS pumping through the new form. Each refused, nothing created.
+// number without its code, replaying a code, and SMS pumping through the new form; scripted sign-ups meet the
+// email form's gate (honeypot, bot challenge, velocity) before anything is texted. Each refused, nothing created.
 import { accountCsrf, openSecurityPage } from '../support/account.ts';
+import { hasChallenge, solve } from '../support/attack.ts';
 import { UserAgent } from '../support/member.ts';
 import { authorizationRequest, REDIRECT_URI } from '../support/oidc-client.ts';
 import { uniquePhone } from '../support/phone.ts';
-import { requestPhoneSignUp, signUpByPhone } from '../support/phone-sign-up.ts';
+import { openPhoneSignUp, requestPhoneSignUp, signUpByPhone } from '../support/phone-sign-up.ts';
 import { type MemberServer, useMemberServer } from '../support/suite.ts';
 import { STORES } from '../support/test-server.ts';
 import type { Page } from '../support/user-agent.ts';
@@ -133,5 +135,65 @@ describe.each(STORES)('sign-up by mobile number: SMS pumping limits (%s)', (stor
     // The fifth request from this address is a resend on the first page: allowed; the sixth is not.
     expect((await ua.submit(codePage, '/register/phone/resend')).status).toBe(200);
     expect((await ua.submit(codePage, '/register/phone/resend')).status).toBe(429);
+  });
+});
+
+// Issue 22: the number form passes the same sign-up gate as the email form, before any text is sent.
+describe.each(STORES)('sign-up by mobile number: the sign-up gate (%s)', (store) => {
+  const fx = useMemberServer(store, { TRUST_PROXY: 'true', SIGN_UPS_PER_IP_PER_HOUR: '4', SIGN_UPS_PER_DEVICE_PER_HOUR: '2' });
+
+  const from = (ip: string) => new UserAgent(fx.server.url, { 'x-forwarded-for': ip });
+  /** Texts sent to `phone` once the delivery queue is empty. */
+  const textsTo = async (phone: string) => {
+    await fx.server.container.deliveries.drain();
+    return fx.sms.countFor(phone);
+  };
+
+  test('a bot filling the honeypot sees the usual code page, but no text goes, "Send a new code" sends none, no code works', async () => {
+    const phone = uniquePhone();
+    const ua = from('203.0.113.130');
+    const page = await requestPhoneSignUp(ua, (await authorizationRequest(fx.config)).url, phone, { website: 'https://spam.example' });
+    expect(page.status).toBe(200);
+    expect(page.url).toMatch(/\/register\/phone\/verify$/);
+    const resent = await ua.submit(page, '/register/phone/resend');
+    expect(resent.url).toMatch(/\/register\/phone\/verify$/);
+    const refused = await ua.submit(resent, '/register/phone/verify', { code: '123456' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain(WRONG);
+    expect(await textsTo(phone)).toBe(0);
+    expect(await fx.server.container.storage.accounts.findByPhone(phone)).toBeUndefined();
+  });
+
+  test('a busy address: the challenge on the number form (number kept) before any text, then the "too many" page, nothing sent', async () => {
+    const ip = '203.0.113.131';
+    for (let i = 0; i < 3; i += 1) {
+      const phone = uniquePhone();
+      expect((await requestPhoneSignUp(from(ip), (await authorizationRequest(fx.config)).url, phone)).url).toMatch(/\/verify$/);
+      expect(await textsTo(phone)).toBe(1);
+    }
+    const phone = uniquePhone();
+    const ua = from(ip);
+    const form = await openPhoneSignUp(ua, (await authorizationRequest(fx.config)).url);
+    expect(hasChallenge(form)).toBe(true);
+    // A script posting no answer (and not claiming a browser without JavaScript): the form again, nothing sent.
+    const unsolved = await ua.submit(form, '/register/phone', { phone, bot_solution: '', no_script: '' });
+    expect(unsolved.status).toBe(403);
+    expect(hasChallenge(unsolved)).toBe(true);
+    expect(unsolved.body).toContain('Your number is kept');
+    expect(unsolved.body).toContain(`value="${phone}"`);
+    expect(await textsTo(phone)).toBe(0);
+    const solved = await ua.submit(unsolved, '/register/phone', { phone, no_script: '', ...solve(unsolved) });
+    expect(solved.url).toMatch(/\/register\/phone\/verify$/);
+    expect(await textsTo(phone)).toBe(1);
+
+    // Over the address's hourly sign-ups (4): the email form's "too many" page, even with the challenge solved.
+    const fifth = uniquePhone();
+    const fifthBrowser = from(ip);
+    const fifthForm = await openPhoneSignUp(fifthBrowser, (await authorizationRequest(fx.config)).url);
+    const blocked = await fifthBrowser.submit(fifthForm, '/register/phone', { phone: fifth, no_script: '', ...solve(fifthForm) });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(blocked.body).toContain('Too many accounts were created from your connection or browser');
+    expect(await textsTo(fifth)).toBe(0);
   });
 });

@@ -3,10 +3,15 @@ import { followLink, openLoginPage, type UserAgent } from './member.ts';
 import type { SmsSink } from './sms-sink.ts';
 import type { Page } from './user-agent.ts';
 
-/** From an authorization URL: "Create account", "Use my mobile number instead", the number; the code page. */
-export async function requestPhoneSignUp(ua: UserAgent, authorizationUrl: string, phone: string): Promise<Page> {
+/** From an authorization URL: "Create account", "Use my mobile number instead": the number page. */
+export async function openPhoneSignUp(ua: UserAgent, authorizationUrl: string): Promise<Page> {
   const register = await followLink(ua, await openLoginPage(ua, authorizationUrl), '/register');
-  return ua.submit(await followLink(ua, register, '/register/phone'), '/register/phone', { phone });
+  return followLink(ua, register, '/register/phone');
+}
+
+/** From an authorization URL: the number page, the number (and any `extra` fields) sent; the code page. */
+export async function requestPhoneSignUp(ua: UserAgent, authorizationUrl: string, phone: string, extra: Record<string, string> = {}): Promise<Page> {
+  return ua.submit(await openPhoneSignUp(ua, authorizationUrl), '/register/phone', { phone, ...extra });
 }
 
 /** A whole sign-up by mobile number: returns the page the texted code led to (the client's redirect, or a prompt). */

@@ -9,7 +9,7 @@ export interface AccountObserver {
   kdf(operation: 'hash' | 'verify', seconds: number): void;
 }
 
-export function observeSignUp(observer: AccountObserver | undefined, channel: EnrolmentChannel): void {
+export function observeSignUp(observer: Pick<AccountObserver, 'signedUp'> | undefined, channel: EnrolmentChannel): void {
   try {
     observer?.signedUp(channel);
   } catch {

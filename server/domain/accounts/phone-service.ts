@@ -14,6 +14,10 @@ import type { AccountsRepository } from './accounts.repository.ts';
 import type { CodeProblem } from './account-service.ts';
 import { type PhoneCountryChoice, phoneCountryChoice, preselectedCountry } from './phone-countries.ts';
 import { maskPhone, parsePhoneNumber } from './phone-number.ts';
+import { signUpCodeSentEvent } from '../events/domain-event.ts';
+import type { EventsRepository } from '../events/events.repository.ts';
+import type { EnrolmentChannel, SignUpMethod } from '../loyalty/loyalty.repository.ts';
+import { observeSignUp, type AccountObserver } from './account-observer.ts';
 
 export type PhoneProblem = 'phone.invalid' | 'phone.not_mobile' | 'phone.country_not_allowed';
 
@@ -34,6 +38,13 @@ export interface PhoneServiceDeps {
   /** The country of a client address, where the shipped geo data knows it (server/security/geo). */
   countryOf?: ((ip: string) => string | undefined) | undefined;
   logger: Logger;
+  /** Issue 22: a phone sign-up's member, counted and in the funnel's events as an email sign-up's. */
+  members?: {
+    ensureMember(accountId: string, channel: EnrolmentChannel, signUpMethod: SignUpMethod): Promise<unknown>;
+    deleteMemberWithoutEntries(accountId: string): Promise<boolean>;
+  } | undefined;
+  events?: Pick<EventsRepository, 'append'> | undefined;
+  observer?: Pick<AccountObserver, 'signedUp'> | undefined;
 }
 
 export class PhoneService {
@@ -171,18 +182,27 @@ export class PhoneService {
    * Step 2: the code proves the number, and only then is the account created (no email, no password; the number
    * verified). A member's number fails like a wrong code (its code was never sent), so no second account exists.
    */
-  async completeSignUp(phone: string, code: string): Promise<{ ok: true; account: Account } | { ok: false; reason: CodeProblem }> {
+  async completeSignUp(phone: string, code: string, channel: EnrolmentChannel = 'web'): Promise<{ ok: true; account: Account } | { ok: false; reason: CodeProblem }> {
     const check = await this.deps.codes.verify('phone_sign_up', this.deps.codes.subjectFor(undefined, phone), code);
     if (!check.ok) return { ok: false, reason: check.reason };
     if (await this.deps.accounts.findByPhone(phone)) return { ok: false, reason: 'code.invalid' };
     const created = await this.deps.accounts.create({ email: null, emailVerified: false, passwordHash: null });
+    // The sign-up funnel in email sign-up's order (member.created, signup.code_sent, then member.phone_verified
+    // from setPhone): the analytics count a step only after the member's start. No account exists before the
+    // code is proven, so a phone sign-up enters the funnel here; an outbox failure never fails the sign-up.
+    await this.deps.members?.ensureMember(created.id, channel, 'phone');
+    await this.deps.events?.append([signUpCodeSentEvent(created.id)]).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'signup.code_sent not recorded'));
     try {
       const account = await this.deps.accounts.setPhone(created.id, phone);
-      if (account) return { ok: true, account };
+      if (account) {
+        observeSignUp(this.deps.observer, channel);
+        return { ok: true, account };
+      }
     } catch (error) {
-      // A concurrent sign-up or an account page took the number first: this empty account goes.
+      // A concurrent sign-up or an account page took the number first: this empty account (and member) goes.
       if (!(error instanceof DomainError && error.code === 'duplicate')) throw error;
     }
+    await this.deps.members?.deleteMemberWithoutEntries(created.id);
     await this.deps.accounts.delete(created.id);
     return { ok: false, reason: 'code.invalid' };
   }

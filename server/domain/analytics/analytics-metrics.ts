@@ -12,7 +12,7 @@ interface MetricSpec {
 }
 
 export const METRICS = {
-  signups: { dimensions: ['channel', 'method'], hourly: true, description: 'Members enrolled, by enrolment channel and sign-up method (password, passkey, social, import, other).' },
+  signups: { dimensions: ['channel', 'method'], hourly: true, description: 'Members enrolled, by enrolment channel and sign-up method (password, passkey, social, phone, import, other).' },
   signup_funnel: { dimensions: ['step'], hourly: true, description: 'The sign-up funnel: started, code_sent, verified, partner_signin (each counted once per sign-up, within 31 days of it, at the time of the step).' },
   signins: { dimensions: ['method', 'outcome'], hourly: true, description: 'Sign-ins by method and outcome (succeeded, failed).' },
   active_members: { dimensions: ['period'], hourly: false, description: 'Distinct members who signed in: period=day (DAU, t is the day) and period=month (MAU, t is the first day of a month overlapping the range).' },

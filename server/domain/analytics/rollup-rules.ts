@@ -67,7 +67,7 @@ function str(value: unknown, fallback = 'unknown'): string {
 }
 
 /** Sign-ups that enter the funnel: someone filled in a sign-up form or came through an upstream identity. */
-const FUNNEL_METHODS = new Set(['password', 'passkey', 'social']);
+const FUNNEL_METHODS = new Set(['password', 'passkey', 'social', 'phone']);
 
 export function rollupOps(event: DomainEvent): RollupOp[] {
   const ms = event.time.getTime();

@@ -31,7 +31,7 @@ export interface NewMember {
 }
 
 /** How an enrolment began: a sign-up form (password or passkey), an upstream identity, an import, or other. */
-export type SignUpMethod = 'password' | 'passkey' | 'social' | 'import' | 'other';
+export type SignUpMethod = 'password' | 'passkey' | 'social' | 'phone' | 'import' | 'other';
 
 export interface LedgerEntry {
   /** Unique; chosen by the store. */
