@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { Browser } from './lib/browser.mjs';
-import { benchmarkPreamble, children, exchange, freePort, percentile, spawnLogged, stopChild } from './lib/processes.mjs';
+import { benchmarkPreamble, children, freePort, percentile, spawnLogged, stopChild } from './lib/processes.mjs';
 import { seedMembers, seedPublicClient } from './lib/seed.mjs';
 import { mainThreadCpuMs } from './proc-cpu.mjs';
 
@@ -71,21 +72,22 @@ async function signInRate(base, members, seconds, failures, totals) {
   return count / seconds;
 }
 
-/** Reads discovery and the JWKS in turn every PROBE_EVERY_MS until stopped; latencies in ms. */
+/**
+ * Reads discovery and the JWKS in turn every PROBE_EVERY_MS until stopped; latencies in ms. In a worker thread
+ * (bench/lib/metadata-probe.mjs): on this thread its reads waited behind the sign-in load generator's own work
+ * (8 scripted browsers parsing pages), which is the client's queue, not the server's.
+ */
 function probe(base) {
+  const worker = new Worker(new URL('./lib/metadata-probe.mjs', import.meta.url), { workerData: { base, everyMs: PROBE_EVERY_MS } });
   const latencies = [];
-  let running = true;
-  const done = (async () => {
-    for (let i = 0; running; i += 1) {
-      const path = i % 2 === 0 ? '/.well-known/openid-configuration' : '/jwks';
-      const t0 = performance.now();
-      const response = await exchange(`${base}${path}`, { agent, timeoutMs: 15_000 });
-      if (response.status !== 200) throw new Error(`${path}: ${response.status}`);
-      latencies.push(performance.now() - t0);
-      await sleep(PROBE_EVERY_MS);
-    }
-  })();
-  return { latencies, stop: async () => { running = false; await done; } };
+  const done = new Promise((resolve, reject) => {
+    worker.once('message', (list) => {
+      latencies.push(...list);
+      resolve();
+    });
+    worker.once('error', reject);
+  });
+  return { latencies, stop: async () => { worker.postMessage('stop'); await done; await worker.terminate(); } };
 }
 
 /** Each member signs in once, a few at a time; mean milliseconds per sign-in (page, password, redirect, exchange). */
