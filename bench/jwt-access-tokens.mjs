@@ -1,6 +1,7 @@
 // Client-credentials tokens of one server in three forms, in interleaved rounds of the same run: opaque (no
 // resource), a JWT for a resource (ES256, the default) and a JWT for a resource listed in RS256_RESOURCES.
-// Prints each rate and the JWT/opaque ratios (target: ES256 JWTs at least 0.6 of opaque).
+// Prints each rate and the JWT/opaque ratios (target: ES256 JWTs at least 0.6 of opaque), and the server's main-thread
+// CPU per token of each form (steadier than a rate on a shared machine).
 // Usage: npm run build && npm run bench:jwt   (options: DURATION_S, ROUNDS, CONCURRENCY)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adminPost, clientCredentials } from './lib/oauth.mjs';
 import { benchmarkPreamble, children, freePort, spawnLogged, stopChild } from './lib/processes.mjs';
+import { mainThreadCpuMs } from './proc-cpu.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DURATION_S = Number(process.env.DURATION_S ?? 15);
@@ -61,15 +63,22 @@ async function main() {
     const names = Object.keys(forms);
     for (const name of names) await rate(base, client, forms[name], 1);
     const totals = Object.fromEntries(names.map((name) => [name, 0]));
+    const cpu = Object.fromEntries(names.map((name) => [name, { ms: 0, tokens: 0 }]));
     const perRound = DURATION_S / ROUNDS;
     for (let round = 0; round < ROUNDS; round += 1) {
       // Rotating order: drift in the VM's speed spreads over all three instead of favouring one.
       const order = names.map((_, i) => names[(i + round) % names.length]);
-      for (const name of order) totals[name] += (await rate(base, client, forms[name], perRound)) / ROUNDS;
+      for (const name of order) {
+        const cpu0 = mainThreadCpuMs(child.pid);
+        const perSecond = await rate(base, client, forms[name], perRound);
+        cpu[name].ms += mainThreadCpuMs(child.pid) - cpu0;
+        cpu[name].tokens += perSecond * perRound;
+        totals[name] += perSecond / ROUNDS;
+      }
     }
     await stopChild(child);
     console.log(`client_credentials on one server (sqlite), ${CONCURRENCY} concurrent, ${DURATION_S}s per form in ${ROUNDS} rotating rounds, node ${process.version}`);
-    for (const name of names) console.log(`${name.padEnd(10)} ${totals[name].toFixed(0)} tokens/s`);
+    for (const name of names) console.log(`${name.padEnd(10)} ${totals[name].toFixed(0)} tokens/s, server main thread ${((cpu[name].ms / cpu[name].tokens) * 1000).toFixed(0)} µs CPU per token`);
     console.log(`ratio JWT ES256 / opaque: ${(totals['JWT ES256'] / totals.opaque).toFixed(2)} (target >= 0.60); JWT RS256 / opaque: ${(totals['JWT RS256'] / totals.opaque).toFixed(2)}`);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

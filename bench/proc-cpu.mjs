@@ -14,6 +14,14 @@ export function cpuMs(pid) {
 }
 
 /**
+ * CPU time (user + system, ms) of the main thread of process `pid` alone (Linux; undefined elsewhere): the
+ * event loop's work, without the thread pool's (argon2, crypto) and the worker threads' (bcrypt).
+ */
+export function mainThreadCpuMs(pid) {
+  return cpuMs(`${pid}/task/${pid}`);
+}
+
+/**
  * The machine's CPU time so far, from the first line of /proc/stat (USER_HZ ticks): `steal` is time the
  * hypervisor gave this VM's vCPUs to someone else, `total` everything. undefined off Linux.
  */

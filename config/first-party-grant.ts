@@ -1,6 +1,7 @@
 // First-party clients (client metadata first_party: true) skip the consent page: the program owns them.
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { isSignedInAcr } from './assurance.ts';
+import { clientMetadata } from '../server/oidc/client-metadata.ts';
 
 export async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
   const { oidc } = ctx;
@@ -12,7 +13,7 @@ export async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
 
   const grantId = oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
   const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
-  if (!(client.metadata() as { first_party?: boolean }).first_party) return existing;
+  if (!(clientMetadata(client) as { first_party?: boolean }).first_party) return existing;
 
   // Grant exactly what was asked (never more), so a first-party token is still least-privilege.
   const grant = existing ?? new oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });

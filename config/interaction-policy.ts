@@ -2,6 +2,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { interactionPolicy as policy } from 'oidc-provider';
 import { ACR, acrRank, isSignedInAcr, requiredRank } from './assurance.ts';
+import { clientMetadata } from '../server/oidc/client-metadata.ts';
 
 const { Check, Prompt } = policy;
 
@@ -22,7 +23,7 @@ export interface PolicyDeps {
 
 /** What the client and the request need from the member's profile. */
 export function profileRequest(ctx: KoaContextWithOIDC): { clientRequires: readonly string[]; redeeming: boolean } {
-  const required = (ctx.oidc.client?.metadata() as { required_claims?: unknown } | undefined)?.required_claims;
+  const required = (ctx.oidc.client ? (clientMetadata(ctx.oidc.client) as { required_claims?: unknown }) : undefined)?.required_claims;
   const scope = String(ctx.oidc.params?.scope ?? '').split(' ');
   return { clientRequires: Array.isArray(required) ? required.filter((c): c is string => typeof c === 'string') : [], redeeming: scope.includes(REDEEM_SCOPE_NAME) };
 }
@@ -65,7 +66,7 @@ export async function stepUpTarget(ctx: KoaContextWithOIDC, deps: PolicyDeps): P
   const needed = requiredRank({
     acrValues: params?.acr_values,
     claimsAcr: claims?.id_token?.acr as { value?: unknown; values?: unknown } | undefined,
-    clientRequiresMfa: client?.metadata().require_mfa === true,
+    clientRequiresMfa: (client ? clientMetadata(client) : undefined)?.require_mfa === true,
   });
   // A session below every signed-in level (a risky sign-in, RISK_PENDING_ACR) needs two factors whatever
   // the client asked for: the same rule (isSignedInAcr) as the account pages and the member API.
@@ -116,7 +117,7 @@ function erasurePrompt(deps: PolicyDeps) {
 
 /** The purposes the client needs an answer to (client metadata required_purposes). */
 export function requiredPurposes(client: { metadata(): unknown } | undefined): string[] {
-  const wanted = (client?.metadata() as { required_purposes?: unknown } | undefined)?.required_purposes;
+  const wanted = (client ? (clientMetadata(client as { metadata(): object }) as { required_purposes?: unknown }) : undefined)?.required_purposes;
   return Array.isArray(wanted) ? wanted.filter((id): id is string => typeof id === 'string') : [];
 }
 

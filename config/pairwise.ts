@@ -1,6 +1,7 @@
 // Pairwise subjects: one stable, unlinkable `sub` per member per sector. A partner's clients all share
 // the partner's sector (client metadata partner_id), so a partner sees one sub across its sites and apps.
 import { createHmac } from 'node:crypto';
+import { clientMetadata } from '../server/oidc/client-metadata.ts';
 
 export interface SectorClient {
   sectorIdentifier?: string;
@@ -9,7 +10,7 @@ export interface SectorClient {
 
 /** The partner a client belongs to (client metadata partner_id), if any. */
 export function partnerIdOf(client: Pick<SectorClient, 'metadata'>): string | undefined {
-  const partnerId = (client.metadata() as { partner_id?: unknown }).partner_id;
+  const partnerId = (clientMetadata(client) as { partner_id?: unknown }).partner_id;
   return typeof partnerId === 'string' && partnerId ? partnerId : undefined;
 }
 

@@ -23,6 +23,7 @@ import { pairwiseSubject, sectorOf } from './pairwise.ts';
 import { providerPages } from '../server/views/provider-pages.ts';
 import { isKioskClient, kioskServerIdleSeconds } from '../server/oidc/kiosk-client.ts';
 import { HANDOFF_ACCESS_TOKEN_SECONDS, handOffDeviceInfo, isHandOffSource, isHandOffToken, withHandOffDeviceCodes } from '../server/oidc/kiosk-handoff.ts';
+import { clientMetadata } from '../server/oidc/client-metadata.ts';
 
 export { ACR } from './assurance.ts';
 
@@ -135,7 +136,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     // demand a recent strong sign-in (RFC 9470) without a session.
     async extraTokenClaims(ctx, token) {
       if (token.kind === 'ClientCredentials') {
-        const partnerId = (ctx?.oidc?.client?.metadata() as { partner_id?: unknown } | undefined)?.partner_id;
+        const partnerId = (ctx?.oidc?.client ? (clientMetadata(ctx.oidc.client) as { partner_id?: unknown }) : undefined)?.partner_id;
         return deps.hooks ? clientCredentialsClaims(deps.hooks, { clientId: String(token.clientId), scope: token.scope, partnerId: typeof partnerId === 'string' ? partnerId : null, resource: token.resourceServer?.audience }) : undefined;
       }
       if (token.kind !== 'AccessToken') return undefined;
@@ -233,7 +234,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
         defaultResource: () => undefined as unknown as string,
         useGrantedResource: () => true,
         getResourceServerInfo(ctx, resourceIndicator, client) {
-          const allowed = (client.metadata() as { allowed_resources?: string[] }).allowed_resources ?? [];
+          const allowed = (clientMetadata(client) as { allowed_resources?: string[] }).allowed_resources ?? [];
           if (!allowed.includes(resourceIndicator)) throw new errors.InvalidTarget('resource not allowed for this client');
           const memberApi = resourceIndicator === memberApiResource(deps.issuer);
           // The member API serves members: a client's own (client credentials) token has no member to serve.

@@ -1,5 +1,5 @@
 // The HTTP application: oidc-provider's Koa app with our middleware in front, in this order:
-// connection close → HTTP metrics → request context → security headers → error handler → kiosk flow end → our routers by path prefix (health, static, admin API,
+// connection close → HTTP metrics → request context → security headers → discovery/JWKS fast path → error handler → kiosk flow end → our routers by path prefix (health, static, admin API,
 // hosted pages, member and partner APIs) → protocol.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -36,6 +36,7 @@ import { connectionClose } from './middleware/koa-connection-close.ts';
 import { errorHandler } from './middleware/koa-error-handler.ts';
 import { pickLanguage } from './middleware/koa-language.ts';
 import { metadataCacheControl } from './middleware/koa-metadata-cache.ts';
+import { metadataFastPath } from './oidc/koa-metadata-fast-path.ts';
 import { pinOriginToIssuer } from './middleware/pin-origin.ts';
 import { requestContext } from './middleware/koa-request-context.ts';
 import { securityHeaders } from './middleware/koa-security-headers.ts';
@@ -114,6 +115,8 @@ export function buildApp(container: Container): App {
   provider.use(httpMetrics(container.metrics));
   provider.use(requestContext(logger, config.trustProxy));
   provider.use(securityHeaders(config.env === 'production'));
+  // Discovery and the JWKS from bodies kept per key set (issue 19): relying parties' polls skip everything below.
+  provider.use(metadataFastPath(() => container.signingKeys.version));
   // Before the error handler, so error pages (and emails sent anywhere below) know the page language.
   provider.use(pickLanguage(config.env === 'production', (accountId) => container.interactions.profiles.locale(accountId)));
   provider.use(errorHandler(logger));

@@ -2,6 +2,7 @@
 import type { Context } from 'koa';
 import { asProtocolConnection, type ProtocolConnection } from '../../server/domain/connections/connection-protocols.ts';
 import type { ConnectionsRepository, StoredConnection } from '../../server/domain/connections/connections.repository.ts';
+import { clientMetadata } from '../../server/oidc/client-metadata.ts';
 
 /** A connection shown on the pages: its protocol (oidc or saml) decides how "Continue with" starts. */
 export type ShownConnection = ProtocolConnection;
@@ -21,7 +22,7 @@ async function all(connections: ConnectionsRepository): Promise<StoredConnection
 /** Every connection, narrowed by the client's `connections` metadata (a list of ids) when it has one. */
 export async function connectionsForClient(ctx: Context, connections: ConnectionsRepository): Promise<ShownConnection[]> {
   const client = ctx.state.client as { metadata?: () => Record<string, unknown> } | undefined;
-  const allowed = client?.metadata?.().connections;
+  const allowed = client?.metadata ? clientMetadata(client as { metadata(): Record<string, unknown> }).connections : undefined;
   const shown: ShownConnection[] = [];
   for (const connection of await all(connections)) {
     if (Array.isArray(allowed) && !allowed.includes(connection.id)) continue;

@@ -7,6 +7,7 @@ import { postLogin, renderHookRefusal } from './hook-callouts.ts';
 import { inKioskMode } from './koa-kiosk-mode.ts';
 import { rememberLanguage } from './remember-language.ts';
 import { seeOther } from './page.ts';
+import { clientMetadata } from '../../server/oidc/client-metadata.ts';
 
 /** The acr the `claims` parameter asks for in the ID token, if any (a malformed parameter asks for nothing). */
 function claimsAcr(claims: unknown): { value?: unknown; values?: unknown } | undefined {
@@ -26,7 +27,7 @@ function claimsAcr(claims: unknown): { value?: unknown; values?: unknown } | und
 export function requestNeedsTwoFactors(ctx: Context): boolean {
   const { params } = ctx.state.interaction as InteractionDetails;
   const client = ctx.state.client as { metadata(): { require_mfa?: unknown } } | undefined;
-  const needed = requiredRank({ acrValues: params.acr_values, claimsAcr: claimsAcr(params.claims), clientRequiresMfa: client?.metadata().require_mfa === true });
+  const needed = requiredRank({ acrValues: params.acr_values, claimsAcr: claimsAcr(params.claims), clientRequiresMfa: (client ? clientMetadata(client) : undefined)?.require_mfa === true });
   return needed >= acrRank(ACR.twoFactors);
 }
 

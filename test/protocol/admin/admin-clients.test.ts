@@ -109,6 +109,25 @@ describe.each(STORES)('admin API: managing clients (%s)', (store) => {
     expect((await clientCredentials(admin.server, id, secret, 'phone')).status).toBe(200);
   });
 
+  test("a replaced client's allowed resources apply to its very next token request", async () => {
+    const api = 'https://api.replaced.example/';
+    const created = await call('POST', '/admin/clients', { ...serviceClient, allowed_resources: [api] });
+    const id = created.body!.client_id!;
+    const forResource = async () => {
+      const response = await fetch(`${admin.server.url}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${id}:${created.body!.client_secret!}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'email', resource: api }),
+      });
+      return { status: response.status, body: (await response.json()) as { error?: string } };
+    };
+    expect((await forResource()).status).toBe(200);
+    expect((await call('PUT', `/admin/clients/${id}`, { ...serviceClient, allowed_resources: [] })).status).toBe(200);
+    const refused = await forResource();
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe('invalid_target');
+  });
+
   test('a deleted client can no longer get tokens', async () => {
     const created = await call('POST', '/admin/clients', serviceClient);
     const id = created.body!.client_id!;
