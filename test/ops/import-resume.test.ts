@@ -4,10 +4,9 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
-import { openStorage } from '../../adapters/index.ts';
 import { dropMongoDatabase } from '../../adapters/mongo/drop-database.ts';
 import { allowFerretDbTime } from '../support/ferretdb-timeout.ts';
-import { importEnv, importKilledAfter, runImport, type ImportEnv } from '../support/import-run.ts';
+import { importedMembers, importEnv, importKilledAfter, runImport, type ImportEnv } from '../support/import-run.ts';
 import { STORES } from '../support/test-server.ts';
 
 const ROWS = 35;
@@ -40,34 +39,10 @@ describe.each(STORES)('import resumes after kill -9 (%s)', (store) => {
   });
 
   /** What a member is after the import, without the store's own ids. */
-  async function snapshot({ env, dataDir }: ImportEnv) {
-    const storage = await openStorage({ dataDir, mongodbUri: env.MONGODB_URI });
-    try {
-      const members = [];
-      for (const email of emails) {
-        const account = await storage.accounts.findByEmail(email);
-        if (!account) {
-          members.push({ email, absent: true });
-          continue;
-        }
-        const member = await storage.loyalty.findMember(account.id);
-        members.push({
-          email,
-          emailVerified: account.emailVerified,
-          passwordHash: account.passwordHash,
-          balance: member?.balance,
-          lifetime: member?.lifetimePoints,
-          ledgerSum: await storage.loyalty.sumEntries(account.id),
-          entries: (await storage.loyalty.listEntries(account.id, { limit: 10 })).map((entry) => [entry.kind, entry.points, entry.idempotencyKey.replace(account.id, '<account>')]),
-          givenName: (await storage.profiles.find(account.id)).fields.given_name?.value,
-          data: await storage.memberImports.findMemberData(account.id),
-        });
-      }
-      return members;
-    } finally {
-      await storage.close();
-    }
-  }
+  const snapshot = (where: ImportEnv) => importedMembers(where, emails, async (storage, account) => ({
+    passwordHash: account.passwordHash,
+    entries: (await storage.loyalty.listEntries(account.id, { limit: 10 })).map((entry) => [entry.kind, entry.points, entry.idempotencyKey.replace(account.id, '<account>')]),
+  }));
 
   let clean: Awaited<ReturnType<typeof snapshot>>;
   let cleanSummary: string;

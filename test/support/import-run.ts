@@ -4,6 +4,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openStorage } from '../../adapters/index.ts';
+import type { Account } from '../../server/domain/accounts/account.ts';
+import type { Storage } from '../../server/domain/storage.ts';
 import { mongoTestUri } from './mongo-uri.ts';
 import type { StoreKind } from './test-server.ts';
 
@@ -94,4 +97,40 @@ export async function importKilledAt(args: string[], env: Record<string, string>
   child.kill('SIGKILL');
   await exited;
   return stderr;
+}
+
+/**
+ * What each named member is after an import, without the store's own ids: the fields every resume test compares,
+ * plus what `more` adds for one test. An email the store does not know is `{ email, absent: true }`.
+ */
+export async function importedMembers<T extends object>(
+  { env, dataDir }: ImportEnv,
+  emails: readonly string[],
+  more: (storage: Storage, account: Account) => Promise<T>,
+) {
+  const storage = await openStorage({ dataDir, mongodbUri: env.MONGODB_URI });
+  try {
+    const members = [];
+    for (const email of emails) {
+      const account = await storage.accounts.findByEmail(email);
+      if (!account) {
+        members.push({ email, absent: true });
+        continue;
+      }
+      const member = await storage.loyalty.findMember(account.id);
+      members.push({
+        email,
+        emailVerified: account.emailVerified,
+        balance: member?.balance,
+        lifetime: member?.lifetimePoints,
+        ledgerSum: await storage.loyalty.sumEntries(account.id),
+        givenName: (await storage.profiles.find(account.id)).fields.given_name?.value,
+        data: await storage.memberImports.findMemberData(account.id),
+        ...(await more(storage, account)),
+      });
+    }
+    return members;
+  } finally {
+    await storage.close();
+  }
 }
