@@ -22,6 +22,8 @@ const EVERY_LANGUAGE = new Set([
   'reset: code and new password', 'account: security', 'error page', '404', 'home',
   // Member pages of issue 17, met in every market.
   'account: privacy choices', 'account: apps and partners', 'purposes prompt',
+  // Joining by mobile number (issue 21): the way in for members without an email, in every market.
+  'sign-up by mobile', 'sign-up by mobile: code',
 ]);
 const ALL_PAGES = [
   'sign-in', 'sign-in: wrong password', 'sign-up', 'sign-up: errors', 'verification', 'verification: wrong code',
