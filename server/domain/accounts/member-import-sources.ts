@@ -75,16 +75,13 @@ interface Line {
   last: boolean;
 }
 
-/** Bytes per read: a million-row file is read twice (numbers kept, then the import), 64 KiB at a time by default. */
-const READ_CHUNK_BYTES = 1024 * 1024;
-
 /** Splits a byte stream on LF without decoding (UTF-8 is checked per line, so a bad byte names its line). */
 async function* lines(path: string): AsyncGenerator<Line> {
   let parts: Buffer[] = [];
   let size = 0;
   let tooLong = false;
   let number = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
     let start = 0;
     for (let newline = chunk.indexOf(0x0a, start); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
       const piece = chunk.subarray(start, newline);
