@@ -89,11 +89,12 @@ async function runImport(file: string, env: Record<string, string>): Promise<{ s
   const countFile = join(tmpdir(), `idp-bench-kdf-${randomUUID()}.json`);
   const started = process.hrtime.bigint();
   // The V8 flags of `npm run import` (package.json): bounded heap so RSS stays flat; 16 MiB semi-spaces, since with
-  // 2 MiB ones scavenges took a quarter of the import's CPU at 5,000-row batches; a 64 MiB initial old space, since
+  // 2 MiB ones scavenges took a quarter of the import's CPU at 5,000-row batches; a 48 MiB initial old space, since
   // each batch's rows outlive two scavenges and a heap held near its 16 MiB of live data collected fully every few
-  // batches (100k rows, three same-window pairs: 7.07 -> 6.59 s CPU, peak RSS +30 MiB).
+  // batches (100k rows, same-window pairs: -5% CPU, peak RSS +10 MiB; 64 MiB gave -7% but put a 1M import's peak
+  // at 272-283 MiB, too near the 300 MB bound).
   const child = spawn(join(ROOT, 'node_modules/.bin/node'), [
-    '--max-semi-space-size=16', '--initial-old-space-size=64', '--max-old-space-size=256', '--experimental-strip-types', '--no-warnings=ExperimentalWarning', '--import', join(ROOT, 'bench/lib/count-kdf.mjs'),
+    '--max-semi-space-size=16', '--initial-old-space-size=48', '--max-old-space-size=256', '--experimental-strip-types', '--no-warnings=ExperimentalWarning', '--import', join(ROOT, 'bench/lib/count-kdf.mjs'),
     join(ROOT, 'scripts/import-members.ts'), '--batch-size', BATCH_SIZE, file,
   ], { cwd: ROOT, env: { ...process.env, ...env, KDF_COUNT_FILE: countFile, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
