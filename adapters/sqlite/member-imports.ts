@@ -59,9 +59,17 @@ class MultiRowInsert {
   }
 
   run(rows: readonly SQLInputValue[][]): void {
+    // One parameter array, refilled for each statement run: slicing and flattening a copy per run was garbage the
+    // import's scavenges then had to walk past the batch's live rows.
+    const params: SQLInputValue[] = [];
     for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-      const chunk = rows.slice(i, i + ROWS_PER_INSERT);
-      this.statement(chunk.length).run(...chunk.flat());
+      const end = Math.min(i + ROWS_PER_INSERT, rows.length);
+      params.length = 0;
+      for (let r = i; r < end; r += 1) {
+        const row = rows[r] as SQLInputValue[];
+        for (let c = 0; c < row.length; c += 1) params.push(row[c] as SQLInputValue);
+      }
+      this.statement(end - i).run(...params);
     }
   }
 
@@ -198,7 +206,11 @@ export class SqliteMemberImportStore implements MemberImportStore {
     const fields: SQLInputValue[][] = [];
     const entries: SQLInputValue[][] = [];
     const data: SQLInputValue[][] = [];
-    const events: DomainEvent[] = [];
+    // Outbox rows as insertEvents writes them (ids kept once), made as each event is: the events themselves die young.
+    const events: SQLInputValue[][] = [];
+    const addEvent = (event: DomainEvent) => {
+      events.push([event.id, event.type, event.time.getTime(), event.memberId, JSON.stringify(event.data)]);
+    };
     // Entry ids share a per-batch prefix (the rest random): one region of the primary-key index per batch.
     const entryPrefix = randomUUID().slice(0, 9);
     members.forEach((member, i) => {
@@ -209,8 +221,8 @@ export class SqliteMemberImportStore implements MemberImportStore {
       const memberNumber = member.memberNumber ?? (issued.pop() as string);
       assertValidMember({ accountId, memberNumber, enrolmentChannel: member.enrolmentChannel });
       accounts.push([accountId, member.email, member.emailVerified ? 1 : 0, member.passwordHash, now, now, member.phone, member.phone ? now : null]);
-      events.push(memberCreatedEvent({ accountId, memberNumber, enrolmentChannel: member.enrolmentChannel, balance: 0, lifetimePoints: 0, createdAt: at }));
-      if (member.phone) events.push(phoneVerifiedEvent(accountId, at));
+      addEvent(memberCreatedEvent({ accountId, memberNumber, enrolmentChannel: member.enrolmentChannel, balance: 0, lifetimePoints: 0, createdAt: at }));
+      if (member.phone) addEvent(phoneVerifiedEvent(accountId, at));
       for (const [name, value] of Object.entries(member.profile)) fields.push([accountId, name, value, now]);
       let balance = 0;
       let lifetime = 0;
@@ -221,10 +233,10 @@ export class SqliteMemberImportStore implements MemberImportStore {
         if (balance < 0) throw new Error(`import of ${accountId}: entries take the balance below zero`);
         const id = entryPrefix + randomUUID().slice(9);
         entries.push([id, accountId, index + 1, entry.points, balance, lifetime, entry.reason, entry.idempotencyKey, entry.requestHash, now]);
-        events.push(...ledgerEvents({
+        for (const event of ledgerEvents({
           id, accountId, sequence: index + 1, kind: 'adjust', points: entry.points, balanceAfter: balance, lifetimeAfter: lifetime, partnerId: null,
           reason: entry.reason, idempotencyKey: entry.idempotencyKey, requestHash: entry.requestHash, createdAt: at,
-        }));
+        })) addEvent(event);
       });
       loyaltyMembers.push([accountId, memberNumber, member.enrolmentChannel, balance, lifetime, member.entries.length, now]);
       if (member.data) data.push([accountId, JSON.stringify(member.data), now]);
@@ -235,8 +247,8 @@ export class SqliteMemberImportStore implements MemberImportStore {
     this.bulk.fields.run(fields.sort(byColumn(0)));
     this.bulk.entries.run(entries.sort(byColumn(7)));
     this.bulk.data.run(data);
-    // The outbox rows of these changes, in the same transaction (as insertEvents writes them, ids kept once).
-    this.bulk.events.run(events.map((event) => [event.id, event.type, event.time.getTime(), event.memberId, JSON.stringify(event.data)]));
+    // The outbox rows of these changes, in the same transaction.
+    this.bulk.events.run(events);
     return results;
   }
 
