@@ -221,7 +221,7 @@ export class SqliteMemberImportStore implements MemberImportStore {
       const memberNumber = member.memberNumber ?? (issued.pop() as string);
       assertValidMember({ accountId, memberNumber, enrolmentChannel: member.enrolmentChannel });
       accounts.push([accountId, member.email, member.emailVerified ? 1 : 0, member.passwordHash, now, now, member.phone, member.phone ? now : null]);
-      addEvent(memberCreatedEvent({ accountId, memberNumber, enrolmentChannel: member.enrolmentChannel, balance: 0, lifetimePoints: 0, createdAt: at }));
+      addEvent(memberCreatedEvent({ accountId, memberNumber, enrolmentChannel: member.enrolmentChannel, balance: 0, lifetimePoints: 0, createdAt: at }, 'import'));
       if (member.phone) addEvent(phoneVerifiedEvent(accountId, at));
       for (const [name, value] of Object.entries(member.profile)) fields.push([accountId, name, value, now]);
       let balance = 0;

@@ -61,6 +61,8 @@ describe.each(STORES)('import of new members in bulk (%s)', (store) => {
       profile: Object.fromEntries(Object.values((await storage.profiles.find(account.id)).fields).map((field) => [field.name, field.value])),
       data: await storage.memberImports.findMemberData(account.id),
       events: events.filter((event) => event.memberId === account.id && event.type !== 'member.profile_updated').map((event) => event.type).sort(),
+      // How the member came (the sign-up analytics count imports by it).
+      createdMethod: events.find((event) => event.memberId === account.id && event.type === 'member.created')?.data.method,
     };
   }
 
@@ -97,6 +99,7 @@ describe.each(STORES)('import of new members in bulk (%s)', (store) => {
         profile: { given_name: 'Ada', family_name: 'Byron', locale: 'fr' },
         data: { tier: 'gold', consents: { marketing_email: '2024-03-01' } },
         events: ['member.created', 'member.phone_verified', 'points.adjusted', 'points.adjusted'],
+        createdMethod: 'import',
       });
       expect(await storage.accounts.findByEmail(`number.${tag}@example.com`)).toBeUndefined();
       // A refused new member leaves nothing: SQLite undoes the row, and Mongo's bulk path checks the claims first
