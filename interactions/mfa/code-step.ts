@@ -28,8 +28,11 @@ export function codeStep(deps: InteractionDeps) {
     const unavailable = !(await methodsFor(deps, step)).includes(channel);
     // The password came from the inbox (a recent reset): say why email is not a way, rather than a dead end.
     const afterReset = step.context.passwordProvesMailbox === true && step.amr.includes(AMR.password);
+    // A phone-first member (no email) whose sign-in was the texted code has no second way yet: say where to add one.
+    const phoneOnly = step.account.email === null && step.account.phone !== null;
     const unavailableInfo = afterReset && channel === 'email' ? 'mfa.unavailable_password_reset'
-      : factorFor(channel).available(step.account) ? 'mfa.unavailable_other_factor' : 'mfa.unavailable';
+      : factorFor(channel).available(step.account) ? 'mfa.unavailable_other_factor'
+        : phoneOnly ? 'mfa.unavailable_phone_only' : 'mfa.unavailable';
     const choices = await alternatives(deps, step.account, step.proven, channel);
     const sent = !unavailable && (state.sent ?? (step.flow.stepUpSent === true && step.flow.mfaMethod === channel));
     await renderPage(ctx, deps, 'mfa/code', {

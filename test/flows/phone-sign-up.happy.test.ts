@@ -113,6 +113,23 @@ describe.each(STORES)('sign-up by mobile number (%s)', (store) => {
     expect(claims).not.toHaveProperty('email');
   });
 
+  test('a step-up (redeeming, a partner asking for two factors) tells a phone-only member where to add a second way, sending nothing', async () => {
+    const config = await clientWith(fx);
+    const phone = uniquePhone();
+    await signUpByPhone(new UserAgent(fx.server.url), fx.sms, (await authorizationRequest(config)).url, phone);
+
+    const ua = new UserAgent(fx.server.url);
+    const request = await authorizationRequest(config, { acr_values: 'urn:loyalty:loa:2' });
+    const before = fx.sms.countFor(phone);
+    const enter = await requestSmsSignIn(ua, request.url, phone);
+    const stepUp = await ua.submit(enter, '/code/verify', { code: await fx.sms.waitForCode(phone, { after: before }) });
+    expect(stepUp.url).toContain('/interaction/');
+    expect(stepUp.body).toContain('your phone is the only one your account has');
+    expect(stepUp.body).toContain('“Sign-in and security”');
+    expect(stepUp.body).not.toContain('no verified way to receive a code');
+    expect(fx.sms.countFor(phone)).toBe(before + 1);
+  });
+
   test('a phone-only member adds an email later from the account page: a code to the address, then the email claim', async () => {
     const config = await clientWith(fx);
     const phone = uniquePhone();
