@@ -8,7 +8,8 @@ import type { Collection, Db, Document, OptionalUnlessRequiredId } from 'mongodb
 import type { NewImportMember, NewImportResult } from '../../server/domain/accounts/member-import-store.ts';
 import { testPauseInBulkBatch } from '../../server/domain/accounts/import-test-seam.ts';
 import { ledgerEvents, memberCreatedEvent, phoneVerifiedEvent, type DomainEvent } from '../../server/domain/events/domain-event.ts';
-import { assertValidMember, assertValidPostEntry } from '../../server/domain/loyalty/ledger-rules.ts';
+import { importedLedger } from '../../server/domain/accounts/imported-ledger.ts';
+import { assertValidMember } from '../../server/domain/loyalty/ledger-rules.ts';
 import { toDoc } from './events.ts';
 import { isDuplicateKey } from './errors.ts';
 import { entryId } from './ledger-heads.ts';
@@ -259,23 +260,17 @@ export class MongoMemberImportBulk {
     if (phone) events.push(phoneVerifiedEvent(accountId, now));
     const entries: LedgerEntryDoc[] = [];
     const keys: LedgerKeyDoc[] = [];
-    let balance = 0;
-    let lifetime = 0;
-    member.entries.forEach((entry, index) => {
-      assertValidPostEntry({ ...entry, accountId, kind: 'adjust', partnerId: null });
-      balance += entry.points;
-      lifetime += Math.max(entry.points, 0);
-      if (balance < 0) throw new Error(`import of ${accountId}: entries take the balance below zero`);
-      const sequence = index + 1;
+    for (const entry of importedLedger(accountId, member.entries)) {
+      const { sequence } = entry;
       const doc: LedgerEntryDoc = {
-        _id: entryId(accountId, sequence), accountId, sequence, kind: 'adjust', points: entry.points, balanceAfter: balance, lifetimeAfter: lifetime,
+        _id: entryId(accountId, sequence), accountId, sequence, kind: 'adjust', points: entry.points, balanceAfter: entry.balanceAfter, lifetimeAfter: entry.lifetimeAfter,
         partnerId: null, reason: entry.reason, idempotencyKey: entry.idempotencyKey, requestHash: entry.requestHash, createdAt: now,
       };
       entries.push(doc);
       keys.push({ _id: entry.idempotencyKey, requestHash: entry.requestHash, accountId, status: 'applied', entryId: doc._id, createdAt: now });
       const { _id: id, ...rest } = doc;
       events.push(...ledgerEvents({ id, ...rest }));
-    });
+    }
     return {
       member,
       memberNumber,

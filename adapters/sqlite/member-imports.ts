@@ -8,7 +8,8 @@ import type {
   ImportCheckpoint, ImportCounts, ImportJob, ImportJobState, ImportRowErrorRecord, MemberImportData, MemberImportStore, NewImportMember, NewImportResult,
 } from '../../server/domain/accounts/member-import-store.ts';
 import { ledgerEvents, memberCreatedEvent, phoneVerifiedEvent, type DomainEvent } from '../../server/domain/events/domain-event.ts';
-import { assertValidMember, assertValidPostEntry } from '../../server/domain/loyalty/ledger-rules.ts';
+import { importedLedger } from '../../server/domain/accounts/imported-ledger.ts';
+import { assertValidMember } from '../../server/domain/loyalty/ledger-rules.ts';
 import { integer, text, textOrNull, type Row } from './rows.ts';
 
 function toJob(row: Row): ImportJob {
@@ -224,21 +225,14 @@ export class SqliteMemberImportStore implements MemberImportStore {
       addEvent(memberCreatedEvent({ accountId, memberNumber, enrolmentChannel: member.enrolmentChannel, balance: 0, lifetimePoints: 0, createdAt: at }, 'import'));
       if (member.phone) addEvent(phoneVerifiedEvent(accountId, at));
       for (const [name, value] of Object.entries(member.profile)) fields.push([accountId, name, value, now]);
-      let balance = 0;
-      let lifetime = 0;
-      member.entries.forEach((entry, index) => {
-        assertValidPostEntry({ ...entry, accountId, kind: 'adjust', partnerId: null });
-        balance += entry.points;
-        lifetime += Math.max(entry.points, 0);
-        if (balance < 0) throw new Error(`import of ${accountId}: entries take the balance below zero`);
+      const ledger = importedLedger(accountId, member.entries);
+      for (const entry of ledger) {
         const id = entryPrefix + randomUUID().slice(9);
-        entries.push([id, accountId, index + 1, entry.points, balance, lifetime, entry.reason, entry.idempotencyKey, entry.requestHash, now]);
-        for (const event of ledgerEvents({
-          id, accountId, sequence: index + 1, kind: 'adjust', points: entry.points, balanceAfter: balance, lifetimeAfter: lifetime, partnerId: null,
-          reason: entry.reason, idempotencyKey: entry.idempotencyKey, requestHash: entry.requestHash, createdAt: at,
-        })) addEvent(event);
-      });
-      loyaltyMembers.push([accountId, memberNumber, member.enrolmentChannel, balance, lifetime, member.entries.length, now]);
+        entries.push([id, accountId, entry.sequence, entry.points, entry.balanceAfter, entry.lifetimeAfter, entry.reason, entry.idempotencyKey, entry.requestHash, now]);
+        for (const event of ledgerEvents({ ...entry, id, accountId, kind: 'adjust', partnerId: null, createdAt: at })) addEvent(event);
+      }
+      const last = ledger.at(-1);
+      loyaltyMembers.push([accountId, memberNumber, member.enrolmentChannel, last?.balanceAfter ?? 0, last?.lifetimeAfter ?? 0, ledger.length, now]);
       if (member.data) data.push([accountId, JSON.stringify(member.data), now]);
     });
     const byColumn = (column: number) => (a: SQLInputValue[], b: SQLInputValue[]) => ((a[column] as string) < (b[column] as string) ? -1 : 1);
