@@ -11,7 +11,7 @@ import { attempt, browserFrom, hasChallenge, member, PASSWORD } from '../support
 import { openLoginPage, signIn, UserAgent } from '../support/member.ts';
 import { mongoTestUri } from '../support/mongo-uri.ts';
 import { authorizationRequest, exchange, REDIRECT_URI } from '../support/oidc-client.ts';
-import { bootServerProcess, exitOf, type ServerProcess } from '../support/server-process.ts';
+import { bootServerProcess, stopServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { useMemberServer } from '../support/suite.ts';
 import { STORES } from '../support/test-server.ts';
 
@@ -42,10 +42,7 @@ describe.each(STORES)('two instances on one store (%s)', (store) => {
   }, 60_000);
 
   afterAll(async () => {
-    if (second && second.child.exitCode === null) {
-      second.child.kill('SIGTERM');
-      await exitOf(second.child);
-    }
+    await stopServerProcess(second);
     if (store === 'mongo') await dropMongoDatabase(mongoUri);
     rmSync(dataDir, { recursive: true, force: true });
   });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropMongoDatabase } from '../../adapters/mongo/drop-database.ts';
 import { mongoTestUri } from '../support/mongo-uri.ts';
-import { bootServerProcess, exitOf, type ServerProcess } from '../support/server-process.ts';
+import { bootServerProcess, stopServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { useMemberServer } from '../support/suite.ts';
 import { adminCaller } from '../protocol/admin/admin-api.ts';
 import { partnerFixture } from '../protocol/partners/partner-fixture.ts';
@@ -34,10 +34,7 @@ describe('member merge racing earns from two instances (mongo)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (second && second.child.exitCode === null) {
-      second.child.kill('SIGTERM');
-      await exitOf(second.child);
-    }
+    await stopServerProcess(second);
     await dropMongoDatabase(mongoUri);
     rmSync(dataDir, { recursive: true, force: true });
   });

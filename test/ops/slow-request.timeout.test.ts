@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootServerProcess, exitOf, type ServerProcess } from '../support/server-process.ts';
+import { bootServerProcess, stopServerProcess, type ServerProcess } from '../support/server-process.ts';
 
 /** Writes `start` and then nothing more; resolves with what the server sent before closing the connection. */
 function stall(url: string, start: string): Promise<string> {
@@ -28,8 +28,7 @@ describe('a client that sends its request too slowly', () => {
     server = await bootServerProcess({ DATA_DIR: dataDir, REQUEST_TIMEOUT_SECONDS: '2' });
   });
   afterAll(async () => {
-    server.child.kill('SIGTERM');
-    await exitOf(server.child);
+    await stopServerProcess(server);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -44,6 +44,13 @@ export function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
 }
 
+/** Stops a server process the test started (if it is still running) and waits until it has exited. */
+export async function stopServerProcess(server: ServerProcess | undefined): Promise<void> {
+  if (!server || server.child.exitCode !== null) return;
+  server.child.kill('SIGTERM');
+  await exitOf(server.child);
+}
+
 /** A loopback port free now (for a process that must come back on the same port after a kill). */
 export async function freePort(): Promise<number> {
   const probe = createServer();
