@@ -18,4 +18,8 @@ export default {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   maxWorkers: 2,
+  // A worker keeps every ES module graph and transform of every file it ran (jest's ESM registry is per file but
+  // V8 does not give the code back), so over the whole suite one worker's heap grew to V8's limit and crashed in
+  // the 241st file. A worker whose heap passes this after a file is replaced by a fresh one.
+  workerIdleMemoryLimit: '1500MB',
 };
