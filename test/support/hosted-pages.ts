@@ -6,18 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page as BrowserPage } from 'playwright-core';
 import { hashPassword } from '../../server/domain/accounts/password-hasher.ts';
-import { followLink, openLoginPage, PASSWORD, signIn, signUpAndVerify, uniqueEmail, UserAgent } from './member.ts';
+import { followLink, openLoginPage, PASSWORD, signIn, uniqueEmail, UserAgent } from './member.ts';
 import { authorizationRequest, discover, oidc, REDIRECT_URI, registerClient } from './oidc-client.ts';
 import { uniquePhone } from './phone.ts';
 import { startSamlIdp } from './saml-idp.ts';
 import type { MemberServer } from './suite.ts';
 import { totpCode } from './totp.ts';
 import type { Page } from './user-agent.ts';
+import { operatorConsoleWalk } from './console-walk.ts';
+import { emailCodeStep, LOA2, type Locale, mailCount, pastProfile, signedUpAt, type WalkKit } from './walk-kit.ts';
 
-export const LOCALES = ['en', 'es', 'pt-BR', 'fr', 'pl'] as const;
-export type Locale = (typeof LOCALES)[number];
-
-const LOA2 = 'urn:loyalty:loa:2';
+export { LOCALES, type Locale } from './walk-kit.ts';
 
 /** Program fields asked at sign-up: every member's first sign-in then shows profile completion. */
 export function profileFieldsFile(): string {
@@ -55,47 +54,11 @@ export function brandingFile(): string {
 
 export type Kept = Map<string, Page>;
 
-interface WalkKit {
-  fx: MemberServer;
-  locale: Locale;
-  /** A fresh browser stand-in asking for `locale`, from its own client address. */
-  browser(): UserAgent;
-  /** Keeps `page` under `name` (it must be a 200/4xx HTML page). */
-  keep(name: string, page: Page): Page;
-  /** An authorization request for the walk's first-party client in the walk's language. */
-  authorize(params?: Record<string, string>, config?: oidc.Configuration): Promise<string>;
-}
-
 let address = 0;
 /** A distinct client address per browser: per-address budgets never mix walks. */
 function nextAddress(): string {
   address += 1;
   return `198.51.${Math.floor(address / 250) % 250}.${(address % 250) + 1}`;
-}
-
-async function signedUpAt(kit: WalkKit, ua: UserAgent, loginPage: Page): Promise<{ email: string; login: Page }> {
-  const email = uniqueEmail(`a11y-${kit.locale}`);
-  return { email, login: await signUpAndVerify(ua, loginPage, kit.fx.sink, email) };
-}
-
-/** The program asks for a first name at the first sign-in (profile completion): answered, unless it is the page a walk keeps. */
-async function pastProfile(ua: UserAgent, page: Page): Promise<Page> {
-  const asked = page.status === 200 && page.url.includes('/interaction/') && page.body.includes('/profile"');
-  return asked ? ua.submit(page, '/profile', { given_name: 'Ada', family_name: '' }) : page;
-}
-
-/** Mail already sent to `email` (after the queue has drained): codes that come later are counted from here. */
-async function mailCount(kit: WalkKit, email: string): Promise<number> {
-  await kit.fx.server.container.deliveries.drain();
-  return kit.fx.sink.countFor(email);
-}
-
-/** Where a step-up page leads once the emailed code is in (sent at once, or after "Send code"). */
-async function emailCodeStep(kit: WalkKit, ua: UserAgent, mfa: Page, email: string, before: number, keepAs?: string): Promise<Page> {
-  const codePage = mfa.body.includes('name="code"') ? mfa : await ua.submit(mfa, '/mfa/send');
-  if (keepAs) kit.keep(keepAs, codePage);
-  const code = await kit.fx.sink.waitForCode(email, { after: before });
-  return ua.submit(codePage, '/mfa', { code });
 }
 
 /** One saml connection per server to an IdP taking only HTTP-POST (its "Continue" page), made on first use. */
@@ -275,48 +238,7 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
     kit.keep('purposes prompt: errors', await ua.submit(asked, '/purposes'));
   },
 
-  async operatorConsole(kit) {
-    // Issue 20: a staff member with an authenticator app signs in to the console, finds a member, opens them.
-    // Checked in English and Polish only (like the other pages members rarely meet): no need to walk it in the others.
-    if (kit.locale !== 'en' && kit.locale !== 'pl') return;
-    const ua = kit.browser();
-    const { email, login } = await signedUpAt(kit, ua, await openLoginPage(ua, await kit.authorize({ acr_values: LOA2 })));
-    const before = await mailCount(kit, email);
-    const offer = await pastProfile(ua, await emailCodeStep(kit, ua, await ua.submit(login, '/login', { email, password: PASSWORD }), email, before));
-    const enrol = await ua.submit(offer, '/mfa/enrol');
-    const key = /id="manual-key">([A-Z2-7 ]+)</.exec(enrol.body)![1]!;
-    await ua.submit(await ua.submit(enrol, '/mfa/enrol/confirm', { code: totpCode(key) }), '/mfa/finish');
-    const { storage } = kit.fx.server.container;
-    const account = await storage.accounts.findByEmail(email.toLowerCase());
-    await storage.staff.setRoles(account!.id, ['owner']);
-    const staff = kit.browser();
-    const mfa = await staff.submit(await staff.follow('/console/sign-in'), '/login', { email, password: PASSWORD });
-    const search = kit.keep('console: search', await pastProfile(staff, await staff.submit(mfa, '/mfa/app', { code: totpCode(key, Date.now() + 30_000) })));
-    const results = kit.keep('console: search results', await staff.follow(`/console?q=${encodeURIComponent(email)}`));
-    const href = /href="(\/console\/members\/[^"]+)"/.exec(results.body)?.[1];
-    if (!href || !search.url.endsWith('/console')) throw new Error(`console walk: no member found (${search.status} ${search.url})`);
-    const member = kit.keep('console: member', await staff.follow(href));
-    kit.keep('console: member errors', await staff.submit(member, '/points', { points: '0', reason: '' }));
-    kit.keep('console: audit log', await staff.follow(`/console/audit?member=${encodeURIComponent(email)}`));
-    // Partners and clients (partner-pages.ts): the list, a partner, a client form with errors, the secret shown once, a client.
-    kit.keep('console: partners', await staff.follow('/console/partners'));
-    const partner = kit.keep('console: partner', await staff.submit(await staff.follow('/console/partners/new'), '/console/partners', { name: `Walk ${kit.locale}`, reason: 'Accessibility walk' }));
-    const clientForm = await staff.follow(`${new URL(partner.url).pathname}/clients/new`);
-    kit.keep('console: new client errors', await staff.submit(clientForm, '/clients', { client_name: 'Walk', kind: 'web', redirect_uris: 'http://walk.example/cb', reason: '' }));
-    const secret = kit.keep('console: client secret', await staff.submit(clientForm, '/clients', { client_name: 'Walk', kind: 'web', redirect_uris: 'https://walk.example/cb', reason: 'Accessibility walk' }));
-    kit.keep('console: client', await staff.follow(/href="(\/console\/clients\/[^"]+)"/.exec(secret.body)![1]!));
-    // Issue 20 items 4 and 5: the dashboard (charts and their tables), the security page, the audit filters' errors.
-    kit.keep('console: dashboard', await staff.follow('/console/dashboard?days=7'));
-    kit.keep('console: security', await staff.follow('/console/security'));
-    kit.keep('console: audit log errors', await staff.follow('/console/audit?ip=not-an-address&country=BRA'));
-    kit.keep('console: member action errors', await staff.submit(member, '/unblock', { reason: '' }));
-    const erase = kit.keep('console: erase member', await staff.follow(`${href}/erase`));
-    kit.keep('console: erase member errors', await staff.submit(erase, '/erase', { confirm: 'nobody', reason: 'Member asked' }));
-    // Merging a duplicate (merge-pages.ts): the form with its errors (the member itself named as the other one).
-    const mergeForm = kit.keep('console: merge', await staff.follow(`${href}/merge`));
-    kit.keep('console: merge errors', await staff.submit(mergeForm, '/merge/preview', { other: '', method: 'other', reference: '', reason: '' }));
-    kit.keep('console: signed out', await kit.browser().follow('/console/signed-out'));
-  },
+  operatorConsole: operatorConsoleWalk,
 
   async phoneFirst(kit) {
     // Issue 21: sign-up by mobile number, and the account page of a member with no email ("Add an email").
