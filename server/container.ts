@@ -239,7 +239,7 @@ export async function createContainer(config: Readonly<Config>, options: { logge
       phones: new PhoneService({
         accounts: storage.accounts, codes, sms, mailer, host, defaultCountry: config.sms.defaultCountry, countries: config.sms.countries,
         allowedCountries: config.attackProtection.sms.allowedCountries, countryOf: (ip) => protection.risk.countryOf(ip), logger,
-        // Issue 22: phone sign-ups counted and in the funnel like email ones.
+        // Issue 21: phone sign-ups counted and in the funnel like email ones.
         members: { ensureMember: (id, channel, method) => loyalty.ensureMember(id, channel, method), deleteMemberWithoutEntries: (id) => storage.loyalty.deleteMemberWithoutEntries(id) },
         events: storage.events, observer: { signedUp: (channel) => metrics.signUps.inc({ channel }) },
       }),

@@ -32,7 +32,7 @@ export interface FlowState {
   phone?: string;
   /** Sign-up by mobile number (issue 21): a code was sent to `phone` to create an account with it. */
   phoneSignUp?: boolean;
-  /** Issue 22: the phone sign-up was a tripped honeypot: its code page is a decoy, nothing was or will be sent. */
+  /** Issue 21: the phone sign-up was a tripped honeypot: its code page is a decoy, nothing was or will be sent. */
   phoneSignUpDecoy?: boolean;
   /** An upstream identity to link to `accountId` once our email code proves its address (issue 16). */
   federatedLink?: { connectionId: string; subject: string; claims?: Record<string, string> };

@@ -138,7 +138,7 @@ describe.each(STORES)('sign-up by mobile number: SMS pumping limits (%s)', (stor
   });
 });
 
-// Issue 22: the number form passes the same sign-up gate as the email form, before any text is sent.
+// Issue 21: the number form passes the same sign-up gate as the email form, before any text is sent.
 describe.each(STORES)('sign-up by mobile number: the sign-up gate (%s)', (store) => {
   const fx = useMemberServer(store, { TRUST_PROXY: 'true', SIGN_UPS_PER_IP_PER_HOUR: '4', SIGN_UPS_PER_DEVICE_PER_HOUR: '2' });
 

@@ -205,7 +205,7 @@ const WALKS: Record<string, (kit: WalkKit) => Promise<void>> = {
       await ua.submit(register, '/register', { email: uniqueEmail('a11y-bot'), password: PASSWORD });
     }
     kit.keep('bot challenge', await followLink(ua, login, '/register'));
-    // Issue 22: the number form after the gate asked for the check (its notice, the number kept; nothing texted).
+    // Issue 21: the number form after the gate asked for the check (its notice, the number kept; nothing texted).
     const phoneForm = await followLink(ua, await followLink(ua, login, '/register'), '/register/phone');
     kit.keep('sign-up by mobile: bot challenge', await ua.submit(phoneForm, '/register/phone', { phone: uniquePhone(), bot_solution: '', no_script: '' }));
     const target = uniqueEmail('a11y-blocked');

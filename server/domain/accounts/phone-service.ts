@@ -38,7 +38,7 @@ export interface PhoneServiceDeps {
   /** The country of a client address, where the shipped geo data knows it (server/security/geo). */
   countryOf?: ((ip: string) => string | undefined) | undefined;
   logger: Logger;
-  /** Issue 22: a phone sign-up's member, counted and in the funnel's events as an email sign-up's. */
+  /** Issue 21: a phone sign-up's member, counted and in the funnel's events as an email sign-up's. */
   members?: {
     ensureMember(accountId: string, channel: EnrolmentChannel, signUpMethod: SignUpMethod): Promise<unknown>;
     deleteMemberWithoutEntries(accountId: string): Promise<boolean>;
