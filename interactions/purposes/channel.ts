@@ -2,11 +2,13 @@
 // (web, app, kiosk, partner), web by default.
 import type { Context } from 'koa';
 import type { ConsentChannel } from '../../server/domain/consent/purpose-consents.repository.ts';
+import { clientMetadata } from '../../server/oidc/client-metadata.ts';
 
 const FROM_CLIENT: readonly ConsentChannel[] = ['web', 'app', 'kiosk', 'partner'];
 
 export function consentChannel(ctx: Context): ConsentChannel {
-  const declared = (ctx.state.client as { metadata(): { enrolment_channel?: unknown } } | undefined)?.metadata().enrolment_channel;
+  const client = ctx.state.client as { metadata(): { enrolment_channel?: unknown } } | undefined;
+  const declared = client ? clientMetadata(client).enrolment_channel : undefined;
   return FROM_CLIENT.find((channel) => channel === declared) ?? 'web';
 }
 

@@ -11,10 +11,12 @@ import { preRegistration } from '../shared/hook-callouts.ts';
 import { normaliseEmail } from '../../server/domain/accounts/email-address.ts';
 import { signUpConsentsOf, signUpPurposeChoices, ticked } from '../purposes/sign-up-choices.ts';
 import { inKioskMode } from '../shared/koa-kiosk-mode.ts';
+import { clientMetadata } from '../../server/oidc/client-metadata.ts';
 
 /** The channel the client signing the member up declares (client metadata), web by default. */
 export function enrolmentChannel(ctx: Context): EnrolmentChannel {
-  const declared = (ctx.state.client as { metadata(): { enrolment_channel?: unknown } } | undefined)?.metadata().enrolment_channel;
+  const client = ctx.state.client as { metadata(): { enrolment_channel?: unknown } } | undefined;
+  const declared = client ? clientMetadata(client).enrolment_channel : undefined;
   return ENROLMENT_CHANNELS.find((channel) => channel === declared) ?? 'web';
 }
 
