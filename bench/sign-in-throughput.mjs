@@ -1,7 +1,9 @@
 // Full password sign-ins per second (authorization request → sign-in page → password → redirect back →
 // code exchange, no browser) as a fraction of the raw argon2id verify rate with the server's parameters on
 // the same cores, measured in interleaved rounds of the same run. While sign-ins run flat out, a probe reads
-// discovery and the JWKS and reports their latency. Then the first sign-in of members imported with a bcrypt
+// discovery and the JWKS and reports their latency. A bare oidc-provider (in memory, a bare form, the same argon2id
+// verify: bench/bare-sign-in-provider.mjs) runs the same sign-ins in the same rounds, so the figure can be read
+// against what the protocol library alone reaches on these cores. Then the first sign-in of members imported with a bcrypt
 // hash (verify, then rehash to argon2id) against members already on argon2id.
 // Usage: npm run build && npm run bench:signin  (options: DURATION_S, ROUNDS, CONCURRENCY, MEMBERS, BCRYPT_MEMBERS;
 // PROFILE_DIR writes a --cpu-prof profile of each of the server's threads there). Also prints the server's main-thread
@@ -125,9 +127,18 @@ async function main() {
       ready: /"msg":"listening"/,
     });
     const base = `http://127.0.0.1:${port}`;
+    const barePort = await freePort();
+    const { child: bareChild } = await spawnLogged({
+      name: 'bare oidc-provider', command: process.execPath, args: ['bench/bare-sign-in-provider.mjs'], cwd: ROOT, logFile: join(logDir, 'bare.log'),
+      env: { PORT: String(barePort), CLIENT_ID: CLIENT.id, REDIRECT_URI: CLIENT.redirectUri, NODE_ENV: 'production' },
+      stdin: `${members.map(({ email, password }) => JSON.stringify({ email, password })).join('\n')}\n\n`,
+      ready: /ready \d+/,
+    });
+    const bareBase = `http://127.0.0.1:${barePort}`;
     const failures = [];
     // Warm-up: JIT, template and statement caches, the argon2 thread pool.
     await signInRate(base, members, 2, failures);
+    await signInRate(bareBase, members, 2, failures);
     await verifyRate(1);
 
     const idle = probe(base);
@@ -137,42 +148,52 @@ async function main() {
     const perRound = DURATION_S / ROUNDS;
     let verifies = 0;
     let signIns = 0;
+    let bareSignIns = 0;
     const ratios = [];
-    const loaded = probe(base);
+    const bareRatios = [];
     const probeWhileLoaded = [];
-    // Main-thread CPU is counted over the sign-in halves only; the event-loop delay over the whole loaded run.
+    // Main-thread CPU and the probe's reads are counted while our server's sign-ins run only (not while it idles
+    // through the other legs); the event-loop delay too.
     const totals = { signIns: 0, mainCpuMs: 0 };
     const timedSignIns = async () => {
+      child.kill('SIGUSR2');
+      const loaded = probe(base);
       const cpu0 = mainThreadCpuMs(child.pid);
       const rate = await signInRate(base, members, perRound, failures, totals);
       totals.mainCpuMs += mainThreadCpuMs(child.pid) - cpu0;
+      await loaded.stop();
+      child.kill('SIGUSR2');
+      probeWhileLoaded.push(...loaded.latencies);
       return rate;
     };
-    child.kill('SIGUSR2');
     for (let round = 0; round < ROUNDS; round += 1) {
-      // Alternating order: the VM's speed drifts over seconds, and a fixed order would hand the drift to the ratio.
-      let v;
-      let s;
-      if (round % 2 === 0) {
-        v = await verifyRate(perRound);
-        s = await timedSignIns();
-      } else {
-        s = await timedSignIns();
-        v = await verifyRate(perRound);
+      // Rotating order: the VM's speed drifts over seconds, and a fixed order would hand the drift to the ratios.
+      const legs = {
+        verify: () => verifyRate(perRound),
+        ours: () => timedSignIns(),
+        bare: () => signInRate(bareBase, members, perRound, failures),
+      };
+      const order = ['verify', 'ours', 'bare'];
+      const rate = {};
+      for (let i = 0; i < order.length; i += 1) {
+        const leg = order[(round + i) % order.length];
+        rate[leg] = await legs[leg]();
       }
-      verifies += v / ROUNDS;
-      signIns += s / ROUNDS;
-      ratios.push(s / v);
+      verifies += rate.verify / ROUNDS;
+      signIns += rate.ours / ROUNDS;
+      bareSignIns += rate.bare / ROUNDS;
+      ratios.push(rate.ours / rate.verify);
+      bareRatios.push(rate.bare / rate.verify);
     }
-    await loaded.stop();
-    child.kill('SIGUSR2');
     await sleep(200);
-    const loopDelay = JSON.parse(readFileSync(join(logDir, 'event-loop-delay.json'), 'utf8'));
-    probeWhileLoaded.push(...loaded.latencies);
+    const loopDelays = JSON.parse(readFileSync(join(logDir, 'event-loop-delay.json'), 'utf8'));
+    const byP99 = loopDelays.map((period) => period.p99).sort((a, b) => a - b);
+    const loopDelay = { p50: loopDelays.map((period) => period.p50).sort((a, b) => a - b)[Math.floor(loopDelays.length / 2)], p99: `${byP99[Math.floor(byP99.length / 2)]} ms (median of the rounds; worst round ${byP99.at(-1)})`, max: Math.max(...loopDelays.map((period) => period.max)) };
 
     const argonMs = await firstSignIns(base, argonFirst);
     const bcryptMs = await firstSignIns(base, bcryptMembers);
     await stopChild(child);
+    await stopChild(bareChild);
 
     const sorted = [...ratios].sort((a, b) => a - b);
     const lat = (list) => {
@@ -183,9 +204,11 @@ async function main() {
     console.log(`raw argon2id verify (server parameters, same cores): ${verifies.toFixed(1)}/s`);
     console.log(`full sign-ins (authorize, page, password, redirect, code exchange): ${signIns.toFixed(1)}/s${failures.length ? `; ${failures.length} not signed in: ${JSON.stringify(failures.slice(0, 3))}` : ''}`);
     console.log(`ratio sign-ins/verifies: ${(signIns / verifies).toFixed(2)} (target >= 0.85); per round: median ${sorted[Math.floor(sorted.length / 2)].toFixed(2)}, range ${sorted[0].toFixed(2)}-${sorted.at(-1).toFixed(2)}`);
+    const bareSorted = [...bareRatios].sort((a, b) => a - b);
+    console.log(`bare oidc-provider (memory, bare form, same verify), same rounds: ${bareSignIns.toFixed(1)}/s, ratio ${(bareSignIns / verifies).toFixed(2)} (per round median ${bareSorted[Math.floor(bareSorted.length / 2)].toFixed(2)}); ours/bare ${(signIns / bareSignIns).toFixed(2)}`);
     console.log(`discovery + JWKS while idle: ${lat(idle.latencies)}`);
     console.log(`discovery + JWKS during the sign-in load: ${lat(probeWhileLoaded)} (target p99 <= 20 ms)`);
-    console.log(`server main thread during the sign-in rounds: ${(totals.mainCpuMs / totals.signIns).toFixed(1)} ms CPU per sign-in (${totals.signIns} sign-ins); event-loop delay over the loaded run: p50 ${loopDelay.p50} ms, p99 ${loopDelay.p99} ms, max ${loopDelay.max} ms`);
+    console.log(`server main thread during the sign-in rounds: ${(totals.mainCpuMs / totals.signIns).toFixed(1)} ms CPU per sign-in (${totals.signIns} sign-ins); event-loop delay during them: p50 ${loopDelay.p50} ms, p99 ${loopDelay.p99}, max ${loopDelay.max} ms`);
     console.log(`first sign-in, ${BCRYPT_MEMBERS} members each, 4 at a time: argon2id member ${argonMs.toFixed(0)} ms, bcrypt (cost 10) member ${bcryptMs.toFixed(0)} ms (verify + rehash to argon2id)`);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

@@ -73,12 +73,13 @@ export function tail(file) {
  * `logFile` (not piped here: reading the server's log would cost the load generator CPU) and resolves
  * once `ready` matches the log.
  */
-export function spawnLogged({ name, command, args, env, ready, cwd, logFile }) {
+export function spawnLogged({ name, command, args, env, ready, cwd, logFile, stdin }) {
   const out = openSync(logFile, 'w');
   const merged = { ...process.env, ...env };
   for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
-  const child = spawn(command, args, { cwd, env: merged, stdio: ['ignore', out, out] });
+  const child = spawn(command, args, { cwd, env: merged, stdio: [stdin === undefined ? 'ignore' : 'pipe', out, out] });
   closeSync(out);
+  if (stdin !== undefined) child.stdin.end(stdin);
   children.add(child);
   child.once('exit', () => children.delete(child));
   return new Promise((resolve, reject) => {
