@@ -8,7 +8,7 @@
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
@@ -229,7 +229,8 @@ try {
     : await start('bare oidc-provider', ['bench/bare-provider.mjs'], { PORT: '0', CLIENT_ID, CLIENT_SECRET });
   servers.push(bare);
   const samples = { ours: { latencies: [] }, bare: { latencies: [] } };
-  for (const server of [ours, bare]) await load(server, WARMUP_S, { latencies: [] });
+  const warmups = { ours: { latencies: [] }, bare: { latencies: [] } };
+  for (const name of ['ours', 'bare']) await load(name === 'ours' ? ours : bare, WARMUP_S, warmups[name]);
   for (const server of [ours, bare]) await eventLoopLag(server);
   // Interleaved rounds, alternating who goes first: this VM's speed drifts over seconds (shared
   // cores), and measuring one server after the other would hand that drift to the ratio.
@@ -242,6 +243,15 @@ try {
       counts[name] = samples[name].latencies.length - before;
     }
     pairRatios.push(counts.ours / counts.bare);
+  }
+  // What bench/profile-diff.mjs divides the profiles by: every token each server issued, warm-up included.
+  if (PROFILE_DIR) {
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    writeFileSync(join(PROFILE_DIR, 'tokens.json'), JSON.stringify({
+      ours: warmups.ours.latencies.length + samples.ours.latencies.length,
+      bare: warmups.bare.latencies.length + samples.bare.latencies.length,
+      baselineName: (SELF_BASELINE ? 'our server again' : 'bare oidc-provider').replace(/\W+/g, '-'),
+    }));
   }
   results.ours = { ...summary(samples.ours), lag: await eventLoopLag(ours) };
   results.bare = { ...summary(samples.bare), lag: await eventLoopLag(bare) };
