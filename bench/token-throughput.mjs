@@ -3,7 +3,7 @@
 // Usage: npm run build && npm run bench   (options: DURATION_S, CONCURRENCY, WARMUP_S, ROUNDS, BASELINE=self; PROFILE_DIR
 // writes a --cpu-prof profile of each server there; NODE_FLAGS / BASELINE_NODE_FLAGS: node options of our server / of
 // the self baseline, by default those of `npm start`; e.g. BASELINE=self NODE_FLAGS= BASELINE_NODE_FLAGS=--max-semi-space-size=16
-// is an A/B of a V8 flag in one run; RATE=n: open-loop load at n requests/s per server instead of CONCURRENCY closed-loop
+// is an A/B of a V8 flag in one run; BASELINE=/other/checkout: that checkout's build as the baseline; RATE=n: open-loop load at n requests/s per server instead of CONCURRENCY closed-loop
 // clients, latency counted from each request's scheduled send time)
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
@@ -31,7 +31,10 @@ const RATE = process.env.RATE ? Number(process.env.RATE) : undefined;
 const STALL_MS = Number(process.env.STALL_MS ?? 20);
 // BASELINE=self runs a second copy of our server (own data dir) in the bare provider's place: an A/A
 // run whose ratio should be 1.00, so its spread is this machine's noise floor for the real ratio.
-const SELF_BASELINE = process.env.BASELINE === 'self';
+const SELF_BASELINE = process.env.BASELINE === 'self' || Boolean(process.env.BASELINE?.includes('/'));
+// BASELINE=/path/to/another/checkout runs that checkout's build (its dist/ and node_modules) as the baseline: an A/B
+// of two builds in one run, interleaved like the real comparison.
+const BASELINE_ROOT = process.env.BASELINE?.includes('/') ? process.env.BASELINE : undefined;
 const flags = (name) => (process.env[name]?.split(' ').filter(Boolean) ?? startNodeFlags(new URL('..', import.meta.url).pathname));
 const CLIENT_ID = 'bench-client';
 const CLIENT_SECRET = 'bench-secret-0123456789abcdefghijklmnop';
@@ -214,8 +217,8 @@ const deadline = setTimeout(() => {
   process.exit(1);
 }, (2 * (WARMUP_S + DURATION_S) + 60) * 1000);
 try {
-  const ourServer = async (name, DATA_DIR, nodeFlags) => ({
-    ...await start(name, [...nodeFlags, 'dist/server/main.js'], {
+  const ourServer = async (name, DATA_DIR, nodeFlags, root = '.') => ({
+    ...await start(name, [...nodeFlags, join(root, 'dist/server/main.js')], {
       NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1', DATA_DIR, LOG_LEVEL: 'info', // as deployed: one access-log line per request
       BOOTSTRAP_ADMIN_CLIENT_ID: CLIENT_ID, BOOTSTRAP_ADMIN_CLIENT_SECRET: CLIENT_SECRET,
     }),
@@ -225,7 +228,7 @@ try {
   const ours = await ourServer('our server', join(dataDir, 'ours'), flags('NODE_FLAGS'));
   servers.push(ours);
   const bare = SELF_BASELINE
-    ? await ourServer('our server again', join(dataDir, 'baseline'), flags('BASELINE_NODE_FLAGS'))
+    ? await ourServer(BASELINE_ROOT ? 'baseline build' : 'our server again', join(dataDir, 'baseline'), flags('BASELINE_NODE_FLAGS'), BASELINE_ROOT)
     : await start('bare oidc-provider', ['bench/bare-provider.mjs'], { PORT: '0', CLIENT_ID, CLIENT_SECRET });
   servers.push(bare);
   const samples = { ours: { latencies: [] }, bare: { latencies: [] } };
@@ -250,7 +253,7 @@ try {
     writeFileSync(join(PROFILE_DIR, 'tokens.json'), JSON.stringify({
       ours: warmups.ours.latencies.length + samples.ours.latencies.length,
       bare: warmups.bare.latencies.length + samples.bare.latencies.length,
-      baselineName: (SELF_BASELINE ? 'our server again' : 'bare oidc-provider').replace(/\W+/g, '-'),
+      baselineName: (BASELINE_ROOT ? 'baseline build' : SELF_BASELINE ? 'our server again' : 'bare oidc-provider').replace(/\W+/g, '-'),
     }));
   }
   results.ours = { ...summary(samples.ours), lag: await eventLoopLag(ours) };
@@ -268,7 +271,7 @@ const fmt = (r) => `${r.rate.toFixed(0)} tokens/s (p50 ${r.p50.toFixed(1)} ms, p
 const stalls = (r) => `${r.stalls.length} gaps of >= ${STALL_MS} ms between answers${r.stalls.length > 0 ? `, longest ${r.stalls.slice(0, 5).map((ms) => ms.toFixed(0)).join(', ')} ms` : ''}${r.walMaxBytes === undefined ? '' : `; WAL file at most ${(r.walMaxBytes / 2 ** 20).toFixed(1)} MiB`}${r.lag ? `; event-loop delay in the server over the run (the other server's rounds included) p99 ${r.lag.p99.toFixed(0)} ms, max ${r.lag.max.toFixed(0)} ms` : ''}`;
 console.log(`client_credentials, ${RATE ? `open loop at ${RATE} requests/s` : `${CONCURRENCY} concurrent`}, ${DURATION_S}s each in ${ROUNDS} interleaved rounds after ${WARMUP_S}s warm-up, node ${process.version}`);
 console.log(`ours (${store}):            ${fmt(results.ours)}`);
-console.log(`${SELF_BASELINE ? 'baseline: our server again   ' : 'bare oidc-provider (memory):'} ${fmt(results.bare)}`);
+console.log(`${BASELINE_ROOT ? `baseline build (${BASELINE_ROOT}):` : SELF_BASELINE ? 'baseline: our server again   ' : 'bare oidc-provider (memory):'} ${fmt(results.bare)}`);
 console.log(`stalls, ours: ${stalls(results.ours)}`);
 console.log(`stalls, ${SELF_BASELINE ? 'baseline' : 'bare'}: ${stalls(results.bare)}`);
 const sorted = [...pairRatios].sort((a, b) => a - b);
