@@ -119,6 +119,8 @@ async function openLoop(server, seconds, sample, onAnswer) {
       const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE) + 1);
       for (; sent < due; sent++) {
         const scheduled = started + (sent * 1000) / RATE;
+        // How late this process sent it: on a busy machine the load generator's own lag, which the latency includes.
+        (sample.sendLags ??= []).push(performance.now() - scheduled);
         pending.push(requestToken(server.url).then(() => onAnswer(scheduled)));
       }
       if (sent < total) setTimeout(tick, 1);
@@ -200,6 +202,7 @@ function summary(sample) {
     max: latencies.at(-1),
     stalls: (sample.stalls ?? []).sort((a, b) => b - a),
     walMaxBytes: sample.walMaxBytes,
+    sendLags: sample.sendLags?.sort((a, b) => a - b),
   };
 }
 
@@ -272,6 +275,10 @@ const stalls = (r) => `${r.stalls.length} gaps of >= ${STALL_MS} ms between answ
 console.log(`client_credentials, ${RATE ? `open loop at ${RATE} requests/s` : `${CONCURRENCY} concurrent`}, ${DURATION_S}s each in ${ROUNDS} interleaved rounds after ${WARMUP_S}s warm-up, node ${process.version}`);
 console.log(`ours (${store}):            ${fmt(results.ours)}`);
 console.log(`${BASELINE_ROOT ? `baseline build (${BASELINE_ROOT}):` : SELF_BASELINE ? 'baseline: our server again   ' : 'bare oidc-provider (memory):'} ${fmt(results.bare)}`);
+if (RATE) {
+  const lag = (r) => `p50 ${r.sendLags[Math.floor(r.sendLags.length * 0.5)].toFixed(1)}, p99 ${r.sendLags[Math.floor(r.sendLags.length * 0.99)].toFixed(1)}, p99.9 ${r.sendLags[Math.floor(r.sendLags.length * 0.999)].toFixed(1)} ms`;
+  console.log(`load generator's lag behind the schedule (in the latencies above; large means the machine, not the server): ours ${lag(results.ours)}; ${SELF_BASELINE ? 'baseline' : 'bare'} ${lag(results.bare)}`);
+}
 console.log(`stalls, ours: ${stalls(results.ours)}`);
 console.log(`stalls, ${SELF_BASELINE ? 'baseline' : 'bare'}: ${stalls(results.bare)}`);
 const sorted = [...pairRatios].sort((a, b) => a - b);
