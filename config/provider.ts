@@ -107,7 +107,7 @@ export interface ProviderDeps {
   /** KIOSK_IDLE_SECONDS: the lifetime of a kiosk sign-in's session, renewed by each of its pages. */
   kioskIdleSeconds: number;
   /** Issue 18: a post-login hook's claims in that client's access tokens; the pre-token hook for client credentials. */
-  hooks?: Pick<HookRunner, 'preToken' | 'claimsFor'>;
+  hooks?: Pick<HookRunner, 'preToken' | 'claimsFor'> & Partial<Pick<HookRunner, 'knownNone'>>;
 }
 
 export function providerConfiguration(deps: ProviderDeps): Configuration {
@@ -136,6 +136,8 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     // demand a recent strong sign-in (RFC 9470) without a session.
     async extraTokenClaims(ctx, token) {
       if (token.kind === 'ClientCredentials') {
+        // No pre-token hook (the usual case): nothing to ask, and no call body to build for every partner token.
+        if (!deps.hooks || deps.hooks.knownNone?.('pre-token')) return undefined;
         const partnerId = (ctx?.oidc?.client ? (clientMetadata(ctx.oidc.client) as { partner_id?: unknown }) : undefined)?.partner_id;
         return deps.hooks ? clientCredentialsClaims(deps.hooks, { clientId: String(token.clientId), scope: token.scope, partnerId: typeof partnerId === 'string' ? partnerId : null, resource: token.resourceServer?.audience }) : undefined;
       }

@@ -103,6 +103,15 @@ export class HookRunner {
     return this.cache.hooks.get(point);
   }
 
+  /**
+   * Synchronously: whether the cached list (still fresh) has no enabled hook at `point`. The token endpoint asks
+   * before building a pre-token call, so a partner's token costs no async frames while no hook is set (issue 19);
+   * false when the list is stale or unread, and the caller takes the ordinary path, which reads it.
+   */
+  knownNone(point: HookPoint): boolean {
+    return this.cache !== undefined && Date.now() - this.cache.at <= HOOK_CACHE_MS && !this.cache.hooks.has(point);
+  }
+
   async preRegistration(body: Record<string, unknown>): Promise<PreRegistration> {
     const hook = await this.enabled('pre-registration');
     if (!hook) return { decision: 'allow', profile: {} };

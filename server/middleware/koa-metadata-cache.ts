@@ -1,5 +1,5 @@
 // Cache-Control for the public protocol metadata: relying parties and CDNs may cache discovery and the JWKS.
-import type { Middleware } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 
 /**
  * Discovery changes only with a deployment: an hour. The JWKS is re-read often (5 minutes) because a new
@@ -13,9 +13,14 @@ const POLICIES: Record<string, string> = {
 };
 
 export function metadataCacheControl(): Middleware {
-  return async (ctx, next) => {
+  const cacheable = async (ctx: Context, next: Next, policy: string): Promise<void> => {
     await next();
-    const policy = POLICIES[ctx.path];
-    if (policy && ctx.status === 200 && (ctx.method === 'GET' || ctx.method === 'HEAD')) ctx.set('Cache-Control', policy);
+    if (ctx.status === 200) ctx.set('Cache-Control', policy);
+  };
+  // Decided before the routes run (method and path do not change), so every other request, a token request among
+  // them, passes straight through without an async frame of its own (issue 19: allocation on the token path).
+  return (ctx, next) => {
+    const policy = ctx.method === 'GET' || ctx.method === 'HEAD' ? POLICIES[ctx.path] : undefined;
+    return policy ? cacheable(ctx, next, policy) : next();
   };
 }

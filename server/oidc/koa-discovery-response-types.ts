@@ -11,7 +11,12 @@ type Next = () => Promise<unknown>;
  */
 export const ADVERTISED_RESPONSE_TYPES = ['code'] as const;
 
-export async function discoveryResponseTypes(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
+/** Discovery answers GET and HEAD only: any other request (every token request) passes straight through. */
+export function discoveryResponseTypes(ctx: KoaContextWithOIDC, next: Next): Promise<unknown> {
+  return ctx.method === 'GET' || ctx.method === 'HEAD' ? filterDiscovery(ctx, next) : next();
+}
+
+async function filterDiscovery(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
   await next();
   const body = ctx.body as { response_types_supported?: unknown } | undefined;
   if (ctx.oidc?.route === 'discovery' && body && Array.isArray(body.response_types_supported)) {

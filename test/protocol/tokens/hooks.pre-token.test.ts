@@ -64,4 +64,25 @@ describe.each(STORES)('pre-token hook on client credentials (%s)', (store) => {
     expect(claims.sub).not.toBe('someone-else');
     expect((await admin.call('PATCH', `/admin/hooks/${hookId}`, { failure_policy: 'closed' })).status).toBe(200);
   });
+
+  // Issue 19: with no pre-token hook the token endpoint skips the hook path altogether; turning one on must
+  // still reach the very next token, not one issued after the hook list's cache runs out.
+  test('a disabled hook is not called and adds nothing; enabled again, the very next token calls it', async () => {
+    const preTokenCalls = () => hooks.calls.filter((call) => call.point === 'pre-token').length;
+    hooks.answer('pre-token', { json: { decision: 'deny' } });
+    expect((await admin.call('PATCH', `/admin/hooks/${hookId}`, { enabled: false })).status).toBe(200);
+    const before = preTokenCalls();
+    for (let i = 0; i < 3; i++) {
+      const issued = await clientCredentials(admin.server, client.id, client.secret, 'email');
+      expect(issued.status).toBe(200);
+      const claims = await introspect(issued.body.access_token!);
+      expect(claims.active).toBe(true);
+      expect(Object.keys(claims).filter((name) => name.startsWith('https://'))).toEqual([]);
+    }
+    expect(preTokenCalls()).toBe(before);
+    expect((await admin.call('PATCH', `/admin/hooks/${hookId}`, { enabled: true })).status).toBe(200);
+    const refused = await clientCredentials(admin.server, client.id, client.secret, 'email');
+    expect(refused.body.error).toBe('access_denied');
+    expect(preTokenCalls()).toBe(before + 1);
+  });
 });
