@@ -24,6 +24,7 @@ import { providerPages } from '../server/views/provider-pages.ts';
 import { isKioskClient, kioskServerIdleSeconds } from '../server/oidc/kiosk-client.ts';
 import { HANDOFF_ACCESS_TOKEN_SECONDS, handOffDeviceInfo, isHandOffSource, isHandOffToken, withHandOffDeviceCodes } from '../server/oidc/kiosk-handoff.ts';
 import { clientMetadata } from '../server/oidc/client-metadata.ts';
+import { CookieSigner } from '../server/security/cookie-signer.ts';
 
 export { ACR } from './assurance.ts';
 
@@ -121,7 +122,8 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     // refuses loopback receivers even in development. Ours: loopback outside production only, never private.
     fetch: (input, init) => deps.outbound.fetch(input instanceof URL || typeof input === 'string' ? input : input.url, init as OutboundInit),
     jwks: { keys: deps.jwks as unknown as NonNullable<Configuration['jwks']>['keys'] },
-    cookies: { keys: deps.cookieKeys, long: cookieOptions, short: cookieOptions },
+    // CookieSigner, not an array (which `cookies` turns into a keygrip per request): same signatures, ~10x cheaper checks.
+    cookies: { keys: new CookieSigner(deps.cookieKeys), long: cookieOptions, short: cookieOptions },
     acrValues: Object.values(ACR),
     claims: { ...CLAIMS },
     // Every language with a catalogue: relying parties may ask for any of them with ui_locales.
