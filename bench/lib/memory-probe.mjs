@@ -1,6 +1,7 @@
 // Preloaded into a benchmarked server (node --import) when MEMORY_PROBE_FILE is set: what its resident memory is made
 // of, sampled from inside every PROBE_MS, and the sample taken at the highest RSS written as JSON at exit (SIGTERM).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { setInterval } from 'node:timers';
 import { getHeapSpaceStatistics } from 'node:v8';
 
 const out = process.env.MEMORY_PROBE_FILE;
