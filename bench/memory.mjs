@@ -1,8 +1,9 @@
 // Memory of our server against a bare oidc-provider, same run: resident set size once idle after boot, and the
 // peak while client-credentials tokens are requested flat out. Figures from /proc (Linux).
 // Usage: npm run build && npm run bench:memory   (options: IDLE_S, LOAD_S, CONCURRENCY; MONGODB_URI for the Mongo adapter;
-// NODE_FLAGS: node options of our server instead of those of `npm start`; BARE=skip: ours only; MEMORY_PROBE_FILE: where our server writes what
-// its RSS was made of at its highest, see bench/lib/memory-probe.mjs)
+// NODE_FLAGS: node options of our server instead of those of `npm start`; BARE=skip: ours only; BARE=patched: the bare
+// provider on our patched oidc-provider instead of the published one; MEMORY_PROBE_FILE: where our server writes what its
+// RSS was made of at its highest, see bench/lib/memory-probe.mjs)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -62,12 +63,15 @@ try {
     NODE_ENV: 'development', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info',
     BOOTSTRAP_ADMIN_CLIENT_ID: CLIENT_ID, BOOTSTRAP_ADMIN_CLIENT_SECRET: CLIENT_SECRET,
   }, /"msg":"listening"/);
-  const bare = process.env.BARE === 'skip' ? undefined : await measure('bare oidc-provider', ['bench/bare-provider.mjs'], { CLIENT_ID, CLIENT_SECRET }, /ready \d+/);
+  // The bare provider runs oidc-provider as published (our install patches it: scripts/patch-dependencies.mjs), unless
+  // BARE=patched.
+  const published = process.env.BARE === 'patched' ? [] : ['--import', './bench/lib/oidc-provider-as-published.mjs'];
+  const bare = process.env.BARE === 'skip' ? undefined : await measure('bare oidc-provider', [...published, 'bench/bare-provider.mjs'], { CLIENT_ID, CLIENT_SECRET }, /ready \d+/);
   const mb = (value) => (value === undefined ? 'n/a' : `${value.toFixed(0)} MB`);
   const store = process.env.MONGODB_URI ? 'mongodb' : 'sqlite';
   console.log(`resident memory (RSS), node ${process.version}: idle ${IDLE_S}s after boot, then client_credentials flat out for ${LOAD_S}s, ${CONCURRENCY} concurrent`);
   console.log(`ours (${store}${flags.length > 0 ? `, ${flags.join(' ')}` : ''}):   idle ${mb(ours.idle)} (target <= ${IDLE_TARGET_MB} MB), peak under load ${mb(ours.peak)} (target <= ${PEAK_TARGET_MB} MB), ${ours.tokens} tokens, ${ours.cpuPerToken.toFixed(0)} µs server CPU per token`);
-  if (bare) console.log(`bare oidc-provider: idle ${mb(bare.idle)}, peak under load ${mb(bare.peak)}, ${bare.tokens} tokens, ${bare.cpuPerToken.toFixed(0)} µs server CPU per token`);
+  if (bare) console.log(`bare oidc-provider${published.length > 0 ? ' (as published)' : ' (patched)'}: idle ${mb(bare.idle)}, peak under load ${mb(bare.peak)}, ${bare.tokens} tokens, ${bare.cpuPerToken.toFixed(0)} µs server CPU per token`);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(logDir, { recursive: true, force: true });

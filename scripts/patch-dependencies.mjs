@@ -2,7 +2,7 @@
 // Plain Node (no TypeScript, no dependencies): it runs on whatever `node` npm finds while installing.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -18,7 +18,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
  * The replacement defines the same non-writable, non-enumerable property with a value instead of a getter:
  * the context is built eagerly, which every route did anyway (its error handler reads ctx.oidc).
  */
-const PATCHES = [
+export const PATCHES = [
   {
     file: 'node_modules/oidc-provider/lib/helpers/initialize_app.js',
     before: `    let oidcCtx;
@@ -35,24 +35,30 @@ const PATCHES = [
   },
 ];
 
-let failed = false;
-for (const { file, before, after } of PATCHES) {
-  const path = join(ROOT, file);
-  let source;
-  try {
-    source = readFileSync(path, 'utf8');
-  } catch {
-    // Not installed (an install that omits the package): nothing to patch.
-    continue;
+/** Applies every patch not applied yet; false when a file no longer holds the text its patch replaces. */
+export function applyPatches() {
+  let ok = true;
+  for (const { file, before, after } of PATCHES) {
+    const path = join(ROOT, file);
+    let source;
+    try {
+      source = readFileSync(path, 'utf8');
+    } catch {
+      // Not installed (an install that omits the package): nothing to patch.
+      continue;
+    }
+    if (source.includes(after)) continue;
+    if (!source.includes(before)) {
+      // A new version changed the code: someone must look, so the install fails rather than silently going without.
+      console.error(`patch-dependencies: ${file} no longer contains the text this patch replaces; review the patch in scripts/patch-dependencies.mjs`);
+      ok = false;
+      continue;
+    }
+    writeFileSync(path, source.replace(before, after));
+    console.log(`patch-dependencies: patched ${file}`);
   }
-  if (source.includes(after)) continue;
-  if (!source.includes(before)) {
-    // A new version changed the code: someone must look, so the install fails rather than silently going without.
-    console.error(`patch-dependencies: ${file} no longer contains the text this patch replaces; review the patch in scripts/patch-dependencies.mjs`);
-    failed = true;
-    continue;
-  }
-  writeFileSync(path, source.replace(before, after));
-  console.log(`patch-dependencies: patched ${file}`);
+  return ok;
 }
-if (failed) process.exit(1);
+
+// Run as a script (npm postinstall); imported (bench/lib/oidc-provider-as-published.mjs) it only lends its list.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && !applyPatches()) process.exit(1);
