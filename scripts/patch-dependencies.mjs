@@ -1,8 +1,8 @@
 // npm postinstall: applies the project's source patches to installed dependencies, each an exact text swap with its reason.
 // Plain Node (no TypeScript, no dependencies): it runs on whatever `node` npm finds while installing.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -61,4 +61,4 @@ export function applyPatches() {
 }
 
 // Run as a script (npm postinstall); imported (bench/lib/oidc-provider-as-published.mjs) it only lends its list.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && !applyPatches()) process.exit(1);
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url) && !applyPatches()) process.exit(1);
