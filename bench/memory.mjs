@@ -1,7 +1,9 @@
 // Memory of our server against a bare oidc-provider, same run: resident set size once idle after boot, and the
 // peak while client-credentials tokens are requested flat out. Figures from /proc (Linux).
 // Usage: npm run build && npm run bench:memory   (options: IDLE_S, LOAD_S, CONCURRENCY; MONGODB_URI for the Mongo adapter;
-// NODE_FLAGS: node options of our server instead of those of `npm start`)
+// NODE_FLAGS: node options of our server instead of those of `npm start`; BARE=skip: ours only; BARE=patched: the bare
+// provider on our patched oidc-provider instead of the published one; MEMORY_PROBE_FILE: where our server writes what its
+// RSS was made of at its highest, see bench/lib/memory-probe.mjs)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -9,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clientCredentials } from './lib/oauth.mjs';
 import { benchmarkPreamble, freePort, spawnLogged, startNodeFlags, stopChild } from './lib/processes.mjs';
-import { rssMb, sampleRss } from './proc-cpu.mjs';
+import { cpuMs, rssMb, sampleRss } from './proc-cpu.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const IDLE_S = Number(process.env.IDLE_S ?? 15);
@@ -33,6 +35,7 @@ async function measure(name, args, env, ready) {
     const idle = rssMb(child.pid);
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     const sampler = sampleRss(child.pid);
+    const cpuBefore = cpuMs(child.pid);
     const end = Date.now() + LOAD_S * 1000;
     let tokens = 0;
     await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
@@ -42,8 +45,9 @@ async function measure(name, args, env, ready) {
       }
     }));
     const peak = sampler.stop();
+    const cpu = cpuMs(child.pid) - cpuBefore;
     agent.destroy();
-    return { idle, peak, tokens };
+    return { idle, peak, tokens, cpuPerToken: (cpu * 1000) / tokens };
   } finally {
     await stopChild(child);
   }
@@ -54,16 +58,20 @@ const logDir = mkdtempSync(join(tmpdir(), 'idp-bench-memory-logs-'));
 try {
   // As deployed: with the node options of `npm start` (and the Dockerfile).
   const flags = process.env.NODE_FLAGS?.split(' ').filter(Boolean) ?? startNodeFlags(ROOT);
-  const ours = await measure('our server', [...flags, 'dist/server/main.js'], {
+  const probe = process.env.MEMORY_PROBE_FILE ? ['--import', './bench/lib/memory-probe.mjs'] : [];
+  const ours = await measure('our server', [...flags, ...probe, 'dist/server/main.js'], {
     NODE_ENV: 'development', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info',
     BOOTSTRAP_ADMIN_CLIENT_ID: CLIENT_ID, BOOTSTRAP_ADMIN_CLIENT_SECRET: CLIENT_SECRET,
   }, /"msg":"listening"/);
-  const bare = await measure('bare oidc-provider', ['bench/bare-provider.mjs'], { CLIENT_ID, CLIENT_SECRET }, /ready \d+/);
+  // The bare provider runs oidc-provider as published (our install patches it: scripts/patch-dependencies.mjs), unless
+  // BARE=patched.
+  const published = process.env.BARE === 'patched' ? [] : ['--import', './bench/lib/oidc-provider-as-published.mjs'];
+  const bare = process.env.BARE === 'skip' ? undefined : await measure('bare oidc-provider', [...published, 'bench/bare-provider.mjs'], { CLIENT_ID, CLIENT_SECRET }, /ready \d+/);
   const mb = (value) => (value === undefined ? 'n/a' : `${value.toFixed(0)} MB`);
   const store = process.env.MONGODB_URI ? 'mongodb' : 'sqlite';
   console.log(`resident memory (RSS), node ${process.version}: idle ${IDLE_S}s after boot, then client_credentials flat out for ${LOAD_S}s, ${CONCURRENCY} concurrent`);
-  console.log(`ours (${store}${flags.length > 0 ? `, ${flags.join(' ')}` : ''}):   idle ${mb(ours.idle)} (target <= ${IDLE_TARGET_MB} MB), peak under load ${mb(ours.peak)} (target <= ${PEAK_TARGET_MB} MB), ${ours.tokens} tokens`);
-  console.log(`bare oidc-provider: idle ${mb(bare.idle)}, peak under load ${mb(bare.peak)}, ${bare.tokens} tokens`);
+  console.log(`ours (${store}${flags.length > 0 ? `, ${flags.join(' ')}` : ''}):   idle ${mb(ours.idle)} (target <= ${IDLE_TARGET_MB} MB), peak under load ${mb(ours.peak)} (target <= ${PEAK_TARGET_MB} MB), ${ours.tokens} tokens, ${ours.cpuPerToken.toFixed(0)} µs server CPU per token`);
+  if (bare) console.log(`bare oidc-provider${published.length > 0 ? ' (as published)' : ' (patched)'}: idle ${mb(bare.idle)}, peak under load ${mb(bare.peak)}, ${bare.tokens} tokens, ${bare.cpuPerToken.toFixed(0)} µs server CPU per token`);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(logDir, { recursive: true, force: true });

@@ -9,8 +9,8 @@ type Gc = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' })
  * Boot (a thousand modules, the geo database, the catalogues) survives scavenges at a high rate, which grows V8's
  * young generation to its maximum (semi-spaces of 64 MB with Node 24 defaults) and leaves it there while the server idles:
  * measured, 40 MB of the idle RSS (164 -> 124 MB). One last-resort collection shrinks it; under load V8 grows it again
- * as it sees fit, up to the 32 MB semi-spaces `npm start` sets (16 MB cost 9-19% more CPU per token in same-run A/Bs
- * of `npm run bench`; 32 MB no measurable CPU). The pause is one full collection of the boot heap (tens of ms),
+ * as it sees fit, up to the 16 MB semi-spaces `npm start` sets (no measurable CPU per token against 32 MB in same-run
+ * A/Bs of `npm run bench`, since token requests no longer get promoted: scripts/patch-dependencies.mjs). The pause is one full collection of the boot heap (tens of ms),
  * before the first request. `gc` is taken from a fresh vm context (enabling --expose-gc at run time does not add it to
  * the main realm) and the flag is turned off again, so no later context gets it.
  */
