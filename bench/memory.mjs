@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clientCredentials } from './lib/oauth.mjs';
-import { benchmarkPreamble, freePort, spawnLogged, startNodeFlags, stopChild } from './lib/processes.mjs';
+import { bareProviderFlags, benchmarkPreamble, freePort, spawnLogged, startNodeFlags, stopChild } from './lib/processes.mjs';
 import { cpuMs, rssMb, sampleRss } from './proc-cpu.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -63,15 +63,12 @@ try {
     NODE_ENV: 'development', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info',
     BOOTSTRAP_ADMIN_CLIENT_ID: CLIENT_ID, BOOTSTRAP_ADMIN_CLIENT_SECRET: CLIENT_SECRET,
   }, /"msg":"listening"/);
-  // The bare provider runs oidc-provider as published (our install patches it: scripts/patch-dependencies.mjs), unless
-  // BARE=patched.
-  const published = process.env.BARE === 'patched' ? [] : ['--import', './bench/lib/oidc-provider-as-published.mjs'];
-  const bare = process.env.BARE === 'skip' ? undefined : await measure('bare oidc-provider', [...published, 'bench/bare-provider.mjs'], { CLIENT_ID, CLIENT_SECRET }, /ready \d+/);
+  const bare = process.env.BARE === 'skip' ? undefined : await measure('bare oidc-provider', [...bareProviderFlags().args, 'bench/bare-provider.mjs'], { CLIENT_ID, CLIENT_SECRET }, /ready \d+/);
   const mb = (value) => (value === undefined ? 'n/a' : `${value.toFixed(0)} MB`);
   const store = process.env.MONGODB_URI ? 'mongodb' : 'sqlite';
   console.log(`resident memory (RSS), node ${process.version}: idle ${IDLE_S}s after boot, then client_credentials flat out for ${LOAD_S}s, ${CONCURRENCY} concurrent`);
   console.log(`ours (${store}${flags.length > 0 ? `, ${flags.join(' ')}` : ''}):   idle ${mb(ours.idle)} (target <= ${IDLE_TARGET_MB} MB), peak under load ${mb(ours.peak)} (target <= ${PEAK_TARGET_MB} MB), ${ours.tokens} tokens, ${ours.cpuPerToken.toFixed(0)} µs server CPU per token`);
-  if (bare) console.log(`bare oidc-provider${published.length > 0 ? ' (as published)' : ' (patched)'}: idle ${mb(bare.idle)}, peak under load ${mb(bare.peak)}, ${bare.tokens} tokens, ${bare.cpuPerToken.toFixed(0)} µs server CPU per token`);
+  if (bare) console.log(`bare ${bareProviderFlags().label}: idle ${mb(bare.idle)}, peak under load ${mb(bare.peak)}, ${bare.tokens} tokens, ${bare.cpuPerToken.toFixed(0)} µs server CPU per token`);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(logDir, { recursive: true, force: true });

@@ -5,7 +5,7 @@
 // verify: bench/bare-sign-in-provider.mjs) runs the same sign-ins in the same rounds, so the figure can be read
 // against what the protocol library alone reaches on these cores. Then the first sign-in of members imported with a bcrypt
 // hash (verify, then rehash to argon2id) against members already on argon2id.
-// Usage: npm run build && npm run bench:signin  (options: DURATION_S, ROUNDS, CONCURRENCY, MEMBERS, BCRYPT_MEMBERS;
+// Usage: npm run build && npm run bench:signin  (options: DURATION_S, ROUNDS, CONCURRENCY, MEMBERS, BCRYPT_MEMBERS; BARE=patched;
 // PROFILE_DIR writes a --cpu-prof profile of each of the server's threads there). Also prints the server's main-thread
 // CPU per sign-in and its event-loop delay (bench/lib/event-loop-delay.mjs) during the loaded rounds.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Browser } from './lib/browser.mjs';
-import { benchmarkPreamble, children, freePort, percentile, spawnLogged, stopChild } from './lib/processes.mjs';
+import { bareProviderFlags, benchmarkPreamble, children, freePort, percentile, spawnLogged, stopChild } from './lib/processes.mjs';
 import { seedMembers, seedPublicClient } from './lib/seed.mjs';
 import { mainThreadCpuMs } from './proc-cpu.mjs';
 
@@ -129,7 +129,7 @@ async function main() {
     const base = `http://127.0.0.1:${port}`;
     const barePort = await freePort();
     const { child: bareChild } = await spawnLogged({
-      name: 'bare oidc-provider', command: process.execPath, args: ['bench/bare-sign-in-provider.mjs'], cwd: ROOT, logFile: join(logDir, 'bare.log'),
+      name: 'bare oidc-provider', command: process.execPath, args: [...bareProviderFlags().args, 'bench/bare-sign-in-provider.mjs'], cwd: ROOT, logFile: join(logDir, 'bare.log'),
       env: { PORT: String(barePort), CLIENT_ID: CLIENT.id, REDIRECT_URI: CLIENT.redirectUri, NODE_ENV: 'production' },
       stdin: `${members.map(({ email, password }) => JSON.stringify({ email, password })).join('\n')}\n\n`,
       ready: /ready \d+/,
@@ -205,7 +205,7 @@ async function main() {
     console.log(`full sign-ins (authorize, page, password, redirect, code exchange): ${signIns.toFixed(1)}/s${failures.length ? `; ${failures.length} not signed in: ${JSON.stringify(failures.slice(0, 3))}` : ''}`);
     console.log(`ratio sign-ins/verifies: ${(signIns / verifies).toFixed(2)} (target >= 0.85); per round: median ${sorted[Math.floor(sorted.length / 2)].toFixed(2)}, range ${sorted[0].toFixed(2)}-${sorted.at(-1).toFixed(2)}`);
     const bareSorted = [...bareRatios].sort((a, b) => a - b);
-    console.log(`bare oidc-provider (memory, bare form, same verify), same rounds: ${bareSignIns.toFixed(1)}/s, ratio ${(bareSignIns / verifies).toFixed(2)} (per round median ${bareSorted[Math.floor(bareSorted.length / 2)].toFixed(2)}); ours/bare ${(signIns / bareSignIns).toFixed(2)}`);
+    console.log(`bare ${bareProviderFlags().label} (memory, bare form, same verify), same rounds: ${bareSignIns.toFixed(1)}/s, ratio ${(bareSignIns / verifies).toFixed(2)} (per round median ${bareSorted[Math.floor(bareSorted.length / 2)].toFixed(2)}); ours/bare ${(signIns / bareSignIns).toFixed(2)}`);
     console.log(`discovery + JWKS while idle: ${lat(idle.latencies)}`);
     console.log(`discovery + JWKS during the sign-in load: ${lat(probeWhileLoaded)} (target p99 <= 20 ms)`);
     console.log(`server main thread during the sign-in rounds: ${(totals.mainCpuMs / totals.signIns).toFixed(1)} ms CPU per sign-in (${totals.signIns} sign-ins); event-loop delay during them: p50 ${loopDelay.p50} ms, p99 ${loopDelay.p99}, max ${loopDelay.max} ms`);

@@ -4,7 +4,8 @@
 // writes a --cpu-prof profile of each server there; NODE_FLAGS / BASELINE_NODE_FLAGS: node options of our server / of
 // the self baseline, by default those of `npm start`; e.g. BASELINE=self NODE_FLAGS= BASELINE_NODE_FLAGS=--max-semi-space-size=16
 // is an A/B of a V8 flag in one run; BASELINE=/other/checkout: that checkout's build as the baseline; RATE=n: open-loop load at n requests/s per server instead of CONCURRENCY closed-loop
-// clients, latency counted from each request's scheduled send time)
+// clients, latency counted from each request's scheduled send time; the bare provider runs oidc-provider as published, BARE=patched
+// runs it with our install-time patch, scripts/patch-dependencies.mjs)
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -12,7 +13,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, stat
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
-import { startNodeFlags } from './lib/processes.mjs';
+import { bareProviderFlags, startNodeFlags } from './lib/processes.mjs';
 import { cpuMs, machineTicks } from './proc-cpu.mjs';
 
 // 30 s per server in 1 s rounds: on this shared VM the rate of one server swings by half from one
@@ -232,7 +233,7 @@ try {
   servers.push(ours);
   const bare = SELF_BASELINE
     ? await ourServer(BASELINE_ROOT ? 'baseline build' : 'our server again', join(dataDir, 'baseline'), flags('BASELINE_NODE_FLAGS'), BASELINE_ROOT)
-    : await start('bare oidc-provider', ['bench/bare-provider.mjs'], { PORT: '0', CLIENT_ID, CLIENT_SECRET });
+    : await start('bare oidc-provider', [...bareProviderFlags().args, 'bench/bare-provider.mjs'], { PORT: '0', CLIENT_ID, CLIENT_SECRET });
   servers.push(bare);
   const samples = { ours: { latencies: [] }, bare: { latencies: [] } };
   const warmups = { ours: { latencies: [] }, bare: { latencies: [] } };
@@ -274,7 +275,7 @@ const fmt = (r) => `${r.rate.toFixed(0)} tokens/s (p50 ${r.p50.toFixed(1)} ms, p
 const stalls = (r) => `${r.stalls.length} gaps of >= ${STALL_MS} ms between answers${r.stalls.length > 0 ? `, longest ${r.stalls.slice(0, 5).map((ms) => ms.toFixed(0)).join(', ')} ms` : ''}${r.walMaxBytes === undefined ? '' : `; WAL file at most ${(r.walMaxBytes / 2 ** 20).toFixed(1)} MiB`}${r.lag ? `; event-loop delay in the server over the run (the other server's rounds included) p99 ${r.lag.p99.toFixed(0)} ms, max ${r.lag.max.toFixed(0)} ms` : ''}`;
 console.log(`client_credentials, ${RATE ? `open loop at ${RATE} requests/s` : `${CONCURRENCY} concurrent`}, ${DURATION_S}s each in ${ROUNDS} interleaved rounds after ${WARMUP_S}s warm-up, node ${process.version}`);
 console.log(`ours (${store}):            ${fmt(results.ours)}`);
-console.log(`${BASELINE_ROOT ? `baseline build (${BASELINE_ROOT}):` : SELF_BASELINE ? 'baseline: our server again   ' : 'bare oidc-provider (memory):'} ${fmt(results.bare)}`);
+console.log(`${BASELINE_ROOT ? `baseline build (${BASELINE_ROOT}):` : SELF_BASELINE ? 'baseline: our server again   ' : `bare ${bareProviderFlags().label} (memory):`} ${fmt(results.bare)}`);
 if (RATE) {
   const lag = (r) => `p50 ${r.sendLags[Math.floor(r.sendLags.length * 0.5)].toFixed(1)}, p99 ${r.sendLags[Math.floor(r.sendLags.length * 0.99)].toFixed(1)}, p99.9 ${r.sendLags[Math.floor(r.sendLags.length * 0.999)].toFixed(1)} ms`;
   console.log(`load generator's lag behind the schedule (in the latencies above; large means the machine, not the server): ours ${lag(results.ours)}; ${SELF_BASELINE ? 'baseline' : 'bare'} ${lag(results.bare)}`);

@@ -37,6 +37,16 @@ export function startNodeFlags(root) {
   return start.split(/\s+/).filter((token) => token.startsWith('--'));
 }
 
+/**
+ * Node options that run a bare oidc-provider baseline on the library as published (undoing
+ * scripts/patch-dependencies.mjs in memory), unless BARE=patched asks for our patched copy; and the label to print.
+ */
+export function bareProviderFlags() {
+  return process.env.BARE === 'patched'
+    ? { args: [], label: 'oidc-provider with our install-time patch' }
+    : { args: ['--import', './bench/lib/oidc-provider-as-published.mjs'], label: 'oidc-provider as published' };
+}
+
 export function benchmarkPreamble(root, seconds) {
   if (!existsSync(join(root, 'dist', 'server', 'main.js'))) {
     console.error('dist/server/main.js is missing: run `npm run build` first');
