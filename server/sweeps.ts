@@ -1,6 +1,7 @@
 // The periodic clean-up every instance runs: expired rows (TTL indexes are lazy, and absent on some
 // Mongo-compatible servers), audit and events retention, half-done ledger posts and coupon redemptions, data exports,
 // erasures past their grace period and sign-ups never verified. Each job logs its own failure and never stops the others.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import { deleteUnverifiedAccounts } from './domain/accounts/unverified-cleanup.ts';
@@ -24,9 +25,6 @@ const EVENTS_RETENTION_BATCH = 5_000;
 
 /** A coupon use is credited within its request (seconds); one still uncredited after five minutes was cut short. */
 const COUPON_RECOVERY_AGE_MS = 5 * 60 * 1000;
-
-/** Resolves on a later turn of the event loop, after the requests and timers that were waiting. */
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Coupon redemptions a crash left half-done: first the Mongo adapter's claims taken ahead of the slots, then the
@@ -55,7 +53,7 @@ async function pruneEvents(storage: Storage, config: Readonly<Config>, now: Date
       deleted += batch;
       if (batch < EVENTS_RETENTION_BATCH) break;
       // Each batch is one synchronous transaction on SQLite: requests get a turn between two.
-      await nextTurn();
+      await yieldToEventLoop();
     }
     if (deleted > 0) logger.info({ deleted, days: config.eventsRetentionDays }, 'events past retention deleted');
   } catch (error) {
@@ -126,7 +124,7 @@ export async function runSweep({ config, storage, audit, coupons, exports, erasu
       .catch((error: unknown) => logger.warn({ err: error }, 'unverified-account clean-up failed')),
   );
   for (const job of jobs) {
-    await nextTurn();
+    await yieldToEventLoop();
     try {
       await job();
     } catch (error) {

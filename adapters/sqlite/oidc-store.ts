@@ -1,5 +1,6 @@
 // SQLite store for oidc-provider models: opaque JSON payload plus the few promoted, indexed lookup fields.
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { OidcPayload, OidcStore } from '../../server/domain/oidc/oidc-store.repository.ts';
 import { integerOrNull, jsonObject, text, type Row } from './rows.ts';
 
@@ -172,7 +173,7 @@ export class SqliteOidcStore implements OidcStore {
       const slice = Number(this.sweepStmt.run(now.getTime(), SWEEP_SLICE).changes);
       deleted += slice;
       if (slice < SWEEP_SLICE) return deleted;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
     }
   }
 
