@@ -4,17 +4,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { getPriority, setPriority } from 'node:os';
 
-/** The name libuv (1.48 and later) gives its pool's threads. */
+/** The name libuv gives its pool's threads (checked with Node 24's libuv 1.52; another name: nothing is lowered). */
 const POOL_THREAD_NAME = 'libuv-worker';
 
 /**
  * Lowers every libuv pool thread to `nice` (Linux; elsewhere, or with 0, nothing is done) and answers how many it
- * lowered. Why: argon2 verifies run on this pool, with 8 sign-ins in flight 4 threads want the CPU for ~20 ms
- * each, and on a 2-core host the main thread queued behind them for tens of milliseconds on every turn it had work
- * (bench/sign-in-throughput.mjs: the main thread spent 8x more time waiting for a core than running, and discovery
- * and the JWKS answered in 75-210 ms at p99). At nice 10 the kernel lets the event loop in first; the pool still
- * gets every cycle the loop leaves, so hashing throughput is unchanged when the host has nothing else to run.
- * Thread priorities are inherited by nothing and raised back by nobody, so this runs once, at boot.
+ * lowered. Why: argon2 verifies run on this pool; with 8 sign-ins in flight its 4 threads want the CPU for ~20 ms
+ * each, and on a 2-core host the main thread queued behind them on every turn it had work. Same-window A/B of
+ * bench/sign-in-throughput.mjs on the 2-core VM (load average 2-4, three pairs): discovery and JWKS p99 while
+ * sign-ins run 30-36 -> 14-19 ms (p50 6-7.5 -> 1.0-1.1 ms), the event loop's delay p99 12.7-14.7 -> 5.8-6.1 ms, the
+ * sign-in ratio unchanged. At nice 10 the kernel lets the event loop in first; the pool still gets every cycle the
+ * loop leaves, so hashing throughput is unchanged when the host has nothing else to run. libuv starts its pool once,
+ * so this runs once, at boot.
  */
 export async function lowerThreadPoolPriority(nice: number): Promise<number> {
   if (nice === 0 || process.platform !== 'linux') return 0;
