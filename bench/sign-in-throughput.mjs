@@ -6,9 +6,10 @@
 // against what the protocol library alone reaches on these cores. Then the first sign-in of members imported with a bcrypt
 // hash (verify, then rehash to argon2id) against members already on argon2id.
 // Usage: npm run build && npm run bench:signin  (options: DURATION_S, ROUNDS, CONCURRENCY, MEMBERS, BCRYPT_MEMBERS; BARE=patched;
-// PROFILE_DIR writes a --cpu-prof profile of each of the server's threads there). Also prints the server's main-thread
+// PROFILE_DIR writes a --cpu-prof profile of each of the server's threads there; PROBE_FILE writes the probe's reads
+// and the sign-in rounds' times as JSON). Also prints the server's main-thread
 // CPU per sign-in and its event-loop delay (bench/lib/event-loop-delay.mjs) during the loaded rounds.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ const MEMBERS = Number(process.env.MEMBERS ?? 200);
 const BCRYPT_MEMBERS = Number(process.env.BCRYPT_MEMBERS ?? 40);
 const PROBE_EVERY_MS = 20;
 const PROFILE_DIR = process.env.PROFILE_DIR;
+const PROBE_FILE = process.env.PROBE_FILE;
 const CLIENT = { id: 'bench-app', redirectUri: 'http://127.0.0.1:9/callback' };
 
 benchmarkPreamble(ROOT, DURATION_S * 2 + 600);
@@ -75,22 +77,22 @@ async function signInRate(base, members, seconds, failures, totals) {
 }
 
 /**
- * Reads discovery and the JWKS in turn every PROBE_EVERY_MS until stopped; latencies in ms. In a worker thread
+ * Reads discovery and the JWKS in turn every PROBE_EVERY_MS (on a fixed schedule) until stopped. In a worker thread
  * (bench/lib/metadata-probe.mjs): on this thread its reads waited behind the sign-in load generator's own work
- * (8 scripted browsers parsing pages), which is the client's queue, not the server's.
+ * (8 scripted browsers parsing pages), which is the client's queue, not the server's. stop() answers the reads
+ * ({ at, ms }) and the probe thread's own event-loop delay.
  */
 function probe(base) {
   const worker = new Worker(new URL('./lib/metadata-probe.mjs', import.meta.url), { workerData: { base, everyMs: PROBE_EVERY_MS } });
-  const latencies = [];
   const done = new Promise((resolve, reject) => {
-    worker.once('message', (list) => {
-      latencies.push(...list);
-      resolve();
-    });
+    worker.once('message', resolve);
     worker.once('error', reject);
   });
-  return { latencies, stop: async () => { worker.postMessage('stop'); await done; await worker.terminate(); } };
+  return { stop: async () => { worker.postMessage('stop'); const result = await done; await worker.terminate(); return result; } };
 }
+
+/** Epoch milliseconds, the clock the probe stamps its reads with. */
+const now = () => performance.timeOrigin + performance.now();
 
 /** Each member signs in once, a few at a time; mean milliseconds per sign-in (page, password, redirect, exchange). */
 async function firstSignIns(base, members) {
@@ -141,9 +143,9 @@ async function main() {
     await signInRate(bareBase, members, 2, failures);
     await verifyRate(1);
 
-    const idle = probe(base);
+    const idleProbe = probe(base);
     await sleep(2000);
-    await idle.stop();
+    const idle = await idleProbe.stop();
 
     const perRound = DURATION_S / ROUNDS;
     let verifies = 0;
@@ -151,19 +153,20 @@ async function main() {
     let bareSignIns = 0;
     const ratios = [];
     const bareRatios = [];
-    const probeWhileLoaded = [];
-    // Main-thread CPU and the probe's reads are counted while our server's sign-ins run only (not while it idles
-    // through the other legs); the event-loop delay too.
+    const loaded = probe(base);
+    // When our sign-ins ran: the probe's reads are split into those (the target) and the other legs (raw verifies,
+    // where the load is this process's own argon2 threads, and the bare provider's sign-ins).
+    const signInWindows = [];
+    // Main-thread CPU and the event-loop delay are counted over our sign-in legs only.
     const totals = { signIns: 0, mainCpuMs: 0 };
     const timedSignIns = async () => {
       child.kill('SIGUSR2');
-      const loaded = probe(base);
       const cpu0 = mainThreadCpuMs(child.pid);
+      const from = now();
       const rate = await signInRate(base, members, perRound, failures, totals);
+      signInWindows.push([from, now()]);
       totals.mainCpuMs += mainThreadCpuMs(child.pid) - cpu0;
-      await loaded.stop();
       child.kill('SIGUSR2');
-      probeWhileLoaded.push(...loaded.latencies);
       return rate;
     };
     for (let round = 0; round < ROUNDS; round += 1) {
@@ -185,10 +188,15 @@ async function main() {
       ratios.push(rate.ours / rate.verify);
       bareRatios.push(rate.bare / rate.verify);
     }
+    const whileLoaded = await loaded.stop();
     await sleep(200);
     const loopDelays = JSON.parse(readFileSync(join(logDir, 'event-loop-delay.json'), 'utf8'));
     const byP99 = loopDelays.map((period) => period.p99).sort((a, b) => a - b);
     const loopDelay = { p50: loopDelays.map((period) => period.p50).sort((a, b) => a - b)[Math.floor(loopDelays.length / 2)], p99: `${byP99[Math.floor(byP99.length / 2)]} ms (median of the rounds; worst round ${byP99.at(-1)})`, max: Math.max(...loopDelays.map((period) => period.max)) };
+    const duringSignIns = whileLoaded.reads.filter((read) => signInWindows.some(([from, to]) => read.at >= from && read.at < to));
+    const inSignIns = new Set(duringSignIns);
+    const duringOthers = whileLoaded.reads.filter((read) => !inSignIns.has(read));
+    if (PROBE_FILE) writeFileSync(PROBE_FILE, JSON.stringify({ reads: whileLoaded.reads, signInWindows }));
 
     const argonMs = await firstSignIns(base, argonFirst);
     const bcryptMs = await firstSignIns(base, bcryptMembers);
@@ -196,8 +204,8 @@ async function main() {
     await stopChild(bareChild);
 
     const sorted = [...ratios].sort((a, b) => a - b);
-    const lat = (list) => {
-      const s = [...list].sort((a, b) => a - b);
+    const lat = (reads) => {
+      const s = reads.map((read) => read.ms).sort((a, b) => a - b);
       return `p50 ${percentile(s, 0.5).toFixed(1)} ms, p99 ${percentile(s, 0.99).toFixed(1)} ms (${s.length} reads)`;
     };
     console.log(`password sign-ins, ${CONCURRENCY} concurrent, ${DURATION_S}s in ${ROUNDS} interleaved rounds, ${MEMBERS} members, node ${process.version}`);
@@ -206,8 +214,9 @@ async function main() {
     console.log(`ratio sign-ins/verifies: ${(signIns / verifies).toFixed(2)} (target >= 0.85); per round: median ${sorted[Math.floor(sorted.length / 2)].toFixed(2)}, range ${sorted[0].toFixed(2)}-${sorted.at(-1).toFixed(2)}`);
     const bareSorted = [...bareRatios].sort((a, b) => a - b);
     console.log(`bare ${bareProviderFlags().label} (memory, bare form, same verify), same rounds: ${bareSignIns.toFixed(1)}/s, ratio ${(bareSignIns / verifies).toFixed(2)} (per round median ${bareSorted[Math.floor(bareSorted.length / 2)].toFixed(2)}); ours/bare ${(signIns / bareSignIns).toFixed(2)}`);
-    console.log(`discovery + JWKS while idle: ${lat(idle.latencies)}`);
-    console.log(`discovery + JWKS during the sign-in load: ${lat(probeWhileLoaded)} (target p99 <= 20 ms)`);
+    const own = (probeRun) => `probe thread's own event-loop delay p99 ${probeRun.ownDelay.p99.toFixed(1)} ms, max ${probeRun.ownDelay.max.toFixed(1)} ms`;
+    console.log(`discovery + JWKS while idle: ${lat(idle.reads)}`);
+    console.log(`discovery + JWKS while our sign-ins run: ${lat(duringSignIns)} (target p99 <= 20 ms); during the other legs (raw verifies, bare provider): ${lat(duringOthers)}; ${own(whileLoaded)}`);
     console.log(`server main thread during the sign-in rounds: ${(totals.mainCpuMs / totals.signIns).toFixed(1)} ms CPU per sign-in (${totals.signIns} sign-ins); event-loop delay during them: p50 ${loopDelay.p50} ms, p99 ${loopDelay.p99}, max ${loopDelay.max} ms`);
     console.log(`first sign-in, ${BCRYPT_MEMBERS} members each, 4 at a time: argon2id member ${argonMs.toFixed(0)} ms, bcrypt (cost 10) member ${bcryptMs.toFixed(0)} ms (verify + rehash to argon2id)`);
   } finally {

@@ -25,6 +25,8 @@ export interface Config {
   host: string;
   /** Longest a client may take to send one request, headers and body (REQUEST_TIMEOUT_SECONDS), in ms. */
   requestTimeoutMs: number;
+  /** THREAD_POOL_NICE: the nice value of the threads that hash passwords (Linux), 0 to leave them alone. */
+  threadPoolNice: number;
   /** Without trailing slash. */
   issuer: string;
   dataDir: string;
@@ -211,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     port: raw.PORT,
     host: raw.HOST,
     requestTimeoutMs: raw.REQUEST_TIMEOUT_SECONDS * 1000,
+    threadPoolNice: raw.THREAD_POOL_NICE,
     issuer: issuerText,
     dataDir,
     mongodbUri: raw.MONGODB_URI,

@@ -343,6 +343,12 @@ export const settings = {
     description: 'Where the terms and privacy policy of TERMS_VERSION are published (linked from the sign-up page and the terms prompt).',
     defaultText: '(none)',
   },
+  // Issue 19 item 4: the event loop first on busy cores.
+  THREAD_POOL_NICE: {
+    schema: z.coerce.number({ error: 'expected a nice value' }).int('expected a whole number').min(0, 'expected 0-19').max(19, 'expected 0-19').default(10),
+    description: 'Linux: scheduling priority (nice, 0-19) given at boot to the threads that hash passwords (libuv\'s thread pool, where argon2, PBKDF2, scrypt and WebCrypto signing run, and the bcrypt workers), so requests are not queued on the CPU behind a hash; they still use every cycle the event loop leaves. 0 leaves them at the process\'s priority.',
+    defaultText: '10',
+  },
   ...attackProtectionSettings,
   ...pointsFraudSettings,
 } as const;

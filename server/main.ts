@@ -6,6 +6,7 @@ import { createContainer } from './container.ts';
 import { trimHeapAfterBoot } from './heap-trim.ts';
 import { createLogger } from './logger.ts';
 import { closeGracefully, createHttpServer } from './http-server.ts';
+import { lowerBackgroundThreads } from './thread-priority.ts';
 
 const DRAIN_TIMEOUT_MS = 10_000;
 
@@ -24,6 +25,9 @@ async function main(): Promise<void> {
   const container = await createContainer(config, { logger });
   const app = buildApp(container);
   const server = createHttpServer(app.provider.callback(), { requestTimeoutMs: config.requestTimeoutMs });
+  // Password hashing queues behind the event loop on the cores, not the other way round.
+  const lowered = await lowerBackgroundThreads(config.threadPoolNice);
+  if (lowered > 0) logger.info({ threads: lowered, nice: config.threadPoolNice }, 'thread pool priority lowered');
   // Booted: give back what boot made V8 keep, before the first request can wait on the collection.
   trimHeapAfterBoot();
 

@@ -1,6 +1,7 @@
 // The periodic clean-up every instance runs: expired rows (TTL indexes are lazy, and absent on some
 // Mongo-compatible servers), audit and events retention, half-done ledger posts and coupon redemptions, data exports,
 // erasures past their grace period and sign-ups never verified. Each job logs its own failure and never stops the others.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import { deleteUnverifiedAccounts } from './domain/accounts/unverified-cleanup.ts';
@@ -51,6 +52,8 @@ async function pruneEvents(storage: Storage, config: Readonly<Config>, now: Date
       const batch = await storage.events.deleteSettledBefore(before, { counted: config.analytics.rollups, limit: EVENTS_RETENTION_BATCH });
       deleted += batch;
       if (batch < EVENTS_RETENTION_BATCH) break;
+      // Each batch is one synchronous transaction on SQLite: requests get a turn between two.
+      await yieldToEventLoop();
     }
     if (deleted > 0) logger.info({ deleted, days: config.eventsRetentionDays }, 'events past retention deleted');
   } catch (error) {
@@ -70,46 +73,78 @@ export interface SweepDeps {
   logger: Logger;
 }
 
-/** Runs the sweeps every SWEEP_INTERVAL_MS (the first after one interval) until stop(); the timer keeps no process alive. */
-export function startSweeps({ config, storage, audit, coupons, exports, erasure, merges, logger }: SweepDeps): { stop(): void } {
-  let auditRetainedAt = 0;
-  const timer = setInterval(() => {
-    const now = new Date();
-    if (now.getTime() - auditRetainedAt >= AUDIT_RETENTION_INTERVAL_MS) {
-      auditRetainedAt = now.getTime();
-      audit.deleteOlderThan(config.auditRetentionDays)
+interface SweepState {
+  auditRetainedAt: number;
+}
+
+/**
+ * One pass of every job, one job per event-loop turn. On SQLite each job is synchronous work, and started together
+ * they all ran in the timer's one turn, so requests (discovery, sign-ins) waited for the sum of the deletes; now a
+ * request waits for one job at most. Each job logs its own failure and never stops the others.
+ */
+export async function runSweep({ config, storage, audit, coupons, exports, erasure, merges, logger }: SweepDeps, now: Date, state: SweepState): Promise<void> {
+  const jobs: Array<() => Promise<unknown>> = [];
+  if (now.getTime() - state.auditRetainedAt >= AUDIT_RETENTION_INTERVAL_MS) {
+    state.auditRetainedAt = now.getTime();
+    jobs.push(
+      () => audit.deleteOlderThan(config.auditRetentionDays)
         .then((deleted) => deleted > 0 && logger.info({ deleted, days: config.auditRetentionDays }, 'audit events past retention deleted'))
-        .catch((error: unknown) => logger.warn({ err: error }, 'audit retention failed'));
-      void pruneEvents(storage, config, now, logger);
-    }
-    storage.oidc.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed'));
-    storage.samlAssertionIds.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'SAML replay-cache sweep failed'));
-    storage.factors.sweepExpiredUses(now).catch((error: unknown) => logger.warn({ err: error }, 'factor-use sweep failed'));
+        .catch((error: unknown) => logger.warn({ err: error }, 'audit retention failed')),
+      () => pruneEvents(storage, config, now, logger),
+    );
+  }
+  jobs.push(
+    () => storage.oidc.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed')),
+    () => storage.samlAssertionIds.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'SAML replay-cache sweep failed')),
+    () => storage.factors.sweepExpiredUses(now).catch((error: unknown) => logger.warn({ err: error }, 'factor-use sweep failed')),
     // Codes a day past expiry: strangers' unsent codes (issue 14 item 5) would otherwise pile up.
-    storage.codes.sweepExpired(new Date(now.getTime() - CODE_SWEEP_GRACE_MS)).catch((error: unknown) => logger.warn({ err: error }, 'code sweep failed'));
-    storage.rateLimits.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'rate-limit sweep failed'));
-    storage.hooks.sweepExpiredClaims(now).catch((error: unknown) => logger.warn({ err: error }, 'hook claims sweep failed'));
+    () => storage.codes.sweepExpired(new Date(now.getTime() - CODE_SWEEP_GRACE_MS)).catch((error: unknown) => logger.warn({ err: error }, 'code sweep failed')),
+    () => storage.rateLimits.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'rate-limit sweep failed')),
+    () => storage.hooks.sweepExpiredClaims(now).catch((error: unknown) => logger.warn({ err: error }, 'hook claims sweep failed')),
     // Ledger posts a crash left half-done (Mongo's pending claims) are settled well after any live post gave up.
-    storage.loyalty.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
+    () => storage.loyalty.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
       .then((settled) => settled > 0 && logger.warn({ settled }, 'settled half-done ledger posts'))
-      .catch((error: unknown) => logger.warn({ err: error }, 'ledger recovery failed'));
+      .catch((error: unknown) => logger.warn({ err: error }, 'ledger recovery failed')),
     // Holds and review decisions a crash cut short (Mongo): finished from their records (issue 21).
-    storage.heldRedemptions.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
+    () => storage.heldRedemptions.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
       .then((settled) => settled > 0 && logger.warn({ settled }, 'settled half-done held redemptions'))
-      .catch((error: unknown) => logger.warn({ err: error }, 'held redemption recovery failed'));
-    void recoverCoupons(storage, coupons, new Date(now.getTime() - COUPON_RECOVERY_AGE_MS), logger);
-    exports.sweep().catch((error: unknown) => logger.warn({ err: error }, 'data export sweep failed'));
+      .catch((error: unknown) => logger.warn({ err: error }, 'held redemption recovery failed')),
+    () => recoverCoupons(storage, coupons, new Date(now.getTime() - COUPON_RECOVERY_AGE_MS), logger),
+    () => exports.sweep().catch((error: unknown) => logger.warn({ err: error }, 'data export sweep failed')),
     // Erasures whose 14-day grace period is over (and any an interruption left half-done).
-    erasure.sweepDue()
+    () => erasure.sweepDue()
       .then((erased) => erased > 0 && logger.info({ erased }, 'members erased after their grace period'))
-      .catch((error: unknown) => logger.warn({ err: error }, 'erasure sweep failed'));
-    merges?.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
+      .catch((error: unknown) => logger.warn({ err: error }, 'erasure sweep failed')),
+    () => merges?.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
       .then((finished) => finished > 0 && logger.warn({ finished }, 'finished half-done member merges'))
-      .catch((error: unknown) => logger.warn({ err: error }, 'merge recovery failed'));
-    merges?.sweepExpiredRedirects().catch((error: unknown) => logger.warn({ err: error }, 'merged-subject sweep failed'));
-    deleteUnverifiedAccounts({ ...storage, logger }, config.attackProtection.unverifiedAccountDays, now)
+      .catch((error: unknown) => logger.warn({ err: error }, 'merge recovery failed')) ?? Promise.resolve(),
+    () => merges?.sweepExpiredRedirects().catch((error: unknown) => logger.warn({ err: error }, 'merged-subject sweep failed')) ?? Promise.resolve(),
+    () => deleteUnverifiedAccounts({ ...storage, logger }, config.attackProtection.unverifiedAccountDays, now)
       .then((deleted) => deleted > 0 && logger.info({ deleted }, 'deleted sign-ups never verified'))
-      .catch((error: unknown) => logger.warn({ err: error }, 'unverified-account clean-up failed'));
+      .catch((error: unknown) => logger.warn({ err: error }, 'unverified-account clean-up failed')),
+  );
+  for (const job of jobs) {
+    await yieldToEventLoop();
+    try {
+      await job();
+    } catch (error) {
+      // A job that threw before its own catch (synchronously): logged, and the next job still runs.
+      logger.warn({ err: error }, 'sweep job failed');
+    }
+  }
+}
+
+/** Runs the sweeps every SWEEP_INTERVAL_MS (the first after one interval) until stop(); the timer keeps no process alive. */
+export function startSweeps(deps: SweepDeps): { stop(): void } {
+  const state: SweepState = { auditRetainedAt: 0 };
+  let running = false;
+  const timer = setInterval(() => {
+    // A pass still going (a very large store) is not doubled by the next tick.
+    if (running) return;
+    running = true;
+    void runSweep(deps, new Date(), state).finally(() => {
+      running = false;
+    });
   }, SWEEP_INTERVAL_MS);
   timer.unref();
   return { stop: () => clearInterval(timer) };

@@ -1,5 +1,6 @@
 // SQLite store for oidc-provider models: opaque JSON payload plus the few promoted, indexed lookup fields.
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { OidcPayload, OidcStore } from '../../server/domain/oidc/oidc-store.repository.ts';
 import { integerOrNull, jsonObject, text, type Row } from './rows.ts';
 
@@ -57,6 +58,9 @@ interface QueuedWrite {
  *   error rolled the whole transaction back (I/O error, full disk), the other writes are replayed in a
  *   new one. A failed BEGIN or COMMIT rejects the writes it carried.
  */
+/** Rows per statement of the expiry sweep: a few milliseconds of deleting, then other requests get the loop. */
+const SWEEP_SLICE = 500;
+
 export class SqliteOidcStore implements OidcStore {
   private readonly db: DatabaseSync;
   private queue: QueuedWrite[] = [];
@@ -95,7 +99,8 @@ export class SqliteOidcStore implements OidcStore {
     // `id IS NOT NULL` holds for every row (id is the primary key), so a NULL exceptId keeps none.
     this.byAccountStmt = db.prepare('DELETE FROM oidc_payloads WHERE model = ? AND account_id = ? AND id IS NOT ?');
     this.findByAccountStmt = db.prepare(`SELECT id, payload, consumed FROM oidc_payloads WHERE model = ? AND account_id = ? AND ${LIVE}`);
-    this.sweepStmt = db.prepare('DELETE FROM oidc_payloads WHERE expires_at <= ?');
+    // A slice at a time through the expires_at index (see sweepExpired).
+    this.sweepStmt = db.prepare('DELETE FROM oidc_payloads WHERE rowid IN (SELECT rowid FROM oidc_payloads WHERE expires_at <= ? LIMIT ?)');
   }
 
   async upsert(model: string, id: string, payload: OidcPayload, expiresIn: number | undefined): Promise<void> {
@@ -156,9 +161,20 @@ export class SqliteOidcStore implements OidcStore {
     return this.durably(true, () => Number(this.byAccountStmt.run(model, accountId, exceptId ?? null).changes));
   }
 
+  /**
+   * Deletes what expired by `now`, SWEEP_SLICE rows per statement with a turn of the event loop between two: one
+   * DELETE of everything a ten-minute sweep finds (every session, interaction, code and token of ten minutes of
+   * load; millions of client-credentials tokens) held the loop for as long as it took, which grows with the load.
+   */
   async sweepExpired(now: Date): Promise<number> {
-    this.flush();
-    return Number(this.sweepStmt.run(now.getTime()).changes);
+    let deleted = 0;
+    for (;;) {
+      this.flush();
+      const slice = Number(this.sweepStmt.run(now.getTime(), SWEEP_SLICE).changes);
+      deleted += slice;
+      if (slice < SWEEP_SLICE) return deleted;
+      await yieldToEventLoop();
+    }
   }
 
   /** Commits every queued write now (synchronously); callers' promises settle with the outcome. */

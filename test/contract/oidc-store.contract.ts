@@ -213,6 +213,17 @@ export function describeOidcStoreContract(open: OpenStorage): void {
       expect(await oidc().sweepExpired(new Date())).toBe(0);
     });
 
+    it('sweepExpired deletes a backlog larger than one slice of the SQLite sweep (500 rows) and keeps the live rows', async () => {
+      await oidc().sweepExpired(new Date());
+      const expired = Array.from({ length: 1_234 }, () => uniqueId('backlog'));
+      await Promise.all(expired.map((id, n) => oidc().upsert('AccessToken', id, { n }, 60)));
+      const live = uniqueId('live');
+      await oidc().upsert('AccessToken', live, { n: -1 }, 10 * LONG);
+      expect(await oidc().sweepExpired(new Date(Date.now() + 120_000))).toBe(1_234);
+      expect(await oidc().find('AccessToken', expired[0] ?? '')).toBeUndefined();
+      expect(await oidc().find('AccessToken', live)).toEqual({ n: -1 });
+    });
+
     it('round-trips payload keys containing dots and dollars', async () => {
       const id = uniqueId('odd');
       const payload = { 'a.b': 1, $c: 2, nested: { 'x.y': true, $where: 'nope', deeper: [{ 'p.q': { $gt: 1 } }] }, uid: uniqueId('uid') };

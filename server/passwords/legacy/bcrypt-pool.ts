@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { LOWER_CURRENT_THREAD_SOURCE, workerThreadNice } from '../../thread-priority.ts';
 
 /** Workers stop after this long without a compare (a migrated program soon has no bcrypt members left). */
 const IDLE_MS = 60_000;
@@ -15,6 +16,9 @@ const SIZE = Math.max(1, Math.min(2, availableParallelism() - 1));
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const bcrypt = require(workerData.bcryptjs);
+${LOWER_CURRENT_THREAD_SOURCE}
+// A compare holds this thread for 60-100 ms: behind the event loop on the cores (server/thread-priority.ts).
+lowerCurrentThreadPriority(workerData.nice);
 parentPort.on('message', ({ id, password, hash }) => {
   let ok = false;
   try { ok = bcrypt.compareSync(password, hash); } catch { ok = false; }
@@ -36,6 +40,12 @@ export class BcryptPool {
   private readonly workers: PoolWorker[] = [];
   private nextId = 0;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** The nice value each worker takes when it starts (THREAD_POOL_NICE once the server booted). */
+  private readonly nice: () => number;
+
+  constructor(options: { nice?: () => number } = {}) {
+    this.nice = options.nice ?? workerThreadNice;
+  }
 
   /** True when `password` matches the bcrypt `hash` ($2a$/$2b$); a malformed hash is false, as in bcryptjs. */
   compare(password: string, hash: string): Promise<boolean> {
@@ -64,7 +74,7 @@ export class BcryptPool {
   }
 
   private start(): PoolWorker {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptjs: createRequire(import.meta.url).resolve('bcryptjs') } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptjs: createRequire(import.meta.url).resolve('bcryptjs'), nice: this.nice() } });
     // Only a worker with compares in flight keeps the process alive.
     const entry: PoolWorker = { worker, jobs: new Map() };
     worker.on('message', ({ id, ok }: { id: number; ok: boolean }) => {
