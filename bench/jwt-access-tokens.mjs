@@ -2,20 +2,23 @@
 // resource), a JWT for a resource (ES256, the default) and a JWT for a resource listed in RS256_RESOURCES.
 // Prints each rate and the JWT/opaque ratios (target: ES256 JWTs at least 0.6 of opaque), and the server's main-thread
 // CPU per token of each form (steadier than a rate on a shared machine).
-// Usage: npm run build && npm run bench:jwt   (options: DURATION_S, ROUNDS, CONCURRENCY)
+// Usage: npm run build && npm run bench:jwt   (options: DURATION_S, ROUNDS, CONCURRENCY; FORMS=opaque,es256 measures only those
+// forms; PROFILE_DIR writes a --cpu-prof profile of the server there). The server runs with `npm start`'s node options.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adminPost, clientCredentials } from './lib/oauth.mjs';
-import { benchmarkPreamble, children, freePort, spawnLogged, stopChild } from './lib/processes.mjs';
+import { benchmarkPreamble, children, freePort, spawnLogged, startNodeFlags, stopChild } from './lib/processes.mjs';
 import { mainThreadCpuMs } from './proc-cpu.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DURATION_S = Number(process.env.DURATION_S ?? 15);
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
+const FORMS = process.env.FORMS?.split(',');
+const PROFILE_DIR = process.env.PROFILE_DIR;
 const ADMIN = { id: 'bench-admin', secret: 'bench-admin-secret-0123456789abcdef' };
 const ES_API = 'https://api.bench.example/';
 const RS_API = 'https://legacy-api.bench.example/';
@@ -44,7 +47,7 @@ async function main() {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const { child } = await spawnLogged({
-      name: 'server', command: process.execPath, args: ['dist/server/main.js'], cwd: ROOT, logFile: join(logDir, 'server.log'),
+      name: 'server', command: process.execPath, args: [...startNodeFlags(ROOT), ...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []), 'dist/server/main.js'], cwd: ROOT, logFile: join(logDir, 'server.log'),
       env: {
         NODE_ENV: 'development', PORT: String(port), ISSUER: base, DATA_DIR: dataDir, LOG_LEVEL: 'info', MONGODB_URI: undefined,
         BOOTSTRAP_ADMIN_CLIENT_ID: ADMIN.id, BOOTSTRAP_ADMIN_CLIENT_SECRET: ADMIN.secret, RS256_RESOURCES: RS_API,
@@ -60,7 +63,7 @@ async function main() {
       'JWT ES256': { scope: 'email', resource: ES_API },
       'JWT RS256': { scope: 'email', resource: RS_API },
     };
-    const names = Object.keys(forms);
+    const names = Object.keys(forms).filter((name) => !FORMS || FORMS.includes(name.replace('JWT ', '').toLowerCase()));
     for (const name of names) await rate(base, client, forms[name], 1);
     const totals = Object.fromEntries(names.map((name) => [name, 0]));
     const cpu = Object.fromEntries(names.map((name) => [name, { ms: 0, tokens: 0 }]));
@@ -79,7 +82,7 @@ async function main() {
     await stopChild(child);
     console.log(`client_credentials on one server (sqlite), ${CONCURRENCY} concurrent, ${DURATION_S}s per form in ${ROUNDS} rotating rounds, node ${process.version}`);
     for (const name of names) console.log(`${name.padEnd(10)} ${totals[name].toFixed(0)} tokens/s, server main thread ${((cpu[name].ms / cpu[name].tokens) * 1000).toFixed(0)} µs CPU per token`);
-    console.log(`ratio JWT ES256 / opaque: ${(totals['JWT ES256'] / totals.opaque).toFixed(2)} (target >= 0.60); JWT RS256 / opaque: ${(totals['JWT RS256'] / totals.opaque).toFixed(2)}`);
+    if (!FORMS) console.log(`ratio JWT ES256 / opaque: ${(totals['JWT ES256'] / totals.opaque).toFixed(2)} (target >= 0.60); JWT RS256 / opaque: ${(totals['JWT RS256'] / totals.opaque).toFixed(2)}`);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(logDir, { recursive: true, force: true });

@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Browser } from './lib/browser.mjs';
-import { bareProviderFlags, benchmarkPreamble, children, freePort, percentile, spawnLogged, stopChild } from './lib/processes.mjs';
+import { bareProviderFlags, benchmarkPreamble, children, freePort, percentile, spawnLogged, startNodeFlags, stopChild } from './lib/processes.mjs';
 import { seedMembers, seedPublicClient } from './lib/seed.mjs';
 import { mainThreadCpuMs } from './proc-cpu.mjs';
 
@@ -124,7 +124,7 @@ async function main() {
     await seedPublicClient({ dataDir, id: CLIENT.id, redirectUri: CLIENT.redirectUri });
     const port = await freePort();
     const { child } = await spawnLogged({
-      name: 'server', command: process.execPath, args: ['--import', './bench/lib/event-loop-delay.mjs', ...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []), 'dist/server/main.js'], cwd: ROOT, logFile: join(logDir, 'server.log'),
+      name: 'server', command: process.execPath, args: [...startNodeFlags(ROOT), '--import', './bench/lib/event-loop-delay.mjs', ...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []), 'dist/server/main.js'], cwd: ROOT, logFile: join(logDir, 'server.log'),
       env: { NODE_ENV: 'development', PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, TRUST_PROXY: 'true', LOG_LEVEL: 'info', KEY_ENCRYPTION_KEY: kek.toString('hex'), EVENT_LOOP_DELAY_FILE: join(logDir, 'event-loop-delay.json'), MONGODB_URI: undefined, SMTP_URL: undefined },
       ready: /"msg":"listening"/,
     });
