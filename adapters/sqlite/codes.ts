@@ -2,6 +2,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { CodePurpose, CodesRepository, OneTimeCode } from '../../server/domain/codes/codes.repository.ts';
 import { date, dateOrNull, integer, text, textOrNull, type Row } from './rows.ts';
+import { sweepInSlices } from './sweep-in-slices.ts';
 
 function parseData(json: string | null): Record<string, string> | null {
   if (json === null) return null;
@@ -50,11 +51,12 @@ export class SqliteCodesRepository implements CodesRepository {
        WHERE purpose = ? AND subject = ? AND consumed_at IS NULL AND code_hash = ? AND attempts < ? AND expires_at > ?`,
     );
     this.deleteStmt = db.prepare('DELETE FROM one_time_codes WHERE purpose = ? AND subject = ?');
-    this.sweepStmt = db.prepare('DELETE FROM one_time_codes WHERE expires_at < ?');
+    // A slice at a time (sweep-in-slices.ts); codes sent to strangers' addresses and numbers are swept here too.
+    this.sweepStmt = db.prepare('DELETE FROM one_time_codes WHERE rowid IN (SELECT rowid FROM one_time_codes WHERE expires_at < ? LIMIT ?)');
   }
 
   async sweepExpired(before: Date): Promise<number> {
-    return Number(this.sweepStmt.run(before.getTime()).changes);
+    return sweepInSlices((limit) => Number(this.sweepStmt.run(before.getTime(), limit).changes));
   }
 
   async put(code: OneTimeCode): Promise<void> {

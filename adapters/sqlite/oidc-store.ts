@@ -1,8 +1,8 @@
 // SQLite store for oidc-provider models: opaque JSON payload plus the few promoted, indexed lookup fields.
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { OidcPayload, OidcStore } from '../../server/domain/oidc/oidc-store.repository.ts';
 import { integerOrNull, jsonObject, text, type Row } from './rows.ts';
+import { sweepInSlices } from './sweep-in-slices.ts';
 
 /** Rows that never expire have a NULL expires_at; every read filters the expired ones out. */
 const LIVE = '(expires_at IS NULL OR expires_at > ?)';
@@ -58,9 +58,6 @@ interface QueuedWrite {
  *   error rolled the whole transaction back (I/O error, full disk), the other writes are replayed in a
  *   new one. A failed BEGIN or COMMIT rejects the writes it carried.
  */
-/** Rows per statement of the expiry sweep: a few milliseconds of deleting, then other requests get the loop. */
-const SWEEP_SLICE = 500;
-
 export class SqliteOidcStore implements OidcStore {
   private readonly db: DatabaseSync;
   private queue: QueuedWrite[] = [];
@@ -162,19 +159,15 @@ export class SqliteOidcStore implements OidcStore {
   }
 
   /**
-   * Deletes what expired by `now`, SWEEP_SLICE rows per statement with a turn of the event loop between two: one
-   * DELETE of everything a ten-minute sweep finds (every session, interaction, code and token of ten minutes of
-   * load; millions of client-credentials tokens) held the loop for as long as it took, which grows with the load.
+   * Deletes what expired by `now` in slices (sweep-in-slices.ts): one DELETE of everything a ten-minute sweep finds
+   * (every session, interaction, code and token of ten minutes of load) held the loop as long as it took.
    */
   async sweepExpired(now: Date): Promise<number> {
-    let deleted = 0;
-    for (;;) {
+    return sweepInSlices((limit) => {
+      // Queued writes first: a slice then sees (and keeps) what was renewed since the last one.
       this.flush();
-      const slice = Number(this.sweepStmt.run(now.getTime(), SWEEP_SLICE).changes);
-      deleted += slice;
-      if (slice < SWEEP_SLICE) return deleted;
-      await yieldToEventLoop();
-    }
+      return Number(this.sweepStmt.run(now.getTime(), limit).changes);
+    });
   }
 
   /** Commits every queued write now (synchronously); callers' promises settle with the outcome. */

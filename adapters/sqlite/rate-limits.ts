@@ -6,6 +6,7 @@ import {
   FlexibleRateLimitStore, flexibleOptions, windowRes, type CheckedRule, type StoredWindow,
 } from '../../server/security/rate-limit/flexible-store.ts';
 import { integer, type Row } from './rows.ts';
+import { sweepInSlices } from './sweep-in-slices.ts';
 
 function toWindow(row: Row): StoredWindow {
   return { consumed: integer(row, 'consumed'), endsAt: integer(row, 'ends_at') };
@@ -29,7 +30,8 @@ function prepare(db: DatabaseSync) {
       RETURNING consumed, ends_at`),
     get: db.prepare('SELECT consumed, ends_at FROM rate_limits WHERE key = ? AND ends_at > ?'),
     delete: db.prepare('DELETE FROM rate_limits WHERE key = ?'),
-    sweep: db.prepare('DELETE FROM rate_limits WHERE ends_at <= ?'),
+    // A slice at a time through the ends_at index (sweep-in-slices.ts).
+    sweep: db.prepare('DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE ends_at <= ? LIMIT ?)'),
   };
 }
 
@@ -87,7 +89,8 @@ export class SqliteRateLimitStore extends FlexibleRateLimitStore<SqliteBackend> 
   }
 
   async sweepExpired(now: Date): Promise<number> {
-    return Number(this.statements.sweep.run(now.getTime()).changes);
+    // A credential-stuffing wave leaves a key per address and per email tried: millions of rows to sweep.
+    return sweepInSlices((limit) => Number(this.statements.sweep.run(now.getTime(), limit).changes));
   }
 
   protected backend(rule: CheckedRule): SqliteBackend {
