@@ -24,8 +24,9 @@ function toPayload(row: Row): OidcPayload {
  * can be lost: for an issued token that only means a token nobody holds any more, but a lost refresh-token
  * rotation (the consumed mark) would let the old refresh token be used again, and a lost revocation would bring
  * revoked tokens or grants back. Those commits are fsync'd (synchronous=FULL for that batch): one per refresh
- * or revocation, none per issued token. Signing a member out everywhere is durable too (destroyByAccountId);
- * single session ends are not (oidc-provider rotates sessions on sign-in, and an fsync there would cost every
+ * or revocation, none per issued token. Signing a member out everywhere is durable too (destroyByAccountId), and so
+ * is a single session ended by hand (destroy with `durable`: the account page, a forgotten device, staff); the
+ * sessions oidc-provider drops itself are not (it rotates sessions on sign-in, and an fsync there would cost every
  * sign-in). Authorization codes stay NORMAL: they live 60 s, less than an OS restart takes, and redeeming one
  * needs PKCE or the client's credentials as well.
  */
@@ -143,8 +144,8 @@ export class SqliteOidcStore implements OidcStore {
     return this.enqueue(this.consumeStmt, [Math.floor(Date.now() / 1000), model, id], DURABLE_CONSUMES.has(model));
   }
 
-  async destroy(model: string, id: string): Promise<void> {
-    return this.enqueue(this.destroyStmt, [model, id], DURABLE_DESTROYS.has(model));
+  async destroy(model: string, id: string, options: { durable?: boolean } = {}): Promise<void> {
+    return this.enqueue(this.destroyStmt, [model, id], options.durable === true || DURABLE_DESTROYS.has(model));
   }
 
   async revokeByGrantId(model: string, grantId: string): Promise<void> {

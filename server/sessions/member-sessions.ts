@@ -92,7 +92,7 @@ export class MemberSessions {
   async endById(accountId: string, sessionId: string): Promise<void> {
     const session = (await this.deps.oidc.findByAccountId('Session', accountId)).find((candidate) => candidate.id === sessionId);
     if (!session) return;
-    await this.deps.oidc.destroy('Session', sessionId);
+    await this.deps.oidc.destroy('Session', sessionId, { durable: true });
     this.deps.sessionEnds.sessionsEnded(accountId, [session.payload]);
   }
 
@@ -130,7 +130,8 @@ export class MemberSessions {
 
   private async end(accountId: string, sessions: StoredSession[]): Promise<void> {
     for (const session of sessions) {
-      await this.deps.oidc.destroy('Session', session.id);
+      // Ended by hand: an OS crash must not bring it back (the store's default for sessions is not durable).
+      await this.deps.oidc.destroy('Session', session.id, { durable: true });
       await this.deps.bindings.delete(uidOf(session));
       // A session's grants are its own (one per partner it signed in to, see config/first-party-grant.ts):
       // revoking them takes the refresh tokens an app on that device holds.

@@ -1,5 +1,5 @@
-// Refresh-token rotation and revocations on the SQLite oidc store are committed with synchronous=FULL (so an OS
-// crash cannot undo them and reopen a replay), while issued tokens keep the connection's synchronous=NORMAL.
+// Refresh-token rotation, revocations and sessions ended by hand on the SQLite oidc store are committed with
+// synchronous=FULL (so an OS crash cannot undo them), while issued tokens keep the connection's synchronous=NORMAL.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,5 +70,17 @@ describe('sqlite oidc store: durable rotation and revocation', () => {
     await store.consume('AuthorizationCode', code);
     expect(levels).toEqual([NORMAL]);
     expect(await store.find('AuthorizationCode', code)).toMatchObject({ consumed: expect.any(Number) });
+  });
+  it('ends a session by hand with FULL, while a session oidc-provider drops itself stays on NORMAL', async () => {
+    const ended = uniqueId('sess');
+    const rotated = uniqueId('sess');
+    await store.upsert('Session', ended, { kind: 'Session', accountId: 'a' }, HOUR);
+    await store.upsert('Session', rotated, { kind: 'Session', accountId: 'a' }, HOUR);
+    levels = [];
+    await store.destroy('Session', ended, { durable: true });
+    await store.destroy('Session', rotated);
+    expect(levels).toEqual([FULL, NORMAL]);
+    expect(await store.find('Session', ended)).toBeUndefined();
+    expect(await store.find('Session', rotated)).toBeUndefined();
   });
 });

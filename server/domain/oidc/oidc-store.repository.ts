@@ -11,7 +11,11 @@ export interface OidcStore {
   findByUserCode(model: string, userCode: string): Promise<OidcPayload | undefined>;
   /** Marks the payload consumed: sets `consumed` to the current epoch seconds. */
   consume(model: string, id: string): Promise<void>;
-  destroy(model: string, id: string): Promise<void>;
+  /**
+   * `durable`: the removal must survive an OS crash, not only a process crash (a session the member or staff ended
+   * by hand must not come back); stores whose every write is durable may ignore it.
+   */
+  destroy(model: string, id: string, options?: { durable?: boolean }): Promise<void>;
   revokeByGrantId(model: string, grantId: string): Promise<void>;
   /** The live payloads of `model` whose `accountId` is this account, with their ids (to notify before ending them). */
   findByAccountId(model: string, accountId: string): Promise<Array<{ id: string; payload: OidcPayload }>>;
