@@ -141,7 +141,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
         // No pre-token hook (the usual case): nothing to ask, and no call body to build for every partner token.
         if (!deps.hooks || deps.hooks.knownNone?.('pre-token')) return undefined;
         const partnerId = (ctx?.oidc?.client ? (clientMetadata(ctx.oidc.client) as { partner_id?: unknown }) : undefined)?.partner_id;
-        return deps.hooks ? clientCredentialsClaims(deps.hooks, { clientId: String(token.clientId), scope: token.scope, partnerId: typeof partnerId === 'string' ? partnerId : null, resource: token.resourceServer?.audience }) : undefined;
+        return clientCredentialsClaims(deps.hooks, { clientId: String(token.clientId), scope: token.scope, partnerId: typeof partnerId === 'string' ? partnerId : null, resource: token.resourceServer?.audience });
       }
       if (token.kind !== 'AccessToken') return undefined;
       // ctx is absent when a token is minted outside a request (tests, scripts).

@@ -1,6 +1,6 @@
 // The periodic clean-up every instance runs: expired rows (TTL indexes are lazy, and absent on some
 // Mongo-compatible servers), audit and events retention, half-done ledger posts and coupon redemptions, data exports,
-// erasures past their grace period and sign-ups never verified. Each job logs its own failure and never stops the others.
+// erasures past their grace period and sign-ups never verified. A job's failure is logged and never stops the others.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
@@ -31,13 +31,9 @@ const COUPON_RECOVERY_AGE_MS = 5 * 60 * 1000;
  * uses taken without their ledger earn, credited under the same key (so one whose earn went through is not paid twice).
  */
 async function recoverCoupons(storage: Storage, coupons: CouponService, olderThan: Date, logger: Logger): Promise<void> {
-  try {
-    const settled = await storage.coupons.recoverPending(olderThan);
-    const { credited, failed } = await coupons.recoverUncredited(olderThan);
-    if (settled > 0 || credited > 0 || failed > 0) logger.warn({ settled, credited, failed }, 'settled half-done coupon redemptions');
-  } catch (error) {
-    logger.warn({ err: error }, 'coupon recovery failed');
-  }
+  const settled = await storage.coupons.recoverPending(olderThan);
+  const { credited, failed } = await coupons.recoverUncredited(olderThan);
+  if (settled > 0 || credited > 0 || failed > 0) logger.warn({ settled, credited, failed }, 'settled half-done coupon redemptions');
 }
 
 /**
@@ -46,19 +42,15 @@ async function recoverCoupons(storage: Storage, coupons: CouponService, olderTha
  */
 async function pruneEvents(storage: Storage, config: Readonly<Config>, now: Date, logger: Logger): Promise<void> {
   const before = new Date(now.getTime() - config.eventsRetentionDays * 24 * 60 * 60 * 1000);
-  try {
-    let deleted = 0;
-    for (;;) {
-      const batch = await storage.events.deleteSettledBefore(before, { counted: config.analytics.rollups, limit: EVENTS_RETENTION_BATCH });
-      deleted += batch;
-      if (batch < EVENTS_RETENTION_BATCH) break;
-      // Each batch is one synchronous transaction on SQLite: requests get a turn between two.
-      await yieldToEventLoop();
-    }
-    if (deleted > 0) logger.info({ deleted, days: config.eventsRetentionDays }, 'events past retention deleted');
-  } catch (error) {
-    logger.warn({ err: error }, 'events retention failed');
+  let deleted = 0;
+  for (;;) {
+    const batch = await storage.events.deleteSettledBefore(before, { counted: config.analytics.rollups, limit: EVENTS_RETENTION_BATCH });
+    deleted += batch;
+    if (batch < EVENTS_RETENTION_BATCH) break;
+    // Each batch is one synchronous transaction on SQLite: requests get a turn between two.
+    await yieldToEventLoop();
   }
+  if (deleted > 0) logger.info({ deleted, days: config.eventsRetentionDays }, 'events past retention deleted');
 }
 
 export interface SweepDeps {
@@ -77,59 +69,93 @@ interface SweepState {
   auditRetainedAt: number;
 }
 
+/** One job of a pass: what to run, and the warning logged when it fails. */
+interface SweepJob {
+  failed: string;
+  run(): Promise<unknown>;
+}
+
 /**
  * One pass of every job, one job per event-loop turn. On SQLite each job is synchronous work, and started together
  * they all ran in the timer's one turn, so requests (discovery, sign-ins) waited for the sum of the deletes; now a
- * request waits for one job at most. Each job logs its own failure and never stops the others.
+ * request waits for one job at most. Each job's failure is logged and never stops the others.
  */
 export async function runSweep({ config, storage, audit, coupons, exports, erasure, merges, logger }: SweepDeps, now: Date, state: SweepState): Promise<void> {
-  const jobs: Array<() => Promise<unknown>> = [];
+  const jobs: SweepJob[] = [];
   if (now.getTime() - state.auditRetainedAt >= AUDIT_RETENTION_INTERVAL_MS) {
     state.auditRetainedAt = now.getTime();
     jobs.push(
-      () => audit.deleteOlderThan(config.auditRetentionDays)
-        .then((deleted) => deleted > 0 && logger.info({ deleted, days: config.auditRetentionDays }, 'audit events past retention deleted'))
-        .catch((error: unknown) => logger.warn({ err: error }, 'audit retention failed')),
-      () => pruneEvents(storage, config, now, logger),
+      {
+        failed: 'audit retention failed',
+        run: async () => {
+          const deleted = await audit.deleteOlderThan(config.auditRetentionDays);
+          if (deleted > 0) logger.info({ deleted, days: config.auditRetentionDays }, 'audit events past retention deleted');
+        },
+      },
+      { failed: 'events retention failed', run: () => pruneEvents(storage, config, now, logger) },
     );
   }
+  const recoveryCutoff = new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS);
   jobs.push(
-    () => storage.oidc.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed')),
-    () => storage.samlAssertionIds.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'SAML replay-cache sweep failed')),
-    () => storage.factors.sweepExpiredUses(now).catch((error: unknown) => logger.warn({ err: error }, 'factor-use sweep failed')),
+    { failed: 'expiry sweep failed', run: () => storage.oidc.sweepExpired(now) },
+    { failed: 'SAML replay-cache sweep failed', run: () => storage.samlAssertionIds.sweepExpired(now) },
+    { failed: 'factor-use sweep failed', run: () => storage.factors.sweepExpiredUses(now) },
     // Codes a day past expiry: strangers' unsent codes (issue 14 item 5) would otherwise pile up.
-    () => storage.codes.sweepExpired(new Date(now.getTime() - CODE_SWEEP_GRACE_MS)).catch((error: unknown) => logger.warn({ err: error }, 'code sweep failed')),
-    () => storage.rateLimits.sweepExpired(now).catch((error: unknown) => logger.warn({ err: error }, 'rate-limit sweep failed')),
-    () => storage.hooks.sweepExpiredClaims(now).catch((error: unknown) => logger.warn({ err: error }, 'hook claims sweep failed')),
+    { failed: 'code sweep failed', run: () => storage.codes.sweepExpired(new Date(now.getTime() - CODE_SWEEP_GRACE_MS)) },
+    { failed: 'rate-limit sweep failed', run: () => storage.rateLimits.sweepExpired(now) },
+    { failed: 'hook claims sweep failed', run: () => storage.hooks.sweepExpiredClaims(now) },
     // Ledger posts a crash left half-done (Mongo's pending claims) are settled well after any live post gave up.
-    () => storage.loyalty.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
-      .then((settled) => settled > 0 && logger.warn({ settled }, 'settled half-done ledger posts'))
-      .catch((error: unknown) => logger.warn({ err: error }, 'ledger recovery failed')),
+    {
+      failed: 'ledger recovery failed',
+      run: async () => {
+        const settled = await storage.loyalty.recoverPending(recoveryCutoff);
+        if (settled > 0) logger.warn({ settled }, 'settled half-done ledger posts');
+      },
+    },
     // Holds and review decisions a crash cut short (Mongo): finished from their records (issue 21).
-    () => storage.heldRedemptions.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
-      .then((settled) => settled > 0 && logger.warn({ settled }, 'settled half-done held redemptions'))
-      .catch((error: unknown) => logger.warn({ err: error }, 'held redemption recovery failed')),
-    () => recoverCoupons(storage, coupons, new Date(now.getTime() - COUPON_RECOVERY_AGE_MS), logger),
-    () => exports.sweep().catch((error: unknown) => logger.warn({ err: error }, 'data export sweep failed')),
+    {
+      failed: 'held redemption recovery failed',
+      run: async () => {
+        const settled = await storage.heldRedemptions.recoverPending(recoveryCutoff);
+        if (settled > 0) logger.warn({ settled }, 'settled half-done held redemptions');
+      },
+    },
+    { failed: 'coupon recovery failed', run: () => recoverCoupons(storage, coupons, new Date(now.getTime() - COUPON_RECOVERY_AGE_MS), logger) },
+    { failed: 'data export sweep failed', run: () => exports.sweep() },
     // Erasures whose 14-day grace period is over (and any an interruption left half-done).
-    () => erasure.sweepDue()
-      .then((erased) => erased > 0 && logger.info({ erased }, 'members erased after their grace period'))
-      .catch((error: unknown) => logger.warn({ err: error }, 'erasure sweep failed')),
-    () => merges?.recoverPending(new Date(now.getTime() - LEDGER_RECOVERY_AGE_MS))
-      .then((finished) => finished > 0 && logger.warn({ finished }, 'finished half-done member merges'))
-      .catch((error: unknown) => logger.warn({ err: error }, 'merge recovery failed')) ?? Promise.resolve(),
-    () => merges?.sweepExpiredRedirects().catch((error: unknown) => logger.warn({ err: error }, 'merged-subject sweep failed')) ?? Promise.resolve(),
-    () => deleteUnverifiedAccounts({ ...storage, logger }, config.attackProtection.unverifiedAccountDays, now)
-      .then((deleted) => deleted > 0 && logger.info({ deleted }, 'deleted sign-ups never verified'))
-      .catch((error: unknown) => logger.warn({ err: error }, 'unverified-account clean-up failed')),
+    {
+      failed: 'erasure sweep failed',
+      run: async () => {
+        const erased = await erasure.sweepDue();
+        if (erased > 0) logger.info({ erased }, 'members erased after their grace period');
+      },
+    },
   );
+  if (merges) {
+    jobs.push(
+      {
+        failed: 'merge recovery failed',
+        run: async () => {
+          const finished = await merges.recoverPending(recoveryCutoff);
+          if (finished > 0) logger.warn({ finished }, 'finished half-done member merges');
+        },
+      },
+      { failed: 'merged-subject sweep failed', run: () => merges.sweepExpiredRedirects() },
+    );
+  }
+  jobs.push({
+    failed: 'unverified-account clean-up failed',
+    run: async () => {
+      const deleted = await deleteUnverifiedAccounts({ ...storage, logger }, config.attackProtection.unverifiedAccountDays, now);
+      if (deleted > 0) logger.info({ deleted }, 'deleted sign-ups never verified');
+    },
+  });
   for (const job of jobs) {
     await yieldToEventLoop();
     try {
-      await job();
+      await job.run();
     } catch (error) {
-      // A job that threw before its own catch (synchronously): logged, and the next job still runs.
-      logger.warn({ err: error }, 'sweep job failed');
+      logger.warn({ err: error }, job.failed);
     }
   }
 }
