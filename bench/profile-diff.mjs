@@ -5,6 +5,7 @@
 // was running (often a syscall such as the log's write), so read the figures against the CPU per token the bench prints.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { profileTimes } from './lib/cpu-profile.mjs';
 
 const [dir, mode = 'pkg', rows = '30'] = process.argv.slice(2);
 if (!dir) {
@@ -13,29 +14,10 @@ if (!dir) {
 }
 const tokens = JSON.parse(readFileSync(join(dir, 'tokens.json'), 'utf8'));
 
-/** Where a call frame's time goes: a package, a file of ours, a node: module, or V8's own (GC, program, idle). */
-function keyOf({ functionName, url, lineNumber }) {
-  const short = url.replace(/^file:\/\/.*?\/(node_modules|dist)\//, '$1/');
-  if (mode === 'fn') return `${functionName || '(anonymous)'} ${short}:${lineNumber}`;
-  if (!short) return functionName || '(native)';
-  const dependency = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(short);
-  if (dependency) return dependency[1];
-  return short;
-}
-
-/** µs of self time per token by key, idle excluded. */
+/** µs of self time per token, by function or by package (bench/lib/cpu-profile.mjs), idle excluded. */
 function selfTimes(file, count) {
-  const profile = JSON.parse(readFileSync(file, 'utf8'));
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  const times = new Map();
-  profile.samples.forEach((id, index) => {
-    const frame = nodes.get(id).callFrame;
-    if (frame.functionName === '(idle)') return;
-    const key = keyOf(frame);
-    times.set(key, (times.get(key) ?? 0) + (profile.timeDeltas[index] ?? 0));
-  });
-  for (const [key, value] of times) times.set(key, value / count);
-  return times;
+  const { byFunction, byPackage } = profileTimes(file);
+  return new Map([...(mode === 'fn' ? byFunction : byPackage)].map(([key, value]) => [key, value / count]));
 }
 
 const ours = selfTimes(join(dir, 'our-server.cpuprofile'), tokens.ours);
