@@ -36,6 +36,8 @@ const SELF_BASELINE = process.env.BASELINE === 'self' || Boolean(process.env.BAS
 // BASELINE=/path/to/another/checkout runs that checkout's build (its dist/ and node_modules) as the baseline: an A/B
 // of two builds in one run, interleaved like the real comparison.
 const BASELINE_ROOT = process.env.BASELINE?.includes('/') ? process.env.BASELINE : undefined;
+// The baseline's process name: its log and profile files are named after it (bench/profile-diff.mjs reads them).
+const BASELINE_NAME = BASELINE_ROOT ? 'baseline build' : SELF_BASELINE ? 'our server again' : 'bare oidc-provider';
 const flags = (name) => (process.env[name]?.split(' ').filter(Boolean) ?? startNodeFlags(new URL('..', import.meta.url).pathname));
 const CLIENT_ID = 'bench-client';
 const CLIENT_SECRET = 'bench-secret-0123456789abcdefghijklmnop';
@@ -232,8 +234,8 @@ try {
   const ours = await ourServer('our server', join(dataDir, 'ours'), flags('NODE_FLAGS'));
   servers.push(ours);
   const bare = SELF_BASELINE
-    ? await ourServer(BASELINE_ROOT ? 'baseline build' : 'our server again', join(dataDir, 'baseline'), flags('BASELINE_NODE_FLAGS'), BASELINE_ROOT)
-    : await start('bare oidc-provider', [...bareProviderFlags().args, 'bench/bare-provider.mjs'], { PORT: '0', CLIENT_ID, CLIENT_SECRET });
+    ? await ourServer(BASELINE_NAME, join(dataDir, 'baseline'), flags('BASELINE_NODE_FLAGS'), BASELINE_ROOT)
+    : await start(BASELINE_NAME, [...bareProviderFlags().args, 'bench/bare-provider.mjs'], { PORT: '0', CLIENT_ID, CLIENT_SECRET });
   servers.push(bare);
   const samples = { ours: { latencies: [] }, bare: { latencies: [] } };
   const warmups = { ours: { latencies: [] }, bare: { latencies: [] } };
@@ -257,7 +259,7 @@ try {
     writeFileSync(join(PROFILE_DIR, 'tokens.json'), JSON.stringify({
       ours: warmups.ours.latencies.length + samples.ours.latencies.length,
       bare: warmups.bare.latencies.length + samples.bare.latencies.length,
-      baselineName: (BASELINE_ROOT ? 'baseline build' : SELF_BASELINE ? 'our server again' : 'bare oidc-provider').replace(/\W+/g, '-'),
+      baselineName: BASELINE_NAME.replace(/\W+/g, '-'),
     }));
   }
   results.ours = { ...summary(samples.ours), lag: await eventLoopLag(ours) };
