@@ -133,7 +133,7 @@ async function main() {
     const { child: bareChild } = await spawnLogged({
       name: 'bare oidc-provider', command: process.execPath, args: [...bareProviderFlags().args, 'bench/bare-sign-in-provider.mjs'], cwd: ROOT, logFile: join(logDir, 'bare.log'),
       env: { PORT: String(barePort), CLIENT_ID: CLIENT.id, REDIRECT_URI: CLIENT.redirectUri, NODE_ENV: 'production' },
-      stdin: `${members.map(({ email, password }) => JSON.stringify({ email, password })).join('\n')}\n\n`,
+      stdin: `${members.map(({ email, passwordHash }) => JSON.stringify({ email, hash: passwordHash })).join('\n')}\n\n`,
       ready: /ready \d+/,
     });
     const bareBase = `http://127.0.0.1:${barePort}`;

@@ -25,7 +25,7 @@ export async function seedMembers({ dataDir, kek, count, prefix = 'member', hash
         const passwordHash = hashFor ? await hashFor(password) : await hashPassword(password);
         const account = await storage.accounts.create({ email, emailVerified: true, passwordHash });
         await storage.loyalty.createMember({ accountId: account.id, memberNumber: generateMemberNumber(), enrolmentChannel: 'web' });
-        const member = { id: account.id, email, password, ip: ipFor(i) };
+        const member = { id: account.id, email, password, passwordHash, ip: ipFor(i) };
         if (devices) {
           member.deviceId = randomBytes(16).toString('base64url');
           await storage.devices.record(account.id, cookies.hash(member.deviceId), { at: new Date(), ip: member.ip, country: null, userAgent: 'bench' });
